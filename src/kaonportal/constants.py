@@ -1,0 +1,123 @@
+"""Particle data and the few physical constants the ``particle`` package lacks.
+
+Masses and lifetimes come from the scikit-hep ``particle`` package (PDG tables); this module is
+the *only* place that reads them, and the only place that defines constants ``particle`` does not
+carry (couplings, decay constants, CKM elements, branching ratios, form-factor parameters).
+
+Units: masses in GeV/c^2, lifetimes in seconds, ``ctau`` in metres.
+
+Examples
+--------
+>>> round(mass("K+"), 6)
+0.493677
+>>> round(ctau_m("K+"), 3)
+3.711
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "mass", "lifetime_s", "ctau_m", "width_gev", "pdgid", "KNOWN_PARTICLES",
+    "HBAR_GEV_S", "HBARC_GEV_M", "C_M_PER_NS", "C_M_PER_S", "G_F", "ALPHA_EM", "SIN2_THETA_W",
+    "F_PI", "F_K", "V_UD", "V_US", "BR_K", "BR_PI", "BR_PI0_GG", "BR_PI0_DALITZ",
+]
+
+import math
+from functools import lru_cache
+
+from particle import Particle
+
+from .errors import InputError
+
+# --- CODATA (portal_formulas.md section 2) -------------------------------------------------------
+HBAR_GEV_S = 6.582119569e-25          # hbar in GeV s
+HBARC_GEV_M = 1.973269804e-16         # hbar c in GeV m
+C_M_PER_S = 299_792_458.0
+C_M_PER_NS = 0.299792458
+
+# --- Electroweak (PDG; portal_formulas.md section 2) ---------------------------------------------
+G_F = 1.1663788e-5                    # Fermi constant, GeV^-2
+ALPHA_EM = 1.0 / 137.035999084        # alpha(0)
+SIN2_THETA_W = 0.23121                # MS-bar at M_Z (PDG); portal_formulas.md section 2 [U]
+
+# --- Decay constants, CKM (portal_formulas.md section 2) ----------------------------------------
+F_PI = 0.1302                         # f_pi+ in GeV, FLAG 2019 (F_pi = f_pi/sqrt2 convention is the models' job)
+F_K = 0.1557                          # f_K+ in GeV, FLAG 2019
+V_UD = 0.97373                        # PDG 2022
+V_US = 0.2243                         # PDG 2022
+
+# --- Branching ratios (PDG 2018 values as used in the NA62 framework;
+#     shared/reference/na62_parameters.md section 5 and portal_formulas.md section 2) -----------
+BR_K = {
+    "K+ -> mu+ nu": 0.6356,
+    "K+ -> pi+ pi0": 0.2067,
+    "K+ -> pi+ pi+ pi-": 0.05583,
+    "K+ -> pi0 e+ nu": 0.0507,
+    "K+ -> pi0 mu+ nu": 0.03352,
+    "K+ -> pi+ pi0 pi0": 0.01760,
+    "K+ -> pi+ pi- e+ nu": 4.247e-5,
+    "K+ -> e+ nu": 1.582e-5,
+    "K+ -> pi+ gamma gamma": 9.61e-7,   # NA62 2017-18, arXiv:2311.01837
+    "K+ -> pi+ nu nubar": 8.4e-11,      # SM prediction, Buras et al. JHEP 11 (2015) 033
+}
+BR_PI = {
+    "pi+ -> mu+ nu": 0.9998770,
+    "pi+ -> e+ nu": 1.2327e-4,          # PDG 2024 [U]; portal_formulas.md section 2
+}
+BR_PI0_GG = 0.98823                   # PDG
+BR_PI0_DALITZ = 1.174e-2              # PDG, pi0 -> e+ e- gamma
+
+# Names understood by this package -> names in the ``particle`` package.
+_ALIASES = {
+    "nu": None, "nubar": None, "N": None, "X": None, "S": None, "A'": None, "a": None,
+    "K+": "K+", "K-": "K-", "pi+": "pi+", "pi-": "pi-", "pi0": "pi0", "mu+": "mu+", "mu-": "mu-",
+    "e+": "e+", "e-": "e-", "gamma": "gamma", "p": "p", "eta": "eta", "eta'": "eta'(958)",
+    "omega": "omega(782)", "phi": "phi(1020)", "rho0": "rho(770)0", "KL": "K(L)0", "KS": "K(S)0",
+    "tau+": "tau+", "tau-": "tau-", "D+": "D+", "D0": "D0", "Ds+": "D(s)+", "B+": "B+", "B0": "B0",
+}
+KNOWN_PARTICLES = tuple(k for k, v in _ALIASES.items() if v is not None)
+_MASSLESS = {"nu", "nubar", "gamma"}
+
+
+@lru_cache(maxsize=None)
+def _particle(name: str) -> Particle:
+    if name not in _ALIASES or _ALIASES[name] is None:
+        raise InputError("particle", f"unknown particle {name!r}; known: {', '.join(KNOWN_PARTICLES)}")
+    return Particle.from_name(_ALIASES[name])
+
+
+@lru_cache(maxsize=None)
+def mass(name: str) -> float:
+    """Mass in GeV/c^2 (PDG via ``particle``); neutrinos and photons are massless."""
+    if name in _MASSLESS:
+        return 0.0
+    return _particle(name).mass * 1e-3
+
+
+@lru_cache(maxsize=None)
+def lifetime_s(name: str) -> float:
+    """Mean proper lifetime in seconds (``inf`` for stable particles)."""
+    if name in _MASSLESS:
+        return math.inf
+    return _particle(name).lifetime * 1e-9
+
+
+def ctau_m(name: str) -> float:
+    """Proper decay length c*tau in metres."""
+    return lifetime_s(name) * C_M_PER_S
+
+
+@lru_cache(maxsize=None)
+def width_gev(name: str) -> float:
+    """Total width in GeV (hbar / tau)."""
+    tau = lifetime_s(name)
+    return 0.0 if math.isinf(tau) else HBAR_GEV_S / tau
+
+
+def pdgid(name: str) -> int:
+    """PDG Monte Carlo id; 0 for the portal particles (N, X, S, A', a), 12/-12 for nu/nubar."""
+    if name in ("nu", "nubar"):
+        return 12 if name == "nu" else -12
+    if name in _ALIASES and _ALIASES[name] is None:
+        return 0
+    return int(_particle(name).pdgid)

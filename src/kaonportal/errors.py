@@ -1,0 +1,79 @@
+"""Errors a user can cause, and how they are reported.
+
+Every bad input (a typo in a config, a mass above threshold, a negative count, a corrupt file)
+raises :class:`InputError` naming the field and the allowed values. The command line turns it
+into one line on stderr and exit code 2 (see :mod:`kaonportal.cli._common`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "check_finite", "check_range", "check_choice"]
+
+
+from collections.abc import Iterable
+
+import numpy as np
+
+
+class InputError(ValueError):
+    """Bad user input.
+
+    Parameters
+    ----------
+    field:
+        The name of the offending field / argument (e.g. ``"datasets[0].observed"``).
+    message:
+        What is wrong and what is allowed.
+
+    Examples
+    --------
+    >>> err = InputError("mass", "must be in [0, 0.354] GeV, got 0.6")
+    >>> str(err)
+    'mass: must be in [0, 0.354] GeV, got 0.6'
+    """
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def check_finite(field: str, value) -> None:
+    """Raise :class:`InputError` if ``value`` (scalar or array) holds NaN or infinity."""
+    arr = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise InputError(field, f"must be a finite number, got {value!r}")
+
+
+def check_range(field: str, value, low: float | None = None, high: float | None = None,
+                *, low_inclusive: bool = True, high_inclusive: bool = True, unit: str = "") -> None:
+    """Raise :class:`InputError` unless every element of ``value`` lies in the given range.
+
+    >>> check_range("cl", 0.9, 0, 1, low_inclusive=False, high_inclusive=False)
+    >>> check_range("cl", 1.5, 0, 1, low_inclusive=False, high_inclusive=False)
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: cl: must be in (0, 1), got 1.5
+    """
+    check_finite(field, value)
+    arr = np.asarray(value, dtype=float)
+    bad = np.zeros(arr.shape, dtype=bool)
+    if low is not None:
+        bad |= (arr < low) if low_inclusive else (arr <= low)
+    if high is not None:
+        bad |= (arr > high) if high_inclusive else (arr >= high)
+    if np.any(bad):
+        lo = "(-inf" if low is None else ("[" if low_inclusive else "(") + f"{low:g}"
+        hi = "inf)" if high is None else f"{high:g}" + ("]" if high_inclusive else ")")
+        shown = arr[bad].flat[0] if arr.ndim else float(arr)
+        u = f" {unit}" if unit else ""
+        raise InputError(field, f"must be in {lo}, {hi}{u}, got {shown:g}")
+
+
+def check_choice(field: str, value: str, allowed: Iterable[str]) -> None:
+    """Raise :class:`InputError` unless ``value`` is one of ``allowed`` (listed in the message)."""
+    allowed = list(allowed)
+    if value not in allowed:
+        raise InputError(field, f"unknown value {value!r}; allowed: {', '.join(allowed)}")
+
+
