@@ -1,9 +1,142 @@
-"""`kaonportal models` command(s)."""
+"""`kaonportal models` commands: benchmark-model numbers and BR-limit -> coupling-limit conversion.
+
+- ``kaonportal models list``: the models, their PBC labels, coupling variables and mass ranges.
+- ``kaonportal models br MODEL --mass M --coupling C [--json]``: production BRs, width, c*tau,
+  lifetime and decay branching ratios of one (mass, coupling) point.
+- ``kaonportal models convert CURVE.csv --model MODEL [--out FILE] [--json]``: BR-limit curve ->
+  coupling-limit curve (see :mod:`kaonportal.models.convert`).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from ._common import cli_errors, emit_json, guard_output
+
+models_app = typer.Typer(name="models", no_args_is_help=True,
+                         help="Portal benchmark models (PBC BC1-BC11): widths, lifetimes, production "
+                              "BRs, and BR-limit -> coupling-limit conversion. Masses in GeV.")
+
+
+@models_app.command("list")
+@cli_errors
+def list_models(json_out: bool = typer.Option(False, "--json", help="Print one JSON object.")):
+    """List the benchmark models with their coupling variable and valid mass range."""
+    from ..models import ALIASES, MODEL_NAMES, get_model
+    rows = []
+    for name in MODEL_NAMES:
+        m = get_model(name)
+        rows.append({"name": name, "label": m.label, "coupling": m.coupling_name,
+                     "coupling_unit": m.coupling_unit, "mass_range_gev": list(m.mass_range),
+                     "kaon_channel": m.kaon_channel})
+    if json_out:
+        emit_json({"models": rows, "aliases": ALIASES})
+        return
+    table = Table(title="kaonportal benchmark models")
+    for col in ("name", "PBC", "coupling", "mass range (GeV)", "kaon-mode channel"):
+        table.add_column(col)
+    for r in rows:
+        lo, hi = r["mass_range_gev"]
+        table.add_row(r["name"], r["label"], f"{r['coupling']} {r['coupling_unit']}".strip(),
+                      f"{lo:.4g} - {hi:.4g}", r["kaon_channel"])
+    Console().print(table)
+
+
+@models_app.command("br")
+@cli_errors
+def br(model: str = typer.Argument(..., help="Model name (dark-photon, hnl-e, ...) or PBC label (BC1...)."),
+       mass: float = typer.Option(..., "--mass", help="Mass of the new particle in GeV."),
+       coupling: float = typer.Option(..., "--coupling",
+                                      help="Coupling in the benchmark's own variable (see `models list`)."),
+       json_out: bool = typer.Option(False, "--json", help="Print one JSON object.")):
+    """Production BRs, total width, c*tau, lifetime and decay BRs at one (mass, coupling)."""
+    from ..models import get_model
+    m = get_model(model)
+    out = m.summary(mass, coupling)
+    if json_out:
+        emit_json(out)
+        return
+    con = Console()
+    con.print(f"[bold]{m.name}[/] ({m.label}), m = {mass:g} GeV, {m.coupling_name} = {coupling:g}")
+    con.print(f"width = {out['width_gev']:.4e} GeV, c*tau = {out['ctau_m']:.4e} m, "
+              f"tau = {out['lifetime_s']:.4e} s")
+    for title, data in (("production", out["production"]), ("decay branching ratios", out["branching_ratios"])):
+        table = Table(title=title)
+        table.add_column("channel")
+        table.add_column("BR", justify="right")
+        for k, v in data.items():
+            if v > 0:
+                table.add_row(k, f"{v:.4e}")
+        con.print(table)
+
+
+@models_app.command("convert")
+@cli_errors
+def convert(curve: Path = typer.Argument(..., help="BR-limit curve CSV ('#' header, mass in MeV or GeV, "
+                                                   "optional lifetime column tau_ps)."),
+            model: str = typer.Option(..., "--model", help="Model name or PBC label."),
+            final_state: str = typer.Option(None, "--final-state",
+                                            help="invisible, visible or a decay final state like 'mu+ mu-' "
+                                                 "(default: guessed from the curve header)."),
+            production: str = typer.Option(None, "--production",
+                                           help="Production channel (default: the model's kaon channel)."),
+            momentum: float = typer.Option(None, "--momentum",
+                                           help="X momentum in GeV/c for curves without a lifetime column "
+                                                "(default: mean of K+ -> pi+ X at 75 GeV/c)."),
+            detector_length: float = typer.Option(112.0, "--detector-length",
+                                                  help="Flight length (m) X must survive, invisible searches "
+                                                       "without a lifetime column."),
+            parent_momentum: float = typer.Option(75.0, "--parent-momentum",
+                                                  help="K+ momentum (GeV/c) for the default X momentum."),
+            decay_region: str = typer.Option(None, "--decay-region",
+                                             help="'Z1,Z2': flight distances (m) in which X must decay, for "
+                                                  "visible searches without a lifetime column (default: prompt)."),
+            out: Path = typer.Option(None, "--out", help="Write the coupling-limit curve to this CSV."),
+            force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+            json_out: bool = typer.Option(False, "--json", help="Print one JSON object.")):
+    """Turn a branching-ratio limit curve into a coupling-limit curve for MODEL."""
+    from ..models import get_model
+    from ..models.convert import convert_curve, write_limit_csv
+    from ..errors import InputError
+    m = get_model(model)
+    if out is not None:
+        guard_output(out, force, field="out")
+    region = None
+    if decay_region is not None:
+        try:
+            z1, z2 = (float(v) for v in decay_region.split(","))
+        except ValueError:
+            raise InputError("--decay-region", f"expected 'Z1,Z2' in metres, got {decay_region!r}") from None
+        if not 0 <= z1 < z2:
+            raise InputError("--decay-region", f"need 0 <= Z1 < Z2, got {decay_region!r}")
+        region = (z1, z2)
+    res = convert_curve(curve, m, final_state=final_state, production=production, momentum_gev=momentum,
+                        detector_length_m=detector_length, parent_momentum_gev=parent_momentum,
+                        decay_region_m=region)
+    if out is not None:
+        write_limit_csv(res, out, m, cl_text="as the input curve")
+    notes = {k: v for k, v in res.notes.items() if k != "input_header"}
+    if json_out:
+        emit_json({"model": m.name, "label": m.label, "coupling_name": m.coupling_name,
+                   "mass_gev": res.mass_gev, "coupling_low": res.coupling_low,
+                   "coupling_high": res.coupling_high, "notes": notes,
+                   "output": str(out) if out is not None else None})
+        return
+    con = Console()
+    ok = np.isfinite(res.coupling_low)
+    con.print(f"{m.name}: {int(ok.sum())}/{len(ok)} masses with an exclusion"
+              + (f"; written to {out}" if out is not None else ""))
+    if ok.any():
+        i = int(np.nanargmin(np.where(ok, res.coupling_low, np.inf)))
+        con.print(f"strongest: {res.coupling_name} > {res.coupling_low[i]:.3e} excluded at "
+                  f"m = {res.mass_gev[i]:.4g} GeV")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the top-level app."""
+    app.add_typer(models_app, name="models")

@@ -1,9 +1,135 @@
-"""`kaonportal run` command(s)."""
+"""`kaonportal run`: the package's main job (every enabled analysis section, one output directory).
+
+Output layout (``shared/conventions.md`` "Files"): DIR/summary.json, DIR/plots/*.png|pdf,
+DIR/tables/*.csv, DIR/hepdata/ (hepdata_lib), DIR/README.md; simulated samples are cached in
+DIR/cache/ so that an interrupted run resumes (rerun the same command: a directory holding only
+``cache/`` is resumed; one holding results needs ``--force``).
+"""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import shutil
+import sys
+import time
+from pathlib import Path
+
 import typer
+
+from ._common import cli_errors, emit_json, progress, stderr
+
+RESULT_ENTRIES = ("summary.json", "plots", "tables", "hepdata", "curves", "README.md")
+
+
+def _prepare_out(out: Path, force: bool) -> bool:
+    """Check/clean the output directory; returns True when resuming from a cache."""
+    from ..errors import InputError
+    if out.exists() and not out.is_dir():
+        raise InputError("--out", f"{out} exists and is not a directory")
+    if out.exists():
+        existing = [e for e in RESULT_ENTRIES if (out / e).exists()]
+        others = [p.name for p in out.iterdir() if p.name not in RESULT_ENTRIES and p.name != "cache"]
+        if (existing or others) and not force:
+            raise InputError("--out", f"{out} already holds results ({', '.join(existing + others)}); "
+                                      "pass --force to overwrite (the sample cache in cache/ is kept)")
+        if force:
+            for e in existing:
+                p = out / e
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+        return (out / "cache").is_dir()
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.exists():
+        raise InputError("--out", f"parent directory {parent} does not exist")
+    return False
+
+
+def _beamdump_section(cfg, out: Path, quick: bool):
+    try:
+        mod = importlib.import_module("kaonportal.beamdump")
+        func = getattr(mod, "beamdump_section")
+    except (ImportError, AttributeError) as exc:
+        return {"status": f"skipped: kaonportal.beamdump.beamdump_section not available ({exc})"}
+    kwargs = {"quick": quick}
+    if cfg.beamdump.pot is not None:
+        kwargs["pot"] = cfg.beamdump.pot
+    params = inspect.signature(func).parameters
+    if "seed" in params:
+        kwargs["seed"] = cfg.seed
+    res = func(out, **kwargs)
+    res = dict(res) if isinstance(res, dict) else {"result": res}
+    res.setdefault("status", "done")
+    return res
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the top-level app."""
+    """Add ``kaonportal run``."""
+
+    @app.command("run")
+    @cli_errors
+    def run(config: Path = typer.Option(None, "--config", "-c", help="YAML run configuration (keys override the "
+                                        "built-in default, kaonportal/data/configs/default.yaml)."),
+            out: Path = typer.Option(Path("kaonportal-results"), "--out", "-o", help="Output directory."),
+            quick: bool = typer.Option(False, "--quick", help="Scale every sample down (config quick_scale); "
+                                       "well under a minute."),
+            seed: int = typer.Option(None, "--seed", help="Random seed (default: the config's seed)."),
+            force: bool = typer.Option(False, "--force", help="Overwrite results in an existing --out directory."),
+            json_out: bool = typer.Option(False, "--json", help="Print summary.json on stdout (table on stderr).")):
+        """Run every enabled analysis section (K+ -> pi+ nu nubar, beam dump, ...) and write summary.json,
+        plots, CSV and HEPData tables and a README into --out."""
+        from .. import __version__
+        from ..analyses.config import load_config
+        from ..analyses.pnn import pnn_section, resolve_pnn
+        from ..analyses.samples import MissingComponent
+        from ..report import print_summary, write_hepdata, write_readme, write_summary
+        from ..report.tables import pnn_hepdata_tables
+
+        t0 = time.time()
+        overrides = {"seed": seed} if seed is not None else None
+        cfg = load_config(config, quick=quick, overrides=overrides)
+        # Validate everything before touching the output directory.
+        setup = resolve_pnn(cfg) if cfg.sections.pnn else None
+        resuming = _prepare_out(out, force)
+        out.mkdir(parents=True, exist_ok=True)
+        if resuming:
+            stderr.print(f"resuming: reusing simulated samples in {out / 'cache'}")
+        summary = {"kaonportal_version": __version__, "seed": cfg.seed, "quick": quick,
+                   "config_source": str(config) if config else "built-in default",
+                   "config": cfg.model_dump(mode="json"), "sections": {}}
+        hep_tables = []
+        failed = []
+        with progress() as prog:
+            if setup is not None:
+                try:
+                    pnn = pnn_section(cfg, out, setup=setup, progress=prog)
+                except MissingComponent as exc:
+                    raise RuntimeError(str(exc)) from None
+                summary["sections"]["pnn"] = pnn
+                hep_tables += pnn_hepdata_tables(pnn)
+            if cfg.sections.beamdump:
+                try:
+                    bd = _beamdump_section(cfg, out, quick)
+                except Exception as exc:  # noqa: BLE001 - report which section failed, keep the others
+                    bd = {"status": f"failed: {type(exc).__name__}: {exc}"}
+                    failed.append("beamdump")
+                tables = bd.pop("hepdata_tables", None) or []
+                hep_tables += list(tables)
+                summary["sections"]["beamdump"] = bd
+        if hep_tables:
+            hd = write_hepdata(out / "hepdata", hep_tables,
+                               f"kaonportal {__version__} run, seed {cfg.seed}: simulated NA62-like results")
+            summary["hepdata_files"] = hd
+        summary["elapsed_s"] = round(time.time() - t0, 1)
+        write_summary(out / "summary.json", summary)
+        write_readme(out / "README.md", summary)
+        if json_out:
+            emit_json(summary)
+            print_summary(stderr, summary)
+        else:
+            from rich.console import Console
+            print_summary(Console(), summary)
+            stderr.print(f"results in {out}/ (summary.json, plots/, tables/, hepdata/, README.md)")
+        if failed:
+            stderr.print(f"[bold red]error:[/] section(s) {', '.join(failed)} failed; see summary.json "
+                         "(disable with sections.<name>: false in a --config file)")
+            raise typer.Exit(1)

@@ -1,9 +1,76 @@
-"""`kaonportal simulate` command(s)."""
+"""`kaonportal simulate DECAY -n N --seed S --card NAME [--z-range Z1 Z2] -o FILE [--json]`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from ..errors import InputError
+from ._common import cli_errors, emit_json, guard_output, progress, stderr
+
+
+@cli_errors
+def simulate_cmd(
+    decay: str = typer.Argument(..., help='Decay string, e.g. "K+ -> pi+ pi0" (parent K+ or pi+).'),
+    n: int = typer.Option(..., "-n", "--n", help="Number of events (>= 1)."),
+    seed: int = typer.Option(..., "--seed", help="Random seed (recorded in the output)."),
+    card: str = typer.Option("na62-2022", "--card", help="Detector card name or YAML path."),
+    z_range: Optional[tuple[float, float]] = typer.Option(None, "--z-range",
+                                                help="Decay window z1 z2 in metres (default: the card's)."),
+    output: Path = typer.Option(None, "-o", "--output", help="Output file: .parquet or .root."),
+    mass: float = typer.Option(None, "--mass", help="New-particle mass in GeV (X, N, S, A', a modes)."),
+    sampling: str = typer.Option("weights", "--sampling",
+                                 help="weights: rare suppressions as per-event probabilities; "
+                                      "deletion: realised as random 0/1 outcomes."),
+    chunk_blocks: int = typer.Option(16, "--chunk-blocks", help="Blocks of 65536 events per chunk."),
+    secondary: bool = typer.Option(True, "--secondary-decays/--no-secondary-decays",
+                                   help="pi+ -> mu+ nu in flight before STRAW1."),
+    muon_decays: bool = typer.Option(False, "--muon-decays/--no-muon-decays",
+                                     help="mu+ -> e+ nu nubar in flight before STRAW1."),
+    resume: bool = typer.Option(True, "--resume/--no-resume",
+                                help="Keep finished chunks in OUTPUT.partial/ so that rerunning the same "
+                                     "command after an interruption resumes it."),
+    workers: int = typer.Option(1, "--workers", help="Threads running blocks concurrently (same output)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
+):
+    """Simulate decays of beam particles at GTK3 through the NA62 fast simulation.
+
+    The summary gives the number generated, the decay fraction (probability for a beam particle of
+    the parent species at GTK3 to decay inside the z window), the weighted fraction in the
+    geometric acceptance, and the output path. Columns: kaonportal.simulation.schema.
+    """
+    from ..simulation import simulate
+
+    if n < 1:
+        raise InputError("n", f"must be an integer >= 1, got {n}")
+    if output is None:
+        raise InputError("output", "required (-o FILE.parquet or FILE.root)")
+    guard_output(output, force)
+    zr = None if z_range is None or z_range[0] is None else (float(z_range[0]), float(z_range[1]))
+    partial = output.with_name(output.name + ".partial")
+    try:
+        with progress(disable=False) as bar:
+            task = bar.add_task(f"simulate {decay}", total=n)
+            res = simulate(decay, n, seed, card=card, z_range=zr, mass=mass, sampling=sampling,
+                           chunk_blocks=chunk_blocks, output=output, force=force,
+                           secondary_decays=secondary, muon_decays=muon_decays, resume=resume,
+                           workers=workers, progress=lambda done: bar.update(task, completed=done))
+    except (Exception, KeyboardInterrupt) as exc:
+        if resume and partial.is_dir() and not isinstance(exc, InputError):
+            stderr.print(f"finished chunks kept in {partial}; rerun the same command to resume")
+        raise
+    summary = res.summary()
+    if json_out:
+        emit_json(summary)
+    else:
+        stderr.print(f"wrote {res.output}")
+        for key in ("decay", "card", "seed", "z_range", "generated", "decay_fraction", "accepted"):
+            typer.echo(f"{key:>15}: {summary[key]}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the top-level app."""
+    app.command("simulate")(simulate_cmd)

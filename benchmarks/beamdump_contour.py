@@ -1,0 +1,58 @@
+#!/usr/bin/env python
+"""Benchmark (not a test): time for a 100 x 100 (mass, coupling) beam-dump contour, dark photon, ee + mumu.
+
+Prints the wall time, the X events simulated per second, the time of a baseline measured in the same run
+(one 1e6-element numpy exp, so the ratio is comparable across machines), and the Monte Carlo uncertainty
+of the contour (relative error of the expected events in the cells next to the 90% CL line).
+Target (issue 7): under 60 s on 2 cores.
+
+    python benchmarks/beamdump_contour.py [--grid 100x100] [--n-per-mass 3000] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from kaonportal.beamdump.analysis import parse_grid, run_beamdump
+
+
+def _baseline() -> float:
+    x = np.random.default_rng(0).random(1_000_000)
+    t = time.perf_counter()
+    for _ in range(20):
+        np.exp(-x)
+    return (time.perf_counter() - t) / 20
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--grid", default="100x100")
+    ap.add_argument("--n-per-mass", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    base = _baseline()
+    t0 = time.perf_counter()
+    res = run_beamdump("dark-photon", ("ee", "mumu"), 1.4e17, parse_grid(args.grid), seed=args.seed,
+                       n_per_mass=args.n_per_mass)
+    wall = time.perf_counter() - t0
+    s = res.observed.summary()
+    out = {
+        "grid": args.grid, "n_per_mass": args.n_per_mass, "wall_s": round(wall, 2),
+        "target_s": 60.0, "under_target": wall < 60.0,
+        "x_events_simulated": res.grid.n_simulated,
+        "x_events_per_s": round(res.grid.n_simulated / wall),
+        "baseline_exp_1e6_s": base, "wall_over_baseline": round(wall / base),
+        "excluded_cells": s["excluded_cells"],
+        "contour_mc_rel_error_median": s.get("contour_mc_rel_error_median"),
+        "contour_mc_rel_error_max": s.get("contour_mc_rel_error_max"),
+    }
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

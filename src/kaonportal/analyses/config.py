@@ -1,0 +1,170 @@
+"""Run configuration of ``kaonportal run`` (pydantic) and the named datasets.
+
+The default configuration ships as ``kaonportal/data/configs/default.yaml``; a user file is read
+on top of it (only the keys it gives change). ``quick`` scales every sample size by
+``quick_scale``. Datasets (``data/configs/datasets.yaml``) bind a card, a selection and the
+published numbers of one NA62 data-taking period.
+
+>>> cfg = load_config()
+>>> cfg.dataset, cfg.sections.pnn
+('pnn-2021-22', True)
+>>> load_config(quick=True).pnn.n_signal < cfg.pnn.n_signal
+True
+"""
+
+from __future__ import annotations
+
+__all__ = ["RunConfig", "PnnConfig", "Sections", "Dataset", "load_config", "load_datasets", "get_dataset",
+           "DEFAULT_CONFIG", "BACKGROUND_SOURCES"]
+
+import copy
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import InputError
+
+CONFIG_DIR = resources.files("kaonportal") / "data" / "configs"
+DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
+
+# Background sources of the K+ -> pi+ nu nubar budget (published_results.md A1b/A1c) -> decay simulated.
+BACKGROUND_SOURCES = {
+    "K+ -> pi+ pi0": ["K+ -> pi+ pi0"],
+    "K+ -> mu+ nu": ["K+ -> mu+ nu"],
+    "K+ -> pi+ pi+ pi-": ["K+ -> pi+ pi+ pi-"],
+    "K+ -> pi+ pi- e+ nu": ["K+ -> pi+ pi- e+ nu"],
+    "K+ -> pi+ gamma gamma": ["K+ -> pi+ gamma gamma"],
+    "K+ -> pi0 l+ nu": ["K+ -> pi0 e+ nu", "K+ -> pi0 mu+ nu"],
+}
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Sections(_M):
+    """Which sections of the run to execute."""
+    pnn: bool = True
+    beamdump: bool = True
+
+
+class PnnConfig(_M):
+    """K+ -> pi+ nu nubar section."""
+    n_signal: int = Field(200_000, ge=1000, description="simulated K+ -> pi+ nu nubar events")
+    n_normalisation: int = Field(200_000, ge=0, description="simulated K+ -> pi+ pi0 normalisation events")
+    n_background: dict[str, int] = Field(default_factory=dict, description="events per simulated decay")
+    observed: int | None = Field(None, ge=0, description="observed events in R1+R2 (null: the dataset's published count)")
+    pseudo_data_br: float | None = Field(None, ge=0, le=1e-8, description="also simulate pseudo-data at this BR")
+    momentum_bins: list[float] | None = Field(None, description="override the selection's pi+ momentum bins (GeV/c)")
+    sm_method: str = "parametric"
+    sm_inputs: dict = Field(default_factory=dict, description="overrides of SMInputs, e.g. v_cb: [0.0422, 0.0008]")
+    calibration: str | None = Field("pnn-calibration.yaml", description="budget calibration file (data/configs or a path); null = raw simulation")
+    upstream_rate_ref_mhz: float = Field(450.0, gt=0)
+
+    @field_validator("sm_method")
+    @classmethod
+    def _method(cls, v):
+        if v not in ("parametric", "full"):
+            raise ValueError("must be 'parametric' or 'full'")
+        return v
+
+
+class BeamdumpConfig(_M):
+    pot: float | None = Field(None, gt=0, description="protons on target (null: the section's default)")
+
+
+class RunConfig(_M):
+    """Top-level configuration of ``kaonportal run``."""
+    dataset: str = "pnn-2021-22"
+    card: str | None = None
+    selection: str | None = None
+    seed: int = Field(20250207, ge=0, lt=2**63)
+    quick_scale: float = Field(0.05, gt=0, le=1)
+    chunk_blocks: int = Field(4, ge=1)
+    sections: Sections = Sections()
+    pnn: PnnConfig = PnnConfig()
+    beamdump: BeamdumpConfig = BeamdumpConfig()
+
+    def scaled(self, factor: float) -> "RunConfig":
+        """Copy with every sample size multiplied by ``factor`` (at least 2000 events each)."""
+        c = self.model_copy(deep=True)
+        c.pnn.n_signal = max(2000, int(c.pnn.n_signal * factor))
+        c.pnn.n_normalisation = max(2000, int(c.pnn.n_normalisation * factor)) if c.pnn.n_normalisation else 0
+        c.pnn.n_background = {k: max(2000, int(v * factor)) for k, v in c.pnn.n_background.items()}
+        return c
+
+
+class Dataset(_M):
+    """A named data set (``datasets.yaml``); numbers are [value, err] or [value, err_low, err_high]."""
+    name: str = ""
+    description: str
+    card: str
+    selection: str
+    n_k: list[float] | None = None
+    eps_trig: list[float] | None = None
+    eps_rv: list[float] | None = None
+    ses: list[float] | None = None
+    acceptance: list[float] | None = None
+    expected_sm: list[float] | None = None
+    observed: int | None = None
+    backgrounds: dict[str, list[float]] = {}
+    background_total: list[float] | None = None
+
+
+def _deep_update(base: dict, new: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in new.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k not in ("n_background", "sm_inputs"):
+            out[k] = _deep_update(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _read_yaml(path, field: str) -> dict:
+    try:
+        data = yaml.safe_load(Path(path).read_text() if not hasattr(path, "read_text") else path.read_text())
+    except FileNotFoundError:
+        raise InputError(field, f"file {path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise InputError(field, f"{path} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(field, f"{path} must hold a mapping of settings")
+    return data
+
+
+def load_config(path: str | Path | None = None, quick: bool = False, overrides: dict | None = None) -> RunConfig:
+    """Default config, updated by the YAML file ``path`` and ``overrides``; validated; scaled if ``quick``."""
+    data = _read_yaml(DEFAULT_CONFIG, "config")
+    if path is not None:
+        data = _deep_update(data, _read_yaml(path, "config"))
+    if overrides:
+        data = _deep_update(data, overrides)
+    try:
+        cfg = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        msg = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise InputError("config", msg) from None
+    return cfg.scaled(cfg.quick_scale) if quick else cfg
+
+
+def load_datasets() -> dict[str, Dataset]:
+    """All named datasets.
+
+    >>> sorted(load_datasets())
+    ['pnn-2017', 'pnn-2021-22']
+    """
+    raw = _read_yaml(CONFIG_DIR / "datasets.yaml", "dataset")
+    return {k: Dataset.model_validate({**v, "name": k}) for k, v in raw.items()}
+
+
+def get_dataset(name: str) -> Dataset:
+    """One dataset by name; :class:`InputError` listing the known ones."""
+    ds = load_datasets()
+    if name not in ds:
+        raise InputError("dataset", f"unknown dataset {name!r}; known: {', '.join(sorted(ds))}")
+    return ds[name]

@@ -1,0 +1,342 @@
+"""The K+ -> pi+ nu nubar section of ``kaonportal run``: simulation -> selection -> normalisation ->
+background budget -> branching ratio, compared with the published NA62 numbers.
+
+Steps (each documented where it is implemented):
+
+1. signal acceptance A_pinunu per pi+ momentum bin (weighted cut flow, ``selection``),
+2. K+ -> pi+ pi0 normalisation: A_pipi, the expected control-trigger count N_pipi = N_K BR A_pipi / D
+   (Poisson-fluctuated with the run's seed: the "measured" normalisation), N_K back from it,
+   and the SES (``normalisation.ses``),
+3. background budget per source, simulation and data-driven, plus the upstream model
+   (``analyses.pnn_budget``),
+4. BR through ``kaonportal.stats.measure``: from the observed count (published by default) and
+   from pseudo-data simulated at ``pseudo_data_br``; SM prediction, tension and Grossman-Nir
+   bound (``analyses.sm``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["PnnSetup", "resolve_pnn", "pnn_section", "pnn_compute"]
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..constants import BR_K
+from ..errors import InputError
+from ..normalisation import single_event_sensitivity
+from ..selection import Selection, column, cut_flow, load_selection, region_mask
+from .config import BACKGROUND_SOURCES, Dataset, RunConfig, get_dataset
+from .pnn_budget import Calibration, load_calibration, source_estimate, upstream_estimate
+from .samples import MissingComponent, SampleCache, card_key, derive_seed, require
+from .sm import SMInputs, grossman_nir_bound, sm_prediction, tension_sigma
+
+SIGNAL = "K+ -> pi+ nu nubar"
+NORMALISATION = "K+ -> pi+ pi0"
+# BR of sources not in constants.BR_K: K+ -> pi0 l+ nu is the sum of its two decays (constants.BR_K).
+
+
+@dataclass
+class PnnSetup:
+    """Everything resolved and validated from the config before any output is written."""
+
+    config: RunConfig
+    dataset: Dataset
+    card_name: str
+    card: object
+    selection: Selection
+    bins: list[float]
+    calibration: Calibration
+    sm_inputs: SMInputs
+    eps_trig: tuple[float, float]
+    eps_rv: tuple[float, float]
+    beam_rate_mhz: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _pair(v, default=None):
+    if v is None:
+        return default
+    return (float(v[0]), float(v[1]) if len(v) > 1 else 0.0)
+
+
+def resolve_pnn(cfg: RunConfig) -> PnnSetup:
+    """Validate names and numbers of the pnn section (InputError on bad input; nothing is written)."""
+    ds = get_dataset(cfg.dataset)
+    sel = load_selection(cfg.selection or ds.selection, field="selection")
+    if sel.analysis != "pnn":
+        raise InputError("selection", f"{sel.name!r} is a {sel.analysis!r} selection, not a pnn one")
+    card_name = cfg.card or ds.card
+    load_card = require("kaonportal.detector", "load_card")
+    try:
+        card = load_card(card_name)
+    except InputError as exc:
+        raise InputError("card", str(exc)) from None
+    bins = list(cfg.pnn.momentum_bins) if cfg.pnn.momentum_bins is not None else list(sel.momentum_bins)
+    lo, hi = sel.momentum_range
+    if len(bins) < 2 or any(b2 <= b1 for b1, b2 in zip(bins, bins[1:])):
+        raise InputError("pnn.momentum_bins", f"need at least two strictly increasing edges (GeV/c), got {bins}")
+    if bins[0] < lo - 1e-9 or bins[-1] > hi + 1e-9:
+        raise InputError("pnn.momentum_bins", f"edges must lie inside the selection's pi+ momentum range "
+                                              f"[{lo:g}, {hi:g}] GeV/c, got {bins[0]:g}-{bins[-1]:g}")
+    if cfg.pnn.n_normalisation <= 0:
+        raise InputError("pnn.n_normalisation", "zero normalisation events: N_K cannot be measured (need > 0)")
+    for decay in cfg.pnn.n_background:
+        if not any(decay in v for v in BACKGROUND_SOURCES.values()):
+            known = sorted({d for v in BACKGROUND_SOURCES.values() for d in v})
+            raise InputError("pnn.n_background", f"unknown background decay {decay!r}; known: {', '.join(known)}")
+    try:
+        sm_inputs = SMInputs.model_validate(cfg.pnn.sm_inputs)
+    except Exception as exc:  # pydantic ValidationError
+        raise InputError("pnn.sm_inputs", str(exc).splitlines()[0] + "; allowed keys: " +
+                         ", ".join(["v_cb", "v_ub", "gamma_deg", "lambda", "x_t", "p_c"])) from None
+    sm_prediction(sm_inputs, method=cfg.pnn.sm_method)   # validates the SM inputs' ranges now
+    cal = load_calibration(cfg.pnn.calibration)
+    rc = card.run_conditions
+    eps_trig = _pair(ds.eps_trig, (float(rc.trigger_efficiency_pnn), 0.0))
+    eps_rv = _pair(ds.eps_rv, (float(rc.random_veto_efficiency), 0.0))
+    if ds.n_k is None and ds.ses is None and rc.kaon_decays is None:
+        raise InputError("dataset", f"{ds.name!r} gives neither N_K nor a published SES")
+    return PnnSetup(config=cfg, dataset=ds, card_name=str(card_name), card=card, selection=sel, bins=bins,
+                    calibration=cal, sm_inputs=sm_inputs, eps_trig=eps_trig, eps_rv=eps_rv,
+                    beam_rate_mhz=float(rc.beam_rate_mhz))
+
+
+def _signal_mask(sel: Selection, events) -> np.ndarray:
+    m = None
+    for r in sel.signal_regions():
+        x = region_mask(sel, events, r.id)
+        m = x if m is None else (m | x)
+    return m
+
+
+def _per_bin(cf, events, mask, bins) -> tuple[np.ndarray, np.ndarray]:
+    p = column(events, "p_track").astype(float)
+    idx = np.digitize(p, bins) - 1
+    a = np.zeros(len(bins) - 1)
+    e = np.zeros(len(bins) - 1)
+    for i in range(len(bins) - 1):
+        a[i], e[i] = cf.yield_in(mask & (idx == i))
+    return a, e
+
+
+def _in_bins(events, bins) -> np.ndarray:
+    p = column(events, "p_track").astype(float)
+    return (p >= bins[0]) & (p < bins[-1])
+
+
+def _region_row(cf, mask, rid: str, condition: str) -> dict:
+    """Cut-flow record for the final m2miss-region requirement."""
+    a, e = cf.yield_in(mask)
+    prev = cf.rows[-1].cumulative if cf.rows else 1.0
+    return {"id": f"region {rid}", "label": f"kinematic region {rid}", "condition": condition,
+            "weighted": a * cf.total, "error": e * cf.total, "raw": int(np.count_nonzero(cf.weights[mask])),
+            "efficiency": a / prev if prev > 0 else 0.0, "cumulative": a}
+
+
+def _hist2d(events, weights, bins_p=(10.0, 50.0, 80), bins_m=(-0.06, 0.10, 128)):
+    p = column(events, "p_track").astype(float)
+    m = column(events, "m2miss_pi").astype(float)
+    ok = np.isfinite(p) & np.isfinite(m) & (weights > 0)
+    h, xe, ye = np.histogram2d(p[ok], m[ok], bins=[np.linspace(*bins_p), np.linspace(*bins_m)], weights=weights[ok])
+    return {"counts": h, "p_edges": xe, "m2_edges": ye}
+
+
+def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
+    """Run the analysis on simulated samples; returns the summary dict and (under ``_plots``) plot data."""
+    cfg, sel, bins, cal = setup.config, setup.selection, setup.bins, setup.calibration
+    seed = cfg.seed
+    z_range = tuple(sel.fiducial_z)
+    task = None
+    jobs = [(SIGNAL, cfg.pnn.n_signal), (NORMALISATION, cfg.pnn.n_normalisation)]
+    jobs += [(d, n) for d, n in cfg.pnn.n_background.items() if d != NORMALISATION]
+    def n_parts(n):
+        return max(1, -(-int(n) // samples.max_part))
+
+    if progress is not None:
+        task = progress.add_task("pnn: simulating", total=sum(n_parts(n) for _, n in jobs))
+
+        def on_part(decay, i, n):
+            progress.update(task, advance=1, description=f"pnn: {decay} ({i}/{n})")
+        samples.on_part = on_part
+
+    def get(decay, n):
+        before = len(samples.loaded_from_cache)
+        t = samples.get(decay, n, derive_seed(seed, decay), z_range)
+        if progress is not None and len(samples.loaded_from_cache) > before:
+            progress.update(task, advance=n_parts(n), description=f"pnn: {decay} (cached)")
+        return t
+
+    # ---- 1. signal acceptance ------------------------------------------------------------------
+    sig = get(SIGNAL, cfg.pnn.n_signal)
+    cf_sig = cut_flow(sel, sig)
+    sr_sig = _signal_mask(sel, sig)
+    a_sig, a_sig_err = cf_sig.yield_in(sr_sig)
+    a_sig_bin, a_sig_bin_err = _per_bin(cf_sig, sig, sr_sig, bins)
+    a_sig = float(a_sig_bin.sum())        # acceptance inside the momentum bins
+    a_sig_err = float(math.sqrt(np.sum(a_sig_bin_err ** 2)))
+    if a_sig <= 0:
+        raise InputError("selection", f"no simulated signal event passes selection {sel.name!r} in R1/R2")
+    acc_regions = {r.id: cf_sig.yield_in(region_mask(sel, sig, r.id))[0] for r in sel.signal_regions()}
+
+    # ---- 2. normalisation ------------------------------------------------------------------------
+    br_pipi = BR_K[NORMALISATION]
+    norm = get(NORMALISATION, cfg.pnn.n_normalisation)
+    ns = sel.normalisation
+    cf_norm = cut_flow(sel, norm, skip=ns.skip)
+    reg_norm = region_mask(sel, norm, ns.region)
+    a_pipi_bin, a_pipi_bin_err = _per_bin(cf_norm, norm, reg_norm, bins)
+    a_pipi = float(a_pipi_bin.sum())
+    if a_pipi <= 0:
+        raise InputError("pnn.n_normalisation", "zero normalisation events selected: N_K cannot be measured "
+                                                "(increase n_normalisation)")
+    et, ert = setup.eps_trig
+    erv, erv_err = setup.eps_rv
+    ds = setup.dataset
+    if ds.n_k is not None or setup.card.run_conditions.kaon_decays is not None:
+        n_k_true = float(ds.n_k[0]) if ds.n_k is not None else float(setup.card.run_conditions.kaon_decays)
+        n_k_origin = "dataset N_K" if ds.n_k is not None else "card run_conditions.kaon_decays"
+    else:
+        # No published N_K: the one that reproduces the published SES with the simulated acceptance.
+        n_k_true = 1.0 / (ds.ses[0] * a_sig * et * erv)
+        n_k_origin = "published SES / simulated acceptance"
+    d = ns.downscaling
+    n_pipi_exp = n_k_true * br_pipi * a_pipi_bin / d
+    rng = np.random.default_rng(derive_seed(seed, "normalisation-counts"))
+    n_pipi_obs = rng.poisson(n_pipi_exp)
+    if n_pipi_obs.sum() <= 0:
+        raise InputError("pnn.normalisation", "zero normalisation events observed: N_K cannot be measured")
+    n_k = float(n_pipi_obs.sum() * d / (br_pipi * a_pipi))
+    n_k_err = n_k * math.hypot(1 / math.sqrt(n_pipi_obs.sum()), float(np.sqrt(np.sum(a_pipi_bin_err ** 2))) / a_pipi)
+    ses = single_event_sensitivity(n_k, a_sig_bin, et, erv, n_k_error=n_k_err, acceptance_error=a_sig_bin_err,
+                                   eps_trig_error=ert, eps_rv_error=erv_err)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_k_bin = np.where(a_pipi_bin > 0, n_pipi_obs * d / (br_pipi * np.where(a_pipi_bin > 0, a_pipi_bin, 1)), 0.0)
+        ses_bin = np.where(a_sig_bin > 0, 1.0 / (n_k * a_sig_bin * et * erv), np.inf)
+    n_k_eff = n_k * et * erv
+
+    # ---- 3. background budget --------------------------------------------------------------------
+    sources = {}
+    hists = {"signal": _hist2d(sig, cf_sig.weights)}
+    needed = dict(cfg.pnn.n_background)
+    for source, decays in BACKGROUND_SOURCES.items():
+        avail = [dcy for dcy in decays if dcy in needed]
+        if not avail:
+            sources[source] = {"source": source, "simulation": None, "note": "not simulated (no sample size in config)"}
+            continue
+        smp = {}
+        for dcy in avail:
+            ev = norm if dcy == NORMALISATION and needed[dcy] == cfg.pnn.n_normalisation else None
+            if ev is None:
+                ev = get(dcy, needed[dcy]) if dcy != NORMALISATION else samples.get(
+                    dcy, needed[dcy], derive_seed(seed, dcy + "/background"), z_range)
+            smp[dcy] = (ev, BR_K[dcy])
+            kin = cut_flow(sel, ev, skip=[c.id for c in sel.cuts if c.kind == "weight"])
+            hists[dcy] = _hist2d(ev, kin.weights * BR_K[dcy])
+        est = source_estimate(source, smp, sel, n_k_eff, cal, bins)
+        sources[source] = est.as_dict()
+    up, up_err = upstream_estimate(cal, n_k_eff, setup.beam_rate_mhz)
+    sources["upstream"] = {"source": "upstream", "simulation": up, "simulation_error": up_err,
+                           "model": "p_up * N_K,eff * R_beam / R_ref (analyses.pnn_budget)",
+                           "beam_rate_mhz": setup.beam_rate_mhz, "data_driven": None}
+    total = sum(v["simulation"] or 0.0 for v in sources.values())
+    total_err = math.sqrt(sum((v.get("simulation_error") or 0.0) ** 2 for v in sources.values()))
+
+    # ---- 4. branching ratio ---------------------------------------------------------------------
+    sm = sm_prediction(setup.sm_inputs, method=cfg.pnn.sm_method)
+    measure = require("kaonportal.stats", "measure")
+    StatsDataset = require("kaonportal.stats", "Dataset")
+    observed = cfg.pnn.observed if cfg.pnn.observed is not None else ds.observed
+    results = {}
+
+    def _measure(name, n_obs, bkg, bkg_lo, bkg_hi, ses_v, ses_e):
+        m = measure([StatsDataset(name, int(n_obs), float(bkg), float(ses_v), background_error_low=float(bkg_lo),
+                                  background_error_high=float(bkg_hi), ses_error=float(ses_e))])
+        out = {"observed": int(n_obs), "background": bkg, "ses": ses_v, "br": float(m.value),
+               "br_error_low": float(m.error_low), "br_error_high": float(m.error_high),
+               "significance": float(m.significance)}
+        out["tension_with_sm_sigma"] = tension_sigma(m.value, m.error_low, m.error_high, sm.value, sm.error)
+        out["grossman_nir"] = grossman_nir_bound(max(float(m.value), 0.0), float(m.error_high))
+        return out
+
+    if observed is not None:
+        results["observed_with_simulated_inputs"] = _measure("pnn-observed", observed, total, total_err, total_err,
+                                                              ses.value, ses.error)
+        if ds.background_total is not None and ds.ses is not None and cfg.pnn.observed is None:
+            bt = ds.background_total
+            lo_e, hi_e = (bt[1], bt[2]) if len(bt) > 2 else (bt[1], bt[1])
+            results["observed_with_published_inputs"] = _measure("pnn-published", observed, bt[0], lo_e, hi_e,
+                                                                 ds.ses[0], ds.ses[1])
+    if cfg.pnn.pseudo_data_br is not None:
+        mu = cfg.pnn.pseudo_data_br / ses.value + total
+        n_pd = int(np.random.default_rng(derive_seed(seed, "pseudo-data")).poisson(mu))
+        r = _measure("pnn-pseudo-data", n_pd, total, total_err, total_err, ses.value, ses.error)
+        r["true_br"] = cfg.pnn.pseudo_data_br
+        r["expected_events"] = mu
+        results["pseudo_data"] = r
+
+    # ---- comparison with the published numbers ---------------------------------------------------
+    comparison = []
+    for source, est in sources.items():
+        pub = ds.backgrounds.get(source)
+        comparison.append({"source": source, "simulation": est.get("simulation"),
+                           "simulation_error": est.get("simulation_error"),
+                           "data_driven": est.get("data_driven"), "data_driven_error": est.get("data_driven_error"),
+                           "published": pub[0] if pub else None,
+                           "published_error_low": pub[1] if pub else None,
+                           "published_error_high": (pub[2] if pub and len(pub) > 2 else (pub[1] if pub else None))})
+    summary = {
+        "dataset": ds.name, "dataset_description": ds.description, "card": setup.card_name, "selection": sel.name,
+        "seed": seed, "fiducial_z_m": list(z_range), "momentum_bins_gev": bins,
+        "n_simulated": {SIGNAL: cfg.pnn.n_signal, NORMALISATION: cfg.pnn.n_normalisation, **needed},
+        "acceptance": {"signal": a_sig, "signal_error": a_sig_err, "signal_per_momentum_bin": a_sig_bin.tolist(),
+                       "signal_per_region": acc_regions,
+                       "normalisation_pipi": a_pipi, "normalisation_pipi_per_momentum_bin": a_pipi_bin.tolist(),
+                       "published_signal": ds.acceptance},
+        "normalisation": {"n_k": n_k, "n_k_error": n_k_err, "n_k_input": n_k_true, "n_k_input_origin": n_k_origin,
+                          "n_k_per_momentum_bin": n_k_bin.tolist(), "downscaling": d,
+                          "n_pipi_expected_per_bin": n_pipi_exp.tolist(), "n_pipi_observed_per_bin": n_pipi_obs.tolist(),
+                          "br_pipi": br_pipi, "eps_trig": et, "eps_trig_error": ert, "eps_rv": erv, "eps_rv_error": erv_err,
+                          "published_n_k": ds.n_k},
+        "ses": {**ses.as_dict(), "per_momentum_bin": ses_bin.tolist(), "published": ds.ses},
+        "expected_sm_signal": sm.value / ses.value, "expected_sm_signal_published": ds.expected_sm,
+        "cutflow_signal": cf_sig.as_records() + [_region_row(cf_sig, sr_sig & _in_bins(sig, bins), "R1+R2",
+                                                             "m2miss in R1 or R2, p in the momentum bins")],
+        "cutflow_normalisation": cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins),
+                                                                     ns.region, f"m2miss in the {ns.region} region")],
+        "backgrounds": sources, "background_total": total, "background_total_error": total_err,
+        "background_total_published": ds.background_total, "budget_comparison": comparison,
+        "calibration": cal.model_dump(), "branching_ratio": results, "sm_prediction": sm.as_dict(),
+        "samples_from_cache": list(samples.loaded_from_cache),
+    }
+    summary["_plots"] = {"hists": hists, "regions": [(r.id, r.windows["m2miss_pi"], r.signal) for r in sel.regions],
+                         "momentum_range": sel.momentum_range}
+    return summary
+
+
+def needed_columns(sel: Selection) -> set[str]:
+    """Columns the analysis reads (the cached samples keep only these)."""
+    cols = {"weight_gen", "decay_prob", "true_vertex_z", "p_track", "m2miss_pi", "m2miss_pi_nominal", "n_photons",
+            "track_true_pdgid", "w_photon_veto", "w_pid_pi", "w_pid_mu", "w_pid_e", "true_p_track"}
+    for c in sel.cuts:
+        cols |= {x for x in (c.column, c.flag, c.weight) if x}
+    for r in sel.regions:
+        cols |= set(r.windows)
+    for spec in sel.control.values():
+        cols |= set(spec.extra_weights)
+    return cols
+
+
+def pnn_section(cfg: RunConfig, out_dir: Path, *, setup: PnnSetup | None = None, progress=None,
+                cache: bool = True) -> dict:
+    """Compute the pnn section and write its plots, tables and HEPData tables under ``out_dir``."""
+    from ..report import pnn_report
+    setup = setup or resolve_pnn(cfg)
+    samples = SampleCache(Path(out_dir) / "cache" if cache else None, setup.card_name,
+                          card_key(setup.card_name), chunk_blocks=cfg.chunk_blocks, columns=needed_columns(setup.selection))
+    summary = pnn_compute(setup, samples, progress=progress)
+    plots = summary.pop("_plots")
+    summary["files"] = pnn_report(summary, plots, Path(out_dir))
+    return summary

@@ -1,0 +1,258 @@
+"""End-to-end beam-dump interpretation: grid -> expected events -> exclusion, bands, projection -> files.
+
+Used by ``kaonportal beamdump`` and by the ``kaonportal run`` report (:func:`beamdump_section`).
+
+Published 2021 dump inputs (N_POT = 1.4e17; shared/reference/published_results.md A7 and
+na62_parameters.md section 6), used as defaults per channel as (observed, expected background):
+
+* mu mu: 1 observed in the signal region, 0.016 +- 0.002 combinatorial background (JHEP 09 (2023) 035;
+  S002, S004) [S].
+* e e: 0 observed, 0.0094 background (PRL 133 (2024) 111802; the seed rendering is garbled, "verify") [S].
+* hadronic (EPJC 85 (2025) 571): backgrounds from the S002 table; "no signal" is read as 0 observed [S/D].
+
+Several channels form one counting experiment: observed counts and backgrounds add.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PUBLISHED_2021", "POT_2021", "POT_RUN2", "BeamDumpResult", "run_beamdump", "beamdump_section",
+           "parse_grid", "parse_range", "default_ranges", "write_outputs"]
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..errors import InputError, check_range
+from .contours import Exclusion, exclusion, projection
+from .setup import BeamDumpSetup
+from .yields import YieldGrid, check_channels, expected_events, resolve_model
+
+POT_2021 = 1.4e17       # DPll / DPmumu abstracts (na62_parameters.md section 6) [V]
+POT_RUN2 = 1.0e18       # "about 1e18 POT" planned for Run 2 (S002, S004) [S]
+# channel -> (observed, background) for the 2021 data (see module docstring)
+PUBLISHED_2021 = {
+    "mumu": (1, 0.016), "ee": (0, 0.0094), "pipi": (0, 0.007), "pipigamma": (0, 0.007),
+    "pipipi0": (0, 1.2e-7), "pipi2pi0": (0, 1.6e-8), "pipieta": (0, 7.0e-8), "KK": (0, 4.6e-7),
+    "KKpi0": (0, 1.5e-9),
+}
+_COUPLING_RANGES = {"epsilon": (1e-8, 1e-3), "U2": (1e-12, 1e-3)}
+
+
+def parse_grid(text: str) -> tuple[int, int]:
+    """``"100x100"`` -> (n_mass, n_coupling); empty or malformed grids are InputErrors.
+
+    >>> parse_grid("100x50")
+    (100, 50)
+    >>> parse_grid("0x10")
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: grid: the grid is empty: need at least 2x2 points, got '0x10'
+    """
+    try:
+        a, b = (int(x) for x in str(text).lower().split("x"))
+    except ValueError:
+        raise InputError("grid", f"expected NMASSxNCOUPLING such as 100x100, got {text!r}") from None
+    if a < 2 or b < 2:
+        raise InputError("grid", f"the grid is empty: need at least 2x2 points, got {text!r}")
+    if a * b > 10**6:
+        raise InputError("grid", f"at most 1e6 cells, got {a * b}")
+    return a, b
+
+
+def parse_range(field: str, text: str | None) -> tuple[float, float] | None:
+    """``"0.01,1"`` -> (0.01, 1.0) with 0 < low < high."""
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(x) for x in str(text).split(","))
+    except ValueError:
+        raise InputError(field, f"expected LOW,HIGH, got {text!r}") from None
+    if not (0 < lo < hi and np.isfinite(hi)):
+        raise InputError(field, f"need 0 < LOW < HIGH, got {text!r}")
+    return lo, hi
+
+
+def default_ranges(model) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Default (mass, coupling) ranges: the model's validity range clipped to 0.01-2 GeV."""
+    lo, hi = model.mass_range
+    mr = (max(lo * 1.001, 0.01), min(hi, 2.0))
+    return mr, _COUPLING_RANGES.get(model.coupling_name, (1e-10, 1e-2))
+
+
+def _observed_background(channels, observed, background):
+    if observed is not None and background is not None:
+        return int(observed), float(background), "user"
+    missing = [c for c in channels if c not in PUBLISHED_2021]
+    if missing:
+        raise InputError("background", f"no published 2021 numbers for channel(s) {', '.join(missing)}; "
+                                       "give --observed and --background")
+    obs = sum(PUBLISHED_2021[c][0] for c in channels) if observed is None else int(observed)
+    bkg = sum(PUBLISHED_2021[c][1] for c in channels) if background is None else float(background)
+    return obs, bkg, "NA62 2021 dump data (published_results.md A7; na62_parameters.md section 6)"
+
+
+@dataclass
+class BeamDumpResult:
+    grid: YieldGrid
+    observed: Exclusion
+    projection: Exclusion
+    inputs: dict
+
+    def summary(self) -> dict:
+        g = self.grid
+        return {
+            "model": g.model, "coupling_name": g.coupling_name, "channels": list(g.channels),
+            "card": g.card, "seed": g.seed, "kaonportal_version": __version__,
+            "grid": {"n_mass": int(g.masses.size), "n_coupling": int(g.couplings.size),
+                     "mass_range_gev": [float(g.masses[0]), float(g.masses[-1])],
+                     "coupling_range": [float(g.couplings[0]), float(g.couplings[-1])]},
+            "n_simulated": g.n_simulated, "elapsed_s": g.elapsed_s,
+            "mechanisms": sorted(g.by_mechanism), "ignored_production_channels": list(g.skipped_mechanisms),
+            "inputs": self.inputs,
+            "observed": self.observed.summary(),
+            "projection": self.projection.summary(),
+            "max_expected_events": float(self.observed.n_expected.max()),
+        }
+
+
+def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_2021, grid=(100, 100), *,
+                 mass_range=None, coupling_range=None, observed=None, background=None,
+                 projection_pot: float = POT_RUN2, cl: float = 0.9, method: str = "cls", seed: int = 1,
+                 n_per_mass: int = 10000, card: str = "na62-2022", setup: BeamDumpSetup | None = None,
+                 a_scaling="pp", progress=None) -> BeamDumpResult:
+    """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``."""
+    check_range("pot", pot, 0.0, 1e22, unit="POT")
+    check_range("projection_pot", projection_pot, 0.0, 1e22, unit="POT")
+    if isinstance(channels, str):
+        channels = [c.strip() for c in channels.split(",") if c.strip()]
+    mdl = resolve_model(model)
+    n_m, n_c = (parse_grid(grid) if isinstance(grid, str) else (int(grid[0]), int(grid[1])))
+    if n_m < 1 or n_c < 1:
+        raise InputError("grid", f"the grid is empty: got {n_m}x{n_c}")
+    mr_def, cr_def = default_ranges(mdl)
+    mr = mass_range or mr_def
+    cr = coupling_range or cr_def
+    masses = np.geomspace(mr[0], mr[1], n_m)
+    couplings = np.geomspace(cr[0], cr[1], n_c)
+    check_channels(mdl, channels)
+    obs, bkg, src = _observed_background(channels, observed, background)
+    g = expected_events(mdl, masses, couplings, channels, card=card, setup=setup, n_per_mass=n_per_mass,
+                        seed=seed, a_scaling=a_scaling, progress=progress)
+    # observed/background refer to the 2021 exposure unless the user gave them: they are used at `pot` as is
+    ex = exclusion(g, pot, obs, bkg, cl=cl, method=method)
+    ref_pot = POT_2021 if src != "user" else (pot if pot > 0 else POT_2021)
+    proj = projection(g, projection_pot, bkg / ref_pot, cl=cl, method=method)
+    inputs = {"pot": pot, "observed": obs, "background": bkg, "observed_background_source": src,
+              "projection_pot": projection_pot, "projection_background": bkg / ref_pot * projection_pot,
+              "cl": cl, "method": method, "n_per_mass": n_per_mass, "a_scaling": a_scaling,
+              "trigger_efficiency": g.setup.trigger_efficiency, "decay_volume_m": list(g.setup.decay_volume),
+              "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window)}
+    return BeamDumpResult(g, ex, proj, inputs)
+
+
+def _header(res: BeamDumpResult, what: str) -> str:
+    s = res.summary()
+    lines = [f"# {what}",
+             f"# model {s['model']} ({s['coupling_name']}), channels {','.join(s['channels'])}, card {s['card']}",
+             f"# units: mass in GeV/c^2, coupling = {s['coupling_name']}; CL {res.observed.cl} ({res.observed.method})",
+             f"# inputs: {json.dumps(s['inputs'])}",
+             f"# seed {s['seed']}, kaonportal {s['kaonportal_version']}, {s['n_simulated']} X events simulated",
+             "# N_exp = N_POT chi P_decay A_acc A_trig (kaonportal.beamdump; production: Pythia 8 meson tables "
+             "+ Bluemlein-Brunner bremsstrahlung)"]
+    return "\n".join(lines) + "\n"
+
+
+def _write_lines_csv(path: Path, header: str, named_lines: dict[str, list]) -> None:
+    with open(path, "w") as f:
+        f.write(header)
+        f.write("curve,segment,mass_gev,coupling\n")
+        for name, lines in named_lines.items():
+            for k, seg in enumerate(lines):
+                for mval, cval in seg:
+                    f.write(f"{name},{k},{mval:.6g},{cval:.6g}\n")
+
+
+def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True) -> dict:
+    """Write contour CSVs, the yield grid (npz), the plot and summary.json into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    ex, pr = res.observed, res.projection
+    p = out / "contour.csv"
+    _write_lines_csv(p, _header(res, f"90% CL exclusion contour, N_POT = {ex.pot:.3g}, observed {ex.observed}, "
+                                     f"background {ex.background:.3g}; expected bands from the background-only "
+                                     "expectation"),
+                     {"observed": ex.lines, **{f"expected_{k}": v for k, v in ex.expected_lines.items()}})
+    files["contour_csv"] = str(p)
+    p = out / "projection.csv"
+    _write_lines_csv(p, _header(res, f"expected (median) 90% CL exclusion projected to N_POT = {pr.pot:.3g}, "
+                                     f"background {pr.background:.3g}"),
+                     {"projection_median": pr.lines, **{f"projection_{k}": v for k, v in pr.expected_lines.items()}})
+    files["projection_csv"] = str(p)
+    p = out / "yields.npz"
+    g = res.grid
+    np.savez_compressed(p, masses=g.masses, couplings=g.couplings, events_per_pot=g.per_pot,
+                        mc_error_per_pot=np.sqrt(g.mc_var_per_pot2),
+                        **{f"channel_{k}": v for k, v in g.by_channel.items()})
+    files["yields_npz"] = str(p)
+    if plot:
+        files.update(_plot(res, out))
+    summary = res.summary()
+    summary["files"] = files
+    p = out / "summary.json"
+    from ..cli._common import to_jsonable
+    p.write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
+    files["summary_json"] = str(p)
+    summary["files"] = files
+    return summary
+
+
+def _plot(res: BeamDumpResult, out: Path) -> dict:
+    from matplotlib.figure import Figure
+
+    g = res.grid
+    fig = Figure(figsize=(6.4, 4.8))
+    ax = fig.add_subplot()
+    ex, pr = res.observed, res.projection
+    n = ex.n_expected
+    with np.errstate(divide="ignore"):
+        z = np.log10(np.maximum(n, 1e-3)).T
+    pcm = ax.pcolormesh(g.masses, g.couplings, z, shading="auto", cmap="Greys", alpha=0.5)
+    fig.colorbar(pcm, ax=ax, label=f"log10 N_exp ({ex.pot:.2g} POT)")
+    for band, colour in (("minus2", "gold"), ("plus2", "gold"), ("minus1", "limegreen"), ("plus1", "limegreen")):
+        for seg in ex.expected_lines.get(band, []):
+            ax.plot(seg[:, 0], seg[:, 1], color=colour, lw=1)
+    for seg in ex.expected_lines.get("median", []):
+        ax.plot(seg[:, 0], seg[:, 1], "k--", lw=1)
+    for k, seg in enumerate(ex.lines):
+        ax.plot(seg[:, 0], seg[:, 1], "k-", lw=2, label=f"observed 90% CL ({ex.pot:.2g} POT)" if k == 0 else None)
+    for k, seg in enumerate(pr.lines):
+        ax.plot(seg[:, 0], seg[:, 1], "b-.", lw=1.5, label=f"expected, {pr.pot:.2g} POT" if k == 0 else None)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("mass [GeV/c$^2$]")
+    ax.set_ylabel(g.coupling_name)
+    ax.set_title(f"{g.model}: {' + '.join(g.channels)} (beam dump)")
+    if ex.lines or pr.lines:
+        ax.legend(loc="upper right", fontsize=8)
+    files = {}
+    for ext in ("png", "pdf"):
+        p = out / f"contour.{ext}"
+        fig.savefig(p, dpi=120)
+        files[f"plot_{ext}"] = str(p)
+    return files
+
+
+def beamdump_section(out_dir, pot: float = POT_2021, quick: bool = False, *, model="dark-photon",
+                     channels=("ee", "mumu"), seed: int = 1, card: str = "na62-2022") -> dict:
+    """Beam-dump section of ``kaonportal run``: writes into ``out_dir`` and returns the summary dict.
+
+    ``quick`` uses a 20 x 20 grid with 500 X per mechanism and mass (seconds) instead of 100 x 100 x 10000.
+    """
+    grid = (20, 20) if quick else (100, 100)
+    n = 500 if quick else 10000
+    res = run_beamdump(model, channels, pot, grid, seed=seed, n_per_mass=n, card=card)
+    return write_outputs(res, Path(out_dir))

@@ -1,0 +1,162 @@
+"""Meson production at the dump: Pythia 8 tables for 400 GeV/c protons, normalised per proton on target.
+
+The tables (``kaonportal/data/beamdump/meson_tables.npz``) are made by ``scripts/make_meson_tables.py``
+(Pythia 8 via the optional ``pythia8mc`` package; one command regenerates them). They hold 2D histograms
+of counts in (log10 p/GeV, log10 theta/rad) in the laboratory frame, per pp collision at sqrt(s) = 27.4 GeV
+(soft mesons: pi0, eta, eta', omega, phi, rho0) or per ccbar / bbbar event (D and B mesons). See
+``data/beamdump/README.md`` for provenance and uncertainties.
+
+Normalisation per proton on target (POT) for the copper TAX (na62_parameters.md section 6):
+
+* Every proton interacts: the TAX is 1.615 m of Cu = 10.6 interaction lengths (P(no interaction) = 3e-5).
+* Soft mesons: n_M/POT = <n_M>_pp * f_A, where ``f_A`` is the p-Cu scaling of the multiplicity per
+  inelastic collision. ``a_scaling="pp"`` (default) takes f_A = 1: the NA62 acceptance selects forward
+  mesons (x_F >~ 0.05), where the per-collision yield in p-A is close to (or below) the pp one because of
+  nuclear stopping. ``a_scaling="wounded"`` takes the wounded-nucleon value for the total multiplicity,
+  f_A = (1 + nu)/2 with nu = A sigma_pp^inel / sigma_pA^inel (Bialas, Bleszynski, Czyz, Nucl. Phys. B111
+  (1976) 461), = 1.86 for Cu.  The difference between the two (x1.86) is quoted as the model uncertainty
+  of the normalisation; secondary (cascade) production in the thick dump is not included.
+* Heavy flavour: n_M/POT = A sigma(QQbar per nucleon) / sigma_inel(p Cu) * <n_M per QQbar event>,
+  i.e. linear A-scaling of the hard cross section, with sigma_ccbar = 18.1 ub and sigma_bbbar = 1.7 nb per
+  nucleon at 400 GeV (SHiP Collaboration, JHEP 04 (2019) 077, arXiv:1811.00930: chi_cc = 1.7e-3,
+  chi_bb = 1.6e-7 per pN) [R]; the per-event D/B multiplicities come from Pythia.
+
+>>> t = load_tables()                                   # doctest: +SKIP
+>>> round(multiplicity_per_pot("pi0"), 1)               # doctest: +SKIP
+5.0
+"""
+
+from __future__ import annotations
+
+__all__ = ["MESONS", "SOFT_MESONS", "HEAVY_MESONS", "TABLE_PATH", "MesonTables", "load_tables",
+           "multiplicity_per_pot", "multiplicity_uncertainty", "sample_meson", "a_scaling_factor",
+           "SIGMA_QQ_PER_NUCLEON_MB"]
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, check_choice
+from .setup import CU_TARGET
+
+TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "beamdump" / "meson_tables.npz"
+
+SOFT_MESONS = ("pi0", "eta", "eta'", "omega", "phi", "rho0")
+# Table label -> kaonportal.constants name (charge conjugates are merged in the tables).
+HEAVY_MESONS = {"D+": "charm", "D0": "charm", "Ds+": "charm", "B+": "beauty", "B0": "beauty", "Bs0": "beauty"}
+MESONS = SOFT_MESONS + tuple(HEAVY_MESONS)
+
+# SHiP, JHEP 04 (2019) 077 (arXiv:1811.00930), section 2: sigma_ccbar = 18.1 ub, sigma_bbbar = 1.7 nb per
+# nucleon for 400 GeV/c protons [R: quoted from the paper, not re-read here].
+SIGMA_QQ_PER_NUCLEON_MB = {"charm": 18.1e-3, "beauty": 1.7e-6}
+
+
+@dataclass(frozen=True)
+class MesonTables:
+    """The shipped tables: bin edges, counts per species, event counts and provenance."""
+    logp_edges: np.ndarray
+    logtheta_edges: np.ndarray
+    counts: dict            # name -> (n_p, n_theta) uint32
+    n_events: dict          # "soft" / "charm" / "beauty" -> int
+    extra_counts: dict      # e.g. "pi+" -> total count in the soft run (multiplicity cross-checks)
+    meta: dict
+
+
+@lru_cache(maxsize=4)
+def load_tables(path: str | None = None) -> MesonTables:
+    """Load the meson tables (cached). Missing file -> InputError saying how to regenerate it."""
+    p = Path(path) if path else TABLE_PATH
+    if not p.exists():
+        raise InputError("meson_tables", f"{p} not found; regenerate with "
+                                         "`python scripts/make_meson_tables.py` (needs pythia8mc)")
+    with np.load(p, allow_pickle=False) as f:
+        keys = list(f.keys())
+        counts = {}
+        for k in keys:
+            if ":" in k and not k.split(":")[0].endswith("_count"):
+                counts[k.split(":", 1)[1]] = f[k].astype(np.float64)
+        n_events = {k[:-len("_n_events")]: int(f[k]) for k in keys if k.endswith("_n_events")}
+        extra = {k.split(":", 1)[1]: int(f[k]) for k in keys if k.startswith("soft_count:")}
+        meta = json.loads(str(f["meta_json"]))
+        return MesonTables(np.array(f["logp_edges"]), np.array(f["logtheta_edges"]), counts,
+                           n_events, extra, meta)
+
+
+def _run_of(name: str) -> str:
+    return HEAVY_MESONS.get(name, "soft")
+
+
+def a_scaling_factor(a_scaling: str | float = "pp", tables: MesonTables | None = None) -> float:
+    """Per-collision multiplicity scaling pp -> p Cu for soft mesons (see module docstring).
+
+    >>> a_scaling_factor("pp")
+    1.0
+    >>> a_scaling_factor(1.3)
+    1.3
+    """
+    if isinstance(a_scaling, (int, float)) and not isinstance(a_scaling, bool):
+        if not 0 < float(a_scaling) < 10:
+            raise InputError("a_scaling", f"must be 'pp', 'wounded' or a number in (0, 10), got {a_scaling}")
+        return float(a_scaling)
+    check_choice("a_scaling", str(a_scaling), ("pp", "wounded"))
+    if a_scaling == "pp":
+        return 1.0
+    t = tables or load_tables()
+    sigma_pp = float(t.meta.get("soft_sigma_gen_mb", 32.9))
+    nu = CU_TARGET["A"] * sigma_pp / CU_TARGET["sigma_inel_pA_mb"]
+    return 0.5 * (1.0 + nu)
+
+
+def multiplicity_per_pot(name: str, a_scaling: str | float = "pp", tables: MesonTables | None = None) -> float:
+    """Mean number of meson ``name`` (plus its charge conjugate) produced per proton on target."""
+    check_choice("meson", name, MESONS)
+    t = tables or load_tables()
+    run = _run_of(name)
+    if run not in t.n_events or name not in t.counts:
+        raise InputError("meson", f"{name} not in the tables {TABLE_PATH.name}; regenerate them")
+    per_event = t.counts[name].sum() / t.n_events[run]
+    if run == "soft":
+        return float(per_event * a_scaling_factor(a_scaling, t))
+    qq_per_pot = CU_TARGET["A"] * SIGMA_QQ_PER_NUCLEON_MB[run] / CU_TARGET["sigma_inel_pA_mb"]
+    return float(per_event * qq_per_pot)
+
+
+def multiplicity_uncertainty(name: str, tables: MesonTables | None = None) -> dict:
+    """Relative uncertainties of ``multiplicity_per_pot``: MC statistics and the documented model ones.
+
+    ``model`` is the normalisation uncertainty: for soft mesons the pp -> p Cu scaling (the ratio
+    wounded/pp - 1), for heavy flavour a factor 2 on sigma_QQbar at this energy (quoted as 1.0).
+    """
+    t = tables or load_tables()
+    n = float(t.counts[name].sum())
+    stat = 1.0 / np.sqrt(n) if n > 0 else np.inf
+    model = (a_scaling_factor("wounded", t) - 1.0) if _run_of(name) == "soft" else 1.0
+    return {"stat": float(stat), "model": float(model)}
+
+
+def sample_meson(name: str, n: int, rng: np.random.Generator, tables: MesonTables | None = None):
+    """Draw ``n`` lab-frame (p [GeV/c], theta [rad], phi [rad]) for meson ``name`` from its table.
+
+    Bins are chosen with their tabulated probability; inside a bin, log10 p and log10 theta are uniform.
+
+    >>> import numpy as np
+    >>> p, th, ph = sample_meson("pi0", 5, np.random.default_rng(1))   # doctest: +SKIP
+    """
+    check_choice("meson", name, MESONS)
+    t = tables or load_tables()
+    h = t.counts[name]
+    flat = h.ravel()
+    tot = flat.sum()
+    if tot <= 0:
+        raise InputError("meson", f"table for {name} is empty")
+    cdf = np.cumsum(flat) / tot
+    idx = np.searchsorted(cdf, rng.random(n), side="right")
+    idx = np.minimum(idx, flat.size - 1)
+    ip, it = np.unravel_index(idx, h.shape)
+    lp = t.logp_edges[ip] + rng.random(n) * (t.logp_edges[ip + 1] - t.logp_edges[ip])
+    lt = t.logtheta_edges[it] + rng.random(n) * (t.logtheta_edges[it + 1] - t.logtheta_edges[it])
+    phi = rng.random(n) * 2.0 * np.pi
+    return 10.0 ** lp, 10.0 ** lt, phi

@@ -1,0 +1,85 @@
+"""Beam-dump configuration: where the protons stop, where X may decay, and the signal selection.
+
+The detector itself (STRAW chambers, MNP33 kick, CHOD, LKr, MUV3 apertures and resolutions) is read from
+the same detector card as the kaon-mode simulation (:func:`kaonportal.detector.load_card`). The card has
+no beam-dump block, so the dump-specific numbers live here as named, overridable parameters, each with
+its source and status (V/S/R/D as in ``shared/reference/na62_parameters.md``).
+
+Units: metres, GeV.
+
+>>> s = BeamDumpSetup()
+>>> s.z_dump, s.decay_volume
+(23.07, (105.0, 180.0))
+>>> BeamDumpSetup(decay_volume=(180.0, 105.0))
+Traceback (most recent call last):
+...
+kaonportal.errors.InputError: decay_volume: must satisfy z_dump < z1 < z2 <= 183.5 m (first STRAW chamber), got (180.0, 105.0)
+"""
+
+from __future__ import annotations
+
+__all__ = ["BeamDumpSetup", "CU_TARGET"]
+
+from dataclasses import dataclass, field, replace
+
+from ..errors import InputError, check_range
+
+# Copper of the TAX (na62_parameters.md section 6, "TAX material (MC)": Cu, lambda_I = 153 mm, A = 63.5,
+# Z = 29 [V]).  sigma_inel(p Cu) from the PDG nuclear interaction length of Cu, 137.3 g/cm^2
+# (PDG "Atomic and nuclear properties", copper): sigma = A / (N_A * lambda) = 769 mb.
+CU_TARGET = {"A": 63.546, "Z": 29, "lambda_int_m": 0.153, "sigma_inel_pA_mb": 769.0}
+
+
+@dataclass(frozen=True)
+class BeamDumpSetup:
+    """Beam-dump running conditions and signal selection (all overridable).
+
+    Attributes (status codes from na62_parameters.md):
+
+    - ``z_dump``: TAX1 front face, 23.070 m [V, section 1b/6].
+    - ``y_dump``: vertical beam impact position on the TAX, -0.022 m [V, section 6].
+    - ``lambda_int``: nuclear interaction length of Cu, 0.153 m [V]; protons interact at
+      ``z_dump + Exp(lambda_int)``.
+    - ``decay_volume``: (z1, z2) window in which X must decay, 105-180 m [V, section 6 "FV between
+      105 m and 180 m"].
+    - ``p_track_min``: minimum track momentum, GeV/c.  [D: the published value was not found]
+    - ``e_photon_min``: minimum LKr photon energy, GeV. [D]
+    - ``cda_tax_max``: signal region in CDA between the total visible momentum line and the nominal
+      proton beam line at the TAX, m. [D: NA62 uses "+-3 sigma of the expected signal" (S004), numbers
+      not found; 0.02 m is about 3x the 99% quantile of this simulation's own signal CDA]
+    - ``z_tax_window``: signal region in Z_TAX (z of that closest approach), m. [D, as above: the
+      1-99% range of the simulated signal is about 18-29 m]
+    - ``trigger_efficiency``: A_trig of N = N_POT chi P A_acc A_trig. [D: not found in the shared
+      references; 1.0 unless the user sets it]
+    """
+
+    z_dump: float = 23.07
+    y_dump: float = -0.022
+    lambda_int: float = CU_TARGET["lambda_int_m"]
+    decay_volume: tuple[float, float] = (105.0, 180.0)
+    p_track_min: float = 5.0
+    e_photon_min: float = 1.0
+    cda_tax_max: float = 0.02
+    z_tax_window: tuple[float, float] = (15.0, 33.0)
+    trigger_efficiency: float = 1.0
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        check_range("z_dump", self.z_dump, 0.0, 100.0, unit="m")
+        check_range("y_dump", self.y_dump, -0.5, 0.5, unit="m")
+        check_range("lambda_int", self.lambda_int, 0.0, 10.0, low_inclusive=False, unit="m")
+        z1, z2 = (float(v) for v in self.decay_volume)
+        if not (self.z_dump < z1 < z2 <= 183.5):
+            raise InputError("decay_volume", "must satisfy z_dump < z1 < z2 <= 183.5 m (first STRAW "
+                                             f"chamber), got {tuple(self.decay_volume)}")
+        check_range("p_track_min", self.p_track_min, 0.0, 400.0, unit="GeV/c")
+        check_range("e_photon_min", self.e_photon_min, 0.0, 400.0, unit="GeV")
+        check_range("cda_tax_max", self.cda_tax_max, 0.0, 10.0, low_inclusive=False, unit="m")
+        a, b = (float(v) for v in self.z_tax_window)
+        if not a < b:
+            raise InputError("z_tax_window", f"must be (low, high) with low < high, got {self.z_tax_window}")
+        check_range("trigger_efficiency", self.trigger_efficiency, 0.0, 1.0)
+
+    def with_(self, **changes) -> "BeamDumpSetup":
+        """Copy with some fields changed (validated)."""
+        return replace(self, **changes)

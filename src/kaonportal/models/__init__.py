@@ -1,0 +1,64 @@
+"""Portal benchmark models (PBC BC1-BC11): widths, lifetimes, production and decay branching ratios.
+
+Usage (``/tmp/interfaces.md`` contract)::
+
+    from kaonportal.models import get_model, MODEL_NAMES
+    m = get_model("dark-photon")           # or the PBC label, "BC1"
+    m.partial_widths(mass, coupling)       # dict of decay string -> width in GeV
+    m.total_width, m.ctau_m, m.lifetime_s, m.branching_ratios, m.production_br
+
+Every method broadcasts ``mass`` (GeV) and ``coupling`` (the benchmark's own variable, named by
+``m.coupling_name``) and raises :class:`kaonportal.errors.InputError` outside ``m.mass_range``.
+Formulas and their sources: ``../shared/reference/portal_formulas.md`` (cited per function).
+
+>>> m = get_model("BC7")
+>>> m.name, m.coupling_name
+('hnl-mu', 'U2')
+>>> get_model("dark-fotone")
+Traceback (most recent call last):
+...
+kaonportal.errors.InputError: model: unknown value 'dark-fotone'; allowed: ...
+"""
+
+from __future__ import annotations
+
+__all__ = ["get_model", "MODEL_NAMES", "ALIASES", "PortalModel", "DarkPhoton", "DarkPhotonInvisible",
+           "HeavyNeutralLepton", "DarkScalar", "DarkScalarQuartic",
+           "AlpPhoton", "AlpFermion", "AlpGluon"]
+
+from ..errors import check_choice
+from .alp import AlpFermion, AlpGluon, AlpPhoton
+from .base import PortalModel
+from .dark_photon import DarkPhoton, DarkPhotonInvisible
+from .dark_scalar import DarkScalar, DarkScalarQuartic
+from .hnl import HeavyNeutralLepton
+
+_FACTORIES = {
+    "dark-photon": DarkPhoton,
+    "dark-photon-invisible": DarkPhotonInvisible,
+    "dark-scalar": DarkScalar,
+    "dark-scalar-quartic": DarkScalarQuartic,
+    "hnl-e": lambda **kw: HeavyNeutralLepton("e", **kw),
+    "hnl-mu": lambda **kw: HeavyNeutralLepton("mu", **kw),
+    "hnl-tau": lambda **kw: HeavyNeutralLepton("tau", **kw),
+    "alp-photon": AlpPhoton,
+    "alp-fermion": AlpFermion,
+    "alp-gluon": AlpGluon,
+}
+#: PBC labels accepted as aliases of the command-line names.
+ALIASES = {"BC1": "dark-photon", "BC2": "dark-photon-invisible", "BC4": "dark-scalar",
+           "BC5": "dark-scalar-quartic",
+           "BC6": "hnl-e", "BC7": "hnl-mu", "BC8": "hnl-tau",
+           "BC9": "alp-photon", "BC10": "alp-fermion", "BC11": "alp-gluon"}
+MODEL_NAMES = tuple(_FACTORIES)
+
+
+def get_model(name: str, **params) -> PortalModel:
+    """A new model instance by command-line name or PBC label (``"BC1"`` ... ``"BC11"``).
+
+    ``params`` are the model's benchmark parameters (e.g. ``alpha_d`` for BC2); unknown names raise
+    :class:`~kaonportal.errors.InputError` listing the known ones.
+    """
+    key = ALIASES.get(str(name).strip().upper(), str(name).strip().lower())
+    check_choice("model", key, list(MODEL_NAMES) + list(ALIASES))
+    return _FACTORIES[key](**params)

@@ -1,0 +1,233 @@
+"""Axion-like particles: PBC BC9 (photon), BC10 (fermion), BC11 (gluon coupling).
+
+Conventions (portal_formulas.md section 6). Mass in GeV.
+
+- **BC9** ``alp-photon``, coupling ``g_agg`` in GeV^-1: L = (g_agg/4) a F Ftilde (ALPaca BC9 c_B =
+  (pi/alpha) f g_agg; FORESEE ALP-photon.ipynb). Only decay: Gamma(a -> gamma gamma) = g^2 m^3/(64 pi)
+  (section 6.1). Production is Primakoff (and photons from meson decays) in the dump, which is
+  :mod:`kaonportal.beamdump`'s job: :meth:`AlpPhoton.production_br` has no kaon channel (K+ -> pi+ a
+  from a photon coupling only arises through electroweak loops, not part of BC9 here).
+- **BC10** ``alp-fermion``, coupling ``g_Y`` (dimensionless): L = (g_Y/(2v)) d_mu a sum_f fbar gamma^mu
+  gamma^5 f, i.e. -i g_Y (m_f/v) a fbar gamma5 f (ALPaca BC10, c_Y = g_Y f/(2v)). Decays: leptons
+  Gamma = g_Y^2 m_l^2 m_a/(8 pi v^2) sqrt(1 - 4 m_l^2/m_a^2) (ALPaca fermion_decays.py, 1708.00443) and
+  a -> gamma gamma through lepton and heavy-quark (c, b, t) loops, C_gg^eff = sum_f N_c Q_f^2
+  (g_Y/v)/(16 pi^2) B_1(4 m_f^2/m_a^2) (1708.00443 Eq. (22) via ALPINIST effective_coupling.py
+  L370-388), Gamma = 4 pi alpha^2 m^3 |C_gg^eff|^2. Light-quark/hadronic contributions are left out:
+  with universal couplings a -> 3 pi vanishes at leading order (c_uu = c_dd), and a -> pi pi gamma,
+  eta pi pi are not implemented, so the **valid range stops at 0.8 GeV** (below the eta pi pi threshold);
+  the production BRs (FCNC, below) are valid up to m_B - m_K (``production_mass_range``).
+  Production: K+ -> pi+ a and B+ -> K+ a from the top-loop FCNC (section 6.3):
+  [k_D]_ij = y_t^2/(16 pi^2) V_ti* V_tj (c_R - c_L)[ln(Lambda^2/m_t^2)/2 - 1/4 - 3/2 (1 - x_t + ln x_t)/(1 - x_t)^2]
+  (ALPaca rge/matching.py L18-43, after 2012.12272) with Lambda = 1 TeV, y_t = sqrt2 162.5/v, and
+  Gamma(P -> P' a) = m_P^3 |k_D/f|^2 f_0^2 (1 - m_P'^2/m_P^2)^2 lambda^1/2/(64 pi) (ALPaca invisible.py
+  Kplustopia L72-73, Btopia L149-159), (c_R - c_L)/f = g_Y/v. The flavour-conserving N_8 terms (~10 %)
+  and RG running between Lambda and m_t are neglected (section 6.3 [U]).
+- **BC11** ``alp-gluon``, coupling ``inv_fG`` = 1/f_G in GeV^-1. The shared reference leaves the
+  normalisation open (section 6, section 8). **Our choice:** the QCD-axion normalisation
+  L = (alpha_s/(8 pi f_G)) a G Gtilde, i.e. c_GG/f = 1/(2 f_G) in the 2102.13112 basis and
+  C_GG/Lambda = 1/(32 pi^2 f_G) in the 1708.00443 basis; this is the normalisation behind the section 6.3
+  [C] K+ -> pi+ a numbers (tested). ``normalisation="1/4fG"`` switches to the literal ALPaca reading
+  L = (1/(4 f_G)) a G Gtilde, whose rates are larger by (2 pi/alpha_s(1 TeV))^2.
+  K+ -> pi+ a: the c_GG term of the LO ChPT amplitude of 2102.13112 (section 6.3),
+  A = (N_8/(4 f)) 16 c_GG (m_K^2 - m_pi^2)(m_K^2 - m_a^2)/(4 m_K^2 - m_pi^2 - 3 m_a^2),
+  |N_8| = (G_F/sqrt2) V_ud V_us g_8 f_pi^2 with g_8 = 5.0 (ALPINIST, section 2; ``g8`` overridable; ALPaca's
+  3.61 gives 0.52x the rate). Decay: a -> gamma gamma with C_gg^eff = -1.92 C_GG (section 6.1, valid for
+  m_a < m_eta'; the pi0-pole mixing term is neglected [U]). Hadronic decays (a -> 3 pi and above; the
+  Aloni-Soreq-Williams 1811.03474 data-driven widths) are not implemented, so the **valid range ends at
+  the 3 pi0 threshold, 0.40 GeV**; the production BRs are given up to 1 GeV (``production_mass_range``;
+  the mixing angles diverge at m_a = m_pi0, m_eta as the FORESEE formulas have no meson width). Mixing production with pi0/eta/eta' is given as theta_aP^2 (FORESEE
+  ALP-g.ipynb cells 8-9, coupling g = 1/(4 pi^2 f_G) in FORESEE's L = -(g_s^2/8) g a G Gtilde) under keys
+  ``"pi0 -> a (mixing)"`` etc.: the number of ALPs is theta^2 times the number of mesons (section 6.2);
+  B -> X_s a = 76 g^2 (1 - m^2/m_B^2)^2 (FORESEE ALP-g.ipynb cells 6-7).
+
+>>> from kaonportal.models import get_model
+>>> a = get_model("alp-photon")
+>>> f"{float(a.ctau_m(0.1, 1e-4)):.3e}"      # section 6.1 [C]: 3.97e-3 m
+'3.967e-03'
+"""
+
+from __future__ import annotations
+
+__all__ = ["AlpPhoton", "AlpFermion", "AlpGluon", "loop_b1", "fcnc_kd_coefficient"]
+
+import numpy as np
+
+from ..constants import (ALPHA_EM, F0_KPI, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V_TS, V_UD, V_US,
+                         mass, width_gev)
+from ..errors import check_choice, check_range
+from ..kinematics import kallen
+from .base import PortalModel
+
+_M_W = 80.37            # GeV, W mass for x_t (PDG; section 2 lists 80.362)
+_ALPHA_S_1TEV = 0.0885  # alpha_s(1 TeV) [U], for the 1/(4 f_G) alternative normalisation of BC11
+_Q_HEAVY = {"c": (1.273, 2.0 / 3.0), "b": (4.183, -1.0 / 3.0), "t": (M_TOP_POLE, 2.0 / 3.0)}
+
+
+def loop_b1(tau):
+    """B_1(tau) = 1 - tau f(tau)^2 (1708.00443; ALPINIST effective_coupling.py L362-365), complex.
+
+    f = arcsin(1/sqrt(tau)) for tau >= 1, pi/2 + (i/2) ln[(1 + sqrt(1-tau))/(1 - sqrt(1-tau))] below.
+    B_1 -> 1 for light loop particles, -> -1/(3 tau) (decoupling) for heavy ones.
+
+    >>> round(abs(complex(loop_b1(1e-8))), 4)
+    1.0
+    """
+    tau = np.asarray(tau, dtype=float)
+    f_hi = np.arcsin(1.0 / np.sqrt(np.maximum(tau, 1.0))) + 0j
+    sq = np.sqrt(np.clip(1.0 - tau, 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f_lo = np.pi / 2 + 0.5j * np.log((1 + sq) / np.maximum(1 - sq, 1e-300))
+    f = np.where(tau >= 1.0, f_hi, f_lo)
+    return 1.0 - tau * f**2
+
+
+def fcnc_kd_coefficient(vckm: float, lam: float = 1000.0) -> float:
+    """k_D per unit (c_R - c_L): y_t^2/(16 pi^2) V [ln(L^2/m_t^2)/2 - 1/4 - 3/2 (1-x+ln x)/(1-x)^2] (section 6.3).
+
+    >>> round(fcnc_kd_coefficient(V_TD * V_TS) * 1e6, 2)     # section 6.3 [C]: 3.44e-6
+    3.44
+    """
+    y_t2 = (np.sqrt(2.0) * 162.5 / V_HIGGS) ** 2        # y_t(m_t) with m_t(m_t) = 162.5 GeV (section 6.3 [C])
+    x_t = M_TOP_POLE**2 / _M_W**2
+    bracket = 0.5 * np.log(lam**2 / M_TOP_POLE**2) - 0.25 - 1.5 * (1 - x_t + np.log(x_t)) / (1 - x_t) ** 2
+    return float(y_t2 / (16 * np.pi**2) * vckm * bracket)
+
+
+def _p_to_p_a_width(m_a, coupling_over_f, m_p, m_pp, f0):
+    """Gamma(P -> P' a) = m_P^3 |k/f|^2 f_0^2 (1 - m_P'^2/m_P^2)^2 lambda^1/2(1, r'^2, r_a^2)/(64 pi)."""
+    m_a = np.asarray(m_a, dtype=float)
+    lam = np.clip(kallen(1.0, m_pp**2 / m_p**2, m_a**2 / m_p**2), 0.0, None)
+    val = (m_p**3 * np.abs(coupling_over_f) ** 2 * f0**2 * (1 - m_pp**2 / m_p**2) ** 2 * np.sqrt(lam)
+           / (64.0 * np.pi))
+    return np.where(m_a < m_p - m_pp, val, 0.0)
+
+
+class _Alp(PortalModel):
+    particle = "a"
+
+    def _photon_width(self, m, c_eff):
+        """Gamma(a -> gamma gamma) = 4 pi alpha^2 m^3 |C_gg^eff/Lambda|^2 (section 6.1)."""
+        return 4.0 * np.pi * ALPHA_EM**2 * m**3 * np.abs(c_eff) ** 2
+
+
+class AlpPhoton(_Alp):
+    """PBC BC9. Coupling ``g_agg`` (GeV^-1). Only a -> gamma gamma.
+
+    >>> AlpPhoton().branching_ratios(0.3, 1e-5)
+    {'a -> gamma gamma': array(1.)}
+    """
+
+    name = "alp-photon"
+    label = "BC9"
+    coupling_name = "g_agg"
+    coupling_unit = "GeV^-1"
+    mass_range = (1.0e-3, 5.0)
+    reference = "portal_formulas.md section 6 (FORESEE ALP-photon; ALPaca BC9); PBC report 1901.09966 BC9"
+
+    def _widths(self, m, c):
+        return {"a -> gamma gamma": c**2 * m**3 / (64.0 * np.pi)}
+
+    def _production(self, m, c):
+        return {}
+
+
+class AlpFermion(_Alp):
+    """PBC BC10. Coupling ``g_Y`` (dimensionless, Yukawa-like: a f f coupling g_Y m_f/v).
+
+    >>> bc10 = AlpFermion()
+    >>> round(float(bc10.production_br(1.1e-3, 1.0)["K+ -> pi+ a"]) * 1e3, 2)   # section 6.3 [C]: 1.61e-3
+    1.61
+    """
+
+    name = "alp-fermion"
+    label = "BC10"
+    coupling_name = "g_Y"
+    mass_range = (2.0 * mass("e-"), 0.8)
+    production_mass_range = (2.0 * mass("e-"), mass("B+") - mass("K+"))
+    kaon_channel = "K+ -> pi+ a"
+    coupling_scan = (1e-12, 10.0)
+    reference = ("portal_formulas.md section 6 (1708.00443; 2012.12272; ALPaca BC10); "
+                 "PBC report 1901.09966 BC10")
+
+    def __init__(self, lam: float = 1000.0, f0: float = 0.97):
+        check_range("lam", lam, M_TOP_POLE, None, low_inclusive=False)
+        self.lam, self.f0 = float(lam), float(f0)
+        self.kd_sd = fcnc_kd_coefficient(V_TD * V_TS, lam)
+        self.kd_bs = fcnc_kd_coefficient(V_TS * V_TB, lam)
+
+    def _widths(self, m, c):
+        out = {}
+        c_eff = 0.0
+        for lep, q in (("e", 1.0), ("mu", 1.0), ("tau", 1.0)):
+            ml = mass(f"{lep}-")
+            beta = np.sqrt(np.clip(1 - 4 * ml**2 / m**2, 0.0, None))
+            out[f"a -> {lep}+ {lep}-"] = np.where(m > 2 * ml, c**2 * ml**2 * m / (8 * np.pi * V_HIGGS**2) * beta, 0.0)
+            c_eff = c_eff + q**2 * loop_b1(4 * ml**2 / m**2)
+        for mq, q in _Q_HEAVY.values():
+            c_eff = c_eff + 3.0 * q**2 * loop_b1(4 * mq**2 / m**2)
+        out["a -> gamma gamma"] = self._photon_width(m, c_eff * c / (V_HIGGS * 16 * np.pi**2))
+        return out
+
+    def _production(self, m, c):
+        coup = c      # amplitudes are linear in g_Y
+        return {
+            "K+ -> pi+ a": _p_to_p_a_width(m, self.kd_sd * coup / V_HIGGS, mass("K+"), mass("pi+"), self.f0)
+            / width_gev("K+"),
+            "B+ -> K+ a": _p_to_p_a_width(m, self.kd_bs * coup / V_HIGGS, mass("B+"), mass("K+"),
+                                          0.33 / (1 - m**2 / 38.0)) / width_gev("B+"),
+        }
+
+
+class AlpGluon(_Alp):
+    """PBC BC11. Coupling ``inv_fG`` = 1/f_G (GeV^-1); normalisation: see the module docstring.
+
+    >>> bc11 = AlpGluon()
+    >>> round(float(bc11.production_br(1e-3, 1e-3)["K+ -> pi+ a"]) * 1e7, 1)   # section 6.3 [C]: 2.14e-7
+    2.1
+    """
+
+    name = "alp-gluon"
+    label = "BC11"
+    coupling_name = "inv_fG"
+    coupling_unit = "GeV^-1"
+    mass_range = (1.0e-3, 3.0 * mass("pi0"))
+    production_mass_range = (1.0e-3, 1.0)
+    kaon_channel = "K+ -> pi+ a"
+    coupling_scan = (1e-14, 1.0)
+    reference = ("portal_formulas.md section 6 (2102.13112; 1708.00443; FORESEE ALP-g); "
+                 "PBC report 1901.09966 BC11")
+
+    def __init__(self, normalisation: str = "alpha_s/8pi", g8: float = 5.0):
+        check_choice("normalisation", normalisation, ("alpha_s/8pi", "1/4fG"))
+        check_range("g8", g8, 0.0, None, low_inclusive=False)
+        self.normalisation, self.g8 = normalisation, float(g8)
+        #: |N_8| = (G_F/sqrt2) V_ud V_us g_8 f_pi^2 (section 2), f_pi = 130 MeV convention
+        self.n8 = G_F / np.sqrt(2.0) * V_UD * V_US * self.g8 * F_PI**2
+
+    def cgg_over_f(self, inv_fg):
+        """c_GG/f in GeV^-1 in the 2102.13112 basis, L = c_GG (alpha_s/4 pi)(a/f) G Gtilde."""
+        scale = 0.5 if self.normalisation == "alpha_s/8pi" else np.pi / _ALPHA_S_1TEV
+        return scale * np.asarray(inv_fg)
+
+    def _widths(self, m, c):
+        c_gg_bnt = self.cgg_over_f(c) / (16.0 * np.pi**2)   # C_GG/Lambda: g_s^2 C_GG = c_GG alpha_s/(4 pi)
+        return {"a -> gamma gamma": self._photon_width(m, -1.92 * c_gg_bnt)}
+
+    def _production(self, m, c):
+        m_k, m_pi = mass("K+"), mass("pi+")
+        amp = (self.n8 / 4.0 * 16.0 * self.cgg_over_f(c) * (m_k**2 - m_pi**2) * (m_k**2 - m**2)
+               / (4 * m_k**2 - m_pi**2 - 3 * m**2))
+        lam = np.clip(kallen(1.0, m_pi**2 / m_k**2, m**2 / m_k**2), 0.0, None)
+        k_pi_a = np.where(m < m_k - m_pi, amp**2 * np.sqrt(lam) / (16 * np.pi * m_k), 0.0) / width_gev("K+")
+        g = self.cgg_over_f(c) / (16.0 * np.pi**2) * 8.0        # FORESEE g_agg = 8 C_GG/Lambda
+        out = {"K+ -> pi+ a": k_pi_a,
+               "B -> Xs a": np.where(m < mass("B+"), 76.0 * g**2 * (1 - m**2 / mass("B+") ** 2) ** 2, 0.0)}
+        pref = 3.671 * g
+        for key, pname, (a2, b0) in (("pi0 -> a (mixing)", "pi0", (-0.180, 0.0)),
+                                     ("eta -> a (mixing)", "eta", (-0.3596, 0.0021)),
+                                     ("eta' -> a (mixing)", "eta'", (-0.3362, 0.0092))):
+            mp = mass(pname)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                theta = pref * (a2 * m**2 + b0) / (m**2 - mp**2)
+            out[key] = np.where(np.isfinite(theta), theta**2, np.inf)
+        return out

@@ -1,0 +1,151 @@
+"""A documented parametrisation of R(s) = sigma(e+e- -> hadrons) / sigma_0(e+e- -> mu+ mu-).
+
+The dark-photon hadronic width is Gamma(A' -> hadrons) = Gamma_0(A' -> mu+ mu-) R(m_A'^2)
+(portal_formulas.md section 3.2; DarkCast 1801.04847 Eqs. 2.17-2.18). The measured R data are not
+shipped with the project, so R is built here from exclusive pieces with published parameters:
+
+- ``pi+ pi-``: R = beta_pi^3 |F_pi(s)|^2 / 4 with the Gounaris-Sakurai pion form factor
+  rho(770) + rho(1450) + rho(1700) of Belle, M. Fujikawa et al., Phys. Rev. D 78 (2008) 072006,
+  Table VII (fit with F_pi(0) = 1), times the rho-omega interference factor
+  (1 + delta s/m_omega^2 BW_omega(s)) with |delta| = 1.9e-3 [U: typical e+e- fit value].
+- ``omega`` and ``phi`` resonances, relativistic Breit-Wigner cross-sections
+  R_V->f(s) = (9/alpha^2) B(V->ee) B(V->f) r_f(s) m_V^2 Gamma_V^2 / ((s - m_V^2)^2 + m_V^2 Gamma_V^2),
+  which equals 9 B_ee B_f / alpha^2 at the peak (narrow-resonance formula, PDG review "Cross-section
+  formulae for specific processes"); r_f(s) is a threshold factor that makes the channel vanish at its
+  threshold. Branching ratios: PDG 2022 (recalled, [U]); masses and widths from ``particle``.
+- ``other hadrons`` (4 pi, omega pi, K K pi, eta pi pi ...): a smooth turn-on
+  R = R_pQCD(s) / (1 + exp(-(sqrt(s) - 1.3 GeV)/0.12 GeV)) above the 4 pi threshold, with
+  R_pQCD = 2 (1 + alpha_s/pi) (u, d, s quarks). This is a derived estimate [D], good to ~30 % between
+  1 and 1.7 GeV; above ~2 GeV it becomes the perturbative value.
+
+Validation (tests/models): the dark-photon c*tau it gives agrees with the DarkCast-derived FORESEE
+table of portal_formulas.md section 3.3 within the tolerances stated in the tests.
+
+>>> round(float(r_ratio(0.5**2)), 2)
+0.5
+"""
+
+from __future__ import annotations
+
+__all__ = ["r_ratio", "r_ratio_channels", "pion_form_factor", "RESONANCES"]
+
+import numpy as np
+
+from ..constants import ALPHA_EM, mass, width_gev
+from .qcd import alpha_s
+
+_M_PI = mass("pi+")
+_M_PI0 = mass("pi0")
+_M_K = mass("K+")
+_M_K0 = mass("KL")
+_M_ETA = mass("eta")
+
+#: Belle GS fit, F_pi(0) = 1 fixed (PRD 78 (2008) 072006 Table VII): (mass, width) GeV, |c|, phase deg.
+_BELLE_RHO = ((0.7746, 0.1481, 1.0, 0.0), (1.446, 0.434, 0.15, 202.0), (1.728, 0.164, 0.037, 24.0))
+#: rho-omega mixing amplitude |delta| and phase (rad) [U, typical e+e- -> pi+ pi- fit value].
+_DELTA_OMEGA = 1.9e-3 * np.exp(0.1j)
+
+#: PDG 2022 branching ratios of the narrow isoscalar vectors [U: recalled PDG values].
+RESONANCES = {
+    "omega": {"ee": 7.38e-5, "channels": {"pi+ pi- pi0": 0.892, "pi0 gamma": 0.084}},
+    "phi": {"ee": 2.979e-4,
+            "channels": {"K+ K-": 0.491, "KL KS": 0.339, "pi+ pi- pi0": 0.1524, "eta gamma": 0.01303}},
+}
+
+
+def _p_pi(s):
+    return np.sqrt(np.maximum(s / 4.0 - _M_PI**2, 0.0))
+
+
+def _h(s):
+    p = _p_pi(s)
+    rs = np.sqrt(s)
+    return 2.0 / np.pi * p / rs * np.log((rs + 2.0 * p) / (2.0 * _M_PI))
+
+
+def _gs_bw(s, m, g):
+    """Gounaris-Sakurai Breit-Wigner, normalised to 1 at s = 0 (Phys. Rev. Lett. 21 (1968) 244)."""
+    pm = _p_pi(m * m)
+    hm = _h(m * m)
+    dhds = hm * (1.0 / (8.0 * pm**2) - 1.0 / (2.0 * m * m)) + 1.0 / (2.0 * np.pi * m * m)
+    d = (3.0 / np.pi * _M_PI**2 / pm**2 * np.log((m + 2.0 * pm) / (2.0 * _M_PI))
+         + m / (2.0 * np.pi * pm) - _M_PI**2 * m / (np.pi * pm**3))
+    p = _p_pi(s)
+    f = g * m * m / pm**3 * (p**2 * (_h(s) - hm) + (m * m - s) * pm**2 * dhds)
+    gam = g * (m * m / s) * (p / pm) ** 3
+    return (m * m + d * m * g) / (m * m - s + f - 1j * np.sqrt(s) * gam)
+
+
+def pion_form_factor(s):
+    """Electromagnetic pion form factor F_pi(s), complex, for s >= 4 m_pi^2 (GeV^2)."""
+    s = np.asarray(s, dtype=float)
+    s = np.maximum(s, 4.0 * _M_PI**2 * (1.0 + 1e-12))
+    num = 0.0j
+    norm = 0.0j
+    for m, g, c, ph in _BELLE_RHO:
+        coef = c * np.exp(1j * np.deg2rad(ph))
+        num = num + coef * _gs_bw(s, m, g)
+        norm = norm + coef
+    m_om, g_om = mass("omega"), width_gev("omega")
+    bw_om = m_om**2 / (m_om**2 - s - 1j * m_om * g_om)
+    rho = _gs_bw(s, *_BELLE_RHO[0][:2])
+    # omega interference acts on the rho(770) term only
+    num = num + rho * _DELTA_OMEGA * s / m_om**2 * bw_om
+    return num / norm
+
+
+def _threshold_factor(s, channel: str, m_v: float):
+    """r_f(s) = Gamma_f(s)/Gamma_f(m_V^2): vanishes at threshold, 1 on the peak."""
+    rs = np.sqrt(s)
+    if channel == "pi+ pi- pi0":
+        th = 2 * _M_PI + _M_PI0
+        # three-body phase space near threshold ~ (sqrt(s) - sum m)^2; capped at 1 above the peak
+        return np.clip((rs - th) / (m_v - th), 0.0, 1.0) ** 2
+    if channel in ("K+ K-", "KL KS"):
+        mk = _M_K if channel == "K+ K-" else _M_K0
+        p = np.sqrt(np.maximum(s / 4.0 - mk**2, 0.0))
+        pm = np.sqrt(m_v**2 / 4.0 - mk**2)
+        return (p / pm) ** 3 * m_v**2 / s          # P wave, as the rho width above
+    m_p = _M_PI0 if channel == "pi0 gamma" else _M_ETA
+    k = np.maximum(s - m_p**2, 0.0) / (2.0 * rs)
+    km = (m_v**2 - m_p**2) / (2.0 * m_v)
+    return (k / km) ** 3                            # magnetic-dipole V -> P gamma
+
+
+def _resonance(s, name: str, channel: str):
+    m_v = mass(name)
+    g_v = width_gev(name)
+    info = RESONANCES[name]
+    b_f = info["channels"][channel]
+    bw = m_v**2 * g_v**2 / ((s - m_v**2) ** 2 + m_v**2 * g_v**2)
+    return 9.0 / ALPHA_EM**2 * info["ee"] * b_f * _threshold_factor(s, channel, m_v) * bw
+
+
+def _other(s):
+    rs = np.sqrt(s)
+    on = rs > 4.0 * _M_PI
+    turn_on = 1.0 / (1.0 + np.exp(-(rs - 1.3) / 0.12))
+    return np.where(on, 2.0 * (1.0 + alpha_s(rs) / np.pi) * turn_on, 0.0)
+
+
+def r_ratio_channels(s) -> dict[str, np.ndarray]:
+    """R(s) split by final state: ``pi+ pi-``, ``pi+ pi- pi0``, ``pi0 gamma``, ``K+ K-``,
+    ``KL KS``, ``eta gamma``, ``other hadrons``. s in GeV^2; zero below each threshold."""
+    s = np.asarray(s, dtype=float)
+    safe = np.maximum(s, 1e-6)
+    out = {}
+    pipi = 0.25 * (1.0 - 4.0 * _M_PI**2 / np.maximum(safe, 4 * _M_PI**2)) ** 1.5 \
+        * np.abs(pion_form_factor(safe)) ** 2
+    out["pi+ pi-"] = np.where(s > 4.0 * _M_PI**2, pipi, 0.0)
+    out["pi+ pi- pi0"] = _resonance(safe, "omega", "pi+ pi- pi0") + _resonance(safe, "phi", "pi+ pi- pi0")
+    out["pi0 gamma"] = np.where(s > _M_PI0**2, _resonance(safe, "omega", "pi0 gamma"), 0.0)
+    out["K+ K-"] = np.where(s > 4 * _M_K**2, _resonance(safe, "phi", "K+ K-"), 0.0)
+    out["KL KS"] = np.where(s > 4 * _M_K0**2, _resonance(safe, "phi", "KL KS"), 0.0)
+    out["eta gamma"] = np.where(s > _M_ETA**2, _resonance(safe, "phi", "eta gamma"), 0.0)
+    out["other hadrons"] = _other(safe)
+    return out
+
+
+def r_ratio(s) -> np.ndarray:
+    """Total R(s) (s in GeV^2), the sum of :func:`r_ratio_channels`."""
+    return np.sum(np.stack(list(r_ratio_channels(s).values())), axis=0)

@@ -1,0 +1,155 @@
+"""Output of ``kaonportal run``: summary.json, plots, CSV tables, HEPData submission, README.md and
+the rich summary table on the terminal.
+
+>>> sorted(OUTPUT_LAYOUT)[:3]
+['README.md', 'cache/', 'hepdata/']
+"""
+
+from __future__ import annotations
+
+__all__ = ["pnn_report", "write_summary", "write_readme", "print_summary", "write_hepdata", "pnn_hepdata_tables",
+           "OUTPUT_LAYOUT"]
+
+import json
+from pathlib import Path
+
+from .plots import plot_budget, plot_cutflow, plot_m2miss_vs_p
+from .tables import pnn_hepdata_tables, write_csv, write_hepdata
+
+OUTPUT_LAYOUT = {
+    "summary.json": "every number of the run (N_K, SES, acceptances, per-source backgrounds with errors, BR, SM "
+                    "prediction, cut flows), the configuration and the seed",
+    "plots/pnn_m2miss_vs_p.png|pdf": "m2miss versus pi+ momentum: simulated signal after the selection (grey scale), "
+                                     "background kinematics (contours), signal regions R1/R2 and control regions",
+    "plots/pnn_background_budget.png|pdf": "background per source: this run (simulation and data-driven) next to the "
+                                           "published budget",
+    "plots/pnn_cutflow.png|pdf": "weighted cumulative efficiency after each cut (signal and normalisation)",
+    "tables/pnn_cutflow_signal.csv": "signal cut flow (weighted, per fiducial K+ decay)",
+    "tables/pnn_background_budget.csv": "background budget per source with the published numbers",
+    "tables/pnn_momentum_bins.csv": "acceptance, N_K and SES per pi+ momentum bin",
+    "hepdata/": "HEPData submission (hepdata_lib): YAML tables and submission.tar.gz",
+    "cache/": "simulated event samples (Parquet), reused when the run is repeated or resumed",
+    "README.md": "this description",
+}
+
+
+def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
+    """Plots and CSV tables of the pnn section; returns the written paths."""
+    out_dir = Path(out_dir)
+    files = []
+    title = f"K+ -> pi+ nu nubar, {summary['dataset']} (card {summary['card']}, selection {summary['selection']})"
+    files += plot_m2miss_vs_p(plots["hists"], plots["regions"], plots["momentum_range"], title,
+                              out_dir / "plots" / "pnn_m2miss_vs_p")
+    files += plot_budget(summary["budget_comparison"], "Background budget, " + summary["dataset"],
+                         out_dir / "plots" / "pnn_background_budget")
+    files += plot_cutflow({"K+ -> pi+ nu nubar (signal)": summary["cutflow_signal"],
+                           "K+ -> pi+ pi0 (normalisation)": summary["cutflow_normalisation"]},
+                          "Cut flow, selection " + summary["selection"], out_dir / "plots" / "pnn_cutflow")
+    hdr = [f"kaonportal run: dataset {summary['dataset']}, card {summary['card']}, selection {summary['selection']}, "
+           f"seed {summary['seed']}"]
+    files.append(write_csv(out_dir / "tables" / "pnn_cutflow_signal.csv",
+                           ["signal cut flow; weighted sums in K+ decays (base weight weight_gen*decay_prob); "
+                            "efficiency relative to the previous cut, cumulative relative to fiducial decays", *hdr],
+                           ["id", "label", "condition", "weighted", "error", "raw", "efficiency", "cumulative"],
+                           summary["cutflow_signal"]))
+    files.append(write_csv(out_dir / "tables" / "pnn_background_budget.csv",
+                           ["expected background events in R1+R2 per source; published = na62 numbers "
+                            "(published_results.md A1b/A1c)", *hdr],
+                           ["source", "simulation", "simulation_error", "data_driven", "data_driven_error",
+                            "published", "published_error_low", "published_error_high"], summary["budget_comparison"]))
+    b = summary["momentum_bins_gev"]
+    rows = [{"p_low_gev": b[i], "p_high_gev": b[i + 1],
+             "signal_acceptance": summary["acceptance"]["signal_per_momentum_bin"][i],
+             "pipi_acceptance": summary["acceptance"]["normalisation_pipi_per_momentum_bin"][i],
+             "n_k": summary["normalisation"]["n_k_per_momentum_bin"][i],
+             "ses": summary["ses"]["per_momentum_bin"][i]} for i in range(len(b) - 1)]
+    files.append(write_csv(out_dir / "tables" / "pnn_momentum_bins.csv",
+                           ["per pi+ momentum bin (GeV/c): acceptances per fiducial decay, N_K from the normalisation, "
+                            "SES = 1/(N_K A eps_trig eps_RV)", *hdr],
+                           ["p_low_gev", "p_high_gev", "signal_acceptance", "pipi_acceptance", "n_k", "ses"], rows))
+    return files
+
+
+def write_summary(path: Path, summary: dict) -> str:
+    """summary.json (numpy values converted, non-finite floats as strings)."""
+    from ..cli._common import to_jsonable
+    Path(path).write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
+    return str(path)
+
+
+def write_readme(path: Path, summary: dict) -> str:
+    """README.md of the output directory: what each file is."""
+    lines = ["# kaonportal run output", "",
+             f"Produced by kaonportal {summary.get('kaonportal_version', '?')} with seed {summary.get('seed')} "
+             f"(config: {summary.get('config_source', 'built-in default')}).", "",
+             "| file | what it is |", "|---|---|"]
+    present = set()
+    out = Path(path).parent
+    for key, desc in OUTPUT_LAYOUT.items():
+        first = key.split("|")[0]
+        if (out / first.rstrip("/")).exists() or (out / (first + ".png")).exists() or key == "README.md":
+            lines.append(f"| `{key}` | {desc} |")
+            present.add(key)
+    for name, sec in summary.get("sections", {}).items():
+        if name != "pnn" and isinstance(sec, dict):
+            for f in sec.get("files", []) or []:
+                lines.append(f"| `{Path(f).relative_to(out) if Path(f).is_absolute() else f}` | section {name} |")
+    lines += ["", "Units: GeV, GeV/c, metres, ns; m2miss in GeV^2/c^4. Numbers marked published come from",
+              "NA62 papers/talks (see the kaonportal reference files); all other numbers are from this run's fast",
+              "simulation, which approximates the NA62 detector (parameters with status R/D/U in the card)."]
+    Path(path).write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def print_summary(console, summary: dict) -> None:
+    """A rich table of the key numbers (to the given console, i.e. stderr or stdout)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    pnn = summary.get("sections", {}).get("pnn")
+    if isinstance(pnn, dict) and "ses" in pnn:
+        t = Table(title=f"K+ -> pi+ nu nubar, {pnn['dataset']} (seed {pnn['seed']})")
+        t.add_column("quantity", max_width=46)
+        t.add_column("this run", justify="right")
+        t.add_column("published", justify="right")
+
+        def fmt(v, e=None, spec=".3g"):
+            if v is None:
+                return "-"
+            return f"{v:{spec}}" + (f" ± {e:{spec}}" if e else "")
+
+        def pub(x):
+            if not x:
+                return "-"
+            return fmt(x[0], x[1]) if len(x) == 2 else f"{x[0]:.3g} +{x[2]:.2g} -{x[1]:.2g}"
+
+        t.add_row("N_K", fmt(pnn["normalisation"]["n_k"], pnn["normalisation"]["n_k_error"]),
+                  pub(pnn["normalisation"]["published_n_k"]))
+        t.add_row("signal acceptance", fmt(pnn["acceptance"]["signal"], pnn["acceptance"]["signal_error"]),
+                  pub(pnn["acceptance"]["published_signal"]))
+        t.add_row("SES", fmt(pnn["ses"]["value"], pnn["ses"]["error"]), pub(pnn["ses"]["published"]))
+        t.add_row("expected SM signal", fmt(pnn["expected_sm_signal"]), pub(pnn["expected_sm_signal_published"]))
+        for c in pnn["budget_comparison"]:
+            pe = None
+            if c["published"] is not None:
+                pe = [c["published"], c["published_error_low"], c["published_error_high"]]
+            sim = fmt(c["simulation"], c["simulation_error"])
+            if c.get("data_driven") is not None:
+                sim += f" (dd {c['data_driven']:.3g})"
+            t.add_row(f"  bkg {c['source']}", sim, pub(pe) if pe else "-")
+        t.add_row("total background", fmt(pnn["background_total"], pnn["background_total_error"]),
+                  pub(pnn["background_total_published"]))
+        for name, r in pnn["branching_ratio"].items():
+            label = {"observed_with_simulated_inputs": "BR (observed, this run's SES and background)",
+                     "observed_with_published_inputs": "BR (observed, published SES and background)",
+                     "pseudo_data": f"BR (pseudo-data at {r.get('true_br', 0):.3g})"}.get(name, name)
+            t.add_row(escape(label), f"{r['br']:.3g} +{r['br_error_high']:.2g} -{r['br_error_low']:.2g} "
+                      f"({r['significance']:.1f} sigma; {r['tension_with_sm_sigma']:+.1f} sigma vs SM)",
+                      f"n_obs = {r['observed']}")
+        sm = pnn["sm_prediction"]
+        t.add_row("SM BR (Buras et al. 2015)", fmt(sm["value"], sm["error"]), "(8.4 ± 1.0)e-11")
+        console.print(t)
+    for name, sec in summary.get("sections", {}).items():
+        if name != "pnn":
+            status = sec.get("status", "done") if isinstance(sec, dict) else sec
+            console.print(f"section {name}: {status}")

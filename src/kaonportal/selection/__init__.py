@@ -1,0 +1,13 @@
+"""Named event selections (YAML) and the weighted cut-flow engine.
+
+>>> from kaonportal.selection import load_selection, cut_flow, demo_events
+>>> cf = cut_flow(load_selection("pnn-2017"), demo_events(1000, seed=1))
+>>> len(cf.rows)
+11
+"""
+
+from .cutflow import CutFlow, CutFlowRow, column, cut_flow, demo_events, event_base_weight, region_mask
+from .definition import Cut, Region, Selection, list_selections, load_selection
+
+__all__ = ["Cut", "Region", "Selection", "list_selections", "load_selection", "CutFlow", "CutFlowRow",
+           "cut_flow", "region_mask", "column", "event_base_weight", "demo_events"]

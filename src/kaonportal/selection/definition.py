@@ -1,0 +1,213 @@
+"""Named, configurable event selections (YAML in ``kaonportal/data/selections``).
+
+A selection is an ordered list of cuts on the columns of a simulated event table
+(:mod:`kaonportal.simulation.schema`), a set of m2miss regions, and pi+ momentum bins.
+Each cut is exactly one of:
+
+* ``column`` with ``low`` and/or ``high`` (inclusive window on a reconstructed quantity),
+* ``flag`` (a boolean column that must be true),
+* ``weight`` (a probability column multiplied into the event weight, e.g. ``w_pid_pi``,
+  ``w_photon_veto``: rare suppressions are weights, not deletions),
+* ``efficiency`` (a constant factor for an efficiency the fast simulation does not model,
+  e.g. K-pi matching; its ``source`` and ``status`` say where the number comes from).
+
+Every number carries ``source`` (a row of ``shared/reference/na62_parameters.md``) and
+``status`` (V/S/R/D/U as in that file).
+
+>>> sel = load_selection("pnn-2022")
+>>> sel.name, sel.momentum_range
+('pnn-2022', (15.0, 45.0))
+>>> [r.id for r in sel.signal_regions()]
+['R1', 'R2']
+"""
+
+from __future__ import annotations
+
+__all__ = ["Cut", "Region", "Selection", "load_selection", "list_selections", "SELECTION_DIR"]
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import InputError
+
+SELECTION_DIR = resources.files("kaonportal") / "data" / "selections"
+
+
+class Cut(BaseModel):
+    """One step of the cut flow (see the module docstring for the four kinds)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    label: str
+    column: str | None = None
+    low: float | None = None
+    high: float | None = None
+    flag: str | None = None
+    weight: str | None = None
+    efficiency: float | None = Field(None, gt=0.0, le=1.0)
+    source: str = ""
+    status: str = ""
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        kinds = [self.column is not None, self.flag is not None, self.weight is not None,
+                 self.efficiency is not None]
+        if sum(kinds) != 1:
+            raise ValueError(f"cut {self.id!r}: give exactly one of column, flag, weight, efficiency")
+        if self.column is not None and self.low is None and self.high is None:
+            raise ValueError(f"cut {self.id!r}: a column cut needs low and/or high")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"cut {self.id!r}: low > high")
+        return self
+
+    @property
+    def kind(self) -> str:
+        for k in ("column", "flag", "weight", "efficiency"):
+            if getattr(self, k) is not None:
+                return k
+        raise AssertionError  # pragma: no cover
+
+    def describe(self) -> str:
+        """Human-readable condition, e.g. ``15 <= p_track <= 45``."""
+        if self.kind == "column":
+            lo = "" if self.low is None else f"{self.low:g} <= "
+            hi = "" if self.high is None else f" <= {self.high:g}"
+            return f"{lo}{self.column}{hi}"
+        if self.kind == "flag":
+            return self.flag
+        if self.kind == "weight":
+            return f"x {self.weight}"
+        return f"x {self.efficiency:g}"
+
+
+class Region(BaseModel):
+    """An m2miss region: windows ``[low, high)`` on one or more columns (all must hold)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    label: str
+    windows: dict[str, tuple[float, float]]
+    signal: bool = False
+    source: str = ""
+    status: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        for col, (lo, hi) in self.windows.items():
+            if lo >= hi:
+                raise ValueError(f"region {self.id!r}: window on {col} has low >= high")
+        return self
+
+
+class NormalisationSpec(BaseModel):
+    """How the K+ -> pi+ pi0 normalisation sample is selected: the signal cuts minus ``skip``, in ``region``."""
+
+    model_config = ConfigDict(extra="forbid")
+    skip: list[str] = []
+    region: str = "pipi0"
+    downscaling: float = Field(400.0, ge=1.0)
+    source: str = ""
+    status: str = ""
+
+
+class ControlSpec(BaseModel):
+    """Data-driven background estimate for one source: a control sample (signal cuts minus ``skip``,
+    optionally with extra weight columns) gives the tail fraction f = N(SR) / N(``region``), applied to
+    the events of the fully selected sample in ``region``."""
+
+    model_config = ConfigDict(extra="forbid")
+    region: str
+    skip: list[str] = []
+    extra_weights: list[str] = []
+    source: str = ""
+
+
+class Selection(BaseModel):
+    """A named selection (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str
+    analysis: str = "pnn"
+    fiducial_z: tuple[float, float]
+    momentum_range: tuple[float, float]
+    momentum_bins: list[float]
+    cuts: list[Cut]
+    regions: list[Region]
+    normalisation: NormalisationSpec = NormalisationSpec()
+    control: dict[str, ControlSpec] = {}
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        b = self.momentum_bins
+        lo, hi = self.momentum_range
+        if lo >= hi:
+            raise ValueError("momentum_range: low must be below high")
+        if len(b) < 2 or any(b2 <= b1 for b1, b2 in zip(b, b[1:])):
+            raise ValueError("momentum_bins: need at least two strictly increasing edges")
+        if abs(b[0] - lo) > 1e-9 or abs(b[-1] - hi) > 1e-9:
+            raise ValueError(f"momentum_bins: edges must span momentum_range {lo:g}-{hi:g} GeV/c, got {b[0]:g}-{b[-1]:g}")
+        if self.fiducial_z[0] >= self.fiducial_z[1]:
+            raise ValueError("fiducial_z: low must be below high")
+        ids = [c.id for c in self.cuts]
+        if len(set(ids)) != len(ids):
+            raise ValueError("cuts: ids must be unique")
+        rids = [r.id for r in self.regions]
+        if len(set(rids)) != len(rids):
+            raise ValueError("regions: ids must be unique")
+        if not any(r.signal for r in self.regions):
+            raise ValueError("regions: at least one signal region is required")
+        for what, spec in [("normalisation", self.normalisation), *((f"control.{k}", v) for k, v in self.control.items())]:
+            if spec.region not in rids:
+                raise ValueError(f"{what}.region: unknown region {spec.region!r}; known: {', '.join(rids)}")
+            bad = [s for s in spec.skip if s not in ids]
+            if bad:
+                raise ValueError(f"{what}.skip: unknown cut id(s) {bad}; known: {', '.join(ids)}")
+        return self
+
+    def region(self, rid: str) -> Region:
+        for r in self.regions:
+            if r.id == rid:
+                return r
+        raise InputError("region", f"unknown region {rid!r}; known: {', '.join(r.id for r in self.regions)}")
+
+    def signal_regions(self) -> list[Region]:
+        return [r for r in self.regions if r.signal]
+
+    def cut_ids(self) -> list[str]:
+        return [c.id for c in self.cuts]
+
+
+def list_selections() -> list[str]:
+    """Names of the selections shipped with the package.
+
+    >>> "pnn-2017" in list_selections()
+    True
+    """
+    return sorted(p.name[:-5] for p in SELECTION_DIR.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_selection(name_or_path: str | Path, field: str = "selection") -> Selection:
+    """Load a shipped selection by name, or a YAML file by path; :class:`InputError` if unknown/invalid."""
+    text = None
+    p = Path(str(name_or_path))
+    if str(name_or_path) in list_selections():
+        text = (SELECTION_DIR / f"{name_or_path}.yaml").read_text()
+    elif p.suffix in (".yaml", ".yml") and p.is_file():
+        text = p.read_text()
+    else:
+        raise InputError(field, f"unknown selection {str(name_or_path)!r}; known: {', '.join(list_selections())} "
+                                "(or a path to a .yaml file)")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(field, f"not valid YAML: {exc}") from None
+    try:
+        return Selection.model_validate(data)
+    except ValidationError as exc:
+        msg = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise InputError(field, f"invalid selection {str(name_or_path)!r}: {msg}") from None

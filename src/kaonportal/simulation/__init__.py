@@ -1,0 +1,9 @@
+"""Fast simulation: beam -> decay -> propagation -> response -> reconstruction -> columnar events.
+
+Column contract: :mod:`kaonportal.simulation.schema`. Entry point: :func:`simulate`.
+"""
+
+from .run import SimulationResult, read_events, simulate
+from .schema import ACCEPTANCE_FLAGS, COLUMNS, arrow_schema
+
+__all__ = ["simulate", "SimulationResult", "read_events", "COLUMNS", "ACCEPTANCE_FLAGS", "arrow_schema"]

@@ -1,0 +1,149 @@
+"""Chunk-by-chunk writers for event tables: Parquet (pyarrow) and ROOT (uproot).
+
+Files are written under a temporary name in the target directory and renamed into place only when
+complete (``os.replace``), so a failure or an interruption never leaves a half-written output.
+Run metadata (card, seed, package version, decay, z range, mass, ...) goes into the Parquet key-value
+metadata, and into a ``metadata`` string (JSON) next to the ``events`` TTree in ROOT files.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EventWriter", "ChunkStore", "output_format", "read_metadata"]
+
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import InputError
+
+FORMATS = {".parquet": "parquet", ".pq": "parquet", ".root": "root"}
+
+
+def output_format(path: str | Path) -> str:
+    """'parquet' or 'root' from the suffix; anything else is an :class:`InputError`."""
+    suf = Path(path).suffix.lower()
+    if suf not in FORMATS:
+        raise InputError("output", f"unknown file type {suf or '(none)'!r} for {path}; allowed suffixes: "
+                                   + ", ".join(FORMATS))
+    return FORMATS[suf]
+
+
+class EventWriter:
+    """Append pyarrow tables chunk by chunk; :meth:`close` renames into place, :meth:`abort` cleans up."""
+
+    def __init__(self, path: str | Path, schema: pa.Schema, metadata: dict[str, str]):
+        self.path = Path(path)
+        self.fmt = output_format(self.path)
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
+        self.schema = schema
+        self.metadata = metadata
+        self._w = None
+        self._tree = None
+        try:
+            if self.fmt == "parquet":
+                self._w = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+            else:
+                import uproot
+                self._w = uproot.recreate(self.tmp)
+                self._w["metadata"] = json.dumps(metadata)
+        except OSError as exc:
+            self.abort()
+            raise InputError("output", f"cannot write {self.path}: {exc.strerror or exc}") from None
+
+    def write(self, table: pa.Table) -> None:
+        if self.fmt == "parquet":
+            self._w.write_table(table)
+            return
+        data = {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+        if self._tree is None:
+            self._w["events"] = data
+            self._tree = self._w["events"]
+        else:
+            self._tree.extend(data)
+
+    def close(self) -> Path:
+        if self._w is not None:
+            self._w.close()
+            self._w = None
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        try:
+            if self._w is not None:
+                self._w.close()
+        except Exception:  # noqa: BLE001 - best-effort cleanup
+            pass
+        self._w = None
+        try:
+            self.tmp.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """Run metadata of an event file written by :class:`EventWriter`."""
+    path = Path(path)
+    if output_format(path) == "parquet":
+        md = pq.read_schema(path).metadata or {}
+        return {k.decode(): v.decode() for k, v in md.items()}
+    import uproot
+    with uproot.open(path) as f:
+        return json.loads(str(f["metadata"]))
+
+
+class ChunkStore:
+    """``OUT.partial/``: one Parquet file per finished chunk plus ``manifest.json`` (the run identity).
+
+    A run writing ``OUT`` stores every chunk here as soon as it is done (atomically: temporary name,
+    then rename). If the run is interrupted, rerunning the same command finds the manifest, checks it
+    describes the same run (decay, card, seed, n, chunking, options, package version) and skips the
+    chunks already present. When all chunks exist they are merged into ``OUT`` and the directory is
+    removed. A directory left by a *different* run is refused unless ``force``.
+    """
+
+    def __init__(self, out_path: str | Path, identity: dict[str, str], force: bool = False):
+        import shutil
+        self.dir = Path(out_path).with_name(Path(out_path).name + ".partial")
+        self.identity = identity
+        manifest = self.dir / "manifest.json"
+        if self.dir.exists():
+            try:
+                old = json.loads(manifest.read_text())
+            except (OSError, ValueError):
+                old = None
+            if old != identity:
+                if not force:
+                    raise InputError("output", f"{self.dir} holds chunks of a different run; remove it or pass "
+                                               "--force (force=True) to start afresh")
+                shutil.rmtree(self.dir)
+        try:
+            self.dir.mkdir(exist_ok=True)
+            if not manifest.exists():
+                tmp = manifest.with_suffix(".tmp")
+                tmp.write_text(json.dumps(identity, indent=1, sort_keys=True))
+                os.replace(tmp, manifest)
+        except OSError as exc:
+            raise InputError("output", f"cannot write {self.dir}: {exc.strerror or exc}") from None
+
+    def path(self, first_block: int) -> Path:
+        return self.dir / f"chunk-{first_block:010d}.parquet"
+
+    def has(self, first_block: int) -> bool:
+        return self.path(first_block).exists()
+
+    def save(self, first_block: int, table: pa.Table) -> None:
+        dst = self.path(first_block)
+        tmp = dst.with_suffix(".tmp")
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, dst)
+
+    def load(self, first_block: int) -> pa.Table:
+        return pq.read_table(self.path(first_block))
+
+    def cleanup(self) -> None:
+        import shutil
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,226 @@
+"""``simulate()``: run the chain chunk by chunk, in memory or to a Parquet/ROOT file.
+
+>>> res = simulate("K+ -> pi+ pi0", n=2000, seed=1, card="na62-2018")
+>>> res.events.num_rows, round(res.decay_fraction, 4)
+(2000, 0.1005)
+>>> 0.0 < res.accepted < 1.0
+True
+"""
+
+from __future__ import annotations
+
+__all__ = ["simulate", "SimulationResult", "read_events"]
+
+import json
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pyarrow as pa
+
+from .. import __version__
+from ..backend import BLOCK_SIZE, block_ranges
+from ..beam.profile import check_z_range, decay_fraction as beam_decay_fraction
+from ..detector.card import Card, load_card
+from ..errors import InputError, check_choice
+from .engine import CANDIDATE_RULE, make_context, simulate_block, species_of
+from .output import ChunkStore, EventWriter, output_format
+from .schema import COLUMNS, arrow_schema
+
+MAX_EVENTS = 10 ** 12
+
+
+@dataclass
+class SimulationResult:
+    """Outcome of :func:`simulate`.
+
+    ``events``: the pyarrow Table (``None`` when written to ``output``); ``generated``: number of events;
+    ``decay_fraction``: probability for a beam particle of the parent species at GTK3 to decay in the
+    z window (quadrature over the momentum spread); ``decay_fraction_mc``: the sample mean of
+    ``decay_prob``; ``accepted``: weighted fraction with ``in_acceptance``; ``metadata``: run metadata.
+    """
+    events: pa.Table | None
+    generated: int
+    decay_fraction: float
+    decay_fraction_mc: float
+    accepted: float
+    output: Path | None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary (the ``--json`` object of ``kaonportal simulate``)."""
+        md = self.metadata
+        return {"decay": md.get("decay"), "card": md.get("card"), "seed": int(md.get("seed", 0)),
+                "z_range": json.loads(md.get("z_range", "null")), "mass": json.loads(md.get("mass", "null")),
+                "generated": self.generated, "decay_fraction": self.decay_fraction,
+                "decay_fraction_mc": self.decay_fraction_mc, "accepted": self.accepted,
+                "sampling": md.get("sampling"), "output": str(self.output) if self.output else None,
+                "version": md.get("kaonportal_version")}
+
+
+def _default_generator():
+    try:
+        from ..decays import generate
+    except ImportError as exc:  # pragma: no cover - decays is part of the package
+        raise RuntimeError(f"kaonportal.decays is not available: {exc}") from None
+    return generate
+
+
+def _validate_decay(decay: str, mass: float | None):
+    try:
+        from ..decays import parse_decay
+    except ImportError:  # pragma: no cover
+        return decay
+    return str(parse_decay(decay))
+
+
+def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022",
+             z_range: tuple[float, float] | None = None, mass: float | None = None,
+             sampling: str = "weights", chunk_blocks: int = 16, output: str | Path | None = None,
+             force: bool = False, secondary_decays: bool = True, muon_decays: bool = False,
+             progress: Callable[[int], None] | None = None, workers: int = 1, resume: bool = True,
+             generator: Callable[..., Any] | None = None, **decay_options) -> SimulationResult:
+    """Simulate ``n`` decays ``decay`` of beam particles at GTK3 inside ``z_range`` (metres).
+
+    Parameters
+    ----------
+    decay: decay string, e.g. ``"K+ -> pi+ pi0"`` (parent K+ or pi+: the beam species).
+    n: number of events (>= 1). seed: run seed; event i depends only on (seed, i // BLOCK_SIZE).
+    card: card name, YAML path or :class:`~kaonportal.detector.Card`.
+    z_range: decay window (default ``card.beam.z_range_default``).
+    mass: GeV, for decays to new-physics particles.
+    sampling: ``"weights"`` (rare suppressions as per-event probabilities) or ``"deletion"``
+        (each probability realised as a random 0/1 outcome).
+    chunk_blocks: blocks of ``BLOCK_SIZE`` events per chunk (memory ~ chunk size when writing a file).
+    output: ``.parquet``/``.pq`` or ``.root`` file; ``None`` returns the table in memory.
+    force: overwrite an existing output.
+    secondary_decays / muon_decays: in-flight decays of the candidate (see :mod:`.engine`).
+    progress: callback receiving the number of events done after each chunk.
+    workers: threads running the blocks of a chunk concurrently (numpy and the numba kernels release
+        the GIL); the output does not depend on it.
+    resume: with ``output``, keep finished chunks in ``OUTPUT.partial/`` so that an interrupted run
+        resumes where it stopped when rerun with the same arguments (see :class:`.output.ChunkStore`);
+        ``False`` streams straight into the output (nothing kept on failure).
+    generator: replacement for :func:`kaonportal.decays.generate` (same signature).
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise InputError("n", f"must be an integer number of events, got {n!r}")
+    if not 1 <= int(n) <= MAX_EVENTS:
+        raise InputError("n", f"must be in [1, {MAX_EVENTS:g}], got {n}")
+    n = int(n)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
+    if isinstance(chunk_blocks, bool) or not isinstance(chunk_blocks, (int, np.integer)) or chunk_blocks < 1:
+        raise InputError("chunk_blocks", f"must be a positive integer, got {chunk_blocks!r}")
+    check_choice("sampling", sampling, ("weights", "deletion"))
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 1 <= workers <= 256:
+        raise InputError("workers", f"must be an integer in [1, 256], got {workers!r}")
+    card_obj = load_card(card)
+    zr = check_z_range(card_obj.beam.z_range_default if z_range is None else z_range, card_obj)
+    if mass is not None and not (isinstance(mass, (int, float)) and math.isfinite(mass) and mass >= 0):
+        raise InputError("mass", f"must be a finite non-negative number (GeV), got {mass!r}")
+    decay = _validate_decay(decay, mass)
+    parent = species_of(decay.split("->")[0].strip())
+    gen = generator or _default_generator()
+    # Fail on bad physics input (mass above threshold, unknown options) before touching any file.
+    gen(decay, 1, np.random.default_rng(0), mass=mass, **decay_options)
+
+    out_path = None
+    if output is not None:
+        out_path = Path(output)
+        output_format(out_path)
+        if out_path.exists() and not force:
+            raise InputError("output", f"{out_path} exists; pass --force (force=True) to overwrite")
+        if out_path.is_dir():
+            raise InputError("output", f"{out_path} is a directory")
+        parent_dir = out_path.parent if str(out_path.parent) else Path(".")
+        if not parent_dir.is_dir():
+            raise InputError("output", f"directory {parent_dir} does not exist")
+
+    ctx = make_context(decay, seed, card_obj, zr, mass, sampling, secondary_decays, muon_decays, gen,
+                       decay_options)
+    metadata = {"decay": decay, "card": card_obj.name, "card_source": str(card_obj.source),
+                "card_json": card_obj.model_dump_json(exclude={"source"}), "seed": str(int(seed)),
+                "n": str(n), "z_range": json.dumps(list(zr)), "mass": json.dumps(mass),
+                "sampling": sampling, "secondary_decays": str(bool(secondary_decays)),
+                "muon_decays": str(bool(muon_decays)), "decay_options": json.dumps(decay_options, default=str),
+                "block_size": str(BLOCK_SIZE), "candidate_rule": CANDIDATE_RULE,
+                "kaonportal_version": __version__,
+                "units": "GeV, GeV/c, m; m2miss in GeV^2/c^4; see kaonportal.simulation.schema"}
+    schema = arrow_schema(metadata)
+    store = writer = None
+    if out_path is not None and resume:
+        store = ChunkStore(out_path, {**metadata, "chunk_blocks": str(int(chunk_blocks))}, force=force)
+    elif out_path is not None:
+        writer = EventWriter(out_path, schema, metadata)
+    tables: list[pa.Table] = []
+    sum_w = sum_wacc = sum_p = 0.0
+    chunks = list(block_ranges(n, chunk_blocks))
+    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    try:
+        for first_block, start, stop in chunks:
+            if store is not None and store.has(first_block):
+                table = store.load(first_block)
+                cols = {c: table.column(c).to_numpy(zero_copy_only=False)
+                        for c in ("weight_gen", "in_acceptance", "decay_prob")}
+            else:
+                jobs = [(first_block + i, s, min(s + BLOCK_SIZE, stop))
+                        for i, s in enumerate(range(start, stop, BLOCK_SIZE))]
+                if pool is None:
+                    parts = [simulate_block(ctx, *job) for job in jobs]
+                else:
+                    parts = list(pool.map(lambda job: simulate_block(ctx, *job), jobs))
+                cols = ({c: np.concatenate([p[c] for p in parts]) for c in COLUMNS} if len(parts) > 1
+                        else parts[0])
+                table = pa.Table.from_pydict(cols, schema=schema)
+                if store is not None:
+                    store.save(first_block, table)
+            w = cols["weight_gen"]
+            sum_w += float(w.sum())
+            sum_wacc += float(w[cols["in_acceptance"]].sum())
+            sum_p += float(cols["decay_prob"].sum())
+            if writer is not None:
+                writer.write(table)
+            elif store is None:
+                tables.append(table)
+            del table, cols
+            if progress is not None:
+                progress(stop)
+        if store is not None:   # merge the finished chunks, one at a time (bounded memory)
+            writer = EventWriter(out_path, schema, metadata)
+            for first_block, _, _ in chunks:
+                writer.write(store.load(first_block).replace_schema_metadata(schema.metadata))
+        if writer is not None:
+            writer.close()
+            if store is not None:
+                store.cleanup()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    events = None if out_path is not None else pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    return SimulationResult(events=events, generated=n,
+                            decay_fraction=beam_decay_fraction(parent, card_obj, zr),
+                            decay_fraction_mc=sum_p / n, accepted=sum_wacc / sum_w if sum_w > 0 else 0.0,
+                            output=out_path, metadata=metadata)
+
+
+def read_events(path: str | Path, columns: list[str] | None = None) -> pa.Table:
+    """Read an event file written by :func:`simulate` (Parquet or ROOT) as a pyarrow Table."""
+    path = Path(path)
+    fmt = output_format(path)
+    if not path.exists():
+        raise InputError("file", f"{path} does not exist")
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+        return pq.read_table(path, columns=columns)
+    import uproot
+    with uproot.open(path) as f:
+        arrays = f["events"].arrays(columns, library="np")
+    return pa.table(arrays)

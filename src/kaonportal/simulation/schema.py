@@ -1,0 +1,111 @@
+"""Column contract of simulated event tables (one row per event).
+
+Every column of a table produced by :func:`kaonportal.simulation.simulate` is listed in
+:data:`COLUMNS` as ``name: (arrow dtype, unit, description)``. Units are GeV, GeV/c, metres unless the
+name says otherwise (``_ns``, ``_mm``); slopes ``dxdz``/``dydz`` are dimensionless (rad for small angles);
+squared masses are GeV^2/c^4. Weights are dimensionless probabilities.
+
+Conventions
+-----------
+- "candidate track": the charged daughter of the primary decay that an analysis would select, i.e. the
+  first charged particle of the decay's final state with the same charge as the beam particle
+  (``pi+`` in K+ -> pi+ pi0, ``mu+`` in K+ -> mu+ nu, the first ``pi+`` in K+ -> pi+ pi+ pi-; ``e+`` in
+  pi+ -> e+ N). If it decays in flight before STRAW1 (option ``secondary_decays``), the track seen
+  by the spectrometer is its charged daughter (``track_true_pdgid`` says which).
+- Rare suppressions are weights, not deletions: ``w_photon_veto`` is the probability that every
+  photon / extra particle escapes detection, ``w_pid_*`` the probability that the candidate is
+  identified as pi / mu / e. An analysis multiplies the weights it needs:
+  ``weight_gen * w_photon_veto * w_pid_pi`` for a pi nu nubar-like selection.
+- Normalisation: ``decay_prob`` is the exact probability that this beam particle (at GTK3, with its
+  momentum) decays inside the generated z window, so ``N_beam * mean(decay_prob)`` decays are represented.
+- Reconstructed columns are NaN when the quantity does not exist (no track in the spectrometer).
+
+>>> COLUMNS["m2miss_pi"][1]
+'GeV^2/c^4'
+>>> all(len(v) == 3 for v in COLUMNS.values())
+True
+"""
+
+from __future__ import annotations
+
+__all__ = ["COLUMNS", "ACCEPTANCE_FLAGS", "arrow_schema", "describe"]
+
+import pyarrow as pa
+
+COLUMNS: dict[str, tuple[str, str, str]] = {
+    # --- bookkeeping ------------------------------------------------------------------------------
+    "event": ("int64", "", "event index within the run (0..n-1); row i of chunk-independent generation"),
+    "weight_gen": ("float64", "", "generation weight from the decay generator (1 when unweighted)"),
+    "decay_prob": ("float64", "", "exact probability for this beam particle at GTK3 to decay in [z1, z2]"),
+    # --- truth ------------------------------------------------------------------------------------
+    "true_p_beam": ("float64", "GeV/c", "true beam-particle momentum at GTK3"),
+    "true_beam_dxdz": ("float64", "", "true beam slope dx/dz at GTK3"),
+    "true_beam_dydz": ("float64", "", "true beam slope dy/dz at GTK3"),
+    "true_vertex_x": ("float64", "m", "true decay vertex x"),
+    "true_vertex_y": ("float64", "m", "true decay vertex y"),
+    "true_vertex_z": ("float64", "m", "true decay vertex z (from the T10 target)"),
+    "true_p_track": ("float64", "GeV/c", "true momentum of the candidate track at its production point"),
+    "true_track_dxdz": ("float64", "", "true slope dx/dz of the candidate track (before MNP33)"),
+    "true_track_dydz": ("float64", "", "true slope dy/dz of the candidate track"),
+    "track_true_pdgid": ("int32", "", "PDG id of the particle seen as the candidate track in STRAW1 (daughter if it decayed in flight), 0 if none"),
+    "track_decayed": ("bool", "", "the candidate decayed in flight before STRAW1 (pi+ -> mu+ nu, mu+ -> e+ nu nubar)"),
+    "true_m2miss": ("float64", "GeV^2/c^4", "true (P_beam - P_candidate)^2 with the candidate's true four-momentum at production"),
+    # --- reconstruction: beam (GTK) and track (STRAW) -----------------------------------------------
+    "p_beam": ("float64", "GeV/c", "GTK-measured beam momentum (smeared)"),
+    "beam_dxdz": ("float64", "", "GTK-measured beam slope dx/dz"),
+    "beam_dydz": ("float64", "", "GTK-measured beam slope dy/dz"),
+    "p_track": ("float64", "GeV/c", "STRAW-measured candidate momentum (smeared); NaN if no track"),
+    "track_dxdz": ("float64", "", "STRAW-measured candidate slope dx/dz upstream of MNP33"),
+    "track_dydz": ("float64", "", "STRAW-measured candidate slope dy/dz"),
+    "track_x_straw1": ("float64", "m", "candidate position x at STRAW1 (true, for geometric cuts)"),
+    "track_y_straw1": ("float64", "m", "candidate position y at STRAW1 (true, for geometric cuts)"),
+    "vertex_x": ("float64", "m", "reconstructed vertex x (midpoint of the closest approach of beam and track)"),
+    "vertex_y": ("float64", "m", "reconstructed vertex y"),
+    "vertex_z": ("float64", "m", "reconstructed vertex z"),
+    "cda": ("float64", "m", "closest distance of approach between the GTK beam track and the STRAW track"),
+    "m2miss_pi": ("float64", "GeV^2/c^4", "(P_beam - P_track)^2, GTK beam, track with the pi+ mass"),
+    "m2miss_mu": ("float64", "GeV^2/c^4", "(P_beam - P_track)^2, GTK beam, track with the mu+ mass"),
+    "m2miss_e": ("float64", "GeV^2/c^4", "(P_beam - P_track)^2, GTK beam, track with the e+ mass"),
+    "m2miss_pi_nominal": ("float64", "GeV^2/c^4", "(P_beam - P_track)^2 with the nominal beam (card momentum and slopes) and the pi+ mass"),
+    # --- event-level activity ---------------------------------------------------------------------
+    "n_tracks": ("int16", "", "charged particles reconstructed in the spectrometer (inside STRAW1-4 acceptance)"),
+    "n_photons": ("int16", "", "photons (and extra charged particles outside the spectrometer) to be vetoed"),
+    "w_photon_veto": ("float64", "", "probability that all photons/extra particles go undetected (product of per-particle inefficiencies; 1 if none)"),
+    # --- acceptance of the candidate track --------------------------------------------------------
+    "in_straw": ("bool", "", "candidate inside all four STRAW chambers (R < r_max, outside the beam hole)"),
+    "in_rich": ("bool", "", "candidate inside the RICH acceptance (front and mirror planes)"),
+    "in_chod": ("bool", "", "candidate inside the CHOD acceptance"),
+    "in_newchod": ("bool", "", "candidate inside the NewCHOD acceptance"),
+    "in_lkr": ("bool", "", "candidate inside the LKr acceptance (octagon, outside the central hole)"),
+    "in_muv3": ("bool", "", "candidate inside the MUV3 acceptance"),
+    "in_acceptance": ("bool", "", "all of in_straw, in_rich, in_chod, in_newchod, in_lkr, in_muv3"),
+    # --- particle identification of the candidate -------------------------------------------------
+    "w_pid_pi": ("float64", "", "probability the candidate is identified as a pi+ (RICH x calorimeters/MUV3)"),
+    "w_pid_mu": ("float64", "", "probability the candidate is identified as a mu+"),
+    "w_pid_e": ("float64", "", "probability the candidate is identified as an e+"),
+}
+
+ACCEPTANCE_FLAGS = ("in_straw", "in_rich", "in_chod", "in_newchod", "in_lkr", "in_muv3")
+
+_ARROW = {"int64": pa.int64(), "int32": pa.int32(), "int16": pa.int16(), "float64": pa.float64(),
+          "bool": pa.bool_()}
+
+
+def arrow_schema(metadata: dict[str, str] | None = None) -> pa.Schema:
+    """The pyarrow schema of an event table, with per-column unit/description field metadata.
+
+    >>> s = arrow_schema({"card": "na62-2018"})
+    >>> s.field("p_track").metadata[b"unit"]
+    b'GeV/c'
+    """
+    fields = [pa.field(name, _ARROW[dt], metadata={"unit": unit, "description": desc})
+              for name, (dt, unit, desc) in COLUMNS.items()]
+    meta = {k.encode(): str(v).encode() for k, v in (metadata or {}).items()}
+    return pa.schema(fields, metadata=meta or None)
+
+
+def describe() -> str:
+    """The schema as a Markdown table (for documentation and ``kaonportal simulate --help``)."""
+    lines = ["| column | type | unit | description |", "|---|---|---|---|"]
+    lines += [f"| `{n}` | {dt} | {u or '-'} | {d} |" for n, (dt, u, d) in COLUMNS.items()]
+    return "\n".join(lines)

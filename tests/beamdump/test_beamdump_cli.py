@@ -1,0 +1,50 @@
+"""`kaonportal beamdump` command line and the `kaonportal run` section hook."""
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from kaonportal.beamdump import beamdump_section
+from kaonportal.cli.main import app
+
+runner = CliRunner()
+ARGS = ["beamdump", "--model", "dark-photon", "--channels", "ee,mumu", "--pot", "1.4e17", "--grid", "8x10",
+        "--n-per-mass", "300", "--mass-range", "0.05,0.8"]
+
+
+def test_cli_writes_contour_plot_and_json(tmp_path):
+    out = tmp_path / "bd"
+    res = runner.invoke(app, ARGS + ["--out", str(out), "--json", "--seed", "3"])
+    assert res.exit_code == 0, res.stdout + str(res.exception)
+    summary = json.loads(res.stdout)
+    assert summary["model"] == "dark-photon" and summary["seed"] == 3
+    assert summary["inputs"]["observed"] == 1 and summary["inputs"]["background"] == 0.016 + 0.0094
+    for name in ("contour.csv", "projection.csv", "contour.png", "contour.pdf", "summary.json", "yields.npz"):
+        assert (out / name).exists()
+    text = (out / "contour.csv").read_text()
+    assert text.startswith("#") and "curve,segment,mass_gev,coupling" in text
+    y = np.load(out / "yields.npz")
+    assert y["events_per_pot"].shape == (8, 10)
+    # no silent overwrite
+    again = runner.invoke(app, ARGS + ["--out", str(out)])
+    assert again.exit_code == 2 and "--force" in again.stderr
+
+
+def test_cli_bad_input_exit_code_2(tmp_path):
+    cases = [(["--grid", "0x10"], "grid"), (["--pot", "-1"], "pot"), (["--channels", "gg"], "cannot decay"),
+             (["--channels", "ee,xx"], "unknown channel")]
+    for extra, msg in cases:
+        args = list(ARGS)
+        for i in range(0, len(extra), 2):
+            k = args.index(extra[i])
+            args[k + 1] = extra[i + 1]
+        res = runner.invoke(app, args + ["--out", str(tmp_path / "x")])
+        assert res.exit_code == 2, (extra, res.stdout, res.stderr)
+        assert msg in res.stderr and "Traceback" not in res.stderr
+
+
+def test_run_section_quick(tmp_path):
+    s = beamdump_section(tmp_path / "sec", pot=1.4e17, quick=True)
+    assert s["grid"]["n_mass"] == 20 and (tmp_path / "sec" / "summary.json").exists()
+    assert s["observed"]["excluded_cells"] > 0

@@ -1,0 +1,98 @@
+"""`kaonportal run`: the quick end-to-end run writes every promised file; bad input exits 2 and
+writes nothing."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from kaonportal.cli.main import app
+
+runner = CliRunner()
+
+PROMISED = ["summary.json", "README.md",
+            "plots/pnn_m2miss_vs_p.png", "plots/pnn_m2miss_vs_p.pdf",
+            "plots/pnn_background_budget.png", "plots/pnn_background_budget.pdf",
+            "plots/pnn_cutflow.png", "plots/pnn_cutflow.pdf",
+            "tables/pnn_cutflow_signal.csv", "tables/pnn_background_budget.csv", "tables/pnn_momentum_bins.csv",
+            "hepdata/submission.yaml", "hepdata/submission.tar.gz"]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One `run --quick --json` in a fresh working directory (beam-dump section off: not this test's subject)."""
+    work = tmp_path_factory.mktemp("clean")
+    cfg = work / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump({"sections": {"beamdump": False}}))
+    cwd = os.getcwd()
+    os.chdir(work)
+    try:
+        res = runner.invoke(app, ["run", "--quick", "--json", "--config", str(cfg), "--out", "out"])
+    finally:
+        os.chdir(cwd)
+    return work, res
+
+
+def test_quick_run_writes_every_file(quick_run):
+    work, res = quick_run
+    assert res.exit_code == 0, res.stderr + res.stdout
+    out = work / "out"
+    for f in PROMISED:
+        assert (out / f).is_file() and (out / f).stat().st_size > 0, f
+    assert list((out / "hepdata").glob("*.yaml")).__len__() >= 4     # submission + >= 3 tables
+    assert not (work / "submission.tar.gz").exists()                 # hepdata_lib's tarball kept inside out/
+    summary = json.loads((out / "summary.json").read_text())
+    assert json.loads(res.stdout) == summary                         # --json: exactly one JSON object
+    pnn = summary["sections"]["pnn"]
+    assert summary["seed"] == pnn["seed"] == 20250207
+    for key in ("normalisation", "ses", "acceptance", "backgrounds", "branching_ratio", "sm_prediction"):
+        assert key in pnn
+    assert pnn["normalisation"]["n_k"] > 0 and 0 < pnn["ses"]["value"] < 1e-10
+    for src in ("K+ -> pi+ pi0", "K+ -> mu+ nu", "K+ -> pi+ pi+ pi-", "K+ -> pi+ pi- e+ nu",
+                "K+ -> pi+ gamma gamma", "K+ -> pi0 l+ nu", "upstream"):
+        assert pnn["backgrounds"][src]["simulation"] is not None, src
+    br = pnn["branching_ratio"]["observed_with_published_inputs"]
+    # published inputs (31 observed, B = 11.0, SES = 8.48e-12) give BR ~ (31 - 11) * 8.48e-12 = 1.7e-10
+    assert 1.3e-10 < br["br"] < 2.1e-10
+    readme = (out / "README.md").read_text()
+    assert "summary.json" in readme and "hepdata/" in readme
+
+
+def test_existing_output_needs_force(quick_run):
+    work, _ = quick_run
+    out = work / "out"
+    before = (out / "summary.json").stat().st_mtime_ns
+    res = runner.invoke(app, ["run", "--quick", "--out", str(out)])
+    assert res.exit_code == 2
+    assert "--force" in res.stderr
+    assert (out / "summary.json").stat().st_mtime_ns == before
+
+
+@pytest.mark.parametrize("cfg, field", [
+    ({"selection": "pnn-1999"}, "selection"),
+    ({"card": "na62-1999"}, "card"),
+    ({"dataset": "pnn-1999"}, "dataset"),
+    ({"pnn": {"momentum_bins": [15, 30, 20, 45]}}, "momentum_bins"),
+    ({"pnn": {"momentum_bins": [10, 30, 45]}}, "momentum_bins"),
+    ({"pnn": {"n_normalisation": 0}}, "n_normalisation"),
+    ({"pnn": {"sm_inputs": {"v_cb": [-1, 0.1]}}}, "v_cb"),
+    ({"seeed": 3}, "seeed"),
+])
+def test_bad_config_exits_2_and_writes_nothing(tmp_path, cfg, field):
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", "--quick", "--config", str(p), "--out", str(out)])
+    assert res.exit_code == 2, res.stderr
+    assert field in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not out.exists()
+
+
+def test_missing_config_file(tmp_path):
+    res = runner.invoke(app, ["run", "--config", str(tmp_path / "none.yaml"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "config" in res.stderr

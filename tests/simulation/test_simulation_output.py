@@ -1,0 +1,84 @@
+"""Parquet / ROOT output: metadata, chunked writing, nothing half-written on failure."""
+
+import numpy as np
+import pytest
+
+from kaonportal.errors import InputError
+from kaonportal.simulation import read_events, simulate
+from kaonportal.simulation.output import read_metadata
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".root"])
+def test_roundtrip_with_metadata(tmp_path, suffix):
+    out = tmp_path / f"kmu2{suffix}"
+    res = simulate("K+ -> mu+ nu", n=3000, seed=2, card="na62-2018", output=out, z_range=(110.0, 160.0))
+    assert res.events is None and res.output == out and out.exists()
+    md = read_metadata(out)
+    assert md["card"] == "na62-2018" and md["seed"] == "2" and md["decay"] == "K+ -> mu+ nu"
+    assert md["z_range"] == "[110.0, 160.0]" and "kaonportal_version" in md
+    t = read_events(out)
+    mem = simulate("K+ -> mu+ nu", n=3000, seed=2, card="na62-2018", z_range=(110.0, 160.0)).events
+    for c in ("true_vertex_z", "m2miss_mu", "in_straw"):
+        a, b = t.column(c).to_numpy(zero_copy_only=False), mem.column(c).to_numpy(zero_copy_only=False)
+        assert np.array_equal(a, b, equal_nan=True)
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_no_overwrite_without_force(tmp_path):
+    out = tmp_path / "a.parquet"
+    out.write_text("keep")
+    with pytest.raises(InputError, match="exists"):
+        simulate("K+ -> mu+ nu", n=10, seed=1, output=out)
+    assert out.read_text() == "keep"
+    simulate("K+ -> mu+ nu", n=10, seed=1, output=out, force=True)
+    assert read_events(out).num_rows == 10
+
+
+def _flaky(fail_after):
+    from kaonportal.decays import generate
+    calls = {"n": 0}
+
+    def gen(decay, n, rng, mass=None, **kw):
+        calls["n"] += 1
+        if calls["n"] > fail_after:
+            raise RuntimeError("boom")
+        return generate(decay, n, rng, mass=mass, **kw)
+    return gen
+
+
+def test_failure_without_resume_leaves_nothing(tmp_path):
+    out = tmp_path / "x.parquet"
+    with pytest.raises(RuntimeError):   # validation call + first block succeed, the second block fails
+        simulate("K+ -> mu+ nu", n=70_000, seed=1, output=out, chunk_blocks=1, resume=False, generator=_flaky(2))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_run_resumes_to_identical_output(tmp_path):
+    out = tmp_path / "x.parquet"
+    kw = dict(n=140_000, seed=4, chunk_blocks=1, card="na62-2018")
+    with pytest.raises(RuntimeError):   # chunks 0 and 1 done, chunk 2 fails
+        simulate("K+ -> mu+ nu", output=out, generator=_flaky(3), **kw)
+    partial = tmp_path / "x.parquet.partial"
+    assert not out.exists() and sorted(p.name for p in partial.iterdir()) == [
+        "chunk-0000000000.parquet", "chunk-0000000001.parquet", "manifest.json"]
+    calls = _flaky(10 ** 6)
+    res = simulate("K+ -> mu+ nu", output=out, generator=calls, **kw)
+    assert out.exists() and not partial.exists()
+    fresh = simulate("K+ -> mu+ nu", **kw)
+    assert read_events(out).equals(fresh.events.replace_schema_metadata(read_events(out).schema.metadata))
+    assert res.accepted == fresh.accepted
+    # a partial directory of a different run is refused (unless force)
+    other = tmp_path / "z.parquet.partial"
+    other.mkdir()
+    (other / "manifest.json").write_text("{}")
+    with pytest.raises(InputError, match="different run"):
+        simulate("K+ -> mu+ nu", n=10, seed=1, output=tmp_path / "z.parquet")
+    simulate("K+ -> mu+ nu", n=10, seed=1, output=tmp_path / "z.parquet", force=True)
+    assert (tmp_path / "z.parquet").exists() and not other.exists()
+
+
+def test_bad_output_paths(tmp_path):
+    with pytest.raises(InputError, match="suffix"):
+        simulate("K+ -> mu+ nu", n=10, seed=1, output=tmp_path / "x.csv")
+    with pytest.raises(InputError, match="does not exist"):
+        simulate("K+ -> mu+ nu", n=10, seed=1, output=tmp_path / "no" / "x.parquet")

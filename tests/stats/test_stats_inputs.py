@@ -1,0 +1,113 @@
+"""Bad input: clear messages naming the dataset and field; CLI exit code 2; JSON output shape."""
+
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from kaonportal.cli.main import app
+from kaonportal.errors import InputError
+from kaonportal.stats import Dataset, measure, poisson_upper_limit, upper_limit
+
+runner = CliRunner()
+
+GOOD = """datasets:
+  - name: "2016"
+    observed: 1
+    background: 0.152
+    ses: 3.15e-10
+  - name: "2017"
+    observed: 2
+    background: 1.5
+    background_error_low: 0.25
+    background_error_high: 0.3
+    ses: 3.89e-11
+    ses_error: 0.24e-11
+"""
+
+
+@pytest.mark.parametrize("kw,field", [
+    (dict(observed=-1), "observed"), (dict(observed=1.5), "observed"), (dict(observed=True), "observed"),
+    (dict(ses=0.0), "ses"), (dict(ses=-1e-10), "ses"), (dict(ses=math.nan), "ses"),
+    (dict(background=math.nan), "background"), (dict(background=-0.1), "background"),
+    (dict(background_error=math.inf), "background_error"), (dict(ses_error=math.nan), "ses_error"),
+    (dict(background_error_low=0.1), "background_error_high"),
+])
+def test_dataset_rejects_bad_fields(kw, field):
+    args = dict(name="d1", observed=1, background=0.5, ses=1e-10) | kw
+    with pytest.raises(InputError) as err:
+        Dataset(**args)
+    assert err.value.field == f"d1.{field}"
+    assert "'d1'" in str(err.value)
+
+
+def test_api_rejects_bad_cl_method_and_empty_list():
+    d = [Dataset("a", 1, 0.5, 1e-10)]
+    for cl in (0.0, 1.0, -0.1, 1.5, math.nan):
+        with pytest.raises(InputError, match=r"^cl: "):
+            upper_limit(d, cl=cl)
+    with pytest.raises(InputError, match="method"):
+        upper_limit(d, method="bayes")
+    with pytest.raises(InputError, match="empty"):
+        upper_limit([])
+    with pytest.raises(InputError, match="empty"):
+        measure([])
+    with pytest.raises(InputError, match="observed"):
+        poisson_upper_limit(-2, 1.0)
+    with pytest.raises(InputError, match=r"datasets\[1\]\.ses"):
+        upper_limit([{"name": "a", "observed": 1, "background": 0.1, "ses": 1e-10},
+                     {"name": "b", "observed": 1, "background": 0.1, "ses": 0.0}])
+
+
+def _write(tmp_path, text):
+    p = tmp_path / "ds.yaml"
+    p.write_text(text)
+    return str(p)
+
+
+def test_cli_measure_and_limit_json(tmp_path):
+    path = _write(tmp_path, GOOD)
+    res = runner.invoke(app, ["stats", "measure", path, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert set(out) >= {"value", "error_low", "error_high", "significance"}
+    assert out["error_low"] > 0 and out["error_high"] > 0
+    res = runner.invoke(app, ["stats", "limit", path, "--cl", "0.9", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert set(out) >= {"upper_limit", "signal_events_limit", "cl", "method", "expected"}
+    assert set(out["expected"]) == {"median", "minus1", "plus1", "minus2", "plus2"}
+    assert out["cl"] == 0.9 and out["method"] == "cls"
+    assert out["upper_limit"] == pytest.approx(out["signal_events_limit"] * 3.89e-11)
+
+
+def test_cli_fc_single_dataset(tmp_path):
+    path = _write(tmp_path, "datasets:\n  - {name: a, observed: 0, background: 0.0, ses: 1.0e-10}\n")
+    res = runner.invoke(app, ["stats", "limit", path, "--cl", "0.9", "--method", "fc", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["method"] == "fc" and out["signal_events_limit"] == pytest.approx(2.44, abs=0.006)
+
+
+@pytest.mark.parametrize("text,args,needle", [
+    (GOOD.replace("observed: 2", "observed: -2"), [], "datasets[1].observed"),
+    (GOOD.replace("observed: 2", "observed: 2.5"), [], "datasets[1].observed"),
+    (GOOD.replace("ses: 3.15e-10", "ses: 0"), [], "datasets[0].ses"),
+    (GOOD.replace("background: 1.5", "background: .nan"), [], "datasets[1].background"),
+    (GOOD.replace("ses: 3.15e-10", "ses: -3.0e-10"), [], "datasets[0].ses"),
+    (GOOD, ["--cl", "1.2"], "cl"),
+    (GOOD, ["--cl", "0"], "cl"),
+    ("datasets: []\n", [], "datasets"),
+    ("datasets:\n  - {name: a, observed: 1, background: 0.1}\n", [], "datasets[0].ses"),
+])
+def test_cli_bad_input_exit_code_2(tmp_path, text, args, needle):
+    path = _write(tmp_path, text)
+    for cmd in (["stats", "limit", path, *args, "--json"], ["stats", "measure", path, "--json"]):
+        if args and cmd[1] == "measure":
+            continue
+        res = runner.invoke(app, cmd)
+        assert res.exit_code == 2, (cmd, res.output)
+        assert needle in res.stderr
+        assert res.stdout == ""
+        assert "Traceback" not in res.stderr
