@@ -73,11 +73,16 @@ def main() -> None:
         ours_exp = [ours.expected[k][i] for k in ("minus2", "minus1", "median", "plus1", "plus2")]
         ratios_exp.append(np.array(ours_exp) / (np.asarray(exp, dtype=float) * br_unit[i]))
     t_pyhf = time.perf_counter() - t0
+    # time kaonportal again after pyhf: the machine is shared, so average over both sides of the pyhf run
+    t0 = time.perf_counter()
+    peak_scan(masses, candidates=cand, resolution=sigma, background=b, background_error=0.1 * b,
+              ses=ses, cl=0.9, calculator="asymptotic", n_jobs=1)
+    t_ours = 0.5 * (t_ours + time.perf_counter() - t0)
     t_pyhf_full = t_pyhf * args.points / len(idx)
     dev_obs = np.max(np.abs(np.array(ratios_obs) - 1))
     dev_exp = np.max(np.abs(np.array(ratios_exp) - 1))
     print(f"mass points: {args.points}  (pyhf run on {len(idx)} of them)")
-    print(f"kaonportal asymptotic scan (observed + 5 expected limits, local p): {t_ours:8.3f} s")
+    print(f"kaonportal asymptotic scan (observed + 5 expected limits, local p): {t_ours:8.3f} s (mean of 2)")
     print(f"kaonportal exact-discrete scan (same outputs):                    {t_exact:8.3f} s")
     print(f"pyhf upper_limit per point: {t_pyhf / len(idx) * 1e3:.1f} ms -> {t_pyhf_full:8.1f} s for "
           f"{args.points} points" + ("" if len(idx) == args.points else " (scaled)"))

@@ -44,6 +44,8 @@ def main(argv=None) -> int:
     print(f"wrote {args.out}", file=sys.stderr)
     for s, (v, e) in cal.scales.items():
         print(f"  scale[{s}] = {v:.4g} +- {e:.2g}", file=sys.stderr)
+    for s, (v, e) in cal.tail_fractions.items():
+        print(f"  tail_fraction[{s}] = {v:.4g} +- {e:.2g}", file=sys.stderr)
     print(f"  chi2 = {cal.details['chi2']:.2f} for {cal.details['n_sources']} sources", file=sys.stderr)
     for s, d in cal.details["sources"].items():
         print(f"    {s:24s} raw {d['raw']:.3g} fitted {d['fitted']:.3g} published {d['published']}", file=sys.stderr)

@@ -144,3 +144,7 @@ BR_ETAP_GG = 0.02307                  # PDG [U], eta' -> gamma gamma
 BR_OMEGA_PI0G = 0.084                 # PDG, omega -> pi0 gamma (ALPINIST exotic_constants L68)
 BR_PHI_ETAG = 0.01303                 # PDG 2022, phi -> eta gamma (not in shared/; recalled PDG value) [U]
 F0_KPI = 0.96                         # K -> pi scalar form factor f_0(0), scalar_portal form_factors.py L32
+
+# --- Beam-dump inputs (appended by the beamdump helper) ------------------------------------------
+__all__ += ["BR_DS_TAUNU"]
+BR_DS_TAUNU = 0.0536                  # PDG 2024, D_s+ -> tau+ nu_tau = (5.36 +- 0.10)% [R: recalled PDG value]

@@ -10,9 +10,10 @@ as negligible ("< 0.001") or below 0.05 events additionally pass within an absol
 the 11-event total: irrelevant for the branching ratio). The inputs being calibrated are design-level
 (R, approximate) or placeholders (D) in the card, so no tighter tolerance is justified.
 
-The pi+ pi0 prediction is a known failure of the fast simulation (~30x the published value, dominated
-by the 35-45 GeV/c bins, outside the 2017 calibration range); its test is a strict xfail so that an
-improvement of the simulation is noticed.
+The calibration (scripts/calibrate_pnn_budget.py) has 7 parameters for 6 published 2017 numbers (plus
+a weak prior), so it reproduces 2017 by construction; only the 2021-22 comparison is a test. Several
+calibrated parameters have errors above 100% (e.g. the photon-veto scale, fixed mainly by
+K+ -> pi+ gamma gamma = 0.005 +- 0.005), which makes the check weak for the sources they drive.
 """
 
 import math
@@ -23,12 +24,14 @@ from kaonportal.analyses.pnn import needed_columns, pnn_compute, resolve_pnn
 from kaonportal.analyses.pnn_calibration import calibration_config
 from kaonportal.analyses.samples import SampleCache, card_key
 
-SCALE = 0.25     # 1e6 pi+ pi0 and mu+ nu, 1e5 pi+ pi- e+ nu, ... (about 20 s on 2 cores)
+SCALE = 0.25     # 1e6 pi+ pi0 and mu+ nu, 2.5e5 of the others (K+ -> pi+ pi- e+ nu capped: slow generator)
+N_KE4 = 300_000  # about 30 s in total on 2 cores
 
 
 @pytest.fixture(scope="module")
 def budget_2022():
     cfg = calibration_config("pnn-2021-22", seed=2022, scale=SCALE)
+    cfg.pnn.n_background["K+ -> pi+ pi- e+ nu"] = N_KE4
     cfg.pnn.calibration = "pnn-calibration.yaml"
     setup = resolve_pnn(cfg)
     res = pnn_compute(setup, SampleCache(None, setup.card_name, card_key(setup.card_name),
@@ -46,19 +49,20 @@ def _check(c):
     return diff <= 3 * sigma or small, f"{c['source']}: predicted {pred:.3g} +- {err:.2g}, published {pub} (+{hi} -{lo})"
 
 
-@pytest.mark.parametrize("source", ["K+ -> mu+ nu", "K+ -> pi+ pi+ pi-", "K+ -> pi+ pi- e+ nu",
+@pytest.mark.parametrize("source", ["K+ -> pi+ pi0", "K+ -> mu+ nu", "K+ -> pi+ pi+ pi-", "K+ -> pi+ pi- e+ nu",
                                     "K+ -> pi+ gamma gamma", "K+ -> pi0 l+ nu", "upstream"])
 def test_budget_2021_22_within_tolerance(budget_2022, source):
     ok, msg = _check(budget_2022[0][source])
     assert ok, msg
 
 
-@pytest.mark.xfail(strict=True, reason="fast-simulation pi+ pi0 tails at 35-45 GeV/c are ~30x too large "
-                                       "after the 2017 (15-35 GeV/c) calibration; see module docstring")
-def test_budget_2021_22_pipi0(budget_2022):
-    c = budget_2022[0]["K+ -> pi+ pi0"]
-    ok, msg = _check(c)
-    assert ok and c["simulation"] < 10 * c["published"], msg
+def test_total_budget_2021_22(budget_2022):
+    # published total 11.0 +2.1 -1.9 (A1c); same 3-sigma rule with the run's total error
+    res = budget_2022[1]
+    tot, err = res["background_total"], res["background_total_error"]
+    pub = 11.0
+    sigma = math.hypot(err, 2.1 if tot > pub else 1.9)
+    assert abs(tot - pub) <= 3 * sigma, f"total {tot:.3g} +- {err:.2g} vs 11.0"
 
 
 def test_both_methods_reported(budget_2022):

@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from scipy import stats
 
 from kaonportal import constants
 from kaonportal.backend import block_rng
-from kaonportal.beam import decay_fraction, sample_beam, sample_decay_vertex
+from kaonportal.beam import BeamSample, decay_fraction, sample_beam, sample_decay_vertex
 from kaonportal.detector import load_card
 from kaonportal.errors import InputError
 
@@ -55,3 +56,17 @@ def test_bad_z_range(zr):
     with pytest.raises(InputError) as ei:
         decay_fraction("K+", CARD, zr)
     assert ei.value.field == "z_range"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(0.0, 1.0 - 1e-16), st.floats(1.0, 400.0), st.sampled_from(["K+", "pi+"]),
+       st.floats(102.4, 200.0), st.floats(0.01, 40.0))
+def test_vertex_inside_window_and_probability_exact(u, p, species, z1, width):
+    z2 = min(z1 + width, 241.0)
+    beam = BeamSample(p=np.array([p]), x=np.zeros(1), y=np.zeros(1), dxdz=np.array([1.2e-3]), dydz=np.zeros(1))
+    z, prob = sample_decay_vertex(beam, np.array([u]), species, (z1, z2), CARD)
+    assert z1 - 1e-9 <= z[0] <= z2 + 1e-9
+    lam = p / constants.mass(species) * constants.ctau_m(species)
+    k = np.sqrt(1 + 1.44e-6)
+    exact = np.exp(-k * (z1 - 102.4) / lam) - np.exp(-k * (z2 - 102.4) / lam)
+    assert prob[0] == pytest.approx(exact, rel=1e-9, abs=1e-300)

@@ -48,3 +48,14 @@ def test_run_section_quick(tmp_path):
     s = beamdump_section(tmp_path / "sec", pot=1.4e17, quick=True)
     assert s["grid"]["n_mass"] == 20 and (tmp_path / "sec" / "summary.json").exists()
     assert s["observed"]["excluded_cells"] > 0
+
+
+def test_published_counts_are_scaled_to_another_pot():
+    from kaonportal.beamdump import run_beamdump
+
+    res = run_beamdump("dark-photon", "mumu", 1e18, (4, 4), n_per_mass=200, mass_range=(0.25, 0.5))
+    assert res.inputs["background"] == 0.016 * 1e18 / 1.4e17
+    assert res.inputs["observed"] == 0 and "expected limit" in res.inputs["observed_background_source"]
+    zero = run_beamdump("dark-photon", "mumu", 0.0, (4, 4), n_per_mass=200, mass_range=(0.25, 0.5))
+    assert not zero.observed.excluded.any()
+    assert zero.inputs["projection_background"] == 0.016 / 1.4e17 * 1e18

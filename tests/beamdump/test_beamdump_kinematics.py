@@ -88,3 +88,13 @@ def test_w_ba_positive_and_scales_with_eps_squared():
     z = np.linspace(0.1, 0.9, 9)
     assert np.all(w_ba(z, 0.1, 0.3) > 0)
     assert np.allclose(w_ba(z, 0.1, 0.3, eps=1e-3), 1e-6 * w_ba(z, 0.1, 0.3))
+
+
+def test_meson_mixing_takes_the_meson_momentum():
+    rng = np.random.default_rng(4)
+    fixed = lambda n, r: (np.full(n, 40.0), np.full(n, 2e-3), np.zeros(n))  # noqa: E731
+    s = meson_decay_sample("pi0", (), 0.5, 100, rng, BeamDumpSetup(), parent_sampler=fixed, parent_yield=5.0,
+                           x_name="a")
+    assert s.mechanism == "pi0 -> a" and s.weight.sum() == pytest.approx(5.0)
+    assert np.allclose(np.linalg.norm(s.p4[:, 1:], axis=1), 40.0)
+    assert np.allclose(s.p4[:, 0], np.hypot(40.0, 0.5))

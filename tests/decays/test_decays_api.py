@@ -216,3 +216,27 @@ def test_numeric_options_validated():
     with pytest.raises(InputError) as err:
         generate("K+ -> pi+ pi+ pi-", 3, np.random.default_rng(0), g="big")
     assert err.value.field == "g"
+
+
+def test_to_frame_in_flight_decay_conserves():
+    """In-flight decay of a lab muon: rest-frame Michel decay boosted with to_frame sums to the muon."""
+    from kaonportal.decays import to_frame
+    rng = np.random.default_rng(8)
+    mmu = constants.mass("mu+")
+    p = rng.uniform(5, 60, size=(200, 3))
+    p_mu = np.concatenate([np.sqrt(np.sum(p**2, axis=1) + mmu**2)[:, None], p], axis=1)
+    prod = generate("mu+ -> e+ nu nubar", 200, rng)
+    lab = to_frame(prod.p4, p_mu, mmu)
+    np.testing.assert_allclose(lab.sum(axis=1), p_mu, rtol=1e-12, atol=1e-9 * 60)
+    m2 = lab[:, 0, 0] ** 2 - np.sum(lab[:, 0, 1:] ** 2, axis=1)
+    np.testing.assert_allclose(m2, constants.mass("e+") ** 2, atol=1e-9 * np.max(lab[:, 0, 0]) ** 2)
+
+
+def test_branching_ratio_lookup():
+    from kaonportal.decays import branching_ratio
+    assert branching_ratio("K+ -> mu+ nu") == constants.BR_K["K+ -> mu+ nu"]
+    assert branching_ratio("pi+ -> e+ nu") == constants.BR_PI["pi+ -> e+ nu"]
+    assert branching_ratio("K+ -> pi+ pi0 gamma", 0.02) == pytest.approx(
+        constants.BR_K["K+ -> pi+ pi0"] * radiative_fraction("K+ -> pi+ pi0 gamma", 0.02))
+    with pytest.raises(InputError):
+        branching_ratio("K+ -> pi- e+ e+")

@@ -55,3 +55,15 @@ def test_convert_cli(tmp_path):
     assert r.exit_code == 2 and "--force" in r.stderr
     r = runner.invoke(app, ["models", "convert", str(tmp_path / "nope.csv"), "--model", "dark-photon"])
     assert r.exit_code == 2
+
+
+def test_br_params():
+    base = json.loads(runner.invoke(app, ["models", "br", "BC11", "--mass", "0.1", "--coupling", "1e-3",
+                                          "--json"]).stdout)
+    alt = runner.invoke(app, ["models", "br", "BC11", "--mass", "0.1", "--coupling", "1e-3", "--json",
+                              "--param", "normalisation=1/4fG"])
+    assert alt.exit_code == 0, alt.stderr
+    ratio = json.loads(alt.stdout)["production"]["K+ -> pi+ a"] / base["production"]["K+ -> pi+ a"]
+    assert 4e3 < ratio < 6e3
+    bad = runner.invoke(app, ["models", "br", "BC2", "--mass", "0.1", "--coupling", "1e-3", "--param", "spin=1"])
+    assert bad.exit_code == 2 and "params" in bad.stderr

@@ -148,3 +148,17 @@ def test_curve_model_mismatch():
         convert_curve(curve, get_model("alp-photon"))
     res = convert_curve(curve, get_model("alp-fermion"))
     assert res.notes["production"] == "K+ -> pi+ a"
+
+
+def test_scaled_shortcut_matches_direct_evaluation():
+    # convert evaluates coupling-scaling models once at C = 1; the direct evaluation must agree
+    hnl = get_model("hnl-mu")
+    m = np.array([0.2, 0.3, 0.35])
+    # scan beyond U^2 = 1 only to reach the upper (short-lifetime) edge of the island numerically
+    kw = dict(final_state="visible", decay_region_m=(80.0, 160.0), coupling_scan=(1e-14, 1e3))
+    fast = coupling_limit(hnl, m, np.full(3, 1e-9), **kw)
+    hnl.width_scales_as_coupling = False          # instance override: forces the direct path
+    slow = coupling_limit(hnl, m, np.full(3, 1e-9), **kw)
+    assert np.allclose(fast.coupling_low, slow.coupling_low, rtol=1e-9)
+    assert np.allclose(fast.coupling_high, slow.coupling_high, rtol=1e-9)
+    assert np.all(np.isfinite(fast.coupling_low)) and np.all(np.isfinite(fast.coupling_high))

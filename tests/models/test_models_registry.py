@@ -53,3 +53,8 @@ def test_property_vectorised_equals_scalar(name, u, logc):
     c = 10.0**logc
     vec = model.ctau_m(np.array([m, m]), np.array([c, c]))
     assert vec[0] == vec[1] == pytest.approx(float(model.ctau_m(m, c)))
+
+
+def test_bad_model_parameter():
+    with pytest.raises(InputError, match="params"):
+        get_model("hnl-e", alpha_d=0.1)

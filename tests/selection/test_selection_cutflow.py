@@ -69,3 +69,10 @@ def test_cutflow_reproducible_for_a_seed():
     a, b, c = rows(7), rows(7), rows(8)
     assert a == b
     assert a != c
+
+
+def test_every_shipped_selection_validates():
+    for name in list_selections():
+        sel = load_selection(name)
+        assert sel.name == name
+        assert sel.signal_regions()

@@ -137,3 +137,12 @@ def test_bad_decay_and_mass():
 def test_toy_generator_injection(toy_generator):
     r = simulate("K+ -> pi+ pi0", n=3000, seed=1, card="na62-2018", generator=toy_generator)
     assert isinstance(r.events, pa.Table) and r.events.num_rows == 3000
+
+
+def test_muon_decays_in_flight_option():
+    r = simulate("K+ -> mu+ nu", n=60_000, seed=21, card="na62-2018", muon_decays=True)
+    dec, z, p, pdg = cols(r, "track_decayed", "true_vertex_z", "true_p_track", "track_true_pdgid")
+    lam = p / constants.mass("mu+") * constants.ctau_m("mu+")
+    expect = np.sum(-np.expm1(-(183.508 - z) / lam))           # ~15 decays before STRAW1
+    assert abs(dec.sum() - expect) < 5 * np.sqrt(expect)
+    assert set(np.unique(pdg[dec])) <= {-11} and np.all(pdg[~dec] == -13)

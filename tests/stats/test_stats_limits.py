@@ -104,3 +104,47 @@ def test_cls_equals_one_minus_cl_at_the_limit_several_datasets(n, seed):
                   background_error=float(rng.uniform(0.0, 0.5))) for i, k in enumerate(n)]
     lim = upper_limit(ds, cl=0.9, expected=False)
     assert cls_value(ds, lim.upper_limit)[0] == pytest.approx(0.1, abs=1e-4)
+
+
+def test_profiled_efficiency_that_can_vanish_gives_no_asymptotic_limit():
+    # a 90% SES error truncated at eps >= 0: the profile likelihood can switch the signal off at a cost of
+    # (1/0.9)^2 / 2 in -ln L, so q~ never reaches the 90% CL value -> no limit (inf), not a huge number
+    d = [Dataset("a", 4, 1.0, ses=1.0, ses_error=0.9)]
+    assert math.isinf(upper_limit(d, calculator="asymptotic", expected=False).upper_limit)
+    assert math.isfinite(upper_limit(d, calculator="exact", expected=False).upper_limit)
+
+
+def test_fc_refuses_large_counts_with_a_clear_message():
+    from kaonportal.errors import InputError
+
+    with pytest.raises(InputError, match="use method=cls"):
+        upper_limit([Dataset("big", 5000, 4900.0, ses=1.0)], method="fc")
+    with pytest.raises(InputError, match="joint outcomes"):
+        upper_limit([Dataset(f"d{i}", 40, 30.0, 1.0) for i in range(4)], method="fc")
+
+
+@pytest.mark.parametrize("kw", [dict(background_error=0.19),                     # truncated at b = 0 (-0.8 sigma)
+                                dict(background_error=0.1, background_model="lognormal"),
+                                dict(background_error_low=0.05, background_error_high=0.12),
+                                dict(ses_error=0.3)])
+def test_nuisance_quadrature_against_adaptive_integration(kw):
+    """CLs+b averaged over the constraint (Cousins-Highland) vs scipy.integrate.quad of the same integral."""
+    from scipy.integrate import quad
+    from scipy.stats import norm, poisson
+
+    d = Dataset("q", 1, 0.15, ses=1.0, **kw)
+    s = 3.0
+    _, clsb, _ = cls_value([d], s)
+    lo, hi = d.error_pair()
+    if "ses_error" in kw:
+        r = kw["ses_error"]
+        num = quad(lambda t: poisson.cdf(1, s * (1 + r * t) + 0.15) * norm.pdf(t), -1 / r, 8)[0]
+        ref = num / norm.sf(-1 / r)
+    elif kw.get("background_model") == "lognormal":
+        k = 1 + hi / 0.15
+        ref = quad(lambda t: poisson.cdf(1, s + 0.15 * k**t) * norm.pdf(t), -8, 8)[0]
+    else:
+        beta = lambda t: 0.15 + (hi if t > 0 else lo) * t  # noqa: E731
+        t0 = -0.15 / lo
+        ref = quad(lambda t: poisson.cdf(1, s + beta(t)) * norm.pdf(t), t0, 8, points=[0.0])[0] / norm.sf(t0)
+    assert clsb == pytest.approx(ref, rel=1e-6)

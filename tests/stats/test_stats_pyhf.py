@@ -24,7 +24,8 @@ def _pyhf_limit(n, b, kind=None, err=0.0, lo=0.0, hi=0.0, r=0.0, cl=0.95):
         sig["modifiers"].append({"name": "ses", "type": "histosys", "data": {"lo_data": [1 - r], "hi_data": [1 + r]}})
     bkg = {"name": "bkg", "data": [b], "modifiers": []}
     if kind == "gaussian":
-        bkg["modifiers"].append({"name": "bu", "type": "histosys", "data": {"lo_data": [b - err], "hi_data": [b + err]}})
+        bkg["modifiers"].append({"name": "bu", "type": "histosys",
+                                 "data": {"lo_data": [b - err], "hi_data": [b + err]}})
     elif kind == "asymmetric":
         bkg["modifiers"].append({"name": "bu", "type": "histosys", "data": {"lo_data": [b - lo], "hi_data": [b + hi]}})
     elif kind == "lognormal":
@@ -93,3 +94,30 @@ def test_exact_cls_matches_pyhf_toys_for_a_known_background():
     _, clsb, clb = cls_value([Dataset("x", 1, 2.0, ses=1.0)], 3.0)
     assert clsb_t == pytest.approx(clsb, abs=4 * 0.005)
     assert clb_t == pytest.approx(clb, abs=4 * 0.013)
+
+
+def test_two_dataset_asymptotic_limit_agrees_with_pyhf():
+    """Two categories sharing the BR (different SES, Gaussian background errors) = a two-channel pyhf model."""
+    pyhf.set_backend("numpy")
+    ses = (2e-11, 5e-11)
+    n, b, err = (12, 30), (8.0, 25.0), (1.5, 3.0)
+    channels = []
+    for i in range(2):
+        channels.append({"name": f"c{i}", "samples": [
+            {"name": "sig", "data": [1e-11 / ses[i]],
+             "modifiers": [{"name": "mu", "type": "normfactor", "data": None}]},
+            {"name": "bkg", "data": [b[i]], "modifiers": [
+                {"name": f"bu{i}", "type": "histosys",
+                 "data": {"lo_data": [b[i] - err[i]], "hi_data": [b[i] + err[i]]}}]}]})
+    model = pyhf.Model({"channels": channels}, poi_name="mu",
+                       modifier_settings={"histosys": {"interpcode": "code0"}, "normsys": {"interpcode": "code1"}})
+    data = [float(n[0]), float(n[1])] + model.config.auxdata
+    bounds = model.config.suggested_bounds()
+    bounds[model.config.poi_index] = (0.0, 100.0)
+    obs, exp = pyhf.infer.intervals.upper_limits.toms748_scan(data, model, 0.01, 100.0, level=0.1,
+                                                              par_bounds=bounds, test_stat="qtilde")
+    ds = [Dataset(f"c{i}", n[i], b[i], ses=ses[i], background_error=err[i]) for i in range(2)]
+    ours = upper_limit(ds, cl=0.9, calculator="asymptotic")
+    assert ours.upper_limit == pytest.approx(float(obs) * 1e-11, rel=0.01)
+    bands = [ours.expected[k] / 1e-11 for k in ("minus2", "minus1", "median", "plus1", "plus2")]
+    np.testing.assert_allclose(bands, np.asarray(exp, dtype=float), rtol=0.01)

@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError
 
@@ -30,9 +30,12 @@ CONFIG_DIR = resources.files("kaonportal") / "data" / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 
 # Background sources of the K+ -> pi+ nu nubar budget (published_results.md A1b/A1c) -> decay simulated.
+# The "(gamma)" of pi+ pi0 (gamma) and mu+ nu (gamma) is the inner-bremsstrahlung sample above the
+# generator's photon-energy cut (decays.radiative); its BR is radiative_fraction x BR(non-radiative).
+# The non-radiative samples keep the full BR: the overlap (< 1% of the mode) is neglected.
 BACKGROUND_SOURCES = {
-    "K+ -> pi+ pi0": ["K+ -> pi+ pi0"],
-    "K+ -> mu+ nu": ["K+ -> mu+ nu"],
+    "K+ -> pi+ pi0": ["K+ -> pi+ pi0", "K+ -> pi+ pi0 gamma"],
+    "K+ -> mu+ nu": ["K+ -> mu+ nu", "K+ -> mu+ nu gamma"],
     "K+ -> pi+ pi+ pi-": ["K+ -> pi+ pi+ pi-"],
     "K+ -> pi+ pi- e+ nu": ["K+ -> pi+ pi- e+ nu"],
     "K+ -> pi+ gamma gamma": ["K+ -> pi+ gamma gamma"],
@@ -44,10 +47,22 @@ class _M(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Sections(_M):
-    """Which sections of the run to execute."""
+class Sections(BaseModel):
+    """Which sections of the run to execute. Sections registered by the searches
+    (``kaonportal.analyses.searches.SECTIONS``) are enabled unless set to false here by name."""
+    model_config = ConfigDict(extra="allow")
     pnn: bool = True
     beamdump: bool = True
+
+    @model_validator(mode="after")
+    def _bools(self):
+        for k, v in (self.model_extra or {}).items():
+            if not isinstance(v, bool):
+                raise ValueError(f"sections.{k} must be true or false")
+        return self
+
+    def enabled(self, name: str) -> bool:
+        return bool(getattr(self, name, (self.model_extra or {}).get(name, True)))
 
 
 class PnnConfig(_M):
@@ -86,6 +101,7 @@ class RunConfig(_M):
     sections: Sections = Sections()
     pnn: PnnConfig = PnnConfig()
     beamdump: BeamdumpConfig = BeamdumpConfig()
+    searches: dict[str, dict] = Field(default_factory=dict, description="per-search options, passed as config=")
 
     def scaled(self, factor: float) -> "RunConfig":
         """Copy with every sample size multiplied by ``factor`` (at least 2000 events each)."""

@@ -122,6 +122,21 @@ def _per_bin(cf, events, mask, bins) -> tuple[np.ndarray, np.ndarray]:
     return a, e
 
 
+def branching_ratio(decay: str) -> float:
+    """BR of a simulated decay: ``constants.BR_K``, or for the inner-bremsstrahlung samples
+    radiative_fraction(E_gamma > generator cut) x BR(non-radiative mode) (``decays.radiative``).
+
+    >>> round(branching_ratio("K+ -> mu+ nu gamma") / branching_ratio("K+ -> mu+ nu"), 4)
+    0.0067
+    """
+    if decay in BR_K:
+        return BR_K[decay]
+    if decay in ("K+ -> mu+ nu gamma", "K+ -> pi+ pi0 gamma"):
+        frac = require("kaonportal.decays.radiative", "radiative_fraction")
+        return frac(decay) * BR_K[decay.rsplit(" gamma", 1)[0]]
+    raise InputError("pnn.n_background", f"no branching ratio known for {decay!r}")
+
+
 def _in_bins(events, bins) -> np.ndarray:
     p = column(events, "p_track").astype(float)
     return (p >= bins[0]) & (p < bins[-1])
@@ -151,7 +166,8 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     z_range = tuple(sel.fiducial_z)
     task = None
     jobs = [(SIGNAL, cfg.pnn.n_signal), (NORMALISATION, cfg.pnn.n_normalisation)]
-    jobs += [(d, n) for d, n in cfg.pnn.n_background.items() if d != NORMALISATION]
+    # the pi+ pi0 background reuses the normalisation sample when the sizes agree
+    jobs += [(d, n) for d, n in cfg.pnn.n_background.items() if not (d == NORMALISATION and n == cfg.pnn.n_normalisation)]
     def n_parts(n):
         return max(1, -(-int(n) // samples.max_part))
 
@@ -162,9 +178,9 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             progress.update(task, advance=1, description=f"pnn: {decay} ({i}/{n})")
         samples.on_part = on_part
 
-    def get(decay, n):
+    def get(decay, n, label=None):
         before = len(samples.loaded_from_cache)
-        t = samples.get(decay, n, derive_seed(seed, decay), z_range)
+        t = samples.get(decay, n, derive_seed(seed, label or decay), z_range)
         if progress is not None and len(samples.loaded_from_cache) > before:
             progress.update(task, advance=n_parts(n), description=f"pnn: {decay} (cached)")
         return t
@@ -228,13 +244,14 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             continue
         smp = {}
         for dcy in avail:
-            ev = norm if dcy == NORMALISATION and needed[dcy] == cfg.pnn.n_normalisation else None
-            if ev is None:
-                ev = get(dcy, needed[dcy]) if dcy != NORMALISATION else samples.get(
-                    dcy, needed[dcy], derive_seed(seed, dcy + "/background"), z_range)
-            smp[dcy] = (ev, BR_K[dcy])
+            if dcy == NORMALISATION and needed[dcy] == cfg.pnn.n_normalisation:
+                ev = norm
+            else:
+                ev = get(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None)
+            br = branching_ratio(dcy)
+            smp[dcy] = (ev, br)
             kin = cut_flow(sel, ev, skip=[c.id for c in sel.cuts if c.kind == "weight"])
-            hists[dcy] = _hist2d(ev, kin.weights * BR_K[dcy])
+            hists[dcy] = _hist2d(ev, kin.weights * br)
         est = source_estimate(source, smp, sel, n_k_eff, cal, bins)
         sources[source] = est.as_dict()
     up, up_err = upstream_estimate(cal, n_k_eff, setup.beam_rate_mhz)

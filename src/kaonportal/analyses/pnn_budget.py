@@ -18,13 +18,19 @@ by all sources (written by ``scripts/calibrate_pnn_budget.py``, a fit to the 201
 published_results.md A1b; each scale multiplies a per-event probability, capped at 1):
 
 * ``photon_veto`` c_gamma: ``w_photon_veto`` of events with photons to veto (card photon-veto
-  inefficiency tables, R approx.), for sources with a pi0 or photon,
+  inefficiency tables, R approx.), for sources with a pi0 or photon (incl. the radiative samples),
 * ``extra_charged_veto`` c_ch: ``w_photon_veto`` of events whose extra particles are charged
   (pi+ pi+ pi-, pi+ pi- e+ nu; card ``extra_charged_inefficiency``, D),
 * ``muon_as_pion`` c_mu: ``w_pid_pi`` of candidates that are muons in STRAW1 (card ``muon_as_pion_*``, D):
   K+ -> mu+ nu, and pi+ -> mu+ nu decays in flight in every sample,
 * ``electron_as_pion`` c_e: ``w_pid_pi`` of candidates that are positrons (card ``electron_as_pion``, D):
   mu+ -> e+ decays in flight, K+ -> pi0 e+ nu,
+* ``tail_fractions`` t_s (per source with its own kinematic region):
+  the fraction of the fully selected events of the source's region (e.g. the pi+ pi0 peak) that
+  non-Gaussian resolution tails (large-angle scattering, pile-up mis-association; D, not in the
+  fast simulation's resolution model) move into R1+R2. It adds t_s * N(region) to the simulation
+  estimate and t_s to the tail fraction f_kin of the data-driven estimate (calibrated for
+  K+ -> pi+ pi0 and K+ -> pi+ pi+ pi-).
 * ``upstream_probability`` p_up: the upstream model (below).
 
 Upstream background model (documented, one parameter; D): accidental association of a pileup
@@ -67,6 +73,7 @@ class Calibration(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     scales: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    tail_fractions: dict[str, tuple[float, float]] = Field(default_factory=dict)
     upstream_probability: float = Field(0.0, ge=0)
     upstream_probability_error: float = Field(0.0, ge=0)
     rate_ref_mhz: float = Field(450.0, gt=0)
@@ -115,8 +122,15 @@ def scale_kind(decay: str) -> str:
 
 
 def veto_parameter(source: str) -> str:
-    """Name of the veto scale for a source (``photon_veto`` or ``extra_charged_veto``)."""
-    return "photon_veto" if scale_kind(source) == "photon" else "extra_charged_veto"
+    """Name of the veto scale for a source: ``photon_veto`` if any of its decays has a photon or pi0
+    (``config.BACKGROUND_SOURCES``), else ``extra_charged_veto``.
+
+    >>> veto_parameter("K+ -> mu+ nu"), veto_parameter("K+ -> pi+ pi- e+ nu")
+    ('photon_veto', 'extra_charged_veto')
+    """
+    from .config import BACKGROUND_SOURCES
+    decays = BACKGROUND_SOURCES.get(source, [source])
+    return "photon_veto" if any(scale_kind(d) == "photon" for d in decays) else "extra_charged_veto"
 
 
 def reweighted_columns(events, source: str, cal: Calibration) -> dict[str, np.ndarray]:
@@ -185,6 +199,8 @@ def source_estimate(source: str, samples: dict[str, tuple[object, float]], sel: 
     region_n = region_var = 0.0
     ctrl_sr = ctrl_reg = ctrl_sr_var = ctrl_reg_var = 0.0
     by_track = {"pi": 0.0, "mu": 0.0, "e": 0.0}
+    region_by_track = {"pi": 0.0, "mu": 0.0, "e": 0.0}
+    region_per_bin = np.zeros(len(bins) - 1)
     with_veto = 0.0
     spec = sel.control.get(source)
     n_events = 0
@@ -207,10 +223,14 @@ def source_estimate(source: str, samples: dict[str, tuple[object, float]], sel: 
         if "n_photons" in cols:
             with_veto += n_k_eff * br * cf.yield_in(sr & (cols["n_photons"] > 0))[0]
         if spec is not None:
-            reg = region_mask(sel, cols, spec.region)
+            reg = region_mask(sel, cols, spec.region) & (p >= bins[0]) & (p < bins[-1])
             ra, rae = cf.yield_in(reg)
             region_n += n_k_eff * br * ra
             region_var += (n_k_eff * br * rae) ** 2
+            for key, m in (("mu", pdg == 13), ("e", pdg == 11), ("pi", (pdg != 13) & (pdg != 11))):
+                region_by_track[key] += n_k_eff * br * cf.yield_in(reg & m)[0]
+            for i in range(len(bins) - 1):
+                region_per_bin[i] += n_k_eff * br * cf.yield_in(reg & (idx == i))[0]
             cc = cut_flow(sel, cols, skip=spec.skip, extra_weights=spec.extra_weights)
             s1, e1 = cc.yield_in(sr)
             s2, e2 = cc.yield_in(reg)
@@ -218,13 +238,21 @@ def source_estimate(source: str, samples: dict[str, tuple[object, float]], sel: 
             ctrl_sr_var += (br * e1) ** 2
             ctrl_reg += br * s2
             ctrl_reg_var += (br * e2) ** 2
+    tail, tail_err = cal.tail_fractions.get(source, (0.0, 0.0)) if spec is not None else (0.0, 0.0)
+    sim_core = sim
+    sim += tail * region_n
+    var += (tail * math.sqrt(region_var)) ** 2
+    per_bin = per_bin + tail * region_per_bin
     est = SourceEstimate(source=source, simulation=sim, simulation_error=math.sqrt(var),
                          per_bin=per_bin.tolist(), n_events=n_events)
     est.detail["statistical_error"] = math.sqrt(var)
+    est.detail["simulation_without_tail"] = sim_core
     est.detail["by_track"] = by_track
     est.detail["with_veto"] = with_veto
+    est.detail["region_by_track"] = region_by_track
+    est.detail["calibrated_tail_fraction"] = tail
     if spec is not None and ctrl_reg > 0:
-        f = ctrl_sr / ctrl_reg
+        f = ctrl_sr / ctrl_reg + tail
         dd = region_n * f
         if ctrl_sr > 0:
             rel = math.sqrt(ctrl_sr_var / ctrl_sr**2 + ctrl_reg_var / ctrl_reg**2)
@@ -240,6 +268,7 @@ def source_estimate(source: str, samples: dict[str, tuple[object, float]], sel: 
     rv = cal.scale(veto_parameter(source))[1]
     parts = [with_veto * rv, by_track["mu"] * cal.scale("muon_as_pion")[1],
              by_track["e"] * cal.scale("electron_as_pion")[1]]
+    parts.append(region_n * tail_err)
     cal_err = math.sqrt(sum(x * x for x in parts))
     est.detail["calibration_error"] = cal_err
     est.simulation_error = math.hypot(est.simulation_error, cal_err)

@@ -24,7 +24,7 @@ import numpy as np
 
 # Per-decay simulation options. K+ -> mu+ nu is simulated with muon decays in flight because
 # "K+ -> mu+ nu, mu+ -> e+ decay" is part of the published mu+ nu budget (published_results.md A1b).
-SIMULATE_OPTIONS = {"K+ -> mu+ nu": {"muon_decays": True}}
+SIMULATE_OPTIONS = {"K+ -> mu+ nu": {"muon_decays": True}, "K+ -> mu+ nu gamma": {"muon_decays": True}}
 
 
 class MissingComponent(RuntimeError):

@@ -5,7 +5,9 @@ Pieces (one physics concern per module):
 
 - :mod:`.setup`: dump position, decay volume, selection (overridable parameters with sources);
 - :mod:`.mesons`: Pythia 8 meson tables per proton on target (``scripts/make_meson_tables.py``);
-- :mod:`.production`, :mod:`.brems`: X samples from meson decays and proton bremsstrahlung;
+- :mod:`.production`, :mod:`.brems`, :mod:`.primakoff`: X samples from meson decays and mixing, proton
+  bremsstrahlung (dark photon) and Primakoff conversion of meson-decay photons (photon-coupled ALP);
+- :mod:`.phasespace`: two-body and n-body decay kinematics;
 - :mod:`.detection`: decay in flight, products through the card geometry, pointing to the TAX;
 - :mod:`.yields`: N = N_POT chi P_decay A_acc A_trig on a (mass, coupling) grid, with MC uncertainty;
 - :mod:`.contours`: 90% CL exclusion contours, expected bands, projections;

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import InputError, check_range
-from .contours import Exclusion, exclusion, projection
+from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
 from .yields import YieldGrid, check_channels, expected_events, resolve_model
 
@@ -139,14 +139,21 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     couplings = np.geomspace(cr[0], cr[1], n_c)
     check_channels(mdl, channels)
     obs, bkg, src = _observed_background(channels, observed, background)
+    if src != "user" and pot != POT_2021:
+        # the published counts belong to the 2021 exposure: at another N_POT use the scaled background and
+        # the background-only median count (an expected, not an observed, limit)
+        bkg = bkg * pot / POT_2021
+        obs = expected_quantile_counts(bkg)["median"]
+        src += f"; background scaled to {pot:.3g} POT, observed = background-only median (expected limit)"
     g = expected_events(mdl, masses, couplings, channels, card=card, setup=setup, n_per_mass=n_per_mass,
                         seed=seed, a_scaling=a_scaling, progress=progress)
     # observed/background refer to the 2021 exposure unless the user gave them: they are used at `pot` as is
     ex = exclusion(g, pot, obs, bkg, cl=cl, method=method)
-    ref_pot = POT_2021 if src != "user" else (pot if pot > 0 else POT_2021)
-    proj = projection(g, projection_pot, bkg / ref_pot, cl=cl, method=method)
+    bkg_per_pot = (bkg / pot) if pot > 0 else (_observed_background(channels, None, None)[1] / POT_2021
+                                                  if src != "user" else 0.0)
+    proj = projection(g, projection_pot, bkg_per_pot, cl=cl, method=method)
     inputs = {"pot": pot, "observed": obs, "background": bkg, "observed_background_source": src,
-              "projection_pot": projection_pot, "projection_background": bkg / ref_pot * projection_pot,
+              "projection_pot": projection_pot, "projection_background": bkg_per_pot * projection_pot,
               "cl": cl, "method": method, "n_per_mass": n_per_mass, "a_scaling": a_scaling,
               "trigger_efficiency": g.setup.trigger_efficiency, "decay_volume_m": list(g.setup.decay_volume),
               "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window)}

@@ -9,7 +9,19 @@ event = X yield per proton on target carried by that event, *before* the model f
   X is produced isotropically in the P rest frame (two-body: fixed p*; three-body: flat phase space,
   :mod:`.phasespace`) and boosted with the P momentum drawn from the Pythia tables (:mod:`.mesons`).
   portal_formulas.md section 1: chi = sum_M n_M/POT x BR(M -> X + ...).
-* ``brems`` (dark photon): see :mod:`.brems`; the model factor is coupling^2.
+  Inclusive ``"B -> Xs S"`` uses the B+ and B0 tables together and two-body kinematics with the X_s
+  given the K+ mass; three-body semileptonic keys (``"D0 -> K- e+ N"``) use flat phase space (no form
+  factors) [approximations].
+* ``meson mixing`` ``"P -> X (mixing)"`` (X the only daughter, e.g. ``"pi0 -> a (mixing)"``): the model
+  factor is the mixing probability theta_XP^2 and X takes the momentum of P.
+* ``brems`` (dark photon, :mod:`.brems`) and ``primakoff`` (photon-coupled ALP, :mod:`.primakoff`): the model
+  factor is coupling^2.
+
+* ``tau decays`` ``"tau+ -> pi+ N"`` etc.: taus from D_s+ -> tau+ nu (BR from kaonportal.constants), the
+  D_s spectrum from the tables; the tau then decays like a meson above.
+
+Not simulated (listed in the results as ignored): K and pi decays (absorbed in the dump), keys with two X
+or unknown recoil particles.
 
 Production points: protons interact in the copper at z = z_dump + Exp(lambda_int), at the beam impact
 (x = 0, y = y_dump) (na62_parameters.md section 6).  Meson flight before its decay is neglected: the
@@ -40,7 +52,7 @@ from .. import constants
 from ..errors import InputError
 from ..kinematics import two_body_momentum
 from .mesons import MESONS, multiplicity_per_pot, sample_meson
-from .phasespace import boost_to_lab, isotropic_directions, nbody
+from .phasespace import boost_to_lab, isotropic_directions, nbody, two_body_at_rest
 from .setup import BeamDumpSetup
 
 X_NAMES = ("A'", "S", "N", "a", "X")
@@ -48,7 +60,17 @@ X_NAMES = ("A'", "S", "N", "a", "X")
 _CONST_NAME = {"pi0": "pi0", "eta": "eta", "eta'": "eta'", "omega": "omega", "phi": "phi", "rho0": "rho0",
                "D+": "D+", "D0": "D0", "Ds+": "Ds+", "B+": "B+", "B0": "B0"}
 # Model names of charge conjugates map onto the same (merged) table.
-_CC = {"D-": "D+", "Dbar0": "D0", "Ds-": "Ds+", "B-": "B+", "Bbar0": "B0"}
+_CC = {"D-": "D+", "Dbar0": "D0", "Ds-": "Ds+", "B-": "B+", "Bbar0": "B0", "tau-": "tau+"}
+# "B" in an inclusive key ("B -> Xs S") = the B+ and B0 tables together (B_s excluded: b -> s in a B_s gives
+# an s sbar system).
+_MIXTURES = {"B": ("B+", "B0")}
+# Recoil systems without their own entry in kaonportal.constants -> particle whose mass is used.
+# Xs (inclusive b -> s hadronic system) is given the K+ mass: two-body kinematics at the lightest X_s state;
+# the X momentum in the B frame changes by < 5% for m_Xs up to the K*(892) [approximation].
+_MASS_AS = {"Xs": "K+", "K0": "KS", "K0bar": "KS", "rho+": "rho0", "rho-": "rho0"}
+# tau leptons at the dump come from D_s+ -> tau+ nu (the D+ -> tau nu and B channels add < 5% and are
+# neglected); the tau decays within ~100 um, so its flight is neglected too.
+_TAU_SOURCE = ("Ds+", "BR_DS_TAUNU")
 
 
 @dataclass
@@ -80,22 +102,27 @@ def parse_production_key(key: str):
     ('eta', ('gamma',), "A'")
     >>> parse_production_key("K+ -> pi+ S") is None      # kaons are absorbed in the dump
     True
+    >>> parse_production_key("eta -> a (mixing)")        # mixing
+    ('eta', (), 'a')
+    >>> parse_production_key("B -> Xs S")                # inclusive, B+ and B0 tables
+    ('B', ('Xs',), 'S')
     """
     if "->" not in key:
         return None
     parent, rest = (x.strip() for x in key.split("->", 1))
-    daughters = tuple(rest.split())
+    # annotations such as "(mixing)" are not particles
+    daughters = tuple(d for d in rest.split() if not d.startswith("("))
     xs = [d for d in daughters if d in X_NAMES]
     if len(xs) != 1:
         return None
     parent = _CC.get(parent, parent)
-    if parent not in MESONS or parent not in _CONST_NAME:
+    if parent != "tau+" and parent not in _MIXTURES and (parent not in MESONS or parent not in _CONST_NAME):
         return None
     others = list(daughters)
     others.remove(xs[0])
     for o in others:            # e.g. K*0 has no mass in kaonportal.constants: not simulated (reported)
         try:
-            constants.mass(o)
+            constants.mass(_MASS_AS.get(o, o))
         except InputError:
             return None
     return parent, tuple(others), xs[0]
@@ -114,29 +141,65 @@ def meson_momenta(p, theta, phi, m):
 
 def _mass_of(name: str) -> float:
     try:
-        return constants.mass(name)
+        return constants.mass(_MASS_AS.get(name, name))
     except InputError:
         raise InputError("production", f"particle {name!r} has no mass in kaonportal.constants") from None
 
 
+def _taus_from_ds(n: int, rng: np.random.Generator, a_scaling, bias: float):
+    """tau+ lab four-momenta from D_s+ -> tau+ nu (isotropic two-body), importance weights, yield per POT."""
+    src, br_name = _TAU_SOURCE
+    m_ds, m_tau = constants.mass("Ds+"), constants.mass("tau+")
+    p, th, ph, wb = sample_meson(src, n, rng, bias=bias, return_weights=True)
+    ds4 = meson_momenta(p, th, ph, m_ds)
+    rest = two_body_at_rest(np.full(n, m_ds), m_tau, 0.0, rng)[:, :1]
+    tau4 = boost_to_lab(rest, ds4)[:, 0]
+    return tau4, wb, multiplicity_per_pot(src, a_scaling) * getattr(constants, br_name)
+
+
 def meson_decay_sample(parent: str, others: tuple[str, ...], mass: float, n: int, rng: np.random.Generator,
                        setup: BeamDumpSetup, *, a_scaling: str | float = "pp", parent_sampler=None,
-                       parent_yield: float | None = None, x_name: str = "X") -> XSample | None:
+                       parent_yield: float | None = None, x_name: str = "X", bias: float = 1.0) -> XSample | None:
     """X from ``parent -> others + X`` decays of table mesons. None if kinematically closed at ``mass``.
 
     ``parent_sampler(n, rng) -> (p, theta, phi)`` and ``parent_yield`` (per POT) override the tables
-    (used in tests).
+    (used in tests). ``bias``: importance-sampling exponent of the parent momentum (see
+    :func:`.mesons.sample_meson`; the event weights undo it, so results are unbiased for any value).
     """
-    m_p = _mass_of(_CONST_NAME.get(parent, parent))
+    parts = _MIXTURES.get(parent, (parent,))
+    m_p = float(np.mean([_mass_of(_CONST_NAME[q]) for q in parts])) if parent in _MIXTURES else \
+        _mass_of(_CONST_NAME.get(parent, parent))
     m_others = [_mass_of(o) for o in others]
-    if mass + sum(m_others) >= m_p:
+    if others and mass + sum(m_others) >= m_p:
         return None
-    if parent_sampler is None:
-        p, th, ph = sample_meson(parent, n, rng)
-    else:
+    wb = np.ones(n)
+    if parent == "tau+" and parent_sampler is None:
+        parent4, wb, yld = _taus_from_ds(n, rng, a_scaling, bias)
+        p = np.linalg.norm(parent4[:, 1:], axis=1)
+        th = np.arccos(np.clip(parent4[:, 3] / np.maximum(p, 1e-300), -1.0, 1.0))
+        ph = np.arctan2(parent4[:, 2], parent4[:, 1])
+    elif parent_sampler is not None:
         p, th, ph = parent_sampler(n, rng)
-    yld = multiplicity_per_pot(parent, a_scaling) if parent_yield is None else float(parent_yield)
+        yld = float(parent_yield)
+    elif len(parts) == 1:
+        p, th, ph, wb = sample_meson(parent, n, rng, bias=bias, return_weights=True)
+        yld = multiplicity_per_pot(parent, a_scaling) if parent_yield is None else float(parent_yield)
+    else:   # mixture: each event's parent drawn in proportion to the multiplicities
+        ylds = np.array([multiplicity_per_pot(q, a_scaling) for q in parts])
+        which = rng.choice(len(parts), size=n, p=ylds / ylds.sum())
+        p, th, ph = np.empty(n), np.empty(n), np.empty(n)
+        for k, q in enumerate(parts):
+            sel = which == k
+            p[sel], th[sel], ph[sel], wb[sel] = sample_meson(q, int(sel.sum()), rng, bias=bias,
+                                                             return_weights=True)
+        yld = float(ylds.sum()) if parent_yield is None else float(parent_yield)
     parent4 = meson_momenta(p, th, ph, m_p)
+    if not others:
+        # "P -> X": meson-X mixing; X carries the meson's momentum (FORESEE/ALPINIST convention,
+        # portal_formulas.md section 6.2 "N_a = theta_aP^2 N_P, with the P spectrum reused").
+        x4 = meson_momenta(p, th, ph, mass)
+        key = f"{parent} -> {x_name}"
+        return XSample(key, float(mass), x4, production_vertices(n, rng, setup), wb * yld / n)
     if len(others) == 1:
         pst = float(two_body_momentum(m_p, mass, m_others[0]))
         rest = np.empty((n, 1, 4))
@@ -149,5 +212,5 @@ def meson_decay_sample(parent: str, others: tuple[str, ...], mass: float, n: int
         w = w / w.mean()            # unweighted-equivalent: phase-space weights average to one
     x4 = boost_to_lab(rest, parent4)[:, 0]
     key = f"{parent} -> {' '.join(others)} {x_name}"
-    return XSample(key, float(mass), x4, production_vertices(n, rng, setup), w * yld / n)
+    return XSample(key, float(mass), x4, production_vertices(n, rng, setup), wb * w * yld / n)
 

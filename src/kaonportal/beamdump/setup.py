@@ -20,7 +20,7 @@ from __future__ import annotations
 
 __all__ = ["BeamDumpSetup", "CU_TARGET"]
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ..errors import InputError, check_range
 
@@ -62,7 +62,6 @@ class BeamDumpSetup:
     cda_tax_max: float = 0.02
     z_tax_window: tuple[float, float] = (15.0, 33.0)
     trigger_efficiency: float = 1.0
-    extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
         check_range("z_dump", self.z_dump, 0.0, 100.0, unit="m")

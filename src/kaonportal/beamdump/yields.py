@@ -11,7 +11,9 @@ factors (production BR or coupling^2, decay BR), so every coupling of a mass col
 sample with the analytic decay-density weights of :func:`.detection.decay_weights`: a 100 x 100 grid costs
 100 samples, not 10^4. The yield is linear in N_POT; :class:`YieldGrid` stores it per POT.
 
-Monte Carlo uncertainty: sqrt(sum of squared event weights) per cell (the model factors are exact).
+Monte Carlo uncertainty: sqrt(sum over X events of the squared per-event weight, summed over channels)
+per cell and mechanism, added in quadrature over mechanisms (independent samples); the model factors
+are exact.
 
 Reproducibility: the sample of mass column i and mechanism j uses
 ``kaonportal.backend.block_rng(seed, i, stream=j)``: the same grid and seed give bit-identical results.
@@ -29,7 +31,7 @@ import numpy as np
 from ..backend import block_rng
 from ..errors import InputError, check_range
 from .brems import brems_sample
-from .detection import CHANNELS, decay_weights, detect
+from .detection import CHANNELS, Detection, decay_weights, detect
 from .primakoff import primakoff_sample
 from .production import meson_decay_sample, parse_production_key
 from .setup import BeamDumpSetup
@@ -67,7 +69,12 @@ def model_channels(model) -> dict[str, str]:
 
 
 def check_channels(model, channels) -> dict[str, str]:
-    """Validate channel names (list or "ee,mumu") against the model: {channel: model decay key}."""
+    """Validate channel names (list or "ee,mumu") against the model: {channel: model decay key}.
+
+    A channel is refused when the model has no such decay, or when its branching ratio vanishes over the
+    model's whole mass range (e.g. N -> pi mu for a tau-mixed HNL). A channel that is merely closed at
+    some masses of the grid is accepted and contributes zero there.
+    """
     if isinstance(channels, str):
         channels = [c.strip() for c in channels.split(",") if c.strip()]
     channels = list(channels)
@@ -82,6 +89,14 @@ def check_channels(model, channels) -> dict[str, str]:
             raise InputError("channels", f"model {resolve_model(model).name} cannot decay to {ch!r}; "
                                          f"it decays to: {', '.join(avail) or 'none of the dump channels'}")
         out[ch] = avail[ch]
+    mdl = resolve_model(model)
+    lo, hi = mdl.mass_range
+    probe = np.geomspace(max(lo, 1e-4) * 1.001, hi, 200)
+    brs = mdl.branching_ratios(probe, np.full(probe.shape, 1e-6))
+    for ch, key in out.items():
+        if not np.any(np.asarray(brs[key]) > 0):
+            raise InputError("channels", f"model {mdl.name} cannot decay to {ch!r}: its branching ratio is zero "
+                                         f"over the whole mass range {lo:.3g}-{hi:.3g} GeV")
     return out
 
 
@@ -128,14 +143,16 @@ class YieldGrid:
 def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="na62-2022",
                     setup: BeamDumpSetup | None = None, n_per_mass: int = 5000, seed: int = 1,
                     mechanisms=MECHANISM_GROUPS, a_scaling: str | float = "pp", brems_pt_max: float = 1.0,
-                    progress=None) -> YieldGrid:
+                    momentum_bias: float = 1.0, progress=None) -> YieldGrid:
     """Expected events per POT on the grid ``masses`` (GeV) x ``couplings`` (the model's variable).
 
     ``mechanisms``: subset of ``("meson", "brems", "primakoff")`` or explicit production keys
     (``"eta -> gamma A'"``). Bremsstrahlung applies to the visible dark photon (coupling epsilon),
     Primakoff to ``alp-photon`` (BC9, g_agg in GeV^-1); meson decays to every model through
     ``model.production_br``.
-    ``n_per_mass``: X events simulated per mechanism and mass. ``progress(i, n)`` is called per mass.
+    ``n_per_mass``: X events simulated per mechanism and mass. ``momentum_bias``: parent mesons are drawn
+    with an extra weight p^bias and reweighted (unbiased; more fast X for the short-lifetime edge of the
+    contour, where few slow ones survive). ``progress(i, n)`` is called per mass.
 
     >>> from kaonportal.beamdump.yields import expected_events
     >>> g = expected_events("dark-photon", [0.3], [1e-6], ["mumu"], n_per_mass=500,
@@ -181,7 +198,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
             if wanted:
                 jobs.append((key, parsed, np.asarray(br, float)))
         if ("brems" in mechanisms) and getattr(mdl, "particle", "") == "A'" and \
-                getattr(mdl, "coupling_name", "") == "epsilon" and not mdl.invisible_channels:
+                getattr(mdl, "coupling_name", "") == "epsilon":
             jobs.append(("p -> p A' (bremsstrahlung)", "brems", couplings ** 2))
         # BC9 (photon-coupled ALP, coupling g_agg in GeV^-1): Primakoff conversion of meson-decay photons
         if ("primakoff" in mechanisms) and getattr(mdl, "name", "") == "alp-photon":
@@ -197,10 +214,13 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
             else:
                 parent, others, xname = parsed
                 sample = meson_decay_sample(parent, others, m, n_per_mass, rng, setup,
-                                            a_scaling=a_scaling, x_name=xname)
+                                            a_scaling=a_scaling, x_name=xname, bias=momentum_bias)
                 if sample is None:
                     continue
             n_sim += sample.n
+            # per-event contributions summed over channels before squaring: the channels share the X
+            # sample, so their estimates are correlated and the variance is that of the per-event sum
+            per_event = None
             for ch, key in chan.items():
                 br_f = np.asarray(brs[key], float)
                 det = detect(sample, ch, card_obj, setup, rng)
@@ -209,13 +229,16 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
                     continue
                 w = (sample.weight * det.accept)[sel]
                 d = decay_weights(_subset(det, sel), m, ctau)
-                contrib = w[:, None] * d
-                scale = factor * br_f * setup.trigger_efficiency
-                cell = contrib.sum(axis=0) * scale
-                total[i] += cell
-                var[i] += (contrib ** 2).sum(axis=0) * scale ** 2
+                contrib = w[:, None] * d * (factor * br_f * setup.trigger_efficiency)[None, :]
+                if per_event is None:
+                    per_event = np.zeros((sample.n, n_c))
+                per_event[sel] += contrib
+                cell = contrib.sum(axis=0)
                 by_ch[ch][i] += cell
                 by_mech.setdefault(label, np.zeros((n_m, n_c)))[i] += cell
+            if per_event is not None:
+                total[i] += per_event.sum(axis=0)
+                var[i] += (per_event ** 2).sum(axis=0)
         if progress is not None:
             progress(i + 1, n_m)
     return YieldGrid(mdl.name, mdl.coupling_name, masses, couplings, total, var, by_ch, by_mech,
@@ -223,7 +246,6 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
                      getattr(card_obj, "name", str(card)), tuple(sorted(skipped)))
 
 
-def _subset(det, sel):
-    from .detection import Detection
+def _subset(det: Detection, sel) -> Detection:
     return Detection(det.accept[sel], det.p[sel], det.flight_to_decay[sel], det.flight_in_volume[sel],
                      det.cda_tax[sel], det.z_tax[sel])

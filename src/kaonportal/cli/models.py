@@ -18,6 +18,24 @@ from rich.table import Table
 
 from ._common import cli_errors, emit_json, guard_output
 
+def _params(items: list[str] | None) -> dict:
+    """``--param key=value`` pairs -> keyword arguments of the model (numbers parsed as floats)."""
+    from ..errors import InputError
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise InputError("--param", f"expected key=value, got {item!r}")
+        key, value = (x.strip() for x in item.split("=", 1))
+        try:
+            out[key] = float(value)
+        except ValueError:
+            out[key] = value
+    return out
+
+
+_PARAM_HELP = ("Benchmark parameter key=value, repeatable (e.g. chi_spin=scalar, alpha_d=0.1 for BC2; "
+               "br_h_ss=0.05 for BC5; normalisation=1/4fG, g8=3.61 for BC11).")
+
 models_app = typer.Typer(name="models", no_args_is_help=True,
                          help="Portal benchmark models (PBC BC1-BC11): widths, lifetimes, production "
                               "BRs, and BR-limit -> coupling-limit conversion. Masses in GeV.")
@@ -53,10 +71,11 @@ def br(model: str = typer.Argument(..., help="Model name (dark-photon, hnl-e, ..
        mass: float = typer.Option(..., "--mass", help="Mass of the new particle in GeV."),
        coupling: float = typer.Option(..., "--coupling",
                                       help="Coupling in the benchmark's own variable (see `models list`)."),
+       param: list[str] = typer.Option(None, "--param", help=_PARAM_HELP),
        json_out: bool = typer.Option(False, "--json", help="Print one JSON object.")):
     """Production BRs, total width, c*tau, lifetime and decay BRs at one (mass, coupling)."""
     from ..models import get_model
-    m = get_model(model)
+    m = get_model(model, **_params(param))
     out = m.summary(mass, coupling)
     if json_out:
         emit_json(out)
@@ -98,12 +117,13 @@ def convert(curve: Path = typer.Argument(..., help="BR-limit curve CSV ('#' head
                                                   "visible searches without a lifetime column (default: prompt)."),
             out: Path = typer.Option(None, "--out", help="Write the coupling-limit curve to this CSV."),
             force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+            param: list[str] = typer.Option(None, "--param", help=_PARAM_HELP),
             json_out: bool = typer.Option(False, "--json", help="Print one JSON object.")):
     """Turn a branching-ratio limit curve into a coupling-limit curve for MODEL."""
     from ..models import get_model
     from ..models.convert import convert_curve, write_limit_csv
     from ..errors import InputError
-    m = get_model(model)
+    m = get_model(model, **_params(param))
     if out is not None:
         guard_output(out, force, field="out")
     region = None

@@ -8,6 +8,7 @@ DIR/cache/ so that an interrupted run resumes (rerun the same command: a directo
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import shutil
@@ -19,7 +20,7 @@ import typer
 
 from ._common import cli_errors, emit_json, progress, stderr
 
-RESULT_ENTRIES = ("summary.json", "plots", "tables", "hepdata", "curves", "README.md")
+RESULT_ENTRIES = ("summary.json", "plots", "tables", "hepdata", "curves", "README.md", "beamdump")
 
 
 def _prepare_out(out: Path, force: bool) -> bool:
@@ -34,9 +35,9 @@ def _prepare_out(out: Path, force: bool) -> bool:
             raise InputError("--out", f"{out} already holds results ({', '.join(existing + others)}); "
                                       "pass --force to overwrite (the sample cache in cache/ is kept)")
         if force:
-            for e in existing:
-                p = out / e
-                shutil.rmtree(p) if p.is_dir() else p.unlink()
+            for p in out.iterdir():
+                if p.name != "cache":
+                    shutil.rmtree(p) if p.is_dir() else p.unlink()
         return (out / "cache").is_dir()
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.exists():
@@ -56,10 +57,21 @@ def _beamdump_section(cfg, out: Path, quick: bool):
     params = inspect.signature(func).parameters
     if "seed" in params:
         kwargs["seed"] = cfg.seed
-    res = func(out, **kwargs)
+    # its own subdirectory: the section writes its own files (and a summary) without touching ours
+    sub = out / "beamdump"
+    sub.mkdir(parents=True, exist_ok=True)
+    res = func(sub, **kwargs)
     res = dict(res) if isinstance(res, dict) else {"result": res}
     res.setdefault("status", "done")
     return res
+
+
+def _search_sections() -> dict:
+    """Sections registered by the new-physics searches (empty if that package is not available)."""
+    try:
+        return dict(importlib.import_module("kaonportal.analyses.searches").SECTIONS)
+    except (ImportError, AttributeError):
+        return {}
 
 
 def register(app: typer.Typer) -> None:
@@ -108,13 +120,30 @@ def register(app: typer.Typer) -> None:
                 hep_tables += pnn_hepdata_tables(pnn)
             if cfg.sections.beamdump:
                 try:
-                    bd = _beamdump_section(cfg, out, quick)
+                    with contextlib.redirect_stdout(sys.stderr):    # stdout is reserved for --json
+                        bd = _beamdump_section(cfg, out, quick)
                 except Exception as exc:  # noqa: BLE001 - report which section failed, keep the others
                     bd = {"status": f"failed: {type(exc).__name__}: {exc}"}
                     failed.append("beamdump")
                 tables = bd.pop("hepdata_tables", None) or []
                 hep_tables += list(tables)
                 summary["sections"]["beamdump"] = bd
+            card_name = setup.card_name if setup is not None else None
+            for name, func in _search_sections().items():
+                if not cfg.sections.enabled(name):
+                    summary["sections"][name] = {"status": "disabled in the config"}
+                    continue
+                try:
+                    with contextlib.redirect_stdout(sys.stderr):
+                        sec = func(out, card=card_name or "na62-2022", seed=cfg.seed, quick=quick,
+                                   config=cfg.searches.get(name))
+                    sec = dict(sec) if isinstance(sec, dict) else {"result": sec}
+                    sec.setdefault("status", "done")
+                except Exception as exc:  # noqa: BLE001 - report which section failed, keep the others
+                    sec = {"status": f"failed: {type(exc).__name__}: {exc}"}
+                    failed.append(name)
+                hep_tables += list(sec.pop("hepdata_tables", None) or [])
+                summary["sections"][name] = sec
         if hep_tables:
             hd = write_hepdata(out / "hepdata", hep_tables,
                                f"kaonportal {__version__} run, seed {cfg.seed}: simulated NA62-like results")

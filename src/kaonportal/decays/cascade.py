@@ -64,7 +64,7 @@ def kroll_wada_sample(n: int, rng: np.random.Generator, slope: float = PI0_TFF_S
 
     Proposal: ln x uniform on [ln r^2, 0] and y uniform on [-1, 1]; the ratio
     x * density / (3 (1 + |a|)^2) is <= 1 because (1 - x)^3 <= 1, 1 + y^2 <= 2, r^2/x <= 1.
-    Efficiency about 40%.
+    Efficiency about 32%.
     """
     lo = np.log(KW_X_MIN)
     major = 3.0 * (1.0 + abs(slope)) ** 2

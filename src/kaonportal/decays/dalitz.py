@@ -2,9 +2,10 @@
 
 Flat three-body phase space is flat in (E1, E3) (PDG Kinematics review, eq. 49.22), so a generator
 only needs the matrix element |M|^2(E1, E3) and a safe majorant. The majorant is the maximum of
-|M|^2 on a dense grid over the Dalitz plot times a safety factor (1.15 by default): the matrix
-elements used here are smooth, and :func:`~kaonportal.decays.phasespace.accept_reject` raises if
-the majorant is ever exceeded, so an unsafe majorant cannot bias a sample silently.
+|M|^2 x (width of the E1 range) on a dense grid over the Dalitz plot times a safety factor
+(1.15 by default): the matrix elements used here are smooth, and
+:func:`~kaonportal.decays.phasespace.accept_reject` raises if the majorant is ever exceeded, so an
+unsafe majorant cannot bias a sample silently.
 
 >>> import numpy as np
 >>> from kaonportal import constants as c
@@ -51,14 +52,18 @@ def first_energy_range(m_parent: float, masses: Sequence[float], e3):
 
 
 def dalitz_grid_max(m_parent: float, masses: Sequence[float], density: Density, npts: int = 400) -> float:
-    """Maximum of ``density(E1, E3)`` on a grid of E3 values x E1 points spanning each allowed range."""
+    """Maximum of ``density(E1, E3) x w(E3)`` on a grid, w = width of the allowed E1 range at E3.
+
+    This is the quantity bounded by the majorant of :func:`dalitz_generate` (its proposal is
+    uniform in E3 and, at fixed E3, uniform over the allowed E1 range).
+    """
     lo1, hi1, lo3, hi3 = dalitz_energy_box(m_parent, masses, 0, 2)
     e3 = np.linspace(lo3, hi3, npts)
     t = np.linspace(0.0, 1.0, npts)
     a, b = first_energy_range(m_parent, masses, e3)
     e1 = a[:, None] + (b - a)[:, None] * t[None, :]
     e3g = np.broadcast_to(e3[:, None], e1.shape)
-    vals = density(e1.ravel(), e3g.ravel())
+    vals = density(e1.ravel(), e3g.ravel()).reshape(e1.shape) * (b - a)[:, None]
     return float(np.nanmax(vals))
 
 
@@ -66,8 +71,10 @@ def dalitz_generate(m_parent: float, masses: Sequence[float], density: Density, 
                     rng: np.random.Generator, majorant: float | None = None, safety: float = 1.15) -> np.ndarray:
     """``(n, 3, 4)`` decays P -> 1 2 3 at rest distributed as ``density(E1, E3)`` x phase space.
 
-    Proposals are uniform in the rectangle enclosing the Dalitz plot; points outside it are
-    rejected. ``density`` must be >= 0 and is evaluated only inside the plot.
+    Proposal: E3 uniform over its range, then E1 uniform over the allowed range at that E3
+    (:func:`first_energy_range`, width w(E3)); accepting with probability density x w / majorant
+    gives density x flat phase space. ``majorant`` bounds density x w (default ``safety`` x
+    :func:`dalitz_grid_max`); ``density`` must be >= 0.
     """
     masses = tuple(float(m) for m in masses)
     if majorant is None:
@@ -75,12 +82,12 @@ def dalitz_generate(m_parent: float, masses: Sequence[float], density: Density, 
     lo1, hi1, lo3, hi3 = dalitz_energy_box(m_parent, masses, 0, 2)
 
     def propose(size):
-        e1 = lo1 + (hi1 - lo1) * rng.random(size)
-        e3 = lo3 + (hi3 - lo3) * rng.random(size)
-        inside = _inside_dalitz(m_parent, masses, e1, e3)
-        ratio = np.zeros(size)
-        ratio[inside] = density(e1[inside], e3[inside]) / majorant
-        return {"e1": e1, "e3": e3}, ratio
+        u = rng.random((2, size))
+        e3 = lo3 + (hi3 - lo3) * u[0]
+        a, b = first_energy_range(m_parent, masses, e3)
+        w = b - a
+        e1 = a + w * u[1]
+        return {"e1": e1, "e3": e3}, density(e1, e3) * w / majorant
 
     acc = accept_reject(n, propose, rng, efficiency=0.5)
     return three_body(m_parent, masses, acc["e1"], acc["e3"], rng)

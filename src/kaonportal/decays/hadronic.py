@@ -97,8 +97,8 @@ def k3pi(decay: str, n: int, rng: np.random.Generator, g: float | None = None, h
          k: float | None = None, pi0_decay: str | tuple[str, ...] = "gg") -> Tree:
     """K+ -> pi+ pi+ pi- or pi+ pi0 pi0 with the Dalitz density :func:`k3pi_density`.
 
-    ``g, h, k`` default to :data:`K3PI_SLOPES`. Accept-reject efficiency ~ 0.5 (pi+pi+pi-) and
-    ~ 0.3 (pi+pi0pi0, steeper slope) including the rectangle-to-Dalitz-plot loss.
+    ``g, h, k`` default to :data:`K3PI_SLOPES`. Accept-reject efficiency ~ 0.63 (pi+pi+pi-) and
+    ~ 0.35 (pi+pi0pi0, steeper slope).
     ``pi0_decay`` (pi+ pi0 pi0 only): one mode for both pi0s or a pair, e.g. ``("dalitz", "gg")``.
     """
     g0, h0, k0 = K3PI_SLOPES[decay]

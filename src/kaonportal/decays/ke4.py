@@ -22,7 +22,7 @@ What is kept and what is not (documented approximations):
   lepton-current conventions (here eps_{0123} = +1 and s = +1) and is not validated against data.
 
 Generation: GENBOD four-body phase space with weight (phase-space weight) x |M|^2, accept-reject
-against 1.5 x the maximum seen in a fixed-seed pilot of 200 000 events (efficiency ~ 3-5%;
+against 1.5 x the maximum seen in a fixed-seed pilot of 200 000 events (efficiency ~ 7%;
 accept-reject raises if the majorant is ever exceeded).
 
 >>> import numpy as np

@@ -47,7 +47,7 @@ def michel_density(e_e, e_nubar):
 
 
 def michel(n: int, rng: np.random.Generator) -> Tree:
-    """mu+ -> e+ nu nubar at rest (``nu`` = nu_e, ``nubar`` = nubar_mu). Efficiency ~ 0.4."""
+    """mu+ -> e+ nu nubar at rest (``nu`` = nu_e, ``nubar`` = nubar_mu). Efficiency ~ 0.29."""
     # daughter order for the Dalitz generator: e+ (first), nu_e (middle), nubar_mu (last)
     p4 = dalitz_generate(_M_MU, (_M_E, 0.0, 0.0), michel_density, n, rng)
     t = Tree(n)

@@ -35,6 +35,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..kinematics import kallen
+from .fast import three_body_fill
 
 
 def isotropic(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -174,31 +175,15 @@ def three_body(m_parent: float, masses: Sequence[float], e_first: np.ndarray, e_
     The middle daughter takes E2 = M - E1 - E3 and p2 = -(p1 + p3), so four-momentum is conserved
     to rounding; the opening angle of 1 and 3 follows from |p2|^2 = |p1|^2 + |p3|^2 + 2 p1.p3.
     The orientation of the decay plane is uniformly random (daughter 1 isotropic, azimuth of 3
-    around it uniform), which together with a flat density in (E1, E3) is flat three-body phase
-    space (PDG Kinematics review, eq. 49.22: dGamma ~ |M|^2 dE1 dE3).
+    around it uniform; compiled loop :func:`~kaonportal.decays.fast.three_body_fill`), which
+    together with a flat density in (E1, E3) is flat three-body phase space (PDG Kinematics
+    review, eq. 49.22: dGamma ~ |M|^2 dE1 dE3).
     """
     m1, m2, m3 = (float(x) for x in masses)
     n = e_first.shape[0]
-    p1 = np.sqrt(np.maximum(e_first**2 - m1 * m1, 0.0))
-    p3 = np.sqrt(np.maximum(e_last**2 - m3 * m3, 0.0))
-    e2 = m_parent - e_first - e_last
-    p2sq = e2 * e2 - m2 * m2
-    denom = 2.0 * p1 * p3
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c13 = np.where(denom > 0, (p2sq - p1 * p1 - p3 * p3) / np.where(denom > 0, denom, 1.0), 1.0)
-    c13 = np.clip(c13, -1.0, 1.0)
-    s13 = np.sqrt(1.0 - c13 * c13)
-    a = isotropic(rng, n)
-    e1v, e2v = perpendicular_basis(a)
-    phi = 2.0 * np.pi * rng.random(n)
-    d3 = c13[:, None] * a + (s13 * np.cos(phi))[:, None] * e1v + (s13 * np.sin(phi))[:, None] * e2v
     out = np.empty((n, 3, 4))
-    out[:, 0, 0] = e_first
-    out[:, 0, 1:] = p1[:, None] * a
-    out[:, 2, 0] = e_last
-    out[:, 2, 1:] = p3[:, None] * d3
-    out[:, 1, 0] = e2
-    out[:, 1, 1:] = -(out[:, 0, 1:] + out[:, 2, 1:])
+    three_body_fill(float(m_parent), m1, m2, m3, np.ascontiguousarray(e_first, dtype=float),
+                    np.ascontiguousarray(e_last, dtype=float), rng.random((n, 3)), out)
     return out
 
 

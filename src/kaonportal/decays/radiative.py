@@ -166,7 +166,7 @@ def _generate(decay: str, n: int, rng: np.random.Generator, e_gamma_min: float) 
 
 
 def kmu2g(n: int, rng: np.random.Generator, e_gamma_min: float = E_GAMMA_MIN_DEFAULT) -> Tree:
-    """K+ -> mu+ nu gamma (IB, E_gamma* > e_gamma_min). Efficiency ~ 0.1-0.2 (log E_gamma proposal)."""
+    """K+ -> mu+ nu gamma (IB, E_gamma* > e_gamma_min). Efficiency ~ 0.17 (log E_gamma proposal)."""
     p4 = _generate("K+ -> mu+ nu gamma", n, rng, e_gamma_min)
     t = Tree(n)
     for j, name in enumerate(("mu+", "nu", "gamma")):
@@ -176,7 +176,7 @@ def kmu2g(n: int, rng: np.random.Generator, e_gamma_min: float = E_GAMMA_MIN_DEF
 
 def kpi2g(n: int, rng: np.random.Generator, e_gamma_min: float = E_GAMMA_MIN_DEFAULT,
           pi0_decay: str = "gg") -> Tree:
-    """K+ -> pi+ pi0 gamma (IB, E_gamma* > e_gamma_min), then the pi0 decay. Efficiency ~ 0.2-0.3."""
+    """K+ -> pi+ pi0 gamma (IB, E_gamma* > e_gamma_min), then the pi0 decay. Efficiency ~ 0.21."""
     p4 = _generate("K+ -> pi+ pi0 gamma", n, rng, e_gamma_min)
     t = Tree(n)
     t.add("pi+", p4[:, 0])

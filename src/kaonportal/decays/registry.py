@@ -12,7 +12,7 @@ kaonportal.errors.InputError: mass: must be in [0, 0.354107] GeV, got 0.5
 
 from __future__ import annotations
 
-__all__ = ["KNOWN_DECAYS", "Mode", "MODES", "generate", "lookup"]
+__all__ = ["KNOWN_DECAYS", "Mode", "MODES", "generate", "lookup", "branching_ratio"]
 
 import math
 from collections import Counter
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import constants
 from ..backend import as_generator
 from ..errors import InputError, check_choice, check_finite, check_range
 from . import cascade, generic, hadronic, ke4, leptonic, newphysics, pigg, radiative, semileptonic
@@ -241,3 +242,27 @@ def generate(decay: str | DecaySpec, n: int, rng: np.random.Generator | int, mas
         raise InputError("mass", f"{mode.decay!r} has no new-physics particle: leave mass unset")
     out = mode.func(n, rng, mass, **opts)
     return out if isinstance(out, Products) else out.products(mode.decay)
+
+
+def branching_ratio(decay: str | DecaySpec, e_gamma_min: float = radiative.E_GAMMA_MIN_DEFAULT) -> float:
+    """Branching ratio of an SM decay from :mod:`kaonportal.constants` (``BR_K``, ``BR_PI``,
+    ``BR_PI0_GG``, ``BR_PI0_DALITZ``; muon decay 1). Radiative IB modes: BR of the non-radiative
+    mode x :func:`~kaonportal.decays.radiative.radiative_fraction` above ``e_gamma_min`` (GeV).
+
+    >>> round(branching_ratio("K+ -> pi0 pi+"), 4)
+    0.2067
+    >>> round(branching_ratio("K+ -> mu+ nu gamma", 0.01), 5)
+    0.00426
+    """
+    spec, mode = lookup(decay)
+    key = mode.decay if mode is not None else str(spec)
+    table = {**constants.BR_K, **constants.BR_PI, "pi0 -> gamma gamma": constants.BR_PI0_GG,
+             "pi0 -> e+ e- gamma": constants.BR_PI0_DALITZ, "mu+ -> e+ nu nubar": 1.0}
+    if key in table:
+        return float(table[key])
+    if key == "K+ -> mu+ nu gamma":
+        return constants.BR_K["K+ -> mu+ nu"] * radiative.radiative_fraction(key, e_gamma_min)
+    if key == "K+ -> pi+ pi0 gamma":
+        return constants.BR_K["K+ -> pi+ pi0"] * radiative.radiative_fraction(key, e_gamma_min)
+    raise InputError("decay", f"no branching ratio known for {key!r}; known: {', '.join(table)}, "
+                     "K+ -> mu+ nu gamma, K+ -> pi+ pi0 gamma")

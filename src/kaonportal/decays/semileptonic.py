@@ -92,7 +92,7 @@ def _kl3_majorant(m_l, lambda1, lambda2, xi, lambda0):
 def kl3(lepton: str, n: int, rng: np.random.Generator, lambda_plus1: float = KL3_LAMBDA_PLUS1,
         lambda_plus2: float = KL3_LAMBDA_PLUS2, xi: float = KMU3_XI, lambda0: float | None = None,
         pi0_decay: str = "gg") -> Tree:
-    """K+ -> pi0 l+ nu by accept-reject on :func:`kl3_density` (efficiency ~ 0.35-0.45)."""
+    """K+ -> pi0 l+ nu by accept-reject on :func:`kl3_density` (efficiency ~ 0.26 Ke3, ~ 0.28 Kmu3)."""
     m_l = constants.mass(lepton)
     args = (float(lambda_plus1), float(lambda_plus2), float(xi), None if lambda0 is None else float(lambda0))
     major = _kl3_majorant(m_l, *args)
@@ -123,7 +123,7 @@ def sin2_cos(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def pinunu(n: int, rng: np.random.Generator, slope_scale: float = PNN_SLOPE_SCALE) -> Tree:
     """K+ -> pi+ nu nubar: q^2 by accept-reject (density maximal at q^2 = 0 up to the form
-    factor, majorant 1.1 x grid maximum, efficiency ~ 0.3), then K+ -> pi+ (nu nubar) and the
+    factor, majorant 1.1 x grid maximum, efficiency ~ 0.34), then K+ -> pi+ (nu nubar) and the
     sin^2 decay of the pair."""
     q2max = (_M_K - _M_PIC) ** 2
     grid = np.linspace(0.0, q2max, 4001)

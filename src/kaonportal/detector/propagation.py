@@ -21,7 +21,7 @@ False
 
 from __future__ import annotations
 
-__all__ = ["ChargedTrack", "PhotonHits", "propagate_charged", "photon_hits", "in_ring", "in_octagon",
+__all__ = ["ChargedTrack", "PhotonHits", "propagate_charged", "charged_acceptance", "photon_hits", "in_ring", "in_octagon",
            "in_square", "track_planes", "DETECTOR_CODES"]
 
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..backend import njit
+from ..errors import InputError
 from .card import Card
 
 #: detector codes returned by :func:`photon_hits` (0 = escapes / no active detector).
@@ -176,6 +177,28 @@ def _charged_kernel(origin, p3, q, zm, kick, plane_z, straw, rings, lkr, squares
                              and x * x + y * y > squares[m, 0] * squares[m, 0])
 
 
+def charged_acceptance(origin, p3, charge, card: Card,
+                       detectors: tuple[str, ...] = ("straw", "rich", "chod", "newchod", "lkr", "muv3")) -> np.ndarray:
+    """True where a charged particle from ``origin`` is inside the acceptance of every listed detector
+    (keys of :attr:`ChargedTrack.accept`). For a two-track vertex, AND the result of both tracks.
+
+    >>> import numpy as np
+    >>> from kaonportal.detector import load_card
+    >>> card = load_card("na62-2018")
+    >>> o = np.array([[0.0, 0.0, 150.0], [0.0, 0.0, 150.0]])
+    >>> p = np.array([[0.15, 0.1, 20.0], [-0.15, -0.1, 20.0]])
+    >>> (charged_acceptance(o, p, 1, card, ("straw",)) & charged_acceptance(o, p, -1, card, ("straw",))).tolist()
+    [True, True]
+    """
+    t = propagate_charged(origin, p3, charge, card)
+    out = t.forward.copy()
+    for d in detectors:
+        if d not in t.accept:
+            raise InputError("detectors", f"unknown detector {d!r}; allowed: {', '.join(t.accept)}")
+        out &= t.accept[d]
+    return out
+
+
 @dataclass
 class PhotonHits:
     """Where each photon (straight line) is absorbed: ``detector`` code (see :data:`DETECTOR_CODES`),
@@ -206,34 +229,44 @@ def photon_hits(origin, p3, card: Card) -> PhotonHits:
     """
     origin = np.asarray(origin, dtype=float)
     p3 = np.asarray(p3, dtype=float)
-    lav, irc, lkr, sac = _photon_geometry(card)
+    lav, lav_skip, irc, lkr, sac = _photon_geometry(card)
     n = origin.shape[0]
     det = np.zeros(n, np.int8)
     station = np.full(n, -1, np.int8)
     xh, yh, zh = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     _photon_kernel(origin[:, 0], origin[:, 1], origin[:, 2], p3[:, 0], p3[:, 1], p3[:, 2],
-                   lav, irc, lkr, sac, det, station, xh, yh, zh)
+                   lav, lav_skip, irc, lkr, sac, det, station, xh, yh, zh)
     return PhotonHits(det, station, xh, yh, zh)
 
 
 def _photon_geometry(card: Card):
     g = card.geometry
     lav = np.array([[s.z_front, s.z_back, s.r_inner, s.r_outer] for s in g.lav], float)
+    lav_skip = np.array([lav[:, 1].max(), (lav[:, 2] ** 2).min()])
     irc = np.array([g.irc.z, g.irc.r_min, g.irc.r_max, g.irc.x_center], float)
     lkr = np.array([g.lkr.z, g.lkr.r_hole, g.lkr.apothem], float)
     sac = np.array([g.sac.z, g.sac.r_min, g.sac.half_side], float)
-    return lav, irc, lkr, sac
+    return lav, lav_skip, irc, lkr, sac
 
 
 @njit
-def photon_one(x0, y0, z0, px, py, pz, lav, irc, lkr, sac):  # pragma: no cover - numba
-    """Rules of :func:`photon_hits` for one photon: returns (code, LAV station, x, y, z) of the hit."""
+def photon_one(x0, y0, z0, px, py, pz, lav, lav_skip, irc, lkr, sac):  # pragma: no cover - numba
+    """Rules of :func:`photon_hits` for one photon: returns (code, LAV station, x, y, z) of the hit.
+
+    ``lav_skip`` = (z of the last LAV back face, smallest LAV inner radius squared)."""
     nan = np.nan
     if pz <= 0.0:
         return 0, -1, nan, nan, nan
     tx = px / pz
     ty = py / pz
-    for j in range(lav.shape[0]):
+    # R^2(z) along a line is convex, so its maximum over [z0, last LAV back face] is at an end: if both
+    # ends are inside the smallest inner radius, no LAV station can be reached (skip the loop).
+    zl = lav_skip[0]
+    rmin2 = lav_skip[1]
+    xl = x0 + tx * (zl - z0)
+    yl = y0 + ty * (zl - z0)
+    nloop = lav.shape[0] if (x0 * x0 + y0 * y0 >= rmin2 or xl * xl + yl * yl >= rmin2) else 0
+    for j in range(nloop):
         zf, zb, rin, rout = lav[j, 0], lav[j, 1], lav[j, 2], lav[j, 3]
         if z0 >= zb:
             continue
@@ -271,10 +304,10 @@ def photon_one(x0, y0, z0, px, py, pz, lav, irc, lkr, sac):  # pragma: no cover 
 
 
 @njit
-def _photon_kernel(x0, y0, z0, px, py, pz, lav, irc, lkr, sac, det, station, xh, yh, zh):  # pragma: no cover - numba
+def _photon_kernel(x0, y0, z0, px, py, pz, lav, lav_skip, irc, lkr, sac, det, station, xh, yh, zh):  # pragma: no cover - numba
     """Per-photon loop of :func:`photon_hits`."""
     for i in range(x0.shape[0]):
-        c, j, x, y, z = photon_one(x0[i], y0[i], z0[i], px[i], py[i], pz[i], lav, irc, lkr, sac)
+        c, j, x, y, z = photon_one(x0[i], y0[i], z0[i], px[i], py[i], pz[i], lav, lav_skip, irc, lkr, sac)
         det[i] = c
         station[i] = j
         xh[i] = x

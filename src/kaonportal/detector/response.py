@@ -102,17 +102,17 @@ def photon_veto_update(w_veto, origin, p4, track_x, track_y, card: Card) -> None
     :func:`photon_inefficiency`, fused in one compiled pass.
     """
     from .propagation import _photon_geometry
-    lav, irc, lkr, sac = _photon_geometry(card)
+    lav, lav_skip, irc, lkr, sac = _photon_geometry(card)
     le, li, nk = _veto_tables(card)
     _veto_kernel(w_veto, origin, p4, track_x, track_y, card.photon_veto.lkr_min_distance ** 2,
-                 lav, irc, lkr, sac, le, li, nk)
+                 lav, lav_skip, irc, lkr, sac, le, li, nk)
 
 
 @njit
-def _veto_kernel(w, origin, p4, tx, ty, dmin2, lav, irc, lkr, sac, le, li, nk):  # pragma: no cover - numba
+def _veto_kernel(w, origin, p4, tx, ty, dmin2, lav, lav_skip, irc, lkr, sac, le, li, nk):  # pragma: no cover - numba
     for i in range(w.shape[0]):
         c, j, x, y, z = photon_one(origin[i, 0], origin[i, 1], origin[i, 2], p4[i, 1], p4[i, 2], p4[i, 3],
-                                   lav, irc, lkr, sac)
+                                   lav, lav_skip, irc, lkr, sac)
         if c == 3 and (x - tx[i]) ** 2 + (y - ty[i]) ** 2 < dmin2:
             continue
         w[i] *= ineff_one(c, p4[i, 0], le, li, nk)

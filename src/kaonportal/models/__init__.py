@@ -7,6 +7,20 @@ Usage (``/tmp/interfaces.md`` contract)::
     m.partial_widths(mass, coupling)       # dict of decay string -> width in GeV
     m.total_width, m.ctau_m, m.lifetime_s, m.branching_ratios, m.production_br
 
+=====================  =====  ===========  ===========================  ========================
+name                   PBC    coupling     valid masses (GeV)           kaon-mode channel
+=====================  =====  ===========  ===========================  ========================
+dark-photon            BC1    epsilon      2 m_e - 3                    K+ -> pi+ A'
+dark-photon-invisible  BC2    epsilon      2 m_e - 3                    K+ -> pi+ A'
+dark-scalar            BC4    sin2theta    2 m_e - 4.7                  K+ -> pi+ S
+dark-scalar-quartic    BC5    sin2theta    2 m_e - 4.7                  K+ -> pi+ S
+hnl-e / hnl-mu         BC6/7  U2           0.001 - 5                    K+ -> e+ N / K+ -> mu+ N
+hnl-tau                BC8    U2           0.001 - 5                    tau+ -> pi+ N
+alp-photon             BC9    g_agg GeV^-1 0.001 - 5                    (Primakoff: beamdump)
+alp-fermion            BC10   g_Y          2 m_e - 0.8 (prod. to 4.79)  K+ -> pi+ a
+alp-gluon              BC11   1/f_G GeV^-1 0.001 - 0.405 (prod. to 1)   K+ -> pi+ a
+=====================  =====  ===========  ===========================  ========================
+
 Every method broadcasts ``mass`` (GeV) and ``coupling`` (the benchmark's own variable, named by
 ``m.coupling_name``) and raises :class:`kaonportal.errors.InputError` outside ``m.mass_range``.
 Formulas and their sources: ``../shared/reference/portal_formulas.md`` (cited per function).
@@ -26,7 +40,7 @@ __all__ = ["get_model", "MODEL_NAMES", "ALIASES", "PortalModel", "DarkPhoton", "
            "HeavyNeutralLepton", "DarkScalar", "DarkScalarQuartic",
            "AlpPhoton", "AlpFermion", "AlpGluon"]
 
-from ..errors import check_choice
+from ..errors import InputError, check_choice
 from .alp import AlpFermion, AlpGluon, AlpPhoton
 from .base import PortalModel
 from .dark_photon import DarkPhoton, DarkPhotonInvisible
@@ -61,4 +75,7 @@ def get_model(name: str, **params) -> PortalModel:
     """
     key = ALIASES.get(str(name).strip().upper(), str(name).strip().lower())
     check_choice("model", key, list(MODEL_NAMES) + list(ALIASES))
-    return _FACTORIES[key](**params)
+    try:
+        return _FACTORIES[key](**params)
+    except TypeError as exc:       # unknown keyword: name it, as any other bad input
+        raise InputError("params", f"bad parameter for {key}: {exc}") from None

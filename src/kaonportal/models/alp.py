@@ -20,7 +20,8 @@ Conventions (portal_formulas.md section 6). Mass in GeV.
   [k_D]_ij = y_t^2/(16 pi^2) V_ti* V_tj (c_R - c_L)[ln(Lambda^2/m_t^2)/2 - 1/4 - 3/2 (1 - x_t + ln x_t)/(1 - x_t)^2]
   (ALPaca rge/matching.py L18-43, after 2012.12272) with Lambda = 1 TeV, y_t = sqrt2 162.5/v, and
   Gamma(P -> P' a) = m_P^3 |k_D/f|^2 f_0^2 (1 - m_P'^2/m_P^2)^2 lambda^1/2/(64 pi) (ALPaca invisible.py
-  Kplustopia L72-73, Btopia L149-159), (c_R - c_L)/f = g_Y/v. The flavour-conserving N_8 terms (~10 %)
+  Kplustopia L72-73, Btopia L149-159), (c_R - c_L)/f = g_Y/v, f_0^{K pi} = 0.97 (the value behind the
+  section 6.3 [C] numbers; the scalar model uses 0.96 as section 5.1 does; ``f0`` is a parameter). The flavour-conserving N_8 terms (~10 %)
   and RG running between Lambda and m_t are neglected (section 6.3 [U]).
 - **BC11** ``alp-gluon``, coupling ``inv_fG`` = 1/f_G in GeV^-1. The shared reference leaves the
   normalisation open (section 6, section 8). **Our choice:** the QCD-axion normalisation
@@ -52,7 +53,7 @@ __all__ = ["AlpPhoton", "AlpFermion", "AlpGluon", "loop_b1", "fcnc_kd_coefficien
 
 import numpy as np
 
-from ..constants import (ALPHA_EM, F0_KPI, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V_TS, V_UD, V_US,
+from ..constants import (ALPHA_EM, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V_TS, V_UD, V_US,
                          mass, width_gev)
 from ..errors import check_choice, check_range
 from ..kinematics import kallen

@@ -62,6 +62,8 @@ class PortalModel:
     #: widths and production BRs scale as coupling**coupling_power: 2 for amplitude-like couplings
     #: (epsilon, g_agg, g_Y, 1/f_G), 1 for squared ones (U2, sin2theta).
     coupling_power: int = 2
+    #: production channels that do NOT scale as coupling**coupling_power (BC5 pair production)
+    unscaled_production: frozenset[str] = frozenset()
     #: production channel of the kaon-mode search (key of :meth:`production_br`).
     kaon_channel: str = ""
     #: default (low, high) range of the coupling scanned by :mod:`kaonportal.models.convert`.

@@ -61,27 +61,11 @@ from ..constants import HBAR_GEV_S, HBARC_GEV_M, mass as particle_mass
 from ..errors import InputError, check_range
 from ..kinematics import decay_probability, reach_probability
 from .base import PortalModel
+from .curve_io import Curve, read_curve, write_limit_csv
 
 DEFAULT_PARENT_MOMENTUM_GEV = 75.0     # NA62 K+ beam (na62_parameters.md, "secondary beam central momentum")
 DEFAULT_DETECTOR_LENGTH_M = 112.0      # 135 m (FV centre) -> 246.8 m (MUV3), na62_parameters.md
 _PS = 1e-12
-
-
-@dataclass
-class Curve:
-    """A limit curve read from a ``#``-commented CSV file."""
-
-    path: str
-    mass_gev: np.ndarray
-    limit: np.ndarray
-    value_column: str
-    kind: str                            # "br" or "coupling"
-    tau_s: np.ndarray | None = None      # proper lifetime column (s), when present
-    header: list[str] = field(default_factory=list)
-
-    @property
-    def has_lifetime(self) -> bool:
-        return self.tau_s is not None
 
 
 @dataclass
@@ -93,51 +77,6 @@ class CouplingLimit:
     coupling_high: np.ndarray
     coupling_name: str
     notes: dict = field(default_factory=dict)
-
-
-def read_curve(path) -> Curve:
-    """Read a curve CSV like those in ``shared/reference/curves`` (``#`` header, then named columns).
-
-    Mass column: a name starting with ``m`` and ending in ``_MeV`` or ``_GeV`` (converted to GeV).
-    Lifetime column (optional): ``tau_ps``, ``tau_ns`` or ``tau_s``. Limit column: the last column;
-    it is a branching-ratio limit if its name starts with ``BR``, otherwise a coupling limit.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("curve", f"file {path} not found")
-    header, rows, columns = [], [], None
-    for line in path.read_text().splitlines():
-        s = line.strip()
-        if not s:
-            continue
-        if s.startswith("#"):
-            header.append(s.lstrip("# ").rstrip())
-            continue
-        if columns is None:
-            columns = [c.strip() for c in s.split(",")]
-            continue
-        try:
-            rows.append([float(v) for v in s.split(",")])
-        except ValueError:
-            raise InputError("curve", f"{path}: non-numeric row {s!r}") from None
-    if columns is None or not rows:
-        raise InputError("curve", f"{path}: no column header or no data rows")
-    data = np.array(rows, dtype=float)
-    if data.shape[1] != len(columns):
-        raise InputError("curve", f"{path}: {len(columns)} columns named but rows have {data.shape[1]}")
-    mass_col = next((i for i, c in enumerate(columns)
-                     if c.lower().startswith("m") and re.search(r"_(mev|gev)$", c.lower())), None)
-    if mass_col is None:
-        raise InputError("curve", f"{path}: no mass column (expected a name like m_X_MeV or m_GeV); "
-                                  f"columns: {', '.join(columns)}")
-    scale = 1e-3 if columns[mass_col].lower().endswith("_mev") else 1.0
-    tau_units = {"tau_ps": 1e-12, "tau_ns": 1e-9, "tau_s": 1.0}
-    tau_col = next((i for i, c in enumerate(columns) if c.lower() in tau_units), None)
-    value_col = len(columns) - 1
-    kind = "br" if columns[value_col].upper().startswith("BR") else "coupling"
-    tau = None if tau_col is None else data[:, tau_col] * tau_units[columns[tau_col].lower()]
-    return Curve(str(path), data[:, mass_col] * scale, data[:, value_col], columns[value_col], kind,
-                 tau, header)
 
 
 def _two_body_parent_and_sibling(channel: str) -> tuple[float, float]:
@@ -305,6 +244,11 @@ def coupling_limit(model: PortalModel, mass_gev, br_ul, *, tau_s=None, productio
     else:
         check_range("momentum_gev", momentum_gev, 0.0, None, low_inclusive=False)
         p = np.broadcast_to(np.asarray(momentum_gev, dtype=float), out_m.shape)
+    # widths and production BR scale as C**coupling_power for most benchmarks: evaluate them once at C = 1
+    scaled = model.width_scales_as_coupling and production not in model.unscaled_production
+    if scaled:
+        unit_widths = model.partial_widths(out_m, 1.0)
+        unit_prod = model.production_br(out_m, 1.0)[production]
     prompt = rows = None
     if table is not None:
         prompt, rows = table.at_masses(out_m)
@@ -313,8 +257,13 @@ def coupling_limit(model: PortalModel, mass_gev, br_ul, *, tau_s=None, productio
         """log S - log BR_UL at couplings 10**log_c (k, j) for mass rows ``idx`` (k,); -inf where no limit."""
         m2 = out_m[idx][:, None] * np.ones_like(log_c)
         c = 10.0**log_c
-        prod = model.production_br(m2, c)[production]
-        widths = model.partial_widths(m2, c)
+        if scaled:
+            fac = c**model.coupling_power
+            prod = unit_prod[idx][:, None] * fac
+            widths = {k: v[idx][:, None] * fac for k, v in unit_widths.items()}
+        else:
+            prod = model.production_br(m2, c)[production]
+            widths = model.partial_widths(m2, c)
         tot = np.sum(np.stack(list(widths.values())), axis=0)
         safe_tot = np.where(tot > 0, tot, 1.0)
         if invisible:
@@ -439,23 +388,3 @@ def convert_curve(path, model: PortalModel, final_state: str | None = None, prod
     res.notes["input"] = str(path)
     res.notes["input_header"] = curve.header
     return res
-
-
-def write_limit_csv(res: CouplingLimit, path, model: PortalModel, cl_text: str = "as the input") -> None:
-    """Write a coupling-limit curve with a ``#`` provenance header."""
-    from .. import __version__
-    lines = [f"# kaonportal {__version__} models convert: coupling limit for {model.name} ({model.label})",
-             f"# model reference: {model.reference}",
-             f"# coupling: {res.coupling_name} {model.coupling_unit}".rstrip(),
-             f"# confidence level: {cl_text}"]
-    for k, v in res.notes.items():
-        if k == "input_header":
-            lines += [f"# input header: {h}" for h in v]
-        else:
-            lines.append(f"# {k}: {v}")
-    lines.append("# excluded band: coupling_low <= coupling <= coupling_high (inf: up to the scan top; "
-                 "nan: nothing excluded)")
-    lines.append(f"m_GeV,{res.coupling_name}_low,{res.coupling_name}_high")
-    for m, a, b in zip(res.mass_gev, res.coupling_low, res.coupling_high):
-        lines.append(f"{m:.6g},{a:.6g},{b:.6g}")
-    Path(path).write_text("\n".join(lines) + "\n")

@@ -216,6 +216,7 @@ class DarkScalarQuartic(DarkScalar):
     name = "dark-scalar-quartic"
     label = "BC5"
     width_scales_as_coupling = True      # decays scale as sin^2 theta; the pair production does not
+    unscaled_production = frozenset({"h -> S S", "B -> Xs S S"})
 
     def __init__(self, br_h_ss: float = 0.01, **kw):
         super().__init__(**kw)

@@ -92,8 +92,16 @@ def write_readme(path: Path, summary: dict) -> str:
             present.add(key)
     for name, sec in summary.get("sections", {}).items():
         if name != "pnn" and isinstance(sec, dict):
-            for f in sec.get("files", []) or []:
-                lines.append(f"| `{Path(f).relative_to(out) if Path(f).is_absolute() else f}` | section {name} |")
+            files = sec.get("files") or []
+            items = files.items() if isinstance(files, dict) else ((None, f) for f in files)
+            for key, f in items:
+                f = Path(str(f))
+                try:
+                    f = f.resolve().relative_to(out.resolve())
+                except ValueError:
+                    pass
+                what = f"section {name}" + (f": {key.replace('_', ' ')}" if key else "")
+                lines.append(f"| `{f}` | {what} |")
     lines += ["", "Units: GeV, GeV/c, metres, ns; m2miss in GeV^2/c^4. Numbers marked published come from",
               "NA62 papers/talks (see the kaonportal reference files); all other numbers are from this run's fast",
               "simulation, which approximates the NA62 detector (parameters with status R/D/U in the card)."]

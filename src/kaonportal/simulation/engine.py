@@ -170,8 +170,8 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
         cols["true_p_track"] = norm3(cp4[:, 1:])
         cols["true_track_dxdz"] = cp4[:, 1] / cp4[:, 3]
         cols["true_track_dydz"] = cp4[:, 2] / cp4[:, 3]
-        d4 = np.concatenate([eb[:, None], pb3], axis=-1) - cp4
-        cols["true_m2miss"] = d4[:, 0] ** 2 - np.sum(d4[:, 1:] ** 2, axis=-1)
+        de, dx, dy, dzz = eb - cp4[:, 0], pb3[:, 0] - cp4[:, 1], pb3[:, 1] - cp4[:, 2], pb3[:, 2] - cp4[:, 3]
+        cols["true_m2miss"] = de * de - dx * dx - dy * dy - dzz * dzz
         seen_p4 = cp4.copy()
         seen_origin = origin[cand].copy()
         seen_pdg = np.full(n, constants.pdgid(names[cand]), np.int32)
@@ -183,10 +183,11 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
         if (do_pi or do_mu) and math.isfinite(ct) and ct > 0:
             m_c = constants.mass(cname)
             p_c = cols["true_p_track"]
-            dist = p_c / m_c * ct * rng_sec.standard_exponential(n)
-            dpt = seen_origin + _unit(cp4[:, 1:]) * dist[:, None]
-            sel = (dpt[:, 2] < geo.straw[0].z) & (cp4[:, 3] > 0)
+            dist = p_c / m_c * ct * rng_sec.standard_exponential(n)     # flight length to the decay
+            # decay z first; the full decay point only for the few that decay before STRAW1
+            sel = (seen_origin[:, 2] + dist * cp4[:, 3] / p_c < geo.straw[0].z) & (cp4[:, 3] > 0)
             if sel.any():
+                dpt = seen_origin[sel] + _unit(cp4[sel, 1:]) * dist[sel, None]
                 if do_pi:
                     sign = "+" if cname.endswith("+") else "-"
                     mu4 = _two_body_in_flight(cp4[sel], m_c, constants.mass("mu" + sign), 0.0, rng_sec)
@@ -198,7 +199,7 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
                     mu4 = boost(sub.p4[:, j], ps[:, 1:] / ps[:, :1])
                     seen_pdg[sel] = constants.pdgid("e" + cname[-1])
                 seen_p4[sel] = mu4
-                seen_origin[sel] = dpt[sel]
+                seen_origin[sel] = dpt
                 decayed = sel
         track = propagate_charged(seen_origin, seen_p4[:, 1:], beam_q, card)
     cols["track_true_pdgid"] = seen_pdg

@@ -13,6 +13,7 @@ __all__ = ["simulate", "SimulationResult", "read_events"]
 
 import json
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         parent_dir = out_path.parent if str(out_path.parent) else Path(".")
         if not parent_dir.is_dir():
             raise InputError("output", f"directory {parent_dir} does not exist")
+        if not os.access(parent_dir, os.W_OK):
+            raise InputError("output", f"directory {parent_dir} is not writable")
 
     ctx = make_context(decay, seed, card_obj, zr, mass, sampling, secondary_decays, muon_decays, gen,
                        decay_options)

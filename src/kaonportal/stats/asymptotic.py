@@ -73,7 +73,7 @@ class AsymptoticCLs:
         P = self.m.shape[0]
         lo = np.zeros(P)
         hi = (np.sum(self.m.n, axis=1) + np.sum(self.m.b, axis=1) + 10.0) / np.max(self.m.spb, axis=1)
-        for _ in range(80):
+        for _ in range(30):   # up to 1e9 x the natural scale
             need = f(hi) > alpha
             if not np.any(need):
                 break

@@ -112,7 +112,7 @@ def solve_decreasing(func, target, lo, hi, rtol=1e-12, max_iter=200):
         g = f - target
         a = np.where(g > 0, x, a)
         c = np.where(g > 0, c, x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             newton = x - g / fp
         ok = np.isfinite(newton) & (newton > a) & (newton < c)
         x_new = np.where(ok, newton, 0.5 * (a + c))
@@ -159,10 +159,11 @@ def _nmax(lam_max: float) -> int:
     return int(math.ceil(lam_max + 12.0 * math.sqrt(lam_max) + 25.0))
 
 
-def cls_multi(n_obs, spb, beta, eps, w, br: float) -> tuple[float, float]:
+def cls_multi(n_obs, spb, beta, eps, w, br: float, strict: bool = False) -> tuple[float, float]:
     """(CLs+b, CLb) at ``br`` for one problem with D datasets (LEP likelihood-ratio statistic).
 
-    Shapes: n_obs, spb (D,), beta/eps/w (D, K).
+    ``P(t <= t_obs)`` under s+b and b, or ``P(t < t_obs)`` with ``strict`` (for discovery p-values
+    ``P(t >= t_obs | b) = 1 - CLb(strict)``). Shapes: n_obs, spb (D,), beta/eps/w (D, K).
     """
     s = br * np.asarray(spb, dtype=float)
     b_nom = np.sum(w * beta, axis=-1)
@@ -175,7 +176,7 @@ def cls_multi(n_obs, spb, beta, eps, w, br: float) -> tuple[float, float]:
         nmax = max(nmax, int(n_obs[i]))
         pmfs.append((marginal_pmf(beta[i], eps[i], w[i], s[i], nmax), marginal_pmf(beta[i], eps[i], w[i], 0.0, nmax)))
     t_obs = float(np.sum(wt * n_obs))
-    tol = 1e-12 * max(abs(t_obs), 1.0)
+    tol = 1e-12 * max(abs(t_obs), 1.0) * (-1.0 if strict else 1.0)
     # the last dataset is summed analytically through its CDF; put the longest support last
     order = sorted(range(D), key=lambda i: len(pmfs[i][0]))
     t = np.zeros(1)
@@ -195,7 +196,7 @@ def cls_multi(n_obs, spb, beta, eps, w, br: float) -> tuple[float, float]:
     if wt[last] > 0:
         kmax = np.floor((rem + tol) / wt[last]).astype(np.int64)
     else:
-        kmax = np.where(rem >= -tol, len(csb) - 1, -1)
+        kmax = np.where(rem + tol >= 0, len(csb) - 1, -1)
     valid = kmax >= 0
     kk = np.clip(kmax, 0, len(csb) - 1)
     clsb = float(np.sum(np.where(valid, psb * csb[kk], 0.0)))
@@ -203,8 +204,8 @@ def cls_multi(n_obs, spb, beta, eps, w, br: float) -> tuple[float, float]:
     return min(clsb, 1.0), min(clb, 1.0)
 
 
-def cls_limit_multi(n_obs, spb, beta, eps, w, alpha: float) -> float:
-    """BR where ``CLs = alpha`` for one multi-dataset problem (Brent's method on CLs(BR))."""
+def cls_limit_multi(n_obs, spb, beta, eps, w, alpha: float, rtol: float = 1e-12) -> float:
+    """BR where ``CLs = alpha`` for one multi-dataset problem (Brent's method on CLs(BR), relative ``rtol``)."""
     from scipy.optimize import brentq
 
     def g(br):
@@ -218,7 +219,7 @@ def cls_limit_multi(n_obs, spb, beta, eps, w, alpha: float) -> float:
         hi *= 2.0
     else:
         return math.inf
-    return float(brentq(g, 0.0, hi, xtol=1e-14 * hi, rtol=1e-12, maxiter=500))
+    return float(brentq(g, 0.0, hi, xtol=1e-14 * hi, rtol=rtol, maxiter=500))
 
 
 def expected_counts_quantiles(beta, w, probs) -> np.ndarray:

@@ -78,9 +78,13 @@ def profile_nuisances(m: CountingArrays, br: np.ndarray, aux_b=None, aux_s=None,
             hbb = w * d1 * d1 + np.maximum(u * d2, 0.0) + 1.0
             hss = w * ds * ds + 1.0
             hbs = np.where(has_b & has_s & ~stay, w * d1 * ds, 0.0)
-            det = hbb * hss - hbs * hbs
-            step_b = np.where(has_b, (hss * gb - hbs * gs) / det, 0.0)
-            step_s = np.where(has_s, (hbb * gs - hbs * gb) / det, 0.0)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                det = hbb * hss - hbs * hbs
+                step_b = np.where(has_b, (hss * gb - hbs * gs) / det, 0.0)
+                step_s = np.where(has_s, (hbb * gs - hbs * gb) / det, 0.0)
+            # extreme inputs (counts far above a tiny expectation) can overflow: fall back to a unit step
+            step_b = np.where(np.isfinite(step_b), step_b, np.sign(np.nan_to_num(gb)))
+            step_s = np.where(np.isfinite(step_s), step_s, np.sign(np.nan_to_num(gs)))
             # damp: at most 1 unit of theta per step, and never through lambda <= 0
             scale = np.minimum(1.0, 1.0 / np.maximum(np.abs(step_b), np.abs(step_s)).clip(1e-300))
             new_b = np.clip(tb - scale * step_b, lo_b, None)
@@ -110,7 +114,7 @@ def profile_nll(m: CountingArrays, br, aux_b=None, aux_s=None) -> tuple[np.ndarr
     br = np.asarray(br, dtype=float).reshape(-1)
     tb, ts, nll = profile_nuisances(m, br, aux_b, aux_s)
     lam = br[:, None] * m.spb * m.eps(ts) + m.beta(tb)[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):   # -inf slope when b -> 0 is right
         ratio = np.where(m.n > 0, np.where(lam > 0, m.n / np.where(lam > 0, lam, 1.0), np.inf), 0.0)
         dnll = np.sum((1.0 - ratio) * m.eps(ts) * m.spb, axis=1)
     return np.sum(nll, axis=1), dnll

@@ -3,16 +3,17 @@
 * ``method="cls"``: ``calculator="exact"`` -- discrete CLs with nuisances averaged
   (:mod:`kaonportal.stats.hybrid`); ``"asymptotic"`` -- profile-likelihood q~_mu with asymptotic formulae
   (:mod:`kaonportal.stats.asymptotic`); ``"toys"`` -- the exact method's statistic with Monte Carlo
-  pseudo-experiments (expected bands as for ``exact``); ``"auto"`` (default) -- exact when every count and background is below 500 and
-  there are at most 4 datasets, asymptotic otherwise.
-* ``method="fc"``: Feldman-Cousins upper end of the interval (:mod:`kaonportal.stats.feldman_cousins`),
-  one dataset.
+  pseudo-experiments (expected bands as for ``exact``); ``"auto"`` (default) -- exact for one dataset
+  with count and background below 500, or up to 4 datasets each with count + background <= 100;
+  asymptotic otherwise.
+* ``method="fc"``: Feldman-Cousins upper end of the interval (:mod:`kaonportal.stats.feldman_cousins`);
+  several datasets by enumerating their joint outcomes (modest counts only).
 
 Expected limits (``median``, ``minus1``, ``plus1``, ``minus2``, ``plus2``; ``minus`` = lower limits): for the
 exact/FC methods, the limits obtained for the background-only count quantiles at
 ``Phi(-2), Phi(-1), 0.5, Phi(1), Phi(2)`` (the quantile of a discrete ``n`` is the smallest count whose CDF
 reaches the probability; see :func:`kaonportal.stats.hybrid.expected_counts_quantiles`); with several
-datasets, weighted quantiles of the limits of background-only pseudo-experiments (``seed``);
+datasets, weighted quantiles of the limits of ``band_toys`` background-only pseudo-experiments (``seed``);
 asymptotically, the Cowan et al. band formulae.
 """
 
@@ -24,10 +25,11 @@ import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from scipy.special import gammaincc
 
 from ..errors import InputError, check_choice
 from .asymptotic import AsymptoticCLs
-from .feldman_cousins import fc_interval
+from .feldman_cousins import MAX_OUTCOMES, FCMulti, fc_interval
 from .hybrid import (BAND_PROBS, cls_limit_multi, cls_limit_single, cls_multi, expected_counts_quantiles,
                      nuisance_nodes)
 from .model import Dataset, build_arrays, validate_datasets
@@ -69,19 +71,28 @@ def _choose(datasets: list[Dataset], method: str, calculator: str) -> str:
     check_choice("method", method, METHODS)
     check_choice("calculator", calculator, CALCULATORS)
     if method == "fc":
-        if len(datasets) != 1:
-            raise InputError("method", f"fc is implemented for one dataset, got {len(datasets)}; use method=cls")
         if calculator not in ("auto", "exact"):
             raise InputError("calculator", "fc uses the exact Neyman construction; use calculator=auto or exact")
-        d = datasets[0]
-        if d.observed + d.background + 3 * max(d.error_pair()) > 1000:
-            raise InputError("method", "fc (a Neyman construction over every count) is limited to "
-                                       f"observed + background <= 1000 events, dataset {d.name!r} has more; "
-                                       "use method=cls (asymptotic at large counts)")
+        for d in datasets:
+            if d.observed + d.background + 3 * max(d.error_pair()) > 1000:
+                raise InputError("method", "fc (a Neyman construction over every count) is limited to "
+                                           f"observed + background <= 1000 events, dataset {d.name!r} has more; "
+                                           "use method=cls (asymptotic at large counts)")
+        if len(datasets) > 1:
+            # a lower bound on the joint outcomes the belt enumerates (see FCMulti): refuse early
+            size = math.prod(int(d.observed + d.background + 10 * math.sqrt(d.observed + d.background + 1) + 16)
+                             for d in datasets)
+            if size > MAX_OUTCOMES:
+                raise InputError("method", f"fc with {len(datasets)} datasets needs more than {size} joint "
+                                           f"outcomes (limit {MAX_OUTCOMES}); use method=cls")
         return "exact"
     if calculator != "auto":
         return calculator
-    small = all(d.observed <= 500 and d.background <= 500 for d in datasets)
+    if len(datasets) == 1:
+        d = datasets[0]
+        return "exact" if d.observed <= 500 and d.background <= 500 else "asymptotic"
+    # several datasets: exact convolution (and its pseudo-experiment bands) for small counts only
+    small = all(d.observed + d.background <= 100 for d in datasets)
     return "exact" if small and len(datasets) <= 4 else "asymptotic"
 
 
@@ -127,32 +138,65 @@ def _exact_multi(m, alpha, with_expected, ntoys, seed):
     exp = {}
     if with_expected:
         rows, counts = _bkg_only_toys(beta, eps, w, ntoys, seed)
-        lims = np.array([cls_limit_multi(r.astype(float), spb, beta, eps, w, alpha) for r in rows])
+        # bands need ~1e-6 precision only
+        lims = np.array([cls_limit_multi(r.astype(float), spb, beta, eps, w, alpha, rtol=1e-6) for r in rows])
         exp = _weighted_quantiles(lims, counts.astype(float), {k: BAND_PROBS[k] for k in BAND_NAMES})
     return obs, exp
 
 
-def _toys_cls(m, br, alpha_unused, ntoys, seed):
-    """CLs from pseudo-experiments (same statistic as the exact method), common random numbers."""
+def _poisson_quantiles(u, node, lam_nodes):
+    """Inverse-CDF Poisson draws ``n = F^-1(u | lam_nodes[node])`` via per-node CDF tables (monotone in lam)."""
+    lam_max = float(np.max(lam_nodes))
+    nmax = int(math.ceil(lam_max + 12.0 * math.sqrt(lam_max) + 25.0))
+    cdf = gammaincc(np.arange(nmax + 1.0)[None, :] + 1.0, lam_nodes[:, None])      # (K, nmax+1)
+    return np.sum(cdf[node] < u[:, None], axis=1).astype(float)
+
+
+def _toys_cls(m, br, ntoys, seed):
+    """CLs from pseudo-experiments (same statistic as the exact method), common random numbers.
+
+    The same nuisance nodes and uniforms are used at every BR, and counts are drawn by inversion,
+    so CLs(BR) is a monotone step function that bisection can solve reproducibly.
+    """
     beta, eps, w = (x[0] for x in nuisance_nodes(m))
     spb = m.spb[0]
     rng = np.random.default_rng(seed)
     D, K = w.shape
-    idx = np.stack([rng.choice(K, size=ntoys, p=w[i] / w[i].sum()) for i in range(D)], axis=1)
-    u = rng.random((ntoys, D))
-    from scipy.stats import poisson as _poisson
     s = br * spb
     b_nom = np.sum(w * beta, axis=-1)
     wt = np.log1p(s / np.maximum(b_nom, 1e-300))
     t_obs = float(np.sum(wt * m.n[0]))
-    lam_sb = s[None, :] * eps[np.arange(D)[None, :], idx] + beta[np.arange(D)[None, :], idx]
-    lam_b = beta[np.arange(D)[None, :], idx]
-    n_sb = _poisson.ppf(u, lam_sb)
-    n_b = _poisson.ppf(u, lam_b)
     tol = 1e-12 * max(abs(t_obs), 1.0)
-    clsb = np.mean(n_sb @ wt <= t_obs + tol)
-    clb = np.mean(n_b @ wt <= t_obs + tol)
-    return clsb, clb
+    t_sb = np.zeros(ntoys)
+    t_b = np.zeros(ntoys)
+    for i in range(D):
+        node = rng.choice(K, size=ntoys, p=w[i] / w[i].sum())
+        u = rng.random(ntoys)
+        t_sb += wt[i] * _poisson_quantiles(u, node, s[i] * eps[i] + beta[i])
+        t_b += wt[i] * _poisson_quantiles(u, node, beta[i])
+    return float(np.mean(t_sb <= t_obs + tol)), float(np.mean(t_b <= t_obs + tol))
+
+
+def _fc_multi(m, cl, with_expected, ntoys, seed):
+    """Feldman-Cousins upper limit (and bands) for several datasets, belt built once."""
+    beta, eps, w = (x[0] for x in nuisance_nodes(m, kb=16, ks=8))
+    spb = m.spb[0]
+    n_obs = m.n[0].astype(np.int64)
+    rows, counts = _bkg_only_toys(beta, eps, w, ntoys, seed) if with_expected else (n_obs[None, :], np.ones(1))
+    n_min = np.maximum(n_obs, rows.max(axis=0))
+    br_max = 2.0 * cls_limit_multi(n_obs.astype(float), spb, beta, eps, w, 1.0 - cl)
+    if not math.isfinite(br_max) or br_max <= 0:
+        br_max = (float(np.sum(n_obs)) + 10.0) / float(np.max(spb))
+    for _ in range(4):
+        belt = FCMulti(spb, beta, eps, w, cl, br_max, n_min=n_min)
+        obs = belt.interval(n_obs)[1]
+        lims = np.array([belt.interval(r)[1] for r in rows]) if with_expected else np.zeros(1)
+        if math.isfinite(obs) and np.all(np.isfinite(lims)):
+            break
+        br_max *= 2.0                         # the belt must extend beyond every upper limit asked for
+    exp = _weighted_quantiles(lims, counts.astype(float), {k: BAND_PROBS[k] for k in BAND_NAMES}) \
+        if with_expected else {}
+    return obs, exp
 
 
 def _toys_limit(m, alpha, ntoys, seed):
@@ -160,7 +204,7 @@ def _toys_limit(m, alpha, ntoys, seed):
     hi = (float(np.sum(m.n)) + float(np.sum(m.b)) + 10.0 * (1 + float(np.sum(m.sig_hi)))) / float(np.max(spb))
 
     def cls(br):
-        clsb, clb = _toys_cls(m, br, alpha, ntoys, seed)
+        clsb, clb = _toys_cls(m, br, ntoys, seed)
         return clsb / clb if clb > 0 else 0.0
 
     while cls(hi) > alpha and hi < 1e30:
@@ -176,17 +220,19 @@ def _toys_limit(m, alpha, ntoys, seed):
 
 
 def upper_limit(datasets, cl: float = 0.9, method: str = "cls", calculator: str = "auto",
-                expected: bool = True, ntoys: int = 2000, seed: int = 0) -> Limit:
+                expected: bool = True, ntoys: int = 2000, seed: int = 0, band_toys: int = 400) -> Limit:
     """Upper limit on the shared branching ratio at confidence level ``cl``.
 
     Parameters
     ----------
     datasets: list of :class:`~kaonportal.stats.model.Dataset` (or dicts with the same fields).
     cl: confidence level in (0, 1).
-    method: ``"cls"`` or ``"fc"`` (Feldman-Cousins, one dataset).
+    method: ``"cls"`` or ``"fc"`` (Feldman-Cousins).
     calculator: ``"auto"``, ``"exact"``, ``"asymptotic"`` or ``"toys"`` (CLs only).
     expected: also compute the expected limit and its +-1, +-2 sigma band.
-    ntoys, seed: pseudo-experiments for ``calculator="toys"`` and for the expected band of several datasets.
+    ntoys, seed: pseudo-experiments for ``calculator="toys"``; ``seed`` also for the bands below.
+    band_toys: background-only pseudo-experiments giving the expected band of several datasets
+        (exact and FC methods; one dataset needs none).
 
     Examples
     --------
@@ -200,13 +246,16 @@ def upper_limit(datasets, cl: float = 0.9, method: str = "cls", calculator: str 
     """
     cl = check_cl(cl)
     datasets = validate_datasets(datasets)
-    if isinstance(ntoys, bool) or not isinstance(ntoys, (int, np.integer)) or ntoys < 10:
-        raise InputError("ntoys", f"must be an integer >= 10, got {ntoys!r}")
+    for name, value in (("ntoys", ntoys), ("band_toys", band_toys)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 10:
+            raise InputError(name, f"must be an integer >= 10, got {value!r}")
     calc = _choose(datasets, method, calculator)
     m = build_arrays(datasets)
     alpha = 1.0 - cl
     exp: dict = {}
-    if method == "fc":
+    if method == "fc" and len(datasets) > 1:
+        obs, exp = _fc_multi(m, cl, expected, band_toys, seed)
+    elif method == "fc":
         d = datasets[0]
         beta, eps, w = (x[0, 0] for x in nuisance_nodes(m, kb=16, ks=8))
         obs = fc_interval(int(d.observed), beta, eps, w, cl)[1] / d.signal_per_br()
@@ -231,7 +280,7 @@ def upper_limit(datasets, cl: float = 0.9, method: str = "cls", calculator: str 
                 e = _exact_single_limits(m, alpha, True)[1]
                 exp = {k: float(v[0]) for k, v in e.items()}
             elif len(datasets) <= 4:
-                exp = _exact_multi(m, alpha, True, min(ntoys, 1000), seed)[1]
+                exp = _exact_multi(m, alpha, True, band_toys, seed)[1]
             else:
                 exp = {k: float(v[0]) for k, v in AsymptoticCLs(m).expected_limits(alpha).items()}
     elif len(datasets) == 1:
@@ -239,7 +288,7 @@ def upper_limit(datasets, cl: float = 0.9, method: str = "cls", calculator: str 
         obs = float(o[0])
         exp = {k: float(v[0]) for k, v in e.items()}
     else:
-        obs, exp = _exact_multi(m, alpha, expected, min(ntoys, 1000), seed)
+        obs, exp = _exact_multi(m, alpha, expected, band_toys, seed)
     ses_min = min(float(d.ses) for d in datasets)
     exp = {k: float(exp[k]) for k in BAND_NAMES} if exp else {}
     return Limit(upper_limit=float(obs), signal_events_limit=float(obs) / ses_min, cl=cl, method=method,

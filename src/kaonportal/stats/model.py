@@ -15,10 +15,10 @@ CERN-OPEN-2012-016, section 2), so single-bin models map one to one onto pyhf mo
 * ``lognormal``: ``beta = b * kappa**theta`` with ``kappa = 1 + sigma / b`` (pyhf ``normsys``, exponential
   interpolation code 1); ``b`` is then log-normally distributed with median ``b``.
 * ``asymmetric`` errors ``(sigma_low, sigma_high)``: piecewise-linear response, slope ``sigma_high``
-  for ``theta > 0`` and ``sigma_low`` for ``theta < 0`` (pyhf ``histosys`` code 0). Of the models for
-  asymmetric errors reviewed by R. Barlow, "Asymmetric statistical errors", arXiv:physics/0406120,
-  section 3 ("dimidiated" / bifurcated response), this is the one that reproduces the quoted +-1 sigma
-  points exactly and is what the LHC tools use; it is truncated at zero like the Gaussian case.
+  for ``theta > 0`` and ``sigma_low`` for ``theta < 0`` (pyhf ``histosys`` code 0). This is the
+  "two straight lines" response among the models discussed by R. Barlow, "Asymmetric systematic errors",
+  arXiv:physics/0306138, and "Asymmetric statistical errors", arXiv:physics/0406120; it reproduces the
+  quoted +-1 sigma points exactly and is what the LHC tools use. Truncated at zero like the Gaussian case.
 * SES error ``delta``: signal efficiency factor ``eps = 1 + (delta / SES) * theta_s``, truncated at
   ``eps >= 0`` (Gaussian on the acceptance, pyhf ``histosys`` on the signal sample).
 
@@ -200,12 +200,12 @@ class CountingArrays:
         """Allowed range of the background nuisance (truncation at beta >= 0 for linear responses)."""
         lo = np.full(self.n.shape, -np.inf)
         lin = (self.kind != 1) & (self.sig_lo > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):   # tiny errors: -inf is right
             lo = np.where(lin, -self.b / np.where(lin, self.sig_lo, 1.0), lo)
         return lo, np.full(self.n.shape, np.inf)
 
     def theta_s_lower(self) -> np.ndarray:
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):
             return np.where(self.r > 0, -1.0 / np.where(self.r > 0, self.r, 1.0), -np.inf)
 
     def beta(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

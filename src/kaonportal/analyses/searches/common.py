@@ -1,0 +1,277 @@
+"""Shared plumbing of the new-physics searches: configuration, simulated samples, mass grids,
+candidate files, limit-curve CSVs and plots.
+
+Nothing here is physics beyond bookkeeping; every search module (:mod:`.pi0_invisible`, :mod:`.lnv`,
+:mod:`.hnl`, :mod:`.kpix`) cites its own formulas.
+
+>>> check_mass_grid("masses", [0.05, 0.2], [(0.0, 0.110), (0.154, 0.260)]).tolist()
+[0.05, 0.2]
+>>> check_mass_grid("masses", [0.13], [(0.0, 0.110), (0.154, 0.260)])
+Traceback (most recent call last):
+...
+kaonportal.errors.InputError: masses[0]: 0.13 GeV is outside the allowed range(s) [0, 0.11] or [0.154, 0.26] GeV
+"""
+
+from __future__ import annotations
+
+__all__ = ["load_search_config", "simulate_sample", "selection_columns", "check_mass_grid", "read_candidates", "write_curve",
+           "plot_limit_curves", "weighted_quantile", "selection_weights", "mass_grid", "clear_sample_memo"]
+
+import csv
+import io
+import math
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ...errors import InputError
+from ...report.plots import save
+from ...report.tables import write_csv
+from ...selection import cut_flow, load_selection, region_mask
+from ..samples import card_key, derive_seed
+
+# ------------------------------------------------------------------------------------------------
+# configuration
+
+
+def load_search_config(cls: type[BaseModel], config: str | Path | dict | BaseModel | None = None,
+                       field: str = "config") -> BaseModel:
+    """A search configuration: the class defaults updated by a YAML file or a mapping (only the keys
+    it gives change); :class:`InputError` naming the key on a bad value."""
+    if isinstance(config, cls):
+        return config
+    data: dict[str, Any] = {}
+    if isinstance(config, (str, Path)):
+        p = Path(config)
+        if not p.is_file():
+            raise InputError(field, f"configuration file {p} does not exist")
+        try:
+            data = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(field, f"{p} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise InputError(field, f"{p} must hold a mapping of settings")
+    elif isinstance(config, dict):
+        data = dict(config)
+    elif config is not None:
+        raise InputError(field, f"must be a YAML path or a mapping, got {type(config).__name__}")
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        msg = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise InputError(field, msg) from None
+
+
+# ------------------------------------------------------------------------------------------------
+# simulated samples (in-memory memo: the searches re-use their signal/background samples)
+
+_MEMO: "OrderedDict[tuple, dict[str, np.ndarray]]" = OrderedDict()
+_MEMO_MAX = 96
+
+
+def clear_sample_memo() -> None:
+    """Forget the samples kept in memory."""
+    _MEMO.clear()
+
+
+def simulate_sample(decay: str, n: int, seed: int, card, z_range, mass: float | None = None,
+                    columns: Sequence[str] | None = None, muon_decays: bool = False,
+                    **decay_options) -> dict[str, np.ndarray]:
+    """Columns of ``n`` simulated ``decay`` events (:func:`kaonportal.simulation.simulate`, weights mode),
+    with a seed derived from ``(seed, decay, mass, options)``; kept in memory for re-use in the process.
+
+    ``SampleCache`` of :mod:`kaonportal.analyses.samples` cannot pass ``mass``/decay options, hence this
+    thin wrapper (same seed derivation, :func:`~kaonportal.analyses.samples.derive_seed`).
+    """
+    from ...simulation import simulate
+    label = f"{decay}|{mass!r}|{sorted(decay_options.items())!r}|{muon_decays}"
+    ckey = card_key(card) if isinstance(card, (str, Path)) else f"card@{id(card)}"
+    key = (label, int(n), int(seed), ckey, tuple(float(z) for z in z_range), tuple(columns or ()))
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key]
+    res = simulate(decay, n=int(n), seed=derive_seed(seed, label), card=card, z_range=tuple(z_range), mass=mass,
+                   sampling="weights", muon_decays=muon_decays, **decay_options)
+    t = res.events
+    names = t.column_names if columns is None else [c for c in columns if c in t.column_names]
+    out = {c: t.column(c).to_numpy(zero_copy_only=False) for c in names}
+    _MEMO[key] = out
+    while len(_MEMO) > _MEMO_MAX:
+        _MEMO.popitem(last=False)
+    return out
+
+
+def selection_columns(selection, extra=()) -> list[str]:
+    """Event columns a selection reads (cuts, regions, base weight, true vertex) plus ``extra``: the
+    samples kept in memory hold only these."""
+    sel = load_selection(selection) if isinstance(selection, (str, Path)) else selection
+    cols = {"weight_gen", "decay_prob", "true_vertex_z", *extra}
+    for c in sel.cuts:
+        cols |= {x for x in (c.column, c.flag, c.weight) if x}
+    for r in sel.regions:
+        cols |= set(r.windows)
+    return sorted(cols)
+
+
+def selection_weights(selection, events, region: str | None = None, skip=()) -> tuple[np.ndarray, float]:
+    """Per-event weights after ``selection``'s cuts (and inside ``region`` if given) and the weighted
+    number of fiducial decays (the acceptance denominator), from :func:`kaonportal.selection.cut_flow`."""
+    sel = load_selection(selection) if isinstance(selection, (str, Path)) else selection
+    cf = cut_flow(sel, events, skip=skip)
+    w = cf.weights
+    if region is not None:
+        w = np.where(region_mask(sel, events, region), w, 0.0)
+    return w, cf.total
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
+    """Quantiles ``q`` of ``x`` with weights ``w`` (linear interpolation of the weighted CDF).
+
+    >>> float(weighted_quantile(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 1.0]), 0.5))
+    2.0
+    """
+    x, w = np.asarray(x, float), np.asarray(w, float)
+    ok = np.isfinite(x) & (w > 0)
+    if not np.any(ok):
+        return np.full(np.shape(q), np.nan)
+    order = np.argsort(x[ok])
+    xs, ws = x[ok][order], w[ok][order]
+    c = (np.cumsum(ws) - 0.5 * ws) / ws.sum()
+    return np.interp(q, c, xs)
+
+
+# ------------------------------------------------------------------------------------------------
+# mass grids and candidate files
+
+
+def check_mass_grid(field: str, masses, ranges: Sequence[tuple[float, float]], unit: str = "GeV") -> np.ndarray:
+    """Validate mass hypotheses: finite and each inside one of the closed ``ranges``."""
+    try:
+        m = np.atleast_1d(np.asarray(masses, dtype=float)).ravel()
+    except (TypeError, ValueError):
+        raise InputError(field, f"must be numbers ({unit}), got {masses!r}") from None
+    if m.size == 0:
+        raise InputError(field, "no mass hypotheses given")
+    allowed = " or ".join(f"[{lo:.6g}, {hi:.6g}]" for lo, hi in ranges)
+    for i, v in enumerate(m):
+        if not math.isfinite(v):
+            raise InputError(f"{field}[{i}]", f"must be finite, got {v!r}")
+        if not any(lo - 1e-12 <= v <= hi + 1e-12 for lo, hi in ranges):
+            raise InputError(f"{field}[{i}]", f"{v:.6g} {unit} is outside the allowed range(s) {allowed} {unit}")
+    return m
+
+
+def mass_grid(ranges: Sequence[tuple[float, float]], step: float) -> np.ndarray:
+    """Evenly spaced hypotheses covering each range (both ends included), GeV.
+
+    >>> mass_grid([(0.0, 0.01), (0.02, 0.03)], 0.005).round(4).tolist()
+    [0.0, 0.005, 0.01, 0.02, 0.025, 0.03]
+    """
+    parts = [np.linspace(lo, hi, max(2, int(round((hi - lo) / step)) + 1)) for lo, hi in ranges]
+    return np.concatenate(parts)
+
+
+def read_candidates(path: str | Path, column: str) -> np.ndarray:
+    """Observed candidates from a CSV file (``#`` comment lines, a header line naming the columns).
+
+    The values of ``column`` are returned (e.g. ``m2miss`` in GeV^2/c^4). A missing file, a missing
+    column, an empty list or a non-numeric / non-finite value is an :class:`InputError` naming the
+    file, the line and the column.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
+    >>> _ = p.write_text("# candidates\\nm2miss,p_track\\n0.004,20\\n0.05,31\\n")
+    >>> read_candidates(p, "m2miss").tolist()
+    [0.004, 0.05]
+    >>> _ = p.write_text("p_track\\n20\\n")
+    >>> read_candidates(p, "m2miss")
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: candidates: ... has no column 'm2miss' (columns: p_track)
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("candidates", f"file {p} does not exist")
+    lines = [ln for ln in p.read_text().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise InputError("candidates", f"{p} has no header line")
+    reader = csv.reader(io.StringIO("\n".join(lines)))
+    rows = list(reader)
+    header = [h.strip() for h in rows[0]]
+    if column not in header:
+        raise InputError("candidates", f"{p} has no column {column!r} (columns: {', '.join(header)})")
+    j = header.index(column)
+    vals = []
+    for i, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise InputError("candidates", f"{p}, data line {i}: {len(row)} values for {len(header)} columns")
+        try:
+            v = float(row[j])
+        except ValueError:
+            raise InputError("candidates", f"{p}, data line {i}: non-numeric {column} value {row[j]!r}") from None
+        if not math.isfinite(v):
+            raise InputError("candidates", f"{p}, data line {i}: {column} must be finite, got {row[j]!r}")
+        vals.append(v)
+    return np.asarray(vals, dtype=float)
+
+
+# ------------------------------------------------------------------------------------------------
+# outputs
+
+
+def write_curve(path: Path, what: str, units: str, cl: float | None, inputs: Sequence[str],
+                columns: dict[str, Sequence]) -> str:
+    """A limit curve as CSV with a ``#`` header: what, units, CL, inputs (conventions.md "Files")."""
+    names = list(columns)
+    n = len(next(iter(columns.values())))
+    rows = [{k: _fmt(columns[k][i]) for k in names} for i in range(n)]
+    header = [f"what: {what}", f"units: {units}", f"confidence level: {'n/a' if cl is None else f'{cl:g}'}",
+              *(f"input: {s}" for s in inputs)]
+    from ... import __version__
+    header.append(f"produced by kaonportal {__version__}")
+    return write_csv(Path(path), header, names, rows)
+
+
+def _fmt(v):
+    if isinstance(v, str):
+        return v
+    v = float(v)
+    return f"{v:.6g}" if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+
+
+def plot_limit_curves(path_stem: Path, x, observed=None, expected: dict | None = None, *, xlabel: str, ylabel: str,
+                      title: str, published: Sequence[tuple[str, Any, Any]] = (), logy: bool = True, logx: bool = False,
+                      extra: Sequence[tuple[str, Any, Any]] = ()) -> list[str]:
+    """Observed (line) and expected (dashed, +-1/2 sigma bands) limits versus mass next to published
+    curves; PNG and PDF (:func:`kaonportal.report.plots.save`)."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    x = np.asarray(x, float)
+    if expected:
+        ax.fill_between(x, expected["minus2"], expected["plus2"], color="#ffdf00", lw=0, label=r"expected $\pm 2\sigma$",
+                        step=None)
+        ax.fill_between(x, expected["minus1"], expected["plus1"], color="#00c000", lw=0, label=r"expected $\pm 1\sigma$")
+        ax.plot(x, expected["median"], "k--", lw=1.2, label="expected (this run)")
+    if observed is not None:
+        ax.plot(x, observed, "k-", lw=1.6, label="observed (this run)")
+    for label, xs, ys in extra:
+        ax.plot(np.asarray(xs, float), np.asarray(ys, float), lw=1.4, label=label)
+    styles = ["tab:red", "tab:blue", "tab:purple", "tab:brown", "tab:gray"]
+    for i, (label, xs, ys) in enumerate(published):
+        xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+        ax.plot(xs, ys, color=styles[i % len(styles)], lw=1.3, ls="-.", marker="*" if xs.size == 1 else None,
+                ms=10, label=label)
+    if logy:
+        ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, loc="best")
+    return save(fig, Path(path_stem))

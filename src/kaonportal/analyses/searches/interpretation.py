@@ -1,0 +1,186 @@
+"""Interpretation: this run's limit curves in the planes of the portal benchmarks, next to published curves.
+
+* BC4 (dark scalar, sin^2 theta), BC10 (ALP, fermion couplings), BC11 (ALP, gluon coupling) and BC2
+  (invisible dark photon, epsilon, produced in K+ -> pi+ A') from the K+ -> pi+ X (invisible, stable) BR
+  limits of :mod:`.kpix`, converted with :func:`kaonportal.models.convert.coupling_limit` (signal = production
+  BR x probability that X escapes the detector; models.convert module docstring). The published comparison
+  is the NA62 2016-2022 K+ -> pi+ X curve (ALPaca re-grid, with its lifetime table) converted with the same
+  model (:func:`~kaonportal.models.convert.convert_curve`).
+* BC6 / BC7 (|U_e4|^2, |U_mu4|^2) from :mod:`.hnl`, next to the shipped HEPData / digitised curves.
+* Every curve is exported as CSV (``#`` header) and as HEPData tables (:func:`hepdata_tables`).
+
+Inputs are read from ``out_dir/curves`` (written by the ``kpix`` and ``hnl`` sections of the same run);
+missing ones are produced by running those sections first.
+
+>>> [p[0] for p in PLANES]
+['BC4', 'BC10', 'BC11', 'BC2']
+"""
+
+from __future__ import annotations
+
+__all__ = ["PLANES", "read_run_curve", "coupling_curves", "hepdata_tables", "interpretation_section"]
+
+import contextlib
+import sys
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import InputError
+from ...models import get_model
+from ...models.convert import convert_curve, coupling_limit
+from ...published import load_curve, read_curve_csv
+from .common import plot_limit_curves, write_curve
+
+BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
+#: (PBC label, model name, production channel in K+ decays)
+PLANES = (("BC4", "dark-scalar", "K+ -> pi+ S"), ("BC10", "alp-fermion", "K+ -> pi+ a"),
+          ("BC11", "alp-gluon", "K+ -> pi+ a"), ("BC2", "dark-photon-invisible", "K+ -> pi+ A'"))
+PUBLISHED_KPIX = "NA62_2025_Kp_to_piX_invisible_BR_UL90_vs_mass_lifetime_ALPaca"
+_COUPLING_LABEL = {"sin2theta": r"$\sin^2\theta$", "g_Y": r"$g_Y$", "epsilon": r"$\varepsilon$"}
+
+
+def read_run_curve(path: Path) -> dict[str, np.ndarray]:
+    """Columns of a curve CSV written by a search section (``#`` header skipped)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("curve", f"{p} does not exist")
+    c = read_curve_csv(p.read_text(), p.stem)
+    return dict(c.columns)
+
+
+def _published_path(name: str) -> Path:
+    return Path(str(resources.files("kaonportal").joinpath(f"data/curves/{name}.csv")))
+
+
+def coupling_curves(model_name: str, production: str, masses, br: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Lower edge of the excluded coupling for each BR curve in ``br`` (observed / expected bands)."""
+    model = get_model(model_name)
+    out = {}
+    masses = np.asarray(masses, float)
+    ok = (masses >= model.mass_range[0]) & (masses <= model.mass_range[1])
+    for key, val in br.items():
+        res = coupling_limit(model, masses[ok], np.asarray(val, float)[ok], production=production,
+                             final_state="invisible")
+        out[key] = np.interp(masses, res.mass_gev, res.coupling_low, left=np.nan, right=np.nan)
+    return out
+
+
+def _ensure(out_dir: Path, name: str, section, card, seed, quick) -> dict | None:
+    if (out_dir / "curves" / name).is_file():
+        return None
+    return section(out_dir, card=card, seed=seed, quick=quick)
+
+
+def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
+                           config=None) -> dict:
+    """Coupling planes BC2/BC4/BC10/BC11 (from K+ -> pi+ X) and BC6/BC7 (from the HNL scans)."""
+    from .hnl import hnl_section
+    from .kpix import kpix_section
+    out_dir = Path(out_dir)
+    ran = {}
+    r = _ensure(out_dir, "kpix_invisible_br_stable.csv", kpix_section, card, seed, quick)
+    if r is not None:
+        ran["kpix"] = "run by interpretation"
+    kp = read_run_curve(out_dir / "curves" / "kpix_invisible_br_stable.csv")
+    m = kp["m_x_gev"]
+    br = {"observed": kp["br_ul_observed"], **{k: kp[f"br_ul_expected_{k}"] for k in BANDS}}
+    files, planes = [], {}
+    gap = np.where(np.diff(m) > 0.02)[0]
+
+    def split(y):
+        y = np.array(y, float)
+        return np.insert(y, gap[0] + 1, np.nan) if gap.size else y
+
+    for label, model_name, production in PLANES:
+        cc = coupling_curves(model_name, production, m, br)
+        model = get_model(model_name)
+        try:
+            pub = convert_curve(_published_path(PUBLISHED_KPIX), model, final_state="invisible", production=production)
+            pub_curve = [(f"NA62 2016-2022 K+ -> pi+ X (ALPaca re-grid) via {model_name}", pub.mass_gev, pub.coupling_low)]
+        except InputError as exc:
+            pub_curve, pub = [], None
+            planes.setdefault(label, {})["published_conversion_error"] = str(exc)
+        files.append(write_curve(out_dir / "curves" / f"interp_{label}_{model.coupling_name}.csv",
+                                 f"{label} ({model_name}): smallest excluded {model.coupling_name} from this run's "
+                                 "K+ -> pi+ X (invisible, stable) BR limits", f"m in GeV/c^2; {model.coupling_name} "
+                                 f"{model.coupling_unit}".rstrip(), 0.9,
+                                 [f"kaonportal.models {model_name}, production {production}, X must escape the detector",
+                                  "BR limits: curves/kpix_invisible_br_stable.csv"],
+                                 {"m_gev": m, f"{model.coupling_name}_observed": cc["observed"],
+                                  **{f"{model.coupling_name}_expected_{k}": cc[k] for k in BANDS}}))
+        files += plot_limit_curves(out_dir / "plots" / f"interp_{label}", split(m), split(cc["observed"]),
+                                   {k: split(cc[k]) for k in BANDS}, xlabel=r"$m$ [GeV/$c^2$]",
+                                   ylabel=_COUPLING_LABEL.get(model.coupling_name, model.coupling_name)
+                                   + " (lower edge of the exclusion)",
+                                   title=f"{label} {model_name}: this run vs published (same model)", published=pub_curve)
+        fin = np.isfinite(cc["median"])
+        planes.setdefault(label, {}).update({
+            "model": model_name, "production": production, "coupling": model.coupling_name,
+            "expected_median_min": float(np.nanmin(cc["median"])) if fin.any() else None,
+            "observed_min": float(np.nanmin(cc["observed"])) if np.isfinite(cc["observed"]).any() else None,
+            "published_min": float(np.nanmin(pub.coupling_low)) if pub is not None and
+            np.isfinite(pub.coupling_low).any() else None})
+    # --- HNL planes -----------------------------------------------------------------------------------
+    from .hnl import CHANNELS
+    r = None
+    if not (out_dir / "curves" / "hnl_kp_eN_U2.csv").is_file():
+        r = hnl_section(out_dir, card=card, seed=seed, quick=quick)
+        ran["hnl"] = "run by interpretation"
+    for label, chans, lep in (("BC6", [("K+ -> e+ N", "kp_eN"), ("pi+ -> e+ N", "pip_eN")], "e"),
+                              ("BC7", [("K+ -> mu+ N", "kp_muN")], r"\mu")):
+        extra, pub = [], []
+        xs, ys = [], []
+        for chan, slug in chans:
+            path = out_dir / "curves" / f"hnl_{slug}_U2.csv"
+            if not path.is_file():
+                continue
+            c = read_run_curve(path)
+            extra += [(f"{chan}: observed (this run)", c["m_n_gev"], c["u2_ul_observed"]),
+                      (f"{chan}: expected (this run)", c["m_n_gev"], c["u2_ul_expected_median"])]
+            xs.append(c["m_n_gev"])
+            ys.append(c["u2_ul_expected_median"])
+            for name in CHANNELS[chan].published:
+                pc = load_curve(name)
+                pub.append((name.replace("_", " "), pc.mass_gev, pc.limit))
+        if not extra:
+            continue
+        files += plot_limit_curves(out_dir / "plots" / f"interp_{label}", [], None, None, xlabel=r"$m_N$ [GeV/$c^2$]",
+                                   ylabel=rf"$|U_{{{lep}4}}|^2$ upper limit (90% CL)",
+                                   title=f"{label}: this run's HNL limits vs published curves", published=pub,
+                                   extra=extra)
+        planes[label] = {"channels": [c for c, _ in chans],
+                         "expected_median_min": float(np.nanmin(np.concatenate(ys)))}
+    return {"planes": planes, "ran": ran, "files": files, "status": "done", "seed": seed, "card": card}
+
+
+def hepdata_tables(out_dir: Path) -> list:
+    """hepdata_lib Tables, one per curve CSV written by the search sections in ``out_dir/curves``
+    (independent variable: the first column; dependent: every other numeric column)."""
+    from hepdata_lib import Table, Variable
+    tables = []
+    prefixes = ("pi0_invisible", "kpix_", "hnl_", "lnv_", "interp_")
+    with contextlib.redirect_stdout(sys.stderr):
+        for path in sorted((Path(out_dir) / "curves").glob("*.csv")):
+            if not path.stem.startswith(prefixes):
+                continue
+            text = path.read_text()
+            header = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("#")]
+            lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+            cols = lines[0].split(",")
+            rows = [ln.split(",") for ln in lines[1:]]
+            t = Table(path.stem)
+            t.description = " ".join(header)[:1500]
+            for j, col in enumerate(cols):
+                vals = [r[j] for r in rows]
+                try:
+                    num = [float(v) for v in vals]
+                    vals = [v if np.isfinite(v) else "-" for v in num]
+                except ValueError:
+                    pass
+                v = Variable(col, is_independent=(j == 0), is_binned=False)
+                v.values = vals
+                t.add_variable(v)
+            tables.append(t)
+    return tables

@@ -1,0 +1,85 @@
+"""K+ -> pi+ X (invisible) scan: injection, lifetime, scaling, edges, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+
+from kaonportal.analyses.searches.kpix import KpixConfig, kpix_scan, kpix_section
+from kaonportal.errors import InputError
+
+BASE = dict(masses=[0.0, 0.02, 0.06, 0.10, 0.11, 0.154, 0.18, 0.20, 0.22, 0.25, 0.26],
+            n_signal=4000, n_sm=10_000, n_signal_masses=3)
+
+
+@pytest.fixture(scope="module")
+def nominal():
+    return kpix_scan(KpixConfig(**BASE), "na62-2022", seed=7)
+
+
+def test_injected_signal_found(nominal):
+    m0, n_inj = 0.20, 30.0
+    r = kpix_scan(KpixConfig(**BASE, inject=[m0, n_inj]), "na62-2022", seed=7)
+    st = r["scans"]["stable"]
+    i = int(np.argmax(st.local_significance))
+    assert math.sqrt(st.masses[i]) == pytest.approx(m0)
+    # expected: 30 x erf(1.5/sqrt2) = 26 signal events over b ~ 1-3 in the window -> Z > 5; the
+    # injected count is Poisson (+-5.5) so we require > 4 sigma (seed fixed)
+    assert st.local_significance[i] > 4.0
+    assert nominal["scans"]["stable"].local_significance[i] < 3.0
+    # the observed limit at the injected mass is above the expected band's +2 sigma edge
+    assert st.observed_limit[i] > st.expected["plus2"][i]
+
+
+def test_expected_limit_scaling_with_n_k(nominal):
+    r4 = kpix_scan(KpixConfig(**BASE, n_k_scale=4.0), "na62-2022", seed=7)
+    ratio = r4["scans"]["stable"].expected["median"] / nominal["scans"]["stable"].expected["median"]
+    # 1/4 without background, 1/2 background-dominated; the budget error (scaled with N_K) and the discreteness
+    # of small counts keep it inside [0.22, 0.56]
+    assert np.all((ratio > 0.22) & (ratio < 0.56))
+
+
+def test_lifetime_dependence(nominal):
+    ses = nominal["ses"]      # columns: stable, 0.1 ns, 1 ns, 10 ns
+    m = nominal["masses_gev"]
+    # massless X never decays; otherwise shorter lifetimes lose signal (decays before MUV3 vetoed)
+    assert ses[0, 1] == pytest.approx(ses[0, 0])
+    heavy = m > 0.05
+    assert np.all(ses[heavy, 1] > ses[heavy, 2]) and np.all(ses[heavy, 2] > ses[heavy, 3])
+    assert np.all(ses[heavy, 3] >= ses[heavy, 0])
+    assert np.all(ses[heavy, 1] > 10 * ses[heavy, 0])
+
+
+def test_ses_at_the_edges(nominal):
+    m, ses = nominal["masses_gev"], nominal["ses"][:, 0]
+    assert np.all(np.isfinite(ses) & (ses > 0))
+    # at the upper edge of R2 (m2miss = 0.068, m = 0.261 GeV) half the peak leaves the signal region, and at
+    # m = 0 half of it lies below R1 (m2miss < 0): the SES is larger there than mid-range
+    mid = ses[list(m).index(0.20)]
+    assert ses[-1] > 1.5 * mid and ses[0] > ses[list(m).index(0.06)]
+
+
+def test_bad_inputs(tmp_path):
+    with pytest.raises(InputError, match="masses"):
+        kpix_scan(KpixConfig(**{**BASE, "masses": [0.13]}), "na62-2022", seed=1)
+    with pytest.raises(InputError, match="masses"):
+        kpix_scan(KpixConfig(**{**BASE, "masses": [0.3]}), "na62-2022", seed=1)
+    p = tmp_path / "cand.csv"
+    p.write_text("m2miss\n0.004\n0.0x5\n")
+    with pytest.raises(InputError, match="non-numeric"):
+        kpix_scan(KpixConfig(**BASE, candidates_file=str(p)), "na62-2022", seed=1)
+
+
+def test_user_candidates_and_section(tmp_path):
+    p = tmp_path / "cand.csv"
+    p.write_text("# two events\nm2miss\n0.004\n0.040\n")
+    r = kpix_section(tmp_path / "out", seed=7, config={**BASE, "candidates_file": str(p)})
+    assert r["n_candidates"] == 2 and r["candidates"] == str(p)
+    text = (tmp_path / "out" / "curves" / "kpix_invisible_br_stable.csv").read_text()
+    assert "# confidence level: 0.9" in text
+    assert (tmp_path / "out" / "plots" / "kpix_invisible_br.png").is_file()
+    # expected limit versus the published NA62 2016-2022 observed limit (JHEP 11 (2025) 143, ALPaca re-grid of
+    # the stable-X row, PR B): same order, median ratio 0.8-1.1 at the default grid. Allowed [0.4, 2.5]: the
+    # run uses the 2021-22 N_K only but the simulated pnn acceptance is ~2x the published one (23 SM events in
+    # R1+R2 instead of 9.9), and the published curve is an observed (fluctuating) limit.
+    assert 0.4 < r["median_ratio_expected_to_published"] < 2.5
