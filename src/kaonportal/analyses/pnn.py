@@ -27,7 +27,7 @@ import numpy as np
 from ..constants import BR_K
 from ..errors import InputError
 from ..normalisation import single_event_sensitivity
-from ..selection import Selection, column, cut_flow, load_selection, region_mask
+from ..selection import Selection, column, cut_flow, load_selection, region_mask, signal_region_mask
 from .config import BACKGROUND_SOURCES, Dataset, RunConfig, get_dataset
 from .pnn_budget import Calibration, load_calibration, source_estimate, upstream_estimate
 from .samples import MissingComponent, SampleCache, card_key, derive_seed, require
@@ -102,14 +102,6 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
     return PnnSetup(config=cfg, dataset=ds, card_name=str(card_name), card=card, selection=sel, bins=bins,
                     calibration=cal, sm_inputs=sm_inputs, eps_trig=eps_trig, eps_rv=eps_rv,
                     beam_rate_mhz=float(rc.beam_rate_mhz))
-
-
-def _signal_mask(sel: Selection, events) -> np.ndarray:
-    m = None
-    for r in sel.signal_regions():
-        x = region_mask(sel, events, r.id)
-        m = x if m is None else (m | x)
-    return m
 
 
 def _per_bin(cf, events, mask, bins) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +180,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     # ---- 1. signal acceptance ------------------------------------------------------------------
     sig = get(SIGNAL, cfg.pnn.n_signal)
     cf_sig = cut_flow(sel, sig)
-    sr_sig = _signal_mask(sel, sig)
+    sr_sig = signal_region_mask(sel, sig)
     a_sig, a_sig_err = cf_sig.yield_in(sr_sig)
     a_sig_bin, a_sig_bin_err = _per_bin(cf_sig, sig, sr_sig, bins)
     a_sig = float(a_sig_bin.sum())        # acceptance inside the momentum bins

@@ -61,7 +61,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
-from ..selection import Selection, column, cut_flow, region_mask
+from ..selection import Selection, column, cut_flow, region_mask, signal_region_mask
 
 PARAMETERS = ("photon_veto", "extra_charged_veto", "muon_as_pion", "electron_as_pion")
 TRACK_PARAMETERS = {13: "muon_as_pion", 11: "electron_as_pion"}     # |PDG id| of the candidate -> scale
@@ -175,13 +175,6 @@ class SourceEstimate:
                 "control_region": self.control_region, "n_simulated": self.n_events, **self.detail}
 
 
-def _signal_mask(sel: Selection, cols) -> np.ndarray:
-    m = np.zeros(len(next(iter(cols.values()))), dtype=bool)
-    for r in sel.signal_regions():
-        m |= region_mask(sel, cols, r.id)
-    return m
-
-
 def _rel(a: float, e: float) -> float:
     return e / a if a > 0 else 0.0
 
@@ -209,7 +202,7 @@ def source_estimate(source: str, samples: dict[str, tuple[object, float]], sel: 
         n_events += len(next(iter(cols.values())))
         cf = cut_flow(sel, cols)
         p = cols["p_track"].astype(float)
-        sr = _signal_mask(sel, cols) & (p >= bins[0]) & (p < bins[-1])
+        sr = signal_region_mask(sel, cols) & (p >= bins[0]) & (p < bins[-1])
         a, ae = cf.yield_in(sr)
         sim += n_k_eff * br * a
         var += (n_k_eff * br * ae) ** 2

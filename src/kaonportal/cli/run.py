@@ -144,6 +144,9 @@ def register(app: typer.Typer) -> None:
                     failed.append(name)
                 hep_tables += list(sec.pop("hepdata_tables", None) or [])
                 summary["sections"][name] = sec
+            if any(summary["sections"].get(n, {}).get("status") == "done" for n in _search_sections()):
+                # one HEPData table per search curve written under out/curves
+                hep_tables += importlib.import_module("kaonportal.analyses.searches").hepdata_tables(out)
         if hep_tables:
             hd = write_hepdata(out / "hepdata", hep_tables,
                                f"kaonportal {__version__} run, seed {cfg.seed}: simulated NA62-like results")
@@ -156,7 +159,10 @@ def register(app: typer.Typer) -> None:
             print_summary(stderr, summary)
         else:
             from rich.console import Console
-            print_summary(Console(), summary)
+            con = Console()
+            if not con.is_terminal:
+                con = Console(width=120)     # piped output: do not wrap the table at 80 columns
+            print_summary(con, summary)
             stderr.print(f"results in {out}/ (summary.json, plots/, tables/, hepdata/, README.md)")
         if failed:
             stderr.print(f"[bold red]error:[/] section(s) {', '.join(failed)} failed; see summary.json "

@@ -2,7 +2,7 @@
 the rich summary table on the terminal.
 
 >>> sorted(OUTPUT_LAYOUT)[:3]
-['README.md', 'cache/', 'hepdata/']
+['README.md', 'beamdump/', 'cache/']
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ OUTPUT_LAYOUT = {
     "tables/pnn_cutflow_signal.csv": "signal cut flow (weighted, per fiducial K+ decay)",
     "tables/pnn_background_budget.csv": "background budget per source with the published numbers",
     "tables/pnn_momentum_bins.csv": "acceptance, N_K and SES per pi+ momentum bin",
+    "plots/<search>_*.png|pdf": "new-physics searches (pi0 -> invisible, LNV/LFV, HNL, K+ -> pi+ X, K+ -> mu+ nu X) "
+                                "and their portal-coupling interpretation next to the published curves",
+    "curves/*.csv": "every limit curve of the searches, with a '#' header: what, units, CL, inputs",
+    "beamdump/": "beam-dump section: contour and projection CSVs, plot, yields and its own summary.json",
     "hepdata/": "HEPData submission (hepdata_lib): YAML tables and submission.tar.gz",
     "cache/": "simulated event samples (Parquet), reused when the run is repeated or resumed",
     "README.md": "this description",
@@ -154,6 +158,12 @@ def print_summary(console, summary: dict) -> None:
             t.add_row(escape(label), f"{r['br']:.3g} +{r['br_error_high']:.2g} -{r['br_error_low']:.2g} "
                       f"({r['significance']:.1f} sigma; {r['tension_with_sm_sigma']:+.1f} sigma vs SM)",
                       f"n_obs = {r['observed']}")
+        gn_src = pnn["branching_ratio"].get("observed_with_published_inputs") or next(
+            iter(pnn["branching_ratio"].values()), None)
+        if gn_src:
+            gn = gn_src["grossman_nir"]
+            t.add_row("Grossman-Nir: BR(KL -> pi0 nu nubar) <", f"{gn['bound']:.3g} (central), "
+                      f"{gn['bound_plus1sigma']:.3g} (+1 sigma)", f"factor {gn['factor']:.2f}")
         sm = pnn["sm_prediction"]
         t.add_row("SM BR (Buras et al. 2015)", fmt(sm["value"], sm["error"]), "(8.4 ± 1.0)e-11")
         console.print(t)

@@ -113,6 +113,14 @@ def region_mask(selection: Selection, events, region_id: str) -> np.ndarray:
     return m
 
 
+def signal_region_mask(selection: Selection, events) -> np.ndarray:
+    """Events inside any of the selection's signal regions (e.g. R1 or R2 of the pnn selections)."""
+    m = np.zeros(_n_rows(events), dtype=bool)
+    for r in selection.signal_regions():
+        m |= region_mask(selection, events, r.id)
+    return m
+
+
 def cut_flow(selection: Selection, events, *, skip=(), extra_weights=(), base_weight=None) -> CutFlow:
     """Apply ``selection``'s cuts in order (minus the ids in ``skip``), weighting each step.
 

@@ -14,6 +14,7 @@ pi0-invisible      BR(pi0 -> invisible), counting on tagged pi0          :mod:`.
 lnv                nine LNV/LFV K+ decays, counting limits               :mod:`.lnv`
 hnl                K+ -> e+ N, K+ -> mu+ N, pi+ -> e+ N peak scans       :mod:`.hnl`
 kpix               K+ -> pi+ X (invisible) scan, lifetimes               :mod:`.kpix`
+kmunux             K+ -> mu+ nu X and K+ -> mu+ nu nu nubar (counting)    :mod:`.kmunux`
 interpretation     BC2/BC4/BC10/BC11, BC6/BC7 planes vs published        :mod:`.interpretation`
 =================  ====================================================  ==========================
 
@@ -21,7 +22,7 @@ Projections: :func:`section_configs` reads a YAML mapping section name -> config
 (shipped example: ``projection-4x``, 4x the exposure of every default dataset).
 
 >>> list(SECTIONS)
-['pi0-invisible', 'lnv', 'hnl', 'kpix', 'interpretation']
+['pi0-invisible', 'lnv', 'hnl', 'kpix', 'kmunux', 'interpretation']
 >>> section_configs("projection-4x")["kpix"]
 {'n_k_scale': 4.0}
 """
@@ -31,12 +32,25 @@ from pathlib import Path
 
 from .hnl import hnl_section
 from .interpretation import hepdata_tables, interpretation_section
+from .kmunux import kmunux_section
 from .kpix import kpix_section
 from .lnv import lnv_section
 from .pi0_invisible import pi0_invisible_section
 
-SECTIONS = {"pi0-invisible": pi0_invisible_section, "lnv": lnv_section, "hnl": hnl_section,
-            "kpix": kpix_section, "interpretation": interpretation_section}
+def _jsonable(fn):
+    """The section's summary with numpy values converted (plain JSON types; non-finite floats as strings)."""
+    import functools
+
+    @functools.wraps(fn)
+    def run(out_dir, *, card: str = "na62-2022", seed: int = 0, quick: bool = False, config=None) -> dict:
+        from ...cli._common import to_jsonable
+        return to_jsonable(fn(Path(out_dir), card=card, seed=seed, quick=quick, config=config))
+    return run
+
+
+SECTIONS = {name: _jsonable(fn) for name, fn in (
+    ("pi0-invisible", pi0_invisible_section), ("lnv", lnv_section), ("hnl", hnl_section), ("kpix", kpix_section),
+    ("kmunux", kmunux_section), ("interpretation", interpretation_section))}
 
 __all__ = ["SECTIONS", "hepdata_tables", "section_configs", "list_search_configs"]
 

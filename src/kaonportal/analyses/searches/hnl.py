@@ -121,7 +121,7 @@ class HnlConfig(BaseModel):
     n_signal_masses: int = Field(8, ge=3, description="simulated signal masses per channel")
     n_signal: int = Field(20_000, ge=1000, description="simulated events per signal mass")
     n_background: dict[str, int] = Field(default_factory=lambda: {"K+ -> e+ N": 200_000, "K+ -> mu+ N": 200_000,
-                                                                  "pi+ -> e+ N": 1_000_000},
+                                                                  "pi+ -> e+ N": 500_000},
                                          description="simulated events per background decay, per channel "
                                                      "(pi+ -> e+ N: mu+ -> e+ decays in flight are rare)")
     n_normalisation: int = Field(40_000, ge=1000)
@@ -280,7 +280,8 @@ def hnl_scan(channel: str, cfg: HnlConfig, card, seed: int, quick: bool = False)
         n_true, origin = float(nk) / d, f"card kaon_decays / control-trigger downscaling {d:g} (D)"
     n_true *= cfg.n_scale
     f = 0.2 if quick else 1.0
-    n_sig, n_bkg, n_norm = (max(1000, int(cfg.n_signal * f)), max(2000, int(cfg.n_background.get(channel, 200_000) * f)),
+    n_sig, n_bkg, n_norm = (max(1000, int(cfg.n_signal * f)),
+                            max(2000, int(cfg.n_background.get(channel, 200_000) * (0.4 if quick else 1.0))),
                             max(2000, int(cfg.n_normalisation * f)))
     n_sm = max(3, cfg.n_signal_masses // (2 if quick else 1))
     sim_m = np.linspace(lo, hi, n_sm)

@@ -36,10 +36,9 @@ from ...constants import BR_K, C_M_PER_S
 from ...detector import load_card
 from ...errors import InputError
 from ...published import load_curve
-from ...selection import load_selection
+from ...selection import load_selection, signal_region_mask   # R1 or R2 of the pnn selection
 from ...stats import peak_scan
 from ..config import get_dataset
-from ..pnn import _signal_mask   # R1 or R2 (the pnn analysis's own definition; private there)
 from ..samples import derive_seed
 from .common import (check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
                      selection_columns, selection_weights, simulate_sample, weighted_quantile, write_curve)
@@ -97,7 +96,7 @@ def signal_model(sel, masses, n: int, seed: int, card, lifetimes_s, z_end: float
         ev = simulate_sample("K+ -> pi+ X", n, seed, card, sel.fiducial_z, mass=float(m),
                              columns=selection_columns(sel, _TRUTH + ("m2miss_pi",)))
         w, total = selection_weights(sel, ev)
-        w = np.where(_signal_mask(sel, ev), w, 0.0)
+        w = np.where(signal_region_mask(sel, ev), w, 0.0)
         acc[i, 0] = w.sum() / total
         for j, tau in enumerate(lifetimes_s):
             acc[i, j + 1] = np.sum(w * survival(ev, float(m), tau, z_end)) / total
@@ -145,7 +144,7 @@ def kpix_scan(cfg: KpixConfig, card, seed: int, quick: bool = False) -> dict:
     sm = simulate_sample("K+ -> pi+ nu nubar", n_sm, seed, card, sel.fiducial_z,
                          columns=selection_columns(sel, ["m2miss_pi"]))
     w_sm, total_sm = selection_weights(sel, sm)
-    in_sr = _signal_mask(sel, sm) & (w_sm > 0)
+    in_sr = signal_region_mask(sel, sm) & (w_sm > 0)
     x_sm = sm["m2miss_pi"][in_sr]
     ev_sm = n_k * et * erv * BR_K["K+ -> pi+ nu nubar"] * w_sm[in_sr] / total_sm
     order = np.argsort(x_sm)

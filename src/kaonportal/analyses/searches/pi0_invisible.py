@@ -83,11 +83,8 @@ def pi0_invisible_limits(cfg: Pi0InvisibleConfig, signal_efficiency: float, seed
         observed = int(rng.poisson(b))
         origin = f"pseudo-data (background only, seed {seed})"
     ses = 1.0 / (n_pi0 * signal_efficiency)
-    # over="ignore": the safeguarded Newton of stats.hybrid can overflow in a rejected step at large counts
-    # (reported to the stats owner); the bracketing keeps the root correct.
-    with np.errstate(over="ignore"):
-        lim = upper_limit([Dataset("pi0-invisible", int(observed), b, ses, background_error_low=lo,
-                                   background_error_high=hi)], cl=cfg.cl, method=cfg.method)
+    lim = upper_limit([Dataset("pi0-invisible", int(observed), b, ses, background_error_low=lo,
+                               background_error_high=hi)], cl=cfg.cl, method=cfg.method)
     return {"n_pi0_tagged": n_pi0, "background": b, "background_error_low": lo, "background_error_high": hi,
             "observed": int(observed), "observed_origin": origin, "signal_efficiency": signal_efficiency, "ses": ses,
             "observed_limit": lim.upper_limit, "signal_events_limit": lim.signal_events_limit,

@@ -1,0 +1,155 @@
+"""K+ -> mu+ nu X (X invisible) and K+ -> mu+ nu nu nubar: counting in the muon missing-mass spectrum.
+
+Published: NA62 PLB 816 (2021) 136259 (published_results.md A5): BR(K+ -> mu+ nu nu nubar) < 1.0e-6 and
+BR(K+ -> mu+ nu X) upper limits from O(1e-5) to O(1e-7) for m_X = 10-370 MeV/c^2 (X scalar or vector,
+invisible), 90% CL; no curve is shipped.
+
+Method: the single-muon selection of the K+ -> mu+ N search (``hnl-kmu``) and its background model
+(:func:`kaonportal.analyses.searches.hnl.background_model`, simulated SM decays as a kernel density in
+``m2miss_mu``). The signal is a continuum in m2miss_mu = (P_K - P_mu)^2 >= m_X^2; for each m_X the counting
+region is [x_lo, x_max] with x_max = (m_K - m_mu)^2 and x_lo chosen among signal-acceptance quantiles (not
+below the K+ -> mu+ nu normalisation region, |m2miss| < 0.01 GeV^2/c^4, PR A6/S004) to minimise the
+*expected* limit (the choice never looks at the data). SES = 1 / (N_K A(m_X) eps_trig), N_K from the
+K+ -> mu+ nu peak as in :mod:`.hnl`. Counting limits with :func:`kaonportal.stats.upper_limit`.
+
+**Approximation**: the signal decays are generated with uniform phase space (:mod:`kaonportal.decays`
+generic generator): the scalar / vector matrix elements of the NA62 paper and the SM K+ -> mu+ nu nu nubar
+spectrum are not implemented, so the acceptances (hence the limits) are those of phase-space decays.
+
+>>> KMUNUX_MASS_RANGE
+(0.01, 0.37)
+"""
+
+from __future__ import annotations
+
+__all__ = ["KmunuxConfig", "KMUNUX_MASS_RANGE", "kmunux_limits", "kmunux_section"]
+
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...constants import mass as pmass
+from ...selection import load_selection
+from ...stats import Dataset, upper_limit
+from ..samples import derive_seed
+from .common import (check_mass_grid, load_search_config, plot_limit_curves, selection_columns, selection_weights,
+                     simulate_sample, weighted_quantile, write_curve)
+from .hnl import CHANNELS, background_model, normalisation, window_background
+
+KMUNUX_MASS_RANGE = (0.010, 0.370)     # GeV, PR A5 (PLB 816 (2021) 136259 abstract)
+BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
+
+
+class KmunuxConfig(BaseModel):
+    """Configuration of the K+ -> mu+ nu X / K+ -> mu+ nu nu nubar counting search."""
+
+    model_config = ConfigDict(extra="forbid")
+    masses: list[float] = Field(default_factory=lambda: [round(0.01 + 0.02 * i, 3) for i in range(19)])
+    n_parent: float | None = Field(None, gt=0, description="K+ decays; null: as the K+ -> mu+ N search (D)")
+    n_scale: float = Field(1.0, gt=0)
+    n_signal: int = Field(10_000, ge=1000)
+    n_background: int = Field(200_000, ge=2000)
+    n_normalisation: int = Field(40_000, ge=1000)
+    eps_trig: float = Field(1.0, gt=0, le=1)
+    x_min: float = Field(0.01, description="lowest m2miss_mu of a counting region (GeV^2/c^4): above the "
+                                           "K+ -> mu+ nu peak region |m2miss| < 0.01 (PR A6, S004)")
+    published_kmununu: float = Field(1.0e-6, description="BR(K+ -> mu+ nu nu nubar) < 1.0e-6, PR A5 (ABS)")
+    cl: float = Field(0.9, gt=0, lt=1)
+
+
+def _acceptance_in(ev, w, total, lo, hi):
+    x = ev["m2miss_mu"]
+    return np.sum(np.where((x >= lo) & (x <= hi), w, 0.0)) / total
+
+
+def _best_region(ev, w, total, kern, lo_candidates, x_max, n_k, eps_trig, cl):
+    """Counting region (lowest expected median limit) among the candidate lower edges."""
+    best = None
+    for lo in lo_candidates:
+        a = _acceptance_in(ev, w, total, lo, x_max)
+        if a <= 0:
+            continue
+        b = float(window_background(kern, [lo], [x_max])[0][0])
+        ses = 1.0 / (n_k * a * eps_trig)
+        lim = upper_limit([Dataset("kmunux", 0, b, ses)], cl=cl)
+        if best is None or lim.expected["median"] < best["expected"]["median"]:
+            best = {"x_lo": lo, "acceptance": a, "background": b, "ses": ses, "expected": lim.expected}
+    return best
+
+
+def kmunux_limits(cfg: KmunuxConfig, card, seed: int, quick: bool = False) -> dict:
+    """Expected and pseudo-data limits on BR(K+ -> mu+ nu X) per mass and on BR(K+ -> mu+ nu nu nubar)."""
+    masses = check_mass_grid("masses", cfg.masses, [KMUNUX_MASS_RANGE])
+    if quick:
+        masses = masses[::3]
+    ch = CHANNELS["K+ -> mu+ N"]
+    sel = load_selection(ch.selection)
+    f = 0.25 if quick else 1.0
+    n_sig, n_bkg, n_norm = (max(1000, int(cfg.n_signal * f)), max(2000, int(cfg.n_background * f)),
+                            max(2000, int(cfg.n_normalisation * f)))
+    if cfg.n_parent is not None:
+        n_true, origin = cfg.n_parent * cfg.n_scale, "config n_parent"
+    else:
+        from ...detector import load_card
+        card_obj = load_card(card) if isinstance(card, (str, Path)) else card
+        d = load_selection("pnn-2022").normalisation.downscaling
+        n_true = float(card_obj.run_conditions.kaon_decays) / d * cfg.n_scale
+        origin = f"card kaon_decays / control-trigger downscaling {d:g} (D), as K+ -> mu+ N"
+    norm = normalisation(ch, n_true, n_norm, seed, card)
+    n_k = norm["n_parent_measured"]
+    x_max = (pmass("K+") - pmass("mu+")) ** 2
+    bkg = background_model(ch, n_k, n_bkg, seed, card, (cfg.x_min - 0.01, x_max + 0.01))
+    cols = selection_columns(sel, ["m2miss_mu"])
+    rng = np.random.default_rng(derive_seed(seed, "kmunux pseudo-data"))
+    rows = []
+    signals = [("K+ -> mu+ nu nu nubar", None)] + [("K+ -> mu+ nu X", float(m)) for m in masses]
+    for decay, m in signals:
+        ev = simulate_sample(decay, n_sig, seed, card, sel.fiducial_z, mass=m, columns=cols)
+        w, total = selection_weights(sel, ev)
+        q = weighted_quantile(ev["m2miss_mu"], w, [0.0, 0.05, 0.1, 0.2, 0.3, 0.5])
+        lows = sorted({max(cfg.x_min, float(v)) for v in q if np.isfinite(v) and v < x_max})
+        best = _best_region(ev, w, total, bkg["kernels"], lows or [cfg.x_min], x_max, n_k, cfg.eps_trig, cfg.cl)
+        if best is None:
+            rows.append({"decay": decay, "m_x_gev": m, "acceptance": 0.0})
+            continue
+        n_obs = int(rng.poisson(best["background"]))
+        lim = upper_limit([Dataset(decay, n_obs, best["background"], best["ses"])], cl=cfg.cl)
+        rows.append({"decay": decay, "m_x_gev": m, **best, "observed": n_obs, "observed_limit": lim.upper_limit})
+    return {"rows": rows, "n_k": n_k, "n_k_origin": origin, "normalisation": norm, "x_max": x_max}
+
+
+def kmunux_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
+                   config=None) -> dict:
+    """Run the counting searches; write the limit curve (CSV) and the plot."""
+    cfg = load_search_config(KmunuxConfig, config)
+    out_dir = Path(out_dir)
+    r = kmunux_limits(cfg, card, seed, quick)
+    nununu = r["rows"][0]
+    x_rows = [row for row in r["rows"][1:] if row.get("acceptance", 0) > 0]
+    m = [row["m_x_gev"] for row in x_rows]
+    inputs = [f"N_K = {r['n_k']:.4g} ({r['n_k_origin']}), measured on the K+ -> mu+ nu peak",
+              "signal: uniform phase space (approximation: no scalar/vector matrix element)",
+              f"selection hnl-kmu; background: simulated SM decays (kernel density); card {card}; seed {seed}; "
+              "observed: pseudo-data"]
+    files = [write_curve(out_dir / "curves" / "kmunux_br.csv", "upper limit on BR(K+ -> mu+ nu X), X invisible, "
+                         "versus m_X (counting above x_lo in m2miss_mu)", "m_X in GeV/c^2; m2miss in GeV^2/c^4; BR",
+                         cfg.cl, inputs,
+                         {"m_x_gev": m, "x_lo": [row["x_lo"] for row in x_rows],
+                          "acceptance": [row["acceptance"] for row in x_rows],
+                          "background": [row["background"] for row in x_rows],
+                          "observed": [row["observed"] for row in x_rows],
+                          "br_ul_observed": [row["observed_limit"] for row in x_rows],
+                          **{f"br_ul_expected_{k}": [row["expected"][k] for row in x_rows] for k in BANDS}})]
+    files += plot_limit_curves(out_dir / "plots" / "kmunux_br", m, [row["observed_limit"] for row in x_rows],
+                               {k: [row["expected"][k] for row in x_rows] for k in BANDS},
+                               xlabel=r"$m_X$ [GeV/$c^2$]", ylabel=r"BR($K^+\to\mu^+\nu X$) upper limit (90% CL)",
+                               title="K+ -> mu+ nu X (phase space), this run; NA62 PLB 816 (2021): O(1e-5)-O(1e-7)")
+    out = {"n_k": r["n_k"], "n_k_origin": r["n_k_origin"], "card": card, "seed": seed, "files": files,
+           "kmununu": {k: nununu.get(k) for k in ("acceptance", "x_lo", "background", "ses", "expected",
+                                                   "observed", "observed_limit")},
+           "kmununu_published_limit": cfg.published_kmununu,
+           "kmunux": [{k: row.get(k) for k in ("m_x_gev", "x_lo", "acceptance", "background", "expected",
+                                               "observed_limit")} for row in x_rows],
+           "approximation": "uniform phase space for K+ -> mu+ nu X and K+ -> mu+ nu nu nubar", "status": "done"}
+    return out
