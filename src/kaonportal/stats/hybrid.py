@@ -205,7 +205,12 @@ def cls_multi(n_obs, spb, beta, eps, w, br: float, strict: bool = False) -> tupl
 
 
 def cls_limit_multi(n_obs, spb, beta, eps, w, alpha: float, rtol: float = 1e-12) -> float:
-    """BR where ``CLs = alpha`` for one multi-dataset problem (Brent's method on CLs(BR), relative ``rtol``)."""
+    """BR where ``CLs = alpha`` for one multi-dataset problem (Brent's method on CLs(BR), relative ``rtol``).
+
+    With several datasets the statistic's weights change with BR, so CLs(BR) can jump where an outcome's
+    statistic crosses the observed one; the limit is then the crossing point (the smallest BR with
+    CLs <= alpha), where CLs is not exactly alpha.
+    """
     from scipy.optimize import brentq
 
     def g(br):

@@ -37,6 +37,12 @@ from .model import Dataset, build_arrays, validate_datasets
 METHODS = ("cls", "fc")
 CALCULATORS = ("auto", "exact", "asymptotic", "toys")
 BAND_NAMES = ("minus2", "minus1", "median", "plus1", "plus2")
+# With several datasets (or averaged nuisances) likelihood-ratio ordering can leave a very improbable
+# observation outside every acceptance region: the confidence set is empty (an expected-band outcome
+# with an empty set counts as a limit of 0).
+_EMPTY_FC = ("the Feldman-Cousins confidence set is empty at CL={cl:g}: the observed counts are improbable "
+             "for every branching ratio (e.g. far fewer events than the background in one dataset); "
+             "use method=cls")
 
 
 @dataclass
@@ -255,10 +261,14 @@ def upper_limit(datasets, cl: float = 0.9, method: str = "cls", calculator: str 
     exp: dict = {}
     if method == "fc" and len(datasets) > 1:
         obs, exp = _fc_multi(m, cl, expected, band_toys, seed)
+        if obs == 0.0:
+            raise InputError("method", _EMPTY_FC.format(cl=cl))
     elif method == "fc":
         d = datasets[0]
         beta, eps, w = (x[0, 0] for x in nuisance_nodes(m, kb=16, ks=8))
         obs = fc_interval(int(d.observed), beta, eps, w, cl)[1] / d.signal_per_br()
+        if obs == 0.0:
+            raise InputError("method", _EMPTY_FC.format(cl=cl))
         if expected:
             q = expected_counts_quantiles(beta[None, :], w[None, :], [BAND_PROBS[k] for k in BAND_NAMES])[:, 0]
             cache: dict[int, float] = {}
