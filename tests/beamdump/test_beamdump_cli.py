@@ -33,10 +33,14 @@ def test_cli_writes_contour_plot_and_json(tmp_path):
 
 def test_cli_bad_input_exit_code_2(tmp_path):
     cases = [(["--grid", "0x10"], "grid"), (["--pot", "-1"], "pot"), (["--channels", "gg"], "cannot decay"),
-             (["--channels", "ee,xx"], "unknown channel")]
+             (["--channels", "ee,xx"], "unknown channel"), (["--seed", "-1"], "seed"),
+             (["--mass-range", "0.01,100"], "mass_range: must lie within")]
     for extra, msg in cases:
         args = list(ARGS)
         for i in range(0, len(extra), 2):
+            if extra[i] not in args:
+                args += extra[i:i + 2]
+                continue
             k = args.index(extra[i])
             args[k + 1] = extra[i + 1]
         res = runner.invoke(app, args + ["--out", str(tmp_path / "x")])

@@ -101,3 +101,28 @@ def test_fused_veto_matches_hits_times_inefficiency():
     w = np.ones(n)
     photon_veto_update(w, o, p4, tx, ty, CARD)
     assert merged.any() and np.allclose(w, want, rtol=1e-12)
+
+
+def test_fused_veto_is_bit_identical_to_photon_one_rules():
+    # the veto kernel re-writes photon_one's rules branch-free; it must give the same numbers exactly,
+    # including backward photons, photons starting downstream of detectors and LKr merging
+    from kaonportal.detector import photon_inefficiency
+    from kaonportal.detector.response import photon_veto_update
+    rng = np.random.default_rng(8)
+    n = 20_000
+    o = np.stack([rng.normal(0, 0.05, n), rng.normal(0, 0.05, n), rng.uniform(100, 260, n)], axis=1)
+    th = rng.uniform(0, 0.12, n)
+    ph = rng.uniform(0, 2 * np.pi, n)
+    e = rng.uniform(0.005, 80, n)
+    pz = e * np.where(rng.random(n) < 0.05, -1.0, 1.0)
+    p4 = np.stack([e, e * th * np.cos(ph), e * th * np.sin(ph), pz], axis=1)
+    hits = photon_hits(o, p4[:, 1:], CARD)
+    tx, ty = hits.x + rng.normal(0, 0.1, n), hits.y + rng.normal(0, 0.1, n)
+    merged = (hits.detector == DETECTOR_CODES["lkr"]) & ((hits.x - tx) ** 2 + (hits.y - ty) ** 2
+                                                        < CARD.photon_veto.lkr_min_distance ** 2)
+    w0 = rng.uniform(0.5, 1.0, n)
+    want = w0 * np.where(merged, 1.0, photon_inefficiency(hits.detector, e, CARD))
+    w = w0.copy()
+    photon_veto_update(w, o, p4, tx, ty, CARD)
+    assert merged.any() and len(np.unique(hits.detector)) == 5
+    assert np.array_equal(w, want)

@@ -28,8 +28,18 @@ def test_read_curve_units():
 
 
 def test_read_curve_errors(tmp_path):
-    with pytest.raises(InputError, match="not found"):
+    with pytest.raises(InputError, match="does not exist"):
         read_curve(tmp_path / "missing.csv")
+    for row, needle in (("-100,1e-9", "finite masses >= 0"), ("nan,1e-9", "finite masses >= 0"),
+                        ("100,-1e-9", "limits > 0"), ("100,inf", "limits > 0")):
+        (tmp_path / "v.csv").write_text(f"# x\nm_X_MeV,BR_UL90\n{row}\n150,2e-9\n")
+        with pytest.raises(InputError, match=needle):
+            read_curve(tmp_path / "v.csv")
+    (tmp_path / "v.csv").write_text("# x\nm_X_MeV,BR_UL90\n0,nan\n150,2e-9\n")   # m = 0 and nan: allowed
+    assert read_curve(tmp_path / "v.csv").mass_gev.tolist() == [0.0, 0.15]
+    with pytest.raises(InputError, match="not UTF-8"):
+        (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00")
+        read_curve(tmp_path / "binary.csv")
     bad = tmp_path / "bad.csv"
     bad.write_text("# x\nmass,BR\n0.1,1e-9\n")
     with pytest.raises(InputError, match="no mass column"):

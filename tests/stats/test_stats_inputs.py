@@ -111,3 +111,23 @@ def test_cli_bad_input_exit_code_2(tmp_path, text, args, needle):
         assert needle in res.stderr
         assert res.stdout == ""
         assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("content,args,needle", [
+    (b"\xff\xfe\x00binary", [], "not UTF-8"),                    # a binary file given as DATASETS.yaml
+    (b"datasets: [1, 2\n  b: {", [], "not valid YAML"),          # YAML syntax error: one line, no snippet
+    (GOOD.encode(), ["--calculator", "toys", "--seed", "-1"], "seed"),   # numpy rejects negative seeds
+])
+def test_cli_unreadable_input_and_bad_seed_exit_2(tmp_path, content, args, needle):
+    path = tmp_path / "d.yaml"
+    path.write_bytes(content)
+    res = runner.invoke(app, ["stats", "limit", str(path), *args, "--json"])
+    assert res.exit_code == 2, res.output
+    assert needle in res.stderr and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert res.stdout == ""
+
+
+def test_cli_directory_as_datasets_exit_2(tmp_path):
+    res = runner.invoke(app, ["stats", "measure", str(tmp_path)])
+    assert res.exit_code == 2 and "not a regular file" in res.stderr

@@ -42,8 +42,10 @@ def test_nuisances_widen_the_interval_and_reduce_the_significance():
                             ses_error=0.03)])
     assert wide.error_high > base.error_high and wide.error_low > base.error_low
     assert wide.significance < base.significance
-    # exact discrete significance is reported for one dataset and is close to the asymptotic one here
-    assert wide.significance_exact == pytest.approx(wide.significance, abs=0.3)
+    # exact discrete significance is reported for one dataset and is close to the asymptotic (Wilks) one
+    # here: both are deterministic and differ by 0.04 sigma at n = 31 (0.06 without nuisances); 0.1 allows
+    # for that asymptotic-vs-exact difference only, so a broken tail sum or Wilks formula still fails.
+    assert wide.significance_exact == pytest.approx(wide.significance, abs=0.1)
 
 
 def test_combination_of_identical_datasets_halves_the_variance():

@@ -13,3 +13,5 @@ K+ -> pi+ nu nubar:
 >>> round(sm_prediction().value * 1e11, 1)
 8.4
 """
+
+__all__: list[str] = []   # nothing re-exported: import the submodules named above

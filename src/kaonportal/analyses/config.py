@@ -21,10 +21,10 @@ import copy
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError
+from ..yamlio import parse_yaml, read_yaml
 
 CONFIG_DIR = resources.files("kaonportal") / "data" / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
@@ -76,7 +76,6 @@ class PnnConfig(_M):
     sm_method: str = "parametric"
     sm_inputs: dict = Field(default_factory=dict, description="overrides of SMInputs, e.g. v_cb: [0.0422, 0.0008]")
     calibration: str | None = Field("pnn-calibration.yaml", description="budget calibration file (data/configs or a path); null = raw simulation")
-    upstream_rate_ref_mhz: float = Field(450.0, gt=0)
 
     @field_validator("sm_method")
     @classmethod
@@ -140,17 +139,9 @@ def _deep_update(base: dict, new: dict) -> dict:
 
 
 def _read_yaml(path, field: str) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text() if not hasattr(path, "read_text") else path.read_text())
-    except FileNotFoundError:
-        raise InputError(field, f"file {path} does not exist") from None
-    except yaml.YAMLError as exc:
-        raise InputError(field, f"{path} is not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InputError(field, f"{path} must hold a mapping of settings")
-    return data
+    if hasattr(path, "read_text") and not isinstance(path, Path):   # the packaged default (importlib Traversable)
+        return parse_yaml(path.read_text(), field, str(path), mapping=True)
+    return read_yaml(path, field)
 
 
 def load_config(path: str | Path | None = None, quick: bool = False, overrides: dict | None = None) -> RunConfig:

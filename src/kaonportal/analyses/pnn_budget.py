@@ -48,7 +48,7 @@ It does not model changes of the upstream cuts between analyses.
 
 from __future__ import annotations
 
-__all__ = ["Calibration", "load_calibration", "SourceEstimate", "reweighted_columns", "veto_parameter",
+__all__ = ["RATE_REF_MHZ", "Calibration", "load_calibration", "SourceEstimate", "reweighted_columns", "veto_parameter",
            "source_estimate", "upstream_estimate", "scale_kind", "PARAMETERS", "TRACK_PARAMETERS"]
 
 import math
@@ -57,14 +57,19 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
+from ..yamlio import parse_yaml, read_text
 from ..selection import Selection, column, cut_flow, region_mask, signal_region_mask
 
 PARAMETERS = ("photon_veto", "extra_charged_veto", "muon_as_pion", "electron_as_pion")
 TRACK_PARAMETERS = {13: "muon_as_pion", 11: "electron_as_pion"}     # |PDG id| of the candidate -> scale
+
+
+#: reference beam rate of the upstream-background probability: "typical beam particle rate at GTK3 is
+#: about 450 MHz" (2016-18; na62_parameters.md row "Beam rate, typical 2016-2018" [V])
+RATE_REF_MHZ = 450.0
 
 
 class Calibration(BaseModel):
@@ -76,7 +81,7 @@ class Calibration(BaseModel):
     tail_fractions: dict[str, tuple[float, float]] = Field(default_factory=dict)
     upstream_probability: float = Field(0.0, ge=0)
     upstream_probability_error: float = Field(0.0, ge=0)
-    rate_ref_mhz: float = Field(450.0, gt=0)
+    rate_ref_mhz: float = Field(RATE_REF_MHZ, gt=0)
     calibrated_on: str = "none"
     details: dict = Field(default_factory=dict)
     note: str = ""
@@ -96,15 +101,16 @@ def load_calibration(name_or_path: str | Path | None) -> Calibration:
     builtin = resources.files("kaonportal") / "data" / "configs" / str(name_or_path)
     p = Path(str(name_or_path))
     if p.is_file():
-        text = p.read_text()
+        text = read_text(p, "pnn.calibration")
     elif builtin.is_file():
         text = builtin.read_text()
     else:
         raise InputError("pnn.calibration", f"calibration file {str(name_or_path)!r} not found "
                                             "(run scripts/calibrate_pnn_budget.py, or set it to null)")
+    data = parse_yaml(text, "pnn.calibration", str(name_or_path), mapping=True)
     try:
-        cal = Calibration.model_validate(yaml.safe_load(text) or {})
-    except (yaml.YAMLError, ValidationError) as exc:
+        cal = Calibration.model_validate(data)
+    except ValidationError as exc:
         raise InputError("pnn.calibration", f"invalid calibration {str(name_or_path)!r}: {exc}") from None
     for k in cal.scales:
         cal.scale(k)
@@ -253,7 +259,7 @@ def source_estimate(source: str, samples: dict[str, tuple[object, float]], sel: 
         else:
             # no control event in R1+R2: 68% CL upper value of f from the effective control-sample size
             n_eff = ctrl_reg**2 / ctrl_reg_var if ctrl_reg_var > 0 else 1.0
-            dd_err = region_n * 1.14 / n_eff
+            dd_err = region_n * 1.14 / n_eff    # 1.14 = -ln(0.32): 68% CL Poisson upper mean for 0 seen
         est.data_driven, est.data_driven_error = dd, dd_err
         est.tail_fraction, est.control_region = f, spec.region
         est.detail["events_in_control_region"] = region_n

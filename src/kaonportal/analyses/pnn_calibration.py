@@ -29,7 +29,7 @@ from scipy.optimize import least_squares
 
 from .config import RunConfig, load_config
 from .pnn import needed_columns, pnn_compute, resolve_pnn
-from .pnn_budget import PARAMETERS, Calibration, veto_parameter
+from .pnn_budget import PARAMETERS, RATE_REF_MHZ, Calibration, veto_parameter
 from .samples import SampleCache, card_key
 
 _PRIOR_WIDTH = math.log(1e6)
@@ -122,7 +122,7 @@ def calibrate_budget(cfg: RunConfig, cache_dir=None, progress=None) -> tuple[Cal
     rate = setup.beam_rate_mhz
     p_up = p_up_err = 0.0
     if up is not None and n_k_eff > 0:
-        p_up = up[0] / (n_k_eff * rate / 450.0)
+        p_up = up[0] / (n_k_eff * rate / RATE_REF_MHZ)
         p_up_err = p_up * (max(up[1:]) / up[0] if up[0] > 0 else 0.0)
     details = {"sources": {n: {"raw": t["raw"], "raw_by_track": {k: t[k] for k in ("pi", "mu", "e")},
                                "fraction_with_veto": t["f_veto"], "published": [t["published"], t["published_error"]],
@@ -132,7 +132,7 @@ def calibrate_budget(cfg: RunConfig, cache_dir=None, progress=None) -> tuple[Cal
     tails = {k.split(":", 1)[1]: v for k, v in scales.items() if k.startswith("tail:")}
     scales = {k: v for k, v in scales.items() if not k.startswith("tail:")}
     cal = Calibration(scales=scales, tail_fractions=tails, upstream_probability=p_up, upstream_probability_error=p_up_err,
-                      rate_ref_mhz=450.0,
+                      rate_ref_mhz=RATE_REF_MHZ,
                       calibrated_on=f"{cfg.dataset} (card {setup.card_name}, selection {setup.selection.name}, "
                                     f"seed {cfg.seed})",
                       details=details,

@@ -126,6 +126,9 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``."""
     check_range("pot", pot, 0.0, 1e22, unit="POT")
     check_range("projection_pot", projection_pot, 0.0, 1e22, unit="POT")
+    # numpy's SeedSequence rejects negative seeds with a bare ValueError; say which option is wrong
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
     if isinstance(channels, str):
         channels = [c.strip() for c in channels.split(",") if c.strip()]
     mdl = resolve_model(model)
@@ -135,6 +138,10 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     mr_def, cr_def = default_ranges(mdl)
     mr = mass_range or mr_def
     cr = coupling_range or cr_def
+    lo, hi = mdl.mass_range
+    if not lo <= mr[0] < mr[1] <= hi:
+        raise InputError("mass_range", f"must lie within the validity range [{lo:.3g}, {hi:.3g}] GeV of "
+                                       f"{mdl.name}, got {mr[0]:g},{mr[1]:g}")
     masses = np.geomspace(mr[0], mr[1], n_m)
     couplings = np.geomspace(cr[0], cr[1], n_c)
     check_channels(mdl, channels)

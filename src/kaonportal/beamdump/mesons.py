@@ -107,6 +107,8 @@ def a_scaling_factor(a_scaling: str | float = "pp", tables: MesonTables | None =
     if a_scaling == "pp":
         return 1.0
     t = tables or load_tables()
+    # sigma_inel(pp) of the Pythia run that made the tables (32.88 mb in the shipped ones, written by
+    # scripts/make_meson_tables.py); the default only serves tables written without that key
     sigma_pp = float(t.meta.get("soft_sigma_gen_mb", 32.9))
     nu = CU_TARGET["A"] * sigma_pp / CU_TARGET["sigma_inel_pA_mb"]
     return 0.5 * (1.0 + nu)

@@ -43,10 +43,7 @@ def resolve_model(model):
     """A model object, or its name / PBC alias through :func:`kaonportal.models.get_model`."""
     if not isinstance(model, str):
         return model
-    try:
-        from ..models import get_model
-    except ImportError as exc:  # pragma: no cover - only while kaonportal.models is being written
-        raise InputError("model", f"kaonportal.models is not available ({exc})") from None
+    from ..models import get_model     # deferred: kaonportal.models is only needed when a name is given
     return get_model(model)
 
 

@@ -41,7 +41,8 @@ def pydantic_message(err: ValidationError, prefix: str = "") -> str:
 
 
 def cli_errors(func):
-    """Decorator for every command: InputError / ValidationError -> exit 2, anything else -> exit 1."""
+    """Decorator for every command: InputError / ValidationError (and an unreadable input file:
+    not UTF-8, a directory) -> exit 2, anything else -> exit 1."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -54,6 +55,16 @@ def cli_errors(func):
             raise typer.Exit(2) from None
         except ValidationError as exc:
             stderr.print(f"[bold red]error:[/] {pydantic_message(exc)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except UnicodeDecodeError as exc:
+            # input files are read as UTF-8 text; a binary or mis-encoded file is bad input, not a bug.
+            # (Readers in kaonportal.yamlio name the field; this catches the ones that do not.)
+            stderr.print(f"[bold red]error:[/] input file is not UTF-8 text (byte {exc.start}: {exc.reason})",
+                         highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except IsADirectoryError as exc:
+            stderr.print(f"[bold red]error:[/] {exc.filename} is a directory; expected a file",
+                         highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             stderr.print("interrupted")

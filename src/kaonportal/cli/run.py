@@ -8,9 +8,9 @@ DIR/cache/ so that an interrupted run resumes (rerun the same command: a directo
 
 from __future__ import annotations
 
+__all__ = ["register"]
+
 import contextlib
-import importlib
-import inspect
 import shutil
 import sys
 import time
@@ -45,33 +45,52 @@ def _prepare_out(out: Path, force: bool) -> bool:
     return False
 
 
+def _check_search_options(cfg) -> None:
+    """Typos in section names and bad search options are bad input (exit 2): find them before the
+    first simulation, not when the section runs after the K+ -> pi+ nu nubar one (where a failure is
+    reported as a failed section, exit 1)."""
+    from ..analyses.searches import SECTIONS
+    from ..analyses.searches.common import load_search_config
+    from ..analyses.searches.hnl import HnlConfig
+    from ..analyses.searches.kmunux import KmunuxConfig
+    from ..analyses.searches.kpix import KpixConfig
+    from ..analyses.searches.lnv import LnvConfig
+    from ..analyses.searches.pi0_invisible import Pi0InvisibleConfig
+    from ..errors import InputError
+    options = {"pi0-invisible": Pi0InvisibleConfig, "lnv": LnvConfig, "hnl": HnlConfig, "kpix": KpixConfig,
+               "kmunux": KmunuxConfig, "interpretation": None}     # interpretation has no options
+    known = ", ".join(["pnn", "beamdump", *SECTIONS])
+    for name in cfg.sections.model_extra or {}:
+        if name not in SECTIONS:
+            raise InputError(f"config.sections.{name}", f"unknown section; known: {known}")
+    for name, opts in cfg.searches.items():
+        if name not in SECTIONS:
+            raise InputError(f"config.searches.{name}", f"unknown search; known: {', '.join(SECTIONS)}")
+        if options.get(name) is None:
+            if opts:
+                raise InputError(f"config.searches.{name}", "this section takes no options")
+            continue
+        load_search_config(options[name], opts, field=f"config.searches.{name}")
+
+
 def _beamdump_section(cfg, out: Path, quick: bool):
-    try:
-        mod = importlib.import_module("kaonportal.beamdump")
-        func = getattr(mod, "beamdump_section")
-    except (ImportError, AttributeError) as exc:
-        return {"status": f"skipped: kaonportal.beamdump.beamdump_section not available ({exc})"}
-    kwargs = {"quick": quick}
+    from ..beamdump import beamdump_section
+    kwargs = {"quick": quick, "seed": cfg.seed}
     if cfg.beamdump.pot is not None:
         kwargs["pot"] = cfg.beamdump.pot
-    params = inspect.signature(func).parameters
-    if "seed" in params:
-        kwargs["seed"] = cfg.seed
     # its own subdirectory: the section writes its own files (and a summary) without touching ours
     sub = out / "beamdump"
     sub.mkdir(parents=True, exist_ok=True)
-    res = func(sub, **kwargs)
+    res = beamdump_section(sub, **kwargs)
     res = dict(res) if isinstance(res, dict) else {"result": res}
     res.setdefault("status", "done")
     return res
 
 
 def _search_sections() -> dict:
-    """Sections registered by the new-physics searches (empty if that package is not available)."""
-    try:
-        return dict(importlib.import_module("kaonportal.analyses.searches").SECTIONS)
-    except (ImportError, AttributeError):
-        return {}
+    """Sections registered by the new-physics searches, in their run order."""
+    from ..analyses.searches import SECTIONS
+    return dict(SECTIONS)
 
 
 def register(app: typer.Typer) -> None:
@@ -99,6 +118,7 @@ def register(app: typer.Typer) -> None:
         t0 = time.time()
         overrides = {"seed": seed} if seed is not None else None
         cfg = load_config(config, quick=quick, overrides=overrides)
+        _check_search_options(cfg)
         # Validate everything before touching the output directory.
         setup = resolve_pnn(cfg) if cfg.sections.pnn else None
         resuming = _prepare_out(out, force)
@@ -146,7 +166,8 @@ def register(app: typer.Typer) -> None:
                 summary["sections"][name] = sec
             if any(summary["sections"].get(n, {}).get("status") == "done" for n in _search_sections()):
                 # one HEPData table per search curve written under out/curves
-                hep_tables += importlib.import_module("kaonportal.analyses.searches").hepdata_tables(out)
+                from ..analyses.searches import hepdata_tables
+                hep_tables += hepdata_tables(out)
         if hep_tables:
             hd = write_hepdata(out / "hepdata", hep_tables,
                                f"kaonportal {__version__} run, seed {cfg.seed}: simulated NA62-like results")

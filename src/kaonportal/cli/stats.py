@@ -7,6 +7,8 @@ DATASETS.yaml lists datasets with ``name, observed, background``, optional ``bac
 
 from __future__ import annotations
 
+__all__ = ["register"]
+
 from pathlib import Path
 
 import typer

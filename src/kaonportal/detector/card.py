@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import annotated_types
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputError
+from ..yamlio import read_yaml
 
 CARD_DIR = Path(__file__).with_name("cards")
 
@@ -335,14 +335,7 @@ def card_from_dict(data: dict, source: str = "<dict>") -> Card:
 
 @lru_cache(maxsize=32)
 def _load_path(path: str, mtime: float) -> Card:
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise InputError("card", f"cannot read {path}: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError("card", f"{path} is not valid YAML: {exc}") from None
+    data = read_yaml(path, "card")
     return card_from_dict(data, source=path)
 
 

@@ -177,6 +177,74 @@ def _charged_kernel(origin, p3, q, zm, kick, plane_z, straw, rings, lkr, squares
                              and x * x + y * y > squares[m, 0] * squares[m, 0])
 
 
+@njit
+def charged_summary_kernel(origin, p3, q, zm, kick, plane_z, straw, rings, lkr, squares, keep,
+                           xk, yk, acc, fwd):  # pragma: no cover - numba
+    """:func:`_charged_kernel` for one charge ``q`` keeping the positions at the planes ``keep`` only
+    (indices into :func:`track_planes`), as rows of ``xk``/``yk`` (len(keep), n), and the flags as rows
+    of ``acc`` (8, n) in ``ChargedTrack.accept`` order, so that every output row is a contiguous column
+    and the (n, planes) position arrays are never written. Same statements as :func:`_charged_kernel`
+    (kept line for line; tests/simulation/test_simulation_parallel.py compares the two exactly)."""
+    ns = straw.shape[0]
+    npl = plane_z.shape[0]
+    nkeep = keep.shape[0]
+    zs1 = plane_z[0]
+    sqrt2 = np.sqrt(2.0)
+    xs = np.empty(npl)
+    ys = np.empty(npl)
+    for i in range(origin.shape[0]):
+        x0, y0, z0 = origin[i, 0], origin[i, 1], origin[i, 2]
+        px, py, pz = p3[i, 0], p3[i, 1], p3[i, 2]
+        kicked = z0 < zm
+        px2 = px + q * kick if kicked else px
+        pz2sq = px * px + pz * pz - px2 * px2
+        ok = pz > 0.0 and pz2sq > 0.0 and z0 < zs1
+        fwd[i] = ok
+        if not ok:
+            for j in range(nkeep):
+                xk[j, i] = np.nan
+                yk[j, i] = np.nan
+            for j in range(acc.shape[0]):
+                acc[j, i] = False
+            continue
+        tx, ty = px / pz, py / pz
+        pz2 = np.sqrt(pz2sq)
+        tx2, ty2 = px2 / pz2, py / pz2
+        zref = zm if kicked else z0
+        xm = x0 + tx * (zref - z0)
+        ym = y0 + ty * (zref - z0)
+        for j in range(npl):
+            z = plane_z[j]
+            if z < zm:
+                xs[j] = x0 + tx * (z - z0)
+                ys[j] = y0 + ty * (z - z0)
+            else:
+                xs[j] = xm + tx2 * (z - zref)
+                ys[j] = ym + ty2 * (z - zref)
+        for j in range(nkeep):
+            xk[j, i] = xs[keep[j]]
+            yk[j, i] = ys[keep[j]]
+        good = True
+        for j in range(ns):
+            x, y = xs[j], ys[j]
+            in_hole = abs(x - straw[j, 2]) < straw[j, 1] and abs(y) < straw[j, 1]
+            if not (x * x + y * y < straw[j, 0] * straw[j, 0]) or in_hole:
+                good = False
+        acc[0, i] = good
+        for r in range(3):
+            x, y = xs[ns + r], ys[ns + r]
+            r2 = (x - rings[r, 2]) ** 2 + y * y
+            acc[1 + r, i] = r2 > rings[r, 0] * rings[r, 0] and r2 < rings[r, 1] * rings[r, 1]
+        x, y = xs[ns + 3], ys[ns + 3]
+        ax, ay = abs(x), abs(y)
+        a = lkr[1]
+        acc[4, i] = ax < a and ay < a and ax + ay < a * sqrt2 and x * x + y * y > lkr[0] * lkr[0]
+        for m in range(3):
+            x, y = xs[ns + 4 + m], ys[ns + 4 + m]
+            acc[5 + m, i] = (abs(x) < squares[m, 1] and abs(y) < squares[m, 1]
+                             and x * x + y * y > squares[m, 0] * squares[m, 0])
+
+
 def charged_acceptance(origin, p3, charge, card: Card,
                        detectors: tuple[str, ...] = ("straw", "rich", "chod", "newchod", "lkr", "muv3")) -> np.ndarray:
     """True where a charged particle from ``origin`` is inside the acceptance of every listed detector

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..backend import njit
 from .card import Card, VetoTable
-from .propagation import DETECTOR_CODES, photon_one
+from .propagation import DETECTOR_CODES
 
 
 def veto_inefficiency(table: VetoTable, energy) -> np.ndarray:
@@ -110,11 +110,61 @@ def photon_veto_update(w_veto, origin, p4, track_x, track_y, card: Card) -> None
 
 @njit
 def _veto_kernel(w, origin, p4, tx, ty, dmin2, lav, lav_skip, irc, lkr, sac, le, li, nk):  # pragma: no cover - numba
+    """Per-photon loop of :func:`photon_veto_update`.
+
+    The detector rules are those of :func:`~kaonportal.detector.propagation.photon_one`, with the same
+    expressions (so the same hit codes and LKr impact points to the last bit; a test compares the two),
+    written as one straight pass: the IRC, LKr and SAC impact points are all computed and the first
+    detector hit is selected without branching, which runs several times faster than the early-return
+    form on these unpredictable outcomes.
+    """
+    sqrt2 = np.sqrt(2.0)
+    zl = lav_skip[0]
+    rmin2 = lav_skip[1]
     for i in range(w.shape[0]):
-        c, j, x, y, z = photon_one(origin[i, 0], origin[i, 1], origin[i, 2], p4[i, 1], p4[i, 2], p4[i, 3],
-                                   lav, lav_skip, irc, lkr, sac)
-        if c == 3 and (x - tx[i]) ** 2 + (y - ty[i]) ** 2 < dmin2:
-            continue
+        x0, y0, z0 = origin[i, 0], origin[i, 1], origin[i, 2]
+        px, py, pz = p4[i, 1], p4[i, 2], p4[i, 3]
+        if pz <= 0.0:
+            continue                    # code 0: undetectable, inefficiency 1
+        tx0 = px / pz
+        ty0 = py / pz
+        xl = x0 + tx0 * (zl - z0)
+        yl = y0 + ty0 * (zl - z0)
+        c = -1
+        if x0 * x0 + y0 * y0 >= rmin2 or xl * xl + yl * yl >= rmin2:
+            for j in range(lav.shape[0]):
+                zf, zb, rin, rout = lav[j, 0], lav[j, 1], lav[j, 2], lav[j, 3]
+                if z0 >= zb:
+                    continue
+                z = max(zf, z0)
+                xf = x0 + tx0 * (z - z0)
+                yf = y0 + ty0 * (z - z0)
+                xb = x0 + tx0 * (zb - z0)
+                yb = y0 + ty0 * (zb - z0)
+                rf2 = xf * xf + yf * yf
+                rb2 = xb * xb + yb * yb
+                if max(rf2, rb2) >= rin * rin:
+                    c = 1 if rf2 <= rout * rout else 0
+                    break
+        if c < 0:
+            xi = x0 + tx0 * (irc[0] - z0)
+            yi = y0 + ty0 * (irc[0] - z0)
+            r2 = (xi - irc[3]) ** 2 + yi * yi
+            hit_irc = (z0 < irc[0]) & (r2 > irc[1] * irc[1]) & (r2 < irc[2] * irc[2])
+            xk = x0 + tx0 * (lkr[0] - z0)
+            yk = y0 + ty0 * (lkr[0] - z0)
+            ax = abs(xk)
+            ay = abs(yk)
+            a = lkr[2]
+            hit_lkr = ((z0 < lkr[0]) & (ax < a) & (ay < a) & (ax + ay < a * sqrt2)
+                       & (xk * xk + yk * yk > lkr[1] * lkr[1]))
+            xs = x0 + tx0 * (sac[0] - z0)
+            ys = y0 + ty0 * (sac[0] - z0)
+            hit_sac = (z0 < sac[0]) & (abs(xs) < sac[2]) & (abs(ys) < sac[2]) & (xs * xs + ys * ys > sac[1] * sac[1])
+            c = 2 if hit_irc else (3 if hit_lkr else (4 if hit_sac else 0))
+            # a photon reaching the LKr next to the track joins its cluster: not vetoed (factor 1)
+            if c == 3 and (xk - tx[i]) ** 2 + (yk - ty[i]) ** 2 < dmin2:
+                continue
         w[i] *= ineff_one(c, p4[i, 0], le, li, nk)
 
 

@@ -40,6 +40,8 @@ __all__ = ["get_model", "MODEL_NAMES", "ALIASES", "PortalModel", "DarkPhoton", "
            "HeavyNeutralLepton", "DarkScalar", "DarkScalarQuartic",
            "AlpPhoton", "AlpFermion", "AlpGluon"]
 
+import inspect
+
 from ..errors import InputError, check_choice
 from .alp import AlpFermion, AlpGluon, AlpPhoton
 from .base import PortalModel
@@ -67,6 +69,24 @@ ALIASES = {"BC1": "dark-photon", "BC2": "dark-photon-invisible", "BC4": "dark-sc
 MODEL_NAMES = tuple(_FACTORIES)
 
 
+def _parameter_names(key: str) -> list[str]:
+    """Keyword parameters of a model's constructor, following ``**kw`` into the base classes."""
+    factory = _FACTORIES[key]
+    if not isinstance(factory, type):          # the HNL lambdas fix the flavour and take nothing else
+        return []
+    names: list[str] = []
+    for cls in factory.__mro__:
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            continue
+        sig = inspect.signature(init).parameters
+        names += [n for n, p in sig.items() if n != "self" and n not in names
+                  and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if not any(p.kind is p.VAR_KEYWORD for p in sig.values()):
+            break
+    return names
+
+
 def get_model(name: str, **params) -> PortalModel:
     """A new model instance by command-line name or PBC label (``"BC1"`` ... ``"BC11"``).
 
@@ -75,6 +95,11 @@ def get_model(name: str, **params) -> PortalModel:
     """
     key = ALIASES.get(str(name).strip().upper(), str(name).strip().lower())
     check_choice("model", key, list(MODEL_NAMES) + list(ALIASES))
+    allowed = _parameter_names(key)
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise InputError("params", f"unknown parameter(s) {', '.join(unknown)} for {key}; allowed: "
+                                   f"{', '.join(allowed) if allowed else 'none (this model has no parameters)'}")
     try:
         return _FACTORIES[key](**params)
     except TypeError as exc:       # unknown keyword: name it, as any other bad input

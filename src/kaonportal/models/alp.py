@@ -174,6 +174,7 @@ class AlpFermion(_Alp):
         return {
             "K+ -> pi+ a": _p_to_p_a_width(m, self.kd_sd * coup / V_HIGGS, mass("K+"), mass("pi+"), self.f0)
             / width_gev("K+"),
+            # f_0^{BK}(q^2) = 0.33/(1 - q^2/38 GeV^2): portal_formulas.md section 2 table row "B->K f_0", section 5.2
             "B+ -> K+ a": _p_to_p_a_width(m, self.kd_bs * coup / V_HIGGS, mass("B+"), mass("K+"),
                                           0.33 / (1 - m**2 / 38.0)) / width_gev("B+"),
         }
@@ -221,8 +222,10 @@ class AlpGluon(_Alp):
         lam = np.clip(kallen(1.0, m_pi**2 / m_k**2, m**2 / m_k**2), 0.0, None)
         k_pi_a = np.where(m < m_k - m_pi, amp**2 * np.sqrt(lam) / (16 * np.pi * m_k), 0.0) / width_gev("K+")
         g = self.cgg_over_f(c) / (16.0 * np.pi**2) * 8.0        # FORESEE g_agg = 8 C_GG/Lambda
+        # BR(B -> X_s a) = 76 g^2 (1 - m_a^2/m_B^2)^2: portal_formulas.md section 6.2 (FORESEE ALP-g) [L]
         out = {"K+ -> pi+ a": k_pi_a,
                "B -> Xs a": np.where(m < mass("B+"), 76.0 * g**2 * (1 - m**2 / mass("B+") ** 2) ** 2, 0.0)}
+        # ALP-meson mixing angles theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2): portal_formulas.md section 6.2
         pref = 3.671 * g
         for key, pname, (a2, b0) in (("pi0 -> a (mixing)", "pi0", (-0.180, 0.0)),
                                      ("eta -> a (mixing)", "eta", (-0.3596, 0.0021)),

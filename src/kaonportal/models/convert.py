@@ -65,7 +65,6 @@ from .curve_io import Curve, read_curve, write_limit_csv
 
 DEFAULT_PARENT_MOMENTUM_GEV = 75.0     # NA62 K+ beam (na62_parameters.md, "secondary beam central momentum")
 DEFAULT_DETECTOR_LENGTH_M = 112.0      # 135 m (FV centre) -> 246.8 m (MUV3), na62_parameters.md
-_PS = 1e-12
 
 
 @dataclass

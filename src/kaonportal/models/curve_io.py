@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..published import read_curve_csv
+from ..yamlio import read_text
 
 
 @dataclass
@@ -47,9 +48,7 @@ def read_curve(path) -> Curve:
     it is a branching-ratio limit if its name starts with ``BR``, otherwise a coupling limit.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("curve", f"file {path} not found")
-    parsed = read_curve_csv(path.read_text(), f"curve {path}")
+    parsed = read_curve_csv(read_text(path, "curve"), f"curve {path}")
     header, columns = list(parsed.header), list(parsed.columns)
     data = np.column_stack([parsed.columns[c] for c in columns])
     mass_col = next((i for i, c in enumerate(columns)
@@ -63,8 +62,20 @@ def read_curve(path) -> Curve:
     value_col = len(columns) - 1
     kind = "br" if columns[value_col].upper().startswith("BR") else "coupling"
     tau = None if tau_col is None else data[:, tau_col] * tau_units[columns[tau_col].lower()]
-    return Curve(str(path), data[:, mass_col] * scale, data[:, value_col], columns[value_col], kind,
-                 tau, header)
+    masses, limits = data[:, mass_col] * scale, data[:, value_col]
+    # a negative/NaN mass or a non-positive limit is a broken file, not "no limit here" (that is nan);
+    # caught here so it is not silently dropped as out of range or turned into NaN by log(limit)
+    bad_m = ~(np.isfinite(masses) & (masses >= 0))
+    if bad_m.any():
+        i = int(np.argmax(bad_m))
+        raise InputError("curve", f"{path}: column {columns[mass_col]!r} must hold finite masses >= 0, "
+                                  f"data row {i + 1} has {float(data[i, mass_col]):g}")
+    bad_l = np.isinf(limits) | (limits <= 0)
+    if bad_l.any():
+        i = int(np.argmax(bad_l))
+        raise InputError("curve", f"{path}: column {columns[value_col]!r} must hold limits > 0 (or nan where "
+                                  f"there is none), data row {i + 1} has {float(limits[i]):g}")
+    return Curve(str(path), masses, limits, columns[value_col], kind, tau, header)
 
 
 def write_limit_csv(res, path, model, cl_text: str = "as the input") -> None:

@@ -56,6 +56,7 @@ import numpy as np
 from ..constants import (F0_KPI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V_TS, mass, width_gev)
 from ..errors import check_range
 from ..kinematics import kallen
+from ..published import read_curve_csv
 from .base import PortalModel
 from .qcd import alpha_s
 
@@ -72,11 +73,9 @@ _GAMMA_H_SM = 3.7e-3     # GeV, SM Higgs width used in section 5.4 [C]
 @lru_cache(maxsize=None)
 def _winkler(name: str, envelope_below: float = 0.0):
     text = resources.files("kaonportal").joinpath(f"data/models/{name}").read_text()
-    rows = [line.split(",") for line in text.splitlines()
-            if line and not line.startswith("#") and not line.startswith("m_S")]
-    data = np.array(rows, dtype=float)
-    data = data[np.argsort(data[:, 0])]
-    m, g = data[:, 0], data[:, 1]
+    m, g = read_curve_csv(text, name).columns.values()     # (m_S_GeV, Gamma_..._GeV)
+    order = np.argsort(m)
+    m, g = m[order], g[order]
     if envelope_below > 0:
         # remove the interleaved lower series of the digitised K K threshold rise (see the file header)
         sel = m < envelope_below
@@ -198,6 +197,7 @@ class DarkScalar(PortalModel):
             "K+ -> pi+ S": k_to_pi_s_width(m, c, xi=self.xi_sd) / width_gev("K+"),
             "KL -> pi0 S": k_to_pi_s_width(m, c, mass("KL"), mass("pi0"), xi=self.xi_sd) / width_gev("KL"),
             "B+ -> K+ S": b_to_k_s_width(m, c, xi=self.xi_bs) / width_gev("B+"),
+            # inclusive BR(B -> X_s S) = 5.6 theta^2 (1 - m_S^2/m_B^2)^2: portal_formulas.md section 5.2 [L]
             "B -> Xs S": np.where(m < m_b, 5.6 * c * np.clip(1 - m**2 / m_b**2, 0, None) ** 2, 0.0),
         }
 
@@ -234,6 +234,8 @@ class DarkScalarQuartic(DarkScalar):
         lam = self.quartic_lambda(m)
         m_b = _M_QUARK["b"]
         # integrate dBR/(dq^2 dcos) over q^2 in [4 m^2, m_b^2] and cos in [-1, 1] (Gauss-Legendre)
+        # dBR/(dq^2 dcos) = 2 x 3.68e-10 sqrt(1 - 4 m_S^2/q^2) (1 - q^2/m_b^2)^2 (m_b/4.5)^3 lambda^2:
+        # portal_formulas.md section 5.4
         x, w = np.polynomial.legendre.leggauss(48)
         q_lo, q_hi = 4.0 * m[..., None] ** 2, m_b**2
         q2 = q_lo + (q_hi - q_lo) * 0.5 * (x + 1.0)

@@ -15,10 +15,12 @@ __all__ = ["ALPHA_S_MTAU", "alpha_s", "qcd_correction"]
 
 import numpy as np
 
+from ..constants import mass
+
 #: alpha_s(m_tau) = 0.33 (PDG review of QCD: alpha_s(m_tau) ~ 0.32-0.33 from tau decays) [U];
 #: the inclusive widths using it are only needed above ~1.5 GeV, where the exclusive channels stop.
 ALPHA_S_MTAU = 0.33
-_M_TAU = 1.77686
+_M_TAU = mass("tau-")    # GeV, from the particle package like every mass (developers' guide)
 
 
 def alpha_s(mu, nf: int = 3):

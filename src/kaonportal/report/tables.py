@@ -11,7 +11,18 @@ from pathlib import Path
 
 
 def write_csv(path: Path, header_lines: list[str], fieldnames: list[str], rows: list[dict]) -> str:
-    """CSV with ``#`` comment lines first (what, units, inputs)."""
+    """CSV with ``#`` comment lines first (what, units, inputs); returns the path written.
+
+    >>> import tempfile, pathlib
+    >>> p = write_csv(pathlib.Path(tempfile.mkdtemp()) / "t.csv", ["what: demo", "units: events"],
+    ...               ["region", "n"], [{"region": "R1", "n": 3}, {"region": "R2", "n": None}])
+    >>> print(pathlib.Path(p).read_text().strip())
+    # what: demo
+    # units: events
+    region,n
+    R1,3
+    R2,
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
         for line in header_lines:

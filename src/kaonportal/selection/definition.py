@@ -28,10 +28,10 @@ __all__ = ["Cut", "Region", "Selection", "load_selection", "list_selections", "S
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputError
+from ..yamlio import parse_yaml, read_text
 
 SELECTION_DIR = resources.files("kaonportal") / "data" / "selections"
 
@@ -198,14 +198,11 @@ def load_selection(name_or_path: str | Path, field: str = "selection") -> Select
     if str(name_or_path) in list_selections():
         text = (SELECTION_DIR / f"{name_or_path}.yaml").read_text()
     elif p.suffix in (".yaml", ".yml") and p.is_file():
-        text = p.read_text()
+        text = read_text(p, field)
     else:
         raise InputError(field, f"unknown selection {str(name_or_path)!r}; known: {', '.join(list_selections())} "
                                 "(or a path to a .yaml file)")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(field, f"not valid YAML: {exc}") from None
+    data = parse_yaml(text, field, str(name_or_path))
     try:
         return Selection.model_validate(data)
     except ValidationError as exc:

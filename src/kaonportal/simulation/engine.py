@@ -15,6 +15,12 @@ spectrometer sees the muon (from the decay point). Decays downstream of STRAW1 a
 (they would change the downstream PID, which the card's PID probabilities describe as measured).
 Option ``muon_decays`` (off by default) does the same for a muon candidate with mu+ -> e+ nu nubar
 from :func:`kaonportal.decays.generate`.
+
+Speed: the per-event arithmetic runs in compiled kernels (:mod:`.kernels`, ``nogil``) that repeat the
+documented numpy expressions operation by operation, so the outputs are bit-identical to them (tests in
+``tests/simulation/test_simulation_parallel.py``); exp/expm1/log1p stay in numpy. Work arrays that
+never leave a block are reused per thread; output columns are rows of cache-line-staggered buffers
+(see :func:`_rows`). Threads of ``simulate(workers=...)`` then run the blocks truly in parallel.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 __all__ = ["SimContext", "make_context", "simulate_block", "CANDIDATE_RULE"]
 
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -31,11 +38,13 @@ from .. import constants
 from ..backend import block_rng
 from ..beam.profile import BEAM_SPECIES, BeamSample, sample_decay_vertex
 from ..detector.card import Card
-from ..detector.propagation import photon_hits, propagate_charged
-from ..detector.response import photon_veto_update, pid_weights
+from ..detector.propagation import (_ACCEPT_KEYS, _charged_geometry, _photon_geometry, charged_summary_kernel,
+                                    photon_hits, propagate_charged, track_planes)
+from ..detector.response import _pid_kernel, _veto_kernel, _veto_tables
 from ..errors import InputError, check_choice
 from ..kinematics import boost, two_body_momentum
-from .kernels import RECO_ROWS, boost_events, norm3, reconstruct_kernel
+from .kernels import (RECO_ROWS, beam_kernel, boost_events, candidate_kernel, flight_kernel, norm3,
+                      reconstruct_kernel, seen_kernel, vertex_lab_kernel)
 from .schema import COLUMNS
 
 CANDIDATE_RULE = "first final-state charged particle with the charge of the beam particle"
@@ -58,13 +67,16 @@ class SimContext:
     muon_decays: bool
     generator: Callable[..., Any]
     decay_options: dict = field(default_factory=dict)
+    prepared: Any = field(default=None, repr=False, compare=False)   # card packed for the kernels
 
 
 def make_context(decay: str, seed: int, card: Card, z_range, mass, sampling: str,
                  secondary_decays: bool, muon_decays: bool, generator, decay_options: dict) -> SimContext:
     check_choice("sampling", sampling, ("weights", "deletion"))
-    return SimContext(decay, decay.split("->")[0].strip(), card, int(seed), tuple(z_range), mass,
-                      sampling, bool(secondary_decays), bool(muon_decays), generator, dict(decay_options))
+    ctx = SimContext(decay, decay.split("->")[0].strip(), card, int(seed), tuple(z_range), mass,
+                     sampling, bool(secondary_decays), bool(muon_decays), generator, dict(decay_options))
+    ctx.prepared = _prepare(ctx)
+    return ctx
 
 
 def _charge(name: str) -> int:
@@ -103,29 +115,184 @@ def _two_body_in_flight(p4_parent: np.ndarray, m_parent: float, m1: float, m2: f
     return boost(rest, p4_parent[:, 1:] / p4_parent[:, :1])
 
 
+@dataclass
+class _Prepared:
+    """Card numbers packed once per run for the compiled kernels (read-only, shared by the threads)."""
+    m_parent: float
+    ctau_parent: float
+    beam_par: np.ndarray
+    reco_par: np.ndarray
+    reco_masses: np.ndarray
+    charged_geo: tuple
+    keep_planes: np.ndarray      # STRAW1, LKr: the planes whose positions the engine uses
+    veto_geo: tuple
+    veto_tables: tuple
+    lkr_min_d2: float
+    pid_par: np.ndarray
+
+
+def _prepare(ctx: SimContext) -> _Prepared:
+    card, res, b = ctx.card, ctx.card.resolution, ctx.card.beam
+    geo = card.geometry
+    m_parent = constants.mass(ctx.parent)
+    ctau = constants.ctau_m(ctx.parent)
+    z1, z2 = ctx.z_range
+    beam_par = np.array([b.momentum, b.momentum_spread, b.x0, b.spot_x, b.y0, b.spot_y, b.dxdz,
+                         b.divergence_x, b.dydz, b.divergence_y, z1 - b.z_gtk3, z2 - b.z_gtk3,
+                         m_parent, ctau], float)
+    reco_par = np.array([res.gtk_p_rel, res.gtk_angle, res.gtk_position, res.straw_p_const,
+                         res.straw_p_slope, res.straw_angle_const, res.straw_angle_ms, res.straw_position,
+                         b.z_gtk3, geo.straw[0].z, b.momentum, b.dxdz, b.dydz])
+    masses = np.array([m_parent, constants.mass("pi+"), constants.mass("mu+"), constants.mass("e+")])
+    planes = list(track_planes(card))
+    veto_tables = _veto_tables(card)
+    c = card.pid
+    pid_par = np.array([c.rich_p_min, c.rich_p_max, c.pion_efficiency, c.pion_as_muon, c.pion_as_electron,
+                        c.muon_efficiency, c.muon_as_pion_rich, c.muon_as_pion_calo, c.muon_as_electron,
+                        c.electron_efficiency, c.electron_as_pion, c.electron_as_muon])
+    return _Prepared(m_parent, ctau, beam_par, reco_par, masses, _charged_geometry(card),
+                     np.array([0, planes.index("LKR")], np.int64), _photon_geometry(card), veto_tables,
+                     card.photon_veto.lkr_min_distance ** 2, pid_par)
+
+
+_SCRATCH = threading.local()
+
+
+def _stagger() -> int:
+    """A cache-line offset (0..31) that changes from call to call in this thread."""
+    c = getattr(_SCRATCH, "counter", 0) + 1
+    _SCRATCH.counter = c
+    return (c * 7) % 32
+
+
+def _rows(nrows: int, n: int, dtype=np.float64) -> np.ndarray:
+    """(nrows, n) array whose rows are contiguous 1-D arrays a whole number of cache lines plus one
+    apart, starting at a varying cache-line offset.
+
+    Blocks are 2^16 events, so plain (nrows, n) arrays and separately allocated (n,) arrays sit at
+    multiples of 4 KiB from each other: a kernel touching element i of 20-30 of them then maps them
+    all onto the same L1/L2 cache sets and thrashes. Staggering costs nothing and keeps the kernels
+    memory-bound only on real traffic. Rows are used as output columns (pyarrow wraps them as is).
+    """
+    dt = np.dtype(dtype)
+    line = 64 // dt.itemsize
+    stride = n + line
+    start = _stagger() * line
+    buf = np.empty(start + nrows * stride, dt)
+    return buf[start:].reshape(nrows, stride)[:, :n]
+
+
+def _scratch(name: str, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
+    """Per-thread work array ``name`` of ``shape``, reused from block to block (uninitialised).
+
+    Only for arrays that never leave :func:`simulate_block`: reusing them avoids allocating, page-faulting
+    and freeing tens of MB per block, which costs more than the arithmetic and serialises threads in
+    the kernel's memory management. Each is contiguous and starts at a different cache-line offset
+    (see :func:`_rows`).
+    """
+    store = getattr(_SCRATCH, "arrays", None)
+    if store is None:
+        store = _SCRATCH.arrays = {}
+    key = (name, shape, np.dtype(dtype).str)
+    arr = store.get(key)
+    if arr is None:
+        if len(store) > 64:       # many block sizes / decays in one thread: start afresh
+            store.clear()
+        dt = np.dtype(dtype)
+        line = 64 // dt.itemsize
+        start = (len(store) * 5 % 32) * line
+        size = int(np.prod(shape))
+        arr = store[key] = np.empty(start + size, dt)[start:].reshape(shape)
+    return arr
+
+
+def release_scratch() -> None:
+    """Free this thread's work arrays (:func:`simulate` calls it when a run ends)."""
+    _SCRATCH.arrays = {}
+
+
+def _beam_and_lab(ctx: SimContext, prep: _Prepared, n: int, rng: np.random.Generator, p4: np.ndarray,
+                  cols: dict[str, np.ndarray]):
+    """Beam at GTK3, vertex, window probability and the decay products boosted into the lab.
+
+    Same draws (5 normals then 1 uniform per event from stream 0) and the same arithmetic as
+    ``_beam`` + :func:`~kaonportal.simulation.kernels.boost_events`, fused into two compiled passes
+    around the numpy transcendental functions. Fills the beam/vertex truth columns of ``cols``.
+    Returns (vtx (n, 3) view, pb3 (n, 3), eb (n,), lab (n, k, 4)).
+    """
+    g = rng.standard_normal(out=_scratch("g_beam", (5, n)))
+    u = rng.random(out=_scratch("u_beam", (n,)))
+    beam = _rows(5, n)
+    k, s1, lam, a1, a2 = (_scratch(nm, (n,)) for nm in ("k", "s1", "lam", "a1", "a2"))
+    if not beam_kernel(g, prep.beam_par, beam, k, s1, lam, a1, a2):
+        # only for absurd cards (spread > 10%): keep physics finite
+        raise InputError("card.beam.momentum_spread", "produced a non-positive beam momentum")
+    frac = np.expm1(a1, out=a1)
+    np.negative(frac, out=frac)                 # frac = -expm1(-(s2 - s1)/lambda)
+    log_term = np.negative(u, out=g[0])         # g[0] is no longer needed: reuse it
+    np.multiply(log_term, frac, out=log_term)
+    np.log1p(log_term, out=log_term)            # log1p(-u frac)
+    exp_a2 = np.exp(a2, out=a2)                 # exp(-s1/lambda)
+    vtx_t = _rows(4, n)                        # rows: contiguous true_vertex_x/y/z columns, decay_prob
+    prob = vtx_t[3]
+    pb3 = _scratch("pb3", (n, 3))
+    eb = _scratch("eb", (n,))
+    p4 = np.ascontiguousarray(p4, dtype=np.float64)
+    lab = _scratch("lab", p4.shape)
+    vertex_lab_kernel(beam, k, s1, lam, log_term, exp_a2, frac, ctx.card.beam.z_gtk3, prep.m_parent ** 2,
+                      p4, vtx_t.T, prob, pb3, eb, lab)
+    cols["decay_prob"] = prob
+    cols["true_p_beam"] = beam[0]
+    cols["true_beam_dxdz"] = beam[3]
+    cols["true_beam_dydz"] = beam[4]
+    cols["true_vertex_x"], cols["true_vertex_y"], cols["true_vertex_z"] = vtx_t[0], vtx_t[1], vtx_t[2]
+    return beam, vtx_t.T, pb3, eb, lab
+
+
+def _propagate(prep: _Prepared, origin: np.ndarray, p3: np.ndarray, charge: float):
+    """:func:`~kaonportal.detector.propagation.propagate_charged` with the card geometry packed once,
+    keeping STRAW1 and LKr positions only: returns (x, y at STRAW1, x, y at LKr, flags by key, forward)."""
+    n = origin.shape[0]
+    xk = _rows(2, n)
+    yk = _rows(2, n)
+    acc = _rows(len(_ACCEPT_KEYS), n, np.bool_)
+    fwd = np.empty(n, np.bool_)
+    charged_summary_kernel(origin, p3, float(charge), *prep.charged_geo, prep.keep_planes, xk, yk, acc, fwd)
+    return xk[0], yk[0], xk[1], yk[1], {key: acc[i] for i, key in enumerate(_ACCEPT_KEYS)}, fwd
+
+
 def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[str, np.ndarray]:
     """Columns (see :data:`~kaonportal.simulation.schema.COLUMNS`) for events ``start..stop-1`` of
     block ``block``."""
     n = stop - start
-    card, geo, res = ctx.card, ctx.card.geometry, ctx.card.resolution
+    card, geo = ctx.card, ctx.card.geometry
+    prep = ctx.prepared
+    if prep is None:
+        prep = ctx.prepared = _prepare(ctx)
     rng_beam = block_rng(ctx.seed, block, _STREAM_BEAM)
     rng_dec = block_rng(ctx.seed, block, _STREAM_DECAY)
     rng_res = block_rng(ctx.seed, block, _STREAM_RESPONSE)
     rng_sec = block_rng(ctx.seed, block, _STREAM_SECONDARY)
+    cols: dict[str, np.ndarray] = {}
 
-    # --- beam and vertex -------------------------------------------------------------------------
-    beam, vz, decay_prob = _beam(ctx, n, rng_beam)
-    dz = vz - card.beam.z_gtk3
-    vtx = np.stack([beam.x + beam.dxdz * dz, beam.y + beam.dydz * dz, vz], axis=-1)
-    m_parent = constants.mass(ctx.parent)
-    pb3 = beam.p3()
-    eb = np.sqrt(beam.p ** 2 + m_parent ** 2)
-
-    # --- decay products in the lab -----------------------------------------------------------------
+    # --- decay products, beam and vertex, boost to the lab ---------------------------------------------
     prod = ctx.generator(ctx.decay, n, rng_dec, mass=ctx.mass, **ctx.decay_options)
     names = prod.names
     k = len(names)
-    lab = boost_events(prod.p4, pb3 / eb[:, None])                    # (n, k, 4)
+    if math.isfinite(prep.ctau_parent) and prep.ctau_parent > 0:
+        beam_rows, vtx, pb3, eb, lab = _beam_and_lab(ctx, prep, n, rng_beam, prod.p4, cols)
+        beam = BeamSample(p=beam_rows[0], x=beam_rows[1], y=beam_rows[2], dxdz=beam_rows[3],
+                          dydz=beam_rows[4])
+    else:  # stable beam species: uniform vertex, zero probability (generic numpy path)
+        beam, vz, decay_prob = _beam(ctx, n, rng_beam)
+        dz = vz - card.beam.z_gtk3
+        vtx = np.stack([beam.x + beam.dxdz * dz, beam.y + beam.dydz * dz, vz], axis=-1)
+        pb3 = beam.p3()
+        eb = np.sqrt(beam.p ** 2 + prep.m_parent ** 2)
+        lab = boost_events(prod.p4, pb3 / eb[:, None])
+        cols["decay_prob"] = decay_prob
+        cols["true_p_beam"], cols["true_beam_dxdz"], cols["true_beam_dydz"] = beam.p, beam.dxdz, beam.dydz
+        cols["true_vertex_x"], cols["true_vertex_y"], cols["true_vertex_z"] = vtx[:, 0], vtx[:, 1], vtx[:, 2]
     invisible = getattr(prod, "invisible", None) or tuple(nm in ("nu", "nubar") for nm in names)
     origin: list[np.ndarray] = []     # (n, 3) per particle; shared references, no copies
     decay_pt: list[np.ndarray] = []
@@ -146,34 +313,25 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
     cand = next((i for i in range(k) if prod.final[i] and not invisible[i] and beam_q != 0
                  and _charge(names[i]) == beam_q), -1)
 
-    cols: dict[str, np.ndarray] = {}
     cols["event"] = np.arange(start, stop, dtype=np.int64)
-    cols["weight_gen"] = np.asarray(prod.weight, float)
-    cols["decay_prob"] = decay_prob
-    cols["true_p_beam"] = beam.p
-    cols["true_beam_dxdz"] = beam.dxdz
-    cols["true_beam_dydz"] = beam.dydz
-    cols["true_vertex_x"], cols["true_vertex_y"], cols["true_vertex_z"] = vtx[:, 0], vtx[:, 1], vtx[:, 2]
+    cols["weight_gen"] = np.ascontiguousarray(prod.weight, dtype=float)
 
-    g = rng_res.standard_normal((10, n))
+    g = rng_res.standard_normal(out=_scratch("g_res", (10, n)))
     nan = np.full(n, np.nan)
     if cand < 0:
         seen_p4 = np.full((n, 4), np.nan)
-        seen_origin = vtx
         seen_pdg = np.zeros(n, np.int32)
         decayed = np.zeros(n, bool)
         cols["true_p_track"] = cols["true_track_dxdz"] = cols["true_track_dydz"] = nan
         cols["true_m2miss"] = nan
         track = None
     else:
-        cp4 = lab[:, cand]
-        cols["true_p_track"] = norm3(cp4[:, 1:])
-        cols["true_track_dxdz"] = cp4[:, 1] / cp4[:, 3]
-        cols["true_track_dydz"] = cp4[:, 2] / cp4[:, 3]
-        de, dx, dy, dzz = eb - cp4[:, 0], pb3[:, 0] - cp4[:, 1], pb3[:, 1] - cp4[:, 2], pb3[:, 2] - cp4[:, 3]
-        cols["true_m2miss"] = de * de - dx * dx - dy * dy - dzz * dzz
-        seen_p4 = cp4.copy()
-        seen_origin = origin[cand].copy()
+        p_c, tx_c, ty_c, m2_c = _rows(4, n)
+        seen_p4 = _scratch("seen_p4", (n, 4))
+        seen_origin = _scratch("seen_origin", (n, 3))
+        candidate_kernel(lab, cand, eb, pb3, origin[cand], p_c, tx_c, ty_c, m2_c, seen_p4, seen_origin)
+        cols["true_p_track"], cols["true_track_dxdz"], cols["true_track_dydz"] = p_c, tx_c, ty_c
+        cols["true_m2miss"] = m2_c
         seen_pdg = np.full(n, constants.pdgid(names[cand]), np.int32)
         decayed = np.zeros(n, bool)
         cname = names[cand]
@@ -182,18 +340,21 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
         do_mu = ctx.muon_decays and cname in ("mu+", "mu-")
         if (do_pi or do_mu) and math.isfinite(ct) and ct > 0:
             m_c = constants.mass(cname)
-            p_c = cols["true_p_track"]
-            dist = p_c / m_c * ct * rng_sec.standard_exponential(n)     # flight length to the decay
-            # decay z first; the full decay point only for the few that decay before STRAW1
-            sel = (seen_origin[:, 2] + dist * cp4[:, 3] / p_c < geo.straw[0].z) & (cp4[:, 3] > 0)
-            if sel.any():
+            cp4 = lab[:, cand]
+            dist = _scratch("dist", (n,))
+            sel = np.empty(n, np.bool_)     # becomes the track_decayed column
+            # flight length to the decay; the full decay point only for the few that decay before STRAW1
+            expo = rng_sec.standard_exponential(out=_scratch("expo", (n,)))
+            n_sel = flight_kernel(p_c, cp4[:, 3], seen_origin[:, 2], expo,
+                                  np.array([m_c, ct]), geo.straw[0].z, dist, sel)
+            if n_sel:
                 dpt = seen_origin[sel] + _unit(cp4[sel, 1:]) * dist[sel, None]
                 if do_pi:
                     sign = "+" if cname.endswith("+") else "-"
                     mu4 = _two_body_in_flight(cp4[sel], m_c, constants.mass("mu" + sign), 0.0, rng_sec)
                     seen_pdg[sel] = constants.pdgid("mu" + sign)
                 else:
-                    sub = ctx.generator(f"{cname} -> e{cname[-1]} nu nubar", int(sel.sum()), rng_sec)
+                    sub = ctx.generator(f"{cname} -> e{cname[-1]} nu nubar", int(n_sel), rng_sec)
                     j = sub.names.index("e" + cname[-1])
                     ps = cp4[sel]
                     mu4 = boost(sub.p4[:, j], ps[:, 1:] / ps[:, :1])
@@ -201,32 +362,24 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
                 seen_p4[sel] = mu4
                 seen_origin[sel] = dpt
                 decayed = sel
-        track = propagate_charged(seen_origin, seen_p4[:, 1:], beam_q, card)
+        track = _propagate(prep, seen_origin, seen_p4[:, 1:], beam_q)
     cols["track_true_pdgid"] = seen_pdg
     cols["track_decayed"] = decayed
 
     # --- GTK and STRAW measurement, vertex, missing masses (fused kernel) ----------------------------
-    b = card.beam
-    par = np.array([res.gtk_p_rel, res.gtk_angle, res.gtk_position, res.straw_p_const, res.straw_p_slope,
-                    res.straw_angle_const, res.straw_angle_ms, res.straw_position, b.z_gtk3, geo.straw[0].z,
-                    b.momentum, b.dxdz, b.dydz])
-    masses = np.array([m_parent, constants.mass("pi+"), constants.mass("mu+"), constants.mass("e+")])
-    reco = np.empty((len(RECO_ROWS), n))
+    reco = _rows(len(RECO_ROWS), n)
     if track is not None:
-        s1 = geo.straw[0]
-        xs1, ys1 = track.x[s1.name], track.y[s1.name]
-        fwd = track.forward
-        with np.errstate(invalid="ignore", divide="ignore"):
-            p_seen = norm3(seen_p4[:, 1:])
-            stx = seen_p4[:, 1] / seen_p4[:, 3]
-            sty = seen_p4[:, 2] / seen_p4[:, 3]
-        acc = track.accept
+        xs1, ys1, x_lkr, y_lkr, acc, fwd = track     # STRAW1 is the first plane of track_planes
+        p_seen, stx, sty = _rows(3, n)
+        seen_kernel(seen_p4, p_seen, stx, sty)
+        lkr_xy = (x_lkr, y_lkr)
     else:
         xs1 = ys1 = p_seen = stx = sty = nan
         fwd = np.zeros(n, bool)
         acc = {key: np.zeros(n, bool) for key in ("straw", "rich", "chod", "newchod", "lkr", "muv3")}
+        lkr_xy = (nan, nan)
     reconstruct_kernel(g, beam.p, beam.dxdz, beam.dydz, beam.x, beam.y, p_seen, stx, sty, fwd, xs1, ys1,
-                       par, masses, reco)
+                       prep.reco_par, prep.reco_masses, reco)
     for r, name in enumerate(RECO_ROWS):
         cols[name] = reco[r]
     cols["track_x_straw1"], cols["track_y_straw1"] = xs1, ys1
@@ -236,14 +389,15 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
     n_tracks = in_straw.astype(np.int16)
     n_phot = np.zeros(n, np.int16)
     w_veto = np.ones(n)
-    lkr_xy = (track.x["LKR"], track.y["LKR"]) if track is not None else (nan, nan)
     for i in range(k):
         if i == cand or not prod.final[i] or invisible[i]:
             continue
         p4i = lab[:, i]
         oi = origin[i]
         if names[i] == "gamma" or _charge(names[i]) == 0:
-            photon_veto_update(w_veto, oi, p4i, lkr_xy[0], lkr_xy[1], card)
+            # photon_veto_update with the geometry and tables packed once per run
+            _veto_kernel(w_veto, oi, p4i, lkr_xy[0], lkr_xy[1], prep.lkr_min_d2, *prep.veto_geo,
+                         *prep.veto_tables)
             n_phot += 1
             continue
         # extra charged particle: a track if inside the spectrometer, otherwise it must be vetoed
@@ -263,8 +417,14 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
         cols[flag] = acc[key]
     cols["in_acceptance"] = (acc["straw"] & acc["rich"] & acc["chod"] & acc["newchod"] & acc["lkr"]
                              & acc["muv3"])
-    p_for_pid = norm3(seen_p4[:, 1:]) if track is not None else nan
-    wpi, wmu, we = pid_weights(seen_pdg, p_for_pid, card)
+    pid = _rows(3, n)
+    pid[:] = 0.0
+    ids = seen_pdg.astype(np.int64)
+    if track is not None:
+        _pid_kernel(ids, p_seen, prep.pid_par, pid)      # same as pid_weights(seen_pdg, |p_seen|, card)
+    else:
+        _pid_kernel(ids, nan, prep.pid_par, pid)
+    wpi, wmu, we = pid[0], pid[1], pid[2]
     if ctx.sampling == "deletion":
         # Random deletion instead of weights: realise each probability as a 0/1 outcome.
         u = rng_res.random((2, n))

@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-__all__ = ["boost_events", "norm3", "reconstruct_kernel", "RECO_ROWS"]
+__all__ = ["boost_events", "norm3", "reconstruct_kernel", "RECO_ROWS", "beam_kernel", "vertex_lab_kernel",
+           "candidate_kernel", "flight_kernel", "seen_kernel"]
 
 import numpy as np
 
@@ -130,3 +131,138 @@ def reconstruct_kernel(g, beam_p, beam_tx, beam_ty, beam_x, beam_y, p_seen, seen
         out[11, i] = _m2(pb, btx, bty, masses[0], pt, ttx, tty, masses[2])
         out[12, i] = _m2(pb, btx, bty, masses[0], pt, ttx, tty, masses[3])
         out[13, i] = _m2(par[10], par[11], par[12], masses[0], pt, ttx, tty, masses[1])
+
+
+# --- fused per-event stages of :func:`kaonportal.simulation.engine.simulate_block` -------------------------
+# Each kernel repeats, operation by operation and in the same order, the numpy expression it replaces
+# (cited in its docstring), so the results are bit-identical; transcendental functions (exp, expm1,
+# log1p) stay in numpy between the kernels because numpy's SIMD versions may differ from libm's in
+# the last bit. error_model="numpy": a division by zero gives inf/nan as in numpy instead of raising.
+
+
+@njit(error_model="numpy")
+def beam_kernel(g, par, beam, k, s1, lam, a1, a2):  # pragma: no cover - numba
+    """Beam at GTK3 and the arguments of the truncated-exponential vertex (first half).
+
+    Same expressions as :func:`kaonportal.beam.profile.sample_beam` (momentum, spot, slopes from the
+    (5, n) normals ``g``) and :func:`kaonportal.beam.profile.sample_decay_vertex` (k, s1, lambda,
+    a1 = -(s2 - s1)/lambda, a2 = -s1/lambda). ``par``: momentum, momentum_spread, x0, spot_x, y0,
+    spot_y, dxdz, divergence_x, dydz, divergence_y, z1 - z_gtk3, z2 - z_gtk3, m, c tau.
+    Fills ``beam`` (5, n) rows p, x, y, dxdz, dydz; returns False if a momentum is not positive.
+    """
+    ok = True
+    for i in range(g.shape[1]):
+        p = par[0] * (1.0 + par[1] * g[0, i])
+        tx = par[6] + par[7] * g[3, i]
+        ty = par[8] + par[9] * g[4, i]
+        beam[0, i] = p
+        beam[1, i] = par[2] + par[3] * g[1, i]
+        beam[2, i] = par[4] + par[5] * g[2, i]
+        beam[3, i] = tx
+        beam[4, i] = ty
+        if p <= 0.0:
+            ok = False
+        kk = np.sqrt(1.0 + tx * tx + ty * ty)
+        a = kk * par[10]
+        b = kk * par[11]
+        la = p / par[12] * par[13]
+        k[i] = kk
+        s1[i] = a
+        lam[i] = la
+        a1[i] = -(b - a) / la
+        a2[i] = -a / la
+    return ok
+
+
+@njit(error_model="numpy")
+def vertex_lab_kernel(beam, k, s1, lam, log_term, exp_a2, frac, z_gtk3, m2_parent, p4, vtx, prob, pb3,
+                      eb, lab):  # pragma: no cover - numba
+    """Decay vertex, window probability, beam four-momentum and the decay products in the lab.
+
+    Second half of :func:`kaonportal.beam.profile.sample_decay_vertex` (s = s1 - lambda log1p(...),
+    z = z_gtk3 + s/k, P = exp(-s1/lambda) (-expm1(-(s2 - s1)/lambda)) with ``frac`` = -expm1(...)),
+    the vertex on the beam line, :meth:`kaonportal.beam.profile.BeamSample.p3`,
+    E = sqrt(p^2 + m^2) and the boost of :func:`boost_events` with beta = p3/E.
+    ``vtx`` (n, 3) and ``pb3`` (n, 3) may be strided views.
+    """
+    nk = p4.shape[1]
+    for i in range(beam.shape[1]):
+        p, x, y, tx, ty = beam[0, i], beam[1, i], beam[2, i], beam[3, i], beam[4, i]
+        s = s1[i] - lam[i] * log_term[i]
+        z = z_gtk3 + s / k[i]
+        prob[i] = exp_a2[i] * frac[i]
+        dz = z - z_gtk3
+        vtx[i, 0] = x + tx * dz
+        vtx[i, 1] = y + ty * dz
+        vtx[i, 2] = z
+        pz = p / np.sqrt(1.0 + tx * tx + ty * ty)
+        px = pz * tx
+        py = pz * ty
+        pb3[i, 0] = px
+        pb3[i, 1] = py
+        pb3[i, 2] = pz
+        e_b = np.sqrt(p * p + m2_parent)
+        eb[i] = e_b
+        bx, by, bz = px / e_b, py / e_b, pz / e_b
+        b2 = bx * bx + by * by + bz * bz
+        gamma = 1.0 / np.sqrt(1.0 - b2)
+        g2 = (gamma - 1.0) / b2 if b2 > 0.0 else 0.0
+        for j in range(nk):
+            e = p4[i, j, 0]
+            bp = bx * p4[i, j, 1] + by * p4[i, j, 2] + bz * p4[i, j, 3]
+            f = g2 * bp + gamma * e
+            lab[i, j, 0] = gamma * (e + bp)
+            lab[i, j, 1] = p4[i, j, 1] + f * bx
+            lab[i, j, 2] = p4[i, j, 2] + f * by
+            lab[i, j, 3] = p4[i, j, 3] + f * bz
+
+
+@njit(error_model="numpy")
+def candidate_kernel(lab, cand, eb, pb3, origin, p_true, tx_true, ty_true, m2_true, seen_p4,
+                     seen_origin):  # pragma: no cover - numba
+    """Truth of the candidate ``lab[:, cand]``: |p| (:func:`norm3`), slopes, true m2miss
+    ((E_b - E)^2 - (p_b - p)^2 term by term as in the engine), and copies of its four-momentum and
+    origin as the starting point of the track the spectrometer sees."""
+    for i in range(lab.shape[0]):
+        e, px, py, pz = lab[i, cand, 0], lab[i, cand, 1], lab[i, cand, 2], lab[i, cand, 3]
+        p_true[i] = np.sqrt(px * px + py * py + pz * pz)
+        tx_true[i] = px / pz
+        ty_true[i] = py / pz
+        de = eb[i] - e
+        dx = pb3[i, 0] - px
+        dy = pb3[i, 1] - py
+        dzz = pb3[i, 2] - pz
+        m2_true[i] = de * de - dx * dx - dy * dy - dzz * dzz
+        seen_p4[i, 0] = e
+        seen_p4[i, 1] = px
+        seen_p4[i, 2] = py
+        seen_p4[i, 3] = pz
+        seen_origin[i, 0] = origin[i, 0]
+        seen_origin[i, 1] = origin[i, 1]
+        seen_origin[i, 2] = origin[i, 2]
+
+
+@njit(error_model="numpy")
+def flight_kernel(p, pz, z0, expo, scale, z_end, dist, sel):  # pragma: no cover - numba
+    """In-flight decay length dist = p/m c tau x Exp(1) (``scale`` = (m, c tau), evaluated as
+    ``p / m * ctau * e``) and the flag of a decay before ``z_end`` of a forward track; returns the
+    number of flagged tracks."""
+    m, ct = scale[0], scale[1]
+    count = 0
+    for i in range(p.shape[0]):
+        d = p[i] / m * ct * expo[i]
+        dist[i] = d
+        s = z0[i] + d * pz[i] / p[i] < z_end and pz[i] > 0.0
+        sel[i] = s
+        count += s
+    return count
+
+
+@njit(error_model="numpy")
+def seen_kernel(seen_p4, p, tx, ty):  # pragma: no cover - numba
+    """|p| (:func:`norm3`) and slopes px/pz, py/pz of the track the spectrometer sees."""
+    for i in range(seen_p4.shape[0]):
+        px, py, pz = seen_p4[i, 1], seen_p4[i, 2], seen_p4[i, 3]
+        p[i] = np.sqrt(px * px + py * py + pz * pz)
+        tx[i] = px / pz
+        ty[i] = py / pz

@@ -9,7 +9,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["simulate", "SimulationResult", "read_events"]
+__all__ = ["simulate", "SimulationResult", "read_events", "run_chunk"]
 
 import json
 import math
@@ -27,7 +27,7 @@ from ..backend import BLOCK_SIZE, block_ranges
 from ..beam.profile import check_z_range, decay_fraction as beam_decay_fraction
 from ..detector.card import Card, load_card
 from ..errors import InputError, check_choice
-from .engine import CANDIDATE_RULE, make_context, simulate_block, species_of
+from .engine import CANDIDATE_RULE, make_context, release_scratch, simulate_block, species_of
 from .output import ChunkStore, EventWriter, output_format
 from .schema import COLUMNS, arrow_schema
 
@@ -170,15 +170,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
                 cols = {c: table.column(c).to_numpy(zero_copy_only=False)
                         for c in ("weight_gen", "in_acceptance", "decay_prob")}
             else:
-                jobs = [(first_block + i, s, min(s + BLOCK_SIZE, stop))
-                        for i, s in enumerate(range(start, stop, BLOCK_SIZE))]
-                if pool is None:
-                    parts = [simulate_block(ctx, *job) for job in jobs]
-                else:
-                    parts = list(pool.map(lambda job: simulate_block(ctx, *job), jobs))
-                cols = ({c: np.concatenate([p[c] for p in parts]) for c in COLUMNS} if len(parts) > 1
-                        else parts[0])
-                table = pa.Table.from_pydict(cols, schema=schema)
+                table, cols = run_chunk(ctx, schema, first_block, start, stop, pool)
                 if store is not None:
                     store.save(first_block, table)
             w = cols["weight_gen"]
@@ -207,11 +199,40 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     finally:
         if pool is not None:
             pool.shutdown()
+        release_scratch()
     events = None if out_path is not None else pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     return SimulationResult(events=events, generated=n,
                             decay_fraction=beam_decay_fraction(parent, card_obj, zr),
                             decay_fraction_mc=sum_p / n, accepted=sum_wacc / sum_w if sum_w > 0 else 0.0,
                             output=out_path, metadata=metadata)
+
+
+_SUM_COLUMNS = ("weight_gen", "in_acceptance", "decay_prob")
+
+
+def _block_batch(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.RecordBatch:
+    cols = simulate_block(ctx, *job)
+    # numeric columns are wrapped without a copy; bools are packed to bits
+    return pa.RecordBatch.from_arrays([pa.array(cols[c]) for c in COLUMNS], schema=schema)
+
+
+def run_chunk(ctx, schema: pa.Schema, first_block: int, start: int, stop: int,
+              pool: ThreadPoolExecutor | None = None) -> tuple[pa.Table, dict[str, np.ndarray]]:
+    """Events ``start..stop-1`` (blocks from ``first_block``) as a Table of one record batch per block,
+    built in the worker threads (no concatenation copy), and the columns needed for the run totals.
+
+    This is the whole per-chunk work of :func:`simulate` (generate, propagate, respond, reconstruct,
+    table); ``benchmarks/simulation_throughput.py`` times it.
+    """
+    jobs = [(first_block + i, s, min(s + BLOCK_SIZE, stop)) for i, s in enumerate(range(start, stop, BLOCK_SIZE))]
+    if pool is None:
+        batches = [_block_batch(ctx, schema, job) for job in jobs]
+    else:
+        batches = list(pool.map(lambda job: _block_batch(ctx, schema, job), jobs))
+    table = pa.Table.from_batches(batches, schema=schema)
+    # run totals from the concatenated columns, exactly as before (same summation order)
+    cols = {c: table.column(c).to_numpy() for c in _SUM_COLUMNS}
+    return table, cols
 
 
 def read_events(path: str | Path, columns: list[str] | None = None) -> pa.Table:

@@ -139,11 +139,6 @@ def _log_tables(br, spb, beta, eps, w, nmax):
     return out
 
 
-def _joint_logp(br, outcomes, spb, beta, eps, w, nmax):
-    tabs = _log_tables(np.atleast_1d(np.asarray(br, dtype=float)), spb, beta, eps, w, nmax)
-    return sum(t[:, outcomes[:, i]] for i, t in enumerate(tabs))          # (len(br), O)
-
-
 class FCMulti:
     """Feldman-Cousins construction on the branching ratio for several datasets (joint outcomes enumerated).
 

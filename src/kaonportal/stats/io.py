@@ -22,10 +22,10 @@ import math
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, field_validator
 
 from ..errors import InputError
+from ..yamlio import read_yaml
 from .model import Dataset, validate_datasets
 
 
@@ -101,11 +101,4 @@ def parse_datasets(raw) -> list[Dataset]:
 
 def load_datasets(path: str | Path) -> list[Dataset]:
     """Read and validate a DATASETS.yaml file."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("DATASETS", f"file {path} does not exist")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise InputError("DATASETS", f"{path} is not valid YAML: {exc}".splitlines()[0]) from None
-    return parse_datasets(raw)
+    return parse_datasets(read_yaml(path, "DATASETS", mapping=False))

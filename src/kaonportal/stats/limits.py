@@ -252,6 +252,9 @@ def upper_limit(datasets, cl: float = 0.9, method: str = "cls", calculator: str 
     """
     cl = check_cl(cl)
     datasets = validate_datasets(datasets)
+    # numpy's SeedSequence rejects negative seeds with a bare ValueError; say which option is wrong
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
     for name, value in (("ntoys", ntoys), ("band_toys", band_toys)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 10:
             raise InputError(name, f"must be an integer >= 10, got {value!r}")

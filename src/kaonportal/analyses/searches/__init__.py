@@ -68,23 +68,17 @@ def section_configs(name_or_path: str | Path) -> dict:
     Unknown section names or a non-mapping block are an :class:`~kaonportal.errors.InputError`; the
     blocks themselves are validated when the section runs (``config=`` argument).
     """
-    import yaml
-
     from ...errors import InputError
+    from ...yamlio import parse_yaml, read_text
     name = str(name_or_path)
     if name in list_search_configs():
         text = (_CONFIG_DIR / f"{name}.yaml").read_text()
     elif Path(name).is_file():
-        text = Path(name).read_text()
+        text = read_text(name, "config")
     else:
         raise InputError("config", f"unknown search configuration {name!r}; known: "
                                    f"{', '.join(list_search_configs())} (or a path to a YAML file)")
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise InputError("config", f"{name} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError("config", f"{name} must map section names to settings")
+    data = parse_yaml(text, "config", name, mapping=True)
     for key, block in data.items():
         if key not in SECTIONS:
             raise InputError(f"config.{key}", f"unknown search section; known: {', '.join(SECTIONS)}")

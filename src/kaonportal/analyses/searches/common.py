@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ...errors import InputError
+from ...yamlio import read_yaml
 from ...report.plots import save
 from ...report.tables import write_csv
 from ...selection import cut_flow, load_selection, region_mask
@@ -46,15 +46,7 @@ def load_search_config(cls: type[BaseModel], config: str | Path | dict | BaseMod
         return config
     data: dict[str, Any] = {}
     if isinstance(config, (str, Path)):
-        p = Path(config)
-        if not p.is_file():
-            raise InputError(field, f"configuration file {p} does not exist")
-        try:
-            data = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise InputError(field, f"{p} is not valid YAML: {exc}") from None
-        if not isinstance(data, dict):
-            raise InputError(field, f"{p} must hold a mapping of settings")
+        data = read_yaml(config, field)
     elif isinstance(config, dict):
         data = dict(config)
     elif config is not None:
