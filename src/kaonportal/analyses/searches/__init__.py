@@ -15,6 +15,7 @@ lnv                nine LNV/LFV K+ decays, counting limits               :mod:`.
 hnl                K+ -> e+ N, K+ -> mu+ N, pi+ -> e+ N peak scans       :mod:`.hnl`
 kpix               K+ -> pi+ X (invisible) scan, lifetimes               :mod:`.kpix`
 kmunux             K+ -> mu+ nu X and K+ -> mu+ nu nu nubar (counting)    :mod:`.kmunux`
+visible-x          K+ -> pi+ X, X -> gamma gamma / mu+ mu- peak scans     :mod:`.visible_x`
 interpretation     BC2/BC4/BC10/BC11, BC6/BC7 planes vs published        :mod:`.interpretation`
 =================  ====================================================  ==========================
 
@@ -22,7 +23,7 @@ Projections: :func:`section_configs` reads a YAML mapping section name -> config
 (shipped example: ``projection-4x``, 4x the exposure of every default dataset).
 
 >>> list(SECTIONS)
-['pi0-invisible', 'lnv', 'hnl', 'kpix', 'kmunux', 'interpretation']
+['pi0-invisible', 'lnv', 'hnl', 'kpix', 'kmunux', 'visible-x', 'interpretation']
 >>> section_configs("projection-4x")["kpix"]
 {'n_k_scale': 4.0}
 """
@@ -36,6 +37,7 @@ from .kmunux import kmunux_section
 from .kpix import kpix_section
 from .lnv import lnv_section
 from .pi0_invisible import pi0_invisible_section
+from .visible_x import visible_x_section
 
 def _jsonable(fn):
     """The section's summary with numpy values converted (plain JSON types; non-finite floats as strings)."""
@@ -50,7 +52,7 @@ def _jsonable(fn):
 
 SECTIONS = {name: _jsonable(fn) for name, fn in (
     ("pi0-invisible", pi0_invisible_section), ("lnv", lnv_section), ("hnl", hnl_section), ("kpix", kpix_section),
-    ("kmunux", kmunux_section), ("interpretation", interpretation_section))}
+    ("kmunux", kmunux_section), ("visible-x", visible_x_section), ("interpretation", interpretation_section))}
 
 __all__ = ["SECTIONS", "hepdata_tables", "section_configs", "list_search_configs"]
 

@@ -1,0 +1,295 @@
+"""Visible X in K+ -> pi+ X: X -> gamma gamma (ALP) and X -> mu+ mu-, peak scans in the reconstructed pair mass.
+
+The event table of :mod:`kaonportal.simulation` has no pair-mass column, so this module builds the pair
+itself (the simulation packages stay untouched): per block of :data:`~kaonportal.backend.BLOCK_SIZE`
+events, :func:`kaonportal.decays.generate` (K+ rest frame), :func:`kaonportal.beam.sample_beam` and
+:func:`~kaonportal.beam.sample_decay_vertex` (K+ at GTK3, decay z in the fiducial window, window
+probability as weight), :func:`kaonportal.kinematics.boost` to the lab, then the card's detectors
+(:func:`kaonportal.detector.photon_hits`, :func:`~kaonportal.detector.propagate_charged`) and resolutions.
+Random streams ``block_rng(seed', block, 10/11/12)`` never collide with the simulation's (0-2).
+
+Reconstruction (approximations, stated):
+
+* gamma gamma: both photons give LKr clusters (E > 1 GeV, > 0.1 m apart and from the pi+ impact);
+  E smeared with :func:`~kaonportal.detector.lkr_sigma_e`, positions with ``lkr_position_m`` (U: not in
+  the card); the vertex is the closest approach of the GTK beam line (card resolutions) and the pi+
+  STRAW line (anchored at STRAW1, :func:`~kaonportal.detector.straw_sigma_angle`); m_gg^2 =
+  2 E1 E2 (1 - cos theta12) with directions from that vertex.
+* mu+ mu-: three tracks in the STRAW acceptance, muons in MUV3, the pi+ in the RICH; momenta smeared
+  (:func:`~kaonportal.detector.straw_sigma_p_rel`, per-projection slopes with
+  :func:`~kaonportal.detector.straw_sigma_angle`); in-flight pi/mu decays and PID inefficiency ignored.
+
+Normalisation: the exposure N_K x efficiencies is taken from the published yield of the background
+channel itself (published_results.md A3): K+ -> pi+ gamma gamma, 3984 candidates with 291 +- 14
+background, BR (9.61 +- 0.17)e-7 (PLB 850 (2024) 138513, row "2017-2018 K+ -> pi+ gamma gamma"); K+ ->
+pi+ mu+ mu-, 2.8e4 candidates, negligible background, BR 9.15e-8 (JHEP 11 (2022) 011, row "2017-2018 K+ ->
+pi+ mu+ mu-"): N_K eps = (candidates - background) / (BR x A_bkg), SES(m) = 1 / (N_K eps A_X(m)).
+The background in each window is the published candidate count times the simulated fraction in
+that window (ChPT O(p^4) shape for pi gamma gamma -- the 291 other events are given the same shape,
+approximation -- and phase space for pi mu mu). The NA62 selections are not public in shared/, so
+the candidate region is the whole accepted sample. Prompt X only. Pseudo-data: Poisson count,
+masses resampled from the simulated background (explicit seed).
+
+>>> CHANNELS["gg"].mass_range
+(0.207, 0.35)
+"""
+
+from __future__ import annotations
+
+__all__ = ["VisibleXConfig", "CHANNELS", "reconstruct_pairs", "visible_x_scan", "visible_x_section"]
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...backend import block_rng, block_ranges
+from ...beam import sample_beam, sample_decay_vertex
+from ...constants import BR_K, mass
+from ...decays import generate
+from ...detector import (load_card, lkr_sigma_e, photon_hits, propagate_charged, straw_sigma_angle,
+                         straw_sigma_p_rel, track_planes)
+from ...errors import InputError
+from ...kinematics import boost
+from ...published import load_curve
+from ...stats import peak_scan
+from ..samples import derive_seed
+from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, write_curve
+
+BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
+_LKR_CODE = 3          # photon_hits detector code of the LKr (kaonportal.detector.photon_hits doctest)
+
+
+@dataclass(frozen=True)
+class Channel:
+    x_decay: str
+    background: str
+    br_background: float
+    candidates: float          # published candidates in the normalisation sample
+    other_background: tuple    # (events, error) not from ``background``
+    mass_range: tuple
+    curve: str
+    source: str
+
+
+CHANNELS = {
+    "gg": Channel("gamma gamma", "K+ -> pi+ gamma gamma", BR_K["K+ -> pi+ gamma gamma"], 3984.0, (291.0, 14.0),
+                  (0.207, 0.350), "NA62_Kp_to_pia_a_to_gg_BR_UL90_vs_mass_lifetime_ALPaca",
+                  "published_results.md A3 row '2017-2018 K+ -> pi+ gamma gamma' (PLB 850 (2024) 138513)"),
+    "mumu": Channel("mu+ mu-", "K+ -> pi+ mu+ mu-", 9.15e-8, 2.8e4, (0.0, 0.0), (0.212, 0.350),
+                    "NA62_Kp_to_piX_X_to_mumu_BR_UL90_vs_mass_lifetime_ALPaca",
+                    "published_results.md A3 row '2017-2018 K+ -> pi+ mu+ mu-' (JHEP 11 (2022) 011), BR 9.15e-8"),
+}
+
+
+class VisibleXConfig(BaseModel):
+    """Configuration of the visible-X scans (both channels)."""
+
+    model_config = ConfigDict(extra="forbid")
+    channels: list[str] = Field(default_factory=lambda: ["gg", "mumu"])
+    mass_step: float = Field(0.0005, gt=0, description="scan step (GeV; 0.5 MeV as NA62, PR A3)")
+    masses: list[float] | None = Field(None, description="explicit hypotheses (GeV), used for every channel")
+    n_signal_masses: int = Field(5, ge=2)
+    n_signal: int = Field(20_000, ge=1000)
+    n_background: int = Field(200_000, ge=5000)
+    z_range: tuple[float, float] = Field((105.0, 165.0), description="fiducial decay z (m)")
+    lkr_position_m: float = Field(0.001, gt=0, description="U: LKr cluster position resolution (m), not in the card")
+    n_k_scale: float = Field(1.0, gt=0)
+    window: float = Field(1.5, gt=0)
+    cl: float = Field(0.9, gt=0, lt=1)
+    inject: dict[str, list[float]] | None = Field(None, description="{channel: [mass GeV, signal events]}")
+
+
+def _unit(dxdz, dydz):
+    n = np.sqrt(1.0 + dxdz ** 2 + dydz ** 2)
+    return np.stack([dxdz / n, dydz / n, 1.0 / n], axis=-1)
+
+
+def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
+    """Reconstructed pair mass (NaN when rejected) and window-probability weight for one block."""
+    prod = generate(decay, n, rng_g, **kw)
+    beam = sample_beam(n, rng_b, card)
+    z, w = sample_decay_vertex(beam, rng_b.random(n), "K+", z_range, card)
+    z0 = card.beam.z_gtk3
+    vtx = np.stack([beam.x + beam.dxdz * (z - z0), beam.y + beam.dydz * (z - z0), z], axis=1)
+    pk = beam.p[:, None] * _unit(beam.dxdz, beam.dydz)
+    lab = boost(prod.p4, (pk / np.sqrt(beam.p ** 2 + mass("K+") ** 2)[:, None])[:, None, :])
+    names = prod.names
+    ipi = names.index("pi+")
+    pi = propagate_charged(vtx, lab[:, ipi, 1:], 1.0, card)
+    ok = pi.accept["straw"].copy()
+    if "gamma" in names:
+        ig = [i for i, nm in enumerate(names) if nm == "gamma" and prod.final[i]]
+        cl = []
+        for i in ig:
+            h = photon_hits(vtx, lab[:, i, 1:], card)
+            e = lab[:, i, 0] + lkr_sigma_e(card, lab[:, i, 0]) * rng_d.standard_normal(n)
+            xy = np.stack([h.x, h.y], axis=1) + lkr_pos * rng_d.standard_normal((n, 2))
+            ok &= (h.detector == _LKR_CODE) & (e > 1.0)
+            ok &= np.hypot(xy[:, 0] - pi.x["LKR"], xy[:, 1] - pi.y["LKR"]) > 0.1
+            cl.append((e, xy, h.z))
+        ok &= np.hypot(*(cl[0][1] - cl[1][1]).T) > 0.1
+        r = _vertex(vtx, beam, lab[:, ipi, 1:], card, rng_d)
+        d = [np.column_stack([c[1], c[2]]) - r for c in cl]
+        cos = np.sum(d[0] * d[1], axis=1) / (np.linalg.norm(d[0], axis=1) * np.linalg.norm(d[1], axis=1))
+        m2 = 2.0 * cl[0][0] * cl[1][0] * (1.0 - cos)
+    else:
+        tot = np.zeros((n, 4))
+        for nm in ("mu+", "mu-"):
+            i = names.index(nm)
+            tr = propagate_charged(vtx, lab[:, i, 1:], 1.0 if nm == "mu+" else -1.0, card)
+            ok &= tr.accept["straw"] & tr.accept["muv3"]
+            p = np.linalg.norm(lab[:, i, 1:], axis=1)
+            ps = p * (1.0 + straw_sigma_p_rel(card, p) * rng_d.standard_normal(n))
+            sa = straw_sigma_angle(card, p)
+            sx = lab[:, i, 1] / lab[:, i, 3] + sa * rng_d.standard_normal(n)
+            sy = lab[:, i, 2] / lab[:, i, 3] + sa * rng_d.standard_normal(n)
+            p3 = ps[:, None] * _unit(sx, sy)
+            tot += np.column_stack([np.sqrt(ps ** 2 + mass("mu+") ** 2), p3])
+        ok &= pi.accept["rich"]
+        m2 = tot[:, 0] ** 2 - np.sum(tot[:, 1:] ** 2, axis=1)
+    m = np.where(ok & (m2 > 0), np.sqrt(np.abs(m2)), np.nan)
+    return m, w * prod.weight
+
+
+def _vertex(vtx, beam, p_pi, card, rng):
+    """Closest approach of the smeared GTK beam line and pi+ STRAW line: point (n, 3) midway."""
+    n = len(vtx)
+    res = card.resolution
+    z0, zs = card.beam.z_gtk3, track_planes(card)["STRAW1"]
+    a = np.column_stack([beam.x, beam.y, np.full(n, z0)]) + np.column_stack(
+        [res.gtk_position * rng.standard_normal((n, 2)), np.zeros(n)])
+    u = _unit(beam.dxdz + res.gtk_angle * rng.standard_normal(n), beam.dydz + res.gtk_angle * rng.standard_normal(n))
+    p = np.linalg.norm(p_pi, axis=1)
+    sa = straw_sigma_angle(card, p)
+    tx, ty = p_pi[:, 0] / p_pi[:, 2], p_pi[:, 1] / p_pi[:, 2]
+    b = np.column_stack([vtx[:, 0] + tx * (zs - vtx[:, 2]), vtx[:, 1] + ty * (zs - vtx[:, 2]), np.full(n, zs)])
+    b[:, :2] += res.straw_position * rng.standard_normal((n, 2))
+    v = _unit(tx + sa * rng.standard_normal(n), ty + sa * rng.standard_normal(n))
+    # two-line closest approach (standard vector geometry)
+    w0 = a - b
+    uv, uw, vw = np.sum(u * v, 1), np.sum(u * w0, 1), np.sum(v * w0, 1)
+    den = np.maximum(1.0 - uv ** 2, 1e-300)
+    s, t = (uv * vw - uw) / den, (vw - uv * uw) / den
+    return 0.5 * (a + s[:, None] * u + b + t[:, None] * v)
+
+
+def reconstruct_pairs(decay: str, n: int, seed: int, card, z_range=(105.0, 165.0), lkr_position_m: float = 0.001,
+                      **decay_options) -> tuple[np.ndarray, np.ndarray]:
+    """Reconstructed pair mass (GeV/c^2, NaN if rejected) and weight of ``n`` ``decay`` events.
+
+    >>> m, w = reconstruct_pairs("K+ -> pi+ X", 2000, 1, "na62-2022", mass=0.3, x_decay="mu+ mu-")
+    >>> bool(abs(np.nanmedian(m) - 0.3) < 0.002)
+    True
+    """
+    card = load_card(card) if isinstance(card, (str, Path)) else card
+    s = derive_seed(seed, f"visible-x|{decay}|{sorted(decay_options.items())!r}")
+    out_m, out_w = np.empty(n), np.empty(n)
+    for b0, i0, i1 in block_ranges(n, chunk_blocks=1):
+        out_m[i0:i1], out_w[i0:i1] = _block(decay, i1 - i0, block_rng(s, b0, 10), block_rng(s, b0, 11),
+                                            block_rng(s, b0, 12), card, z_range, decay_options, lkr_position_m)
+    return out_m, out_w
+
+
+def _channel_scan(key: str, cfg: VisibleXConfig, card, seed: int, quick: bool) -> dict:
+    ch = CHANNELS[key]
+    lo, hi = ch.mass_range
+    masses = (check_mass_grid("masses", cfg.masses, [ch.mass_range]) if cfg.masses is not None
+              else mass_grid([ch.mass_range], cfg.mass_step * (4.0 if quick else 1.0)))
+    masses = np.sort(masses)
+    f = 0.15 if quick else 1.0
+    n_sig, n_bkg = max(1000, int(cfg.n_signal * f)), max(5000, int(cfg.n_background * f))
+    sim_m = np.linspace(lo, hi - 0.002, cfg.n_signal_masses)   # the endpoint m_K - m_pi has no phase space
+    acc, sig = np.zeros(len(sim_m)), np.zeros(len(sim_m))
+    for i, mx in enumerate(sim_m):
+        m, w = reconstruct_pairs("K+ -> pi+ X", n_sig, seed, card, cfg.z_range, cfg.lkr_position_m,
+                                 mass=float(mx), x_decay=ch.x_decay)
+        ok = np.isfinite(m)
+        if ok.sum() < 20:
+            raise InputError("n_signal", f"too few reconstructed K+ -> pi+ X ({key}) events at {mx:.4g} GeV")
+        acc[i] = w[ok].sum() / w.sum()
+        q16, q84 = np.quantile(m[ok], [0.16, 0.84])
+        sig[i] = 0.5 * (q84 - q16)
+    a_x, s_m = np.interp(masses, sim_m, acc), np.interp(masses, sim_m, sig)
+    mb, wb = reconstruct_pairs(ch.background, n_bkg, seed, card, cfg.z_range, cfg.lkr_position_m)
+    okb = np.isfinite(mb)
+    a_b = wb[okb].sum() / wb.sum()
+    other, other_err = ch.other_background
+    n_k_eff = (ch.candidates - other) / (ch.br_background * a_b) * cfg.n_k_scale
+    ses = 1.0 / (n_k_eff * a_x)
+    xb, pb = mb[okb], wb[okb] / wb[okb].sum()
+    order = np.argsort(xb)
+    xb, cum = xb[order], np.concatenate([[0.0], np.cumsum(pb[order])])
+    frac = cum[np.searchsorted(xb, masses + cfg.window * s_m)] - cum[np.searchsorted(xb, masses - cfg.window * s_m)]
+    total = ch.candidates * cfg.n_k_scale
+    b, b_err = total * frac, other_err * cfg.n_k_scale * frac
+    rng = np.random.default_rng(derive_seed(seed, f"visible-x pseudo-data {key}"))
+    cand = rng.choice(xb, size=rng.poisson(total), p=pb[order])
+    origin = f"pseudo-data ({ch.background} shape, {total:.4g} expected, seed {seed})"
+    inj = (cfg.inject or {}).get(key)
+    if inj is not None:
+        if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
+            raise InputError(f"inject.{key}", "must be [mass GeV, signal events >= 0]")
+        m0 = float(check_mass_grid(f"inject.{key}", [inj[0]], [ch.mass_range])[0])
+        ns = rng.poisson(float(inj[1]))
+        cand = np.concatenate([cand, m0 + float(np.interp(m0, sim_m, sig)) * rng.standard_normal(ns)])
+        origin += f", injected {inj[1]:g} events at {m0:g} GeV"
+    sc = peak_scan(masses, candidates=cand, resolution=s_m, background=b, background_error=b_err, ses=ses,
+                   window=cfg.window, cl=cfg.cl, calculator="exact", n_jobs=1, seed=seed)
+    return {"masses_gev": masses, "ses": ses, "acceptance": a_x, "sigma_m": s_m, "background": b,
+            "background_error": b_err, "scan": sc, "n_k_eff": n_k_eff, "acceptance_background": a_b,
+            "candidates": cand, "candidates_origin": origin, "signal_masses": sim_m, "signal_sigma": sig}
+
+
+def visible_x_scan(cfg: VisibleXConfig, card, seed: int, quick: bool = False) -> dict:
+    """Peak scans for each configured channel: ``{channel: result}``."""
+    bad = [c for c in cfg.channels if c not in CHANNELS]
+    if bad or not cfg.channels:
+        raise InputError("channels", f"unknown or empty {bad!r}; known: {', '.join(CHANNELS)}")
+    for k in cfg.inject or {}:
+        if k not in CHANNELS:
+            raise InputError("inject", f"unknown channel {k!r}; known: {', '.join(CHANNELS)}")
+    card_obj = load_card(card) if isinstance(card, (str, Path)) else card
+    return {k: _channel_scan(k, cfg, card_obj, seed, quick) for k in cfg.channels}
+
+
+def visible_x_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
+                      config=None) -> dict:
+    """Run the scans; write BR-limit curves and plots against the published prompt curves."""
+    cfg = load_search_config(VisibleXConfig, config)
+    out_dir = Path(out_dir)
+    res = visible_x_scan(cfg, card, seed, quick)
+    summary: dict = {"card": card, "seed": seed, "files": [], "status": "done"}
+    for key, r in res.items():
+        ch, sc, m = CHANNELS[key], res[key]["scan"], r["masses_gev"]
+        label = f"K+ -> pi+ X, X -> {ch.x_decay}"
+        inputs = [f"normalisation: {ch.source}; N_K x efficiency = {r['n_k_eff']:.4g}",
+                  f"background: {ch.background} simulated shape; card {card}; seed {seed}",
+                  f"candidates: {r['candidates_origin']}", "prompt X; reconstruction approximations in the module docstring"]
+        summary["files"].append(write_curve(
+            out_dir / "curves" / f"visible_x_{key}_br.csv", f"upper limit on BR({label}), prompt X, versus m_X",
+            "m_X in GeV/c^2; BR dimensionless", cfg.cl, inputs,
+            {"m_x_gev": m, "ses": r["ses"], "sigma_m_gev": r["sigma_m"], "background_in_window": r["background"],
+             "n_observed": sc.n_observed, "br_ul_observed": sc.observed_limit,
+             **{f"br_ul_expected_{k}": sc.expected[k] for k in BANDS}, "local_significance": sc.local_significance}))
+        pub = load_curve(ch.curve)
+        keep = (pub.columns["tau_ps"] == 0) & np.isfinite(pub.limit)
+        summary["files"] += plot_limit_curves(
+            out_dir / "plots" / f"visible_x_{key}_br", m, sc.observed_limit, {k: sc.expected[k] for k in BANDS},
+            xlabel=r"$m_X$ [GeV/$c^2$]", ylabel="BR upper limit (90% CL)", title=f"{label} (prompt): this run vs NA62",
+            published=[("NA62 (ALPaca, prompt)", pub.mass_gev[keep], pub.limit[keep])])
+        inside = (m >= pub.mass_gev[keep].min()) & (m <= pub.mass_gev[keep].max())
+        ratio = sc.expected["median"][inside] / np.interp(m[inside], pub.mass_gev[keep], pub.limit[keep])
+        summary[key] = {
+            "mass_range_gev": list(ch.mass_range), "n_masses": int(len(m)), "n_k_eff": r["n_k_eff"],
+            "acceptance_background": r["acceptance_background"], "n_candidates": int(len(r["candidates"])),
+            "candidates": r["candidates_origin"],
+            "sigma_m_mev_range": [1e3 * float(r["sigma_m"].min()), 1e3 * float(r["sigma_m"].max())],
+            "br_ul_expected_median_range": [float(np.min(sc.expected["median"])), float(np.max(sc.expected["median"]))],
+            "br_ul_observed_range": [float(np.min(sc.observed_limit)), float(np.max(sc.observed_limit))],
+            "median_ratio_expected_to_published": float(np.nanmedian(ratio)) if ratio.size else math.nan,
+            "max_local_significance": float(np.max(sc.local_significance)),
+            "max_excess_mass_gev": float(sc.max_excess_mass)}
+    return summary
