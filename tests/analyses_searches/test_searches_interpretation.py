@@ -21,7 +21,8 @@ def run(tmp_path_factory):
 
 
 def test_registry():
-    assert list(SECTIONS) == ["pi0-invisible", "lnv", "hnl", "kpix", "kmunux", "visible-x", "interpretation"]
+    assert list(SECTIONS) == ["pi0-invisible", "lnv", "hnl", "kpix", "kmunux", "visible-x", "pi0-gamma-x",
+                              "interpretation"]
 
 
 def test_planes_next_to_published(run):

@@ -240,3 +240,20 @@ def test_branching_ratio_lookup():
         constants.BR_K["K+ -> pi+ pi0"] * radiative_fraction("K+ -> pi+ pi0 gamma", 0.02))
     with pytest.raises(InputError):
         branching_ratio("K+ -> pi- e+ e+")
+
+
+def test_massless_three_body_phase_space_is_finite():
+    """pi0 -> gamma nu nubar: the nu nubar sub-system can be massless (M = 0 in GENBOD's p*), which must
+    give p* = 0, not 0/0 (found by the pi0 -> gamma nu nubar search)."""
+    import warnings
+
+    import numpy as np
+
+    from kaonportal.decays import generate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        prod = generate("pi0 -> gamma nu nubar", 5000, np.random.default_rng(3))
+    assert np.isfinite(prod.p4).all()
+    total = prod.p4.sum(axis=1)
+    np.testing.assert_allclose(total[:, 0], 0.1349768, rtol=1e-9)

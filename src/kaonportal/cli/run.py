@@ -55,11 +55,13 @@ def _check_search_options(cfg) -> None:
     from ..analyses.searches.kmunux import KmunuxConfig
     from ..analyses.searches.kpix import KpixConfig
     from ..analyses.searches.lnv import LnvConfig
+    from ..analyses.searches.pi0_gamma_x import Pi0GammaXConfig
     from ..analyses.searches.pi0_invisible import Pi0InvisibleConfig
     from ..analyses.searches.visible_x import VisibleXConfig
     from ..errors import InputError
     options = {"pi0-invisible": Pi0InvisibleConfig, "lnv": LnvConfig, "hnl": HnlConfig, "kpix": KpixConfig,
-               "kmunux": KmunuxConfig, "visible-x": VisibleXConfig, "interpretation": None}     # interpretation has no options
+               "kmunux": KmunuxConfig, "visible-x": VisibleXConfig,
+               "pi0-gamma-x": Pi0GammaXConfig, "interpretation": None}     # interpretation has no options
     known = ", ".join(["pnn", "beamdump", *SECTIONS])
     for name in cfg.sections.model_extra or {}:
         if name not in SECTIONS:

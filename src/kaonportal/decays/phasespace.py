@@ -188,7 +188,10 @@ def three_body(m_parent: float, masses: Sequence[float], e_first: np.ndarray, e_
 
 
 def _pstar(M, m1, m2):
-    return np.sqrt(np.maximum(kallen(M * M, m1 * m1, m2 * m2), 0.0)) / (2.0 * M)
+    # p* -> 0 as M -> 0 (a massless sub-system of massless daughters, e.g. nu nubar in pi0 -> gamma nu nubar)
+    M = np.asarray(M, dtype=float)
+    num = np.sqrt(np.maximum(kallen(M * M, m1 * m1, m2 * m2), 0.0))
+    return np.divide(num, 2.0 * M, out=np.zeros(np.broadcast(num, M).shape), where=M > 0)
 
 
 def genbod_max_weight(m_parent: float, masses: Sequence[float]) -> float:

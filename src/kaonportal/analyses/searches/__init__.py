@@ -16,6 +16,7 @@ hnl                K+ -> e+ N, K+ -> mu+ N, pi+ -> e+ N peak scans       :mod:`.
 kpix               K+ -> pi+ X (invisible) scan, lifetimes               :mod:`.kpix`
 kmunux             K+ -> mu+ nu X and K+ -> mu+ nu nu nubar (counting)    :mod:`.kmunux`
 visible-x          K+ -> pi+ X, X -> gamma gamma / mu+ mu- peak scans     :mod:`.visible_x`
+pi0-gamma-x        pi0 -> gamma A' (A' invisible) scan, gamma nu nubar     :mod:`.pi0_gamma_x`
 interpretation     BC2/BC4/BC10/BC11, BC6/BC7 planes vs published        :mod:`.interpretation`
 =================  ====================================================  ==========================
 
@@ -23,7 +24,7 @@ Projections: :func:`section_configs` reads a YAML mapping section name -> config
 (shipped example: ``projection-4x``, 4x the exposure of every default dataset).
 
 >>> list(SECTIONS)
-['pi0-invisible', 'lnv', 'hnl', 'kpix', 'kmunux', 'visible-x', 'interpretation']
+['pi0-invisible', 'lnv', 'hnl', 'kpix', 'kmunux', 'visible-x', 'pi0-gamma-x', 'interpretation']
 >>> section_configs("projection-4x")["kpix"]
 {'n_k_scale': 4.0}
 """
@@ -36,6 +37,7 @@ from .interpretation import hepdata_tables, interpretation_section
 from .kmunux import kmunux_section
 from .kpix import kpix_section
 from .lnv import lnv_section
+from .pi0_gamma_x import pi0_gamma_x_section
 from .pi0_invisible import pi0_invisible_section
 from .visible_x import visible_x_section
 
@@ -52,7 +54,8 @@ def _jsonable(fn):
 
 SECTIONS = {name: _jsonable(fn) for name, fn in (
     ("pi0-invisible", pi0_invisible_section), ("lnv", lnv_section), ("hnl", hnl_section), ("kpix", kpix_section),
-    ("kmunux", kmunux_section), ("visible-x", visible_x_section), ("interpretation", interpretation_section))}
+    ("kmunux", kmunux_section), ("visible-x", visible_x_section), ("pi0-gamma-x", pi0_gamma_x_section),
+    ("interpretation", interpretation_section))}
 
 __all__ = ["SECTIONS", "hepdata_tables", "section_configs", "list_search_configs"]
 

@@ -160,7 +160,7 @@ def hepdata_tables(out_dir: Path) -> list:
     (independent variable: the first column; dependent: every other numeric column)."""
     from hepdata_lib import Table, Variable
     tables = []
-    prefixes = ("pi0_invisible", "kpix_", "hnl_", "lnv_", "interp_", "kmunux_", "visible_x_")
+    prefixes = ("pi0_invisible", "kpix_", "hnl_", "lnv_", "interp_", "kmunux_", "visible_x_", "pi0_gamma_x_")
     with contextlib.redirect_stdout(sys.stderr):
         for path in sorted((Path(out_dir) / "curves").glob("*.csv")):
             if not path.stem.startswith(prefixes):

@@ -36,7 +36,8 @@ masses resampled from the simulated background (explicit seed).
 
 from __future__ import annotations
 
-__all__ = ["VisibleXConfig", "CHANNELS", "reconstruct_pairs", "visible_x_scan", "visible_x_section"]
+__all__ = ["VisibleXConfig", "CHANNELS", "unit_vector", "track_vertex", "reconstruct_pairs", "visible_x_scan",
+           "visible_x_section"]
 
 import math
 from dataclasses import dataclass
@@ -102,7 +103,8 @@ class VisibleXConfig(BaseModel):
     inject: dict[str, list[float]] | None = Field(None, description="{channel: [mass GeV, signal events]}")
 
 
-def _unit(dxdz, dydz):
+def unit_vector(dxdz, dydz):
+    """Unit vectors (n, 3) of slopes dx/dz, dy/dz."""
     n = np.sqrt(1.0 + dxdz ** 2 + dydz ** 2)
     return np.stack([dxdz / n, dydz / n, 1.0 / n], axis=-1)
 
@@ -114,7 +116,7 @@ def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
     z, w = sample_decay_vertex(beam, rng_b.random(n), "K+", z_range, card)
     z0 = card.beam.z_gtk3
     vtx = np.stack([beam.x + beam.dxdz * (z - z0), beam.y + beam.dydz * (z - z0), z], axis=1)
-    pk = beam.p[:, None] * _unit(beam.dxdz, beam.dydz)
+    pk = beam.p[:, None] * unit_vector(beam.dxdz, beam.dydz)
     lab = boost(prod.p4, (pk / np.sqrt(beam.p ** 2 + mass("K+") ** 2)[:, None])[:, None, :])
     names = prod.names
     ipi = names.index("pi+")
@@ -131,7 +133,7 @@ def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
             ok &= np.hypot(xy[:, 0] - pi.x["LKR"], xy[:, 1] - pi.y["LKR"]) > 0.1
             cl.append((e, xy, h.z))
         ok &= np.hypot(*(cl[0][1] - cl[1][1]).T) > 0.1
-        r = _vertex(vtx, beam, lab[:, ipi, 1:], card, rng_d)
+        r = track_vertex(vtx, beam, lab[:, ipi, 1:], card, rng_d)
         d = [np.column_stack([c[1], c[2]]) - r for c in cl]
         cos = np.sum(d[0] * d[1], axis=1) / (np.linalg.norm(d[0], axis=1) * np.linalg.norm(d[1], axis=1))
         m2 = 2.0 * cl[0][0] * cl[1][0] * (1.0 - cos)
@@ -146,7 +148,7 @@ def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
             sa = straw_sigma_angle(card, p)
             sx = lab[:, i, 1] / lab[:, i, 3] + sa * rng_d.standard_normal(n)
             sy = lab[:, i, 2] / lab[:, i, 3] + sa * rng_d.standard_normal(n)
-            p3 = ps[:, None] * _unit(sx, sy)
+            p3 = ps[:, None] * unit_vector(sx, sy)
             tot += np.column_stack([np.sqrt(ps ** 2 + mass("mu+") ** 2), p3])
         ok &= pi.accept["rich"]
         m2 = tot[:, 0] ** 2 - np.sum(tot[:, 1:] ** 2, axis=1)
@@ -154,20 +156,21 @@ def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
     return m, w * prod.weight
 
 
-def _vertex(vtx, beam, p_pi, card, rng):
+def track_vertex(vtx, beam, p_pi, card, rng):
     """Closest approach of the smeared GTK beam line and pi+ STRAW line: point (n, 3) midway."""
     n = len(vtx)
     res = card.resolution
     z0, zs = card.beam.z_gtk3, track_planes(card)["STRAW1"]
     a = np.column_stack([beam.x, beam.y, np.full(n, z0)]) + np.column_stack(
         [res.gtk_position * rng.standard_normal((n, 2)), np.zeros(n)])
-    u = _unit(beam.dxdz + res.gtk_angle * rng.standard_normal(n), beam.dydz + res.gtk_angle * rng.standard_normal(n))
+    u = unit_vector(beam.dxdz + res.gtk_angle * rng.standard_normal(n),
+                    beam.dydz + res.gtk_angle * rng.standard_normal(n))
     p = np.linalg.norm(p_pi, axis=1)
     sa = straw_sigma_angle(card, p)
     tx, ty = p_pi[:, 0] / p_pi[:, 2], p_pi[:, 1] / p_pi[:, 2]
     b = np.column_stack([vtx[:, 0] + tx * (zs - vtx[:, 2]), vtx[:, 1] + ty * (zs - vtx[:, 2]), np.full(n, zs)])
     b[:, :2] += res.straw_position * rng.standard_normal((n, 2))
-    v = _unit(tx + sa * rng.standard_normal(n), ty + sa * rng.standard_normal(n))
+    v = unit_vector(tx + sa * rng.standard_normal(n), ty + sa * rng.standard_normal(n))
     # two-line closest approach (standard vector geometry)
     w0 = a - b
     uv, uw, vw = np.sum(u * v, 1), np.sum(u * w0, 1), np.sum(v * w0, 1)
