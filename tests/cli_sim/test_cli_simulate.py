@@ -64,3 +64,21 @@ def test_cards_list_and_show():
     assert r.exit_code == 0 and json.loads(r.stdout)["beam"]["momentum"] == 75.0
     r = runner.invoke(app, ["cards", "show", "na62-1999"])
     assert r.exit_code == 2 and "na62-2018" in r.stderr
+
+
+def test_plot_bad_input_file_names_the_file_field(tmp_path):
+    """A wrong suffix or a corrupt event file: one line naming `file`, exit 2 (not the output field)."""
+    from typer.testing import CliRunner
+
+    from kaonportal.cli.main import app
+
+    wrong = tmp_path / "events.yaml"
+    wrong.write_text("a: 1\n")
+    corrupt = tmp_path / "events.parquet"
+    corrupt.write_bytes(b"not a parquet file at all" * 20)
+    for f in (wrong, corrupt):
+        res = CliRunner().invoke(app, ["plot", "m2miss", str(f), "-o", str(tmp_path / "x.png")])
+        assert res.exit_code == 2, res.output
+        assert res.stderr.startswith("error: file:"), res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "x.png").exists()

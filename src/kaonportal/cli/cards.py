@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["register"]
+
 import json
 from pathlib import Path
 

@@ -6,6 +6,8 @@ Each stage contributes its commands from its own module ``kaonportal.cli.<name>`
 
 from __future__ import annotations
 
+__all__ = ["app", "COMMAND_MODULES"]
+
 import importlib
 
 import typer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["register"]
+
 from pathlib import Path
 
 import numpy as np

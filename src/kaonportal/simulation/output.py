@@ -22,11 +22,11 @@ from ..errors import InputError
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".root": "root"}
 
 
-def output_format(path: str | Path) -> str:
-    """'parquet' or 'root' from the suffix; anything else is an :class:`InputError`."""
+def output_format(path: str | Path, field: str = "output") -> str:
+    """'parquet' or 'root' from the suffix; anything else is an :class:`InputError` naming ``field``."""
     suf = Path(path).suffix.lower()
     if suf not in FORMATS:
-        raise InputError("output", f"unknown file type {suf or '(none)'!r} for {path}; allowed suffixes: "
+        raise InputError(field, f"unknown file type {suf or '(none)'!r} for {path}; allowed suffixes: "
                                    + ", ".join(FORMATS))
     return FORMATS[suf]
 

@@ -238,13 +238,17 @@ def run_chunk(ctx, schema: pa.Schema, first_block: int, start: int, stop: int,
 def read_events(path: str | Path, columns: list[str] | None = None) -> pa.Table:
     """Read an event file written by :func:`simulate` (Parquet or ROOT) as a pyarrow Table."""
     path = Path(path)
-    fmt = output_format(path)
-    if not path.exists():
-        raise InputError("file", f"{path} does not exist")
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-        return pq.read_table(path, columns=columns)
-    import uproot
-    with uproot.open(path) as f:
-        arrays = f["events"].arrays(columns, library="np")
-    return pa.table(arrays)
+    fmt = output_format(path, field="file")
+    if not path.is_file():
+        raise InputError("file", f"{path} does not exist or is not a file")
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+            return pq.read_table(path, columns=columns)
+        import uproot
+        with uproot.open(path) as f:
+            arrays = f["events"].arrays(columns, library="np")
+        return pa.table(arrays)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad input file, said in one line
+        raise InputError("file", f"{path} is not a readable {fmt} event file "
+                                 f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
