@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import constants
 from ..kinematics import kallen
-from .phasespace import accept_reject, decay_in_flight, isotropic, two_body_p4
+from .phasespace import decay_in_flight, isotropic, sample_1d, two_body_p4
 from .products import Tree
 
 PIGG_C_HAT = 1.86
@@ -69,15 +69,7 @@ def pigg_z_density(z, c_hat: float = PIGG_C_HAT):
 def pigg(n: int, rng: np.random.Generator, c_hat: float = PIGG_C_HAT) -> Tree:
     """K+ -> pi+ gamma gamma: z by accept-reject (majorant 1.1 x grid maximum, efficiency ~ 0.3),
     K+ -> pi+ (gamma gamma) isotropic, photons isotropic in the pair rest frame."""
-    zmax = (1.0 - np.sqrt(_R2)) ** 2
-    grid = np.linspace(0.0, zmax, 4001)
-    major = 1.1 * float(pigg_z_density(grid, c_hat).max())
-
-    def propose(size):
-        z = zmax * rng.random(size)
-        return {"z": z}, pigg_z_density(z, c_hat) / major
-
-    z = accept_reject(n, propose, rng, efficiency=0.3)["z"]
+    z = sample_1d(n, rng, lambda z: pigg_z_density(z, c_hat), (1.0 - np.sqrt(_R2)) ** 2)
     m_gg = _M_K * np.sqrt(z)
     pip, gg = two_body_p4(_M_K, _M_PI, m_gg, isotropic(rng, n))
     g1, g2 = decay_in_flight(gg, 0.0, 0.0, 2.0 * rng.random(n) - 1.0, 2.0 * np.pi * rng.random(n), m_gg)

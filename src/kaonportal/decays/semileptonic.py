@@ -41,7 +41,7 @@ from .. import constants
 from ..kinematics import kallen
 from .cascade import add_pi0_decay
 from .dalitz import dalitz_generate, dalitz_grid_max
-from .phasespace import accept_reject, decay_in_flight, isotropic, two_body_p4
+from .phasespace import decay_in_flight, isotropic, sample_1d, two_body_p4
 from .products import Tree
 
 KL3_LAMBDA_PLUS1 = 0.0252   # lambda'+  FlaviaNet arXiv:0801.1817 via na62_parameters.md s.5 [V]
@@ -125,15 +125,7 @@ def pinunu(n: int, rng: np.random.Generator, slope_scale: float = PNN_SLOPE_SCAL
     """K+ -> pi+ nu nubar: q^2 by accept-reject (density maximal at q^2 = 0 up to the form
     factor, majorant 1.1 x grid maximum, efficiency ~ 0.34), then K+ -> pi+ (nu nubar) and the
     sin^2 decay of the pair."""
-    q2max = (_M_K - _M_PIC) ** 2
-    grid = np.linspace(0.0, q2max, 4001)
-    major = 1.1 * float(pinunu_q2_density(grid, slope_scale).max())
-
-    def propose(size):
-        q2 = q2max * rng.random(size)
-        return {"q2": q2}, pinunu_q2_density(q2, slope_scale) / major
-
-    q2 = accept_reject(n, propose, rng, efficiency=0.3)["q2"]
+    q2 = sample_1d(n, rng, lambda q2: pinunu_q2_density(q2, slope_scale), (_M_K - _M_PIC) ** 2)
     m_nn = np.sqrt(q2)
     pip, nn = two_body_p4(_M_K, _M_PIC, m_nn, isotropic(rng, n))
     nu, nubar = decay_in_flight(nn, 0.0, 0.0, sin2_cos(rng, n), 2.0 * np.pi * rng.random(n), m_nn)
