@@ -131,3 +131,19 @@ def test_cli_unreadable_input_and_bad_seed_exit_2(tmp_path, content, args, needl
 def test_cli_directory_as_datasets_exit_2(tmp_path):
     res = runner.invoke(app, ["stats", "measure", str(tmp_path)])
     assert res.exit_code == 2 and "not a regular file" in res.stderr
+
+
+def test_parse_datasets_keys_and_yaml_number_strings():
+    """Unknown and missing keys name the field; YAML 1.1 reads `1e-10` (no dot) as a string, which
+    is still a number to a physicist."""
+    from kaonportal.errors import InputError
+    from kaonportal.stats.io import parse_datasets
+
+    (d,) = parse_datasets({"datasets": [{"name": 2017, "observed": 2.0, "background": 1.5, "ses": "1e-10"}]})
+    assert d.name == "2017" and d.observed == 2 and isinstance(d.observed, int) and d.ses == 1e-10
+    with pytest.raises(InputError, match=r"datasets\[0\]\.bkg: unknown field; allowed: name"):
+        parse_datasets([{"name": "a", "observed": 1, "background": 0.1, "ses": 1e-10, "bkg": 1}])
+    with pytest.raises(InputError, match=r"datasets\[0\]\.background: missing field"):
+        parse_datasets([{"name": "a", "observed": 1, "ses": 1e-10}])
+    with pytest.raises(InputError, match=r"datasets\[0\]\.ses: must be a number, got 'abc'"):
+        parse_datasets([{"name": "a", "observed": 1, "background": 0.1, "ses": "abc"}])

@@ -1,4 +1,4 @@
-"""Reading DATASETS.yaml for ``kaonportal stats``: schema-checked with pydantic.
+"""Reading DATASETS.yaml for ``kaonportal stats``: keys checked here, values by :class:`Dataset`.
 
 File format (a list under ``datasets``, or a bare list)::
 
@@ -16,44 +16,46 @@ Any problem raises :class:`~kaonportal.errors.InputError` naming the field as ``
 
 from __future__ import annotations
 
-__all__ = ["DatasetSpec", "load_datasets", "parse_datasets"]
+__all__ = ["load_datasets", "parse_datasets"]
 
+import dataclasses
 import math
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError, field_validator
 
 from ..errors import InputError
 from ..yamlio import read_yaml
 from .model import Dataset, validate_datasets
 
 
-class DatasetSpec(BaseModel):
-    """Schema of one dataset entry (units: events; SES dimensionless)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    observed: int | float | StrictBool
-    background: float
-    ses: float
-    background_error: float = 0.0
-    background_error_low: float | None = None
-    background_error_high: float | None = None
-    ses_error: float = 0.0
-    background_model: Literal["auto", "gaussian", "lognormal", "asymmetric"] = "auto"
-
-    @field_validator("observed")
-    @classmethod
-    def _integer_count(cls, v):
-        if isinstance(v, bool) or not math.isfinite(float(v)) or float(v) < 0 or float(v) != int(float(v)):
-            raise ValueError(f"must be a non-negative integer, got {v!r}")
-        return int(v)
+_FIELDS = tuple(f.name for f in dataclasses.fields(Dataset))
+_REQUIRED = ("name", "observed", "background", "ses")
 
 
-def _loc(loc) -> str:
-    return ".".join(str(x) for x in loc if not isinstance(x, str) or x not in ("int", "float", "bool"))
+def _as_number(value):
+    """YAML 1.1 reads ``1e-10`` (no dot) as a string: accept numeric strings as numbers."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _dataset_fields(i: int, entry: dict) -> dict:
+    """Check the keys of entry ``i`` (unknown / missing ones name the field) and normalise its values;
+    the values themselves are validated by :class:`Dataset`."""
+    for key in entry:
+        if key not in _FIELDS:
+            raise InputError(f"datasets[{i}].{key}", f"unknown field; allowed: {', '.join(_FIELDS)}")
+    for key in _REQUIRED:
+        if key not in entry:
+            raise InputError(f"datasets[{i}].{key}", "missing field")
+    fields = {k: (v if k in ("name", "background_model") else _as_number(v)) for k, v in entry.items()}
+    fields["name"] = str(fields["name"])
+    n = fields["observed"]
+    if isinstance(n, float) and math.isfinite(n) and n.is_integer():
+        fields["observed"] = int(n)
+    return fields
 
 
 def parse_datasets(raw) -> list[Dataset]:
@@ -82,18 +84,11 @@ def parse_datasets(raw) -> list[Dataset]:
     for i, entry in enumerate(raw):
         if not isinstance(entry, dict):
             raise InputError(f"datasets[{i}]", f"must be a mapping of fields, got {entry!r}")
-        name = entry.get("name", f"#{i}")
         try:
-            spec = DatasetSpec(**entry)
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            field = _loc(e.get("loc", ())) or "?"
-            msg = e.get("msg", "invalid").removeprefix("Value error, ")
-            raise InputError(f"datasets[{i}].{field}", f"{msg}, got {e.get('input')!r} (dataset {name!r})") \
-                if "got" not in msg else InputError(f"datasets[{i}].{field}", f"{msg} (dataset {name!r})") from None
-        try:
-            out.append(Dataset(**spec.model_dump()))
+            out.append(Dataset(**_dataset_fields(i, entry)))
         except InputError as exc:
+            if exc.field.startswith("datasets["):
+                raise
             field = exc.field.rsplit(".", 1)[-1]
             raise InputError(f"datasets[{i}].{field}", exc.message) from None
     return validate_datasets(out)
