@@ -318,15 +318,15 @@ def _photon_geometry(card: Card):
 
 
 @njit
-def photon_one(x0, y0, z0, px, py, pz, lav, lav_skip, irc, lkr, sac):  # pragma: no cover - numba
-    """Rules of :func:`photon_hits` for one photon: returns (code, LAV station, x, y, z) of the hit.
+def lav_first_hit(x0, y0, z0, tx, ty, lav, lav_skip):  # pragma: no cover - numba
+    """First LAV station a straight line from (x0, y0, z0) with slopes (tx, ty) reaches.
 
-    ``lav_skip`` = (z of the last LAV back face, smallest LAV inner radius squared)."""
+    Returns (code, station, x, y, z): code 1 = enters the station's front face (or starts inside it)
+    within the outer radius; 0 = reaches the station's inner radius only beyond its outer radius (lost
+    between the vetoes); -1 = passes every station inside the inner radius. Shared by
+    :func:`photon_one` and the photon-veto kernel of :mod:`kaonportal.detector.response`.
+    """
     nan = np.nan
-    if pz <= 0.0:
-        return 0, -1, nan, nan, nan
-    tx = px / pz
-    ty = py / pz
     # R^2(z) along a line is convex, so its maximum over [z0, last LAV back face] is at an end: if both
     # ends are inside the smallest inner radius, no LAV station can be reached (skip the loop).
     zl = lav_skip[0]
@@ -349,6 +349,24 @@ def photon_one(x0, y0, z0, px, py, pz, lav, lav_skip, irc, lkr, sac):  # pragma:
             if rf2 <= rout * rout:
                 return 1, j, xf, yf, z
             return 0, -1, nan, nan, nan
+    return -1, -1, nan, nan, nan
+
+
+@njit
+def photon_one(x0, y0, z0, px, py, pz, lav, lav_skip, irc, lkr, sac):  # pragma: no cover - numba
+    """Rules of :func:`photon_hits` for one photon: returns (code, LAV station, x, y, z) of the hit.
+
+    ``lav_skip`` = (z of the last LAV back face, smallest LAV inner radius squared)."""
+    nan = np.nan
+    if pz <= 0.0:
+        return 0, -1, nan, nan, nan
+    tx = px / pz
+    ty = py / pz
+    code, j, xf, yf, zf = lav_first_hit(x0, y0, z0, tx, ty, lav, lav_skip)
+    if code == 1:
+        return 1, j, xf, yf, zf
+    if code == 0:
+        return 0, -1, nan, nan, nan
     if z0 < irc[0]:
         x = x0 + tx * (irc[0] - z0)
         y = y0 + ty * (irc[0] - z0)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..backend import njit
 from .card import Card, VetoTable
-from .propagation import DETECTOR_CODES
+from .propagation import DETECTOR_CODES, lav_first_hit
 
 
 def veto_inefficiency(table: VetoTable, energy) -> np.ndarray:
@@ -119,8 +119,6 @@ def _veto_kernel(w, origin, p4, tx, ty, dmin2, lav, lav_skip, irc, lkr, sac, le,
     form on these unpredictable outcomes.
     """
     sqrt2 = np.sqrt(2.0)
-    zl = lav_skip[0]
-    rmin2 = lav_skip[1]
     for i in range(w.shape[0]):
         x0, y0, z0 = origin[i, 0], origin[i, 1], origin[i, 2]
         px, py, pz = p4[i, 1], p4[i, 2], p4[i, 3]
@@ -128,24 +126,7 @@ def _veto_kernel(w, origin, p4, tx, ty, dmin2, lav, lav_skip, irc, lkr, sac, le,
             continue                    # code 0: undetectable, inefficiency 1
         tx0 = px / pz
         ty0 = py / pz
-        xl = x0 + tx0 * (zl - z0)
-        yl = y0 + ty0 * (zl - z0)
-        c = -1
-        if x0 * x0 + y0 * y0 >= rmin2 or xl * xl + yl * yl >= rmin2:
-            for j in range(lav.shape[0]):
-                zf, zb, rin, rout = lav[j, 0], lav[j, 1], lav[j, 2], lav[j, 3]
-                if z0 >= zb:
-                    continue
-                z = max(zf, z0)
-                xf = x0 + tx0 * (z - z0)
-                yf = y0 + ty0 * (z - z0)
-                xb = x0 + tx0 * (zb - z0)
-                yb = y0 + ty0 * (zb - z0)
-                rf2 = xf * xf + yf * yf
-                rb2 = xb * xb + yb * yb
-                if max(rf2, rb2) >= rin * rin:
-                    c = 1 if rf2 <= rout * rout else 0
-                    break
+        c = lav_first_hit(x0, y0, z0, tx0, ty0, lav, lav_skip)[0]
         if c < 0:
             xi = x0 + tx0 * (irc[0] - z0)
             yi = y0 + ty0 * (irc[0] - z0)
