@@ -35,6 +35,16 @@ def _cos_sin_2pi(v):  # pragma: no cover - compiled
 
 
 @njit
+def _iso_angles(u0, u1):  # pragma: no cover - compiled
+    """(sin theta, cos phi, sin phi, cos theta) with cos(theta) = 2 u0 - 1 and phi = 2 pi u1 (isotropic
+    for uniform u0, u1); callers form p * s * cphi etc. themselves, keeping the original rounding."""
+    c = 2.0 * u0 - 1.0
+    s = math.sqrt(max(0.0, 1.0 - c * c))
+    cphi, sphi = _cos_sin_2pi(u1)
+    return s, cphi, sphi, c
+
+
+@njit
 def two_body_iso(m_parent, m1, m2, u, out):  # pragma: no cover - compiled
     """Fill ``out[:, 0:2, :]`` with isotropic P -> 1 2 decays at rest from uniforms ``u`` (n, 2)."""
     lam = (m_parent * m_parent - (m1 + m2) ** 2) * (m_parent * m_parent - (m1 - m2) ** 2)
@@ -42,9 +52,7 @@ def two_body_iso(m_parent, m1, m2, u, out):  # pragma: no cover - compiled
     e1 = (m_parent * m_parent + m1 * m1 - m2 * m2) / (2.0 * m_parent)
     e2 = m_parent - e1
     for i in range(u.shape[0]):
-        c = 2.0 * u[i, 0] - 1.0
-        s = math.sqrt(max(0.0, 1.0 - c * c))
-        cphi, sphi = _cos_sin_2pi(u[i, 1])
+        s, cphi, sphi, c = _iso_angles(u[i, 0], u[i, 1])
         px = p * s * cphi
         py = p * s * sphi
         pz = p * c
@@ -63,9 +71,7 @@ def pi0_gg(m_pi0, parent, u, out, j):  # pragma: no cover - compiled
     """pi0 -> gamma gamma for pi0 four-momenta ``parent`` (n, 4); photons into ``out[:, j]``, ``out[:, j+1]``."""
     h = 0.5 * m_pi0
     for i in range(u.shape[0]):
-        c = 2.0 * u[i, 0] - 1.0
-        s = math.sqrt(max(0.0, 1.0 - c * c))
-        cphi, sphi = _cos_sin_2pi(u[i, 1])
+        s, cphi, sphi, c = _iso_angles(u[i, 0], u[i, 1])
         kx = h * s * cphi
         ky = h * s * sphi
         kz = h * c

@@ -20,20 +20,24 @@ from ..backend import njit
 @njit
 def _boost_kernel(p4, beta, out):  # pragma: no cover - numba
     # Lorentz boost rest frame -> lab with per-event velocity beta (kaonportal.kinematics.boost formula)
-    n, k = p4.shape[0], p4.shape[1]
-    for i in range(n):
-        bx, by, bz = beta[i, 0], beta[i, 1], beta[i, 2]
-        b2 = bx * bx + by * by + bz * bz
-        gamma = 1.0 / np.sqrt(1.0 - b2)
-        g2 = (gamma - 1.0) / b2 if b2 > 0.0 else 0.0
-        for j in range(k):
-            e = p4[i, j, 0]
-            bp = bx * p4[i, j, 1] + by * p4[i, j, 2] + bz * p4[i, j, 3]
-            f = g2 * bp + gamma * e
-            out[i, j, 0] = gamma * (e + bp)
-            out[i, j, 1] = p4[i, j, 1] + f * bx
-            out[i, j, 2] = p4[i, j, 2] + f * by
-            out[i, j, 3] = p4[i, j, 3] + f * bz
+    for i in range(p4.shape[0]):
+        _boost_row(p4, out, i, beta[i, 0], beta[i, 1], beta[i, 2])
+
+
+@njit
+def _boost_row(p4, out, i, bx, by, bz):  # pragma: no cover - numba
+    # event i of p4 (n, k, 4) boosted by velocity (bx, by, bz) into out[i] (kaonportal.kinematics.boost)
+    b2 = bx * bx + by * by + bz * bz
+    gamma = 1.0 / np.sqrt(1.0 - b2)
+    g2 = (gamma - 1.0) / b2 if b2 > 0.0 else 0.0
+    for j in range(p4.shape[1]):
+        e = p4[i, j, 0]
+        bp = bx * p4[i, j, 1] + by * p4[i, j, 2] + bz * p4[i, j, 3]
+        f = g2 * bp + gamma * e
+        out[i, j, 0] = gamma * (e + bp)
+        out[i, j, 1] = p4[i, j, 1] + f * bx
+        out[i, j, 2] = p4[i, j, 2] + f * by
+        out[i, j, 3] = p4[i, j, 3] + f * bz
 
 
 def boost_events(p4: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -185,7 +189,6 @@ def vertex_lab_kernel(beam, k, s1, lam, log_term, exp_a2, frac, z_gtk3, m2_paren
     E = sqrt(p^2 + m^2) and the boost of :func:`boost_events` with beta = p3/E.
     ``vtx`` (n, 3) and ``pb3`` (n, 3) may be strided views.
     """
-    nk = p4.shape[1]
     for i in range(beam.shape[1]):
         p, x, y, tx, ty = beam[0, i], beam[1, i], beam[2, i], beam[3, i], beam[4, i]
         s = s1[i] - lam[i] * log_term[i]
@@ -203,18 +206,7 @@ def vertex_lab_kernel(beam, k, s1, lam, log_term, exp_a2, frac, z_gtk3, m2_paren
         pb3[i, 2] = pz
         e_b = np.sqrt(p * p + m2_parent)
         eb[i] = e_b
-        bx, by, bz = px / e_b, py / e_b, pz / e_b
-        b2 = bx * bx + by * by + bz * bz
-        gamma = 1.0 / np.sqrt(1.0 - b2)
-        g2 = (gamma - 1.0) / b2 if b2 > 0.0 else 0.0
-        for j in range(nk):
-            e = p4[i, j, 0]
-            bp = bx * p4[i, j, 1] + by * p4[i, j, 2] + bz * p4[i, j, 3]
-            f = g2 * bp + gamma * e
-            lab[i, j, 0] = gamma * (e + bp)
-            lab[i, j, 1] = p4[i, j, 1] + f * bx
-            lab[i, j, 2] = p4[i, j, 2] + f * by
-            lab[i, j, 3] = p4[i, j, 3] + f * bz
+        _boost_row(p4, lab, i, px / e_b, py / e_b, pz / e_b)
 
 
 @njit(error_model="numpy")
