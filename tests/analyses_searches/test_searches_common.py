@@ -43,7 +43,7 @@ def test_config_override_and_bad_values(tmp_path):
     p = tmp_path / "kpix.yaml"
     p.write_text("n_k_scale: 4\nlifetimes_ns: [1.0]\n")
     cfg = load_search_config(KpixConfig, p)
-    assert cfg.n_k_scale == 4 and cfg.lifetimes_ns == [1.0] and cfg.dataset == "pnn-2021-22"
+    assert cfg.n_k_scale == 4 and cfg.lifetimes_ns == [1.0] and cfg.dataset == "pnn-2016-22"
     with pytest.raises(InputError, match="n_k_scale"):
         load_search_config(KpixConfig, {"n_k_scale": -1})
     with pytest.raises(InputError, match="unknown_key"):
@@ -55,3 +55,29 @@ def test_curve_csv_has_header(tmp_path):
     text = open(path).read().splitlines()
     assert text[0] == "# what: a limit" and text[1] == "# units: GeV" and text[2] == "# confidence level: 0.9"
     assert "m_gev,br" in text and text[-1] == "0.2,inf"
+
+
+def test_selection_columns_include_sources_of_derived_and_versus_columns(tmp_path):
+    """A cut on a derived quantity (selection.derived) or bounded versus another column needs those event
+    columns in the samples the searches keep (otherwise the cut flow cannot be evaluated)."""
+    from kaonportal.analyses.searches.common import selection_columns
+    from kaonportal.selection.derived import DERIVED, source_columns
+
+    derived = next(iter(DERIVED))
+    p = tmp_path / "sel.yaml"
+    p.write_text(f"""name: t
+description: test
+analysis: hnl
+fiducial_z: [105.0, 165.0]
+momentum_range: [5.0, 45.0]
+momentum_bins: [5.0, 45.0]
+cuts:
+  - {{id: r, label: r, column: {derived}, low: 0.8, versus: vertex_z, slope: -0.004, source: test, status: D}}
+  - {{id: pid, label: pid, weight: w_pid_e, source: test, status: D}}
+regions:
+  - {{id: signal, label: s, signal: true, windows: {{m2miss_e: [0.0, 0.01]}}, source: test, status: D}}
+normalisation: {{skip: [], region: signal, downscaling: 1, source: test, status: D}}
+""")
+    cols = selection_columns(p)
+    assert set(source_columns(derived)) <= set(cols)
+    assert {"vertex_z", "w_pid_e", "m2miss_e", "weight_gen", "decay_prob", "true_vertex_z"} <= set(cols)

@@ -7,7 +7,9 @@ import pytest
 from scipy.special import erf, ndtri
 from scipy.stats import poisson
 
-from kaonportal.analyses.searches.hnl import CHANNELS, HnlConfig, hnl_scan, hnl_section, signal_shape
+from kaonportal.analyses.searches.hnl import (CHANNELS, HnlConfig, background_model, default_n_parent, hnl_scan,
+                                              hnl_section, muon_as_electron, muon_dif_pieces, signal_shape)
+from kaonportal.detector import load_card
 from kaonportal.constants import mass
 from kaonportal.errors import InputError
 from kaonportal.published import load_curve
@@ -42,20 +44,17 @@ def test_injected_signal_found_with_expected_significance(kmu):
     i = int(np.argmax(scan.local_significance))
     # found at the injected mass: within the 4 MeV scan step
     assert abs(math.sqrt(scan.masses[i]) - m0) <= 0.0041
-    # expected local significance: p-value of the expected count n = b + s eff_window (eff_window =
-    # erf(1.5/sqrt2), the Gaussian fraction in the +-1.5 sigma window) for a background b known to +-db
-    # (simulation statistics), p = E_beta[P(N >= n | beta)] with beta ~ Gauss(b, db) truncated at 0 (the
-    # background model of kaonportal.stats). The injected count is Poisson (+-6 events): tolerance 1.5 sigma.
+    # expected local significance: p-value of the count n for the window background b (known: the default
+    # background uncertainty is zero), z(n) = -ndtri(P(N >= n | b)); the injected count is Poisson and so is
+    # the background, n ~ Poisson(b + s eff_window) with eff_window = erf(1.5/sqrt2) (Gaussian fraction in
+    # the +-1.5 sigma window). Accepted: z between z(n_0.5%) and z(n_99.5%) of that Poisson law, i.e. a
+    # false-alarm rate ~1% for this fixed seed (plus 0.5 in z for the bin/window discreteness).
     j = int(np.argmin(abs(np.sqrt(scan.masses) - m0)))
-    b, db = scan.background[j], r["background_error"][j]
-    n_exp = np.floor(b + n_inj * erf(1.5 / math.sqrt(2)))
-    if db > 0:
-        beta = np.linspace(max(b - 6 * db, 0.0), b + 6 * db, 4001)
-        w = np.exp(-0.5 * ((beta - b) / db) ** 2)
-        z_exp = -ndtri(np.sum(w * poisson.sf(n_exp - 1, beta)) / np.sum(w))
-    else:
-        z_exp = -ndtri(poisson.sf(n_exp - 1, b))
-    assert scan.local_significance[i] == pytest.approx(z_exp, abs=1.5)
+    b = scan.background[j]
+    assert r["background_error"][j] == 0.0
+    n_lo, n_hi = poisson.ppf([0.005, 0.995], b + n_inj * erf(1.5 / math.sqrt(2)))
+    z_lo, z_hi = (-ndtri(poisson.sf(n - 1, b)) for n in (n_lo, n_hi))
+    assert z_lo - 0.5 < scan.local_significance[i] < z_hi + 0.5
     assert scan.local_significance[i] > 3.0
     # without injection no such excess at this mass (same seed)
     assert kmu["scan"].local_significance[j] < 3.0
@@ -96,6 +95,96 @@ def test_ses_at_the_edges_is_physical():
     assert np.all(shape["sigma_m2"] > 0) and shape["sigma_m2"][2] < shape["sigma_m2"][0]
 
 
+@pytest.mark.parametrize("channel, inner", [("K+ -> mu+ N", 0.30), ("pi+ -> e+ N", 0.110)])
+def test_ses_at_the_edges_other_channels(channel, inner):
+    ch = CHANNELS[channel]
+    lo, hi = ch.mass_range
+    end = ch.kinematic_max
+    shape = signal_shape(ch, [lo, inner, hi, end - 0.001], 4000, 5, "na62-2022")
+    a = shape["acceptance"]
+    # finite acceptance (finite SES) over the published range; at the kinematic endpoint m_P - m_l the
+    # lepton is at rest in the parent frame (lab momentum ~ gamma m_l, far below the 5 GeV/c cut): the
+    # acceptance collapses, so the SES grows without bound there
+    assert np.all(a[:3] > 0)
+    assert a[3] < 0.2 * a[1]
+    # the m2miss resolution shrinks towards the endpoint (softer lepton, d(m2miss) ~ 2 p_K p_l dtheta)
+    assert np.all(shape["sigma_m2"] > 0) and shape["sigma_m2"][2] < shape["sigma_m2"][0]
+
+
+def test_muon_background_of_positron_mode_is_decays_in_flight():
+    # PLB 807 (2020) 135599 as quoted in S004 (section 3, Fig. 3 caption): "Decays to muons contribute via
+    # muon decays in flight". Default mu -> e model (RICH x calorimeters/MUV3, inputs/hnl.yaml): mis-identified
+    # muons are < 5% of the K+ -> mu+ nu background; with the card placeholder 1e-4 they were ~30%.
+    ch = CHANNELS["K+ -> e+ N"]
+    kw = dict(n_parent=1e10, n=20_000, seed=5, card="na62-2022", x_range=(0.0, 0.22), forced_decays=True)
+    d = background_model(ch, mis_id="rich_x_calo", **kw)
+    c = background_model(ch, mis_id="card", **kw)
+    src = "K+ -> mu+ nu"
+    assert d["misidentified_muons_in_range"][src] < 0.05 * d["per_source_in_range"][src]
+    assert c["misidentified_muons_in_range"][src] > 0.15 * c["per_source_in_range"][src]
+    # the decay-in-flight part does not depend on the mis-identification model (up to the kernel bandwidth,
+    # which depends on all weights of the source: 1e-4 relative here)
+    dif_d = d["per_source_in_range"][src] - d["misidentified_muons_in_range"][src]
+    dif_c = c["per_source_in_range"][src] - c["misidentified_muons_in_range"][src]
+    assert dif_d == pytest.approx(dif_c, rel=1e-3)
+    with pytest.raises(InputError, match="muon_as_electron"):
+        muon_as_electron(load_card("na62-2022"), np.array([20.0]), "lkr")
+
+
+def test_forced_muon_decays_agree_with_natural_rate(pie):
+    # importance sampling of mu+ -> e+ decays in flight (force_decays): the forced estimate of the decayed
+    # part must agree with the natural-rate sample (its few decayed events: ~50% error) within 3 sigma,
+    # and be much more precise with 4x fewer events (same samples as the pie fixture, memoised)
+    from kaonportal.analyses.searches.common import selection_columns, selection_weights
+    from kaonportal.selection import load_selection
+    ch = CHANNELS["pi+ -> e+ N"]
+    sel = load_selection(ch.selection)
+    cols = selection_columns(sel, [ch.column, "track_true_pdgid", "p_track"])
+    plain, forced = muon_dif_pieces("pi+ -> mu+ nu", SMALL["n_background"]["pi+ -> e+ N"], 5, "na62-2022",
+                                    sel.fiducial_z, cols, forced=True)
+    est = []
+    for p, mult in ((plain, plain["track_decayed"].astype(float)), (forced, forced["_mult"])):
+        w, total = selection_weights(sel, {c: p[c] for c in cols})    # per fiducial decay of each sample
+        w = w * mult
+        est.append((w.sum() / total, math.sqrt(np.sum(w * w)) / total))
+    (u, du), (f, df) = est
+    assert du > 0 and abs(u - f) < 3 * math.hypot(du, df)
+    assert df < 0.05 * f and df < 0.2 * du
+
+
+def test_expected_ue4_against_published_curve():
+    # Published: NA62 |U_e4|^2 90% CL UL vs m_N, PLB 807 (2020) 135599, HEPData ins1797041 t1 (shipped curve).
+    # N_K of that search is NOT found (PR A6). Default (D): K+ decays of 2017-2018 / control downscaling 400
+    # = 9.7e9 -> expected 8-25x weaker than published. The background is dominated by K+ -> mu+ nu with
+    # mu+ -> e+ decays in flight, so the expected |U|^2 scales as N_K^-1/2: with all 2017-2018 K+ decays
+    # (3.879e12, i.e. a trigger without downscaling -- an assumption, not found) it scales by sqrt(400) = 20
+    # (checked to 15%) and lies within a factor 2.5 of the published curve (median over masses): the
+    # published curve is an observed limit that fluctuates by 36% rms (ln) point to point, the positron
+    # ID efficiency and lepton momentum range are placeholders (D).
+    c = load_curve("NA62_2020_Kp_to_eN_Ue4sq_90CL_HEPData")
+    med = {}
+    for label, extra in (("default", {}), ("all decays", {"n_parent": {"K+ -> e+ N": 3.879e12}})):
+        r = hnl_scan("K+ -> e+ N", HnlConfig(channels=["K+ -> e+ N"], **SMALL, **extra), "na62-2022", seed=5)
+        med[label] = float(np.median(r["u2"]["median"] / np.interp(r["masses_gev"], c.mass_gev, c.limit)))
+    assert 8.0 < med["default"] < 25.0
+    n_default = default_n_parent("K+ -> e+ N")[0]
+    assert n_default == pytest.approx(3.879e12 / 400)
+    assert med["default"] / med["all decays"] == pytest.approx(math.sqrt(3.879e12 / n_default), rel=0.15)
+    assert 0.4 < med["all decays"] < 2.5
+
+
+def test_expected_umu4_not_weaker_than_published(kmu):
+    # Published: NA62 |U_mu4|^2 UL, PLB 816 (2021) 136259, HEPData ins1843945 (shipped). The simulation has
+    # no beam pile-up / halo muons and no non-Gaussian K+ -> mu+ nu tails (the published background spectrum,
+    # S004 Fig. 3 right, is a data-driven estimate), so its background is a subset of the published one and
+    # the expected limit (default D normalisation, N_K / 400) must not be weaker than the published curve.
+    # (Median ratio 0.04-0.5 depending on the seed: the K+ -> pi0 mu+ nu background is carried by rare
+    # events with both photons lost.)
+    c = load_curve("NA62_2021_Kp_to_muN_Umu4sq_90CL_HEPData")
+    ratio = kmu["u2"]["median"] / np.interp(kmu["masses_gev"], c.mass_gev, c.limit)
+    assert 0.0 < np.median(ratio) < 1.0
+
+
 def test_u2_through_model_matches_shrock(pie):
     # far below the lifetime limit the |U|^2 limit is BR_UL / (BR(pi -> e nu) rho_e(m)) (Shrock)
     from kaonportal.models.hnl import shrock_factor
@@ -123,6 +212,10 @@ def test_bad_inputs(tmp_path):
         hnl_scan("K+ -> e+ N", HnlConfig(masses={"K+ -> e+ N": [0.1, 0.2]}, **SMALL), "na62-2022", seed=1)
     with pytest.raises(InputError, match="channels"):
         hnl_scan("K+ -> tau+ N", HnlConfig(**SMALL), "na62-2022", seed=1)
+    with pytest.raises(InputError, match="muon_as_electron"):
+        hnl_section(tmp_path, config={"muon_as_electron": "lkr"})
+    with pytest.raises(InputError, match="muon_as_electron"):
+        hnl_section(tmp_path, config={"muon_as_electron": 2.0})
     p = tmp_path / "cand.csv"
     p.write_text("mass\n0.1\n")
     with pytest.raises(InputError, match="no column 'm2miss_e'"):
@@ -135,3 +228,4 @@ def test_section_writes_curves(tmp_path):
     assert "# what: upper limit on |U_e4|^2" in text
     assert (tmp_path / "plots" / "hnl_pip_eN_U2.png").is_file()
     assert r["channels"]["pi+ -> e+ N"]["n_parent_input"] == 6.5e12
+    assert "not found" in text and "mu+ -> e+" in text

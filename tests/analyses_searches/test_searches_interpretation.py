@@ -2,21 +2,32 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from kaonportal.analyses.searches import SECTIONS, hepdata_tables
-from kaonportal.analyses.searches.interpretation import interpretation_section
+from kaonportal.analyses.searches.interpretation import PUBLISHED_PI0_GAMMA, interpretation_section, read_run_curve
 from kaonportal.cli._common import to_jsonable
+
+
+BC2_MASSES = [0.020, 0.045339, 0.054711, 0.090303]
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("interp")
-    kcfg = dict(mass_step=0.01, n_signal=4000, n_sm=10_000, n_signal_masses=3)
+    # kpix on its default dataset pnn-2016-22 (the exposure of the published 2016-22 curve); 4 simulated masses per
+    # range in quick mode: with 2 the linear interpolation of the acceptance near the range ends is too coarse
+    # for the coupling minimum (BC4 came out 4x off with 2, 2x with 4; full run: median BR ratio 0.8)
+    kcfg = dict(mass_step=0.004, n_signal=4000, n_sm=10_000, n_signal_masses=8)
     SECTIONS["kpix"](out, card="na62-2022", seed=9, quick=True, config=kcfg)
     SECTIONS["hnl"](out, card="na62-2022", seed=9, quick=True,
                     config=dict(n_signal=4000, n_background={"K+ -> e+ N": 20_000, "K+ -> mu+ N": 20_000,
                                                 "pi+ -> e+ N": 100_000}, n_normalisation=4000, n_signal_masses=3))
+    # BC2 from pi0 -> gamma A': three masses on digitised nodes of the published curve (45.3, 54.7, 90.3 MeV, see
+    # tests/test_published_bc2.py) and 20 MeV outside it; statistics as test_searches_pi0_gamma_x.py (~3 s)
+    SECTIONS["pi0-gamma-x"](out, card="na62-2022", seed=9, config=dict(
+        masses=BC2_MASSES, n_signal=2000, n_background=60_000, n_background_extra=10_000, n_signal_masses=6))
     return out, interpretation_section(out, card="na62-2022", seed=9, quick=True)
 
 
@@ -28,16 +39,46 @@ def test_registry():
 def test_planes_next_to_published(run):
     out, r = run
     assert set(r["planes"]) == {"BC2", "BC4", "BC10", "BC11", "BC6", "BC7"}
-    assert r["ran"] == {}                      # used the curves of the kpix and hnl sections
+    assert r["ran"] == {}                      # used the curves of the kpix, pi0-gamma-x and hnl sections
     for label in ("BC2", "BC4", "BC10", "BC11"):
         p = r["planes"][label]
-        # Same model on both sides, and this run's expected BR limit (2021-22 N_K, pseudo-data) is within a
-        # factor ~1.3 of the published 2016-2022 one (kpix section: median ratio 0.8-1.1): BR ~ coupling^2 or coupling
-        # for these benchmarks, so the coupling reaches agree within a factor 3.
+        # Same model on both sides, and this run's expected BR limit (2016-22 exposure, pseudo-data) is within a
+        # factor ~1.5 of the published 2016-2022 one (kpix section: median ratio 0.8 in the full run, 1.0 with
+        # this fixture): BR ~ coupling^2 or coupling for these benchmarks, so the coupling reaches agree within a
+        # factor 3 (found 1.4-2.0 with seed 9).
         assert p["published_min"] / 3 < p["expected_median_min"] < 3 * p["published_min"]
         assert (out / "plots" / f"interp_{label}.png").is_file()
     assert (out / "curves" / "interp_BC4_sin2theta.csv").read_text().startswith("# what: BC4")
     json.dumps(to_jsonable(r))
+
+
+def test_bc2_pi0_gamma_next_to_published(run):
+    out, r = run
+    p = r["planes"]["BC2"]["pi0_gamma_aprime"]
+    # published minimum: NA62 JHEP 05 (2019) 182 Fig. 7 (DarkCast digitisation), eps < 4.4038e-4 at 54.7 MeV
+    assert p["published"] == PUBLISHED_PI0_GAMMA and "1903.08767" in p["published_source"]
+    assert p["published_min"] == pytest.approx(4.4038e-4) and p["published_min_mass_gev"] == pytest.approx(0.054711)
+    for f in ("interp_BC2.png", "interp_BC2_pi0_gamma.png"):
+        assert (out / "plots" / f).is_file()
+    c = read_run_curve(out / "curves" / "interp_BC2_pi0_gamma_epsilon.csv")
+    src = read_run_curve(out / "curves" / "pi0_gamma_x_aprime.csv")
+    # epsilon = sqrt(epsilon^2 limit) of the pi0-gamma-x section (BR(pi0 -> gamma A') ~ eps^2); CSV rounding 6 digits
+    np.testing.assert_allclose(c["epsilon_expected_median"] ** 2, src["eps2_ul_expected_median"], rtol=2e-5)
+    np.testing.assert_allclose(c["epsilon_observed"] ** 2, src["eps2_ul_observed"], rtol=2e-5)
+    # the ratio at the digitised nodes is eps2 / eps_pub^2 with the published values; no limit to compare at 20 MeV
+    pub_eps = np.array([1.0450e-3, 4.4038e-4, 7.7686e-4])
+    np.testing.assert_allclose(c["eps2_ratio_expected_median_to_published"][1:], src["eps2_ul_expected_median"][1:]
+                               / pub_eps ** 2, rtol=1e-4)
+    assert np.isnan(c["eps2_ratio_expected_median_to_published"][0])
+    assert p["eps2_ratio_expected_to_published"]["mass_gev"] == pytest.approx(BC2_MASSES[1:])
+    ratio = np.array(p["eps2_ratio_expected_to_published"]["ratio"])
+    # The comparison is recorded, not forced. 45-55 MeV: both limits are set by pi0 -> gamma gamma with one photon
+    # lost; ours is 2.8-6.6 x weaker (pi0_gamma_x docstring; wider m_miss^2 tails; found 3.2 and 4.9 here): within
+    # a factor 10 is the claim. 90 MeV: background-free here while NA62 had background (not simulated), so ours is
+    # ~20-30 x stronger (found 0.044): only checked to be stronger and within two orders of magnitude (fails on a
+    # normalisation slip such as mixing eps and eps^2, which is off by orders of magnitude)
+    assert np.all((ratio[:2] > 0.1) & (ratio[:2] < 10.0))
+    assert 0.01 < ratio[2] < 1.0
 
 
 def test_hepdata_export(run, tmp_path):
@@ -45,6 +86,7 @@ def test_hepdata_export(run, tmp_path):
     tables = hepdata_tables(out)
     names = {t.name for t in tables}
     assert "kpix_invisible_br_stable" in names and "interp_BC4_sin2theta" in names and "hnl_kp_eN_U2" in names
+    assert "interp_BC2_pi0_gamma_epsilon" in names
     from kaonportal.report.tables import write_hepdata
     files = write_hepdata(tmp_path / "hep", tables, "test")
     assert any(f.endswith("submission.yaml") for f in files)

@@ -8,7 +8,7 @@ from kaonportal.analyses.searches.pi0_gamma_x import Pi0GammaXConfig, pi0_gamma_
 from kaonportal.errors import InputError
 
 MASSES = [0.050, 0.055, 0.060, 0.065, 0.070, 0.075]
-BASE = dict(masses=MASSES, n_signal=2000, n_background=40_000, n_signal_masses=3)
+BASE = dict(masses=MASSES, n_signal=2000, n_background=40_000, n_signal_masses=3, n_background_extra=20_000)
 
 
 def test_missing_mass_shapes():
@@ -29,7 +29,7 @@ def test_injected_aprime_found():
     r = pi0_gamma_x_scan(Pi0GammaXConfig(**BASE, inject=[0.065, 30.0]), "na62-2022", seed=5)
     sc, i = r["scan"], MASSES.index(0.065)
     b = r["background"][i]
-    # ~26 of the 30 injected events fall in the +-1.5 sigma window over b ~ 2.5 +- 1.1 (the gamma gamma peak at
+    # ~26 of the 30 injected events fall in the +-1.5 sigma window over b ~ 2.5 +- sqrt(b) (the gamma gamma peak at
     # m^2 = 0 is ~6 sigma(m^2) away): a > 5 sigma local excess, while the nominal pseudo-data stay below 3 sigma
     # at every mass (fixed seed; one-sided local false-alarm rate ~0.1 % per mass). Above 0.065 GeV the
     # simulated background is ~0, so the injected tail there is also significant: no argmax test.
@@ -46,8 +46,8 @@ def test_section_writes_curves(tmp_path):
     assert (tmp_path / "plots" / "pi0_gamma_x_aprime_eps2.png").is_file()
     nn = r["gamma_nu_nubar"]
     # NA62 (4.12e8 tagged pi0, S003): BR(pi0 -> gamma nu nubar) < 1.9e-7. Our simplified reconstruction has only
-    # Gaussian resolution tails (no pi0 Dalitz / radiative / mis-reconstruction background) and flat phase
-    # space: we claim agreement within a factor 20 only (found ~0.12 of the published limit)
+    # Gaussian resolution tails, a small Dalitz continuum, no mis-reconstruction or accidental background
+    # (module docstring): we claim agreement within a factor 20 only (found ~0.10 of the published limit)
     assert 0.05 < nn["ratio_expected_to_published"] < 20.0
     # the A' limit improves away from the gamma gamma peak at m_miss^2 = 0 (as NA62 found at 60-110 MeV)
     assert r["eps2_ul_expected_median_range"][0] < 1e-3 * r["eps2_ul_expected_median_range"][1]
@@ -62,3 +62,72 @@ def test_bad_input():
         pi0_gamma_x_scan(Pi0GammaXConfig(**BASE, inject=[0.065]), "na62-2022", seed=1)
     with pytest.raises(InputError, match="n_signal"):
         pi0_gamma_x_section("/nonexistent-dir", config={"n_signal": 10})
+
+
+# --- backgrounds beyond pi0 -> gamma gamma, the gamma nu nubar spectrum, the published BC2 curve -----------------
+
+def test_dalitz_and_radiative_backgrounds():
+    from kaonportal.analyses.searches.pi0_gamma_x import reconstruct_source
+    gg = reconstruct_source("gamma gamma", 40_000, 2, "na62-2022")
+    da = reconstruct_source("dalitz", 40_000, 2, "na62-2022")
+    kg = reconstruct_source("kpi2g", 20_000, 2, "na62-2022")
+
+    def frac_above(r, x):
+        w = r["weights"]
+        return float(np.sum(w[(w > 0) & (r["m2"] > x)]) / w.sum())
+
+    # pi0 -> e+ e- gamma mimics one photon only if both leptons escape (outside the STRAW acceptance and through
+    # the vetoes): found 5e-4 per tagged decay, against 1.2e-2 for gamma gamma with one photon lost; the lost pair
+    # carries m_ee^2 = m_miss^2, a continuum: the fraction of the one-photon spectrum above 0.004 GeV^2
+    # (m_A' > 63 MeV) is > 50 x that of gamma gamma (found 400 x: 174 vs 3 events of 4e4; gamma gamma has only
+    # resolution tails there), and above 0.0064 GeV^2 (80 MeV) only the Dalitz continuum remains
+    assert 0 < da["weights"].sum() < 0.2 * gg["weights"].sum() * da["tagged"] / gg["tagged"]
+    assert frac_above(da, 0.004) > 50.0 * frac_above(gg, 0.004)
+    assert frac_above(da, 0.0064) > 0 and frac_above(gg, 0.0064) == 0
+    # K+ -> pi+ pi0 gamma with E_gamma* > 10 MeV: (P_K - P_pi+)^2 = (p_pi0 + k)^2 leaves the pi0 tag window for
+    # most photons, so the tag keeps < 5 % of them (found 0.6 %) against ~85 % of K+ -> pi+ pi0
+    assert kg["tagged"] < 0.05 * kg["generated"] and gg["tagged"] > 0.7 * gg["generated"]
+
+
+def test_nunu_photon_spectrum():
+    from kaonportal.analyses.searches.pi0_gamma_x import nunu_photon_weight
+    from kaonportal.decays import generate
+    from kaonportal.constants import mass
+    d = generate("pi0 -> gamma nu nubar", 200_000, np.random.default_rng(11))
+    x = 2.0 * d.p4[:, d.names.index("gamma"), 0] / mass("pi0")
+    w = nunu_photon_weight(x)
+    # flat phase space has dGamma/dx = 2x; the weights give 20 x^3 (1 - x): mean weight 1 and
+    # P(x > 0.9) = 1 - (5 x^4 - 4 x^5) at 0.9 = 0.0815 (0.19 for phase space). MC errors on 2e5 events:
+    # ~0.2 % and ~0.001, tolerances ~4 sigma
+    assert abs(w.mean() - 1.0) < 0.01
+    assert abs(np.mean(x > 0.9) - 0.19) < 0.004
+    assert abs(np.sum(w * (x > 0.9)) / w.sum() - 0.0815) < 0.004
+
+
+# NA62 JHEP 05 (2019) 182, Fig. 7, observed 90% CL upper limit on epsilon, as digitised by DarkCast
+# (P. Ilten, Y. Soreq, M. Williams, W. Xue, limits/NA62_CortinaGil2019nuo.lmt; third-party digitisation, read via
+# the search tool): (m_A' GeV, epsilon)
+PUBLISHED_EPS = [(0.04534, 0.0010450), (0.05471, 0.0004404), (0.074833, 0.00053574), (0.09030, 0.00077686),
+                 (0.11244, 0.0025626)]
+
+
+def test_bc2_curve_against_published():
+    cfg = Pi0GammaXConfig(masses=[m for m, _ in PUBLISHED_EPS], n_signal=2000, n_background=60_000,
+                          n_background_extra=10_000, n_signal_masses=6)
+    r = pi0_gamma_x_scan(cfg, "na62-2022", seed=3)
+    ratio = (r["scan"].expected["median"] / r["br_eps1"]) / np.array([e for _, e in PUBLISHED_EPS]) ** 2
+    # 45-55 MeV: both limits are set by pi0 -> gamma gamma with one photon lost (background 1e4-1e5 events per
+    # window here, known to its Poisson precision: background_error="data-driven"); ours is found 2.8-6.6 x weaker
+    # (full statistics) -- our m_miss^2 tails are wider than NA62's and the MC background here is estimated from
+    # 6e4 events (tens of % on b, ~15 % on the limit). Claimed: within a factor 10
+    assert np.all((ratio[:2] > 0.1) & (ratio[:2] < 10.0))
+    # 75-112 MeV is background-free here (gamma gamma tails end at ~70 MeV; the Dalitz and K+ -> pi+ pi0 gamma
+    # continua give < 0.2 events), while NA62 had background there (not simulated: module docstring) and quotes an
+    # observed limit: ours is found 20-30 x stronger. Bounded to [1/100, 1/3]: fails on an order-of-magnitude
+    # change of the normalisation or of the background model
+    assert np.all((ratio[2:] > 0.01) & (ratio[2:] < 1 / 3))
+    # shape near the kinematic end: BR(pi0 -> gamma A') ~ (1 - m^2/m_pi0^2)^3 (a factor 4.2 from 90 to 112 MeV)
+    # and the acceptance loss give eps^2(112) / eps^2(90) = 10.9 published; ours is found 0.6 x that (the kinematic
+    # factor alone would give 0.39): within a factor 2 (log-plot digitisation ~10-20 % on eps^2, observed-limit
+    # fluctuations ~30 %, acceptance interpolated between 6 simulated masses)
+    assert 0.5 < ratio[4] / ratio[3] < 2.0

@@ -28,8 +28,10 @@ from ..constants import BR_K
 from ..errors import InputError
 from ..normalisation import single_event_sensitivity
 from ..selection import Selection, column, cut_flow, load_selection, region_mask, signal_region_mask
+from ..selection.derived import source_columns
 from .config import BACKGROUND_SOURCES, Dataset, RunConfig, get_dataset
-from .pnn_budget import Calibration, load_calibration, source_estimate, upstream_estimate
+from .pnn_budget import (Calibration, forced_sample_size, load_calibration, sample_options, source_estimate,
+                         upstream_estimate)
 from .samples import MissingComponent, SampleCache, card_key, derive_seed, require
 from .sm import SMInputs, grossman_nir_bound, sm_prediction, tension_sigma
 
@@ -160,6 +162,8 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     jobs = [(SIGNAL, cfg.pnn.n_signal), (NORMALISATION, cfg.pnn.n_normalisation)]
     # the pi+ pi0 background reuses the normalisation sample when the sizes agree
     jobs += [(d, n) for d, n in cfg.pnn.n_background.items() if not (d == NORMALISATION and n == cfg.pnn.n_normalisation)]
+    # forced in-flight-decay samples of the budget (analyses.pnn_budget.FORCED_DECAYS)
+    jobs += [(d, forced_sample_size(d, n)) for d, n in cfg.pnn.n_background.items() if forced_sample_size(d, n)]
     def n_parts(n):
         return max(1, -(-int(n) // samples.max_part))
 
@@ -170,9 +174,9 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             progress.update(task, advance=1, description=f"pnn: {decay} ({i}/{n})")
         samples.on_part = on_part
 
-    def get(decay, n, label=None):
+    def get(decay, n, label=None, options=None):
         before = len(samples.loaded_from_cache)
-        t = samples.get(decay, n, derive_seed(seed, label or decay), z_range)
+        t = samples.get(decay, n, derive_seed(seed, label or decay), z_range, **(options or {}))
         if progress is not None and len(samples.loaded_from_cache) > before:
             progress.update(task, advance=n_parts(n), description=f"pnn: {decay} (cached)")
         return t
@@ -234,17 +238,21 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
         if not avail:
             sources[source] = {"source": source, "simulation": None, "note": "not simulated (no sample size in config)"}
             continue
-        smp = {}
+        smp, forced = {}, {}
         for dcy in avail:
+            if forced_sample_size(dcy, needed[dcy]):
+                forced[dcy] = get(dcy, forced_sample_size(dcy, needed[dcy]), label=dcy + "/forced-decays",
+                                  options={"force_decays": True})
             if dcy == NORMALISATION and needed[dcy] == cfg.pnn.n_normalisation:
                 ev = norm
-            else:
-                ev = get(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None)
+            else:   # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
+                ev = get(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
+                         options=sample_options(dcy))
             br = branching_ratio(dcy)
             smp[dcy] = (ev, br)
             kin = cut_flow(sel, ev, skip=[c.id for c in sel.cuts if c.kind == "weight"])
             hists[dcy] = _hist2d(ev, kin.weights * br)
-        est = source_estimate(source, smp, sel, n_k_eff, cal, bins)
+        est = source_estimate(source, smp, sel, n_k_eff, cal, bins, forced=forced)
         sources[source] = est.as_dict()
     up, up_err = upstream_estimate(cal, n_k_eff, setup.beam_rate_mhz)
     sources["upstream"] = {"source": "upstream", "simulation": up, "simulation_error": up_err,
@@ -293,6 +301,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
         comparison.append({"source": source, "simulation": est.get("simulation"),
                            "simulation_error": est.get("simulation_error"),
                            "data_driven": est.get("data_driven"), "data_driven_error": est.get("data_driven_error"),
+                           "reliability": est.get("reliability"),
                            "published": pub[0] if pub else None,
                            "published_error_low": pub[1] if pub else None,
                            "published_error_high": (pub[2] if pub and len(pub) > 2 else (pub[1] if pub else None))})
@@ -303,7 +312,10 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
         "acceptance": {"signal": a_sig, "signal_error": a_sig_err, "signal_per_momentum_bin": a_sig_bin.tolist(),
                        "signal_per_region": acc_regions,
                        "normalisation_pipi": a_pipi, "normalisation_pipi_per_momentum_bin": a_pipi_bin.tolist(),
-                       "published_signal": ds.acceptance},
+                       "published_signal": ds.acceptance,
+                       # constant factors for what the simulation does not model, with their provenance
+                       "efficiency_factors": {c.id: {"value": c.efficiency, "status": c.status, "source": c.source}
+                                              for c in sel.cuts if c.kind == "efficiency"}},
         "normalisation": {"n_k": n_k, "n_k_error": n_k_err, "n_k_input": n_k_true, "n_k_input_origin": n_k_origin,
                           "n_k_per_momentum_bin": n_k_bin.tolist(), "downscaling": d,
                           "n_pipi_expected_per_bin": n_pipi_exp.tolist(), "n_pipi_observed_per_bin": n_pipi_obs.tolist(),
@@ -328,9 +340,12 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
 def needed_columns(sel: Selection) -> set[str]:
     """Columns the analysis reads (the cached samples keep only these)."""
     cols = {"weight_gen", "decay_prob", "true_vertex_z", "p_track", "m2miss_pi", "m2miss_pi_nominal", "n_photons",
-            "track_true_pdgid", "w_photon_veto", "w_pid_pi", "w_pid_mu", "w_pid_e", "true_p_track"}
+            "track_true_pdgid", "w_photon_veto", "w_pid_pi", "w_pid_mu", "w_pid_e", "true_p_track",
+            "track_decayed", "weight_forced_decay", "w_photon_veto_escape"}
     for c in sel.cuts:
-        cols |= {x for x in (c.column, c.flag, c.weight) if x}
+        for x in (c.column, c.versus, c.flag, c.weight):
+            if x:
+                cols |= set(source_columns(x))     # a derived quantity needs its source columns
     for r in sel.regions:
         cols |= set(r.windows)
     for spec in sel.control.values():

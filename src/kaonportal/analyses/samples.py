@@ -1,11 +1,24 @@
 """Simulated samples for the run: one call of :func:`kaonportal.simulation.simulate` per
-(decay, n, seed, card, z range), cached as Parquet in ``DIR/cache`` so that an interrupted run
-resumes where it stopped (files are written atomically: a partial file never looks complete).
+(decay, n, seed, card, z range, mass, decay options), cached as Parquet in ``DIR/cache`` so that an
+interrupted run resumes where it stopped (files are written atomically: a partial file never looks complete).
+
+File names are readable and unique: ``<decay>__<card>__z<z1>-<z2>__n<n>__s<seed>[__m<mass>][__<option>-<value>...]``,
+e.g. ``Kp_to_pip_X__na62_2022__z105-165__n20000__s17__m0.1.parquet``. The mass is written with the
+shortest representation that reads back as the same float; a decay option appears only when it differs
+from the decay's default (:data:`SIMULATE_OPTIONS` over ``simulate``'s own defaults), so the samples of
+the K+ -> pi+ nu nubar section keep their names.
 
 >>> derive_seed(1, "K+ -> pi+ pi0") == derive_seed(1, "K+ -> pi+ pi0")
 True
 >>> derive_seed(1, "K+ -> pi+ pi0") != derive_seed(2, "K+ -> pi+ pi0")
 True
+>>> c = SampleCache("cache", "na62-2022", "na62_2022")
+>>> c.path("K+ -> e+ N", 20000, 5, (105.0, 165.0), mass=0.3).name
+'Kp_to_ep_N__na62_2022__z105-165__n20000__s5__m0.3.parquet'
+>>> c.path("K+ -> mu+ nu", 1000, 5, (105.0, 165.0), muon_decays=False).name
+'Kp_to_mup_nu__na62_2022__z105-165__n1000__s5__muon_decays-False.parquet'
+>>> c.path("K+ -> mu+ nu", 1000, 5, (105.0, 165.0), muon_decays=True).name   # the decay's default
+'Kp_to_mup_nu__na62_2022__z105-165__n1000__s5.parquet'
 """
 
 from __future__ import annotations
@@ -14,6 +27,8 @@ __all__ = ["MissingComponent", "SampleCache", "derive_seed", "require", "card_ke
 
 import hashlib
 import importlib
+import inspect
+import json
 import os
 import re
 import zlib
@@ -25,6 +40,10 @@ import numpy as np
 # Per-decay simulation options. K+ -> mu+ nu is simulated with muon decays in flight because
 # "K+ -> mu+ nu, mu+ -> e+ decay" is part of the published mu+ nu budget (published_results.md A1b).
 SIMULATE_OPTIONS = {"K+ -> mu+ nu": {"muon_decays": True}, "K+ -> mu+ nu gamma": {"muon_decays": True}}
+
+# Parquet schema metadata key: the columns the file was written for (JSON list, or null = all columns).
+_COLUMNS_KEY = b"kaonportal.columns"
+_MAX_NAME = 200          # file-name length above which the option part is replaced by its hash
 
 
 class MissingComponent(RuntimeError):
@@ -52,6 +71,37 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
 
 
+def _num(x: float) -> str:
+    """``:g`` when it reads back as the same float (short, the historical names), else ``repr``."""
+    x = float(x)
+    s = f"{x:g}"
+    return s if float(s) == x else repr(x)
+
+
+def _opt_value(v) -> str:
+    """A decay option value in a file name: readable, and a short hash where the text is not exact."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    text = str(v) if isinstance(v, str) else repr(v)
+    s = _slug(text)
+    return s if s == text else f"{s}_{zlib.crc32(text.encode()):08x}"
+
+
+def _simulate_defaults(decay: str) -> dict:
+    """Options a cache name leaves out: ``simulate``'s keyword defaults updated by :data:`SIMULATE_OPTIONS`."""
+    try:
+        sig = inspect.signature(require("kaonportal.simulation", "simulate"))
+        # the on/off switches (secondary_decays, muon_decays, force_decays, ...) at their defaults
+        base = {k: p.default for k, p in sig.parameters.items() if isinstance(p.default, bool)}
+    except MissingComponent:
+        base = {}
+    return {**base, **SIMULATE_OPTIONS.get(decay, {})}
+
+
 class SampleCache:
     """Simulate-or-load event tables.
 
@@ -59,9 +109,14 @@ class SampleCache:
     ----------
     cache_dir: directory for the Parquet files (``None``: no caching).
     card: card name, path or object passed to ``simulate``; ``card_key`` names it in file names.
-    columns: keep only these columns (memory and cache size); ``None`` keeps all.
+    columns: keep only these columns (memory and cache size); ``None`` keeps all. The file records the
+        columns it was written for; a later request for columns it lacks re-simulates (same events: the
+        simulation is deterministic) and rewrites the file with the union.
     max_part: samples larger than this are simulated in parts of at most ``max_part`` events, each
         with a seed derived from (seed, part index), and concatenated.
+
+    ``loaded_from_cache``, ``simulated`` and ``written`` list the decays served from files, simulated,
+    and the files written, in call order.
     """
 
     def __init__(self, cache_dir: Path | None, card, card_key: str, chunk_blocks: int = 4,
@@ -75,26 +130,68 @@ class SampleCache:
         self.on_part = None
         self.loaded_from_cache: list[str] = []
         self.simulated: list[str] = []
+        self.written: list[Path] = []
 
-    def path(self, decay: str, n: int, seed: int, z_range) -> Path | None:
+    def path(self, decay: str, n: int, seed: int, z_range, mass: float | None = None,
+             **decay_options) -> Path | None:
+        """Cache file of one sample (``None`` without a cache directory); see the module docstring."""
         if self.cache_dir is None:
             return None
-        z = f"{z_range[0]:g}-{z_range[1]:g}"
-        return self.cache_dir / f"{_slug(decay)}__{self.card_key}__z{z}__n{n}__s{seed}.parquet"
+        name = f"{_slug(decay)}__{self.card_key}__z{_num(z_range[0])}-{_num(z_range[1])}__n{int(n)}__s{int(seed)}"
+        if mass is not None:
+            name += f"__m{_num(mass)}"
+        defaults = _simulate_defaults(decay)
+        opts = [f"{k}-{_opt_value(v)}" for k, v in sorted(decay_options.items())
+                if not (k in defaults and defaults[k] == v)]
+        if opts:
+            tail = "__" + "__".join(opts)
+            if len(name) + len(tail) > _MAX_NAME:
+                tail = "__o" + hashlib.sha1(tail.encode()).hexdigest()[:12]
+            name += tail
+        return self.cache_dir / f"{name}.parquet"
 
-    def get(self, decay: str, n: int, seed: int, z_range):
-        """Event table (pyarrow) of ``n`` simulated ``decay`` events in ``z_range``."""
+    def get(self, decay: str, n: int, seed: int, z_range, mass: float | None = None, **decay_options):
+        """Event table (pyarrow) of ``n`` simulated ``decay`` events in ``z_range``.
+
+        ``mass`` (GeV) and ``decay_options`` (e.g. ``muon_decays=False``, generator options) go to
+        :func:`kaonportal.simulation.simulate` over the per-decay defaults of :data:`SIMULATE_OPTIONS`,
+        and into the cache key.
+        """
         import pyarrow.parquet as pq
-        p = self.path(decay, n, seed, z_range)
+        p = self.path(decay, n, seed, z_range, mass, **decay_options)
+        keep = self.columns
         if p is not None and p.is_file():
             try:
                 table = pq.read_table(p)
-                self.loaded_from_cache.append(decay)
-                return table
             except Exception:  # noqa: BLE001 - a corrupt cache file is simply regenerated
                 p.unlink(missing_ok=True)
+            else:
+                written_for = _written_columns(table)
+                if written_for is _ALL or (keep is not None and keep <= written_for):
+                    self.loaded_from_cache.append(decay)
+                    return self._select(table)
+                # the file lacks requested columns: simulate again, keep the union
+                keep = None if keep is None else keep | written_for
+        table = self._simulate(decay, n, seed, z_range, mass, decay_options, keep)
+        self.simulated.append(decay)
+        if p is not None:
+            self._write(p, table, keep)
+        return self._select(table)
+
+    def put(self, table, decay: str, n: int, seed: int, z_range, mass: float | None = None, **decay_options):
+        """Store an already simulated sample (the same arguments as :meth:`get`) if its file is missing;
+        returns the path (``None`` without a cache directory)."""
+        p = self.path(decay, n, seed, z_range, mass, **decay_options)
+        if p is not None and not p.is_file():
+            self._write(p, self._select(table), self.columns)
+        return p
+
+    def _simulate(self, decay, n, seed, z_range, mass, decay_options, keep):
         import pyarrow as pa
         simulate = require("kaonportal.simulation", "simulate")
+        options = {**SIMULATE_OPTIONS.get(decay, {}), **decay_options}
+        if mass is not None:
+            options["mass"] = float(mass)
         parts = []
         n_parts = max(1, -(-int(n) // self.max_part))
         for i in range(n_parts):
@@ -102,27 +199,52 @@ class SampleCache:
             # one simulate() call per part (memory); part seeds derived from (seed, part index)
             seed_i = int(seed) if n_parts == 1 else derive_seed(seed, f"part{i}")
             res = simulate(decay, n=n_i, seed=seed_i, card=self.card, z_range=tuple(z_range),
-                           sampling="weights", chunk_blocks=self.chunk_blocks, **SIMULATE_OPTIONS.get(decay, {}))
+                           sampling="weights", chunk_blocks=self.chunk_blocks, **options)
             table = res.events
-            if self.columns is not None:
-                table = table.select([c for c in table.column_names if c in self.columns])
+            if keep is not None:
+                table = table.select([c for c in table.column_names if c in keep])
             parts.append(table)
             del res
             if self.on_part is not None:
                 self.on_part(decay, i + 1, n_parts)
-        table = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
-        self.simulated.append(decay)
-        if p is not None:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            tmp = p.with_suffix(f".tmp{os.getpid()}")
-            pq.write_table(table, tmp)
-            os.replace(tmp, p)
-        return table
+        return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+
+    def _select(self, table):
+        if self.columns is None:
+            return table
+        return table.select([c for c in table.column_names if c in self.columns])
+
+    def _write(self, p: Path, table, keep) -> None:
+        import pyarrow.parquet as pq
+        meta = dict(table.schema.metadata or {})
+        meta[_COLUMNS_KEY] = json.dumps(None if keep is None else sorted(keep)).encode()
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(f".tmp{os.getpid()}")
+        pq.write_table(table.replace_schema_metadata(meta), tmp)
+        os.replace(tmp, p)
+        self.written.append(p)
 
 
-def card_key(card_name_or_path: str) -> str:
-    """Short key of a card for cache file names (name, or name + content hash for a file)."""
-    p = Path(str(card_name_or_path))
+_ALL = object()
+
+
+def _written_columns(table):
+    """Columns a cache file was written for: a set, or ``_ALL`` (all columns). A file from before this
+    record existed counts as written for the columns it holds (a request for others re-simulates once)."""
+    raw = (table.schema.metadata or {}).get(_COLUMNS_KEY)
+    if raw is None:
+        return set(table.column_names)
+    cols = json.loads(raw)
+    return _ALL if cols is None else set(cols)
+
+
+def card_key(card) -> str:
+    """Short key of a card for cache file names: its name; name + content hash for a YAML file or a
+    :class:`~kaonportal.detector.Card` object (an edited card never reuses the samples of another)."""
+    if hasattr(card, "model_dump_json"):
+        return _slug(str(getattr(card, "name", "card"))) + "_" + \
+            hashlib.sha1(card.model_dump_json().encode()).hexdigest()[:10]
+    p = Path(str(card))
     if p.is_file():
         return _slug(p.stem) + "_" + hashlib.sha1(p.read_bytes()).hexdigest()[:10]
-    return _slug(str(card_name_or_path))
+    return _slug(str(card))

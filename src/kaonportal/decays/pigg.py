@@ -30,10 +30,14 @@ from ..kinematics import kallen
 from .phasespace import decay_in_flight, isotropic, sample_1d, two_body_p4
 from .products import Tree
 
-PIGG_C_HAT = 1.86
-"""c_hat of the O(p^4) amplitude: value given in the kaonportal task brief and attributed to NA62,
-arXiv:2311.01837; not re-read against the paper [R]. (NA62 quotes c_hat = 1.144 +- 0.077 for its
-O(p^6) fit per a secondary summary [U]; that value belongs with the O(p^6) amplitude, not used here.)"""
+PIGG_C_HAT = 1.72
+"""c_hat of the O(p^4) amplitude used here: the O(p^4) fit of the combined NA48/2 + NA62 (2007 data)
+K+- -> pi+- gamma gamma samples, c_hat = 1.72 +- 0.21 (NA62, arXiv:1402.4334, Phys. Lett. B 732 (2014) 65,
+combination with NA48/2, Phys. Lett. B 730 (2014) 141) [R: recalled; the stored copy of the paper in the
+search corpus is its abstract only]. The value 1.86 +- 0.25 used before is the O(p^6) fit of the same
+combination, and NA62 2017-18 (arXiv:2311.01837) fits c_hat = 1.144 +- 0.069 at O(p^6) only, finding
+O(p^4) incompatible with its data: both belong with the O(p^6) amplitude (with a_1, a_2 of
+D'Ambrosio-Portoles), not with the O(p^4) one here. Overridable (generator option ``c_hat``)."""
 
 _M_K = constants.mass("K+")
 _M_PI = constants.mass("pi+")

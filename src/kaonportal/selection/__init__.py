@@ -3,7 +3,7 @@
 >>> from kaonportal.selection import load_selection, cut_flow, demo_events
 >>> cf = cut_flow(load_selection("pnn-2017"), demo_events(1000, seed=1))
 >>> len(cf.rows)
-11
+13
 """
 
 from .cutflow import (CutFlow, CutFlowRow, column, cut_flow, demo_events, event_base_weight, region_mask,

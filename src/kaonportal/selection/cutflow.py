@@ -33,7 +33,11 @@ from .definition import Selection
 
 
 def column(events, name: str) -> np.ndarray:
-    """A column as a numpy array (float/bool), from a pyarrow Table or a mapping; InputError if absent."""
+    """A column as a numpy array (float/bool), from a pyarrow Table or a mapping; InputError if absent.
+    Names of :mod:`.derived` quantities absent from the table are computed from their source columns."""
+    from .derived import DERIVED, derived_column
+    if name in DERIVED and not _has(events, name):
+        return derived_column(events, name)
     try:
         if hasattr(events, "column_names"):
             if name not in events.column_names:
@@ -151,10 +155,16 @@ def cut_flow(selection: Selection, events, *, skip=(), extra_weights=(), base_we
         if cut.kind == "column":
             x = column(events, cut.column).astype(float)
             ok = np.isfinite(x)
+            # bounds linear in another quantity when ``versus`` is given: low + slope * versus, ...
+            shift = 0.0
+            if cut.versus is not None:
+                v = column(events, cut.versus).astype(float)
+                ok &= np.isfinite(v)
+                shift = cut.slope * np.where(np.isfinite(v), v, 0.0)
             if cut.low is not None:
-                ok &= x >= cut.low
+                ok &= x >= cut.low + shift
             if cut.high is not None:
-                ok &= x <= cut.high
+                ok &= x <= cut.high + shift
             w = np.where(ok, w, 0.0)
         elif cut.kind == "flag":
             w = np.where(column(events, cut.flag).astype(bool), w, 0.0)
@@ -215,6 +225,7 @@ def demo_events(n: int, seed: int) -> dict[str, np.ndarray]:
         "p_beam": rng.normal(75.0, 0.75, n), "beam_dxdz": rng.normal(1.2e-3, 1e-4, n),
         "beam_dydz": rng.normal(0.0, 1e-4, n), "cda": np.abs(rng.normal(0, 0.01, n)),
         "p_track": rng.uniform(5, 60, n), "m2miss_pi": rng.uniform(-0.06, 0.2, n),
+        "track_x_straw1": rng.uniform(-0.9, 1.0, n), "track_y_straw1": rng.uniform(-0.9, 0.9, n),
         "m2miss_pi_nominal": rng.uniform(-0.06, 0.2, n),
         "w_pid_pi": rng.uniform(0.5, 1, n), "w_pid_mu": rng.uniform(0, 0.01, n),
         "w_photon_veto": rng.uniform(0, 1, n), "n_photons": rng.integers(0, 3, n),

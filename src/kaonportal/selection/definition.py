@@ -4,7 +4,10 @@ A selection is an ordered list of cuts on the columns of a simulated event table
 (:mod:`kaonportal.simulation.schema`), a set of m2miss regions, and pi+ momentum bins.
 Each cut is exactly one of:
 
-* ``column`` with ``low`` and/or ``high`` (inclusive window on a reconstructed quantity),
+* ``column`` with ``low`` and/or ``high`` (inclusive window on a reconstructed quantity, or on a
+  quantity derived from the table's columns, :mod:`.derived`); with ``versus`` and ``slope`` the
+  bounds are linear in another column: ``low + slope * versus <= column <= high + slope * versus``
+  (e.g. the NA62 upstream-background cut R(STRAW1) > 0.830 m - 0.00436 z_vertex),
 * ``flag`` (a boolean column that must be true),
 * ``weight`` (a probability column multiplied into the event weight, e.g. ``w_pid_pi``,
   ``w_photon_veto``: rare suppressions are weights, not deletions),
@@ -48,6 +51,8 @@ class Cut(BaseModel):
     flag: str | None = None
     weight: str | None = None
     efficiency: float | None = Field(None, gt=0.0, le=1.0)
+    versus: str | None = None
+    slope: float | None = None
     source: str = ""
     status: str = ""
 
@@ -61,6 +66,10 @@ class Cut(BaseModel):
             raise ValueError(f"cut {self.id!r}: a column cut needs low and/or high")
         if self.low is not None and self.high is not None and self.low > self.high:
             raise ValueError(f"cut {self.id!r}: low > high")
+        if (self.versus is None) != (self.slope is None):
+            raise ValueError(f"cut {self.id!r}: give versus and slope together")
+        if self.versus is not None and self.column is None:
+            raise ValueError(f"cut {self.id!r}: versus/slope need a column cut")
         return self
 
     @property
@@ -73,8 +82,9 @@ class Cut(BaseModel):
     def describe(self) -> str:
         """Human-readable condition, e.g. ``15 <= p_track <= 45``."""
         if self.kind == "column":
-            lo = "" if self.low is None else f"{self.low:g} <= "
-            hi = "" if self.high is None else f" <= {self.high:g}"
+            lin = "" if self.versus is None else f" {'-' if self.slope < 0 else '+'} {abs(self.slope):g} {self.versus}"
+            lo = "" if self.low is None else f"{self.low:g}{lin} <= "
+            hi = "" if self.high is None else f" <= {self.high:g}{lin}"
             return f"{lo}{self.column}{hi}"
         if self.kind == "flag":
             return self.flag

@@ -16,6 +16,26 @@ spectrometer sees the muon (from the decay point). Decays downstream of STRAW1 a
 Option ``muon_decays`` (off by default) does the same for a muon candidate with mu+ -> e+ nu nubar
 from :func:`kaonportal.decays.generate`.
 
+Forced in-flight decays (option ``force_decays``, off by default; importance sampling for background
+studies): every forward candidate that the options above let decay is made to decay before STRAW1.
+With L the flight length from its origin to the STRAW1 plane and lambda = (p/m) c tau, the decay
+probability P = 1 - exp(-L/lambda) goes into the column ``weight_forced_decay`` and the decay point
+is drawn from the exponential law truncated to [0, L) (inverse CDF d = -lambda ln(1 - u P), u uniform
+from stream 3). Tracks that cannot decay before STRAW1 (backward, or produced beyond it) get
+weight 0. The forced sample, weighted by ``weight_forced_decay``, is thus an unbiased estimate of the
+decayed part of an unforced sample (its ``track_decayed`` events), with every event decayed instead of
+a fraction ~ L/lambda (~1e-4 for muons): ``analyses.pnn_budget`` combines the two. Without the option
+``weight_forced_decay`` is 1 and every other column is unchanged (bit-identical).
+
+Veto averaging (option ``veto_average`` = K, 0 = off; Rao-Blackwellisation of the photon veto): the
+pi+ kinematics does not depend on the orientation of a pi0 -> gamma gamma decay in the pi0 rest frame
+(isotropic), so the veto probability of its two photons is replaced by its average over K fresh
+isotropic orientations (stream 4; the photons actually generated are not used for the veto). The
+expectation of ``w_photon_veto`` is unchanged, and the rare configurations where both photons escape
+(e.g. through gaps of the veto coverage) are sampled K times per event instead of once. Column
+``w_photon_veto_escape`` is the part of ``w_photon_veto`` where every particle to veto escapes all veto
+detectors (inefficiency 1), averaged the same way; without the option it is 1 for such events, else 0.
+
 Speed: the per-event arithmetic runs in compiled kernels (:mod:`.kernels`, ``nogil``) that repeat the
 documented numpy expressions operation by operation, so the outputs are bit-identical to them (tests in
 ``tests/simulation/test_simulation_parallel.py``); exp/expm1/log1p stay in numpy. Work arrays that
@@ -50,7 +70,7 @@ from .schema import COLUMNS
 CANDIDATE_RULE = "first final-state charged particle with the charge of the beam particle"
 
 _CHARGE = {"pi+": 1, "pi-": -1, "mu+": 1, "mu-": -1, "e+": 1, "e-": -1, "K+": 1, "K-": -1, "p": 1}
-_STREAM_BEAM, _STREAM_DECAY, _STREAM_RESPONSE, _STREAM_SECONDARY = 0, 1, 2, 3
+_STREAM_BEAM, _STREAM_DECAY, _STREAM_RESPONSE, _STREAM_SECONDARY, _STREAM_VETO = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -67,14 +87,22 @@ class SimContext:
     muon_decays: bool
     generator: Callable[..., Any]
     decay_options: dict = field(default_factory=dict)
+    force_decays: bool = False
+    veto_average: int = 0
     prepared: Any = field(default=None, repr=False, compare=False)   # card packed for the kernels
 
 
 def make_context(decay: str, seed: int, card: Card, z_range, mass, sampling: str,
-                 secondary_decays: bool, muon_decays: bool, generator, decay_options: dict) -> SimContext:
+                 secondary_decays: bool, muon_decays: bool, generator, decay_options: dict,
+                 force_decays: bool = False, veto_average: int = 0) -> SimContext:
     check_choice("sampling", sampling, ("weights", "deletion"))
+    if isinstance(veto_average, bool) or not isinstance(veto_average, (int, np.integer)) or not 0 <= veto_average <= 4096:
+        raise InputError("veto_average", f"must be an integer in [0, 4096] (orientations per pi0), got {veto_average!r}")
+    if veto_average and sampling == "deletion":
+        raise InputError("veto_average", "needs sampling='weights' (an averaged probability is not a 0/1 outcome)")
     ctx = SimContext(decay, decay.split("->")[0].strip(), card, int(seed), tuple(z_range), mass,
-                     sampling, bool(secondary_decays), bool(muon_decays), generator, dict(decay_options))
+                     sampling, bool(secondary_decays), bool(muon_decays), generator, dict(decay_options),
+                     bool(force_decays), int(veto_average))
     ctx.prepared = _prepare(ctx)
     return ctx
 
@@ -261,6 +289,78 @@ def _propagate(prep: _Prepared, origin: np.ndarray, p3: np.ndarray, charge: floa
     return xk[0], yk[0], xk[1], yk[1], {key: acc[i] for i, key in enumerate(_ACCEPT_KEYS)}, fwd
 
 
+def _forced_flight(p: np.ndarray, pz: np.ndarray, z0: np.ndarray, m: float, ctau: float, z_end: float,
+                   rng: np.random.Generator, dist: np.ndarray, sel: np.ndarray, weight: np.ndarray) -> int:
+    """Forced decay before ``z_end`` (module docstring): fills ``dist`` (flight length to the decay, m),
+    ``sel`` (decay forced) and ``weight`` (its probability P, 0 where no decay before ``z_end`` is
+    possible); returns the number of forced decays.
+
+    >>> d, s, w = np.empty(2), np.empty(2, bool), np.empty(2)
+    >>> _forced_flight(np.array([10.0, 10.0]), np.array([10.0, -10.0]), np.array([100.0, 100.0]),
+    ...                0.1057, 659.0, 180.0, np.random.default_rng(1), d, s, w)
+    1
+    >>> bool(0 < d[0] < 80.0), round(float(w[0]), 6), float(w[1])   # P = 1 - exp(-80 m / (10/0.1057) 659 m)
+    (True, 0.001282, 0.0)
+    """
+    u = rng.random(p.shape[0])
+    lam = p / m * ctau
+    fwd = (pz > 0.0) & (z0 < z_end)
+    length = np.where(fwd, (z_end - z0) * p / np.where(fwd, pz, 1.0), 0.0)   # flight length to z_end
+    prob = -np.expm1(-length / lam)
+    np.copyto(weight, prob)
+    np.copyto(sel, prob > 0.0)
+    # inverse CDF of the exponential law truncated to [0, length): d = -lambda ln(1 - u P)
+    np.copyto(dist, -lam * np.log1p(-u * prob))
+    return int(np.count_nonzero(sel))
+
+
+def _pi0_groups(prod) -> list[tuple[int, tuple[int, int]]]:
+    """(pi0 index, (photon, photon)) for every pi0 of the products that decayed to exactly two photons."""
+    out = []
+    for j, nm in enumerate(prod.names):
+        kids = [i for i, par in enumerate(prod.parent) if par == j]
+        if nm == "pi0" and len(kids) == 2 and all(prod.names[i] == "gamma" and prod.final[i] for i in kids):
+            out.append((j, (kids[0], kids[1])))
+    return out
+
+
+def _average_pi0_vetoes(ctx: SimContext, prep: _Prepared, block: int, groups, lab, decay_pt, lkr_xy,
+                        w_others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``veto_average`` (module docstring): the event veto probability with each pi0's photon pair
+    averaged over K isotropic orientations in the pi0 rest frame, and the probability that every
+    particle escapes (product over the pi0s of the escape frequency, times [all other particles escape])."""
+    rng = block_rng(ctx.seed, block, _STREAM_VETO)
+    n = w_others.shape[0]
+    big_k = ctx.veto_average
+    w = w_others.copy()
+    esc = (w_others >= 1.0).astype(float)      # no other particle, or none of them detectable
+    for j, _ in groups:
+        p4 = np.ascontiguousarray(lab[:, j])
+        m = np.sqrt(np.maximum(p4[:, 0] ** 2 - np.sum(p4[:, 1:] ** 2, axis=-1), 0.0))
+        beta = p4[:, 1:] / p4[:, :1]
+        o = np.ascontiguousarray(decay_pt[j])
+        acc = np.zeros(n)
+        acc_esc = np.zeros(n)
+        for _ in range(big_k):
+            u = rng.random((2, n))
+            cost = 2.0 * u[0] - 1.0
+            sint = np.sqrt(np.maximum(0.0, 1.0 - cost * cost))
+            phi = 2.0 * math.pi * u[1]
+            h = 0.5 * m
+            rest = np.stack([h, h * sint * np.cos(phi), h * sint * np.sin(phi), h * cost], axis=-1)
+            g1 = np.ascontiguousarray(boost(rest, beta))
+            rest[:, 1:] *= -1.0
+            g2 = np.ascontiguousarray(boost(rest, beta))
+            wr = np.ones(n)
+            for g in (g1, g2):
+                _veto_kernel(wr, o, g, lkr_xy[0], lkr_xy[1], prep.lkr_min_d2, *prep.veto_geo, *prep.veto_tables)
+            acc += wr
+            acc_esc += wr >= 1.0
+        w *= acc / big_k
+        esc *= acc_esc / big_k
+    return w, esc
+
+
 def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[str, np.ndarray]:
     """Columns (see :data:`~kaonportal.simulation.schema.COLUMNS`) for events ``start..stop-1`` of
     block ``block``."""
@@ -318,6 +418,7 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
 
     g = rng_res.standard_normal(out=_scratch("g_res", (10, n)))
     nan = np.full(n, np.nan)
+    w_forced = np.ones(n)
     if cand < 0:
         seen_p4 = np.full((n, 4), np.nan)
         seen_pdg = np.zeros(n, np.int32)
@@ -343,10 +444,14 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
             cp4 = lab[:, cand]
             dist = _scratch("dist", (n,))
             sel = np.empty(n, np.bool_)     # becomes the track_decayed column
-            # flight length to the decay; the full decay point only for the few that decay before STRAW1
-            expo = rng_sec.standard_exponential(out=_scratch("expo", (n,)))
-            n_sel = flight_kernel(p_c, cp4[:, 3], seen_origin[:, 2], expo,
-                                  np.array([m_c, ct]), geo.straw[0].z, dist, sel)
+            if ctx.force_decays:
+                n_sel = _forced_flight(p_c, cp4[:, 3], seen_origin[:, 2], m_c, ct, geo.straw[0].z, rng_sec,
+                                       dist, sel, w_forced)
+            else:
+                # flight length to the decay; the full decay point only for the few that decay before STRAW1
+                expo = rng_sec.standard_exponential(out=_scratch("expo", (n,)))
+                n_sel = flight_kernel(p_c, cp4[:, 3], seen_origin[:, 2], expo,
+                                      np.array([m_c, ct]), geo.straw[0].z, dist, sel)
             if n_sel:
                 dpt = seen_origin[sel] + _unit(cp4[sel, 1:]) * dist[sel, None]
                 if do_pi:
@@ -365,6 +470,7 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
         track = _propagate(prep, seen_origin, seen_p4[:, 1:], beam_q)
     cols["track_true_pdgid"] = seen_pdg
     cols["track_decayed"] = decayed
+    cols["weight_forced_decay"] = w_forced
 
     # --- GTK and STRAW measurement, vertex, missing masses (fused kernel) ----------------------------
     reco = _rows(len(RECO_ROWS), n)
@@ -389,11 +495,16 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
     n_tracks = in_straw.astype(np.int16)
     n_phot = np.zeros(n, np.int16)
     w_veto = np.ones(n)
+    groups = _pi0_groups(prod) if ctx.veto_average > 0 else []
+    grouped = {i for _, pair in groups for i in pair}
     for i in range(k):
         if i == cand or not prod.final[i] or invisible[i]:
             continue
         p4i = lab[:, i]
         oi = origin[i]
+        if i in grouped:        # veto_average: this photon's veto probability is averaged below
+            n_phot += 1
+            continue
         if names[i] == "gamma" or _charge(names[i]) == 0:
             # photon_veto_update with the geometry and tables packed once per run
             _veto_kernel(w_veto, oi, p4i, lkr_xy[0], lkr_xy[1], prep.lkr_min_d2, *prep.veto_geo,
@@ -408,6 +519,11 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
         ineff = np.where(hits.detector > 0, card.photon_veto.extra_charged_inefficiency, 1.0)
         w_veto *= np.where(ins, 1.0, ineff)
         n_phot += (~ins).astype(np.int16)
+    if groups:
+        w_veto, w_escape = _average_pi0_vetoes(ctx, prep, block, groups, lab, decay_pt, lkr_xy, w_veto)
+        w_escape = np.where(n_phot > 0, w_escape, 0.0)
+    else:
+        w_escape = ((n_phot > 0) & (w_veto >= 1.0)).astype(float)
     cols["n_tracks"] = n_tracks
     cols["n_photons"] = n_phot
 
@@ -433,6 +549,7 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
         wpi, wmu, we = ((u[1] < c1).astype(float), ((u[1] >= c1) & (u[1] < c2)).astype(float),
                         ((u[1] >= c2) & (u[1] < c2 + we)).astype(float))
     cols["w_photon_veto"] = w_veto
+    cols["w_photon_veto_escape"] = w_escape
     cols["w_pid_pi"], cols["w_pid_mu"], cols["w_pid_e"] = wpi, wmu, we
     return {name: np.ascontiguousarray(cols[name]) for name in COLUMNS}
 

@@ -83,7 +83,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
              sampling: str = "weights", chunk_blocks: int = 16, output: str | Path | None = None,
              force: bool = False, secondary_decays: bool = True, muon_decays: bool = False,
              progress: Callable[[int], None] | None = None, workers: int = 1, resume: bool = True,
-             generator: Callable[..., Any] | None = None, **decay_options) -> SimulationResult:
+             generator: Callable[..., Any] | None = None, force_decays: bool = False,
+             veto_average: int = 0, **decay_options) -> SimulationResult:
     """Simulate ``n`` decays ``decay`` of beam particles at GTK3 inside ``z_range`` (metres).
 
     Parameters
@@ -99,6 +100,10 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     output: ``.parquet``/``.pq`` or ``.root`` file; ``None`` returns the table in memory.
     force: overwrite an existing output.
     secondary_decays / muon_decays: in-flight decays of the candidate (see :mod:`.engine`).
+    force_decays: force those in-flight decays before STRAW1, with their probability in the column
+        ``weight_forced_decay`` (importance sampling; see :mod:`.engine`). Off: output unchanged.
+    veto_average: average the veto probability of each pi0's photons over this many isotropic
+        orientations (0 = off; see :mod:`.engine`). Off: output unchanged.
     progress: callback receiving the number of events done after each chunk.
     workers: threads running the blocks of a chunk concurrently (numpy and the numba kernels release
         the GIL); the output does not depend on it.
@@ -144,7 +149,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
             raise InputError("output", f"directory {parent_dir} is not writable")
 
     ctx = make_context(decay, seed, card_obj, zr, mass, sampling, secondary_decays, muon_decays, gen,
-                       decay_options)
+                       decay_options, force_decays=bool(force_decays), veto_average=veto_average)
     metadata = {"decay": decay, "card": card_obj.name, "card_source": str(card_obj.source),
                 "card_json": card_obj.model_dump_json(exclude={"source"}), "seed": str(int(seed)),
                 "n": str(n), "z_range": json.dumps(list(zr)), "mass": json.dumps(mass),
@@ -153,6 +158,10 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
                 "block_size": str(BLOCK_SIZE), "candidate_rule": CANDIDATE_RULE,
                 "kaonportal_version": __version__,
                 "units": "GeV, GeV/c, m; m2miss in GeV^2/c^4; see kaonportal.simulation.schema"}
+    if force_decays:    # only when set, so that the metadata of ordinary runs is unchanged
+        metadata["force_decays"] = "True"
+    if veto_average:
+        metadata["veto_average"] = str(int(veto_average))
     schema = arrow_schema(metadata)
     store = writer = None
     if out_path is not None and resume:

@@ -16,6 +16,9 @@ Conventions
   photon / extra particle escapes detection, ``w_pid_*`` the probability that the candidate is
   identified as pi / mu / e. An analysis multiplies the weights it needs:
   ``weight_gen * w_photon_veto * w_pid_pi`` for a pi nu nubar-like selection.
+- ``weight_forced_decay`` is not part of the generation weight (the normalisation ``weight_gen *
+  decay_prob`` stays that of all simulated decays): an analysis of a forced-decay sample multiplies
+  it in, for the events with ``track_decayed`` (see :mod:`kaonportal.simulation.engine`).
 - Normalisation: ``decay_prob`` is the exact probability that this beam particle (at GTK3, with its
   momentum) decays inside the generated z window, so ``N_beam * mean(decay_prob)`` decays are represented.
 - Reconstructed columns are NaN when the quantity does not exist (no track in the spectrometer).
@@ -49,6 +52,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "true_track_dydz": ("float64", "", "true slope dy/dz of the candidate track"),
     "track_true_pdgid": ("int32", "", "PDG id of the particle seen as the candidate track in STRAW1 (daughter if it decayed in flight), 0 if none"),
     "track_decayed": ("bool", "", "the candidate decayed in flight before STRAW1 (pi+ -> mu+ nu, mu+ -> e+ nu nubar)"),
+    "weight_forced_decay": ("float64", "", "with option force_decays: probability that the candidate decays before STRAW1 (its decay was forced there; 0 if it cannot); 1 without the option"),
     "true_m2miss": ("float64", "GeV^2/c^4", "true (P_beam - P_candidate)^2 with the candidate's true four-momentum at production"),
     # --- reconstruction: beam (GTK) and track (STRAW) -----------------------------------------------
     "p_beam": ("float64", "GeV/c", "GTK-measured beam momentum (smeared)"),
@@ -71,6 +75,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "n_tracks": ("int16", "", "charged particles reconstructed in the spectrometer (inside STRAW1-4 acceptance)"),
     "n_photons": ("int16", "", "photons (and extra charged particles outside the spectrometer) to be vetoed"),
     "w_photon_veto": ("float64", "", "probability that all photons/extra particles go undetected (product of per-particle inefficiencies; 1 if none)"),
+    "w_photon_veto_escape": ("float64", "", "part of w_photon_veto where every photon/extra particle escapes all veto detectors (inefficiency 1); 1 or 0, or an average with option veto_average; 0 if nothing to veto"),
     # --- acceptance of the candidate track --------------------------------------------------------
     "in_straw": ("bool", "", "candidate inside all four STRAW chambers (R < r_max, outside the beam hole)"),
     "in_rich": ("bool", "", "candidate inside the RICH acceptance (front and mirror planes)"),

@@ -8,6 +8,18 @@ The interval for ``n0`` is the set of ``s`` whose acceptance region contains ``n
 ``s`` (step 0.01 events, 0.05 with
 nuisances) and refined by bisection at both ends (to 1e-6 events).
 
+Convention where FC's printed tables differ (n0 below b): this module returns the construction above for
+the given ``b``, exactly. Because ``n`` is discrete, its upper end is not monotonic in ``b`` for small
+``n0`` (90% CL, n0 = 0: 1.08 at b = 2, 1.18 at b = 2.5, 0.95 at b = 3, 1.06 at b = 3.5). FC's tables
+(Tables IV-V, 90% CL, checked here) are adjusted in that region so that an upper end never increases with
+``b``: every such entry checked equals, to the printed 0.01, the supremum of this construction's upper end
+over backgrounds ``b' >= b`` (Table IV, b = 3.0, n0 = 0: this module 0.953, supremum 1.078 reached at
+b' = 3.454, printed 1.08; b = 2.0: 1.081 / 1.262 / 1.26; Table V, b = 10, n0 = 0: 0.748 / 0.933 / 0.93).
+Both versions cover at least CL (the adjusted interval contains this one); the unadjusted one is kept
+because it is the Neyman construction for the stated ``b`` (shorter intervals; the adjustment makes the
+result depend on backgrounds other than the one given). Entries outside that region agree with the tables
+(``tests/stats/test_stats_feldman_cousins.py`` pins both behaviours with FC's numbers).
+
 Background uncertainty: ``P(n | s)`` is averaged over the background (and efficiency) constraint
 (Cousins & Highland, NIM A 320 (1992) 331; the approach of J. Conrad et al., PRD 67 (2003) 012002), and
 ``s_best`` maximises the averaged probability (found numerically).
@@ -97,6 +109,8 @@ def fc_interval(n0: int, beta, eps, w, cl: float) -> tuple[float, float]:
 
     >>> [round(x, 2) for x in fc_interval(0, [0.0], [1.0], [1.0], 0.9)]   # FC Table IV, n0 = 0, b = 0
     [0.0, 2.44]
+    >>> round(fc_interval(0, [3.0], [1.0], [1.0], 0.9)[1], 3)   # Table IV prints 1.08: adjusted, see module doc
+    0.953
     """
     model = _Model(beta, eps, w)
     bmax = float(np.max(model.beta))

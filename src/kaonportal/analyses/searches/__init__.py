@@ -48,7 +48,10 @@ def _jsonable(fn):
     @functools.wraps(fn)
     def run(out_dir, *, card: str = "na62-2022", seed: int = 0, quick: bool = False, config=None) -> dict:
         from ...cli._common import to_jsonable
-        return to_jsonable(fn(Path(out_dir), card=card, seed=seed, quick=quick, config=config))
+        from .common import use_sample_cache
+        # every section's simulated samples go to DIR/cache, so an interrupted run resumes from disk
+        with use_sample_cache(Path(out_dir) / "cache"):
+            return to_jsonable(fn(Path(out_dir), card=card, seed=seed, quick=quick, config=config))
     return run
 
 

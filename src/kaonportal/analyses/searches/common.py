@@ -15,12 +15,16 @@ kaonportal.errors.InputError: masses[0]: 0.13 GeV is outside the allowed range(s
 from __future__ import annotations
 
 __all__ = ["load_search_config", "simulate_sample", "selection_columns", "check_mass_grid", "read_candidates", "write_curve",
-           "plot_limit_curves", "weighted_quantile", "selection_weights", "mass_grid", "clear_sample_memo"]
+           "plot_limit_curves", "weighted_quantile", "selection_weights", "mass_grid", "clear_sample_memo",
+           "use_sample_cache", "SampleStore"]
 
 import csv
 import io
 import math
 from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -32,7 +36,7 @@ from ...yamlio import read_yaml
 from ...report.plots import save
 from ...report.tables import write_csv
 from ...selection import cut_flow, load_selection, region_mask
-from ..samples import card_key, derive_seed
+from ..samples import SampleCache, card_key, derive_seed
 
 # ------------------------------------------------------------------------------------------------
 # configuration
@@ -59,36 +63,90 @@ def load_search_config(cls: type[BaseModel], config: str | Path | dict | BaseMod
 
 
 # ------------------------------------------------------------------------------------------------
-# simulated samples (in-memory memo: the searches re-use their signal/background samples)
+# simulated samples: Parquet files in the run's cache directory (resumable, as the pnn section) when a
+# cache is active (:func:`use_sample_cache`), plus an in-process memo (the searches re-use their samples)
 
+
+@dataclass
+class SampleStore:
+    """The active sample cache of the searches and what it did (decays loaded from files / simulated /
+    taken from the in-process memo, files written)."""
+
+    cache_dir: Path
+    loaded_from_cache: list = field(default_factory=list)
+    from_memory: list = field(default_factory=list)
+    simulated: list = field(default_factory=list)
+    written: list = field(default_factory=list)
+
+
+_STORE: "ContextVar[SampleStore | None]" = ContextVar("kaonportal_search_sample_store", default=None)
 _MEMO: "OrderedDict[tuple, dict[str, np.ndarray]]" = OrderedDict()
 _MEMO_MAX = 96
 
 
 def clear_sample_memo() -> None:
-    """Forget the samples kept in memory."""
+    """Forget the samples kept in memory (the Parquet cache files stay)."""
     _MEMO.clear()
+
+
+@contextmanager
+def use_sample_cache(cache_dir: str | Path | None):
+    """Within the block, :func:`simulate_sample` keeps every sample as Parquet in ``cache_dir`` (the
+    run's ``DIR/cache``, as :class:`~kaonportal.analyses.samples.SampleCache` does for the pnn section),
+    so that a search interrupted and run again simulates nothing it already has. ``None``: memory only.
+    Yields the :class:`SampleStore` (``None`` without a directory); nested blocks with the same
+    directory share it.
+
+    >>> import tempfile
+    >>> with use_sample_cache(tempfile.mkdtemp()) as store:
+    ...     store.written
+    []
+    """
+    current = _STORE.get()
+    if cache_dir is None:
+        store = None
+    elif current is not None and current.cache_dir == Path(cache_dir):
+        store = current
+    else:
+        store = SampleStore(Path(cache_dir))
+    token = _STORE.set(store)
+    try:
+        yield store
+    finally:
+        _STORE.reset(token)
 
 
 def simulate_sample(decay: str, n: int, seed: int, card, z_range, mass: float | None = None,
                     columns: Sequence[str] | None = None, muon_decays: bool = False,
                     **decay_options) -> dict[str, np.ndarray]:
-    """Columns of ``n`` simulated ``decay`` events (:func:`kaonportal.simulation.simulate`, weights mode),
-    with a seed derived from ``(seed, decay, mass, options)``; kept in memory for re-use in the process.
-
-    ``SampleCache`` of :mod:`kaonportal.analyses.samples` cannot pass ``mass``/decay options, hence this
-    thin wrapper (same seed derivation, :func:`~kaonportal.analyses.samples.derive_seed`).
+    """Columns of ``n`` simulated ``decay`` events (:func:`kaonportal.simulation.simulate`, weights mode)
+    with a seed derived from ``(seed, decay, mass, options)``
+    (:func:`~kaonportal.analyses.samples.derive_seed`), through
+    :meth:`SampleCache.get <kaonportal.analyses.samples.SampleCache.get>`: read from / written to the
+    active Parquet cache (:func:`use_sample_cache`), and kept in memory for re-use in the process.
+    ``columns``: only these (those the simulation produces), in this order.
     """
-    from ...simulation import simulate
     label = f"{decay}|{mass!r}|{sorted(decay_options.items())!r}|{muon_decays}"
-    ckey = card_key(card) if isinstance(card, (str, Path)) else f"card@{id(card)}"
+    ckey = card_key(card)
     key = (label, int(n), int(seed), ckey, tuple(float(z) for z in z_range), tuple(columns or ()))
+    store = _STORE.get()
+    cache = SampleCache(store.cache_dir if store is not None else None, card, ckey, columns=columns)
+    args = (decay, int(n), derive_seed(seed, label), tuple(float(z) for z in z_range), mass)
+    options = {"muon_decays": muon_decays, **decay_options}
     if key in _MEMO:
         _MEMO.move_to_end(key)
-        return _MEMO[key]
-    res = simulate(decay, n=int(n), seed=derive_seed(seed, label), card=card, z_range=tuple(z_range), mass=mass,
-                   sampling="weights", muon_decays=muon_decays, **decay_options)
-    t = res.events
+        out = _MEMO[key]
+        if store is not None:
+            store.from_memory.append(decay)
+            if not cache.path(*args, **options).is_file():
+                import pyarrow as pa
+                store.written.append(cache.put(pa.table(out), *args, **options))
+        return out
+    t = cache.get(*args, **options)
+    if store is not None:
+        store.loaded_from_cache += cache.loaded_from_cache
+        store.simulated += cache.simulated
+        store.written += cache.written
     names = t.column_names if columns is None else [c for c in columns if c in t.column_names]
     out = {c: t.column(c).to_numpy(zero_copy_only=False) for c in names}
     _MEMO[key] = out
@@ -101,12 +159,17 @@ def selection_columns(selection, extra=()) -> list[str]:
     """Event columns a selection reads (cuts, regions, base weight, true vertex) plus ``extra``: the
     samples kept in memory hold only these."""
     sel = load_selection(selection) if isinstance(selection, (str, Path)) else selection
-    cols = {"weight_gen", "decay_prob", "true_vertex_z", *extra}
+    try:    # quantities derived from other columns (selection.derived) need their source columns
+        from ...selection.derived import source_columns
+    except ImportError:  # pragma: no cover - older selection package without derived quantities
+        def source_columns(name):
+            return (name,)
+    names = {"weight_gen", "decay_prob", "true_vertex_z", *extra}
     for c in sel.cuts:
-        cols |= {x for x in (c.column, c.flag, c.weight) if x}
+        names |= {x for x in (c.column, c.flag, c.weight, getattr(c, "versus", None)) if x}
     for r in sel.regions:
-        cols |= set(r.windows)
-    return sorted(cols)
+        names |= set(r.windows)
+    return sorted({s for x in names for s in (*source_columns(x), x)})
 
 
 def selection_weights(selection, events, region: str | None = None, skip=()) -> tuple[np.ndarray, float]:

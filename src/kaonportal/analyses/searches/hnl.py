@@ -15,15 +15,21 @@ Method (published_results.md A6; na62_parameters.md section 7):
   mis-identification and veto probabilities, as a weighted kernel density in m2miss (Silverman bandwidth,
   :func:`background_model`); the expected background in each window is its integral, with the simulation
   statistics as an uncertainty; pseudo-data are Poisson draws per bin (or a user candidate file).
+  Muon decays in flight (mu+ -> e+ nu nubar before STRAW1, the muon background of the positron modes:
+  S004 section 3, Fig. 3 caption, from PLB 807 (2020) 135599) are importance-sampled with forced decays
+  (:func:`muon_dif_pieces`). mu+ -> e+ mis-identification: the card value is a placeholder (D); by default
+  the RICH x calorimeter/MUV3 suppression of mu -> pi is used instead (:func:`muon_as_electron`).
 * Peak scan (:func:`kaonportal.stats.peak_scan`) over m_N^2 in the m2miss variable, then
   |U_l4|^2 limits through the portal model (:func:`kaonportal.models.convert.coupling_limit`, production
   BR(P -> l N) = BR(P -> l nu) rho_l(m_N) |U|^2, Shrock; N required to survive the detector: published
   lifetime assumption tau_N > 50 ns, PR A6).
 
-Normalisation defaults: beam pi+ decays N_pi = 6.5e12 (PR A6 pi+ -> e+ N row, S002; NP 7). For the K+
-channels the published N_K is **not found** (PR A6): the default is the card's ``kaon_decays`` divided by
-the control-trigger downscaling D of the pnn selection (400, a D placeholder), i.e. the exposure of a
-downscaled minimum-bias trigger (status D); override ``n_parent`` or scale with ``n_scale``.
+Normalisation defaults (``data/searches/inputs/hnl.yaml``, sources and status there): beam pi+ decays
+N_pi = 6.5e12 (PR A6 pi+ -> e+ N row, S002; NP 7). For the K+ channels the published N_K is **not found**
+(PR A6): the default is the number of K+ decays of the search's data-taking years
+(``inputs/kaon_decays_per_year.yaml``: 2016 V, 2017 S, 2018 D) divided by the control-trigger
+downscaling D of the pnn selection (400, a D placeholder), i.e. the exposure of a downscaled
+minimum-bias trigger (status D); override ``n_parent`` or scale with ``n_scale``.
 
 >>> sorted(CHANNELS)
 ['K+ -> e+ N', 'K+ -> mu+ N', 'pi+ -> e+ N']
@@ -34,14 +40,14 @@ downscaled minimum-bias trigger (status D); override ``n_parent`` or scale with 
 from __future__ import annotations
 
 __all__ = ["HnlChannel", "HnlConfig", "CHANNELS", "signal_shape", "normalisation", "background_model", "window_background",
-           "hnl_scan", "hnl_section"]
+           "default_n_parent", "muon_as_electron", "muon_dif_pieces", "hnl_scan", "hnl_section"]
 
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ...constants import BR_K, BR_PI, mass as pmass
 from ...detector import load_card
@@ -54,6 +60,7 @@ from ...stats import peak_scan
 from ..samples import derive_seed
 from .common import (check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
                      selection_columns, selection_weights, simulate_sample, weighted_quantile, write_curve)
+from .lnv import kaon_decays_per_year, search_inputs
 
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
 
@@ -70,7 +77,6 @@ class HnlChannel:
     model: str
     backgrounds: tuple[tuple[str, bool], ...]  # (decay, muon decays in flight)
     published: tuple[str, ...]                 # shipped curves to compare with
-    n_parent_default: float | None             # PR A6 where found
 
     @property
     def parent(self) -> str:
@@ -92,18 +98,63 @@ CHANNELS = {
     "K+ -> e+ N": HnlChannel("K+ -> e+ N", "K+ -> e+ nu", "e+", (0.144, 0.462), "hnl-ke", "hnl-e",
                              (("K+ -> pi0 e+ nu", False), ("K+ -> mu+ nu", True), ("K+ -> pi+ pi0", False),
                               ("K+ -> e+ nu", False)),
-                             ("NA62_2020_Kp_to_eN_Ue4sq_90CL_HEPData", "T2K_2019_Ue4sq_90CL_profiled_by_HNLimits"),
-                             None),
+                             ("NA62_2020_Kp_to_eN_Ue4sq_90CL_HEPData", "T2K_2019_Ue4sq_90CL_profiled_by_HNLimits")),
     "K+ -> mu+ N": HnlChannel("K+ -> mu+ N", "K+ -> mu+ nu", "mu+", (0.200, 0.384), "hnl-kmu", "hnl-mu",
                               (("K+ -> pi0 mu+ nu", False), ("K+ -> pi+ pi0", False), ("K+ -> mu+ nu", False)),
                               ("NA62_2021_Kp_to_muN_Umu4sq_90CL_HEPData", "E949_2015_Kp_to_muN_Umu4sq_90CL_digitized",
-                               "T2K_2019_Umu4sq_90CL_profiled_by_HNLimits"), None),
-    # N_pi+ = 6.5e12 pi+ decays in the FV: PR A6 row pi+ -> e+ N (S002), NP 7
+                               "T2K_2019_Umu4sq_90CL_profiled_by_HNLimits")),
+    # parent decays in the FV: default_n_parent (inputs/hnl.yaml)
     "pi+ -> e+ N": HnlChannel("pi+ -> e+ N", "pi+ -> e+ nu", "e+", (0.095, 0.126), "hnl-pie", "hnl-e",
                               (("pi+ -> mu+ nu", True), ("pi+ -> e+ nu", False)),
-                              ("NA62_2025_pip_to_eN_Ue4sq_90CL_digitized", "PIENU_2018_pip_to_eN_Ue4sq_90CL_HEPData"),
-                              6.5e12),
+                              ("NA62_2025_pip_to_eN_Ue4sq_90CL_digitized", "PIENU_2018_pip_to_eN_Ue4sq_90CL_HEPData")),
 }
+
+
+def default_n_parent(channel: str) -> tuple[float, str]:
+    """(parent decays in the FV, origin) from ``data/searches/inputs/hnl.yaml``: a published value
+    (pi+ -> e+ N, S002) or N_K of the search's years / control-trigger downscaling (K+ channels, D).
+
+    >>> default_n_parent("pi+ -> e+ N")
+    (6500000000000.0, 'inputs/hnl.yaml: published value (status S)')
+    >>> n, _ = default_n_parent("K+ -> e+ N"); round(n / 1e9, 2)   # (2.0e12 + 1.879e12) / 400
+    9.7
+    """
+    spec = search_inputs("hnl")["n_parent"][channel]
+    if "value" in spec:
+        return float(spec["value"]), f"inputs/hnl.yaml: published value (status {spec['status']})"
+    nk = kaon_decays_per_year()
+    years = [int(y) for y in spec["years"]]
+    d = float(spec["downscaling"])
+    n = sum(nk[y] for y in years) / d
+    return n, (f"inputs/hnl.yaml: K+ decays {years[0]}-{years[-1]} ({sum(nk[y] for y in years):.3g}, "
+               f"kaon_decays_per_year.yaml) / control-trigger downscaling {d:g} (status {spec['status']}: "
+               f"published N_K not found)")
+
+
+def muon_as_electron(card, p, model: str | float = "rich_x_calo") -> np.ndarray:
+    """P(mu+ identified as e+) at momentum ``p`` (GeV/c).
+
+    ``"card"``: the card's ``pid.muon_as_electron`` (placeholder D); a number: that probability;
+    ``"rich_x_calo"`` (default, inputs/hnl.yaml): the card's mu -> pi suppression, RICH factor
+    ``muon_as_pion_rich`` inside [rich_p_min, rich_p_max] (1 outside) times ``muon_as_pion_calo``
+    (same form as :func:`kaonportal.detector.response.pid_weights` for mu -> pi).
+
+    >>> from kaonportal.detector import load_card
+    >>> [float(f"{x:.3g}") for x in muon_as_electron(load_card("na62-2022"), np.array([20.0, 40.0]))]
+    [1e-07, 1e-05]
+    """
+    p = np.asarray(p, float)
+    c = card.pid
+    if isinstance(model, str) and model == "card":
+        return np.full(p.shape, c.muon_as_electron)
+    if isinstance(model, str) and model == "rich_x_calo":
+        rich = np.where((p >= c.rich_p_min) & (p <= c.rich_p_max), c.muon_as_pion_rich, 1.0)
+        return rich * c.muon_as_pion_calo
+    if isinstance(model, str):
+        raise InputError("muon_as_electron", f"unknown model {model!r}; use 'card', 'rich_x_calo' or a probability")
+    if not 0.0 <= float(model) <= 1.0:
+        raise InputError("muon_as_electron", f"must be in [0, 1], got {model!r}")
+    return np.full(p.shape, float(model))
 
 
 class HnlConfig(BaseModel):
@@ -112,7 +163,7 @@ class HnlConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channels: list[str] = Field(default_factory=lambda: list(CHANNELS))
     n_parent: dict[str, float] = Field(default_factory=dict, description="decays in the FV per channel; "
-                                       "default PR A6 (pi+) or card kaon_decays / pnn downscaling (K+, D)")
+                                       "default inputs/hnl.yaml: PR A6 (pi+, S) or N_K of the search years / pnn downscaling (K+, D)")
     n_scale: float = Field(1.0, gt=0, description="projections: parent decays x n_scale")
     eps_trig: float = Field(1.0, gt=0, le=1, description="trigger efficiency (not found: 1, D)")
     mass_step: dict[str, float] = Field(default_factory=lambda: {"K+ -> e+ N": 0.002, "K+ -> mu+ N": 0.002,
@@ -131,6 +182,21 @@ class HnlConfig(BaseModel):
     inject: dict[str, list[float]] = Field(default_factory=dict,
                                            description="channel -> [mass GeV, signal events]: add a peak to pseudo-data")
     ntoys: int = Field(0, ge=0, description="toys for the global significance (0: Sidak correction)")
+    muon_as_electron: str | float = Field(
+        default_factory=lambda: search_inputs("hnl")["muon_as_electron"]["model"],
+        description="mu+ -> e+ mis-identification: 'rich_x_calo' (default, D, inputs/hnl.yaml), 'card' "
+                    "(card placeholder 1e-4) or a probability")
+    forced_decays: bool = Field(default_factory=lambda: bool(search_inputs("hnl")["forced_decays"]),
+                                description="importance-sample muon decays in flight (forced decays)")
+    @field_validator("muon_as_electron")
+    @classmethod
+    def _check_misid(cls, v):
+        if isinstance(v, str) and v not in ("card", "rich_x_calo"):
+            raise ValueError(f"unknown model {v!r}; use 'card', 'rich_x_calo' or a probability")
+        if not isinstance(v, str) and not 0.0 <= float(v) <= 1.0:
+            raise ValueError(f"must be a probability in [0, 1], got {v!r}")
+        return v
+
     mc_stat_error: bool = Field(False, description="include the simulation statistics of the background "
                                 "template as a background uncertainty (default: background taken as known, as "
                                 "from a data-driven estimate; the error is reported in the curves)")
@@ -187,25 +253,71 @@ def _bandwidth(x: np.ndarray, w: np.ndarray, floor: float) -> float:
 _PART = 250_000
 
 
+def muon_dif_pieces(decay: str, n: int, seed: int, card, z_range, columns, forced: bool = True,
+                    forced_fraction: float = 0.25) -> list[dict]:
+    """Samples of ``decay`` with muon decays in flight whose weighted sum is unbiased for the decay:
+    without ``forced`` one sample (decays at their natural rate, ~1e-4 of the muons); with ``forced``
+    the unforced sample with its decayed events removed plus a forced-decay sample keeping only its
+    decayed events, weighted by their decay probability ``weight_forced_decay`` (simulation.engine,
+    option force_decays; the same combination as analyses/pnn_budget.py) -- ``forced_fraction`` x n events
+    suffice since every one of them decays. Each piece has a ``_mult`` column (per-event weight
+    multiplier); large samples in parts of <= 250k events, each with its own seed."""
+    cols = sorted({*columns, "track_decayed", "weight_forced_decay"})
+
+    def sample(m: int, force: bool) -> dict:
+        opts = {"force_decays": True} if force else {}
+        parts = [simulate_sample(decay, min(_PART, m - i), derive_seed(seed, f"part{i}"), card, z_range,
+                                 columns=cols, muon_decays=True, **opts) for i in range(0, m, _PART)]
+        return {c: np.concatenate([p[c] for p in parts]) for c in cols if c in parts[0]}
+
+    plain = sample(n, False)
+    if not forced:
+        return [{**plain, "_mult": np.ones(len(plain["weight_gen"]))}]
+    frc = sample(max(1000, int(n * forced_fraction)), True)
+    keep = ~plain["track_decayed"].astype(bool)
+    dec = frc["track_decayed"].astype(bool)
+    return [{**plain, "_mult": keep.astype(float)},
+            {**frc, "_mult": np.where(dec, frc["weight_forced_decay"], 0.0)}]
+
+
 def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x_range: tuple[float, float],
-                     nbins: int = 400) -> dict:
+                     nbins: int = 400, mis_id: str | float = "card", forced_decays: bool = False) -> dict:
     """Background as a weighted Gaussian kernel density of the simulated SM decays (per source, Silverman
     bandwidth, :func:`_bandwidth`): a sparse source (a few simulated events standing for 1e8 decays) is
     spread over a wide kernel instead of leaving zero-background windows between spikes. Returns the
     kernel centres/weights/widths of all sources (events per parent decays ``n_parent``), the expected
-    events per bin of ``x_range`` and the per-source totals in the range."""
+    events per bin of ``x_range`` and the per-source totals in the range (and of its mis-identified
+    muons). ``mis_id``: mu+ -> e+ model of :func:`muon_as_electron` (positron channels); ``forced_decays``:
+    muon decays in flight from :func:`muon_dif_pieces`."""
     from scipy.special import ndtr
     sel = load_selection(ch.selection)
     edges = np.linspace(x_range[0], x_range[1], nbins + 1)
     span = x_range[1] - x_range[0]
     xs, ws, hs, per_source, bandwidth = [], [], [], {}, {}
-    cols = selection_columns(sel, [ch.column])
+    card_obj = load_card(card) if isinstance(card, (str, Path)) else card
+    cols = selection_columns(sel, [ch.column, "track_true_pdgid", "p_track"])
+    misid_in_range = {}
     for decay, mu_dec in ch.backgrounds:
-        # large samples in parts of <= 250k events (memory), each with its own derived seed
-        parts = [simulate_sample(decay, min(_PART, n - i), derive_seed(seed, f"part{i}"), card, sel.fiducial_z,
-                                 columns=cols, muon_decays=mu_dec) for i in range(0, n, _PART)]
-        ev = {c: np.concatenate([p[c] for p in parts]) for c in cols}
-        w, total = selection_weights(sel, ev)
+        if mu_dec:
+            pieces = muon_dif_pieces(decay, n, seed, card, sel.fiducial_z, cols, forced=forced_decays)
+        else:
+            # large samples in parts of <= 250k events (memory), each with its own derived seed
+            parts = [simulate_sample(decay, min(_PART, n - i), derive_seed(seed, f"part{i}"), card, sel.fiducial_z,
+                                     columns=cols) for i in range(0, n, _PART)]
+            pieces = [{c: np.concatenate([p[c] for p in parts]) for c in cols}]
+            pieces[0]["_mult"] = np.ones(len(pieces[0]["weight_gen"]))
+        # each piece normalised to its own number of fiducial decays (the forced sample is smaller)
+        w_parts = []
+        for piece in pieces:
+            pc = {c: piece[c] for c in cols}
+            if ch.lepton == "e+":
+                mu = np.abs(pc["track_true_pdgid"]) == 13
+                pc["w_pid_e"] = np.where(mu, muon_as_electron(card_obj, pc["p_track"], mis_id), pc["w_pid_e"])
+            w_p, total_p = selection_weights(sel, pc)
+            w_parts.append(w_p * piece["_mult"] / total_p)
+        ev = {c: np.concatenate([p[c] for p in pieces]) for c in cols}
+        is_mu = np.abs(ev["track_true_pdgid"]) == 13
+        w, total = np.concatenate(w_parts), 1.0
         x = ev[ch.column]
         # events near the scan range (the kernel of a far-away event does not reach it)
         ok = np.isfinite(x) & (w > 0) & (x > x_range[0] - span) & (x < x_range[1] + span)
@@ -214,6 +326,8 @@ def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x
             continue
         wk = w[ok] * n_parent * ch.br(decay) / total
         h = _bandwidth(x[ok], wk, span / nbins)
+        in_rng = ndtr((x_range[1] - x[ok]) / h) - ndtr((x_range[0] - x[ok]) / h)
+        misid_in_range[decay] = float(np.sum((wk * in_rng)[is_mu[ok]])) if ch.lepton == "e+" else 0.0
         xs.append(x[ok])
         ws.append(wk)
         hs.append(np.full(int(ok.sum()), h))
@@ -223,7 +337,7 @@ def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x
             "h": np.concatenate(hs) if hs else np.ones(0)}
     counts = window_background(kern, edges[:-1], edges[1:])[0]
     return {"edges": edges, "counts": counts, "kernels": kern, "per_source_in_range": per_source,
-            "bandwidth_m2": bandwidth}
+            "misidentified_muons_in_range": misid_in_range, "bandwidth_m2": bandwidth}
 
 
 def window_background(kern: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
@@ -260,7 +374,6 @@ def hnl_scan(channel: str, cfg: HnlConfig, card, seed: int, quick: bool = False)
     if channel not in CHANNELS:
         raise InputError("channels", f"unknown HNL channel {channel!r}; known: {', '.join(CHANNELS)}")
     ch = CHANNELS[channel]
-    card_obj = load_card(card) if isinstance(card, (str, Path)) else card
     lo, hi = ch.mass_range
     if cfg.masses and channel in cfg.masses:
         masses = check_mass_grid(f"masses[{channel}]", cfg.masses[channel], [ch.mass_range])
@@ -270,14 +383,8 @@ def hnl_scan(channel: str, cfg: HnlConfig, card, seed: int, quick: bool = False)
     # parent decays in the FV
     if channel in cfg.n_parent:
         n_true, origin = float(cfg.n_parent[channel]), "config n_parent"
-    elif ch.n_parent_default is not None:
-        n_true, origin = ch.n_parent_default, "published_results.md A6 (S002)"
     else:
-        nk = card_obj.run_conditions.kaon_decays
-        if nk is None:
-            raise InputError("n_parent", f"card {card_obj.name} has no kaon_decays: set n_parent[{channel!r}]")
-        d = load_selection("pnn-2022").normalisation.downscaling
-        n_true, origin = float(nk) / d, f"card kaon_decays / control-trigger downscaling {d:g} (D)"
+        n_true, origin = default_n_parent(channel)
     n_true *= cfg.n_scale
     f = 0.2 if quick else 1.0
     n_sig, n_bkg, n_norm = (max(1000, int(cfg.n_signal * f)),
@@ -301,7 +408,8 @@ def hnl_scan(channel: str, cfg: HnlConfig, card, seed: int, quick: bool = False)
     ses = 1.0 / (n_meas * acc(masses) * cfg.eps_trig)
     s2 = sigma(masses)
     x_range = (lo * lo - 8 * float(s2.max()), hi * hi + 8 * float(s2.max()))
-    bkg = background_model(ch, n_meas, n_bkg, seed, card, x_range)
+    bkg = background_model(ch, n_meas, n_bkg, seed, card, x_range, mis_id=cfg.muon_as_electron,
+                           forced_decays=cfg.forced_decays)
     wlo, whi = masses ** 2 - cfg.window * s2, masses ** 2 + cfg.window * s2
     b, b_mc_err = window_background(bkg["kernels"], wlo, whi)
     b_err = b_mc_err if cfg.mc_stat_error else np.zeros_like(b_mc_err)
@@ -340,9 +448,25 @@ def hnl_scan(channel: str, cfg: HnlConfig, card, seed: int, quick: bool = False)
     return {"channel": channel, "masses_gev": masses, "n_parent_input": n_true, "n_parent_origin": origin,
             "normalisation": norm, "signal_shape": shape, "ses": ses, "sigma_m2": s2, "background": b,
             "background_error": b_err, "background_mc_error": b_mc_err, "background_per_source_in_range": bkg["per_source_in_range"],
+            "misidentified_muons_in_range": bkg["misidentified_muons_in_range"],
             "candidates_origin": cand_origin,
             "n_candidates": int(len(cand)) if cand is not None else int(counts.sum()), "scan": scan, "u2": u2,
             "calculator": calc, "model": ch.model}
+
+
+def _notes(ch: HnlChannel, cfg: HnlConfig) -> list[str]:
+    """Placeholders and models of the inputs (data/searches/inputs/hnl.yaml), for the outputs."""
+    notes = []
+    if ch.parent == "K+":
+        notes.append("published N_K of this search: not found; default = K+ decays of its years / control-trigger "
+                     "downscaling (D)")
+    if ch.lepton == "e+":
+        notes.append(f"mu+ -> e+ mis-identification: {cfg.muon_as_electron!r} (card value 1e-4 is a placeholder D; "
+                     "default RICH x calorimeter/MUV3 model, D)")
+        notes.append(f"muon decays in flight: {'forced (importance sampling)' if cfg.forced_decays else 'natural rate'}")
+    notes.append("published selection (lepton momentum range, identification, timing), resolution and background "
+                 "numbers: not found")
+    return notes
 
 
 def _published_u2(name: str):
@@ -364,7 +488,8 @@ def hnl_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick:
                   f"{ch.normalisation} peak: {r['normalisation']['n_parent_measured']:.4g}",
                   f"card {card}; selection {ch.selection}; seed {seed}; candidates: {r['candidates_origin']}",
                   f"peak scan in {ch.column} (window +-{cfg.window:g} sigma, {r['calculator']} CLs); "
-                  f"model {ch.model} (kaonportal.models), N surviving the detector"]
+                  f"model {ch.model} (kaonportal.models), N surviving the detector",
+                  *_notes(ch, cfg)]
         files.append(write_curve(out_dir / "curves" / f"hnl_{slug}_br.csv",
                                  f"upper limit on BR({channel}) versus m_N", "m_N in GeV/c^2; BR dimensionless", cfg.cl,
                                  inputs, {"m_n_gev": m, "ses": r["ses"], "background_in_window": r["background"],
@@ -403,6 +528,7 @@ def hnl_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick:
             "global_significance": scan.global_significance, "global_method": scan.global_method,
             "u2_expected_median_range": [float(np.nanmin(r["u2"]["median"])), float(np.nanmax(r["u2"]["median"]))],
             "u2_observed_range": [float(np.nanmin(r["u2"]["observed"])), float(np.nanmax(r["u2"]["observed"]))],
-            "published_curve": ch.published[0],
+            "published_curve": ch.published[0], "notes": _notes(ch, cfg),
+            "misidentified_muons_in_scan_range": r["misidentified_muons_in_range"],
             "median_ratio_expected_to_published": float(np.nanmedian(ratio)) if np.any(np.isfinite(ratio)) else None}
     return {"channels": summary, "card": card, "seed": seed, "files": files, "status": "done"}

@@ -6,11 +6,21 @@
   BR x probability that X escapes the detector; models.convert module docstring). The published comparison
   is the NA62 2016-2022 K+ -> pi+ X curve (ALPaca re-grid, with its lifetime table) converted with the same
   model (:func:`~kaonportal.models.convert.convert_curve`).
+* BC2 also from pi0 -> gamma A' (A' invisible) on tagged pi0 (:mod:`.pi0_gamma_x`): its epsilon^2 limits, shown as
+  epsilon = sqrt(epsilon^2) (BR(pi0 -> gamma A') is proportional to epsilon^2 and the invisible A' always escapes:
+  :mod:`kaonportal.models.dark_photon`), next to NA62's observed curve, JHEP 05 (2019) 182 Fig. 7, as digitised by
+  DarkCast (shipped curve :data:`PUBLISHED_PI0_GAMMA`, provenance in its header). Overlaid on the ``interp_BC2``
+  plot and drawn with its bands in ``interp_BC2_pi0_gamma``; :func:`eps2_ratio_to_published` gives the ratio
+  (ours / published) of epsilon^2 at each of this run's masses, written to the CSV and the summary, not forced
+  to agree. Found with the pi0-gamma-x defaults (card na62-2022, seed 1): expected 1.8-6.9 x weaker at 37-65 MeV
+  (gamma gamma background, wider m_miss^2 tails than NA62's), 0.026-0.058 (17-38 x stronger) at 75-112 MeV and
+  0.015-0.02 at 115-118 MeV, where this simulation has almost no background and NA62 had some (pi0_gamma_x
+  module docstring: accidentals, conversions, mis-reconstruction are not simulated).
 * BC6 / BC7 (|U_e4|^2, |U_mu4|^2) from :mod:`.hnl`, next to the shipped HEPData / digitised curves.
 * Every curve is exported as CSV (``#`` header) and as HEPData tables (:func:`hepdata_tables`).
 
-Inputs are read from ``out_dir/curves`` (written by the ``kpix`` and ``hnl`` sections of the same run);
-missing ones are produced by running those sections first.
+Inputs are read from ``out_dir/curves`` (written by the ``kpix``, ``pi0-gamma-x`` and ``hnl`` sections of the
+same run); missing ones are produced by running those sections first.
 
 >>> [p[0] for p in PLANES]
 ['BC4', 'BC10', 'BC11', 'BC2']
@@ -18,7 +28,8 @@ missing ones are produced by running those sections first.
 
 from __future__ import annotations
 
-__all__ = ["PLANES", "read_run_curve", "coupling_curves", "hepdata_tables", "interpretation_section"]
+__all__ = ["PLANES", "PUBLISHED_PI0_GAMMA", "read_run_curve", "coupling_curves", "eps2_ratio_to_published",
+           "hepdata_tables", "interpretation_section"]
 
 import contextlib
 import sys
@@ -30,7 +41,7 @@ import numpy as np
 from ...errors import InputError
 from ...models import get_model
 from ...models.convert import convert_curve, coupling_limit
-from ...published import load_curve, read_curve_csv
+from ...published import PublishedCurve, load_curve, read_curve_csv
 from .common import plot_limit_curves, write_curve
 
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
@@ -38,6 +49,8 @@ BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
 PLANES = (("BC4", "dark-scalar", "K+ -> pi+ S"), ("BC10", "alp-fermion", "K+ -> pi+ a"),
           ("BC11", "alp-gluon", "K+ -> pi+ a"), ("BC2", "dark-photon-invisible", "K+ -> pi+ A'"))
 PUBLISHED_KPIX = "NA62_2025_Kp_to_piX_invisible_BR_UL90_vs_mass_lifetime_ALPaca"
+#: NA62 pi0 -> gamma A' observed epsilon limit (JHEP 05 (2019) 182 Fig. 7, DarkCast digitisation; file header)
+PUBLISHED_PI0_GAMMA = "NA62_2019_pi0_to_gammaAprime_eps_UL90_DarkCast_digitized"
 _COUPLING_LABEL = {"sin2theta": r"$\sin^2\theta$", "g_Y": r"$g_Y$", "epsilon": r"$\varepsilon$"}
 
 
@@ -67,6 +80,74 @@ def coupling_curves(model_name: str, production: str, masses, br: dict[str, np.n
     return out
 
 
+def eps2_ratio_to_published(mass_gev, epsilon, published: PublishedCurve) -> np.ndarray:
+    """(epsilon / epsilon_published)^2 at each mass: the ratio of the epsilon^2 limits (ours / published).
+
+    The published epsilon is interpolated linearly in log(epsilon) between its points (the DarkCast curve is
+    sampled every ~3 % in mass); NaN outside its mass range or where ``epsilon`` is not finite.
+
+    >>> c = load_curve(PUBLISHED_PI0_GAMMA)
+    >>> r = eps2_ratio_to_published([0.054711, 0.2], [2 * 4.4038e-4, 1e-3], c)
+    >>> round(float(r[0]), 6), bool(np.isnan(r[1]))
+    (4.0, True)
+    """
+    m = np.asarray(mass_gev, float)
+    eps = np.asarray(epsilon, float)
+    order = np.argsort(published.mass_gev)
+    pm, pe = published.mass_gev[order], published.limit[order]
+    log_pub = np.interp(m, pm, np.log(pe), left=np.nan, right=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (eps / np.exp(log_pub)) ** 2
+
+
+def _pi0_gamma_plane(out_dir: Path, card, seed, quick, ran: dict) -> tuple[dict, list[str], list, list]:
+    """BC2 from pi0 -> gamma A': CSV in epsilon with the ratio to the published curve, a plot with bands, the
+    summary, and the (extra, published) curves to overlay on the ``interp_BC2`` plot."""
+    from .pi0_gamma_x import pi0_gamma_x_section
+    if _ensure(out_dir, "pi0_gamma_x_aprime.csv", pi0_gamma_x_section, card, seed, quick) is not None:
+        ran["pi0-gamma-x"] = "run by interpretation"
+    c = read_run_curve(out_dir / "curves" / "pi0_gamma_x_aprime.csv")
+    m = c["m_aprime_gev"]
+    # BR(pi0 -> gamma A') = eps^2 x BR(eps = 1) and the invisible A' always escapes: eps limit = sqrt(eps^2 limit)
+    eps = {"observed": np.sqrt(c["eps2_ul_observed"]), **{k: np.sqrt(c[f"eps2_ul_expected_{k}"]) for k in BANDS}}
+    pub = load_curve(PUBLISHED_PI0_GAMMA)
+    r_exp, r_obs = eps2_ratio_to_published(m, eps["median"], pub), eps2_ratio_to_published(m, eps["observed"], pub)
+    pub_label = "NA62 2019 pi0 -> gamma A' observed (Fig. 7, DarkCast digitisation)"
+    files = [write_curve(out_dir / "curves" / "interp_BC2_pi0_gamma_epsilon.csv",
+                         "BC2 (dark-photon-invisible): smallest excluded epsilon from this run's pi0 -> gamma A' "
+                         "limits, and the epsilon^2 ratio to the published NA62 curve",
+                         "m in GeV/c^2; epsilon and ratios dimensionless", 0.9,
+                         ["epsilon = sqrt(eps2 limits of curves/pi0_gamma_x_aprime.csv)",
+                          f"published: kaonportal curve {PUBLISHED_PI0_GAMMA} ({pub.source}; third-party "
+                          "digitisation, see its header), interpolated in log(epsilon); NaN outside "
+                          f"{pub.mass_gev.min() * 1e3:.0f}-{pub.mass_gev.max() * 1e3:.0f} MeV",
+                          "ratio = (epsilon_this_run / epsilon_published)^2; not tuned to agree "
+                          "(pi0_gamma_x docstring)"],
+                         {"m_gev": m, "epsilon_observed": eps["observed"],
+                          **{f"epsilon_expected_{k}": eps[k] for k in BANDS},
+                          "eps2_ratio_expected_median_to_published": r_exp,
+                          "eps2_ratio_observed_to_published": r_obs})]
+    files += plot_limit_curves(out_dir / "plots" / "interp_BC2_pi0_gamma", m, eps["observed"],
+                               {k: eps[k] for k in BANDS}, xlabel=r"$m_{A'}$ [GeV/$c^2$]",
+                               ylabel=r"$\varepsilon$ upper limit (90% CL)",
+                               title=r"BC2 from $\pi^0\to\gamma A'$ (A' invisible): this run vs NA62 (2019)",
+                               published=[(pub_label, pub.mass_gev, pub.limit)])
+    inside = np.isfinite(r_exp)
+    i_pub = int(np.argmin(pub.limit))
+    summary = {
+        "production": "pi0 -> gamma A'", "published": PUBLISHED_PI0_GAMMA, "published_source": pub.source,
+        "published_min": float(pub.limit[i_pub]), "published_min_mass_gev": float(pub.mass_gev[i_pub]),
+        "expected_median_min": float(np.nanmin(eps["median"])),
+        "observed_min": float(np.nanmin(eps["observed"])),
+        "eps2_ratio_expected_to_published": {"mass_gev": [float(x) for x in m[inside]],
+                                             "ratio": [float(x) for x in r_exp[inside]]},
+        "eps2_ratio_observed_to_published": {"mass_gev": [float(x) for x in m[np.isfinite(r_obs)]],
+                                             "ratio": [float(x) for x in r_obs[np.isfinite(r_obs)]]}}
+    extra = [("pi0 -> gamma A': expected (this run)", m, eps["median"]),
+             ("pi0 -> gamma A': observed (this run)", m, eps["observed"])]
+    return summary, files, extra, [(pub_label, pub.mass_gev, pub.limit)]
+
+
 def _ensure(out_dir: Path, name: str, section, card, seed, quick) -> dict | None:
     if (out_dir / "curves" / name).is_file():
         return None
@@ -75,7 +156,8 @@ def _ensure(out_dir: Path, name: str, section, card, seed, quick) -> dict | None
 
 def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
                            config=None) -> dict:
-    """Coupling planes BC2/BC4/BC10/BC11 (from K+ -> pi+ X) and BC6/BC7 (from the HNL scans)."""
+    """Coupling planes BC2/BC4/BC10/BC11 (from K+ -> pi+ X; BC2 also from pi0 -> gamma A') and BC6/BC7
+    (from the HNL scans)."""
     from .hnl import hnl_section
     from .kpix import kpix_section
     out_dir = Path(out_dir)
@@ -88,6 +170,8 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
     br = {"observed": kp["br_ul_observed"], **{k: kp[f"br_ul_expected_{k}"] for k in BANDS}}
     files, planes = [], {}
     gap = np.where(np.diff(m) > 0.02)[0]
+    bc2_summary, bc2_files, bc2_extra, bc2_published = _pi0_gamma_plane(out_dir, card, seed, quick, ran)
+    files += bc2_files
 
     def split(y):
         y = np.array(y, float)
@@ -102,6 +186,7 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
         except InputError as exc:
             pub_curve, pub = [], None
             planes.setdefault(label, {})["published_conversion_error"] = str(exc)
+        is_bc2 = label == "BC2"
         files.append(write_curve(out_dir / "curves" / f"interp_{label}_{model.coupling_name}.csv",
                                  f"{label} ({model_name}): smallest excluded {model.coupling_name} from this run's "
                                  "K+ -> pi+ X (invisible, stable) BR limits", f"m in GeV/c^2; {model.coupling_name} "
@@ -114,7 +199,12 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
                                    {k: split(cc[k]) for k in BANDS}, xlabel=r"$m$ [GeV/$c^2$]",
                                    ylabel=_COUPLING_LABEL.get(model.coupling_name, model.coupling_name)
                                    + " (lower edge of the exclusion)",
-                                   title=f"{label} {model_name}: this run vs published (same model)", published=pub_curve)
+                                   title=f"{label} {model_name}: this run vs published (same model)"
+                                   + ("\nblack lines and bands: K+ -> pi+ A'; coloured solid: pi0 -> gamma A' "
+                                      "(this run)"
+                                      if is_bc2 else ""),
+                                   published=pub_curve + (bc2_published if is_bc2 else []),
+                                   extra=bc2_extra if is_bc2 else ())
         fin = np.isfinite(cc["median"])
         planes.setdefault(label, {}).update({
             "model": model_name, "production": production, "coupling": model.coupling_name,
@@ -122,6 +212,8 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
             "observed_min": float(np.nanmin(cc["observed"])) if np.isfinite(cc["observed"]).any() else None,
             "published_min": float(np.nanmin(pub.coupling_low)) if pub is not None and
             np.isfinite(pub.coupling_low).any() else None})
+        if is_bc2:
+            planes[label]["pi0_gamma_aprime"] = bc2_summary
     # --- HNL planes -----------------------------------------------------------------------------------
     from .hnl import CHANNELS
     r = None

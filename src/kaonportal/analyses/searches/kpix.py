@@ -5,7 +5,9 @@ Method (NA62 JHEP 03 (2021) 058, JHEP 06 (2021) 093, JHEP 11 (2025) 143; publish
 * mass ranges 0-110 and 154-260 MeV/c^2 (PR A3), scanned as hypotheses m_X^2 in ``m2miss_pi`` inside the
   pnn signal regions R1/R2 (selection ``pnn-2022`` by default);
 * SES(m_X) = 1 / (N_K A_X(m_X) eps_trig eps_RV) (normalisation.ses formula; N_K, eps_trig, eps_RV of the
-  dataset, ``analyses/config`` datasets.yaml = published_results.md A1c), with the acceptance A_X in R1+R2
+  dataset, ``analyses/config`` datasets.yaml; default ``pnn-2016-22``, the 2021-22 inputs (published_results.md
+  A1c) with N_K scaled to the 2016-22 exposure of the published curve it is compared with, and the 2016-22
+  background total), with the acceptance A_X in R1+R2
   and the Gaussian width sigma(m_X) of the m2miss peak (half the 16-84 % interval) from simulated
   K+ -> pi+ X at a few masses per range, interpolated linearly inside each range;
 * X lifetime: an X decaying before the end of the detector (MUV3 plane, card geometry) is vetoed or
@@ -13,7 +15,7 @@ Method (NA62 JHEP 03 (2021) 058, JHEP 06 (2021) 093, JHEP 11 (2025) 143; publish
   P = exp(-L m_X / (|p_X| c tau)) along its flight path L from the true vertex to the MUV3 plane
   (exponential decay law, e.g. :func:`kaonportal.kinematics.reach_probability`); SES(m, tau) = SES(m) / <P>;
 * background: SM K+ -> pi+ nu nubar (BR from ``constants.BR_K``; simulated m2miss shape) plus the dataset's
-  published background budget (PR A1c total 11.0 +2.1 -1.9 for 2021-22) spread **uniformly in m2miss
+  published background total (18 +3 -2 for 2016-22, 11.0 +2.1 -1.9 for 2021-22) spread **uniformly in m2miss
   over R1+R2** (approximation: the per-source shapes inside the signal regions are not published);
 * observed limits from a candidate list: pseudo-data (Poisson draws of the background model, seed) by
   default, or a user CSV file with an ``m2miss`` column (GeV^2/c^4).
@@ -41,7 +43,8 @@ from ...stats import peak_scan
 from ..config import get_dataset
 from ..samples import derive_seed
 from .common import (check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
-                     selection_columns, selection_weights, simulate_sample, weighted_quantile, write_curve)
+                     selection_columns, selection_weights, simulate_sample, use_sample_cache, weighted_quantile,
+                     write_curve)
 
 MASS_RANGES = ((0.0, 0.110), (0.154, 0.260))   # GeV, PR A3 (S002; JHEP 11 (2025) 143)
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
@@ -53,7 +56,7 @@ class KpixConfig(BaseModel):
     """Configuration of the K+ -> pi+ X (invisible) scan."""
 
     model_config = ConfigDict(extra="forbid")
-    dataset: str = Field("pnn-2021-22", description="named dataset (analyses/config datasets.yaml)")
+    dataset: str = Field("pnn-2016-22", description="named dataset (analyses/config datasets.yaml); the default is the 2016-22 exposure of the published curve it is compared with")
     selection: str | None = Field(None, description="null: the dataset's selection")
     n_k_scale: float = Field(1.0, gt=0, description="projections: N_K and the background budget x n_k_scale")
     mass_step: float = Field(0.002, gt=0, description="scan step (GeV)")
@@ -196,10 +199,13 @@ def kpix_scan(cfg: KpixConfig, card, seed: int, quick: bool = False) -> dict:
 
 
 def kpix_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False, config=None) -> dict:
-    """Run the scan; write BR-limit curves (stable X and lifetimes) and the comparison plot."""
+    """Run the scan; write BR-limit curves (stable X and lifetimes) and the comparison plot. The simulated
+    samples are kept as Parquet in ``out_dir/cache`` (:func:`.common.use_sample_cache`): a second run
+    (an interrupted one resumed) reads them instead of simulating again."""
     cfg = load_search_config(KpixConfig, config)
     out_dir = Path(out_dir)
-    r = kpix_scan(cfg, card, seed, quick)
+    with use_sample_cache(out_dir / "cache") as store:
+        r = kpix_scan(cfg, card, seed, quick)
     m = r["masses_gev"]
     st = r["scans"]["stable"]
     inputs = [f"dataset {r['dataset']} (N_K = {r['n_k']:.4g}, eps_trig {r['eps_trig']:g}, eps_RV {r['eps_rv']:g}; "
@@ -257,4 +263,7 @@ def kpix_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick
             "max_local_significance": float(np.max(st.local_significance)),
             "max_excess_mass_gev": math.sqrt(max(st.max_excess_mass, 0.0)),
             "global_significance": st.global_significance, "global_method": st.global_method,
-            "lifetimes_ns": cfg.lifetimes_ns, "files": files, "status": "done"}
+            "lifetimes_ns": cfg.lifetimes_ns, "files": files,
+            "samples": {"cache": str(store.cache_dir), "loaded_from_cache": len(store.loaded_from_cache),
+                        "simulated": len(store.simulated), "from_memory": len(store.from_memory)},
+            "status": "done"}
