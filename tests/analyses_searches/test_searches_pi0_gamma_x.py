@@ -32,9 +32,12 @@ def test_injected_aprime_found():
     # ~26 of the 30 injected events fall in the +-1.5 sigma window over b ~ 2.5 +- sqrt(b) (the gamma gamma peak at
     # m^2 = 0 is ~6 sigma(m^2) away): a > 5 sigma local excess, while the nominal pseudo-data stay below 3 sigma
     # at every mass (fixed seed; one-sided local false-alarm rate ~0.1 % per mass). Above 0.065 GeV the
-    # simulated background is ~0, so the injected tail there is also significant: no argmax test.
+    # simulated background is ~0, so the injected tail there is also significant, and the neighbouring lower
+    # mass sees the tail too (3.0 sigma with the closed IRC-LKr veto gap, whose lower background makes a few leaked
+    # events significant): the injected mass must be the most significant of the masses up to it.
     assert b < 10.0
-    assert sc.local_significance[i] > 5.0 and np.all(sc.local_significance[:i] < 3.0)
+    assert sc.local_significance[i] > 5.0 and np.argmax(sc.local_significance[:i + 1]) == i
+    assert np.all(sc.local_significance[:i - 1] < 3.0)
     assert np.all(nominal["scan"].local_significance < 3.0)
     assert sc.observed_limit[i] > nominal["scan"].expected["plus2"][i]
 

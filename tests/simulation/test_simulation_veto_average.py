@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from kaonportal.detector import load_card
 from kaonportal.errors import InputError
 from kaonportal.simulation import simulate
 
@@ -24,12 +25,22 @@ def _cols(t):
     return {c: t.column(c).to_numpy(zero_copy_only=False) for c in NAMES}
 
 
+def _gap_card():
+    """na62-2018 with the LKr photon edge at the 150 mm track cut (r_hole_photon unset): the pre-fix geometry
+    with a ring between the IRC and the LKr through which both photons of ~1.5e-5 of the pi0s escape. The
+    shipped cards close that ring, so escapes are too rare there to test the estimator on."""
+    card = load_card("na62-2018").model_copy(deep=True)
+    card.geometry.lkr.r_hole_photon = None
+    return card
+
+
 @pytest.fixture(scope="module")
 def kpi2():
-    plain = _cols(simulate("K+ -> pi+ pi0", n=N, seed=61, card="na62-2018", z_range=Z).events)
-    avg = _cols(simulate("K+ -> pi+ pi0", n=N, seed=62, card="na62-2018", z_range=Z, veto_average=K).events)
-    avg_same = _cols(simulate("K+ -> pi+ pi0", n=N // 4, seed=61, card="na62-2018", z_range=Z, veto_average=K).events)
-    plain_same = _cols(simulate("K+ -> pi+ pi0", n=N // 4, seed=61, card="na62-2018", z_range=Z).events)
+    card = _gap_card()
+    plain = _cols(simulate("K+ -> pi+ pi0", n=N, seed=61, card=card, z_range=Z).events)
+    avg = _cols(simulate("K+ -> pi+ pi0", n=N, seed=62, card=card, z_range=Z, veto_average=K).events)
+    avg_same = _cols(simulate("K+ -> pi+ pi0", n=N // 4, seed=61, card=card, z_range=Z, veto_average=K).events)
+    plain_same = _cols(simulate("K+ -> pi+ pi0", n=N // 4, seed=61, card=card, z_range=Z).events)
     return plain, avg, plain_same, avg_same
 
 

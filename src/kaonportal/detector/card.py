@@ -127,10 +127,12 @@ class Ring(_Model):
 
 
 class Octagon(_Model):
-    """LKr front face: regular octagon (apothem) with a circular central hole."""
+    """LKr front face: regular octagon (apothem) with a circular central hole. ``r_hole`` is the inner edge
+    of the track acceptance; ``r_hole_photon`` that of photon detection for the veto (None: ``r_hole``)."""
     z: float = _f(ge=0, le=300, unit="m")
     r_hole: float = _f(ge=0, le=1, unit="m")
     apothem: float = _f(gt=0, le=5, unit="m")
+    r_hole_photon: float | None = Field(None, ge=0, le=1, json_schema_extra={"unit": "m"})
 
 
 class Square(_Model):

@@ -312,7 +312,9 @@ def _photon_geometry(card: Card):
     lav = np.array([[s.z_front, s.z_back, s.r_inner, s.r_outer] for s in g.lav], float)
     lav_skip = np.array([lav[:, 1].max(), (lav[:, 2] ** 2).min()])
     irc = np.array([g.irc.z, g.irc.r_min, g.irc.r_max, g.irc.x_center], float)
-    lkr = np.array([g.lkr.z, g.lkr.r_hole, g.lkr.apothem], float)
+    # photons are detected down to the LKr photon-veto edge, tracks only inside the track acceptance
+    r_photon = g.lkr.r_hole if g.lkr.r_hole_photon is None else g.lkr.r_hole_photon
+    lkr = np.array([g.lkr.z, r_photon, g.lkr.apothem], float)
     sac = np.array([g.sac.z, g.sac.r_min, g.sac.half_side], float)
     return lav, lav_skip, irc, lkr, sac
 
