@@ -126,3 +126,20 @@ def test_fused_veto_is_bit_identical_to_photon_one_rules():
     photon_veto_update(w, o, p4, tx, ty, CARD)
     assert merged.any() and len(np.unique(hits.detector)) == 5
     assert np.array_equal(w, want)
+
+
+@pytest.mark.parametrize("card_name", ["na62-2018", "na62-2022"])
+def test_lkr_photon_edge_closes_the_irc_ring(card_name):
+    # Photons are detected by the LKr down to geometry.lkr.r_hole_photon (0.105 m), tracks are accepted only
+    # outside r_hole (0.150 m, the [GA] cut). The IRC covers r < 0.145 m about x = +0.012 m, so with the
+    # photon edge inside 0.133 m no straight photon can pass between the IRC and the LKr.
+    card = load_card(card_name)
+    lkr, irc = card.geometry.lkr, card.geometry.irc
+    assert lkr.r_hole_photon < lkr.r_hole and lkr.r_hole_photon <= irc.r_max - abs(irc.x_center)
+    # photons parallel to the axis from z = 200 m, on a ring r = 0.140 m at all azimuths (the old gap)
+    phi = np.linspace(0.0, 2 * np.pi, 721)
+    o = np.stack([0.140 * np.cos(phi), 0.140 * np.sin(phi), np.full(phi.shape, 200.0)], axis=1)
+    hits = photon_hits(o, np.tile([0.0, 0.0, 10.0], (phi.size, 1)), card)
+    assert np.all(hits.detector != DETECTOR_CODES["none"])
+    # a charged track there is not in the LKr track acceptance
+    assert not in_octagon(np.array([-0.140]), np.array([0.0]), lkr.apothem, lkr.r_hole)[0]
