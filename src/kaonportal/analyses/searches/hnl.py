@@ -140,7 +140,9 @@ def muon_as_electron(card, p, model: str | float = "rich_x_calo") -> np.ndarray:
     (same form as :func:`kaonportal.detector.response.pid_weights` for mu -> pi).
 
     >>> from kaonportal.detector import load_card
-    >>> [float(f"{x:.3g}") for x in muon_as_electron(load_card("na62-2022"), np.array([20.0, 40.0]))]
+    >>> [float(f"{x:.3g}") for x in muon_as_electron(load_card("na62-2018"), np.array([20.0, 40.0]))]
+    [1e-07, 1e-05]
+    >>> [float(f"{x:.3g}") for x in muon_as_electron(load_card("na62-2022"), np.array([40.0, 50.0]))]
     [1e-07, 1e-05]
     """
     p = np.asarray(p, float)
