@@ -84,25 +84,6 @@ def test_compiled_photon_inefficiency_matches_table_rule():
         assert np.allclose(got, want, rtol=1e-12, atol=0)
 
 
-def test_fused_veto_matches_hits_times_inefficiency():
-    from kaonportal.detector import photon_inefficiency
-    from kaonportal.detector.response import photon_veto_update
-    rng = np.random.default_rng(2)
-    n = 2000
-    o = np.stack([rng.normal(0, 0.01, n), rng.normal(0, 0.01, n), rng.uniform(105, 165, n)], axis=1)
-    th = rng.uniform(0, 0.06, n)
-    ph = rng.uniform(0, 2 * np.pi, n)
-    e = rng.uniform(0.01, 40, n)
-    p4 = np.stack([e, e * th * np.cos(ph), e * th * np.sin(ph), e * np.ones(n)], axis=1)
-    hits = photon_hits(o, p4[:, 1:], CARD)
-    tx, ty = hits.x + rng.normal(0, 0.1, n), hits.y + rng.normal(0, 0.1, n)
-    merged = (hits.detector == DETECTOR_CODES["lkr"]) & ((hits.x - tx) ** 2 + (hits.y - ty) ** 2 < 0.01)
-    want = np.where(merged, 1.0, photon_inefficiency(hits.detector, e, CARD))
-    w = np.ones(n)
-    photon_veto_update(w, o, p4, tx, ty, CARD)
-    assert merged.any() and np.allclose(w, want, rtol=1e-12)
-
-
 def test_fused_veto_is_bit_identical_to_photon_one_rules():
     # the veto kernel re-writes photon_one's rules branch-free; it must give the same numbers exactly,
     # including backward photons, photons starting downstream of detectors and LKr merging

@@ -50,7 +50,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ...constants import BR_K, BR_PI, mass as pmass
-from ...detector import load_card
+from ...detector import load_card, pid_weights
 from ...errors import InputError
 from ...models import get_model
 from ...models.convert import coupling_limit
@@ -135,9 +135,9 @@ def muon_as_electron(card, p, model: str | float = "rich_x_calo") -> np.ndarray:
     """P(mu+ identified as e+) at momentum ``p`` (GeV/c).
 
     ``"card"``: the card's ``pid.muon_as_electron`` (placeholder D); a number: that probability;
-    ``"rich_x_calo"`` (default, inputs/hnl.yaml): the card's mu -> pi suppression, RICH factor
-    ``muon_as_pion_rich`` inside [rich_p_min, rich_p_max] (1 outside) times ``muon_as_pion_calo``
-    (same form as :func:`kaonportal.detector.response.pid_weights` for mu -> pi).
+    ``"rich_x_calo"`` (default, inputs/hnl.yaml): the card's mu -> pi suppression (RICH factor
+    ``muon_as_pion_rich`` inside [rich_p_min, rich_p_max], 1 outside, times ``muon_as_pion_calo``), taken from
+    the detector's own PID response :func:`kaonportal.detector.response.pid_weights` for a true mu+.
 
     >>> from kaonportal.detector import load_card
     >>> [float(f"{x:.3g}") for x in muon_as_electron(load_card("na62-2018"), np.array([20.0, 40.0]))]
@@ -150,8 +150,7 @@ def muon_as_electron(card, p, model: str | float = "rich_x_calo") -> np.ndarray:
     if isinstance(model, str) and model == "card":
         return np.full(p.shape, c.muon_as_electron)
     if isinstance(model, str) and model == "rich_x_calo":
-        rich = np.where((p >= c.rich_p_min) & (p <= c.rich_p_max), c.muon_as_pion_rich, 1.0)
-        return rich * c.muon_as_pion_calo
+        return pid_weights(np.full(p.shape, -13), p, card)[0]
     if isinstance(model, str):
         raise InputError("muon_as_electron", f"unknown model {model!r}; use 'card', 'rich_x_calo' or a probability")
     if not 0.0 <= float(model) <= 1.0:
