@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from kaonportal.analyses.pnn import needed_columns
-from kaonportal.analyses.pnn_budget import Calibration, _pieces, forced_sample_size, source_estimate
+from kaonportal.analyses.pnn_budget import Calibration, forced_sample_size, sample_pieces, source_estimate
 from kaonportal.selection import cut_flow, load_selection
 from kaonportal.simulation import simulate
 
@@ -39,7 +39,7 @@ def test_decayed_part_agrees_with_ordinary_sample(samples):
     cf_p = cut_flow(SEL, plain, skip=skip)
     dec_p = plain.column("track_decayed").to_numpy(zero_copy_only=False)
     w_p = np.where(dec_p, cf_p.weights, 0.0) / cf_p.total
-    (_, _), (f_ev, mult) = _pieces(plain, forced)
+    (_, _), (f_ev, mult) = sample_pieces(plain, forced)
     cf_f = cut_flow(SEL, forced, skip=skip)
     w_f = cf_f.weights * mult / cf_f.total
     a, va = w_p.sum(), np.sum(w_p ** 2)

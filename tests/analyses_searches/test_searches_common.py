@@ -81,3 +81,80 @@ normalisation: {{skip: [], region: signal, downscaling: 1, source: test, status:
     cols = selection_columns(p)
     assert set(source_columns(derived)) <= set(cols)
     assert {"vertex_z", "w_pid_e", "m2miss_e", "weight_gen", "decay_prob", "true_vertex_z"} <= set(cols)
+
+
+@pytest.mark.parametrize("name,content,needle", [
+    ("c.parquet", b"PAR1\x00\x01", "expected a CSV text file"),           # wrong extension
+    ("c.csv", b"PAR1\x00\x15\x04\xff\xfe", "not a UTF-8 CSV text file"),    # binary / corrupt
+    ("c.csv", b"m2miss\n0.01\x00\n", "NUL bytes"),
+    ("c.csv", b"", "is empty"),
+    ("c.csv", b"# only a comment\n", "is empty"),
+    ("c.csv", b"m2miss,p\n0.01\n", "1 values for 2 columns"),
+    ("c.csv", b"m2miss\ninf\n", "must be finite"),
+    ("c.csv", b"m2miss\n-nan\n", "must be finite"),
+    ("c.csv", b"m2miss\n\"\"\n", "non-numeric"),
+    ("c.csv", b"m2miss\n-0.01\n4000\n", "m2miss = 4000 GeV^2/c^4 is outside the allowed range [-0.5, 0.5]"),
+])
+def test_candidate_file_bad_content(tmp_path, name, content, needle):
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(InputError, match="candidates_file") as exc:
+        read_candidates(p, "m2miss", allowed=(-0.5, 0.5), field="candidates_file")
+    assert needle in str(exc.value) and str(p) in str(exc.value)
+
+
+def test_candidate_file_edge_cases(tmp_path):
+    p = tmp_path / "c.txt"
+    # a header and no data line is zero observed candidates (a valid observation), not an error; a UTF-8 BOM
+    # (spreadsheet export) is accepted; negative m2miss is physical (resolution) when inside the allowed range
+    p.write_bytes("\ufeffm2miss\n".encode())
+    assert read_candidates(p, "m2miss").size == 0
+    p.write_text("m2miss\n-0.002\n")
+    assert read_candidates(p, "m2miss", allowed=(-0.5, 0.5)).tolist() == [-0.002]
+    with pytest.raises(InputError, match="is not a file"):
+        read_candidates(tmp_path, "m2miss")
+
+
+def test_memo_and_parquet_cache_share_one_key(tmp_path):
+    """The in-process memo and the Parquet file of a sample are both named by sample_key (no behaviour change:
+    a second request is served from memory, and the file is the one SampleCache.path names)."""
+    from kaonportal.analyses.samples import SampleCache
+    from kaonportal.analyses.searches.common import (clear_sample_memo, sample_key, simulate_sample,
+                                                     use_sample_cache)
+    clear_sample_memo()
+    req = ("K+ -> pi+ pi0", 1000, 5, "na62-2022", (105.0, 165.0))
+    cols = ["true_vertex_z", "weight_gen"]
+    with use_sample_cache(tmp_path) as store:
+        a = simulate_sample(*req, columns=cols)
+        b = simulate_sample(*req, columns=cols)
+    assert b is a and store.simulated == ["K+ -> pi+ pi0"] and store.from_memory == ["K+ -> pi+ pi0"]
+    ckey, args, options = sample_key(*req)
+    path = SampleCache(tmp_path, "na62-2022", ckey).path(*args, **options)
+    assert [str(path)] == [str(w) for w in store.written] and path.is_file()
+    # a different option is a different sample for both layers
+    assert sample_key(*req, muon_decays=True)[1] != args
+
+
+@pytest.mark.parametrize("name,opts,field", [
+    ("kpix", {"masses": [0.12]}, "searches.kpix.masses[0]"),
+    ("hnl", {"masses": {"pi+ -> e+ N": [0.13]}}, "searches.hnl.masses['pi+ -> e+ N'][0]"),
+    ("hnl", {"candidates_file": {"K+ -> e+ N": "/nonexistent/c.csv"}}, "searches.hnl.candidates_file['K+ -> e+ N']"),
+    ("kmunux", {"masses": [0.005]}, "searches.kmunux.masses[0]"),
+    ("visible-x", {"channels": ["mumu"], "masses": [0.21]}, "searches.visible-x.masses (channel mumu)[0]"),
+    ("pi0-gamma-x", {"masses": [0.0]}, "searches.pi0-gamma-x.masses[0]"),
+    ("pi0-gamma-x", {"inject": [0.05, -3]}, "searches.pi0-gamma-x.inject"),
+    ("lnv", {"inject": {"K+ -> pi+ pi0": 1.0}}, "searches.lnv.inject"),
+    ("pi0-invisible", {"n_pi0_tagged": 0}, "searches.pi0-invisible"),
+    ("interpretation", {"x": 1}, "searches.interpretation"),
+])
+def test_every_search_checks_its_inputs_before_simulating(name, opts, field):
+    """The Python API behind `kaonportal run`'s pre-flight check: one InputError naming the field (and, for a
+    mass, the allowed range) per search section, without simulating anything."""
+    from kaonportal.analyses.searches import check_section_inputs
+    with pytest.raises(InputError) as exc:
+        check_section_inputs(name, opts)
+    assert exc.value.field == field or exc.value.field.startswith(field), exc.value
+    if "masses" in field:
+        assert "outside the allowed range" in exc.value.message
+    # the defaults are valid (no file is needed, every default grid lies inside its range)
+    check_section_inputs(name, None)

@@ -49,6 +49,14 @@ def test_planes_next_to_published(run):
         assert p["published_min"] / 3 < p["expected_median_min"] < 3 * p["published_min"]
         assert (out / "plots" / f"interp_{label}.png").is_file()
     assert (out / "curves" / "interp_BC4_sin2theta.csv").read_text().startswith("# what: BC4")
+    # both edges of each exclusion are exported: above the upper edge X decays inside the detector (BC4: a
+    # finite closing coupling somewhere; inf where the island reaches the top of the coupling scan)
+    c = read_run_curve(out / "curves" / "interp_BC4_sin2theta.csv")
+    for col in ("observed", "expected_median", "expected_plus2"):
+        lo, hi = c[f"sin2theta_{col}"], c[f"sin2theta_{col}_high"]
+        both = np.isfinite(lo)
+        assert both.any() and np.all(hi[both] > lo[both]) and np.isfinite(hi[both]).any()
+        assert np.all(np.isnan(hi[~both]))
     json.dumps(to_jsonable(r))
 
 
@@ -73,12 +81,14 @@ def test_bc2_pi0_gamma_next_to_published(run):
     assert p["eps2_ratio_expected_to_published"]["mass_gev"] == pytest.approx(BC2_MASSES[1:])
     ratio = np.array(p["eps2_ratio_expected_to_published"]["ratio"])
     # The comparison is recorded, not forced. 45-55 MeV: both limits are set by pi0 -> gamma gamma with one photon
-    # lost; ours is 2.8-6.6 x weaker (pi0_gamma_x docstring; wider m_miss^2 tails; found 3.2 and 4.9 here): within
-    # a factor 10 is the claim. 90 MeV: background-free here while NA62 had background (not simulated), so ours is
-    # ~20-30 x stronger (found 0.044): only checked to be stronger and within two orders of magnitude (fails on a
-    # normalisation slip such as mixing eps and eps^2, which is off by orders of magnitude)
+    # lost; ours is 1.6-4 x weaker (pi0_gamma_x docstring; MC-limited gamma gamma tail at 55 MeV; found 1.4 and 1.3
+    # here): within a factor 10 is the claim. 90 MeV: the background is the photonuclear LKr continuum
+    # (lkr_photonuclear: derived rate, assumed flat visible-energy fraction, not fitted); ours is found 1.03 x the
+    # published limit (full run 1.02): within a factor 3 (b uncertain by ~2-3 x through the U visible-energy
+    # shape, the limit ~sqrt(b); fails on a normalisation slip such as mixing eps and eps^2, or on losing that
+    # background: then ~0.04)
     assert np.all((ratio[:2] > 0.1) & (ratio[:2] < 10.0))
-    assert 0.01 < ratio[2] < 1.0
+    assert 1 / 3 < ratio[2] < 3.0
 
 
 def test_hepdata_export(run, tmp_path):
@@ -87,6 +97,11 @@ def test_hepdata_export(run, tmp_path):
     names = {t.name for t in tables}
     assert "kpix_invisible_br_stable" in names and "interp_BC4_sin2theta" in names and "hnl_kp_eN_U2" in names
     assert "interp_BC2_pi0_gamma_epsilon" in names
+    # the published curve drawn in each K+ -> pi+ X plane is exported as converted (same model as ours)
+    assert {f"interp_{p}_published" for p in ("BC4_sin2theta", "BC10_g_Y", "BC11_inv_fG", "BC2_epsilon")} <= names
+    pub = read_run_curve(out / "curves" / "interp_BC4_sin2theta_published.csv")
+    ok = np.isfinite(pub["sin2theta_low"])
+    assert ok.any() and np.all(pub["sin2theta_low"][ok] <= pub["sin2theta_high"][ok])
     from kaonportal.report.tables import write_hepdata
     files = write_hepdata(tmp_path / "hep", tables, "test")
     assert any(f.endswith("submission.yaml") for f in files)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from kaonportal.analyses.searches.kpix import KpixConfig, kpix_scan, kpix_section
+from kaonportal.analyses.searches.kpix import KpixConfig, check_kpix_inputs, kpix_scan, kpix_section
 from kaonportal.errors import InputError
 
 BASE = dict(masses=[0.0, 0.02, 0.06, 0.10, 0.11, 0.154, 0.18, 0.20, 0.22, 0.25, 0.26],
@@ -78,8 +78,45 @@ def test_user_candidates_and_section(tmp_path):
     text = (tmp_path / "out" / "curves" / "kpix_invisible_br_stable.csv").read_text()
     assert "# confidence level: 0.9" in text
     assert (tmp_path / "out" / "plots" / "kpix_invisible_br.png").is_file()
+    # every curve of the lifetime scan is exported with its expected bands
+    life = (tmp_path / "out" / "curves" / "kpix_invisible_br_vs_lifetime.csv").read_text().splitlines()
+    assert [ln for ln in life if not ln.startswith("#")][0] == (
+        "m_x_gev,tau_ns,ses,br_ul_observed,br_ul_expected_minus2,br_ul_expected_minus1,br_ul_expected_median,"
+        "br_ul_expected_plus1,br_ul_expected_plus2")
     # expected limit versus the published NA62 2016-2022 observed limit (JHEP 11 (2025) 143, ALPaca re-grid of
     # the stable-X row, PR B): same order, median ratio 0.8-1.1 at the default grid. Allowed [0.4, 2.5]: the
     # run uses the 2021-22 N_K only but the simulated pnn acceptance is ~2x the published one (23 SM events in
     # R1+R2 instead of 9.9), and the published curve is an observed (fluctuating) limit.
     assert 0.4 < r["median_ratio_expected_to_published"] < 2.5
+
+
+@pytest.mark.parametrize("opts,field,needle", [
+    ({"masses": [0.05, 0.12]}, "masses[1]", "allowed range(s) [0, 0.11] or [0.154, 0.26] GeV"),
+    ({"masses": [float("inf")]}, "masses[0]", "must be finite"),
+    ({"inject": [0.13, 10]}, "inject[0]", "allowed range(s)"),
+    ({"dataset": "pnn-2099"}, "dataset", "known: "),
+    ({"candidates_file": "missing.csv"}, "candidates_file", "does not exist"),
+])
+def test_inputs_checked_before_simulation(opts, field, needle, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as exc:
+        check_kpix_inputs(KpixConfig(**opts))
+    assert exc.value.field == field and needle in exc.value.message
+
+
+def test_candidate_units_checked(tmp_path):
+    # m2miss in MeV^2/c^4 (a units slip) is outside |m2miss| <= m_K^2 = 0.2437 GeV^2/c^4 and named as such
+    p = tmp_path / "mev.csv"
+    p.write_text("m2miss\n4000\n")
+    with pytest.raises(InputError, match=r"m2miss = 4000 GeV\^2/c\^4 is outside the allowed range \[-0.24"):
+        check_kpix_inputs(KpixConfig(candidates_file=str(p)))
+    p.write_text("m2miss\n-0.003\n0.02\n")
+    assert check_kpix_inputs(KpixConfig(candidates_file=str(p))).tolist() == [-0.003, 0.02]
+
+
+@pytest.mark.parametrize("opts", [{"lifetimes_ns": [1.0, 0.0]}, {"lifetimes_ns": [-1.0]}, {"inject": [0.2, -5]},
+                                  {"inject": [0.2]}, {"n_k_scale": float("nan")}])
+def test_bad_option_values(opts):
+    from kaonportal.analyses.searches.common import load_search_config
+    with pytest.raises(InputError, match=next(iter(opts))):
+        load_search_config(KpixConfig, opts)

@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from kaonportal.analyses.searches.lnv import (LnvConfig, candidate_pid_column, default_channels, kaon_decays_per_year,
-                                              lnv_limits, lnv_section, year_fraction)
+from kaonportal.analyses.searches.lnv import (LnvConfig, candidate_pid_column, check_lnv_inputs, default_channels,
+                                              kaon_decays_per_year, lnv_limits, lnv_section, year_fraction)
 from kaonportal.errors import InputError
 
 N_SIM = 3000
@@ -126,3 +126,27 @@ def test_bad_inputs():
         lnv_section("unused", config={"n_k": 0})
     with pytest.raises(InputError, match="years"):
         year_fraction([2015], [2017])
+
+
+def test_user_observed_counts():
+    # a user's own count replaces the published one (mu nu e e: 0 observed, PLB 838 (2023) 137679); the
+    # limit grows with it (more events, same background) and the other inputs are kept
+    r0 = _one("K+ -> mu- nu e+ e+")
+    r3 = _one("K+ -> mu- nu e+ e+", observed={"K+ -> mu- nu e+ e+": 3})
+    assert r3["observed"] == 3 and r3["observed_origin"] == "config observed" and r3["background"] == 0.26
+    assert r3["observed_limit"] > 2 * r0["observed_limit"] and r3["published_ul"] == r0["published_ul"]
+
+
+@pytest.mark.parametrize("opts,field", [
+    ({"observed": {"K+ -> pi+ pi+ pi-": 1}}, "observed"),
+    ({"observed": {"K+ -> pi- mu+ mu+": -1}}, "observed"),
+    ({"inject": {"K+ -> pi- mu+ mu+": -2.0}}, "inject[K+ -> pi- mu+ mu+]"),
+    ({"channels": [{"decay": "K+ -> pi- mu+ mu+", "years": [2030]}]}, "years"),
+    ({"channels": [{"decay": "pi+ -> e+ e+ mu-"}]}, "channels[0].decay"),
+    ({"selection": "no-such-selection"}, "selection"),
+])
+def test_inputs_checked_before_simulation(opts, field):
+    from kaonportal.analyses.searches.common import load_search_config
+    with pytest.raises(InputError) as exc:
+        check_lnv_inputs(load_search_config(LnvConfig, opts))
+    assert exc.value.field.startswith(field), exc.value

@@ -35,6 +35,12 @@ def test_outputs_written(section):
     assert (out / "plots" / "pi0_invisible_projection.png").is_file()
     text = (out / "curves" / "pi0_invisible_expected_vs_npi0.csv").read_text()
     assert text.startswith("# what: expected 90% CL upper limit on BR(pi0 -> invisible)")
+    # the observed limit (with its expected bands and the published value) is a curve file too (CSV + HEPData)
+    from kaonportal.analyses.searches.interpretation import read_run_curve
+    c = read_run_curve(out / "curves" / "pi0_invisible_limit.csv")
+    assert c["n_observed"].tolist() == [12] and c["br_ul_published"].tolist() == [4.4e-9]
+    assert c["br_ul_observed"][0] == pytest.approx(r["observed_limit"], rel=1e-5)
+    assert c["br_ul_expected_plus2"][0] == pytest.approx(r["expected_limit"]["plus2"], rel=1e-5)
     bs = r["background_simulation"]
     assert 0 < bs["photon_pair_inefficiency"] < 1 and bs["background_predicted"] > 0
 
@@ -53,3 +59,22 @@ def test_expected_limit_decreases_with_tagged_pi0():
 def test_bad_config():
     with pytest.raises(InputError, match="n_pi0_tagged"):
         pi0_invisible_section("unused", config={"n_pi0_tagged": -1})
+
+
+def test_injected_signal_raises_the_observed_limit():
+    # 80 signal events injected on the published background (10 +22 -8) of 4e9 tagged pi0 with eps_s = 1:
+    # pseudo-data Poisson(90). The 90% CL observed limit must cover the injected BR (fixed seed; a correct
+    # procedure fails this 10% of the time at most) and lie above the +2 sigma edge of the background-only
+    # expected band (80 events is > 3 sigma even with the 22-event background uncertainty)
+    cfg = Pi0InvisibleConfig(observed=None, inject=80.0)
+    r = pi0_invisible_limits(cfg, 1.0, seed=3)
+    assert r["observed_origin"].startswith("pseudo-data (background + 80 injected")
+    assert r["injected_br"] == pytest.approx(80 / 4e9)
+    assert r["observed_limit"] > r["injected_br"]
+    assert r["observed_limit"] > r["expected_limit"]["plus2"]
+    base = pi0_invisible_limits(Pi0InvisibleConfig(observed=None), 1.0, seed=3)
+    assert base["observed_limit"] < r["injected_br"]
+    with pytest.raises(InputError, match="inject"):
+        pi0_invisible_section("unused", config={"inject": -1})
+    with pytest.raises(InputError, match="n_pi0_tagged"):
+        pi0_invisible_section("unused", config={"n_pi0_tagged": float("inf")})

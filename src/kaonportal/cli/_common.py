@@ -21,6 +21,7 @@ import numpy as np
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
@@ -51,10 +52,11 @@ def cli_errors(func):
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except InputError as exc:
-            stderr.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            # escape: messages name fields like masses[pi+ -> e+ N], which rich would read as markup tags
+            stderr.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(2) from None
         except ValidationError as exc:
-            stderr.print(f"[bold red]error:[/] {pydantic_message(exc)}", highlight=False, soft_wrap=True)
+            stderr.print(f"[bold red]error:[/] {escape(pydantic_message(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except UnicodeDecodeError as exc:
             # input files are read as UTF-8 text; a binary or mis-encoded file is bad input, not a bug.
@@ -63,7 +65,7 @@ def cli_errors(func):
                          highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except IsADirectoryError as exc:
-            stderr.print(f"[bold red]error:[/] {exc.filename} is a directory; expected a file",
+            stderr.print(f"[bold red]error:[/] {escape(str(exc.filename))} is a directory; expected a file",
                          highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
@@ -72,7 +74,7 @@ def cli_errors(func):
         except Exception as exc:  # noqa: BLE001 - the CLI boundary
             if DEBUG["on"]:
                 raise
-            stderr.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+            stderr.print(f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))} "
                          "(rerun with --debug for the traceback)", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 

@@ -20,6 +20,19 @@ import typer
 
 from ._common import cli_errors, emit_json, progress, stderr
 
+RUN_HELP = (
+    "Run every enabled analysis section (K+ -> pi+ nu nubar, beam dump, the new-physics searches) and write "
+    "summary.json, plots, CSV and HEPData tables and a README into --out.\n\n"
+    "A --config YAML file overrides the built-in defaults. Search options go under 'searches', e.g. "
+    "'searches: {kpix: {masses: [0.05, 0.2], candidates_file: cands.csv}}' (the fields of each search's "
+    "*Config class, see kaonportal.analyses.searches); 'sections: {hnl: false}' switches a section off.\n\n"
+    "Observed limits come from pseudo-data unless a candidate file is given: a CSV (.csv/.txt) with an m2miss "
+    "column in GeV^2/c^4 (kpix; hnl: candidates_file: {'K+ -> e+ N': e.csv} with m2miss_e / m2miss_mu), "
+    "relative paths from the working directory; counting searches take counts ('pi0-invisible: {observed: 12}', "
+    "'lnv: {observed: {K+ -> pi- mu+ mu+: 1}}').\n\n"
+    "Bad options, mass grids outside a search's kinematic range and unreadable candidate files stop the run "
+    "before any simulation (exit 2).")
+
 RESULT_ENTRIES = ("summary.json", "plots", "tables", "hepdata", "curves", "README.md", "beamdump")
 
 
@@ -47,21 +60,11 @@ def _prepare_out(out: Path, force: bool) -> bool:
 
 def _check_search_options(cfg) -> None:
     """Typos in section names and bad search options are bad input (exit 2): find them before the
-    first simulation, not when the section runs after the K+ -> pi+ nu nubar one (where a failure is
-    reported as a failed section, exit 1)."""
-    from ..analyses.searches import SECTIONS
-    from ..analyses.searches.common import load_search_config
-    from ..analyses.searches.hnl import HnlConfig
-    from ..analyses.searches.kmunux import KmunuxConfig
-    from ..analyses.searches.kpix import KpixConfig
-    from ..analyses.searches.lnv import LnvConfig
-    from ..analyses.searches.pi0_gamma_x import Pi0GammaXConfig
-    from ..analyses.searches.pi0_invisible import Pi0InvisibleConfig
-    from ..analyses.searches.visible_x import VisibleXConfig
+    first simulation, not when the section runs after the K+ -> pi+ nu nubar one. Besides the options
+    themselves, what they point at is checked here (:func:`kaonportal.analyses.searches.check_section_inputs`:
+    mass grids inside the kinematic range, candidate files with the right column and finite values)."""
+    from ..analyses.searches import SECTIONS, check_section_inputs
     from ..errors import InputError
-    options = {"pi0-invisible": Pi0InvisibleConfig, "lnv": LnvConfig, "hnl": HnlConfig, "kpix": KpixConfig,
-               "kmunux": KmunuxConfig, "visible-x": VisibleXConfig,
-               "pi0-gamma-x": Pi0GammaXConfig, "interpretation": None}     # interpretation has no options
     known = ", ".join(["pnn", "beamdump", *SECTIONS])
     for name in cfg.sections.model_extra or {}:
         if name not in SECTIONS:
@@ -69,11 +72,8 @@ def _check_search_options(cfg) -> None:
     for name, opts in cfg.searches.items():
         if name not in SECTIONS:
             raise InputError(f"config.searches.{name}", f"unknown search; known: {', '.join(SECTIONS)}")
-        if options.get(name) is None:
-            if opts:
-                raise InputError(f"config.searches.{name}", "this section takes no options")
-            continue
-        load_search_config(options[name], opts, field=f"config.searches.{name}")
+        # a section switched off: its options are still checked (typos), not the files they name
+        check_section_inputs(name, opts, field=f"config.searches.{name}", deep=cfg.sections.enabled(name))
 
 
 def _beamdump_section(cfg, out: Path, quick: bool):
@@ -99,7 +99,7 @@ def _search_sections() -> dict:
 def register(app: typer.Typer) -> None:
     """Add ``kaonportal run``."""
 
-    @app.command("run")
+    @app.command("run", help=RUN_HELP)
     @cli_errors
     def run(config: Path = typer.Option(None, "--config", "-c", help="YAML run configuration (keys override the "
                                         "built-in default, kaonportal/data/configs/default.yaml)."),
@@ -109,12 +109,12 @@ def register(app: typer.Typer) -> None:
             seed: int = typer.Option(None, "--seed", help="Random seed (default: the config's seed)."),
             force: bool = typer.Option(False, "--force", help="Overwrite results in an existing --out directory."),
             json_out: bool = typer.Option(False, "--json", help="Print summary.json on stdout (table on stderr).")):
-        """Run every enabled analysis section (K+ -> pi+ nu nubar, beam dump, ...) and write summary.json,
-        plots, CSV and HEPData tables and a README into --out."""
+        """Run every enabled analysis section and write the results into --out (see :data:`RUN_HELP`)."""
         from .. import __version__
         from ..analyses.config import load_config
         from ..analyses.pnn import pnn_section, resolve_pnn
         from ..analyses.samples import MissingComponent
+        from ..errors import InputError
         from ..report import print_summary, write_hepdata, write_readme, write_summary
         from ..report.tables import pnn_hepdata_tables
 
@@ -133,6 +133,7 @@ def register(app: typer.Typer) -> None:
                    "config": cfg.model_dump(mode="json"), "sections": {}}
         hep_tables = []
         failed = []
+        bad_input = []          # sections stopped by an InputError: exit 2, as for a bad config
         with progress() as prog:
             if setup is not None:
                 try:
@@ -162,6 +163,10 @@ def register(app: typer.Typer) -> None:
                                    config=cfg.searches.get(name))
                     sec = dict(sec) if isinstance(sec, dict) else {"result": sec}
                     sec.setdefault("status", "done")
+                except InputError as exc:
+                    sec = {"status": f"failed: bad input: {exc}"}
+                    failed.append(name)
+                    bad_input.append(f"config.searches.{name}.{exc}")
                 except Exception as exc:  # noqa: BLE001 - report which section failed, keep the others
                     sec = {"status": f"failed: {type(exc).__name__}: {exc}"}
                     failed.append(name)
@@ -189,6 +194,11 @@ def register(app: typer.Typer) -> None:
             print_summary(con, summary)
             stderr.print(f"results in {out}/ (summary.json, plots/, tables/, hepdata/, README.md)")
         if failed:
-            stderr.print(f"[bold red]error:[/] section(s) {', '.join(failed)} failed; see summary.json "
-                         "(disable with sections.<name>: false in a --config file)")
-            raise typer.Exit(1)
+            from rich.markup import escape
+            for msg in bad_input:           # one line each, as the cli_errors message of a bad config
+                stderr.print(f"[bold red]error:[/] {escape(msg)}", highlight=False, soft_wrap=True)
+            others = [n for n in failed if not any(m.startswith(f"config.searches.{n}.") for m in bad_input)]
+            if others:
+                stderr.print(f"[bold red]error:[/] section(s) {', '.join(others)} failed; see summary.json "
+                             "(disable with sections.<name>: false in a --config file)", soft_wrap=True)
+            raise typer.Exit(1 if others else 2)

@@ -1,4 +1,11 @@
-"""`kaonportal simulate DECAY -n N --seed S --card NAME [--z-range Z1 Z2] -o FILE [--json]`."""
+"""`kaonportal simulate DECAY -n N --seed S --card NAME [--z-range Z1 Z2] -o FILE [--json]`.
+
+Variance-reduction options of :func:`kaonportal.simulation.simulate` (both off by default, when the
+output is unchanged): ``--force-decays`` (in-flight decays forced before STRAW1, their probability in
+the column ``weight_forced_decay``) and ``--veto-average K`` (veto probability of each pi0's photon
+pair averaged over K isotropic orientations; column ``w_photon_veto_escape``). Their meaning and
+validation live in :mod:`kaonportal.simulation.engine`; this module only passes them on.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +42,14 @@ def simulate_cmd(
                                 help="Keep finished chunks in OUTPUT.partial/ so that rerunning the same "
                                      "command after an interruption resumes it."),
     workers: int = typer.Option(1, "--workers", help="Threads running blocks concurrently (same output)."),
+    force_decays: bool = typer.Option(False, "--force-decays",
+                                      help="Force the enabled in-flight decays of the candidate before STRAW1, "
+                                           "with their probability in the column weight_forced_decay "
+                                           "(importance sampling: weight the events by it)."),
+    veto_average: int = typer.Option(0, "--veto-average", metavar="K",
+                                     help="Average the veto probability of each pi0 -> gamma gamma pair over K "
+                                          "isotropic orientations (0 = off; integer 0..4096; needs "
+                                          "--sampling weights)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):
@@ -59,18 +74,26 @@ def simulate_cmd(
             res = simulate(decay, n, seed, card=card, z_range=zr, mass=mass, sampling=sampling,
                            chunk_blocks=chunk_blocks, output=output, force=force,
                            secondary_decays=secondary, muon_decays=muon_decays, resume=resume,
-                           workers=workers, progress=lambda done: bar.update(task, completed=done))
+                           workers=workers, force_decays=force_decays, veto_average=veto_average,
+                           progress=lambda done: bar.update(task, completed=done))
     except (Exception, KeyboardInterrupt) as exc:
         if resume and partial.is_dir() and not isinstance(exc, InputError):
             stderr.print(f"finished chunks kept in {partial}; rerun the same command to resume")
         raise
     summary = res.summary()
+    # reported only when set, so that the summary of an ordinary run is unchanged
+    if force_decays:
+        summary["force_decays"] = True
+    if veto_average:
+        summary["veto_average"] = int(veto_average)
     if json_out:
         emit_json(summary)
     else:
         stderr.print(f"wrote {res.output}")
-        for key in ("decay", "card", "seed", "z_range", "generated", "decay_fraction", "accepted"):
-            typer.echo(f"{key:>15}: {summary[key]}")
+        for key in ("decay", "card", "seed", "z_range", "generated", "decay_fraction", "accepted",
+                    "force_decays", "veto_average"):
+            if key in summary:
+                typer.echo(f"{key:>15}: {summary[key]}")
 
 
 def register(app: typer.Typer) -> None:

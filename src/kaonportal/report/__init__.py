@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from .plots import plot_budget, plot_cutflow, plot_m2miss_vs_p
-from .tables import pnn_hepdata_tables, write_csv, write_hepdata
+from .tables import pnn_hepdata_tables, pnn_summary_table, write_csv, write_hepdata
 
 OUTPUT_LAYOUT = {
     "summary.json": "every number of the run (N_K, SES, acceptances, per-source backgrounds with errors, BR, SM "
@@ -115,58 +115,9 @@ def write_readme(path: Path, summary: dict) -> str:
 
 def print_summary(console, summary: dict) -> None:
     """A rich table of the key numbers (to the given console, i.e. stderr or stdout)."""
-    from rich.markup import escape
-    from rich.table import Table
-
     pnn = summary.get("sections", {}).get("pnn")
     if isinstance(pnn, dict) and "ses" in pnn:
-        t = Table(title=f"K+ -> pi+ nu nubar, {pnn['dataset']} (seed {pnn['seed']})")
-        t.add_column("quantity", max_width=46)
-        t.add_column("this run", justify="right")
-        t.add_column("published", justify="right")
-
-        def fmt(v, e=None, spec=".3g"):
-            if v is None:
-                return "-"
-            return f"{v:{spec}}" + (f" ± {e:{spec}}" if e else "")
-
-        def pub(x):
-            if not x:
-                return "-"
-            return fmt(x[0], x[1]) if len(x) == 2 else f"{x[0]:.3g} +{x[2]:.2g} -{x[1]:.2g}"
-
-        t.add_row("N_K", fmt(pnn["normalisation"]["n_k"], pnn["normalisation"]["n_k_error"]),
-                  pub(pnn["normalisation"]["published_n_k"]))
-        t.add_row("signal acceptance", fmt(pnn["acceptance"]["signal"], pnn["acceptance"]["signal_error"]),
-                  pub(pnn["acceptance"]["published_signal"]))
-        t.add_row("SES", fmt(pnn["ses"]["value"], pnn["ses"]["error"]), pub(pnn["ses"]["published"]))
-        t.add_row("expected SM signal", fmt(pnn["expected_sm_signal"]), pub(pnn["expected_sm_signal_published"]))
-        for c in pnn["budget_comparison"]:
-            pe = None
-            if c["published"] is not None:
-                pe = [c["published"], c["published_error_low"], c["published_error_high"]]
-            sim = fmt(c["simulation"], c["simulation_error"])
-            if c.get("data_driven") is not None:
-                sim += f" (dd {c['data_driven']:.3g})"
-            t.add_row(f"  bkg {c['source']}", sim, pub(pe) if pe else "-")
-        t.add_row("total background", fmt(pnn["background_total"], pnn["background_total_error"]),
-                  pub(pnn["background_total_published"]))
-        for name, r in pnn["branching_ratio"].items():
-            label = {"observed_with_simulated_inputs": "BR (observed, this run's SES and background)",
-                     "observed_with_published_inputs": "BR (observed, published SES and background)",
-                     "pseudo_data": f"BR (pseudo-data at {r.get('true_br', 0):.3g})"}.get(name, name)
-            t.add_row(escape(label), f"{r['br']:.3g} +{r['br_error_high']:.2g} -{r['br_error_low']:.2g} "
-                      f"({r['significance']:.1f} sigma; {r['tension_with_sm_sigma']:+.1f} sigma vs SM)",
-                      f"n_obs = {r['observed']}")
-        gn_src = pnn["branching_ratio"].get("observed_with_published_inputs") or next(
-            iter(pnn["branching_ratio"].values()), None)
-        if gn_src:
-            gn = gn_src["grossman_nir"]
-            t.add_row("Grossman-Nir: BR(KL -> pi0 nu nubar) <", f"{gn['bound']:.3g} (central), "
-                      f"{gn['bound_plus1sigma']:.3g} (+1 sigma)", f"factor {gn['factor']:.2f}")
-        sm = pnn["sm_prediction"]
-        t.add_row("SM BR (Buras et al. 2015)", fmt(sm["value"], sm["error"]), "(8.4 ± 1.0)e-11")
-        console.print(t)
+        console.print(pnn_summary_table(pnn))
     for name, sec in summary.get("sections", {}).items():
         if name != "pnn":
             status = sec.get("status", "done") if isinstance(sec, dict) else sec

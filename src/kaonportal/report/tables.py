@@ -1,8 +1,13 @@
-"""CSV tables and HEPData tables (hepdata_lib) of the K+ -> pi+ nu nubar section."""
+"""Tables of the K+ -> pi+ nu nubar section: CSV, HEPData (hepdata_lib) and the rich summary table.
+
+The rich table (:func:`pnn_summary_table`) flags with ``(!)`` each background source whose estimate
+is not ``reliability: ok`` in summary.json (``analyses.pnn_budget``: e.g. "rare-escape dominated")
+and prints the reason per flagged source in the caption below the table.
+"""
 
 from __future__ import annotations
 
-__all__ = ["write_csv", "pnn_hepdata_tables", "write_hepdata"]
+__all__ = ["write_csv", "pnn_hepdata_tables", "write_hepdata", "pnn_summary_table", "RELIABILITY_FLAG"]
 
 import contextlib
 import csv
@@ -112,6 +117,87 @@ def _pnn_hepdata_tables(summary: dict) -> list:
         t.add_variable(v)
         tables.append(t)
     return tables
+
+
+#: marker of a background source whose estimate summary.json does not call reliable
+RELIABILITY_FLAG = "(!)"
+
+
+def pnn_summary_table(pnn: dict):
+    """The rich Table of the key numbers of a pnn summary (``summary["sections"]["pnn"]``).
+
+    >>> from rich.console import Console
+    >>> pnn = {"dataset": "demo", "seed": 1, "normalisation": {"n_k": 1e12, "n_k_error": 0, "published_n_k": None},
+    ...        "acceptance": {"signal": 0.07, "signal_error": 0, "published_signal": None},
+    ...        "ses": {"value": 1e-11, "error": 0, "published": None}, "expected_sm_signal": 8.4,
+    ...        "expected_sm_signal_published": None, "background_total": 0.3, "background_total_error": 0,
+    ...        "background_total_published": None, "branching_ratio": {}, "sm_prediction": {"value": 8.4e-11, "error": 0},
+    ...        "budget_comparison": [{"source": "K+ -> mu+ nu", "simulation": 0.3, "simulation_error": 0.1,
+    ...                               "published": None, "reliability": "rare-escape dominated: 60% ..."}]}
+    >>> import io
+    >>> con = Console(width=100, record=True, file=io.StringIO())
+    >>> con.print(pnn_summary_table(pnn))
+    >>> print(con.export_text().splitlines()[-1])
+    (!) K+ -> mu+ nu: rare-escape dominated: 60% ...
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=f"K+ -> pi+ nu nubar, {pnn['dataset']} (seed {pnn['seed']})")
+    t.add_column("quantity", max_width=46)
+    t.add_column("this run", justify="right")
+    t.add_column("published", justify="right")
+
+    def fmt(v, e=None, spec=".3g"):
+        if v is None:
+            return "-"
+        return f"{v:{spec}}" + (f" ± {e:{spec}}" if e else "")
+
+    def pub(x):
+        if not x:
+            return "-"
+        return fmt(x[0], x[1]) if len(x) == 2 else f"{x[0]:.3g} +{x[2]:.2g} -{x[1]:.2g}"
+
+    t.add_row("N_K", fmt(pnn["normalisation"]["n_k"], pnn["normalisation"]["n_k_error"]),
+              pub(pnn["normalisation"]["published_n_k"]))
+    t.add_row("signal acceptance", fmt(pnn["acceptance"]["signal"], pnn["acceptance"]["signal_error"]),
+              pub(pnn["acceptance"]["published_signal"]))
+    t.add_row("SES", fmt(pnn["ses"]["value"], pnn["ses"]["error"]), pub(pnn["ses"]["published"]))
+    t.add_row("expected SM signal", fmt(pnn["expected_sm_signal"]), pub(pnn["expected_sm_signal_published"]))
+    notes = []
+    for c in pnn["budget_comparison"]:
+        pe = None
+        if c["published"] is not None:
+            pe = [c["published"], c["published_error_low"], c["published_error_high"]]
+        sim = fmt(c["simulation"], c["simulation_error"])
+        if c.get("data_driven") is not None:
+            sim += f" (dd {c['data_driven']:.3g})"
+        rel = c.get("reliability")
+        if rel not in (None, "ok"):     # summaries written before the key existed have None
+            sim += f" {RELIABILITY_FLAG}"
+            notes.append(escape(f"{RELIABILITY_FLAG} {c['source']}: {rel}"))
+        t.add_row(f"  bkg {c['source']}", sim, pub(pe) if pe else "-")
+    t.add_row("total background", fmt(pnn["background_total"], pnn["background_total_error"]),
+              pub(pnn["background_total_published"]))
+    for name, r in pnn["branching_ratio"].items():
+        label = {"observed_with_simulated_inputs": "BR (observed, this run's SES and background)",
+                 "observed_with_published_inputs": "BR (observed, published SES and background)",
+                 "pseudo_data": f"BR (pseudo-data at {r.get('true_br', 0):.3g})"}.get(name, name)
+        t.add_row(escape(label), f"{r['br']:.3g} +{r['br_error_high']:.2g} -{r['br_error_low']:.2g} "
+                  f"({r['significance']:.1f} sigma; {r['tension_with_sm_sigma']:+.1f} sigma vs SM)",
+                  f"n_obs = {r['observed']}")
+    gn_src = pnn["branching_ratio"].get("observed_with_published_inputs") or next(
+        iter(pnn["branching_ratio"].values()), None)
+    if gn_src:
+        gn = gn_src["grossman_nir"]
+        t.add_row("Grossman-Nir: BR(KL -> pi0 nu nubar) <", f"{gn['bound']:.3g} (central), "
+                  f"{gn['bound_plus1sigma']:.3g} (+1 sigma)", f"factor {gn['factor']:.2f}")
+    sm = pnn["sm_prediction"]
+    t.add_row("SM BR (Buras et al. 2015)", fmt(sm["value"], sm["error"]), "(8.4 ± 1.0)e-11")
+    if notes:
+        t.caption = "\n".join(notes)
+        t.caption_justify = "left"
+    return t
 
 
 def write_hepdata(out_dir: Path, tables: list, comment: str) -> list[str]:

@@ -20,6 +20,15 @@ pi0-gamma-x        pi0 -> gamma A' (A' invisible) scan, gamma nu nubar     :mod:
 interpretation     BC2/BC4/BC10/BC11, BC6/BC7 planes vs published        :mod:`.interpretation`
 =================  ====================================================  ==========================
 
+Configuration: ``kaonportal run --config run.yaml`` passes ``searches: {<section>: {...}}`` to each section
+(the options are the fields of its ``*Config`` class, e.g. :class:`.kpix.KpixConfig`); observed candidates
+from a user file: ``searches: {kpix: {candidates_file: my.csv}}`` (CSV with an ``m2miss`` column in
+GeV^2/c^4, relative to the working directory), ``hnl: {candidates_file: {"K+ -> e+ N": e.csv}}``
+(``m2miss_e`` / ``m2miss_mu``); counting searches take counts (``pi0-invisible: {observed: 12}``,
+``lnv: {observed: {"K+ -> pi- mu+ mu+": 1}}``). :func:`check_section_inputs` validates one section's
+options, mass grids and candidate files before anything is simulated (``kaonportal run`` calls it for every
+configured section: bad input exits with code 2 before the first simulation).
+
 Projections: :func:`section_configs` reads a YAML mapping section name -> configuration overrides
 (shipped example: ``projection-4x``, 4x the exposure of every default dataset).
 
@@ -27,10 +36,17 @@ Projections: :func:`section_configs` reads a YAML mapping section name -> config
 ['pi0-invisible', 'lnv', 'hnl', 'kpix', 'kmunux', 'visible-x', 'pi0-gamma-x', 'interpretation']
 >>> section_configs("projection-4x")["kpix"]
 {'n_k_scale': 4.0}
+>>> check_section_inputs("kmunux", {"masses": [0.5]})
+Traceback (most recent call last):
+...
+kaonportal.errors.InputError: searches.kmunux.masses[0]: 0.5 GeV is outside the allowed range(s) [0.01, 0.37] GeV
 """
 
+import math
 from importlib import resources
 from pathlib import Path
+
+from ...errors import InputError
 
 from .hnl import hnl_section
 from .interpretation import hepdata_tables, interpretation_section
@@ -60,7 +76,7 @@ SECTIONS = {name: _jsonable(fn) for name, fn in (
     ("kmunux", kmunux_section), ("visible-x", visible_x_section), ("pi0-gamma-x", pi0_gamma_x_section),
     ("interpretation", interpretation_section))}
 
-__all__ = ["SECTIONS", "hepdata_tables", "section_configs", "list_search_configs"]
+__all__ = ["SECTIONS", "hepdata_tables", "section_configs", "list_search_configs", "check_section_inputs"]
 
 _CONFIG_DIR = resources.files("kaonportal") / "data" / "searches"
 
@@ -76,7 +92,6 @@ def section_configs(name_or_path: str | Path) -> dict:
     Unknown section names or a non-mapping block are an :class:`~kaonportal.errors.InputError`; the
     blocks themselves are validated when the section runs (``config=`` argument).
     """
-    from ...errors import InputError
     from ...yamlio import parse_yaml, read_text
     name = str(name_or_path)
     if name in list_search_configs():
@@ -93,3 +108,102 @@ def section_configs(name_or_path: str | Path) -> dict:
         if not isinstance(block, dict):
             raise InputError(f"config.{key}", "must be a mapping of settings")
     return data
+
+
+def _check_hnl(cfg) -> None:
+    # channel keys quoted in field names: "[pi+ -> e+ N]" would read as rich markup on the command line
+    from ...constants import mass as pmass
+    from .common import check_mass_grid, read_candidates
+    from .hnl import CHANNELS
+    known = ", ".join(CHANNELS)
+    for ch in cfg.channels:
+        if ch not in CHANNELS:
+            raise InputError("channels", f"unknown HNL channel {ch!r}; known: {known}")
+    for key, mapping in (("masses", cfg.masses or {}), ("candidates_file", cfg.candidates_file),
+                         ("inject", cfg.inject)):
+        for ch in mapping:
+            if ch not in CHANNELS:
+                raise InputError(key, f"unknown HNL channel {ch!r}; known: {known}")
+    for ch, m in (cfg.masses or {}).items():
+        check_mass_grid(f"masses[{ch!r}]", m, [CHANNELS[ch].mass_range])
+    for ch, inj in cfg.inject.items():
+        if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
+            raise InputError(f"inject[{ch!r}]", f"must be [mass GeV, signal events >= 0], got {inj!r}")
+        check_mass_grid(f"inject[{ch!r}]", [inj[0]], [CHANNELS[ch].mass_range])
+    for ch, path in cfg.candidates_file.items():
+        # units check (D): |m2miss| <= m_parent^2 for any candidate of a parent decay
+        m2 = pmass(CHANNELS[ch].parent) ** 2
+        read_candidates(path, CHANNELS[ch].column, allowed=(-m2, m2), field=f"candidates_file[{ch!r}]")
+
+
+def _check_visible_x(cfg) -> None:
+    from .common import check_mass_grid
+    from .visible_x import CHANNELS
+    for key in [*cfg.channels, *(cfg.inject or {})]:
+        if key not in CHANNELS:
+            raise InputError("channels" if key in cfg.channels else "inject",
+                             f"unknown channel {key!r}; known: {', '.join(CHANNELS)}")
+    for key in cfg.channels:
+        if cfg.masses is not None:
+            check_mass_grid(f"masses (channel {key})", cfg.masses, [CHANNELS[key].mass_range])
+    for key, inj in (cfg.inject or {}).items():
+        if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
+            raise InputError(f"inject.{key}", "must be [mass GeV, signal events >= 0]")
+        check_mass_grid(f"inject.{key}", [inj[0]], [CHANNELS[key].mass_range])
+
+
+def _check_pi0_gamma_x(cfg) -> None:
+    from .common import check_mass_grid
+    from .pi0_gamma_x import MASS_RANGE
+    if cfg.masses is not None:
+        check_mass_grid("masses", cfg.masses, [MASS_RANGE])
+    if cfg.inject is not None:
+        if len(cfg.inject) != 2 or not (math.isfinite(cfg.inject[1]) and cfg.inject[1] >= 0):
+            raise InputError("inject", "must be [mass GeV, signal events >= 0]")
+        check_mass_grid("inject", [cfg.inject[0]], [MASS_RANGE])
+
+
+def _check_kmunux(cfg) -> None:
+    from .common import check_mass_grid
+    from .kmunux import KMUNUX_MASS_RANGE
+    check_mass_grid("masses", cfg.masses, [KMUNUX_MASS_RANGE])
+
+
+def _config_classes() -> dict:
+    from .hnl import HnlConfig
+    from .kmunux import KmunuxConfig
+    from .kpix import KpixConfig, check_kpix_inputs
+    from .lnv import LnvConfig, check_lnv_inputs
+    from .pi0_gamma_x import Pi0GammaXConfig
+    from .pi0_invisible import Pi0InvisibleConfig
+    from .visible_x import VisibleXConfig
+    return {"pi0-invisible": (Pi0InvisibleConfig, None), "lnv": (LnvConfig, check_lnv_inputs),
+            "hnl": (HnlConfig, _check_hnl), "kpix": (KpixConfig, check_kpix_inputs),
+            "kmunux": (KmunuxConfig, _check_kmunux), "visible-x": (VisibleXConfig, _check_visible_x),
+            "pi0-gamma-x": (Pi0GammaXConfig, _check_pi0_gamma_x), "interpretation": (None, None)}
+
+
+def check_section_inputs(name: str, config=None, field: str | None = None, deep: bool = True):
+    """Validate the options of search section ``name`` (a mapping, a YAML path or ``None``) and what they
+    point at (mass grids inside the search's kinematic range, candidate files readable with the right
+    column and finite values in range, channel names) without simulating anything; returns the
+    validated configuration object (``None`` for ``interpretation``). Errors are :class:`InputError`
+    whose field is prefixed with ``field`` (default ``searches.<name>``). ``deep=False``: the options only
+    (for a section switched off)."""
+    field = field or f"searches.{name}"
+    classes = _config_classes()
+    if name not in classes:
+        raise InputError(field, f"unknown search; known: {', '.join(SECTIONS)}")
+    cls, check = classes[name]
+    if cls is None:
+        if config:
+            raise InputError(field, "this section takes no options")
+        return None
+    from .common import load_search_config
+    cfg = load_search_config(cls, config, field=field)
+    if check is not None and deep:
+        try:
+            check(cfg)
+        except InputError as exc:
+            raise InputError(f"{field}.{exc.field}", exc.message) from None
+    return cfg

@@ -14,7 +14,7 @@ kaonportal.errors.InputError: masses[0]: 0.13 GeV is outside the allowed range(s
 
 from __future__ import annotations
 
-__all__ = ["load_search_config", "simulate_sample", "selection_columns", "check_mass_grid", "read_candidates", "write_curve",
+__all__ = ["load_search_config", "sample_key", "simulate_sample", "selection_columns", "check_mass_grid", "read_candidates", "CANDIDATE_SUFFIXES", "write_curve",
            "plot_limit_curves", "weighted_quantile", "selection_weights", "mass_grid", "clear_sample_memo",
            "use_sample_cache", "SampleStore"]
 
@@ -116,23 +116,41 @@ def use_sample_cache(cache_dir: str | Path | None):
         _STORE.reset(token)
 
 
+def sample_key(decay: str, n: int, seed: int, card, z_range, mass: float | None = None,
+               muon_decays: bool = False, **decay_options) -> tuple[str, tuple, dict]:
+    """The one identity of a search sample, ``(card_key, args, options)``: ``args`` and ``options`` are
+    what :meth:`SampleCache.get <kaonportal.analyses.samples.SampleCache.get>` takes (so they name the
+    Parquet file, :meth:`SampleCache.path`), and the in-process memo key is built from the same triple
+    (:func:`_memo_key`): the two cache layers cannot disagree on what a sample is. The simulation seed
+    is derived from ``(seed, decay, mass, options)`` (:func:`~kaonportal.analyses.samples.derive_seed`).
+
+    >>> ckey, args, options = sample_key("K+ -> pi+ X", 1000, 7, "na62-2022", (105, 165), mass=0.1)
+    >>> ckey, args[0], args[1], args[3:], options
+    ('na62m2022', 'K+ -> pi+ X', 1000, ((105.0, 165.0), 0.1), {'muon_decays': False})
+    """
+    label = f"{decay}|{mass!r}|{sorted(decay_options.items())!r}|{muon_decays}"
+    args = (decay, int(n), derive_seed(seed, label), tuple(float(z) for z in z_range), mass)
+    return card_key(card), args, {"muon_decays": muon_decays, **decay_options}
+
+
+def _memo_key(ckey: str, args: tuple, options: dict, columns) -> tuple:
+    """Hashable memo key of :func:`sample_key`'s triple plus the columns kept in memory."""
+    return (ckey, args, tuple(sorted((k, repr(v)) for k, v in options.items())), tuple(columns or ()))
+
+
 def simulate_sample(decay: str, n: int, seed: int, card, z_range, mass: float | None = None,
                     columns: Sequence[str] | None = None, muon_decays: bool = False,
                     **decay_options) -> dict[str, np.ndarray]:
     """Columns of ``n`` simulated ``decay`` events (:func:`kaonportal.simulation.simulate`, weights mode)
-    with a seed derived from ``(seed, decay, mass, options)``
-    (:func:`~kaonportal.analyses.samples.derive_seed`), through
+    identified by :func:`sample_key`, through
     :meth:`SampleCache.get <kaonportal.analyses.samples.SampleCache.get>`: read from / written to the
     active Parquet cache (:func:`use_sample_cache`), and kept in memory for re-use in the process.
     ``columns``: only these (those the simulation produces), in this order.
     """
-    label = f"{decay}|{mass!r}|{sorted(decay_options.items())!r}|{muon_decays}"
-    ckey = card_key(card)
-    key = (label, int(n), int(seed), ckey, tuple(float(z) for z in z_range), tuple(columns or ()))
+    ckey, args, options = sample_key(decay, n, seed, card, z_range, mass, muon_decays, **decay_options)
+    key = _memo_key(ckey, args, options, columns)
     store = _STORE.get()
     cache = SampleCache(store.cache_dir if store is not None else None, card, ckey, columns=columns)
-    args = (decay, int(n), derive_seed(seed, label), tuple(float(z) for z in z_range), mass)
-    options = {"muon_decays": muon_decays, **decay_options}
     if key in _MEMO:
         _MEMO.move_to_end(key)
         out = _MEMO[key]
@@ -230,18 +248,29 @@ def mass_grid(ranges: Sequence[tuple[float, float]], step: float) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def read_candidates(path: str | Path, column: str) -> np.ndarray:
-    """Observed candidates from a CSV file (``#`` comment lines, a header line naming the columns).
+CANDIDATE_SUFFIXES = (".csv", ".txt")
 
-    The values of ``column`` are returned (e.g. ``m2miss`` in GeV^2/c^4). A missing file, a missing
-    column, an empty list or a non-numeric / non-finite value is an :class:`InputError` naming the
-    file, the line and the column.
+
+def read_candidates(path: str | Path, column: str, allowed: tuple[float, float] | None = None,
+                    unit: str = "GeV^2/c^4", field: str = "candidates") -> np.ndarray:
+    """Observed candidates from a CSV text file (``.csv`` or ``.txt``; ``#`` comment lines, a header
+    line naming the columns, one candidate per line).
+
+    The values of ``column`` are returned (e.g. ``m2miss`` in GeV^2/c^4); ``allowed = (low, high)``: every
+    value must lie in it (a units check, e.g. MeV^2 instead of GeV^2). A header with no data line is a
+    valid list of zero candidates. A missing or unreadable (binary, not UTF-8) file, another extension,
+    a missing column, a short line or a non-numeric, non-finite or out-of-range value is an
+    :class:`InputError` naming ``field``, the file, the line and the column.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
     >>> _ = p.write_text("# candidates\\nm2miss,p_track\\n0.004,20\\n0.05,31\\n")
     >>> read_candidates(p, "m2miss").tolist()
     [0.004, 0.05]
+    >>> read_candidates(p, "m2miss", allowed=(-0.1, 0.01))
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: candidates: ..., data line 3: m2miss = 0.05 GeV^2/c^4 is outside the allowed range [-0.1, 0.01] GeV^2/c^4
     >>> _ = p.write_text("p_track\\n20\\n")
     >>> read_candidates(p, "m2miss")
     Traceback (most recent call last):
@@ -249,27 +278,44 @@ def read_candidates(path: str | Path, column: str) -> np.ndarray:
     kaonportal.errors.InputError: candidates: ... has no column 'm2miss' (columns: p_track)
     """
     p = Path(path)
+    if not p.exists():
+        raise InputError(field, f"file {p} does not exist")
     if not p.is_file():
-        raise InputError("candidates", f"file {p} does not exist")
-    lines = [ln for ln in p.read_text().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        raise InputError(field, f"{p} is not a file")
+    if p.suffix.lower() not in CANDIDATE_SUFFIXES:
+        raise InputError(field, f"{p}: expected a CSV text file ({' or '.join(CANDIDATE_SUFFIXES)}) with a "
+                                f"{column!r} column, got a {p.suffix or 'file without extension'!r}")
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(field, f"{p} is not a UTF-8 CSV text file (binary or corrupt?); expected a header "
+                                f"line with a {column!r} column") from None
+    if "\x00" in text:
+        raise InputError(field, f"{p} is not a CSV text file (NUL bytes: binary or corrupt?)")
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
-        raise InputError("candidates", f"{p} has no header line")
+        raise InputError(field, f"{p} is empty (no header line; expected a {column!r} column)")
     reader = csv.reader(io.StringIO("\n".join(lines)))
     rows = list(reader)
     header = [h.strip() for h in rows[0]]
     if column not in header:
-        raise InputError("candidates", f"{p} has no column {column!r} (columns: {', '.join(header)})")
+        raise InputError(field, f"{p} has no column {column!r} (columns: {', '.join(header)})")
     j = header.index(column)
+    rng = None if allowed is None else f"[{allowed[0]:.6g}, {allowed[1]:.6g}] {unit}"
     vals = []
     for i, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            raise InputError("candidates", f"{p}, data line {i}: {len(row)} values for {len(header)} columns")
+            raise InputError(field, f"{p}, data line {i}: {len(row)} values for {len(header)} columns")
         try:
             v = float(row[j])
         except ValueError:
-            raise InputError("candidates", f"{p}, data line {i}: non-numeric {column} value {row[j]!r}") from None
+            raise InputError(field, f"{p}, data line {i}: non-numeric {column} value {row[j]!r}"
+                                    + (f" (allowed range {rng})" if rng else "")) from None
         if not math.isfinite(v):
-            raise InputError("candidates", f"{p}, data line {i}: {column} must be finite, got {row[j]!r}")
+            raise InputError(field, f"{p}, data line {i}: {column} must be finite, got {row[j]!r}"
+                                    + (f" (allowed range {rng})" if rng else ""))
+        if allowed is not None and not allowed[0] <= v <= allowed[1]:
+            raise InputError(field, f"{p}, data line {i}: {column} = {v:.6g} {unit} is outside the allowed range {rng}")
         vals.append(v)
     return np.asarray(vals, dtype=float)
 
@@ -300,9 +346,14 @@ def _fmt(v):
 
 def plot_limit_curves(path_stem: Path, x, observed=None, expected: dict | None = None, *, xlabel: str, ylabel: str,
                       title: str, published: Sequence[tuple[str, Any, Any]] = (), logy: bool = True, logx: bool = False,
-                      extra: Sequence[tuple[str, Any, Any]] = ()) -> list[str]:
+                      extra: Sequence[tuple] = (), extra_bands: Sequence[tuple] = ()) -> list[str]:
     """Observed (line) and expected (dashed, +-1/2 sigma bands) limits versus mass next to published
-    curves; PNG and PDF (:func:`kaonportal.report.plots.save`)."""
+    curves; PNG and PDF (:func:`kaonportal.report.plots.save`).
+
+    ``extra``: more curves of this run, ``(label, x, y)`` or ``(label, x, y, style)`` with ``style`` a
+    mapping of matplotlib line options (e.g. ``{"color": "C1", "ls": "--"}``); ``extra_bands``:
+    ``(label, x, low, high[, style])`` shaded (e.g. another channel's expected +-1 sigma band). The published curves
+    are dash-dotted in colours kept apart from this run's extra curves."""
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     x = np.asarray(x, float)
@@ -313,9 +364,16 @@ def plot_limit_curves(path_stem: Path, x, observed=None, expected: dict | None =
         ax.plot(x, expected["median"], "k--", lw=1.2, label="expected (this run)")
     if observed is not None:
         ax.plot(x, observed, "k-", lw=1.6, label="observed (this run)")
-    for label, xs, ys in extra:
-        ax.plot(np.asarray(xs, float), np.asarray(ys, float), lw=1.4, label=label)
-    styles = ["tab:red", "tab:blue", "tab:purple", "tab:brown", "tab:gray"]
+    own = ["tab:blue", "tab:orange", "tab:green", "tab:cyan", "tab:olive", "tab:pink"]
+    for i, item in enumerate(extra_bands):
+        label, xs, lo, hi = item[:4]
+        style = {"lw": 0, "alpha": 0.2, "color": own[i % len(own)], **(dict(item[4]) if len(item) > 4 else {})}
+        ax.fill_between(np.asarray(xs, float), np.asarray(lo, float), np.asarray(hi, float), label=label, **style)
+    for i, item in enumerate(extra):
+        label, xs, ys = item[:3]
+        style = {"lw": 1.4, "color": own[i % len(own)], **(dict(item[3]) if len(item) > 3 else {})}
+        ax.plot(np.asarray(xs, float), np.asarray(ys, float), label=label, **style)
+    styles = ["tab:red", "tab:purple", "tab:brown", "tab:gray", "k"]
     for i, (label, xs, ys) in enumerate(published):
         xs, ys = np.asarray(xs, float), np.asarray(ys, float)
         ax.plot(xs, ys, color=styles[i % len(styles)], lw=1.3, ls="-.", marker="*" if xs.size == 1 else None,

@@ -17,7 +17,8 @@
   0.015-0.02 at 115-118 MeV, where this simulation has almost no background and NA62 had some (pi0_gamma_x
   module docstring: accidentals, conversions, mis-reconstruction are not simulated).
 * BC6 / BC7 (|U_e4|^2, |U_mu4|^2) from :mod:`.hnl`, next to the shipped HEPData / digitised curves.
-* Every curve is exported as CSV (``#`` header) and as HEPData tables (:func:`hepdata_tables`).
+* Every curve is exported as CSV (``#`` header) and as HEPData tables (:func:`hepdata_tables`), including the
+  published K+ -> pi+ X curve converted to each plane (``interp_<BC>_<coupling>_published.csv``).
 
 Inputs are read from ``out_dir/curves`` (written by the ``kpix``, ``pi0-gamma-x`` and ``hnl`` sections of the
 same run); missing ones are produced by running those sections first.
@@ -67,8 +68,14 @@ def _published_path(name: str) -> Path:
     return Path(str(resources.files("kaonportal").joinpath(f"data/curves/{name}.csv")))
 
 
-def coupling_curves(model_name: str, production: str, masses, br: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Lower edge of the excluded coupling for each BR curve in ``br`` (observed / expected bands)."""
+def coupling_curves(model_name: str, production: str, masses, br: dict[str, np.ndarray],
+                    edge: str = "low") -> dict[str, np.ndarray]:
+    """Lower (``edge="low"``) or upper (``"high"``: large couplings make X decay inside the detector, so
+    the exclusion closes; ``inf`` if it reaches the top of the coupling scan, NaN where nothing is
+    excluded) edge of the excluded coupling for each BR curve in ``br`` (observed / expected bands), at
+    ``masses`` (NaN outside the model's mass range)."""
+    if edge not in ("low", "high"):
+        raise InputError("edge", f"must be 'low' or 'high', got {edge!r}")
     model = get_model(model_name)
     out = {}
     masses = np.asarray(masses, float)
@@ -76,7 +83,13 @@ def coupling_curves(model_name: str, production: str, masses, br: dict[str, np.n
     for key, val in br.items():
         res = coupling_limit(model, masses[ok], np.asarray(val, float)[ok], production=production,
                              final_state="invisible")
-        out[key] = np.interp(masses, res.mass_gev, res.coupling_low, left=np.nan, right=np.nan)
+        y = res.coupling_low if edge == "low" else res.coupling_high
+        if res.mass_gev.shape == masses[ok].shape and np.array_equal(res.mass_gev, masses[ok]):
+            # the result is at this run's masses: copy (interpolating an inf upper edge would give NaN)
+            out[key] = np.full(masses.shape, np.nan)
+            out[key][ok] = y
+        else:
+            out[key] = np.interp(masses, res.mass_gev, y, left=np.nan, right=np.nan)
     return out
 
 
@@ -143,8 +156,8 @@ def _pi0_gamma_plane(out_dir: Path, card, seed, quick, ran: dict) -> tuple[dict,
                                              "ratio": [float(x) for x in r_exp[inside]]},
         "eps2_ratio_observed_to_published": {"mass_gev": [float(x) for x in m[np.isfinite(r_obs)]],
                                              "ratio": [float(x) for x in r_obs[np.isfinite(r_obs)]]}}
-    extra = [("pi0 -> gamma A': expected (this run)", m, eps["median"]),
-             ("pi0 -> gamma A': observed (this run)", m, eps["observed"])]
+    extra = [("pi0 -> gamma A': expected (this run)", m, eps["median"], {"color": "tab:blue", "ls": "--"}),
+             ("pi0 -> gamma A': observed (this run)", m, eps["observed"], {"color": "tab:blue"})]
     return summary, files, extra, [(pub_label, pub.mass_gev, pub.limit)]
 
 
@@ -179,6 +192,7 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
 
     for label, model_name, production in PLANES:
         cc = coupling_curves(model_name, production, m, br)
+        cc_high = coupling_curves(model_name, production, m, br, edge="high")
         model = get_model(model_name)
         try:
             pub = convert_curve(_published_path(PUBLISHED_KPIX), model, final_state="invisible", production=production)
@@ -187,21 +201,38 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
             pub_curve, pub = [], None
             planes.setdefault(label, {})["published_conversion_error"] = str(exc)
         is_bc2 = label == "BC2"
+        if pub is not None:
+            # the published curve as drawn (converted with the same model): exported too, so that every curve
+            # of the plot is in curves/ and HEPData
+            files.append(write_curve(out_dir / "curves" / f"interp_{label}_{model.coupling_name}_published.csv",
+                                     f"{label} ({model_name}): excluded {model.coupling_name} band from the published "
+                                     "NA62 2016-2022 K+ -> pi+ X (invisible) BR limits, converted with the same model",
+                                     f"m in GeV/c^2; {model.coupling_name} {model.coupling_unit}".rstrip(), 0.9,
+                                     [f"published curve: kaonportal curve {PUBLISHED_KPIX} (with its lifetime table)",
+                                      f"kaonportal.models {model_name}, production {production}, X must escape the "
+                                      "detector; NaN: nothing excluded"],
+                                     {"m_gev": pub.mass_gev, f"{model.coupling_name}_low": pub.coupling_low,
+                                      f"{model.coupling_name}_high": pub.coupling_high}))
         files.append(write_curve(out_dir / "curves" / f"interp_{label}_{model.coupling_name}.csv",
                                  f"{label} ({model_name}): smallest excluded {model.coupling_name} from this run's "
                                  "K+ -> pi+ X (invisible, stable) BR limits", f"m in GeV/c^2; {model.coupling_name} "
                                  f"{model.coupling_unit}".rstrip(), 0.9,
                                  [f"kaonportal.models {model_name}, production {production}, X must escape the detector",
-                                  "BR limits: curves/kpix_invisible_br_stable.csv"],
+                                  "BR limits: curves/kpix_invisible_br_stable.csv",
+                                  "columns without suffix: lower edge of the exclusion; *_high: its upper edge "
+                                  "(X decays inside the detector above it; inf: beyond the coupling scan; NaN: "
+                                  "nothing excluded)"],
                                  {"m_gev": m, f"{model.coupling_name}_observed": cc["observed"],
-                                  **{f"{model.coupling_name}_expected_{k}": cc[k] for k in BANDS}}))
+                                  **{f"{model.coupling_name}_expected_{k}": cc[k] for k in BANDS},
+                                  f"{model.coupling_name}_observed_high": cc_high["observed"],
+                                  **{f"{model.coupling_name}_expected_{k}_high": cc_high[k] for k in BANDS}}))
         files += plot_limit_curves(out_dir / "plots" / f"interp_{label}", split(m), split(cc["observed"]),
                                    {k: split(cc[k]) for k in BANDS}, xlabel=r"$m$ [GeV/$c^2$]",
                                    ylabel=_COUPLING_LABEL.get(model.coupling_name, model.coupling_name)
                                    + " (lower edge of the exclusion)",
                                    title=f"{label} {model_name}: this run vs published (same model)"
-                                   + ("\nblack lines and bands: K+ -> pi+ A'; coloured solid: pi0 -> gamma A' "
-                                      "(this run)"
+                                   + ("\nblack lines and bands: K+ -> pi+ A'; blue: pi0 -> gamma A' "
+                                      "(this run; dashed: expected)"
                                       if is_bc2 else ""),
                                    published=pub_curve + (bc2_published if is_bc2 else []),
                                    extra=bc2_extra if is_bc2 else ())
@@ -222,15 +253,20 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
         ran["hnl"] = "run by interpretation"
     for label, chans, lep in (("BC6", [("K+ -> e+ N", "kp_eN"), ("pi+ -> e+ N", "pip_eN")], "e"),
                               ("BC7", [("K+ -> mu+ N", "kp_muN")], r"\mu")):
-        extra, pub = [], []
+        extra, pub, bands = [], [], []
         xs, ys = [], []
-        for chan, slug in chans:
+        for i, (chan, slug) in enumerate(chans):
             path = out_dir / "curves" / f"hnl_{slug}_U2.csv"
             if not path.is_file():
                 continue
             c = read_run_curve(path)
-            extra += [(f"{chan}: observed (this run)", c["m_n_gev"], c["u2_ul_observed"]),
-                      (f"{chan}: expected (this run)", c["m_n_gev"], c["u2_ul_expected_median"])]
+            colour = ("k", "tab:green")[i % 2]       # one colour per channel: observed solid, expected dashed
+            extra += [(f"{chan}: observed (this run)", c["m_n_gev"], c["u2_ul_observed"], {"color": colour}),
+                      (f"{chan}: expected (this run)", c["m_n_gev"], c["u2_ul_expected_median"],
+                       {"color": colour, "ls": "--", "lw": 1.1})]
+            if "u2_ul_expected_minus1" in c and "u2_ul_expected_plus1" in c:
+                bands.append((f"{chan}: expected $\\pm 1\\sigma$ (this run)", c["m_n_gev"],
+                              c["u2_ul_expected_minus1"], c["u2_ul_expected_plus1"], {"color": colour}))
             xs.append(c["m_n_gev"])
             ys.append(c["u2_ul_expected_median"])
             for name in CHANNELS[chan].published:
@@ -241,7 +277,7 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
         files += plot_limit_curves(out_dir / "plots" / f"interp_{label}", [], None, None, xlabel=r"$m_N$ [GeV/$c^2$]",
                                    ylabel=rf"$|U_{{{lep}4}}|^2$ upper limit (90% CL)",
                                    title=f"{label}: this run's HNL limits vs published curves", published=pub,
-                                   extra=extra)
+                                   extra=extra, extra_bands=bands)
         planes[label] = {"channels": [c for c, _ in chans],
                          "expected_median_min": float(np.nanmin(np.concatenate(ys)))}
     return {"planes": planes, "ran": ran, "files": files, "status": "done", "seed": seed, "card": card}

@@ -18,7 +18,8 @@ Method (NA62 JHEP 03 (2021) 058, JHEP 06 (2021) 093, JHEP 11 (2025) 143; publish
   published background total (18 +3 -2 for 2016-22, 11.0 +2.1 -1.9 for 2021-22) spread **uniformly in m2miss
   over R1+R2** (approximation: the per-source shapes inside the signal regions are not published);
 * observed limits from a candidate list: pseudo-data (Poisson draws of the background model, seed) by
-  default, or a user CSV file with an ``m2miss`` column (GeV^2/c^4).
+  default, or a user CSV file with an ``m2miss`` column (GeV^2/c^4; config ``candidates_file``, checked by
+  :func:`check_kpix_inputs` before anything is simulated).
 
 >>> MASS_RANGES
 ((0.0, 0.11), (0.154, 0.26))
@@ -26,15 +27,16 @@ Method (NA62 JHEP 03 (2021) 058, JHEP 06 (2021) 093, JHEP 11 (2025) 143; publish
 
 from __future__ import annotations
 
-__all__ = ["KpixConfig", "MASS_RANGES", "signal_model", "kpix_scan", "kpix_section"]
+__all__ = ["KpixConfig", "MASS_RANGES", "M2MISS_ALLOWED", "check_kpix_inputs", "signal_model", "kpix_scan",
+           "kpix_section"]
 
 import math
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ...constants import BR_K, C_M_PER_S
+from ...constants import BR_K, C_M_PER_S, mass as pmass
 from ...detector import load_card
 from ...errors import InputError
 from ...published import load_curve
@@ -47,6 +49,9 @@ from .common import (check_mass_grid, load_search_config, mass_grid, plot_limit_
                      write_curve)
 
 MASS_RANGES = ((0.0, 0.110), (0.154, 0.260))   # GeV, PR A3 (S002; JHEP 11 (2025) 143)
+#: allowed m2miss of a user candidate (GeV^2/c^4): |m2miss| <= m_K^2, a units check (D: any K+ -> pi+ candidate
+#: lies far inside, the kinematic end point being (m_K - m_pi)^2 = 0.126 GeV^2/c^4; MeV^2 values fail it)
+M2MISS_ALLOWED = (-pmass("K+") ** 2, pmass("K+") ** 2)
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
 _TRUTH = ("true_p_beam", "true_beam_dxdz", "true_beam_dydz", "true_p_track", "true_track_dxdz",
           "true_track_dydz", "true_vertex_z")
@@ -64,12 +69,51 @@ class KpixConfig(BaseModel):
     n_signal_masses: int = Field(6, ge=2, description="simulated masses per range")
     n_signal: int = Field(20_000, ge=1000)
     n_sm: int = Field(60_000, ge=2000, description="simulated K+ -> pi+ nu nubar for the SM background shape")
-    lifetimes_ns: list[float] = Field(default_factory=lambda: [0.1, 1.0, 10.0])
+    lifetimes_ns: list[float] = Field(default_factory=lambda: [0.1, 1.0, 10.0],
+                                      description="proper lifetimes of X (ns, > 0) besides the stable case")
     window: float = Field(1.5, gt=0)
     cl: float = Field(0.9, gt=0, lt=1)
-    candidates_file: str | None = None
+    candidates_file: str | None = Field(None, description="observed candidates: CSV (.csv/.txt) with an m2miss "
+                                        "column (GeV^2/c^4); relative paths from the working directory; null: "
+                                        "pseudo-data")
     inject: list[float] | None = Field(None, description="[mass GeV, signal events] added to the pseudo-data")
     ntoys: int = Field(0, ge=0)
+
+    @field_validator("lifetimes_ns")
+    @classmethod
+    def _positive_lifetimes(cls, v):
+        for i, t in enumerate(v):
+            if not (math.isfinite(t) and t > 0):
+                raise ValueError(f"lifetimes_ns[{i}] must be a finite lifetime > 0 ns, got {t!r}")
+        return v
+
+    @field_validator("inject")
+    @classmethod
+    def _inject_pair(cls, v):
+        if v is not None and (len(v) != 2 or not (math.isfinite(v[1]) and v[1] >= 0)):
+            raise ValueError(f"must be [mass GeV, signal events >= 0], got {v!r}")
+        return v
+
+
+def check_kpix_inputs(cfg: KpixConfig) -> np.ndarray | None:
+    """Validate what the configuration points at before anything is simulated: dataset and selection
+    names, the mass grid and the injected mass inside :data:`MASS_RANGES`, the candidate file readable
+    with finite ``m2miss`` in :data:`M2MISS_ALLOWED`. Returns the user candidates (``None``: pseudo-data).
+
+    >>> check_kpix_inputs(KpixConfig(masses=[0.13]))
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: masses[0]: 0.13 GeV is outside the allowed range(s) [0, 0.11] or [0.154, 0.26] GeV
+    """
+    ds = get_dataset(cfg.dataset)                  # unknown names: InputError listing the known ones
+    load_selection(cfg.selection or ds.selection)
+    if cfg.masses is not None:
+        check_mass_grid("masses", cfg.masses, MASS_RANGES)
+    if cfg.inject is not None:
+        check_mass_grid("inject", [cfg.inject[0]], MASS_RANGES)
+    if cfg.candidates_file is None:
+        return None
+    return read_candidates(cfg.candidates_file, "m2miss", allowed=M2MISS_ALLOWED, field="candidates_file")
 
 
 def _unit(dxdz, dydz):
@@ -121,6 +165,7 @@ def _interp_in_ranges(m, xs, ys):
 
 def kpix_scan(cfg: KpixConfig, card, seed: int, quick: bool = False) -> dict:
     """Expected and observed BR(K+ -> pi+ X) limits versus m_X (stable X and each lifetime)."""
+    user_candidates = check_kpix_inputs(cfg)
     ds = get_dataset(cfg.dataset)
     sel = load_selection(cfg.selection or ds.selection)
     card_obj = load_card(card) if isinstance(card, (str, Path)) else card
@@ -165,8 +210,8 @@ def kpix_scan(cfg: KpixConfig, card, seed: int, quick: bool = False) -> dict:
     b_err = b_budget_err * overlap
     # --- candidates ------------------------------------------------------------------------------------
     rng = np.random.default_rng(derive_seed(seed, "kpix pseudo-data"))
-    if cfg.candidates_file is not None:
-        cand = read_candidates(cfg.candidates_file, "m2miss")
+    if user_candidates is not None:
+        cand = user_candidates
         origin = cfg.candidates_file
     else:
         n1 = rng.poisson(ev_sm.sum())
@@ -219,7 +264,8 @@ def kpix_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick
                           "background_in_window": r["background"], "n_observed": st.n_observed,
                           "br_ul_observed": st.observed_limit, **{f"br_ul_expected_{k}": st.expected[k] for k in BANDS},
                           "local_significance": st.local_significance})]
-    rows = {"m_x_gev": [], "tau_ns": [], "ses": [], "br_ul_observed": [], "br_ul_expected_median": []}
+    rows = {"m_x_gev": [], "tau_ns": [], "ses": [], "br_ul_observed": [],
+            **{f"br_ul_expected_{k}": [] for k in BANDS}}
     for j, lab in enumerate(r["labels"][1:], start=1):
         sc = r["scans"][lab]
         tau = cfg.lifetimes_ns[j - 1]
@@ -227,7 +273,8 @@ def kpix_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick
         rows["tau_ns"] += [tau] * len(m)
         rows["ses"] += list(r["ses"][:, j])
         rows["br_ul_observed"] += list(sc.observed_limit)
-        rows["br_ul_expected_median"] += list(sc.expected["median"])
+        for k in BANDS:
+            rows[f"br_ul_expected_{k}"] += list(sc.expected[k])
     files.append(write_curve(out_dir / "curves" / "kpix_invisible_br_vs_lifetime.csv",
                              "upper limit on BR(K+ -> pi+ X) versus m_X and the proper lifetime of X (decays before "
                              "the MUV3 plane vetoed)", "m_X in GeV/c^2; tau in ns; BR dimensionless", cfg.cl, inputs, rows))

@@ -25,7 +25,9 @@ Setting ``n_k`` instead uses SES = 1 / (N_K A eps_trig) with the candidate's PID
 (explicit-N_K mode, e.g. for projections with another detector card).
 
 Backgrounds and observed counts: published only for K+ -> mu- nu e+ e+ (0.26 +- 0.04, 0 observed,
-PLB 838 (2023) 137679); elsewhere background 0 and pseudo-data (status D).
+PLB 838 (2023) 137679); elsewhere background 0 and pseudo-data (status D). A user's own counts replace
+them through the configuration (``observed: {decay: events}``); :func:`check_lnv_inputs` validates the
+configuration before anything is simulated.
 
 >>> [c.decay for c in default_channels()][:2]
 ['K+ -> pi- mu+ mu+', 'K+ -> pi- e+ e+']
@@ -39,7 +41,7 @@ from __future__ import annotations
 
 __all__ = ["LnvChannel", "LnvExposure", "LnvConfig", "default_channels", "default_exposure", "year_fraction",
            "search_inputs", "kaon_decays_per_year",
-           "candidate_pid_column", "channel_acceptance", "exposure", "lnv_limits", "lnv_section"]
+           "candidate_pid_column", "channel_acceptance", "exposure", "check_lnv_inputs", "lnv_limits", "lnv_section"]
 
 import math
 from functools import lru_cache
@@ -85,7 +87,7 @@ def kaon_decays_per_year() -> dict[int, float]:
 class LnvChannel(BaseModel):
     """One LNV/LFV decay and its published inputs (published_results.md A4)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     decay: str
     published_ul: float | None = None
     reference: str = ""
@@ -100,7 +102,7 @@ class LnvChannel(BaseModel):
 class LnvExposure(BaseModel):
     """Published yield of the SM decay that calibrates N_K x efficiencies of the multi-track data."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     decay: str
     candidates: float = Field(gt=0)
     background: float = Field(0.0, ge=0)
@@ -133,7 +135,7 @@ def year_fraction(years, reference_years, kaon_decays: dict[int, float] | None =
 class LnvConfig(BaseModel):
     """Configuration of the LNV/LFV counting search."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     channels: list[LnvChannel] = Field(default_factory=default_channels)
     exposure: LnvExposure = Field(default_factory=default_exposure)
     kaon_decays_per_year: dict[int, float] = Field(default_factory=kaon_decays_per_year)
@@ -146,6 +148,8 @@ class LnvConfig(BaseModel):
     n_sim: int = Field(20_000, ge=500, description="simulated phase-space events per channel")
     inject: dict[str, float] = Field(default_factory=dict, description="decay -> signal events added to the "
                                      "pseudo-data (injection tests; the channel's published count is then not used)")
+    observed: dict[str, int] = Field(default_factory=dict, description="decay -> observed events (e.g. counted in "
+                                     "a user's own data), replacing the published count / pseudo-data")
     cl: float = Field(0.9, gt=0, lt=1)
     method: str = Field("cls", pattern="^(cls|fc)$")
 
@@ -195,13 +199,37 @@ def exposure(cfg: LnvConfig, card, seed: int, n_sim: int) -> dict:
             "decay": ex.decay, "years": ex.years, "source": ex.source}
 
 
+def check_lnv_inputs(cfg: LnvConfig) -> None:
+    """Validate the configuration before anything is simulated: every channel a K+ decay with a
+    positive pi/mu/e candidate, its years and the exposure's years with a K+ decay count, ``inject`` and
+    ``observed`` naming configured channels with counts >= 0, the selection known.
+
+    >>> check_lnv_inputs(LnvConfig(observed={"K+ -> pi+ pi+ pi-": 3}))
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: observed: 'K+ -> pi+ pi+ pi-' is not one of the configured channels (K+ -> pi- mu+ mu+, ...)
+    """
+    names = [c.decay for c in cfg.channels]
+    for key, mapping in (("inject", cfg.inject), ("observed", cfg.observed)):
+        for decay, v in mapping.items():
+            if decay not in names:
+                raise InputError(key, f"{decay!r} is not one of the configured channels ({', '.join(names[:1])}, ...)")
+            if v < 0:
+                raise InputError(f"{key}[{decay}]", f"must be >= 0 events, got {v!r}")
+    for i, ch in enumerate(cfg.channels):
+        spec = parse_decay(ch.decay)
+        if spec.parent != "K+":
+            raise InputError(f"channels[{i}].decay", f"{ch.decay!r}: only K+ decays are simulated in kaon mode")
+        candidate_pid_column(ch.decay)
+        year_fraction(ch.years, cfg.exposure.years, cfg.kaon_decays_per_year)
+    load_selection(cfg.selection)
+
+
 def lnv_limits(cfg: LnvConfig, card, seed: int, n_sim: int | None = None) -> list[dict]:
     """Per channel: acceptance, SES, expected (bands) and observed limits, published limit."""
+    check_lnv_inputs(cfg)
     card_obj = load_card(card) if isinstance(card, (str, Path)) else card
     n_sim = n_sim or cfg.n_sim
-    unknown = sorted(set(cfg.inject) - {c.decay for c in cfg.channels})
-    if unknown:
-        raise InputError("inject", f"{unknown[0]!r} is not one of the configured channels")
     explicit = cfg.n_k is not None
     if not explicit:
         ex = exposure(cfg, card, seed, n_sim)
@@ -223,9 +251,9 @@ def lnv_limits(cfg: LnvConfig, card, seed: int, n_sim: int | None = None) -> lis
         be = ch.background_error * cfg.n_k_scale
         obs, origin = ch.observed, "published"
         s_inj = float(cfg.inject.get(ch.decay, 0.0))
-        if s_inj < 0:
-            raise InputError(f"inject[{ch.decay}]", f"must be >= 0 signal events, got {s_inj!r}")
-        if obs is None or cfg.n_k_scale != 1.0 or ch.decay in cfg.inject:
+        if ch.decay in cfg.observed:
+            obs, origin = int(cfg.observed[ch.decay]), "config observed"
+        elif obs is None or cfg.n_k_scale != 1.0 or ch.decay in cfg.inject:
             obs = int(np.random.default_rng(derive_seed(seed, "lnv " + ch.decay)).poisson(b + s_inj))
             origin = (f"pseudo-data (background + {s_inj:g} injected signal events, seed {seed})" if s_inj
                       else f"pseudo-data (background only, seed {seed})")

@@ -47,12 +47,15 @@ from .common import (load_search_config, plot_limit_curves, selection_columns, s
 class Pi0InvisibleConfig(BaseModel):
     """Inputs of the pi0 -> invisible search (defaults: published_results.md A2, JHEP 02 (2021) 201)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     n_pi0_tagged: float = Field(4.0e9, gt=0, description="tagged pi0 (PR A2, ABS)")
     background: float = Field(10.0, ge=0, description="expected pi0 -> gamma gamma background (PR A2, ABS)")
     background_error_low: float = Field(8.0, ge=0, description="PR A2, ABS")
     background_error_high: float = Field(22.0, ge=0, description="PR A2, ABS")
     observed: int | None = Field(12, ge=0, description="observed events (PR A2); null: pseudo-data from the seed")
+    inject: float | None = Field(None, ge=0, description="signal events added to background-only pseudo-data "
+                                                         "(injection tests; the configured observed count is then "
+                                                         "not used)")
     signal_efficiency: float | None = Field(None, gt=0, le=1, description="eps_s; null: card random-veto efficiency (D)")
     n_scale: float = Field(1.0, gt=0, description="projection: tagged pi0 and background x n_scale "
                                                    "(observed then comes from pseudo-data unless given)")
@@ -75,18 +78,21 @@ def pi0_invisible_limits(cfg: Pi0InvisibleConfig, signal_efficiency: float, seed
     n_pi0 = cfg.n_pi0_tagged * cfg.n_scale
     b, lo, hi = (cfg.background * cfg.n_scale, cfg.background_error_low * cfg.n_scale,
                  cfg.background_error_high * cfg.n_scale)
-    observed = cfg.observed if cfg.n_scale == 1.0 else None
+    observed = cfg.observed if cfg.n_scale == 1.0 and cfg.inject is None else None
     origin = "config (published by default)"
+    s_inj = float(cfg.inject or 0.0)
     if observed is None:
-        # pseudo-data: background-only Poisson count with the background drawn inside its error
+        # pseudo-data: Poisson count of the expected background (plus the injected signal events)
         rng = np.random.default_rng(derive_seed(seed, "pi0-invisible pseudo-data"))
-        observed = int(rng.poisson(b))
-        origin = f"pseudo-data (background only, seed {seed})"
+        observed = int(rng.poisson(b + s_inj))
+        origin = (f"pseudo-data (background + {s_inj:g} injected signal events, seed {seed})" if s_inj
+                  else f"pseudo-data (background only, seed {seed})")
     ses = 1.0 / (n_pi0 * signal_efficiency)
     lim = upper_limit([Dataset("pi0-invisible", int(observed), b, ses, background_error_low=lo,
                                background_error_high=hi)], cl=cfg.cl, method=cfg.method)
     return {"n_pi0_tagged": n_pi0, "background": b, "background_error_low": lo, "background_error_high": hi,
             "observed": int(observed), "observed_origin": origin, "signal_efficiency": signal_efficiency, "ses": ses,
+            "injected_signal": s_inj, "injected_br": s_inj * ses,
             "observed_limit": lim.upper_limit, "signal_events_limit": lim.signal_events_limit,
             "expected_limit": lim.expected, "cl": cfg.cl, "method": cfg.method, "calculator": lim.calculator}
 
@@ -132,7 +138,17 @@ def pi0_invisible_section(out_dir: Path, *, card: str = "na62-2022", seed: int =
     inputs = [f"N_pi0 = {cfg.n_pi0_tagged:g} x {cfg.n_scale:g}; background {cfg.background:g} "
               f"+{cfg.background_error_high:g} -{cfg.background_error_low:g} (published_results.md A2)",
               f"signal efficiency {eff:g} ({eff_origin}); method {cfg.method}; seed {seed}"]
-    files = [write_curve(out_dir / "curves" / "pi0_invisible_expected_vs_npi0.csv",
+    files = [write_curve(out_dir / "curves" / "pi0_invisible_limit.csv",
+                         "upper limit on BR(pi0 -> invisible): observed (this run's count) and expected bands, "
+                         "next to the published limit", "counts; BR dimensionless", cfg.cl,
+                         [*inputs, f"observed: {res['observed_origin']}",
+                          f"published: BR < {cfg.published_limit:g} (JHEP 02 (2021) 201, PR A2)"],
+                         {"n_pi0_tagged": [res["n_pi0_tagged"]], "ses": [res["ses"]],
+                          "background": [res["background"]], "n_observed": [res["observed"]],
+                          "br_ul_observed": [res["observed_limit"]],
+                          **{f"br_ul_expected_{k}": [res["expected_limit"][k]] for k in proj},
+                          "br_ul_published": [cfg.published_limit]}),
+             write_curve(out_dir / "curves" / "pi0_invisible_expected_vs_npi0.csv",
                          "expected 90% CL upper limit on BR(pi0 -> invisible) versus the number of tagged pi0 "
                          "(background scaled with N_pi0)", "N_pi0 tagged (count); BR dimensionless", cfg.cl, inputs,
                          {"n_pi0_tagged": ns, **{f"br_ul_expected_{k}": proj[k] for k in proj}})]

@@ -12,12 +12,16 @@ Reconstruction (approximations, stated):
 
 * gamma gamma: both photons give LKr clusters (E > 1 GeV, > 0.1 m apart and from the pi+ impact);
   E smeared with :func:`~kaonportal.detector.lkr_sigma_e`, positions with ``lkr_position_m`` (U: not in
-  the card); the vertex is the closest approach of the GTK beam line (card resolutions) and the pi+
-  STRAW line (anchored at STRAW1, :func:`~kaonportal.detector.straw_sigma_angle`); m_gg^2 =
-  2 E1 E2 (1 - cos theta12) with directions from that vertex.
+  the card; :func:`kaonportal.reco.smearing.lkr_cluster`); the vertex is the closest approach of the GTK
+  beam line (card resolutions) and the pi+ STRAW line (anchored at STRAW1,
+  :func:`kaonportal.reco.smearing.track_vertex`); m_gg^2 = 2 E1 E2 (1 - cos theta12) with directions
+  from that vertex.
 * mu+ mu-: three tracks in the STRAW acceptance, muons in MUV3, the pi+ in the RICH; momenta smeared
-  (:func:`~kaonportal.detector.straw_sigma_p_rel`, per-projection slopes with
-  :func:`~kaonportal.detector.straw_sigma_angle`); in-flight pi/mu decays and PID inefficiency ignored.
+  (:func:`kaonportal.reco.smearing.smeared_track_p4`: sigma_p/p and per-projection slopes); in-flight
+  pi/mu decays and PID inefficiency ignored.
+
+The detector-response helpers live in :mod:`kaonportal.reco.smearing`; ``unit_vector`` and
+``track_vertex`` stay importable from here for existing callers.
 
 Normalisation: the exposure N_K x efficiencies is taken from the published yield of the background
 channel itself (published_results.md A3): K+ -> pi+ gamma gamma, 3984 candidates with 291 +- 14
@@ -50,11 +54,11 @@ from ...backend import block_rng, block_ranges
 from ...beam import sample_beam, sample_decay_vertex
 from ...constants import BR_K, mass
 from ...decays import generate
-from ...detector import (load_card, lkr_sigma_e, photon_hits, propagate_charged, straw_sigma_angle,
-                         straw_sigma_p_rel, track_planes)
+from ...detector import load_card, photon_hits, propagate_charged
 from ...errors import InputError
 from ...kinematics import boost
 from ...published import load_curve
+from ...reco.smearing import lkr_cluster, smeared_track_p4, track_vertex, unit_vector
 from ...stats import peak_scan
 from ..samples import derive_seed
 from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, write_curve
@@ -103,12 +107,6 @@ class VisibleXConfig(BaseModel):
     inject: dict[str, list[float]] | None = Field(None, description="{channel: [mass GeV, signal events]}")
 
 
-def unit_vector(dxdz, dydz):
-    """Unit vectors (n, 3) of slopes dx/dz, dy/dz."""
-    n = np.sqrt(1.0 + dxdz ** 2 + dydz ** 2)
-    return np.stack([dxdz / n, dydz / n, 1.0 / n], axis=-1)
-
-
 def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
     """Reconstructed pair mass (NaN when rejected) and window-probability weight for one block."""
     prod = generate(decay, n, rng_g, **kw)
@@ -127,8 +125,7 @@ def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
         cl = []
         for i in ig:
             h = photon_hits(vtx, lab[:, i, 1:], card)
-            e = lab[:, i, 0] + lkr_sigma_e(card, lab[:, i, 0]) * rng_d.standard_normal(n)
-            xy = np.stack([h.x, h.y], axis=1) + lkr_pos * rng_d.standard_normal((n, 2))
+            e, xy = lkr_cluster(lab[:, i, 0], h.x, h.y, card, rng_d, lkr_pos)
             ok &= (h.detector == _LKR_CODE) & (e > 1.0)
             ok &= np.hypot(xy[:, 0] - pi.x["LKR"], xy[:, 1] - pi.y["LKR"]) > 0.1
             cl.append((e, xy, h.z))
@@ -143,40 +140,11 @@ def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
             i = names.index(nm)
             tr = propagate_charged(vtx, lab[:, i, 1:], 1.0 if nm == "mu+" else -1.0, card)
             ok &= tr.accept["straw"] & tr.accept["muv3"]
-            p = np.linalg.norm(lab[:, i, 1:], axis=1)
-            ps = p * (1.0 + straw_sigma_p_rel(card, p) * rng_d.standard_normal(n))
-            sa = straw_sigma_angle(card, p)
-            sx = lab[:, i, 1] / lab[:, i, 3] + sa * rng_d.standard_normal(n)
-            sy = lab[:, i, 2] / lab[:, i, 3] + sa * rng_d.standard_normal(n)
-            p3 = ps[:, None] * unit_vector(sx, sy)
-            tot += np.column_stack([np.sqrt(ps ** 2 + mass("mu+") ** 2), p3])
+            tot += smeared_track_p4(lab[:, i, 1:], mass("mu+"), card, rng_d)
         ok &= pi.accept["rich"]
         m2 = tot[:, 0] ** 2 - np.sum(tot[:, 1:] ** 2, axis=1)
     m = np.where(ok & (m2 > 0), np.sqrt(np.abs(m2)), np.nan)
     return m, w * prod.weight
-
-
-def track_vertex(vtx, beam, p_pi, card, rng):
-    """Closest approach of the smeared GTK beam line and pi+ STRAW line: point (n, 3) midway."""
-    n = len(vtx)
-    res = card.resolution
-    z0, zs = card.beam.z_gtk3, track_planes(card)["STRAW1"]
-    a = np.column_stack([beam.x, beam.y, np.full(n, z0)]) + np.column_stack(
-        [res.gtk_position * rng.standard_normal((n, 2)), np.zeros(n)])
-    u = unit_vector(beam.dxdz + res.gtk_angle * rng.standard_normal(n),
-                    beam.dydz + res.gtk_angle * rng.standard_normal(n))
-    p = np.linalg.norm(p_pi, axis=1)
-    sa = straw_sigma_angle(card, p)
-    tx, ty = p_pi[:, 0] / p_pi[:, 2], p_pi[:, 1] / p_pi[:, 2]
-    b = np.column_stack([vtx[:, 0] + tx * (zs - vtx[:, 2]), vtx[:, 1] + ty * (zs - vtx[:, 2]), np.full(n, zs)])
-    b[:, :2] += res.straw_position * rng.standard_normal((n, 2))
-    v = unit_vector(tx + sa * rng.standard_normal(n), ty + sa * rng.standard_normal(n))
-    # two-line closest approach (standard vector geometry)
-    w0 = a - b
-    uv, uw, vw = np.sum(u * v, 1), np.sum(u * w0, 1), np.sum(v * w0, 1)
-    den = np.maximum(1.0 - uv ** 2, 1e-300)
-    s, t = (uv * vw - uw) / den, (vw - uv * uw) / den
-    return 0.5 * (a + s[:, None] * u + b + t[:, None] * v)
 
 
 def reconstruct_pairs(decay: str, n: int, seed: int, card, z_range=(105.0, 165.0), lkr_position_m: float = 0.001,
