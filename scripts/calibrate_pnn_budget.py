@@ -7,7 +7,7 @@ Usage:
     python scripts/calibrate_pnn_budget.py [--scale 1.0] [--seed 2017] [--out FILE] [--force] [--check] [--cache DIR]
 
 Writes a calibration YAML (default: src/kaonportal/data/configs/pnn-calibration.yaml, which
-``kaonportal run`` uses by default). Model and parameter meanings: kaonportal/analyses/pnn_budget.py.
+``kaonportal run`` uses by default). Model and parameter meanings: kaonportal/analyses/pnn_budget/.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The well-posed budget calibration fit (analyses/pnn_calibration.py) on synthetic terms, and the
-propagation of its covariance (analyses/pnn_budget.py, Calibration.propagate)."""
+propagation of its covariance (analyses/pnn_budget/, Calibration.propagate)."""
 
 import math
 

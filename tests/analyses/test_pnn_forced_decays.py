@@ -1,4 +1,4 @@
-"""The forced-decay samples in the K+ -> pi+ nu nubar budget (analyses/pnn_budget.py): the ordinary
+"""The forced-decay samples in the K+ -> pi+ nu nubar budget (analyses/pnn_budget/): the ordinary
 sample without its decayed events plus the forced sample's decayed events weighted by their decay
 probability is an unbiased estimate of the ordinary sample's yield.
 

@@ -11,11 +11,18 @@ MASSES = [0.050, 0.055, 0.060, 0.065, 0.070, 0.075]
 BASE = dict(masses=MASSES, n_signal=2000, n_background=40_000, n_signal_masses=3, n_background_extra=20_000)
 
 
+def _wmedian(x, w):
+    o = np.argsort(x)
+    c = np.cumsum(w[o])
+    return float(np.interp(0.5 * c[-1], c, x[o]))
+
+
 def test_missing_mass_shapes():
     tw, m2, w = reconstruct_pi0_gamma("gamma A'", 3000, 3, "na62-2022", mass=0.1)
     sel = w > 0
-    # ~2000 events, sigma(m_miss^2) ~ 8e-4 GeV^2: the median is within ~3e-5 of m_A'^2 = 0.01 GeV^2
-    assert 0.3 < w.sum() / tw <= 1.0 and abs(np.median(m2[sel]) - 0.01) < 2e-4
+    # ~2000 events, sigma(m_miss^2) ~ 8e-4 GeV^2: the (weighted: conversion-lepton and photonuclear entries carry
+    # ~1 % of the weight) median is within ~3e-5 of m_A'^2 = 0.01 GeV^2
+    assert 0.3 < w.sum() / tw <= 1.0 and abs(_wmedian(m2[sel], w[sel]) - 0.01) < 2e-4
     assert np.all(np.isnan(m2[~sel]))
     tw, m2, w = reconstruct_pi0_gamma("gamma gamma", 10_000, 3, "na62-2022")
     # one photon lost: the missing particle is massless, m_miss^2 peaks at 0 (within the ~6e-4 GeV^2 resolution);
@@ -26,18 +33,17 @@ def test_missing_mass_shapes():
 
 def test_injected_aprime_found():
     nominal = pi0_gamma_x_scan(Pi0GammaXConfig(**BASE), "na62-2022", seed=5)
-    r = pi0_gamma_x_scan(Pi0GammaXConfig(**BASE, inject=[0.065, 30.0]), "na62-2022", seed=5)
+    r = pi0_gamma_x_scan(Pi0GammaXConfig(**BASE, inject=[0.065, 250.0]), "na62-2022", seed=5)
     sc, i = r["scan"], MASSES.index(0.065)
     b = r["background"][i]
-    # ~26 of the 30 injected events fall in the +-1.5 sigma window over b ~ 2.5 +- sqrt(b) (the gamma gamma peak at
-    # m^2 = 0 is ~6 sigma(m^2) away): a > 5 sigma local excess, while the nominal pseudo-data stay below 3 sigma
-    # at every mass (fixed seed; one-sided local false-alarm rate ~0.1 % per mass). Above 0.065 GeV the
-    # simulated background is ~0, so the injected tail there is also significant, and the neighbouring lower
-    # mass sees the tail too (3.0 sigma with the closed IRC-LKr veto gap, whose lower background makes a few leaked
-    # events significant): the injected mass must be the most significant of the masses up to it.
-    assert b < 10.0
-    assert sc.local_significance[i] > 5.0 and np.argmax(sc.local_significance[:i + 1]) == i
-    assert np.all(sc.local_significance[:i - 1] < 3.0)
+    # most of the 250 injected events fall in the +-1.5 sigma window over b ~ 200 +- sqrt(b) (at 65 MeV the
+    # background is the photonuclear continuum, lkr_photonuclear; the gamma gamma peak at m^2 = 0 is ~6 sigma(m^2)
+    # away): a > 5 sigma local excess (found 8.7), while the nominal pseudo-data stay below 3 sigma at every mass
+    # (fixed seed; one-sided local false-alarm rate ~0.1 % per mass). The windows of the neighbouring masses
+    # (5 MeV apart, window +-1.5 sigma(m^2)) overlap the injected peak: the injected mass must be the most
+    # significant one.
+    assert 50.0 < b < 500.0
+    assert sc.local_significance[i] > 5.0 and np.argmax(sc.local_significance) == i
     assert np.all(nominal["scan"].local_significance < 3.0)
     assert sc.observed_limit[i] > nominal["scan"].expected["plus2"][i]
 
@@ -48,9 +54,9 @@ def test_section_writes_curves(tmp_path):
         assert (tmp_path / "curves" / f"pi0_gamma_x_{name}.csv").read_text().startswith("# what:")
     assert (tmp_path / "plots" / "pi0_gamma_x_aprime_eps2.png").is_file()
     nn = r["gamma_nu_nubar"]
-    # NA62 (4.12e8 tagged pi0, S003): BR(pi0 -> gamma nu nubar) < 1.9e-7. Our simplified reconstruction has only
-    # Gaussian resolution tails, a small Dalitz continuum, no mis-reconstruction or accidental background
-    # (module docstring): we claim agreement within a factor 20 only (found ~0.10 of the published limit)
+    # NA62 (4.12e8 tagged pi0, S003): BR(pi0 -> gamma nu nubar) < 1.9e-7. The background above 0.004 GeV^2 is
+    # the photonuclear LKr continuum (rate derived, visible-energy shape U: lkr_photonuclear), ~1100 events;
+    # no accidental background: we claim agreement within a factor 20 only (found 2.7 x weaker in the full run)
     assert 0.05 < nn["ratio_expected_to_published"] < 20.0
     # the A' limit improves away from the gamma gamma peak at m_miss^2 = 0 (as NA62 found at 60-110 MeV)
     assert r["eps2_ul_expected_median_range"][0] < 1e-3 * r["eps2_ul_expected_median_range"][1]
@@ -71,9 +77,11 @@ def test_bad_input():
 
 def test_dalitz_and_radiative_backgrounds():
     from kaonportal.analyses.searches.pi0_gamma_x import reconstruct_source
-    gg = reconstruct_source("gamma gamma", 40_000, 2, "na62-2022")
-    da = reconstruct_source("dalitz", 40_000, 2, "na62-2022")
-    kg = reconstruct_source("kpi2g", 20_000, 2, "na62-2022")
+    # the Dalitz and radiative mechanisms alone: photon conversions and the photonuclear LKr response off
+    off = dict(conversion=None, photonuclear=None)
+    gg = reconstruct_source("gamma gamma", 40_000, 2, "na62-2022", **off)
+    da = reconstruct_source("dalitz", 40_000, 2, "na62-2022", **off)
+    kg = reconstruct_source("kpi2g", 20_000, 2, "na62-2022", **off)
 
     def frac_above(r, x):
         w = r["weights"]
@@ -119,18 +127,22 @@ def test_bc2_curve_against_published():
                           n_background_extra=10_000, n_signal_masses=6)
     r = pi0_gamma_x_scan(cfg, "na62-2022", seed=3)
     ratio = (r["scan"].expected["median"] / r["br_eps1"]) / np.array([e for _, e in PUBLISHED_EPS]) ** 2
-    # 45-55 MeV: both limits are set by pi0 -> gamma gamma with one photon lost (background 1e4-1e5 events per
-    # window here, known to its Poisson precision: background_error="data-driven"); ours is found 2.8-6.6 x weaker
-    # (full statistics) -- our m_miss^2 tails are wider than NA62's and the MC background here is estimated from
-    # 6e4 events (tens of % on b, ~15 % on the limit). Claimed: within a factor 10
+    # 45-55 MeV: both limits are set by pi0 -> gamma gamma with one photon lost (background 1e3-1e5 events per
+    # window here, known to its Poisson precision: background_error="data-driven"); ours is found 1.6 and 1.6 x
+    # weaker here (1.6 and 4.0 with the full statistics, seed 1) -- the MC estimate of the gamma gamma tail at
+    # 55 MeV comes from a few hundred weighted events (tens of % on b, ~15 % on the limit). Claimed: within a
+    # factor 10
     assert np.all((ratio[:2] > 0.1) & (ratio[:2] < 10.0))
-    # 75-112 MeV is background-free here (gamma gamma tails end at ~70 MeV; the Dalitz and K+ -> pi+ pi0 gamma
-    # continua give < 0.2 events), while NA62 had background there (not simulated: module docstring) and quotes an
-    # observed limit: ours is found 20-30 x stronger. Bounded to [1/100, 1/3]: fails on an order-of-magnitude
-    # change of the normalisation or of the background model
-    assert np.all((ratio[2:] > 0.01) & (ratio[2:] < 1 / 3))
+    # 75-112 MeV: the background is the photonuclear LKr continuum (~170-230 events per window here, > 95 %
+    # of it: lkr_photonuclear; before it was added ours was background-free and 20-35 x stronger). Found 1.15, 1.13,
+    # 0.65 (full statistics 1.08, 1.04, 0.68). Claimed: within a factor 3 -- the limit scales as ~sqrt(b), and b
+    # carries the derived photonuclear probability (cross sections ~30 %, R) times the assumed flat visible-energy
+    # fraction (U: another shape moves b per window by up to ~2-3 x, the limit by ~1.5 x); no accidentals.
+    # Not fitted: no parameter was adjusted to this curve.
+    assert np.all((ratio[2:] > 1 / 3) & (ratio[2:] < 3.0))
+    assert np.all(r["background_by_mechanism"]["photonuclear"][2:] > 0.9 * r["background"][2:])
     # shape near the kinematic end: BR(pi0 -> gamma A') ~ (1 - m^2/m_pi0^2)^3 (a factor 4.2 from 90 to 112 MeV)
-    # and the acceptance loss give eps^2(112) / eps^2(90) = 10.9 published; ours is found 0.6 x that (the kinematic
-    # factor alone would give 0.39): within a factor 2 (log-plot digitisation ~10-20 % on eps^2, observed-limit
-    # fluctuations ~30 %, acceptance interpolated between 6 simulated masses)
+    # and the acceptance loss give eps^2(112) / eps^2(90) = 10.9 published; ours is found 0.58 x that: within a
+    # factor 2 (log-plot digitisation ~10-20 % on eps^2, observed-limit fluctuations ~30 %, acceptance
+    # interpolated between 6 simulated masses)
     assert 0.5 < ratio[4] / ratio[3] < 2.0

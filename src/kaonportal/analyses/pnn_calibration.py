@@ -222,7 +222,7 @@ def calibrate_budget(cfg: RunConfig, cache_dir=None, progress=None) -> tuple[Cal
                       calibrated_on=f"{cfg.dataset} (card {setup.card_name}, selection {setup.selection.name}, "
                                     f"seed {cfg.seed})",
                       log_covariance=diag["log_covariance"], details=details,
-                      note="scales multiply per-event probabilities of the card (analyses/pnn_budget.py); "
+                      note="scales multiply per-event probabilities of the card (analyses/pnn_budget/); "
                            "least-squares fit to the published budget with log-normal priors from the card "
                            "status (analyses/pnn_calibration.py); errors and log_covariance from the Jacobian")
     return cal, summary
