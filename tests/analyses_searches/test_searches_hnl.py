@@ -8,7 +8,8 @@ from scipy.special import erf, ndtri
 from scipy.stats import poisson
 
 from kaonportal.analyses.searches.hnl import (CHANNELS, HnlConfig, background_model, default_n_parent, hnl_scan,
-                                              hnl_section, muon_as_electron, muon_dif_pieces, signal_shape)
+                                              hnl_section, muon_as_electron, muon_dif_pieces, n_parent_lower_bound,
+                                              signal_shape)
 from kaonportal.detector import load_card
 from kaonportal.constants import mass
 from kaonportal.errors import InputError
@@ -37,7 +38,11 @@ def test_normalisation_recovers_n_parent(pie):
 
 
 def test_injected_signal_found_with_expected_significance(kmu):
-    m0, n_inj = 0.300, 25.0
+    # injected signal: 6 sigma of the window background at m0 (the K+ -> mu+ nu gamma background makes it
+    # ~1e3 events per window), so that the expected local significance is ~5 whatever the background level
+    m0 = 0.300
+    j0 = int(np.argmin(abs(kmu["masses_gev"] - m0)))
+    n_inj = float(round(6.0 * math.sqrt(kmu["scan"].background[j0]) / erf(1.5 / math.sqrt(2)) + 10.0))
     cfg = HnlConfig(channels=["K+ -> mu+ N"], inject={"K+ -> mu+ N": [m0, n_inj]}, **SMALL)
     r = hnl_scan("K+ -> mu+ N", cfg, "na62-2022", seed=5)
     scan = r["scan"]
@@ -152,37 +157,77 @@ def test_forced_muon_decays_agree_with_natural_rate(pie):
     assert df < 0.05 * f and df < 0.2 * du
 
 
-def test_expected_ue4_against_published_curve():
+def test_ke_normalisation_bound_and_published_curve():
     # Published: NA62 |U_e4|^2 90% CL UL vs m_N, PLB 807 (2020) 135599, HEPData ins1797041 t1 (shipped curve).
-    # N_K of that search is NOT found (PR A6). Default (D): K+ decays of 2017-2018 / control downscaling 400
-    # = 9.7e9 -> expected 8-25x weaker than published. The background is dominated by K+ -> mu+ nu with
-    # mu+ -> e+ decays in flight, so the expected |U|^2 scales as N_K^-1/2: with all 2017-2018 K+ decays
-    # (3.879e12, i.e. a trigger without downscaling -- an assumption, not found) it scales by sqrt(400) = 20
-    # (checked to 15%) and lies within a factor 2.5 of the published curve (median over masses): the
-    # published curve is an observed limit that fluctuates by 36% rms (ln) point to point, the positron
-    # ID efficiency and lepton momentum range are placeholders (D).
+    # N_K of that search is NOT found (PR A6). (1) Zero-background bound (D, hnl.n_parent_lower_bound): a 90% CL
+    # (CLs) limit needs >= 2.3 signal events, N_K >= 2.3 / (A(m) BR(m, |U|^2_pub(m))) with our simulated A(m)
+    # (an over-estimate of NA62's: no GTK matching/trigger/timing losses). The default (all 2017-18 K+ decays,
+    # no downscaling) passes it by a large margin (found 570x; required > 100x). The downscaled exposure N_K/400
+    # sits at the edge of it (found: the bound is 0.70 x N_K/400 at ~200 MeV): it leaves no room for background.
+    n_full = default_n_parent("K+ -> e+ N")[0]
+    assert n_full == pytest.approx(2.0e12 + 1.879e12)
+    bound = n_parent_lower_bound("K+ -> e+ N", n=4000, seed=5)
+    assert np.all(bound["acceptance"] <= 1.0) and bound["s_min"] == pytest.approx(2.302585)
+    assert n_full > 100 * bound["n_min"].max()
+    assert bound["n_min"].max() > 0.3 * n_full / 400
+    # (2) With the simulated background (K+ -> mu+ nu, mu+ -> e+ in flight: the paper's muon background, S004
+    # section 3; K+ -> pi0 e+ nu) N_K/400 gives 1e2-1e4 background events per window: even the -2 sigma
+    # expected band stays > 3x above the published curve (median over masses; found 8x), so a downscaled trigger
+    # cannot give the published limit. With the default N_K the median expected limit lies within a factor 3
+    # of the published curve (found 0.78 at this seed/statistics, 0.70 with the default statistics): the
+    # published curve is an observed limit (36% rms point-to-point fluctuation in ln), and the positron ID,
+    # lepton momentum range and missing inefficiencies are placeholders (D); the background is
+    # statistics-dominated, so the limit moves as N_K^-1/2 (checked to 15%).
     c = load_curve("NA62_2020_Kp_to_eN_Ue4sq_90CL_HEPData")
-    med = {}
-    for label, extra in (("default", {}), ("all decays", {"n_parent": {"K+ -> e+ N": 3.879e12}})):
+    med, minus2 = {}, {}
+    for label, n in (("default", n_full), ("downscaled", n_full / 400)):
+        extra = {} if label == "default" else {"n_parent": {"K+ -> e+ N": n}}
         r = hnl_scan("K+ -> e+ N", HnlConfig(channels=["K+ -> e+ N"], **SMALL, **extra), "na62-2022", seed=5)
-        med[label] = float(np.median(r["u2"]["median"] / np.interp(r["masses_gev"], c.mass_gev, c.limit)))
-    assert 8.0 < med["default"] < 25.0
-    n_default = default_n_parent("K+ -> e+ N")[0]
-    assert n_default == pytest.approx(3.879e12 / 400)
-    assert med["default"] / med["all decays"] == pytest.approx(math.sqrt(3.879e12 / n_default), rel=0.15)
-    assert 0.4 < med["all decays"] < 2.5
+        pub = np.interp(r["masses_gev"], c.mass_gev, c.limit)
+        med[label] = float(np.median(r["u2"]["median"] / pub))
+        minus2[label] = float(np.median(r["u2"]["minus2"] / pub))
+        assert r["n_parent_input"] == pytest.approx(n)
+    assert 1.0 / 3.0 < med["default"] < 3.0
+    assert minus2["downscaled"] > 3.0
+    assert med["downscaled"] / med["default"] == pytest.approx(math.sqrt(400.0), rel=0.15)
 
 
-def test_expected_umu4_not_weaker_than_published(kmu):
-    # Published: NA62 |U_mu4|^2 UL, PLB 816 (2021) 136259, HEPData ins1843945 (shipped). The simulation has
-    # no beam pile-up / halo muons and no non-Gaussian K+ -> mu+ nu tails (the published background spectrum,
-    # S004 Fig. 3 right, is a data-driven estimate), so its background is a subset of the published one and
-    # the expected limit (default D normalisation, N_K / 400) must not be weaker than the published curve.
-    # (Median ratio 0.04-0.5 depending on the seed: the K+ -> pi0 mu+ nu background is carried by rare
-    # events with both photons lost.)
+def test_kmu_normalisation_bound():
+    # The same zero-background bound for K+ -> mu+ N (PLB 816 (2021) 136259, shipped HEPData curve): the
+    # downscaled control-trigger exposure (2016-18 K+ decays / 400 = 1.0e10, default, D) satisfies it with a
+    # wide margin (found 17x; required > 5x), so the muon search may well have used the downscaled trigger.
+    n = default_n_parent("K+ -> mu+ N")[0]
+    assert n == pytest.approx((1.21e11 + 2.0e12 + 1.879e12) / 400)
+    bound = n_parent_lower_bound("K+ -> mu+ N", n=4000, seed=5)
+    assert n > 5 * bound["n_min"].max()
+    with pytest.raises(InputError, match="s_min"):
+        n_parent_lower_bound("K+ -> mu+ N", [0.3], n=1000, s_min=0.0)
+    with pytest.raises(InputError, match="masses"):
+        n_parent_lower_bound("K+ -> mu+ N", [0.1], n=1000)
+
+
+def test_kmu2g_dominates_the_muon_mode_background(kmu):
+    # E949 (PRD 91 (2015) 052001, abstract): the radiative K+ -> mu+ nu gamma decay is the major background of
+    # K+ -> mu+ nu_H. Simulated IB above 10 MeV with the photon-veto weight: it must dominate the HNL scan range
+    # over K+ -> pi0 mu+ nu and K+ -> pi+ pi0 (found 10x); the accidental beam-track copies are O(p_mis) = 1.7%
+    # of their source (they change the m2miss of events that mostly stay outside the range).
+    src = kmu["background_per_source_in_range"]
+    assert src["K+ -> mu+ nu gamma"] > 3 * (src["K+ -> pi0 mu+ nu"] + src["K+ -> pi+ pi0"] + src["K+ -> mu+ nu"])
+    acc = src["K+ -> mu+ nu gamma [accidental beam track]"]
+    assert 0 < acc < 0.05 * src["K+ -> mu+ nu gamma"]
+    assert kmu["mismatch"] == pytest.approx(0.013 * 600 / 450)
+
+
+def test_expected_umu4_against_published_curve(kmu):
+    # Published: NA62 |U_mu4|^2 UL, PLB 816 (2021) 136259, HEPData ins1843945 (shipped). With the K+ -> mu+ nu
+    # gamma background (and accidental beam tracks) the expected limit at the default N_K (2016-18 / 400, D) is
+    # found 0.55-0.68x the published curve (median over masses; 0.67 with the default statistics). Stated
+    # factor [0.3, 1.5]: below 1 is expected since the simulation still lacks beam-halo / upstream muons and
+    # non-Gaussian K_mu2 tails (its background is a subset of the real one); 0.3 allows for them and for the
+    # N_K placeholder (limit ~ N_K^-1/2); 1.5 covers the observed-limit fluctuation of the published median.
     c = load_curve("NA62_2021_Kp_to_muN_Umu4sq_90CL_HEPData")
     ratio = kmu["u2"]["median"] / np.interp(kmu["masses_gev"], c.mass_gev, c.limit)
-    assert 0.0 < np.median(ratio) < 1.0
+    assert 0.3 < np.median(ratio) < 1.5
 
 
 def test_u2_through_model_matches_shrock(pie):
@@ -216,6 +261,10 @@ def test_bad_inputs(tmp_path):
         hnl_section(tmp_path, config={"muon_as_electron": "lkr"})
     with pytest.raises(InputError, match="muon_as_electron"):
         hnl_section(tmp_path, config={"muon_as_electron": 2.0})
+    with pytest.raises(InputError, match="cards"):
+        hnl_section(tmp_path, config={"cards": {"K+ -> tau+ N": "na62-2018"}})
+    with pytest.raises(InputError, match="accidentals"):
+        hnl_section(tmp_path, config={"accidentals": ["pi+ -> e+ N"]})
     p = tmp_path / "cand.csv"
     p.write_text("mass\n0.1\n")
     with pytest.raises(InputError, match="no column 'm2miss_e'"):
@@ -228,4 +277,7 @@ def test_section_writes_curves(tmp_path):
     assert "# what: upper limit on |U_e4|^2" in text
     assert (tmp_path / "plots" / "hnl_pip_eN_U2.png").is_file()
     assert r["channels"]["pi+ -> e+ N"]["n_parent_input"] == 6.5e12
+    # per-channel cards (inputs/hnl.yaml): the K+ searches use their 2016-18 card, pi+ -> e+ N the run's card
+    assert HnlConfig().cards == {"K+ -> e+ N": "na62-2018", "K+ -> mu+ N": "na62-2018"}
+    assert r["channels"]["pi+ -> e+ N"]["card"] == "na62-2022" and r["channels"]["pi+ -> e+ N"]["mismatch"] == 0.0
     assert "not found" in text and "mu+ -> e+" in text

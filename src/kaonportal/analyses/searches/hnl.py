@@ -19,6 +19,16 @@ Method (published_results.md A6; na62_parameters.md section 7):
   S004 section 3, Fig. 3 caption, from PLB 807 (2020) 135599) are importance-sampled with forced decays
   (:func:`muon_dif_pieces`). mu+ -> e+ mis-identification: the card value is a placeholder (D); by default
   the RICH x calorimeter/MUV3 suppression of mu -> pi is used instead (:func:`muon_as_electron`).
+  Muon mode: K+ -> mu+ nu gamma (inner bremsstrahlung above E_gamma* = 10 MeV, ``decays``
+  "K+ -> mu+ nu gamma", BR = radiative_fraction x BR(K+ -> mu+ nu), photon vetoed with the simulation's
+  photon-veto weight), the major background of K+ -> mu+ nu_H at E949 (PRD 91 (2015) 052001, abstract);
+  inputs/hnl.yaml states the photon-energy cut and the (0.7 %, harmless) double counting with K+ -> mu+ nu.
+  Accidental beam-track association (K+ channels, :mod:`.accidentals`): every background gets a copy with
+  the GTK track redrawn from the beam profile, weight p_mis (1.3 % at 450 MHz, [FW] MVA matching tool V,
+  scaled with the card's beam rate, D), with m2miss, CDA and vertex recomputed so the cuts act on it.
+  Not modelled: beam-halo muons and decays upstream of GTK3 (they would need the halo-muon flux and
+  momentum/angle spectrum in the decay volume and the upstream-decay rate seen by the single-track trigger,
+  none of which is in shared/ or readable here), non-Gaussian tails of the GTK/STRAW response.
 * Peak scan (:func:`kaonportal.stats.peak_scan`) over m_N^2 in the m2miss variable, then
   |U_l4|^2 limits through the portal model (:func:`kaonportal.models.convert.coupling_limit`, production
   BR(P -> l N) = BR(P -> l nu) rho_l(m_N) |U|^2, Shrock; N required to survive the detector: published
@@ -27,9 +37,23 @@ Method (published_results.md A6; na62_parameters.md section 7):
 Normalisation defaults (``data/searches/inputs/hnl.yaml``, sources and status there): beam pi+ decays
 N_pi = 6.5e12 (PR A6 pi+ -> e+ N row, S002; NP 7). For the K+ channels the published N_K is **not found**
 (PR A6): the default is the number of K+ decays of the search's data-taking years
-(``inputs/kaon_decays_per_year.yaml``: 2016 V, 2017 S, 2018 D) divided by the control-trigger
-downscaling D of the pnn selection (400, a D placeholder), i.e. the exposure of a downscaled
-minimum-bias trigger (status D); override ``n_parent`` or scale with ``n_scale``.
+(``inputs/kaon_decays_per_year.yaml``: 2016 V, 2017 S, 2018 D), undownscaled for K+ -> e+ N (3.879e12) and
+divided by the control-trigger downscaling 400 (D placeholder of the pnn selection) for K+ -> mu+ N (1.0e10);
+override ``n_parent`` or scale with ``n_scale``. Argument (D, :func:`n_parent_lower_bound`, tested): a 90 % CL
+limit needs >= 2.3 signal events, so N_K >= 2.3 / (A(m) BR(K+ -> l+ N)(m, |U|^2_published(m))). For K+ -> e+ N
+the bound is 6.8e9 (at ~200 MeV): N_K/400 = 9.7e9 would need >= 70 % of our idealised acceptance and *no*
+background, while the simulated K+ -> mu+ nu (mu+ -> e+ in flight) and K+ -> pi0 e+ nu backgrounds put
+1e2-1e4 events in each window at N_K/400 (even the -2 sigma expected band is 8x above the published curve):
+a downscaled trigger cannot give the published limit. For K+ -> mu+ N, N_K/400 is 17x above its bound
+(5.9e8), consistent with a muon search on the downscaled control trigger.
+
+Cards: :func:`hnl_section` runs each K+ channel with the card of its data-taking years (``cards``,
+inputs/hnl.yaml: na62-2018 for both); other channels (pi+ -> e+ N, 2017-24 data) use the run's card.
+
+Outcome (defaults, seed 0; no tuning; na62-2018 and na62-2022 cards agree within 1 %): expected median
+|U|^2 / published (median over masses) K+ -> e+ N 0.70 (10-90 % of masses 0.41-1.13); K+ -> mu+ N 0.67
+(0.38-1.21; it was 0.04-0.5 before K+ -> mu+ nu gamma, which is now 10x all other backgrounds in the scan
+range); pi+ -> e+ N ~0.25 (unchanged).
 
 >>> sorted(CHANNELS)
 ['K+ -> e+ N', 'K+ -> mu+ N', 'pi+ -> e+ N']
@@ -39,7 +63,8 @@ minimum-bias trigger (status D); override ``n_parent`` or scale with ``n_scale``
 
 from __future__ import annotations
 
-__all__ = ["HnlChannel", "HnlConfig", "CHANNELS", "signal_shape", "normalisation", "background_model", "window_background",
+__all__ = ["HnlChannel", "HnlConfig", "CHANNELS", "RADIATIVE", "S_MIN_90CL", "n_parent_lower_bound",
+           "channel_mismatch", "signal_shape", "normalisation", "background_model", "window_background",
            "default_n_parent", "muon_as_electron", "muon_dif_pieces", "hnl_scan", "hnl_section"]
 
 import math
@@ -50,6 +75,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ...constants import BR_K, BR_PI, mass as pmass
+from ...decays import branching_ratio
+from ...decays.radiative import E_GAMMA_MIN_DEFAULT
 from ...detector import load_card, pid_weights
 from ...errors import InputError
 from ...models import get_model
@@ -58,11 +85,15 @@ from ...published import load_curve
 from ...selection import load_selection
 from ...stats import peak_scan
 from ..samples import derive_seed
+from .accidentals import accidental_pairing, mismatch_probability
 from .common import (check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
                      selection_columns, selection_weights, simulate_sample, weighted_quantile, write_curve)
 from .lnv import kaon_decays_per_year, search_inputs
 
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
+
+#: background decays generated as inner-bremsstrahlung tails above a photon-energy cut (decay option e_gamma_min)
+RADIATIVE = ("K+ -> mu+ nu gamma",)
 
 
 @dataclass(frozen=True)
@@ -86,7 +117,11 @@ class HnlChannel:
     def column(self) -> str:
         return "m2miss_e" if self.lepton == "e+" else "m2miss_mu"
 
-    def br(self, decay: str) -> float:
+    def br(self, decay: str, e_gamma_min: float = E_GAMMA_MIN_DEFAULT) -> float:
+        """Branching ratio of a background or normalisation decay; radiative (IB) modes above
+        ``e_gamma_min`` (GeV, kaon frame) via :func:`kaonportal.decays.branching_ratio`."""
+        if decay in RADIATIVE:
+            return branching_ratio(decay, e_gamma_min)
         return BR_PI[decay] if decay.startswith("pi+") else BR_K[decay]
 
     @property
@@ -100,7 +135,8 @@ CHANNELS = {
                               ("K+ -> e+ nu", False)),
                              ("NA62_2020_Kp_to_eN_Ue4sq_90CL_HEPData", "T2K_2019_Ue4sq_90CL_profiled_by_HNLimits")),
     "K+ -> mu+ N": HnlChannel("K+ -> mu+ N", "K+ -> mu+ nu", "mu+", (0.200, 0.384), "hnl-kmu", "hnl-mu",
-                              (("K+ -> pi0 mu+ nu", False), ("K+ -> pi+ pi0", False), ("K+ -> mu+ nu", False)),
+                              (("K+ -> pi0 mu+ nu", False), ("K+ -> pi+ pi0", False), ("K+ -> mu+ nu", False),
+                               ("K+ -> mu+ nu gamma", False)),
                               ("NA62_2021_Kp_to_muN_Umu4sq_90CL_HEPData", "E949_2015_Kp_to_muN_Umu4sq_90CL_digitized",
                                "T2K_2019_Umu4sq_90CL_profiled_by_HNLimits")),
     # parent decays in the FV: default_n_parent (inputs/hnl.yaml)
@@ -112,12 +148,16 @@ CHANNELS = {
 
 def default_n_parent(channel: str) -> tuple[float, str]:
     """(parent decays in the FV, origin) from ``data/searches/inputs/hnl.yaml``: a published value
-    (pi+ -> e+ N, S002) or N_K of the search's years / control-trigger downscaling (K+ channels, D).
+    (pi+ -> e+ N, S002) or N_K of the search's years / trigger downscaling (K+ channels, D: 1 for
+    K+ -> e+ N, 400 for K+ -> mu+ N; the argument, a lower bound from the published curve, is written in the
+    YAML and computed by :func:`n_parent_lower_bound`).
 
     >>> default_n_parent("pi+ -> e+ N")
     (6500000000000.0, 'inputs/hnl.yaml: published value (status S)')
-    >>> n, _ = default_n_parent("K+ -> e+ N"); round(n / 1e9, 2)   # (2.0e12 + 1.879e12) / 400
-    9.7
+    >>> n, _ = default_n_parent("K+ -> e+ N"); round(n / 1e12, 3)   # 2.0e12 + 1.879e12, no downscaling
+    3.879
+    >>> n, _ = default_n_parent("K+ -> mu+ N"); round(n / 1e9, 2)   # (1.21e11 + 2.0e12 + 1.879e12) / 400
+    10.0
     """
     spec = search_inputs("hnl")["n_parent"][channel]
     if "value" in spec:
@@ -126,9 +166,52 @@ def default_n_parent(channel: str) -> tuple[float, str]:
     years = [int(y) for y in spec["years"]]
     d = float(spec["downscaling"])
     n = sum(nk[y] for y in years) / d
+    trig = "no trigger downscaling" if d == 1 else f"control-trigger downscaling {d:g}"
     return n, (f"inputs/hnl.yaml: K+ decays {years[0]}-{years[-1]} ({sum(nk[y] for y in years):.3g}, "
-               f"kaon_decays_per_year.yaml) / control-trigger downscaling {d:g} (status {spec['status']}: "
-               f"published N_K not found)")
+               f"kaon_decays_per_year.yaml) / {trig} (status {spec['status']}: published N_K not found; "
+               f"lower bound from the published curve in inputs/hnl.yaml)")
+
+
+S_MIN_90CL = -math.log(0.1)
+"""Smallest 90% CL upper limit on a Poisson signal mean: -ln(0.1) = 2.303 events (n = 0, b = 0). A CLs (or
+flat-prior Bayesian) limit never falls below it, whatever n and b (at n = 0, CLs = exp(-s)); Feldman-Cousins
+limits can (n = 0 with b > 0), so the bound below assumes a CLs-type limit (D)."""
+
+
+def n_parent_lower_bound(channel: str, masses=None, *, card="na62-2022", seed: int = 0, n: int = 8000,
+                         s_min: float = S_MIN_90CL, curve: str | None = None) -> dict:
+    """Smallest number of parent decays for which the published |U|^2 curve can be a 90% CL upper limit (D).
+
+    Argument (D, written here): a 90% CL upper limit needs at least ``s_min`` = 2.3 expected signal events
+    (:data:`S_MIN_90CL`, zero background -- any background only raises it), so at every mass
+    N_P >= s_min / (A(m) BR(P -> l N)(m, |U|^2_pub(m))) with BR = BR(P -> l nu) rho_l(m) |U|^2 (Shrock,
+    :func:`kaonportal.models.hnl.shrock_factor`; N surviving the detector, the published lifetime assumption)
+    and A(m) <= 1 the selection acceptance. A(m) is simulated directly at each mass (:func:`signal_shape`,
+    no interpolation: it falls steeply near the kinematic end); the fast simulation has none of NA62's
+    unmodelled inefficiencies (GTK matching, trigger, timing), so the simulated A over-estimates the real one
+    and the bound is conservative (lower). ``curve``: shipped published curve (default: the channel's first).
+    Returns masses, A, published |U|^2, BR and the per-mass bound ``n_min``.
+
+    >>> b = n_parent_lower_bound("K+ -> mu+ N", [0.3], n=2000)
+    >>> 1e7 < float(b["n_min"][0]) < 1e10
+    True
+    """
+    from ...models.hnl import shrock_factor
+    if channel not in CHANNELS:
+        raise InputError("channel", f"unknown HNL channel {channel!r}; known: {', '.join(CHANNELS)}")
+    if not float(s_min) > 0:
+        raise InputError("s_min", f"must be > 0 events, got {s_min!r}")
+    ch = CHANNELS[channel]
+    c = load_curve(curve or ch.published[0])
+    lo, hi = max(ch.mass_range[0], float(c.mass_gev.min())), min(ch.mass_range[1], float(c.mass_gev.max()))
+    m = np.linspace(lo, hi, 12) if masses is None else check_mass_grid("masses", masses, [(lo, hi)])
+    acc = signal_shape(ch, m, n, seed, card)["acceptance"]
+    u2 = np.interp(m, c.mass_gev, c.limit)
+    br = ch.br(ch.normalisation) * shrock_factor(m, pmass(ch.parent), pmass(ch.lepton)) * u2
+    with np.errstate(divide="ignore"):
+        n_min = np.where(acc > 0, float(s_min) / (acc * br), np.inf)
+    return {"mass_gev": m, "acceptance": acc, "u2_published": u2, "br_published": br, "n_min": n_min,
+            "s_min": float(s_min), "curve": c.source}
 
 
 def muon_as_electron(card, p, model: str | float = "rich_x_calo") -> np.ndarray:
@@ -164,7 +247,8 @@ class HnlConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channels: list[str] = Field(default_factory=lambda: list(CHANNELS))
     n_parent: dict[str, float] = Field(default_factory=dict, description="decays in the FV per channel; "
-                                       "default inputs/hnl.yaml: PR A6 (pi+, S) or N_K of the search years / pnn downscaling (K+, D)")
+                                       "default inputs/hnl.yaml: PR A6 (pi+, S) or N_K of the search years, "
+                                       "undownscaled (K+ -> e+ N) or / 400 (K+ -> mu+ N) (D)")
     n_scale: float = Field(1.0, gt=0, description="projections: parent decays x n_scale")
     eps_trig: float = Field(1.0, gt=0, le=1, description="trigger efficiency (not found: 1, D)")
     mass_step: dict[str, float] = Field(default_factory=lambda: {"K+ -> e+ N": 0.002, "K+ -> mu+ N": 0.002,
@@ -189,6 +273,23 @@ class HnlConfig(BaseModel):
                     "(card placeholder 1e-4) or a probability")
     forced_decays: bool = Field(default_factory=lambda: bool(search_inputs("hnl")["forced_decays"]),
                                 description="importance-sample muon decays in flight (forced decays)")
+
+    @field_validator("cards")
+    @classmethod
+    def _check_cards(cls, v):
+        bad = [c for c in v if c not in CHANNELS]
+        if bad:
+            raise ValueError(f"unknown channel(s) {bad}; known: {list(CHANNELS)}")
+        return v
+
+    @field_validator("accidentals")
+    @classmethod
+    def _check_acc(cls, v):
+        bad = [c for c in v if c not in CHANNELS or c.startswith("pi+")]
+        if bad:
+            raise ValueError(f"unknown or unsupported channel(s) {bad}; the K+ channels are {list(CHANNELS)[:2]}")
+        return v
+
     @field_validator("muon_as_electron")
     @classmethod
     def _check_misid(cls, v):
@@ -198,9 +299,33 @@ class HnlConfig(BaseModel):
             raise ValueError(f"must be a probability in [0, 1], got {v!r}")
         return v
 
+    e_gamma_min: float = Field(default_factory=lambda: float(search_inputs("hnl")["radiative"]["e_gamma_min"]),
+                               gt=0, lt=0.2, description="photon-energy cut (GeV, kaon frame) of the K+ -> mu+ nu "
+                               "gamma (IB) background sample and BR (inputs/hnl.yaml, D)")
+    accidentals: list[str] = Field(default_factory=lambda: list(
+                                       search_inputs("hnl")["accidental_association"]["channels"]),
+                                   description="channels whose backgrounds get the accidental beam-track copy "
+                                               "(.accidentals; inputs/hnl.yaml)")
+    mismatch: float | None = Field(None, ge=0, le=1, description="K-track mismatch probability p_mis; null: "
+                                   "1.3% (2017 MVA tool, V) x card beam rate / 450 MHz (D, .accidentals)")
+    cards: dict[str, str | None] = Field(default_factory=lambda: dict(search_inputs("hnl")["cards"]),
+                                         description="detector card per channel in hnl_section (the search's "
+                                                     "data-taking years, inputs/hnl.yaml); missing or null: the "
+                                                     "run's card")
     mc_stat_error: bool = Field(False, description="include the simulation statistics of the background "
                                 "template as a background uncertainty (default: background taken as known, as "
                                 "from a data-driven estimate; the error is reported in the curves)")
+
+
+def channel_mismatch(channel: str, cfg: HnlConfig, card) -> float:
+    """p_mis used for ``channel``: 0 unless listed in ``cfg.accidentals``; ``cfg.mismatch`` if given, else the
+    rate-scaled 2017 value (:func:`.accidentals.mismatch_probability` with the inputs/hnl.yaml reference)."""
+    if channel not in cfg.accidentals:
+        return 0.0
+    if cfg.mismatch is not None:
+        return float(cfg.mismatch)
+    spec = search_inputs("hnl")["accidental_association"]
+    return mismatch_probability(card, float(spec["p_ref"]), float(spec["rate_ref_mhz"]))
 
 
 def signal_shape(ch: HnlChannel, masses, n: int, seed: int, card) -> dict:
@@ -282,31 +407,34 @@ def muon_dif_pieces(decay: str, n: int, seed: int, card, z_range, columns, force
 
 
 def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x_range: tuple[float, float],
-                     nbins: int = 400, mis_id: str | float = "card", forced_decays: bool = False) -> dict:
+                     nbins: int = 400, mis_id: str | float = "card", forced_decays: bool = False,
+                     e_gamma_min: float = E_GAMMA_MIN_DEFAULT, mismatch: float = 0.0) -> dict:
     """Background as a weighted Gaussian kernel density of the simulated SM decays (per source, Silverman
     bandwidth, :func:`_bandwidth`): a sparse source (a few simulated events standing for 1e8 decays) is
     spread over a wide kernel instead of leaving zero-background windows between spikes. Returns the
     kernel centres/weights/widths of all sources (events per parent decays ``n_parent``), the expected
     events per bin of ``x_range`` and the per-source totals in the range (and of its mis-identified
     muons). ``mis_id``: mu+ -> e+ model of :func:`muon_as_electron` (positron channels); ``forced_decays``:
-    muon decays in flight from :func:`muon_dif_pieces`."""
+    muon decays in flight from :func:`muon_dif_pieces`; ``e_gamma_min``: photon-energy cut (GeV, kaon frame)
+    of the radiative sources (:data:`RADIATIVE`, sample option and BR); ``mismatch``: probability p_mis that
+    the GTK track is an accidental beam particle: every source gets a second copy, source name
+    ``"<decay> [accidental beam track]"``, with the beam track redrawn (:func:`.accidentals.accidental_pairing`)
+    and weight x p_mis (0: none)."""
     from scipy.special import ndtr
+    if not 0.0 <= float(mismatch) <= 1.0:
+        raise InputError("mismatch", f"must be a probability in [0, 1], got {mismatch!r}")
     sel = load_selection(ch.selection)
     edges = np.linspace(x_range[0], x_range[1], nbins + 1)
     span = x_range[1] - x_range[0]
     xs, ws, hs, per_source, bandwidth = [], [], [], {}, {}
     card_obj = load_card(card) if isinstance(card, (str, Path)) else card
-    cols = selection_columns(sel, [ch.column, "track_true_pdgid", "p_track"])
+    extra = [ch.column, "track_true_pdgid", "p_track"]
+    if mismatch > 0:
+        extra += ["track_dxdz", "track_dydz", "track_x_straw1", "track_y_straw1"]
+    cols = selection_columns(sel, extra)
     misid_in_range = {}
-    for decay, mu_dec in ch.backgrounds:
-        if mu_dec:
-            pieces = muon_dif_pieces(decay, n, seed, card, sel.fiducial_z, cols, forced=forced_decays)
-        else:
-            # large samples in parts of <= 250k events (memory), each with its own derived seed
-            parts = [simulate_sample(decay, min(_PART, n - i), derive_seed(seed, f"part{i}"), card, sel.fiducial_z,
-                                     columns=cols) for i in range(0, n, _PART)]
-            pieces = [{c: np.concatenate([p[c] for p in parts]) for c in cols}]
-            pieces[0]["_mult"] = np.ones(len(pieces[0]["weight_gen"]))
+
+    def add_source(name: str, br: float, pieces: list[dict], mult: float = 1.0) -> None:
         # each piece normalised to its own number of fiducial decays (the forced sample is smaller)
         w_parts = []
         for piece in pieces:
@@ -316,24 +444,41 @@ def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x
                 pc["w_pid_e"] = np.where(mu, muon_as_electron(card_obj, pc["p_track"], mis_id), pc["w_pid_e"])
             w_p, total_p = selection_weights(sel, pc)
             w_parts.append(w_p * piece["_mult"] / total_p)
-        ev = {c: np.concatenate([p[c] for p in pieces]) for c in cols}
+        ev = {c: np.concatenate([p[c] for p in pieces]) for c in (ch.column, "track_true_pdgid")}
         is_mu = np.abs(ev["track_true_pdgid"]) == 13
-        w, total = np.concatenate(w_parts), 1.0
+        w = np.concatenate(w_parts) * mult
         x = ev[ch.column]
         # events near the scan range (the kernel of a far-away event does not reach it)
         ok = np.isfinite(x) & (w > 0) & (x > x_range[0] - span) & (x < x_range[1] + span)
         if not np.any(ok):
-            per_source[decay] = 0.0
-            continue
-        wk = w[ok] * n_parent * ch.br(decay) / total
+            per_source[name] = 0.0
+            return
+        wk = w[ok] * n_parent * br
         h = _bandwidth(x[ok], wk, span / nbins)
         in_rng = ndtr((x_range[1] - x[ok]) / h) - ndtr((x_range[0] - x[ok]) / h)
-        misid_in_range[decay] = float(np.sum((wk * in_rng)[is_mu[ok]])) if ch.lepton == "e+" else 0.0
+        misid_in_range[name] = float(np.sum((wk * in_rng)[is_mu[ok]])) if ch.lepton == "e+" else 0.0
         xs.append(x[ok])
         ws.append(wk)
         hs.append(np.full(int(ok.sum()), h))
-        per_source[decay] = float(np.sum(wk * (ndtr((x_range[1] - x[ok]) / h) - ndtr((x_range[0] - x[ok]) / h))))
-        bandwidth[decay] = h
+        per_source[name] = float(np.sum(wk * in_rng))
+        bandwidth[name] = h
+
+    for decay, mu_dec in ch.backgrounds:
+        opts = {"e_gamma_min": float(e_gamma_min)} if decay in RADIATIVE else {}
+        if mu_dec:
+            pieces = muon_dif_pieces(decay, n, seed, card, sel.fiducial_z, cols, forced=forced_decays)
+        else:
+            # large samples in parts of <= 250k events (memory), each with its own derived seed
+            parts = [simulate_sample(decay, min(_PART, n - i), derive_seed(seed, f"part{i}"), card, sel.fiducial_z,
+                                     columns=cols, **opts) for i in range(0, n, _PART)]
+            pieces = [{c: np.concatenate([p[c] for p in parts]) for c in cols}]
+            pieces[0]["_mult"] = np.ones(len(pieces[0]["weight_gen"]))
+        br = ch.br(decay, e_gamma_min)
+        add_source(decay, br, pieces)
+        if mismatch > 0:
+            acc = [{**pc, **accidental_pairing(pc, card_obj, derive_seed(seed, f"accidental {decay} {k}"))}
+                   for k, pc in enumerate(pieces)]
+            add_source(f"{decay} [accidental beam track]", br, acc, float(mismatch))
     kern = {"x": np.concatenate(xs) if xs else np.zeros(0), "w": np.concatenate(ws) if ws else np.zeros(0),
             "h": np.concatenate(hs) if hs else np.ones(0)}
     counts = window_background(kern, edges[:-1], edges[1:])[0]
@@ -409,8 +554,9 @@ def hnl_scan(channel: str, cfg: HnlConfig, card, seed: int, quick: bool = False)
     ses = 1.0 / (n_meas * acc(masses) * cfg.eps_trig)
     s2 = sigma(masses)
     x_range = (lo * lo - 8 * float(s2.max()), hi * hi + 8 * float(s2.max()))
+    p_mis = channel_mismatch(channel, cfg, card)
     bkg = background_model(ch, n_meas, n_bkg, seed, card, x_range, mis_id=cfg.muon_as_electron,
-                           forced_decays=cfg.forced_decays)
+                           forced_decays=cfg.forced_decays, e_gamma_min=cfg.e_gamma_min, mismatch=p_mis)
     wlo, whi = masses ** 2 - cfg.window * s2, masses ** 2 + cfg.window * s2
     b, b_mc_err = window_background(bkg["kernels"], wlo, whi)
     b_err = b_mc_err if cfg.mc_stat_error else np.zeros_like(b_mc_err)
@@ -447,6 +593,7 @@ def hnl_scan(channel: str, cfg: HnlConfig, card, seed: int, quick: bool = False)
                                 momentum_gev=None)
         u2[key] = np.interp(masses, cl_res.mass_gev, cl_res.coupling_low)
     return {"channel": channel, "masses_gev": masses, "n_parent_input": n_true, "n_parent_origin": origin,
+            "mismatch": p_mis,
             "normalisation": norm, "signal_shape": shape, "ses": ses, "sigma_m2": s2, "background": b,
             "background_error": b_err, "background_mc_error": b_mc_err, "background_per_source_in_range": bkg["per_source_in_range"],
             "misidentified_muons_in_range": bkg["misidentified_muons_in_range"],
@@ -459,8 +606,15 @@ def _notes(ch: HnlChannel, cfg: HnlConfig) -> list[str]:
     """Placeholders and models of the inputs (data/searches/inputs/hnl.yaml), for the outputs."""
     notes = []
     if ch.parent == "K+":
-        notes.append("published N_K of this search: not found; default = K+ decays of its years / control-trigger "
-                     "downscaling (D)")
+        notes.append("published N_K of this search: not found; default = K+ decays of its years, undownscaled for "
+                     "K+ -> e+ N, / control-trigger downscaling 400 for K+ -> mu+ N (D, bound argument in "
+                     "inputs/hnl.yaml)")
+    if ch.lepton == "mu+":
+        notes.append(f"K+ -> mu+ nu gamma (IB, E_gamma* > {cfg.e_gamma_min:g} GeV) background with the "
+                     "photon-veto weight")
+    if ch.decay in cfg.accidentals:
+        notes.append("accidental beam-track association: every background with a redrawn GTK track, weight p_mis "
+                     "(1.3% at 450 MHz, V, x beam rate, D)")
     if ch.lepton == "e+":
         notes.append(f"mu+ -> e+ mis-identification: {cfg.muon_as_electron!r} (card value 1e-4 is a placeholder D; "
                      "default RICH x calorimeter/MUV3 model, D)")
@@ -480,7 +634,9 @@ def hnl_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick:
     cfg = load_search_config(HnlConfig, config)
     out_dir = Path(out_dir)
     summary, files = {}, []
+    run_card = card
     for channel in cfg.channels:
+        card = cfg.cards.get(channel) or run_card
         r = hnl_scan(channel, cfg, card, seed, quick)
         ch = CHANNELS[channel]
         scan, m = r["scan"], r["masses_gev"]
@@ -519,6 +675,7 @@ def hnl_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick:
             ratio = r["u2"]["median"] / ratio
         summary[channel] = {
             "mass_range_gev": list(ch.mass_range), "n_masses": int(len(m)), "n_parent_input": r["n_parent_input"],
+            "card": card, "mismatch": r["mismatch"],
             "n_parent_origin": r["n_parent_origin"], "normalisation": r["normalisation"],
             "signal_acceptance": {"mass_gev": r["signal_shape"]["mass_gev"], "acceptance": r["signal_shape"]["acceptance"],
                                   "sigma_m2": r["signal_shape"]["sigma_m2"]},
@@ -532,4 +689,4 @@ def hnl_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick:
             "published_curve": ch.published[0], "notes": _notes(ch, cfg),
             "misidentified_muons_in_scan_range": r["misidentified_muons_in_range"],
             "median_ratio_expected_to_published": float(np.nanmedian(ratio)) if np.any(np.isfinite(ratio)) else None}
-    return {"channels": summary, "card": card, "seed": seed, "files": files, "status": "done"}
+    return {"channels": summary, "card": run_card, "seed": seed, "files": files, "status": "done"}
