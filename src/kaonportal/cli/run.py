@@ -3,7 +3,9 @@
 Output layout (``shared/conventions.md`` "Files"): DIR/summary.json, DIR/plots/*.png|pdf,
 DIR/tables/*.csv, DIR/hepdata/ (hepdata_lib), DIR/README.md; simulated samples are cached in
 DIR/cache/ so that an interrupted run resumes (rerun the same command: a directory holding only
-``cache/`` is resumed; one holding results needs ``--force``).
+``cache/`` is resumed; one holding results needs ``--force``). ``--clean-cache`` deletes DIR/cache after a
+successful run (every section done, every result written) and reports the space freed; an interrupted or
+failed run keeps it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ RUN_HELP = (
     "'searches: {kpix: {masses: [0.05, 0.2], candidates_file: cands.csv}}' (the fields of each search's "
     "*Config class, see kaonportal.analyses.searches); 'sections: {hnl: false}' switches a section off.\n\n"
     "Observed limits come from pseudo-data unless a candidate file is given: a CSV (.csv/.txt) with an m2miss "
-    "column in GeV^2/c^4 (kpix; hnl: candidates_file: {'K+ -> e+ N': e.csv} with m2miss_e / m2miss_mu), "
+    "column in GeV^2/c^4 (kpix; hnl: candidates_file: {'K+ -> e+ N': e.csv} with m2miss_e / m2miss_mu; "
+    "visible-x: candidates_file: {gg: g.csv, mumu: m.csv} with m_gg / m_mumu in GeV/c^2), "
     "relative paths from the working directory; counting searches take counts ('pi0-invisible: {observed: 12}', "
     "'lnv: {observed: {K+ -> pi- mu+ mu+: 1}}').\n\n"
     "Bad options, mass grids outside a search's kinematic range and unreadable candidate files stop the run "
@@ -76,6 +79,29 @@ def _check_search_options(cfg) -> None:
         check_section_inputs(name, opts, field=f"config.searches.{name}", deep=cfg.sections.enabled(name))
 
 
+def _clean_cache(cache: Path) -> dict:
+    """Delete the run's sample cache; returns what was removed (``bytes_freed``: sum of file sizes)."""
+    n_files, n_bytes = 0, 0
+    if cache.is_dir():
+        for p in cache.rglob("*"):
+            if p.is_file() and not p.is_symlink():
+                n_files += 1
+                n_bytes += p.stat().st_size
+        shutil.rmtree(cache)
+    return {"path": str(cache), "files_removed": n_files, "bytes_freed": n_bytes}
+
+
+def _human_bytes(n: int) -> str:
+    """
+    >>> _human_bytes(2_900_000_000), _human_bytes(1536)
+    ('2.90 GB', '1.5 kB')
+    """
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.2f} {unit}" if unit == "GB" else f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
 def _beamdump_section(cfg, out: Path, quick: bool):
     from ..beamdump import beamdump_section
     kwargs = {"quick": quick, "seed": cfg.seed}
@@ -108,7 +134,11 @@ def register(app: typer.Typer) -> None:
                                        "well under a minute."),
             seed: int = typer.Option(None, "--seed", help="Random seed (default: the config's seed)."),
             force: bool = typer.Option(False, "--force", help="Overwrite results in an existing --out directory."),
-            json_out: bool = typer.Option(False, "--json", help="Print summary.json on stdout (table on stderr).")):
+            json_out: bool = typer.Option(False, "--json", help="Print summary.json on stdout (table on stderr)."),
+            clean_cache: bool = typer.Option(False, "--clean-cache", help="After a successful run, delete the "
+                                             "simulated samples in OUT/cache (~3 GB after a default run) and print "
+                                             "the space freed (in the JSON object with --json). An interrupted or "
+                                             "failed run keeps them, so that rerunning resumes.")):
         """Run every enabled analysis section and write the results into --out (see :data:`RUN_HELP`)."""
         from .. import __version__
         from ..analyses.config import load_config
@@ -183,6 +213,11 @@ def register(app: typer.Typer) -> None:
         summary["elapsed_s"] = round(time.time() - t0, 1)
         write_summary(out / "summary.json", summary)
         write_readme(out / "README.md", summary)
+        if clean_cache and not failed:
+            # only now: every section is done and every result is on disk (summary.json then says so too)
+            summary["cache_cleaned"] = _clean_cache(out / "cache")
+            write_summary(out / "summary.json", summary)
+            write_readme(out / "README.md", summary)
         if json_out:
             emit_json(summary)
             print_summary(stderr, summary)
@@ -193,6 +228,13 @@ def register(app: typer.Typer) -> None:
                 con = Console(width=120)     # piped output: do not wrap the table at 80 columns
             print_summary(con, summary)
             stderr.print(f"results in {out}/ (summary.json, plots/, tables/, hepdata/, README.md)")
+        if "cache_cleaned" in summary:
+            cc = summary["cache_cleaned"]
+            stderr.print(f"--clean-cache: deleted {cc['path']} ({cc['files_removed']} files, "
+                         f"{_human_bytes(cc['bytes_freed'])} freed)", highlight=False, soft_wrap=True)
+        elif clean_cache:
+            stderr.print(f"--clean-cache: {out / 'cache'} kept because the run failed (rerun to resume)",
+                         highlight=False, soft_wrap=True)
         if failed:
             from rich.markup import escape
             for msg in bad_input:           # one line each, as the cli_errors message of a bad config

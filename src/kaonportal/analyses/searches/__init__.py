@@ -24,7 +24,8 @@ Configuration: ``kaonportal run --config run.yaml`` passes ``searches: {<section
 (the options are the fields of its ``*Config`` class, e.g. :class:`.kpix.KpixConfig`); observed candidates
 from a user file: ``searches: {kpix: {candidates_file: my.csv}}`` (CSV with an ``m2miss`` column in
 GeV^2/c^4, relative to the working directory), ``hnl: {candidates_file: {"K+ -> e+ N": e.csv}}``
-(``m2miss_e`` / ``m2miss_mu``); counting searches take counts (``pi0-invisible: {observed: 12}``,
+(``m2miss_e`` / ``m2miss_mu``), ``visible-x: {candidates_file: {gg: g.csv, mumu: m.csv}}`` (``m_gg`` /
+``m_mumu`` in GeV/c^2); counting searches take counts (``pi0-invisible: {observed: 12}``,
 ``lnv: {observed: {"K+ -> pi- mu+ mu+": 1}}``). :func:`check_section_inputs` validates one section's
 options, mass grids and candidate files before anything is simulated (``kaonportal run`` calls it for every
 configured section: bad input exits with code 2 before the first simulation).
@@ -137,19 +138,9 @@ def _check_hnl(cfg) -> None:
 
 
 def _check_visible_x(cfg) -> None:
-    from .common import check_mass_grid
-    from .visible_x import CHANNELS
-    for key in [*cfg.channels, *(cfg.inject or {})]:
-        if key not in CHANNELS:
-            raise InputError("channels" if key in cfg.channels else "inject",
-                             f"unknown channel {key!r}; known: {', '.join(CHANNELS)}")
-    for key in cfg.channels:
-        if cfg.masses is not None:
-            check_mass_grid(f"masses (channel {key})", cfg.masses, [CHANNELS[key].mass_range])
-    for key, inj in (cfg.inject or {}).items():
-        if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
-            raise InputError(f"inject.{key}", "must be [mass GeV, signal events >= 0]")
-        check_mass_grid(f"inject.{key}", [inj[0]], [CHANNELS[key].mass_range])
+    # channels, mass grid, injected masses and the per-channel candidate files (m_gg / m_mumu columns)
+    from .visible_x import check_visible_x_inputs
+    check_visible_x_inputs(cfg)
 
 
 def _check_pi0_gamma_x(cfg) -> None:

@@ -32,7 +32,16 @@ The background in each window is the published candidate count times the simulat
 that window (ChPT O(p^4) shape for pi gamma gamma -- the 291 other events are given the same shape,
 approximation -- and phase space for pi mu mu). The NA62 selections are not public in shared/, so
 the candidate region is the whole accepted sample. Prompt X only. Pseudo-data: Poisson count,
-masses resampled from the simulated background (explicit seed).
+masses resampled from the simulated background (explicit seed); or the user's observed candidates
+(config ``candidates_file: {gg: my.csv}``: a CSV with an ``m_gg`` / ``m_mumu`` column in GeV/c^2, read
+with :func:`.common.read_candidates` and checked by :func:`check_visible_x_inputs` before anything is
+simulated).
+
+Signal acceptance near the upper edge: as m_X approaches m_K - m_pi the pi+ is produced at rest in the
+K+ frame, so in the lab it flies along the beam and is lost in the STRAW/LKr beam holes; the acceptance
+falls steeply over the last ~20 MeV/c^2 (about x3-6 between 300 and 350 MeV/c^2 with the na62-2022 card).
+The simulated masses therefore include the upper edge of the range itself: linear interpolation
+stops at it, never a flat extrapolation from an inner point.
 
 >>> CHANNELS["gg"].mass_range
 (0.207, 0.35)
@@ -40,8 +49,8 @@ masses resampled from the simulated background (explicit seed).
 
 from __future__ import annotations
 
-__all__ = ["VisibleXConfig", "CHANNELS", "unit_vector", "track_vertex", "reconstruct_pairs", "visible_x_scan",
-           "visible_x_section"]
+__all__ = ["VisibleXConfig", "CHANNELS", "CANDIDATE_ALLOWED", "unit_vector", "track_vertex", "reconstruct_pairs",
+           "check_visible_x_inputs", "simulate_channel", "scan_channel", "visible_x_scan", "visible_x_section"]
 
 import math
 from dataclasses import dataclass
@@ -61,7 +70,7 @@ from ...published import load_curve
 from ...reco.smearing import lkr_cluster, smeared_track_p4, track_vertex, unit_vector
 from ...stats import peak_scan
 from ..samples import derive_seed
-from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, write_curve
+from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
 
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
 _LKR_CODE = 3          # photon_hits detector code of the LKr (kaonportal.detector.photon_hits doctest)
@@ -77,16 +86,22 @@ class Channel:
     mass_range: tuple
     curve: str
     source: str
+    column: str                # pair-mass column of a user candidate file (GeV/c^2)
 
 
 CHANNELS = {
     "gg": Channel("gamma gamma", "K+ -> pi+ gamma gamma", BR_K["K+ -> pi+ gamma gamma"], 3984.0, (291.0, 14.0),
                   (0.207, 0.350), "NA62_Kp_to_pia_a_to_gg_BR_UL90_vs_mass_lifetime_ALPaca",
-                  "published_results.md A3 row '2017-2018 K+ -> pi+ gamma gamma' (PLB 850 (2024) 138513)"),
+                  "published_results.md A3 row '2017-2018 K+ -> pi+ gamma gamma' (PLB 850 (2024) 138513)", "m_gg"),
     "mumu": Channel("mu+ mu-", "K+ -> pi+ mu+ mu-", 9.15e-8, 2.8e4, (0.0, 0.0), (0.212, 0.350),
                     "NA62_Kp_to_piX_X_to_mumu_BR_UL90_vs_mass_lifetime_ALPaca",
-                    "published_results.md A3 row '2017-2018 K+ -> pi+ mu+ mu-' (JHEP 11 (2022) 011), BR 9.15e-8"),
+                    "published_results.md A3 row '2017-2018 K+ -> pi+ mu+ mu-' (JHEP 11 (2022) 011), BR 9.15e-8",
+                    "m_mumu"),
 }
+
+# Units check of user candidates (D): the pair of a K+ -> pi+ X decay has m < m_K - m_pi (plus a few MeV of
+# resolution), so a value >= m_K can only be a mistake (MeV instead of GeV, another column).
+CANDIDATE_ALLOWED = (0.0, mass("K+"))
 
 
 class VisibleXConfig(BaseModel):
@@ -104,7 +119,12 @@ class VisibleXConfig(BaseModel):
     n_k_scale: float = Field(1.0, gt=0)
     window: float = Field(1.5, gt=0)
     cl: float = Field(0.9, gt=0, lt=1)
-    inject: dict[str, list[float]] | None = Field(None, description="{channel: [mass GeV, signal events]}")
+    inject: dict[str, list[float]] | None = Field(None, description="{channel: [mass GeV, signal events]} added "
+                                                  "to the pseudo-data")
+    candidates_file: dict[str, str] = Field(default_factory=dict, description="observed candidates per channel: "
+                                            "{gg: file.csv, mumu: file.csv}, CSV (.csv/.txt) with an m_gg / m_mumu "
+                                            "column (GeV/c^2); relative paths from the working directory; a "
+                                            "channel without a file: pseudo-data")
 
 
 def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
@@ -164,15 +184,49 @@ def reconstruct_pairs(decay: str, n: int, seed: int, card, z_range=(105.0, 165.0
     return out_m, out_w
 
 
-def _channel_scan(key: str, cfg: VisibleXConfig, card, seed: int, quick: bool) -> dict:
+def check_visible_x_inputs(cfg: VisibleXConfig) -> dict[str, np.ndarray]:
+    """Validate what the configuration points at before anything is simulated: channel names, mass grid
+    and injected masses inside each channel's range, candidate files readable with a finite pair-mass
+    column in :data:`CANDIDATE_ALLOWED`. Returns the user candidates ``{channel: masses GeV}``.
+
+    >>> check_visible_x_inputs(VisibleXConfig(channels=["mumu"], masses=[0.21]))
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: masses (channel mumu)[0]: 0.21 GeV is outside the allowed range(s) [0.212, 0.35] GeV
+    """
+    bad = [c for c in cfg.channels if c not in CHANNELS]
+    if bad or not cfg.channels:
+        raise InputError("channels", f"unknown or empty {bad!r}; known: {', '.join(CHANNELS)}")
+    for field, mapping in (("inject", cfg.inject or {}), ("candidates_file", cfg.candidates_file)):
+        for k in mapping:
+            if k not in CHANNELS:
+                raise InputError(field, f"unknown channel {k!r}; known: {', '.join(CHANNELS)}")
+    if cfg.masses is not None:
+        for key in cfg.channels:
+            check_mass_grid(f"masses (channel {key})", cfg.masses, [CHANNELS[key].mass_range])
+    for key, inj in (cfg.inject or {}).items():
+        if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
+            raise InputError(f"inject.{key}", "must be [mass GeV, signal events >= 0]")
+        check_mass_grid(f"inject.{key}", [inj[0]], [CHANNELS[key].mass_range])
+        if key in cfg.candidates_file:
+            raise InputError(f"inject.{key}", "adds a signal to pseudo-data only; this channel reads its "
+                                              "candidates from candidates_file")
+    return {key: read_candidates(path, CHANNELS[key].column, allowed=CANDIDATE_ALLOWED, unit="GeV/c^2",
+                                 field=f"candidates_file.{key}")
+            for key, path in cfg.candidates_file.items()}
+
+
+def simulate_channel(key: str, cfg: VisibleXConfig, card, seed: int, quick: bool = False) -> dict:
+    """The simulated inputs of one channel's scan: signal acceptance and pair-mass resolution at
+    ``signal_masses`` (GeV/c^2) and the accepted background sample (pair masses, weights, acceptance)."""
     ch = CHANNELS[key]
     lo, hi = ch.mass_range
-    masses = (check_mass_grid("masses", cfg.masses, [ch.mass_range]) if cfg.masses is not None
-              else mass_grid([ch.mass_range], cfg.mass_step * (4.0 if quick else 1.0)))
-    masses = np.sort(masses)
+    card = load_card(card) if isinstance(card, (str, Path)) else card
     f = 0.15 if quick else 1.0
     n_sig, n_bkg = max(1000, int(cfg.n_signal * f)), max(5000, int(cfg.n_background * f))
-    sim_m = np.linspace(lo, hi - 0.002, cfg.n_signal_masses)   # the endpoint m_K - m_pi has no phase space
+    # inner points as before (the endpoint m_K - m_pi has no phase space) plus the edge ``hi`` itself,
+    # where the acceptance has fallen steeply (module docstring): no flat extrapolation over hi-2 MeV..hi
+    sim_m = np.append(np.linspace(lo, hi - 0.002, cfg.n_signal_masses), hi)
     acc, sig = np.zeros(len(sim_m)), np.zeros(len(sim_m))
     for i, mx in enumerate(sim_m):
         m, w = reconstruct_pairs("K+ -> pi+ X", n_sig, seed, card, cfg.z_range, cfg.lkr_position_m,
@@ -183,30 +237,50 @@ def _channel_scan(key: str, cfg: VisibleXConfig, card, seed: int, quick: bool) -
         acc[i] = w[ok].sum() / w.sum()
         q16, q84 = np.quantile(m[ok], [0.16, 0.84])
         sig[i] = 0.5 * (q84 - q16)
-    a_x, s_m = np.interp(masses, sim_m, acc), np.interp(masses, sim_m, sig)
     mb, wb = reconstruct_pairs(ch.background, n_bkg, seed, card, cfg.z_range, cfg.lkr_position_m)
     okb = np.isfinite(mb)
-    a_b = wb[okb].sum() / wb.sum()
+    return {"signal_masses": sim_m, "signal_acceptance": acc, "signal_sigma": sig,
+            "background_masses": mb[okb], "background_weights": wb[okb],
+            "acceptance_background": wb[okb].sum() / wb.sum()}
+
+
+def scan_channel(key: str, sim: dict, cfg: VisibleXConfig, seed: int, quick: bool = False,
+                 candidates: np.ndarray | None = None) -> dict:
+    """Limits of one channel from :func:`simulate_channel`'s inputs: SES(m), background per window, the
+    candidates (``candidates`` given: the user's; else pseudo-data, plus ``cfg.inject``) and the peak scan.
+    The exposure enters only here (``cfg.n_k_scale`` scales N_K eps and the background)."""
+    ch = CHANNELS[key]
+    masses = (check_mass_grid("masses", cfg.masses, [ch.mass_range]) if cfg.masses is not None
+              else mass_grid([ch.mass_range], cfg.mass_step * (4.0 if quick else 1.0)))
+    masses = np.sort(masses)
+    sim_m, sig = sim["signal_masses"], sim["signal_sigma"]
+    a_x, s_m = np.interp(masses, sim_m, sim["signal_acceptance"]), np.interp(masses, sim_m, sig)
+    a_b = sim["acceptance_background"]
     other, other_err = ch.other_background
     n_k_eff = (ch.candidates - other) / (ch.br_background * a_b) * cfg.n_k_scale
     ses = 1.0 / (n_k_eff * a_x)
-    xb, pb = mb[okb], wb[okb] / wb[okb].sum()
+    xb, wb = sim["background_masses"], sim["background_weights"]
+    pb = wb / wb.sum()
     order = np.argsort(xb)
     xb, cum = xb[order], np.concatenate([[0.0], np.cumsum(pb[order])])
     frac = cum[np.searchsorted(xb, masses + cfg.window * s_m)] - cum[np.searchsorted(xb, masses - cfg.window * s_m)]
     total = ch.candidates * cfg.n_k_scale
     b, b_err = total * frac, other_err * cfg.n_k_scale * frac
-    rng = np.random.default_rng(derive_seed(seed, f"visible-x pseudo-data {key}"))
-    cand = rng.choice(xb, size=rng.poisson(total), p=pb[order])
-    origin = f"pseudo-data ({ch.background} shape, {total:.4g} expected, seed {seed})"
-    inj = (cfg.inject or {}).get(key)
-    if inj is not None:
-        if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
-            raise InputError(f"inject.{key}", "must be [mass GeV, signal events >= 0]")
-        m0 = float(check_mass_grid(f"inject.{key}", [inj[0]], [ch.mass_range])[0])
-        ns = rng.poisson(float(inj[1]))
-        cand = np.concatenate([cand, m0 + float(np.interp(m0, sim_m, sig)) * rng.standard_normal(ns)])
-        origin += f", injected {inj[1]:g} events at {m0:g} GeV"
+    if candidates is not None:
+        cand = np.asarray(candidates, dtype=float)
+        origin = str(cfg.candidates_file.get(key, "user candidates"))
+    else:
+        rng = np.random.default_rng(derive_seed(seed, f"visible-x pseudo-data {key}"))
+        cand = rng.choice(xb, size=rng.poisson(total), p=pb[order])
+        origin = f"pseudo-data ({ch.background} shape, {total:.4g} expected, seed {seed})"
+        inj = (cfg.inject or {}).get(key)
+        if inj is not None:
+            if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
+                raise InputError(f"inject.{key}", "must be [mass GeV, signal events >= 0]")
+            m0 = float(check_mass_grid(f"inject.{key}", [inj[0]], [ch.mass_range])[0])
+            ns = rng.poisson(float(inj[1]))
+            cand = np.concatenate([cand, m0 + float(np.interp(m0, sim_m, sig)) * rng.standard_normal(ns)])
+            origin += f", injected {inj[1]:g} events at {m0:g} GeV"
     sc = peak_scan(masses, candidates=cand, resolution=s_m, background=b, background_error=b_err, ses=ses,
                    window=cfg.window, cl=cfg.cl, calculator="exact", n_jobs=1, seed=seed)
     return {"masses_gev": masses, "ses": ses, "acceptance": a_x, "sigma_m": s_m, "background": b,
@@ -215,15 +289,11 @@ def _channel_scan(key: str, cfg: VisibleXConfig, card, seed: int, quick: bool) -
 
 
 def visible_x_scan(cfg: VisibleXConfig, card, seed: int, quick: bool = False) -> dict:
-    """Peak scans for each configured channel: ``{channel: result}``."""
-    bad = [c for c in cfg.channels if c not in CHANNELS]
-    if bad or not cfg.channels:
-        raise InputError("channels", f"unknown or empty {bad!r}; known: {', '.join(CHANNELS)}")
-    for k in cfg.inject or {}:
-        if k not in CHANNELS:
-            raise InputError("inject", f"unknown channel {k!r}; known: {', '.join(CHANNELS)}")
+    """Peak scans for each configured channel: ``{channel: result}`` (inputs checked first)."""
+    user = check_visible_x_inputs(cfg)
     card_obj = load_card(card) if isinstance(card, (str, Path)) else card
-    return {k: _channel_scan(k, cfg, card_obj, seed, quick) for k in cfg.channels}
+    return {k: scan_channel(k, simulate_channel(k, cfg, card_obj, seed, quick), cfg, seed, quick, user.get(k))
+            for k in cfg.channels}
 
 
 def visible_x_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
