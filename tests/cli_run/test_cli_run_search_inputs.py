@@ -52,6 +52,10 @@ CASES = [
     ({"visible-x": {"masses": [0.1]}}, "config.searches.visible-x.masses (channel gg)[0]", "[0.207, 0.35] GeV"),
     ({"visible-x": {"inject": {"mumu": [0.2, 5]}}}, "config.searches.visible-x.inject.mumu[0]", "[0.212, 0.35] GeV"),
     ({"pi0-gamma-x": {"masses": [0.14]}}, "config.searches.pi0-gamma-x.masses[0]", "[0.005, 0.13] GeV"),
+    ({"pi0-gamma-x": {"candidates_file": "mev.csv"}}, "config.searches.pi0-gamma-x.candidates_file",
+     "outside the allowed range"),
+    ({"pi0-gamma-x": {"candidates_file": "nocol.csv"}}, "config.searches.pi0-gamma-x.candidates_file",
+     "no column 'm2miss'"),
     ({"lnv": {"observed": {"K+ -> pi+ pi+ pi-": 1}}}, "config.searches.lnv.observed", "configured channels"),
     ({"pi0-invisible": {"observed": -1}}, "config.searches.pi0-invisible", "observed"),
 ]

@@ -144,14 +144,9 @@ def _check_visible_x(cfg) -> None:
 
 
 def _check_pi0_gamma_x(cfg) -> None:
-    from .common import check_mass_grid
-    from .pi0_gamma_x import MASS_RANGE
-    if cfg.masses is not None:
-        check_mass_grid("masses", cfg.masses, [MASS_RANGE])
-    if cfg.inject is not None:
-        if len(cfg.inject) != 2 or not (math.isfinite(cfg.inject[1]) and cfg.inject[1] >= 0):
-            raise InputError("inject", "must be [mass GeV, signal events >= 0]")
-        check_mass_grid("inject", [cfg.inject[0]], [MASS_RANGE])
+    # mass grid, injected mass and the candidate file (m2miss column), before anything is simulated
+    from .pi0_gamma_x import check_pi0_gamma_x_inputs
+    check_pi0_gamma_x_inputs(cfg)
 
 
 def _check_kmunux(cfg) -> None:

@@ -56,6 +56,25 @@ gamma terms are not included (:mod:`kaonportal.decays.radiative`). Pseudo-data: 
 simulated background (explicit seed). The scan variable is m_miss^2; the BR limit is converted to epsilon^2 with
 ``get_model("dark-photon-invisible").production_br`` (pi0 -> gamma A' at eps=1).
 
+Observed candidates: pseudo-data by default, or a user file (config ``candidates_file``: a CSV text file with
+an ``m2miss`` column, m_miss^2 = (P_K - P_pi+ - P_gamma)^2 of each one-photon candidate in GeV^2/c^4, read with
+:func:`.common.read_candidates` and checked by :func:`check_pi0_gamma_x_inputs` before anything is simulated).
+Allowed values: :data:`M2MISS_ALLOWED` = [-m_K^2, m_K^2] = [-0.244, 0.244] GeV^2/c^4, a units check (D: the A'
+windows lie in [-0.002, 0.019] GeV^2/c^4; the simulated one-photon events span [-0.18, 0.02], the negative tail
+from converted photons whose lepton cluster is displaced; MeV^2 values fail it). The same file gives the
+pi0 -> gamma nu nubar observed count (candidates above ``nunu_m2_min``); ``inject`` (signal added to the
+pseudo-data) is refused with a candidate file.
+
+Scaling with the sample size (``n_scale`` = k x the tagged pi0; the simulated samples do not change, so the
+background per window is exactly k b and the SES exactly SES / k): where the window background is large (the
+gamma gamma peak below ~62 MeV, 1e3-1e6 events; the photonuclear continuum above, ~200 events) the expected limit
+goes as sqrt(b) SES ~ 1 / sqrt(k); where it is far below one event (e.g. above 85 MeV with ``photonuclear=False,
+conversions=False``) the median count is 0 and the limit is 2.3 SES ~ 1 / k; in between (b ~ 0.3-5) it moves from
+one to the other. pi0 -> gamma nu nubar: ``nunu_background_error="data-driven"`` (default, as the scan's
+``background_error``: sqrt(b), an estimate from control data) gives ~1 / sqrt(k); with ``"simulation"`` the
+background error is this run's simulation statistics, a fixed fraction of b whatever k, so the limit stops
+improving with k (a poor projection: the simulation error is not a property of the experiment).
+
 Background uncertainty in the scan (``background_error``): "simulation" uses the statistical error of this run's
 background sample; "data-driven" (default, D) assumes an estimate from control data with the window's own
 Poisson precision, sqrt(b). The simulated gamma gamma sample is ~400 x smaller than the data it stands for
@@ -68,10 +87,11 @@ the gamma gamma peak at m_miss^2 = 0 (resolution sigma ~ 7e-4 GeV^2 with non-Gau
 photons and lost photons of inefficiency 1) dominates up to m_A' ~ 62 MeV; above, the photonuclear continuum
 (170-220 events per +-1.5 sigma window; conversions < 6, Dalitz < 0.2, K+ -> pi+ pi0 gamma < 0.03). Against the
 published observed curve (DarkCast digitisation of JHEP 05 (2019) 182 Fig. 7, used in the tests): at 39-65 MeV
-our expected eps^2 is 0.7-4.0 x the published (median 1.6; the gamma gamma tail near 50-55 MeV is MC-limited);
-at 70-112 MeV 0.67-1.4 x (median 0.86; eps^2 ~ 3.1e-7 at 75 MeV, 6.2e-7 at 90 MeV, 4.5e-6 at 112 MeV). Before
+our expected eps^2 is 0.74-4.2 x the published (median 1.7; the gamma gamma tail near 50-55 MeV is MC-limited);
+at 70-112 MeV 0.76-1.4 x (median 0.87; eps^2 ~ 3.1e-7 at 75 MeV, 6.2e-7 at 90 MeV, 4.2e-6 at 112 MeV). Before
 the photonuclear response was added this region was background-free and 20-35 x stronger than published. The
-expected BR(pi0 -> gamma nu nubar) limit is 5.2e-7 = 2.7 x the published 1.9e-7 (1140 background events above
+expected BR(pi0 -> gamma nu nubar) limit is 6.6e-7 = 3.5 x the published 1.9e-7 (data-driven sqrt(b) background
+error; 1140 background events above
 ``nunu_m2_min``, 99 % photonuclear; it was 1.9e-8 = 0.10 x without it): the flat visible-energy fraction (U)
 is the weakest input: with f uniform on [0.5, 1] instead (``photonuclear_visible_range``), all of this
 background lies below 95 MeV, the ratios become 1.2-1.6 at 70-95 MeV, 0.56 at 100 MeV and 0.03 at 110 MeV, and
@@ -86,8 +106,9 @@ True
 
 from __future__ import annotations
 
-__all__ = ["Pi0GammaXConfig", "SOURCES", "MECHANISMS", "nunu_photon_weight", "reconstruct_source",
-           "reconstruct_pi0_gamma", "pi0_gamma_x_scan", "pi0_gamma_x_section"]
+__all__ = ["Pi0GammaXConfig", "SOURCES", "MECHANISMS", "MASS_RANGE", "M2MISS_ALLOWED", "nunu_photon_weight",
+           "reconstruct_source", "reconstruct_pi0_gamma", "check_pi0_gamma_x_inputs", "pi0_gamma_x_scan",
+           "pi0_gamma_x_section"]
 
 import math
 from pathlib import Path
@@ -106,12 +127,15 @@ from ...kinematics import boost
 from ...reco.smearing import lkr_cluster, smeared_track_p4, track_vertex, unit_vector
 from ...stats import Dataset, peak_scan, upper_limit
 from ..samples import derive_seed
-from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, write_curve
+from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
 from .lkr_photonuclear import PhotonuclearModel, visible_fraction
 from .photon_conversion import ConversionModel, missing_mass2, propagate_pair_lepton, upstream_conversions
 from .visible_x import BANDS
 
 MASS_RANGE = (0.005, 0.130)     # GeV; below m_pi0, the NA62 A' scan range (arXiv:1903.08767 figures, approx.)
+#: allowed m_miss^2 of a user candidate (GeV^2/c^4): |m_miss^2| <= m_K^2, a units check (D: the A' windows lie in
+#: [-0.002, 0.019], simulated one-photon events in [-0.18, 0.02]; values in MeV^2 fail it)
+M2MISS_ALLOWED = (-mass("K+") ** 2, mass("K+") ** 2)
 
 
 class Pi0GammaXConfig(BaseModel):
@@ -131,7 +155,14 @@ class Pi0GammaXConfig(BaseModel):
     nunu_m2_min: float = Field(0.004, ge=0, description="D: pi0 -> gamma nu nubar region m_miss^2 > this (GeV^2)")
     published_nunu_limit: float = Field(1.9e-7, description="BR(pi0 -> gamma nu nubar) < 1.9e-7, 90% CL (PR A2, S003)")
     cl: float = Field(0.9, gt=0, lt=1)
-    inject: list[float] | None = Field(None, description="[m_A' GeV, signal events]")
+    inject: list[float] | None = Field(None, description="[m_A' GeV, signal events] added to the pseudo-data")
+    candidates_file: str | None = Field(
+        None, description="observed candidates: CSV (.csv/.txt) with an m2miss column, m_miss^2 = (P_K - P_pi+ - "
+                          "P_gamma)^2 in GeV^2/c^4 (M2MISS_ALLOWED); relative paths from the working directory; "
+                          "also the gamma nu nubar count (m2miss > nunu_m2_min); null: pseudo-data")
+    nunu_background_error: Literal["simulation", "data-driven"] = Field(
+        "data-driven", description="uncertainty of the gamma nu nubar background: this run's simulation statistics "
+                                  "(a fixed fraction of b: the limit stops improving with n_scale) or sqrt(b) (D)")
     extra_backgrounds: list[Literal["dalitz", "kpi2g"]] = Field(
         default_factory=lambda: ["dalitz", "kpi2g"],
         description="backgrounds besides pi0 -> gamma gamma: pi0 Dalitz (e+ e- lost), K+ -> pi+ pi0 gamma IB")
@@ -376,8 +407,35 @@ def reconstruct_pi0_gamma(x_decay: str, n: int, seed: int, card, z_range=(105.0,
     return r["tagged"], r["m2"], r["weights"]
 
 
+def check_pi0_gamma_x_inputs(cfg: Pi0GammaXConfig) -> np.ndarray | None:
+    """Validate what the configuration points at before anything is simulated: the mass grid and the injected
+    mass inside :data:`MASS_RANGE`, ``inject`` only with pseudo-data, the candidate file readable with finite
+    ``m2miss`` values in :data:`M2MISS_ALLOWED` (GeV^2/c^4). Returns the user candidates (``None``: pseudo-data).
+
+    >>> check_pi0_gamma_x_inputs(Pi0GammaXConfig(masses=[0.14]))
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: masses[0]: 0.14 GeV is outside the allowed range(s) [0.005, 0.13] GeV
+    >>> check_pi0_gamma_x_inputs(Pi0GammaXConfig()) is None
+    True
+    """
+    if cfg.masses is not None:
+        check_mass_grid("masses", cfg.masses, [MASS_RANGE])
+    if cfg.inject is not None:
+        if len(cfg.inject) != 2 or not (math.isfinite(cfg.inject[1]) and cfg.inject[1] >= 0):
+            raise InputError("inject", "must be [mass GeV, signal events >= 0]")
+        check_mass_grid("inject", [cfg.inject[0]], [MASS_RANGE])
+        if cfg.candidates_file is not None:
+            raise InputError("inject", "adds signal to the pseudo-data; not allowed with candidates_file")
+    if cfg.candidates_file is None:
+        return None
+    return read_candidates(cfg.candidates_file, "m2miss", allowed=M2MISS_ALLOWED, field="candidates_file")
+
+
 def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False) -> dict:
-    """A' peak scan in m_miss^2 and the gamma nu nubar counting limit."""
+    """A' peak scan in m_miss^2 and the gamma nu nubar counting limit (observed: pseudo-data, or the user
+    candidates of ``cfg.candidates_file``, read before anything is simulated)."""
+    user_candidates = check_pi0_gamma_x_inputs(cfg)
     card = load_card(card) if isinstance(card, (str, Path)) else card
     masses = np.sort(check_mass_grid("masses", cfg.masses, [MASS_RANGE]) if cfg.masses is not None
                      else mass_grid([MASS_RANGE], cfg.mass_step * (4.0 if quick else 1.0)))
@@ -387,7 +445,13 @@ def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False)
     n_pi0 = cfg.n_pi0_tagged * cfg.n_scale
     kw = dict(z_range=cfg.z_range, lkr_position_m=cfg.lkr_position_m, conversion=cfg.conversion_model(),
               photonuclear=cfg.photonuclear_model())
-    sim_m = np.linspace(*MASS_RANGE, cfg.n_signal_masses)
+    # signal masses evenly spaced in 1 - m^2/m_pi0^2 (the signal photon's energy scale, E*_gamma = (m_pi0^2 -
+    # m^2) / (2 m_pi0)): the acceptance is flat at low mass and falls steeply above ~115 MeV, where a grid
+    # uniform in mass left one interval (105-130 MeV) and under-estimated it by up to 14 %
+    u = np.linspace(1.0 - (MASS_RANGE[1] / mass("pi0")) ** 2, 1.0 - (MASS_RANGE[0] / mass("pi0")) ** 2,
+                    cfg.n_signal_masses)
+    sim_m = np.sort(mass("pi0") * np.sqrt(1.0 - u))
+    sim_m[[0, -1]] = MASS_RANGE          # exact range ends (no rounding outside the interpolation range)
     acc, sig = np.zeros(len(sim_m)), np.zeros(len(sim_m))
     for i, mx in enumerate(sim_m):
         tw, m2, w = reconstruct_pi0_gamma("gamma A'", n_sig, seed, card, mass=float(mx), **kw)
@@ -442,12 +506,13 @@ def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False)
         b_by_source[src] = (c[np.searchsorted(xo, x2 + cfg.window * s_m2)]
                             - c[np.searchsorted(xo, x2 - cfg.window * s_m2)])
     rng = np.random.default_rng(derive_seed(seed, "pi0-gamma-x pseudo-data"))
-    cand = rng.choice(xb, size=rng.poisson(total), p=pb / pb.sum())
-    origin = (f"pseudo-data ({' + '.join(rb)} backgrounds, one photon seen, {total:.4g} expected, seed {seed})")
-    if cfg.inject is not None:
-        if len(cfg.inject) != 2 or not (math.isfinite(cfg.inject[1]) and cfg.inject[1] >= 0):
-            raise InputError("inject", "must be [mass GeV, signal events >= 0]")
-        m0 = float(check_mass_grid("inject", [cfg.inject[0]], [MASS_RANGE])[0])
+    if user_candidates is not None:
+        cand, origin = user_candidates, cfg.candidates_file
+    else:
+        cand = rng.choice(xb, size=rng.poisson(total), p=pb / pb.sum())
+        origin = (f"pseudo-data ({' + '.join(rb)} backgrounds, one photon seen, {total:.4g} expected, seed {seed})")
+    if cfg.inject is not None:             # pseudo-data only (check_pi0_gamma_x_inputs)
+        m0 = float(cfg.inject[0])
         ns = rng.poisson(float(cfg.inject[1]))
         cand = np.concatenate([cand, m0 ** 2 + float(np.interp(m0, sim_m, sig)) * rng.standard_normal(ns)])
         origin += f", injected {cfg.inject[1]:g} events at {m0:g} GeV"
@@ -463,13 +528,15 @@ def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False)
                                         nunu_me=cfg.nunu_spectrum == "standard-model", **kw)
     a_nn = float(np.sum(wn * (mn > cfg.nunu_m2_min)) / twn)
     sel_b = xb > cfg.nunu_m2_min
-    b_nn, b_nn_err = float(pb[sel_b].sum()), float(np.sqrt(np.sum(pb[sel_b] ** 2)))
+    b_nn = float(pb[sel_b].sum())
+    b_nn_err = float(np.sqrt(np.sum(pb[sel_b] ** 2)) if cfg.nunu_background_error == "simulation" else np.sqrt(b_nn))
     n_nn = int(np.count_nonzero(cand > cfg.nunu_m2_min))
     lim = upper_limit([Dataset("pi0-gamma-nunu", n_nn, b_nn, 1.0 / (n_pi0 * eps_rv * a_nn), background_error=b_nn_err)],
                       cl=cfg.cl)
     nunu = {"acceptance": a_nn, "background": b_nn, "background_error": b_nn_err, "observed": n_nn,
             "ses": 1.0 / (n_pi0 * eps_rv * a_nn), "br_ul_observed": lim.upper_limit, "br_ul_expected": lim.expected,
             "m2_min_gev2": cfg.nunu_m2_min, "published_limit": cfg.published_nunu_limit,
+            "background_error_kind": cfg.nunu_background_error,
             "spectrum": cfg.nunu_spectrum,
             "background_by_source": {src: float(ws[xs > cfg.nunu_m2_min].sum()) for src, xs, ws, _ in parts},
             "background_by_mechanism": {mech: float(sum(ws[(xs > cfg.nunu_m2_min) & (mc == code)].sum()
@@ -511,7 +578,9 @@ def pi0_gamma_x_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0
          **{f"eps2_ul_expected_{k}": eps2[k] for k in BANDS}, "local_significance": sc.local_significance}),
         write_curve(out_dir / "curves" / "pi0_gamma_x_nunu.csv",
                     "upper limit on BR(pi0 -> gamma nu nubar), counting at m_miss^2 > m2_min", "BR dimensionless",
-                    cfg.cl, inputs + [f"signal photon spectrum: {cfg.nunu_spectrum} (nunu_photon_weight)"],
+                    cfg.cl, inputs + [f"signal photon spectrum: {cfg.nunu_spectrum} (nunu_photon_weight)",
+                                      f"gamma nu nubar background uncertainty: {cfg.nunu_background_error} "
+                                      "(nunu_background_error)"],
                     {"m2_min_gev2": [nn["m2_min_gev2"]], "acceptance": [nn["acceptance"]],
                      "background": [nn["background"]], "n_observed": [nn["observed"]],
                      "br_ul_observed": [nn["br_ul_observed"]],
