@@ -150,9 +150,9 @@ def _check_pi0_gamma_x(cfg) -> None:
 
 
 def _check_kmunux(cfg) -> None:
-    from .common import check_mass_grid
-    from .kmunux import KMUNUX_MASS_RANGE
-    check_mass_grid("masses", cfg.masses, [KMUNUX_MASS_RANGE])
+    # mass grid, injected mass and the candidate file (m2miss_mu column), before anything is simulated
+    from .kmunux import check_kmunux_inputs
+    check_kmunux_inputs(cfg)
 
 
 def _config_classes() -> dict:

@@ -563,7 +563,10 @@ def hnl_scan(channel: str, cfg: HnlConfig, card, seed: int, quick: bool = False)
     centres = 0.5 * (bkg["edges"][1:] + bkg["edges"][:-1])
     cand = counts = None
     if channel in cfg.candidates_file:
-        cand = read_candidates(cfg.candidates_file[channel], ch.column)
+        # units check (D): |m2miss| <= m_parent^2 for any candidate of a parent decay (a file in MeV^2 fails)
+        m2_parent = pmass(ch.parent) ** 2
+        cand = read_candidates(cfg.candidates_file[channel], ch.column, allowed=(-m2_parent, m2_parent),
+                               field=f"candidates_file[{channel!r}]")
         cand_origin = cfg.candidates_file[channel]
     else:
         inj = cfg.inject.get(channel)
