@@ -135,6 +135,31 @@ def test_memo_and_parquet_cache_share_one_key(tmp_path):
     assert sample_key(*req, muon_decays=True)[1] != args
 
 
+def test_optional_columns_key_the_sample_not_its_seed(tmp_path):
+    """extra_columns (optional simulation columns) make another cached sample of the same events: same
+    simulation seed, another file name and memo entry, the default columns identical."""
+    import numpy as np
+
+    from kaonportal.analyses.searches.common import clear_sample_memo, sample_key, simulate_sample, use_sample_cache
+    from kaonportal.errors import InputError
+    clear_sample_memo()
+    req = ("K+ -> pi+ pi0", 1500, 5, "na62-2022", (105.0, 165.0))
+    extra = ("m_gg_lkr", "n_photons_lkr")
+    k0, k1 = sample_key(*req), sample_key(*req, extra_columns=extra)
+    assert k1[1] == k0[1] and k1[2] == {**k0[2], "extra_columns": ("n_photons_lkr", "m_gg_lkr")}
+    cols = ["true_vertex_z", "p_track", "m_gg_lkr", "n_photons_lkr"]
+    with use_sample_cache(tmp_path) as store:
+        plain = simulate_sample(*req, columns=cols)
+        with_extra = simulate_sample(*req, columns=cols, extra_columns=extra)
+    assert set(plain) == {"true_vertex_z", "p_track"} and set(with_extra) == set(cols)
+    for c in plain:
+        np.testing.assert_array_equal(plain[c], with_extra[c])
+    names = sorted(p.name for p in store.written)
+    assert len(names) == 2 and names[1] == names[0].replace(".parquet", "__extra_columns-n_photons_lkr.m_gg_lkr.parquet")
+    with pytest.raises(InputError, match="extra_columns"):
+        sample_key(*req, extra_columns=["m_gg"])
+
+
 @pytest.mark.parametrize("name,opts,field", [
     ("kpix", {"masses": [0.12]}, "searches.kpix.masses[0]"),
     ("hnl", {"masses": {"pi+ -> e+ N": [0.13]}}, "searches.hnl.masses['pi+ -> e+ N'][0]"),

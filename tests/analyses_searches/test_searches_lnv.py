@@ -60,12 +60,35 @@ def test_three_track_limits_against_published(rows, decay):
     assert 0.1 < r["ratio_expected_to_published"] < 1.0
 
 
+def test_pi_pi0_ee_against_published(rows):
+    # K+ -> pi- pi0 e+ e+ (PLB 830 (2022) 137172; published UL 8.5e-11 from S004 only, PR A4 and note 2) with the
+    # pi0 reconstructed as below: 1.13 (n_sim 3000, seed 2). Window [0.1, 2]: the factors of the three-track
+    # channels (observed vs background-free, electron trigger, x0.5-2) and the unconfirmed published value.
+    assert 0.1 < rows["K+ -> pi- pi0 e+ e+"]["ratio_expected_to_published"] < 2.0
+
+
 @pytest.mark.parametrize("decay", ["K+ -> pi0 pi- mu+ e+", "K+ -> pi0 pi+ mu- e+", "K+ -> pi0 pi+ mu+ e-"])
 def test_pi0_channels_against_published(rows, decay):
-    # arXiv:2409.12981 (PR A4): same factors as above plus the pi0 -> gamma gamma reconstruction (two
-    # photons in the LKr acceptance and the pi0 mass window), not in the three-track selection: a further
-    # factor 2-5 down. Stated window for expected/published: [0.03, 0.3] (old stand-in: 0.017-0.022).
-    assert 0.03 < rows[decay]["ratio_expected_to_published"] < 0.3
+    # arXiv:2409.12981 (PR A4). The pi0 -> gamma gamma is now reconstructed (selection lnv-3track-pi0: two
+    # LKr clusters > 1 GeV, > 100 mm from the candidate, |m_gg - m_pi0| < 5.7 MeV = 3 sigma): it keeps ~1/3 of
+    # the three-track decays, so expected/published rose by ~3, from 0.047-0.066 (three-track only) to
+    # 0.13-0.19 (n_sim 3000, seed 2; 0.14-0.19 with 20000). Stated window: that of the three-track channels
+    # above, [0.1, 1], for the same reasons, widened down to 0.07 because the pi0 side is still optimistic
+    # (x0.7-1): clusters merging with the two other tracks' clusters, cluster timing and the published
+    # pi0 cuts are not modelled (acceptance too high, limit too strong). The old factor 2-5 is now measured.
+    assert 0.07 < rows[decay]["ratio_expected_to_published"] < 1.0
+
+
+def test_pi0_reconstruction_only_in_the_pi0_channels(rows):
+    # the pi0 channels without the pi0 cuts (pi0_channels empty: lnv-3track) against the default rows
+    plain = lnv_limits(LnvConfig(channels=[c for c in default_channels() if c.decay == "K+ -> pi0 pi+ mu- e+"],
+                                 pi0_channels=[]), "na62-2022", seed=2, n_sim=N_SIM)[0]
+    with_pi0 = rows["K+ -> pi0 pi+ mu- e+"]
+    # same events (extra columns do not change the sample seed): two LKr photons in the m_gg window for
+    # 25-45% of the three-track decays (34% measured with 30000 events: LAV / LKr hole / track merging)
+    assert 0.25 < with_pi0["acceptance"] / plain["acceptance"] < 0.45
+    # the channels without a pi0 keep the three-track selection
+    assert rows["K+ -> pi- mu+ e+"]["acceptance"] > 3.0 * with_pi0["acceptance"]
 
 
 def test_background_free_limit_is_poisson(rows):
@@ -144,6 +167,8 @@ def test_user_observed_counts():
     ({"channels": [{"decay": "K+ -> pi- mu+ mu+", "years": [2030]}]}, "years"),
     ({"channels": [{"decay": "pi+ -> e+ e+ mu-"}]}, "channels[0].decay"),
     ({"selection": "no-such-selection"}, "selection"),
+    ({"pi0_selection": "no-such-selection"}, "pi0_selection"),
+    ({"pi0_channels": ["K+ -> pi- mu+ mu+"]}, "pi0_channels[0]"),
 ])
 def test_inputs_checked_before_simulation(opts, field):
     from kaonportal.analyses.searches.common import load_search_config

@@ -69,3 +69,19 @@ def test_bad_veto_average_exit_2(tmp_path, extra, needle):
     assert r.stdout == "" and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [f"error: {needle}" + r.stderr.strip().split(needle, 1)[1]]
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_extra_columns_option(tmp_path):
+    # optional simulation columns through the CLI: present when asked, unknown name -> exit 2 naming the field
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+    from kaonportal.cli.main import app
+    out = tmp_path / "x.parquet"
+    res = CliRunner().invoke(app, ["simulate", "K+ -> pi+ pi0", "-n", "2000", "--seed", "3", "-o", str(out),
+                                   "--extra-columns", "n_photons_lkr,m_gg_lkr", "--json"])
+    assert res.exit_code == 0, res.stderr
+    names = pq.read_schema(out).names
+    assert names[-2:] == ["n_photons_lkr", "m_gg_lkr"]
+    bad = CliRunner().invoke(app, ["simulate", "K+ -> pi+ pi0", "-n", "100", "--seed", "3", "-o",
+                                   str(tmp_path / "y.parquet"), "--extra-columns", "n_photons"])
+    assert bad.exit_code == 2 and "extra_columns" in bad.stderr and "n_photons_lkr" in bad.stderr

@@ -6,7 +6,9 @@ File names are readable and unique: ``<decay>__<card>__z<z1>-<z2>__n<n>__s<seed>
 e.g. ``Kp_to_pip_X__na62_2022__z105-165__n20000__s17__m0.1.parquet``. The mass is written with the
 shortest representation that reads back as the same float; a decay option appears only when it differs
 from the decay's default (:data:`SIMULATE_OPTIONS` over ``simulate``'s own defaults), so the samples of
-the K+ -> pi+ nu nubar section keep their names.
+the K+ -> pi+ nu nubar section keep their names. Optional simulation columns (option ``extra_columns``,
+:data:`kaonportal.simulation.schema.OPTIONAL_COLUMNS`) appear as ``__extra_columns-<name>.<name>`` in the
+schema order, and not at all when none is asked for.
 
 >>> derive_seed(1, "K+ -> pi+ pi0") == derive_seed(1, "K+ -> pi+ pi0")
 True
@@ -19,6 +21,8 @@ True
 'Kp_to_mup_nu__na62_2022__z105-165__n1000__s5__muon_decays-False.parquet'
 >>> c.path("K+ -> mu+ nu", 1000, 5, (105.0, 165.0), muon_decays=True).name   # the decay's default
 'Kp_to_mup_nu__na62_2022__z105-165__n1000__s5.parquet'
+>>> c.path("K+ -> pi+ pi0", 1000, 5, (105.0, 165.0), extra_columns=("m_gg_lkr", "n_photons_lkr")).name
+'Kp_to_pip_pi0__na62_2022__z105-165__n1000__s5__extra_columns-n_photons_lkr.m_gg_lkr.parquet'
 """
 
 from __future__ import annotations
@@ -102,6 +106,14 @@ def _simulate_defaults(decay: str) -> dict:
     return {**base, **SIMULATE_OPTIONS.get(decay, {})}
 
 
+def _extra_columns(names) -> tuple[str, ...]:
+    """Optional simulation columns in their schema order (validated: unknown names are an InputError)."""
+    if not names:
+        return ()
+    check = require("kaonportal.simulation.schema", "check_extra_columns")
+    return check(names)
+
+
 class SampleCache:
     """Simulate-or-load event tables.
 
@@ -141,8 +153,12 @@ class SampleCache:
         if mass is not None:
             name += f"__m{_num(mass)}"
         defaults = _simulate_defaults(decay)
+        decay_options = dict(decay_options)
+        extra = _extra_columns(decay_options.pop("extra_columns", ()))
         opts = [f"{k}-{_opt_value(v)}" for k, v in sorted(decay_options.items())
                 if not (k in defaults and defaults[k] == v)]
+        if extra:       # a sample with optional columns is another file; without them, the name is unchanged
+            opts.append("extra_columns-" + ".".join(extra))
         if opts:
             tail = "__" + "__".join(opts)
             if len(name) + len(tail) > _MAX_NAME:

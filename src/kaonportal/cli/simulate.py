@@ -5,6 +5,8 @@ output is unchanged): ``--force-decays`` (in-flight decays forced before STRAW1,
 the column ``weight_forced_decay``) and ``--veto-average K`` (veto probability of each pi0's photon
 pair averaged over K isotropic orientations; column ``w_photon_veto_escape``). Their meaning and
 validation live in :mod:`kaonportal.simulation.engine`; this module only passes them on.
+``--extra-columns`` adds optional columns (``kaonportal.simulation.schema.OPTIONAL_COLUMNS``, e.g.
+``n_photons_lkr,m_gg_lkr``) after the default ones; the default columns are unchanged.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def simulate_cmd(
                                      help="Average the veto probability of each pi0 -> gamma gamma pair over K "
                                           "isotropic orientations (0 = off; integer 0..4096; needs "
                                           "--sampling weights)."),
+    extra_columns: str = typer.Option("", "--extra-columns", metavar="NAMES",
+                                      help="Comma-separated optional columns (schema.OPTIONAL_COLUMNS, e.g. "
+                                           "n_photons_lkr,m_gg_lkr); the default columns are unchanged."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):
@@ -66,6 +71,7 @@ def simulate_cmd(
     if output is None:
         raise InputError("output", "required (-o FILE.parquet or FILE.root)")
     guard_output(output, force)
+    extras = tuple(c.strip() for c in extra_columns.split(",") if c.strip())
     zr = None if z_range is None or z_range[0] is None else (float(z_range[0]), float(z_range[1]))
     partial = output.with_name(output.name + ".partial")
     try:
@@ -75,7 +81,7 @@ def simulate_cmd(
                            chunk_blocks=chunk_blocks, output=output, force=force,
                            secondary_decays=secondary, muon_decays=muon_decays, resume=resume,
                            workers=workers, force_decays=force_decays, veto_average=veto_average,
-                           progress=lambda done: bar.update(task, completed=done))
+                           extra_columns=extras, progress=lambda done: bar.update(task, completed=done))
     except (Exception, KeyboardInterrupt) as exc:
         if resume and partial.is_dir() and not isinstance(exc, InputError):
             stderr.print(f"finished chunks kept in {partial}; rerun the same command to resume")
@@ -86,12 +92,14 @@ def simulate_cmd(
         summary["force_decays"] = True
     if veto_average:
         summary["veto_average"] = int(veto_average)
+    if extras:
+        summary["extra_columns"] = list(extras)
     if json_out:
         emit_json(summary)
     else:
         stderr.print(f"wrote {res.output}")
         for key in ("decay", "card", "seed", "z_range", "generated", "decay_fraction", "accepted",
-                    "force_decays", "veto_average"):
+                    "force_decays", "veto_average", "extra_columns"):
             if key in summary:
                 typer.echo(f"{key:>15}: {summary[key]}")
 

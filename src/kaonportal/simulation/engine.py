@@ -6,7 +6,8 @@ bit-identical whatever the chunk size or the worker that runs the block.
 
 Streams: 0 beam (momentum, spot, slopes, decay position), 1 decay generator, 2 detector response
 (smearing, and the Bernoulli draws of ``sampling="deletion"``), 3 secondary decays (displaced
-parents, in-flight decays of the candidate track).
+parents, in-flight decays of the candidate track), 4 veto averaging (option ``veto_average``), 5 optional
+columns (option ``extra_columns``).
 
 Secondary in-flight decays (option ``secondary_decays``, on by default): a charged pion candidate
 decays pi+ -> mu+ nu (isotropic two-body in its rest frame; BR 0.99988, the e nu mode is neglected)
@@ -36,6 +37,28 @@ expectation of ``w_photon_veto`` is unchanged, and the rare configurations where
 ``w_photon_veto_escape`` is the part of ``w_photon_veto`` where every particle to veto escapes all veto
 detectors (inefficiency 1), averaged the same way; without the option it is 1 for such events, else 0.
 
+Optional columns (option ``extra_columns``, none by default; :data:`~.schema.OPTIONAL_COLUMNS`): computed
+after everything else from quantities the chain already has, with their own random stream 5, so the
+default columns are bit-identical with or without them and nothing extra runs when none is asked for.
+
+- ``n_photons_lkr``: final-state photons whose straight line reaches the LKr first among the veto
+  detectors (:func:`~kaonportal.detector.propagation.photon_hits`, code ``lkr``: octagon outside the
+  photon hole ``r_hole_photon``), with true energy above the LKr cluster threshold ``lkr_cluster_e_min``
+  (the card has no cluster threshold: default :data:`LKR_CLUSTER_E_MIN` = 1 GeV, D -- the lowest energy
+  threshold of the LKr photon-rejection code, na62_parameters.md section 3 "Photon-veto timing windows",
+  V for the code, D as a cluster threshold), and not closer than ``photon_veto.lkr_min_distance`` to the
+  candidate track's LKr impact (such a photon joins the track's cluster, as in the photon veto;
+  no track at the LKr: no merging).
+- ``m_gg_lkr``: the two most energetic of those photons (by true energy) become LKr clusters with
+  :func:`kaonportal.reco.smearing.lkr_cluster` (energy with the card's sigma_E(E), then each impact
+  coordinate with ``lkr_position_m``; default :data:`LKR_POSITION_M` = 1 mm, U: the card has no LKr
+  position resolution, the value of the searches' own samples); draws per event from stream 5, first
+  the most energetic photon (n energies, (n, 2) positions), then the second, for every event of the
+  block (the draws do not depend on which events have two photons). Each photon's direction is the line
+  from the TRUE decay vertex (``true_vertex_*``; the published analyses use the reconstructed
+  multi-track vertex: not modelled) to its measured impact on the LKr front plane, and
+  m_gg^2 = 2 E1 E2 (1 - cos theta_12) (massless photons). NaN with fewer than two photons.
+
 Speed: the per-event arithmetic runs in compiled kernels (:mod:`.kernels`, ``nogil``) that repeat the
 documented numpy expressions operation by operation, so the outputs are bit-identical to them (tests in
 ``tests/simulation/test_simulation_parallel.py``); exp/expm1/log1p stay in numpy. Work arrays that
@@ -45,7 +68,7 @@ never leave a block are reused per thread; output columns are rows of cache-line
 
 from __future__ import annotations
 
-__all__ = ["SimContext", "make_context", "simulate_block", "CANDIDATE_RULE"]
+__all__ = ["SimContext", "make_context", "simulate_block", "CANDIDATE_RULE", "LKR_CLUSTER_E_MIN", "LKR_POSITION_M"]
 
 import math
 import threading
@@ -58,19 +81,27 @@ from .. import constants
 from ..backend import block_rng
 from ..beam.profile import BEAM_SPECIES, BeamSample, sample_decay_vertex
 from ..detector.card import Card
-from ..detector.propagation import (_ACCEPT_KEYS, _charged_geometry, _photon_geometry, charged_summary_kernel,
-                                    photon_hits, propagate_charged, track_planes)
+from ..detector.propagation import (DETECTOR_CODES, _ACCEPT_KEYS, _charged_geometry, _photon_geometry,
+                                    charged_summary_kernel, photon_hits, propagate_charged, track_planes)
 from ..detector.response import _pid_kernel, _veto_kernel, _veto_tables
 from ..errors import InputError, check_choice
 from ..kinematics import boost, two_body_momentum
+from ..reco.smearing import lkr_cluster
 from .kernels import (RECO_ROWS, beam_kernel, boost_events, candidate_kernel, flight_kernel, norm3,
                       reconstruct_kernel, seen_kernel, vertex_lab_kernel)
-from .schema import COLUMNS
+from .schema import COLUMNS, check_extra_columns
 
 CANDIDATE_RULE = "first final-state charged particle with the charge of the beam particle"
 
 _CHARGE = {"pi+": 1, "pi-": -1, "mu+": 1, "mu-": -1, "e+": 1, "e-": -1, "K+": 1, "K-": -1, "p": 1}
 _STREAM_BEAM, _STREAM_DECAY, _STREAM_RESPONSE, _STREAM_SECONDARY, _STREAM_VETO = 0, 1, 2, 3, 4
+_STREAM_OPTIONAL = 5      # optional columns only (module docstring)
+
+# Optional columns (module docstring). D: the card has no LKr cluster threshold; 1 GeV is the lowest
+# energy threshold of the LKr photon-rejection code (na62_parameters.md section 3, PhotonRejectionLKr.cc).
+LKR_CLUSTER_E_MIN = 1.0   # GeV, D
+# U: the card has no LKr position resolution; 1 mm as the searches' own samples (pi0_gamma_x, visible_x).
+LKR_POSITION_M = 0.001    # m, U
 
 
 @dataclass
@@ -89,20 +120,28 @@ class SimContext:
     decay_options: dict = field(default_factory=dict)
     force_decays: bool = False
     veto_average: int = 0
+    extra_columns: tuple[str, ...] = ()
+    lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN
+    lkr_position_m: float = LKR_POSITION_M
     prepared: Any = field(default=None, repr=False, compare=False)   # card packed for the kernels
 
 
 def make_context(decay: str, seed: int, card: Card, z_range, mass, sampling: str,
                  secondary_decays: bool, muon_decays: bool, generator, decay_options: dict,
-                 force_decays: bool = False, veto_average: int = 0) -> SimContext:
+                 force_decays: bool = False, veto_average: int = 0, extra_columns=(),
+                 lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN, lkr_position_m: float = LKR_POSITION_M) -> SimContext:
     check_choice("sampling", sampling, ("weights", "deletion"))
+    extra = check_extra_columns(extra_columns)
+    for fld, v, hi in (("lkr_cluster_e_min", lkr_cluster_e_min, 100.0), ("lkr_position_m", lkr_position_m, 0.1)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) or not 0.0 <= v <= hi:
+            raise InputError(fld, f"must be a number in [0, {hi:g}] ({'GeV' if fld.endswith('min') else 'm'}), got {v!r}")
     if isinstance(veto_average, bool) or not isinstance(veto_average, (int, np.integer)) or not 0 <= veto_average <= 4096:
         raise InputError("veto_average", f"must be an integer in [0, 4096] (orientations per pi0), got {veto_average!r}")
     if veto_average and sampling == "deletion":
         raise InputError("veto_average", "needs sampling='weights' (an averaged probability is not a 0/1 outcome)")
     ctx = SimContext(decay, decay.split("->")[0].strip(), card, int(seed), tuple(z_range), mass,
                      sampling, bool(secondary_decays), bool(muon_decays), generator, dict(decay_options),
-                     bool(force_decays), int(veto_average))
+                     bool(force_decays), int(veto_average), extra, float(lkr_cluster_e_min), float(lkr_position_m))
     ctx.prepared = _prepare(ctx)
     return ctx
 
@@ -361,6 +400,48 @@ def _average_pi0_vetoes(ctx: SimContext, prep: _Prepared, block: int, groups, la
     return w, esc
 
 
+def _lkr_photon_columns(ctx: SimContext, block: int, prod, lab: np.ndarray, origin, vtx: np.ndarray,
+                        lkr_xy) -> dict[str, np.ndarray]:
+    """``n_photons_lkr`` and ``m_gg_lkr`` (module docstring, "Optional columns") for one block."""
+    card = ctx.card
+    n = lab.shape[0]
+    phot = [i for i, nm in enumerate(prod.names) if nm == "gamma" and prod.final[i]]
+    e = np.zeros((n, max(len(phot), 2)))           # true energy of each counted photon, 0 otherwise
+    xh = np.full(e.shape, np.nan)
+    yh = np.full(e.shape, np.nan)
+    dmin2 = card.photon_veto.lkr_min_distance ** 2
+    for j, i in enumerate(phot):
+        p4 = lab[:, i]
+        hits = photon_hits(origin[i], p4[:, 1:], card)
+        # merged with the track's cluster as in the photon veto; NaN track impact compares False: no merging
+        merged = (hits.x - lkr_xy[0]) ** 2 + (hits.y - lkr_xy[1]) ** 2 < dmin2
+        ok = (hits.detector == DETECTOR_CODES["lkr"]) & (p4[:, 0] > ctx.lkr_cluster_e_min) & ~merged
+        e[:, j] = np.where(ok, p4[:, 0], 0.0)
+        xh[:, j], yh[:, j] = hits.x, hits.y
+    count = np.count_nonzero(e > 0.0, axis=1)
+    out: dict[str, np.ndarray] = {}
+    if "n_photons_lkr" in ctx.extra_columns:
+        out["n_photons_lkr"] = count.astype(np.int16)
+    if "m_gg_lkr" in ctx.extra_columns:
+        rng = block_rng(ctx.seed, block, _STREAM_OPTIONAL)
+        top = np.argsort(-e, axis=1, kind="stable")[:, :2]
+        z_lkr = card.geometry.lkr.z
+        mom = []
+        for s in range(2):
+            col = top[:, s:s + 1]
+            e_s = np.take_along_axis(e, col, 1)[:, 0]
+            x_s = np.take_along_axis(xh, col, 1)[:, 0]
+            y_s = np.take_along_axis(yh, col, 1)[:, 0]
+            e_m, xy = lkr_cluster(e_s, x_s, y_s, card, rng, ctx.lkr_position_m)
+            d = np.stack([xy[:, 0] - vtx[:, 0], xy[:, 1] - vtx[:, 1], z_lkr - vtx[:, 2]], axis=-1)
+            mom.append((e_m, d / np.linalg.norm(d, axis=-1, keepdims=True)))
+        (e1, u1), (e2, u2) = mom
+        cos12 = np.sum(u1 * u2, axis=-1)
+        m2 = 2.0 * e1 * e2 * (1.0 - cos12)
+        out["m_gg_lkr"] = np.where(count >= 2, np.sqrt(np.maximum(m2, 0.0)), np.nan)
+    return out
+
+
 def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[str, np.ndarray]:
     """Columns (see :data:`~kaonportal.simulation.schema.COLUMNS`) for events ``start..stop-1`` of
     block ``block``."""
@@ -551,6 +632,9 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
     cols["w_photon_veto"] = w_veto
     cols["w_photon_veto_escape"] = w_escape
     cols["w_pid_pi"], cols["w_pid_mu"], cols["w_pid_e"] = wpi, wmu, we
+    if ctx.extra_columns:
+        cols.update(_lkr_photon_columns(ctx, block, prod, lab, origin, vtx, lkr_xy))
+        return {name: np.ascontiguousarray(cols[name]) for name in (*COLUMNS, *ctx.extra_columns)}
     return {name: np.ascontiguousarray(cols[name]) for name in COLUMNS}
 
 

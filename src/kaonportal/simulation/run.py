@@ -27,9 +27,10 @@ from ..backend import BLOCK_SIZE, block_ranges
 from ..beam.profile import check_z_range, decay_fraction as beam_decay_fraction
 from ..detector.card import Card, load_card
 from ..errors import InputError, check_choice
-from .engine import CANDIDATE_RULE, make_context, release_scratch, simulate_block, species_of
+from .engine import (CANDIDATE_RULE, LKR_CLUSTER_E_MIN, LKR_POSITION_M, make_context, release_scratch,
+                     simulate_block, species_of)
 from .output import ChunkStore, EventWriter, output_format
-from .schema import COLUMNS, arrow_schema
+from .schema import arrow_schema, check_extra_columns
 
 MAX_EVENTS = 10 ** 12
 
@@ -84,7 +85,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
              force: bool = False, secondary_decays: bool = True, muon_decays: bool = False,
              progress: Callable[[int], None] | None = None, workers: int = 1, resume: bool = True,
              generator: Callable[..., Any] | None = None, force_decays: bool = False,
-             veto_average: int = 0, **decay_options) -> SimulationResult:
+             veto_average: int = 0, extra_columns=(), lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN,
+             lkr_position_m: float = LKR_POSITION_M, **decay_options) -> SimulationResult:
     """Simulate ``n`` decays ``decay`` of beam particles at GTK3 inside ``z_range`` (metres).
 
     Parameters
@@ -104,6 +106,11 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         ``weight_forced_decay`` (importance sampling; see :mod:`.engine`). Off: output unchanged.
     veto_average: average the veto probability of each pi0's photons over this many isotropic
         orientations (0 = off; see :mod:`.engine`). Off: output unchanged.
+    extra_columns: names of optional columns (:data:`~.schema.OPTIONAL_COLUMNS`, e.g.
+        ``("n_photons_lkr", "m_gg_lkr")``) appended to the table; computed only when asked, from their own
+        random stream (see :mod:`.engine`). Empty: the default table, unchanged. Unknown name: InputError.
+    lkr_cluster_e_min / lkr_position_m: GeV / m, parameters of the optional LKr photon columns
+        (defaults :data:`.engine.LKR_CLUSTER_E_MIN` D, :data:`.engine.LKR_POSITION_M` U); ignored without them.
     progress: callback receiving the number of events done after each chunk.
     workers: threads running the blocks of a chunk concurrently (numpy and the numba kernels release
         the GIL); the output does not depend on it.
@@ -122,6 +129,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     if isinstance(chunk_blocks, bool) or not isinstance(chunk_blocks, (int, np.integer)) or chunk_blocks < 1:
         raise InputError("chunk_blocks", f"must be a positive integer, got {chunk_blocks!r}")
     check_choice("sampling", sampling, ("weights", "deletion"))
+    extra = check_extra_columns(extra_columns)
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 1 <= workers <= 256:
         raise InputError("workers", f"must be an integer in [1, 256], got {workers!r}")
     card_obj = load_card(card)
@@ -149,7 +157,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
             raise InputError("output", f"directory {parent_dir} is not writable")
 
     ctx = make_context(decay, seed, card_obj, zr, mass, sampling, secondary_decays, muon_decays, gen,
-                       decay_options, force_decays=bool(force_decays), veto_average=veto_average)
+                       decay_options, force_decays=bool(force_decays), veto_average=veto_average,
+                       extra_columns=extra, lkr_cluster_e_min=lkr_cluster_e_min, lkr_position_m=lkr_position_m)
     metadata = {"decay": decay, "card": card_obj.name, "card_source": str(card_obj.source),
                 "card_json": card_obj.model_dump_json(exclude={"source"}), "seed": str(int(seed)),
                 "n": str(n), "z_range": json.dumps(list(zr)), "mass": json.dumps(mass),
@@ -162,7 +171,11 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         metadata["force_decays"] = "True"
     if veto_average:
         metadata["veto_average"] = str(int(veto_average))
-    schema = arrow_schema(metadata)
+    if extra:           # likewise: only with optional columns
+        metadata["extra_columns"] = json.dumps(list(extra))
+        metadata["lkr_cluster_e_min"] = repr(float(lkr_cluster_e_min))
+        metadata["lkr_position_m"] = repr(float(lkr_position_m))
+    schema = arrow_schema(metadata, extra)
     store = writer = None
     if out_path is not None and resume:
         store = ChunkStore(out_path, {**metadata, "chunk_blocks": str(int(chunk_blocks))}, force=force)
@@ -222,7 +235,7 @@ _SUM_COLUMNS = ("weight_gen", "in_acceptance", "decay_prob")
 def _block_batch(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.RecordBatch:
     cols = simulate_block(ctx, *job)
     # numeric columns are wrapped without a copy; bools are packed to bits
-    return pa.RecordBatch.from_arrays([pa.array(cols[c]) for c in COLUMNS], schema=schema)
+    return pa.RecordBatch.from_arrays([pa.array(cols[c]) for c in schema.names], schema=schema)
 
 
 def run_chunk(ctx, schema: pa.Schema, first_block: int, start: int, stop: int,

@@ -23,17 +23,25 @@ Conventions
   momentum) decays inside the generated z window, so ``N_beam * mean(decay_prob)`` decays are represented.
 - Reconstructed columns are NaN when the quantity does not exist (no track in the spectrometer).
 
+Optional columns (:data:`OPTIONAL_COLUMNS`, same layout) are computed only when a run asks for them
+(``simulate(..., extra_columns=(...))``) and then follow the default columns in the table, in the order
+of :data:`OPTIONAL_COLUMNS`; a default run never contains them (its schema and values do not change).
+
 >>> COLUMNS["m2miss_pi"][1]
 'GeV^2/c^4'
 >>> all(len(v) == 3 for v in COLUMNS.values())
 True
+>>> check_extra_columns(["m_gg_lkr", "n_photons_lkr", "m_gg_lkr"])
+('n_photons_lkr', 'm_gg_lkr')
 """
 
 from __future__ import annotations
 
-__all__ = ["COLUMNS", "ACCEPTANCE_FLAGS", "arrow_schema", "describe"]
+__all__ = ["COLUMNS", "OPTIONAL_COLUMNS", "ACCEPTANCE_FLAGS", "arrow_schema", "check_extra_columns", "describe"]
 
 import pyarrow as pa
+
+from ..errors import InputError
 
 COLUMNS: dict[str, tuple[str, str, str]] = {
     # --- bookkeeping ------------------------------------------------------------------------------
@@ -90,21 +98,54 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "w_pid_e": ("float64", "", "probability the candidate is identified as an e+"),
 }
 
+# Computed only on request (see kaonportal.simulation.engine, "Optional columns", for the definitions).
+OPTIONAL_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "n_photons_lkr": ("int16", "", "photons reaching the LKr photon acceptance with true E above the LKr cluster threshold and farther than photon_veto.lkr_min_distance from the candidate's LKr impact"),
+    "m_gg_lkr": ("float64", "GeV/c^2", "invariant mass of the two most energetic n_photons_lkr photons from smeared LKr clusters (energy and position), directions from the true decay vertex; NaN if fewer than 2"),
+}
+
 ACCEPTANCE_FLAGS = ("in_straw", "in_rich", "in_chod", "in_newchod", "in_lkr", "in_muv3")
 
 _ARROW = {"int64": pa.int64(), "int32": pa.int32(), "int16": pa.int16(), "float64": pa.float64(),
           "bool": pa.bool_()}
 
 
-def arrow_schema(metadata: dict[str, str] | None = None) -> pa.Schema:
-    """The pyarrow schema of an event table, with per-column unit/description field metadata.
+def check_extra_columns(names) -> tuple[str, ...]:
+    """Validated optional column names, without repeats, in the order of :data:`OPTIONAL_COLUMNS`
+    (so that the table layout does not depend on the order of the request).
+
+    >>> check_extra_columns(("n_photons",))
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: extra_columns: unknown optional column 'n_photons'; allowed: n_photons_lkr, m_gg_lkr
+    """
+    if names is None:
+        return ()
+    if isinstance(names, str):
+        names = (names,)
+    try:
+        asked = list(names)
+    except TypeError:
+        raise InputError("extra_columns", f"must be a list of column names, got {names!r}") from None
+    for nm in asked:
+        if nm not in OPTIONAL_COLUMNS:
+            raise InputError("extra_columns", f"unknown optional column {nm!r}; allowed: {', '.join(OPTIONAL_COLUMNS)}")
+    return tuple(nm for nm in OPTIONAL_COLUMNS if nm in asked)
+
+
+def arrow_schema(metadata: dict[str, str] | None = None, extra_columns=()) -> pa.Schema:
+    """The pyarrow schema of an event table, with per-column unit/description field metadata;
+    ``extra_columns`` (names of :data:`OPTIONAL_COLUMNS`) are appended after the default columns.
 
     >>> s = arrow_schema({"card": "na62-2018"})
     >>> s.field("p_track").metadata[b"unit"]
     b'GeV/c'
+    >>> arrow_schema(extra_columns=["m_gg_lkr"]).names[-1]
+    'm_gg_lkr'
     """
+    spec = {**COLUMNS, **{nm: OPTIONAL_COLUMNS[nm] for nm in check_extra_columns(extra_columns)}}
     fields = [pa.field(name, _ARROW[dt], metadata={"unit": unit, "description": desc})
-              for name, (dt, unit, desc) in COLUMNS.items()]
+              for name, (dt, unit, desc) in spec.items()]
     meta = {k.encode(): str(v).encode() for k, v in (metadata or {}).items()}
     return pa.schema(fields, metadata=meta or None)
 
@@ -113,4 +154,5 @@ def describe() -> str:
     """The schema as a Markdown table (for documentation and ``kaonportal simulate --help``)."""
     lines = ["| column | type | unit | description |", "|---|---|---|---|"]
     lines += [f"| `{n}` | {dt} | {u or '-'} | {d} |" for n, (dt, u, d) in COLUMNS.items()]
+    lines += [f"| `{n}` (optional) | {dt} | {u or '-'} | {d} |" for n, (dt, u, d) in OPTIONAL_COLUMNS.items()]
     return "\n".join(lines)

@@ -122,14 +122,23 @@ def sample_key(decay: str, n: int, seed: int, card, z_range, mass: float | None 
     what :meth:`SampleCache.get <kaonportal.analyses.samples.SampleCache.get>` takes (so they name the
     Parquet file, :meth:`SampleCache.path`), and the in-process memo key is built from the same triple
     (:func:`_memo_key`): the two cache layers cannot disagree on what a sample is. The simulation seed
-    is derived from ``(seed, decay, mass, options)`` (:func:`~kaonportal.analyses.samples.derive_seed`).
+    is derived from ``(seed, decay, mass, options)`` (:func:`~kaonportal.analyses.samples.derive_seed`),
+    except ``extra_columns`` (optional simulation columns, e.g. ``("n_photons_lkr", "m_gg_lkr")``): they
+    add columns to the same events (their own random stream), so they key the sample but not its seed.
 
     >>> ckey, args, options = sample_key("K+ -> pi+ X", 1000, 7, "na62-2022", (105, 165), mass=0.1)
     >>> ckey, args[0], args[1], args[3:], options
     ('na62m2022', 'K+ -> pi+ X', 1000, ((105.0, 165.0), 0.1), {'muon_decays': False})
+    >>> k2 = sample_key("K+ -> pi+ X", 1000, 7, "na62-2022", (105, 165), mass=0.1, extra_columns=["m_gg_lkr"])
+    >>> k2[1] == args, k2[2]["extra_columns"]
+    (True, ('m_gg_lkr',))
     """
+    extra = decay_options.pop("extra_columns", ())
     label = f"{decay}|{mass!r}|{sorted(decay_options.items())!r}|{muon_decays}"
     args = (decay, int(n), derive_seed(seed, label), tuple(float(z) for z in z_range), mass)
+    if extra:
+        from ...simulation.schema import check_extra_columns
+        decay_options["extra_columns"] = check_extra_columns(extra)
     return card_key(card), args, {"muon_decays": muon_decays, **decay_options}
 
 
