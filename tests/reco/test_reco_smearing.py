@@ -94,3 +94,13 @@ def test_smeared_track_resolution(p):
     ps = np.linalg.norm(smeared_track_p4(p3, mass("pi+"), CARD, np.random.default_rng(11))[:, 1:], axis=1)
     # std of 20000 Gaussian draws: relative precision 1/sqrt(2 x 20000) = 0.5%; 3% margin
     assert np.std(ps) / p == pytest.approx(float(straw_sigma_p_rel(CARD, np.array([p]))[0]), rel=0.03)
+
+
+def test_lkr_cluster_energy_and_position_resolution():
+    # pulls of 20000 clusters against the card's sigma_E(E) and the given position resolution: unit width
+    # (std of 20000 unit Gaussians known to 0.5%; 3% margin), no bias (mean within 5 standard errors)
+    e_true = np.full(20000, 10.0)
+    e, xy = lkr_cluster(e_true, np.zeros(20000), np.zeros(20000), CARD, np.random.default_rng(12), 0.002)
+    pull = (e - e_true) / lkr_sigma_e(CARD, e_true)
+    assert np.std(pull) == pytest.approx(1.0, rel=0.03) and abs(np.mean(pull)) < 5 / np.sqrt(20000)
+    assert np.std(xy / 0.002, axis=0) == pytest.approx([1.0, 1.0], rel=0.03)
