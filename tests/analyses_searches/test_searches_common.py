@@ -183,3 +183,14 @@ def test_every_search_checks_its_inputs_before_simulating(name, opts, field):
         assert "outside the allowed range" in exc.value.message
     # the defaults are valid (no file is needed, every default grid lies inside its range)
     check_section_inputs(name, None)
+
+
+def test_pre_run_checks_are_the_modules_own_functions():
+    # review item 4: check_section_inputs calls each search's own check (the one its section calls at the top),
+    # not a wrapper that could drift from it
+    from kaonportal.analyses.searches import _config_classes, hnl, kmunux, kpix, lnv, pi0_gamma_x, visible_x
+    checks = {name: check for name, (_, check) in _config_classes().items()}
+    assert checks["hnl"] is hnl.check_hnl_inputs and checks["kpix"] is kpix.check_kpix_inputs
+    assert checks["lnv"] is lnv.check_lnv_inputs and checks["kmunux"] is kmunux.check_kmunux_inputs
+    assert checks["visible-x"] is visible_x.check_visible_x_inputs
+    assert checks["pi0-gamma-x"] is pi0_gamma_x.check_pi0_gamma_x_inputs

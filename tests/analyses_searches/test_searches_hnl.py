@@ -221,7 +221,7 @@ def test_kmu2g_dominates_the_muon_mode_background(kmu):
 def test_expected_umu4_against_published_curve(kmu):
     # Published: NA62 |U_mu4|^2 UL, PLB 816 (2021) 136259, HEPData ins1843945 (shipped). With the K+ -> mu+ nu
     # gamma background (and accidental beam tracks) the expected limit at the default N_K (2016-18 / 400, D) is
-    # found 0.55-0.68x the published curve (median over masses; 0.67 with the default statistics). Stated
+    # found 0.55-0.68x the published curve (median over masses; 0.68 with the default statistics). Stated
     # factor [0.3, 1.5]: below 1 is expected since the simulation still lacks beam-halo / upstream muons and
     # non-Gaussian K_mu2 tails (its background is a subset of the real one); 0.3 allows for them and for the
     # N_K placeholder (limit ~ N_K^-1/2); 1.5 covers the observed-limit fluctuation of the published median.

@@ -249,3 +249,61 @@ def test_expected_limits_against_published(nominal, no_syst):
         if r["m_x_gev"] in (0.01, 0.37):
             published = 1.0e-5 if r["m_x_gev"] == 0.01 else 1.0e-7
             assert 1 / 10 < r["expected"]["median"] / published < 10, (r["m_x_gev"], r["model"])
+
+
+def test_pseudo_data_are_one_dataset(nominal):
+    # the counting regions [x_lo, x_max] are nested: with ONE pseudo-dataset an outer region holds every event of an
+    # inner one (always, not statistically), and the difference is a Poisson count of mean b_outer - b_inner (the
+    # regions' edges are bin edges of the dataset). Independent draws per region (the reviewed bug) broke both:
+    # 1480 where 752 +- 27 was expected. Tolerance 4 sigma + 1 per pair (21 pairs: false-alarm rate < 0.2 %).
+    rows = sorted((r for r in nominal["rows"] if r.get("acceptance", 0) > 0), key=lambda r: r["x_lo"])
+    for i, outer in enumerate(rows):
+        for inner in rows[i + 1:]:
+            db = outer["background"] - inner["background"]
+            dn = outer["observed"] - inner["observed"]
+            assert dn >= 0
+            assert abs(dn - db) < 4 * math.sqrt(max(db, 1.0)) + 1, (outer["x_lo"], inner["x_lo"], dn, db)
+
+
+def test_dataset_bins_keep_the_model_and_split_at_region_edges():
+    kern = {"x": np.array([0.02, 0.08, 0.12]), "w": np.array([50.0, 30.0, 20.0]), "h": np.array([0.01, 0.02, 0.005])}
+    edges0 = np.linspace(0.0, 0.16, 41)
+    counts0 = kmunux_module.window_background(kern, edges0[:-1], edges0[1:])[0]
+    bkg = {"edges": edges0, "counts": counts0, "kernels": kern}
+    cuts = [0.0123, 0.08, kmunux_module.X_MAX, 0.5]          # 0.08 is an edge already, 0.5 outside
+    edges, counts = kmunux_module.dataset_bins(bkg, cuts)
+    assert len(edges) == len(edges0) + 2 and np.all(np.diff(edges) > 0)
+    whole = np.isin(edges[:-1], edges0) & np.isin(edges[1:], edges0)
+    assert np.array_equal(counts[whole], counts0[np.isin(edges0[:-1], edges[:-1][whole])])
+    i0, i1 = np.searchsorted(edges, [0.0123, kmunux_module.X_MAX])
+    b = kmunux_module.window_background(kern, [0.0123], [kmunux_module.X_MAX])[0][0]
+    assert counts[i0:i1].sum() == pytest.approx(b, rel=1e-12)
+
+
+@pytest.mark.parametrize("options,field,needle", [
+    ({"x_min": 0.16}, "searches.kmunux", "x_min"),            # above the kinematic end (m_K - m_mu)^2 = 0.1506
+    ({"x_min": float("nan")}, "searches.kmunux", "x_min"),
+    ({"card": "bogus"}, "searches.kmunux.card", "unknown card 'bogus'"),
+])
+def test_pre_run_check_rejects(options, field, needle):
+    from kaonportal.analyses.searches import check_section_inputs
+    with pytest.raises(InputError) as exc:
+        check_section_inputs("kmunux", options)
+    assert exc.value.field == field and needle in exc.value.message, str(exc.value)
+
+
+def test_x_min_checked_without_pydantic():
+    # a configuration built without validation (model_construct) is still checked before anything runs
+    cfg = KmunuxConfig.model_construct(**{**KmunuxConfig().model_dump(), "x_min": kmunux_module.X_MAX})
+    with pytest.raises(InputError) as exc:
+        kmunux_module.check_kmunux_inputs(cfg)
+    assert exc.value.field == "x_min" and f"{kmunux_module.X_MAX:g})" in exc.value.message
+
+
+def test_zero_background_gives_no_division_by_zero(nominal, monkeypatch):
+    # b = sigma_b = 0 in a region: the significance is undefined (None), the limits stay finite
+    monkeypatch.setattr(kmunux_module, "window_background", lambda kern, lo, hi: (np.zeros(len(lo)), np.zeros(len(lo))))
+    r = kmunux_limits(KmunuxConfig(**{**SMALL, "masses": [0.37], "x_models": ["scalar"]}), "na62-2022", seed=4)
+    for row in r["rows"]:
+        assert row["background"] == 0 and row["significance"] is None
+        assert math.isfinite(row["observed_limit"]) and math.isfinite(row["expected"]["median"])

@@ -120,3 +120,36 @@ def test_bad_option_values(opts):
     from kaonportal.analyses.searches.common import load_search_config
     with pytest.raises(InputError, match=next(iter(opts))):
         load_search_config(KpixConfig, opts)
+
+
+def test_inject_refused_with_a_candidate_file(tmp_path):
+    # review item 4: the injection used to be silently ignored when a candidate file replaced the pseudo-data
+    p = tmp_path / "c.csv"
+    p.write_text("m2miss\n0.004\n")
+    with pytest.raises(InputError) as exc:
+        check_kpix_inputs(KpixConfig(candidates_file=str(p), inject=[0.05, 10.0]))
+    assert exc.value.field == "inject" and "not allowed with candidates_file" in exc.value.message
+    assert check_kpix_inputs(KpixConfig(candidates_file=str(p))).tolist() == [0.004]
+
+
+def test_survival_uses_reco_unit_vector_bit_identically():
+    # review item 9: kpix.survival takes its direction vectors from reco.smearing.unit_vector; the result is
+    # bit-identical to the former private copy (written out here) and to the formula exp(-L / (p/m c tau))
+    from kaonportal.analyses.searches.kpix import survival
+    from kaonportal.constants import C_M_PER_S
+    rng = np.random.default_rng(3)
+    n = 200
+    ev = {"true_p_beam": 75 + rng.normal(0, 0.7, n), "true_beam_dxdz": rng.normal(1.2e-3, 1e-4, n),
+          "true_beam_dydz": rng.normal(0, 1e-4, n), "true_p_track": rng.uniform(15, 45, n),
+          "true_track_dxdz": rng.normal(0, 5e-3, n), "true_track_dydz": rng.normal(0, 5e-3, n),
+          "true_vertex_z": rng.uniform(105, 165, n)}
+
+    def old_unit(dxdz, dydz):
+        norm = np.sqrt(1.0 + dxdz ** 2 + dydz ** 2)
+        return np.stack([dxdz / norm, dydz / norm, 1.0 / norm], axis=-1)
+    px = (ev["true_p_beam"][:, None] * old_unit(ev["true_beam_dxdz"], ev["true_beam_dydz"])
+          - ev["true_p_track"][:, None] * old_unit(ev["true_track_dxdz"], ev["true_track_dydz"]))
+    p = np.linalg.norm(px, axis=1)
+    cos = np.clip(px[:, 2] / p, 1e-6, 1.0)
+    expected = np.exp(-np.maximum(170.0 - ev["true_vertex_z"], 0.0) / cos / (p / 0.1 * C_M_PER_S * 1e-9))
+    assert np.array_equal(survival(ev, 0.1, 1e-9, 170.0), expected)

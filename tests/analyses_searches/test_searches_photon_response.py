@@ -142,3 +142,29 @@ def test_signal_acceptance_loss():
     # same random streams, so the ratio is exact up to the event-by-event P_conv)
     win = lambda m2, w: w[(w > 0) & (np.abs(m2 - 0.0081) < 0.002)].sum()     # noqa: E731
     assert t_on == t_off and 0.990 < win(m_on, w_on) / win(m_off, w_off) < 0.997
+
+
+def test_lkr_constants_have_one_definition():
+    # the LKr numbers the card lacks (cluster threshold, position resolution) are defined once in reco.smearing;
+    # the searches' defaults use them and the simulation engine holds the same values
+    from kaonportal.analyses.searches.pi0_gamma_x import Pi0GammaXConfig
+    from kaonportal.analyses.searches.visible_x import VisibleXConfig
+    from kaonportal.reco import smearing
+    from kaonportal.simulation import engine
+    assert Pi0GammaXConfig().lkr_position_m == VisibleXConfig().lkr_position_m == smearing.LKR_POSITION_M
+    assert engine.LKR_POSITION_M == smearing.LKR_POSITION_M
+    assert engine.LKR_CLUSTER_E_MIN == smearing.LKR_CLUSTER_E_MIN
+
+
+def test_visible_x_uses_the_card_cluster_track_distance():
+    # gamma gamma pairs: clusters must lie farther than the card's photon_veto.lkr_min_distance from the pi+ impact
+    # (as pi0_gamma_x and the photon rejection); a larger distance removes accepted pairs, the card value (0.1 m)
+    # reproduces the default exactly
+    from kaonportal.analyses.searches.visible_x import reconstruct_pairs
+    card = load_card("na62-2022")
+    wide = card.model_copy(update={"photon_veto": card.photon_veto.model_copy(update={"lkr_min_distance": 0.4})})
+    m0, w0 = reconstruct_pairs("K+ -> pi+ X", 3000, 3, card, mass=0.25, x_decay="gamma gamma")
+    m1, w1 = reconstruct_pairs("K+ -> pi+ X", 3000, 3, wide, mass=0.25, x_decay="gamma gamma")
+    acc0, acc1 = np.sum(w0[np.isfinite(m0)]), np.sum(w1[np.isfinite(m1)])
+    assert 0 < acc1 < acc0
+    assert np.all(np.isfinite(m0) | ~np.isfinite(m1))       # the same events, a stricter cut

@@ -195,3 +195,37 @@ def test_candidate_file_bad_input(tmp_path):
     assert check_pi0_gamma_x_inputs(Pi0GammaXConfig(candidates_file=str(tmp_path / "empty.csv"))).size == 0
     assert check_pi0_gamma_x_inputs(Pi0GammaXConfig(candidates_file=str(tmp_path / "ok.csv"))).tolist() == \
         [0.0081, -0.0003]
+
+
+@pytest.mark.parametrize("options,field,needle", [
+    ({"nunu_m2_min": 0.05}, "searches.pi0-gamma-x", "nunu_m2_min"),    # above m_pi0^2: no signal region
+    ({"photonuclear_visible_range": [0.6, 0.2]}, "searches.pi0-gamma-x.photonuclear_visible_range", "low < high"),
+])
+def test_pre_run_check_rejects(options, field, needle):
+    # rejected by the pre-run check, i.e. before the pnn section or any simulation
+    from kaonportal.analyses.searches import check_section_inputs
+    with pytest.raises(InputError) as exc:
+        check_section_inputs("pi0-gamma-x", options)
+    assert exc.value.field == field and needle in exc.value.message, str(exc.value)
+
+
+def test_empty_gamma_nunu_region_is_an_input_error():
+    # nunu_m2_min below m_pi0^2 but above every simulated signal event: one InputError on the field, not a
+    # ZeroDivisionError after the A' scan
+    from kaonportal.analyses.searches.pi0_gamma_x import nunu_acceptance
+    m2, w = np.array([0.001, 0.012, np.nan]), np.array([1.0, 2.0, 0.0])
+    assert nunu_acceptance(4.0, m2, w, 0.004) == pytest.approx(0.5)
+    with pytest.raises(InputError) as exc:
+        nunu_acceptance(4.0, m2, w, 0.015)
+    assert exc.value.field == "nunu_m2_min"
+
+
+def test_window_sums_match_a_direct_sum():
+    from kaonportal.analyses.searches.pi0_gamma_x import _window_sums
+    rng = np.random.default_rng(2)
+    x, w = rng.normal(0.0, 0.01, 500), rng.exponential(1.0, 500)
+    lo, hi = np.array([-0.02, -0.005, 0.0, 0.03]), np.array([-0.01, 0.005, 0.0, 0.04])
+    s, s2 = _window_sums(x, w, lo, hi)
+    for k in range(len(lo)):
+        sel = (x >= lo[k]) & (x < hi[k])
+        assert s[k] == pytest.approx(w[sel].sum(), abs=1e-12) and s2[k] == pytest.approx((w[sel] ** 2).sum(), abs=1e-12)

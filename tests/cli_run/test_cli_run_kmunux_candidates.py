@@ -52,3 +52,10 @@ def test_candidates_in_mev2_stop_the_run_before_anything_runs(tmp_path, monkeypa
     res = _run(tmp_path, {**TINY, "candidates_file": "mev.csv"})
     assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_unknown_card_stops_the_run_before_anything_runs(tmp_path):
+    res = _run(tmp_path, {**TINY, "card": "bogus"})
+    assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert "config.searches.kmunux.card" in res.stderr and "unknown card 'bogus'" in res.stderr
+    assert not (tmp_path / "out").exists()

@@ -60,3 +60,12 @@ def test_candidates_in_wrong_units_exit_2(tmp_path, monkeypatch):
     last = err.splitlines()[-1]
     assert "Traceback" not in err and "config.searches.pi0-gamma-x.candidates_file" in last, err
     assert "outside the allowed range [-0.243717, 0.243717] GeV^2/c^4" in last, err
+
+
+def test_bad_photonuclear_range_stops_the_run_before_anything_runs(tmp_path):
+    # the photonuclear / conversion models are built in the pre-run check: exit 2, one line, nothing written
+    res = _run(tmp_path, {**SMALL, "photonuclear_visible_range": [0.6, 0.2]})
+    assert res.exit_code == 2, res.stderr
+    err = res.stderr.strip()
+    assert len(err.splitlines()) == 1 and "config.searches.pi0-gamma-x.photonuclear_visible_range" in err, err
+    assert not (tmp_path / "out").exists()

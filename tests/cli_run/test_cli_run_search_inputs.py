@@ -48,6 +48,12 @@ CASES = [
     ({"hnl": {"candidates_file": {"K+ -> mu+ N": "mev.csv"}}}, "config.searches.hnl.candidates_file", "no column"),
     ({"hnl": {"inject": {"K+ -> e+ N": [0.5, 10]}}}, "config.searches.hnl.inject['K+ -> e+ N'][0]", "[0.144, 0.462]"),
     ({"hnl": {"masses": {"K+ -> tau+ N": [0.3]}}}, "config.searches.hnl.masses", "known: K+ -> e+ N"),
+    # per-channel values and cards (review item 2), inject with a candidate file (item 4)
+    ({"hnl": {"n_parent": {"K+ -> e+ N": -1}}}, "config.searches.hnl", "n_parent['K+ -> e+ N'] must be finite and > 0"),
+    ({"hnl": {"mass_step": {"K+ -> mu+ N": 0}}}, "config.searches.hnl", "mass_step['K+ -> mu+ N'] must be finite"),
+    ({"hnl": {"cards": {"K+ -> mu+ N": "bogus"}}}, "config.searches.hnl.cards['K+ -> mu+ N']", "unknown card 'bogus'"),
+    ({"kpix": {"inject": [0.05, 10], "candidates_file": "nan.csv"}}, "config.searches.kpix.inject",
+     "not allowed with candidates_file"),
     ({"kmunux": {"masses": [0.4]}}, "config.searches.kmunux.masses[0]", "[0.01, 0.37] GeV"),
     ({"visible-x": {"masses": [0.1]}}, "config.searches.visible-x.masses (channel gg)[0]", "[0.207, 0.35] GeV"),
     ({"visible-x": {"inject": {"mumu": [0.2, 5]}}}, "config.searches.visible-x.inject.mumu[0]", "[0.212, 0.35] GeV"),

@@ -25,13 +25,27 @@ True
 
 from __future__ import annotations
 
-__all__ = ["unit_vector", "smeared_track_p4", "lkr_cluster", "track_vertex"]
+__all__ = ["LKR_CLUSTER_E_MIN", "LKR_POSITION_M", "LKR_CLUSTER_SEPARATION_M", "unit_vector", "smeared_track_p4",
+           "lkr_cluster", "track_vertex"]
 
 import numpy as np
 
 from ..detector.card import Card
 from ..detector.propagation import track_planes
 from ..detector.response import lkr_sigma_e, straw_sigma_angle, straw_sigma_p_rel
+
+# LKr cluster parameters the card lacks, one definition for the searches' own event builders (pi0_gamma_x,
+# visible_x, and simulation.engine for its optional LKr columns).
+#: GeV, D: lowest energy threshold of the LKr photon-rejection code (na62_parameters.md section 3 row
+#: "Photon-veto timing windows", PhotonRejectionLKr.cc: thresholds 1, 2, 10, 15 GeV), taken as the cluster threshold
+LKR_CLUSTER_E_MIN = 1.0
+#: m, U: LKr cluster position resolution per coordinate (the card has none; order of magnitude of a
+#: 2 cm-cell calorimeter, not from a source)
+LKR_POSITION_M = 0.001
+#: m, D: minimal distance of two photon clusters resolved as two (visible_x gamma gamma pairs); taken equal to
+#: the cluster-to-track distance of the photon rejection (card photon_veto.lkr_min_distance, 100 mm, V), a
+#: different quantity for which no source is at hand
+LKR_CLUSTER_SEPARATION_M = 0.1
 
 
 def unit_vector(dxdz, dydz) -> np.ndarray:

@@ -86,7 +86,7 @@ from ..detector.propagation import (DETECTOR_CODES, _ACCEPT_KEYS, _charged_geome
 from ..detector.response import _pid_kernel, _veto_kernel, _veto_tables
 from ..errors import InputError, check_choice
 from ..kinematics import boost, two_body_momentum
-from ..reco.smearing import lkr_cluster
+from ..reco.smearing import LKR_CLUSTER_E_MIN, LKR_POSITION_M, lkr_cluster
 from .kernels import (RECO_ROWS, beam_kernel, boost_events, candidate_kernel, flight_kernel, norm3,
                       reconstruct_kernel, seen_kernel, vertex_lab_kernel)
 from .schema import COLUMNS, check_extra_columns
@@ -97,11 +97,8 @@ _CHARGE = {"pi+": 1, "pi-": -1, "mu+": 1, "mu-": -1, "e+": 1, "e-": -1, "K+": 1,
 _STREAM_BEAM, _STREAM_DECAY, _STREAM_RESPONSE, _STREAM_SECONDARY, _STREAM_VETO = 0, 1, 2, 3, 4
 _STREAM_OPTIONAL = 5      # optional columns only (module docstring)
 
-# Optional columns (module docstring). D: the card has no LKr cluster threshold; 1 GeV is the lowest
-# energy threshold of the LKr photon-rejection code (na62_parameters.md section 3, PhotonRejectionLKr.cc).
-LKR_CLUSTER_E_MIN = 1.0   # GeV, D
-# U: the card has no LKr position resolution; 1 mm as the searches' own samples (pi0_gamma_x, visible_x).
-LKR_POSITION_M = 0.001    # m, U
+# Optional columns (module docstring): the LKr cluster threshold (D) and position resolution (U) are
+# defined once, in reco.smearing, with their arguments.
 
 
 @dataclass

@@ -43,7 +43,6 @@ Traceback (most recent call last):
 kaonportal.errors.InputError: searches.kmunux.masses[0]: 0.5 GeV is outside the allowed range(s) [0.01, 0.37] GeV
 """
 
-import math
 from importlib import resources
 from pathlib import Path
 
@@ -111,62 +110,20 @@ def section_configs(name_or_path: str | Path) -> dict:
     return data
 
 
-def _check_hnl(cfg) -> None:
-    # channel keys quoted in field names: "[pi+ -> e+ N]" would read as rich markup on the command line
-    from ...constants import mass as pmass
-    from .common import check_mass_grid, read_candidates
-    from .hnl import CHANNELS
-    known = ", ".join(CHANNELS)
-    for ch in cfg.channels:
-        if ch not in CHANNELS:
-            raise InputError("channels", f"unknown HNL channel {ch!r}; known: {known}")
-    for key, mapping in (("masses", cfg.masses or {}), ("candidates_file", cfg.candidates_file),
-                         ("inject", cfg.inject)):
-        for ch in mapping:
-            if ch not in CHANNELS:
-                raise InputError(key, f"unknown HNL channel {ch!r}; known: {known}")
-    for ch, m in (cfg.masses or {}).items():
-        check_mass_grid(f"masses[{ch!r}]", m, [CHANNELS[ch].mass_range])
-    for ch, inj in cfg.inject.items():
-        if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
-            raise InputError(f"inject[{ch!r}]", f"must be [mass GeV, signal events >= 0], got {inj!r}")
-        check_mass_grid(f"inject[{ch!r}]", [inj[0]], [CHANNELS[ch].mass_range])
-    for ch, path in cfg.candidates_file.items():
-        # units check (D): |m2miss| <= m_parent^2 for any candidate of a parent decay
-        m2 = pmass(CHANNELS[ch].parent) ** 2
-        read_candidates(path, CHANNELS[ch].column, allowed=(-m2, m2), field=f"candidates_file[{ch!r}]")
-
-
-def _check_visible_x(cfg) -> None:
-    # channels, mass grid, injected masses and the per-channel candidate files (m_gg / m_mumu columns)
-    from .visible_x import check_visible_x_inputs
-    check_visible_x_inputs(cfg)
-
-
-def _check_pi0_gamma_x(cfg) -> None:
-    # mass grid, injected mass and the candidate file (m2miss column), before anything is simulated
-    from .pi0_gamma_x import check_pi0_gamma_x_inputs
-    check_pi0_gamma_x_inputs(cfg)
-
-
-def _check_kmunux(cfg) -> None:
-    # mass grid, injected mass and the candidate file (m2miss_mu column), before anything is simulated
-    from .kmunux import check_kmunux_inputs
-    check_kmunux_inputs(cfg)
-
-
 def _config_classes() -> dict:
-    from .hnl import HnlConfig
-    from .kmunux import KmunuxConfig
+    # (config class, pre-run check): each check validates what the options point at (mass grids, injected
+    # masses, candidate files, cards) before anything is simulated; its return value is not used here
+    from .hnl import HnlConfig, check_hnl_inputs
+    from .kmunux import KmunuxConfig, check_kmunux_inputs
     from .kpix import KpixConfig, check_kpix_inputs
     from .lnv import LnvConfig, check_lnv_inputs
-    from .pi0_gamma_x import Pi0GammaXConfig
+    from .pi0_gamma_x import Pi0GammaXConfig, check_pi0_gamma_x_inputs
     from .pi0_invisible import Pi0InvisibleConfig
-    from .visible_x import VisibleXConfig
+    from .visible_x import VisibleXConfig, check_visible_x_inputs
     return {"pi0-invisible": (Pi0InvisibleConfig, None), "lnv": (LnvConfig, check_lnv_inputs),
-            "hnl": (HnlConfig, _check_hnl), "kpix": (KpixConfig, check_kpix_inputs),
-            "kmunux": (KmunuxConfig, _check_kmunux), "visible-x": (VisibleXConfig, _check_visible_x),
-            "pi0-gamma-x": (Pi0GammaXConfig, _check_pi0_gamma_x), "interpretation": (None, None)}
+            "hnl": (HnlConfig, check_hnl_inputs), "kpix": (KpixConfig, check_kpix_inputs),
+            "kmunux": (KmunuxConfig, check_kmunux_inputs), "visible-x": (VisibleXConfig, check_visible_x_inputs),
+            "pi0-gamma-x": (Pi0GammaXConfig, check_pi0_gamma_x_inputs), "interpretation": (None, None)}
 
 
 def check_section_inputs(name: str, config=None, field: str | None = None, deep: bool = True):

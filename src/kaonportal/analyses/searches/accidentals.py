@@ -18,7 +18,8 @@ the accidental pairing. The event weight is multiplied by p_mis by the caller.
 
 Rate scaling (D): the probability that a second beam particle falls in the matching window is proportional to
 the beam rate for small p_mis, so p_mis(R) = p_ref R / R_ref with p_ref = 1.3 % at R_ref = 450 MHz (the
-2016-18 typical rate of the na62-2018 card, [RICH20] V; the 2017 tool was tuned on 2017 data): see
+2016-18 typical rate, :data:`kaonportal.analyses.pnn_budget.upstream.RATE_REF_MHZ`, V; the 2017 tool was tuned
+on 2017 data, D): see
 :func:`mismatch_probability`.
 
 Approximations: the original (correctly matched) events keep their full weight (the O(p_mis) = 1 % loss
@@ -49,15 +50,18 @@ from ...beam import sample_beam
 from ...constants import mass as pmass
 from ...errors import InputError
 from ...reco import closest_approach, m2miss
+from ..pnn_budget.upstream import RATE_REF_MHZ
 from ..samples import derive_seed
 
 MISMATCH_REF = 0.013
 """K-track mismatch probability of the 2017 MVA matching tool (na62_parameters.md section 3, [FW]
 SpectrometerGigaTrackerMVAMatchingTool.cc, status V)."""
 
-RATE_REF_MHZ = 450.0
-"""Beam rate at which :data:`MISMATCH_REF` applies: the 2016-18 typical rate (na62-2018 card
-``run_conditions.beam_rate_mhz``, [RICH20] V), taken for the 2017 tool (D)."""
+# Beam rate at which MISMATCH_REF applies: the typical 2016-18 beam-particle rate at GTK3, 450 MHz
+# (na62_parameters.md row "Beam rate, typical 2016-2018", V; = na62-2018 card run_conditions.beam_rate_mhz),
+# taken for the 2017 tool (D). The same number with the same meaning (the reference rate of a probability
+# that scales linearly with the beam rate) is the pnn budget's upstream-background reference: one constant,
+# RATE_REF_MHZ, imported from kaonportal.analyses.pnn_budget.upstream (re-exported here).
 
 #: columns an accidental pairing replaces (inputs: p_track, track_dxdz/dydz, track_x/y_straw1)
 ACCIDENTAL_COLUMNS = ("p_beam", "beam_dxdz", "beam_dydz", "vertex_x", "vertex_y", "vertex_z", "cda",

@@ -14,7 +14,7 @@ kaonportal.errors.InputError: masses[0]: 0.13 GeV is outside the allowed range(s
 
 from __future__ import annotations
 
-__all__ = ["load_search_config", "sample_key", "simulate_sample", "selection_columns", "check_mass_grid", "read_candidates", "CANDIDATE_SUFFIXES", "write_curve",
+__all__ = ["M2MISS_ALLOWED_K", "load_search_config", "sample_key", "simulate_sample", "selection_columns", "check_mass_grid", "read_candidates", "CANDIDATE_SUFFIXES", "write_curve",
            "plot_limit_curves", "weighted_quantile", "selection_weights", "mass_grid", "clear_sample_memo",
            "use_sample_cache", "SampleStore"]
 
@@ -31,6 +31,7 @@ from typing import Any, Sequence
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from ...constants import mass as _mass
 from ...errors import InputError
 from ...yamlio import read_yaml
 from ...report.plots import save
@@ -259,6 +260,10 @@ def mass_grid(ranges: Sequence[tuple[float, float]], step: float) -> np.ndarray:
 
 CANDIDATE_SUFFIXES = (".csv", ".txt")
 
+
+#: allowed squared missing mass of a user candidate in a K+ search (GeV^2/c^4): |m2miss| <= m_K^2. A units
+#: check (D): every K+ -> (charged) + invisible candidate lies far inside it, and a file in MeV^2 fails it.
+M2MISS_ALLOWED_K = (-_mass("K+") ** 2, _mass("K+") ** 2)
 
 def read_candidates(path: str | Path, column: str, allowed: tuple[float, float] | None = None,
                     unit: str = "GeV^2/c^4", field: str = "candidates") -> np.ndarray:

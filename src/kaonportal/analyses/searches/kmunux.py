@@ -52,12 +52,17 @@ simulated b but missing components (no source for their flux and spectra here). 
 region content is the size assigned to (b)+(c)+(d) together; 2x and 0.5x are equally defensible, and in these
 regions (delta b >> sqrt(b)) the limit scales ~linearly with it.
 
-Observed: pseudo-data by default (one Poisson count per region; ``inject = [m_X, events]`` adds selected signal
-events of the first model, drawn from its simulated m2miss_mu spectrum), or the user's candidates
+Observed: pseudo-data by default -- ONE dataset for all regions (the regions are nested, so their counts must be
+correlated as real data's are): Poisson counts in the bins of the background model (``bkg["edges"]``, 400 bins
+over [x_min - 0.01, x_max + 0.01]; a binned dataset, as :mod:`.hnl`, because one simulated event can stand for
+1e5 decays), each region counting the bins whose centre lies in [x_lo, x_max] and comparing them with the
+background summed over the same bins (the continuous integral differs by a fraction of a bin, i.e. by up to
+~sqrt(b) at b ~ 1e5); ``inject = [m_X, events]`` adds selected signal events of the first model, drawn from its
+simulated m2miss_mu spectrum and histogrammed in the same bins; or the user's candidates
 (``candidates_file``: CSV with an ``m2miss_mu`` column in GeV^2/c^4, |value| <= m_K^2 as a units check, read
 by :func:`check_kmunux_inputs` before anything is simulated). Per region the excess significance
-z = (n - b) / sqrt(b + sigma_b^2) is reported. The K+ -> mu+ nu nu nubar limit is also written as a one-row
-curve, ``curves/kmunux_kmununu.csv`` (hence a HEPData table).
+z = (n - b) / sqrt(b + sigma_b^2) is reported (``None`` if b = sigma_b = 0). The K+ -> mu+ nu nu nubar limit is
+also written as a one-row curve, ``curves/kmunux_kmununu.csv`` (hence a HEPData table).
 
 Outcome (defaults: card na62-2018, seed 0, 2e5 background events; no tuning). Expected median limits for
 background_rel_error = 0 / 0.10 (default) / 0.20:
@@ -83,8 +88,8 @@ sits, and the acceptance above x_lo drops from ~0.4 (phase space) to 0.2 at 10 M
 
 from __future__ import annotations
 
-__all__ = ["KmunuxConfig", "KMUNUX_MASS_RANGE", "BACKGROUND_REL_ERROR", "check_kmunux_inputs", "kmunux_limits",
-           "kmunux_section"]
+__all__ = ["KmunuxConfig", "KMUNUX_MASS_RANGE", "BACKGROUND_REL_ERROR", "X_MAX", "M2MISS_ALLOWED", "dataset_bins",
+           "check_kmunux_inputs", "kmunux_limits", "kmunux_section"]
 
 import math
 from pathlib import Path
@@ -95,11 +100,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.special import ndtri
 
 from ...constants import mass as pmass
-from ...errors import InputError
+from ...detector import load_card
+from ...errors import InputError, check_range
 from ...selection import cut_flow, event_base_weight, load_selection
 from ...stats import Dataset, upper_limit
 from ..samples import derive_seed
-from .common import (check_mass_grid, load_search_config, plot_limit_curves, read_candidates, selection_columns,
+from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, plot_limit_curves, read_candidates, selection_columns,
                      simulate_sample, weighted_quantile, write_curve)
 from .hnl import (CHANNELS, HnlConfig, background_model, channel_mismatch, default_n_parent, normalisation,
                   window_background)
@@ -111,6 +117,9 @@ KMUNUX_MASS_RANGE = (0.010, 0.370)     # GeV, PR A5 (PLB 816 (2021) 136259 abstr
 #: not model there (module docstring, "Background uncertainty"); chosen without looking at the published limits
 BACKGROUND_REL_ERROR = 0.10
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
+#: kinematic end of m2miss_mu = (P_K - P_mu)^2 for a K+ -> mu+ + invisible decay (GeV^2/c^4; PDG masses)
+X_MAX = (pmass("K+") - pmass("mu+")) ** 2
+M2MISS_ALLOWED = M2MISS_ALLOWED_K     # allowed candidate m2miss (GeV^2/c^4): common.M2MISS_ALLOWED_K
 
 
 class KmunuxConfig(BaseModel):
@@ -125,8 +134,9 @@ class KmunuxConfig(BaseModel):
     n_background: int = Field(200_000, ge=2000)
     n_normalisation: int = Field(40_000, ge=1000)
     eps_trig: float = Field(1.0, gt=0, le=1)
-    x_min: float = Field(0.01, description="lowest m2miss_mu of a counting region (GeV^2/c^4): above the "
-                                           "K+ -> mu+ nu peak region |m2miss| < 0.01 (PR A6, S004)")
+    x_min: float = Field(0.01, ge=M2MISS_ALLOWED[0], lt=X_MAX,
+                         description="lowest m2miss_mu of a counting region (GeV^2/c^4): above the K+ -> mu+ nu "
+                                     "peak region |m2miss| < 0.01 (PR A6, S004), below the kinematic end X_MAX")
     published_kmununu: float = Field(1.0e-6, description="BR(K+ -> mu+ nu nu nubar) < 1.0e-6, PR A5 (ABS)")
     published_kmunux_range: tuple[float, float] = Field(
         (1.0e-7, 1.0e-5), description="BR(K+ -> mu+ nu X) ULs 'from O(1e-5) to O(1e-7)' over 10-370 MeV, PR A5 (ABS)")
@@ -218,11 +228,49 @@ def _best_region(ev, w, total, kern, lo_candidates, x_max, n_k, eps_trig, cl, re
     return best
 
 
+def dataset_bins(bkg: dict, cuts) -> tuple[np.ndarray, np.ndarray]:
+    """Bin edges and expected background counts of the binned pseudo-data: the bins of the background model
+    (:func:`.hnl.background_model`: ``edges``, ``counts``, ``kernels``) split at every value of ``cuts`` inside
+    them (the counting-region edges), the pieces of a split bin integrated from the kernels
+    (:func:`.hnl.window_background`), so that each region is a whole number of bins and its expected content is
+    the region's background (to rounding).
+
+    >>> kern = {"x": np.array([0.5]), "w": np.array([100.0]), "h": np.array([0.2])}
+    >>> edges0 = np.linspace(0.0, 1.0, 5)
+    >>> bkg = {"edges": edges0, "counts": window_background(kern, edges0[:-1], edges0[1:])[0], "kernels": kern}
+    >>> e, c = dataset_bins(bkg, [0.3])
+    >>> e.tolist()
+    [0.0, 0.25, 0.3, 0.5, 0.75, 1.0]
+    >>> bool(abs(c[2:].sum() - window_background(kern, [0.3], [1.0])[0][0]) < 1e-9)
+    True
+    """
+    edges0, counts0 = np.asarray(bkg["edges"], float), np.asarray(bkg["counts"], float)
+    cuts = np.asarray(cuts, float)
+    edges = np.union1d(edges0, cuts[(cuts > edges0[0]) & (cuts < edges0[-1])])
+    lo, hi = edges[:-1], edges[1:]
+    j = np.clip(np.searchsorted(edges0, lo, side="right") - 1, 0, len(counts0) - 1)
+    whole = (edges0[j] == lo) & (edges0[j + 1] == hi)
+    counts = np.where(whole, counts0[j], 0.0)
+    if np.any(~whole):
+        counts[~whole] = window_background(bkg["kernels"], lo[~whole], hi[~whole])[0]
+    return edges, counts
+
+
 def check_kmunux_inputs(cfg: KmunuxConfig) -> np.ndarray | None:
-    """Validate the mass grid, ``inject`` and the candidate file (column ``m2miss_mu``, GeV^2/c^4; every value
-    within +-m_K^2, a units check (D): a file in MeV^2 fails) before anything is simulated; returns the
-    candidates' m2miss_mu (``None``: pseudo-data)."""
+    """Validate the mass grid, ``x_min``, the detector ``card``, ``inject`` and the candidate file (column
+    ``m2miss_mu``, GeV^2/c^4; every value in :data:`M2MISS_ALLOWED`, a units check (D): a file in MeV^2 fails)
+    before anything is simulated; returns the candidates' m2miss_mu (``None``: pseudo-data).
+
+    >>> check_kmunux_inputs(KmunuxConfig(card="bogus"))     # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: card: unknown card 'bogus'; ...
+    """
     check_mass_grid("masses", cfg.masses, [KMUNUX_MASS_RANGE])
+    # the pydantic bounds hold for a validated configuration; checked again for one built with model_construct
+    check_range("x_min", cfg.x_min, M2MISS_ALLOWED[0], X_MAX, high_inclusive=False, unit="GeV^2/c^4")
+    if cfg.card is not None:
+        load_card(cfg.card)
     if cfg.inject is not None:
         if cfg.candidates_file is not None:
             raise InputError("inject", "adds signal to the pseudo-data; not allowed with candidates_file")
@@ -231,8 +279,7 @@ def check_kmunux_inputs(cfg: KmunuxConfig) -> np.ndarray | None:
         check_mass_grid("inject", [cfg.inject[0]], [KMUNUX_MASS_RANGE])
     if cfg.candidates_file is None:
         return None
-    m2k = pmass("K+") ** 2
-    return read_candidates(cfg.candidates_file, "m2miss_mu", allowed=(-m2k, m2k), field="candidates_file")
+    return read_candidates(cfg.candidates_file, "m2miss_mu", allowed=M2MISS_ALLOWED, field="candidates_file")
 
 
 def _injected_events(cfg, n_sig, seed, card, sel, cols, rng) -> np.ndarray:
@@ -269,20 +316,19 @@ def kmunux_limits(cfg: KmunuxConfig, card, seed: int, quick: bool = False) -> di
         origin = "as K+ -> mu+ N (same paper): " + origin
     norm = normalisation(ch, n_true, n_norm, seed, card)
     n_k = norm["n_parent_measured"]
-    x_max = (pmass("K+") - pmass("mu+")) ** 2
+    x_max = X_MAX
     hcfg = HnlConfig(accidentals=["K+ -> mu+ N"] if cfg.accidentals else [], mismatch=cfg.mismatch)
     p_mis = channel_mismatch("K+ -> mu+ N", hcfg, card)
     bkg = background_model(ch, n_k, n_bkg, seed, card, (cfg.x_min - 0.01, x_max + 0.01),
                            e_gamma_min=cfg.e_gamma_min, mismatch=p_mis)
     cols = selection_columns(sel, ["m2miss_mu"])
-    rng = np.random.default_rng(derive_seed(seed, "kmunux pseudo-data"))
     injected = None
     if cfg.inject is not None:
         injected = _injected_events(cfg, n_sig, seed, card, sel, cols,
                                     np.random.default_rng(derive_seed(seed, "kmunux injection")))
-    rows = []
     signals = [("K+ -> mu+ nu nu nubar", None, "phase-space")] + [
         ("K+ -> mu+ nu X", float(m), model) for m in masses for model in cfg.x_models]
+    regions = []        # the counting regions are chosen first, never looking at the data
     for decay, m, model in signals:
         ev = simulate_sample(decay, n_sig, seed, card, sel.fiducial_z, mass=m, columns=cols + ["true_m2miss"])
         base = event_base_weight(ev)
@@ -292,8 +338,18 @@ def kmunux_limits(cfg: KmunuxConfig, card, seed: int, quick: bool = False) -> di
         w, total = cf.weights, cf.total
         q = weighted_quantile(ev["m2miss_mu"], w, [0.0, 0.05, 0.1, 0.2, 0.3, 0.5])
         lows = sorted({max(cfg.x_min, float(v)) for v in q if np.isfinite(v) and v < x_max})
-        best = _best_region(ev, w, total, bkg["kernels"], lows or [cfg.x_min], x_max, n_k, cfg.eps_trig, cfg.cl,
-                            cfg.background_rel_error, cfg.mc_stat_error)
+        regions.append(_best_region(ev, w, total, bkg["kernels"], lows or [cfg.x_min], x_max, n_k, cfg.eps_trig,
+                                    cfg.cl, cfg.background_rel_error, cfg.mc_stat_error))
+    if candidates is None:
+        # one binned pseudo-dataset for every region (module docstring, "Observed")
+        edges, expected = dataset_bins(bkg, [r_["x_lo"] for r_ in regions if r_ is not None] + [x_max])
+        rng = np.random.default_rng(derive_seed(seed, "kmunux pseudo-data"))
+        data = rng.poisson(expected)
+        inj_hist = None if injected is None else np.histogram(injected, bins=edges)[0]
+        if inj_hist is not None:
+            data = data + inj_hist
+    rows = []
+    for (decay, m, model), best in zip(signals, regions):
         if best is None:
             rows.append({"decay": decay, "m_x_gev": m, "model": model, "acceptance": 0.0})
             continue
@@ -302,15 +358,15 @@ def kmunux_limits(cfg: KmunuxConfig, card, seed: int, quick: bool = False) -> di
         if candidates is not None:
             n_obs = int(np.count_nonzero((candidates >= best["x_lo"]) & (candidates <= x_max)))
         else:
-            # pseudo-data: one Poisson count per region (regions overlap; each row has its own draw) plus the
-            # injected events that fall into the region
-            n_obs = int(rng.poisson(b))
-            if injected is not None:
-                n_inj = int(np.count_nonzero((injected >= best["x_lo"]) & (injected <= x_max)))
-                n_obs += n_inj
+            # the region's bins of the one dataset: x_lo and x_max are bin edges, so their expected content is b
+            i0, i1 = np.searchsorted(edges, [best["x_lo"], x_max])
+            n_obs = int(np.sum(data[i0:i1]))
+            if inj_hist is not None:
+                n_inj = int(np.sum(inj_hist[i0:i1]))
         lim = _limit(n_obs, b, b_err, best["ses"], cfg.cl, decay, expected=False)
+        var = b + b_err ** 2
         rows.append({"decay": decay, "m_x_gev": m, "model": model, **best, "observed": n_obs,
-                     "injected_in_region": n_inj, "significance": (n_obs - b) / math.sqrt(b + b_err ** 2),
+                     "injected_in_region": n_inj, "significance": (n_obs - b) / math.sqrt(var) if var > 0 else None,
                      "observed_limit": lim.upper_limit})
     origin_obs = (f"candidates: {cfg.candidates_file} ({len(candidates)} candidates)" if candidates is not None else
                   f"pseudo-data (seed {seed})" + (f", injected {cfg.inject[1]:g} {cfg.x_models[0]} events at m_X = "

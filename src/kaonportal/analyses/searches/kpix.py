@@ -40,18 +40,17 @@ from ...constants import BR_K, C_M_PER_S, mass as pmass
 from ...detector import load_card
 from ...errors import InputError
 from ...published import load_curve
+from ...reco.smearing import unit_vector
 from ...selection import load_selection, signal_region_mask   # R1 or R2 of the pnn selection
 from ...stats import peak_scan
 from ..config import get_dataset
 from ..samples import derive_seed
-from .common import (check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
+from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
                      selection_columns, selection_weights, simulate_sample, use_sample_cache, weighted_quantile,
                      write_curve)
 
 MASS_RANGES = ((0.0, 0.110), (0.154, 0.260))   # GeV, PR A3 (S002; JHEP 11 (2025) 143)
-#: allowed m2miss of a user candidate (GeV^2/c^4): |m2miss| <= m_K^2, a units check (D: any K+ -> pi+ candidate
-#: lies far inside, the kinematic end point being (m_K - m_pi)^2 = 0.126 GeV^2/c^4; MeV^2 values fail it)
-M2MISS_ALLOWED = (-pmass("K+") ** 2, pmass("K+") ** 2)
+M2MISS_ALLOWED = M2MISS_ALLOWED_K     # allowed candidate m2miss (GeV^2/c^4): common.M2MISS_ALLOWED_K
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
 _TRUTH = ("true_p_beam", "true_beam_dxdz", "true_beam_dydz", "true_p_track", "true_track_dxdz",
           "true_track_dydz", "true_vertex_z")
@@ -98,7 +97,9 @@ class KpixConfig(BaseModel):
 def check_kpix_inputs(cfg: KpixConfig) -> np.ndarray | None:
     """Validate what the configuration points at before anything is simulated: dataset and selection
     names, the mass grid and the injected mass inside :data:`MASS_RANGES`, the candidate file readable
-    with finite ``m2miss`` in :data:`M2MISS_ALLOWED`. Returns the user candidates (``None``: pseudo-data).
+    with finite ``m2miss`` in :data:`M2MISS_ALLOWED`; ``inject`` together with ``candidates_file`` is refused
+    (injected signal goes into the pseudo-data the file replaces). Returns the user candidates (``None``:
+    pseudo-data).
 
     >>> check_kpix_inputs(KpixConfig(masses=[0.13]))
     Traceback (most recent call last):
@@ -111,22 +112,20 @@ def check_kpix_inputs(cfg: KpixConfig) -> np.ndarray | None:
         check_mass_grid("masses", cfg.masses, MASS_RANGES)
     if cfg.inject is not None:
         check_mass_grid("inject", [cfg.inject[0]], MASS_RANGES)
+        if cfg.candidates_file is not None:
+            # injected signal is added to pseudo-data, which a candidate file replaces (as the other searches)
+            raise InputError("inject", "adds signal to the pseudo-data; not allowed with candidates_file")
     if cfg.candidates_file is None:
         return None
     return read_candidates(cfg.candidates_file, "m2miss", allowed=M2MISS_ALLOWED, field="candidates_file")
-
-
-def _unit(dxdz, dydz):
-    n = np.sqrt(1.0 + dxdz ** 2 + dydz ** 2)
-    return np.stack([dxdz / n, dydz / n, 1.0 / n], axis=-1)
 
 
 def survival(ev: dict, m_x: float, tau_s: float, z_end: float) -> np.ndarray:
     """Per-event probability that X (mass ``m_x`` GeV, proper lifetime ``tau_s``) does not decay before ``z_end``."""
     if not math.isfinite(tau_s) or m_x <= 0:
         return np.ones(len(ev["true_vertex_z"]))
-    pk = ev["true_p_beam"][:, None] * _unit(ev["true_beam_dxdz"], ev["true_beam_dydz"])
-    ppi = ev["true_p_track"][:, None] * _unit(ev["true_track_dxdz"], ev["true_track_dydz"])
+    pk = ev["true_p_beam"][:, None] * unit_vector(ev["true_beam_dxdz"], ev["true_beam_dydz"])
+    ppi = ev["true_p_track"][:, None] * unit_vector(ev["true_track_dxdz"], ev["true_track_dydz"])
     px = pk - ppi
     p = np.linalg.norm(px, axis=1)
     cos = np.clip(px[:, 2] / np.where(p > 0, p, 1.0), 1e-6, 1.0)

@@ -10,12 +10,13 @@ Random streams ``block_rng(seed', block, 10/11/12)`` never collide with the simu
 
 Reconstruction (approximations, stated):
 
-* gamma gamma: both photons give LKr clusters (E > 1 GeV, > 0.1 m apart and from the pi+ impact);
-  E smeared with :func:`~kaonportal.detector.lkr_sigma_e`, positions with ``lkr_position_m`` (U: not in
-  the card; :func:`kaonportal.reco.smearing.lkr_cluster`); the vertex is the closest approach of the GTK
-  beam line (card resolutions) and the pi+ STRAW line (anchored at STRAW1,
-  :func:`kaonportal.reco.smearing.track_vertex`); m_gg^2 = 2 E1 E2 (1 - cos theta12) with directions
-  from that vertex.
+* gamma gamma: both photons give LKr clusters (E > 1 GeV, ``reco.smearing.LKR_CLUSTER_E_MIN``, D; farther than
+  the card's ``photon_veto.lkr_min_distance`` (0.1 m, V) from the pi+ impact, as the photon rejection and
+  :mod:`.pi0_gamma_x`; > 0.1 m apart, ``reco.smearing.LKR_CLUSTER_SEPARATION_M``, D); E smeared with
+  :func:`~kaonportal.detector.lkr_sigma_e`, positions with ``lkr_position_m`` (U: not in the card;
+  :func:`kaonportal.reco.smearing.lkr_cluster`); the vertex is the closest approach of the GTK beam line (card
+  resolutions) and the pi+ STRAW line (anchored at STRAW1, :func:`kaonportal.reco.smearing.track_vertex`);
+  m_gg^2 = 2 E1 E2 (1 - cos theta12) with directions from that vertex.
 * mu+ mu-: three tracks in the STRAW acceptance, muons in MUV3, the pi+ in the RICH; momenta smeared
   (:func:`kaonportal.reco.smearing.smeared_track_p4`: sigma_p/p and per-projection slopes); in-flight
   pi/mu decays and PID inefficiency ignored.
@@ -67,7 +68,8 @@ from ...detector import load_card, photon_hits, propagate_charged
 from ...errors import InputError
 from ...kinematics import boost
 from ...published import load_curve
-from ...reco.smearing import lkr_cluster, smeared_track_p4, track_vertex, unit_vector
+from ...reco.smearing import (LKR_CLUSTER_E_MIN, LKR_CLUSTER_SEPARATION_M, LKR_POSITION_M, lkr_cluster,
+                               smeared_track_p4, track_vertex, unit_vector)
 from ...stats import peak_scan
 from ..samples import derive_seed
 from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
@@ -115,7 +117,8 @@ class VisibleXConfig(BaseModel):
     n_signal: int = Field(20_000, ge=1000)
     n_background: int = Field(200_000, ge=5000)
     z_range: tuple[float, float] = Field((105.0, 165.0), description="fiducial decay z (m)")
-    lkr_position_m: float = Field(0.001, gt=0, description="U: LKr cluster position resolution (m), not in the card")
+    lkr_position_m: float = Field(LKR_POSITION_M, gt=0, description="U: LKr cluster position resolution (m), not in "
+                                                                    "the card (reco.smearing.LKR_POSITION_M)")
     n_k_scale: float = Field(1.0, gt=0)
     window: float = Field(1.5, gt=0)
     cl: float = Field(0.9, gt=0, lt=1)
@@ -142,14 +145,14 @@ def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
     ok = pi.accept["straw"].copy()
     if "gamma" in names:
         ig = [i for i, nm in enumerate(names) if nm == "gamma" and prod.final[i]]
-        cl = []
+        cl, dmin = [], float(card.photon_veto.lkr_min_distance)
         for i in ig:
             h = photon_hits(vtx, lab[:, i, 1:], card)
             e, xy = lkr_cluster(lab[:, i, 0], h.x, h.y, card, rng_d, lkr_pos)
-            ok &= (h.detector == _LKR_CODE) & (e > 1.0)
-            ok &= np.hypot(xy[:, 0] - pi.x["LKR"], xy[:, 1] - pi.y["LKR"]) > 0.1
+            ok &= (h.detector == _LKR_CODE) & (e > LKR_CLUSTER_E_MIN)
+            ok &= np.hypot(xy[:, 0] - pi.x["LKR"], xy[:, 1] - pi.y["LKR"]) > dmin
             cl.append((e, xy, h.z))
-        ok &= np.hypot(*(cl[0][1] - cl[1][1]).T) > 0.1
+        ok &= np.hypot(*(cl[0][1] - cl[1][1]).T) > LKR_CLUSTER_SEPARATION_M
         r = track_vertex(vtx, beam, lab[:, ipi, 1:], card, rng_d)
         d = [np.column_stack([c[1], c[2]]) - r for c in cl]
         cos = np.sum(d[0] * d[1], axis=1) / (np.linalg.norm(d[0], axis=1) * np.linalg.norm(d[1], axis=1))
@@ -167,7 +170,8 @@ def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
     return m, w * prod.weight
 
 
-def reconstruct_pairs(decay: str, n: int, seed: int, card, z_range=(105.0, 165.0), lkr_position_m: float = 0.001,
+def reconstruct_pairs(decay: str, n: int, seed: int, card, z_range=(105.0, 165.0),
+                      lkr_position_m: float = LKR_POSITION_M,
                       **decay_options) -> tuple[np.ndarray, np.ndarray]:
     """Reconstructed pair mass (GeV/c^2, NaN if rejected) and weight of ``n`` ``decay`` events.
 
