@@ -246,6 +246,15 @@ def muon_as_electron(card, p, model: str | float = "rich_x_calo") -> np.ndarray:
     return np.full(p.shape, float(model))
 
 
+def _check_channel_keys(keys, allowed=None) -> None:
+    """ValueError (a pydantic validation message) naming the keys that are not in ``allowed`` (default: every
+    channel); an unknown key would otherwise be silently ignored."""
+    allowed = list(CHANNELS) if allowed is None else list(allowed)
+    bad = [c for c in keys if c not in allowed]
+    if bad:
+        raise ValueError(f"unknown channel(s) {bad} (allowed here: {allowed})")
+
+
 class HnlConfig(BaseModel):
     """Configuration of the HNL searches (one block for all channels)."""
 
@@ -284,9 +293,7 @@ class HnlConfig(BaseModel):
     def _check_per_channel(cls, v, info):
         # an unknown channel key would be silently ignored; a non-positive or NaN value fails deep inside the
         # scan (rng.poisson, mass_grid), after other channels ran
-        bad = [c for c in v if c not in CHANNELS]
-        if bad:
-            raise ValueError(f"unknown channel(s) {bad}; known: {list(CHANNELS)}")
+        _check_channel_keys(v)
         for c, x in v.items():
             if not (math.isfinite(x) and x > 0):
                 raise ValueError(f"{info.field_name}[{c!r}] must be finite and > 0, got {x!r}")
@@ -295,17 +302,13 @@ class HnlConfig(BaseModel):
     @field_validator("cards")
     @classmethod
     def _check_cards(cls, v):
-        bad = [c for c in v if c not in CHANNELS]
-        if bad:
-            raise ValueError(f"unknown channel(s) {bad}; known: {list(CHANNELS)}")
+        _check_channel_keys(v)
         return v
 
     @field_validator("accidentals")
     @classmethod
     def _check_acc(cls, v):
-        bad = [c for c in v if c not in CHANNELS or c.startswith("pi+")]
-        if bad:
-            raise ValueError(f"unknown or unsupported channel(s) {bad}; the K+ channels are {list(CHANNELS)[:2]}")
+        _check_channel_keys(v, [c for c in CHANNELS if c.startswith("K+")])
         return v
 
     @field_validator("muon_as_electron")
