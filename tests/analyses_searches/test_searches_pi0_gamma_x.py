@@ -91,10 +91,11 @@ def test_dalitz_and_radiative_backgrounds():
     # the vetoes): found 5e-4 per tagged decay, against 1.2e-2 for gamma gamma with one photon lost; the lost pair
     # carries m_ee^2 = m_miss^2, a continuum: the fraction of the one-photon spectrum above 0.004 GeV^2
     # (m_A' > 63 MeV) is > 50 x that of gamma gamma (found 400 x: 174 vs 3 events of 4e4; gamma gamma has only
-    # resolution tails there), and above 0.0064 GeV^2 (80 MeV) only the Dalitz continuum remains
+    # resolution tails there), and above 0.0064 GeV^2 (80 MeV) the Dalitz continuum dominates (found 60 x: the
+    # gamma gamma tail there is one low-weight event of 4e4; > 10 x leaves room for its Poisson fluctuation)
     assert 0 < da["weights"].sum() < 0.2 * gg["weights"].sum() * da["tagged"] / gg["tagged"]
     assert frac_above(da, 0.004) > 50.0 * frac_above(gg, 0.004)
-    assert frac_above(da, 0.0064) > 0 and frac_above(gg, 0.0064) == 0
+    assert frac_above(da, 0.0064) > 10.0 * frac_above(gg, 0.0064)
     # K+ -> pi+ pi0 gamma with E_gamma* > 10 MeV: (P_K - P_pi+)^2 = (p_pi0 + k)^2 leaves the pi0 tag window for
     # most photons, so the tag keeps < 5 % of them (found 0.6 %) against ~85 % of K+ -> pi+ pi0
     assert kg["tagged"] < 0.05 * kg["generated"] and gg["tagged"] > 0.7 * gg["generated"]

@@ -104,3 +104,26 @@ def test_lkr_cluster_energy_and_position_resolution():
     pull = (e - e_true) / lkr_sigma_e(CARD, e_true)
     assert np.std(pull) == pytest.approx(1.0, rel=0.03) and abs(np.mean(pull)) < 5 / np.sqrt(20000)
     assert np.std(xy / 0.002, axis=0) == pytest.approx([1.0, 1.0], rel=0.03)
+
+
+def test_track_vertex_uses_given_slope_measurements():
+    # with the caller's measured slopes the vertex uses them (one measurement per track): the slopes that
+    # track_vertex would itself draw, passed in, give the same vertex; and no slope draws are consumed
+    beam, vtx = _beam_and_vertex(CARD)
+    p_pi = _tracks(6)
+    res = CARD.resolution
+    rng = np.random.default_rng(13)
+    gpos = res.gtk_position * rng.standard_normal((N, 2))
+    bs = (beam.dxdz + res.gtk_angle * rng.standard_normal(N), beam.dydz + res.gtk_angle * rng.standard_normal(N))
+    spos = res.straw_position * rng.standard_normal((N, 2))
+    sa = straw_sigma_angle(CARD, np.linalg.norm(p_pi, axis=1))
+    ts = (p_pi[:, 0] / p_pi[:, 2] + sa * rng.standard_normal(N), p_pi[:, 1] / p_pi[:, 2] + sa * rng.standard_normal(N))
+    ref = track_vertex(vtx, beam, p_pi, CARD, np.random.default_rng(13))
+    # the same position draws (gtk (n, 2), then straw (n, 2)) from a generator that skips the slope draws
+    draws = iter([gpos / res.gtk_position, spos / res.straw_position])
+
+    class _Positions:
+        def standard_normal(self, shape):
+            return next(draws)
+    got = track_vertex(vtx, beam, p_pi, CARD, _Positions(), beam_slopes=bs, track_slopes=ts)
+    assert np.allclose(got, ref, rtol=0, atol=1e-9)

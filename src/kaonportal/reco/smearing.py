@@ -83,7 +83,9 @@ def lkr_cluster(e_true: np.ndarray, x: np.ndarray, y: np.ndarray, card: Card, rn
     return e, xy
 
 
-def track_vertex(vtx: np.ndarray, beam, p_pi: np.ndarray, card: Card, rng: np.random.Generator) -> np.ndarray:
+def track_vertex(vtx: np.ndarray, beam, p_pi: np.ndarray, card: Card, rng: np.random.Generator,
+                 beam_slopes: tuple[np.ndarray, np.ndarray] | None = None,
+                 track_slopes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Reconstructed vertex (n, 3) (m) of a pi+ of true momentum ``p_pi`` (n, 3) from the true vertex ``vtx``
     (n, 3) of a kaon of the beam sample ``beam`` (:class:`~kaonportal.beam.BeamSample`, at GTK3).
 
@@ -91,20 +93,28 @@ def track_vertex(vtx: np.ndarray, beam, p_pi: np.ndarray, card: Card, rng: np.ra
     ``resolution.gtk_angle`` (n, n). Track line: the true line at STRAW1 smeared by
     ``resolution.straw_position`` ((n, 2)), slopes by the STRAW angular resolution (n, n). The vertex is
     the midpoint of the closest approach of the two lines.
+
+    ``beam_slopes`` / ``track_slopes``: the already measured (dx/dz, dy/dz) of the beam / track, when the
+    caller has smeared them for its kinematics; they are used as they are (no slope draws for that line), so
+    the vertex and the momenta come from ONE measurement of each track.
     """
     n = len(vtx)
     res = card.resolution
     z0, zs = card.beam.z_gtk3, track_planes(card)["STRAW1"]
     a = np.column_stack([beam.x, beam.y, np.full(n, z0)]) + np.column_stack(
         [res.gtk_position * rng.standard_normal((n, 2)), np.zeros(n)])
-    u = unit_vector(beam.dxdz + res.gtk_angle * rng.standard_normal(n),
-                    beam.dydz + res.gtk_angle * rng.standard_normal(n))
+    if beam_slopes is None:
+        u = unit_vector(beam.dxdz + res.gtk_angle * rng.standard_normal(n),
+                        beam.dydz + res.gtk_angle * rng.standard_normal(n))
+    else:
+        u = unit_vector(*beam_slopes)
     p = np.linalg.norm(p_pi, axis=1)
     sa = straw_sigma_angle(card, p)
     tx, ty = p_pi[:, 0] / p_pi[:, 2], p_pi[:, 1] / p_pi[:, 2]
     b = np.column_stack([vtx[:, 0] + tx * (zs - vtx[:, 2]), vtx[:, 1] + ty * (zs - vtx[:, 2]), np.full(n, zs)])
     b[:, :2] += res.straw_position * rng.standard_normal((n, 2))
-    v = unit_vector(tx + sa * rng.standard_normal(n), ty + sa * rng.standard_normal(n))
+    v = (unit_vector(tx + sa * rng.standard_normal(n), ty + sa * rng.standard_normal(n)) if track_slopes is None
+         else unit_vector(*track_slopes))
     # two-line closest approach with unit direction vectors (the geometry of reco.vertex.closest_approach,
     # which takes slopes; kept in this form so that seeded outputs are unchanged: the two differ by rounding)
     w0 = a - b

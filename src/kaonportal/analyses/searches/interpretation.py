@@ -12,7 +12,7 @@
   DarkCast (shipped curve :data:`PUBLISHED_PI0_GAMMA`, provenance in its header). Overlaid on the ``interp_BC2``
   plot and drawn with its bands in ``interp_BC2_pi0_gamma``; :func:`eps2_ratio_to_published` gives the ratio
   (ours / published) of epsilon^2 at each of this run's masses, written to the CSV and the summary, not forced
-  to agree. Found with the pi0-gamma-x defaults (card na62-2022, seed 1): expected 0.74-4.2 x the published
+  to agree. Found with the pi0-gamma-x defaults (card na62-2022, seed 1): expected 0.75-4.6 x the published
   epsilon^2 at 39-65 MeV (gamma gamma background) and 0.76-1.4 x at 70-112 MeV, where the background is the
   photonuclear LKr response of the seen photon (pi0_gamma_x module docstring; its visible-energy shape is an
   assumption, status U). Without that mechanism the simulation had almost no background there (17-38 x stronger).
