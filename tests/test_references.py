@@ -1,0 +1,85 @@
+"""kaonportal.references and the shipped bibliography: every citation in the package can be followed."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kaonportal import references
+from kaonportal.cli.main import app
+from kaonportal.errors import InputError
+
+SRC = Path(references.__file__).resolve().parent
+
+
+def test_every_entry_has_the_required_fields():
+    for key, e in references.bibliography().items():
+        missing = [f for f in references.REQUIRED_FIELDS if not e.get(f)]
+        assert not missing, f"{key}: missing {missing}"
+        assert any(e.get(f) for f in ("journal", "arxiv", "url")), f"{key}: no journal, arXiv or URL"
+        assert isinstance(e["year"], int) and 1900 < e["year"] <= 2026, key
+        assert isinstance(e.get("inspire"), bool), f"{key}: inspire must say whether the key is a texkey"
+        if e.get("doi"):
+            assert re.fullmatch(r"10\.\d{4,5}/\S+", str(e["doi"])), f"{key}: DOI {e['doi']!r}"
+        if e.get("arxiv"):
+            assert re.fullmatch(r"\d{4}\.\d{4,5}", str(e["arxiv"])), f"{key}: arXiv {e['arxiv']!r}"
+
+
+def test_keys_have_the_citation_shape_and_aliases_are_unambiguous():
+    bib = references.bibliography()
+    for key in bib:
+        assert references.KEY_RE.fullmatch(key), key
+    all_aliases = [a for e in bib.values() for a in e.get("aliases") or ()]
+    assert len(all_aliases) == len(set(all_aliases)), "an alias names two entries"
+    assert not set(all_aliases) & set(bib), "an alias shadows a key"
+
+
+@pytest.mark.parametrize("journal", [
+    "Phys. Lett. B 791 (2019) 156", "JHEP 11 (2020) 042", "JHEP 06 (2021) 093", "JHEP 02 (2025) 191",
+    "JHEP 03 (2021) 058", "JHEP 11 (2025) 143", "JHEP 02 (2021) 201", "JHEP 05 (2019) 182",
+    "Phys. Lett. B 807 (2020) 135599", "Phys. Lett. B 816 (2021) 136259", "Phys. Lett. B 872 (2026) 140119",
+    "Phys. Rev. Lett. 127 (2021) 131802", "Phys. Lett. B 830 (2022) 137172", "Phys. Lett. B 838 (2023) 137679",
+    "Phys. Lett. B 850 (2024) 138513", "JHEP 11 (2022) 011", "JHEP 09 (2023) 035",
+    "Phys. Rev. Lett. 133 (2024) 111802", "Eur. Phys. J. C 85 (2025) 571", "Phys. Lett. B 731 (2014) 320",
+    "JHEP 12 (2017) 044", "JHEP 11 (2015) 033", "Phys. Rev. D 110 (2024) 030001"])
+def test_the_main_papers_are_in(journal):
+    # The NA62 papers kaonportal reproduces, Bluemlein-Brunner, Bauer-Neubert-Thamm, Buras et al., PDG.
+    hits = [k for k, e in references.bibliography().items() if e.get("journal") == journal]
+    assert len(hits) == 1, f"{journal}: {hits}"
+
+
+def test_cite_resolves_keys_aliases_and_locators():
+    assert references.resolve("S002") == "Blazek:2025patras"
+    assert references.resolve("[GA; MCgeo:LKr]".split(";")[1]) == "NA62FW:2019git"
+    assert references.resolve("JINST17 R") == "NA62:2017jinst"
+    text = references.cite("NA62:2021bji")
+    assert "Phys. Lett. B 816 (2021) 136259" in text and "arXiv:2101.12304" in text
+    assert references.cite("PDG") == references.cite("ParticleDataGroup:2024cfk")
+
+
+def test_unknown_key_is_an_input_error():
+    with pytest.raises(InputError, match="unknown bibliography key 'NA62:1999zzz'"):
+        references.cite("NA62:1999zzz")
+
+
+def test_check_keys_finds_unresolved_citations():
+    assert references.check_keys("see [NA62:2020mcv] and [GA; BEATCH] eq. 2") == []
+    assert references.check_keys("see [NA62:2020mxv] and [GA; BEATCHH]") == ["NA62:2020mxv", "BEATCHH"]
+    # indexing, units and status letters are not citations
+    assert references.check_keys("x[0] + y[GeV] ... value [GeV] status [V]") == []
+
+
+def test_cli_refs_list_show_and_json():
+    runner = CliRunner()
+    out = runner.invoke(app, ["refs"])
+    assert out.exit_code == 0
+    assert len(out.stdout.strip().splitlines()) == len(references.bibliography())
+    one = runner.invoke(app, ["refs", "JINST17"])
+    assert one.exit_code == 0 and one.stdout.startswith("[NA62:2017jinst] ")
+    js = json.loads(runner.invoke(app, ["refs", "NA62:2020mcv", "--json"]).stdout)
+    assert js["key"] == "NA62:2020mcv" and js["doi"] == "10.1016/j.physletb.2020.135599"
+    bad = runner.invoke(app, ["refs", "NA62:1999zzz"])
+    assert bad.exit_code == 2
+    assert "unknown bibliography key" in bad.output and len(bad.output.strip().splitlines()) == 1
