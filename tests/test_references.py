@@ -83,3 +83,27 @@ def test_cli_refs_list_show_and_json():
     bad = runner.invoke(app, ["refs", "NA62:1999zzz"])
     assert bad.exit_code == 2
     assert "unknown bibliography key" in bad.output and len(bad.output.strip().splitlines()) == 1
+
+
+def _package_texts():
+    # code, cards, data files and their headers; the bibliography itself and this module's doctests
+    # (which show unresolved keys on purpose) are not citations
+    for path in sorted(SRC.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".csv", ".md", ".txt", ".json") \
+                and path.name not in ("bibliography.yaml", "references.py"):
+            yield path, path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_every_citation_in_the_package_resolves():
+    unresolved = {str(p.relative_to(SRC)): bad for p, text in _package_texts()
+                  if (bad := references.check_keys(text))}
+    assert not unresolved, unresolved
+
+
+def test_no_source_file_points_at_the_unshipped_reference_notes():
+    # the shared/ reference notes do not ship: a user must be able to follow every source from the package
+    pattern = re.compile(r"shared/(reference|sources)|na62_parameters\.md|published_results\.md|"
+                         r"portal_formulas\.md|peer_conventions\.md")
+    hits = [f"{p.relative_to(SRC)}:{i}" for p, text in _package_texts()
+            for i, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
+    assert not hits, hits

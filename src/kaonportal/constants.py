@@ -29,25 +29,25 @@ from particle import Particle
 
 from .errors import InputError
 
-# --- CODATA (portal_formulas.md section 2) -------------------------------------------------------
+# --- CODATA ([CODATA:2018const]) -------------------------------------------------------
 HBAR_GEV_S = 6.582119569e-25          # hbar in GeV s
 HBARC_GEV_M = 1.973269804e-16         # hbar c in GeV m
 C_M_PER_S = 299_792_458.0
 C_M_PER_NS = 0.299792458
 
-# --- Electroweak (PDG; portal_formulas.md section 2) ---------------------------------------------
+# --- Electroweak ([PDG]) ---------------------------------------------
 G_F = 1.1663788e-5                    # Fermi constant, GeV^-2
 ALPHA_EM = 1.0 / 137.035999084        # alpha(0)
-SIN2_THETA_W = 0.23121                # MS-bar at M_Z (PDG); portal_formulas.md section 2 [U]
+SIN2_THETA_W = 0.23121                # MS-bar at M_Z [PDG] [U]
 
-# --- Decay constants, CKM (portal_formulas.md section 2) ----------------------------------------
+# --- Decay constants, CKM ([PDG]) ----------------------------------------
 F_PI = 0.1302                         # f_pi+ in GeV, FLAG 2019 (F_pi = f_pi/sqrt2 convention is the models' job)
 F_K = 0.1557                          # f_K+ in GeV, FLAG 2019
 V_UD = 0.97373                        # PDG 2022
 V_US = 0.2243                         # PDG 2022
 
 # --- Branching ratios (PDG 2018 values as used in the NA62 framework;
-#     shared/reference/na62_parameters.md section 5 and portal_formulas.md section 2) -----------
+#     [PDG]) -----------
 BR_K = {
     "K+ -> mu+ nu": 0.6356,
     "K+ -> pi+ pi0": 0.2067,
@@ -62,7 +62,7 @@ BR_K = {
 }
 BR_PI = {
     "pi+ -> mu+ nu": 0.9998770,
-    "pi+ -> e+ nu": 1.2327e-4,          # PDG 2024 [U]; portal_formulas.md section 2
+    "pi+ -> e+ nu": 1.2327e-4,          # PDG 2024 [U]; [PDG]
 }
 BR_PI0_GG = 0.98823                   # PDG
 BR_PI0_DALITZ = 1.174e-2              # PDG, pi0 -> e+ e- gamma
@@ -123,8 +123,8 @@ def pdgid(name: str) -> int:
     return int(_particle(name).pdgid)
 
 
-# --- Portal-model inputs (appended by the models helper; shared/reference/portal_formulas.md
-#     section 2 unless stated; [U] = the file marks the value as unverified / edition-dependent) -----
+# --- Portal-model inputs (appended by the models helper; sources per line, `kaonportal refs`
+#     [PDG] unless stated; [U] = the file marks the value as unverified / edition-dependent) -----
 __all__ += ["V_HIGGS", "F_D", "F_DS", "F_B", "F_ETA", "F_ETAP", "G_RHO", "F_OMEGA",
             "V_CD", "V_CS", "V_CB", "V_UB", "V_TD", "V_TS", "V_TB", "M_TOP_POLE",
             "BR_ETA_GG", "BR_ETAP_GG", "BR_OMEGA_PI0G", "BR_PHI_ETAG", "F0_KPI"]

@@ -18,7 +18,7 @@ import numpy as np
 
 
 def kallen(a, b, c):
-    """Kallen function lambda(a, b, c) = a^2 + b^2 + c^2 - 2ab - 2ac - 2bc (portal_formulas.md section 1)."""
+    """Kallen function lambda(a, b, c) = a^2 + b^2 + c^2 - 2ab - 2ac - 2bc ([PDG] kinematics review)."""
     a, b, c = np.asarray(a, float), np.asarray(b, float), np.asarray(c, float)
     return a * a + b * b + c * c - 2.0 * (a * b + a * c + b * c)
 
@@ -58,7 +58,7 @@ def boost(p4, beta):
 
 
 def decay_length_m(p, m, ctau_m):
-    """Mean lab decay length beta*gamma*c*tau = (p/m) c tau in metres (portal_formulas.md section 1)."""
+    """Mean lab decay length beta*gamma*c*tau = (p/m) c tau in metres ([PDG] kinematics review)."""
     return np.asarray(p, float) / np.asarray(m, float) * np.asarray(ctau_m, float)
 
 
@@ -71,7 +71,7 @@ def decay_probability(p, m, ctau_m, z1, z2):
     """Probability to decay between flight distances z1 < z2 (metres) from the production point.
 
     P = exp(-z1/lambda) - exp(-z2/lambda), lambda = (p/m) c tau
-    (portal_formulas.md section 1; FORESEE foresee.py L1955, NA62FW HNLFunctions.cc L151-167).
+    ([FORESEE:2021code] foresee.py L1955, [FW HNLFunctions.cc] L151-167).
     Written with ``expm1`` so that long-lived particles (lambda >> z2) keep full precision.
     """
     lam = decay_length_m(p, m, ctau_m)

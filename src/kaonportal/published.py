@@ -1,4 +1,4 @@
-"""Published limit curves shipped with the package (copied from ``shared/reference/curves/``).
+"""Published limit curves shipped with the package (each file keeps its ``#`` provenance header: source paper, repository, commit).
 
 Each CSV keeps its ``#`` provenance header (source, processing, quantity, units, caveats), which
 :func:`load_curve` returns with the numbers so a plot or an export can cite it. Masses are given in
@@ -29,8 +29,8 @@ from .errors import InputError
 
 _PACKAGE_DIR = "data/curves"
 
-#: Curves shipped here that are not copies of ``shared/reference/curves`` (name -> origin; details in the
-#: file's header). Issue #6 item 7 needs the BC2 pi0 -> gamma A' curve, which shared/reference lacks.
+#: Curves shipped here that are not from the project's reference curve collection (name -> origin; details in the
+#: file's header). Issue #6 item 7 needs the BC2 pi0 -> gamma A' curve, which that collection lacks.
 SHIPPED_ONLY = {
     "NA62_2019_pi0_to_gammaAprime_eps_UL90_DarkCast_digitized":
         "NA62 JHEP 05 (2019) 182 Fig. 7 (epsilon, observed 90% CL), third-party digitisation by DarkCast",

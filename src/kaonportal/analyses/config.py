@@ -29,7 +29,7 @@ from ..yamlio import parse_yaml, read_yaml
 CONFIG_DIR = resources.files("kaonportal") / "data" / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 
-# Background sources of the K+ -> pi+ nu nubar budget (published_results.md A1b/A1c) -> decay simulated.
+# Background sources of the K+ -> pi+ nu nubar budget ([NA62:2020eqcd] Table I; [Blazek:2025patras]) -> decay simulated.
 # The "(gamma)" of pi+ pi0 (gamma) and mu+ nu (gamma) is the inner-bremsstrahlung sample above the
 # generator's photon-energy cut (decays.radiative); its BR is radiative_fraction x BR(non-radiative).
 # The non-radiative samples keep the full BR: the overlap (< 1% of the mode) is neglected.

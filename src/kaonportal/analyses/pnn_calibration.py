@@ -19,13 +19,13 @@ Gaussian prior per parameter, (theta - theta_0) / sigma_0, from the status of th
 (``PRIORS``): theta_0 = ln 1 (the card as is), sigma_0 = ln 3 for "R (approx.)" values (the photon-veto
 inefficiency tables) and ln 10 for "D" placeholders (extra-charged inefficiency, calorimetric mu -> pi
 share, e -> pi); the tail fractions have no card value: theta_0 = ln 1e-4, the "O(10^4) overall"
-kinematic suppression of S002 (na62_parameters.md section 3, S), with sigma_0 = ln 10 (D). With a prior
+kinematic suppression of [S002] (S), with sigma_0 = ln 10 (D). With a prior
 on every parameter, ndf = number of published numbers, and chi2/ndf measures the consistency of the
 simulation with the published budget given those priors. Errors and correlations come from the
 Jacobian at the minimum (Gaussian approximation of the posterior in theta); the covariance is written
 into the calibration (``log_covariance``) so that predictions propagate it.
 
-The 2017 budget (published_results.md A1b, S003 Table I) lists K+ -> mu+ nu (gamma) IB, 0.11 +- 0.02 +-
+The 2017 budget ([NA62:2020eqcd] = S003, Table I) lists K+ -> mu+ nu (gamma) IB, 0.11 +- 0.02 +-
 0.03, and K+ -> mu+ nu with mu+ -> e+ decay, 0.04 +- 0.02, separately: both are used (``SPLIT_TERMS``),
 the second being the positron-candidate part of the simulated K+ -> mu+ nu source (forced in-flight
 decays, ``pnn_budget.FORCED_DECAYS``). The upstream probability p_up = N_up,published / (N_K,eff
@@ -62,7 +62,7 @@ PRIORS = {
 }
 
 #: published sub-lines of a source, per dataset: name -> (source, candidate identities, (value, error)).
-#: 2017: published_results.md A1b (S003 Table I): "K+->mu+nu(gamma) IB 0.11 +- 0.02_stat +- 0.03_syst",
+#: 2017: [NA62:2020eqcd] (S003 Table I): "K+->mu+nu(gamma) IB 0.11 +- 0.02_stat +- 0.03_syst",
 #: "K+->mu+nu (mu+->e+ decay) 0.04 +- 0.02_syst" (errors added in quadrature).
 SPLIT_TERMS = {
     "pnn-2017": {

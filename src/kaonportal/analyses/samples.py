@@ -42,7 +42,7 @@ import numpy as np
 
 
 # Per-decay simulation options. K+ -> mu+ nu is simulated with muon decays in flight because
-# "K+ -> mu+ nu, mu+ -> e+ decay" is part of the published mu+ nu budget (published_results.md A1b).
+# "K+ -> mu+ nu, mu+ -> e+ decay" is part of the published mu+ nu budget ([NA62:2020eqcd] Table I).
 SIMULATE_OPTIONS = {"K+ -> mu+ nu": {"muon_decays": True}, "K+ -> mu+ nu gamma": {"muon_decays": True}}
 
 # Parquet schema metadata key: the columns the file was written for (JSON list, or null = all columns).

@@ -11,7 +11,7 @@ JHEP 11 (2015) 033, arXiv:1503.02693:
 
   where the 0.30 collects every non-CKM uncertainty. With BBGK's tree-level inputs
   |V_cb| = (40.7 +- 1.4)e-3, gamma = (73.2 +6.3 -7.0) deg this gives the (8.4 +- 1.0)e-11 that
-  NA62 uses (``shared/reference/published_results.md`` section C).
+  NA62 uses ([Buras:2015qea]).
 * ``"full"`` -- the master formula (BBGK eq. (1)/(2.1))::
 
       BR = kappa_+ (1 + Delta_EM) [ (Im(lambda_t) X_t / lambda^5)^2
@@ -67,7 +67,7 @@ GROSSMAN_NIR_FACTOR = _KAPPA_L / (_KAPPA_PLUS * (1.0 + _DELTA_EM))
 """kappa_L / (kappa_+ (1 + Delta_EM)) = 4.33; Grossman & Nir, PLB 398 (1997) 163 quote 4.4 with older inputs."""
 
 SM_REFERENCE = {"value": 8.4e-11, "error": 1.0e-11,
-                "source": "Buras et al., JHEP 11 (2015) 033, as used by NA62 (published_results.md C)"}
+                "source": "Buras et al., JHEP 11 (2015) 033, as used by NA62 [Buras:2015qea]"}
 
 
 class SMInputs(BaseModel):

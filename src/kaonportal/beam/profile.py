@@ -2,7 +2,7 @@
 
 The beam (K+, pi+ or p) is defined at the GTK3 plane ``card.beam.z_gtk3``: Gaussian momentum
 (``momentum`` x (1 + ``momentum_spread`` g)), Gaussian slopes around (``dxdz``, ``dydz``) with rms
-``divergence_x/y`` and a Gaussian spot (na62_parameters.md section 1). Particles fly straight from
+``divergence_x/y`` and a Gaussian spot ([JINST17; CEDARH; FW BeamParameters.cc]). Particles fly straight from
 GTK3 (no magnet in the decay region).
 
 Decay vertex: the flight length s from GTK3 is exponential with mean lambda = (p/m) c tau
@@ -10,7 +10,7 @@ Decay vertex: the flight length s from GTK3 is exponential with mean lambda = (p
 s = k (z - z_gtk3). The vertex is drawn from the exponential truncated to [z1, z2] by inverting its
 CDF, and the event carries the exact probability to decay in the window,
 P = exp(-s1/lambda) - exp(-s2/lambda) (kaonportal.kinematics.decay_probability;
-na62_parameters.md row "K+ decay fraction"), so that sum(weights x P)/n normalises to beam particles.
+derived, D, with the PDG K+ lifetime [PDG]), so that sum(weights x P)/n normalises to beam particles.
 
 >>> from kaonportal.detector import load_card
 >>> round(decay_fraction("K+", load_card("na62-2018"), (105.0, 165.0)), 4)

@@ -2,8 +2,8 @@
 
 Used by ``kaonportal beamdump`` and by the ``kaonportal run`` report (:func:`beamdump_section`).
 
-Published 2021 dump inputs (N_POT = 1.4e17; shared/reference/published_results.md A7 and
-na62_parameters.md section 6), used as defaults per channel as (observed, expected background):
+Published 2021 dump inputs (N_POT = 1.4e17; [DPmumu; DPll; FIPhad] abstracts and
+[S002]), used as defaults per channel as (observed, expected background):
 
 * mu mu: 1 observed in the signal region, 0.016 +- 0.002 combinatorial background (JHEP 09 (2023) 035;
   S002, S004) [S].
@@ -30,7 +30,7 @@ from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
 from .yields import YieldGrid, check_channels, expected_events, resolve_model
 
-POT_2021 = 1.4e17       # DPll / DPmumu abstracts (na62_parameters.md section 6) [V]
+POT_2021 = 1.4e17       # [DPll; DPmumu] abstracts [V]
 POT_RUN2 = 1.0e18       # "about 1e18 POT" planned for Run 2 (S002, S004) [S]
 # channel -> (observed, background) for the 2021 data (see module docstring)
 PUBLISHED_2021 = {
@@ -91,7 +91,7 @@ def _observed_background(channels, observed, background):
                                        "give --observed and --background")
     obs = sum(PUBLISHED_2021[c][0] for c in channels) if observed is None else int(observed)
     bkg = sum(PUBLISHED_2021[c][1] for c in channels) if background is None else float(background)
-    return obs, bkg, "NA62 2021 dump data (published_results.md A7; na62_parameters.md section 6)"
+    return obs, bkg, "NA62 2021 dump data ([NA62:2023dpmumu; NA62:2024dpll; NA62:2025fiphad])"
 
 
 @dataclass

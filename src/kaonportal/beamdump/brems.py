@@ -1,7 +1,7 @@
 """Dark-photon production by proton bremsstrahlung: Fermi-Weizsaecker-Williams splitting of
 Bluemlein & Brunner (arXiv:1311.3870) with the time-like proton form factor.
 
-Formula (portal_formulas.md section 3.6, read from the paper through ALPINIST dp_brems_functions.py
+Formula ([Blumlein:2013cua], read from the paper through ALPINIST dp_brems_functions.py
 L99-131, with both bugs listed there avoided: the proton mass is never overwritten and the form factor
 is |F_rho-family + F_omega-family|^2, the modulus of the complex sum):
 
@@ -13,14 +13,14 @@ is |F_rho-family + F_omega-family|^2, the modulus of the complex sum):
 
 Validity (Bluemlein-Brunner): E_p, E_A', E_p - E_A' >> M, m, pT, so the sample is restricted to
 ``z_range`` = (0.1, 0.9) and pT < ``pt_max`` = 1 GeV by default; FORESEE varies pT_max between 0.5 and
-2 GeV as its uncertainty estimate (portal_formulas.md section 3.6), which the ``pt_max`` argument allows.
+2 GeV as its uncertainty estimate ([Blumlein:2013cua]), which the ``pt_max`` argument allows.
 
 sigma_pp(s): PDG parametrisation of the pp total cross section,
 sigma = Z + B ln^2(s/s_M) + Y1 (s_M/s)^eta1 - Y2 (s_M/s)^eta2, s_M = (2 m_p + M)^2 (PDG Review
 "Plots of cross sections and related quantities", HPR1R2 fit) [R: parameter values recalled from the
 2016 edition, not re-read; only the ratio sigma(s')/sigma(s) enters, which stays within 15% of one].
 
->>> round(float(abs(form_factor_f1(0.0))), 3)      # 0.5 + 0.499 in the zero-width limit (portal_formulas.md 3.6)
+>>> round(float(abs(form_factor_f1(0.0))), 3)      # 0.5 + 0.499 in the zero-width limit ([Faessler:2009vmd])
 0.992
 >>> round(float(sigma_pp_mb(751.3)), 1)    # ~38.9 mb measured at 400 GeV/c
 39.9
@@ -38,7 +38,7 @@ from .setup import BeamDumpSetup
 
 P_BEAM = 400.0   # GeV/c, SPS protons
 
-# Faessler et al. arXiv:0910.5589 via portal_formulas.md section 3.6 (ALPINIST exotic_constants.py L140-146)
+# [Faessler:2009vmd] (arXiv:0910.5589) via [ALPINIST:2022code] (ALPINIST exotic_constants.py L140-146)
 _RHO_F = (0.616, 0.223, -0.339)
 _RHO_M = (0.77526, 1.465, 1.72)
 _RHO_G = (0.1474, 0.4, 0.25)
@@ -70,7 +70,7 @@ def sigma_pp_mb(s):
 
 
 def w_ba(z, pt2, m, eps=1.0):
-    """Bluemlein-Brunner splitting function w_ba(z, pT^2) in GeV^-2 (portal_formulas.md section 3.6)."""
+    """Bluemlein-Brunner splitting function w_ba(z, pT^2) in GeV^-2 ([Blumlein:2013cua])."""
     z = np.asarray(z, float)
     pt2 = np.asarray(pt2, float)
     mp = constants.mass("p")

@@ -9,7 +9,7 @@ sampling density,
 
 where l is the flight distance from the production point to the decay point and L the flight length
 inside the window. Averaged over the uniform z, D gives exp(-l1/lambda) - exp(-l2/lambda), the
-decay probability of portal_formulas.md section 1 (:func:`kaonportal.kinematics.decay_probability`);
+decay probability ([FORESEE:2021code] foresee.py; [FW HNLFunctions.cc]) (:func:`kaonportal.kinematics.decay_probability`);
 because D is analytic in lambda, one sample serves every coupling (only c tau changes).
 
 Decay products are generated in the X rest frame (two-body isotropic, n-body flat phase space with
@@ -20,7 +20,7 @@ Detection (``kaonportal.detector.propagation`` with the card geometry): every ch
 ``p_track_min`` must cross the four STRAW chambers (MNP33 kick included) and the CHOD; electrons must reach
 the LKr, muons MUV3, pions and kaons the LKr (calorimetric identification); photons must hit the LKr above
 ``e_photon_min`` and away from the track impacts. [D: the published beam-dump selections were not read;
-these are the generic NA62 acceptance conditions of na62_parameters.md section 1b.]
+these are the generic NA62 acceptance conditions of [GA].]
 
 Pointing (S004 "CDA_TAX vs Z_TAX"): the track momenta and directions are smeared with the card's STRAW
 resolutions, the vertex is the closest approach of the first two tracks, the visible momentum is the sum of
@@ -51,7 +51,7 @@ from .production import XSample
 from .setup import BeamDumpSetup
 
 #: Final states of the NA62 beam-dump searches (leptonic: PRL 133 (2024) 111802, JHEP 09 (2023) 035;
-#: hadronic: EPJC 85 (2025) 571, channel list in na62_parameters.md section 6).
+#: hadronic: EPJC 85 (2025) 571, channel list in [FIPhad]).
 CHANNELS = {
     "ee": ("e+", "e-"),
     "mumu": ("mu+", "mu-"),

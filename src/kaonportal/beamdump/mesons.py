@@ -6,7 +6,7 @@ of counts in (log10 p/GeV, log10 theta/rad) in the laboratory frame, per pp coll
 (soft mesons: pi0, eta, eta', omega, phi, rho0) or per ccbar / bbbar event (D and B mesons). See
 ``data/beamdump/README.md`` for provenance and uncertainties.
 
-Normalisation per proton on target (POT) for the copper TAX (na62_parameters.md section 6):
+Normalisation per proton on target (POT) for the copper TAX ([FW HNLFunctions.cc; ALP]):
 
 * Every proton interacts: the TAX is 1.615 m of Cu = 10.6 interaction lengths (P(no interaction) = 3e-5).
 * Soft mesons: n_M/POT = <n_M>_pp * f_A, where ``f_A`` is the p-Cu scaling of the multiplicity per

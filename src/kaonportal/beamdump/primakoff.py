@@ -1,18 +1,18 @@
 """Primakoff production of photon-coupled ALPs (BC9) in the copper dump: gamma Cu -> a Cu.
 
 Photon source: the photons of pi0 -> gamma gamma and eta -> gamma gamma decays of the tabulated mesons
-(:mod:`.mesons`), as in the NA62-member tool ALPINIST (portal_formulas.md section 6.2; its additional
+(:mod:`.mesons`), as in the NA62-member tool ALPINIST ([ALPINIST:2022code]; its additional
 Budnev photon flux of the protons is not included here). Each photon converts into an ALP with probability
 sigma_Primakoff(E) / sigma_abs(gamma Cu), since the dump absorbs every photon.
 
-Cross section (portal_formulas.md section 6.2; Tsai; Doebrich et al. arXiv:1512.03069; Feng et al.
+Cross section (Tsai; [Dobrich:2015alpbd] arXiv:1512.03069; [Feng:2018forward] Feng et al.
 arXiv:1806.02348 Eq. (6)):
 
     dsigma/dtheta = (g^2 alpha Z^2 / 4) |F(t)|^2 p_a^4 sin^3(theta) / t^2,   t = E^2 theta^2 + m^4/(4 E^2)
 
 with the elastic form factor F(t) = [a^2 t/(1 + a^2 t)] [1/(1 + t/d)], a = 111 Z^(-1/3)/m_e,
 d = 0.164 A^(-2/3) GeV^2 (Tsai, Rev. Mod. Phys. 46 (1974) 815, atomic screening x nuclear size; the
-same two factors FORESEE applies piecewise, portal_formulas.md section 6.2).
+same two factors FORESEE applies piecewise, [FORESEE:2021code]).
 
 Photon absorption: sigma_abs = (7/9) A / (N_A X0) with X0(Cu) = 12.86 g/cm^2 (PDG "Atomic and nuclear
 properties": copper) = 6.38 b [R]. The ALP is emitted along the photon (its angle to the photon,

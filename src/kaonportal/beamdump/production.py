@@ -8,7 +8,7 @@ event = X yield per proton on target carried by that event, *before* the model f
   weight = n_P/POT / n_sampled; the model factor is ``model.production_br(mass, coupling)[key]``.
   X is produced isotropically in the P rest frame (two-body: fixed p*; three-body: flat phase space,
   :mod:`.phasespace`) and boosted with the P momentum drawn from the Pythia tables (:mod:`.mesons`).
-  portal_formulas.md section 1: chi = sum_M n_M/POT x BR(M -> X + ...).
+  [FORESEE:2021code] get_events; [S002]: chi = sum_M n_M/POT x BR(M -> X + ...).
   Inclusive ``"B -> Xs S"`` uses the B+ and B0 tables together and two-body kinematics with the X_s
   given the K+ mass; three-body semileptonic keys (``"D0 -> K- e+ N"``) use flat phase space (no form
   factors) [approximations].
@@ -24,7 +24,7 @@ Not simulated (listed in the results as ignored): K and pi decays (absorbed in t
 or unknown recoil particles.
 
 Production points: protons interact in the copper at z = z_dump + Exp(lambda_int), at the beam impact
-(x = 0, y = y_dump) (na62_parameters.md section 6).  Meson flight before its decay is neglected: the
+(x = 0, y = y_dump) ([FW HNLFunctions.cc; ALP]).  Meson flight before its decay is neglected: the
 longest-lived parents used here (D+, B) fly O(1-30 mm) at these momenta, small against the 80 m to the
 decay volume.
 
@@ -196,7 +196,7 @@ def meson_decay_sample(parent: str, others: tuple[str, ...], mass: float, n: int
     parent4 = meson_momenta(p, th, ph, m_p)
     if not others:
         # "P -> X": meson-X mixing; X carries the meson's momentum (FORESEE/ALPINIST convention,
-        # portal_formulas.md section 6.2 "N_a = theta_aP^2 N_P, with the P spectrum reused").
+        # [FORESEE:2021code] ALP-g; [Aloni:2018vki] "N_a = theta_aP^2 N_P, with the P spectrum reused").
         x4 = meson_momenta(p, th, ph, mass)
         key = f"{parent} -> {x_name}"
         return XSample(key, float(mass), x4, production_vertices(n, rng, setup), wb * yld / n)

@@ -3,7 +3,7 @@
 The detector itself (STRAW chambers, MNP33 kick, CHOD, LKr, MUV3 apertures and resolutions) is read from
 the same detector card as the kaon-mode simulation (:func:`kaonportal.detector.load_card`). The card has
 no beam-dump block, so the dump-specific numbers live here as named, overridable parameters, each with
-its source and status (V/S/R/D as in ``shared/reference/na62_parameters.md``).
+its source and status (V verified, S talk/proceedings, R attributed not re-read, D derived; sources by key, `kaonportal refs`).
 
 Units: metres, GeV.
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import InputError, check_range
 
-# Copper of the TAX (na62_parameters.md section 6, "TAX material (MC)": Cu, lambda_I = 153 mm, A = 63.5,
+# Copper of the TAX ([FW HNLFunctions.cc; ALP], "TAX material (MC)": Cu, lambda_I = 153 mm, A = 63.5,
 # Z = 29 [V]).  sigma_inel(p Cu) from the PDG nuclear interaction length of Cu, 137.3 g/cm^2
 # (PDG "Atomic and nuclear properties", copper): sigma = A / (N_A * lambda) = 769 mb.
 CU_TARGET = {"A": 63.546, "Z": 29, "lambda_int_m": 0.153, "sigma_inel_pA_mb": 769.0}
@@ -34,13 +34,13 @@ CU_TARGET = {"A": 63.546, "Z": 29, "lambda_int_m": 0.153, "sigma_inel_pA_mb": 76
 class BeamDumpSetup:
     """Beam-dump running conditions and signal selection (all overridable).
 
-    Attributes (status codes from na62_parameters.md):
+    Attributes (status codes V/S/R/D as above):
 
-    - ``z_dump``: TAX1 front face, 23.070 m [V, section 1b/6].
-    - ``y_dump``: vertical beam impact position on the TAX, -0.022 m [V, section 6].
+    - ``z_dump``: TAX1 front face, 23.070 m [V; BEATCH; ALP; FW HNLFunctions.cc].
+    - ``y_dump``: vertical beam impact position on the TAX, -0.022 m [V; ALP].
     - ``lambda_int``: nuclear interaction length of Cu, 0.153 m [V]; protons interact at
       ``z_dump + Exp(lambda_int)``.
-    - ``decay_volume``: (z1, z2) window in which X must decay, 105-180 m [V, section 6 "FV between
+    - ``decay_volume``: (z1, z2) window in which X must decay, 105-180 m [V; CEDARH "FV between
       105 m and 180 m"].
     - ``p_track_min``: minimum track momentum, GeV/c.  [D: the published value was not found]
     - ``e_photon_min``: minimum LKr photon energy, GeV. [D]

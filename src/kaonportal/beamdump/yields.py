@@ -2,7 +2,7 @@
 
     N(m, g) = N_POT * sum_mechanisms chi(m, g) * sum_channels <P_decay A_acc>(m, g) * BR(X -> f)(m, g) * A_trig
 
-(NA62 EPJC 85 (2025) 571 via S002 / portal_formulas.md section 1: N_exp = N_POT chi P_rd A_acc A_trig).
+([FIPhad] NA62 EPJC 85 (2025) 571 via [S002]: N_exp = N_POT chi P_rd A_acc A_trig).
 
 Method: for each mass, one weighted Monte Carlo sample of X per production mechanism
 (:mod:`.production`, :mod:`.brems`) is decayed into each final state and taken through the detector

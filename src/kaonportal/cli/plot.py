@@ -14,9 +14,9 @@ from ._common import cli_errors, emit_json, guard_output
 
 plot_app = typer.Typer(name="plot", no_args_is_help=True, help="Plots of simulated event files.")
 
-#: K+ -> pi+ nu nubar regions in m2miss (GeV^2/c^4), na62_parameters.md 4a [FW] KinematicTails.cc (V)
+#: K+ -> pi+ nu nubar regions in m2miss (GeV^2/c^4), [FW KinematicTails.cc] (V)
 SIGNAL_REGIONS = {"R1": (0.0, 0.010), "R2": (0.026, 0.068)}
-#: pi+ momentum range 2018 and 2021-22 (GeV/c), na62_parameters.md 4a [JHEP21/JHEP25] (R)
+#: pi+ momentum range 2018 and 2021-22 (GeV/c), [JHEP21; JHEP25] (R)
 MOMENTUM_RANGE = (15.0, 45.0)
 
 

@@ -1,4 +1,4 @@
-"""`kaonportal refs [KEY]`: the bibliography every citation in the package resolves to."""
+"""`kaonportal refs` (list) and `kaonportal refs KEY` (one entry): the bibliography every citation resolves to."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Used for every decay string that has no dedicated model in
 :data:`~kaonportal.decays.KNOWN_DECAYS`, e.g. the lepton-number / lepton-flavour violating searches
 K+ -> pi- e+ e+, pi- mu+ mu+, pi- mu+ e+, pi+ mu- e+, pi+ mu+ e-, pi0 pi- e+ e+, pi0 pi- mu+ e+
-(NA62 quotes its limits for uniform phase space: shared/reference/published_results.md, A4).
+(NA62 quotes its limits for uniform phase space: [NA62:2024pi0pimue]).
 The events are unweighted k-body phase space (:func:`~kaonportal.decays.phasespace.genbod`), isotropic,
 with no secondary decays (a pi0 daughter is decayed to gamma gamma when ``pi0_decay="gg"``).
 

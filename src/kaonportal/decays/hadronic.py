@@ -3,8 +3,8 @@
 K3pi matrix element (PDG K+ listing, "Dalitz plot parameters"; NA48/2):
     |M|^2 = 1 + g u + h u^2 + k v^2,
     u = (s3 - s0) / m_pi+^2,  v = (s1 - s2) / m_pi+^2,  s_i = (P_K - p_i)^2,  s0 = (s1 + s2 + s3) / 3,
-where 3 is the odd pion (pi- in pi+ pi+ pi-, pi+ in pi+ pi0 pi0). Parameters: shared/reference/
-na62_parameters.md section 5 (rows "K3pi (pi+pi+pi-) Dalitz" and "pi+pi0pi0 Dalitz"). Coulomb
+where 3 is the odd pion (pi- in pi+ pi+ pi-, pi+ in pi+ pi0 pi0). Parameters: [PDG] and
+[GEN:kch2pipipi.F; GEN:kch2pipi0pi0.F] ("K3pi (pi+pi+pi-) Dalitz" and "pi+pi0pi0 Dalitz"). Coulomb
 corrections and the pi0 pi0 cusp are not included (documented approximation).
 
 >>> import numpy as np
@@ -30,9 +30,9 @@ from .products import Products, Tree, make_products
 
 K3PI_SLOPES = {
     # g, h, k for K+ -> pi+ pi+ pi- : NA48/2 values used by the NA62 generator kch2pipipi.F
-    # (na62_parameters.md section 5: g V [PDG S010GT], h and k V [GEN:kch2pipipi.F]).
+    # (g V [PDG S010GT], h and k V [GEN:kch2pipipi.F]).
     "K+ -> pi+ pi+ pi-": (-0.21134, 0.01848, -0.00463),
-    # g, h, k for K+ -> pi+ pi0 pi0 : PDG block S010GTP (g V; h, k R), na62_parameters.md section 5.
+    # g, h, k for K+ -> pi+ pi0 pi0 : PDG block S010GTP (g V; h, k R) [PDG].
     "K+ -> pi+ pi0 pi0": (0.626, 0.052, 0.0054),
 }
 

@@ -8,8 +8,8 @@ amplitude ~ u-bar(nu) gamma^mu (1 - gamma5) v(e+) (V - A)_mu. Summed over lepton
     |M|^2 ~ S + 2 s eps(a, b, p_nu, p_e),  S = 2 [(p_nu.a)(p_e.a) + (p_nu.b)(p_e.b)] - (p_nu.p_e)(a.a + b.b),
 with h = V - A = a + i b, a = -(H/m_K^3) E, b = (F P + G Q)/m_K, E_mu = eps_{mu nu rho sigma} L^nu P^rho Q^sigma.
 The R term is dropped (it is multiplied by m_e). Form factors: partial-wave expansion with the
-Amoros-Bijnens-Talavera parametrisation (PDG block S010FSF; shared/reference/na62_parameters.md
-section 5):
+Amoros-Bijnens-Talavera parametrisation (PDG block S010FSF [PDG];
+[GEN:kch2pipienu.F]):
     F = F_s + F_p cos(theta_pi),  F_s = f_s (1 + f_s'/f_s q^2 + f_s''/f_s q^4 + f_e'/f_s S_e/(4 m_pi^2)),
     F_p = f_p,  G = g_p + g_p' q^2,  H = h_p,   q^2 = s_pi/(4 m_pi^2) - 1,
 with the NA48/2 values relative to f_s (EPJC 70 (2010) 635, via [GEN:kch2pipienu.F]).
@@ -45,7 +45,7 @@ from .phasespace import _genbod_raw, accept_reject
 from .products import Tree
 
 KE4_FORM_FACTORS = {
-    # relative to f_s; NA48/2 EPJC 70 (2010) 635 via [GEN:kch2pipienu.F], na62_parameters.md s.5 [V]
+    # relative to f_s; NA48/2 EPJC 70 (2010) 635 via [GEN:kch2pipienu.F] [NA482:2010ke4] [V]
     "fs_q2": 0.152, "fs_q4": -0.073, "fe": 0.068, "fp": -0.048, "gp": 0.868, "gp_q2": 0.089, "hp": -0.398,
 }
 

@@ -10,14 +10,14 @@ Phys. Rept. 4 (1972) 199; as quoted in the PDG review "K_l3 form factors"):
 with xi(t) = f-(t)/f+(t). For m_l = 0 it integrates over E_l to |p_pi|^3 f+(t)^2 (checked in the tests).
 
 Form factors: f+(t) = 1 + lambda'+ t/m_pi+^2 + (lambda''+/2) (t/m_pi+^2)^2 with the FlaviaNet
-averages used by the NA62 generators (arXiv:0801.1817; shared/reference/na62_parameters.md
-section 5, "Kl3 vector form factor used in NA62 MC"). Scalar part: by default the constant
+averages used by the NA62 generators (arXiv:0801.1817 [FlaviaNet:2008kl3]; [GEN:kch2pi0munu.F]
+"Kl3 vector form factor used in NA62 MC"). Scalar part: by default the constant
 xi = -0.14 of the NA62 Kmu3 generator (same file, "Kmu3 scalar term"); with ``lambda0`` given,
 f0(t) = 1 + lambda0 t/m_pi+^2 and xi(t) = (f0/f+ - 1)(m_K^2 - m_pi^2)/t (PDG convention
-f0 = f+ + f- t/(m_K^2 - m_pi^2), same section).
+f0 = f+ + f- t/(m_K^2 - m_pi^2), [PDG] block S010LMM).
 
 K+ -> pi+ nu nubar: dGamma/dq^2 ~ lambda^{3/2}(m_K^2, m_pi^2, q^2) |f+(q^2)|^2 with the Ke3 slopes
-scaled by 0.99 (na62_parameters.md section 5, row "K+ -> pi+ nu nubar pi+ spectrum";
+scaled by 0.99 ([GEN:kch2pinunu.cc], "K+ -> pi+ nu nubar pi+ spectrum";
 [GEN:kch2pinunu.cc]). In the nu nubar rest frame the neutrino follows sin^2(theta) about the
 pair's flight direction (V-A current contracted with (p_K + p_pi), massless neutrinos), the same
 angular law as the e+ nu pair in Ke3.
@@ -44,10 +44,10 @@ from .dalitz import dalitz_generate, dalitz_grid_max
 from .phasespace import decay_in_flight, isotropic, sample_1d, two_body_p4
 from .products import Tree
 
-KL3_LAMBDA_PLUS1 = 0.0252   # lambda'+  FlaviaNet arXiv:0801.1817 via na62_parameters.md s.5 [V]
+KL3_LAMBDA_PLUS1 = 0.0252   # lambda'+  [FlaviaNet:2008kl3] via [GEN:kch2pi0munu.F] [V]
 KL3_LAMBDA_PLUS2 = 0.0016   # lambda''+ (f+ = 1 + l' x + l''/2 x^2 convention), same source [V]
-KMU3_XI = -0.14             # constant xi = f-/f+ of the NA62 Kmu3 generator, na62_parameters.md s.5 [V]
-PNN_SLOPE_SCALE = 0.99      # Ke3 slopes scaled by 0.99 for K+ -> pi+ nu nubar, na62_parameters.md s.5 [V]
+KMU3_XI = -0.14             # constant xi = f-/f+ of the NA62 Kmu3 generator, [GEN:kch2pi0munu.F] [V]
+PNN_SLOPE_SCALE = 0.99      # Ke3 slopes scaled by 0.99 for K+ -> pi+ nu nubar, [GEN:kch2pinunu.cc] [V]
 
 _M_K = constants.mass("K+")
 _M_PIC = constants.mass("pi+")

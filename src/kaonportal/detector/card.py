@@ -3,7 +3,7 @@
 A card is a YAML file (``detector/cards/<name>.yaml``) validated on load by the pydantic models below.
 Every field is required and carries its allowed range, so a typo, a missing number or an out-of-range
 value is reported as one :class:`~kaonportal.errors.InputError` naming the field and the allowed values.
-Numbers come from ``shared/reference/na62_parameters.md``; each YAML line cites the row and its status
+Each YAML line cites its source by bibliography key (``kaonportal refs``) and its status
 (V/S/R/D/U). Units: metres, GeV, GeV/c, radians, nanoseconds.
 
 To run a new experiment, copy a card, change a number, and pass the path:
@@ -46,7 +46,7 @@ class _Model(BaseModel):
 
 # --------------------------------------------------------------------------------------------- beam
 class Beam(_Model):
-    """Secondary beam at GTK3 (na62_parameters.md section 1)."""
+    """Secondary beam at GTK3 ([JINST17; CEDARH; FW])."""
     momentum: float = _f(gt=0, le=400, unit="GeV/c", doc="central momentum")
     momentum_spread: float = _f(ge=0, le=0.1, doc="rms relative momentum spread")
     dxdz: float = _f(ge=-0.01, le=0.01, unit="rad", doc="mean horizontal slope at GTK3")
@@ -143,7 +143,7 @@ class Square(_Model):
 
 
 class Geometry(_Model):
-    """Positions and apertures (na62_parameters.md section 1b)."""
+    """Positions and apertures ([GA; BEATCH; MCgeo])."""
     gtk: list[GtkStation] = Field(..., min_length=1)
     chanti: Chanti
     lav: list[LavStation] = Field(..., min_length=1)
@@ -174,7 +174,7 @@ class Geometry(_Model):
 
 # ---------------------------------------------------------------------------------------- resolution
 class Resolution(_Model):
-    """Resolutions (na62_parameters.md section 2)."""
+    """Resolutions ([JINST17; RICH20])."""
     gtk_p_rel: float = _f(ge=0, le=0.1, doc="GTK sigma_p/p")
     gtk_angle: float = _f(ge=0, le=0.01, unit="rad", doc="GTK angular resolution per projection")
     gtk_position: float = _f(ge=0, le=0.01, unit="m", doc="GTK3 position resolution")
@@ -215,7 +215,7 @@ class VetoTable(_Model):
 
 
 class PhotonVeto(_Model):
-    """Photon-veto inefficiency tables per detector (na62_parameters.md section 3)."""
+    """Photon-veto inefficiency tables per detector ([FW PhotonRejection.cc; JINST17])."""
     lav: VetoTable
     lkr: VetoTable
     irc: VetoTable

@@ -1,7 +1,7 @@
 """Straight-line propagation of charged tracks and photons through the card geometry.
 
 Tracks are straight lines between magnets; the MNP33 spectrometer dipole is a thin-lens horizontal
-pT kick at its centre (``card.geometry.mnp33``: -270 MeV/c for charge +1, na62_parameters.md 1b,
+pT kick at its centre (``card.geometry.mnp33``: -270 MeV/c for charge +1, [BEATCH; MCgeo:Spectrometer],
 [MCgeo:Spectrometer; BEATCH]). The thin-lens approximation displaces tracks downstream of the magnet
 by at most ~(L/2)^2 kick/p/... i.e. below a millimetre for the 1.3 m magnet, small against the apertures.
 Multiple scattering and energy loss are not propagated (they enter through the resolution terms).
@@ -285,7 +285,7 @@ def photon_hits(origin, p3, card: Card) -> PhotonHits:
     outside that station's outer radius it left the vacuum tank and is lost), IRC ring, LKr octagon
     outside the central hole, SAC square. Photons reaching none of these are not detectable
     (code 0, inefficiency 1). Coverage split LAV 8.5-50 mrad / LKr 1-8.5 / IRC+SAC < 1 mrad follows
-    from the geometry (na62_parameters.md 1b, "Split of coverage").
+    from the geometry ([JINST17], "Split of coverage").
 
     >>> import numpy as np
     >>> from kaonportal.detector import load_card

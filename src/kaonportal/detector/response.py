@@ -97,7 +97,7 @@ def photon_veto_update(w_veto, origin, p4, track_x, track_y, card: Card) -> None
 
     ``origin`` (n, 3), ``p4`` (n, 4): one photon per event; ``track_x/y``: the candidate track at the
     LKr front plane (NaN if none). A photon reaching the LKr closer than ``lkr_min_distance`` to the
-    track is merged with the track cluster (na62_parameters.md section 3, PhotonRejectionLKr.cc: clusters
+    track is merged with the track cluster ([FW PhotonRejectionLKr.cc]: clusters
     > 100 mm from the track) and so escapes (factor 1). Same rules as :func:`photon_hits` and
     :func:`photon_inefficiency`, fused in one compiled pass.
     """
@@ -188,7 +188,7 @@ def _pid_kernel(ids, p, c, out):  # pragma: no cover - numba
 
 
 def straw_sigma_p_rel(card: Card, p) -> np.ndarray:
-    """STRAW sigma_p/p = a (+) b p (quadrature; na62_parameters.md section 2 [JINST17], R)."""
+    """STRAW sigma_p/p = a (+) b p (quadrature; [JINST17], R)."""
     r = card.resolution
     p = np.asarray(p, float)
     return np.hypot(r.straw_p_const, r.straw_p_slope * p)
@@ -203,7 +203,7 @@ def straw_sigma_angle(card: Card, p) -> np.ndarray:
 
 
 def lkr_sigma_e(card: Card, e) -> np.ndarray:
-    """LKr sigma_E (GeV): E x (a/sqrt(E) (+) b/E (+) c) (na62_parameters.md section 2 [JINST17], R)."""
+    """LKr sigma_E (GeV): E x (a/sqrt(E) (+) b/E (+) c) ([JINST17], R)."""
     r = card.resolution
     e = np.asarray(e, float)
     return np.sqrt((r.lkr_e_stochastic ** 2) * e + r.lkr_e_noise ** 2 + (r.lkr_e_const * e) ** 2)

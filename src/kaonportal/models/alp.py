@@ -1,6 +1,6 @@
 """Axion-like particles: PBC BC9 (photon), BC10 (fermion), BC11 (gluon coupling).
 
-Conventions (portal_formulas.md section 6). Mass in GeV.
+Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
 
 - **BC9** ``alp-photon``, coupling ``g_agg`` in GeV^-1: L = (g_agg/4) a F Ftilde (ALPaca BC9 c_B =
   (pi/alpha) f g_agg; FORESEE ALP-photon.ipynb). Only decay: Gamma(a -> gamma gamma) = g^2 m^3/(64 pi)
@@ -123,7 +123,7 @@ class AlpPhoton(_Alp):
     coupling_name = "g_agg"
     coupling_unit = "GeV^-1"
     mass_range = (1.0e-3, 5.0)
-    reference = "portal_formulas.md section 6 (FORESEE ALP-photon; ALPaca BC9); PBC report 1901.09966 BC9"
+    reference = "[FORESEE:2021code] ALP-photon; [ALPaca:2025code] BC9; [Beacham:2019nyx] BC9"
 
     def _widths(self, m, c):
         return {"a -> gamma gamma": c**2 * m**3 / (64.0 * np.pi)}
@@ -147,7 +147,7 @@ class AlpFermion(_Alp):
     production_mass_range = (2.0 * mass("e-"), mass("B+") - mass("K+"))
     kaon_channel = "K+ -> pi+ a"
     coupling_scan = (1e-12, 10.0)
-    reference = ("portal_formulas.md section 6 (1708.00443; 2012.12272; ALPaca BC10); "
+    reference = ("[Bauer:2017ris] 1708.00443; [Bauer:2020alpeft] 2012.12272; [ALPaca:2025code] BC10; "
                  "PBC report 1901.09966 BC10")
 
     def __init__(self, lam: float = 1000.0, f0: float = 0.97):
@@ -174,7 +174,7 @@ class AlpFermion(_Alp):
         return {
             "K+ -> pi+ a": _p_to_p_a_width(m, self.kd_sd * coup / V_HIGGS, mass("K+"), mass("pi+"), self.f0)
             / width_gev("K+"),
-            # f_0^{BK}(q^2) = 0.33/(1 - q^2/38 GeV^2): portal_formulas.md section 2 table row "B->K f_0", section 5.2
+            # f_0^{BK}(q^2) = 0.33/(1 - q^2/38 GeV^2): [FORESEE:2021code] "B->K f_0"
             "B+ -> K+ a": _p_to_p_a_width(m, self.kd_bs * coup / V_HIGGS, mass("B+"), mass("K+"),
                                           0.33 / (1 - m**2 / 38.0)) / width_gev("B+"),
         }
@@ -196,7 +196,7 @@ class AlpGluon(_Alp):
     production_mass_range = (1.0e-3, 1.0)
     kaon_channel = "K+ -> pi+ a"
     coupling_scan = (1e-14, 1.0)
-    reference = ("portal_formulas.md section 6 (2102.13112; 1708.00443; FORESEE ALP-g); "
+    reference = ("[Bauer:2021wjo] 2102.13112; [Bauer:2017ris] 1708.00443; [FORESEE:2021code] ALP-g; "
                  "PBC report 1901.09966 BC11")
 
     def __init__(self, normalisation: str = "alpha_s/8pi", g8: float = 5.0):
@@ -222,10 +222,10 @@ class AlpGluon(_Alp):
         lam = np.clip(kallen(1.0, m_pi**2 / m_k**2, m**2 / m_k**2), 0.0, None)
         k_pi_a = np.where(m < m_k - m_pi, amp**2 * np.sqrt(lam) / (16 * np.pi * m_k), 0.0) / width_gev("K+")
         g = self.cgg_over_f(c) / (16.0 * np.pi**2) * 8.0        # FORESEE g_agg = 8 C_GG/Lambda
-        # BR(B -> X_s a) = 76 g^2 (1 - m_a^2/m_B^2)^2: portal_formulas.md section 6.2 (FORESEE ALP-g) [L]
+        # BR(B -> X_s a) = 76 g^2 (1 - m_a^2/m_B^2)^2: [FORESEE:2021code] ALP-g [L]
         out = {"K+ -> pi+ a": k_pi_a,
                "B -> Xs a": np.where(m < mass("B+"), 76.0 * g**2 * (1 - m**2 / mass("B+") ** 2) ** 2, 0.0)}
-        # ALP-meson mixing angles theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2): portal_formulas.md section 6.2
+        # ALP-meson mixing angles theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2): [FORESEE:2021code] ALP-g; [Aloni:2018vki]
         pref = 3.671 * g
         for key, pname, (a2, b0) in (("pi0 -> a (mixing)", "pi0", (-0.180, 0.0)),
                                      ("eta -> a (mixing)", "eta", (-0.3596, 0.0021)),

@@ -5,7 +5,7 @@ requires of X. For a model with coupling C the signal is
 
     S(m, C) = BR_prod(m, C) * F(m, C)
 
-and C is excluded where S(m, C) > BR_UL(m [, tau]). Cases for F (portal_formulas.md section 1,
+and C is excluded where S(m, C) > BR_UL(m [, tau]). Cases for F ([FORESEE:2021code]; [S002],
 "expected events, kaon mode"):
 
 - **curve with a lifetime column** (``*_vs_mass_lifetime_*`` files, limits recast versus the proper
@@ -26,10 +26,10 @@ and C is excluded where S(m, C) > BR_UL(m [, tau]). Cases for F (portal_formulas
   ``detector_length_m``); visible searches F = BR(X -> f) P(decay between z1 and z2) (or just
   BR(X -> f) when no decay region is given: prompt search).
   The X momentum is a single representative value: by default the mean lab momentum of X produced in the
-  two-body decay of a ``parent_momentum_gev`` = 75 GeV/c K+ (the NA62 beam, na62_parameters.md),
+  two-body decay of a ``parent_momentum_gev`` = 75 GeV/c K+ (the NA62 beam, [JINST17]),
   p = sqrt((gamma_K E*)^2 - m^2) with E* the X energy in the K+ rest frame (the boost term averages to
   zero for an isotropic decay). Default ``detector_length_m`` = 112 m: from the middle of the 105-165 m
-  fiducial volume (135 m) to MUV3 (246.8 m), na62_parameters.md.
+  fiducial volume (135 m) to MUV3 (246.8 m), [GA].
 
 The coupling is scanned on a logarithmic grid (12 points per decade) and every crossing of
 S = BR_UL is refined by bisection in log C, vectorised over masses. Exclusions can be islands
@@ -63,8 +63,8 @@ from ..kinematics import decay_probability, reach_probability
 from .base import PortalModel
 from .curve_io import Curve, read_curve, write_limit_csv
 
-DEFAULT_PARENT_MOMENTUM_GEV = 75.0     # NA62 K+ beam (na62_parameters.md, "secondary beam central momentum")
-DEFAULT_DETECTOR_LENGTH_M = 112.0      # 135 m (FV centre) -> 246.8 m (MUV3), na62_parameters.md
+DEFAULT_PARENT_MOMENTUM_GEV = 75.0     # NA62 K+ beam ([JINST17; CEDARH], "secondary beam central momentum")
+DEFAULT_DETECTOR_LENGTH_M = 112.0      # 135 m (FV centre) -> 246.8 m (MUV3), [GA]
 
 
 @dataclass

@@ -1,4 +1,4 @@
-r"""Reading limit curves (``#``-commented CSV, as in ``shared/reference/curves``) and writing coupling limits.
+r"""Reading limit curves (``#``-commented CSV, as shipped in ``kaonportal/data/curves``) and writing coupling limits.
 
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
@@ -41,7 +41,7 @@ class Curve:
 
 
 def read_curve(path) -> Curve:
-    """Read a curve CSV like those in ``shared/reference/curves`` (``#`` header, then named columns).
+    """Read a curve CSV like those in ``kaonportal/data/curves`` (``#`` header, then named columns).
 
     Mass column: a name starting with ``m`` and ending in ``_MeV`` or ``_GeV`` (converted to GeV).
     Lifetime column (optional): ``tau_ps``, ``tau_ns`` or ``tau_s``. Limit column: the last column;

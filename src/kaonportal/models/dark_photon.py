@@ -1,6 +1,6 @@
 """Dark photon: PBC BC1 (visible decays) and BC2 (invisible decays into light dark matter).
 
-Model (portal_formulas.md section 3): L ⊃ -eps e A'_mu sum_f Q_f fbar gamma^mu f below the Z mass.
+Model ([Ilten:2018crw]): L ⊃ -eps e A'_mu sum_f Q_f fbar gamma^mu f below the Z mass.
 Coupling variable: the kinetic mixing ``epsilon`` (not squared). Mass in GeV.
 
 Decays (section 3.1, 3.2):
@@ -8,7 +8,7 @@ Decays (section 3.1, 3.2):
 - leptons: Gamma(A' -> l+ l-) = (eps^2 alpha m/3)(1 + 2 m_l^2/m^2) sqrt(1 - 4 m_l^2/m^2)
   (ALPINIST decay_widths_DP.py L60-69; DarkCast model.py L219-225, 1801.04847 Eq. 2.13);
 - hadrons: Gamma(A' -> f) = (eps^2 alpha m/3) R_f(m^2), with the *massless* muon normalisation of
-  DarkCast (1801.04847 Eqs. 2.17-2.18). Pitfall 4 of portal_formulas.md section 7: ALPINIST uses
+  DarkCast (1801.04847 Eqs. 2.17-2.18). A pitfall of [ALPINIST:2022code]: ALPINIST uses
   the massive Gamma_mumu instead; R is defined relative to the point-like massless cross-section
   4 pi alpha^2/(3 s), so the massless normalisation is the consistent one (tested). R_f(s) comes
   from :mod:`kaonportal.models.rratio`, a documented parametrisation (no R data in the repository).
@@ -125,7 +125,7 @@ class DarkPhoton(PortalModel):
     mass_range = (2.0 * _M_E, 3.0)
     kaon_channel = "K+ -> pi+ A'"
     coupling_scan = (1e-12, 1.0)
-    reference = ("portal_formulas.md section 3 (DarkCast 1801.04847; ALPINIST decay_widths_DP.py; "
+    reference = ("[Ilten:2018crw] DarkCast 1801.04847; [ALPINIST:2022code] decay_widths_DP.py; "
                  "FORESEE DarkPhoton.ipynb); PBC report 1901.09966 BC1")
 
     def _widths(self, m, c):

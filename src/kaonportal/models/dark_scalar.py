@@ -1,6 +1,6 @@
 """Higgs-mixed dark scalar: PBC BC4 (mixing only) and BC5 (mixing + quartic h S S coupling).
 
-Model (portal_formulas.md section 5): L ⊃ -sin(theta) sum_f (m_f/v) S fbar f + ...; BC5 adds
+Model ([Winkler:2018qyg; Boiarska:2019jym]): L ⊃ -sin(theta) sum_f (m_f/v) S fbar f + ...; BC5 adds
 -lambda S^2 H^dagger H. Coupling variable: ``sin2theta`` = sin^2(theta) (ALPINIST's Y). Mass in GeV.
 
 Production (sections 5.1, 5.2, 5.4):
@@ -66,7 +66,7 @@ XI_BS = 3.0 * np.sqrt(2.0) * G_F * M_TOP_POLE**2 * V_TS * V_TB / (16.0 * np.pi**
 _C_4PI = 5.1e-9          # GeV^-2, ALPINIST decay_widths_DS.py L161-170 [U]
 _BLEND = (2.0, 2.5)      # GeV, exclusive -> perturbative hadronic widths (our choice)
 _M_QUARK = {"s": 0.0935, "c": 1.273, "b": 4.183, "t": M_TOP_POLE}   # GeV, section 2
-_M_H = 125.13            # GeV, portal_formulas.md section 2 (particle 2026 table)
+_M_H = 125.13            # GeV, [PDG] (particle 2026 table)
 _GAMMA_H_SM = 3.7e-3     # GeV, SM Higgs width used in section 5.4 [C]
 
 
@@ -160,7 +160,7 @@ class DarkScalar(PortalModel):
     coupling_power = 1
     mass_range = (2.0 * mass("e-"), 4.7)
     kaon_channel = "K+ -> pi+ S"
-    reference = ("portal_formulas.md section 5 (Winkler 1809.01876; Boiarska et al. 1904.10447; "
+    reference = ("[Winkler:2018qyg] 1809.01876; [Boiarska:2019jym] 1904.10447; "
                  "scalar_portal); PBC report 1901.09966 BC4/BC5")
 
     def __init__(self, xi_sd: float = XI_SD, xi_bs: float = XI_BS):
@@ -197,7 +197,7 @@ class DarkScalar(PortalModel):
             "K+ -> pi+ S": k_to_pi_s_width(m, c, xi=self.xi_sd) / width_gev("K+"),
             "KL -> pi0 S": k_to_pi_s_width(m, c, mass("KL"), mass("pi0"), xi=self.xi_sd) / width_gev("KL"),
             "B+ -> K+ S": b_to_k_s_width(m, c, xi=self.xi_bs) / width_gev("B+"),
-            # inclusive BR(B -> X_s S) = 5.6 theta^2 (1 - m_S^2/m_B^2)^2: portal_formulas.md section 5.2 [L]
+            # inclusive BR(B -> X_s S) = 5.6 theta^2 (1 - m_S^2/m_B^2)^2: [Winkler:2018qyg; Boiarska:2019jym] [L]
             "B -> Xs S": np.where(m < m_b, 5.6 * c * np.clip(1 - m**2 / m_b**2, 0, None) ** 2, 0.0),
         }
 
@@ -235,7 +235,7 @@ class DarkScalarQuartic(DarkScalar):
         m_b = _M_QUARK["b"]
         # integrate dBR/(dq^2 dcos) over q^2 in [4 m^2, m_b^2] and cos in [-1, 1] (Gauss-Legendre)
         # dBR/(dq^2 dcos) = 2 x 3.68e-10 sqrt(1 - 4 m_S^2/q^2) (1 - q^2/m_b^2)^2 (m_b/4.5)^3 lambda^2:
-        # portal_formulas.md section 5.4
+        # [Boiarska:2019jym] (BC5 quartic coupling)
         x, w = np.polynomial.legendre.leggauss(48)
         q_lo, q_hi = 4.0 * m[..., None] ** 2, m_b**2
         q2 = q_lo + (q_hi - q_lo) * 0.5 * (x + 1.0)

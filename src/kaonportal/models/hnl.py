@@ -1,6 +1,6 @@
 """Heavy neutral leptons: PBC BC6 (electron), BC7 (muon), BC8 (tau dominance).
 
-One Majorana HNL N mixing with one flavour (portal_formulas.md section 4). Coupling variable: the
+One Majorana HNL N mixing with one flavour ([Bondarenko:2018hnl; Shrock:1981prd]). Coupling variable: the
 squared mixing ``U2`` = |U_l4|^2. Mass in GeV. The multi-flavour functions :func:`hnl_widths` and
 :func:`hnl_total_width` take ``(U_e^2, U_mu^2, U_tau^2)``.
 
@@ -62,7 +62,7 @@ from .qcd import qcd_correction
 
 _LEPTONS = ("e", "mu", "tau")
 _M_L = {"e": mass("e-"), "mu": mass("mu-"), "tau": mass("tau-")}
-#: MS-bar quark masses (GeV) for the inclusive widths above 1 GeV: portal_formulas.md section 2
+#: MS-bar quark masses (GeV) for the inclusive widths above 1 GeV: [PDG]
 #: (PDG 2024, ALPINIST constants.py L25-30); b is not reachable below 5 GeV in CC with a lepton.
 _M_Q = {"u": 0.00216, "d": 0.00470, "s": 0.0935, "c": 1.273, "b": 4.183}
 _CKM = {("u", "d"): V_UD, ("u", "s"): V_US, ("u", "b"): V_UB,
@@ -325,7 +325,7 @@ class HeavyNeutralLepton(PortalModel):
     coupling_power = 1
     mass_range = (1.0e-3, 5.0)
     invisible_channels = frozenset({"N -> nu nu nubar"})
-    reference = ("portal_formulas.md section 4 (Shrock 1980/1981; Bondarenko et al. 1805.08567; "
+    reference = ("[Shrock:1980plb; Shrock:1981prd] Shrock 1980/1981; [Bondarenko:2018hnl] 1805.08567; "
                  "Gorbunov-Shaposhnikov 0705.1729); PBC report 1901.09966 BC6-BC8")
 
     def __init__(self, flavour: str = "e"):

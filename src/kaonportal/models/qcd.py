@@ -38,7 +38,7 @@ def qcd_correction(mu):
     """1 + a + 5.2 a^2 + 26.4 a^3 with a = alpha_s(mu)/pi.
 
     Massless-quark correction to inclusive hadronic widths, as used for HNL -> quarks
-    (portal_formulas.md section 4.3: HNLCalc L2256, FairShip ``QCD_correction``).
+    ([HNLCalc:2024code] L2256, [FairShip:2017hnl] ``QCD_correction``).
     """
     a = alpha_s(mu) / np.pi
     return 1.0 + a + 5.2 * a**2 + 26.4 * a**3

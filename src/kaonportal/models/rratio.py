@@ -1,7 +1,7 @@
 """A documented parametrisation of R(s) = sigma(e+e- -> hadrons) / sigma_0(e+e- -> mu+ mu-).
 
 The dark-photon hadronic width is Gamma(A' -> hadrons) = Gamma_0(A' -> mu+ mu-) R(m_A'^2)
-(portal_formulas.md section 3.2; DarkCast 1801.04847 Eqs. 2.17-2.18). The measured R data are not
+([Ilten:2018crw] DarkCast 1801.04847 Eqs. 2.17-2.18). The measured R data are not
 shipped with the project, so R is built here from exclusive pieces with published parameters:
 
 - ``pi+ pi-``: R = beta_pi^3 |F_pi(s)|^2 / 4 with the Gounaris-Sakurai pion form factor
@@ -19,7 +19,7 @@ shipped with the project, so R is built here from exclusive pieces with publishe
   1 and 1.7 GeV; above ~2 GeV it becomes the perturbative value.
 
 Validation (tests/models): the dark-photon c*tau it gives agrees with the DarkCast-derived FORESEE
-table of portal_formulas.md section 3.3 within the tolerances stated in the tests.
+table of [Ilten:2018crw] within the tolerances stated in the tests.
 
 >>> round(float(r_ratio(0.5**2)), 2)
 0.5

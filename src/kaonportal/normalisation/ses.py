@@ -1,7 +1,6 @@
 """N_K from the K+ -> pi+ pi0 normalisation sample and the single event sensitivity (SES).
 
-Formulas (T. Blazek, NA62 talk, Patras 2025 = ``shared/sources/002``; ``na62_parameters.md`` section 3
-row "SES formula"):
+Formulas (T. Blazek, NA62 talk, Patras 2025 = [S002]; the same talk's "SES formula"):
 
 * N_K = N_pipi * D / (BR(pi+ pi0) * A_pipi)
   (N_pipi normalisation events selected from the control trigger downscaled by D),

@@ -2,7 +2,7 @@
 
 Both four-momenta are built from a momentum magnitude and slopes (dx/dz, dy/dz):
 p_vec = p (dxdz, dydz, 1)/sqrt(1 + dxdz^2 + dydz^2), E = sqrt(p^2 + m^2)
-(na62_parameters.md section 4a, "m2miss definition": P_K from GTK, P_pi from STRAW with the pi+ mass).
+([S002; S003], "m2miss definition": P_K from GTK, P_pi from STRAW with the pi+ mass).
 It is evaluated in the expanded form m_b^2 + m_t^2 - 2 (E_b E_t - p_b.p_t) to keep the 1e-4 GeV^2
 scale precise at 75 GeV/c.
 

@@ -3,7 +3,7 @@
 The simulation chain smears inside its compiled kernels (:mod:`kaonportal.simulation.kernels`, its own
 random layout); analyses that build their events themselves (``analyses.searches.visible_x``,
 ``pi0_gamma_x``) use these numpy functions, with the card's resolutions
-(:mod:`kaonportal.detector.response`: na62_parameters.md section 2 [JINST17]):
+(:mod:`kaonportal.detector.response`: [JINST17]):
 
 * :func:`smeared_track_p4` -- a STRAW track: sigma_p/p (:func:`~kaonportal.detector.straw_sigma_p_rel`)
   and per-projection slopes (:func:`~kaonportal.detector.straw_sigma_angle`);
@@ -36,7 +36,7 @@ from ..detector.response import lkr_sigma_e, straw_sigma_angle, straw_sigma_p_re
 
 # LKr cluster parameters the card lacks, one definition for the searches' own event builders (pi0_gamma_x,
 # visible_x, and simulation.engine for its optional LKr columns).
-#: GeV, D: lowest energy threshold of the LKr photon-rejection code (na62_parameters.md section 3 row
+#: GeV, D: lowest energy threshold of the LKr photon-rejection code ([FW PhotonRejectionLKr.cc] row
 #: "Photon-veto timing windows", PhotonRejectionLKr.cc: thresholds 1, 2, 10, 15 GeV), taken as the cluster threshold
 LKR_CLUSTER_E_MIN = 1.0
 #: m, U: LKr cluster position resolution per coordinate (the card has none; order of magnitude of a

@@ -58,7 +58,7 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
                            summary["cutflow_signal"]))
     files.append(write_csv(out_dir / "tables" / "pnn_background_budget.csv",
                            ["expected background events in R1+R2 per source; published = na62 numbers "
-                            "(published_results.md A1b/A1c)", *hdr],
+                            "([NA62:2020eqcd] Table I; [Blazek:2025patras])", *hdr],
                            ["source", "simulation", "simulation_error", "data_driven", "data_driven_error",
                             "published", "published_error_low", "published_error_high"], summary["budget_comparison"]))
     b = summary["momentum_bins_gev"]

@@ -14,7 +14,7 @@ Each cut is exactly one of:
 * ``efficiency`` (a constant factor for an efficiency the fast simulation does not model,
   e.g. K-pi matching; its ``source`` and ``status`` say where the number comes from).
 
-Every number carries ``source`` (a row of ``shared/reference/na62_parameters.md``) and
+Every number carries ``source`` (bibliography keys, ``kaonportal refs KEY``) and
 ``status`` (V/S/R/D/U as in that file).
 
 >>> sel = load_selection("pnn-2022")

@@ -5,7 +5,7 @@ computes it from the event table's columns (:mod:`kaonportal.simulation.schema`)
 
 * ``track_r_straw1``: distance of the candidate track at the STRAW1 plane from the chamber centre
   (x = 101.2 mm, y = 0: the beam-hole centre), the radius the NA62 upstream-background cut compares
-  with the vertex z (na62_parameters.md 4a "Upstream-background geometric cuts (2017 era)";
+  with the vertex z ([FW KaonDecaySelection.cc] "Upstream-background geometric cuts (2017 era)";
   [FW] KaonDecaySelection.cc parameter STRAW1CenterX = 101.2 mm: V).
 
 >>> import numpy as np

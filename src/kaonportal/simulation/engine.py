@@ -45,7 +45,7 @@ default columns are bit-identical with or without them and nothing extra runs wh
   detectors (:func:`~kaonportal.detector.propagation.photon_hits`, code ``lkr``: octagon outside the
   photon hole ``r_hole_photon``), with true energy above the LKr cluster threshold ``lkr_cluster_e_min``
   (the card has no cluster threshold: default :data:`LKR_CLUSTER_E_MIN` = 1 GeV, D -- the lowest energy
-  threshold of the LKr photon-rejection code, na62_parameters.md section 3 "Photon-veto timing windows",
+  threshold of the LKr photon-rejection code, [FW PhotonRejection.cc] "Photon-veto timing windows",
   V for the code, D as a cluster threshold), and not closer than ``photon_veto.lkr_min_distance`` to the
   candidate track's LKr impact (such a photon joins the track's cluster, as in the photon veto;
   no track at the LKr: no merging).

@@ -242,7 +242,7 @@ def upper_limit(datasets, cl: float = 0.9, method: str = "cls", calculator: str 
 
     Examples
     --------
-    NA62 2016 K+ -> pi+ nu nubar inputs (arXiv:1811.08508 abstract; shared/reference/published_results.md A1):
+    NA62 2016 K+ -> pi+ nu nubar inputs (arXiv:1811.08508 abstract; [NA62:2019pnn16]):
 
     >>> lim = upper_limit([Dataset("2016", observed=1, background=0.152, ses=3.15e-10)], cl=0.95)
     >>> round(lim.upper_limit * 1e10, 1), round(lim.signal_events_limit, 3)

@@ -2,7 +2,7 @@
 
 Calibrated parameters: scales of card inputs with status R or D that the budget depends on, shared
 by all sources (written by ``scripts/calibrate_pnn_budget.py``, a fit to the 2017 budget,
-published_results.md A1b; each scale multiplies a per-event probability, capped at 1):
+[NA62:2020eqcd] Table I; each scale multiplies a per-event probability, capped at 1):
 
 * ``photon_veto`` c_gamma: ``w_photon_veto`` of events with photons to veto (card photon-veto
   inefficiency tables, R approx.), for sources with a pi0 or photon (incl. the radiative samples),

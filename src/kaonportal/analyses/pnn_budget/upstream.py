@@ -21,7 +21,7 @@ if TYPE_CHECKING:   # pragma: no cover - annotation only (calibration imports RA
     from .calibration import Calibration
 
 #: reference beam rate of the upstream-background probability: "typical beam particle rate at GTK3 is
-#: about 450 MHz" (2016-18; na62_parameters.md row "Beam rate, typical 2016-2018" [V])
+#: about 450 MHz" (2016-18; [RICH20] "Beam rate, typical 2016-2018" [V])
 RATE_REF_MHZ = 450.0
 
 

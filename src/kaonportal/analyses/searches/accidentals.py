@@ -2,7 +2,7 @@
 
 At NA62 rates several beam particles cross the GTK within the matching time window; the K-track matching
 picks the wrong one with probability p_mis ("mismatch"). The 2017 MVA matching tool quotes a mismatch
-of ~1.3 % (and a no-match of ~19 %) (na62_parameters.md section 3, row "K-pi matching (2017 MVA tool)",
+of ~1.3 % (and a no-match of ~19 %) ([FW SpectrometerGigaTrackerMVAMatchingTool.cc], "K-pi matching (2017 MVA tool)",
 [FW] NA62Analysis/ToolsLib/src/SpectrometerGigaTrackerMVAMatchingTool.cc, status V), at the 2017 intensity.
 
 Model (D, written here): with probability p_mis the event's beam track is replaced by an independent beam
@@ -54,11 +54,11 @@ from ..pnn_budget.upstream import RATE_REF_MHZ
 from ..samples import derive_seed
 
 MISMATCH_REF = 0.013
-"""K-track mismatch probability of the 2017 MVA matching tool (na62_parameters.md section 3, [FW]
+"""K-track mismatch probability of the 2017 MVA matching tool ([FW]
 SpectrometerGigaTrackerMVAMatchingTool.cc, status V)."""
 
 # Beam rate at which MISMATCH_REF applies: the typical 2016-18 beam-particle rate at GTK3, 450 MHz
-# (na62_parameters.md row "Beam rate, typical 2016-2018", V; = na62-2018 card run_conditions.beam_rate_mhz),
+# ([RICH20] "Beam rate, typical 2016-2018", V; = na62-2018 card run_conditions.beam_rate_mhz),
 # taken for the 2017 tool (D). The same number with the same meaning (the reference rate of a probability
 # that scales linearly with the beam rate) is the pnn budget's upstream-background reference: one constant,
 # RATE_REF_MHZ, imported from kaonportal.analyses.pnn_budget.upstream (re-exported here).

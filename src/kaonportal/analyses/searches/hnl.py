@@ -1,6 +1,6 @@
 """Heavy neutral leptons: peak scans in K+ -> e+ N, K+ -> mu+ N and beam pi+ -> e+ N, limits on |U_l4|^2.
 
-Method (published_results.md A6; na62_parameters.md section 7):
+Method ([NA62:2020mcv; NA62:2021bji; NA62:2025csa]; [S002]):
 
 * m2miss = (P_parent - P_lepton)^2 (GTK parent, STRAW lepton, lepton mass hypothesis): simulated
   column ``m2miss_e`` / ``m2miss_mu``; selection ``hnl-ke`` / ``hnl-kmu`` / ``hnl-pie`` (single track,
@@ -452,7 +452,7 @@ ACCIDENTAL_SKIP = ("cda",)
 """Cut ids of the ``hnl-*`` selections NOT applied to the accidental beam-track copy of a background (D).
 Argument: the mismatch probability p_mis (1.3 %, :data:`.accidentals.MISMATCH_REF`) is the rate of wrong
 K-track associations that the 2017 MVA matching tool makes *after* its own CDA and timing matching
-(na62_parameters.md section 3), i.e. a mismatched pair in that fraction has already passed a CDA requirement;
+([FW SpectrometerGigaTrackerMVAMatchingTool.cc]), i.e. a mismatched pair in that fraction has already passed a CDA requirement;
 cutting again on the CDA recomputed with a random beam particle would suppress the copy a second time
 (9.4 % of the accidental K+ -> mu+ nu copies fail cda < 30 mm). The fiducial-z cut (``vertex_z``) still acts:
 the matching tool does not constrain where the (wrong) vertex lies along the beam, so the analysis' z cut

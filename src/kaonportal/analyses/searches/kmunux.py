@@ -1,6 +1,6 @@
 """K+ -> mu+ nu X (X invisible) and K+ -> mu+ nu nu nubar: counting in the muon missing-mass spectrum.
 
-Published: NA62 PLB 816 (2021) 136259 (published_results.md A5): BR(K+ -> mu+ nu nu nubar) < 1.0e-6 and
+Published: NA62 PLB 816 (2021) 136259 [NA62:2021bji]: BR(K+ -> mu+ nu nu nubar) < 1.0e-6 and
 BR(K+ -> mu+ nu X) upper limits from O(1e-5) to O(1e-7) for m_X = 10-370 MeV/c^2 (X scalar or vector,
 invisible), 90% CL; no curve is shipped.
 

@@ -1,12 +1,12 @@
 """K+ -> pi+ X, X invisible: a peak scan in m2miss on the K+ -> pi+ nu nubar selection.
 
-Method (NA62 JHEP 03 (2021) 058, JHEP 06 (2021) 093, JHEP 11 (2025) 143; published_results.md A3):
+Method (NA62 JHEP 03 (2021) 058, JHEP 06 (2021) 093, JHEP 11 (2025) 143; [NA62:2021kpix17; NA62:2021zjw; NA62:2025upx]):
 
 * mass ranges 0-110 and 154-260 MeV/c^2 (PR A3), scanned as hypotheses m_X^2 in ``m2miss_pi`` inside the
   pnn signal regions R1/R2 (selection ``pnn-2022`` by default);
 * SES(m_X) = 1 / (N_K A_X(m_X) eps_trig eps_RV) (normalisation.ses formula; N_K, eps_trig, eps_RV of the
-  dataset, ``analyses/config`` datasets.yaml; default ``pnn-2016-22``, the 2021-22 inputs (published_results.md
-  A1c) with N_K scaled to the 2016-22 exposure of the published curve it is compared with, and the 2016-22
+  dataset, ``analyses/config`` datasets.yaml; default ``pnn-2016-22``, the 2021-22 inputs ([NA62:2024pjp];
+  S002) with N_K scaled to the 2016-22 exposure of the published curve it is compared with, and the 2016-22
   background total), with the acceptance A_X in R1+R2
   and the Gaussian width sigma(m_X) of the m2miss peak (half the 16-84 % interval) from simulated
   K+ -> pi+ X at a few masses per range, interpolated linearly inside each range;
@@ -253,7 +253,7 @@ def kpix_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick
     m = r["masses_gev"]
     st = r["scans"]["stable"]
     inputs = [f"dataset {r['dataset']} (N_K = {r['n_k']:.4g}, eps_trig {r['eps_trig']:g}, eps_RV {r['eps_rv']:g}; "
-              "published_results.md A1c)", f"selection {r['selection']}; card {card}; seed {seed}",
+              "[Blazek:2025patras])", f"selection {r['selection']}; card {card}; seed {seed}",
               f"background: SM K+ -> pi+ nu nubar (simulated shape) + budget {r['budget']:.3g} uniform in R1+R2",
               f"candidates: {r['candidates_origin']}"]
     files = [write_curve(out_dir / "curves" / "kpix_invisible_br_stable.csv",

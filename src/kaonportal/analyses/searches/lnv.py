@@ -3,7 +3,7 @@
 For each channel the acceptance A is the weighted fraction of K+ decays in the fiducial volume that
 pass the three-track selection ``lnv-3track`` (geometric + beam), with the decay generated with
 **uniform phase space** (the published searches also assume it, e.g. arXiv:2409.12981 abstract,
-published_results.md A4). The limit on the branching ratio comes from the counting model of
+[NA62:2021lnvlfv; NA62:2022pipi0ee; NA62:2023munuee]). The limit on the branching ratio comes from the counting model of
 :mod:`kaonportal.stats` with the channel's SES, background and observed count.
 
 pi0 reconstruction: the channels with a pi0, K+ -> pi- pi0 e+ e+ (PLB 830 (2022) 137172) and the three
@@ -18,19 +18,19 @@ cluster), which moved expected/published for these channels from 0.05-0.07 to 0.
 the range of the other channels. Not modelled: photons merging with the two other tracks' clusters,
 cluster timing, the published pi0 cuts, the reconstructed (instead of true) vertex for the photon
 directions. K+ -> pi- pi0 e+ e+: 0.34 without the pi0 cuts, 1.13 with them (n_sim 3000, seed 2); its published
-limit 8.5e-11 is from S004 only (published_results.md, note 2: not confirmed by an abstract).
+limit 8.5e-11 is from S004 [Peruzzo:2022discrete] only (not confirmed by an abstract).
 
 Normalisation (shipped inputs: ``kaonportal/data/searches/inputs/lnv.yaml``, every number with its
 source and status). N_K, the trigger and selection efficiencies of the LNV datasets were **not found**
 (full texts not reachable), so by default the SES is calibrated on the published yield of a SM decay
 selected from the same multi-track data, K+ -> pi+ mu+ mu- in 2017-2018 (2.8e4 candidates, negligible
-background, BR 9.15e-8; published_results.md A3, JHEP 11 (2022) 011 abstract):
+background, BR 9.15e-8; [NA62:2022qes] JHEP 11 (2022) 011 abstract):
 
     E = (N_cand - N_bkg) / (BR x A_sim(K+ -> pi+ mu+ mu-))          (exposure N_K x efficiencies)
     SES(channel) = 1 / (E x f_years x A_sim(channel))
 
 with the same selection and simulation for both acceptances (same form as the N_K of
-published_results.md A1c, N_K = N_pipi D / (BR A)). E absorbs the trigger, identification and
+[Blazek:2025patras], N_K = N_pipi D / (BR A)). E absorbs the trigger, identification and
 selection efficiencies the fast simulation lacks, assuming they are the same for the LNV channel as for
 pi+ mu+ mu- (approximation: the electron channels used other trigger lines, not found).
 f_years = N_K(channel years) / N_K(2017-2018) moves E between data-taking periods with the per-year
@@ -100,7 +100,7 @@ def kaon_decays_per_year() -> dict[int, float]:
 
 
 class LnvChannel(BaseModel):
-    """One LNV/LFV decay and its published inputs (published_results.md A4)."""
+    """One LNV/LFV decay and its published inputs ([NA62:2021lnvlfv; NA62:2022pipi0ee; NA62:2023munuee])."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     decay: str
@@ -128,13 +128,13 @@ class LnvExposure(BaseModel):
 
 
 def default_channels() -> list[LnvChannel]:
-    """The nine K+ channels of published_results.md A4 (the 2017-2018 pi- e+ e+ row; pi0 -> mu- e+ is
+    """The nine K+ channels of [NA62:2019lnv17; NA62:2021lnvlfv; NA62:2022pipi0ee; NA62:2023munuee; NA62:2024pi0pimue] (the 2017-2018 pi- e+ e+ row; pi0 -> mu- e+ is
     a pi0 decay and not a three-track K+ decay: not included), from the shipped inputs file."""
     return [LnvChannel(**c) for c in _inputs()["channels"]]
 
 
 def default_exposure() -> LnvExposure:
-    """K+ -> pi+ mu+ mu- 2017-2018 yield (published_results.md A3), from the shipped inputs file."""
+    """K+ -> pi+ mu+ mu- 2017-2018 yield ([NA62:2022qes]), from the shipped inputs file."""
     return LnvExposure(**_inputs()["exposure"])
 
 

@@ -54,7 +54,7 @@ from ...errors import InputError, check_range
 
 @dataclass(frozen=True)
 class ConversionModel:
-    """Named, overridable parameters of the conversion model (status letters as in shared/reference).
+    """Named, overridable parameters of the conversion model (status letters V/S/R/D/U as in the detector cards).
 
     ``straw_chamber_x0`` (D, cross-checked R): material of one STRAW chamber in radiation lengths. Derived from the
     straw geometry (recalled, JINST 12 (2017) P05025 STRAW section, not re-read: 4 views x 4 staggered layers,

@@ -1,6 +1,6 @@
 """pi0 -> gamma A' (A' invisible) and pi0 -> gamma nu nubar on K+ -> pi+ pi0 tagged pi0.
 
-Reference (``shared/reference/published_results.md`` section A2, row "pi0 -> gamma A'"): NA62, JHEP 05
+Reference ([CortinaGil:2019nuo], "pi0 -> gamma A'"): NA62, JHEP 05
 (2019) 182, arXiv:1903.08767, 4.12e8 tagged pi0, "no signal", epsilon limits improved for 60-110 MeV/c^2;
 BR(pi0 -> gamma nu nubar) < 1.9e-7 at 90% CL (S003).
 
@@ -139,7 +139,7 @@ M2MISS_ALLOWED = M2MISS_ALLOWED_K     # allowed candidate m2miss (GeV^2/c^4): co
 
 
 class Pi0GammaXConfig(BaseModel):
-    """Configuration (defaults: published_results.md A2, JHEP 05 (2019) 182)."""
+    """Configuration (defaults: [CortinaGil:2019nuo], JHEP 05 (2019) 182)."""
 
     model_config = ConfigDict(extra="forbid")
     n_pi0_tagged: float = Field(4.12e8, gt=0, description="tagged pi0 (PR A2)")
@@ -594,7 +594,7 @@ def pi0_gamma_x_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0
     cfg = load_search_config(Pi0GammaXConfig, config)
     r = pi0_gamma_x_scan(cfg, card, seed, quick)
     out_dir, sc, m, nn = Path(out_dir), r["scan"], r["masses_gev"], r["nunu"]
-    inputs = [f"N_pi0 tagged = {cfg.n_pi0_tagged:g} x {cfg.n_scale:g} (published_results.md A2); random-veto "
+    inputs = [f"N_pi0 tagged = {cfg.n_pi0_tagged:g} x {cfg.n_scale:g} [CortinaGil:2019nuo]; random-veto "
               f"efficiency {r['random_veto_efficiency']:g} (card, D); card {card}; seed {seed}",
               "backgrounds: " + ", ".join(["gamma gamma"] + list(cfg.extra_backgrounds))
               + " (one photon seen, others lost; card photon-veto inefficiency)",

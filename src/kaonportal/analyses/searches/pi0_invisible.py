@@ -1,6 +1,6 @@
 """pi0 -> invisible with K+ -> pi+ pi0 tagging: a counting experiment on tagged pi0.
 
-Inputs (``shared/reference/published_results.md`` section A2, row "pi0 -> invisible", JHEP 02 (2021) 201,
+Inputs ([NA62:2020pwi], "pi0 -> invisible", JHEP 02 (2021) 201,
 arXiv:2010.07644, abstract): N_pi0 = 4e9 tagged pi0, expected background (pi0 -> gamma gamma with
 both photons undetected) 10 +22 -8 events, 12 observed, published BR < 4.4e-9 at 90% CL.
 
@@ -45,7 +45,7 @@ from .common import (load_search_config, plot_limit_curves, selection_columns, s
 
 
 class Pi0InvisibleConfig(BaseModel):
-    """Inputs of the pi0 -> invisible search (defaults: published_results.md A2, JHEP 02 (2021) 201)."""
+    """Inputs of the pi0 -> invisible search (defaults: [NA62:2020pwi], JHEP 02 (2021) 201)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     n_pi0_tagged: float = Field(4.0e9, gt=0, description="tagged pi0 (PR A2, ABS)")
@@ -136,7 +136,7 @@ def pi0_invisible_section(out_dir: Path, *, card: str = "na62-2022", seed: int =
         for k in proj:
             proj[k].append(r["expected_limit"][k])
     inputs = [f"N_pi0 = {cfg.n_pi0_tagged:g} x {cfg.n_scale:g}; background {cfg.background:g} "
-              f"+{cfg.background_error_high:g} -{cfg.background_error_low:g} (published_results.md A2)",
+              f"+{cfg.background_error_high:g} -{cfg.background_error_low:g} [NA62:2020pwi]",
               f"signal efficiency {eff:g} ({eff_origin}); method {cfg.method}; seed {seed}"]
     files = [write_curve(out_dir / "curves" / "pi0_invisible_limit.csv",
                          "upper limit on BR(pi0 -> invisible): observed (this run's count) and expected bands, "

@@ -25,7 +25,7 @@ The detector-response helpers live in :mod:`kaonportal.reco.smearing`; ``unit_ve
 ``track_vertex`` stay importable from here for existing callers.
 
 Normalisation: the exposure N_K x efficiencies is taken from the published yield of the background
-channel itself (published_results.md A3): K+ -> pi+ gamma gamma, 3984 candidates with 291 +- 14
+channel itself ([NA62:2023olg]): K+ -> pi+ gamma gamma, 3984 candidates with 291 +- 14
 background, BR (9.61 +- 0.17)e-7 (PLB 850 (2024) 138513, row "2017-2018 K+ -> pi+ gamma gamma"); K+ ->
 pi+ mu+ mu-, 2.8e4 candidates, negligible background, BR 9.15e-8 (JHEP 11 (2022) 011, row "2017-2018 K+ ->
 pi+ mu+ mu-"): N_K eps = (candidates - background) / (BR x A_bkg), SES(m) = 1 / (N_K eps A_X(m)).
@@ -94,10 +94,10 @@ class Channel:
 CHANNELS = {
     "gg": Channel("gamma gamma", "K+ -> pi+ gamma gamma", BR_K["K+ -> pi+ gamma gamma"], 3984.0, (291.0, 14.0),
                   (0.207, 0.350), "NA62_Kp_to_pia_a_to_gg_BR_UL90_vs_mass_lifetime_ALPaca",
-                  "published_results.md A3 row '2017-2018 K+ -> pi+ gamma gamma' (PLB 850 (2024) 138513)", "m_gg"),
+                  "[NA62:2023olg] '2017-2018 K+ -> pi+ gamma gamma' (PLB 850 (2024) 138513)", "m_gg"),
     "mumu": Channel("mu+ mu-", "K+ -> pi+ mu+ mu-", 9.15e-8, 2.8e4, (0.0, 0.0), (0.212, 0.350),
                     "NA62_Kp_to_piX_X_to_mumu_BR_UL90_vs_mass_lifetime_ALPaca",
-                    "published_results.md A3 row '2017-2018 K+ -> pi+ mu+ mu-' (JHEP 11 (2022) 011), BR 9.15e-8",
+                    "[NA62:2022qes] '2017-2018 K+ -> pi+ mu+ mu-' (JHEP 11 (2022) 011), BR 9.15e-8",
                     "m_mumu"),
 }
 
