@@ -34,11 +34,11 @@ Method ([NA62:2020mcv; NA62:2021bji; NA62:2025csa]; [S002]):
 * Peak scan (:func:`kaonportal.stats.peak_scan`) over m_N^2 in the m2miss variable, then
   |U_l4|^2 limits through the portal model (:func:`kaonportal.models.convert.coupling_limit`, production
   BR(P -> l N) = BR(P -> l nu) rho_l(m_N) |U|^2, Shrock; N required to survive the detector: published
-  lifetime assumption tau_N > 50 ns, PR A6).
+  lifetime assumption tau_N > 50 ns, [NA62:2020mcv; NA62:2021bji; NA62:2025csa]).
 
 Normalisation defaults (``data/searches/inputs/hnl.yaml``, sources and status there): beam pi+ decays
-N_pi = 6.5e12 (PR A6 pi+ -> e+ N row, S002; NP 7). For the K+ channels the published N_K is **not found**
-(PR A6): the default is the number of K+ decays of the search's data-taking years
+N_pi = 6.5e12 ([NA62:2025csa] pi+ -> e+ N, S002). For the K+ channels the published N_K is **not found**
+([NA62:2020mcv; NA62:2021bji; NA62:2025csa]): the default is the number of K+ decays of the search's data-taking years
 (``inputs/kaon_decays_per_year.yaml``: 2016 V, 2017 S, 2018 D), undownscaled for K+ -> e+ N (3.879e12) and
 divided by the control-trigger downscaling 400 (D placeholder of the pnn selection) for K+ -> mu+ N (1.0e10);
 override ``n_parent`` or scale with ``n_scale``. Argument (D, :func:`n_parent_lower_bound`, tested): a 90 % CL
@@ -108,7 +108,7 @@ class HnlChannel:
     decay: str
     normalisation: str
     lepton: str
-    mass_range: tuple[float, float]          # GeV, PR A6
+    mass_range: tuple[float, float]          # GeV, [NA62:2020mcv; NA62:2021bji; NA62:2025csa]
     selection: str
     model: str
     backgrounds: tuple[tuple[str, bool], ...]  # (decay, muon decays in flight)
@@ -261,7 +261,7 @@ class HnlConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channels: list[str] = Field(default_factory=lambda: list(CHANNELS))
     n_parent: dict[str, float] = Field(default_factory=dict, description="decays in the FV per channel; "
-                                       "default inputs/hnl.yaml: PR A6 (pi+, S) or N_K of the search years, "
+                                       "default inputs/hnl.yaml: [NA62:2020mcv; NA62:2021bji; NA62:2025csa] (pi+, S) or N_K of the search years, "
                                        "undownscaled (K+ -> e+ N) or / 400 (K+ -> mu+ N) (D)")
     n_scale: float = Field(1.0, gt=0, description="projections: parent decays x n_scale")
     eps_trig: float = Field(1.0, gt=0, le=1, description="trigger efficiency (not found: 1, D)")

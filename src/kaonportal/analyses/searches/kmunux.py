@@ -8,7 +8,7 @@ Method: the single-muon selection of the K+ -> mu+ N search (``hnl-kmu``) and it
 (:func:`kaonportal.analyses.searches.hnl.background_model`, simulated SM decays as a kernel density in
 ``m2miss_mu``). The signal is a continuum in m2miss_mu = (P_K - P_mu)^2 >= m_X^2; for each m_X the counting
 region is [x_lo, x_max] with x_max = (m_K - m_mu)^2 and x_lo chosen among signal-acceptance quantiles (not
-below the K+ -> mu+ nu normalisation region, |m2miss| < 0.01 GeV^2/c^4, PR A6/S004) to minimise the
+below the K+ -> mu+ nu normalisation region, |m2miss| < 0.01 GeV^2/c^4, [NA62:2021bji]/S004) to minimise the
 *expected* limit including the background uncertainty (ranked by its asymptotic median 1.645 sqrt(b + sigma_b^2)
 SES when that exceeds 20 events, by the full calculation otherwise; the choice never looks at the data). SES = 1 / (N_K A(m_X) eps_trig), N_K from the
 K+ -> mu+ nu peak as in :mod:`.hnl`. Counting limits with :func:`kaonportal.stats.upper_limit`.
@@ -113,7 +113,7 @@ from .hnl import (CHANNELS, HnlConfig, background_model, channel_mismatch, defau
 from .lnv import search_inputs
 from .muonphilic import q2_weight
 
-KMUNUX_MASS_RANGE = (0.010, 0.370)     # GeV, PR A5 (PLB 816 (2021) 136259 abstract)
+KMUNUX_MASS_RANGE = (0.010, 0.370)     # GeV, [NA62:2021bji] (PLB 816 (2021) 136259 abstract)
 #: relative background uncertainty per counting region, D: quadrature sum of the effects the fast simulation does
 #: not model there (module docstring, "Background uncertainty"); chosen without looking at the published limits
 BACKGROUND_REL_ERROR = 0.10
@@ -129,7 +129,7 @@ class KmunuxConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     masses: list[float] = Field(default_factory=lambda: [round(0.01 + 0.02 * i, 3) for i in range(19)])
     n_parent: float | None = Field(None, gt=0, description="K+ decays; null: as the K+ -> mu+ N search "
-                                   "(hnl.default_n_parent: 2016-18 K+ decays / 400, D; same paper, PR A5)")
+                                   "(hnl.default_n_parent: 2016-18 K+ decays / 400, D; same paper, [NA62:2021bji])")
     n_scale: float = Field(1.0, gt=0)
     n_signal: int = Field(10_000, ge=1000)
     n_background: int = Field(200_000, ge=2000)
@@ -137,10 +137,10 @@ class KmunuxConfig(BaseModel):
     eps_trig: float = Field(1.0, gt=0, le=1)
     x_min: float = Field(0.01, ge=M2MISS_ALLOWED[0], lt=X_MAX,
                          description="lowest m2miss_mu of a counting region (GeV^2/c^4): above the K+ -> mu+ nu "
-                                     "peak region |m2miss| < 0.01 (PR A6, S004), below the kinematic end X_MAX")
-    published_kmununu: float = Field(1.0e-6, description="BR(K+ -> mu+ nu nu nubar) < 1.0e-6, PR A5 (ABS)")
+                                     "peak region |m2miss| < 0.01 ([NA62:2021bji], S004), below the kinematic end X_MAX")
+    published_kmununu: float = Field(1.0e-6, description="BR(K+ -> mu+ nu nu nubar) < 1.0e-6, [NA62:2021bji] (ABS)")
     published_kmunux_range: tuple[float, float] = Field(
-        (1.0e-7, 1.0e-5), description="BR(K+ -> mu+ nu X) ULs 'from O(1e-5) to O(1e-7)' over 10-370 MeV, PR A5 (ABS)")
+        (1.0e-7, 1.0e-5), description="BR(K+ -> mu+ nu X) ULs 'from O(1e-5) to O(1e-7)' over 10-370 MeV, [NA62:2021bji] (ABS)")
     x_models: list[Literal["scalar", "vector", "phase-space"]] = Field(
         default_factory=lambda: ["scalar", "vector"], min_length=1,
         description="K+ -> mu+ nu X signal models (matrix elements of .muonphilic, or flat phase space)")

@@ -2,7 +2,7 @@
 
 Method (NA62 JHEP 03 (2021) 058, JHEP 06 (2021) 093, JHEP 11 (2025) 143; [NA62:2021kpix17; NA62:2021zjw; NA62:2025upx]):
 
-* mass ranges 0-110 and 154-260 MeV/c^2 (PR A3), scanned as hypotheses m_X^2 in ``m2miss_pi`` inside the
+* mass ranges 0-110 and 154-260 MeV/c^2 ([NA62:2021kpix17; NA62:2021zjw; NA62:2025upx]), scanned as hypotheses m_X^2 in ``m2miss_pi`` inside the
   pnn signal regions R1/R2 (selection ``pnn-2022`` by default);
 * SES(m_X) = 1 / (N_K A_X(m_X) eps_trig eps_RV) (normalisation.ses formula; N_K, eps_trig, eps_RV of the
   dataset, ``analyses/config`` datasets.yaml; default ``pnn-2016-22``, the 2021-22 inputs ([NA62:2024pjp];
@@ -49,7 +49,7 @@ from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, mass
                      selection_columns, selection_weights, simulate_sample, use_sample_cache, weighted_quantile,
                      write_curve)
 
-MASS_RANGES = ((0.0, 0.110), (0.154, 0.260))   # GeV, PR A3 (S002; JHEP 11 (2025) 143)
+MASS_RANGES = ((0.0, 0.110), (0.154, 0.260))   # GeV, [NA62:2021kpix17; NA62:2021zjw; NA62:2025upx] (S002; JHEP 11 (2025) 143)
 M2MISS_ALLOWED = M2MISS_ALLOWED_K     # allowed candidate m2miss (GeV^2/c^4): common.M2MISS_ALLOWED_K
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
 _TRUTH = ("true_p_beam", "true_beam_dxdz", "true_beam_dydz", "true_p_track", "true_track_dxdz",

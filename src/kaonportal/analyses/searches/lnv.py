@@ -149,7 +149,7 @@ def year_fraction(years, reference_years, kaon_decays: dict[int, float] | None =
 
 # Every channel with a pi0 in its final state has the pi0 -> gamma gamma reconstructed (selection
 # lnv-3track-pi0): the K+ -> pi0 pi mu e channels of arXiv:2409.12981 and K+ -> pi- pi0 e+ e+ (PLB 830 (2022)
-# 137172; both PR A4): a search for a fully reconstructed K+ decay needs the pi0 photons in the LKr (the
+# 137172; [NA62:2022pipi0ee]): a search for a fully reconstructed K+ decay needs the pi0 photons in the LKr (the
 # published selections' pi0 cuts were not read: the window is ours, lnv-3track-pi0.yaml). Configurable through
 # LnvConfig.pi0_channels.
 PI0_CHANNELS = ("K+ -> pi- pi0 e+ e+", "K+ -> pi0 pi- mu+ e+", "K+ -> pi0 pi+ mu- e+", "K+ -> pi0 pi+ mu+ e-")

@@ -142,7 +142,7 @@ class Pi0GammaXConfig(BaseModel):
     """Configuration (defaults: [CortinaGil:2019nuo], JHEP 05 (2019) 182)."""
 
     model_config = ConfigDict(extra="forbid")
-    n_pi0_tagged: float = Field(4.12e8, gt=0, description="tagged pi0 (PR A2)")
+    n_pi0_tagged: float = Field(4.12e8, gt=0, description="tagged pi0 ([CortinaGil:2019nuo])")
     n_scale: float = Field(1.0, gt=0, description="projection: tagged pi0 x n_scale")
     mass_step: float = Field(0.0025, gt=0, description="A' mass step (GeV)")
     masses: list[float] | None = Field(None, description="explicit A' masses (GeV)")
@@ -156,7 +156,7 @@ class Pi0GammaXConfig(BaseModel):
     nunu_m2_min: float = Field(0.004, ge=0, lt=mass("pi0") ** 2,
                                description="D: pi0 -> gamma nu nubar region m_miss^2 > this (GeV^2); below m_pi0^2, "
                                            "the kinematic end of the signal")
-    published_nunu_limit: float = Field(1.9e-7, description="BR(pi0 -> gamma nu nubar) < 1.9e-7, 90% CL (PR A2, S003)")
+    published_nunu_limit: float = Field(1.9e-7, description="BR(pi0 -> gamma nu nubar) < 1.9e-7, 90% CL ([CortinaGil:2019nuo], S003)")
     cl: float = Field(0.9, gt=0, lt=1)
     inject: list[float] | None = Field(None, description="[m_A' GeV, signal events] added to the pseudo-data")
     candidates_file: str | None = Field(

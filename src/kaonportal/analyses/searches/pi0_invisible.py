@@ -48,11 +48,11 @@ class Pi0InvisibleConfig(BaseModel):
     """Inputs of the pi0 -> invisible search (defaults: [NA62:2020pwi], JHEP 02 (2021) 201)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    n_pi0_tagged: float = Field(4.0e9, gt=0, description="tagged pi0 (PR A2, ABS)")
-    background: float = Field(10.0, ge=0, description="expected pi0 -> gamma gamma background (PR A2, ABS)")
-    background_error_low: float = Field(8.0, ge=0, description="PR A2, ABS")
-    background_error_high: float = Field(22.0, ge=0, description="PR A2, ABS")
-    observed: int | None = Field(12, ge=0, description="observed events (PR A2); null: pseudo-data from the seed")
+    n_pi0_tagged: float = Field(4.0e9, gt=0, description="tagged pi0 ([NA62:2020pwi], ABS)")
+    background: float = Field(10.0, ge=0, description="expected pi0 -> gamma gamma background ([NA62:2020pwi], ABS)")
+    background_error_low: float = Field(8.0, ge=0, description="[NA62:2020pwi], ABS")
+    background_error_high: float = Field(22.0, ge=0, description="[NA62:2020pwi], ABS")
+    observed: int | None = Field(12, ge=0, description="observed events ([NA62:2020pwi]); null: pseudo-data from the seed")
     inject: float | None = Field(None, ge=0, description="signal events added to background-only pseudo-data "
                                                          "(injection tests; the configured observed count is then "
                                                          "not used)")
@@ -61,7 +61,7 @@ class Pi0InvisibleConfig(BaseModel):
                                                    "(observed then comes from pseudo-data unless given)")
     cl: float = Field(0.9, gt=0, lt=1)
     method: str = Field("cls", pattern="^(cls|fc)$")
-    published_limit: float = Field(4.4e-9, description="BR(pi0 -> inv) < 4.4e-9 at 90% CL (PR A2, ABS)")
+    published_limit: float = Field(4.4e-9, description="BR(pi0 -> inv) < 4.4e-9 at 90% CL ([NA62:2020pwi], ABS)")
     projection_n_pi0: list[float] = Field(default_factory=lambda: [1e8, 3e8, 1e9, 4e9, 1e10, 3e10, 1e11])
     selection: str = "pnn-2022"
     n_sim: int = Field(40_000, ge=1000, description="simulated K+ -> pi+ pi0 for the background cross-check")
@@ -142,7 +142,7 @@ def pi0_invisible_section(out_dir: Path, *, card: str = "na62-2022", seed: int =
                          "upper limit on BR(pi0 -> invisible): observed (this run's count) and expected bands, "
                          "next to the published limit", "counts; BR dimensionless", cfg.cl,
                          [*inputs, f"observed: {res['observed_origin']}",
-                          f"published: BR < {cfg.published_limit:g} (JHEP 02 (2021) 201, PR A2)"],
+                          f"published: BR < {cfg.published_limit:g} (JHEP 02 (2021) 201, [NA62:2020pwi])"],
                          {"n_pi0_tagged": [res["n_pi0_tagged"]], "ses": [res["ses"]],
                           "background": [res["background"]], "n_observed": [res["observed"]],
                           "br_ul_observed": [res["observed_limit"]],

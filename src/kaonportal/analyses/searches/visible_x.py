@@ -111,7 +111,7 @@ class VisibleXConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     channels: list[str] = Field(default_factory=lambda: ["gg", "mumu"])
-    mass_step: float = Field(0.0005, gt=0, description="scan step (GeV; 0.5 MeV as NA62, PR A3)")
+    mass_step: float = Field(0.0005, gt=0, description="scan step (GeV; 0.5 MeV as NA62, [NA62:2021kpix17; NA62:2021zjw; NA62:2025upx])")
     masses: list[float] | None = Field(None, description="explicit hypotheses (GeV), used for every channel")
     n_signal_masses: int = Field(5, ge=2)
     n_signal: int = Field(20_000, ge=1000)
