@@ -328,6 +328,7 @@ class HeavyNeutralLepton(PortalModel):
     particle = "N"
     coupling_name = "U2"
     coupling_power = 1
+    coupling_max = 1.0          # |U_l4|^2 is a mixing probability
     mass_range = (1.0e-3, 5.0)
     invisible_channels = frozenset({"N -> nu nu nubar"})
     reference = ("portal_formulas.md section 4 (Shrock 1980/1981; Bondarenko et al. 1805.08567; "
