@@ -8,7 +8,7 @@ the rich summary table on the terminal.
 from __future__ import annotations
 
 __all__ = ["pnn_report", "write_summary", "write_readme", "print_summary", "write_hepdata", "pnn_hepdata_tables",
-           "OUTPUT_LAYOUT"]
+           "OUTPUT_LAYOUT", "relative_paths"]
 
 import json
 from pathlib import Path
@@ -41,13 +41,14 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
     """Plots and CSV tables of the pnn section; returns the written paths."""
     out_dir = Path(out_dir)
     files = []
-    title = f"K+ -> pi+ nu nubar, {summary['dataset']} (card {summary['card']}, selection {summary['selection']})"
+    title = (rf"$K^+\to\pi^+\nu\bar{{\nu}}$, {summary['dataset']} (card {summary['card']}, "
+             f"selection {summary['selection']})")
     files += plot_m2miss_vs_p(plots["hists"], plots["regions"], plots["momentum_range"], title,
                               out_dir / "plots" / "pnn_m2miss_vs_p")
     files += plot_budget(summary["budget_comparison"], "Background budget, " + summary["dataset"],
                          out_dir / "plots" / "pnn_background_budget")
-    files += plot_cutflow({"K+ -> pi+ nu nubar (signal)": summary["cutflow_signal"],
-                           "K+ -> pi+ pi0 (normalisation)": summary["cutflow_normalisation"]},
+    files += plot_cutflow({r"$K^+\to\pi^+\nu\bar{\nu}$ (signal)": summary["cutflow_signal"],
+                           r"$K^+\to\pi^+\pi^0$ (normalisation)": summary["cutflow_normalisation"]},
                           "Cut flow, selection " + summary["selection"], out_dir / "plots" / "pnn_cutflow")
     hdr = [f"kaonportal run: dataset {summary['dataset']}, card {summary['card']}, selection {summary['selection']}, "
            f"seed {summary['seed']}"]
@@ -72,6 +73,39 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
                             "SES = 1/(N_K A eps_trig eps_RV)", *hdr],
                            ["p_low_gev", "p_high_gev", "signal_acceptance", "pipi_acceptance", "n_k", "ses"], rows))
     return files
+
+
+def relative_paths(summary: dict, out_dir: Path, skip: tuple[str, ...] = ("config", "config_source")) -> dict:
+    """A copy of ``summary`` in which every string naming an existing file or directory inside ``out_dir``
+    (absolute, or relative to the working directory as the sections return them) is made relative to
+    ``out_dir`` (POSIX form), so that summary.json and the README stay valid wherever the directory is
+    moved and whatever ``--out`` was. Top-level keys in ``skip`` (the user's configuration, whose paths
+    are relative to the working directory by definition) are kept as they are.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "plots").mkdir(), (d / "plots" / "a.png").write_bytes(b"")
+    >>> relative_paths({"files": [str(d / "plots" / "a.png"), "not a path"], "config": {"x": str(d)}}, d)["files"]
+    ['plots/a.png', 'not a path']
+    """
+    root = Path(out_dir).resolve()
+
+    def conv(v):
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [conv(x) for x in v]
+        if isinstance(v, str) and v and len(v) < 4096 and "\n" not in v:
+            try:
+                full = Path(v).resolve()
+                rel = full.relative_to(root)
+            except (ValueError, OSError, RuntimeError):
+                return v
+            if full.exists():
+                return rel.as_posix()
+        return v
+
+    return {k: (v if k in skip else conv(v)) for k, v in summary.items()}
 
 
 def write_summary(path: Path, summary: dict) -> str:
@@ -239,7 +273,8 @@ def write_readme(path: Path, summary: dict) -> str:
     """
     out = Path(path).parent
     hep_dir = out / "hepdata"
-    hepdata = {p.stem.lower(): _rel(p, out) for p in sorted(hep_dir.glob("*.yaml"))} if hep_dir.is_dir() else {}
+    hepdata = ({p.stem.lower(): f"hepdata/{p.name}" for p in sorted(hep_dir.glob("*.yaml")) if p.name != "submission.yaml"}
+               if hep_dir.is_dir() else {})
     sections = summary.get("sections", {}) or {}
     config = summary.get("config", {}) or {}
     lines = ["# kaonportal run output", "",
@@ -253,7 +288,7 @@ def write_readme(path: Path, summary: dict) -> str:
     for key, desc in OUTPUT_LAYOUT.items():
         if "/" in key.rstrip("/") or "|" in key or "*" in key:
             continue
-        if (out / key.rstrip("/")).exists():
+        if key == "README.md" or (out / key.rstrip("/")).exists():   # this file is being written
             lines.append(f"| `{key}` | {desc} |")
             listed.add(key.rstrip("/"))
     for d, desc in (("plots/", "plots (PNG and PDF) of every section"), ("tables/", "CSV tables of the pnn section"),
@@ -295,8 +330,9 @@ def write_readme(path: Path, summary: dict) -> str:
         labels = {str(v): f"{name}: {k.replace('_', ' ')}" for k, v in files.items()} if isinstance(files, dict) else {}
         files = list(files.values()) if isinstance(files, dict) else list(files)
         if name == "pnn":
-            files += [str(out / "tables" / p.name) for p in sorted((out / "tables").glob("pnn_*.csv"))]
-            files += [str(out / "plots" / p.name) for p in sorted((out / "plots").glob("pnn_*.*"))]
+            # paths relative to the output directory (as in summary.json), whatever --out was
+            files += [f"tables/{p.name}" for p in sorted((out / "tables").glob("pnn_*.csv"))]
+            files += [f"plots/{p.name}" for p in sorted((out / "plots").glob("pnn_*.*"))]
             files += [h for stem, h in hepdata.items() if stem.startswith("pnn_")]
         rows = _file_rows(files, out, hepdata, listed, labels)
         if rows:

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError
+from ...report.style import PI0_GAP_GEV, published_label
 from ...models import get_model
 from ...models.convert import convert_curve, coupling_limit
 from ...published import PublishedCurve, load_curve, read_curve_csv
@@ -125,7 +126,7 @@ def _pi0_gamma_plane(out_dir: Path, card, seed, quick, ran: dict) -> tuple[dict,
     eps = {"observed": np.sqrt(c["eps2_ul_observed"]), **{k: np.sqrt(c[f"eps2_ul_expected_{k}"]) for k in BANDS}}
     pub = load_curve(PUBLISHED_PI0_GAMMA)
     r_exp, r_obs = eps2_ratio_to_published(m, eps["median"], pub), eps2_ratio_to_published(m, eps["observed"], pub)
-    pub_label = "NA62 2019 pi0 -> gamma A' observed (Fig. 7, DarkCast digitisation)"
+    pub_label = published_label(PUBLISHED_PI0_GAMMA, "observed")
     files = [write_curve(out_dir / "curves" / "interp_BC2_pi0_gamma_epsilon.csv",
                          "BC2 (dark-photon-invisible): smallest excluded epsilon from this run's pi0 -> gamma A' "
                          "limits, and the epsilon^2 ratio to the published NA62 curve",
@@ -196,7 +197,7 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
         model = get_model(model_name)
         try:
             pub = convert_curve(_published_path(PUBLISHED_KPIX), model, final_state="invisible", production=production)
-            pub_curve = [(f"NA62 2016-2022 K+ -> pi+ X (ALPaca re-grid) via {model_name}", pub.mass_gev, pub.coupling_low)]
+            pub_curve = [(published_label(PUBLISHED_KPIX, f"via {model_name}"), pub.mass_gev, pub.coupling_low)]
         except InputError as exc:
             pub_curve, pub = [], None
             planes.setdefault(label, {})["published_conversion_error"] = str(exc)
@@ -234,7 +235,7 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
                                    + ("\nblack lines and bands: K+ -> pi+ A'; blue: pi0 -> gamma A' "
                                       "(this run; dashed: expected)"
                                       if is_bc2 else ""),
-                                   published=pub_curve + (bc2_published if is_bc2 else []),
+                                   published=pub_curve + (bc2_published if is_bc2 else []), gaps=(PI0_GAP_GEV,),
                                    extra=bc2_extra if is_bc2 else ())
         fin = np.isfinite(cc["median"])
         planes.setdefault(label, {}).update({
@@ -271,7 +272,7 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
             ys.append(c["u2_ul_expected_median"])
             for name in CHANNELS[chan].published:
                 pc = load_curve(name)
-                pub.append((name.replace("_", " "), pc.mass_gev, pc.limit))
+                pub.append((published_label(name), pc.mass_gev, pc.limit))
         if not extra:
             continue
         files += plot_limit_curves(out_dir / "plots" / f"interp_{label}", [], None, None, xlabel=r"$m_N$ [GeV/$c^2$]",
