@@ -37,7 +37,7 @@ RUN_HELP = (
     "Bad options, mass grids outside a search's kinematic range and unreadable candidate files stop the run "
     "before any simulation (exit 2).")
 
-RESULT_ENTRIES = ("summary.json", "plots", "tables", "hepdata", "curves", "README.md", "beamdump")
+RESULT_ENTRIES = ("summary.json", "plots", "tables", "hepdata", "hepdata.tar.gz", "curves", "README.md", "beamdump")
 
 
 def _prepare_out(out: Path, force: bool) -> bool:

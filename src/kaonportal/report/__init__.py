@@ -19,19 +19,21 @@ from .tables import pnn_hepdata_tables, pnn_summary_table, write_csv, write_hepd
 OUTPUT_LAYOUT = {
     "summary.json": "every number of the run (N_K, SES, acceptances, per-source backgrounds with errors, BR, SM "
                     "prediction, cut flows), the configuration and the seed",
-    "plots/pnn_m2miss_vs_p.png|pdf": "m2miss versus pi+ momentum: simulated signal after the selection (grey scale), "
+    "plots/pnn_m2miss_vs_p.png|pdf|svg": "m2miss versus pi+ momentum: simulated signal after the selection (grey scale), "
                                      "background kinematics (contours), signal regions R1/R2 and control regions",
-    "plots/pnn_background_budget.png|pdf": "background per source: this run (simulation and data-driven) next to the "
+    "plots/pnn_background_budget.png|pdf|svg": "background per source: this run (simulation and data-driven) next to the "
                                            "published budget",
-    "plots/pnn_cutflow.png|pdf": "weighted cumulative efficiency after each cut (signal and normalisation)",
+    "plots/pnn_cutflow.png|pdf|svg": "weighted cumulative efficiency after each cut (signal and normalisation)",
     "tables/pnn_cutflow_signal.csv": "signal cut flow (weighted, per fiducial K+ decay)",
     "tables/pnn_background_budget.csv": "background budget per source with the published numbers",
     "tables/pnn_momentum_bins.csv": "acceptance, N_K and SES per pi+ momentum bin",
-    "plots/<search>_*.png|pdf": "new-physics searches (pi0 -> invisible, LNV/LFV, HNL, K+ -> pi+ X, K+ -> mu+ nu X) "
+    "plots/<search>_*.png|pdf|svg": "new-physics searches (pi0 -> invisible, LNV/LFV, HNL, K+ -> pi+ X, K+ -> mu+ nu X) "
                                 "and their portal-coupling interpretation next to the published curves",
     "curves/*.csv": "every limit curve of the searches, with a '#' header: what, units, CL, inputs",
     "beamdump/": "beam-dump section: contour and projection CSVs, plot, yields and its own summary.json",
-    "hepdata/": "HEPData submission (hepdata_lib): YAML tables and submission.tar.gz",
+    "hepdata/": "HEPData submission (hepdata_lib): submission.yaml and one YAML table per result; passes "
+                "hepdata-validate -d hepdata",
+    "hepdata.tar.gz": "the same HEPData submission as one archive, ready to upload",
     "cache/": "simulated event samples (Parquet), reused when the run is repeated or resumed",
     "README.md": "this description",
 }
@@ -291,7 +293,8 @@ def write_readme(path: Path, summary: dict) -> str:
         if key == "README.md" or (out / key.rstrip("/")).exists():   # this file is being written
             lines.append(f"| `{key}` | {desc} |")
             listed.add(key.rstrip("/"))
-    for d, desc in (("plots/", "plots (PNG and PDF) of every section"), ("tables/", "CSV tables of the pnn section"),
+    fmts = ", ".join(f.upper() for f in summary.get("plot_formats") or ["png"])
+    for d, desc in (("plots/", f"plots ({fmts}; --plot-formats) of every section"), ("tables/", "CSV tables of the pnn section"),
                     ("curves/", "limit curves of the searches (CSV, '#' header: what, units, CL, inputs)")):
         if (out / d).is_dir():
             lines.append(f"| `{d}` | {desc} |")
@@ -339,11 +342,13 @@ def write_readme(path: Path, summary: dict) -> str:
             lines += ["", "| file | what it is | HEPData table |", "|---|---|---|", *rows]
     if hepdata:
         lines += ["", "## HEPData", "",
-                  "`hepdata/submission.yaml` and `hepdata/submission.tar.gz`: the submission, one table per curve "
-                  "above (named after the curve, in lower case)."
-                  if (hep_dir / "submission.yaml").is_file() and (hep_dir / "submission.tar.gz").is_file()
-                  else "One table per curve above (the curve's name in lower case)."]
-        listed |= {"hepdata/submission.yaml", "hepdata/submission.tar.gz"}
+                  ("`hepdata/submission.yaml`: the submission, one table per curve above (named after the curve, in "
+                   "lower case) and per pnn table; `hepdata-validate -d hepdata` checks it."
+                   if (hep_dir / "submission.yaml").is_file() else
+                   "One table per curve above (the curve's name in lower case).")
+                  + (" `hepdata.tar.gz`: the same files as one archive to upload."
+                     if (out / "hepdata.tar.gz").is_file() else "")]
+        listed |= {"hepdata/submission.yaml", "hepdata.tar.gz"}
     rest = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
                   if p.is_file() and p.parts[len(out.parts)] not in ("cache", "README.md")
                   and p.relative_to(out).as_posix() not in listed and p.name != "summary.json")

@@ -32,8 +32,6 @@ from __future__ import annotations
 __all__ = ["PLANES", "PUBLISHED_PI0_GAMMA", "read_run_curve", "coupling_curves", "eps2_ratio_to_published",
            "hepdata_tables", "interpretation_section"]
 
-import contextlib
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -286,30 +284,8 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
 
 def hepdata_tables(out_dir: Path) -> list:
     """hepdata_lib Tables, one per curve CSV written by the search sections in ``out_dir/curves``
-    (independent variable: the first column; dependent: every other numeric column)."""
-    from hepdata_lib import Table, Variable
-    tables = []
+    (independent variable: the first column; dependent: every other column; units, location and keywords
+    from :func:`kaonportal.report.hepdata.curve_table`)."""
+    from ...report.hepdata import curve_tables
     prefixes = ("pi0_invisible", "kpix_", "hnl_", "lnv_", "interp_", "kmunux_", "visible_x_", "pi0_gamma_x_")
-    with contextlib.redirect_stdout(sys.stderr):
-        for path in sorted((Path(out_dir) / "curves").glob("*.csv")):
-            if not path.stem.startswith(prefixes):
-                continue
-            text = path.read_text()
-            header = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("#")]
-            lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
-            cols = lines[0].split(",")
-            rows = [ln.split(",") for ln in lines[1:]]
-            t = Table(path.stem)
-            t.description = " ".join(header)[:1500]
-            for j, col in enumerate(cols):
-                vals = [r[j] for r in rows]
-                try:
-                    num = [float(v) for v in vals]
-                    vals = [v if np.isfinite(v) else "-" for v in num]
-                except ValueError:
-                    pass
-                v = Variable(col, is_independent=(j == 0), is_binned=False)
-                v.values = vals
-                t.add_variable(v)
-            tables.append(t)
-    return tables
+    return curve_tables(out_dir, prefixes)
