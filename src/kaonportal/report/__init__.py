@@ -343,7 +343,7 @@ def write_readme(path: Path, summary: dict) -> str:
     if hepdata:
         lines += ["", "## HEPData", "",
                   ("`hepdata/submission.yaml`: the submission, one table per curve above (named after the curve, in "
-                   "lower case) and per pnn table; `hepdata-validate -d hepdata` checks it."
+                   "lower case) and per pnn table; the command hepdata-validate -d hepdata checks it."
                    if (hep_dir / "submission.yaml").is_file() else
                    "One table per curve above (the curve's name in lower case).")
                   + (" `hepdata.tar.gz`: the same files as one archive to upload."
