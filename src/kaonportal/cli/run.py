@@ -1,7 +1,8 @@
 """`kaonportal run`: the package's main job (every enabled analysis section, one output directory).
 
-Output layout (``shared/conventions.md`` "Files"): DIR/summary.json, DIR/plots/*.png|pdf,
-DIR/tables/*.csv, DIR/hepdata/ (hepdata_lib), DIR/README.md; simulated samples are cached in
+Output layout (``shared/conventions.md`` "Files"): DIR/summary.json (paths relative to DIR),
+DIR/plots/*.png (``--plot-formats png,pdf``: each plot once per format), DIR/tables/*.csv, DIR/hepdata/
+(hepdata_lib; valid for ``hepdata-validate -d``) and DIR/hepdata.tar.gz, DIR/README.md; simulated samples are cached in
 DIR/cache/ so that an interrupted run resumes (rerun the same command: a directory holding only
 ``cache/`` is resumed; one holding results needs ``--force``). ``--clean-cache`` deletes DIR/cache after a
 successful run (every section done, every result written) and reports the space freed; an interrupted or
