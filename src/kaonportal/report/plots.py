@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
-from .style import COLORS, decay_label, save, styled
+from .style import COLORS, decay_label, latex_text, save, styled
 
 import matplotlib.pyplot as plt  # noqa: E402  (after style: the Agg backend is chosen there)
 
@@ -100,7 +100,7 @@ def plot_m2miss_vs_p(hists: dict, regions, momentum_range, title: str, path_stem
     ax.set_xlabel(r"$p_{\pi^+}$ [GeV/$c$]")
     ax.set_ylabel(r"$m^2_{\mathrm{miss}}$ [GeV$^2/c^4$]")
     ax.set_ylim(-0.06, 0.10)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(latex_text(title), fontsize=10)
     ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.25, 1.0),
               title="backgrounds before PID and\nveto weights (2%, 30% of max)", title_fontsize=7)
     return save(fig, path_stem)
@@ -138,7 +138,7 @@ def plot_budget(comparison: list[dict], title: str, path_stem: Path) -> list[str
     ax.set_xlim(floor, 100)
     ax.set_xlabel(r"expected events in $R_1 + R_2$")
     ax.invert_yaxis()
-    ax.set_title(title, fontsize=10)
+    ax.set_title(latex_text(title), fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     ax.grid(axis="x", alpha=0.3)
     return save(fig, path_stem)
@@ -171,12 +171,12 @@ def plot_cutflow(flows: dict[str, list[dict]], title: str, path_stem: Path) -> l
     for name, rows in flows.items():
         x = [labels.index(r["id"]) for r in rows]
         eff = [max(r["cumulative"], 1e-12) for r in rows]
-        ax.plot(x, eff, marker="o", label=name, ls=next(styles))
+        ax.plot(x, eff, marker="o", label=latex_text(name), ls=next(styles))
     ax.set_xticks(range(len(labels)), [lab.replace("_", " ") for lab in labels], rotation=45, ha="right", fontsize=8)
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())     # categories: no minor ticks
     ax.set_yscale("log")
     ax.set_ylabel("cumulative efficiency per fiducial decay")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(latex_text(title), fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return save(fig, path_stem)

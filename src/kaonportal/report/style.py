@@ -22,7 +22,7 @@ from __future__ import annotations
 
 __all__ = ["PLOT_FORMATS", "DEFAULT_PLOT_FORMATS", "parse_plot_formats", "plot_formats", "current_plot_formats",
            "published_label",
-           "styled", "save", "decay_label", "split_at_gaps", "PI0_GAP_GEV", "COLORS"]
+           "styled", "save", "decay_label", "latex_text", "split_at_gaps", "PI0_GAP_GEV", "COLORS"]
 
 import functools
 import os
@@ -192,3 +192,18 @@ def published_label(name: str, note: str = "") -> str:
         from ..published import load_curve
         text = load_curve(name).source.removeprefix("source:").strip().split(";")[0][:60]
     return f"{text}, {note}" if note else text
+
+
+def latex_text(text: str) -> str:
+    """Free text with the decays in it (``A -> b c``) and ``tau`` set in mathtext; text that already
+    holds mathtext (a ``$``) is returned unchanged.
+
+    >>> print(latex_text("pi0 -> gamma A': expected, tau = 1 ns"))
+    $\\pi^0 \\to \\gamma A'$: expected, $\\tau$ = 1 ns
+    """
+    import re
+    if "$" in text:
+        return text
+    tok = "(?:" + "|".join(re.escape(t) for t in sorted(_TOKENS, key=len, reverse=True) if t != "->") + ")"
+    text = re.sub(rf"(?<![\w'+\-])({tok} -> {tok}(?: {tok})*)(?![\w'])", lambda m: decay_label(m.group(1)), text)
+    return re.sub(r"(?<![\w\\])tau(?!\w)", r"$\\tau$", text)

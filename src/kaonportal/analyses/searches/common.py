@@ -34,7 +34,7 @@ from pydantic import BaseModel, ValidationError
 from ...constants import mass as _mass
 from ...errors import InputError
 from ...yamlio import read_yaml
-from ...report.style import save, split_at_gaps, styled
+from ...report.style import latex_text, save, split_at_gaps, styled
 from ...report.tables import write_csv
 from ...selection import cut_flow, load_selection, region_mask
 from ..samples import SampleCache, card_key, derive_seed
@@ -392,24 +392,24 @@ def plot_limit_curves(path_stem: Path, x, observed=None, expected: dict | None =
         label, xs, lo, hi = item[:4]
         style = {"lw": 0, "alpha": 0.25, "color": own[i % len(own)], **(dict(item[4]) if len(item) > 4 else {})}
         xb, (lo, hi) = cut(xs, lo, hi)
-        ax.fill_between(xb, lo, hi, label=label, **style)
+        ax.fill_between(xb, lo, hi, label=latex_text(label), **style)
     for i, item in enumerate(extra):
         label, xs, ys = item[:3]
         style = {"lw": 1.4, "color": own[i % len(own)], **(dict(item[3]) if len(item) > 3 else {})}
         xx, (yy,) = cut(xs, ys)
-        ax.plot(xx, yy, label=label, **style)
+        ax.plot(xx, yy, label=latex_text(label), **style)
     styles = ["#D55E00", "#882255", "#999933", "0.45", "#332288"]      # kept apart from this run's colours
     for i, (label, xs, ys) in enumerate(published):
         xs, (ys,) = cut(xs, ys)
         ax.plot(xs, ys, color=styles[i % len(styles)], lw=1.3, ls="-.", marker="*" if xs.size == 1 else None,
-                ms=10, label=label)
+                ms=10, label=latex_text(label))
     if logy:
         ax.set_yscale("log")
     if logx:
         ax.set_xscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=9)
+    ax.set_xlabel(latex_text(xlabel))
+    ax.set_ylabel(latex_text(ylabel))
+    ax.set_title(latex_text(title), fontsize=9)
     ax.grid(alpha=0.3, which="major")
     ax.legend(fontsize=7, loc="best")
     return save(fig, Path(path_stem))

@@ -69,7 +69,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...decays import parse_decay
 from ...detector import load_card
 from ...errors import InputError
-from ...report.style import decay_label, save, styled
+from ...report.style import decay_label, latex_text, save, styled
 from ...selection import cut_flow, load_selection
 from ...simulation.schema import OPTIONAL_COLUMNS
 from ...stats import Dataset, upper_limit
@@ -342,7 +342,7 @@ def _plot(rows: list[dict], path_stem: Path, title: str) -> list[str]:
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())     # categories: no minor ticks
     ax.set_yscale("log")
     ax.set_ylabel("BR upper limit (90% CL)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(latex_text(title), fontsize=9)
     ax.grid(alpha=0.3, axis="y", which="both")
     ax.legend(fontsize=7)
     return save(fig, path_stem)
