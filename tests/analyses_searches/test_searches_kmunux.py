@@ -184,10 +184,11 @@ def test_bad_mass_and_section(tmp_path):
     with pytest.raises(InputError, match="masses"):
         kmunux_limits(KmunuxConfig(**{**SMALL, "masses": [0.39]}), "na62-2022", seed=1)
     # the section's default card is that of the 2016-18 data (na62-2018, inputs/hnl.yaml); null follows the
-    # run's card (here na62-2022: re-uses the fixture's samples)
+    # run's card override (here na62-2022: re-uses the fixture's samples)
     assert KmunuxConfig().card == "na62-2018"
-    r = kmunux_section(tmp_path, seed=4, quick=True, config={**SMALL, "card": None})
+    r = kmunux_section(tmp_path, card="na62-2022", seed=4, quick=True, config={**SMALL, "card": None})
     assert r["card"] == "na62-2022" and r["mismatch"] == pytest.approx(0.013 * 600 / 450)
+    assert "override" in r["card_origin"] and "card na62-2022" in r["data_used"] and r["selection"] == "hnl-kmu"
     for model in ("scalar", "vector"):
         assert (tmp_path / "curves" / f"kmunux_br_{model}.csv").read_text().startswith("# what:")
     assert r["kmununu_published_limit"] == 1.0e-6 and r["kmununu"]["expected"]["median"] > 0

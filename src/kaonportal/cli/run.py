@@ -183,17 +183,21 @@ def register(app: typer.Typer) -> None:
                 tables = bd.pop("hepdata_tables", None) or []
                 hep_tables += list(tables)
                 summary["sections"]["beamdump"] = bd
-            card_name = setup.card_name if setup is not None else None
+            # the top-level card: overrides every search's own data-period card (analyses.searches.datasets);
+            # without it each search runs with the card of the data it reproduces, not the pnn dataset's
+            card_override = cfg.card
             for name, func in _search_sections().items():
                 if not cfg.sections.enabled(name):
                     summary["sections"][name] = {"status": "disabled in the config"}
                     continue
                 try:
                     with contextlib.redirect_stdout(sys.stderr):
-                        sec = func(out, card=card_name or "na62-2022", seed=cfg.seed, quick=quick,
+                        sec = func(out, card=card_override, seed=cfg.seed, quick=quick,
                                    config=cfg.searches.get(name))
                     sec = dict(sec) if isinstance(sec, dict) else {"result": sec}
                     sec.setdefault("status", "done")
+                    if sec.get("data_used"):
+                        stderr.print(f"section {name}: {sec['data_used']}", highlight=False, soft_wrap=True)
                 except InputError as exc:
                     sec = {"status": f"failed: bad input: {exc}"}
                     failed.append(name)

@@ -40,6 +40,7 @@ from ...detector import load_card
 from ...errors import InputError
 from ...stats import Dataset, upper_limit
 from ..samples import derive_seed
+from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import (load_search_config, plot_limit_curves, selection_columns, selection_weights, simulate_sample,
                      write_curve)
 
@@ -115,10 +116,12 @@ def tag_background_from_simulation(cfg: Pi0InvisibleConfig, card, seed: int, n: 
             "tag_selection": f"{sel.name} without {', '.join(ns.skip)}, region {ns.region}"}
 
 
-def pi0_invisible_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
+def pi0_invisible_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick: bool = False,
                           config=None) -> dict:
-    """Run the search; write plots and curves under ``out_dir``; return the summary dict."""
+    """Run the search; write plots and curves under ``out_dir``; return the summary dict. ``card``: the run's
+    card override, else the 2017-data card (:mod:`.datasets`)."""
     cfg = load_search_config(Pi0InvisibleConfig, config)
+    card, card_origin = resolve_card("pi0-invisible", card)
     card_obj = load_card(card)
     eff, eff_origin = _signal_efficiency(cfg, card_obj)
     out_dir = Path(out_dir)
@@ -169,6 +172,10 @@ def pi0_invisible_section(out_dir: Path, *, card: str = "na62-2022", seed: int =
     n_sim = max(4000, cfg.n_sim // 10) if quick else cfg.n_sim
     res["background_simulation"] = tag_background_from_simulation(cfg, card, seed, n_sim)
     res["files"] = files
+    res.update({"dataset": SEARCH_DATA["pi0-invisible"].period, "card": card, "card_origin": card_origin,
+                "selection": cfg.selection, "n_k": None,
+                "data_used": data_used(SEARCH_DATA["pi0-invisible"].period, card,
+                                       f"n/a ({cfg.n_pi0_tagged * cfg.n_scale:.3g} tagged pi0)", cfg.selection)})
     res["status"] = "done"
     return res
 

@@ -72,6 +72,7 @@ from ...reco.smearing import (LKR_CLUSTER_E_MIN, LKR_CLUSTER_SEPARATION_M, LKR_P
                                smeared_track_p4, track_vertex, unit_vector)
 from ...stats import peak_scan
 from ..samples import derive_seed
+from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
 
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
@@ -300,13 +301,19 @@ def visible_x_scan(cfg: VisibleXConfig, card, seed: int, quick: bool = False) ->
             for k in cfg.channels}
 
 
-def visible_x_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
+def visible_x_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick: bool = False,
                       config=None) -> dict:
-    """Run the scans; write BR-limit curves and plots against the published prompt curves."""
+    """Run the scans; write BR-limit curves and plots against the published prompt curves. ``card``: the run's
+    card override, else the 2017-18 card (:mod:`.datasets`)."""
     cfg = load_search_config(VisibleXConfig, config)
+    card, card_origin = resolve_card("visible-x", card)
     out_dir = Path(out_dir)
     res = visible_x_scan(cfg, card, seed, quick)
-    summary: dict = {"card": card, "seed": seed, "files": [], "status": "done"}
+    period = SEARCH_DATA["visible-x"].period
+    summary: dict = {"card": card, "seed": seed, "files": [], "status": "done", "dataset": period,
+                     "card_origin": card_origin, "n_k": None, "selection": "three tracks / pi+ + two LKr photons "
+                     "(module docstring)", "data_used": data_used(period, card, "n/a (exposure from the "
+                     "background channels' published yields)", "visible-x reconstruction")}
     for key, r in res.items():
         ch, sc, m = CHANNELS[key], res[key]["scan"], r["masses_gev"]
         label = f"K+ -> pi+ X, X -> {ch.x_decay}"
