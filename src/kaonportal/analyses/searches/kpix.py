@@ -7,7 +7,11 @@ Method (NA62 JHEP 03 (2021) 058, JHEP 06 (2021) 093, JHEP 11 (2025) 143; publish
 * SES(m_X) = 1 / (N_K A_X(m_X) eps_trig eps_RV) (normalisation.ses formula; N_K, eps_trig, eps_RV of the
   dataset, ``analyses/config`` datasets.yaml; default ``pnn-2016-22``, the 2021-22 inputs (published_results.md
   A1c) with N_K scaled to the 2016-22 exposure of the published curve it is compared with, and the 2016-22
-  background total), with the acceptance A_X in R1+R2
+  background total), with the acceptance A_X in R1+R2. Card and selection: the dataset's (``pnn-2017``:
+  na62-2018 and pnn-2017), unless the run's top-level ``card:`` overrides the card (:mod:`.datasets`). A dataset
+  published only through its SES (``pnn-2017``: 3.89e-11, JHEP 11 (2020) 042) is normalised through it:
+  N_K eps_trig eps_RV = 1 / (SES_pnn A_pnn) with A_pnn the simulated K+ -> pi+ nu nubar acceptance in R1+R2,
+  so SES(m_X) = SES_pnn A_pnn / A_X(m_X) (summary ``n_k``, ``n_k_origin``, ``ses_pnn``);
   and the Gaussian width sigma(m_X) of the m2miss peak (half the 16-84 % interval) from simulated
   K+ -> pi+ X at a few masses per range, interpolated linearly inside each range;
 * X lifetime: an X decaying before the end of the detector (MUV3 plane, card geometry) is vetoed or
