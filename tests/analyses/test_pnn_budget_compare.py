@@ -1,5 +1,6 @@
 """Each pnn background estimate against its published value by rule: a disagreement is flagged in the
-row's reliability instead of "ok" (issue #12 item 5: data-driven pi+ pi0 10.7 +- 1.8 vs 0.83 +- 0.05)."""
+row's reliability instead of "ok" (issue #12 item 5: the data-driven pi+ pi0 10.7 +- 1.8 vs 0.83 +- 0.05 was
+shown as "ok"; its cause is fixed in pnn_budget.data_driven, test_pnn_budget_check; the rule is tested here)."""
 
 import pytest
 

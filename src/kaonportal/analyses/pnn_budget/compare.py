@@ -21,17 +21,11 @@ __all__ = ["REASONS", "compare_row"]
 from ..agreement import agreement_of_value
 
 # What is known to differ from NA62's method, per source and estimate (why a disagreement can arise; none is a
-# tuned parameter). "data_driven" K+ -> pi+ pi0: the control sample (the selection without the photon veto)
-# keeps K+ -> pi+ pi0 gamma events whose radiated photon moves m2miss into R2 and which the full selection
-# vetoes more strongly (three photons, not two): the veto suppression is correlated with m2miss, which the
-# method N(region) x f_kin assumes it is not (pnn_budget.data_driven docstring). NA62 measures f_kin on
-# pi0-tagged control data and treats the radiative part separately (S003); the control-sample definition here
-# is the selection YAML's "control" block, not NA62's. Probable cause, not verified event by event.
+# tuned parameter). The data-driven pi+ pi0 estimate was 12x the published one while its control sample held the
+# K+ -> pi+ pi0 gamma events (fixed in .data_driven: radiative samples simulated, not in f_kin).
 REASONS = {
-    ("K+ -> pi+ pi0", "data_driven"): "control-sample tail fraction f_kin (selection without the photon veto) "
-                                      "includes K+ -> pi+ pi0 gamma tails that the full selection vetoes more "
-                                      "strongly (suppression correlated with m2miss; NA62 measures f_kin on "
-                                      "pi0-tagged data, S003): probable cause, not verified",
+    ("K+ -> pi+ pi0", "data_driven"): "f_kin from simulated non-radiative control events (NA62: pi0-tagged control "
+                                      "data, S003) plus the simulated radiative yield",
     ("upstream", "simulation"): "upstream model: one calibrated probability (pnn_budget.upstream), not the "
                                 "NA62 upstream-event model",
 }
