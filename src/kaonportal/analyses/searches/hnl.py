@@ -718,12 +718,13 @@ def _published_u2(name: str):
 
 # Why an HNL channel can disagree with its published curve (inputs not checked against the paper; no tuning).
 # pi+ -> e+ N (PLB 872 (2026) 140119): N_pi = 6.5e12 pi+ decays in the FV (S002) is used as fully efficient; the
-# data came through the K+ -> pi+ nu nubar trigger line, whose efficiency for beam pi+ -> e+ events (the LKr
-# energy and multiplicity conditions of that line fire on a 70 GeV positron shower) and the paper's selection
-# and positron-ID efficiencies are not modelled (not found), so our limit is too strong.
+# data came through the K+ -> pi+ nu nubar trigger line, "limited efficiency for beam pions" (S002): its value
+# and the paper's selection and positron-ID efficiencies were not found, so they are not modelled and our limit
+# is too strong (expected ~0.23-0.25 x the published curve). No efficiency is fitted to close the gap.
 DISAGREEMENT_REASONS = {
-    "pi+ -> e+ N": "N_pi 6.5e12 (S002) taken as fully efficient: the pnn trigger-line efficiency for beam pi+ -> "
-                   "e+ events and the paper's selection / positron-ID efficiencies are not modelled (not found)",
+    "pi+ -> e+ N": "N_pi 6.5e12 (S002) taken as fully efficient: the data came through the K pi nu nu trigger "
+                   "line, 'limited efficiency for beam pions' (S002), whose value and the paper's selection / "
+                   "positron-ID efficiencies were not found, so they are not modelled",
     "K+ -> e+ N": "N_K of the search not found (years' N_K, undownscaled trigger assumed, D); backgrounds and "
                   "acceptance of the paper not found",
     "K+ -> mu+ N": "N_K of the search not found (years' N_K / control-trigger downscaling 400, D); backgrounds "

@@ -40,6 +40,7 @@ from ...detector import load_card
 from ...errors import InputError
 from ...stats import Dataset, upper_limit
 from ..samples import derive_seed
+from ..agreement import agreement_of_limit
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import (load_search_config, plot_limit_curves, selection_columns, selection_weights, simulate_sample,
                      write_curve)
@@ -129,6 +130,10 @@ def pi0_invisible_section(out_dir: Path, *, card: str | None = None, seed: int =
     res["signal_efficiency_origin"] = eff_origin
     res["published_limit"] = cfg.published_limit
     res["ratio_to_published"] = res["observed_limit"] / cfg.published_limit
+    # rule of analyses.agreement: the published limit inside the expected +-2 sigma band
+    res.update(agreement_of_limit(res["expected_limit"]["median"], cfg.published_limit,
+                                  res["expected_limit"]["minus2"], res["expected_limit"]["plus2"],
+                                  f"signal efficiency {eff:g} ({eff_origin}); the paper's value not found"))
     # projection: expected limit versus the number of tagged pi0 (background scales with N_pi0)
     proj = {k: [] for k in ("minus2", "minus1", "median", "plus1", "plus2")}
     ns = np.asarray(cfg.projection_n_pi0, float)
@@ -145,7 +150,8 @@ def pi0_invisible_section(out_dir: Path, *, card: str | None = None, seed: int =
                          "upper limit on BR(pi0 -> invisible): observed (this run's count) and expected bands, "
                          "next to the published limit", "counts; BR dimensionless", cfg.cl,
                          [*inputs, f"observed: {res['observed_origin']}",
-                          f"published: BR < {cfg.published_limit:g} (JHEP 02 (2021) 201, PR A2)"],
+                          f"published: BR < {cfg.published_limit:g} (JHEP 02 (2021) 201, PR A2)",
+                          f"agreement with the published limit: {res['agreement']}"],
                          {"n_pi0_tagged": [res["n_pi0_tagged"]], "ses": [res["ses"]],
                           "background": [res["background"]], "n_observed": [res["observed"]],
                           "br_ul_observed": [res["observed_limit"]],
