@@ -34,3 +34,18 @@ def test_kpix_2017_uses_its_card_and_the_override_applies(tmp_path):
     sec = json.loads(res.stdout)["sections"]["kpix"]
     assert sec["card"] == "na62-2022" and "override" in sec["card_origin"]
     assert "section kpix: dataset pnn-2017, card na62-2022" in res.stderr
+
+
+def test_bad_top_level_card_refused_before_any_search(tmp_path):
+    # with the pnn section off, the top-level card still reaches every search: a bad one is exit 2, one line
+    res = _run(tmp_path, "bad", card="na62-1999")
+    assert res.exit_code == 2
+    assert "card: unknown card 'na62-1999'" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "bad" / "summary.json").exists()
+
+
+def test_top_level_selection_reaches_kpix(tmp_path):
+    res = _run(tmp_path, "sel", selection="pnn-2022")
+    assert res.exit_code == 0, res.stderr
+    sec = json.loads(res.stdout)["sections"]["kpix"]
+    assert sec["selection"] == "pnn-2022" and sec["card"] == "na62-2018"

@@ -77,7 +77,18 @@ def _check_search_options(cfg) -> None:
         if name not in SECTIONS:
             raise InputError(f"config.searches.{name}", f"unknown search; known: {', '.join(SECTIONS)}")
         # a section switched off: its options are still checked (typos), not the files they name
-        check_section_inputs(name, opts, field=f"config.searches.{name}", deep=cfg.sections.enabled(name))
+        check_section_inputs(name, _search_config(cfg, name), field=f"config.searches.{name}",
+                             deep=cfg.sections.enabled(name))
+    # the top-level card and selection reach the searches too (card: all of them; selection: kpix), also
+    # with the pnn section off: check them before the first simulation
+    if cfg.card is not None:
+        from ..detector import load_card
+        try:
+            load_card(cfg.card)
+        except InputError as exc:
+            raise InputError("card", exc.message) from None
+    if cfg.selection is not None and cfg.sections.enabled("kpix") and "kpix" not in cfg.searches:
+        check_section_inputs("kpix", _search_config(cfg, "kpix"), field="config.searches.kpix")
 
 
 def _clean_cache(cache: Path) -> dict:
@@ -115,6 +126,15 @@ def _beamdump_section(cfg, out: Path, quick: bool):
     res = dict(res) if isinstance(res, dict) else {"result": res}
     res.setdefault("status", "done")
     return res
+
+
+def _search_config(cfg, name: str):
+    """The options of search ``name``; the top-level ``selection:`` (a pnn selection) also applies to kpix,
+    the search on the pnn selection, unless its own ``selection`` is set (a search option wins)."""
+    opts = cfg.searches.get(name)
+    if name == "kpix" and cfg.selection is not None and not (opts or {}).get("selection"):
+        opts = {**(opts or {}), "selection": cfg.selection}
+    return opts
 
 
 def _search_sections() -> dict:
@@ -193,7 +213,7 @@ def register(app: typer.Typer) -> None:
                 try:
                     with contextlib.redirect_stdout(sys.stderr):
                         sec = func(out, card=card_override, seed=cfg.seed, quick=quick,
-                                   config=cfg.searches.get(name))
+                                   config=_search_config(cfg, name))
                     sec = dict(sec) if isinstance(sec, dict) else {"result": sec}
                     sec.setdefault("status", "done")
                     if sec.get("data_used"):
