@@ -9,6 +9,8 @@ Rules (no free parameter):
 * a limit: the published limit must lie inside this run's expected band ``[low, high]`` (the +-2 sigma band of
   the expected limit: where the observed limit of an experiment described by this run's model falls 95% of
   the time);
+* a limit curve: the same on the medians over the masses where both are defined (expected median, -2 and +2
+  sigma edges each divided by the published curve);
 * a measured number with errors: ``|value - published| <= 2 sqrt(err^2 + err_pub^2)`` (2 combined standard
   deviations).
 
@@ -22,7 +24,7 @@ Rules (no free parameter):
 
 from __future__ import annotations
 
-__all__ = ["agreement_of_limit", "agreement_of_value"]
+__all__ = ["agreement_of_limit", "agreement_of_curve", "agreement_of_value"]
 
 import math
 
@@ -54,3 +56,22 @@ def agreement_of_value(value: float, error: float, published: float, published_e
         return {"published_ratio": ratio, "agreement": "agree"}
     word, f = ("smaller", 1.0 / ratio if ratio > 0 else math.inf) if ratio < 1 else ("larger", ratio)
     return {"published_ratio": ratio, "agreement": f"disagree ({_factor(f)} {word} than published: {reason})"}
+
+
+def agreement_of_curve(expected: dict, published, reason: str) -> dict:
+    """:func:`agreement_of_limit` of a limit curve: ``expected`` holds the arrays ``median``, ``minus2`` and
+    ``plus2`` and ``published`` the published limit at the same masses (NaN where it is not defined); the rule
+    is applied to the medians over the masses of each edge divided by the published limit.
+
+    >>> import numpy as np
+    >>> e = {"median": np.array([1.0, 2.0]), "minus2": np.array([0.5, 1.0]), "plus2": np.array([2.0, 4.0])}
+    >>> agreement_of_curve(e, np.array([6.0, np.nan]), "reason")["agreement"]
+    'disagree (x6 stronger than published: reason)'
+    """
+    import numpy as np
+    pub = np.asarray(published, float)
+    ok = np.isfinite(pub) & (pub > 0)
+    if not np.any(ok):
+        return {"published_ratio": None, "agreement": "n/a (no published curve at the scanned masses)"}
+    med = {k: float(np.nanmedian(np.asarray(expected[k], float)[ok] / pub[ok])) for k in ("median", "minus2", "plus2")}
+    return agreement_of_limit(med["median"], 1.0, med["minus2"], med["plus2"], reason)

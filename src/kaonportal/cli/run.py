@@ -137,6 +137,18 @@ def _search_config(cfg, name: str):
     return opts
 
 
+def _agreements(sec: dict) -> list[tuple[str, str]]:
+    """The rule-based ``agreement`` statements of a search summary (analyses.agreement): the section's own and
+    those of its per-channel entries (a mapping of channel -> entry), so that a disagreement is on the terminal
+    (or log), not only in summary.json."""
+    out = [("", sec["agreement"])] if isinstance(sec.get("agreement"), str) else []
+    for holder in (sec, sec.get("channels")):
+        if isinstance(holder, dict):
+            out += [(f" [{k}]", v["agreement"]) for k, v in holder.items()
+                    if isinstance(v, dict) and isinstance(v.get("agreement"), str)]
+    return out
+
+
 def _search_sections() -> dict:
     """Sections registered by the new-physics searches, in their run order."""
     from ..analyses.searches import SECTIONS
@@ -218,6 +230,9 @@ def register(app: typer.Typer) -> None:
                     sec.setdefault("status", "done")
                     if sec.get("data_used"):
                         stderr.print(f"section {name}: {sec['data_used']}", highlight=False, soft_wrap=True)
+                    for where, text in _agreements(sec):
+                        stderr.print(f"section {name}{where}: agreement with NA62: {text}", highlight=False,
+                                     soft_wrap=True, markup=False)
                 except InputError as exc:
                     sec = {"status": f"failed: bad input: {exc}"}
                     failed.append(name)

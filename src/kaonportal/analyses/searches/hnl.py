@@ -92,7 +92,7 @@ from ...selection import load_selection
 from ...stats import peak_scan
 from ..samples import derive_seed
 from .accidentals import accidental_pairing, mismatch_probability
-from ..agreement import agreement_of_limit
+from ..agreement import agreement_of_curve
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import (check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
                      selection_columns, selection_weights, simulate_sample, weighted_quantile, write_curve)
@@ -737,12 +737,7 @@ def _agreement(channel: str, u2: dict, m) -> dict:
     rule of :mod:`kaonportal.analyses.agreement`: the published curve inside the expected +-2 sigma band,
     both as medians over the masses where the published curve is defined."""
     pm, pl, _ = _published_u2(CHANNELS[channel].published[0])
-    pub = np.interp(m, pm, pl, left=np.nan, right=np.nan)
-    ok = np.isfinite(pub) & (pub > 0)
-    if not np.any(ok):
-        return {"published_ratio": None, "agreement": "n/a (no published curve in the scanned masses)"}
-    med = {k: float(np.nanmedian(np.asarray(u2[k], float)[ok] / pub[ok])) for k in ("median", "minus2", "plus2")}
-    return agreement_of_limit(med["median"], 1.0, med["minus2"], med["plus2"], DISAGREEMENT_REASONS[channel])
+    return agreement_of_curve(u2, np.interp(m, pm, pl, left=np.nan, right=np.nan), DISAGREEMENT_REASONS[channel])
 
 
 def hnl_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick: bool = False, config=None) -> dict:
