@@ -192,6 +192,9 @@ def test_bad_mass_and_section(tmp_path):
     for model in ("scalar", "vector"):
         assert (tmp_path / "curves" / f"kmunux_br_{model}.csv").read_text().startswith("# what:")
     assert r["kmununu_published_limit"] == 1.0e-6 and r["kmununu"]["expected"]["median"] > 0
+    e = r["kmununu"]["expected"]
+    assert r["published_ratio"] == pytest.approx(e["median"] / 1.0e-6)
+    assert (r["agreement"] == "agree") == (e["minus2"] <= 1.0e-6 <= e["plus2"])
     assert r["background_rel_error"] == BACKGROUND_REL_ERROR
     # the K+ -> mu+ nu nu nubar limit: a one-row curve CSV (common.write_curve conventions), hence a HEPData table
     path = tmp_path / "curves" / "kmunux_kmununu.csv"
@@ -199,6 +202,7 @@ def test_bad_mass_and_section(tmp_path):
     text = path.read_text()
     assert text.startswith("# what: upper limit on BR(K+ -> mu+ nu nu nubar)")
     assert "# confidence level: 0.9" in text and "background_rel_error, D" in text
+    assert f"agreement with the published limit: {r['agreement']}" in text
     lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
     cols = lines[0].split(",")
     assert len(lines) == 2 and cols[0] == "x_lo"
