@@ -145,7 +145,8 @@ def pi0_invisible_section(out_dir: Path, *, card: str | None = None, seed: int =
             proj[k].append(r["expected_limit"][k])
     inputs = [f"N_pi0 = {cfg.n_pi0_tagged:g} x {cfg.n_scale:g}; background {cfg.background:g} "
               f"+{cfg.background_error_high:g} -{cfg.background_error_low:g} (published_results.md A2)",
-              f"signal efficiency {eff:g} ({eff_origin}); method {cfg.method}; seed {seed}"]
+              f"signal efficiency {eff:g} ({eff_origin}); method {cfg.method}; seed {seed}",
+              f"data: {SEARCH_DATA['pi0-invisible'].period}; card {card} ({card_origin}); selection {cfg.selection}"]
     files = [write_curve(out_dir / "curves" / "pi0_invisible_limit.csv",
                          "upper limit on BR(pi0 -> invisible): observed (this run's count) and expected bands, "
                          "next to the published limit", "counts; BR dimensionless", cfg.cl,
