@@ -281,3 +281,14 @@ def test_section_writes_curves(tmp_path):
     assert HnlConfig().cards == {"K+ -> e+ N": "na62-2018", "K+ -> mu+ N": "na62-2018"}
     assert r["channels"]["pi+ -> e+ N"]["card"] == "na62-2022" and r["channels"]["pi+ -> e+ N"]["mismatch"] == 0.0
     assert "not found" in text and "mu+ -> e+" in text
+    # issue #12 item 5: the ratio to the NA62 2025 curve is stated with a rule-based agreement flag, in the
+    # summary and in the curve header (expected ~4x stronger than published: a disagreement with its reason)
+    e = r["channels"]["pi+ -> e+ N"]
+    # same median over masses as the older key median_ratio_expected_to_published
+    assert e["published_ratio"] == pytest.approx(e["median_ratio_expected_to_published"], rel=1e-9)
+    assert e["agreement"] == "agree" or e["agreement"].startswith("disagree (x")
+    if e["published_ratio"] < 0.5:
+        assert "stronger than published" in e["agreement"] and "trigger" in e["agreement"]
+    assert f"agreement with {CHANNELS['pi+ -> e+ N'].published[0]}: {e['agreement']}" in text
+    # item 3: pi+ -> e+ N (2017-24 data) runs with na62-2022 without a run card; a run override applies to it
+    assert "data-period default" in e["card_origin"] and "card na62-2022" in e["data_used"]

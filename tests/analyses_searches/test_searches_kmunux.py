@@ -184,13 +184,17 @@ def test_bad_mass_and_section(tmp_path):
     with pytest.raises(InputError, match="masses"):
         kmunux_limits(KmunuxConfig(**{**SMALL, "masses": [0.39]}), "na62-2022", seed=1)
     # the section's default card is that of the 2016-18 data (na62-2018, inputs/hnl.yaml); null follows the
-    # run's card (here na62-2022: re-uses the fixture's samples)
+    # run's card override (here na62-2022: re-uses the fixture's samples)
     assert KmunuxConfig().card == "na62-2018"
-    r = kmunux_section(tmp_path, seed=4, quick=True, config={**SMALL, "card": None})
+    r = kmunux_section(tmp_path, card="na62-2022", seed=4, quick=True, config={**SMALL, "card": None})
     assert r["card"] == "na62-2022" and r["mismatch"] == pytest.approx(0.013 * 600 / 450)
+    assert "override" in r["card_origin"] and "card na62-2022" in r["data_used"] and r["selection"] == "hnl-kmu"
     for model in ("scalar", "vector"):
         assert (tmp_path / "curves" / f"kmunux_br_{model}.csv").read_text().startswith("# what:")
     assert r["kmununu_published_limit"] == 1.0e-6 and r["kmununu"]["expected"]["median"] > 0
+    e = r["kmununu"]["expected"]
+    assert r["published_ratio"] == pytest.approx(e["median"] / 1.0e-6)
+    assert (r["agreement"] == "agree") == (e["minus2"] <= 1.0e-6 <= e["plus2"])
     assert r["background_rel_error"] == BACKGROUND_REL_ERROR
     # the K+ -> mu+ nu nu nubar limit: a one-row curve CSV (common.write_curve conventions), hence a HEPData table
     path = tmp_path / "curves" / "kmunux_kmununu.csv"
@@ -198,6 +202,7 @@ def test_bad_mass_and_section(tmp_path):
     text = path.read_text()
     assert text.startswith("# what: upper limit on BR(K+ -> mu+ nu nu nubar)")
     assert "# confidence level: 0.9" in text and "background_rel_error, D" in text
+    assert f"agreement with the published limit: {r['agreement']}" in text
     lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
     cols = lines[0].split(",")
     assert len(lines) == 2 and cols[0] == "x_lo"

@@ -88,6 +88,12 @@ def test_user_candidates_and_section(tmp_path):
     # run uses the 2021-22 N_K only but the simulated pnn acceptance is ~2x the published one (23 SM events in
     # R1+R2 instead of 9.9), and the published curve is an observed (fluctuating) limit.
     assert 0.4 < r["median_ratio_expected_to_published"] < 2.5
+    # stated by rule (analyses.agreement: published curve inside the expected +-2 sigma band, medians over masses)
+    assert r["published_ratio"] == pytest.approx(r["median_ratio_expected_to_published"], rel=1e-9)
+    assert r["agreement"] == "agree" or r["agreement"].startswith("disagree (x")
+    # item 3: without a run card, the dataset's (pnn-2016-22: na62-2022), recorded with N_K and selection
+    assert (r["card"], r["selection"]) == ("na62-2022", "pnn-2022") and "dataset default" in r["card_origin"]
+    assert r["data_used"] == f"dataset pnn-2016-22, card na62-2022, N_K {r['n_k']:.4g}, selection pnn-2022"
 
 
 @pytest.mark.parametrize("opts,field,needle", [

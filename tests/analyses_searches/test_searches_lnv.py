@@ -61,10 +61,27 @@ def test_three_track_limits_against_published(rows, decay):
 
 
 def test_pi_pi0_ee_against_published(rows):
-    # K+ -> pi- pi0 e+ e+ (PLB 830 (2022) 137172; published UL 8.5e-11 from S004 only, PR A4 and note 2) with the
-    # pi0 reconstructed as below: 1.13 (n_sim 3000, seed 2). Window [0.1, 2]: the factors of the three-track
-    # channels (observed vs background-free, electron trigger, x0.5-2) and the unconfirmed published value.
-    assert 0.1 < rows["K+ -> pi- pi0 e+ e+"]["ratio_expected_to_published"] < 2.0
+    # K+ -> pi- pi0 e+ e+: the published limit is the paper's 8.5e-10 (PLB 830 (2022) 137172 abstract), not the
+    # 8.5e-11 misprinted in the S004 proceedings table (which gave 1.13 here, n_sim 3000, seed 2). Against the
+    # paper: ~0.1 (x9-10 stronger): the causes of the three-track channels (x0.5-2 each: background-free
+    # pseudo-data, electron trigger, PID and kinematic cuts not modelled) plus the paper's pi0 cuts. Window
+    # [0.05, 0.3]: those factors around the measured 0.105 (n_sim 4000, seed 0).
+    r = rows["K+ -> pi- pi0 e+ e+"]
+    assert r["published_ul"] == pytest.approx(8.5e-10)
+    assert 0.05 < r["ratio_expected_to_published"] < 0.3
+    assert r["agreement"].startswith("disagree (x") and "stronger than published" in r["agreement"]
+
+
+def test_agreement_is_stated_by_rule(rows):
+    # issue #12 item 5: every channel states published_ratio and agreement, decided by the rule of
+    # analyses.searches.agreement (published limit inside the expected +-2 sigma band), with a reason
+    for r in rows.values():
+        band = (r["expected_limit"]["minus2"], r["expected_limit"]["plus2"])
+        inside = band[0] <= r["published_ul"] <= band[1]
+        assert r["published_ratio"] == pytest.approx(r["expected_limit"]["median"] / r["published_ul"])
+        assert r["agreement"] == "agree" if inside else r["agreement"].startswith("disagree (x")
+        if not inside:
+            assert "not found" in r["agreement"]        # the reason names the unchecked inputs
 
 
 @pytest.mark.parametrize("decay", ["K+ -> pi0 pi- mu+ e+", "K+ -> pi0 pi+ mu- e+", "K+ -> pi0 pi+ mu+ e-"])
@@ -139,6 +156,13 @@ def test_section_outputs(tmp_path):
     text = (tmp_path / "curves" / "lnv_limits.csv").read_text()
     assert text.startswith("# what:") and "K+ -> pi+ mu+ mu- candidates" in text and "not found" in text
     assert (tmp_path / "plots" / "lnv_limits.png").is_file() and len(r["channels"]) == 2
+    # the disagreement with NA62 is stated in the curve header and as a column, not only in summary.json
+    assert "# input: agreement with NA62 (K+ -> pi- mu+ mu+): disagree (x" in text
+    assert "published_ratio" in text.splitlines()[[i for i, ln in enumerate(text.splitlines())
+                                                   if not ln.startswith("#")][0]]
+    # item 3: the 2016-18 card of the LNV data unless the run overrides it, recorded with its origin
+    assert r["card"] == "na62-2018" and "data-period default" in r["card_origin"]
+    assert "card na62-2018" in r["data_used"] and r["dataset"].startswith("NA62 2016-2018")
 
 
 def test_bad_inputs():

@@ -28,6 +28,12 @@ def test_published_limit_reproduced(section):
     # K+ -> pi+ X in the pi0 window: BR_UL(pi0 -> inv) x BR(K+ -> pi+ pi0)
     assert r["kpix_pi0_region"]["br_ul"] == pytest.approx(r["observed_limit"] * 0.2067, rel=1e-3)
     json.dumps(to_jsonable(r))
+    # the comparison is stated by the rule of analyses.agreement (published inside the expected +-2 sigma band)
+    inside = e["minus2"] <= 4.4e-9 <= e["plus2"]
+    assert r["published_ratio"] == pytest.approx(e["median"] / 4.4e-9)
+    assert (r["agreement"] == "agree") == inside
+    # item 3: the card is recorded with its origin (here the caller's override)
+    assert r["card"] == "na62-2022" and "override" in r["card_origin"] and "tagged pi0" in r["data_used"]
 
 
 def test_outputs_written(section):

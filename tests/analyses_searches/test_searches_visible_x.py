@@ -54,6 +54,12 @@ def test_section_writes_curves_and_compares_to_published(tmp_path):
         # normalisation-channel yield (A3) but a simplified reconstruction (m_gg sigma 2.5-5 MeV vs the
         # paper's 2.0 -> 0.2 MeV) and no dedicated selection: agreement within a factor 4 is what we claim.
         assert 0.25 < r[key]["median_ratio_expected_to_published"] < 4.0
+        # the comparison is stated by rule (analyses.agreement), in the summary and the curve header
+        assert r[key]["published_ratio"] == pytest.approx(r[key]["median_ratio_expected_to_published"], rel=1e-9)
+        assert r[key]["agreement"] == "agree" or r[key]["agreement"].startswith("disagree (x")
+        assert f"agreement with NA62 (ALPaca, prompt): {r[key]['agreement']}" in \
+            (tmp_path / "curves" / f"visible_x_{key}_br.csv").read_text()
+    assert r["card"] == "na62-2018" and "data-period default" in r["card_origin"]
 
 
 def test_bad_input():

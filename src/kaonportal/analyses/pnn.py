@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .pnn_budget.compare import compare_row
 from ..constants import BR_K
 from ..errors import InputError
 from ..normalisation import single_event_sensitivity
@@ -296,13 +297,14 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     comparison = []
     for source, est in sources.items():
         pub = ds.backgrounds.get(source)
-        comparison.append({"source": source, "simulation": est.get("simulation"),
+        # agreement with the published value by rule (pnn_budget.compare): a disagreement is flagged
+        comparison.append(compare_row({"source": source, "simulation": est.get("simulation"),
                            "simulation_error": est.get("simulation_error"),
                            "data_driven": est.get("data_driven"), "data_driven_error": est.get("data_driven_error"),
                            "reliability": est.get("reliability"),
                            "published": pub[0] if pub else None,
                            "published_error_low": pub[1] if pub else None,
-                           "published_error_high": (pub[2] if pub and len(pub) > 2 else (pub[1] if pub else None))})
+                           "published_error_high": (pub[2] if pub and len(pub) > 2 else (pub[1] if pub else None))}))
     summary = {
         "dataset": ds.name, "dataset_description": ds.description, "card": setup.card_name, "selection": sel.name,
         "seed": seed, "fiducial_z_m": list(z_range), "momentum_bins_gev": bins,

@@ -78,7 +78,18 @@ def _check_search_options(cfg) -> None:
         if name not in SECTIONS:
             raise InputError(f"config.searches.{name}", f"unknown search; known: {', '.join(SECTIONS)}")
         # a section switched off: its options are still checked (typos), not the files they name
-        check_section_inputs(name, opts, field=f"config.searches.{name}", deep=cfg.sections.enabled(name))
+        check_section_inputs(name, _search_config(cfg, name), field=f"config.searches.{name}",
+                             deep=cfg.sections.enabled(name))
+    # the top-level card and selection reach the searches too (card: all of them; selection: kpix), also
+    # with the pnn section off: check them before the first simulation
+    if cfg.card is not None:
+        from ..detector import load_card
+        try:
+            load_card(cfg.card)
+        except InputError as exc:
+            raise InputError("card", exc.message) from None
+    if cfg.selection is not None and cfg.sections.enabled("kpix") and "kpix" not in cfg.searches:
+        check_section_inputs("kpix", _search_config(cfg, "kpix"), field="config.searches.kpix")
 
 
 def _clean_cache(cache: Path) -> dict:
@@ -116,6 +127,27 @@ def _beamdump_section(cfg, out: Path, quick: bool):
     res = dict(res) if isinstance(res, dict) else {"result": res}
     res.setdefault("status", "done")
     return res
+
+
+def _search_config(cfg, name: str):
+    """The options of search ``name``; the top-level ``selection:`` (a pnn selection) also applies to kpix,
+    the search on the pnn selection, unless its own ``selection`` is set (a search option wins)."""
+    opts = cfg.searches.get(name)
+    if name == "kpix" and cfg.selection is not None and not (opts or {}).get("selection"):
+        opts = {**(opts or {}), "selection": cfg.selection}
+    return opts
+
+
+def _agreements(sec: dict) -> list[tuple[str, str]]:
+    """The rule-based ``agreement`` statements of a search summary (analyses.agreement): the section's own and
+    those of its per-channel entries (a mapping of channel -> entry), so that a disagreement is on the terminal
+    (or log), not only in summary.json."""
+    out = [("", sec["agreement"])] if isinstance(sec.get("agreement"), str) else []
+    for holder in (sec, sec.get("channels")):
+        if isinstance(holder, dict):
+            out += [(f" [{k}]", v["agreement"]) for k, v in holder.items()
+                    if isinstance(v, dict) and isinstance(v.get("agreement"), str)]
+    return out
 
 
 def _search_sections() -> dict:
@@ -190,17 +222,24 @@ def register(app: typer.Typer) -> None:
                 tables = bd.pop("hepdata_tables", None) or []
                 hep_tables += list(tables)
                 summary["sections"]["beamdump"] = bd
-            card_name = setup.card_name if setup is not None else None
+            # the top-level card: overrides every search's own data-period card (analyses.searches.datasets);
+            # without it each search runs with the card of the data it reproduces, not the pnn dataset's
+            card_override = cfg.card
             for name, func in _search_sections().items():
                 if not cfg.sections.enabled(name):
                     summary["sections"][name] = {"status": "disabled in the config"}
                     continue
                 try:
                     with contextlib.redirect_stdout(sys.stderr):
-                        sec = func(out, card=card_name or "na62-2022", seed=cfg.seed, quick=quick,
-                                   config=cfg.searches.get(name))
+                        sec = func(out, card=card_override, seed=cfg.seed, quick=quick,
+                                   config=_search_config(cfg, name))
                     sec = dict(sec) if isinstance(sec, dict) else {"result": sec}
                     sec.setdefault("status", "done")
+                    if sec.get("data_used"):
+                        stderr.print(f"section {name}: {sec['data_used']}", highlight=False, soft_wrap=True)
+                    for where, text in _agreements(sec):
+                        stderr.print(f"section {name}{where}: agreement with NA62: {text}", highlight=False,
+                                     soft_wrap=True, markup=False)
                 except InputError as exc:
                     sec = {"status": f"failed: bad input: {exc}"}
                     failed.append(name)

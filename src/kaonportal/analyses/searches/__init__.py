@@ -1,7 +1,9 @@
 """New-physics searches in kaon mode, built on the simulation, the selections and the statistics engine.
 
 Each search is a named section of ``kaonportal run``: :data:`SECTIONS` maps its name to a function
-``fn(out_dir, *, card, seed, quick, config=None) -> dict`` that writes ``out_dir/plots/*.png|pdf`` and
+``fn(out_dir, *, card=None, seed, quick, config=None) -> dict`` (``card``: the run's top-level card override;
+``None``: each search's own data-period card, :mod:`.datasets`; the summary records ``dataset``, ``card``,
+``card_origin``, ``n_k``, ``selection`` and the one-line ``data_used``) that writes ``out_dir/plots/*.png|pdf`` and
 ``out_dir/curves/*.csv`` (``#`` header: what, units, CL, inputs) and returns a JSON-able summary
 (``config``: a YAML path or a mapping overriding the search's defaults). ``interpretation`` reads the
 curves of ``kpix`` and ``hnl`` from the same ``out_dir`` (running them if absent), so it comes last.
@@ -62,7 +64,7 @@ def _jsonable(fn):
     import functools
 
     @functools.wraps(fn)
-    def run(out_dir, *, card: str = "na62-2022", seed: int = 0, quick: bool = False, config=None) -> dict:
+    def run(out_dir, *, card: str | None = None, seed: int = 0, quick: bool = False, config=None) -> dict:
         from ...cli._common import to_jsonable
         from .common import use_sample_cache
         # every section's simulated samples go to DIR/cache, so an interrupted run resumes from disk

@@ -166,7 +166,7 @@ def _ensure(out_dir: Path, name: str, section, card, seed, quick) -> dict | None
     return section(out_dir, card=card, seed=seed, quick=quick)
 
 
-def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
+def interpretation_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick: bool = False,
                            config=None) -> dict:
     """Coupling planes BC2/BC4/BC10/BC11 (from K+ -> pi+ X; BC2 also from pi0 -> gamma A') and BC6/BC7
     (from the HNL scans)."""
@@ -279,7 +279,8 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
                                    extra=extra, extra_bands=bands)
         planes[label] = {"channels": [c for c, _ in chans],
                          "expected_median_min": float(np.nanmin(np.concatenate(ys)))}
-    return {"planes": planes, "ran": ran, "files": files, "status": "done", "seed": seed, "card": card}
+    return {"planes": planes, "ran": ran, "files": files, "status": "done", "seed": seed,
+            "card": card if card is not None else "per search (the data-period card of each section it reads)"}
 
 
 def hepdata_tables(out_dir: Path) -> list:

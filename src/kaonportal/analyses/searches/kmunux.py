@@ -106,6 +106,8 @@ from ...errors import InputError, check_range
 from ...selection import cut_flow, event_base_weight, load_selection
 from ...stats import Dataset, upper_limit
 from ..samples import derive_seed
+from ..agreement import agreement_of_limit
+from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, plot_limit_curves, read_candidates, selection_columns,
                      simulate_sample, weighted_quantile, write_curve)
 from .hnl import (CHANNELS, HnlConfig, background_model, channel_mismatch, default_n_parent, normalisation,
@@ -150,7 +152,8 @@ class KmunuxConfig(BaseModel):
                                "background (inputs/hnl.yaml, D: every radiative event above x_min is generated)")
     card: str | None = Field(default_factory=lambda: search_inputs("hnl")["cards"].get("K+ -> mu+ N"),
                              description="detector card in kmunux_section: that of the 2016-18 data (na62-2018, "
-                                         "inputs/hnl.yaml); null: the run's card")
+                                         "inputs/hnl.yaml); set by the user it wins over the run's card "
+                                         "override; null: the run's card override, else na62-2018")
     accidentals: bool = Field(True, description="add the accidental beam-track copy of every background "
                                                 "(.accidentals)")
     mismatch: float | None = Field(None, ge=0, le=1, description="K-track mismatch probability; null: 1.3% x beam "
@@ -378,13 +381,16 @@ def kmunux_limits(cfg: KmunuxConfig, card, seed: int, quick: bool = False) -> di
             "injected_events": None if injected is None else int(len(injected))}
 
 
-def kmunux_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
+def kmunux_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick: bool = False,
                    config=None) -> dict:
     """Run the counting searches; write one limit curve (CSV) and plot per X model, and the K+ -> mu+ nu nu nubar
     limit as a one-row table (``curves/kmunux_kmununu.csv``, read by the HEPData export); return the summary."""
     cfg = load_search_config(KmunuxConfig, config)
     out_dir = Path(out_dir)
-    card = cfg.card or card
+    # the user's searches.kmunux.card > the run's card override > the 2016-18 card (.datasets)
+    user = cfg.card if "card" in cfg.model_fields_set else None
+    default = KmunuxConfig.model_fields["card"].get_default(call_default_factory=True)
+    card, card_origin = resolve_card("kmunux", card, user_value=user, default=default)
     r = kmunux_limits(cfg, card, seed, quick)
     nununu = r["rows"][0]
     files, by_model = [], {}
@@ -417,6 +423,13 @@ def kmunux_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, qui
         by_model[model] = [{k: row.get(k) for k in ("m_x_gev", "x_lo", "acceptance", "background",
                                                    "background_error", "expected", "observed", "significance",
                                                    "observed_limit")} for row in x_rows]
+    # rule of analyses.agreement: the published K+ -> mu+ nu nu nubar limit inside the expected +-2 sigma band
+    agree = ({"published_ratio": None, "agreement": "n/a (no accepted K+ -> mu+ nu nu nubar event)"}
+             if not nununu.get("acceptance", 0) > 0 else agreement_of_limit(
+                 nununu["expected"]["median"], cfg.published_kmununu, nununu["expected"]["minus2"],
+                 nununu["expected"]["plus2"], "uniform phase space instead of the SM spectrum; N_K of the search "
+                 "not found (years' N_K / control-trigger downscaling, D); background uncertainty "
+                 f"{cfg.background_rel_error:g} x b (D)"))
     if nununu.get("acceptance", 0) > 0:
         # one row: the counting region [x_lo, x_max] of K+ -> mu+ nu nu nubar and its limits (same conventions as
         # the curves, so hepdata_tables exports it: independent variable x_lo)
@@ -424,19 +437,22 @@ def kmunux_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, qui
             out_dir / "curves" / "kmunux_kmununu.csv", "upper limit on BR(K+ -> mu+ nu nu nubar) (counting in "
             "m2miss_mu from x_lo to x_max; one row)", "m2miss in GeV^2/c^4; BR", cfg.cl,
             ["signal: uniform phase space (approximation: SM spectrum not implemented)", *common_inputs,
-             f"published: BR < {cfg.published_kmununu:g} (NA62 PLB 816 (2021) 136259, 90% CL)"],
+             f"published: BR < {cfg.published_kmununu:g} (NA62 PLB 816 (2021) 136259, 90% CL)",
+             f"agreement with the published limit: {agree['agreement']}"],
             {"x_lo": [nununu["x_lo"]], "x_max": [r["x_max"]], "acceptance": [nununu["acceptance"]],
              "background": [nununu["background"]], "background_error": [nununu["background_error"]],
              "observed": [nununu["observed"]], "ses": [nununu["ses"]],
              "br_ul_observed": [nununu["observed_limit"]],
              **{f"br_ul_expected_{k}": [nununu["expected"][k]] for k in BANDS}}))
     return {"n_k": r["n_k"], "n_k_origin": r["n_k_origin"], "card": card, "seed": seed, "files": files,
+            "card_origin": card_origin, "dataset": SEARCH_DATA["kmunux"].period, "selection": "hnl-kmu",
+            "data_used": data_used(SEARCH_DATA["kmunux"].period, card, r["n_k"], "hnl-kmu"),
             "mismatch": r["mismatch"], "background_rel_error": cfg.background_rel_error,
             "mc_stat_error": cfg.mc_stat_error, "observed_origin": r["observed_origin"],
             "n_candidates": r["n_candidates"], "injected_events": r["injected_events"],
             "kmununu": {k: nununu.get(k) for k in ("acceptance", "x_lo", "background", "background_error", "ses",
                                                     "expected", "observed", "significance", "observed_limit")},
-            "kmununu_published_limit": cfg.published_kmununu,
+            "kmununu_published_limit": cfg.published_kmununu, **agree,
             "kmunux_published_range": list(cfg.published_kmunux_range),
             "kmunux": by_model[cfg.x_models[0]], "kmunux_by_model": by_model,
             "approximation": "K+ -> mu+ nu nu nubar: uniform phase space; K+ -> mu+ nu X: matrix elements of "

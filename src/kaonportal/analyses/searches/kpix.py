@@ -5,9 +5,13 @@ Method (NA62 JHEP 03 (2021) 058, JHEP 06 (2021) 093, JHEP 11 (2025) 143; [NA62:2
 * mass ranges 0-110 and 154-260 MeV/c^2 ([NA62:2021kpix17; NA62:2021zjw; NA62:2025upx]), scanned as hypotheses m_X^2 in ``m2miss_pi`` inside the
   pnn signal regions R1/R2 (selection ``pnn-2022`` by default);
 * SES(m_X) = 1 / (N_K A_X(m_X) eps_trig eps_RV) (normalisation.ses formula; N_K, eps_trig, eps_RV of the
-  dataset, ``analyses/config`` datasets.yaml; default ``pnn-2016-22``, the 2021-22 inputs ([NA62:2024pjp];
-  S002) with N_K scaled to the 2016-22 exposure of the published curve it is compared with, and the 2016-22
-  background total), with the acceptance A_X in R1+R2
+  dataset, ``analyses/config`` datasets.yaml; default ``pnn-2016-22``, the 2021-22 inputs
+  ([NA62:2024pjp]) with N_K scaled to the 2016-22 exposure of the published curve it is compared with, and the 2016-22
+  background total), with the acceptance A_X in R1+R2. Card and selection: the dataset's (``pnn-2017``:
+  na62-2018 and pnn-2017), unless the run's top-level ``card:`` overrides the card (:mod:`.datasets`). A dataset
+  published only through its SES (``pnn-2017``: 3.89e-11, JHEP 11 (2020) 042) is normalised through it:
+  N_K eps_trig eps_RV = 1 / (SES_pnn A_pnn) with A_pnn the simulated K+ -> pi+ nu nubar acceptance in R1+R2,
+  so SES(m_X) = SES_pnn A_pnn / A_X(m_X) (summary ``n_k``, ``n_k_origin``, ``ses_pnn``);
   and the Gaussian width sigma(m_X) of the m2miss peak (half the 16-84 % interval) from simulated
   K+ -> pi+ X at a few masses per range, interpolated linearly inside each range;
 * X lifetime: an X decaying before the end of the detector (MUV3 plane, card geometry) is vetoed or
@@ -46,6 +50,8 @@ from ...selection import load_selection, signal_region_mask   # R1 or R2 of the 
 from ...stats import peak_scan
 from ..config import get_dataset
 from ..samples import derive_seed
+from ..agreement import agreement_of_curve
+from .datasets import data_used, resolve_card
 from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
                      selection_columns, selection_weights, simulate_sample, use_sample_cache, weighted_quantile,
                      write_curve)
@@ -163,18 +169,43 @@ def _interp_in_ranges(m, xs, ys):
     return out
 
 
+def _exposure(ds, card_obj, acc_pnn: float, et: float, erv: float) -> tuple[float, str]:
+    """N_K of the dataset (K+ decays in the FV) and where it comes from: the published N_K; else, for a
+    dataset published only through its SES (pnn-2017: SES = 1 / (N_K A_pnn eps_trig eps_RV), JHEP 11 (2020)
+    042), the N_K that reproduces that SES with this run's simulated K+ -> pi+ nu nubar acceptance ``acc_pnn``
+    in R1+R2 (so the K+ -> pi+ X SES is SES_pnn x A_pnn / A_X, as in JHEP 03 (2021) 058); else the card's."""
+    if ds.n_k:
+        return float(ds.n_k[0]), f"published N_K of {ds.name}"
+    if ds.ses:
+        if acc_pnn <= 0:
+            raise InputError("n_sm", "no simulated K+ -> pi+ nu nubar event in R1/R2: the published SES cannot "
+                                     "be turned into an exposure; increase n_sm")
+        return 1.0 / (ds.ses[0] * acc_pnn * et * erv), (
+            f"from the published SES {ds.ses[0]:.3g} of {ds.name} and the simulated K+ -> pi+ nu nubar "
+            f"acceptance {acc_pnn:.4g} in R1+R2")
+    if card_obj.run_conditions.kaon_decays:
+        return float(card_obj.run_conditions.kaon_decays), f"card {card_obj.name} run_conditions.kaon_decays"
+    raise InputError("dataset", f"{ds.name!r} gives neither N_K nor a published SES, and card {card_obj.name!r} "
+                                "has no kaon_decays")
+
+
 def kpix_scan(cfg: KpixConfig, card, seed: int, quick: bool = False) -> dict:
     """Expected and observed BR(K+ -> pi+ X) limits versus m_X (stable X and each lifetime)."""
     user_candidates = check_kpix_inputs(cfg)
     ds = get_dataset(cfg.dataset)
     sel = load_selection(cfg.selection or ds.selection)
-    card_obj = load_card(card) if isinstance(card, (str, Path)) else card
+    if card is None or isinstance(card, (str, Path)):
+        # the dataset's card unless the run overrides it (searches.datasets.resolve_card)
+        card, card_origin = resolve_card("kpix", card, default=ds.card)
+        card_origin = f"{card_origin} of {ds.name}" if card_origin == "dataset default" else card_origin
+        card_obj = load_card(card)
+    else:
+        card_obj, card_origin = card, "card object given by the caller"
     if cfg.masses is not None:
         masses = check_mass_grid("masses", cfg.masses, MASS_RANGES)
     else:
         masses = mass_grid(MASS_RANGES, cfg.mass_step * (2.5 if quick else 1.0))
     masses = np.sort(masses)
-    n_k = (ds.n_k[0] if ds.n_k else card_obj.run_conditions.kaon_decays) * cfg.n_k_scale
     et = ds.eps_trig[0] if ds.eps_trig else card_obj.run_conditions.trigger_efficiency_pnn
     erv = ds.eps_rv[0] if ds.eps_rv else card_obj.run_conditions.random_veto_efficiency
     z_end = card_obj.geometry.muv3.z
@@ -187,12 +218,16 @@ def kpix_scan(cfg: KpixConfig, card, seed: int, quick: bool = False) -> dict:
     acc = np.stack([_interp_in_ranges(masses, sim_m, shape["acceptance"][:, j])
                     for j in range(shape["acceptance"].shape[1])], axis=1)
     s2 = _interp_in_ranges(masses, sim_m, shape["sigma_m2"])
-    ses = 1.0 / (n_k * acc * et * erv)             # (M, 1 + n_tau)
-    # --- background model ------------------------------------------------------------------------
+    # --- SM K+ -> pi+ nu nubar: background shape and, for an SES-normalised dataset, the exposure ----------
     sm = simulate_sample("K+ -> pi+ nu nubar", n_sm, seed, card, sel.fiducial_z,
                          columns=selection_columns(sel, ["m2miss_pi"]))
     w_sm, total_sm = selection_weights(sel, sm)
     in_sr = signal_region_mask(sel, sm) & (w_sm > 0)
+    acc_pnn = float(w_sm[in_sr].sum() / total_sm)
+    n_k, n_k_origin = _exposure(ds, card_obj, acc_pnn, et, erv)
+    n_k *= cfg.n_k_scale
+    ses = 1.0 / (n_k * acc * et * erv)             # (M, 1 + n_tau)
+    # --- background model ------------------------------------------------------------------------
     x_sm = sm["m2miss_pi"][in_sr]
     ev_sm = n_k * et * erv * BR_K["K+ -> pi+ nu nubar"] * w_sm[in_sr] / total_sm
     order = np.argsort(x_sm)
@@ -240,10 +275,12 @@ def kpix_scan(cfg: KpixConfig, card, seed: int, quick: bool = False) -> dict:
             "background_sm": b_sm, "background_budget": b_budget * overlap, "background_error": b_err,
             "scans": scans, "labels": labels, "candidates": cand, "candidates_origin": origin, "n_k": n_k,
             "eps_trig": et, "eps_rv": erv, "dataset": ds.name, "selection": sel.name,
+            "card": getattr(card_obj, "name", str(card)), "card_origin": card_origin, "n_k_origin": n_k_origin,
+            "acceptance_pnn": acc_pnn,
             "signal_shape": shape, "expected_sm_events": float(ev_sm.sum()), "budget": b_budget}
 
 
-def kpix_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False, config=None) -> dict:
+def kpix_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick: bool = False, config=None) -> dict:
     """Run the scan; write BR-limit curves (stable X and lifetimes) and the comparison plot. The simulated
     samples are kept as Parquet in ``out_dir/cache`` (:func:`.common.use_sample_cache`): a second run
     (an interrupted one resumed) reads them instead of simulating again."""
@@ -253,8 +290,10 @@ def kpix_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick
         r = kpix_scan(cfg, card, seed, quick)
     m = r["masses_gev"]
     st = r["scans"]["stable"]
-    inputs = [f"dataset {r['dataset']} (N_K = {r['n_k']:.4g}, eps_trig {r['eps_trig']:g}, eps_RV {r['eps_rv']:g}; "
-              "[Blazek:2025patras])", f"selection {r['selection']}; card {card}; seed {seed}",
+    card = r["card"]
+    inputs = [f"dataset {r['dataset']} (N_K = {r['n_k']:.4g} {r['n_k_origin']}, eps_trig {r['eps_trig']:g}, "
+              f"eps_RV {r['eps_rv']:g}; [Blazek:2025patras]; analyses/config datasets.yaml)",
+              f"selection {r['selection']}; card {card} ({r['card_origin']}); seed {seed}",
               f"background: SM K+ -> pi+ nu nubar (simulated shape) + budget {r['budget']:.3g} uniform in R1+R2",
               f"candidates: {r['candidates_origin']}"]
     files = [write_curve(out_dir / "curves" / "kpix_invisible_br_stable.csv",
@@ -299,15 +338,21 @@ def kpix_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick
                                published=[(published_label(pub.name, r"$\tau = 10$ ns"), pub.mass_gev[sel_pub],
                                            pub.limit[sel_pub])],
                                extra=[(lab, mp, split(y)) for lab, _, y in extra])
-    ratio = st.expected["median"] / np.interp(m, pub.mass_gev[sel_pub], pub.limit[sel_pub])
+    pub_m = np.interp(m, pub.mass_gev[sel_pub], pub.limit[sel_pub])
+    ratio = st.expected["median"] / pub_m
+    agree = agreement_of_curve(st.expected, pub_m, f"dataset {r['dataset']} against the 2016-22 curve; background "
+                               "budget spread uniformly in m2miss (per-source shapes in R1/R2 not published)")
     return {"dataset": r["dataset"], "selection": r["selection"], "card": card, "seed": seed, "n_k": r["n_k"],
+            "card_origin": r["card_origin"], "n_k_origin": r["n_k_origin"], "acceptance_pnn": r["acceptance_pnn"],
+            "ses_pnn": 1.0 / (r["n_k"] * r["acceptance_pnn"] * r["eps_trig"] * r["eps_rv"]),
+            "data_used": data_used(r["dataset"], card, r["n_k"], r["selection"]),
             "n_masses": int(len(m)), "mass_ranges_gev": [list(x) for x in MASS_RANGES],
             "expected_sm_events_in_sr": r["expected_sm_events"], "budget_events": r["budget"],
             "n_candidates": int(len(r["candidates"])), "candidates": r["candidates_origin"],
             "ses_range": [float(np.min(r["ses"][:, 0])), float(np.max(r["ses"][:, 0]))],
             "br_ul_expected_median_range": [float(np.min(st.expected["median"])), float(np.max(st.expected["median"]))],
             "br_ul_observed_range": [float(np.min(st.observed_limit)), float(np.max(st.observed_limit))],
-            "median_ratio_expected_to_published": float(np.nanmedian(ratio)),
+            "median_ratio_expected_to_published": float(np.nanmedian(ratio)), **agree,
             "max_local_significance": float(np.max(st.local_significance)),
             "max_excess_mass_gev": math.sqrt(max(st.max_excess_mass, 0.0)),
             "global_significance": st.global_significance, "global_method": st.global_method,

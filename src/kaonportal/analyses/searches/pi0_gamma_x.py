@@ -129,6 +129,7 @@ from ...reco.smearing import (LKR_CLUSTER_E_MIN, LKR_POSITION_M, lkr_cluster, sm
                               unit_vector)
 from ...stats import Dataset, peak_scan, upper_limit
 from ..samples import derive_seed
+from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import M2MISS_ALLOWED_K, check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
 from .lkr_photonuclear import PhotonuclearModel, visible_fraction
 from .photon_conversion import ConversionModel, missing_mass2, propagate_pair_lepton, upstream_conversions
@@ -588,10 +589,12 @@ def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False)
             "n_pi0": n_pi0, "random_veto_efficiency": eps_rv, "background_total": total, "nunu": nunu}
 
 
-def pi0_gamma_x_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
+def pi0_gamma_x_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick: bool = False,
                         config=None) -> dict:
-    """Run the A' scan and the gamma nu nubar count; write curves and plots; return the summary."""
+    """Run the A' scan and the gamma nu nubar count; write curves and plots; return the summary. ``card``: the
+    run's card override, else the 2016-data card (:mod:`.datasets`)."""
     cfg = load_search_config(Pi0GammaXConfig, config)
+    card, card_origin = resolve_card("pi0-gamma-x", card)
     r = pi0_gamma_x_scan(cfg, card, seed, quick)
     out_dir, sc, m, nn = Path(out_dir), r["scan"], r["masses_gev"], r["nunu"]
     inputs = [f"N_pi0 tagged = {cfg.n_pi0_tagged:g} x {cfg.n_scale:g} [CortinaGil:2019nuo]; random-veto "
@@ -628,7 +631,10 @@ def pi0_gamma_x_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0
                                eps2, xlabel=r"$m_{A'}$ [GeV/$c^2$]", ylabel=r"$\varepsilon^2$ upper limit (90% CL)",
                                title=r"$\pi^0\to\gamma A'$, A' invisible (BC2): this run "
                                      f"({r['n_pi0']:.3g} tagged $\\pi^0$)")
+    period = SEARCH_DATA["pi0-gamma-x"].period
     return {"card": card, "seed": seed, "status": "done", "files": files, "n_pi0_tagged": r["n_pi0"],
+            "dataset": period, "card_origin": card_origin, "n_k": None, "selection": "pnn-2022 pi+ pi0 tag window",
+            "data_used": data_used(period, card, f"n/a ({r['n_pi0']:.3g} tagged pi0)", "pnn-2022 pi+ pi0 tag"),
             "n_masses": int(len(m)), "background_total": r["background_total"],
             "n_candidates": int(len(r["candidates"])), "candidates": r["candidates_origin"],
             "acceptance_range": [float(r["acceptance"].min()), float(r["acceptance"].max())],

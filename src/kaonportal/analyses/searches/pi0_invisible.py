@@ -40,6 +40,8 @@ from ...detector import load_card
 from ...errors import InputError
 from ...stats import Dataset, upper_limit
 from ..samples import derive_seed
+from ..agreement import agreement_of_limit
+from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import (load_search_config, plot_limit_curves, selection_columns, selection_weights, simulate_sample,
                      write_curve)
 
@@ -115,10 +117,12 @@ def tag_background_from_simulation(cfg: Pi0InvisibleConfig, card, seed: int, n: 
             "tag_selection": f"{sel.name} without {', '.join(ns.skip)}, region {ns.region}"}
 
 
-def pi0_invisible_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
+def pi0_invisible_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick: bool = False,
                           config=None) -> dict:
-    """Run the search; write plots and curves under ``out_dir``; return the summary dict."""
+    """Run the search; write plots and curves under ``out_dir``; return the summary dict. ``card``: the run's
+    card override, else the 2017-data card (:mod:`.datasets`)."""
     cfg = load_search_config(Pi0InvisibleConfig, config)
+    card, card_origin = resolve_card("pi0-invisible", card)
     card_obj = load_card(card)
     eff, eff_origin = _signal_efficiency(cfg, card_obj)
     out_dir = Path(out_dir)
@@ -126,6 +130,10 @@ def pi0_invisible_section(out_dir: Path, *, card: str = "na62-2022", seed: int =
     res["signal_efficiency_origin"] = eff_origin
     res["published_limit"] = cfg.published_limit
     res["ratio_to_published"] = res["observed_limit"] / cfg.published_limit
+    # rule of analyses.agreement: the published limit inside the expected +-2 sigma band
+    res.update(agreement_of_limit(res["expected_limit"]["median"], cfg.published_limit,
+                                  res["expected_limit"]["minus2"], res["expected_limit"]["plus2"],
+                                  f"signal efficiency {eff:g} ({eff_origin}); the paper's value not found"))
     # projection: expected limit versus the number of tagged pi0 (background scales with N_pi0)
     proj = {k: [] for k in ("minus2", "minus1", "median", "plus1", "plus2")}
     ns = np.asarray(cfg.projection_n_pi0, float)
@@ -136,13 +144,15 @@ def pi0_invisible_section(out_dir: Path, *, card: str = "na62-2022", seed: int =
         for k in proj:
             proj[k].append(r["expected_limit"][k])
     inputs = [f"N_pi0 = {cfg.n_pi0_tagged:g} x {cfg.n_scale:g}; background {cfg.background:g} "
-              f"+{cfg.background_error_high:g} -{cfg.background_error_low:g} [NA62:2020pwi]",
-              f"signal efficiency {eff:g} ({eff_origin}); method {cfg.method}; seed {seed}"]
+              f"+{cfg.background_error_high:g} -{cfg.background_error_low:g} ([NA62:2020pwi; CortinaGil:2019nuo])",
+              f"signal efficiency {eff:g} ({eff_origin}); method {cfg.method}; seed {seed}",
+              f"data: {SEARCH_DATA['pi0-invisible'].period}; card {card} ({card_origin}); selection {cfg.selection}"]
     files = [write_curve(out_dir / "curves" / "pi0_invisible_limit.csv",
                          "upper limit on BR(pi0 -> invisible): observed (this run's count) and expected bands, "
                          "next to the published limit", "counts; BR dimensionless", cfg.cl,
                          [*inputs, f"observed: {res['observed_origin']}",
-                          f"published: BR < {cfg.published_limit:g} (JHEP 02 (2021) 201, [NA62:2020pwi])"],
+                          f"published: BR < {cfg.published_limit:g} (JHEP 02 (2021) 201, [NA62:2020pwi; CortinaGil:2019nuo])",
+                          f"agreement with the published limit: {res['agreement']}"],
                          {"n_pi0_tagged": [res["n_pi0_tagged"]], "ses": [res["ses"]],
                           "background": [res["background"]], "n_observed": [res["observed"]],
                           "br_ul_observed": [res["observed_limit"]],
@@ -169,6 +179,10 @@ def pi0_invisible_section(out_dir: Path, *, card: str = "na62-2022", seed: int =
     n_sim = max(4000, cfg.n_sim // 10) if quick else cfg.n_sim
     res["background_simulation"] = tag_background_from_simulation(cfg, card, seed, n_sim)
     res["files"] = files
+    res.update({"dataset": SEARCH_DATA["pi0-invisible"].period, "card": card, "card_origin": card_origin,
+                "selection": cfg.selection, "n_k": None,
+                "data_used": data_used(SEARCH_DATA["pi0-invisible"].period, card,
+                                       f"n/a ({cfg.n_pi0_tagged * cfg.n_scale:.3g} tagged pi0)", cfg.selection)})
     res["status"] = "done"
     return res
 

@@ -73,6 +73,8 @@ from ...reco.smearing import (LKR_CLUSTER_E_MIN, LKR_CLUSTER_SEPARATION_M, LKR_P
                                smeared_track_p4, track_vertex, unit_vector)
 from ...stats import peak_scan
 from ..samples import derive_seed
+from ..agreement import agreement_of_curve
+from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
 
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
@@ -301,32 +303,44 @@ def visible_x_scan(cfg: VisibleXConfig, card, seed: int, quick: bool = False) ->
             for k in cfg.channels}
 
 
-def visible_x_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick: bool = False,
+def visible_x_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick: bool = False,
                       config=None) -> dict:
-    """Run the scans; write BR-limit curves and plots against the published prompt curves."""
+    """Run the scans; write BR-limit curves and plots against the published prompt curves. ``card``: the run's
+    card override, else the 2017-18 card (:mod:`.datasets`)."""
     cfg = load_search_config(VisibleXConfig, config)
+    card, card_origin = resolve_card("visible-x", card)
     out_dir = Path(out_dir)
     res = visible_x_scan(cfg, card, seed, quick)
-    summary: dict = {"card": card, "seed": seed, "files": [], "status": "done"}
+    period = SEARCH_DATA["visible-x"].period
+    summary: dict = {"card": card, "seed": seed, "files": [], "status": "done", "dataset": period,
+                     "card_origin": card_origin, "n_k": None, "selection": "three tracks / pi+ + two LKr photons "
+                     "(module docstring)", "data_used": data_used(period, card, "n/a (exposure from the "
+                     "background channels' published yields)", "visible-x reconstruction")}
     for key, r in res.items():
         ch, sc, m = CHANNELS[key], res[key]["scan"], r["masses_gev"]
         label = f"K+ -> pi+ X, X -> {ch.x_decay}"
         inputs = [f"normalisation: {ch.source}; N_K x efficiency = {r['n_k_eff']:.4g}",
                   f"background: {ch.background} simulated shape; card {card}; seed {seed}",
                   f"candidates: {r['candidates_origin']}", "prompt X; reconstruction approximations in the module docstring"]
+        pub = load_curve(ch.curve)
+        keep = (pub.columns["tau_ps"] == 0) & np.isfinite(pub.limit)
+        inside = (m >= pub.mass_gev[keep].min()) & (m <= pub.mass_gev[keep].max())
+        # rule of analyses.agreement: the published curve inside the expected +-2 sigma band (medians over masses)
+        agree = agreement_of_curve({k: sc.expected[k][inside] for k in BANDS},
+                                   np.interp(m[inside], pub.mass_gev[keep], pub.limit[keep]),
+                                   f"exposure from the {ch.background} published yield; the NA62 selection is not "
+                                   "public (whole accepted sample as the candidate region)")
+        inputs.append(f"agreement with NA62 (ALPaca, prompt): {agree['agreement']}")
         summary["files"].append(write_curve(
             out_dir / "curves" / f"visible_x_{key}_br.csv", f"upper limit on BR({label}), prompt X, versus m_X",
             "m_X in GeV/c^2; BR dimensionless", cfg.cl, inputs,
             {"m_x_gev": m, "ses": r["ses"], "sigma_m_gev": r["sigma_m"], "background_in_window": r["background"],
              "n_observed": sc.n_observed, "br_ul_observed": sc.observed_limit,
              **{f"br_ul_expected_{k}": sc.expected[k] for k in BANDS}, "local_significance": sc.local_significance}))
-        pub = load_curve(ch.curve)
-        keep = (pub.columns["tau_ps"] == 0) & np.isfinite(pub.limit)
         summary["files"] += plot_limit_curves(
             out_dir / "plots" / f"visible_x_{key}_br", m, sc.observed_limit, {k: sc.expected[k] for k in BANDS},
             xlabel=r"$m_X$ [GeV/$c^2$]", ylabel="BR upper limit (90% CL)", title=f"{label} (prompt): this run vs NA62",
             published=[(published_label(ch.curve, "prompt"), pub.mass_gev[keep], pub.limit[keep])])
-        inside = (m >= pub.mass_gev[keep].min()) & (m <= pub.mass_gev[keep].max())
         ratio = sc.expected["median"][inside] / np.interp(m[inside], pub.mass_gev[keep], pub.limit[keep])
         summary[key] = {
             "mass_range_gev": list(ch.mass_range), "n_masses": int(len(m)), "n_k_eff": r["n_k_eff"],
@@ -337,5 +351,5 @@ def visible_x_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, 
             "br_ul_observed_range": [float(np.min(sc.observed_limit)), float(np.max(sc.observed_limit))],
             "median_ratio_expected_to_published": float(np.nanmedian(ratio)) if ratio.size else math.nan,
             "max_local_significance": float(np.max(sc.local_significance)),
-            "max_excess_mass_gev": float(sc.max_excess_mass)}
+            "max_excess_mass_gev": float(sc.max_excess_mass), **agree}
     return summary

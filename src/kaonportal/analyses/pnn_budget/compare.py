@@ -1,0 +1,62 @@
+"""Each K+ -> pi+ nu nubar background estimate against its published value, by a rule (issue #12 item 5).
+
+A row of ``budget_comparison`` (summary.json, the CLI table, ``tables/``) carries ``published_ratio`` /
+``agreement`` for the simulation estimate and ``data_driven_published_ratio`` / ``data_driven_agreement`` for
+the data-driven one (:func:`kaonportal.analyses.agreement.agreement_of_value`: agree within 2
+combined standard deviations). A disagreement replaces ``reliability: ok`` by ``disagree: ...`` so that the
+table flags it; a reliability warning of the escape diagnostics (:mod:`.escapes`) is kept as it is.
+
+>>> row = {"source": "K+ -> pi+ pi0", "simulation": 1.3, "simulation_error": 0.25, "data_driven": 10.0,
+...        "data_driven_error": 1.7, "reliability": "ok", "published": 0.83, "published_error_low": 0.05,
+...        "published_error_high": 0.05}
+>>> r = compare_row(row)
+>>> r["agreement"], r["reliability"][:44]
+('agree', 'disagree: data-driven x12 larger than publis')
+"""
+
+from __future__ import annotations
+
+__all__ = ["REASONS", "compare_row"]
+
+from ..agreement import agreement_of_value
+
+# What is known to differ from NA62's method, per source and estimate (why a disagreement can arise; none is a
+# tuned parameter). The data-driven pi+ pi0 estimate was 12x the published one while its control sample held the
+# K+ -> pi+ pi0 gamma events (fixed in .data_driven: radiative samples simulated, not in f_kin).
+REASONS = {
+    ("K+ -> pi+ pi0", "data_driven"): "f_kin from simulated non-radiative control events (NA62: pi0-tagged control "
+                                      "data, S003) plus the simulated radiative yield",
+    ("upstream", "simulation"): "upstream model: one calibrated probability (pnn_budget.upstream), not the "
+                                "NA62 upstream-event model",
+}
+_DEFAULT = "estimate from the simulation's detector model (card and selection approximations, calibration " \
+           "from pnn-2017); cause not identified"
+
+
+def _published_error(value: float, row: dict) -> float:
+    # the published error on the side of our value (asymmetric errors: [low, high])
+    return row["published_error_high"] if value >= row["published"] else row["published_error_low"]
+
+
+def compare_row(row: dict) -> dict:
+    """``row`` with the agreement fields added (module docstring); rows without a published value: unchanged
+    apart from ``agreement: "n/a ..."``."""
+    out = dict(row)
+    pub = row.get("published")
+    if pub is None or not (pub > 0):
+        out.update({"published_ratio": None, "agreement": "n/a (no published value > 0)"})
+        return out
+    src, problems = row["source"], []
+    for key, label in (("simulation", "simulation"), ("data_driven", "data-driven")):
+        v = row.get(key)
+        if v is None:
+            continue
+        a = agreement_of_value(v, row.get(f"{key}_error") or 0.0, pub, _published_error(v, row),
+                               REASONS.get((src, key), _DEFAULT))
+        prefix = "" if key == "simulation" else "data_driven_"
+        out[f"{prefix}published_ratio"], out[f"{prefix}agreement"] = a["published_ratio"], a["agreement"]
+        if a["agreement"].startswith("disagree"):
+            problems.append(f"{label} {a['agreement'][len('disagree ('):-1]}")
+    if problems and row.get("reliability") in (None, "ok"):
+        out["reliability"] = "disagree: " + "; ".join(problems)
+    return out
