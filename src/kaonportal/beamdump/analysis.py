@@ -162,7 +162,8 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     inputs = {"pot": pot, "observed": obs, "background": bkg, "observed_background_source": src,
               "projection_pot": projection_pot, "projection_background": bkg_per_pot * projection_pot,
               "cl": cl, "method": method, "n_per_mass": n_per_mass, "a_scaling": a_scaling,
-              "trigger_efficiency": g.setup.trigger_efficiency, "decay_volume_m": list(g.setup.decay_volume),
+              "trigger_efficiency": g.setup.trigger_efficiency,
+              "brems_form_factor": g.setup.brems_form_factor, "decay_volume_m": list(g.setup.decay_volume),
               "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window)}
     return BeamDumpResult(g, ex, proj, inputs)
 
@@ -189,8 +190,11 @@ def _write_lines_csv(path: Path, header: str, named_lines: dict[str, list]) -> N
                     f.write(f"{name},{k},{mval:.6g},{cval:.6g}\n")
 
 
-def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True) -> dict:
-    """Write contour CSVs, the yield grid (npz), the plot and summary.json into ``out_dir``."""
+def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True, budget=None) -> dict:
+    """Write contour CSVs, the yield grid (npz), the plot and summary.json into ``out_dir``.
+
+    ``budget``: a :class:`.budget.YieldBudget` written as ``summary["yield_budget"]`` (``--explain``).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -215,6 +219,8 @@ def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True) -> d
     if plot:
         files.update(_plot(res, out))
     summary = res.summary()
+    if budget is not None:
+        summary["yield_budget"] = budget.as_dict()
     summary["files"] = files
     p = out / "summary.json"
     from ..cli._common import to_jsonable

@@ -22,7 +22,7 @@ __all__ = ["BeamDumpSetup", "CU_TARGET"]
 
 from dataclasses import dataclass, replace
 
-from ..errors import InputError, check_range
+from ..errors import InputError, check_choice, check_range
 
 # Copper of the TAX (na62_parameters.md section 6, "TAX material (MC)": Cu, lambda_I = 153 mm, A = 63.5,
 # Z = 29 [V]).  sigma_inel(p Cu) from the PDG nuclear interaction length of Cu, 137.3 g/cm^2
@@ -51,6 +51,9 @@ class BeamDumpSetup:
       1-99% range of the simulated signal is about 18-29 m]
     - ``trigger_efficiency``: A_trig of N = N_POT chi P A_acc A_trig. [D: not found in the shared
       references; 1.0 unless the user sets it]
+    - ``brems_form_factor``: proton form factor of the dark-photon bremsstrahlung, ``"none"`` (point-like,
+      as in the published 2021 dilepton analyses) or ``"timelike"`` (VMD, as in the EPJC 85 (2025) 571
+      update); see :mod:`.brems` for the source and size of the difference.
     """
 
     z_dump: float = 23.07
@@ -62,6 +65,7 @@ class BeamDumpSetup:
     cda_tax_max: float = 0.02
     z_tax_window: tuple[float, float] = (15.0, 33.0)
     trigger_efficiency: float = 1.0
+    brems_form_factor: str = "none"
 
     def __post_init__(self):
         check_range("z_dump", self.z_dump, 0.0, 100.0, unit="m")
@@ -78,6 +82,7 @@ class BeamDumpSetup:
         if not a < b:
             raise InputError("z_tax_window", f"must be (low, high) with low < high, got {self.z_tax_window}")
         check_range("trigger_efficiency", self.trigger_efficiency, 0.0, 1.0)
+        check_choice("brems_form_factor", self.brems_form_factor, ("none", "timelike"))
 
     def with_(self, **changes) -> "BeamDumpSetup":
         """Copy with some fields changed (validated)."""

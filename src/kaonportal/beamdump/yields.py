@@ -21,7 +21,8 @@ Reproducibility: the sample of mass column i and mechanism j uses
 
 from __future__ import annotations
 
-__all__ = ["YieldGrid", "expected_events", "resolve_model", "model_channels", "check_channels", "MECHANISM_GROUPS"]
+__all__ = ["YieldGrid", "expected_events", "resolve_model", "model_channels", "check_channels", "MECHANISM_GROUPS",
+           "mechanism_jobs", "draw_sample"]
 
 import time
 from dataclasses import dataclass, field
@@ -181,39 +182,18 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     skipped: set[str] = set()
     n_sim = 0
     for i, m in enumerate(masses):
-        prod_br = mdl.production_br(m, couplings)
         brs = mdl.branching_ratios(m, couplings)
         ctau = np.asarray(mdl.ctau_m(m, couplings), float)
-        # list of (label, sampler, model factor (n_c,))
-        jobs = []
-        for key, br in prod_br.items():
-            parsed = parse_production_key(key)
-            wanted = ("meson" in mechanisms) or (key in mechanisms)
-            if parsed is None:
-                skipped.add(key)
-                continue
-            if wanted:
-                jobs.append((key, parsed, np.asarray(br, float)))
-        if ("brems" in mechanisms) and getattr(mdl, "particle", "") == "A'" and \
-                getattr(mdl, "coupling_name", "") == "epsilon":
-            jobs.append(("p -> p A' (bremsstrahlung)", "brems", couplings ** 2))
-        # BC9 (photon-coupled ALP, coupling g_agg in GeV^-1): Primakoff conversion of meson-decay photons
-        if ("primakoff" in mechanisms) and getattr(mdl, "name", "") == "alp-photon":
-            jobs.append(("gamma Cu -> a Cu (Primakoff)", "primakoff", couplings ** 2))
+        jobs, skip = mechanism_jobs(mdl, m, couplings, mechanisms)
+        skipped |= skip
         for j, (label, parsed, factor) in enumerate(jobs):
             if not np.any(factor > 0):
                 continue
             rng = block_rng(seed, i, stream=j)
-            if parsed == "brems":
-                sample = brems_sample(m, n_per_mass, rng, setup, pt_max=brems_pt_max)
-            elif parsed == "primakoff":
-                sample = primakoff_sample(m, n_per_mass, rng, setup, a_scaling=a_scaling)
-            else:
-                parent, others, xname = parsed
-                sample = meson_decay_sample(parent, others, m, n_per_mass, rng, setup,
-                                            a_scaling=a_scaling, x_name=xname, bias=momentum_bias)
-                if sample is None:
-                    continue
+            sample = draw_sample(parsed, m, n_per_mass, rng, setup, a_scaling=a_scaling,
+                                 brems_pt_max=brems_pt_max, momentum_bias=momentum_bias)
+            if sample is None:
+                continue
             n_sim += sample.n
             # per-event contributions summed over channels before squaring: the channels share the X
             # sample, so their estimates are correlated and the variance is that of the per-event sum
@@ -241,6 +221,43 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     return YieldGrid(mdl.name, mdl.coupling_name, masses, couplings, total, var, by_ch, by_mech,
                      tuple(chan), n_sim, int(seed), time.perf_counter() - t0, setup,
                      getattr(card_obj, "name", str(card)), tuple(sorted(skipped)))
+
+
+def mechanism_jobs(mdl, m: float, couplings, mechanisms) -> tuple[list, set]:
+    """Production mechanisms of ``mdl`` at mass ``m``: ([(label, parsed, model factor (n_c,))], skipped keys).
+
+    ``parsed`` is ``"brems"``, ``"primakoff"`` or the (parent, others, X) triple of
+    :func:`.production.parse_production_key`; the model factor is BR(parent -> X ...) or coupling^2.
+    The order of the list fixes the random stream of each mechanism (``block_rng(seed, i, stream=j)``).
+    """
+    jobs, skipped = [], set()
+    for key, br in mdl.production_br(m, couplings).items():
+        parsed = parse_production_key(key)
+        if parsed is None:
+            skipped.add(key)
+            continue
+        if ("meson" in mechanisms) or (key in mechanisms):
+            jobs.append((key, parsed, np.asarray(br, float)))
+    couplings = np.asarray(couplings, float)
+    if ("brems" in mechanisms) and getattr(mdl, "particle", "") == "A'" and \
+            getattr(mdl, "coupling_name", "") == "epsilon":
+        jobs.append(("p -> p A' (bremsstrahlung)", "brems", couplings ** 2))
+    # BC9 (photon-coupled ALP, coupling g_agg in GeV^-1): Primakoff conversion of meson-decay photons
+    if ("primakoff" in mechanisms) and getattr(mdl, "name", "") == "alp-photon":
+        jobs.append(("gamma Cu -> a Cu (Primakoff)", "primakoff", couplings ** 2))
+    return jobs, skipped
+
+
+def draw_sample(parsed, m: float, n: int, rng, setup: BeamDumpSetup, *, a_scaling="pp", brems_pt_max=1.0,
+                momentum_bias=1.0):
+    """The X sample of one mechanism (see :func:`mechanism_jobs`); None if kinematically closed."""
+    if parsed == "brems":
+        return brems_sample(m, n, rng, setup, pt_max=brems_pt_max)
+    if parsed == "primakoff":
+        return primakoff_sample(m, n, rng, setup, a_scaling=a_scaling)
+    parent, others, xname = parsed
+    return meson_decay_sample(parent, others, m, n, rng, setup, a_scaling=a_scaling, x_name=xname,
+                              bias=momentum_bias)
 
 
 def _subset(det: Detection, sel) -> Detection:
