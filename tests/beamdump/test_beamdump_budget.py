@@ -108,3 +108,14 @@ def test_budget_json_round_trip(budget):
     assert d["n_expected"] == pytest.approx(budget.n_expected)
     assert "N_POT" in d["formula"] and len(d["rows"]) == len(budget.rows)
     assert "total" in budget.table()
+
+
+def test_auto_form_factor_follows_the_publication_of_the_channels():
+    # "none" for the 2021 dilepton analyses, "timelike" for the hadronic analysis (EPJC 85 (2025) 571)
+    assert BeamDumpSetup().resolved(["ee", "mumu"]).brems_form_factor == "none"
+    assert BeamDumpSetup().resolved(["pipi"]).brems_form_factor == "timelike"
+    assert BeamDumpSetup(brems_form_factor="none").resolved(["pipi"]).brems_form_factor == "none"
+    lep = yield_budget("dark-photon", 0.6, 5e-7, ["mumu"], n_per_mass=300, seed=4, mechanisms=["brems"])
+    had = yield_budget("dark-photon", 0.6, 5e-7, ["mumu", "pipi"], n_per_mass=300, seed=4, mechanisms=["brems"])
+    f2 = abs(complex(form_factor_f1(0.36))) ** 2
+    assert had.rows[0]["chi"] == pytest.approx(f2 * lep.rows[0]["chi"], rel=1e-12)

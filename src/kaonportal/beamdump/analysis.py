@@ -57,7 +57,7 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> lis
     notes = []
     if model_name == "dark-photon" and set(channels) & {"ee", "mumu"}:
         notes.append(_LEPTONIC_DP_NOTE)
-        if setup.brems_form_factor == "timelike":
+        if setup.brems_form_factor == "timelike" and set(channels) <= {"ee", "mumu"}:
             notes.append("brems_form_factor='timelike' (EPJC 85 (2025) 571 update): not the production model of "
                          "the published 2021 dilepton contours; the excluded mass range extends to ~1 GeV "
                          "(published ~0.54 GeV for mumu).")

@@ -11,9 +11,10 @@ is |F_rho-family + F_omega-family|^2, the modulus of the complex sum):
                                       + 2 z (1-z) [1 + (1-z)^2] M^2 m^2/H^2 + 2 z (1-z)^2 m^4/H^2 },
     H = pT^2 + (1-z) m^2 + z^2 M^2,  z = E_A'/E_p,  s = 2 M E_p,  s' = 2 M (E_p - E_A').
 
-Form factor choice (``BeamDumpSetup.brems_form_factor``):
+Form factor choice (``BeamDumpSetup.brems_form_factor``; the default ``"auto"`` takes ``"none"`` for ee/mumu
+only and ``"timelike"`` when hadronic channels are included, the model of the publication being reproduced):
 
-* ``"none"`` (default): |F_1|^2 = 1, the point-like proton of the original Bluemlein-Brunner splitting. This is
+* ``"none"``: |F_1|^2 = 1, the point-like proton of the original Bluemlein-Brunner splitting. This is
   the production model of the published 2021 dilepton contours (JHEP 09 (2023) 035, PRL 133 (2024) 111802):
   NA62's hadronic paper (EPJC 85 (2025) 571, Fig. 10, caption quoted in shared/sources S002) shows the
   dilepton contour "with mixing production and time-like form factor for bremsstrahlung production" as an
@@ -99,7 +100,7 @@ BREMS_FORM_FACTORS = ("none", "timelike")
 
 def form_factor_sq(m, form_factor: str = "timelike"):
     """|F_1(m^2)|^2 for the chosen form factor (module docstring); 1 for ``"none"``."""
-    if form_factor == "none":
+    if form_factor in ("none", "auto"):      # "auto" is resolved before sampling; a bare sample is point-like
         return np.ones_like(np.asarray(m, float))
     if form_factor != "timelike":
         raise ValueError(f"form_factor must be one of {BREMS_FORM_FACTORS}, got {form_factor!r}")

@@ -52,8 +52,10 @@ class BeamDumpSetup:
     - ``trigger_efficiency``: A_trig of N = N_POT chi P A_acc A_trig. [D: not found in the shared
       references; 1.0 unless the user sets it]
     - ``brems_form_factor``: proton form factor of the dark-photon bremsstrahlung, ``"none"`` (point-like,
-      as in the published 2021 dilepton analyses) or ``"timelike"`` (VMD, as in the EPJC 85 (2025) 571
-      update); see :mod:`.brems` for the source and size of the difference.
+      as in the published 2021 dilepton analyses), ``"timelike"`` (VMD, the production model of EPJC 85 (2025)
+      571) or ``"auto"`` (default): the model of the publication whose channels are asked for, ``"none"`` for
+      ee/mumu only, ``"timelike"`` as soon as a hadronic channel is included (:func:`resolve_form_factor`);
+      see :mod:`.brems` for the source and size of the difference.
     """
 
     z_dump: float = 23.07
@@ -65,7 +67,7 @@ class BeamDumpSetup:
     cda_tax_max: float = 0.02
     z_tax_window: tuple[float, float] = (15.0, 33.0)
     trigger_efficiency: float = 1.0
-    brems_form_factor: str = "none"
+    brems_form_factor: str = "auto"
 
     def __post_init__(self):
         check_range("z_dump", self.z_dump, 0.0, 100.0, unit="m")
@@ -82,7 +84,20 @@ class BeamDumpSetup:
         if not a < b:
             raise InputError("z_tax_window", f"must be (low, high) with low < high, got {self.z_tax_window}")
         check_range("trigger_efficiency", self.trigger_efficiency, 0.0, 1.0)
-        check_choice("brems_form_factor", self.brems_form_factor, ("none", "timelike"))
+        check_choice("brems_form_factor", self.brems_form_factor, ("auto", "none", "timelike"))
+
+    def resolved(self, channels) -> "BeamDumpSetup":
+        """Copy with ``brems_form_factor="auto"`` replaced by the choice for ``channels`` (see above).
+
+        >>> BeamDumpSetup().resolved(["ee", "mumu"]).brems_form_factor
+        'none'
+        >>> BeamDumpSetup().resolved(["mumu", "pipi"]).brems_form_factor
+        'timelike'
+        """
+        if self.brems_form_factor != "auto":
+            return self
+        leptonic = set(channels) <= {"ee", "mumu"}
+        return replace(self, brems_form_factor="none" if leptonic else "timelike")
 
     def with_(self, **changes) -> "BeamDumpSetup":
         """Copy with some fields changed (validated)."""

@@ -168,7 +168,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     chan = check_channels(mdl, channels)
     if int(n_per_mass) < 1:
         raise InputError("n_per_mass", f"must be >= 1, got {n_per_mass}")
-    setup = setup or BeamDumpSetup()
+    setup = (setup or BeamDumpSetup()).resolved(chan)
     card_obj = load_card(card)
     mechanisms = [mechanisms] if isinstance(mechanisms, str) else list(mechanisms)
     if not mechanisms:

@@ -39,9 +39,10 @@ def beamdump_cmd(
     decay_volume: Optional[str] = typer.Option(None, "--decay-volume",
                                                help="Z1,Z2 of the decay volume in m (default 105,180)."),
     trigger_efficiency: float = typer.Option(1.0, "--trigger-efficiency", help="A_trig in [0, 1]."),
-    brems_form_factor: str = typer.Option("none", "--brems-form-factor",
+    brems_form_factor: str = typer.Option("auto", "--brems-form-factor",
                                           help="Proton form factor of A' bremsstrahlung: none (published 2021 "
-                                               "dilepton analyses) or timelike (VMD, EPJC 85 (2025) 571 update)."),
+                                               "dilepton analyses), timelike (VMD, EPJC 85 (2025) 571) or auto "
+                                               "(none for ee/mumu only, timelike with hadronic channels)."),
     explain: Optional[str] = typer.Option(None, "--explain",
                                           help="MASS,COUPLING: print the yield budget N_POT chi P_decay BR A_acc "
                                                "A_trig per mechanism and channel (and add it to summary.json)."),
