@@ -119,3 +119,18 @@ def test_auto_form_factor_follows_the_publication_of_the_channels():
     had = yield_budget("dark-photon", 0.6, 5e-7, ["mumu", "pipi"], n_per_mass=300, seed=4, mechanisms=["brems"])
     f2 = abs(complex(form_factor_f1(0.36))) ** 2
     assert had.rows[0]["chi"] == pytest.approx(f2 * lep.rows[0]["chi"], rel=1e-12)
+
+
+def test_vector_mixing_theta_and_switch():
+    from kaonportal.beamdump.mixing import G_V, theta2_vector
+    # portal_formulas.md 3.5: at the pole theta_V^2 = eps^2 e^2 m_V^2 / (g_V^2 Gamma_V^2), by hand for the rho
+    e2 = 4 * np.pi / 137.035999
+    m_rho, g_rho = 0.77526, 0.1474       # PDG rho(770)0 mass and width (particle package values, 1e-4)
+    assert float(theta2_vector("rho0", m_rho, 1.0)) == pytest.approx(e2 / G_V["rho0"] ** 2 * m_rho**2 / g_rho**2,
+                                                                      rel=2e-3)
+    assert BeamDumpSetup().resolved(["mumu"]).vector_mixing == "off"
+    assert BeamDumpSetup().resolved(["pipi"]).vector_mixing == "on"
+    had = yield_budget("dark-photon", 0.6, 1e-6, ["pipi"], n_per_mass=200, seed=2)
+    lep = yield_budget("dark-photon", 0.6, 1e-6, ["mumu"], n_per_mass=200, seed=2)
+    assert {"rho0 -> A' (mixing)", "omega -> A' (mixing)", "phi -> A' (mixing)"} <= {r["mechanism"] for r in had.rows}
+    assert not any("mixing" in r["mechanism"] for r in lep.rows)

@@ -21,6 +21,11 @@ Factors (definitions used here):
 - ``a_acc``: accepted / decayed-in-window, i.e. geometry, track and photon acceptance, pointing (CDA_TAX,
   Z_TAX) and vertex cuts, times BR(pi0/eta -> gamma gamma) and the phase-space weights of multi-body states.
 - ``a_trig``: :attr:`.setup.BeamDumpSetup.trigger_efficiency`.
+
+``p_decay`` is the mean over *all* X, while the accepted X are the fast forward ones, so the two factors are
+correlated; their product is exact. ``a_acc`` is a ratio of two Monte Carlo estimates (the accepted decays are
+sampled at random points of the window with the density weights of :func:`.detection.decay_weights`): for very
+short lifetimes (P_decay << 1e-6) its sampling error is large and it can come out above 1.
 """
 
 from __future__ import annotations
@@ -125,7 +130,7 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
     cc = np.array([c])
     brs = mdl.branching_ratios(m, cc)
     ctau = np.asarray(mdl.ctau_m(m, cc), float)
-    jobs, skipped = mechanism_jobs(mdl, m, cc, mechanisms)
+    jobs, skipped = mechanism_jobs(mdl, m, cc, mechanisms, setup)
     z1, z2 = setup.decay_volume
     rows = []
     for j, (label, parsed, factor) in enumerate(jobs):

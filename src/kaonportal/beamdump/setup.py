@@ -56,6 +56,8 @@ class BeamDumpSetup:
       571) or ``"auto"`` (default): the model of the publication whose channels are asked for, ``"none"`` for
       ee/mumu only, ``"timelike"`` as soon as a hadronic channel is included (:func:`resolve_form_factor`);
       see :mod:`.brems` for the source and size of the difference.
+    - ``vector_mixing``: dark-photon production by rho/omega/phi mixing (:mod:`.mixing`), ``"on"``, ``"off"``
+      or ``"auto"`` (default: off for ee/mumu only, on with hadronic channels, as for the form factor).
     """
 
     z_dump: float = 23.07
@@ -68,6 +70,7 @@ class BeamDumpSetup:
     z_tax_window: tuple[float, float] = (15.0, 33.0)
     trigger_efficiency: float = 1.0
     brems_form_factor: str = "auto"
+    vector_mixing: str = "auto"
 
     def __post_init__(self):
         check_range("z_dump", self.z_dump, 0.0, 100.0, unit="m")
@@ -85,6 +88,7 @@ class BeamDumpSetup:
             raise InputError("z_tax_window", f"must be (low, high) with low < high, got {self.z_tax_window}")
         check_range("trigger_efficiency", self.trigger_efficiency, 0.0, 1.0)
         check_choice("brems_form_factor", self.brems_form_factor, ("auto", "none", "timelike"))
+        check_choice("vector_mixing", self.vector_mixing, ("auto", "on", "off"))
 
     def resolved(self, channels) -> "BeamDumpSetup":
         """Copy with ``brems_form_factor="auto"`` replaced by the choice for ``channels`` (see above).
@@ -94,10 +98,13 @@ class BeamDumpSetup:
         >>> BeamDumpSetup().resolved(["mumu", "pipi"]).brems_form_factor
         'timelike'
         """
-        if self.brems_form_factor != "auto":
-            return self
         leptonic = set(channels) <= {"ee", "mumu"}
-        return replace(self, brems_form_factor="none" if leptonic else "timelike")
+        out = self
+        if out.brems_form_factor == "auto":
+            out = replace(out, brems_form_factor="none" if leptonic else "timelike")
+        if out.vector_mixing == "auto":
+            out = replace(out, vector_mixing="off" if leptonic else "on")
+        return out
 
     def with_(self, **changes) -> "BeamDumpSetup":
         """Copy with some fields changed (validated)."""

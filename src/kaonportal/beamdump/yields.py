@@ -32,6 +32,7 @@ import numpy as np
 from ..backend import block_rng
 from ..errors import InputError, check_range
 from .brems import brems_sample
+from .mixing import mixing_jobs
 from .detection import CHANNELS, Detection, decay_weights, detect
 from .primakoff import primakoff_sample
 from .production import meson_decay_sample, parse_production_key
@@ -184,7 +185,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     for i, m in enumerate(masses):
         brs = mdl.branching_ratios(m, couplings)
         ctau = np.asarray(mdl.ctau_m(m, couplings), float)
-        jobs, skip = mechanism_jobs(mdl, m, couplings, mechanisms)
+        jobs, skip = mechanism_jobs(mdl, m, couplings, mechanisms, setup)
         skipped |= skip
         for j, (label, parsed, factor) in enumerate(jobs):
             if not np.any(factor > 0):
@@ -223,7 +224,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
                      getattr(card_obj, "name", str(card)), tuple(sorted(skipped)))
 
 
-def mechanism_jobs(mdl, m: float, couplings, mechanisms) -> tuple[list, set]:
+def mechanism_jobs(mdl, m: float, couplings, mechanisms, setup: BeamDumpSetup | None = None) -> tuple[list, set]:
     """Production mechanisms of ``mdl`` at mass ``m``: ([(label, parsed, model factor (n_c,))], skipped keys).
 
     ``parsed`` is ``"brems"``, ``"primakoff"`` or the (parent, others, X) triple of
@@ -239,8 +240,10 @@ def mechanism_jobs(mdl, m: float, couplings, mechanisms) -> tuple[list, set]:
         if ("meson" in mechanisms) or (key in mechanisms):
             jobs.append((key, parsed, np.asarray(br, float)))
     couplings = np.asarray(couplings, float)
-    if ("brems" in mechanisms) and getattr(mdl, "particle", "") == "A'" and \
-            getattr(mdl, "coupling_name", "") == "epsilon":
+    dark_photon = getattr(mdl, "particle", "") == "A'" and getattr(mdl, "coupling_name", "") == "epsilon"
+    if dark_photon and "meson" in mechanisms and setup is not None and setup.vector_mixing == "on":
+        jobs += mixing_jobs(m, couplings)
+    if ("brems" in mechanisms) and dark_photon:
         jobs.append(("p -> p A' (bremsstrahlung)", "brems", couplings ** 2))
     # BC9 (photon-coupled ALP, coupling g_agg in GeV^-1): Primakoff conversion of meson-decay photons
     if ("primakoff" in mechanisms) and getattr(mdl, "name", "") == "alp-photon":
