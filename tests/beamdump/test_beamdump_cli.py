@@ -86,6 +86,10 @@ def test_explain_prints_the_budget_and_writes_it(tmp_path):
 
 
 @pytest.mark.parametrize("extra", [["--explain", "0.3,nan"], ["--explain", "9,1e-6"], ["--explain", "0.3"],
+                                   ["--explain", "0.3,1e-6", "--channels", "KK"],
+                                   ["--explain", "0.3,1e-6", "--pot", "0"],
+                                   ["--explain", "0.3,1e-6", "--projection-pot", "-1"],
+                                   ["--channels", "KK", "--mass-range", "0.1,0.5", "--out", "/tmp/never"],
                                    ["--explain", "0.3,1e-6", "--pot", "nan"],
                                    ["--explain", "0.3,1e-6", "--brems-form-factor", "dipole"], []])
 def test_explain_bad_input_one_line_exit_2(extra):

@@ -28,7 +28,7 @@ from .. import __version__
 from ..errors import InputError, check_range
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
-from .yields import YieldGrid, check_channels, expected_events, resolve_model
+from .yields import YieldGrid, check_channels, check_channels_open, expected_events, resolve_model
 
 POT_2021 = 1.4e17       # DPll / DPmumu abstracts (na62_parameters.md section 6) [V]
 POT_RUN2 = 1.0e18       # "about 1e18 POT" planned for Run 2 (S002, S004) [S]
@@ -168,7 +168,7 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
                                        f"{mdl.name}, got {mr[0]:g},{mr[1]:g}")
     masses = np.geomspace(mr[0], mr[1], n_m)
     couplings = np.geomspace(cr[0], cr[1], n_c)
-    check_channels(mdl, channels)
+    check_channels_open(check_channels(mdl, channels), float(mr[1]), "mass_range")
     obs, bkg, src = _observed_background(channels, observed, background)
     if src != "user" and pot != POT_2021:
         # the published counts belong to the 2021 exposure: at another N_POT use the scaled background and

@@ -43,7 +43,7 @@ from .detection import decay_weights, detect
 from .mesons import multiplicity_per_pot
 from .production import _MIXTURES
 from .setup import BeamDumpSetup
-from .yields import MECHANISM_GROUPS, _subset, check_channels, draw_sample, mechanism_jobs, resolve_model
+from .yields import MECHANISM_GROUPS, _subset, check_channels, check_channels_open, draw_sample, mechanism_jobs, resolve_model
 
 
 def parse_explain(text: str) -> tuple[float, float]:
@@ -124,6 +124,7 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
     if not (np.isfinite(pot) and pot >= 0):
         raise InputError("pot", f"must be a finite number >= 0, got {pot}")
     chan = check_channels(mdl, channels)
+    check_channels_open(chan, m, "explain")
     setup = (setup or BeamDumpSetup()).resolved(chan)
     card_obj = load_card(card)
     mechanisms = [mechanisms] if isinstance(mechanisms, str) else list(mechanisms)

@@ -99,6 +99,25 @@ def check_channels(model, channels) -> dict[str, str]:
     return out
 
 
+def channel_threshold(channel: str) -> float:
+    """Sum of the daughter masses of a dump channel (GeV): the channel is closed below it."""
+    from .. import constants
+    return float(sum(constants.mass(d) for d in CHANNELS[channel]))
+
+
+def check_channels_open(channels, mass_max: float, field_name: str = "channels") -> None:
+    """Refuse a channel list that is closed at every mass up to ``mass_max`` (GeV), naming the thresholds.
+
+    Several channels count as one search: a member closed at these masses contributes zero (e.g. mu mu in an
+    ee + mu mu search below 2 m_mu), but a search with no open channel cannot produce a signal.
+    """
+    thr = {ch: channel_threshold(ch) for ch in channels}
+    if thr and all(mass_max <= t for t in thr.values()):
+        opens = ", ".join(f"{ch} at m > {t:.4g} GeV" for ch, t in thr.items())
+        raise InputError(field_name, f"no channel is open at the masses asked (largest {mass_max:.4g} GeV): "
+                                     f"{opens}")
+
+
 def _check_axis(field_name: str, values, low=None, high=None, unit="") -> np.ndarray:
     arr = np.atleast_1d(np.asarray(values, float))
     if arr.ndim != 1 or arr.size == 0:
@@ -167,6 +186,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     couplings = _check_axis("couplings", couplings, 0.0, None)
     mdl.check_mass(masses)
     chan = check_channels(mdl, channels)
+    check_channels_open(chan, float(masses.max()))
     if int(n_per_mass) < 1:
         raise InputError("n_per_mass", f"must be >= 1, got {n_per_mass}")
     setup = (setup or BeamDumpSetup()).resolved(chan)

@@ -19,7 +19,7 @@ def beamdump_cmd(
     channels: str = typer.Option("ee,mumu", "--channels",
                                  help="Comma-separated final states: ee, mumu, pipi, pipigamma, pipipi0, "
                                       "pipi2pi0, pipieta, KK, KKpi0, gg, pie, pimu (HNL)."),
-    pot: float = typer.Option(1.4e17, "--pot", help="Protons on target (>= 0). 2021 data: 1.4e17."),
+    pot: float = typer.Option(1.4e17, "--pot", help="Protons on target (> 0). 2021 data: 1.4e17."),
     grid: str = typer.Option("100x100", "--grid", help="NMASSxNCOUPLING, log-spaced."),
     mass_range: Optional[str] = typer.Option(None, "--mass-range",
                                              help="LOW,HIGH in GeV (default: model range within 0.01-2)."),
@@ -64,8 +64,10 @@ def beamdump_cmd(
                       ("trigger_efficiency", trigger_efficiency)):
         if not math.isfinite(val):
             raise InputError(name, f"must be a finite number, got {val}")
-    if pot < 0:
-        raise InputError("pot", f"must be >= 0 protons on target, got {pot:g}")
+    if pot <= 0:
+        raise InputError("pot", f"must be > 0 protons on target (2021 data: 1.4e17), got {pot:g}")
+    if projection_pot <= 0:
+        raise InputError("projection_pot", f"must be > 0 protons on target (Run 2 goal: 1e18), got {projection_pot:g}")
     point = parse_explain(explain) if explain is not None else None
     if out is None and point is None:
         raise InputError("out", "an output directory is needed (--out DIR), unless only --explain is asked")
