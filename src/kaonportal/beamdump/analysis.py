@@ -61,6 +61,14 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> lis
             notes.append("brems_form_factor='timelike' (EPJC 85 (2025) 571 update): not the production model of "
                          "the published 2021 dilepton contours; the excluded mass range extends to ~1 GeV "
                          "(published ~0.54 GeV for mumu).")
+    hadronic = set(channels) - {"ee", "mumu", "gg"}
+    if hadronic and model_name == "dark-photon":
+        notes.append("EPJC 85 (2025) 571 also uses A' -> pi+pi-pi0pi0 and K+K-pi0; they are not modelled as "
+                     "separate channels here (inside 'other hadrons' of kaonportal.models.rratio), so the hadronic "
+                     "contour lacks them (relevant above ~1 GeV).")
+    if hadronic and model_name == "dark-scalar":
+        notes.append("EPJC 85 (2025) 571 also uses S -> pi+pi-pi0pi0; only the inclusive S -> 4pi width exists in "
+                     "the model, so that channel is not included.")
     return notes
 
 
