@@ -122,3 +122,12 @@ def test_vector_mixing_theta_and_switch():
     lep = yield_budget("dark-photon", 0.6, 1e-6, ["mumu"], n_per_mass=200, seed=2)
     assert {"rho0 -> A' (mixing)", "omega -> A' (mixing)", "phi -> A' (mixing)"} <= {r["mechanism"] for r in had.rows}
     assert not any("mixing" in r["mechanism"] for r in lep.rows)
+
+
+def test_long_lifetime_limit_p_decay_scales_as_coupling_squared():
+    # portal_formulas.md section 1: lambda >> z2 gives P ~ (z2 - z1)/lambda, proportional to Gamma ~ eps^2;
+    # at eps = 1e-9, 2e-9 (c tau ~ 1e5 m at 0.3 GeV) the exponentials differ from linear by < 1e-3
+    a = yield_budget("dark-photon", 0.3, 1e-9, ["mumu"], n_per_mass=300, seed=3, mechanisms=["brems"])
+    b = yield_budget("dark-photon", 0.3, 2e-9, ["mumu"], n_per_mass=300, seed=3, mechanisms=["brems"])
+    assert b.rows[0]["p_decay"] == pytest.approx(4 * a.rows[0]["p_decay"], rel=2e-3)
+    assert b.n_expected == pytest.approx(16 * a.n_expected, rel=2e-3)     # chi ~ eps^2 on top
