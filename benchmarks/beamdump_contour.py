@@ -51,8 +51,10 @@ def _run_case(case, args, base) -> None:
     model, channels = _CASES[case]
     channels = channels or tuple(model_channels(model))
     t0 = time.perf_counter()
+    # gg has no published 2021 count in the shared references: 0 observed over 0 background for timing
+    counts = {} if case == "bc1" else {"observed": 0, "background": 0.0}
     res = run_beamdump(model, channels, 1.4e17, parse_grid(args.grid), seed=args.seed,
-                       n_per_mass=args.n_per_mass)
+                       n_per_mass=args.n_per_mass, **counts)
     wall = time.perf_counter() - t0
     s = res.observed.summary()
     out = {
