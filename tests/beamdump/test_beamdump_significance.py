@@ -40,3 +40,12 @@ def test_monotonic_and_bad_input():
     for bad in (float("nan"), -1.0, float("inf")):
         with pytest.raises(InputError, match="background"):
             n_obs_5sigma(bad)
+
+
+def test_summary_carries_the_discovery_thresholds_of_the_channels_asked():
+    from kaonportal.beamdump import run_beamdump
+
+    res = run_beamdump("dark-photon", ["pipi", "KK"], 1.4e17, (3, 3), n_per_mass=100, mass_range=(0.5, 1.2))
+    table = res.summary()["discovery_n_obs_5sigma"]
+    assert set(table) == {"pipi", "KK"}
+    assert (table["pipi"]["n_obs_sr"], table["pipi"]["n_obs_sr_cr"]) == (3, 4)

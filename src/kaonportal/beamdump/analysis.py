@@ -52,6 +52,14 @@ _LEPTONIC_DP_NOTE = (
     "analysis is used (brems_form_factor='none').")
 
 
+def _discovery_table(channels) -> dict:
+    """5 sigma N_obs of the hadronic channels asked for (EPJC 85 (2025) 571 backgrounds, :mod:`.significance`)."""
+    from .significance import nobs_table
+
+    table = nobs_table()
+    return {ch: table[ch] for ch in channels if ch in table}
+
+
 def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> list[str]:
     """Known, unresolved disagreements with published NA62 results that apply to this configuration."""
     notes = []
@@ -147,6 +155,7 @@ class BeamDumpResult:
             "projection": self.projection.summary(),
             "max_expected_events": float(self.observed.n_expected.max()),
             "stated_disagreements": stated_disagreements(g.model, g.channels, g.setup or BeamDumpSetup()),
+            "discovery_n_obs_5sigma": _discovery_table(g.channels),
         }
 
 
