@@ -35,7 +35,7 @@ not shipped). Which factor was wrong, and by how much:
   N = 1.4e17 x chi 1.1e-14 x P_decay 0.11 x BR 0.47 x A_acc 0.030 = 2.5 mu mu events from eta decays out of
   3.6 in total (``--explain 0.3,2.7e-7``). No factor with a source was found to be wrong: the parent yields
   are Pythia's (pi+ +17% against NA27), the p-Cu forward suppression at the x_F ~ 0.15-0.4 of the accepted
-  parents is expected to be <~ 30%, and two-track separation in the STRAW changes the ee edge by < 5%
+  parents is expected to be <~ 30%, and requiring 2 cm between the two tracks at STRAW1 moves the ee edge by <= 6%
   (checked); NA62's selection and trigger efficiencies were not available (A_trig = 1).
 
 >>> from kaonportal.beamdump import BeamDumpSetup
