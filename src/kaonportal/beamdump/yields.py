@@ -32,6 +32,7 @@ import numpy as np
 from ..backend import block_rng
 from ..errors import InputError, check_range
 from .brems import brems_sample
+from .mesons import a_scaling_factor
 from .mixing import mixing_jobs
 from .detection import CHANNELS, Detection, decay_weights, detect
 from .primakoff import primakoff_sample
@@ -187,6 +188,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     mdl.check_mass(masses)
     chan = check_channels(mdl, channels)
     check_channels_open(chan, float(masses.max()))
+    a_scaling_factor(a_scaling)          # validate before any simulation (InputError naming a_scaling)
     if int(n_per_mass) < 1:
         raise InputError("n_per_mass", f"must be >= 1, got {n_per_mass}")
     setup = (setup or BeamDumpSetup()).resolved(chan)
