@@ -86,8 +86,11 @@ def check_channels(model, channels) -> dict[str, str]:
         if ch not in CHANNELS:
             raise InputError("channels", f"unknown channel {ch!r}; known: {', '.join(CHANNELS)}")
         if ch not in avail:
-            raise InputError("channels", f"model {resolve_model(model).name} cannot decay to {ch!r}; "
-                                         f"it decays to: {', '.join(avail) or 'none of the dump channels'}")
+            mdl = resolve_model(model)
+            lo, hi = mdl.mass_range
+            raise InputError("channels", f"model {mdl.name} cannot decay to {ch!r} within its validity range "
+                                         f"{lo:.3g}-{hi:.3g} GeV; it decays to: "
+                                         f"{', '.join(avail) or 'none of the dump channels'}")
         out[ch] = avail[ch]
     mdl = resolve_model(model)
     lo, hi = mdl.mass_range
