@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from kaonportal.beamdump import beamdump_section
@@ -65,3 +66,35 @@ def test_published_counts_are_scaled_to_another_pot():
     zero = run_beamdump("dark-photon", "mumu", 0.0, (4, 4), n_per_mass=200, mass_range=(0.25, 0.5))
     assert not zero.observed.excluded.any()
     assert zero.inputs["projection_background"] == 0.016 / 1.4e17 * 1e18
+
+
+def test_explain_prints_the_budget_and_writes_it(tmp_path):
+    res = runner.invoke(app, ["beamdump", "--explain", "0.3,4e-7", "--channels", "mumu", "--n-per-mass", "300",
+                              "--json"])
+    assert res.exit_code == 0, res.stdout + str(res.exception)
+    budget = json.loads(res.stdout)
+    assert budget["mass_gev"] == 0.3 and budget["n_expected"] > 0
+    assert {"chi", "p_decay", "br", "a_acc", "a_trig", "n_expected"} <= set(budget["rows"][0])
+    res = runner.invoke(app, ["beamdump", "--explain", "0.3,4e-7", "--channels", "mumu", "--n-per-mass", "300"])
+    assert res.exit_code == 0 and "N_exp" in res.stdout and "total" in res.stdout
+    out = tmp_path / "bd"
+    res = runner.invoke(app, ["beamdump", "--explain", "0.3,4e-7", "--channels", "mumu", "--n-per-mass", "300",
+                              "--grid", "4x4", "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.stdout + str(res.exception)
+    summary = json.loads((out / "summary.json").read_text())
+    # same seed and sample size: the budget in summary.json is the one printed on its own
+    assert summary["yield_budget"]["n_expected"] == pytest.approx(budget["n_expected"], rel=1e-12)
+    assert summary["inputs"]["brems_form_factor"] == "none" and summary["stated_disagreements"]
+
+
+@pytest.mark.parametrize("extra", [["--explain", "0.3,nan"], ["--explain", "9,1e-6"], ["--explain", "0.3"],
+                                   ["--explain", "0.3,1e-6", "--channels", "KK"],
+                                   ["--explain", "0.3,1e-6", "--pot", "0"],
+                                   ["--explain", "0.3,1e-6", "--projection-pot", "-1"],
+                                   ["--channels", "KK", "--mass-range", "0.1,0.5", "--out", "/tmp/never"],
+                                   ["--explain", "0.3,1e-6", "--pot", "nan"],
+                                   ["--explain", "0.3,1e-6", "--brems-form-factor", "dipole"], []])
+def test_explain_bad_input_one_line_exit_2(extra):
+    res = runner.invoke(app, ["beamdump"] + extra)
+    assert res.exit_code == 2, (extra, res.stdout)
+    assert "Traceback" not in (res.stdout + (res.stderr or ""))

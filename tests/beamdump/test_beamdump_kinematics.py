@@ -77,7 +77,7 @@ def test_brems_sampler_integrates_the_density():
     # The importance-sampled weights must reproduce the direct 2D integral of dN/(dz dpT^2) over
     # 0.1 < z < 0.9, pT < 1 GeV (within 3% = several MC standard errors for 4e5 events).
     m = 0.4
-    sample = brems_sample(m, 400_000, np.random.default_rng(11), BeamDumpSetup())
+    sample = brems_sample(m, 400_000, np.random.default_rng(11), BeamDumpSetup(brems_form_factor="timelike"))
     mc = sample.weight.sum()
     direct, _ = integrate.dblquad(lambda pt2, z: float(_density(z, pt2, m)), 0.1, 0.9, 0.0, 1.0,
                                   epsabs=0, epsrel=1e-6)

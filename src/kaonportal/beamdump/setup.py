@@ -22,7 +22,7 @@ __all__ = ["BeamDumpSetup", "CU_TARGET"]
 
 from dataclasses import dataclass, replace
 
-from ..errors import InputError, check_range
+from ..errors import InputError, check_choice, check_range
 
 # Copper of the TAX ([FW HNLFunctions.cc; ALP], "TAX material (MC)": Cu, lambda_I = 153 mm, A = 63.5,
 # Z = 29 [V]).  sigma_inel(p Cu) from the PDG nuclear interaction length of Cu, 137.3 g/cm^2
@@ -51,6 +51,13 @@ class BeamDumpSetup:
       1-99% range of the simulated signal is about 18-29 m]
     - ``trigger_efficiency``: A_trig of N = N_POT chi P A_acc A_trig. [D: not found in the shared
       references; 1.0 unless the user sets it]
+    - ``brems_form_factor``: proton form factor of the dark-photon bremsstrahlung, ``"none"`` (point-like,
+      as in the published 2021 dilepton analyses), ``"timelike"`` (VMD, the production model of EPJC 85 (2025)
+      571) or ``"auto"`` (default): the model of the publication whose channels are asked for, ``"none"`` for
+      ee/mumu only, ``"timelike"`` as soon as a hadronic channel is included (:func:`resolve_form_factor`);
+      see :mod:`.brems` for the source and size of the difference.
+    - ``vector_mixing``: dark-photon production by rho/omega/phi mixing (:mod:`.mixing`), ``"on"``, ``"off"``
+      or ``"auto"`` (default: off for ee/mumu only, on with hadronic channels, as for the form factor).
     """
 
     z_dump: float = 23.07
@@ -62,6 +69,8 @@ class BeamDumpSetup:
     cda_tax_max: float = 0.02
     z_tax_window: tuple[float, float] = (15.0, 33.0)
     trigger_efficiency: float = 1.0
+    brems_form_factor: str = "auto"
+    vector_mixing: str = "auto"
 
     def __post_init__(self):
         check_range("z_dump", self.z_dump, 0.0, 100.0, unit="m")
@@ -78,6 +87,24 @@ class BeamDumpSetup:
         if not a < b:
             raise InputError("z_tax_window", f"must be (low, high) with low < high, got {self.z_tax_window}")
         check_range("trigger_efficiency", self.trigger_efficiency, 0.0, 1.0)
+        check_choice("brems_form_factor", self.brems_form_factor, ("auto", "none", "timelike"))
+        check_choice("vector_mixing", self.vector_mixing, ("auto", "on", "off"))
+
+    def resolved(self, channels) -> "BeamDumpSetup":
+        """Copy with ``brems_form_factor="auto"`` replaced by the choice for ``channels`` (see above).
+
+        >>> BeamDumpSetup().resolved(["ee", "mumu"]).brems_form_factor
+        'none'
+        >>> BeamDumpSetup().resolved(["mumu", "pipi"]).brems_form_factor
+        'timelike'
+        """
+        leptonic = set(channels) <= {"ee", "mumu"}
+        out = self
+        if out.brems_form_factor == "auto":
+            out = replace(out, brems_form_factor="none" if leptonic else "timelike")
+        if out.vector_mixing == "auto":
+            out = replace(out, vector_mixing="off" if leptonic else "on")
+        return out
 
     def with_(self, **changes) -> "BeamDumpSetup":
         """Copy with some fields changed (validated)."""

@@ -21,7 +21,8 @@ Reproducibility: the sample of mass column i and mechanism j uses
 
 from __future__ import annotations
 
-__all__ = ["YieldGrid", "expected_events", "resolve_model", "model_channels", "check_channels", "MECHANISM_GROUPS"]
+__all__ = ["YieldGrid", "expected_events", "resolve_model", "model_channels", "check_channels", "MECHANISM_GROUPS",
+           "mechanism_jobs", "draw_sample"]
 
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ import numpy as np
 from ..backend import block_rng
 from ..errors import InputError, check_range
 from .brems import brems_sample
+from .mesons import a_scaling_factor
+from .mixing import mixing_jobs
 from .detection import CHANNELS, Detection, decay_weights, detect
 from .primakoff import primakoff_sample
 from .production import meson_decay_sample, parse_production_key
@@ -83,8 +86,11 @@ def check_channels(model, channels) -> dict[str, str]:
         if ch not in CHANNELS:
             raise InputError("channels", f"unknown channel {ch!r}; known: {', '.join(CHANNELS)}")
         if ch not in avail:
-            raise InputError("channels", f"model {resolve_model(model).name} cannot decay to {ch!r}; "
-                                         f"it decays to: {', '.join(avail) or 'none of the dump channels'}")
+            mdl = resolve_model(model)
+            lo, hi = mdl.mass_range
+            raise InputError("channels", f"model {mdl.name} cannot decay to {ch!r} within its validity range "
+                                         f"{lo:.3g}-{hi:.3g} GeV; it decays to: "
+                                         f"{', '.join(avail) or 'none of the dump channels'}")
         out[ch] = avail[ch]
     mdl = resolve_model(model)
     lo, hi = mdl.mass_range
@@ -95,6 +101,25 @@ def check_channels(model, channels) -> dict[str, str]:
             raise InputError("channels", f"model {mdl.name} cannot decay to {ch!r}: its branching ratio is zero "
                                          f"over the whole mass range {lo:.3g}-{hi:.3g} GeV")
     return out
+
+
+def channel_threshold(channel: str) -> float:
+    """Sum of the daughter masses of a dump channel (GeV): the channel is closed below it."""
+    from .. import constants
+    return float(sum(constants.mass(d) for d in CHANNELS[channel]))
+
+
+def check_channels_open(channels, mass_max: float, field_name: str = "channels") -> None:
+    """Refuse a channel list that is closed at every mass up to ``mass_max`` (GeV), naming the thresholds.
+
+    Several channels count as one search: a member closed at these masses contributes zero (e.g. mu mu in an
+    ee + mu mu search below 2 m_mu), but a search with no open channel cannot produce a signal.
+    """
+    thr = {ch: channel_threshold(ch) for ch in channels}
+    if thr and all(mass_max <= t for t in thr.values()):
+        opens = ", ".join(f"{ch} at m > {t:.4g} GeV" for ch, t in thr.items())
+        raise InputError(field_name, f"no channel is open at the masses asked (largest {mass_max:.4g} GeV): "
+                                     f"{opens}")
 
 
 def _check_axis(field_name: str, values, low=None, high=None, unit="") -> np.ndarray:
@@ -165,9 +190,11 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     couplings = _check_axis("couplings", couplings, 0.0, None)
     mdl.check_mass(masses)
     chan = check_channels(mdl, channels)
+    check_channels_open(chan, float(masses.max()))
+    a_scaling_factor(a_scaling)          # validate before any simulation (InputError naming a_scaling)
     if int(n_per_mass) < 1:
         raise InputError("n_per_mass", f"must be >= 1, got {n_per_mass}")
-    setup = setup or BeamDumpSetup()
+    setup = (setup or BeamDumpSetup()).resolved(chan)
     card_obj = load_card(card)
     mechanisms = [mechanisms] if isinstance(mechanisms, str) else list(mechanisms)
     if not mechanisms:
@@ -181,39 +208,18 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     skipped: set[str] = set()
     n_sim = 0
     for i, m in enumerate(masses):
-        prod_br = mdl.production_br(m, couplings)
         brs = mdl.branching_ratios(m, couplings)
         ctau = np.asarray(mdl.ctau_m(m, couplings), float)
-        # list of (label, sampler, model factor (n_c,))
-        jobs = []
-        for key, br in prod_br.items():
-            parsed = parse_production_key(key)
-            wanted = ("meson" in mechanisms) or (key in mechanisms)
-            if parsed is None:
-                skipped.add(key)
-                continue
-            if wanted:
-                jobs.append((key, parsed, np.asarray(br, float)))
-        if ("brems" in mechanisms) and getattr(mdl, "particle", "") == "A'" and \
-                getattr(mdl, "coupling_name", "") == "epsilon":
-            jobs.append(("p -> p A' (bremsstrahlung)", "brems", couplings ** 2))
-        # BC9 (photon-coupled ALP, coupling g_agg in GeV^-1): Primakoff conversion of meson-decay photons
-        if ("primakoff" in mechanisms) and getattr(mdl, "name", "") == "alp-photon":
-            jobs.append(("gamma Cu -> a Cu (Primakoff)", "primakoff", couplings ** 2))
+        jobs, skip = mechanism_jobs(mdl, m, couplings, mechanisms, setup)
+        skipped |= skip
         for j, (label, parsed, factor) in enumerate(jobs):
             if not np.any(factor > 0):
                 continue
             rng = block_rng(seed, i, stream=j)
-            if parsed == "brems":
-                sample = brems_sample(m, n_per_mass, rng, setup, pt_max=brems_pt_max)
-            elif parsed == "primakoff":
-                sample = primakoff_sample(m, n_per_mass, rng, setup, a_scaling=a_scaling)
-            else:
-                parent, others, xname = parsed
-                sample = meson_decay_sample(parent, others, m, n_per_mass, rng, setup,
-                                            a_scaling=a_scaling, x_name=xname, bias=momentum_bias)
-                if sample is None:
-                    continue
+            sample = draw_sample(parsed, m, n_per_mass, rng, setup, a_scaling=a_scaling,
+                                 brems_pt_max=brems_pt_max, momentum_bias=momentum_bias)
+            if sample is None:
+                continue
             n_sim += sample.n
             # per-event contributions summed over channels before squaring: the channels share the X
             # sample, so their estimates are correlated and the variance is that of the per-event sum
@@ -241,6 +247,45 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     return YieldGrid(mdl.name, mdl.coupling_name, masses, couplings, total, var, by_ch, by_mech,
                      tuple(chan), n_sim, int(seed), time.perf_counter() - t0, setup,
                      getattr(card_obj, "name", str(card)), tuple(sorted(skipped)))
+
+
+def mechanism_jobs(mdl, m: float, couplings, mechanisms, setup: BeamDumpSetup | None = None) -> tuple[list, set]:
+    """Production mechanisms of ``mdl`` at mass ``m``: ([(label, parsed, model factor (n_c,))], skipped keys).
+
+    ``parsed`` is ``"brems"``, ``"primakoff"`` or the (parent, others, X) triple of
+    :func:`.production.parse_production_key`; the model factor is BR(parent -> X ...) or coupling^2.
+    The order of the list fixes the random stream of each mechanism (``block_rng(seed, i, stream=j)``).
+    """
+    jobs, skipped = [], set()
+    for key, br in mdl.production_br(m, couplings).items():
+        parsed = parse_production_key(key)
+        if parsed is None:
+            skipped.add(key)
+            continue
+        if ("meson" in mechanisms) or (key in mechanisms):
+            jobs.append((key, parsed, np.asarray(br, float)))
+    couplings = np.asarray(couplings, float)
+    dark_photon = getattr(mdl, "particle", "") == "A'" and getattr(mdl, "coupling_name", "") == "epsilon"
+    if dark_photon and "meson" in mechanisms and setup is not None and setup.vector_mixing == "on":
+        jobs += mixing_jobs(m, couplings)
+    if ("brems" in mechanisms) and dark_photon:
+        jobs.append(("p -> p A' (bremsstrahlung)", "brems", couplings ** 2))
+    # BC9 (photon-coupled ALP, coupling g_agg in GeV^-1): Primakoff conversion of meson-decay photons
+    if ("primakoff" in mechanisms) and getattr(mdl, "name", "") == "alp-photon":
+        jobs.append(("gamma Cu -> a Cu (Primakoff)", "primakoff", couplings ** 2))
+    return jobs, skipped
+
+
+def draw_sample(parsed, m: float, n: int, rng, setup: BeamDumpSetup, *, a_scaling="pp", brems_pt_max=1.0,
+                momentum_bias=1.0):
+    """The X sample of one mechanism (see :func:`mechanism_jobs`); None if kinematically closed."""
+    if parsed == "brems":
+        return brems_sample(m, n, rng, setup, pt_max=brems_pt_max)
+    if parsed == "primakoff":
+        return primakoff_sample(m, n, rng, setup, a_scaling=a_scaling)
+    parent, others, xname = parsed
+    return meson_decay_sample(parent, others, m, n, rng, setup, a_scaling=a_scaling, x_name=xname,
+                              bias=momentum_bias)
 
 
 def _subset(det: Detection, sel) -> Detection:

@@ -19,7 +19,7 @@ def beamdump_cmd(
     channels: str = typer.Option("ee,mumu", "--channels",
                                  help="Comma-separated final states: ee, mumu, pipi, pipigamma, pipipi0, "
                                       "pipi2pi0, pipieta, KK, KKpi0, gg, pie, pimu (HNL)."),
-    pot: float = typer.Option(1.4e17, "--pot", help="Protons on target (>= 0). 2021 data: 1.4e17."),
+    pot: float = typer.Option(1.4e17, "--pot", help="Protons on target (> 0). 2021 data: 1.4e17."),
     grid: str = typer.Option("100x100", "--grid", help="NMASSxNCOUPLING, log-spaced."),
     mass_range: Optional[str] = typer.Option(None, "--mass-range",
                                              help="LOW,HIGH in GeV (default: model range within 0.01-2)."),
@@ -39,24 +39,44 @@ def beamdump_cmd(
     decay_volume: Optional[str] = typer.Option(None, "--decay-volume",
                                                help="Z1,Z2 of the decay volume in m (default 105,180)."),
     trigger_efficiency: float = typer.Option(1.0, "--trigger-efficiency", help="A_trig in [0, 1]."),
+    brems_form_factor: str = typer.Option("auto", "--brems-form-factor",
+                                          help="Proton form factor of A' bremsstrahlung: none (published 2021 "
+                                               "dilepton analyses), timelike (VMD, EPJC 85 (2025) 571) or auto "
+                                               "(none for ee/mumu only, timelike with hadronic channels)."),
+    explain: Optional[str] = typer.Option(None, "--explain",
+                                          help="MASS,COUPLING: print the yield budget N_POT chi P_decay BR A_acc "
+                                               "A_trig per mechanism and channel (and add it to summary.json)."),
     seed: int = typer.Option(1, "--seed", help="Random seed (recorded in the outputs)."),
     card: str = typer.Option("na62-2022", "--card", help="Detector card name or YAML path."),
-    out: Path = typer.Option(..., "--out", help="Output directory (contour.csv, projection.csv, "
-                                                "contour.png (and the --plot-formats), yields.npz, summary.json)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output directory (contour.csv, projection.csv, "
+                                                           "contour.png (and the --plot-formats), yields.npz, "
+                                                           "summary.json); optional with --explain."),
     plot_formats: str = typer.Option("png", "--plot-formats", help="Image formats of the contour plot, "
                                      "comma-separated: png, pdf, svg."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output directory."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):
     """Beam-dump exclusion contour in the (mass, coupling) plane: N = N_POT chi P_decay A_acc A_trig."""
-    from ..beamdump.analysis import parse_grid, parse_range, run_beamdump, write_outputs
+    import math
 
+    from ..beamdump.analysis import parse_grid, parse_range, run_beamdump, write_outputs
+    from ..beamdump.budget import parse_explain, yield_budget
     from ..report.style import parse_plot_formats
     from ..report.style import plot_formats as formats_of_plots
 
     formats = parse_plot_formats(plot_formats)
-    if pot < 0:
-        raise InputError("pot", f"must be >= 0 protons on target, got {pot:g}")
+
+    for name, val in (("pot", pot), ("projection_pot", projection_pot), ("cl", cl),
+                      ("trigger_efficiency", trigger_efficiency)):
+        if not math.isfinite(val):
+            raise InputError(name, f"must be a finite number, got {val}")
+    if pot <= 0:
+        raise InputError("pot", f"must be > 0 protons on target (2021 data: 1.4e17), got {pot:g}")
+    if projection_pot <= 0:
+        raise InputError("projection_pot", f"must be > 0 protons on target (Run 2 goal: 1e18), got {projection_pot:g}")
+    point = parse_explain(explain) if explain is not None else None
+    if out is None and point is None:
+        raise InputError("out", "an output directory is needed (--out DIR), unless only --explain is asked")
     g = parse_grid(grid)
     mr = parse_range("mass_range", mass_range)
     cr = parse_range("coupling_range", coupling_range)
@@ -69,7 +89,26 @@ def beamdump_cmd(
     except ValueError:
         a_scale = a_scaling
     dv = parse_range("decay_volume", decay_volume)
-    setup = BeamDumpSetup(trigger_efficiency=trigger_efficiency, **({"decay_volume": dv} if dv else {}))
+    setup = BeamDumpSetup(trigger_efficiency=trigger_efficiency, brems_form_factor=brems_form_factor,
+                          **({"decay_volume": dv} if dv else {}))
+    budget = None
+    if point is not None:
+        from ..beamdump.yields import resolve_model
+
+        mdl = resolve_model(model)
+        lo, hi = mdl.mass_range
+        if not lo <= point[0] <= hi:
+            raise InputError("explain", f"MASS must lie within the validity range [{lo:.3g}, {hi:.3g}] GeV of "
+                                        f"{mdl.name}, got {point[0]:g}")
+        budget = yield_budget(mdl, point[0], point[1], channels, pot=pot, card=card, setup=setup,
+                              n_per_mass=n_per_mass, seed=seed, a_scaling=a_scale)
+        if out is None:
+            if json_out:
+                emit_json(budget.as_dict())
+            else:
+                print(budget.table())
+            return
+        stderr.print(budget.table())
     guard_output(out, force, field="out")
     with progress() as bar:
         task = bar.add_task("beam-dump grid", total=g[0])
@@ -78,7 +117,7 @@ def beamdump_cmd(
                            seed=seed, n_per_mass=n_per_mass, card=card, setup=setup, a_scaling=a_scale,
                            progress=lambda i, n: bar.update(task, completed=i))
     with formats_of_plots(formats):
-        summary = write_outputs(res, out)
+        summary = write_outputs(res, out, budget=budget)
     if json_out:
         emit_json(summary)
     else:

@@ -1,0 +1,174 @@
+"""A yield budget that explains itself: every factor of
+
+    N_exp = N_POT x chi x P_decay x BR(X -> f) x A_acc x A_trig
+
+(NA62 EPJC 85 (2025) 571 via [S002] "hh final state studies"; [FORESEE:2021code; FW HNLFunctions.cc]) for
+one (model, mass, coupling), per production mechanism and final state, computed from the *same* samples, random
+streams and detector response as :func:`.yields.expected_events` on the one-cell grid (mass, coupling), so the
+budget's N_exp is that grid's number exactly (tested).
+
+Factors (definitions used here):
+
+- ``n_parent_per_pot``: parent mesons per proton on target (:func:`.mesons.multiplicity_per_pot`); for
+  bremsstrahlung / Primakoff, A' (a) per POT at unit coupling (the integral of the production density).
+- ``production_factor``: BR(parent -> X ...) (meson decays), the mixing probability (``"P -> X"``), or
+  coupling^2 (bremsstrahlung, Primakoff).
+- ``chi``: X per POT = n_parent_per_pot x production_factor (X going backwards included).
+- ``p_decay``: the mean over the X sample of exp(-l1/lambda) - exp(-l2/lambda), l1, l2 = flight lengths to the
+  planes z1, z2 of the decay volume along each X direction ([FORESEE:2021code; FW HNLFunctions.cc]; geometry *not*
+  required: an X that decays in the z window but misses the detector counts here and fails A_acc).
+- ``br``: BR(X -> f) from the model.
+- ``a_acc``: accepted / decayed-in-window, i.e. geometry, track and photon acceptance, pointing (CDA_TAX,
+  Z_TAX) and vertex cuts, times BR(pi0/eta -> gamma gamma) and the phase-space weights of multi-body states.
+- ``a_trig``: :attr:`.setup.BeamDumpSetup.trigger_efficiency`.
+
+``p_decay`` is the mean over *all* X, while the accepted X are the fast forward ones, so the two factors are
+correlated; their product is exact. ``a_acc`` is a ratio of two Monte Carlo estimates (the accepted decays are
+sampled at random points of the window with the density weights of :func:`.detection.decay_weights`): for very
+short lifetimes (P_decay << 1e-6) its sampling error is large and it can come out above 1.
+"""
+
+from __future__ import annotations
+
+__all__ = ["YieldBudget", "yield_budget", "parse_explain"]
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..backend import block_rng
+from ..errors import InputError
+from ..kinematics import decay_probability
+from .detection import decay_weights, detect
+from .mesons import a_scaling_factor, multiplicity_per_pot
+from .production import _MIXTURES
+from .setup import BeamDumpSetup
+from .yields import MECHANISM_GROUPS, _subset, check_channels, check_channels_open, draw_sample, mechanism_jobs, resolve_model
+
+
+def parse_explain(text: str) -> tuple[float, float]:
+    """``"0.3,1e-6"`` -> (mass GeV, coupling); finite and positive, else InputError naming ``explain``.
+
+    >>> parse_explain("0.3,1e-6")
+    (0.3, 1e-06)
+    """
+    try:
+        m, c = (float(x) for x in str(text).split(","))
+    except ValueError:
+        raise InputError("explain", f"expected MASS,COUPLING (GeV, model coupling), got {text!r}") from None
+    if not (np.isfinite(m) and np.isfinite(c) and m > 0 and c > 0):
+        raise InputError("explain", f"MASS and COUPLING must be finite and > 0, got {text!r}")
+    return m, c
+
+
+@dataclass
+class YieldBudget:
+    """Factors of the expected event count at one (mass, coupling); see the module docstring."""
+    model: str
+    coupling_name: str
+    mass: float
+    coupling: float
+    pot: float
+    ctau_m: float
+    a_trig: float
+    rows: list = field(default_factory=list)      # one dict per (mechanism, channel)
+    skipped: tuple = ()
+
+    @property
+    def n_expected(self) -> float:
+        return float(sum(r["n_expected"] for r in self.rows))
+
+    def as_dict(self) -> dict:
+        return {"model": self.model, "coupling_name": self.coupling_name, "mass_gev": self.mass,
+                "coupling": self.coupling, "n_pot": self.pot, "ctau_m": self.ctau_m, "a_trig": self.a_trig,
+                "formula": "N_exp = N_POT x chi x P_decay x BR(X->f) x A_acc x A_trig",
+                "rows": self.rows, "n_expected": self.n_expected,
+                "ignored_production_channels": list(self.skipped)}
+
+    def table(self) -> str:
+        """Human-readable table (one line per mechanism and channel, then the total)."""
+        head = (f"{self.model}: m = {self.mass:g} GeV, {self.coupling_name} = {self.coupling:g}, "
+                f"c tau = {self.ctau_m:.3g} m, N_POT = {self.pot:.3g}, A_trig = {self.a_trig:g}")
+        cols = f"{'mechanism':32s} {'channel':10s} {'n_par/POT':>10s} {'BR/coup^2':>10s} {'chi':>10s} " \
+               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'N_exp':>10s}"
+        lines = [head, cols]
+        for r in self.rows:
+            lines.append(f"{r['mechanism'][:32]:32s} {r['channel']:10s} {r['n_parent_per_pot']:10.3g} "
+                         f"{r['production_factor']:10.3g} {r['chi']:10.3g} {r['p_decay']:10.3g} {r['br']:10.3g} "
+                         f"{r['a_acc']:10.3g} {r['n_expected']:10.3g}")
+        lines.append(f"{'total':43s} {'':>54s} {self.n_expected:10.3g}")
+        return "\n".join(lines)
+
+
+def _parent_yield(parsed, a_scaling) -> float | None:
+    if isinstance(parsed, str):
+        return None
+    parent = parsed[0]
+    if parent == "tau+":
+        return None
+    return float(sum(multiplicity_per_pot(q, a_scaling) for q in _MIXTURES.get(parent, (parent,))))
+
+
+def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *, pot: float = 1.4e17,
+                 card="na62-2022", setup: BeamDumpSetup | None = None, n_per_mass: int = 5000, seed: int = 1,
+                 mechanisms=MECHANISM_GROUPS, a_scaling="pp", brems_pt_max: float = 1.0,
+                 momentum_bias: float = 1.0) -> YieldBudget:
+    """Budget of N_exp at (``mass`` GeV, ``coupling``), same arguments as :func:`.yields.expected_events`."""
+    from ..detector import load_card
+
+    mdl = resolve_model(model)
+    m, c = float(mass), float(coupling)
+    if not (np.isfinite(m) and np.isfinite(c) and c > 0):
+        raise InputError("explain", f"mass and coupling must be finite and coupling > 0, got {m:g},{c:g}")
+    mdl.check_mass(np.array([m]))
+    if not (np.isfinite(pot) and pot >= 0):
+        raise InputError("pot", f"must be a finite number >= 0, got {pot}")
+    chan = check_channels(mdl, channels)
+    check_channels_open(chan, m, "explain")
+    a_scaling_factor(a_scaling)          # validate before any simulation
+    if int(n_per_mass) < 1:
+        raise InputError("n_per_mass", f"must be >= 1, got {n_per_mass}")
+    setup = (setup or BeamDumpSetup()).resolved(chan)
+    card_obj = load_card(card)
+    mechanisms = [mechanisms] if isinstance(mechanisms, str) else list(mechanisms)
+    cc = np.array([c])
+    brs = mdl.branching_ratios(m, cc)
+    ctau = np.asarray(mdl.ctau_m(m, cc), float)
+    jobs, skipped = mechanism_jobs(mdl, m, cc, mechanisms, setup)
+    z1, z2 = setup.decay_volume
+    rows = []
+    for j, (label, parsed, factor) in enumerate(jobs):
+        f = float(np.asarray(factor).ravel()[0])
+        if not f > 0:
+            continue
+        rng = block_rng(seed, 0, stream=j)       # mass index 0 of a one-mass grid: same stream as the grid
+        sample = draw_sample(parsed, m, n_per_mass, rng, setup, a_scaling=a_scaling, brems_pt_max=brems_pt_max,
+                             momentum_bias=momentum_bias)
+        if sample is None:
+            continue
+        w = sample.weight
+        x_per_pot = float(w.sum())
+        p = np.linalg.norm(sample.p4[:, 1:], axis=1)
+        fwd = sample.p4[:, 3] > 0
+        scale = np.where(fwd, p / np.where(fwd, sample.p4[:, 3], 1.0), np.inf)
+        z0 = sample.vertex[:, 2]
+        with np.errstate(invalid="ignore", over="ignore"):
+            pdec = np.where(fwd, decay_probability(p, m, ctau[0], (z1 - z0) * scale, (z2 - z0) * scale), 0.0)
+        decayed = float((w * pdec).sum())
+        n_parent = _parent_yield(parsed, a_scaling)
+        for ch, key in chan.items():       # every channel, in the grid's order: same random numbers
+            det = detect(sample, ch, card_obj, setup, rng)
+            sel = det.accept > 0
+            br = float(np.asarray(brs[key]).ravel()[0])
+            acc_dec = 0.0
+            if sel.any():
+                acc_dec = float((w[sel] * det.accept[sel] * decay_weights(_subset(det, sel), m, ctau)[:, 0]).sum())
+            n_exp = pot * f * br * setup.trigger_efficiency * acc_dec
+            rows.append({"mechanism": label, "channel": ch,
+                         "n_parent_per_pot": n_parent if n_parent is not None else x_per_pot,
+                         "production_factor": f, "chi": f * x_per_pot,
+                         "p_decay": decayed / x_per_pot if x_per_pot > 0 else 0.0, "br": br,
+                         "a_acc": acc_dec / decayed if decayed > 0 else 0.0,
+                         "a_trig": setup.trigger_efficiency, "n_expected": n_exp})
+    return YieldBudget(mdl.name, mdl.coupling_name, m, c, float(pot), float(ctau[0]), setup.trigger_efficiency,
+                       rows, tuple(sorted(skipped)))

@@ -1,0 +1,108 @@
+"""Slide-ready beam-dump exclusion plot: LaTeX axis labels, the observed contour, the expected median with its
++-1 sigma / +-2 sigma bands (filled, in the legend), the projection, and the publications the inputs come from in
+the legend. A published contour is overlaid when one ships with the package (``PUBLISHED_CONTOURS``; none of
+NA62's beam-dump contours is shipped today: they were not available as numbers in the reference material).
+"""
+
+from __future__ import annotations
+
+__all__ = ["axis_labels", "input_citations", "plot_exclusion", "PUBLISHED_CONTOURS"]
+
+from pathlib import Path
+
+import numpy as np
+
+#: (model, channels tuple) -> (csv path, legend label with citation); empty: no beam-dump curve ships
+PUBLISHED_CONTOURS: dict = {}
+
+_MASS_SYMBOL = {"A'": r"m_{A'}", "S": r"m_S", "a": r"m_a", "N": r"m_N"}
+_COUPLING_LABEL = {"epsilon": r"$\varepsilon$", "sin2theta": r"$\sin^2\theta$", "g_Y": r"$g_Y$",
+                   "inv_fG": r"$1/f_G$ [GeV$^{-1}$]", "g_agg": r"$g_{a\gamma\gamma}$ [GeV$^{-1}$]",
+                   "U2": r"$|U|^2$"}
+_LEPTONIC = {"ee": "PRL 133 (2024) 111802", "mumu": "JHEP 09 (2023) 035"}
+_HADRONIC = "EPJC 85 (2025) 571"
+
+
+def axis_labels(particle: str, coupling_name: str) -> tuple[str, str]:
+    """LaTeX (x, y) labels for the model's particle symbol and coupling variable.
+
+    >>> axis_labels("A'", "epsilon")
+    ("$m_{A'}$ [GeV/$c^2$]", '$\\\\varepsilon$')
+    """
+    return (f"${_MASS_SYMBOL.get(particle, 'm_X')}$ [GeV/$c^2$]",
+            _COUPLING_LABEL.get(coupling_name, coupling_name.replace("_", r"\_")))
+
+
+def input_citations(channels) -> str:
+    """Publications whose observed counts / backgrounds are used for ``channels``."""
+    refs = sorted({_LEPTONIC[c] for c in channels if c in _LEPTONIC})
+    if any(c not in _LEPTONIC for c in channels):
+        refs.append(_HADRONIC)
+    return "NA62, " + "; ".join(refs) if refs else ""
+
+
+def _band(ax, masses, couplings, n_exp, lims, colour):
+    lo, hi = min(lims), max(lims)
+    if not (hi > lo and np.any((n_exp > lo) & (n_exp < hi))):
+        return False
+    lm, lg = np.log10(masses), np.log10(couplings)
+    with np.errstate(divide="ignore"):
+        z = np.log10(np.maximum(n_exp, 1e-300)).T
+    ax.contourf(10 ** lm, 10 ** lg, z, levels=[np.log10(lo), np.log10(hi)], colors=[colour], alpha=0.8)
+    return True
+
+
+def plot_exclusion(res, out: Path, *, particle: str = "X") -> dict:
+    """Write the contour plot (``contour.<fmt>`` in the formats of :func:`kaonportal.report.style.plot_formats`) for a :class:`.analysis.BeamDumpResult`; returns the file paths."""
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    g = res.grid
+    ex, pr = res.observed, res.projection
+    fig = Figure(figsize=(6.4, 4.8))
+    ax = fig.add_subplot()
+    handles = []
+    el = ex.expected_limits
+    if el and _band(ax, g.masses, g.couplings, ex.n_expected, (el["minus2"], el["plus2"]), "gold"):
+        handles.append(Patch(color="gold", label=r"expected $\pm 2\sigma$"))
+    if el and _band(ax, g.masses, g.couplings, ex.n_expected, (el["minus1"], el["plus1"]), "limegreen"):
+        handles.append(Patch(color="limegreen", label=r"expected $\pm 1\sigma$"))
+    for seg in ex.expected_lines.get("median", []):
+        ax.plot(seg[:, 0], seg[:, 1], "k--", lw=1)
+    if ex.expected_lines.get("median"):
+        handles.append(Line2D([], [], color="k", ls="--", lw=1, label="expected median"))
+    for seg in ex.lines:
+        ax.plot(seg[:, 0], seg[:, 1], "k-", lw=2)
+    cites = input_citations(g.channels)
+    if ex.lines:
+        handles.append(Line2D([], [], color="k", lw=2,
+                              label=f"observed 90% CL, {ex.pot:.2g} POT" + (f"\n(inputs: {cites})" if cites else "")))
+    for seg in pr.lines:
+        ax.plot(seg[:, 0], seg[:, 1], "b-.", lw=1.5)
+    if pr.lines:
+        handles.append(Line2D([], [], color="b", ls="-.", lw=1.5, label=f"expected median, {pr.pot:.2g} POT"))
+    key = (g.model, tuple(g.channels))
+    if key in PUBLISHED_CONTOURS:
+        path, label = PUBLISHED_CONTOURS[key]
+        data = np.loadtxt(path, delimiter=",", comments="#")
+        ax.plot(data[:, 0], data[:, 1], color="tab:red", lw=1.5)
+        handles.append(Line2D([], [], color="tab:red", lw=1.5, label=label))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(g.masses[0], g.masses[-1])
+    ax.set_ylim(g.couplings[0], g.couplings[-1])
+    xl, yl = axis_labels(particle, g.coupling_name)
+    ax.set_xlabel(xl)
+    ax.set_ylabel(yl)
+    chans = ", ".join(g.channels)
+    ax.set_title(f"{g.model} ({chans}), NA62 beam dump, kaonportal", fontsize=10)
+    if handles:
+        ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.9)
+    fig.subplots_adjust(bottom=0.15)
+    if res.summary().get("stated_disagreements"):
+        fig.text(0.01, 0.01, "known disagreements with the published results are stated in summary.json "
+                             "(stated_disagreements)", fontsize=6)
+    from ..report.style import save
+
+    return {f"plot_{Path(p).suffix[1:]}": p for p in save(fig, Path(out) / "contour")}

@@ -1,0 +1,39 @@
+"""Dump channels of the benchmark models: hadronic and leptonic branching ratios add up to the model's total width
+(the decay side of N = N_POT chi P_decay BR A_acc A_trig)."""
+
+import numpy as np
+import pytest
+
+from kaonportal.beamdump.yields import model_channels
+from kaonportal.models import get_model
+from kaonportal.models.dark_photon import hadronic_channel_widths, lepton_width
+
+HBARC = 1.973269804e-16   # GeV m (portal_formulas.md section 1)
+
+
+@pytest.mark.parametrize("m", [0.3, 0.6, 0.78, 1.0, 1.5])
+def test_dark_photon_partial_widths_add_up_to_the_lifetime(m):
+    dp = get_model("BC1")
+    eps = 1e-6
+    widths = {"A' -> e+ e-": lepton_width(m, eps, 0.000510999), "A' -> mu+ mu-": lepton_width(m, eps, 0.1056584)}
+    widths.update(hadronic_channel_widths(m, eps))
+    total = sum(float(w) for w in widths.values())
+    assert HBARC / float(dp.ctau_m(m, eps)) == pytest.approx(total, rel=1e-6)
+    brs = dp.branching_ratios(m, eps)
+    assert sum(float(v) for v in brs.values()) == pytest.approx(1.0, rel=1e-9)
+    for key, ch in {"A' -> pi+ pi-": "pipi", "A' -> pi+ pi- pi0": "pipipi0", "A' -> K+ K-": "KK"}.items():
+        assert float(brs[key]) == pytest.approx(float(widths[key]) / total, rel=1e-6)
+        assert model_channels(dp)[ch] == key
+
+
+@pytest.mark.parametrize("model,hadronic", [("BC1", {"pipi", "pipipi0", "KK"}), ("BC4", {"pipi", "KK"})])
+def test_dump_channels_are_a_subset_of_the_total(model, hadronic):
+    mdl = get_model(model)
+    chans = model_channels(mdl)
+    assert hadronic <= set(chans) and {"ee", "mumu"} <= set(chans)
+    for m in (0.3, 0.7, 1.2):
+        brs = mdl.branching_ratios(m, np.array([1e-6]))
+        total = sum(float(np.ravel(v)[0]) for v in brs.values())
+        dump = sum(float(np.ravel(brs[k])[0]) for k in chans.values())
+        assert total == pytest.approx(1.0, rel=1e-9)
+        assert 0.0 < dump <= total * (1 + 1e-12)

@@ -1,0 +1,35 @@
+"""Slide-ready beam-dump plot: LaTeX labels, bands and citations in the legend, published-curve overlay."""
+
+import numpy as np
+
+from kaonportal.beamdump import plotting
+from kaonportal.beamdump.analysis import run_beamdump
+from kaonportal.beamdump.plotting import axis_labels, input_citations, plot_exclusion
+
+
+def test_labels_and_citations():
+    assert axis_labels("A'", "epsilon") == ("$m_{A'}$ [GeV/$c^2$]", r"$\varepsilon$")
+    assert axis_labels("S", "sin2theta")[1] == r"$\sin^2\theta$"
+    assert input_citations(["ee", "mumu"]) == "NA62, JHEP 09 (2023) 035; PRL 133 (2024) 111802"
+    assert "EPJC 85 (2025) 571" in input_citations(["pipi"])
+
+
+def test_published_curve_is_overlaid_with_its_citation(tmp_path, monkeypatch):
+    res = run_beamdump("dark-photon", ["mumu"], 1.4e17, (8, 12), n_per_mass=300, mass_range=(0.25, 0.6))
+    curve = tmp_path / "published.csv"
+    np.savetxt(curve, [[0.3, 5e-7], [0.4, 6e-7], [0.5, 8e-7]], delimiter=",", header="mass,eps")
+    label = "NA62, JHEP 09 (2023) 035"
+    monkeypatch.setitem(plotting.PUBLISHED_CONTOURS, ("dark-photon", ("mumu",)), (str(curve), label))
+    captured = {}
+    real_legend = __import__("matplotlib.axes", fromlist=["Axes"]).Axes.legend
+
+    def spy(self, *a, **k):
+        captured["labels"] = [h.get_label() for h in k.get("handles", [])]
+        return real_legend(self, *a, **k)
+
+    monkeypatch.setattr("matplotlib.axes.Axes.legend", spy)
+    files = plot_exclusion(res, tmp_path, particle="A'")
+    assert (tmp_path / "contour.png").exists() and files["plot_pdf"].endswith("contour.pdf")
+    assert label in captured["labels"]
+    assert any(lbl.startswith("observed 90% CL") and "JHEP 09 (2023) 035" in lbl for lbl in captured["labels"])
+    assert not any(".csv" in lbl for lbl in captured["labels"])      # citation, not a file name
