@@ -5,6 +5,7 @@ import numpy as np
 from kaonportal.beamdump import plotting
 from kaonportal.beamdump.analysis import run_beamdump
 from kaonportal.beamdump.plotting import axis_labels, input_citations, plot_exclusion
+from kaonportal.report.style import plot_formats
 
 
 def test_labels_and_citations():
@@ -28,7 +29,8 @@ def test_published_curve_is_overlaid_with_its_citation(tmp_path, monkeypatch):
         return real_legend(self, *a, **k)
 
     monkeypatch.setattr("matplotlib.axes.Axes.legend", spy)
-    files = plot_exclusion(res, tmp_path, particle="A'")
+    with plot_formats(["png", "pdf"]):       # the formats a user asked for (default: png only)
+        files = plot_exclusion(res, tmp_path, particle="A'")
     assert (tmp_path / "contour.png").exists() and files["plot_pdf"].endswith("contour.pdf")
     assert label in captured["labels"]
     assert any(lbl.startswith("observed 90% CL") and "JHEP 09 (2023) 035" in lbl for lbl in captured["labels"])
