@@ -15,6 +15,8 @@ aliases of a full entry.
 ['Blumlein:2013cua', 'NA62:2021bji']
 >>> check_keys("[GA; MCgeo:LKr] and [JINTS17] and Smith:2020xyz")
 ['Smith:2020xyz', 'JINTS17']
+>>> cited("BR < 4.4e-9 [NA62:2020pwi]; card [JINST17 R]")  # doctest: +ELLIPSIS
+{'NA62:2020pwi': 'NA62 Collaboration (E. Cortina Gil et al.), "Search for pi0 decays to invisible particles", ...', 'NA62:2017jinst': ...}
 >>> cite("nope")
 Traceback (most recent call last):
 ...
@@ -24,7 +26,7 @@ kaonportal.errors.InputError: key: unknown bibliography key 'nope' (see `kaonpor
 from __future__ import annotations
 
 __all__ = ["KEY_RE", "BRACKET_RE", "REQUIRED_FIELDS", "bibliography", "aliases", "resolve", "cite",
-           "entry", "find_keys", "find_bracket_codes", "check_keys"]
+           "entry", "find_keys", "find_bracket_codes", "check_keys", "cited", "header_lines"]
 
 import functools
 import re
@@ -150,3 +152,25 @@ def check_keys(text: str, brackets: bool = True) -> list[str]:
     the short codes of bracketed citation groups. An empty list means every citation can be followed."""
     cited = find_keys(text) + (find_bracket_codes(text) if brackets else [])
     return [c for c in dict.fromkeys(cited) if resolve(c) is None]
+
+
+def cited(text: str) -> dict[str, str]:
+    """Key -> full citation for every resolvable citation in ``text`` (in order of first appearance).
+
+    Used to attach a bibliography to an output (summary.json, HEPData, curve headers) from the citations its
+    text fields carry, so that a user of the output can follow every source without the package."""
+    out: dict[str, str] = {}
+    for ref in find_keys(text) + find_bracket_codes(text):
+        key = resolve(ref)
+        if key is not None and key not in out:
+            out[key] = cite(key)
+    return out
+
+
+def header_lines(text: str, prefix: str = "# ") -> list[str]:
+    """``prefix + "[KEY] full citation"`` lines for the citations in ``text`` (for file headers).
+
+    >>> header_lines("model: [Ilten:2018crw] Eqs. 2.17-2.18")  # doctest: +ELLIPSIS
+    ['# [Ilten:2018crw] P. Ilten, Y. Soreq, M. Williams, W. Xue, "Serendipity in dark photon searches", ...']
+    """
+    return [f"{prefix}[{k}] {c}" for k, c in cited(text).items()]

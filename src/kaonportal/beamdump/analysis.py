@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, references
 from ..errors import InputError, check_range
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
@@ -216,8 +216,9 @@ def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True) -> d
         files.update(_plot(res, out))
     summary = res.summary()
     summary["files"] = files
-    p = out / "summary.json"
     from ..cli._common import to_jsonable
+    summary["references"] = references.cited(json.dumps(to_jsonable(summary)))   # cited key -> full citation
+    p = out / "summary.json"
     p.write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
     files["summary_json"] = str(p)
     summary["files"] = files

@@ -13,6 +13,7 @@ __all__ = ["pnn_report", "write_summary", "write_readme", "print_summary", "writ
 import json
 from pathlib import Path
 
+from .. import references
 from .plots import plot_budget, plot_cutflow, plot_m2miss_vs_p
 from .tables import pnn_hepdata_tables, pnn_summary_table, write_csv, write_hepdata
 
@@ -77,7 +78,8 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
 def write_summary(path: Path, summary: dict) -> str:
     """summary.json (numpy values converted, non-finite floats as strings)."""
     from ..cli._common import to_jsonable
-    Path(path).write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
+    refs = references.cited(json.dumps(to_jsonable(summary)))   # every cited key -> its full citation
+    Path(path).write_text(json.dumps(to_jsonable({**summary, "references": refs} if refs else summary), indent=2) + "\n")
     return str(path)
 
 
@@ -316,7 +318,7 @@ def write_readme(path: Path, summary: dict) -> str:
         lines += ["", "## Other files", "", "| file | what it is |", "|---|---|",
                   *(f"| `{r}` | {_layout_description(r) or 'written by the run'} |" for r in sorted(set(rest)))]
     lines += ["", "Units: GeV, GeV/c, metres, ns; m2miss in GeV^2/c^4. Numbers marked published come from",
-              "NA62 papers/talks (see the kaonportal reference files); all other numbers are from this run's fast",
+              "NA62 papers/talks (cited by key; full citations in summary.json \"references\", `kaonportal refs`); all other numbers are from this run's fast",
               "simulation, which approximates the NA62 detector (parameters with status R/D/U in the card)."]
     Path(path).write_text("\n".join(lines) + "\n")
     return str(path)
