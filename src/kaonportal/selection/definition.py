@@ -42,7 +42,7 @@ SELECTION_DIR = resources.files("kaonportal") / "data" / "selections"
 
 
 def _cited_keys_resolve(source: str) -> str:
-    # a ``source`` names bibliography keys ([KEY], short codes such as [GA]); a key that does not resolve
+    # a ``source`` names bibliography keys in brackets (or short codes such as GA); a key that does not resolve
     # would leave the user with a citation nobody can follow
     unknown = references.check_keys(source)
     if unknown:
