@@ -26,7 +26,8 @@ kaonportal.errors.InputError: key: unknown bibliography key 'nope' (see `kaonpor
 from __future__ import annotations
 
 __all__ = ["KEY_RE", "BRACKET_RE", "REQUIRED_FIELDS", "bibliography", "aliases", "resolve", "cite",
-           "entry", "find_keys", "find_bracket_codes", "check_keys", "cited", "header_lines"]
+           "entry", "find_keys", "find_bracket_codes", "check_keys", "cited", "header_lines", "label",
+           "curve_keys", "curve_label"]
 
 import functools
 import re
@@ -174,3 +175,41 @@ def header_lines(text: str, prefix: str = "# ") -> list[str]:
     ['# [Ilten:2018crw] P. Ilten, Y. Soreq, M. Williams, W. Xue, "Serendipity in dark photon searches", ...']
     """
     return [f"{prefix}[{k}] {c}" for k, c in cited(text).items()]
+
+
+def label(key: str) -> str:
+    """A short label for plot legends: who, where (``NA62, Phys. Lett. B 807 (2020) 135599``).
+
+    >>> label("NA62:2020mcv"), label("Bauer:2017ris"), label("S002")
+    ('NA62, Phys. Lett. B 807 (2020) 135599', 'Bauer et al., JHEP 12 (2017) 044', 'Blazek, talk at the 20th Patras Workshop on Axions, WIMPs and WISPs, 23 September 2025')
+    """
+    e = entry(key)
+    authors = str(e["authors"])
+    if e.get("short"):
+        who = str(e["short"])
+    elif " Collaboration" in authors and " on behalf" not in authors:
+        who = authors.split(" Collaboration")[0].strip()
+    else:
+        names = [n.strip() for n in re.split(r",| and ", authors.split(" on behalf")[0]) if n.strip()]
+        surname = names[0].replace("et al.", "").split()[-1]
+        several = len(names) > 1 or "et al." in authors
+        who = f"{surname} et al." if several else surname
+    where = e.get("journal") or (f"arXiv:{e['arxiv']}" if e.get("arxiv") else str(e["year"]))
+    return f"{who}, {where}"
+
+
+def curve_keys(name: str) -> list[str]:
+    """Keys of the works a shipped limit curve (``data/curves/<name>.csv``) takes its numbers from."""
+    stem = name[:-4] if name.endswith(".csv") else name
+    return [k for k, e in bibliography().items() if stem in (e.get("curves") or ())]
+
+
+def curve_label(name: str) -> str:
+    """Legend label of a shipped curve by citation, e.g. ``NA62, Phys. Lett. B 807 (2020) 135599``; the file
+    name when no entry claims the curve.
+
+    >>> curve_label("NA62_Kp_to_piX_X_to_mumu_BR_UL90_vs_mass_lifetime_ALPaca")
+    'NA62, JHEP 11 (2025) 143; NA62, JHEP 11 (2022) 011'
+    """
+    keys = curve_keys(name)
+    return "; ".join(label(k) for k in keys) if keys else name
