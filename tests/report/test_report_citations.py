@@ -30,6 +30,9 @@ def test_summary_json_lists_the_cited_references(tmp_path):
                       {"sections": {"sm": {"source": "Buras et al., JHEP 11 (2015) 033 [Buras:2015qea]"}}})
     data = json.loads(Path(p).read_text())
     assert data["references"] == {"Buras:2015qea": references.cite("Buras:2015qea")}
+    summary = {"sections": {}}
+    write_summary(tmp_path / "none.json", summary)       # nothing cited: no references key
+    assert summary == {"sections": {}} and "references" not in json.loads((tmp_path / "none.json").read_text())
     assert "JHEP 11 (2015) 033" in data["references"]["Buras:2015qea"]
 
 
