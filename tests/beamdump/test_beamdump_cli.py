@@ -15,13 +15,15 @@ ARGS = ["beamdump", "--model", "dark-photon", "--channels", "ee,mumu", "--pot", 
 
 def test_cli_writes_contour_plot_and_json(tmp_path):
     out = tmp_path / "bd"
-    res = runner.invoke(app, ARGS + ["--out", str(out), "--json", "--seed", "3"])
+    res = runner.invoke(app, ARGS + ["--out", str(out), "--json", "--seed", "3", "--plot-formats", "png,pdf"])
     assert res.exit_code == 0, res.stdout + str(res.exception)
     summary = json.loads(res.stdout)
     assert summary["model"] == "dark-photon" and summary["seed"] == 3
     assert summary["inputs"]["observed"] == 1 and summary["inputs"]["background"] == 0.016 + 0.0094
     for name in ("contour.csv", "projection.csv", "contour.png", "contour.pdf", "summary.json", "yields.npz"):
         assert (out / name).exists()
+    # summary.json names its files relative to its own directory
+    assert json.loads((out / "summary.json").read_text())["files"]["plot_pdf"] == "contour.pdf"
     text = (out / "contour.csv").read_text()
     assert text.startswith("#") and "curve,segment,mass_gev,coupling" in text
     y = np.load(out / "yields.npz")

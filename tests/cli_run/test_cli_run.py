@@ -14,11 +14,9 @@ from kaonportal.cli.main import app
 runner = CliRunner()
 
 PROMISED = ["summary.json", "README.md",
-            "plots/pnn_m2miss_vs_p.png", "plots/pnn_m2miss_vs_p.pdf",
-            "plots/pnn_background_budget.png", "plots/pnn_background_budget.pdf",
-            "plots/pnn_cutflow.png", "plots/pnn_cutflow.pdf",
+            "plots/pnn_m2miss_vs_p.png", "plots/pnn_background_budget.png", "plots/pnn_cutflow.png",
             "tables/pnn_cutflow_signal.csv", "tables/pnn_background_budget.csv", "tables/pnn_momentum_bins.csv",
-            "hepdata/submission.yaml", "hepdata/submission.tar.gz"]
+            "hepdata/submission.yaml", "hepdata.tar.gz"]
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +44,7 @@ def test_quick_run_writes_every_file(quick_run):
         assert (out / f).is_file() and (out / f).stat().st_size > 0, f
     assert list((out / "hepdata").glob("*.yaml")).__len__() >= 4     # submission + >= 3 tables
     assert not (work / "submission.tar.gz").exists()                 # hepdata_lib's tarball kept inside out/
+    assert not list((out / "plots").glob("*.pdf"))                   # --plot-formats default: PNG only
     summary = json.loads((out / "summary.json").read_text())
     assert json.loads(res.stdout) == summary                         # --json: exactly one JSON object
     pnn = summary["sections"]["pnn"]
@@ -65,6 +64,41 @@ def test_quick_run_writes_every_file(quick_run):
     assert br["observed"] == 31 and br["background"] == pytest.approx(11.0)
     readme = (out / "README.md").read_text()
     assert "summary.json" in readme and "hepdata/" in readme
+
+
+def test_readme_and_summary_paths_with_a_relative_out(quick_run):
+    """--out out (relative): every path in summary.json is relative to out/ and exists there; the README
+    lists only files that exist, and every file written (the sample cache aside)."""
+    import re
+    work, res = quick_run
+    out = work / "out"
+    summary = json.loads((out / "summary.json").read_text())
+    files = summary["sections"]["pnn"]["files"] + summary["hepdata_files"]
+    assert files and all(not Path(f).is_absolute() and not f.startswith("out/") for f in files), files
+    assert all((out / f).is_file() for f in files)
+    readme = (out / "README.md").read_text()
+    listed = set(re.findall(r"`([^`]+)`", readme))
+    assert not [p for p in listed if not (out / p).exists()]
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.parts[len(out.parts)] != "cache"}
+    assert written <= listed, sorted(written - listed)
+    assert "tables/pnn_background_budget.csv" in listed and "plots/pnn_cutflow.png" in listed
+
+
+def test_hepdata_directory_passes_the_validator(quick_run):
+    import warnings
+    work, _ = quick_run
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from hepdata_validator.full_submission_validator import FullSubmissionValidator
+        v = FullSubmissionValidator()
+        assert v.validate(directory=str(work / "out" / "hepdata")), {
+            f: [m.message for m in ms] for f, ms in v.get_messages().items() if ms}
+
+
+def test_bad_plot_format_exits_2_before_anything_runs(tmp_path):
+    res = runner.invoke(app, ["run", "--quick", "--plot-formats", "png,gif", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "--plot-formats" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_existing_output_needs_force(quick_run):

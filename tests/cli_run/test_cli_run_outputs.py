@@ -47,7 +47,7 @@ def test_clean_cache_after_a_successful_run(cleaned_run):
     assert res.exit_code == 0, res.stderr
     summary = json.loads(res.stdout)                      # --json: still exactly one JSON object, with the cleaning
     cc = summary["cache_cleaned"]
-    assert cc["path"] == str(work / "out" / "cache")
+    assert cc["path"] == "cache"                          # relative to the output directory, as every path
     assert cc["files_removed"] >= 2 and cc["bytes_freed"] > 10_000       # kpix wrote its Parquet samples
     assert not (work / "out" / "cache").exists()
     assert re.search(r"--clean-cache: deleted .*cache \(\d+ files, [\d.]+ [kMG]?B freed\)", res.stderr), res.stderr
@@ -67,7 +67,10 @@ def test_visible_x_candidate_file_through_the_run_config(cleaned_run):
 
 def test_readme_lists_what_the_run_wrote(cleaned_run):
     work, _ = cleaned_run
-    out = work / "out"
+    out = work / "out"                                    # an absolute --out
+    summary = json.loads((out / "summary.json").read_text())
+    paths = [f for sec in summary["sections"].values() for f in (sec.get("files") or [])] + summary["hepdata_files"]
+    assert paths and all(not f.startswith(("/", "out/")) and (out / f).is_file() for f in paths), paths
     readme = (out / "README.md").read_text()
     listed = set(re.findall(r"`([^`]+)`", readme))        # the README puts paths, and only paths, in backticks
     missing = [p for p in listed if not (out / p).exists()]

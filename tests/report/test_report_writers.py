@@ -27,6 +27,8 @@ def test_hepdata_submission_written_inside_out_dir(tmp_path, monkeypatch):
     t.add_variable(y)
     files = write_hepdata(tmp_path / "hd", [t], "comment")
     names = {Path(f).name for f in files}
-    assert {"submission.yaml", "budget.yaml", "submission.tar.gz"} <= names
+    assert {"submission.yaml", "budget.yaml", "hd.tar.gz"} <= names
     assert not (tmp_path / "submission.tar.gz").exists()
+    # the upload archive sits next to the directory (inside it, hepdata-validate -d refuses it)
+    assert (tmp_path / "hd.tar.gz").is_file() and not (tmp_path / "hd" / "submission.tar.gz").exists()
     assert os.getcwd() == str(tmp_path)

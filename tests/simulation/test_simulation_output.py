@@ -82,3 +82,16 @@ def test_bad_output_paths(tmp_path):
         simulate("K+ -> mu+ nu", n=10, seed=1, output=tmp_path / "x.csv")
     with pytest.raises(InputError, match="does not exist"):
         simulate("K+ -> mu+ nu", n=10, seed=1, output=tmp_path / "no" / "x.parquet")
+
+
+def test_root_output_is_a_ttree(tmp_path):
+    """ROOT files hold a classic TTree (what most ROOT users read, and what the docs promise), not an
+    RNTuple, also when written in several chunks."""
+    import uproot
+    out = tmp_path / "kmu2.root"
+    simulate("K+ -> mu+ nu", n=70_000, seed=3, card="na62-2018", output=out, chunk_blocks=1)
+    with uproot.open(out) as f:
+        assert f.classnames()["events;1"] == "TTree"
+        tree = f["events"]
+        assert tree.num_entries == read_events(out).num_rows > 0
+        assert "m2miss_mu" in tree.keys()

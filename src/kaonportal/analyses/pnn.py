@@ -145,12 +145,10 @@ def _region_row(cf, mask, rid: str, condition: str) -> dict:
             "efficiency": a / prev if prev > 0 else 0.0, "cumulative": a}
 
 
-def _hist2d(events, weights, bins_p=(10.0, 50.0, 80), bins_m=(-0.06, 0.10, 128)):
-    p = column(events, "p_track").astype(float)
-    m = column(events, "m2miss_pi").astype(float)
-    ok = np.isfinite(p) & np.isfinite(m) & (weights > 0)
-    h, xe, ye = np.histogram2d(p[ok], m[ok], bins=[np.linspace(*bins_p), np.linspace(*bins_m)], weights=weights[ok])
-    return {"counts": h, "p_edges": xe, "m2_edges": ye}
+def _hist2d(events, weights):
+    """Weighted (p_track, m2miss_pi) histogram with variances for the report plot (``report.plots.m2miss_hist``)."""
+    from ..report.plots import m2miss_hist
+    return m2miss_hist(column(events, "p_track"), column(events, "m2miss_pi"), weights)
 
 
 def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:

@@ -219,14 +219,23 @@ def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True) -> d
     from ..cli._common import to_jsonable
     summary["references"] = references.cited(json.dumps(to_jsonable(summary)))   # cited key -> full citation
     p = out / "summary.json"
-    p.write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
+    # the file's own paths relative to its directory (the returned summary keeps the paths as written)
+    own = {**summary, "files": {k: Path(v).name for k, v in files.items()}}
+    p.write_text(json.dumps(to_jsonable(own), indent=2) + "\n")
     files["summary_json"] = str(p)
     summary["files"] = files
     return summary
 
 
 def _plot(res: BeamDumpResult, out: Path) -> dict:
+    """Contour plot in the formats of ``kaonportal.report.style.plot_formats`` (PNG by default)."""
+    from ..report.style import styled
+    return styled(_draw_contours)(res, out)
+
+
+def _draw_contours(res: BeamDumpResult, out: Path) -> dict:
     from matplotlib.figure import Figure
+    from ..report.style import save
 
     g = res.grid
     fig = Figure(figsize=(6.4, 4.8))
@@ -235,30 +244,28 @@ def _plot(res: BeamDumpResult, out: Path) -> dict:
     n = ex.n_expected
     with np.errstate(divide="ignore"):
         z = np.log10(np.maximum(n, 1e-3)).T
-    pcm = ax.pcolormesh(g.masses, g.couplings, z, shading="auto", cmap="Greys", alpha=0.5)
-    fig.colorbar(pcm, ax=ax, label=f"log10 N_exp ({ex.pot:.2g} POT)")
-    for band, colour in (("minus2", "gold"), ("plus2", "gold"), ("minus1", "limegreen"), ("plus1", "limegreen")):
-        for seg in ex.expected_lines.get(band, []):
-            ax.plot(seg[:, 0], seg[:, 1], color=colour, lw=1)
-    for seg in ex.expected_lines.get("median", []):
-        ax.plot(seg[:, 0], seg[:, 1], "k--", lw=1)
+    pcm = ax.pcolormesh(g.masses, g.couplings, z, shading="auto", cmap="Greys", alpha=0.5, rasterized=True)
+    fig.colorbar(pcm, ax=ax, label=rf"$\log_{{10}} N_{{\mathrm{{exp}}}}$ ({ex.pot:.2g} POT)")
+    bands = (("minus2", "#E69F00", r"expected $\pm 2\sigma$"), ("plus2", "#E69F00", None),
+             ("minus1", "#009E73", r"expected $\pm 1\sigma$"), ("plus1", "#009E73", None))
+    for band, colour, label in bands:
+        for k, seg in enumerate(ex.expected_lines.get(band, [])):
+            ax.plot(seg[:, 0], seg[:, 1], color=colour, lw=1, label=label if k == 0 else None)
+    for k, seg in enumerate(ex.expected_lines.get("median", [])):
+        ax.plot(seg[:, 0], seg[:, 1], "k--", lw=1, label="expected (median)" if k == 0 else None)
     for k, seg in enumerate(ex.lines):
         ax.plot(seg[:, 0], seg[:, 1], "k-", lw=2, label=f"observed 90% CL ({ex.pot:.2g} POT)" if k == 0 else None)
     for k, seg in enumerate(pr.lines):
-        ax.plot(seg[:, 0], seg[:, 1], "b-.", lw=1.5, label=f"expected, {pr.pot:.2g} POT" if k == 0 else None)
+        ax.plot(seg[:, 0], seg[:, 1], color="#0072B2", ls="-.", lw=1.5,
+                label=f"expected, {pr.pot:.2g} POT" if k == 0 else None)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("mass [GeV/c$^2$]")
-    ax.set_ylabel(g.coupling_name)
+    ax.set_xlabel(r"$m$ [GeV/$c^2$]")
+    ax.set_ylabel({"epsilon": r"$\varepsilon$"}.get(g.coupling_name, g.coupling_name))
     ax.set_title(f"{g.model}: {' + '.join(g.channels)} (beam dump)")
-    if ex.lines or pr.lines:
+    if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper right", fontsize=8)
-    files = {}
-    for ext in ("png", "pdf"):
-        p = out / f"contour.{ext}"
-        fig.savefig(p, dpi=120)
-        files[f"plot_{ext}"] = str(p)
-    return files
+    return {f"plot_{Path(p).suffix[1:]}": p for p in save(fig, out / "contour")}
 
 
 def beamdump_section(out_dir, pot: float = POT_2021, quick: bool = False, *, model="dark-photon",

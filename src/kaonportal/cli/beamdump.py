@@ -42,13 +42,19 @@ def beamdump_cmd(
     seed: int = typer.Option(1, "--seed", help="Random seed (recorded in the outputs)."),
     card: str = typer.Option("na62-2022", "--card", help="Detector card name or YAML path."),
     out: Path = typer.Option(..., "--out", help="Output directory (contour.csv, projection.csv, "
-                                                "contour.png/pdf, yields.npz, summary.json)."),
+                                                "contour.png (and the --plot-formats), yields.npz, summary.json)."),
+    plot_formats: str = typer.Option("png", "--plot-formats", help="Image formats of the contour plot, "
+                                     "comma-separated: png, pdf, svg."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output directory."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):
     """Beam-dump exclusion contour in the (mass, coupling) plane: N = N_POT chi P_decay A_acc A_trig."""
     from ..beamdump.analysis import parse_grid, parse_range, run_beamdump, write_outputs
 
+    from ..report.style import parse_plot_formats
+    from ..report.style import plot_formats as formats_of_plots
+
+    formats = parse_plot_formats(plot_formats)
     if pot < 0:
         raise InputError("pot", f"must be >= 0 protons on target, got {pot:g}")
     g = parse_grid(grid)
@@ -71,7 +77,8 @@ def beamdump_cmd(
                            background=background, projection_pot=projection_pot, cl=cl, method=method,
                            seed=seed, n_per_mass=n_per_mass, card=card, setup=setup, a_scaling=a_scale,
                            progress=lambda i, n: bar.update(task, completed=i))
-    summary = write_outputs(res, out)
+    with formats_of_plots(formats):
+        summary = write_outputs(res, out)
     if json_out:
         emit_json(summary)
     else:

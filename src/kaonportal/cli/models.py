@@ -76,9 +76,16 @@ def br(model: str = typer.Argument(..., help="Model name (dark-photon, hnl-e, ..
        param: list[str] = typer.Option(None, "--param", help=_PARAM_HELP),
        json_out: bool = typer.Option(False, "--json", help="Print one JSON object.")):
     """Production BRs, total width, c*tau, lifetime and decay BRs at one (mass, coupling)."""
+    from ..errors import InputError
     from ..models import get_model
     m = get_model(model, **_params(param))
-    out = m.summary(mass, coupling)
+    try:
+        out = m.summary(mass, coupling)
+    except InputError as exc:
+        # name the option the user typed: a bad coupling (range, or a production BR > 1) is --coupling
+        if exc.field == m.coupling_name:
+            raise InputError("--coupling", exc.message) from None
+        raise
     if json_out:
         emit_json(out)
         return

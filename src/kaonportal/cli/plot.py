@@ -23,11 +23,10 @@ MOMENTUM_RANGE = (15.0, 45.0)
 def plot_m2miss(table, out: Path, hypothesis: str = "pi", title: str | None = None) -> dict:
     """Draw weighted m2miss (hypothesis pi/mu/e) versus p_track for single-track events in acceptance.
 
-    Weights: ``weight_gen x decay_prob``. Returns a small summary (entries used, weighted sum).
+    Weights: ``weight_gen x decay_prob``, filled into a ``hist`` histogram with Weight storage (per-bin
+    variances). Returns a small summary (entries used, weighted sum and its statistical error).
     """
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..report.style import styled
 
     col = f"m2miss_{hypothesis}"
     need = [col, "p_track", "weight_gen", "decay_prob", "in_acceptance", "n_tracks"]
@@ -37,28 +36,38 @@ def plot_m2miss(table, out: Path, hypothesis: str = "pi", title: str | None = No
     d = {c: table.column(c).to_numpy(zero_copy_only=False) for c in need}
     sel = d["in_acceptance"] & (d["n_tracks"] == 1) & np.isfinite(d[col]) & np.isfinite(d["p_track"])
     w = (d["weight_gen"] * d["decay_prob"])[sel]
+    styled(_draw_m2miss)(d["p_track"][sel], d[col][sel], w, out, hypothesis, title)
+    return {"entries": int(sel.sum()), "weighted": float(w.sum()), "weighted_error": float(np.sqrt(np.sum(w * w))),
+            "output": str(out)}
+
+
+def _draw_m2miss(p, m2, w, out: Path, hypothesis: str, title: str | None) -> None:
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from ..report.plots import m2miss_hist
+    from ..report.style import save
+
+    h = m2miss_hist(p, m2, w, bins_p=(0.0, 80.0, 100), bins_m=(-0.15, 0.15, 150))
     fig, ax = plt.subplots(figsize=(7, 5))
-    h = ax.hist2d(d["p_track"][sel], d[col][sel], bins=(100, 150), range=((0.0, 80.0), (-0.15, 0.15)),
-                  weights=w, cmin=1e-300, cmap="viridis", norm=matplotlib.colors.LogNorm() if sel.any() else None)
-    if sel.any():
-        fig.colorbar(h[3], ax=ax, label="weighted events (weight_gen x decay_prob)")
+    vals = np.ma.masked_less_equal(h.values().T, 0)
+    if vals.count():
+        mesh = ax.pcolormesh(h.axes[0].edges, h.axes[1].edges, vals, cmap="viridis", rasterized=True,
+                             norm=matplotlib.colors.LogNorm())
+        fig.colorbar(mesh, ax=ax, label=r"weighted events ($w_{\mathrm{gen}} \times P_{\mathrm{decay}}$)")
     lo, hi = MOMENTUM_RANGE
     for name, (a, b) in SIGNAL_REGIONS.items():
-        ax.add_patch(plt.Rectangle((lo, a), hi - lo, b - a, fill=False, ec="red", lw=1.5))
-        ax.text(hi + 0.5, 0.5 * (a + b), name, color="red", va="center")
-    ax.set_xlabel("track momentum p_track [GeV/c]")
-    ax.set_ylabel(f"m2miss ({hypothesis} hypothesis) [GeV$^2$/c$^4$]")
-    ax.set_title(title or "m2miss vs p_track (single track in acceptance)")
-    fig.tight_layout()
-    tmp = out.with_name(f".{out.name}.partial{out.suffix}")
-    try:
-        fig.savefig(tmp, dpi=120)
-        tmp.replace(out)
-    finally:
-        plt.close(fig)
-        if tmp.exists():
-            tmp.unlink()
-    return {"entries": int(sel.sum()), "weighted": float(w.sum()), "output": str(out)}
+        ax.add_patch(plt.Rectangle((lo, a), hi - lo, b - a, fill=False, ec="#D55E00", lw=1.5,
+                                   label=r"$K^+\to\pi^+\nu\bar{\nu}$ signal regions" if name == "R1" else None))
+        ax.text(hi + 0.5, 0.5 * (a + b), name, color="#D55E00", va="center")
+    particle = {"pi": r"\pi", "mu": r"\mu", "e": "e"}[hypothesis]
+    ax.set_xlabel(r"$p_{\mathrm{track}}$ [GeV/$c$]")
+    ax.set_ylabel(rf"$m^2_{{\mathrm{{miss}}}}$ (${particle}^+$ hypothesis) [GeV$^2/c^4$]")
+    ax.set_title(title or "m2miss vs p_track (single track in acceptance)", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8)
+    written = save(fig, out.with_suffix(""), formats=[out.suffix.lstrip(".").lower()])
+    if Path(written[0]) != out:                     # e.g. an upper-case suffix: keep the name the user gave
+        Path(written[0]).replace(out)
 
 
 @plot_app.command("m2miss")

@@ -1,7 +1,8 @@
 """`kaonportal run`: the package's main job (every enabled analysis section, one output directory).
 
-Output layout (``shared/conventions.md`` "Files"): DIR/summary.json, DIR/plots/*.png|pdf,
-DIR/tables/*.csv, DIR/hepdata/ (hepdata_lib), DIR/README.md; simulated samples are cached in
+Output layout (``shared/conventions.md`` "Files"): DIR/summary.json (paths relative to DIR),
+DIR/plots/*.png (``--plot-formats png,pdf``: each plot once per format), DIR/tables/*.csv, DIR/hepdata/
+(hepdata_lib; valid for ``hepdata-validate -d``) and DIR/hepdata.tar.gz, DIR/README.md; simulated samples are cached in
 DIR/cache/ so that an interrupted run resumes (rerun the same command: a directory holding only
 ``cache/`` is resumed; one holding results needs ``--force``). ``--clean-cache`` deletes DIR/cache after a
 successful run (every section done, every result written) and reports the space freed; an interrupted or
@@ -37,7 +38,7 @@ RUN_HELP = (
     "Bad options, mass grids outside a search's kinematic range and unreadable candidate files stop the run "
     "before any simulation (exit 2).")
 
-RESULT_ENTRIES = ("summary.json", "plots", "tables", "hepdata", "curves", "README.md", "beamdump")
+RESULT_ENTRIES = ("summary.json", "plots", "tables", "hepdata", "hepdata.tar.gz", "curves", "README.md", "beamdump")
 
 
 def _prepare_out(out: Path, force: bool) -> bool:
@@ -136,6 +137,8 @@ def register(app: typer.Typer) -> None:
             seed: int = typer.Option(None, "--seed", help="Random seed (default: the config's seed)."),
             force: bool = typer.Option(False, "--force", help="Overwrite results in an existing --out directory."),
             json_out: bool = typer.Option(False, "--json", help="Print summary.json on stdout (table on stderr)."),
+            plot_formats: str = typer.Option("png", "--plot-formats", help="Image formats of the plots, "
+                                             "comma-separated: png, pdf, svg (each plot is drawn once per format)."),
             clean_cache: bool = typer.Option(False, "--clean-cache", help="After a successful run, delete the "
                                              "simulated samples in OUT/cache (~3 GB after a default run) and print "
                                              "the space freed (in the JSON object with --json). An interrupted or "
@@ -146,10 +149,14 @@ def register(app: typer.Typer) -> None:
         from ..analyses.pnn import pnn_section, resolve_pnn
         from ..analyses.samples import MissingComponent
         from ..errors import InputError
-        from ..report import print_summary, write_hepdata, write_readme, write_summary
+        from ..report import print_summary, relative_paths, write_hepdata, write_readme, write_summary
         from ..report.tables import pnn_hepdata_tables
 
+        from ..report.style import parse_plot_formats
+        from ..report.style import plot_formats as formats_of_plots
+
         t0 = time.time()
+        formats = parse_plot_formats(plot_formats)      # bad input: exit 2 before anything runs
         overrides = {"seed": seed} if seed is not None else None
         cfg = load_config(config, quick=quick, overrides=overrides)
         _check_search_options(cfg)
@@ -159,13 +166,13 @@ def register(app: typer.Typer) -> None:
         out.mkdir(parents=True, exist_ok=True)
         if resuming:
             stderr.print(f"resuming: reusing simulated samples in {out / 'cache'}")
-        summary = {"kaonportal_version": __version__, "seed": cfg.seed, "quick": quick,
+        summary = {"kaonportal_version": __version__, "seed": cfg.seed, "quick": quick, "plot_formats": list(formats),
                    "config_source": str(config) if config else "built-in default",
                    "config": cfg.model_dump(mode="json"), "sections": {}}
         hep_tables = []
         failed = []
         bad_input = []          # sections stopped by an InputError: exit 2, as for a bad config
-        with progress() as prog:
+        with progress() as prog, formats_of_plots(formats):
             if setup is not None:
                 try:
                     pnn = pnn_section(cfg, out, setup=setup, progress=prog)
@@ -212,11 +219,12 @@ def register(app: typer.Typer) -> None:
                                f"kaonportal {__version__} run, seed {cfg.seed}: simulated NA62-like results")
             summary["hepdata_files"] = hd
         summary["elapsed_s"] = round(time.time() - t0, 1)
+        summary = relative_paths(summary, out)      # every path in summary.json relative to --out
         write_summary(out / "summary.json", summary)
         write_readme(out / "README.md", summary)
         if clean_cache and not failed:
             # only now: every section is done and every result is on disk (summary.json then says so too)
-            summary["cache_cleaned"] = _clean_cache(out / "cache")
+            summary["cache_cleaned"] = {**_clean_cache(out / "cache"), "path": "cache"}   # relative to --out
             write_summary(out / "summary.json", summary)
             write_readme(out / "README.md", summary)
         if json_out:
@@ -231,7 +239,7 @@ def register(app: typer.Typer) -> None:
             stderr.print(f"results in {out}/ (summary.json, plots/, tables/, hepdata/, README.md)")
         if "cache_cleaned" in summary:
             cc = summary["cache_cleaned"]
-            stderr.print(f"--clean-cache: deleted {cc['path']} ({cc['files_removed']} files, "
+            stderr.print(f"--clean-cache: deleted {out / cc['path']} ({cc['files_removed']} files, "
                          f"{_human_bytes(cc['bytes_freed'])} freed)", highlight=False, soft_wrap=True)
         elif clean_cache:
             stderr.print(f"--clean-cache: {out / 'cache'} kept because the run failed (rerun to resume)",

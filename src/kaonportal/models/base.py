@@ -68,6 +68,9 @@ class PortalModel:
     kaon_channel: str = ""
     #: default (low, high) range of the coupling scanned by :mod:`kaonportal.models.convert`.
     coupling_scan: tuple[float, float] = (1e-20, 1.0)
+    #: largest meaningful coupling (a mixing probability like |U|^2 or sin^2 theta is <= 1); None = no
+    #: bound beyond the production BRs staying <= 1 (:meth:`check_physical`).
+    coupling_max: float | None = None
 
     # ------------------------------------------------------------------ validation
     def check_mass(self, mass, mass_range: tuple[float, float] | None = None) -> None:
@@ -89,6 +92,40 @@ class PortalModel:
             shown = float(arr[arr < 0].flat[0]) if arr.ndim else float(arr)
             raise InputError(self.coupling_name,
                              f"must be >= 0 ({self.coupling_name} of {self.name}), got {shown:g}")
+
+    def check_physical(self, mass, coupling) -> None:
+        """Raise :class:`InputError` naming the coupling unless (mass, coupling) is a physical point.
+
+        Physical: the coupling is at most :attr:`coupling_max` (a mixing probability is <= 1) and
+        every production BR is <= 1 (issue #12 item 15: ``hnl-e`` at 0.3 GeV and U2 = 2 gave
+        BR(K+ -> e+ N) = 4.3). The message gives the largest coupling allowed at that mass.
+        :meth:`production_br` and the widths themselves are *not* capped: they scale as
+        ``coupling**coupling_power``, so that callers can ask for BRs per unit coupling
+        (``coupling = 1``) and :mod:`kaonportal.models.convert` can scan past the physical edge.
+        """
+        self.check_coupling(coupling)
+        c = np.asarray(coupling, dtype=float)
+        hi = self.coupling_max
+        if hi is not None and np.any(c > hi):
+            shown = float(c[c > hi].flat[0]) if c.ndim else float(c)
+            raise InputError(self.coupling_name, f"must be in [0, {hi:g}] ({self.coupling_name} of "
+                                                 f"{self.name} is a mixing probability), got {shown:g}")
+        prod = self.production_br(mass, coupling)
+        for key, br in prod.items():
+            br = np.asarray(br, dtype=float)
+            if not np.any(br > 1.0):
+                continue
+            i = np.unravel_index(int(np.argmax(br)), br.shape) if br.ndim else ()
+            m_i = float(np.broadcast_to(np.asarray(mass, float), br.shape)[i])
+            c_i = float(np.broadcast_to(c, br.shape)[i])
+            if key in self.unscaled_production or not self.width_scales_as_coupling:
+                limit = "a model parameter, not the coupling, sets it"
+            else:
+                c_max = c_i * float(br[i]) ** (-1.0 / self.coupling_power)
+                limit = f"allowed here: {self.coupling_name} <= {c_max:.3g} (every production BR <= 1)"
+            raise InputError(self.coupling_name,
+                             f"{self.coupling_name} = {c_i:g} gives BR({key}) = {float(br[i]):.3g} > 1 at "
+                             f"m = {m_i:g} GeV for {self.name} ({self.label}); {limit}")
 
     def _prepare(self, mass, coupling, mass_range=None) -> tuple[np.ndarray, np.ndarray]:
         self.check_mass(mass, mass_range)
@@ -157,12 +194,18 @@ class PortalModel:
 
         A channel is zero where it is kinematically closed. The valid masses are
         :attr:`production_mass_range` when set (production formulas reaching beyond the decay widths).
+        The BRs scale as ``coupling**coupling_power`` and are *not* capped, so that ``coupling = 1``
+        gives the BR per unit coupling; :meth:`check_physical` refuses a point where one exceeds 1.
         """
         m, c = self._prepare(mass, coupling, self.production_mass_range)
         return {k: np.asarray(v, dtype=float) for k, v in self._production(m, c).items()}
 
     def summary(self, mass: float, coupling: float) -> dict:
-        """Everything ``kaonportal models br`` prints, as plain floats (one mass, one coupling)."""
+        """Everything ``kaonportal models br`` prints, as plain floats (one mass, one coupling).
+
+        Refuses (``InputError``) a coupling that makes a production BR exceed 1 (:meth:`check_physical`).
+        """
+        self.check_physical(mass, coupling)
         prod = self.production_br(mass, coupling)
         brs = self.branching_ratios(mass, coupling)
         return {

@@ -158,6 +158,7 @@ class DarkScalar(PortalModel):
     particle = "S"
     coupling_name = "sin2theta"
     coupling_power = 1
+    coupling_max = 1.0          # sin^2 theta
     mass_range = (2.0 * mass("e-"), 4.7)
     kaon_channel = "K+ -> pi+ S"
     reference = ("[Winkler:2018qyg] 1809.01876; [Boiarska:2019jym] 1904.10447; "

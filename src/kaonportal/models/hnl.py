@@ -110,7 +110,8 @@ def phase_space_integral_I(xu, xd, xl):
     """I(x_u, x_d, x_l) of [Bondarenko:2018hnl] (three-body V-A phase space), by 64-point Gauss-Legendre.
 
     I = 12 int_{(x_d+x_l)^2}^{(1-x_u)^2} ds/s (s - x_l^2 - x_d^2)(1 + x_u^2 - s)
-        lambda^1/2(s, x_l^2, x_d^2) lambda^1/2(1, s, x_u^2); zero when closed. I(0, 0, 0) = 1.
+        lambda^1/2(s, x_l^2, x_d^2) lambda^1/2(1, s, x_u^2); zero when closed, i.e. unless
+    x_u + x_d + x_l < 1 (the final-state masses sum below m_N). I(0, 0, 0) = 1.
 
     >>> x = 0.3
     >>> closed = 1 - 8*x**2 + 8*x**6 - x**8 - 24*x**4*np.log(x)
@@ -120,7 +121,9 @@ def phase_space_integral_I(xu, xd, xl):
     xu, xd, xl = (np.asarray(v, dtype=float) for v in (xu, xd, xl))
     lo = (xd + xl) ** 2
     hi = (1.0 - xu) ** 2
-    open_ = hi > lo
+    # open iff the final-state masses fit: x_u + x_d + x_l < 1. Comparing hi > lo instead is true
+    # again for x_u > 1, where (1 - x_u)^2 grows (issue #12 item 1).
+    open_ = (xu + xd + xl) < 1.0
     lo_, hi_ = np.where(open_, lo, 0.0), np.where(open_, hi, 1.0)
     # substitution s = lo + (hi-lo) sin^2(phi), phi in [0, pi/2], removes the endpoint square roots
     phi = (np.pi / 4.0) * (_GL_X + 1.0)
@@ -148,7 +151,9 @@ def _nc_pair_factor(x, c1, c2):
         big_l = np.log(4.0 * x4 / ((1.0 - 3.0 * x2 + (1.0 - x2) * s) * (1.0 + s)))
         t1 = (1.0 - 14.0 * x2 - 2.0 * x4 - 12.0 * x6) * s + np.where(x > 0, 12.0 * x4 * (x4 - 1.0) * big_l, 0.0)
         t2 = x2 * (2.0 + 10.0 * x2 - 12.0 * x4) * s + np.where(x > 0, 6.0 * x4 * (1.0 - 2.0 * x2 + 2.0 * x4) * big_l, 0.0)
-    return np.where(ok, c1 * t1 + 4.0 * c2 * t2, 0.0)
+    # just above x = 1/2 the two terms cancel to ~1e-16 of their size and can round below zero:
+    # a width is never negative, so the rounding residue is clipped (found by the threshold tests)
+    return np.where(ok, np.clip(c1 * t1 + 4.0 * c2 * t2, 0.0, None), 0.0)
 
 
 def _nc_lepton_coeffs(same_flavour: bool, sw2: float):
@@ -323,6 +328,7 @@ class HeavyNeutralLepton(PortalModel):
     particle = "N"
     coupling_name = "U2"
     coupling_power = 1
+    coupling_max = 1.0          # |U_l4|^2 is a mixing probability
     mass_range = (1.0e-3, 5.0)
     invisible_channels = frozenset({"N -> nu nu nubar"})
     reference = ("[Shrock:1980plb; Shrock:1981prd] Shrock 1980/1981; [Bondarenko:2018hnl] 1805.08567; "

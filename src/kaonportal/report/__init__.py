@@ -8,7 +8,7 @@ the rich summary table on the terminal.
 from __future__ import annotations
 
 __all__ = ["pnn_report", "write_summary", "write_readme", "print_summary", "write_hepdata", "pnn_hepdata_tables",
-           "OUTPUT_LAYOUT"]
+           "OUTPUT_LAYOUT", "relative_paths"]
 
 import json
 from pathlib import Path
@@ -20,19 +20,21 @@ from .tables import pnn_hepdata_tables, pnn_summary_table, write_csv, write_hepd
 OUTPUT_LAYOUT = {
     "summary.json": "every number of the run (N_K, SES, acceptances, per-source backgrounds with errors, BR, SM "
                     "prediction, cut flows), the configuration and the seed",
-    "plots/pnn_m2miss_vs_p.png|pdf": "m2miss versus pi+ momentum: simulated signal after the selection (grey scale), "
+    "plots/pnn_m2miss_vs_p.png|pdf|svg": "m2miss versus pi+ momentum: simulated signal after the selection (grey scale), "
                                      "background kinematics (contours), signal regions R1/R2 and control regions",
-    "plots/pnn_background_budget.png|pdf": "background per source: this run (simulation and data-driven) next to the "
+    "plots/pnn_background_budget.png|pdf|svg": "background per source: this run (simulation and data-driven) next to the "
                                            "published budget",
-    "plots/pnn_cutflow.png|pdf": "weighted cumulative efficiency after each cut (signal and normalisation)",
+    "plots/pnn_cutflow.png|pdf|svg": "weighted cumulative efficiency after each cut (signal and normalisation)",
     "tables/pnn_cutflow_signal.csv": "signal cut flow (weighted, per fiducial K+ decay)",
     "tables/pnn_background_budget.csv": "background budget per source with the published numbers",
     "tables/pnn_momentum_bins.csv": "acceptance, N_K and SES per pi+ momentum bin",
-    "plots/<search>_*.png|pdf": "new-physics searches (pi0 -> invisible, LNV/LFV, HNL, K+ -> pi+ X, K+ -> mu+ nu X) "
+    "plots/<search>_*.png|pdf|svg": "new-physics searches (pi0 -> invisible, LNV/LFV, HNL, K+ -> pi+ X, K+ -> mu+ nu X) "
                                 "and their portal-coupling interpretation next to the published curves",
     "curves/*.csv": "every limit curve of the searches, with a '#' header: what, units, CL, inputs",
     "beamdump/": "beam-dump section: contour and projection CSVs, plot, yields and its own summary.json",
-    "hepdata/": "HEPData submission (hepdata_lib): YAML tables and submission.tar.gz",
+    "hepdata/": "HEPData submission (hepdata_lib): submission.yaml and one YAML table per result; passes "
+                "hepdata-validate -d hepdata",
+    "hepdata.tar.gz": "the same HEPData submission as one archive, ready to upload",
     "cache/": "simulated event samples (Parquet), reused when the run is repeated or resumed",
     "README.md": "this description",
 }
@@ -42,13 +44,14 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
     """Plots and CSV tables of the pnn section; returns the written paths."""
     out_dir = Path(out_dir)
     files = []
-    title = f"K+ -> pi+ nu nubar, {summary['dataset']} (card {summary['card']}, selection {summary['selection']})"
+    title = (rf"$K^+\to\pi^+\nu\bar{{\nu}}$, {summary['dataset']} (card {summary['card']}, "
+             f"selection {summary['selection']})")
     files += plot_m2miss_vs_p(plots["hists"], plots["regions"], plots["momentum_range"], title,
                               out_dir / "plots" / "pnn_m2miss_vs_p")
     files += plot_budget(summary["budget_comparison"], "Background budget, " + summary["dataset"],
                          out_dir / "plots" / "pnn_background_budget")
-    files += plot_cutflow({"K+ -> pi+ nu nubar (signal)": summary["cutflow_signal"],
-                           "K+ -> pi+ pi0 (normalisation)": summary["cutflow_normalisation"]},
+    files += plot_cutflow({r"$K^+\to\pi^+\nu\bar{\nu}$ (signal)": summary["cutflow_signal"],
+                           r"$K^+\to\pi^+\pi^0$ (normalisation)": summary["cutflow_normalisation"]},
                           "Cut flow, selection " + summary["selection"], out_dir / "plots" / "pnn_cutflow")
     hdr = [f"kaonportal run: dataset {summary['dataset']}, card {summary['card']}, selection {summary['selection']}, "
            f"seed {summary['seed']}"]
@@ -73,6 +76,39 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
                             "SES = 1/(N_K A eps_trig eps_RV)", *hdr],
                            ["p_low_gev", "p_high_gev", "signal_acceptance", "pipi_acceptance", "n_k", "ses"], rows))
     return files
+
+
+def relative_paths(summary: dict, out_dir: Path, skip: tuple[str, ...] = ("config", "config_source")) -> dict:
+    """A copy of ``summary`` in which every string naming an existing file or directory inside ``out_dir``
+    (absolute, or relative to the working directory as the sections return them) is made relative to
+    ``out_dir`` (POSIX form), so that summary.json and the README stay valid wherever the directory is
+    moved and whatever ``--out`` was. Top-level keys in ``skip`` (the user's configuration, whose paths
+    are relative to the working directory by definition) are kept as they are.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "plots").mkdir(), (d / "plots" / "a.png").write_bytes(b"")
+    >>> relative_paths({"files": [str(d / "plots" / "a.png"), "not a path"], "config": {"x": str(d)}}, d)["files"]
+    ['plots/a.png', 'not a path']
+    """
+    root = Path(out_dir).resolve()
+
+    def conv(v):
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [conv(x) for x in v]
+        if isinstance(v, str) and v and len(v) < 4096 and "\n" not in v:
+            try:
+                full = Path(v).resolve()
+                rel = full.relative_to(root)
+            except (ValueError, OSError, RuntimeError):
+                return v
+            if full.exists():
+                return rel.as_posix()
+        return v
+
+    return {k: (v if k in skip else conv(v)) for k, v in summary.items()}
 
 
 def write_summary(path: Path, summary: dict) -> str:
@@ -244,7 +280,8 @@ def write_readme(path: Path, summary: dict) -> str:
     """
     out = Path(path).parent
     hep_dir = out / "hepdata"
-    hepdata = {p.stem.lower(): _rel(p, out) for p in sorted(hep_dir.glob("*.yaml"))} if hep_dir.is_dir() else {}
+    hepdata = ({p.stem.lower(): f"hepdata/{p.name}" for p in sorted(hep_dir.glob("*.yaml")) if p.name != "submission.yaml"}
+               if hep_dir.is_dir() else {})
     sections = summary.get("sections", {}) or {}
     config = summary.get("config", {}) or {}
     lines = ["# kaonportal run output", "",
@@ -258,10 +295,11 @@ def write_readme(path: Path, summary: dict) -> str:
     for key, desc in OUTPUT_LAYOUT.items():
         if "/" in key.rstrip("/") or "|" in key or "*" in key:
             continue
-        if (out / key.rstrip("/")).exists():
+        if key == "README.md" or (out / key.rstrip("/")).exists():   # this file is being written
             lines.append(f"| `{key}` | {desc} |")
             listed.add(key.rstrip("/"))
-    for d, desc in (("plots/", "plots (PNG and PDF) of every section"), ("tables/", "CSV tables of the pnn section"),
+    fmts = ", ".join(f.upper() for f in summary.get("plot_formats") or ["png"])
+    for d, desc in (("plots/", f"plots ({fmts}; --plot-formats) of every section"), ("tables/", "CSV tables of the pnn section"),
                     ("curves/", "limit curves of the searches (CSV, '#' header: what, units, CL, inputs)")):
         if (out / d).is_dir():
             lines.append(f"| `{d}` | {desc} |")
@@ -300,19 +338,22 @@ def write_readme(path: Path, summary: dict) -> str:
         labels = {str(v): f"{name}: {k.replace('_', ' ')}" for k, v in files.items()} if isinstance(files, dict) else {}
         files = list(files.values()) if isinstance(files, dict) else list(files)
         if name == "pnn":
-            files += [str(out / "tables" / p.name) for p in sorted((out / "tables").glob("pnn_*.csv"))]
-            files += [str(out / "plots" / p.name) for p in sorted((out / "plots").glob("pnn_*.*"))]
+            # paths relative to the output directory (as in summary.json), whatever --out was
+            files += [f"tables/{p.name}" for p in sorted((out / "tables").glob("pnn_*.csv"))]
+            files += [f"plots/{p.name}" for p in sorted((out / "plots").glob("pnn_*.*"))]
             files += [h for stem, h in hepdata.items() if stem.startswith("pnn_")]
         rows = _file_rows(files, out, hepdata, listed, labels)
         if rows:
             lines += ["", "| file | what it is | HEPData table |", "|---|---|---|", *rows]
     if hepdata:
         lines += ["", "## HEPData", "",
-                  "`hepdata/submission.yaml` and `hepdata/submission.tar.gz`: the submission, one table per curve "
-                  "above (named after the curve, in lower case)."
-                  if (hep_dir / "submission.yaml").is_file() and (hep_dir / "submission.tar.gz").is_file()
-                  else "One table per curve above (the curve's name in lower case)."]
-        listed |= {"hepdata/submission.yaml", "hepdata/submission.tar.gz"}
+                  ("`hepdata/submission.yaml`: the submission, one table per curve above (named after the curve, in "
+                   "lower case) and per pnn table; the command hepdata-validate -d hepdata checks it."
+                   if (hep_dir / "submission.yaml").is_file() else
+                   "One table per curve above (the curve's name in lower case).")
+                  + (" `hepdata.tar.gz`: the same files as one archive to upload."
+                     if (out / "hepdata.tar.gz").is_file() else "")]
+        listed |= {"hepdata/submission.yaml", "hepdata.tar.gz"}
     rest = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
                   if p.is_file() and p.parts[len(out.parts)] not in ("cache", "README.md")
                   and p.relative_to(out).as_posix() not in listed and p.name != "summary.json")

@@ -11,6 +11,7 @@ __all__ = ["write_csv", "pnn_hepdata_tables", "write_hepdata", "pnn_summary_tabl
 
 import contextlib
 import csv
+import os
 import sys
 from pathlib import Path
 
@@ -55,20 +56,24 @@ def pnn_hepdata_tables(summary: dict) -> list:
 def _pnn_hepdata_tables(summary: dict) -> list:
     from hepdata_lib import Table, Uncertainty, Variable
 
+    from .hepdata import KPNN_REACTION
+
     tables = []
     src = f"kaonportal simulation, dataset {summary['dataset']}, card {summary['card']}, seed {summary['seed']}"
     # background budget
     t = Table("pnn background budget")
     t.description = ("Expected background events in R1+R2 per source for " + summary["dataset"] +
-                     ": weighted simulation and data-driven method (kaonportal), and the published values. " + src)
+                     ": weighted simulation and data-driven method (kaonportal), and the published NA62 values. " + src)
+    t.location = "kaonportal prediction (this run): tables/pnn_background_budget.csv, plots/pnn_background_budget"
     t.keywords["observables"] = ["N"]
+    t.keywords["reactions"] = [KPNN_REACTION]
     comp = summary["budget_comparison"]
     x = Variable("Source", is_independent=True, is_binned=False)
     x.values = [c["source"] for c in comp]
     t.add_variable(x)
     for key, name in (("simulation", "Expected events (simulation)"), ("data_driven", "Expected events (data-driven)"),
                       ("published", "Expected events (published)")):
-        v = Variable(name, is_independent=False, is_binned=False)
+        v = Variable(name, is_independent=False, is_binned=False, units="events")
         v.values = [c[key] if c[key] is not None else "-" for c in comp]
         if key != "published":
             u = Uncertainty("stat+calib", is_symmetric=True)
@@ -82,24 +87,32 @@ def _pnn_hepdata_tables(summary: dict) -> list:
     # per momentum bin
     b = summary["momentum_bins_gev"]
     t = Table("pnn acceptance and SES per momentum bin")
-    t.description = "Signal acceptance (R1+R2, per fiducial K+ decay) and SES per pi+ momentum bin. " + src
+    t.description = ("Signal acceptance (R1+R2, per fiducial K+ decay) and single-event sensitivity "
+                     "SES = 1/(N_K A eps_trig eps_RV) per pi+ momentum bin. " + src)
+    t.location = "kaonportal prediction (this run): tables/pnn_momentum_bins.csv"
+    t.keywords["observables"] = ["ACC", "SES"]
+    t.keywords["reactions"] = [KPNN_REACTION]
     x = Variable("p(pi+)", is_independent=True, is_binned=True, units="GeV/c")
     x.values = [(b[i], b[i + 1]) for i in range(len(b) - 1)]
     t.add_variable(x)
-    a = Variable("Signal acceptance", is_independent=False, is_binned=False)
+    a = Variable("Signal acceptance", is_independent=False, is_binned=False, units="dimensionless")
     a.values = summary["acceptance"]["signal_per_momentum_bin"]
     t.add_variable(a)
-    s = Variable("SES", is_independent=False, is_binned=False)
+    s = Variable("SES", is_independent=False, is_binned=False, units="dimensionless")
     s.values = [v if v != float("inf") else "-" for v in summary["ses"]["per_momentum_bin"]]
     t.add_variable(s)
     tables.append(t)
     # cut flow
     t = Table("pnn signal cut flow")
-    t.description = "Weighted cumulative efficiency of the signal selection after each cut. " + src
+    t.description = ("Weighted cumulative efficiency of the signal selection after each cut, per fiducial "
+                     "K+ -> pi+ nu nubar decay. " + src)
+    t.location = "kaonportal prediction (this run): tables/pnn_cutflow_signal.csv, plots/pnn_cutflow"
+    t.keywords["observables"] = ["EFF"]
+    t.keywords["reactions"] = [KPNN_REACTION]
     x = Variable("Cut", is_independent=True, is_binned=False)
     x.values = [r["id"] for r in summary["cutflow_signal"]]
     t.add_variable(x)
-    e = Variable("Cumulative efficiency", is_independent=False, is_binned=False)
+    e = Variable("Cumulative efficiency", is_independent=False, is_binned=False, units="dimensionless")
     e.values = [r["cumulative"] for r in summary["cutflow_signal"]]
     t.add_variable(e)
     tables.append(t)
@@ -107,11 +120,16 @@ def _pnn_hepdata_tables(summary: dict) -> list:
     br = summary["branching_ratio"]
     if br:
         t = Table("pnn branching ratio")
-        t.description = "BR(K+ -> pi+ nu nubar) from the statistics engine for each input set. " + src
+        t.description = ("BR(K+ -> pi+ nu nubar) from the statistics engine (kaonportal.stats) for each input set: "
+                         "observed NA62 candidates with this run's or the published SES and background, or "
+                         "pseudo-data. " + src)
+        t.location = "kaonportal prediction (this run): summary.json, sections.pnn.branching_ratio"
+        t.keywords["observables"] = ["BR"]
+        t.keywords["reactions"] = [KPNN_REACTION]
         x = Variable("Input", is_independent=True, is_binned=False)
         x.values = list(br)
         t.add_variable(x)
-        v = Variable("BR(K+ -> pi+ nu nubar)", is_independent=False, is_binned=False)
+        v = Variable("BR(K+ -> pi+ nu nubar)", is_independent=False, is_binned=False, units="dimensionless")
         v.values = [r["br"] for r in br.values()]
         u = Uncertainty("total", is_symmetric=False)
         u.values = [(-r["br_error_low"], r["br_error_high"]) for r in br.values()]
@@ -203,7 +221,10 @@ def pnn_summary_table(pnn: dict):
 
 
 def write_hepdata(out_dir: Path, tables: list, comment: str) -> list[str]:
-    """Write a hepdata_lib Submission (YAML files and submission.tar.gz) into ``out_dir``."""
+    """Write a hepdata_lib Submission into ``out_dir`` (submission.yaml and one YAML file per table, which
+    ``hepdata-validate -d out_dir`` accepts as is) and its upload archive next to it as
+    ``<out_dir>.tar.gz`` (an archive inside the directory is "not referenced in the submission" for the
+    validator). Returns the paths written."""
     from hepdata_lib import Submission
 
     out_dir = Path(out_dir).resolve()
@@ -216,4 +237,7 @@ def write_hepdata(out_dir: Path, tables: list, comment: str) -> list[str]:
     # prints warnings on stdout (keep stdout for --json: send them to stderr).
     with contextlib.chdir(out_dir), contextlib.redirect_stdout(sys.stderr):
         sub.create_files(str(out_dir), validate=True, remove_old=False)
-    return sorted(str(p) for p in out_dir.iterdir())
+    archive = out_dir.with_name(out_dir.name + ".tar.gz")
+    if (out_dir / "submission.tar.gz").is_file():
+        os.replace(out_dir / "submission.tar.gz", archive)
+    return sorted(str(p) for p in out_dir.iterdir()) + ([str(archive)] if archive.is_file() else [])

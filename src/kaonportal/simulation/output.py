@@ -4,6 +4,9 @@ Files are written under a temporary name in the target directory and renamed int
 complete (``os.replace``), so a failure or an interruption never leaves a half-written output.
 Run metadata (card, seed, package version, decay, z range, mass, ...) goes into the Parquet key-value
 metadata, and into a ``metadata`` string (JSON) next to the ``events`` TTree in ROOT files.
+
+ROOT files hold a classic ``TTree`` (uproot's ``mktree``), which every ROOT version and most user code
+reads; uproot >= 5.5 would otherwise write an RNTuple when handed a mapping of arrays.
 """
 
 from __future__ import annotations
@@ -59,10 +62,10 @@ class EventWriter:
             return
         data = {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
         if self._tree is None:
-            self._w["events"] = data
-            self._tree = self._w["events"]
-        else:
-            self._tree.extend(data)
+            # mktree: an explicit TTree (assigning the mapping would make an RNTuple in uproot >= 5.5)
+            self._tree = self._w.mktree("events", {name: arr.dtype for name, arr in data.items()},
+                                        title="kaonportal events")
+        self._tree.extend(data)
 
     def close(self) -> Path:
         if self._w is not None:

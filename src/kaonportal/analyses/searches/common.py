@@ -34,7 +34,7 @@ from pydantic import BaseModel, ValidationError
 from ...constants import mass as _mass
 from ...errors import InputError
 from ...yamlio import read_yaml
-from ...report.plots import save
+from ...report.style import latex_text, save, split_at_gaps, styled
 from ...report.tables import write_csv
 from ...selection import cut_flow, load_selection, region_mask
 from ..samples import SampleCache, card_key, derive_seed
@@ -358,47 +358,58 @@ def _fmt(v):
     return f"{v:.6g}" if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
 
 
+@styled
 def plot_limit_curves(path_stem: Path, x, observed=None, expected: dict | None = None, *, xlabel: str, ylabel: str,
                       title: str, published: Sequence[tuple[str, Any, Any]] = (), logy: bool = True, logx: bool = False,
-                      extra: Sequence[tuple] = (), extra_bands: Sequence[tuple] = ()) -> list[str]:
+                      extra: Sequence[tuple] = (), extra_bands: Sequence[tuple] = (),
+                      gaps: Sequence[tuple[float, float]] = ()) -> list[str]:
     """Observed (line) and expected (dashed, +-1/2 sigma bands) limits versus mass next to published
-    curves; PNG and PDF (:func:`kaonportal.report.plots.save`).
+    curves, in the formats of :func:`kaonportal.report.style.plot_formats` (:func:`kaonportal.report.style.save`).
 
     ``extra``: more curves of this run, ``(label, x, y)`` or ``(label, x, y, style)`` with ``style`` a
     mapping of matplotlib line options (e.g. ``{"color": "C1", "ls": "--"}``); ``extra_bands``:
     ``(label, x, low, high[, style])`` shaded (e.g. another channel's expected +-1 sigma band). The published curves
-    are dash-dotted in colours kept apart from this run's extra curves."""
+    are dash-dotted in colours kept apart from this run's extra curves; their labels should be citations
+    (:func:`kaonportal.report.style.published_label`). ``gaps``: mass ranges without points (e.g.
+    :data:`kaonportal.report.style.PI0_GAP_GEV`) across which no curve or band is drawn."""
     import matplotlib.pyplot as plt
+
+    def cut(xs, *ys):
+        return split_at_gaps(xs, ys, gaps)
+
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     x = np.asarray(x, float)
     if expected:
-        ax.fill_between(x, expected["minus2"], expected["plus2"], color="#ffdf00", lw=0, label=r"expected $\pm 2\sigma$",
-                        step=None)
-        ax.fill_between(x, expected["minus1"], expected["plus1"], color="#00c000", lw=0, label=r"expected $\pm 1\sigma$")
-        ax.plot(x, expected["median"], "k--", lw=1.2, label="expected (this run)")
+        xe, (m2, p2, m1, p1, med) = cut(x, *(expected[k] for k in ("minus2", "plus2", "minus1", "plus1", "median")))
+        ax.fill_between(xe, m2, p2, color="#F0E442", lw=0, label=r"expected $\pm 2\sigma$")
+        ax.fill_between(xe, m1, p1, color="#009E73", alpha=0.8, lw=0, label=r"expected $\pm 1\sigma$")
+        ax.plot(xe, med, "k--", lw=1.2, label="expected (this run)")
     if observed is not None:
-        ax.plot(x, observed, "k-", lw=1.6, label="observed (this run)")
-    own = ["tab:blue", "tab:orange", "tab:green", "tab:cyan", "tab:olive", "tab:pink"]
+        xo, (yo,) = cut(x, observed)
+        ax.plot(xo, yo, "k-", lw=1.6, label="observed (this run)")
+    own = ["#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#F0E442"]
     for i, item in enumerate(extra_bands):
         label, xs, lo, hi = item[:4]
-        style = {"lw": 0, "alpha": 0.2, "color": own[i % len(own)], **(dict(item[4]) if len(item) > 4 else {})}
-        ax.fill_between(np.asarray(xs, float), np.asarray(lo, float), np.asarray(hi, float), label=label, **style)
+        style = {"lw": 0, "alpha": 0.25, "color": own[i % len(own)], **(dict(item[4]) if len(item) > 4 else {})}
+        xb, (lo, hi) = cut(xs, lo, hi)
+        ax.fill_between(xb, lo, hi, label=latex_text(label), **style)
     for i, item in enumerate(extra):
         label, xs, ys = item[:3]
         style = {"lw": 1.4, "color": own[i % len(own)], **(dict(item[3]) if len(item) > 3 else {})}
-        ax.plot(np.asarray(xs, float), np.asarray(ys, float), label=label, **style)
-    styles = ["tab:red", "tab:purple", "tab:brown", "tab:gray", "k"]
+        xx, (yy,) = cut(xs, ys)
+        ax.plot(xx, yy, label=latex_text(label), **style)
+    styles = ["#D55E00", "#882255", "#999933", "0.45", "#332288"]      # kept apart from this run's colours
     for i, (label, xs, ys) in enumerate(published):
-        xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+        xs, (ys,) = cut(xs, ys)
         ax.plot(xs, ys, color=styles[i % len(styles)], lw=1.3, ls="-.", marker="*" if xs.size == 1 else None,
-                ms=10, label=label)
+                ms=10, label=latex_text(label))
     if logy:
         ax.set_yscale("log")
     if logx:
         ax.set_xscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3, which="both")
+    ax.set_xlabel(latex_text(xlabel))
+    ax.set_ylabel(latex_text(ylabel))
+    ax.set_title(latex_text(title), fontsize=9)
+    ax.grid(alpha=0.3, which="major")
     ax.legend(fontsize=7, loc="best")
     return save(fig, Path(path_stem))

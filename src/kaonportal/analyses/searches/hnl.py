@@ -84,6 +84,7 @@ from ...decays import branching_ratio
 from ...decays.radiative import E_GAMMA_MIN_DEFAULT
 from ...detector import load_card, pid_weights
 from ...errors import InputError
+from ...report.style import published_label
 from ...models import get_model
 from ...models.convert import coupling_limit
 from ...published import load_curve
@@ -747,7 +748,7 @@ def hnl_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick:
         pub = []
         for name in ch.published:
             pm, pl, _ = _published_u2(name)
-            pub.append((name.replace("_", " "), pm, pl))
+            pub.append((published_label(name), pm, pl))
         files += plot_limit_curves(out_dir / "plots" / f"hnl_{slug}_U2", m, r["u2"]["observed"],
                                    {k: r["u2"][k] for k in BANDS}, xlabel=r"$m_N$ [GeV/$c^2$]",
                                    ylabel=rf"$|U_{{{lep}4}}|^2$ upper limit (90% CL)",

@@ -32,14 +32,13 @@ from __future__ import annotations
 __all__ = ["PLANES", "PUBLISHED_PI0_GAMMA", "read_run_curve", "coupling_curves", "eps2_ratio_to_published",
            "hepdata_tables", "interpretation_section"]
 
-import contextlib
-import sys
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from ...errors import InputError
+from ...report.style import PI0_GAP_GEV, published_label
 from ...models import get_model
 from ...models.convert import convert_curve, coupling_limit
 from ...published import PublishedCurve, load_curve, read_curve_csv
@@ -125,7 +124,7 @@ def _pi0_gamma_plane(out_dir: Path, card, seed, quick, ran: dict) -> tuple[dict,
     eps = {"observed": np.sqrt(c["eps2_ul_observed"]), **{k: np.sqrt(c[f"eps2_ul_expected_{k}"]) for k in BANDS}}
     pub = load_curve(PUBLISHED_PI0_GAMMA)
     r_exp, r_obs = eps2_ratio_to_published(m, eps["median"], pub), eps2_ratio_to_published(m, eps["observed"], pub)
-    pub_label = "NA62 2019 pi0 -> gamma A' observed (Fig. 7, DarkCast digitisation)"
+    pub_label = published_label(PUBLISHED_PI0_GAMMA, "observed")
     files = [write_curve(out_dir / "curves" / "interp_BC2_pi0_gamma_epsilon.csv",
                          "BC2 (dark-photon-invisible): smallest excluded epsilon from this run's pi0 -> gamma A' "
                          "limits, and the epsilon^2 ratio to the published NA62 curve",
@@ -196,7 +195,7 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
         model = get_model(model_name)
         try:
             pub = convert_curve(_published_path(PUBLISHED_KPIX), model, final_state="invisible", production=production)
-            pub_curve = [(f"NA62 2016-2022 K+ -> pi+ X (ALPaca re-grid) via {model_name}", pub.mass_gev, pub.coupling_low)]
+            pub_curve = [(published_label(PUBLISHED_KPIX, f"via {model_name}"), pub.mass_gev, pub.coupling_low)]
         except InputError as exc:
             pub_curve, pub = [], None
             planes.setdefault(label, {})["published_conversion_error"] = str(exc)
@@ -234,7 +233,7 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
                                    + ("\nblack lines and bands: K+ -> pi+ A'; blue: pi0 -> gamma A' "
                                       "(this run; dashed: expected)"
                                       if is_bc2 else ""),
-                                   published=pub_curve + (bc2_published if is_bc2 else []),
+                                   published=pub_curve + (bc2_published if is_bc2 else []), gaps=(PI0_GAP_GEV,),
                                    extra=bc2_extra if is_bc2 else ())
         fin = np.isfinite(cc["median"])
         planes.setdefault(label, {}).update({
@@ -271,7 +270,7 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
             ys.append(c["u2_ul_expected_median"])
             for name in CHANNELS[chan].published:
                 pc = load_curve(name)
-                pub.append((name.replace("_", " "), pc.mass_gev, pc.limit))
+                pub.append((published_label(name), pc.mass_gev, pc.limit))
         if not extra:
             continue
         files += plot_limit_curves(out_dir / "plots" / f"interp_{label}", [], None, None, xlabel=r"$m_N$ [GeV/$c^2$]",
@@ -285,30 +284,8 @@ def interpretation_section(out_dir: Path, *, card: str = "na62-2022", seed: int 
 
 def hepdata_tables(out_dir: Path) -> list:
     """hepdata_lib Tables, one per curve CSV written by the search sections in ``out_dir/curves``
-    (independent variable: the first column; dependent: every other numeric column)."""
-    from hepdata_lib import Table, Variable
-    tables = []
+    (independent variable: the first column; dependent: every other column; units, location and keywords
+    from :func:`kaonportal.report.hepdata.curve_table`)."""
+    from ...report.hepdata import curve_tables
     prefixes = ("pi0_invisible", "kpix_", "hnl_", "lnv_", "interp_", "kmunux_", "visible_x_", "pi0_gamma_x_")
-    with contextlib.redirect_stdout(sys.stderr):
-        for path in sorted((Path(out_dir) / "curves").glob("*.csv")):
-            if not path.stem.startswith(prefixes):
-                continue
-            text = path.read_text()
-            header = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("#")]
-            lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
-            cols = lines[0].split(",")
-            rows = [ln.split(",") for ln in lines[1:]]
-            t = Table(path.stem)
-            t.description = " ".join(header)[:1500]
-            for j, col in enumerate(cols):
-                vals = [r[j] for r in rows]
-                try:
-                    num = [float(v) for v in vals]
-                    vals = [v if np.isfinite(v) else "-" for v in num]
-                except ValueError:
-                    pass
-                v = Variable(col, is_independent=(j == 0), is_binned=False)
-                v.values = vals
-                t.add_variable(v)
-            tables.append(t)
-    return tables
+    return curve_tables(out_dir, prefixes)

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ...constants import BR_K, C_M_PER_S, mass as pmass
 from ...detector import load_card
 from ...errors import InputError
+from ...report.style import PI0_GAP_GEV, published_label
 from ...published import load_curve
 from ...reco.smearing import unit_vector
 from ...selection import load_selection, signal_region_mask   # R1 or R2 of the pnn selection
@@ -294,7 +295,8 @@ def kpix_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, quick
                                {k: split(st.expected[k]) for k in BANDS}, xlabel=r"$m_X$ [GeV/$c^2$]",
                                ylabel=r"BR($K^+\to\pi^+X$) upper limit (90% CL)",
                                title=f"K+ -> pi+ X (invisible), {r['dataset']} x{cfg.n_k_scale:g}: this run vs NA62",
-                               published=[("NA62 2016-2022 (ALPaca re-grid, tau = 10 ns)", pub.mass_gev[sel_pub],
+                               gaps=(PI0_GAP_GEV,),
+                               published=[(published_label(pub.name, r"$\tau = 10$ ns"), pub.mass_gev[sel_pub],
                                            pub.limit[sel_pub])],
                                extra=[(lab, mp, split(y)) for lab, _, y in extra])
     ratio = st.expected["median"] / np.interp(m, pub.mass_gev[sel_pub], pub.limit[sel_pub])

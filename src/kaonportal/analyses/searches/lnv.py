@@ -58,6 +58,7 @@ __all__ = ["LnvChannel", "LnvExposure", "LnvConfig", "default_channels", "defaul
            "candidate_pid_column", "PI0_CHANNELS", "channel_selection", "channel_acceptance", "exposure", "check_lnv_inputs", "lnv_limits", "lnv_section"]
 
 import math
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -68,7 +69,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...decays import parse_decay
 from ...detector import load_card
 from ...errors import InputError
-from ...report.plots import save
+from ...report.style import decay_label, latex_text, save, styled
 from ...selection import cut_flow, load_selection
 from ...simulation.schema import OPTIONAL_COLUMNS
 from ...stats import Dataset, upper_limit
@@ -320,22 +321,28 @@ def lnv_limits(cfg: LnvConfig, card, seed: int, n_sim: int | None = None) -> lis
     return out
 
 
+@styled
 def _plot(rows: list[dict], path_stem: Path, title: str) -> list[str]:
+    import matplotlib
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(8.5, 4.8))
     x = np.arange(len(rows))
     e = {k: np.array([r["expected_limit"][k] for r in rows]) for k in ("minus2", "minus1", "median", "plus1", "plus2")}
     ax.errorbar(x - 0.12, e["median"], yerr=[e["median"] - e["minus2"], e["plus2"] - e["median"]], fmt="none",
-                ecolor="#e0c000", elinewidth=6, alpha=0.8, label=r"expected $\pm 2\sigma$")
+                ecolor="#F0E442", elinewidth=6, alpha=0.8, label=r"expected $\pm 2\sigma$")
     ax.errorbar(x - 0.12, e["median"], yerr=[e["median"] - e["minus1"], e["plus1"] - e["median"]], fmt="k_",
-                ecolor="#00a000", elinewidth=6, ms=12, label=r"expected (median, $\pm 1\sigma$)")
+                ecolor="#009E73", elinewidth=6, ms=12, label=r"expected (median, $\pm 1\sigma$)")
     ax.plot(x - 0.12, [r["observed_limit"] for r in rows], "ko", ms=5, label="observed / pseudo-data (this run)")
     pub = [(i, r["published_ul"]) for i, r in enumerate(rows) if r["published_ul"]]
-    ax.plot([i + 0.12 for i, _ in pub], [v for _, v in pub], "r*", ms=10, label="NA62 published (90% CL)")
-    ax.set_xticks(x, [r["decay"].replace("K+ -> ", "") for r in rows], rotation=35, ha="right", fontsize=8)
+    refs = dict.fromkeys(re.sub(r"\s*\((?!\d{4}\))[^)]*\)", "", r["reference"].split(",")[0]).strip()
+                         for r in rows if r["published_ul"] and r.get("reference"))
+    ax.plot([i + 0.12 for i, _ in pub], [v for _, v in pub], "*", color="#D55E00", ms=10,
+            label="NA62 published (90% CL)" + ("\n" + "; ".join(refs) if refs else ""))
+    ax.set_xticks(x, [decay_label(r["decay"]) for r in rows], rotation=35, ha="right", fontsize=8)
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())     # categories: no minor ticks
     ax.set_yscale("log")
     ax.set_ylabel("BR upper limit (90% CL)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(latex_text(title), fontsize=9)
     ax.grid(alpha=0.3, axis="y", which="both")
     ax.legend(fontsize=7)
     return save(fig, path_stem)

@@ -66,6 +66,7 @@ from ...constants import BR_K, mass
 from ...decays import generate
 from ...detector import load_card, photon_hits, propagate_charged
 from ...errors import InputError
+from ...report.style import published_label
 from ...kinematics import boost
 from ...published import load_curve
 from ...reco.smearing import (LKR_CLUSTER_E_MIN, LKR_CLUSTER_SEPARATION_M, LKR_POSITION_M, lkr_cluster,
@@ -324,7 +325,7 @@ def visible_x_section(out_dir: Path, *, card: str = "na62-2022", seed: int = 0, 
         summary["files"] += plot_limit_curves(
             out_dir / "plots" / f"visible_x_{key}_br", m, sc.observed_limit, {k: sc.expected[k] for k in BANDS},
             xlabel=r"$m_X$ [GeV/$c^2$]", ylabel="BR upper limit (90% CL)", title=f"{label} (prompt): this run vs NA62",
-            published=[("NA62 (ALPaca, prompt)", pub.mass_gev[keep], pub.limit[keep])])
+            published=[(published_label(ch.curve, "prompt"), pub.mass_gev[keep], pub.limit[keep])])
         inside = (m >= pub.mass_gev[keep].min()) & (m <= pub.mass_gev[keep].max())
         ratio = sc.expected["median"][inside] / np.interp(m[inside], pub.mass_gev[keep], pub.limit[keep])
         summary[key] = {

@@ -1,0 +1,107 @@
+"""Report plots: each point above its own cut label, one file per requested format, curves broken at the
+pi0 gap, published curves labelled by citation, every band in the legend, LaTeX labels, HEP style."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kaonportal.errors import InputError
+from kaonportal.report import plots as report_plots
+from kaonportal.report.style import (PI0_GAP_GEV, parse_plot_formats, plot_formats, published_label, save,
+                                     split_at_gaps)
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """Replace the writer by one that keeps the figure (the drawing code is unchanged)."""
+    figs = []
+
+    def keep(fig, path_stem, formats=None):
+        figs.append(fig)
+        return [str(path_stem) + ".png"]
+    monkeypatch.setattr(report_plots, "save", keep)
+    return figs
+
+
+def _rows(ids, start=1.0):
+    return [{"id": c, "cumulative": start * 0.8 ** k} for k, c in enumerate(ids)]
+
+
+def test_cutflow_points_sit_above_their_own_cut(captured, tmp_path):
+    # the normalisation flow has no photon_veto cut and ends in another region: before the fix its points
+    # were placed by list index, i.e. shifted one label to the left from photon_veto on
+    sig = ["single_track", "pid_pi", "photon_veto", "unmodelled", "region R1+R2"]
+    norm = ["single_track", "pid_pi", "unmodelled", "region pipi0"]
+    report_plots.plot_cutflow({"signal": _rows(sig), "normalisation": _rows(norm, 0.5)}, "t", tmp_path / "c")
+    ax = captured[0].axes[0]
+    labels = [t.get_text().replace(" ", "_") for t in ax.get_xticklabels()]
+    for line, ids in zip(ax.get_lines(), (sig, norm)):
+        xs = line.get_xdata()
+        assert [labels[int(x)] for x in xs] == [i.replace(" ", "_") for i in ids]
+    assert len(labels) == len(set(sig) | set(norm))
+
+
+def test_each_format_written_once_and_only_what_was_asked(tmp_path):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    assert [Path(p).name for p in save(fig, tmp_path / "a")] == ["a.png"]          # default: PNG only
+    fig, ax = plt.subplots()
+    with plot_formats("png,pdf"):
+        files = save(fig, tmp_path / "b")
+    assert [Path(p).name for p in files] == ["b.png", "b.pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.pdf", "b.png"]   # no temporary left
+    assert (tmp_path / "b.pdf").read_bytes()[:4] == b"%PDF"
+
+
+@pytest.mark.parametrize("text", ["", "png,gif", "jpeg"])
+def test_bad_plot_formats_are_refused(text):
+    with pytest.raises(InputError, match="--plot-formats"):
+        parse_plot_formats(text)
+
+
+def test_no_line_across_the_pi0_gap():
+    # the published K+ -> pi+ X curve jumps from 0.112 to 0.150 GeV: a NaN must separate them
+    x, (y,) = split_at_gaps([0.10, 0.112, 0.150, 0.16], [[1.0, 2.0, 3.0, 4.0]], (PI0_GAP_GEV,))
+    assert np.isnan(x[2]) and np.isnan(y[2]) and x.size == 5
+    # an HNL grid (no gap crossed) is untouched
+    x, (y,) = split_at_gaps([0.15, 0.2, 0.3], [[1, 2, 3]], (PI0_GAP_GEV,))
+    assert not np.isnan(y).any()
+
+
+def test_limit_plot_bands_citations_gap_and_latex(monkeypatch, tmp_path):
+    from kaonportal.analyses.searches import common
+    figs = []
+    monkeypatch.setattr(common, "save", lambda fig, stem: figs.append(fig) or [])
+    m = np.array([0.05, 0.1, 0.16, 0.2])
+    exp = {k: m * f for k, f in (("minus2", 1), ("minus1", 2), ("median", 3), ("plus1", 4), ("plus2", 5))}
+    name = "NA62_2025_Kp_to_piX_invisible_BR_UL90_vs_mass_lifetime_ALPaca"
+    common.plot_limit_curves(tmp_path / "x", m, m * 2.5, exp, xlabel=r"$m_X$ [GeV/$c^2$]", ylabel="BR", title="t",
+                             published=[(published_label(name), [0.1, 0.112, 0.15, 0.2], [1, 2, 3, 4])],
+                             gaps=(PI0_GAP_GEV,))
+    ax = figs[0].axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert r"expected $\pm 1\sigma$" in labels and r"expected $\pm 2\sigma$" in labels     # bands in the legend
+    assert "NA62, JHEP 11 (2025) 143 (ALPaca re-grid)" in labels                      # citation, not file name
+    assert not any("_" in lab and "$" not in lab for lab in labels)
+    for line in ax.get_lines():                                                        # every curve broken
+        x = np.asarray(line.get_xdata(), float)
+        ok = np.isfinite(x)
+        assert not np.any((x[:-1][ok[:-1] & ok[1:]] < 0.13) & (x[1:][ok[:-1] & ok[1:]] > 0.14))
+    assert ax.get_xlabel().startswith("$")
+
+
+def test_hep_style_is_applied_inside_plots_only(captured, tmp_path):
+    import matplotlib
+    before = dict(matplotlib.rcParams)
+    report_plots.plot_cutflow({"s": _rows(["a", "b"])}, "t", tmp_path / "c")
+    ax = captured[0].axes[0]
+    assert ax.xaxis.get_tick_params(which="major").get("direction", "in") == "in"    # mplhep ROOT: ticks inside
+    assert matplotlib.rcParams["font.size"] == before["font.size"]                      # no leak into the session
+
+
+def test_m2miss_histogram_keeps_variances():
+    h = report_plots.m2miss_hist([20.0, 20.1, 30.0, np.nan], [0.005, 0.006, 0.03, 0.0], [2.0, 3.0, 1.0, 5.0])
+    assert h.sum().value == pytest.approx(6.0)                      # the NaN entry is left out
+    assert h.sum().variance == pytest.approx(4.0 + 9.0 + 1.0)       # sum of w^2
