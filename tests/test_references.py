@@ -130,3 +130,13 @@ def test_labels_name_who_and_where():
     for key in references.bibliography():       # every entry gives a label without "None" or stray brackets
         lab = references.label(key)
         assert lab and "None" not in lab and not lab.startswith((")", "(", ",")), (key, lab)
+
+
+def test_works_resolve_by_arxiv_number_and_older_two_letter_texkeys():
+    # the validation registry cites some works as "arXiv:NNNN.NNNNN"; every entry with an arXiv number resolves
+    for key, e in references.bibliography().items():
+        if e.get("arxiv"):
+            assert references.resolve(f"arXiv:{e['arxiv']}") == key
+    assert references.resolve("arXiv:0000.00000") is None
+    assert references.find_keys("as in Pospelov:2008zw") == ["Pospelov:2008zw"]
+    assert references.resolve("Pospelov:2008zw") == "Pospelov:2008secluded"

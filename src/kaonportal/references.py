@@ -9,8 +9,8 @@ aliases of a full entry.
 
 >>> cite("NA62:2020mcv")  # doctest: +ELLIPSIS
 'NA62 Collaboration (E. Cortina Gil et al.), "Search for heavy neutral lepton production in K+ decays to positrons", Phys. Lett. B 807 (2020) 135599, arXiv:2005.09575, doi:10.1016/j.physletb.2020.135599'
->>> resolve("JINST17"), resolve("[FW BeamParameters.cc]"), resolve("MCgeo:CHANTI")
-('NA62:2017jinst', 'NA62FW:2019git', 'NA62FW:2019git')
+>>> resolve("JINST17"), resolve("[FW BeamParameters.cc]"), resolve("MCgeo:CHANTI"), resolve("arXiv:2007.08218")
+('NA62:2017jinst', 'NA62FW:2019git', 'NA62FW:2019git', 'NA62:2020pnn17')
 >>> find_keys("production as in [Blumlein:2013cua] eq. 3 and NA62:2021bji; not a:2020abc or x[0]")
 ['Blumlein:2013cua', 'NA62:2021bji']
 >>> check_keys("[GA; MCgeo:LKr] and [JINTS17] and Smith:2020xyz")
@@ -38,10 +38,10 @@ import yaml
 
 from .errors import InputError
 
-#: An INSPIRE-shaped key: ``Collaboration-or-Author:YEARsuffix`` (``NA62:2021bji``, ``Blumlein:2013cua``,
-#: local keys such as ``NA62:2017jinst``). Not preceded by a word character, ``/``, ``.`` or ``:`` so that
+#: An INSPIRE-shaped key: ``Collaboration-or-Author:YEARsuffix`` (``NA62:2021bji``, ``Blumlein:2013cua``, older
+#: two-letter suffixes such as ``Pospelov:2008zw``, local keys such as ``NA62:2017jinst``). Not preceded by a word character, ``/``, ``.`` or ``:`` so that
 #: URLs, times and file names do not match.
-KEY_RE = re.compile(r"(?<![\w/.:\-])([A-Z][A-Za-z0-9\-]*:(?:19|20)\d\d[a-z][a-z0-9]{2,})(?![\w:])")
+KEY_RE = re.compile(r"(?<![\w/.:\-])([A-Z][A-Za-z0-9\-]*:(?:19|20)\d\d[a-z][a-z0-9]+)(?![\w:])")
 
 #: A bracketed citation group ``[A; B, C locator]`` not directly after an identifier (``x[0]`` is indexing).
 BRACKET_RE = re.compile(r"(?<![\w\]\)'\"])\[([^\[\]\n]{1,160})\]")
@@ -94,6 +94,8 @@ def resolve(ref: str) -> str | None:
     """
     token = ref.strip().strip("[]").strip()
     found = _lookup(token)
+    if found is None and token.startswith("arXiv:"):       # a work cited by its arXiv number
+        found = next((k for k, e in bibliography().items() if f"arXiv:{e.get('arxiv')}" == token), None)
     if found is None and token:
         head = token.split()[0].rstrip(",;")
         found = _lookup(head)
