@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Calibrate the R/D inputs of the K+ -> pi+ nu nubar background budget against the published 2017
-budget (NA62, JHEP 11 (2020) 042; numbers in shared/reference/published_results.md A1b), then show
+budget (NA62, JHEP 11 (2020) 042; numbers in [NA62:2020eqcd] = S003 Table I), then show
 the 2021-22 budget (JHEP 02 (2025) 191, A1c) predicted with the calibration as the check.
 
 Usage:

@@ -103,7 +103,40 @@ def test_every_citation_in_the_package_resolves():
 def test_no_source_file_points_at_the_unshipped_reference_notes():
     # the shared/ reference notes do not ship: a user must be able to follow every source from the package
     pattern = re.compile(r"shared/(reference|sources)|na62_parameters\.md|published_results\.md|"
-                         r"portal_formulas\.md|peer_conventions\.md")
+                         r"portal_formulas\.md|peer_conventions\.md|"
+                         r"\bNP \d|\bPR A\d")    # the notes' row codes (NP 4a, PR A3) count too
     hits = [f"{p.relative_to(SRC)}:{i}" for p, text in _package_texts()
             for i, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
     assert not hits, hits
+
+
+def test_every_shipped_curve_is_claimed_by_a_bibliography_entry():
+    # published curves are labelled by citation (plots, HEPData), not by file name
+    from kaonportal.published import list_curves
+    for name in list_curves():
+        keys = references.curve_keys(name)
+        assert keys, f"{name}: no bibliography entry lists it under 'curves'"
+        assert references.curve_label(name) != name
+    claimed = {c for e in references.bibliography().values() for c in e.get("curves") or ()}
+    assert claimed <= set(list_curves()), claimed - set(list_curves())
+
+
+def test_labels_name_who_and_where():
+    assert references.label("NA62:2021bji") == "NA62, Phys. Lett. B 816 (2021) 136259"
+    assert references.label("Ilten:2018crw") == "Ilten et al., JHEP 06 (2018) 004"
+    assert references.label("Shrock:1980plb") == "Shrock, Phys. Lett. B 96 (1980) 159"
+    assert references.curve_label("NA62_2020_Kp_to_eN_Ue4sq_90CL_HEPData") == "NA62, Phys. Lett. B 807 (2020) 135599"
+    assert references.curve_label("not_a_curve") == "not_a_curve"
+    for key in references.bibliography():       # every entry gives a label without "None" or stray brackets
+        lab = references.label(key)
+        assert lab and "None" not in lab and not lab.startswith((")", "(", ",")), (key, lab)
+
+
+def test_works_resolve_by_arxiv_number_and_older_two_letter_texkeys():
+    # the validation registry cites some works as "arXiv:NNNN.NNNNN"; every entry with an arXiv number resolves
+    for key, e in references.bibliography().items():
+        if e.get("arxiv"):
+            assert references.resolve(f"arXiv:{e['arxiv']}") == key
+    assert references.resolve("arXiv:0000.00000") is None
+    assert references.find_keys("as in Pospelov:2008zw") == ["Pospelov:2008zw"]
+    assert references.resolve("Pospelov:2008zw") == "Pospelov:2008secluded"

@@ -128,7 +128,7 @@ def pdgid(name: str) -> int:
 __all__ += ["V_HIGGS", "F_D", "F_DS", "F_B", "F_ETA", "F_ETAP", "G_RHO", "F_OMEGA",
             "V_CD", "V_CS", "V_CB", "V_UB", "V_TD", "V_TS", "V_TB", "M_TOP_POLE",
             "BR_ETA_GG", "BR_ETAP_GG", "BR_OMEGA_PI0G", "BR_PHI_ETAG", "F0_KPI"]
-V_HIGGS = (math.sqrt(2.0) * G_F) ** -0.5  # Higgs vev v = (sqrt2 G_F)^-1/2 = 246.22 GeV (section 2, derived)
+V_HIGGS = (math.sqrt(2.0) * G_F) ** -0.5  # Higgs vev v = (sqrt2 G_F)^-1/2 = 246.22 GeV ([PDG], derived)
 F_D = 0.2120                          # f_D+ in GeV, FLAG [U]
 F_DS = 0.2499                         # f_Ds in GeV, FLAG [U]
 F_B = 0.1900                          # f_B+ in GeV, FLAG [U]
@@ -138,7 +138,7 @@ G_RHO = 0.162                         # g_rho in GeV^2 (HNL -> rho l), ALPINIST 
 F_OMEGA = 0.195                       # g_omega = F_OMEGA * m_omega in GeV^2, ALPINIST constants.py L108-109 [U]
 V_CD, V_CS, V_CB, V_UB = 0.221, 0.975, 0.0408, 0.00382   # PDG 2022 (HNLCalc L269-273)
 V_TD, V_TS, V_TB = 0.0086, 0.0415, 1.0                    # PDG 2022 (HNLCalc L274-276)
-M_TOP_POLE = 172.57                   # GeV, PDG 2024 pole mass (section 2)
+M_TOP_POLE = 172.57                   # GeV, PDG 2024 pole mass [PDG]
 BR_ETA_GG = 0.3936                    # PDG, eta -> gamma gamma
 BR_ETAP_GG = 0.02307                  # PDG [U], eta' -> gamma gamma
 BR_OMEGA_PI0G = 0.084                 # PDG, omega -> pi0 gamma (ALPINIST exotic_constants L68)

@@ -9,12 +9,14 @@ aliases of a full entry.
 
 >>> cite("NA62:2020mcv")  # doctest: +ELLIPSIS
 'NA62 Collaboration (E. Cortina Gil et al.), "Search for heavy neutral lepton production in K+ decays to positrons", Phys. Lett. B 807 (2020) 135599, arXiv:2005.09575, doi:10.1016/j.physletb.2020.135599'
->>> resolve("JINST17"), resolve("[FW BeamParameters.cc]"), resolve("MCgeo:CHANTI")
-('NA62:2017jinst', 'NA62FW:2019git', 'NA62FW:2019git')
+>>> resolve("JINST17"), resolve("[FW BeamParameters.cc]"), resolve("MCgeo:CHANTI"), resolve("arXiv:2007.08218")
+('NA62:2017jinst', 'NA62FW:2019git', 'NA62FW:2019git', 'NA62:2020pnn17')
 >>> find_keys("production as in [Blumlein:2013cua] eq. 3 and NA62:2021bji; not a:2020abc or x[0]")
 ['Blumlein:2013cua', 'NA62:2021bji']
 >>> check_keys("[GA; MCgeo:LKr] and [JINTS17] and Smith:2020xyz")
 ['Smith:2020xyz', 'JINTS17']
+>>> cited("BR < 4.4e-9 [NA62:2020pwi]; card [JINST17 R]")  # doctest: +ELLIPSIS
+{'NA62:2020pwi': 'NA62 Collaboration (E. Cortina Gil et al.), "Search for pi0 decays to invisible particles", ...', 'NA62:2017jinst': ...}
 >>> cite("nope")
 Traceback (most recent call last):
 ...
@@ -24,7 +26,8 @@ kaonportal.errors.InputError: key: unknown bibliography key 'nope' (see `kaonpor
 from __future__ import annotations
 
 __all__ = ["KEY_RE", "BRACKET_RE", "REQUIRED_FIELDS", "bibliography", "aliases", "resolve", "cite",
-           "entry", "find_keys", "find_bracket_codes", "check_keys"]
+           "entry", "find_keys", "find_bracket_codes", "check_keys", "cited", "header_lines", "label",
+           "curve_keys", "curve_label"]
 
 import functools
 import re
@@ -35,10 +38,10 @@ import yaml
 
 from .errors import InputError
 
-#: An INSPIRE-shaped key: ``Collaboration-or-Author:YEARsuffix`` (``NA62:2021bji``, ``Blumlein:2013cua``,
-#: local keys such as ``NA62:2017jinst``). Not preceded by a word character, ``/``, ``.`` or ``:`` so that
+#: An INSPIRE-shaped key: ``Collaboration-or-Author:YEARsuffix`` (``NA62:2021bji``, ``Blumlein:2013cua``, older
+#: two-letter suffixes such as ``Pospelov:2008zw``, local keys such as ``NA62:2017jinst``). Not preceded by a word character, ``/``, ``.`` or ``:`` so that
 #: URLs, times and file names do not match.
-KEY_RE = re.compile(r"(?<![\w/.:\-])([A-Z][A-Za-z0-9\-]*:(?:19|20)\d\d[a-z][a-z0-9]{2,})(?![\w:])")
+KEY_RE = re.compile(r"(?<![\w/.:\-])([A-Z][A-Za-z0-9\-]*:(?:19|20)\d\d[a-z][a-z0-9]+)(?![\w:])")
 
 #: A bracketed citation group ``[A; B, C locator]`` not directly after an identifier (``x[0]`` is indexing).
 BRACKET_RE = re.compile(r"(?<![\w\]\)'\"])\[([^\[\]\n]{1,160})\]")
@@ -91,6 +94,8 @@ def resolve(ref: str) -> str | None:
     """
     token = ref.strip().strip("[]").strip()
     found = _lookup(token)
+    if found is None and token.startswith("arXiv:"):       # a work cited by its arXiv number
+        found = next((k for k, e in bibliography().items() if f"arXiv:{e.get('arxiv')}" == token), None)
     if found is None and token:
         head = token.split()[0].rstrip(",;")
         found = _lookup(head)
@@ -150,3 +155,63 @@ def check_keys(text: str, brackets: bool = True) -> list[str]:
     the short codes of bracketed citation groups. An empty list means every citation can be followed."""
     cited = find_keys(text) + (find_bracket_codes(text) if brackets else [])
     return [c for c in dict.fromkeys(cited) if resolve(c) is None]
+
+
+def cited(text: str) -> dict[str, str]:
+    """Key -> full citation for every resolvable citation in ``text`` (in order of first appearance).
+
+    Used to attach a bibliography to an output (summary.json, HEPData, curve headers) from the citations its
+    text fields carry, so that a user of the output can follow every source without the package."""
+    out: dict[str, str] = {}
+    for ref in find_keys(text) + find_bracket_codes(text):
+        key = resolve(ref)
+        if key is not None and key not in out:
+            out[key] = cite(key)
+    return out
+
+
+def header_lines(text: str, prefix: str = "# ") -> list[str]:
+    """``prefix + "[KEY] full citation"`` lines for the citations in ``text`` (for file headers).
+
+    >>> header_lines("model: [Ilten:2018crw] Eqs. 2.17-2.18")  # doctest: +ELLIPSIS
+    ['# [Ilten:2018crw] P. Ilten, Y. Soreq, M. Williams, W. Xue, "Serendipity in dark photon searches", ...']
+    """
+    return [f"{prefix}[{k}] {c}" for k, c in cited(text).items()]
+
+
+def label(key: str) -> str:
+    """A short label for plot legends: who, where (``NA62, Phys. Lett. B 807 (2020) 135599``).
+
+    >>> label("NA62:2020mcv"), label("Bauer:2017ris"), label("S002")
+    ('NA62, Phys. Lett. B 807 (2020) 135599', 'Bauer et al., JHEP 12 (2017) 044', 'Blazek, talk at the 20th Patras Workshop on Axions, WIMPs and WISPs, 23 September 2025')
+    """
+    e = entry(key)
+    authors = str(e["authors"])
+    if e.get("short"):
+        who = str(e["short"])
+    elif " Collaboration" in authors and " on behalf" not in authors:
+        who = authors.split(" Collaboration")[0].strip()
+    else:
+        names = [n.strip() for n in re.split(r",| and ", authors.split(" on behalf")[0]) if n.strip()]
+        surname = names[0].replace("et al.", "").split()[-1]
+        several = len(names) > 1 or "et al." in authors
+        who = f"{surname} et al." if several else surname
+    where = e.get("journal") or (f"arXiv:{e['arxiv']}" if e.get("arxiv") else str(e["year"]))
+    return f"{who}, {where}"
+
+
+def curve_keys(name: str) -> list[str]:
+    """Keys of the works a shipped limit curve (``data/curves/<name>.csv``) takes its numbers from."""
+    stem = name[:-4] if name.endswith(".csv") else name
+    return [k for k, e in bibliography().items() if stem in (e.get("curves") or ())]
+
+
+def curve_label(name: str) -> str:
+    """Legend label of a shipped curve by citation, e.g. ``NA62, Phys. Lett. B 807 (2020) 135599``; the file
+    name when no entry claims the curve.
+
+    >>> curve_label("NA62_Kp_to_piX_X_to_mumu_BR_UL90_vs_mass_lifetime_ALPaca")
+    'NA62, JHEP 11 (2025) 143; NA62, JHEP 11 (2022) 011'
+    """
+    keys = curve_keys(name)
+    return "; ".join(label(k) for k in keys) if keys else name

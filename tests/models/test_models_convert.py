@@ -172,3 +172,19 @@ def test_scaled_shortcut_matches_direct_evaluation():
     assert np.allclose(fast.coupling_low, slow.coupling_low, rtol=1e-9)
     assert np.allclose(fast.coupling_high, slow.coupling_high, rtol=1e-9)
     assert np.all(np.isfinite(fast.coupling_low)) and np.all(np.isfinite(fast.coupling_high))
+
+
+def test_limit_csv_header_carries_full_citations(tmp_path):
+    # the model's reference names bibliography keys; the written curve expands each to a full citation so
+    # that the file alone lets a user follow its sources (kaonportal.references)
+    from importlib import resources
+
+    from kaonportal import references
+    curve = resources.files("kaonportal") / "data/curves/NA62_Kp_to_piX_X_to_mumu_BR_UL90_vs_mass_lifetime_ALPaca.csv"
+    model = get_model("dark-photon")
+    res = convert_curve(Path(str(curve)), model)
+    out = tmp_path / "limit.csv"
+    write_limit_csv(res, out, model)
+    header = [ln for ln in out.read_text().splitlines() if ln.startswith("# reference [")]
+    assert header and header[0] == f"# reference [Ilten:2018crw] {references.cite('Ilten:2018crw')}"
+    assert references.check_keys(model.reference) == []

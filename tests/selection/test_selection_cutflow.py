@@ -76,3 +76,21 @@ def test_every_shipped_selection_validates():
         sel = load_selection(name)
         assert sel.name == name
         assert sel.signal_regions()
+
+
+def test_selection_source_with_an_unknown_bibliography_key_is_refused(tmp_path):
+    # every source in a selection names keys of the shipped bibliography (kaonportal refs)
+    import yaml
+
+    from kaonportal.errors import InputError
+    from kaonportal.selection import load_selection
+    from kaonportal.selection.definition import SELECTION_DIR
+    data = yaml.safe_load((SELECTION_DIR / "pnn-2022.yaml").read_text())
+    data["cuts"][0]["source"] = "[FW MultiplicitySelection.cc; NA62:2099zzz]"
+    p = tmp_path / "sel.yaml"
+    p.write_text(yaml.safe_dump(data))
+    with pytest.raises(InputError, match=r"cuts\.0\.source: .*unknown bibliography key\(s\) NA62:2099zzz"):
+        load_selection(p)
+    data["cuts"][0]["source"] = "[FW MultiplicitySelection.cc; NA62:2021zjw] 'Extra-activity (multiplicity) cuts'"
+    p.write_text(yaml.safe_dump(data))
+    assert load_selection(p).cuts[0].source.startswith("[FW ")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
+from .. import __version__, references
 from ..errors import InputError, check_range
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
@@ -263,8 +263,9 @@ def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True, budg
     if budget is not None:
         summary["yield_budget"] = budget.as_dict()
     summary["files"] = files
-    p = out / "summary.json"
     from ..cli._common import to_jsonable
+    summary["references"] = references.cited(json.dumps(to_jsonable(summary)))   # cited key -> full citation
+    p = out / "summary.json"
     # the file's own paths relative to its directory (the returned summary keeps the paths as written)
     own = {**summary, "files": {k: Path(v).name for k, v in files.items()}}
     p.write_text(json.dumps(to_jsonable(own), indent=2) + "\n")

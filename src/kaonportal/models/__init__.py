@@ -23,7 +23,8 @@ alp-gluon              BC11   1/f_G GeV^-1 0.001 - 0.405 (prod. to 1)   K+ -> pi
 
 Every method broadcasts ``mass`` (GeV) and ``coupling`` (the benchmark's own variable, named by
 ``m.coupling_name``) and raises :class:`kaonportal.errors.InputError` outside ``m.mass_range``.
-Formulas and their sources: bibliography keys cited per function (``kaonportal refs KEY``).
+Formulas and their sources: bibliography keys cited per function (``kaonportal refs KEY``). Check-value
+tags: [L] from the literature or a published code, [C] self-consistency value of a scratch implementation, [U] unverified.
 
 >>> m = get_model("BC7")
 >>> m.name, m.coupling_name

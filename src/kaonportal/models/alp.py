@@ -4,7 +4,7 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
 
 - **BC9** ``alp-photon``, coupling ``g_agg`` in GeV^-1: L = (g_agg/4) a F Ftilde (ALPaca BC9 c_B =
   (pi/alpha) f g_agg; FORESEE ALP-photon.ipynb). Only decay: Gamma(a -> gamma gamma) = g^2 m^3/(64 pi)
-  (section 6.1). Production is Primakoff (and photons from meson decays) in the dump, which is
+  ([Bauer:2017ris]). Production is Primakoff (and photons from meson decays) in the dump, which is
   :mod:`kaonportal.beamdump`'s job: :meth:`AlpPhoton.production_br` has no kaon channel (K+ -> pi+ a
   from a photon coupling only arises through electroweak loops, not part of BC9 here).
 - **BC10** ``alp-fermion``, coupling ``g_Y`` (dimensionless): L = (g_Y/(2v)) d_mu a sum_f fbar gamma^mu
@@ -16,34 +16,34 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   with universal couplings a -> 3 pi vanishes at leading order (c_uu = c_dd), and a -> pi pi gamma,
   eta pi pi are not implemented, so the **valid range stops at 0.8 GeV** (below the eta pi pi threshold);
   the production BRs (FCNC, below) are valid up to m_B - m_K (``production_mass_range``).
-  Production: K+ -> pi+ a and B+ -> K+ a from the top-loop FCNC (section 6.3):
+  Production: K+ -> pi+ a and B+ -> K+ a from the top-loop FCNC ([Bauer:2021wjo; ALPINIST:2022code]):
   [k_D]_ij = y_t^2/(16 pi^2) V_ti* V_tj (c_R - c_L)[ln(Lambda^2/m_t^2)/2 - 1/4 - 3/2 (1 - x_t + ln x_t)/(1 - x_t)^2]
   (ALPaca rge/matching.py L18-43, after 2012.12272) with Lambda = 1 TeV, y_t = sqrt2 162.5/v, and
   Gamma(P -> P' a) = m_P^3 |k_D/f|^2 f_0^2 (1 - m_P'^2/m_P^2)^2 lambda^1/2/(64 pi) (ALPaca invisible.py
   Kplustopia L72-73, Btopia L149-159), (c_R - c_L)/f = g_Y/v, f_0^{K pi} = 0.97 (the value behind the
-  section 6.3 [C] numbers; the scalar model uses 0.96 as section 5.1 does; ``f0`` is a parameter). The flavour-conserving N_8 terms (~10 %)
-  and RG running between Lambda and m_t are neglected (section 6.3 [U]).
-- **BC11** ``alp-gluon``, coupling ``inv_fG`` = 1/f_G in GeV^-1. The shared reference leaves the
-  normalisation open (section 6, section 8). **Our choice:** the QCD-axion normalisation
+  [Bauer:2021wjo; ALPINIST:2022code] [C] numbers; the scalar model uses 0.96 as [Boiarska:2019jym] does; ``f0`` is a parameter). The flavour-conserving N_8 terms (~10 %)
+  and RG running between Lambda and m_t are neglected ([Bauer:2021wjo; ALPINIST:2022code] [U]).
+- **BC11** ``alp-gluon``, coupling ``inv_fG`` = 1/f_G in GeV^-1. The sources leave the
+  normalisation open ([Beacham:2019nyx; Bauer:2017ris]). **Our choice:** the QCD-axion normalisation
   L = (alpha_s/(8 pi f_G)) a G Gtilde, i.e. c_GG/f = 1/(2 f_G) in the 2102.13112 basis and
-  C_GG/Lambda = 1/(32 pi^2 f_G) in the 1708.00443 basis; this is the normalisation behind the section 6.3
+  C_GG/Lambda = 1/(32 pi^2 f_G) in the 1708.00443 basis; this is the normalisation behind the [Bauer:2021wjo; ALPINIST:2022code]
   [C] K+ -> pi+ a numbers (tested). ``normalisation="1/4fG"`` switches to the literal ALPaca reading
   L = (1/(4 f_G)) a G Gtilde, whose rates are larger by (2 pi/alpha_s(1 TeV))^2.
-  K+ -> pi+ a: the c_GG term of the LO ChPT amplitude of 2102.13112 (section 6.3),
+  K+ -> pi+ a: the c_GG term of the LO ChPT amplitude of 2102.13112 ([Bauer:2021wjo; ALPINIST:2022code]),
   A = (N_8/(4 f)) 16 c_GG (m_K^2 - m_pi^2)(m_K^2 - m_a^2)/(4 m_K^2 - m_pi^2 - 3 m_a^2),
-  |N_8| = (G_F/sqrt2) V_ud V_us g_8 f_pi^2 with g_8 = 5.0 (ALPINIST, section 2; ``g8`` overridable; ALPaca's
-  3.61 gives 0.52x the rate). Decay: a -> gamma gamma with C_gg^eff = -1.92 C_GG (section 6.1, valid for
+  |N_8| = (G_F/sqrt2) V_ud V_us g_8 f_pi^2 with g_8 = 5.0 ([ALPINIST:2022code]; ``g8`` overridable; ALPaca's
+  3.61 gives 0.52x the rate). Decay: a -> gamma gamma with C_gg^eff = -1.92 C_GG ([Bauer:2017ris], valid for
   m_a < m_eta'; the pi0-pole mixing term is neglected [U]). Hadronic decays (a -> 3 pi and above; the
   Aloni-Soreq-Williams 1811.03474 data-driven widths) are not implemented, so the **valid range ends at
   the 3 pi0 threshold, 0.40 GeV**; the production BRs are given up to 1 GeV (``production_mass_range``;
   the mixing angles diverge at m_a = m_pi0, m_eta as the FORESEE formulas have no meson width). Mixing production with pi0/eta/eta' is given as theta_aP^2 (FORESEE
   ALP-g.ipynb cells 8-9, coupling g = 1/(4 pi^2 f_G) in FORESEE's L = -(g_s^2/8) g a G Gtilde) under keys
-  ``"pi0 -> a (mixing)"`` etc.: the number of ALPs is theta^2 times the number of mesons (section 6.2);
+  ``"pi0 -> a (mixing)"`` etc.: the number of ALPs is theta^2 times the number of mesons ([FORESEE:2021code; Aloni:2018vki]);
   B -> X_s a = 76 g^2 (1 - m^2/m_B^2)^2 (FORESEE ALP-g.ipynb cells 6-7).
 
 >>> from kaonportal.models import get_model
 >>> a = get_model("alp-photon")
->>> f"{float(a.ctau_m(0.1, 1e-4)):.3e}"      # section 6.1 [C]: 3.97e-3 m
+>>> f"{float(a.ctau_m(0.1, 1e-4)):.3e}"      # [Bauer:2017ris] [C]: 3.97e-3 m
 '3.967e-03'
 """
 
@@ -59,7 +59,7 @@ from ..errors import check_choice, check_range
 from ..kinematics import kallen
 from .base import PortalModel
 
-_M_W = 80.37            # GeV, W mass for x_t (PDG; section 2 lists 80.362)
+_M_W = 80.37            # GeV, W mass for x_t ([PDG] lists 80.362)
 _ALPHA_S_1TEV = 0.0885  # alpha_s(1 TeV) [U], for the 1/(4 f_G) alternative normalisation of BC11
 _Q_HEAVY = {"c": (1.273, 2.0 / 3.0), "b": (4.183, -1.0 / 3.0), "t": (M_TOP_POLE, 2.0 / 3.0)}
 
@@ -83,12 +83,12 @@ def loop_b1(tau):
 
 
 def fcnc_kd_coefficient(vckm: float, lam: float = 1000.0) -> float:
-    """k_D per unit (c_R - c_L): y_t^2/(16 pi^2) V [ln(L^2/m_t^2)/2 - 1/4 - 3/2 (1-x+ln x)/(1-x)^2] (section 6.3).
+    """k_D per unit (c_R - c_L): y_t^2/(16 pi^2) V [ln(L^2/m_t^2)/2 - 1/4 - 3/2 (1-x+ln x)/(1-x)^2] ([Bauer:2021wjo; ALPINIST:2022code]).
 
-    >>> round(fcnc_kd_coefficient(V_TD * V_TS) * 1e6, 2)     # section 6.3 [C]: 3.44e-6
+    >>> round(fcnc_kd_coefficient(V_TD * V_TS) * 1e6, 2)     # [Bauer:2021wjo; ALPINIST:2022code] [C]: 3.44e-6
     3.44
     """
-    y_t2 = (np.sqrt(2.0) * 162.5 / V_HIGGS) ** 2        # y_t(m_t) with m_t(m_t) = 162.5 GeV (section 6.3 [C])
+    y_t2 = (np.sqrt(2.0) * 162.5 / V_HIGGS) ** 2        # y_t(m_t) with m_t(m_t) = 162.5 GeV ([Bauer:2021wjo; ALPINIST:2022code] [C])
     x_t = M_TOP_POLE**2 / _M_W**2
     bracket = 0.5 * np.log(lam**2 / M_TOP_POLE**2) - 0.25 - 1.5 * (1 - x_t + np.log(x_t)) / (1 - x_t) ** 2
     return float(y_t2 / (16 * np.pi**2) * vckm * bracket)
@@ -107,7 +107,7 @@ class _Alp(PortalModel):
     particle = "a"
 
     def _photon_width(self, m, c_eff):
-        """Gamma(a -> gamma gamma) = 4 pi alpha^2 m^3 |C_gg^eff/Lambda|^2 (section 6.1)."""
+        """Gamma(a -> gamma gamma) = 4 pi alpha^2 m^3 |C_gg^eff/Lambda|^2 ([Bauer:2017ris])."""
         return 4.0 * np.pi * ALPHA_EM**2 * m**3 * np.abs(c_eff) ** 2
 
 
@@ -136,7 +136,7 @@ class AlpFermion(_Alp):
     """PBC BC10. Coupling ``g_Y`` (dimensionless, Yukawa-like: a f f coupling g_Y m_f/v).
 
     >>> bc10 = AlpFermion()
-    >>> round(float(bc10.production_br(1.1e-3, 1.0)["K+ -> pi+ a"]) * 1e3, 2)   # section 6.3 [C]: 1.61e-3
+    >>> round(float(bc10.production_br(1.1e-3, 1.0)["K+ -> pi+ a"]) * 1e3, 2)   # [Bauer:2021wjo; ALPINIST:2022code] [C]: 1.61e-3
     1.61
     """
 
@@ -184,7 +184,7 @@ class AlpGluon(_Alp):
     """PBC BC11. Coupling ``inv_fG`` = 1/f_G (GeV^-1); normalisation: see the module docstring.
 
     >>> bc11 = AlpGluon()
-    >>> round(float(bc11.production_br(1e-3, 1e-3)["K+ -> pi+ a"]) * 1e7, 1)   # section 6.3 [C]: 2.14e-7
+    >>> round(float(bc11.production_br(1e-3, 1e-3)["K+ -> pi+ a"]) * 1e7, 1)   # [Bauer:2021wjo; ALPINIST:2022code] [C]: 2.14e-7
     2.1
     """
 
@@ -203,7 +203,7 @@ class AlpGluon(_Alp):
         check_choice("normalisation", normalisation, ("alpha_s/8pi", "1/4fG"))
         check_range("g8", g8, 0.0, None, low_inclusive=False)
         self.normalisation, self.g8 = normalisation, float(g8)
-        #: |N_8| = (G_F/sqrt2) V_ud V_us g_8 f_pi^2 (section 2), f_pi = 130 MeV convention
+        #: |N_8| = (G_F/sqrt2) V_ud V_us g_8 f_pi^2 ([PDG]), f_pi = 130 MeV convention
         self.n8 = G_F / np.sqrt(2.0) * V_UD * V_US * self.g8 * F_PI**2
 
     def cgg_over_f(self, inv_fg):

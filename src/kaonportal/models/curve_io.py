@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import references
 from ..errors import InputError
 from ..published import read_curve_csv
 from ..yamlio import read_text
@@ -82,7 +83,7 @@ def write_limit_csv(res, path, model, cl_text: str = "as the input") -> None:
     """Write a coupling-limit curve with a ``#`` provenance header."""
     from .. import __version__
     lines = [f"# kaonportal {__version__} models convert: coupling limit for {model.name} ({model.label})",
-             f"# model reference: {model.reference}",
+             f"# model reference: {model.reference}", *references.header_lines(model.reference, "# reference "),
              f"# coupling: {res.coupling_name} {model.coupling_unit}".rstrip(),
              f"# confidence level: {cl_text}"]
     for k, v in res.notes.items():

@@ -3,7 +3,7 @@
 Model ([Ilten:2018crw]): L ⊃ -eps e A'_mu sum_f Q_f fbar gamma^mu f below the Z mass.
 Coupling variable: the kinetic mixing ``epsilon`` (not squared). Mass in GeV.
 
-Decays (section 3.1, 3.2):
+Decays ([Ilten:2018crw]):
 
 - leptons: Gamma(A' -> l+ l-) = (eps^2 alpha m/3)(1 + 2 m_l^2/m^2) sqrt(1 - 4 m_l^2/m^2)
   (ALPINIST decay_widths_DP.py L60-69; DarkCast model.py L219-225, 1801.04847 Eq. 2.13);
@@ -13,12 +13,12 @@ Decays (section 3.1, 3.2):
   4 pi alpha^2/(3 s), so the massless normalisation is the consistent one (tested). R_f(s) comes
   from :mod:`kaonportal.models.rratio`, a documented parametrisation (no R data in the repository).
 
-BC2 (section 3.4): A' -> chi chibar with alpha_D = 0.1 and m_chi = m_A'/3 (PBC/LDM benchmark).
-The spin of chi is not fixed in the shared reference (section 8); **choice: Dirac fermion**
+BC2 ([Beacham:2019nyx]): A' -> chi chibar with alpha_D = 0.1 and m_chi = m_A'/3 (PBC/LDM benchmark).
+The spin of chi is not fixed by the sources ([Beacham:2019nyx]); **choice: Dirac fermion**
 (Gamma = (alpha_D m/3)(1 + 2r^2) sqrt(1 - 4r^2), r = m_chi/m), overridable with
 ``chi_spin="scalar"`` (Gamma = (alpha_D m/12)(1 - 4r^2)^{3/2}).
 
-Production (section 3.5):
+Production ([Ilten:2018crw; ALPINIST:2022code]):
 
 - P -> gamma A' (P = pi0, eta, eta'): BR = 2 eps^2 (1 - m^2/m_P^2)^3 BR(P -> gamma gamma)
   (FORESEE DarkPhoton.ipynb cells 6-8; ALPINIST exotic_functions.py L142-143), PDG BR(P -> gamma gamma);
@@ -35,7 +35,7 @@ Proton bremsstrahlung is in :mod:`kaonportal.beamdump`; the coupling helpers it 
 >>> dp = get_model("dark-photon")
 >>> f"{float(dp.ctau_m(0.050022, 1.0)):.4e}"   # FORESEE ctau.txt line 50: 1.62174e-12 m
 '1.6217e-12'
->>> br = dp.production_br(0.05, 1e-3)["pi0 -> gamma A'"]   # section 3.5 check value [C]
+>>> br = dp.production_br(0.05, 1e-3)["pi0 -> gamma A'"]   # [Ilten:2018crw; ALPINIST:2022code] check value [C]
 >>> f"{float(br):.4e}"
 '1.2694e-06'
 """
@@ -59,7 +59,7 @@ _M_K, _M_PI = mass("K+"), mass("pi+")
 
 
 def lepton_width(m, eps, m_l):
-    """Gamma(A' -> l+ l-) in GeV for mass ``m`` (GeV), kinetic mixing ``eps`` (section 3.1)."""
+    """Gamma(A' -> l+ l-) in GeV for mass ``m`` (GeV), kinetic mixing ``eps`` ([Ilten:2018crw])."""
     m = np.asarray(m, dtype=float)
     x = m_l**2 / np.maximum(m, 1e-300) ** 2
     beta = np.sqrt(np.clip(1.0 - 4.0 * x, 0.0, None))
@@ -67,7 +67,7 @@ def lepton_width(m, eps, m_l):
 
 
 def hadronic_channel_widths(m, eps) -> dict[str, np.ndarray]:
-    """Exclusive hadronic widths eps^2 (alpha m/3) R_f(m^2) (section 3.2, massless normalisation)."""
+    """Exclusive hadronic widths eps^2 (alpha m/3) R_f(m^2) ([Ilten:2018crw], massless normalisation)."""
     m = np.asarray(m, dtype=float)
     base = np.asarray(eps) ** 2 * ALPHA_EM * m / 3.0
     return {f"A' -> {k}": base * v for k, v in r_ratio_channels(m * m).items()}
@@ -79,14 +79,14 @@ def hadronic_width(m, eps):
 
 
 def meson_to_gamma_br(m, eps, m_p, br_gg):
-    """BR(P -> gamma A') = 2 eps^2 (1 - m^2/m_P^2)^3 BR(P -> gamma gamma), zero above m_P (section 3.5)."""
+    """BR(P -> gamma A') = 2 eps^2 (1 - m^2/m_P^2)^3 BR(P -> gamma gamma), zero above m_P ([Ilten:2018crw; ALPINIST:2022code])."""
     m = np.asarray(m, dtype=float)
     x = np.clip(1.0 - m**2 / m_p**2, 0.0, None)
     return np.where(m < m_p, 2.0 * np.asarray(eps) ** 2 * x**3 * br_gg, 0.0)
 
 
 def vector_to_pseudoscalar_br(m, eps, m_v, m_p, br_vpg):
-    """BR(V -> P A') in the ALPINIST form (section 3.5, [U]); zero above m_V - m_P."""
+    """BR(V -> P A') in the ALPINIST form ([Ilten:2018crw; ALPINIST:2022code], [U]); zero above m_V - m_P."""
     m = np.asarray(m, dtype=float)
     lam = np.clip(kallen(m_v**2, m_p**2, m**2), 0.0, None)
     val = (np.asarray(eps) ** 2 * br_vpg * (m_v**2 - m**2 - m_p**2) ** 2 * np.sqrt(lam)
@@ -147,7 +147,7 @@ class DarkPhoton(PortalModel):
 class DarkPhotonInvisible(DarkPhoton):
     """PBC BC2: dark photon decaying mostly into light dark matter chi chibar. Coupling: epsilon.
 
-    Parameters (section 3.4): ``alpha_d`` = 0.1, ``mass_ratio`` = m_chi/m_A' = 1/3, ``chi_spin`` =
+    Parameters ([Beacham:2019nyx]): ``alpha_d`` = 0.1, ``mass_ratio`` = m_chi/m_A' = 1/3, ``chi_spin`` =
     ``"dirac"`` (default, see the module docstring) or ``"scalar"``. The visible channels of BC1 are
     kept (they scale as eps^2; the invisible one does not), so BR(A' -> chi chibar) ~ 1 for eps << 1.
 
@@ -160,7 +160,7 @@ class DarkPhotonInvisible(DarkPhoton):
     label = "BC2"
     width_scales_as_coupling = False
     invisible_channels = frozenset({"A' -> chi chibar"})
-    reference = DarkPhoton.reference + "; BC2 section 3.4"
+    reference = DarkPhoton.reference + "; BC2 [Beacham:2019nyx]"
 
     def __init__(self, alpha_d: float = 0.1, mass_ratio: float = 1.0 / 3.0, chi_spin: str = "dirac"):
         check_range("alpha_d", alpha_d, 0.0, None, low_inclusive=False)

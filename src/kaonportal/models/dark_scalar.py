@@ -3,25 +3,25 @@
 Model ([Winkler:2018qyg; Boiarska:2019jym]): L ⊃ -sin(theta) sum_f (m_f/v) S fbar f + ...; BC5 adds
 -lambda S^2 H^dagger H. Coupling variable: ``sin2theta`` = sin^2(theta) (ALPINIST's Y). Mass in GeV.
 
-Production (sections 5.1, 5.2, 5.4):
+Production ([Boiarska:2019jym; Winkler:2018qyg]):
 
 - K+ -> pi+ S: Gamma = theta^2 xi_sd^2 (m_K^2 - m_pi^2)^2 f_0^2 p_S/(32 pi v^2 m_K^2),
   xi_sd = 3 sqrt2 G_F m_t^2 V_td V_ts/(16 pi^2) (top loop; 1904.10447 / Winkler 1809.01876; scalar_portal
   hadronic_common.py L37-40, L80-83; two_body_hadronic.py L33), f_0^{K pi} = 0.96 (no q^2 slope).
   Pitfall 3: we do *not* use Eq. (5) of 1909.11670 (m_K^2 in place of (m_K^2 - m_pi^2) f_0, +28 %).
   Inputs: m_t pole 172.57 GeV and |V_td V_ts| = 3.57e-4 (PDG 2022), giving BR/theta^2 = 1.48e-3 at
-  m_S = 0 (section 5.1 [C]); ``xi_sd`` is an overridable parameter (section 5.1 [U]: 1.3-1.9e-3 spread);
+  m_S = 0 ([Boiarska:2019jym; Winkler:2018qyg] [C]); ``xi_sd`` is an overridable parameter ([Boiarska:2019jym; Winkler:2018qyg] [U]: 1.3-1.9e-3 spread);
 - K_L -> pi0 S: the same formula with K_L/pi0 masses times tau_KL, with |V_td V_ts| [U: the CP-allowed
   Re(V_td* V_ts) is smaller; as in dkgen];
 - B -> K S: same structure with xi_bs = 3 sqrt2 G_F m_t^2 V_ts V_tb/(16 pi^2) and
   f_0^{BK}(q^2) = 0.33/(1 - q^2/38 GeV^2) (scalar_portal form_factors.py L30). ALPINIST's ``B_K_S``
-  (4x too large, section 5.2) is not used. Inclusive B -> X_s S = 5.6 theta^2 (1 - m^2/m_B^2)^2
+  (4x too large against [Boiarska:2019jym]) is not used. Inclusive B -> X_s S = 5.6 theta^2 (1 - m^2/m_B^2)^2
   (FORESEE DarkHiggs.ipynb cells 6-7) is given as ``"B -> Xs S"``;
 - BC5 only: h -> S S with fixed BR(h -> S S) (``br_h_ss``, default 0.01 [U: PBC value not confirmed,
-  section 8]) and B -> Xs S S from dBR/(dq^2 dcos) = 2 x 3.68e-10 sqrt(1 - 4 m^2/q^2)(1 - q^2/m_b^2)^2
+  [Beacham:2019nyx]]) and B -> Xs S S from dBR/(dq^2 dcos) = 2 x 3.68e-10 sqrt(1 - 4 m^2/q^2)(1 - q^2/m_b^2)^2
   (m_b/4.5)^3 lambda^2 (FORESEE DarkHiggs.ipynb cells 10-11 [U]); these do not scale with theta.
 
-Decays (section 5.3), all proportional to sin^2 theta:
+Decays ([Winkler:2018qyg; ScalarPortal:2019code]), all proportional to sin^2 theta:
 
 - S -> l+ l-: theta^2 m_l^2 m_S/(8 pi v^2) (1 - 4 m_l^2/m_S^2)^{3/2} (scalar_portal leptonic.py L20);
 - S -> pi pi and S -> K Kbar: Winkler's dispersive widths (1809.01876), tabulated in
@@ -32,7 +32,7 @@ Decays (section 5.3), all proportional to sin^2 theta:
 - above 2 GeV: perturbative S -> g g, s sbar, c cbar (phase space from the 2 m_K, 2 m_D thresholds), tau tau: standard
   Higgs-like widths (Gamma(ff) = N_c theta^2 m_f^2 m_S beta^3/(8 pi v^2), Gamma(gg) =
   theta^2 alpha_s^2 m_S^3/(72 pi^3 v^2) |sum_q (3/4) A_1/2(tau_q)|^2 over c, b, t), i.e. the
-  "perturbative quarks and gluons" of section 5.3 (ALPINIST L172-202). Our choice: the exclusive and
+  "perturbative quarks and gluons" of [Winkler:2018qyg; ScalarPortal:2019code] (ALPINIST L172-202). Our choice: the exclusive and
   perturbative descriptions are blended linearly between 2.0 and 2.5 GeV (factor-of-few theory
   uncertainty there, see 1904.10447), so the total width is continuous.
 
@@ -40,7 +40,7 @@ Valid mass range: 2 m_e ... 4.7 GeV (B -> K S closes at 4.79 GeV).
 
 >>> from kaonportal.models import get_model
 >>> s = get_model("dark-scalar")
->>> round(float(s.production_br(0.0011, 1.0)["K+ -> pi+ S"]) * 1e3, 2)   # section 5.1 [C]: 1.48e-3
+>>> round(float(s.production_br(0.0011, 1.0)["K+ -> pi+ S"]) * 1e3, 2)   # [Boiarska:2019jym; Winkler:2018qyg] [C]: 1.48e-3
 1.48
 """
 
@@ -60,14 +60,14 @@ from ..published import read_curve_csv
 from .base import PortalModel
 from .qcd import alpha_s
 
-#: top-loop FCNC coefficients (section 5.1/5.2), PDG 2022 CKM and the PDG 2024 pole m_t
+#: top-loop FCNC coefficients ([Boiarska:2019jym]), PDG 2022 CKM and the PDG 2024 pole m_t
 XI_SD = 3.0 * np.sqrt(2.0) * G_F * M_TOP_POLE**2 * V_TD * V_TS / (16.0 * np.pi**2)
 XI_BS = 3.0 * np.sqrt(2.0) * G_F * M_TOP_POLE**2 * V_TS * V_TB / (16.0 * np.pi**2)
 _C_4PI = 5.1e-9          # GeV^-2, ALPINIST decay_widths_DS.py L161-170 [U]
 _BLEND = (2.0, 2.5)      # GeV, exclusive -> perturbative hadronic widths (our choice)
-_M_QUARK = {"s": 0.0935, "c": 1.273, "b": 4.183, "t": M_TOP_POLE}   # GeV, section 2
+_M_QUARK = {"s": 0.0935, "c": 1.273, "b": 4.183, "t": M_TOP_POLE}   # GeV, [PDG]
 _M_H = 125.13            # GeV, [PDG] (particle 2026 table)
-_GAMMA_H_SM = 3.7e-3     # GeV, SM Higgs width used in section 5.4 [C]
+_GAMMA_H_SM = 3.7e-3     # GeV, SM Higgs width [PDG] used by the [C] check
 
 
 @lru_cache(maxsize=None)
@@ -121,7 +121,7 @@ def _gluon_width(m):
 
 def k_to_pi_s_width(m_s, sin2theta, m_k: float | None = None, m_pi: float | None = None,
                     xi: float = XI_SD, f0: float = F0_KPI):
-    """Gamma(K -> pi S) in GeV (section 5.1); K+/pi+ masses unless given."""
+    """Gamma(K -> pi S) in GeV ([Boiarska:2019jym; Winkler:2018qyg]); K+/pi+ masses unless given."""
     m_k = mass("K+") if m_k is None else m_k
     m_pi = mass("pi+") if m_pi is None else m_pi
     m_s = np.asarray(m_s, dtype=float)
@@ -132,7 +132,7 @@ def k_to_pi_s_width(m_s, sin2theta, m_k: float | None = None, m_pi: float | None
 
 
 def b_to_k_s_width(m_s, sin2theta, xi: float = XI_BS):
-    """Gamma(B+ -> K+ S) in GeV with f_0^{BK}(q^2) = 0.33/(1 - q^2/38 GeV^2) (section 5.2)."""
+    """Gamma(B+ -> K+ S) in GeV with f_0^{BK}(q^2) = 0.33/(1 - q^2/38 GeV^2) ([Boiarska:2019jym])."""
     m_b, m_k = mass("B+"), mass("K+")
     m_s = np.asarray(m_s, dtype=float)
     f0 = 0.33 / (1.0 - m_s**2 / 38.0)
@@ -146,10 +146,10 @@ class DarkScalar(PortalModel):
     """PBC BC4: Higgs-mixed scalar. Coupling: ``sin2theta``.
 
     Parameter ``xi_sd`` (default :data:`XI_SD`) overrides the K -> pi S coefficient, e.g. to
-    reproduce a publication's convention (section 5.1 [U]).
+    reproduce a publication's convention ([Boiarska:2019jym; Winkler:2018qyg] [U]).
 
     >>> s = DarkScalar()
-    >>> f"{float(s.ctau_m(0.0410, 1.0)):.3e}"    # leptons only; FORESEE table 2.879e-2 m (section 5.3)
+    >>> f"{float(s.ctau_m(0.0410, 1.0)):.3e}"    # leptons only; FORESEE table 2.879e-2 m ([Winkler:2018qyg; ScalarPortal:2019code])
     '2.811e-02'
     """
 
@@ -207,10 +207,10 @@ class DarkScalarQuartic(DarkScalar):
     """PBC BC5: BC4 plus a quartic coupling fixed by ``br_h_ss`` = BR(h -> S S). Coupling: ``sin2theta``.
 
     lambda follows from Gamma(h -> S S) = lambda^2 v^2/(8 pi m_h) sqrt(1 - 4 m_S^2/m_h^2) with
-    BR = Gamma_SS/(Gamma_h^SM + Gamma_SS), Gamma_h^SM = 3.7 MeV (section 5.4).
+    BR = Gamma_SS/(Gamma_h^SM + Gamma_SS), Gamma_h^SM = 3.7 MeV ([Boiarska:2019jym]).
 
     >>> bc5 = DarkScalarQuartic()
-    >>> round(float(bc5.quartic_lambda(0.01)) * 1e3, 2)     # section 5.4 [C]: 1.39e-3
+    >>> round(float(bc5.quartic_lambda(0.01)) * 1e3, 2)     # [Boiarska:2019jym] [C]: 1.39e-3
     1.39
     """
 

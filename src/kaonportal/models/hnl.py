@@ -4,17 +4,17 @@ One Majorana HNL N mixing with one flavour ([Bondarenko:2018hnl; Shrock:1981prd]
 squared mixing ``U2`` = |U_l4|^2. Mass in GeV. The multi-flavour functions :func:`hnl_widths` and
 :func:`hnl_total_width` take ``(U_e^2, U_mu^2, U_tau^2)``.
 
-Production (section 4.1, 4.2):
+Production ([Shrock:1981prd; Bondarenko:2018hnl; HNLCalc:2024code]):
 
 - K+/pi+ -> l+ N: BR(P -> l nu) rho_l(m_N) |U|^2 with the full Shrock factor
   rho = [(x + y) - (x - y)^2] lambda^1/2(1, x, y) / [x (1 - x)^2], x = m_l^2/m_P^2, y = m_N^2/m_P^2
   (NA62 proceedings Eq. (1) citing Shrock PLB 96 (1980) 159, PRD 24 (1981) 1232; NA62FW
   HNLFunctions.cc L185-197). Normalised to the *measured* BR(P -> l nu) because the tree-level width
-  misses ~2 % of radiative corrections (section 2 caveat);
+  misses ~2 % of radiative corrections (the measured [PDG] BRs include them);
 - D+, Ds+, B+ -> l+ N: absolute width G_F^2 f_P^2 |V|^2 m_P^3 |U|^2/(8 pi) [(x+y) - (x-y)^2]
   lambda^1/2(1, y, x) (Bondarenko et al. 1805.08567; HNLCalc L355-368), divided by Gamma_P;
-- tau+ -> N + (pi+, K+, rho+, l+ nu): section 4.2 (HNLCalc get_2body_br_tau L370-397);
-- D -> K l N and D -> pi l N (section 4.2 lists them, formulas not written out there): the helicity
+- tau+ -> N + (pi+, K+, rho+, l+ nu): [Bondarenko:2018hnl; HNLCalc:2024code] (HNLCalc get_2body_br_tau L370-397);
+- D -> K l N and D -> pi l N ([Bondarenko:2018hnl] lists them, formulas not written out there): the helicity
   form for two massive leptons, dGamma/dq^2 = G_F^2 |V|^2 |U|^2 p' q^2/(96 pi^3 m_D^2) lambda^1/2(1, x_l, x_N)
   [A H_0^2 + B H_t^2], A = (2 - x_l - x_N - (x_l - x_N)^2)/2, B = 3 (x_l + x_N - (x_l - x_N)^2)/2,
   H_0 = 2 m_D p' f_+/sqrt(q^2), H_t = (m_D^2 - m_P^2) f_0/sqrt(q^2), x = m^2/q^2 (reduces to the textbook
@@ -24,7 +24,7 @@ Production (section 4.1, 4.2):
   the CLEO-c single-pole fits (PRD 80 (2009) 032005), scalar poles D_s0*(2317), D0*(2300)
   [U: all recalled, not in shared/]. B -> D(*) l N and vector final states are NOT included.
 
-Decays (section 4.3), per-channel "Dirac-like" widths of Bondarenko et al. 1805.08567 /
+Decays ([Bondarenko:2018hnl]), per-channel "Dirac-like" widths of Bondarenko et al. 1805.08567 /
 Gorbunov-Shaposhnikov 0705.1729 multiplied by **2 for the Majorana HNL** (pitfall 1; NA62FW GammaTot
 L808, FairShip, ALPINIST). Each channel key stands for the channel *and* its charge conjugate, e.g.
 ``"N -> e- pi+"`` is N -> e- pi+ plus N -> e+ pi-. Channels:
@@ -40,9 +40,9 @@ Valid mass range: 1 MeV - 5 GeV (above ~2 GeV the hadronic width is the inclusiv
 
 >>> from kaonportal.models import get_model
 >>> n = get_model("hnl-e")
->>> round(float(n.ctau_m(0.3, 1.0)), 4)     # section 4.3 check value [C]: 0.0805 m
+>>> round(float(n.ctau_m(0.3, 1.0)), 4)     # [Bondarenko:2018hnl] check value [C]: 0.0805 m
 0.0805
->>> round(float(n.production_br(0.3, 1.0)["K+ -> e+ N"]), 2)   # section 4.1: 2.17
+>>> round(float(n.production_br(0.3, 1.0)["K+ -> e+ N"]), 2)   # [Shrock:1981prd; Bondarenko:2018hnl]: 2.17
 2.17
 """
 
@@ -67,7 +67,7 @@ _M_L = {"e": mass("e-"), "mu": mass("mu-"), "tau": mass("tau-")}
 _M_Q = {"u": 0.00216, "d": 0.00470, "s": 0.0935, "c": 1.273, "b": 4.183}
 _CKM = {("u", "d"): V_UD, ("u", "s"): V_US, ("u", "b"): V_UB,
         ("c", "d"): V_CD, ("c", "s"): V_CS, ("c", "b"): V_CB}
-#: charged pseudoscalars: (name, decay constant GeV, CKM element) (section 2)
+#: charged pseudoscalars: (name, decay constant GeV, CKM element) ([PDG])
 _CHARGED_P = (("pi", "pi+", F_PI, V_UD), ("K", "K+", F_K, V_US),
               ("D", "D+", F_D, V_CD), ("Ds", "Ds+", F_DS, V_CS))
 _NEUTRAL_P = (("pi0", "pi0", F_PI), ("eta", "eta", F_ETA), ("eta'", "eta'", F_ETAP))
@@ -81,7 +81,7 @@ def _sqrt_kallen(a, b, c):
 
 
 def shrock_factor(m_n, m_parent: float, m_lepton: float):
-    """Shrock factor rho_l(m_N) for P+ -> l+ N relative to P+ -> l+ nu (section 4.1).
+    """Shrock factor rho_l(m_N) for P+ -> l+ N relative to P+ -> l+ nu ([Shrock:1981prd; Bondarenko:2018hnl]).
 
     rho -> 1 as m_N -> 0 and rho = 0 for m_N >= m_P - m_l.
 
@@ -97,7 +97,7 @@ def shrock_factor(m_n, m_parent: float, m_lepton: float):
 
 
 def pseudoscalar_to_lepton_n_width(m_n, u2, m_parent: float, m_lepton: float, f_p: float, v_ckm: float):
-    """Gamma(P+ -> l+ N) in GeV, absolute (Bondarenko et al. 1805.08567; section 4.1)."""
+    """Gamma(P+ -> l+ N) in GeV, absolute (Bondarenko et al. 1805.08567; [Shrock:1981prd; Bondarenko:2018hnl])."""
     m_n = np.asarray(m_n, dtype=float)
     x = m_lepton**2 / m_parent**2
     y = m_n**2 / m_parent**2
@@ -107,7 +107,7 @@ def pseudoscalar_to_lepton_n_width(m_n, u2, m_parent: float, m_lepton: float, f_
 
 
 def phase_space_integral_I(xu, xd, xl):
-    """I(x_u, x_d, x_l) of section 4.3 (three-body V-A phase space), by 64-point Gauss-Legendre.
+    """I(x_u, x_d, x_l) of [Bondarenko:2018hnl] (three-body V-A phase space), by 64-point Gauss-Legendre.
 
     I = 12 int_{(x_d+x_l)^2}^{(1-x_u)^2} ds/s (s - x_l^2 - x_d^2)(1 + x_u^2 - s)
         lambda^1/2(s, x_l^2, x_d^2) lambda^1/2(1, s, x_u^2); zero when closed, i.e. unless
@@ -139,7 +139,7 @@ def phase_space_integral_I(xu, xd, xl):
 
 
 def _nc_pair_factor(x, c1, c2):
-    """Curly bracket of Gamma(N -> nu f fbar) (section 4.3), x = m_f/m_N; zero above x = 1/2."""
+    """Curly bracket of Gamma(N -> nu f fbar) ([Bondarenko:2018hnl]), x = m_f/m_N; zero above x = 1/2."""
     x = np.asarray(x, dtype=float)
     ok = x < 0.5
     x = np.where(ok, x, 0.25)
@@ -157,7 +157,7 @@ def _nc_pair_factor(x, c1, c2):
 
 
 def _nc_lepton_coeffs(same_flavour: bool, sw2: float):
-    if same_flavour:   # CC + NC interference (C3, C4 of section 4.3)
+    if same_flavour:   # CC + NC interference (C3, C4 of [Bondarenko:2018hnl])
         return 0.25 * (1 + 4 * sw2 + 8 * sw2**2), 0.5 * sw2 * (2 * sw2 + 1)
     return 0.25 * (1 - 4 * sw2 + 8 * sw2**2), 0.5 * sw2 * (2 * sw2 - 1)
 
@@ -290,7 +290,7 @@ def semileptonic_width(m_n, u2, m_h: float, m_p: float, m_l: float, v_ckm: float
 
 
 def _tau_to_n_widths(m_n, u2, flavour: str) -> dict[str, np.ndarray]:
-    """Gamma(tau+ -> N X) in GeV (section 4.2; HNLCalc get_2body_br_tau L370-397)."""
+    """Gamma(tau+ -> N X) in GeV ([Bondarenko:2018hnl; HNLCalc:2024code]; HNLCalc get_2body_br_tau L370-397)."""
     m_tau = _M_L["tau"]
     y = np.asarray(m_n, float) / m_tau
     out = {}
@@ -321,7 +321,7 @@ class HeavyNeutralLepton(PortalModel):
     >>> hnl = HeavyNeutralLepton("mu")
     >>> hnl.name, hnl.label
     ('hnl-mu', 'BC7')
-    >>> round(float(hnl.production_br(0.3, 1.0)["K+ -> mu+ N"]), 2)   # section 4.1: 2.48
+    >>> round(float(hnl.production_br(0.3, 1.0)["K+ -> mu+ N"]), 2)   # [Shrock:1981prd; Bondarenko:2018hnl]: 2.48
     2.48
     """
 

@@ -13,6 +13,7 @@ __all__ = ["pnn_report", "write_summary", "write_readme", "print_summary", "writ
 import json
 from pathlib import Path
 
+from .. import references
 from .plots import plot_budget, plot_cutflow, plot_m2miss_vs_p
 from .tables import pnn_hepdata_tables, pnn_summary_table, write_csv, write_hepdata
 
@@ -111,8 +112,12 @@ def relative_paths(summary: dict, out_dir: Path, skip: tuple[str, ...] = ("confi
 
 
 def write_summary(path: Path, summary: dict) -> str:
-    """summary.json (numpy values converted, non-finite floats as strings)."""
+    """summary.json (numpy values converted, non-finite floats as strings); adds ``references`` (key -> full
+    citation of every key its text fields cite) to ``summary``."""
     from ..cli._common import to_jsonable
+    refs = references.cited(json.dumps(to_jsonable(summary)))   # every cited key -> its full citation
+    if refs:
+        summary["references"] = refs    # in place: what --json prints is what the file holds
     Path(path).write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
     return str(path)
 
@@ -357,7 +362,7 @@ def write_readme(path: Path, summary: dict) -> str:
         lines += ["", "## Other files", "", "| file | what it is |", "|---|---|",
                   *(f"| `{r}` | {_layout_description(r) or 'written by the run'} |" for r in sorted(set(rest)))]
     lines += ["", "Units: GeV, GeV/c, metres, ns; m2miss in GeV^2/c^4. Numbers marked published come from",
-              "NA62 papers/talks (see the kaonportal reference files); all other numbers are from this run's fast",
+              "NA62 papers/talks (cited by key; full citations in summary.json \"references\" and from kaonportal refs KEY); all other numbers are from this run's fast",
               "simulation, which approximates the NA62 detector (parameters with status R/D/U in the card)."]
     Path(path).write_text("\n".join(lines) + "\n")
     return str(path)

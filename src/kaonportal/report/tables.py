@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from .. import references
+
 
 def write_csv(path: Path, header_lines: list[str], fieldnames: list[str], rows: list[dict]) -> str:
     """CSV with ``#`` comment lines first (what, units, inputs); returns the path written.
@@ -31,7 +33,7 @@ def write_csv(path: Path, header_lines: list[str], fieldnames: list[str], rows: 
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
-        for line in header_lines:
+        for line in [*header_lines, *references.header_lines(" ".join(header_lines), "reference ")]:
             fh.write(f"# {line}\n")
         w = csv.DictWriter(fh, fieldnames=fieldnames, extrasaction="ignore")
         w.writeheader()
@@ -228,7 +230,7 @@ def write_hepdata(out_dir: Path, tables: list, comment: str) -> list[str]:
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     sub = Submission()
-    sub.comment = comment
+    sub.comment = "\n".join([comment, *references.header_lines(" ".join([comment, *(t.description for t in tables)]), "Reference: ")])
     for t in tables:
         sub.add_table(t)
     # hepdata_lib writes submission.tar.gz into the current directory (keep it inside out_dir) and

@@ -31,12 +31,23 @@ __all__ = ["Cut", "Region", "Selection", "load_selection", "list_selections", "S
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .. import references
 from ..errors import InputError
 from ..yamlio import parse_yaml, read_text
 
 SELECTION_DIR = resources.files("kaonportal") / "data" / "selections"
+
+
+
+def _cited_keys_resolve(source: str) -> str:
+    # a ``source`` names bibliography keys in brackets (or short codes such as GA); a key that does not resolve
+    # would leave the user with a citation nobody can follow
+    unknown = references.check_keys(source)
+    if unknown:
+        raise ValueError(f"unknown bibliography key(s) {', '.join(unknown)} (see `kaonportal refs`)")
+    return source
 
 
 class Cut(BaseModel):
@@ -55,6 +66,7 @@ class Cut(BaseModel):
     slope: float | None = None
     source: str = ""
     status: str = ""
+    _source_keys = field_validator("source")(_cited_keys_resolve)
 
     @model_validator(mode="after")
     def _one_kind(self):
@@ -103,6 +115,7 @@ class Region(BaseModel):
     signal: bool = False
     source: str = ""
     status: str = ""
+    _source_keys = field_validator("source")(_cited_keys_resolve)
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -121,6 +134,7 @@ class NormalisationSpec(BaseModel):
     downscaling: float = Field(400.0, ge=1.0)
     source: str = ""
     status: str = ""
+    _source_keys = field_validator("source")(_cited_keys_resolve)
 
 
 class ControlSpec(BaseModel):
@@ -133,6 +147,7 @@ class ControlSpec(BaseModel):
     skip: list[str] = []
     extra_weights: list[str] = []
     source: str = ""
+    _source_keys = field_validator("source")(_cited_keys_resolve)
 
 
 class Selection(BaseModel):

@@ -2,8 +2,8 @@
 
 Accidental association of a pileup beam track with a pi+ from an early decay/interaction scales with the
 number of kaons and with the probability of an accidental beam track in the matching window, i.e. with
-the beam rate: N_up = p_up * N_K,eff * (R_beam / R_ref), R_ref = 450 MHz (2016-18 typical rate, NP
-section 1). It does not model changes of the upstream cuts between analyses. p_up is calibrated
+the beam rate: N_up = p_up * N_K,eff * (R_beam / R_ref), R_ref = 450 MHz (2016-18 typical rate, [RICH20]
+"Beam rate, typical 2016-2018"). It does not model changes of the upstream cuts between analyses. p_up is calibrated
 (``upstream_probability`` of :class:`~.calibration.Calibration`).
 
 >>> from kaonportal.analyses.pnn_budget import Calibration
