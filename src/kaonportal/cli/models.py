@@ -93,6 +93,8 @@ def br(model: str = typer.Argument(..., help="Model name (dark-photon, hnl-e, ..
     con.print(f"[bold]{m.name}[/] ({m.label}), m = {mass:g} GeV, {m.coupling_name} = {coupling:g}")
     con.print(f"width = {out['width_gev']:.4e} GeV, c*tau = {out['ctau_m']:.4e} m, "
               f"tau = {out['lifetime_s']:.4e} s")
+    if out["validity"]:
+        con.print(f"validity: {out['validity']}", highlight=False, markup=False)
     for title, data in (("production", out["production"]), ("decay branching ratios", out["branching_ratios"])):
         table = Table(title=title)
         table.add_column("channel")
