@@ -12,9 +12,12 @@ Conventions (portal_formulas.md section 6). Mass in GeV.
   Gamma = g_Y^2 m_l^2 m_a/(8 pi v^2) sqrt(1 - 4 m_l^2/m_a^2) (ALPaca fermion_decays.py, 1708.00443) and
   a -> gamma gamma through lepton and heavy-quark (c, b, t) loops, C_gg^eff = sum_f N_c Q_f^2
   (g_Y/v)/(16 pi^2) B_1(4 m_f^2/m_a^2) (1708.00443 Eq. (22) via ALPINIST effective_coupling.py
-  L370-388), Gamma = 4 pi alpha^2 m^3 |C_gg^eff|^2. Light-quark/hadronic contributions are left out:
-  with universal couplings a -> 3 pi vanishes at leading order (c_uu = c_dd), and a -> pi pi gamma,
-  eta pi pi are not implemented, so the **valid range stops at 0.8 GeV** (below the eta pi pi threshold);
+  L370-388), Gamma = 4 pi alpha^2 m^3 |C_gg^eff|^2, plus the u, d, s part through a-eta/eta' mixing
+  (:func:`light_qcd_photon_coupling`, LO U(3) ChPT; no pi0 term for c_uu = c_dd): it changes the
+  photon width by up to 6x near 0.5 GeV (ALPaca 1.2 agrees to 4 % at the same low-energy couplings).
+  Hadronic decays are left out: with universal couplings a -> 3 pi vanishes at leading order
+  (c_uu = c_dd), and a -> pi pi gamma, eta pi pi are not implemented, so the **valid range stops at
+  0.8 GeV** (below the eta pi pi threshold);
   the production BRs (FCNC, below) are valid up to m_B - m_K (``production_mass_range``).
   Production: K+ -> pi+ a and B+ -> K+ a from the top-loop FCNC (section 6.3):
   [k_D]_ij = y_t^2/(16 pi^2) V_ti* V_tj (c_R - c_L)[ln(Lambda^2/m_t^2)/2 - 1/4 - 3/2 (1 - x_t + ln x_t)/(1 - x_t)^2]
@@ -57,7 +60,8 @@ Conventions (portal_formulas.md section 6). Mass in GeV.
 
 from __future__ import annotations
 
-__all__ = ["AlpPhoton", "AlpFermion", "AlpGluon", "loop_b1", "fcnc_kd_coefficient", "gluon_photon_ratio"]
+__all__ = ["AlpPhoton", "AlpFermion", "AlpGluon", "loop_b1", "fcnc_kd_coefficient", "gluon_photon_ratio",
+           "light_qcd_photon_coupling"]
 
 import numpy as np
 
@@ -118,16 +122,19 @@ def _meson_generators() -> dict[str, np.ndarray]:
     return {"pi0": t3, "eta": c * t8 - s * t0, "eta'": s * t8 + c * t0}
 
 
-def gluon_photon_ratio(m_a, c0: float = _CGG_LO):
-    """C_gamma gamma^eff / C_GG of a gluon-coupled ALP (BC11), complex, for m_a in GeV below ~1 GeV.
+def light_qcd_photon_coupling(m_a, c_gg: float = 0.0, c_q=(0.0, 0.0, 0.0), c0: float = _CGG_LO):
+    """Light-QCD part of C_gamma gamma^eff (complex) for gluon coupling ``c_gg`` and axial light-quark
+    couplings ``c_q`` = (c_uu, c_dd, c_ss), in the units of the fermion loops N_c Q_f^2 c_ff B_1; m_a in
+    GeV below ~1 GeV. u, d, s enter only through this (no B_1 loops for them below ~1 GeV).
 
     Leading-order U(3) chiral perturbation theory (Bauer, Neubert, Thamm JHEP 12 (2017) 044, Sec. 3,
     the C_gamma gamma^eff equation after Eq. (22); Aloni, Soreq, Williams 1811.03474 for the U(3)
     extension). After the quark rotation with kappa_q = m_q^-1 / sum m^-1 that removes a G Gtilde,
     the ALP mixes with P = pi0, eta, eta' (generators t_P) and inherits their anomaly coupling:
 
-        C_gg^eff / C_GG = c0 + N_c sum_P Tr(Q^2 t_P) theta_P,
-        theta = (m_a^2 - M^2)^-1 [2 Tr(kappa t) m_a^2 - 4 B_0 Tr(kappa M t)]   (3-vector over P),
+        C_gg^eff = c0 C_GG + N_c sum_P Tr(Q^2 t_P) theta_P,
+        theta = (m_a^2 - M^2)^-1 [Tr(c_hat t) m_a^2 - 4 B_0 C_GG Tr(kappa M t)]   (3-vector over P),
+        c_hat = c_q + 2 C_GG kappa,
 
     the first term of the bracket being the kinetic (derivative) mixing, the second the mass mixing
     (kappa M is proportional to the unit matrix, so only the singlet part of eta, eta' mixes). M^2 holds
@@ -135,27 +142,34 @@ def gluon_photon_ratio(m_a, c0: float = _CGG_LO):
     pi0-eta' entries 2 B_0 Tr(M t_P t_Q) off it, the inverse taken to first order in these entries;
     B_0 = m_pi0^2/(m_u + m_d); ``c0`` is the rotation constant (LO -2 N_c Tr(Q^2 kappa) = -2.016, see
     ``_CGG_LO``). Derived for kaonportal from the LO chiral Lagrangian: its
-    pi0 term is exactly BNT's -m_a^2/(m_pi^2 - m_a^2) C_GG (m_d - m_u)/(m_u + m_d) (isospin limit of
-    kappa), and with a LO-consistent mass matrix the sum does not depend on the choice of kappa.
+    pi0 term is exactly BNT's -m_a^2/(m_pi^2 - m_a^2) [C_GG (m_d - m_u)/(m_u + m_d) + (c_uu - c_dd)/2]
+    (isospin limit of kappa; BNT's (c_uu - c_dd)/(32 pi^2) in their loop units), and with a LO-consistent mass matrix the sum does not depend on the choice of kappa.
     Validity: chiral PT, m_a below ~1 GeV (kaonportal's BC11 stops at 3 m_pi0, see AlpGluon). The meson
     widths only regularise the poles: within a few widths of m_pi0, m_eta the first-order mixing is
     not reliable (|theta_aP| ~ 1 there).
     """
     m2 = np.asarray(m_a, dtype=float) ** 2
     kappa = _KAPPA
+    c_hat = np.asarray(c_q, dtype=float) + 2.0 * c_gg * kappa
     b0 = mass("pi0") ** 2 / (_M_UDS[0] + _M_UDS[1])
     gens = _meson_generators()
     t = np.stack(list(gens.values()))                                      # (P, q)
     # propagators with the physical masses (-i m_P Gamma_P only regularises the poles)
     prop = 1.0 / (m2[..., None] - np.array([mass(p) ** 2 - 1j * mass(p) * width_gev(p) for p in gens]))
-    h = (2.0 * t @ kappa) * m2[..., None] - 4.0 * b0 * t @ (kappa * _M_UDS)   # kinetic - mass mixing
+    h = (t @ c_hat) * m2[..., None] - 4.0 * b0 * c_gg * t @ (kappa * _M_UDS)   # kinetic - mass mixing
     # isospin-breaking pi0-eta, pi0-eta' entries of the LO mass matrix 2 B_0 Tr(M t_P t_Q), to first
     # order: the physical masses already contain their second-order shifts, so the poles stay put
     ib = 2.0 * b0 * (t * _M_UDS) @ t.T
     off = np.zeros((3, 3))
     off[0, 1:], off[1:, 0] = ib[0, 1:], ib[1:, 0]
     theta = prop * (h + (h * prop) @ off.T)
-    return c0 + 3.0 * theta @ (t @ _Q2)
+    return c0 * c_gg + 3.0 * theta @ (t @ _Q2)
+
+
+def gluon_photon_ratio(m_a, c0: float = _CGG_LO):
+    """C_gamma gamma^eff / C_GG of a gluon-coupled ALP (BC11): :func:`light_qcd_photon_coupling` at
+    C_GG = 1 and no quark couplings (complex; m_a in GeV)."""
+    return light_qcd_photon_coupling(m_a, 1.0, (0.0, 0.0, 0.0), c0)
 
 
 def fcnc_kd_coefficient(vckm: float, lam: float = 1000.0) -> float:
@@ -227,9 +241,10 @@ class AlpFermion(_Alp):
     coupling_scan = (1e-12, 10.0)
     reference = ("portal_formulas.md section 6 (1708.00443; 2012.12272; ALPaca BC10); "
                  "PBC report 1901.09966 BC10")
-    validity = ("decays valid up to 0.8 GeV (hadronic channels and light-quark/meson-mixing terms of "
-                "a -> gamma gamma left out); K+ -> pi+ a: LO ChPT top-loop FCNC plus the flavour-diagonal "
-                "N_8 term (x 0.84 in rate), RG running between 1 TeV and m_K and the 27-plet neglected.")
+    validity = ("decays valid up to 0.8 GeV (hadronic channels left out; a -> gamma gamma from lepton and "
+                "heavy-quark loops plus LO U(3) a-eta/eta' mixing); K+ -> pi+ a: LO ChPT top-loop FCNC plus "
+                "the flavour-diagonal N_8 term (x 0.84 in rate), RG running between 1 TeV and m_K and the "
+                "27-plet neglected.")
 
     def __init__(self, lam: float = 1000.0, f0: float = 0.97, g8: float = 5.0, k_to_pi: str = "full"):
         check_range("lam", lam, M_TOP_POLE, None, low_inclusive=False)
@@ -268,6 +283,8 @@ class AlpFermion(_Alp):
             c_eff = c_eff + q**2 * loop_b1(4 * ml**2 / m**2)
         for mq, q in _Q_HEAVY.values():
             c_eff = c_eff + 3.0 * q**2 * loop_b1(4 * mq**2 / m**2)
+        # u, d, s through a-eta/eta' mixing (universal couplings: no pi0 term); up to 6x in the width
+        c_eff = c_eff + light_qcd_photon_coupling(m, 0.0, (1.0, 1.0, 1.0))
         out["a -> gamma gamma"] = self._photon_width(m, c_eff * c / (V_HIGGS * 16 * np.pi**2))
         return out
 
