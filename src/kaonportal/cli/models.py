@@ -3,7 +3,7 @@
 - ``kaonportal models list``: the models, their PBC labels, coupling variables and mass ranges.
 - ``kaonportal models br MODEL --mass M --coupling C [--json]``: production BRs, width, c*tau,
   lifetime and decay branching ratios of one (mass, coupling) point.
-- ``kaonportal models convert CURVE.csv --model MODEL [--decay prompt|stable|region:Z1,Z2] [--column NAME]
+- ``kaonportal models convert CURVE.csv --model MODEL --decay prompt|stable|region:Z1,Z2 [--column NAME]
   [--out FILE] [--json]``: BR-limit curve -> coupling-limit curve (see :mod:`kaonportal.models.convert`);
   a curve without a lifetime column needs ``--decay`` unless kaonportal wrote it and its header says.
 """
