@@ -24,6 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError
+from .bounds import check_config_values
 from ..yamlio import parse_yaml, read_yaml
 
 CONFIG_DIR = resources.files("kaonportal") / "data" / "configs"
@@ -156,6 +157,8 @@ def load_config(path: str | Path | None = None, quick: bool = False, overrides: 
     except ValidationError as exc:
         msg = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise InputError("config", msg) from None
+    # NaN / infinities, absurd magnitudes and reversed ranges pydantic lets through (issue 12 item 14)
+    check_config_values(cfg, "config")
     return cfg.scaled(cfg.quick_scale) if quick else cfg
 
 
