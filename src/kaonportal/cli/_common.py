@@ -83,6 +83,14 @@ def cli_errors(func):
         except RecursionError:
             # kaonportal.yamlio bounds the nesting of YAML inputs; a nested input read elsewhere (JSON) lands here
             _report(json_mode, "bad_input", "input nested too deeply", 2)
+        except BrokenPipeError:
+            # stdout closed by the reader (`kaonportal decays list | head`): not an error of ours, and nothing more
+            # can be written there (the Python docs' recipe: point stdout at devnull so the final flush is quiet)
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError, AttributeError):     # a test runner's stdout has no file descriptor
+                pass
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             stderr.print("interrupted")
             raise typer.Exit(130) from None

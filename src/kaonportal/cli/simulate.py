@@ -22,6 +22,18 @@ from ..errors import InputError
 from ._common import cli_errors, emit_json, guard_output, progress, stderr
 
 
+def _flat_phase_space_note(decay: str) -> str | None:
+    """The model name when ``decay`` has no matrix element (flat phase space), after a warning on stderr."""
+    from ..decays import decay_model
+    name, model, has_me = decay_model(decay)
+    if has_me:
+        return None
+    stderr.print(f"warning: {name} has no matrix element in kaonportal: generated with flat phase space; spectra and "
+                 "angles are those of phase space (see 'kaonportal decays list')", highlight=False, markup=False,
+                 soft_wrap=True)
+    return model
+
+
 @cli_errors
 def simulate_cmd(
     decay: str = typer.Argument(..., help='Decay string, e.g. "K+ -> pi+ pi0" (parent K+ or pi+).'),
@@ -71,6 +83,7 @@ def simulate_cmd(
     if output is None:
         raise InputError("output", "required (-o FILE.parquet or FILE.root)")
     guard_output(output, force)
+    flat = _flat_phase_space_note(decay)
     extras = tuple(c.strip() for c in extra_columns.split(",") if c.strip())
     zr = None if z_range is None or z_range[0] is None else (float(z_range[0]), float(z_range[1]))
     partial = output.with_name(output.name + ".partial")
@@ -94,12 +107,14 @@ def simulate_cmd(
         summary["veto_average"] = int(veto_average)
     if extras:
         summary["extra_columns"] = list(extras)
+    if flat:
+        summary["decay_model"] = flat
     if json_out:
         emit_json(summary)
     else:
         stderr.print(f"wrote {res.output}")
         for key in ("decay", "card", "seed", "z_range", "generated", "decay_fraction", "accepted",
-                    "force_decays", "veto_average", "extra_columns"):
+                    "force_decays", "veto_average", "extra_columns", "decay_model"):
             if key in summary:
                 typer.echo(f"{key:>15}: {summary[key]}")
 
