@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..atomic import atomic_path, write_text_atomic
 from ..errors import InputError, check_range
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
@@ -180,7 +181,7 @@ def _header(res: BeamDumpResult, what: str) -> str:
 
 
 def _write_lines_csv(path: Path, header: str, named_lines: dict[str, list]) -> None:
-    with open(path, "w") as f:
+    with atomic_path(path) as tmp, open(tmp, "w") as f:     # atomic: a killed run leaves no truncated table
         f.write(header)
         f.write("curve,segment,mass_gev,coupling\n")
         for name, lines in named_lines.items():
@@ -208,9 +209,10 @@ def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True) -> d
     files["projection_csv"] = str(p)
     p = out / "yields.npz"
     g = res.grid
-    np.savez_compressed(p, masses=g.masses, couplings=g.couplings, events_per_pot=g.per_pot,
-                        mc_error_per_pot=np.sqrt(g.mc_var_per_pot2),
-                        **{f"channel_{k}": v for k, v in g.by_channel.items()})
+    with atomic_path(p) as tmp, open(tmp, "wb") as fh:      # a file object: numpy would add .npz to a name
+        np.savez_compressed(fh, masses=g.masses, couplings=g.couplings, events_per_pot=g.per_pot,
+                            mc_error_per_pot=np.sqrt(g.mc_var_per_pot2),
+                            **{f"channel_{k}": v for k, v in g.by_channel.items()})
     files["yields_npz"] = str(p)
     if plot:
         files.update(_plot(res, out))
@@ -218,7 +220,7 @@ def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True) -> d
     summary["files"] = files
     p = out / "summary.json"
     from ..cli._common import to_jsonable
-    p.write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
+    write_text_atomic(p, json.dumps(to_jsonable(summary), indent=2) + "\n")
     files["summary_json"] = str(p)
     summary["files"] = files
     return summary
@@ -255,7 +257,8 @@ def _plot(res: BeamDumpResult, out: Path) -> dict:
     files = {}
     for ext in ("png", "pdf"):
         p = out / f"contour.{ext}"
-        fig.savefig(p, dpi=120)
+        with atomic_path(p) as tmp:
+            fig.savefig(tmp, dpi=120, format=ext)
         files[f"plot_{ext}"] = str(p)
     return files
 

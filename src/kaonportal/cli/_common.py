@@ -8,7 +8,7 @@ Conventions (``../shared/conventions.md``):
 
 from __future__ import annotations
 
-__all__ = ["OneLineErrorsGroup", "cli_errors", "emit_json", "stderr", "progress", "guard_output", "DEBUG", "to_jsonable"]
+__all__ = ["OneLineErrorsGroup", "cli_errors", "hold", "emit_json", "stderr", "progress", "guard_output", "DEBUG", "to_jsonable"]
 
 import functools
 import json
@@ -58,6 +58,21 @@ def _report(json_mode: bool, kind: str, message: str, code: int, field: str | No
     raise typer.Exit(code)
 
 
+_HELD: list = []
+
+
+def hold(resource):
+    """Keep ``resource`` (e.g. a :class:`kaonportal.atomic.OutputLock`) until the running command returns or
+    fails: :func:`cli_errors` calls its ``release()`` then. Returns ``resource``."""
+    _HELD.append(resource)
+    return resource
+
+
+def _release_held() -> None:
+    while _HELD:
+        _HELD.pop().release()
+
+
 def cli_errors(func):
     """Decorator for every command: InputError / ValidationError (and an unreadable input file:
     not UTF-8, a directory; a RecursionError while reading an input) -> exit 2, anything else -> exit 1.
@@ -65,6 +80,12 @@ def cli_errors(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        try:
+            return _run(*args, **kwargs)
+        finally:
+            _release_held()         # output locks taken by the command (hold)
+
+    def _run(*args, **kwargs):
         json_mode = bool(kwargs.get("json_out"))
         try:
             return func(*args, **kwargs)

@@ -50,14 +50,12 @@ def plot_m2miss(table, out: Path, hypothesis: str = "pi", title: str | None = No
     ax.set_ylabel(f"m2miss ({hypothesis} hypothesis) [GeV$^2$/c$^4$]")
     ax.set_title(title or "m2miss vs p_track (single track in acceptance)")
     fig.tight_layout()
-    tmp = out.with_name(f".{out.name}.partial{out.suffix}")
+    from ..atomic import atomic_path
     try:
-        fig.savefig(tmp, dpi=120)
-        tmp.replace(out)
+        with atomic_path(out) as tmp:       # unique temporary name: two plots of one file do not collide
+            fig.savefig(tmp, dpi=120, format=out.suffix.lstrip(".").lower() or None)
     finally:
         plt.close(fig)
-        if tmp.exists():
-            tmp.unlink()
     return {"entries": int(sel.sum()), "weighted": float(w.sum()), "output": str(out)}
 
 

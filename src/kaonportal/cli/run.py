@@ -40,26 +40,39 @@ RUN_HELP = (
 RESULT_ENTRIES = ("summary.json", "plots", "tables", "hepdata", "curves", "README.md", "beamdump")
 
 
+#: the lock file of a run inside its output directory (kaonportal.atomic.OutputLock; hidden, deleted at the end)
+LOCK_NAME = ".kaonportal.lock"
+
+
 def _prepare_out(out: Path, force: bool) -> bool:
-    """Check/clean the output directory; returns True when resuming from a cache."""
+    """Check the output directory, create it and lock it (a second run writing the same --out exits 2;
+    released when the command returns), then clean it (``--force``: everything but cache/; always: the
+    temporaries a killed run left). Returns True when resuming from a cache."""
+    from ..atomic import OutputLock, remove_stale_temps
     from ..errors import InputError
+    from ._common import hold
     if out.exists() and not out.is_dir():
         raise InputError("--out", f"{out} exists and is not a directory")
     if out.exists():
         existing = [e for e in RESULT_ENTRIES if (out / e).exists()]
-        others = [p.name for p in out.iterdir() if p.name not in RESULT_ENTRIES and p.name != "cache"]
+        others = [p.name for p in out.iterdir()
+                  if p.name not in RESULT_ENTRIES and p.name != "cache" and not p.name.startswith(".")]
         if (existing or others) and not force:
             raise InputError("--out", f"{out} already holds results ({', '.join(existing + others)}); "
                                       "pass --force to overwrite (the sample cache in cache/ is kept)")
-        if force:
-            for p in out.iterdir():
-                if p.name != "cache":
-                    shutil.rmtree(p) if p.is_dir() else p.unlink()
-        return (out / "cache").is_dir()
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.exists():
-        raise InputError("--out", f"parent directory {parent} does not exist")
-    return False
+    else:
+        parent = out.parent if str(out.parent) else Path(".")
+        if not parent.exists():
+            raise InputError("--out", f"parent directory {parent} does not exist")
+    out.mkdir(parents=True, exist_ok=True)
+    # before deleting anything: with --force, a second run would otherwise delete the first one's results
+    hold(OutputLock(out / LOCK_NAME, "--out", out).acquire())
+    if force:
+        for p in out.iterdir():
+            if p.name not in ("cache", LOCK_NAME):
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+    remove_stale_temps(out)
+    return (out / "cache").is_dir()
 
 
 def _check_search_options(cfg) -> None:

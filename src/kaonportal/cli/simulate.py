@@ -19,7 +19,8 @@ from typing import Optional
 import typer
 
 from ..errors import InputError
-from ._common import cli_errors, emit_json, guard_output, progress, stderr
+from ..atomic import OutputLock
+from ._common import cli_errors, emit_json, guard_output, hold, progress, stderr
 
 
 def _flat_phase_space_note(decay: str) -> str | None:
@@ -87,6 +88,11 @@ def simulate_cmd(
     extras = tuple(c.strip() for c in extra_columns.split(",") if c.strip())
     zr = None if z_range is None or z_range[0] is None else (float(z_range[0]), float(z_range[1]))
     partial = output.with_name(output.name + ".partial")
+    # one writer per output file: a second `simulate -o` of the same file stops here (exit 2) instead of sharing
+    # OUTPUT.partial/ with the first; the lock is released when the command returns (cli_errors)
+    hold(OutputLock(output.with_name(f".{output.name}.lock"), "output", output).acquire())
+    for stale in output.parent.glob(f".{output.name}.*.partial"):     # the event file of a killed run
+        stale.unlink(missing_ok=True)
     try:
         with progress(disable=False) as bar:
             task = bar.add_task(f"simulate {decay}", total=n)

@@ -12,6 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ..atomic import atomic_path  # noqa: E402
+
 _COLORS = {"K+ -> pi+ pi0": "tab:red", "K+ -> mu+ nu": "tab:blue", "K+ -> pi+ pi+ pi-": "tab:green",
            "K+ -> pi+ pi- e+ nu": "tab:purple", "K+ -> pi+ gamma gamma": "tab:orange",
            "K+ -> pi0 e+ nu": "tab:brown", "K+ -> pi0 mu+ nu": "tab:pink"}
@@ -23,7 +25,8 @@ def save(fig, path_stem: Path) -> list[str]:
     out = []
     for ext in ("png", "pdf"):
         p = path_stem.with_suffix(f".{ext}")
-        fig.savefig(p, dpi=120 if ext == "png" else None, bbox_inches="tight")
+        with atomic_path(p) as tmp:         # atomic: a killed run leaves no truncated image
+            fig.savefig(tmp, dpi=120 if ext == "png" else None, bbox_inches="tight", format=ext)
         out.append(str(p))
     plt.close(fig)
     return out
