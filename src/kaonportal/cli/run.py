@@ -130,6 +130,35 @@ def _beamdump_section(cfg, out: Path, quick: bool):
     return res
 
 
+class _SectionProgress:
+    """Progress of the run, section by section: on a terminal a rich bar ("section hnl (3/8)"); when stderr
+    is not a terminal (a log file, a batch job) one line as each section starts and one as it ends, with its
+    status and duration (rich bars are hidden there, so a long run would otherwise be silent)."""
+
+    def __init__(self, prog, names: list[str]):
+        self.prog, self.names = prog, list(names)
+        self.log = not stderr.is_terminal
+        self.task = prog.add_task("sections", total=len(self.names)) if self.names else None
+        self._t0: dict[str, float] = {}
+
+    def _tag(self, name: str) -> str:
+        return f"section {name} ({self.names.index(name) + 1}/{len(self.names)})"
+
+    def start(self, name: str) -> None:
+        self._t0[name] = time.time()
+        self.prog.update(self.task, description=self._tag(name))
+        if self.log:
+            stderr.print(f"{time.strftime('%H:%M:%S')} {self._tag(name)}: started", highlight=False, markup=False)
+
+    def end(self, name: str, status) -> None:
+        dt = time.time() - self._t0.pop(name, time.time())
+        self.prog.advance(self.task)
+        if self.log:
+            text = str(status if status is not None else "done").split(":", 1)[0]    # done / failed / ...
+            stderr.print(f"{time.strftime('%H:%M:%S')} {self._tag(name)}: {text} in {dt:.1f} s",
+                         highlight=False, markup=False)
+
+
 def _search_sections() -> dict:
     """Sections registered by the new-physics searches, in their run order."""
     from ..analyses.searches import SECTIONS
@@ -179,14 +208,20 @@ def register(app: typer.Typer) -> None:
         failed = []
         bad_input = []          # sections stopped by an InputError: exit 2, as for a bad config
         with progress() as prog:
+            steps = _SectionProgress(prog, (["pnn"] if setup is not None else [])
+                                     + (["beamdump"] if cfg.sections.beamdump else [])
+                                     + [n for n in _search_sections() if cfg.sections.enabled(n)])
             if setup is not None:
+                steps.start("pnn")
                 try:
                     pnn = pnn_section(cfg, out, setup=setup, progress=prog)
                 except MissingComponent as exc:
                     raise RuntimeError(str(exc)) from None
                 summary["sections"]["pnn"] = pnn
                 hep_tables += pnn_hepdata_tables(pnn)
+                steps.end("pnn", pnn.get("status") if isinstance(pnn, dict) else None)
             if cfg.sections.beamdump:
+                steps.start("beamdump")
                 try:
                     with contextlib.redirect_stdout(sys.stderr):    # stdout is reserved for --json
                         bd = _beamdump_section(cfg, out, quick)
@@ -196,11 +231,13 @@ def register(app: typer.Typer) -> None:
                 tables = bd.pop("hepdata_tables", None) or []
                 hep_tables += list(tables)
                 summary["sections"]["beamdump"] = bd
+                steps.end("beamdump", bd.get("status"))
             card_name = setup.card_name if setup is not None else None
             for name, func in _search_sections().items():
                 if not cfg.sections.enabled(name):
                     summary["sections"][name] = {"status": "disabled in the config"}
                     continue
+                steps.start(name)
                 try:
                     with contextlib.redirect_stdout(sys.stderr):
                         sec = func(out, card=card_name or "na62-2022", seed=cfg.seed, quick=quick,
@@ -216,6 +253,7 @@ def register(app: typer.Typer) -> None:
                     failed.append(name)
                 hep_tables += list(sec.pop("hepdata_tables", None) or [])
                 summary["sections"][name] = sec
+                steps.end(name, sec.get("status"))
             if any(summary["sections"].get(n, {}).get("status") == "done" for n in _search_sections()):
                 # one HEPData table per search curve written under out/curves
                 from ..analyses.searches import hepdata_tables
