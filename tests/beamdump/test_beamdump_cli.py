@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from kaonportal.beamdump import beamdump_section
@@ -63,3 +64,16 @@ def test_published_counts_are_scaled_to_another_pot():
     zero = run_beamdump("dark-photon", "mumu", 0.0, (4, 4), n_per_mass=200, mass_range=(0.25, 0.5))
     assert not zero.observed.excluded.any()
     assert zero.inputs["projection_background"] == 0.016 / 1.4e17 * 1e18
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--cl", "nan"], "cl: must be a finite number"),                        # used to hang the limit search
+    (["--n-per-mass", "1000000000000"], "n_per_mass: must be an integer in [1, 1e7]"),   # MemoryError, exit 1
+    (["--observed", "1000000000000", "--background", "1"], "observed: must be in [0, 1e+09] events"),
+    (["--observed", "1", "--background", "nan"], "background: must be a finite number"),
+    (["--pot", "inf"], "pot: must be a finite number"),
+])
+def test_cli_bad_numbers_exit_2_before_simulating(tmp_path, args, needle):
+    res = runner.invoke(app, ["beamdump", *args, "--grid", "4x4", "--out", str(tmp_path / "bd")])
+    assert res.exit_code == 2 and needle in res.stderr, res.output
+    assert not (tmp_path / "bd").exists()

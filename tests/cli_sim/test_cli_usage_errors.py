@@ -58,3 +58,11 @@ def test_card_bomb_is_bad_input(tmp_path):
     p.write_text(_bomb())
     res = runner.invoke(app, ["cards", "show", str(p)])
     assert res.exit_code == 2 and "aliases" in res.stderr
+
+
+def test_simulate_refuses_absurd_event_counts(tmp_path):
+    # 1e12 events used to start a ~200 TB simulation; the bound is analyses.bounds.MAX_EVENTS
+    res = runner.invoke(app, ["simulate", "K+ -> pi+ pi0", "-n", "1000000000000", "--seed", "1",
+                              "-o", str(tmp_path / "x.parquet")])
+    assert res.exit_code == 2 and "n: must be an integer in [1, 1e+09] events" in res.stderr, res.output
+    assert list(tmp_path.iterdir()) == []

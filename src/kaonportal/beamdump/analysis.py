@@ -127,6 +127,16 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``."""
     check_range("pot", pot, 0.0, 1e22, unit="POT")
     check_range("projection_pot", projection_pot, 0.0, 1e22, unit="POT")
+    # before any simulation (a NaN CL used to hang the limit search, 1e12 X per mass to exhaust memory):
+    # CL strictly inside (0, 1); at most 1e7 X per mechanism and mass (~2 GB of arrays; the default is 1e4);
+    # counts of a counting experiment (the published 2021 numbers are 0 observed over ~0.02 background)
+    check_range("cl", cl, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+    if isinstance(n_per_mass, bool) or not isinstance(n_per_mass, (int, np.integer)) or not 1 <= n_per_mass <= 1e7:
+        raise InputError("n_per_mass", f"must be an integer in [1, 1e7] X per mechanism and mass, got {n_per_mass!r}")
+    if observed is not None:
+        check_range("observed", observed, 0.0, 1e9, unit="events")
+    if background is not None:
+        check_range("background", background, 0.0, 1e9, unit="events")
     # numpy's SeedSequence rejects negative seeds with a bare ValueError; say which option is wrong
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("seed", f"must be a non-negative integer, got {seed!r}")

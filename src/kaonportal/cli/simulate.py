@@ -79,8 +79,10 @@ def simulate_cmd(
     """
     from ..simulation import simulate
 
-    if n < 1:
-        raise InputError("n", f"must be an integer >= 1, got {n}")
+    from ..analyses.bounds import MAX_EVENTS
+    if not 1 <= n <= MAX_EVENTS:
+        # the upper end: ~200 bytes and ~10 us per event (analyses.bounds.MAX_EVENTS), 1e9 is ~200 GB and a day
+        raise InputError("n", f"must be an integer in [1, {MAX_EVENTS:.0e}] events, got {n}")
     if output is None:
         raise InputError("output", "required (-o FILE.parquet or FILE.root)")
     guard_output(output, force)
