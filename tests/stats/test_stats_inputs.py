@@ -169,3 +169,10 @@ def test_cli_bounds_keep_valid_extremes(tmp_path):
     text = GOOD.replace("ses_error: 0.24e-11", "ses_error: 3.89e-11").replace("ses: 3.15e-10", "ses: 1.0")
     res = runner.invoke(app, ["stats", "limit", _write(tmp_path, text), "--json"])
     assert res.exit_code == 0, res.output
+
+
+def test_cli_absurd_toy_count_refused(tmp_path):
+    # 1e12 toys used to end in a MemoryError (internal error, exit 1)
+    path = _write(tmp_path, GOOD)
+    res = runner.invoke(app, ["stats", "limit", path, "--calculator", "toys", "--ntoys", "1000000000000"])
+    assert res.exit_code == 2 and "ntoys: must be an integer in [10, 1e7]" in res.stderr, res.output
