@@ -33,7 +33,7 @@ kaonportal.errors.InputError: searches.x.published_limit: must be a finite numbe
 
 from __future__ import annotations
 
-__all__ = ["RULES", "Rule", "check_config_values", "rule_for"]
+__all__ = ["RULES", "Rule", "check_config_values", "rule_for", "MAX_EVENTS", "MAX_EXPOSURE", "MAX_LIST"]
 
 import math
 import re
@@ -133,7 +133,17 @@ def _numbers(value: Any, path: str):
             yield from _numbers(v, path + key)
 
 
+#: longest list in a configuration: a mass scan at the finest step (1e-4 GeV) over the widest range (K+ -> pi+ X,
+#: 0.26 GeV) has 2600 hypotheses; a list of a million masses would run for days before anything is written
+MAX_LIST = 10_000
+
+
 def _check_field(name: str, value: Any, path: str) -> None:
+    if isinstance(value, (list, tuple, dict)) and len(value) > MAX_LIST:
+        raise InputError(path, f"has {len(value)} entries; at most {MAX_LIST}")
+    for key, inner in (value.items() if isinstance(value, dict) else ()):
+        if isinstance(inner, (list, tuple, dict)) and len(inner) > MAX_LIST:
+            raise InputError(f"{path}[{shorten(repr(key), 60)}]", f"has {len(inner)} entries; at most {MAX_LIST}")
     rule = rule_for(name)
     for where, x in _numbers(value, path):
         if isinstance(x, float) and not math.isfinite(x):
