@@ -66,3 +66,9 @@ def test_simulate_refuses_absurd_event_counts(tmp_path):
                               "-o", str(tmp_path / "x.parquet")])
     assert res.exit_code == 2 and "n: must be an integer in [1, 1e+09] events" in res.stderr, res.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["cards"], ["stats"], ["decays"]])
+def test_group_without_subcommand_shows_help_not_an_error(args):
+    res = runner.invoke(app, args)
+    assert "Usage" in res.output and "error:" not in res.output

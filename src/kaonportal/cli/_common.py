@@ -142,6 +142,11 @@ class OneLineErrorsGroup(typer.core.TyperGroup):
         except _CLICK_ERROR as exc:
             if not standalone_mode:
                 raise
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                # `kaonportal cards` without a subcommand: the help is the message (rich already printed it)
+                if exc.format_message().strip():
+                    sys.stderr.write(exc.format_message().rstrip() + "\n")
+                sys.exit(exc.exit_code)
             field = None
             if isinstance(exc, typer.BadParameter) and exc.param is not None:
                 field = (exc.param.opts or [exc.param.name])[0]
