@@ -80,6 +80,7 @@ ISSUE_CASES = [
     ({"searches": {"pi0-invisible": {"projection_n_pi0": [1e8, -1.0]}}}, "projection_n_pi0"),
     ({"searches": {"lnv": {"kaon_decays_per_year": {2017: float("nan")}}}}, "kaon_decays_per_year"),
     ({"chunk_blocks": 10**9}, "chunk_blocks"),
+    ({"seed": True}, "seed"),                       # pydantic would read it as seed 1
     ({"searches": {"kpix": {"masses": [0.05] * 20_000}}}, "masses"),
     ({"searches": {"hnl": {"masses": {"K+ -> e+ N": [0.2] * 20_000}}}}, "masses"),
 ]

@@ -103,6 +103,14 @@ class RunConfig(_M):
     beamdump: BeamdumpConfig = BeamdumpConfig()
     searches: dict[str, dict] = Field(default_factory=dict, description="per-search options, passed as config=")
 
+    @field_validator("seed", "chunk_blocks", "quick_scale", mode="before")
+    @classmethod
+    def _not_bool(cls, v, info):
+        # pydantic reads `seed: true` as 1 (YAML booleans are ints in lax mode): a typo, not a seed
+        if isinstance(v, bool):
+            raise ValueError(f"must be a number, got {v!r}")
+        return v
+
     def scaled(self, factor: float) -> "RunConfig":
         """Copy with every sample size multiplied by ``factor`` (at least 2000 events each)."""
         c = self.model_copy(deep=True)

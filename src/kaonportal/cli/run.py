@@ -187,7 +187,7 @@ def register(app: typer.Typer) -> None:
         from ..analyses.config import load_config
         from ..analyses.pnn import pnn_section, resolve_pnn
         from ..analyses.samples import MissingComponent
-        from ..errors import InputError
+        from ..errors import InputError, shorten
         from ..report import print_summary, write_hepdata, write_readme, write_summary
         from ..report.tables import pnn_hepdata_tables
 
@@ -226,7 +226,7 @@ def register(app: typer.Typer) -> None:
                     with contextlib.redirect_stdout(sys.stderr):    # stdout is reserved for --json
                         bd = _beamdump_section(cfg, out, quick)
                 except Exception as exc:  # noqa: BLE001 - report which section failed, keep the others
-                    bd = {"status": f"failed: {type(exc).__name__}: {exc}"}
+                    bd = {"status": f"failed: {type(exc).__name__}: {shorten(exc)}"}
                     failed.append("beamdump")
                 tables = bd.pop("hepdata_tables", None) or []
                 hep_tables += list(tables)
@@ -249,7 +249,7 @@ def register(app: typer.Typer) -> None:
                     failed.append(name)
                     bad_input.append(f"config.searches.{name}.{exc}")
                 except Exception as exc:  # noqa: BLE001 - report which section failed, keep the others
-                    sec = {"status": f"failed: {type(exc).__name__}: {exc}"}
+                    sec = {"status": f"failed: {type(exc).__name__}: {shorten(exc)}"}
                     failed.append(name)
                 hep_tables += list(sec.pop("hepdata_tables", None) or [])
                 summary["sections"][name] = sec
