@@ -1,4 +1,4 @@
-"""kaonportal.atomic: atomic result files, unique temporary names, stale temporaries, output locks (issue 12 item 17)."""
+"""kaonportal.atomic: atomic result files, unique temporary names, stale temporaries, output locks (issue 12, 17)."""
 
 import json
 import os

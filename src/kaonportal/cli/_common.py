@@ -8,7 +8,8 @@ Conventions (``../shared/conventions.md``):
 
 from __future__ import annotations
 
-__all__ = ["OneLineErrorsGroup", "cli_errors", "hold", "emit_json", "stderr", "progress", "guard_output", "DEBUG", "to_jsonable"]
+__all__ = ["OneLineErrorsGroup", "cli_errors", "hold", "emit_json", "stderr", "progress", "guard_output", "DEBUG",
+           "to_jsonable"]
 
 import functools
 import json
