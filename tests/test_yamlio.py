@@ -113,3 +113,24 @@ def test_oversized_file_refused_before_reading(tmp_path, monkeypatch):
 def test_echoed_values_are_capped():
     err = InputError("x" * 10_000, "got " + "1, " * 100_000)
     assert len(str(err)) < 1000 and "[...]" in str(err)
+
+
+def test_bounded_loader_reads_what_safe_load_reads():
+    # the bounds change nothing below them: random documents (scalars, lists, mappings, anchors via the dumper's
+    # repeated objects) parse exactly as yaml.safe_load parses them
+    import yaml
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    leaves = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | st.text(max_size=8)
+    docs = st.recursive(leaves, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=5), kids,
+                                                                                          max_size=4), max_leaves=30)
+
+    @settings(max_examples=60, deadline=None)
+    @given(docs)
+    def check(doc):
+        shared = [doc, doc]                     # the same object twice: safe_dump writes an anchor and an alias
+        text = yaml.safe_dump({"a": shared, "b": doc})
+        assert parse_yaml(text, "x") == yaml.safe_load(text)
+
+    check()
