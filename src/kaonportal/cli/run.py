@@ -64,7 +64,10 @@ def _prepare_out(out: Path, force: bool) -> bool:
         parent = out.parent if str(out.parent) else Path(".")
         if not parent.exists():
             raise InputError("--out", f"parent directory {parent} does not exist")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("--out", f"cannot create {out}: {exc.strerror or exc}") from None
     # before deleting anything: with --force, a second run would otherwise delete the first one's results
     hold(OutputLock(out / LOCK_NAME, "--out", out).acquire())
     if force:
