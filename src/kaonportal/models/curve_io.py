@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import references
+from ..atomic import write_text_atomic
 from ..errors import InputError
 from ..published import read_curve_csv
 from ..yamlio import read_text
@@ -222,4 +223,4 @@ def write_limit_csv(res, path, model, cl_text: str = "as the input") -> None:
     lines.append(f"m_GeV,{res.coupling_name}_low,{res.coupling_name}_high")
     for m, a, b in zip(res.mass_gev, res.coupling_low, res.coupling_high):
         lines.append(f"{m:.6g},{a:.6g},{b:.6g}")
-    Path(path).write_text("\n".join(lines) + "\n")
+    write_text_atomic(path, "\n".join(lines) + "\n")        # atomic: a killed run leaves no half curve

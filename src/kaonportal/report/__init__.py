@@ -118,8 +118,8 @@ def write_summary(path: Path, summary: dict) -> str:
     refs = references.cited(json.dumps(to_jsonable(summary)))   # every cited key -> its full citation
     if refs:
         summary["references"] = refs    # in place: what --json prints is what the file holds
-    Path(path).write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
-    return str(path)
+    from ..atomic import write_text_atomic
+    return write_text_atomic(path, json.dumps(to_jsonable(summary), indent=2) + "\n")
 
 
 # search options the README reports (those a section's *Config class has): the mass grid, the observed
@@ -356,7 +356,8 @@ def write_readme(path: Path, summary: dict) -> str:
         listed |= {"hepdata/submission.yaml", "hepdata.tar.gz"}
     rest = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
                   if p.is_file() and p.parts[len(out.parts)] not in ("cache", "README.md")
-                  and p.relative_to(out).as_posix() not in listed and p.name != "summary.json")
+                  and p.relative_to(out).as_posix() not in listed and p.name != "summary.json"
+                  and not p.name.startswith("."))      # the run's lock file and temporaries
     rest = [r for r in rest if r not in hepdata.values()] + [h for h in hepdata.values() if h not in listed]
     if rest:
         lines += ["", "## Other files", "", "| file | what it is |", "|---|---|",
@@ -364,8 +365,8 @@ def write_readme(path: Path, summary: dict) -> str:
     lines += ["", "Units: GeV, GeV/c, metres, ns; m2miss in GeV^2/c^4. Numbers marked published come from",
               "NA62 papers/talks (cited by key; full citations in summary.json \"references\" and from kaonportal refs KEY); all other numbers are from this run's fast",
               "simulation, which approximates the NA62 detector (parameters with status R/D/U in the card)."]
-    Path(path).write_text("\n".join(lines) + "\n")
-    return str(path)
+    from ..atomic import write_text_atomic
+    return write_text_atomic(path, "\n".join(lines) + "\n")
 
 
 def print_summary(console, summary: dict) -> None:

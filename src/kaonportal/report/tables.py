@@ -31,8 +31,9 @@ def write_csv(path: Path, header_lines: list[str], fieldnames: list[str], rows: 
     R1,3
     R2,
     """
+    from ..atomic import atomic_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:    # atomic: never half a table
         for line in [*header_lines, *references.header_lines(" ".join(header_lines), "reference ")]:
             fh.write(f"# {line}\n")
         w = csv.DictWriter(fh, fieldnames=fieldnames, extrasaction="ignore")
