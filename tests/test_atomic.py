@@ -113,7 +113,7 @@ def test_result_writers_leave_no_temporaries(tmp_path):
     write_summary(tmp_path / "summary.json", {"x": float("nan")})
     write_csv(tmp_path / "t.csv", ["what: demo"], ["a"], [{"a": 1}])
     fig, _ = plt.subplots()
-    save(fig, tmp_path / "p")
+    save(fig, tmp_path / "p", formats=["png", "pdf"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.pdf", "p.png", "summary.json", "t.csv"]
     assert json.loads((tmp_path / "summary.json").read_text()) == {"x": None}
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "p.pdf").read_bytes()[:4] == b"%PDF"
