@@ -27,6 +27,8 @@ OUTPUT_LAYOUT = {
     "tables/pnn_cutflow_signal.csv": "signal cut flow (weighted, per fiducial K+ decay)",
     "tables/pnn_background_budget.csv": "background budget per source with the published numbers",
     "tables/pnn_momentum_bins.csv": "acceptance, N_K and SES per pi+ momentum bin",
+    "tables/validation.csv": "this run's numbers against published ones (kaonportal reference registry): value, "
+                             "published, ratio, pull, tolerance and status agree / tension / disagree",
     "plots/<search>_*.png|pdf": "new-physics searches (pi0 -> invisible, LNV/LFV, HNL, K+ -> pi+ X, K+ -> mu+ nu X) "
                                 "and their portal-coupling interpretation next to the published curves",
     "curves/*.csv": "every limit curve of the searches, with a '#' header: what, units, CL, inputs",
@@ -322,12 +324,31 @@ def write_readme(path: Path, summary: dict) -> str:
     return str(path)
 
 
+def _validation_line(sec: dict) -> str:
+    """`` — validation: 3 agree, 1 tension (~), 2 disagree (!!); worst: ...`` for a section with flags."""
+    from ..validation.rule import MARKS
+    v = sec.get("validation") if isinstance(sec, dict) else None
+    if not isinstance(v, dict) or not v.get("entries"):
+        return ""
+    c = v["counts"]
+    parts = [f"{c.get('agree', 0)} agree"] + [f"{c[s]} {s} {MARKS[s]}" for s in ("tension", "disagree") if c.get(s)]
+    if c.get("missing"):
+        parts.append(f"{c['missing']} not produced")
+    bad = sorted((e for e in v["entries"] if e["status"] in MARKS and e.get("ratio")),
+                 key=lambda e: (e["status"] != "disagree", -abs(__import__("math").log(e["ratio"]))))
+    worst = f"; worst: {bad[0]['quantity']} at {bad[0]['ratio']:.3g}x published" if bad else ""
+    return " — validation: " + ", ".join(parts) + worst
+
+
 def print_summary(console, summary: dict) -> None:
-    """A rich table of the key numbers (to the given console, i.e. stderr or stdout)."""
+    """A rich table of the key numbers (to the given console, i.e. stderr or stdout); numbers in tension or
+    disagreement with a published value (``validation`` in summary.json) carry a mark (``MARKS``)."""
+    from rich.markup import escape
     pnn = summary.get("sections", {}).get("pnn")
     if isinstance(pnn, dict) and "ses" in pnn:
         console.print(pnn_summary_table(pnn))
     for name, sec in summary.get("sections", {}).items():
         if name != "pnn":
             status = sec.get("status", "done") if isinstance(sec, dict) else sec
-            console.print(f"section {name}: {status}")
+            console.print(escape(f"section {name}: {status}{_validation_line(sec)}"), highlight=False,
+                          soft_wrap=True)

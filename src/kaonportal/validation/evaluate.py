@@ -7,7 +7,8 @@ and its reason, the deviation in tolerances, the status (:mod:`.rule`) and the c
 
 from __future__ import annotations
 
-__all__ = ["evaluate_entry", "evaluate", "summarise", "annotate_summary", "area_verdict", "profile_for_summary"]
+__all__ = ["evaluate_entry", "evaluate", "summarise", "annotate_summary", "area_verdict", "profile_for_summary",
+           "pnn_reliability", "DEFAULT_BUDGET_TOLERANCE"]
 
 import json
 from pathlib import Path
@@ -15,6 +16,9 @@ from pathlib import Path
 from .registry import PROFILES, Registry, load_registry
 from .resolve import curve_value, model_value, summary_value
 from .rule import RULE_TEXT, STATUS_ORDER, classify, worst
+
+#: tolerance for a published background source without a registry entry (as the registry's budget entries)
+DEFAULT_BUDGET_TOLERANCE = {"factor": 2.0}
 
 
 def _where(src) -> str:
@@ -129,6 +133,9 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
             {"id": r["id"], "quantity": r["quantity"], "key": src.key or f"{src.file}:{src.column}",
              "value": r["kaonportal"]["value"], "published": r["published"]["value"], "ratio": r["ratio"],
              "pull": r["pull"], "tolerance": r["tolerance"]["text"], "status": r["status"]})
+    pnn = (summary.get("sections") or {}).get("pnn")
+    if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list):
+        pnn_reliability(pnn, per_section.get("pnn", []))
     for name, recs in per_section.items():
         sec = summary["sections"].get(name)
         if isinstance(sec, dict):
@@ -138,6 +145,43 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
     return {"profile": profile, "rule": RULE_TEXT, "counts": total,
             "note": "statuses computed from kaonportal's reference registry (kaonportal/data/validation) against "
                     "this run's numbers" + (" (a --quick run: small samples)" if summary.get("quick") else "")}
+
+
+def _budget_status(row: dict, which: str, by_key: dict) -> tuple[str, str] | None:
+    """(status, reason) of one estimate (``simulation`` / ``data_driven``) of a budget row: from its registry record
+    when there is one, else from the rule with :data:`DEFAULT_BUDGET_TOLERANCE` against the row's published value."""
+    rec = by_key.get(f"backgrounds.{row['source']}.{which}")
+    if rec is not None:
+        status, ratio, tol = rec["status"], rec["ratio"], rec["tolerance"]
+    elif row.get("published") is not None and row.get(which) is not None:
+        res = classify(row[which], row.get(f"{which}_error"), row["published"], row.get("published_error_low"),
+                       row.get("published_error_high"), DEFAULT_BUDGET_TOLERANCE)
+        status, ratio, tol = res["status"], res["ratio"], "x/÷2 (default)"
+    else:
+        return None
+    if status in ("agree", "missing"):
+        return status, ""
+    label = which.replace("_", "-")
+    ratio_txt = f"{ratio:.3g}x the published {row['published']:g}" if ratio else \
+        f"{row[which]:.3g} against the published {row['published']:g}"
+    return status, f"{label} {status}: {ratio_txt} (tolerance {tol})"
+
+
+def pnn_reliability(pnn: dict, records: list[dict]) -> None:
+    """The ``reliability`` key of each pnn budget row (the pnn table), computed from the status rule: "ok" only when
+    both estimates agree with the published value (or none is published) and the simulation's own diagnostic (rare
+    escapes, :mod:`kaonportal.analyses.pnn_budget.escapes`) is "ok"; otherwise the reasons. Adds
+    ``validation_status`` (worst of the two estimates) and keeps the diagnostic as ``simulation_diagnostic``."""
+    by_key = {r["key"]: r for r in records}
+    for row in pnn["budget_comparison"]:
+        diag = row.get("simulation_diagnostic", row.get("reliability"))
+        results = [r for w in ("simulation", "data_driven") if (r := _budget_status(row, w, by_key)) is not None]
+        reasons = [why for _, why in results if why]
+        if diag not in (None, "ok"):
+            reasons.append(diag)
+        row["simulation_diagnostic"] = diag
+        row["validation_status"] = worst(st for st, _ in results if st != "missing")
+        row["reliability"] = "; ".join(reasons) if reasons else "ok"
 
 
 def load_summary(run_dir: Path) -> dict | None:

@@ -35,13 +35,15 @@ flags in ``kaonportal run``'s summary.json and the pnn ``reliability`` key):
 from __future__ import annotations
 
 __all__ = ["STATUSES", "classify", "deviation", "pull", "worst", "STATUS_ORDER", "AGREE_MAX_DEV", "DISAGREE_MIN_DEV",
-           "PULL_LIMIT", "RULE_TEXT"]
+           "PULL_LIMIT", "RULE_TEXT", "MARKS"]
 
 import math
 
 STATUSES = ("agree", "tension", "disagree", "missing")
 #: worst first (report ordering): disagree, tension, missing, agree
 STATUS_ORDER = {"disagree": 0, "tension": 1, "missing": 2, "agree": 3}
+#: marks on printed numbers (kaonportal run's summary table)
+MARKS = {"tension": "(~)", "disagree": "(!!)"}
 AGREE_MAX_DEV = 1.0      # inside the tolerance
 DISAGREE_MIN_DEV = 2.0   # more than twice the tolerance away
 PULL_LIMIT = 3.0         # |pull| above which statistics alone do not explain the difference
