@@ -46,6 +46,11 @@ def write_validation_json(path: Path, records: list[dict], meta: dict) -> str:
     return write_json_atomic(path, {**meta, "summary": summarise(records), "records": records})
 
 
+def _cell(text) -> str:
+    """A markdown table cell: a '|' inside the text (|U_e4|^2) would split the cell."""
+    return str(text).replace("|", "\\|")
+
+
 def _fmt(v, e=None) -> str:
     if v is None:
         return "-"
@@ -86,9 +91,9 @@ def write_report_md(path: Path, records: list[dict], areas: dict, meta: dict, pl
                   "|---|---|---|---|---|---|---|---|"]
         for r in recs:
             k = r["kaonportal"]
-            lines.append(f"| {_MARK[r['status']]} | {r['quantity']} [{r['unit']}] (`{r['id']}`) | {_pub(r)} | "
+            lines.append(f"| {_MARK[r['status']]} | {_cell(r['quantity'])} [{r['unit']}] (`{r['id']}`) | {_pub(r)} | "
                          f"{_fmt(k['value'], k['error'])} | {_fmt(r['ratio'])} | {_fmt(r['pull'])} | "
-                         f"{r['tolerance']['text']} ({r['tolerance']['reason']}) | {r['citation']} |")
+                         f"{r['tolerance']['text']} ({_cell(r['tolerance']['reason'])}) | {_cell(r['citation'])} |")
         ovs = [(oid, p) for oid, p in plots.items() if oid.startswith(area + ":")]
         if ovs:
             lines += ["", "Overlays (published curve vs kaonportal's):", ""]
@@ -156,10 +161,10 @@ def trust_section(registry, snap: dict) -> str:
         rs = [r for r in recs if r["area"] == area]
         n = {k: sum(r["status"] == k for r in rs) for k in order}
         bad = sorted((r for r in rs if r["status"] in ("disagree", "tension") and r["ratio"]),
-                     key=lambda r: (order[r["status"]], -abs(np.log(r["ratio"]))))[:2]
-        worst = "; ".join(f"{r['quantity']}: {r['ratio']:.2g}x" for r in bad) or "-"
-        lines.append(f"| {area} | {desc} | {n['agree']} | {n['tension']} | {n['disagree']} | {n['missing']} | "
-                     f"{worst} |")
+                     key=lambda r: (order[r["status"]], -abs(np.log(r["ratio"]))))[:1]
+        worst = "; ".join(f"{r['quantity']}: {r['ratio']:.2g}x published" for r in bad) or "-"
+        lines.append(f"| {area} | {_cell(desc)} | {n['agree']} | {n['tension']} | {n['disagree']} | {n['missing']} | "
+                     f"{_cell(worst)} |")
     lines += ["", f"Status rule: {RULE_TEXT}"]
     return "\n".join(lines)
 
