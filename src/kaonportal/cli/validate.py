@@ -32,7 +32,15 @@ _OUTPUTS = ("validation.json", "report.md", "plots")
 
 
 def needed_runs(registry) -> dict[str, set]:
-    """Run profile -> the sections its entries and overlays need (model entries need no run)."""
+    """Run profile -> the sections its entries and overlays need (model entries need no run); a section
+    ``kaonportal run`` does not have is bad input (a --registry typo)."""
+    from ..analyses.searches import SECTIONS
+    from ..errors import InputError
+    known = ("pnn", "beamdump", *SECTIONS)
+    for _, item in [*registry.entries, *registry.overlays]:
+        section = item.kaonportal.section if hasattr(item, "kaonportal") else item.section
+        if section is not None and section not in known:
+            raise InputError("--registry", f"{item.id}: unknown section {section!r}; known: {', '.join(known)}")
     need: dict[str, set] = {}
     for _, e in registry.entries:
         src = e.kaonportal
@@ -155,6 +163,7 @@ def register(app: typer.Typer) -> None:
         reg = load_registry(registry)
         areas = [a.strip() for item in (only or []) for a in item.split(",") if a.strip()]
         reg = reg.select(areas or None)
+        needed = needed_runs(reg)          # also checks the sections the registry names
         if from_run is not None and load_summary(from_run) is None:
             raise InputError("--from-run", f"{from_run} holds no readable summary.json of a kaonportal run")
         _prepare_out(out, force)
@@ -164,7 +173,7 @@ def register(app: typer.Typer) -> None:
             run_dirs = {profile_for_summary(summary): Path(from_run)}
             quick = bool(summary.get("quick"))
         else:
-            run_dirs = _execute_runs(needed_runs(reg), out, quick, seed)
+            run_dirs = _execute_runs(needed, out, quick, seed)
         summaries = {p: s for p, d in run_dirs.items() if (s := load_summary(d)) is not None}
         records = evaluate(reg, summaries, run_dirs)
         plots = plot_overlays(reg, run_dirs, out)
