@@ -60,6 +60,16 @@ def test_registry_entry_without_citation(tmp_path):
     _one_line_error(_invoke("--registry", tmp_path / "bad.yaml", "--out", tmp_path / "v"), "not valid YAML")
 
 
+def test_registry_naming_an_unknown_section(tmp_path):
+    reg = {"area": "demo", "description": "d", "entries": [
+        {"id": "y", "quantity": "q", "published": {"value": 1.0}, "unit": "1", "citation": "c", "citation_key": "k",
+         "dataset": "d", "kaonportal": {"section": "nosuch", "key": "a.b"},
+         "tolerance": {"factor": 2.0, "reason": "r"}}]}
+    (tmp_path / "r.yaml").write_text(yaml.safe_dump(reg))
+    _one_line_error(_invoke("--registry", tmp_path / "r.yaml", "--out", tmp_path / "v"), "y: unknown section 'nosuch'")
+    assert not (tmp_path / "v").exists()
+
+
 def test_existing_results_need_force(tmp_path):
     assert _invoke("--only", "models", "--out", tmp_path / "v").exit_code == 0
     _one_line_error(_invoke("--only", "models", "--out", tmp_path / "v"), "--out", "--force")
@@ -74,7 +84,7 @@ def test_every_entry_resolves_in_a_quick_run(full_quick_run_session):
     summary = json.loads((out / "summary.json").read_text())
     for _, e in load_registry().entries:
         src = e.kaonportal
-        if src.kind == "model":
+        if src.kind in ("model", "stats"):
             continue
         sec = summary["sections"][src.section]
         if src.kind == "summary":

@@ -11,7 +11,7 @@ import yaml
 from kaonportal.errors import InputError
 from kaonportal.published import list_curves
 from kaonportal.validation.registry import PROFILES, load_registry
-from kaonportal.validation.resolve import model_value, published_curve_value
+from kaonportal.validation.resolve import model_value, published_curve_value, stats_value
 
 REG = load_registry()
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
@@ -51,7 +51,7 @@ def test_curve_read_values_match_the_shipped_curves(entry):
 def test_pnn_published_numbers_are_those_of_datasets_yaml():
     from importlib import resources
     ds = yaml.safe_load(resources.files("kaonportal").joinpath("data/configs/datasets.yaml").read_text())
-    pnn = {e.kaonportal.key + "@" + e.kaonportal.run: e for a, e in REG.entries if a == "pnn"}
+    pnn = {e.kaonportal.key + "@" + e.kaonportal.run: e for a, e in REG.entries if a == "pnn" and e.kaonportal.key}
     for run, name in (("default", "pnn-2021-22"), ("pnn-2017", "pnn-2017")):
         for src, val in ds[name]["backgrounds"].items():
             e = pnn.get(f"backgrounds.{src}.simulation@{run}")
@@ -78,6 +78,14 @@ def test_limits_appear_in_published_results_md():
 def test_model_entries_resolve(entry):
     v = model_value(entry.kaonportal)
     assert v is not None and v > 0
+
+
+def test_stats_entry_from_published_inputs():
+    # NA62 2016: 1 event, 0.152 background, SES 3.15e-10 -> BR < 14e-10 at 95% CL (arXiv:1811.08508 abstract);
+    # kaonportal's CLs gives 14.5e-10 (kaonportal.stats.limits doctest)
+    e = next(e for _, e in REG.entries if e.id == "pnn-2016-br-ul95")
+    v, err = stats_value(e.kaonportal)
+    assert v == pytest.approx(14.5e-10, rel=0.01) and err is None
 
 
 GOOD = {"area": "demo", "description": "d", "entries": [

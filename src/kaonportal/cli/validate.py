@@ -44,7 +44,7 @@ def needed_runs(registry) -> dict[str, set]:
     need: dict[str, set] = {}
     for _, e in registry.entries:
         src = e.kaonportal
-        if src.kind != "model":
+        if src.kind not in ("model", "stats"):
             need.setdefault(src.run, set()).add(src.section)
     for _, o in registry.overlays:
         need.setdefault(o.run, set()).add(o.section)

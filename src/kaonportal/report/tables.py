@@ -188,7 +188,8 @@ def pnn_summary_table(pnn: dict):
             sim += f" {RELIABILITY_FLAG}"
             notes.append(escape(f"{RELIABILITY_FLAG} {c['source']}: {rel}"))
         t.add_row(f"  bkg {c['source']}", sim, pub(pe) if pe else "-")
-    t.add_row("total background", fmt(pnn["background_total"], pnn["background_total_error"]) + mark("background_total"),
+    t.add_row("total background",
+              fmt(pnn["background_total"], pnn["background_total_error"]) + mark("background_total"),
               pub(pnn["background_total_published"]))
     for name, r in pnn["branching_ratio"].items():
         label = {"observed_with_simulated_inputs": "BR (observed, this run's SES and background)",

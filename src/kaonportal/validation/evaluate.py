@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from .registry import PROFILES, Registry, load_registry
-from .resolve import curve_value, model_value, summary_value
+from .resolve import curve_value, model_value, stats_value, summary_value
 from .rule import RULE_TEXT, STATUS_ORDER, classify, worst
 
 #: tolerance for a published background source without a registry entry (as the registry's budget entries)
@@ -22,6 +22,9 @@ DEFAULT_BUDGET_TOLERANCE = {"factor": 2.0}
 
 
 def _where(src) -> str:
+    if src.kind == "stats":
+        return f"kaonportal.stats {src.stats} on the published inputs {src.datasets}" + \
+            (f" at {src.cl:g} CL ({src.stats_method})" if src.stats == "limit" else "")
     if src.kind == "model":
         return (f"kaonportal.models.get_model({src.model!r}).{src.method}(mass={src.mass:g} GeV, "
                 f"coupling={src.coupling:g})" + (f"[{src.channel!r}]" if src.channel else ""))
@@ -39,6 +42,8 @@ def evaluate_entry(area: str, entry, summaries: dict, run_dirs: dict) -> dict:
     value = error = None
     if src.kind == "model":
         value = model_value(src)
+    elif src.kind == "stats":
+        value, error = stats_value(src)
     elif src.run in summaries:
         summary = summaries[src.run]
         sec = (summary.get("sections") or {}).get(src.section)
@@ -122,7 +127,7 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
     per_section: dict[str, list] = {}
     for area, e in registry.entries:
         src = e.kaonportal
-        if src.kind == "model" or src.section not in (summary.get("sections") or {}):
+        if src.kind in ("model", "stats") or src.section not in (summary.get("sections") or {}):
             continue
         if src.section == "pnn" and PROFILES[src.run]["pnn_dataset"] != \
                 (summary["sections"].get("pnn") or {}).get("dataset"):

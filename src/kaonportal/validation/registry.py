@@ -25,7 +25,9 @@ Where kaonportal's number comes from (``kaonportal:``), one of
 * ``file``: a curve CSV the run wrote (``curves/...``), its ``column`` against ``x_column`` either ``at`` one x
   (log-linear interpolation) or as the geometric mean over a ``window`` [lo, hi] of x;
 * ``model``: a portal model (:func:`kaonportal.models.get_model`) ``method`` (``ctau_m``, ``total_width``,
-  ``production_br``, ...) at ``mass`` (GeV) and ``coupling``, with ``key`` picking a channel of a dict result.
+  ``production_br``, ...) at ``mass`` (GeV) and ``coupling``, with ``channel`` picking a channel of a dict result;
+* ``stats``: kaonportal's statistics engine on published counting inputs (``datasets``: observed, background,
+  ses, ...): ``limit`` (upper limit at ``cl`` with ``stats_method``) or ``measure`` (the BR).
 
 ``run`` names a run profile (:data:`PROFILES`): the configuration ``kaonportal validate`` runs with.
 
@@ -158,17 +160,29 @@ class Source(_Strict):
     coupling: float | None = None
     channel: str | None = None        # a model method returning a dict: which channel
     params: dict = {}
+    stats: Literal["limit", "measure"] | None = None   # kaonportal.stats on published counting inputs
+    datasets: list[dict] = []
+    cl: float = 0.9
+    stats_method: str = "cls"
     scale: float = 1.0
 
     @property
-    def kind(self) -> Literal["summary", "curve", "model"]:
+    def kind(self) -> Literal["summary", "curve", "model", "stats"]:
+        if self.stats:
+            return "stats"
         return "model" if self.model else ("curve" if self.file else "summary")
 
     @model_validator(mode="after")
     def _complete(self):
-        kinds = [k for k, v in (("key", self.key), ("file", self.file), ("model", self.model)) if v]
+        kinds = [k for k, v in (("key", self.key), ("file", self.file), ("model", self.model),
+                                ("stats", self.stats)) if v]
         if len(kinds) != 1:
-            raise ValueError("give exactly one of key (summary.json), file (curve CSV), model (portal model)")
+            raise ValueError("give exactly one of key (summary.json), file (curve CSV), model (portal model), "
+                             "stats (statistics engine on published inputs)")
+        if self.stats:
+            if not self.datasets:
+                raise ValueError("a stats source needs datasets (observed, background, ses)")
+            return self
         if self.model:
             if not (self.method and self.mass is not None and self.coupling is not None):
                 raise ValueError("a model source needs method, mass and coupling")

@@ -11,7 +11,8 @@ True
 
 from __future__ import annotations
 
-__all__ = ["lookup", "split_key", "summary_value", "curve_value", "model_value", "read_run_curve", "published_curve_value"]
+__all__ = ["lookup", "split_key", "summary_value", "curve_value", "model_value", "read_run_curve",
+           "published_curve_value", "stats_value"]
 
 import math
 import re
@@ -158,3 +159,17 @@ def published_curve_value(spec) -> float | None:
         keep &= np.isclose(c.columns[col], val)
     x, y = c.mass_gev[keep], c.limit[keep]
     return _loglin(x, y, spec.at) if spec.at is not None else window_geomean(x, y, *spec.window)
+
+
+def stats_value(src) -> tuple[float | None, float | None]:
+    """(value, error) of a stats source: kaonportal.stats on the entry's published counting inputs."""
+    from ..errors import InputError
+    from ..stats import Dataset, measure, upper_limit
+    try:
+        ds = [Dataset(**d) for d in src.datasets]
+        if src.stats == "limit":
+            return upper_limit(ds, cl=src.cl, method=src.stats_method, expected=False).upper_limit * src.scale, None
+        m = measure(ds)
+        return m.value * src.scale, 0.5 * (m.error_low + m.error_high) * src.scale
+    except (InputError, TypeError):
+        return None, None
