@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -25,9 +26,17 @@ from pathlib import Path
 CLI = [sys.executable, "-m", "kaonportal.cli.main"]
 
 
-def _timed(args: list[str], env: dict) -> tuple[float, int]:
-    t = time.perf_counter()
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _timed(args: list[str], env: dict, cpu: dict, name: str) -> tuple[float, int]:
+    """Wall time and exit code of one kaonportal command; its CPU time (user + sys) goes to ``cpu[name]`` (on a
+    shared machine the CPU ratio is the steadier comparison)."""
+    c0, t = _children_cpu(), time.perf_counter()
     proc = subprocess.run(CLI + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cpu[name] = round(_children_cpu() - c0, 1)
     return time.perf_counter() - t, proc.returncode
 
 
@@ -39,11 +48,15 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="kp-validate-bench-")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
-    out = {"cpu_count": os.cpu_count()}
+    out = {"cpu_count": os.cpu_count(), "load_average_1min_at_start": round(os.getloadavg()[0], 1)}
+    cpu: dict = {}
     try:
-        out["run_quick_s"], rc_run = _timed(["run", "--quick", "--out", str(work / "run-quick")], env)
-        out["validate_quick_s"], rc_val = _timed(["validate", "--quick", "--out", str(work / "validate-quick")], env)
+        out["run_quick_s"], rc_run = _timed(["run", "--quick", "--out", str(work / "run-quick")], env, cpu, "run_quick")
+        out["validate_quick_s"], rc_val = _timed(["validate", "--quick", "--out", str(work / "validate-quick")], env,
+                                                 cpu, "validate_quick")
         out["ratio_validate_to_run"] = round(out["validate_quick_s"] / out["run_quick_s"], 2)
+        out["cpu_s"] = cpu
+        out["cpu_ratio_validate_to_run"] = round(cpu["validate_quick"] / max(cpu["run_quick"], 1e-9), 2)
         out["exit_codes"] = {"run": rc_run, "validate": rc_val}
         out["target_s"] = 120.0
         out["under_target"] = out["validate_quick_s"] < 120.0
@@ -52,7 +65,7 @@ def main(argv=None) -> int:
             out["counts"] = json.loads(vj.read_text())["summary"]["counts"]
         if args.full:
             out["validate_full_s"], out["exit_codes"]["validate_full"] = _timed(
-                ["validate", "--out", str(work / "validate-full")], env)
+                ["validate", "--out", str(work / "validate-full")], env, cpu, "validate_full")
         out = {k: (round(v, 1) if isinstance(v, float) else v) for k, v in out.items()}
         print(json.dumps(out, indent=2))
     finally:

@@ -114,6 +114,16 @@ def test_from_run_reports_the_runs_own_numbers(full_quick_run_session, tmp_path)
     for name, sec in summary["sections"].items():
         for e in (sec.get("validation") or {}).get("entries", []):
             assert e["status"] == recs[e["id"]]["status"], e["id"]
+    # the run's tables carry the statuses: tables/validation.csv, and the budget CSV per published source
+    import csv
+    rows = list(csv.DictReader(ln for ln in (out / "tables" / "pnn_background_budget.csv").read_text().splitlines()
+                               if not ln.startswith("#")))
+    for row in rows:
+        if row["published"]:
+            assert row["validation_status"] in ("agree", "tension", "disagree"), row
+            if row["validation_status"] != "agree":        # never "ok" when out of tolerance
+                assert row["reliability"].startswith(("simulation", "data-driven")), row
+    assert "pnn-2122-ses" in (out / "tables" / "validation.csv").read_text()
     # an overlay plot per registry overlay, named in the report
     report = (tmp_path / "v" / "report.md").read_text()
     for _, ov in load_registry().overlays:

@@ -138,9 +138,11 @@ def _validation_flags(summary: dict, out: Path) -> None:
                   rows)
     pnn = summary["sections"].get("pnn")
     if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list) and (out / "plots").is_dir():
+        from ..report import write_budget_csv
         from ..report.plots import plot_budget
         plot_budget(pnn["budget_comparison"], "Background budget, " + str(pnn.get("dataset")),
                     out / "plots" / "pnn_background_budget")
+        write_budget_csv(pnn, out)
 
 
 def _search_sections() -> dict:

@@ -7,7 +7,7 @@ the rich summary table on the terminal.
 
 from __future__ import annotations
 
-__all__ = ["pnn_report", "write_summary", "write_readme", "print_summary", "write_hepdata", "pnn_hepdata_tables",
+__all__ = ["pnn_report", "write_budget_csv", "write_summary", "write_readme", "print_summary", "write_hepdata", "pnn_hepdata_tables",
            "OUTPUT_LAYOUT"]
 
 import json
@@ -51,18 +51,13 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
     files += plot_cutflow({"K+ -> pi+ nu nubar (signal)": summary["cutflow_signal"],
                            "K+ -> pi+ pi0 (normalisation)": summary["cutflow_normalisation"]},
                           "Cut flow, selection " + summary["selection"], out_dir / "plots" / "pnn_cutflow")
-    hdr = [f"kaonportal run: dataset {summary['dataset']}, card {summary['card']}, selection {summary['selection']}, "
-           f"seed {summary['seed']}"]
+    hdr = _pnn_header(summary)
     files.append(write_csv(out_dir / "tables" / "pnn_cutflow_signal.csv",
                            ["signal cut flow; weighted sums in K+ decays (base weight weight_gen*decay_prob); "
                             "efficiency relative to the previous cut, cumulative relative to fiducial decays", *hdr],
                            ["id", "label", "condition", "weighted", "error", "raw", "efficiency", "cumulative"],
                            summary["cutflow_signal"]))
-    files.append(write_csv(out_dir / "tables" / "pnn_background_budget.csv",
-                           ["expected background events in R1+R2 per source; published = na62 numbers "
-                            "(published_results.md A1b/A1c)", *hdr],
-                           ["source", "simulation", "simulation_error", "data_driven", "data_driven_error",
-                            "published", "published_error_low", "published_error_high"], summary["budget_comparison"]))
+    files.append(write_budget_csv(summary, out_dir))
     b = summary["momentum_bins_gev"]
     rows = [{"p_low_gev": b[i], "p_high_gev": b[i + 1],
              "signal_acceptance": summary["acceptance"]["signal_per_momentum_bin"][i],
@@ -74,6 +69,23 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
                             "SES = 1/(N_K A eps_trig eps_RV)", *hdr],
                            ["p_low_gev", "p_high_gev", "signal_acceptance", "pipi_acceptance", "n_k", "ses"], rows))
     return files
+
+
+def _pnn_header(summary: dict) -> list[str]:
+    return [f"kaonportal run: dataset {summary['dataset']}, card {summary['card']}, selection {summary['selection']}, "
+            f"seed {summary['seed']}"]
+
+
+def write_budget_csv(summary: dict, out_dir: Path) -> str:
+    """tables/pnn_background_budget.csv; ``validation_status`` and ``reliability`` are filled once ``kaonportal run``
+    has compared the budget with the published one (kaonportal.validation), empty before."""
+    return write_csv(Path(out_dir) / "tables" / "pnn_background_budget.csv",
+                     ["expected background events in R1+R2 per source; published = na62 numbers "
+                      "(published_results.md A1b/A1c); validation_status/reliability: kaonportal validate's rule",
+                      *_pnn_header(summary)],
+                     ["source", "simulation", "simulation_error", "data_driven", "data_driven_error",
+                      "published", "published_error_low", "published_error_high", "validation_status", "reliability"],
+                     summary["budget_comparison"])
 
 
 def write_summary(path: Path, summary: dict) -> str:
