@@ -120,7 +120,8 @@ def _beamdump_section(cfg, out: Path, quick: bool):
 def _validation_flags(summary: dict, out: Path) -> None:
     """Honest flags: every section's numbers against the reference registry (kaonportal.validation), computed by
     the status rule, in summary.json (``validation`` per section, pnn budget ``reliability``), in
-    tables/validation.csv and on the background-budget plot. Never fails the run: an error is recorded instead."""
+    tables/validation.csv, plots/validation_ratios and on the background-budget plot. Never fails the run: an error
+    is recorded instead."""
     try:
         from ..validation import annotate_summary
         summary["validation"] = annotate_summary(summary, out)
@@ -136,6 +137,9 @@ def _validation_flags(summary: dict, out: Path) -> None:
                    + summary["validation"]["rule"], "ratio = this run / published; pull only where both have errors"],
                   ["section", "id", "quantity", "key", "value", "published", "ratio", "pull", "tolerance", "status"],
                   rows)
+        from ..validation.report import plot_ratios
+        plot_ratios([{**e, "tolerance": e["tolerance_value"]} for e in rows],
+                    "this run vs published numbers (kaonportal validate's rule)", out / "plots" / "validation_ratios")
     pnn = summary["sections"].get("pnn")
     if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list) and (out / "plots").is_dir():
         from ..report import write_budget_csv

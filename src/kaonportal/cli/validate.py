@@ -157,7 +157,7 @@ def register(app: typer.Typer) -> None:
         from ..errors import InputError
         from ..validation import evaluate, load_registry
         from ..validation.evaluate import load_summary, profile_for_summary, summarise
-        from ..validation.report import plot_overlays, write_report_md, write_validation_json
+        from ..validation.report import plot_overlays, plot_ratios, write_report_md, write_validation_json
 
         t0 = time.time()
         reg = load_registry(registry)
@@ -177,6 +177,8 @@ def register(app: typer.Typer) -> None:
         summaries = {p: s for p, d in run_dirs.items() if (s := load_summary(d)) is not None}
         records = evaluate(reg, summaries, run_dirs)
         plots = plot_overlays(reg, run_dirs, out)
+        if plot_ratios(records, "kaonportal / published, every registry entry", out / "plots" / "validation_ratios"):
+            plots["all:ratios"] = "plots/validation_ratios.png"
         meta = {"kaonportal_version": __version__, "quick": quick, "registry": reg.source,
                 "areas": list(reg.areas), "date": date.today().isoformat(),
                 "runs": {p: str(d) for p, d in run_dirs.items()}, "overlays": plots,

@@ -27,6 +27,8 @@ OUTPUT_LAYOUT = {
     "tables/pnn_cutflow_signal.csv": "signal cut flow (weighted, per fiducial K+ decay)",
     "tables/pnn_background_budget.csv": "background budget per source with the published numbers",
     "tables/pnn_momentum_bins.csv": "acceptance, N_K and SES per pi+ momentum bin",
+    "plots/validation_ratios.png|pdf": "this run / published for every reference-registry entry, coloured by status "
+                                       "(agree / tension / disagree) with the entry's tolerance band",
     "tables/validation.csv": "this run's numbers against published ones (kaonportal reference registry): value, "
                              "published, ratio, pull, tolerance and status agree / tension / disagree",
     "plots/<search>_*.png|pdf": "new-physics searches (pi0 -> invisible, LNV/LFV, HNL, K+ -> pi+ X, K+ -> mu+ nu X) "

@@ -137,7 +137,8 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
         per_section.setdefault(src.section, []).append(
             {"id": r["id"], "quantity": r["quantity"], "key": src.key or f"{src.file}:{src.column}",
              "value": r["kaonportal"]["value"], "published": r["published"]["value"], "ratio": r["ratio"],
-             "pull": r["pull"], "tolerance": r["tolerance"]["text"], "status": r["status"]})
+             "pull": r["pull"], "tolerance": r["tolerance"]["text"], "tolerance_value": e.tolerance.as_dict(),
+             "status": r["status"]})
     pnn = (summary.get("sections") or {}).get("pnn")
     if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list):
         pnn_reliability(pnn, per_section.get("pnn", []))

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-__all__ = ["write_json_atomic", "write_validation_json", "write_report_md", "plot_overlays", "trust_section",
+__all__ = ["plot_ratios", "write_json_atomic", "write_validation_json", "write_report_md", "plot_overlays", "trust_section",
            "TRUST_BEGIN", "TRUST_END", "replace_trust_section", "snapshot"]
 
 import json
@@ -132,6 +132,38 @@ def plot_overlays(registry, run_dirs: dict, out_dir: Path) -> dict[str, str]:
         save(fig, Path(out_dir) / "plots" / f"overlay_{ov.id}")
         done[f"{area}:{ov.id}"] = f"plots/overlay_{ov.id}.png"
     return done
+
+
+_COLOURS = {"agree": "tab:green", "tension": "tab:orange", "disagree": "tab:red"}
+
+
+def plot_ratios(records: list[dict], title: str, path_stem: Path) -> list[str]:
+    """kaonportal / published per entry (log scale), coloured by status, with each entry's tolerance as a band
+    (factor and relative tolerances; absolute ones have no ratio band): the status of every number at a glance."""
+    from ..report.plots import plt, save
+    recs = [r for r in records if r.get("ratio") and r["ratio"] > 0 and r["status"] in _COLOURS]
+    if not recs:
+        return []
+    fig, ax = plt.subplots(figsize=(8.0, 0.22 * len(recs) + 1.6))
+    for i, r in enumerate(recs):
+        tol = r["tolerance"]
+        lo_hi = ((1 / tol["factor"], tol["factor"]) if "factor" in tol else
+                 (1 - tol["relative"], 1 + tol["relative"]) if "relative" in tol else None)
+        if lo_hi:
+            ax.plot(lo_hi, (i, i), color="0.8", lw=5, solid_capstyle="butt")
+        ax.plot(r["ratio"], i, "o", color=_COLOURS[r["status"]], ms=4)
+    for st, col in _COLOURS.items():
+        ax.plot([], [], "o", color=col, label=st)
+    ax.plot([], [], color="0.8", lw=5, label="tolerance")
+    ax.axvline(1.0, color="k", lw=0.8)
+    ax.set_yticks(range(len(recs)), [r["id"] for r in recs], fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("kaonportal / published")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    return save(fig, Path(path_stem))
 
 
 def snapshot(records: list[dict], meta: dict) -> dict:
