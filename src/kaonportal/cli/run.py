@@ -195,6 +195,38 @@ class _SectionProgress:
                          highlight=False, markup=False)
 
 
+def _validation_flags(summary: dict, out: Path) -> None:
+    """Honest flags: every section's numbers against the reference registry (kaonportal.validation), computed by
+    the status rule, in summary.json (``validation`` per section, pnn budget ``reliability``), in
+    tables/validation.csv, plots/validation_ratios and on the background-budget plot. Never fails the run: an error
+    is recorded instead."""
+    try:
+        from ..validation import annotate_summary
+        summary["validation"] = annotate_summary(summary, out)
+    except Exception as exc:  # noqa: BLE001 - the flags must not cost the user the run's results
+        summary["validation"] = {"error": f"flags not computed: {type(exc).__name__}: {exc}"}
+        return
+    from ..report.tables import write_csv
+    rows = [{"section": name, **e} for name, sec in summary["sections"].items() if isinstance(sec, dict)
+            for e in (sec.get("validation") or {}).get("entries", [])]
+    if rows:
+        write_csv(out / "tables" / "validation.csv",
+                  ["this run's numbers against published ones (kaonportal reference registry); status rule: "
+                   + summary["validation"]["rule"], "ratio = this run / published; pull only where both have errors"],
+                  ["section", "id", "quantity", "key", "value", "published", "ratio", "pull", "tolerance", "status"],
+                  rows)
+        from ..validation.report import plot_ratios
+        plot_ratios([{**e, "tolerance": e["tolerance_value"]} for e in rows],
+                    "this run vs published numbers (kaonportal validate's rule)", out / "plots" / "validation_ratios")
+    pnn = summary["sections"].get("pnn")
+    if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list) and (out / "plots").is_dir():
+        from ..report import write_budget_csv
+        from ..report.plots import plot_budget
+        plot_budget(pnn["budget_comparison"], "Background budget, " + str(pnn.get("dataset")),
+                    out / "plots" / "pnn_background_budget")
+        write_budget_csv(pnn, out)
+
+
 def _search_sections() -> dict:
     """Sections registered by the new-physics searches, in their run order."""
     from ..analyses.searches import SECTIONS
@@ -311,6 +343,7 @@ def register(app: typer.Typer) -> None:
             hd = write_hepdata(out / "hepdata", hep_tables,
                                f"kaonportal {__version__} run, seed {cfg.seed}: simulated NA62-like results")
             summary["hepdata_files"] = hd
+        _validation_flags(summary, out)
         summary["elapsed_s"] = round(time.time() - t0, 1)
         summary = relative_paths(summary, out)      # every path in summary.json relative to --out
         write_summary(out / "summary.json", summary)

@@ -7,8 +7,8 @@ the rich summary table on the terminal.
 
 from __future__ import annotations
 
-__all__ = ["pnn_report", "write_summary", "write_readme", "print_summary", "write_hepdata", "pnn_hepdata_tables",
-           "OUTPUT_LAYOUT", "relative_paths"]
+__all__ = ["pnn_report", "write_budget_csv", "write_summary", "write_readme", "print_summary", "write_hepdata",
+           "pnn_hepdata_tables", "OUTPUT_LAYOUT", "relative_paths"]
 
 import json
 from pathlib import Path
@@ -28,6 +28,10 @@ OUTPUT_LAYOUT = {
     "tables/pnn_cutflow_signal.csv": "signal cut flow (weighted, per fiducial K+ decay)",
     "tables/pnn_background_budget.csv": "background budget per source with the published numbers",
     "tables/pnn_momentum_bins.csv": "acceptance, N_K and SES per pi+ momentum bin",
+    "plots/validation_ratios.png|pdf|svg": "this run / published for every reference-registry entry, coloured by status "
+                                       "(agree / tension / disagree) with the entry's tolerance band",
+    "tables/validation.csv": "this run's numbers against published ones (kaonportal reference registry): value, "
+                             "published, ratio, pull, tolerance and status agree / tension / disagree",
     "plots/<search>_*.png|pdf|svg": "new-physics searches (pi0 -> invisible, LNV/LFV, HNL, K+ -> pi+ X, K+ -> mu+ nu X) "
                                 "and their portal-coupling interpretation next to the published curves",
     "curves/*.csv": "every limit curve of the searches, with a '#' header: what, units, CL, inputs",
@@ -53,18 +57,13 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
     files += plot_cutflow({r"$K^+\to\pi^+\nu\bar{\nu}$ (signal)": summary["cutflow_signal"],
                            r"$K^+\to\pi^+\pi^0$ (normalisation)": summary["cutflow_normalisation"]},
                           "Cut flow, selection " + summary["selection"], out_dir / "plots" / "pnn_cutflow")
-    hdr = [f"kaonportal run: dataset {summary['dataset']}, card {summary['card']}, selection {summary['selection']}, "
-           f"seed {summary['seed']}"]
+    hdr = _pnn_header(summary)
     files.append(write_csv(out_dir / "tables" / "pnn_cutflow_signal.csv",
                            ["signal cut flow; weighted sums in K+ decays (base weight weight_gen*decay_prob); "
                             "efficiency relative to the previous cut, cumulative relative to fiducial decays", *hdr],
                            ["id", "label", "condition", "weighted", "error", "raw", "efficiency", "cumulative"],
                            summary["cutflow_signal"]))
-    files.append(write_csv(out_dir / "tables" / "pnn_background_budget.csv",
-                           ["expected background events in R1+R2 per source; published = na62 numbers "
-                            "([NA62:2020eqcd] Table I; [Blazek:2025patras])", *hdr],
-                           ["source", "simulation", "simulation_error", "data_driven", "data_driven_error",
-                            "published", "published_error_low", "published_error_high"], summary["budget_comparison"]))
+    files.append(write_budget_csv(summary, out_dir))
     b = summary["momentum_bins_gev"]
     rows = [{"p_low_gev": b[i], "p_high_gev": b[i + 1],
              "signal_acceptance": summary["acceptance"]["signal_per_momentum_bin"][i],
@@ -78,37 +77,21 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
     return files
 
 
-def relative_paths(summary: dict, out_dir: Path, skip: tuple[str, ...] = ("config", "config_source")) -> dict:
-    """A copy of ``summary`` in which every string naming an existing file or directory inside ``out_dir``
-    (absolute, or relative to the working directory as the sections return them) is made relative to
-    ``out_dir`` (POSIX form), so that summary.json and the README stay valid wherever the directory is
-    moved and whatever ``--out`` was. Top-level keys in ``skip`` (the user's configuration, whose paths
-    are relative to the working directory by definition) are kept as they are.
+def _pnn_header(summary: dict) -> list[str]:
+    return [f"kaonportal run: dataset {summary['dataset']}, card {summary['card']}, selection {summary['selection']}, "
+            f"seed {summary['seed']}"]
 
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "plots").mkdir(), (d / "plots" / "a.png").write_bytes(b"")
-    >>> relative_paths({"files": [str(d / "plots" / "a.png"), "not a path"], "config": {"x": str(d)}}, d)["files"]
-    ['plots/a.png', 'not a path']
-    """
-    root = Path(out_dir).resolve()
 
-    def conv(v):
-        if isinstance(v, dict):
-            return {k: conv(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [conv(x) for x in v]
-        if isinstance(v, str) and v and len(v) < 4096 and "\n" not in v:
-            try:
-                full = Path(v).resolve()
-                rel = full.relative_to(root)
-            except (ValueError, OSError, RuntimeError):
-                return v
-            if full.exists():
-                return rel.as_posix()
-        return v
-
-    return {k: (v if k in skip else conv(v)) for k, v in summary.items()}
+def write_budget_csv(summary: dict, out_dir: Path) -> str:
+    """tables/pnn_background_budget.csv; ``validation_status`` and ``reliability`` are filled once ``kaonportal run``
+    has compared the budget with the published one (kaonportal.validation), empty before."""
+    return write_csv(Path(out_dir) / "tables" / "pnn_background_budget.csv",
+                     ["expected background events in R1+R2 per source; published = na62 numbers "
+                      "([NA62:2020eqcd]/A1c); validation_status/reliability: kaonportal validate's rule",
+                      *_pnn_header(summary)],
+                     ["source", "simulation", "simulation_error", "data_driven", "data_driven_error",
+                      "published", "published_error_low", "published_error_high", "validation_status", "reliability"],
+                     summary["budget_comparison"])
 
 
 def write_summary(path: Path, summary: dict) -> str:
@@ -369,12 +352,31 @@ def write_readme(path: Path, summary: dict) -> str:
     return write_text_atomic(path, "\n".join(lines) + "\n")
 
 
+def _validation_line(sec: dict) -> str:
+    """`` — validation: 3 agree, 1 tension (~), 2 disagree (!!); worst: ...`` for a section with flags."""
+    from ..validation.rule import MARKS
+    v = sec.get("validation") if isinstance(sec, dict) else None
+    if not isinstance(v, dict) or not v.get("entries"):
+        return ""
+    c = v["counts"]
+    parts = [f"{c.get('agree', 0)} agree"] + [f"{c[s]} {s} {MARKS[s]}" for s in ("tension", "disagree") if c.get(s)]
+    if c.get("missing"):
+        parts.append(f"{c['missing']} not produced")
+    bad = sorted((e for e in v["entries"] if e["status"] in MARKS and e.get("ratio")),
+                 key=lambda e: (e["status"] != "disagree", -abs(__import__("math").log(e["ratio"]))))
+    worst = f"; worst: {bad[0]['quantity']} at {bad[0]['ratio']:.3g}x published" if bad else ""
+    return " — validation: " + ", ".join(parts) + worst
+
+
 def print_summary(console, summary: dict) -> None:
-    """A rich table of the key numbers (to the given console, i.e. stderr or stdout)."""
+    """A rich table of the key numbers (to the given console, i.e. stderr or stdout); numbers in tension or
+    disagreement with a published value (``validation`` in summary.json) carry a mark (``MARKS``)."""
+    from rich.markup import escape
     pnn = summary.get("sections", {}).get("pnn")
     if isinstance(pnn, dict) and "ses" in pnn:
         console.print(pnn_summary_table(pnn))
     for name, sec in summary.get("sections", {}).items():
         if name != "pnn":
             status = sec.get("status", "done") if isinstance(sec, dict) else sec
-            console.print(f"section {name}: {status}")
+            console.print(escape(f"section {name}: {status}{_validation_line(sec)}"), highlight=False,
+                          soft_wrap=True)
