@@ -87,11 +87,44 @@ def write_budget_csv(summary: dict, out_dir: Path) -> str:
     has compared the budget with the published one (kaonportal.validation), empty before."""
     return write_csv(Path(out_dir) / "tables" / "pnn_background_budget.csv",
                      ["expected background events in R1+R2 per source; published = na62 numbers "
-                      "([NA62:2020eqcd]/A1c); validation_status/reliability: kaonportal validate's rule",
+                      "([NA62:2020eqcd] Table I; [Blazek:2025patras]); validation_status/reliability: kaonportal validate's rule",
                       *_pnn_header(summary)],
                      ["source", "simulation", "simulation_error", "data_driven", "data_driven_error",
                       "published", "published_error_low", "published_error_high", "validation_status", "reliability"],
                      summary["budget_comparison"])
+
+
+def relative_paths(summary: dict, out_dir: Path, skip: tuple[str, ...] = ("config", "config_source")) -> dict:
+    """A copy of ``summary`` in which every string naming an existing file or directory inside ``out_dir``
+    (absolute, or relative to the working directory as the sections return them) is made relative to
+    ``out_dir`` (POSIX form), so that summary.json and the README stay valid wherever the directory is
+    moved and whatever ``--out`` was. Top-level keys in ``skip`` (the user's configuration, whose paths
+    are relative to the working directory by definition) are kept as they are.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "plots").mkdir(), (d / "plots" / "a.png").write_bytes(b"")
+    >>> relative_paths({"files": [str(d / "plots" / "a.png"), "not a path"], "config": {"x": str(d)}}, d)["files"]
+    ['plots/a.png', 'not a path']
+    """
+    root = Path(out_dir).resolve()
+
+    def conv(v):
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [conv(x) for x in v]
+        if isinstance(v, str) and v and len(v) < 4096 and "\n" not in v:
+            try:
+                full = Path(v).resolve()
+                rel = full.relative_to(root)
+            except (ValueError, OSError, RuntimeError):
+                return v
+            if full.exists():
+                return rel.as_posix()
+        return v
+
+    return {k: (v if k in skip else conv(v)) for k, v in summary.items()}
 
 
 def write_summary(path: Path, summary: dict) -> str:
