@@ -63,10 +63,17 @@ def _run_config(profile: str, sections: set) -> dict:
 def _run_command():
     """The callable behind ``kaonportal run`` (registered on a private Typer app: the same function, options and
     error handling as the command line)."""
+    import functools
+    import inspect
+
     from . import run as run_module
     app = typer.Typer()
     run_module.register(app)
-    return app.registered_commands[0].callback
+    callback = app.registered_commands[0].callback
+    # options not passed take the command line's defaults (a typer callback's defaults are OptionInfo objects)
+    defaults = {name: prm.default.default for name, prm in inspect.signature(callback).parameters.items()
+                if isinstance(prm.default, typer.models.OptionInfo)}
+    return functools.partial(callback, **defaults)
 
 
 def _execute_runs(need: dict, out: Path, quick: bool, seed: int | None) -> dict[str, Path]:
