@@ -6,7 +6,7 @@ power of the coupling each channel scales with is measured (rates at C = 1 and C
 constant power (all benchmarks: 2 for epsilon / g, 1 for sin^2 theta / U^2; BC2's dark-matter width and BC5's
 h -> S S rate do not depend on the coupling: power 0). Production channels that ``kaonportal recast``
 cannot simulate (e.g. ``KL -> pi0 S``, ``h -> S S``) are left out and listed in ``notes``. Spins from
-[PBC:2019] (BC1/2 vector, BC4/5 scalar, BC6-8 fermion, BC9-11 pseudoscalar).
+[Beacham:2019nyx] (BC1/2 vector, BC4/5 scalar, BC6-8 fermion, BC9-11 pseudoscalar).
 
 >>> data = export_model("BC4", n_masses=40)
 >>> data["coupling"]["name"], data["coupling"]["power"], len(data["mass_grid"])
