@@ -24,8 +24,8 @@ optional ``params``). Bad files raise :class:`~kaonportal.errors.InputError` nam
 ...     "coupling": {"name": "g", "power": 2}, "mass_range": [0.01, 0.3], "mass_grid": [0.01, 0.1, 0.3],
 ...     "production": {"K+ -> pi+ S": [1e-3, 1e-3, 1e-3]},
 ...     "widths": {"S -> e+ e-": [1e-12, 1e-11, 3e-11]}})
->>> float(m.production_br(0.05, 0.1)["K+ -> pi+ S"])
-1e-05
+>>> f"{float(m.production_br(0.05, 0.1)['K+ -> pi+ S']):.3g}"
+'1e-05'
 >>> f"{float(m.total_width(0.1, 1.0)):.1e}"
 '1.0e-11'
 """
