@@ -1,7 +1,8 @@
 """Recast one model on every search: per-search exclusions, their union, a statistical combination, projection.
 
 Grid: ``n_mass`` log-spaced masses over the model's production range (clipped to ``mass_range``) and
-``n_coupling`` log-spaced couplings (``coupling_range``). Per kaon-mode search the exclusion edges at each mass
+``n_coupling`` log-spaced couplings (``coupling_range``; default: from 1/30 of the smallest kaon-mode edge to the
+top of the model's scan or the beam-dump default). Per kaon-mode search the exclusion edges at each mass
 come from :func:`.searches.search_edges` (bisection in the coupling, not limited by the grid). The beam dump
 (:mod:`kaonportal.beamdump`: every dump channel the model decays to with published 2021 counts) gives the
 expected events N(m, C) on the grid, one exclusion per channel and one for the channels together
@@ -94,6 +95,20 @@ def _default_ranges(model, cfg: RecastConfig):
     if not cr[0] < cr[1]:
         raise InputError("coupling_range", f"must be low < high, got {list(cr)}")
     return mr, cr
+
+
+def _data_driven_range(kaon, model, cols, masses, default):
+    """Default coupling grid when none is given: from 1/30 of the smallest excluded coupling of the kaon-mode
+    searches (expected +2 sigma band: below every edge the combination can reach) to the default top, so
+    that the grid resolves the edges instead of spreading over the model's whole scan (BC4: 20 decades)."""
+    lows = []
+    for s in kaon:
+        low = search_edges(s, model, cols[s.name], masses, bands=("minus2",))["minus2"][0]
+        lows += list(low[np.isfinite(low)])
+    if not lows:
+        return default
+    lo = max(min(lows) / 30.0, default[0])
+    return (lo, default[1]) if lo < default[1] else default
 
 
 def _inside(edges, couplings) -> np.ndarray:
@@ -193,15 +208,18 @@ def run_recast(model, cfg: RecastConfig, out_dir: Path, progress=None) -> Recast
     """Run (or read) the searches' limits and recast them for ``model`` (a PortalModel)."""
     mr, cr = _default_ranges(model, cfg)
     masses = np.geomspace(mr[0], mr[1], int(cfg.n_mass))
-    couplings = np.geomspace(cr[0], cr[1], int(cfg.n_coupling))
     kaon, skipped = applicable_searches(model, cfg.searches)
     outcomes, proj = [], []
     if kaon:
         cdir = ensure_curves(kaon, model, Path(out_dir) / "searches", searches_from=cfg.searches_from,
                              seed=cfg.seed, quick=cfg.quick, progress=progress)
-        for s in kaon:
-            outcomes.append(_kaon_outcome(s, model, read_search_curve(s, curve_path(s, model, cdir)),
-                                          masses, couplings))
+        cols = {s.name: read_search_curve(s, curve_path(s, model, cdir)) for s in kaon}
+        if cfg.coupling_range is None:
+            cr = _data_driven_range(kaon, model, cols, masses, cr)
+    couplings = np.geomspace(cr[0], cr[1], int(cfg.n_coupling))
+    for s in kaon:
+        outcomes.append(_kaon_outcome(s, model, cols[s.name], masses, couplings))
+    if kaon:
         if cfg.projection is not None:
             from ..analyses.searches import section_configs
             configs = section_configs(cfg.projection)

@@ -35,22 +35,23 @@ def _csv(path: Path, what: str, units: str, inputs: list[str], columns: dict) ->
     return _atomic(path, lambda p: write_curve(p, what, units, 0.9, inputs, columns))
 
 
-def union_islands(res: RecastResult, band: str = "observed") -> list[tuple[float, float, float]]:
-    """Excluded islands of the union: the kaon-mode edges (exact, bisection) merged per mass with the
-    beam-dump islands on the grid."""
+def union_islands(res: RecastResult, band: str = "observed", outcomes=None) -> list[tuple[float, float, float]]:
+    """Excluded islands of the union of ``outcomes`` (default: the observed searches; ``res.projection`` for
+    the projection, band "median"): the kaon-mode edges (exact, bisection) merged per mass with the beam-dump
+    islands on the grid."""
+    outcomes = res.outcomes if outcomes is None else outcomes
     rows = []
-    dump_ex = [o for o in res.outcomes if o.kind == "dump"]
     for i, m in enumerate(res.masses):
         ivs = []
-        for o in res.outcomes:
+        for o in outcomes:
             if o.kind == "kaon":
                 lo, hi = (x[i] for x in o.edges[band])
                 if np.isfinite(lo):
                     ivs.append((float(lo), float(hi) if not np.isnan(hi) else np.inf))
-        for o in dump_ex:
-            ex = o.excluded if band == "observed" else o.info["band_maps"].get(band)
-            if ex is not None:
-                ivs += [(a, b) for _, a, b in islands([m], res.couplings, ex[i:i + 1])]
+            else:
+                ex = o.info.get("band_maps", {}).get(band, o.excluded)
+                if ex is not None:
+                    ivs += [(a, b) for _, a, b in islands([m], res.couplings, ex[i:i + 1])]
         ivs.sort()
         merged = []
         for a, b in ivs:
@@ -93,7 +94,8 @@ def write_outputs(res: RecastResult, out: Path, plot_formats=("png",)) -> dict:
     proj_what = (f"{model.name}: projected {cname} islands, union of the kaon-mode searches with the "
                  f"'{res.config.projection}' configuration (expected median)" if res.config.projection else
                  f"{model.name}: projected {cname} islands (no kaon-mode --projection given)")
-    files.append(_island_csv(out / "projection.csv", islands(res.masses, res.couplings, res.union_projection),
+    proj_rows = union_islands(res, "median", res.projection)
+    files.append(_island_csv(out / "projection.csv", proj_rows,
                              proj_what + f"; beam dump at {res.config.pot:.3g} POT", model, base_inputs))
     for o in res.outcomes:
         if o.kind == "kaon":
