@@ -32,6 +32,8 @@ def write_search_dir(root: Path) -> Path:
     write("visible_x_mumu_br.csv", ["m_x_gev"] + ul, [(a, *([3e-11] * 6)) for a in mm])
     me = np.linspace(0.15, 0.45, 31)
     write("hnl_kp_eN_br.csv", ["m_n_gev"] + ul, [(a, 1e-9, 1.5e-9, 1.2e-9, 1e-9, 0.8e-9, 0.6e-9) for a in me])
+    mp = np.linspace(0.02, 0.12, 21)
+    write("pi0_gamma_x_aprime.csv", ["m_aprime_gev"] + ul, [(a, *([2e-6 * (1 + 10 * a)] * 6)) for a in mp])
     return root
 
 

@@ -65,6 +65,16 @@ def test_recast_kpix_equals_models_convert_on_the_published_curve(search_dir, tm
     assert np.allclose(low, ref_low, rtol=0.02)
 
 
+def test_pi0_gamma_invisible_dark_photon_is_br_limit_over_unit_br(search_dir, tmp_path):
+    """BC2 (A' -> chi chibar, BR ~ 1): escaping A', so eps_low^2 x BR(pi0 -> gamma A')(eps = 1) = BR_UL exactly
+    (the pi0-gamma-x section's own epsilon^2 conversion; checked on its quick output to 2e-5)."""
+    model = get_model("BC2")
+    res = run_recast(model, _cfg(search_dir, ["pi0-gamma-x"], mass_range=(0.025, 0.115), n_mass=10), tmp_path)
+    low = res.outcomes[0].edges["observed"][0]
+    unit = model.production_br(res.masses, 1.0)["pi0 -> gamma A'"]
+    assert np.allclose(low**2 * unit, 2e-6 * (1 + 10 * res.masses), rtol=1e-4)
+
+
 def test_zero_production_excludes_nothing(search_dir, tmp_path):
     data = export_model("BC4", n_masses=60)
     data["production"] = {k: [0.0] * len(v) for k, v in data["production"].items()}
