@@ -260,8 +260,8 @@ class TabulatedModel(PortalModel):
         self._widths_tab = {k: np.asarray(v, float) for k, v in spec.widths.items()}
         self._prod_tab = {k: np.asarray(v, float) for k, v in spec.production.items()}
         #: dump mechanisms (bremsstrahlung, Primakoff) read by kaonportal.beamdump.yields.mechanism_jobs
-        self.dump_special_production = {k.format(X=spec.particle): k.split("(")[-1].rstrip(")").lower()
-                                        for k in DUMP_SPECIAL_PRODUCTION
+        self.dump_special_production = {k.format(X=spec.particle): kind for k, kind in
+                                        zip(DUMP_SPECIAL_PRODUCTION, ("brems", "primakoff"))
                                         if k.format(X=spec.particle) in spec.production}
 
     @classmethod
