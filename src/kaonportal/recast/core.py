@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, check_range
-from .searches import BANDS, applicable_searches, curve_path, ensure_curves, read_search_curve, search_edges
+from .searches import applicable_searches, curve_path, ensure_curves, read_search_curve, search_edges
 
 #: level sets of r used by the statistical combination (see the module docstring)
 LEVELS = 2.0 ** (-np.arange(13) / 2.0)

@@ -210,7 +210,7 @@ def search_edges(search: KaonSearch, model, cols: dict, masses, *, scale: float 
             ms, ts, bs = np.concatenate(ms), np.concatenate(ts), np.concatenate(bs)
             keep = np.isin(ms, masses[inside])
             ok = keep & np.isfinite(bs)
-            if ok.any() and np.unique(ms[ok]).size:
+            if ok.any():
                 res = coupling_limit(model, ms[ok], bs[ok] * scale, tau_s=ts[ok], production=prod,
                                      final_state=search.final_state)
                 idx = np.searchsorted(masses, res.mass_gev)
