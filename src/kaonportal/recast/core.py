@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, check_range
-from .searches import applicable_searches, curve_path, ensure_curves, read_search_curve, search_edges
+from .searches import (applicable_searches, curve_path, ensure_curves, published_edges, read_search_curve,
+                       search_edges)
 
 #: level sets of r used by the statistical combination (see the module docstring)
 LEVELS = 2.0 ** (-np.arange(13) / 2.0)
@@ -131,6 +132,16 @@ def _kaon_outcome(search, model, cols, masses, couplings) -> SearchOutcome:
         r_obs[_inside(lv["observed"], couplings)] = k
         r_exp[_inside(lv["median"], couplings)] = k
     out.r_map, out.r_expected = r_obs, r_exp
+    pub = published_edges(search, model, masses)
+    if pub is not None:
+        # not tuned to agree: stated next to the result (ratio of the lower edges, this run / published)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = edges["observed"][0] / pub[1]
+        fin = ratio[np.isfinite(ratio)]
+        out.info["published"] = {"curve": pub[0], "low": pub[1], "ratio_low": ratio}
+        out.info["ratio_low_observed_to_published"] = (
+            {"min": float(fin.min()), "median": float(np.median(fin)), "max": float(fin.max()), "n_masses": int(fin.size)}
+            if fin.size else None)
     return out
 
 

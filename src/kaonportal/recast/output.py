@@ -104,8 +104,14 @@ def write_outputs(res: RecastResult, out: Path, plot_formats=("png",)) -> dict:
                 lo, hi = o.edges[band]
                 tag = "observed" if band == "observed" else f"expected_{band}"
                 cols[f"{cname}_low_{tag}"], cols[f"{cname}_high_{tag}"] = lo, hi
+            pub = o.info.get("published")
+            if pub is not None:
+                cols[f"{cname}_low_published"] = pub["low"]
+                cols["ratio_low_observed_to_published"] = pub["ratio_low"]
             what = (f"{model.name}: excluded {cname} band from the {o.name} search (low / high edge; inf: beyond the "
-                    "coupling scan; NaN: nothing excluded or no limit at this mass)")
+                    "coupling scan; NaN: nothing excluded or no limit at this mass)"
+                    + (f"; *_published: NA62's published limit (kaonportal curve {pub['curve']}) converted with "
+                       "the same model, ratio not tuned to agree" if pub is not None else ""))
         else:
             cols = {"mass_gev": [r[0] for r in islands(res.masses, res.couplings, o.excluded)]}
             rows = islands(res.masses, res.couplings, o.excluded)
@@ -142,7 +148,8 @@ def _summary(res: RecastResult, files, out: Path) -> dict:
                  "mass_range_gev": [float(res.masses[0]), float(res.masses[-1])],
                  "coupling_range": [float(res.couplings[0]), float(res.couplings[-1])]},
         "searches": {o.name: {"kind": o.kind, "group": o.group, "excluded": span(o.excluded),
-                              **({k: v for k, v in o.info.items() if k != "band_maps"})} for o in res.outcomes},
+                              **({k: v for k, v in o.info.items() if k not in ("band_maps", "published")}),
+                              **({"published_curve": o.info["published"]["curve"]} if "published" in o.info else {})} for o in res.outcomes},
         "skipped": res.skipped,
         "union": span(res.union), "statistical_combination": span(res.combined),
         "statistical_combination_expected": span(res.combined_expected),
@@ -162,7 +169,7 @@ def _summary(res: RecastResult, files, out: Path) -> dict:
 def _plot(res: RecastResult, stem: Path, formats) -> list[str]:
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7.5, 5.5))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colours = [plt.get_cmap("tab10")(i) for i in range(10)]     # black is kept for the combination
     m = res.masses
     for i, o in enumerate(res.outcomes):
         col = colours[i % len(colours)]
@@ -175,6 +182,9 @@ def _plot(res: RecastResult, stem: Path, formats) -> list[str]:
                                 lw=0)
                 ax.plot(m, np.where(ok, lo, np.nan), color=col, label=f"{o.name} (observed)")
                 ax.plot(m, o.edges["median"][0], color=col, ls="--", lw=1)
+                if "published" in o.info:
+                    ax.plot(m, o.info["published"]["low"], color=col, ls=":", lw=1.5,
+                            label=f"{o.name}: NA62 published, same model")
         elif np.any(o.excluded):
             ax.contour(m, res.couplings, o.excluded.T.astype(float), levels=[0.5], colors=[col])
             ax.plot([], [], color=col, label=f"{o.name} (observed)")
@@ -191,7 +201,7 @@ def _plot(res: RecastResult, stem: Path, formats) -> list[str]:
     ax.set_ylim(res.couplings[0], res.couplings[-1])
     ax.set_xlabel(r"$m$ [GeV/$c^2$]")
     ax.set_ylabel(f"{res.model.coupling_name} {res.model.coupling_unit}".strip())
-    ax.set_title(f"kaonportal recast: {res.model.name} (90% CL; dashed: expected)")
+    ax.set_title(f"kaonportal recast: {res.model.name} (90% CL; dashed: expected; dotted: published)")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="best")
     return save(fig, stem, formats)

@@ -32,8 +32,8 @@ K+ -> mu+ nu X select the same single-muon sample, so they share a group.
 
 from __future__ import annotations
 
-__all__ = ["KaonSearch", "KAON_SEARCHES", "PROMPT_DECAY_LENGTH_M", "applicable_searches", "curve_path",
-           "ensure_curves", "read_search_curve", "search_edges", "BANDS"]
+__all__ = ["KaonSearch", "KAON_SEARCHES", "PROMPT_DECAY_LENGTH_M", "PUBLISHED_BR_CURVES", "applicable_searches",
+           "curve_path", "ensure_curves", "read_search_curve", "search_edges", "published_edges", "BANDS"]
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +45,13 @@ from ..models.convert import coupling_limit
 
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
 PROMPT_DECAY_LENGTH_M = 1.0
+#: NA62's published BR limits versus mass and lifetime (shipped curves, ALPaca re-grid; provenance in their
+#: headers), converted with the same model for comparison: [NA62:2025upx] and the papers each header cites
+PUBLISHED_BR_CURVES = {
+    "kpix": ("NA62_2025_Kp_to_piX_invisible_BR_UL90_vs_mass_lifetime_ALPaca", "invisible"),
+    "visible-x-gg": ("NA62_Kp_to_pia_a_to_gg_BR_UL90_vs_mass_lifetime_ALPaca", "gamma gamma"),
+    "visible-x-mumu": ("NA62_Kp_to_piX_X_to_mumu_BR_UL90_vs_mass_lifetime_ALPaca", "mu+ mu-"),
+}
 
 
 @dataclass(frozen=True)
@@ -226,3 +233,26 @@ def search_edges(search: KaonSearch, model, cols: dict, masses, *, scale: float 
                 low[idx], high[idx] = res.coupling_low, res.coupling_high
         out[band] = (low, high)
     return out
+
+
+def published_edges(search: KaonSearch, model, masses) -> tuple[str, np.ndarray] | None:
+    """(curve name, lower edge at ``masses``) from NA62's published limit for this search converted with the
+    same model (:func:`kaonportal.models.convert.convert_curve`, which reads the published lifetime table);
+    interpolated in log(coupling) between the curve's masses; None without a published BR curve."""
+    from importlib import resources
+
+    from ..models.convert import convert_curve
+    if search.name not in PUBLISHED_BR_CURVES:
+        return None
+    name, final_state = PUBLISHED_BR_CURVES[search.name]
+    path = Path(str(resources.files("kaonportal") / "data" / "curves" / f"{name}.csv"))
+    try:
+        res = convert_curve(path, model, final_state=final_state, production=search.production.format(X=model.particle))
+    except InputError:
+        return None
+    ok = np.isfinite(res.coupling_low)
+    if ok.sum() < 2:
+        return None
+    mm = np.asarray(masses, float)
+    low = np.exp(np.interp(mm, res.mass_gev[ok], np.log(res.coupling_low[ok]), left=np.nan, right=np.nan))
+    return name, low
