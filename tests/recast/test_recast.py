@@ -112,3 +112,12 @@ def test_outputs(search_dir, tmp_path):
     assert summary["union"]["cells"] == int(res.union.sum())
     rows = islands(res.masses, res.couplings, res.union)
     assert rows and all(lo <= hi for _, lo, hi in rows)
+
+
+def test_published_comparison_is_one_when_the_search_curve_is_the_published_one(search_dir, tmp_path):
+    """The kpix fixture curve is NA62's published table: this run / published lower edges = 1 (within the 2%
+    resampling of test_recast_kpix_equals_models_convert_on_the_published_curve)."""
+    res = run_recast(get_model("BC10"), _cfg(search_dir, ["kpix"], mass_range=(0.01, 0.1)), tmp_path)
+    ratio = res.outcomes[0].info["ratio_low_observed_to_published"]
+    assert ratio["n_masses"] > 10
+    assert 0.98 < ratio["min"] <= ratio["max"] < 1.02
