@@ -265,6 +265,16 @@ def mechanism_jobs(mdl, m: float, couplings, mechanisms, setup: BeamDumpSetup | 
         if ("meson" in mechanisms) or (key in mechanisms):
             jobs.append((key, parsed, np.asarray(br, float)))
     couplings = np.asarray(couplings, float)
+    special = getattr(mdl, "dump_special_production", None)
+    if special is not None:
+        # a tabulated model (kaonportal.models.tabulated) names its bremsstrahlung / Primakoff channels itself:
+        # model factor = its table x coupling^power (the key was skipped above: not a meson decay)
+        prod = mdl.production_br(m, couplings)
+        for key, kind in special.items():
+            skipped.discard(key)
+            if kind in mechanisms:
+                jobs.append((key, kind, np.asarray(prod[key], float)))
+        return jobs, skipped
     dark_photon = getattr(mdl, "particle", "") == "A'" and getattr(mdl, "coupling_name", "") == "epsilon"
     if dark_photon and "meson" in mechanisms and setup is not None and setup.vector_mixing == "on":
         jobs += mixing_jobs(m, couplings)

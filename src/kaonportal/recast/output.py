@@ -1,0 +1,207 @@
+"""Files of ``kaonportal recast``: DIR/combined.csv, DIR/combined_statistical.csv, DIR/projection.csv (islands:
+mass_gev, coupling_low, coupling_high), DIR/curves/recast_<search>.csv (edges per band), DIR/hepdata/
+(hepdata_lib tables of every CSV), DIR/recast.png (every contour in the model's plane) and DIR/summary.json.
+Every file is written to a temporary name and renamed (atomic)."""
+
+from __future__ import annotations
+
+__all__ = ["write_outputs", "union_islands"]
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..report.style import save, styled
+from .core import RecastResult, islands
+from .searches import BANDS
+
+
+def _atomic(path: Path, writer) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return str(path)
+
+
+def _csv(path: Path, what: str, units: str, inputs: list[str], columns: dict) -> str:
+    from ..analyses.searches.common import write_curve
+    return _atomic(path, lambda p: write_curve(p, what, units, 0.9, inputs, columns))
+
+
+def union_islands(res: RecastResult, band: str = "observed", outcomes=None) -> list[tuple[float, float, float]]:
+    """Excluded islands of the union of ``outcomes`` (default: the observed searches; ``res.projection`` for
+    the projection, band "median"): the kaon-mode edges (exact, bisection) merged per mass with the beam-dump
+    islands on the grid."""
+    outcomes = res.outcomes if outcomes is None else outcomes
+    rows = []
+    for i, m in enumerate(res.masses):
+        ivs = []
+        for o in outcomes:
+            if o.kind == "kaon":
+                lo, hi = (x[i] for x in o.edges[band])
+                if np.isfinite(lo):
+                    ivs.append((float(lo), float(hi) if not np.isnan(hi) else np.inf))
+            else:
+                ex = o.info.get("band_maps", {}).get(band, o.excluded)
+                if ex is not None:
+                    ivs += [(a, b) for _, a, b in islands([m], res.couplings, ex[i:i + 1])]
+        ivs.sort()
+        merged = []
+        for a, b in ivs:
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        rows += [(float(m), a, b) for a, b in merged]
+    return rows
+
+
+def _island_csv(path: Path, rows, what: str, model, inputs: list[str]) -> str:
+    cols = {"mass_gev": [r[0] for r in rows], "coupling_low": [r[1] for r in rows],
+            "coupling_high": [r[2] for r in rows]}
+    return _csv(path, what, f"mass in GeV/c^2; coupling {model.coupling_name} {model.coupling_unit}".rstrip(),
+                inputs, cols)
+
+
+def write_outputs(res: RecastResult, out: Path, plot_formats=("png",)) -> dict:
+    """Write every file; returns the JSON summary (also written to DIR/summary.json)."""
+    from ..report.hepdata import curve_tables
+    out = Path(out)
+    model = res.model
+    cname = model.coupling_name
+    files = []
+    src = getattr(model, "source", "") or f"built-in {model.name}"
+    base_inputs = [f"model {model.name} ({src}); production and widths from the model, lifetime from its total width",
+                   f"searches: {', '.join(o.name for o in res.outcomes) or 'none'}"]
+    files.append(_island_csv(out / "combined.csv", union_islands(res), f"{model.name}: excluded {cname} islands, "
+                             "union of every search (kaon mode: exact edges; dump: grid cells)", model, base_inputs))
+    files.append(_island_csv(out / "combined_statistical.csv", islands(res.masses, res.couplings, res.combined),
+                             f"{model.name}: excluded {cname} islands, statistical combination of independent "
+                             "searches (sum of signal/limit > 1; exact for zero-background counting, an "
+                             "approximation otherwise; kaonportal.recast.core docstring)", model,
+                             base_inputs + [f"grid {res.masses.size} x {res.couplings.size}"]))
+    files.append(_island_csv(out / "combined_expected.csv", islands(res.masses, res.couplings,
+                                                                     res.combined_expected),
+                             f"{model.name}: expected (median) {cname} islands, statistical combination",
+                             model, base_inputs))
+    proj_what = (f"{model.name}: projected {cname} islands, union of the kaon-mode searches with the "
+                 f"'{res.config.projection}' configuration (expected median)" if res.config.projection else
+                 f"{model.name}: projected {cname} islands (no kaon-mode --projection given)")
+    proj_rows = union_islands(res, "median", res.projection)
+    files.append(_island_csv(out / "projection.csv", proj_rows,
+                             proj_what + f"; beam dump at {res.config.pot:.3g} POT", model, base_inputs))
+    for o in res.outcomes:
+        if o.kind == "kaon":
+            cols = {"mass_gev": res.masses}
+            for band in ("observed",) + BANDS:
+                lo, hi = o.edges[band]
+                tag = "observed" if band == "observed" else f"expected_{band}"
+                cols[f"{cname}_low_{tag}"], cols[f"{cname}_high_{tag}"] = lo, hi
+            pub = o.info.get("published")
+            if pub is not None:
+                cols[f"{cname}_low_published"] = pub["low"]
+                cols["ratio_low_observed_to_published"] = pub["ratio_low"]
+            what = (f"{model.name}: excluded {cname} band from the {o.name} search (low / high edge; inf: beyond the "
+                    "coupling scan; NaN: nothing excluded or no limit at this mass)"
+                    + (f"; *_published: NA62's published limit (kaonportal curve {pub['curve']}) converted with "
+                       "the same model, ratio not tuned to agree" if pub is not None else ""))
+        else:
+            cols = {"mass_gev": [r[0] for r in islands(res.masses, res.couplings, o.excluded)]}
+            rows = islands(res.masses, res.couplings, o.excluded)
+            cols[f"{cname}_low_observed"] = [r[1] for r in rows]
+            cols[f"{cname}_high_observed"] = [r[2] for r in rows]
+            what = (f"{model.name}: excluded {cname} islands from the beam dump, channels "
+                    f"{'+'.join(o.info['channels'])}, {o.info['pot']:.3g} POT ({o.info['observed']} observed, "
+                    f"{o.info['background']:.3g} background)")
+        files.append(_csv(out / "curves" / f"recast_{o.name}.csv", what,
+                          f"mass in GeV/c^2; {cname} {model.coupling_unit}".rstrip(), base_inputs, cols))
+    files += _plot(res, out / "recast", plot_formats)
+    tables = curve_tables(out, ("recast_",))
+    from ..report.tables import write_hepdata
+    files += write_hepdata(out / "hepdata", tables, f"kaonportal recast of {model.name}: coupling exclusions per "
+                                                    "search (kaonportal.recast)")
+    summary = _summary(res, files, out)
+    _atomic(out / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=1, default=str)))
+    return summary
+
+
+def _summary(res: RecastResult, files, out: Path) -> dict:
+    model = res.model
+
+    def span(ex):
+        if not np.any(ex):
+            return None
+        im, ic = np.nonzero(ex)
+        return {"mass_gev": [float(res.masses[im.min()]), float(res.masses[im.max()])],
+                model.coupling_name: [float(res.couplings[ic.min()]), float(res.couplings[ic.max()])],
+                "cells": int(np.sum(ex))}
+    return {
+        "model": model.name, "coupling_name": model.coupling_name, "kaonportal_version": __version__,
+        "grid": {"n_mass": int(res.masses.size), "n_coupling": int(res.couplings.size),
+                 "mass_range_gev": [float(res.masses[0]), float(res.masses[-1])],
+                 "coupling_range": [float(res.couplings[0]), float(res.couplings[-1])]},
+        "searches": {o.name: {"kind": o.kind, "group": o.group, "excluded": span(o.excluded),
+                              **({k: v for k, v in o.info.items() if k not in ("band_maps", "published")}),
+                              **({"published_curve": o.info["published"]["curve"]} if "published" in o.info else {})} for o in res.outcomes},
+        "skipped": res.skipped,
+        "union": span(res.union), "statistical_combination": span(res.combined),
+        "statistical_combination_expected": span(res.combined_expected),
+        "projection": {"union": span(res.union_projection), "kaon_mode_configuration": res.config.projection,
+                       "dump_pot": res.config.pot},
+        "approximations": [
+            "statistical combination: sum over independent searches of signal/limit > 1 (exact for zero-background "
+            "counting experiments), kaon-mode ratios rounded down to 2^(-j/2) levels",
+            "prompt visible-x searches: X must decay within 1 m of the K+ vertex (assumption [U])",
+            "beam dump of a tabulated dark photon: no rho/omega/phi mixing production (hadronic channels)"],
+        "seed": res.config.seed, "quick": res.config.quick,
+        "files": [os.path.relpath(f, out) for f in files],
+    }
+
+
+@styled
+def _plot(res: RecastResult, stem: Path, formats) -> list[str]:
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    colours = [plt.get_cmap("tab10")(i) for i in range(10)]     # black is kept for the combination
+    m = res.masses
+    for i, o in enumerate(res.outcomes):
+        col = colours[i % len(colours)]
+        if o.kind == "kaon":
+            lo, hi = o.edges["observed"]
+            top = np.where(np.isfinite(hi), hi, res.couplings[-1])
+            ok = np.isfinite(lo)
+            if ok.any():
+                ax.fill_between(m, np.where(ok, lo, np.nan), np.where(ok, top, np.nan), color=col, alpha=0.25,
+                                lw=0)
+                ax.plot(m, np.where(ok, lo, np.nan), color=col, label=f"{o.name} (observed)")
+                ax.plot(m, o.edges["median"][0], color=col, ls="--", lw=1)
+                if "published" in o.info:
+                    ax.plot(m, o.info["published"]["low"], color=col, ls=":", lw=1.5,
+                            label=f"{o.name}: NA62 published, same model")
+        elif np.any(o.excluded):
+            ax.contour(m, res.couplings, o.excluded.T.astype(float), levels=[0.5], colors=[col])
+            ax.plot([], [], color=col, label=f"{o.name} (observed)")
+    if np.any(res.combined):
+        ax.contour(m, res.couplings, res.combined.T.astype(float), levels=[0.5], colors=["k"], linewidths=2)
+        ax.plot([], [], color="k", lw=2, label="statistical combination")
+    if np.any(res.union_projection):
+        ax.contour(m, res.couplings, res.union_projection.T.astype(float), levels=[0.5], colors=["k"],
+                   linestyles=[":"])
+        ax.plot([], [], color="k", ls=":", label="projection")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(m[0], m[-1])
+    ax.set_ylim(res.couplings[0], res.couplings[-1])
+    ax.set_xlabel(r"$m$ [GeV/$c^2$]")
+    ax.set_ylabel(f"{res.model.coupling_name} {res.model.coupling_unit}".strip())
+    ax.set_title(f"kaonportal recast: {res.model.name} (90% CL; dashed: expected; dotted: published)")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="best")
+    return save(fig, stem, formats)
