@@ -51,3 +51,20 @@ def test_default_pnn_setup_unchanged_and_predicted_option():
     s3 = resolve_pnn(load_config(quick=True, overrides={"pnn": {"random_veto": "predicted"}}))
     assert s3.eps_rv[0] > 0.632      # the model's prediction (~0.83), stated in the notes
     assert "predicted" in s3.notes[0]
+
+
+@pytest.mark.parametrize("bad", [[], [0.0], [1.0, -2.0]])
+def test_bad_intensity_projection_config(bad):
+    with pytest.raises(InputError, match="intensity_projection"):
+        load_config(overrides={"pnn": {"intensity_projection": bad}})
+
+
+def test_pnn_projection_writes_table_and_plot(tmp_path):
+    summary = {"backgrounds": {"upstream": {"simulation": 4.0}}, "background_total": 6.0,
+               "ses": {"value": 8e-12}, "normalisation": {"eps_rv": 0.632}}
+    from kaonportal.analyses.intensity import pnn_projection
+    res = pnn_projection(summary, "na62-2022", [1.0, 2.0], 3, tmp_path)
+    assert [r["background_kaon"] for r in res["rows"]][0] == pytest.approx(2.0)
+    text = (tmp_path / "tables" / "intensity_projection.csv").read_text()
+    assert text.startswith("# what:") and "expected_limit_90cl" in text
+    assert (tmp_path / "plots" / "intensity_projection.png").exists()

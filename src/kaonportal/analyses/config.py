@@ -80,6 +80,16 @@ class PnnConfig(_M):
                              "ratio eps(X)/eps(1) when intensity_scale != 1) or 'predicted' (the pile-up model's, "
                              "kaonportal.analyses.intensity)")
 
+    intensity_projection: list[float] | None = Field(None, description="intensity scales (> 0) of a projection "
+                                                     "table/plot of SES, eps_RV, backgrounds and expected limit; null: none")
+
+    @field_validator("intensity_projection")
+    @classmethod
+    def _scales(cls, v):
+        if v is not None and (not v or any(not (isinstance(x, (int, float)) and 0 < x <= 100) for x in v)):
+            raise ValueError("must be a non-empty list of intensity scales in (0, 100]")
+        return v
+
     @field_validator("random_veto")
     @classmethod
     def _rv(cls, v):

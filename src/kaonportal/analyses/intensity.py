@@ -105,3 +105,53 @@ def projection(ses: float, background_kaon: float, background_upstream: float, e
                      "kpi_accidental_match": p.kpi_accidental_match, "kpi_mismatch": p.kpi_mismatch,
                      "ktag_accidental_probability": p.ktag_accidental_probability})
     return rows
+
+
+PROJECTION_FIELDS = ("intensity_scale", "beam_rate_mhz", "eps_rv", "eps_rv_predicted", "ses", "background_kaon",
+                     "background_upstream", "expected_limit_90cl", "kpi_accidental_match", "kpi_mismatch",
+                     "ktag_accidental_probability")
+
+
+def pnn_projection(summary: dict, card, scales, seed: int, out_dir) -> dict:
+    """The projection of a pnn section result (``summary`` of :func:`kaonportal.analyses.pnn.pnn_compute`)
+    versus intensity: rows, ``tables/intensity_projection.csv`` and ``plots/intensity_projection.*``."""
+    from pathlib import Path
+
+    from ..report.tables import write_csv
+    src = summary["backgrounds"]
+    up = float(src["upstream"]["simulation"] or 0.0)
+    kaon = float(summary["background_total"]) - up
+    ses = float(summary["ses"]["value"])
+    rows = projection(ses, kaon, up, float(summary["normalisation"]["eps_rv"]), card, scales, seed)
+    out = Path(out_dir)
+    csv = write_csv(out / "tables" / "intensity_projection.csv",
+                    ["what: K+ -> pi+ nu nubar projection versus beam intensity (same running time), "
+                     "kaonportal.analyses.intensity",
+                     "units: beam rate MHz, SES and limit in BR, backgrounds in events, probabilities",
+                     "eps_rv: the run's value moved by the pile-up model's ratio; eps_rv_predicted: the model's absolute value",
+                     "background_upstream scales as intensity^2 (probability linear in the beam rate) -- D"],
+                    list(PROJECTION_FIELDS), rows)
+    return {"rows": rows, "files": [csv, *_plot(rows, out / "plots" / "intensity_projection")]}
+
+
+def _plot(rows, stem) -> list[str]:
+    import matplotlib.pyplot as plt
+
+    from ..report.style import save, styled
+
+    @styled
+    def draw():
+        x = [r["intensity_scale"] for r in rows]
+        fig, ax = plt.subplots(1, 3, figsize=(12, 3.6))
+        ax[0].plot(x, [r["ses"] for r in rows], "o-")
+        ax[0].set_ylabel("SES")
+        ax[1].plot(x, [r["eps_rv"] for r in rows], "o-", label="run value x predicted ratio")
+        ax[1].plot(x, [r["eps_rv_predicted"] for r in rows], "s--", label="pile-up model (absolute)")
+        ax[1].set_ylabel(r"random veto efficiency $\varepsilon_{RV}$")
+        ax[1].legend(fontsize=8)
+        ax[2].plot(x, [r["expected_limit_90cl"] for r in rows], "o-")
+        ax[2].set_ylabel("expected 90% CL limit on BR")
+        for a in ax:
+            a.set_xlabel("intensity / card beam rate")
+        return save(fig, stem)
+    return draw()

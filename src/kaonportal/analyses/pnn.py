@@ -384,4 +384,8 @@ def pnn_section(cfg: RunConfig, out_dir: Path, *, setup: PnnSetup | None = None,
     summary = pnn_compute(setup, samples, progress=progress)
     plots = summary.pop("_plots")
     summary["files"] = pnn_report(summary, plots, Path(out_dir))
+    if cfg.pnn.intensity_projection:     # opt-in: the default outputs do not change
+        from .intensity import pnn_projection
+        summary["intensity_projection"] = pnn_projection(summary, setup.card, cfg.pnn.intensity_projection,
+                                                         cfg.seed, out_dir)
     return summary
