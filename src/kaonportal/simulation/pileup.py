@@ -250,9 +250,9 @@ def _windows(card: Card, res: TimeResolutions, hits: np.ndarray, e_lkr: np.ndarr
     return w
 
 
-def _sigmas(res: TimeResolutions, e_lkr: np.ndarray) -> np.ndarray:
-    s = [res.gtk, res.chanti, res.lav, res.irc_sac, None, res.irc_sac, res.chod, res.muv3]
-    return np.stack([res.lkr(e_lkr) if v is None else np.full(e_lkr.shape, v) for v in s], axis=1)
+def _sigma_fixed(res: TimeResolutions) -> np.ndarray:
+    """Time resolution (ns) per column of :data:`HIT_DETECTORS` (LKr: NaN, energy dependent)."""
+    return np.array([res.gtk, res.chanti, res.lav, res.irc_sac, np.nan, res.irc_sac, res.chod, res.muv3])
 
 
 def random_veto_breakdown(card: Card, lib: AccidentalLibrary) -> dict[str, dict[str, float]]:
@@ -287,7 +287,7 @@ def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: Accid
     Only accidentals with a hit in a veto detector can veto, so each species' Poisson process is thinned
     to them (exact for a Poisson process): rate R_s f_s, f_s the library fraction with such a hit, rows drawn
     among those. Draw order, per species of :data:`SPECIES`: n counts, then for all species the times, the
-    library rows, then one (m, len(HIT_DETECTORS)) normal array (m: accidentals drawn).
+    library rows, then one normal per vetoing hit (row-major over accidentals and :data:`HIT_DETECTORS`).
     """
     res = TimeResolutions.from_card(card)
     half = card.pileup.readout_half_window_ns
@@ -310,9 +310,13 @@ def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: Accid
         e[k:k + m] = lib.lkr_energy[s][r]
         k += m
     w = _windows(card, res, hits, e)
-    tm = t[:, None] + rng.standard_normal(hits.shape) * _sigmas(res, e)
-    veto = np.any((w > 0) & (np.abs(tm) < w), axis=1)
-    return sum(counts).astype(np.int16), ~(np.bincount(evt[veto], minlength=n) > 0)
+    i, j = np.nonzero(w > 0)                   # vetoing hits only (row-major order)
+    sig = _sigma_fixed(res)[j]
+    is_lkr = j == HIT_DETECTORS.index("lkr")
+    sig[is_lkr] = res.lkr(e[i[is_lkr]])
+    tm = t[i] + rng.standard_normal(i.shape[0]) * sig
+    vetoing = np.abs(tm) < w[i, j]
+    return sum(counts).astype(np.int16), ~(np.bincount(evt[i[vetoing]], minlength=n) > 0)
 
 
 def kpi_matching(card: Card, n: int, rng: np.random.Generator, track: dict, true_cda=None
@@ -330,15 +334,16 @@ def kpi_matching(card: Card, n: int, rng: np.random.Generator, track: dict, true
     evt = np.repeat(np.arange(n), count)
     m = evt.shape[0]
     t = rng.uniform(-half, half, size=m) + sig * rng.standard_normal(m)
-    beam = sample_beam(m, rng, card)
-    in_time = np.abs(t) < pu.window_kpi_ns
+    evt = evt[np.abs(t) < pu.window_kpi_ns]          # in time: only these need a beam track
+    k = evt.shape[0]
+    beam = sample_beam(k, rng, card)
     z1 = card.geometry.straw[0].z
     xs, ys = np.asarray(track["track_x_straw1"], float)[evt], np.asarray(track["track_y_straw1"], float)[evt]
     tx, ty = np.asarray(track["track_dxdz"], float)[evt], np.asarray(track["track_dydz"], float)[evt]
-    _, cda = closest_approach(beam.x, beam.y, np.full(m, card.beam.z_gtk3), beam.dxdz, beam.dydz,
-                              xs, ys, np.full(m, z1), tx, ty)
-    ok = in_time & (cda < pu.kpi_cda_m)
-    n_in = np.bincount(evt[in_time], minlength=n).astype(np.int16)
+    _, cda = closest_approach(beam.x, beam.y, np.full(k, card.beam.z_gtk3), beam.dxdz, beam.dydz,
+                              xs, ys, np.full(k, z1), tx, ty)
+    ok = cda < pu.kpi_cda_m
+    n_in = np.bincount(evt, minlength=n).astype(np.int16)
     matched = np.bincount(evt[ok], minlength=n) > 0
     if true_cda is None:
         return n_in, matched
