@@ -21,7 +21,7 @@ app = typer.Typer(name="kaonportal", no_args_is_help=True, add_completion=False,
                        "kaon experiment. Units: GeV, GeV/c, metres, ns.")
 
 # Order = order in --help.
-COMMAND_MODULES = ("run", "simulate", "cards", "plot", "stats", "models", "beamdump", "refs")
+COMMAND_MODULES = ("run", "simulate", "cards", "plot", "stats", "models", "beamdump", "refs", "pileup")
 
 
 def _version(value: bool):

@@ -70,7 +70,7 @@ from ..reco.vertex import closest_approach
 STREAM_TIME = 6        # engine stream of the optional time columns
 STREAM_PILEUP = 7      # engine stream of the optional pile-up columns
 LIBRARY_KEY = 0x9117   # spawn key of the accidental library's generator
-LIBRARY_SIZE = 20_000
+LIBRARY_SIZE = 200_000   # accidentals per species: ~2000 vetoing pi+ decays, eps_RV to ~0.1%
 SPECIES = ("K+", "pi+", "p", "halo")
 HIT_DETECTORS = ("gtk", "chanti", "lav", "irc", "lkr", "sac", "chod", "muv3")
 PILEUP_COLUMNS = ("n_pileup_gtk", "kpi_accidental_match", "kpi_mismatch", "random_veto_pass")
