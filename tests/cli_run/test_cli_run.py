@@ -173,3 +173,11 @@ def test_unreadable_config_file_exits_2_in_one_line(tmp_path, content, needle):
     assert needle in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert not (tmp_path / "o").exists()
 
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "nan"])
+def test_bad_intensity_scale_one_line_exit_2(tmp_path, bad):
+    res = runner.invoke(app, ["run", "--quick", "--intensity-scale", bad, "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "intensity_scale" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()          # refused before any simulation or output

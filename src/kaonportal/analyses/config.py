@@ -77,6 +77,26 @@ class PnnConfig(_M):
     sm_method: str = "parametric"
     sm_inputs: dict = Field(default_factory=dict, description="overrides of SMInputs, e.g. v_cb: [0.0422, 0.0008]")
     calibration: str | None = Field("pnn-calibration.yaml", description="budget calibration file (data/configs or a path); null = raw simulation")
+    random_veto: str = Field("card", description="eps_RV: 'card' (the dataset/card value, moved by the predicted "
+                             "ratio eps(X)/eps(1) when intensity_scale != 1) or 'predicted' (the pile-up model's, "
+                             "kaonportal.analyses.intensity)")
+
+    intensity_projection: list[float] | None = Field(None, description="intensity scales (> 0) of a projection "
+                                                     "table/plot of SES, eps_RV, backgrounds and expected limit; null: none")
+
+    @field_validator("intensity_projection")
+    @classmethod
+    def _scales(cls, v):
+        if v is not None and (not v or any(not (isinstance(x, (int, float)) and 0 < x <= 100) for x in v)):
+            raise ValueError("must be a non-empty list of intensity scales in (0, 100]")
+        return v
+
+    @field_validator("random_veto")
+    @classmethod
+    def _rv(cls, v):
+        if v not in ("card", "predicted"):
+            raise ValueError("must be 'card' or 'predicted'")
+        return v
 
     @field_validator("sm_method")
     @classmethod
@@ -98,6 +118,8 @@ class RunConfig(_M):
     seed: int = Field(20250207, ge=0, lt=2**63)
     quick_scale: float = Field(0.05, gt=0, le=1)
     chunk_blocks: int = Field(4, ge=1)
+    intensity_scale: float = Field(1.0, gt=0, le=100, allow_inf_nan=False,
+                                   description="beam intensity / the card's (moves beam rate, pile-up, random veto)")
     sections: Sections = Sections()
     pnn: PnnConfig = PnnConfig()
     beamdump: BeamdumpConfig = BeamdumpConfig()

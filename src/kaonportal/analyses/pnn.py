@@ -100,11 +100,27 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
     rc = card.run_conditions
     eps_trig = _pair(ds.eps_trig, (float(rc.trigger_efficiency_pnn), 0.0))
     eps_rv = _pair(ds.eps_rv, (float(rc.random_veto_efficiency), 0.0))
+    rate = float(rc.beam_rate_mhz)
+    notes = []
+    if cfg.intensity_scale != 1.0 or cfg.pnn.random_veto == "predicted":
+        # intensity and pile-up (analyses.intensity): the beam rate moves the upstream estimate, the
+        # random veto follows the pile-up prediction
+        from .intensity import predict
+        scales = sorted({1.0, float(cfg.intensity_scale)})
+        pred = {p.intensity_scale: p.random_veto_efficiency for p in predict(card, scales, seed=cfg.seed, n_tracks=2000)}
+        x = float(cfg.intensity_scale)
+        rate *= x
+        if cfg.pnn.random_veto == "predicted":
+            eps_rv = (pred[x], 0.0)
+            notes.append(f"eps_RV predicted by the pile-up model at {rate:g} MHz: {pred[x]:.4f} (not the card's)")
+        else:
+            eps_rv = (eps_rv[0] * pred[x] / pred[1.0], eps_rv[1] * pred[x] / pred[1.0])
+            notes.append(f"intensity x{x:g}: eps_RV = card value x predicted ratio {pred[x] / pred[1.0]:.4f}")
     if ds.n_k is None and ds.ses is None and rc.kaon_decays is None:
         raise InputError("dataset", f"{ds.name!r} gives neither N_K nor a published SES")
     return PnnSetup(config=cfg, dataset=ds, card_name=str(card_name), card=card, selection=sel, bins=bins,
                     calibration=cal, sm_inputs=sm_inputs, eps_trig=eps_trig, eps_rv=eps_rv,
-                    beam_rate_mhz=float(rc.beam_rate_mhz))
+                    beam_rate_mhz=rate, notes=notes)
 
 
 def _per_bin(cf, events, mask, bins) -> tuple[np.ndarray, np.ndarray]:
@@ -332,6 +348,11 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
         "calibration": cal.model_dump(), "branching_ratio": results, "sm_prediction": sm.as_dict(),
         "samples_from_cache": list(samples.loaded_from_cache),
     }
+    if setup.notes:     # only with intensity_scale != 1 or pnn.random_veto = predicted (analyses.intensity)
+        summary["intensity"] = {"intensity_scale": cfg.intensity_scale, "beam_rate_mhz": setup.beam_rate_mhz,
+                                "random_veto": cfg.pnn.random_veto, "notes": setup.notes,
+                                "n_k": "the dataset's N_K is kept (same kaon decays, not the same running time): "
+                                       "analyses.intensity.projection scales N_K with the intensity"}
     summary["_plots"] = {"hists": hists, "regions": [(r.id, r.windows["m2miss_pi"], r.signal) for r in sel.regions],
                          "momentum_range": sel.momentum_range}
     return summary
@@ -363,4 +384,8 @@ def pnn_section(cfg: RunConfig, out_dir: Path, *, setup: PnnSetup | None = None,
     summary = pnn_compute(setup, samples, progress=progress)
     plots = summary.pop("_plots")
     summary["files"] = pnn_report(summary, plots, Path(out_dir))
+    if cfg.pnn.intensity_projection:     # opt-in: the default outputs do not change
+        from .intensity import pnn_projection
+        summary["intensity_projection"] = pnn_projection(summary, setup.card, cfg.pnn.intensity_projection,
+                                                         cfg.seed, out_dir)
     return summary

@@ -21,7 +21,8 @@ app = typer.Typer(name="kaonportal", cls=OneLineErrorsGroup, no_args_is_help=Tru
                        "kaon experiment. Units: GeV, GeV/c, metres, ns.")
 
 # Order = order in --help.
-COMMAND_MODULES = ("run", "validate", "recast", "simulate", "decays", "cards", "plot", "stats", "models", "beamdump", "refs")
+COMMAND_MODULES = ("run", "validate", "recast", "simulate", "decays", "cards", "plot", "stats", "models", "beamdump",
+                   "pileup", "refs")
 
 
 def _version(value: bool):

@@ -244,6 +244,9 @@ def register(app: typer.Typer) -> None:
             quick: bool = typer.Option(False, "--quick", help="Scale every sample down (config quick_scale); "
                                        "well under a minute."),
             seed: int = typer.Option(None, "--seed", help="Random seed (default: the config's seed)."),
+            intensity_scale: float = typer.Option(None, "--intensity-scale", help="Beam intensity relative to the "
+                                                  "card's beam rate (> 0; config key intensity_scale): moves the beam "
+                                                  "rate, pile-up, random veto and upstream background together."),
             force: bool = typer.Option(False, "--force", help="Overwrite results in an existing --out directory."),
             json_out: bool = typer.Option(False, "--json", help="Print summary.json on stdout (table on stderr)."),
             plot_formats: str = typer.Option("png", "--plot-formats", help="Image formats of the plots, "
@@ -266,8 +269,10 @@ def register(app: typer.Typer) -> None:
 
         t0 = time.time()
         formats = parse_plot_formats(plot_formats)      # bad input: exit 2 before anything runs
-        overrides = {"seed": seed} if seed is not None else None
-        cfg = load_config(config, quick=quick, overrides=overrides)
+        overrides = {"seed": seed} if seed is not None else {}
+        if intensity_scale is not None:
+            overrides["intensity_scale"] = intensity_scale
+        cfg = load_config(config, quick=quick, overrides=overrides or None)
         _check_search_options(cfg)
         # Validate everything before touching the output directory.
         setup = resolve_pnn(cfg) if cfg.sections.pnn else None

@@ -18,7 +18,7 @@ To run a new experiment, copy a card, change a number, and pass the path:
 from __future__ import annotations
 
 __all__ = ["Card", "load_card", "list_cards", "card_from_dict", "CARD_DIR",
-           "Beam", "Geometry", "Resolution", "PhotonVeto", "VetoTable", "Pid", "RunConditions"]
+           "Beam", "Geometry", "Resolution", "PhotonVeto", "VetoTable", "Pid", "RunConditions", "Pileup"]
 
 import math
 from functools import lru_cache
@@ -191,6 +191,16 @@ class Resolution(_Model):
     lkr_e_stochastic: float = _f(ge=0, le=1, doc="LKr sigma_E/E stochastic term (x 1/sqrt(E/GeV))")
     lkr_e_noise: float = _f(ge=0, le=1, doc="LKr sigma_E/E noise term (x 1/(E/GeV))")
     lkr_e_const: float = _f(ge=0, le=1, doc="LKr sigma_E/E constant term")
+    # Time resolutions the first cards did not carry (optional, so older card files stay valid; sources and
+    # status in the built-in YAML; :mod:`kaonportal.detector.timing` uses them).
+    newchod_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="NewCHOD hit time (D)")
+    lav_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="LAV hit time (D)")
+    irc_sac_time_ns: float = Field(0.56, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="IRC/SAC time after slewing correction (V)")
+    muv3_time_ns: float = Field(0.5, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="MUV3 hit time (V/R 0.4-0.6)")
+    chanti_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="CHANTI hit time (D)")
+    lkr_time_a_ns: float = Field(0.56, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="LKr sigma_t(E) = a + b/E + c/sqrt(E): a")
+    lkr_time_b_ns: float = Field(1.53, ge=0, le=10, json_schema_extra={"unit": "ns GeV"}, description="LKr sigma_t(E): b")
+    lkr_time_c_ns: float = Field(-0.233, ge=-10, le=10, json_schema_extra={"unit": "ns GeV^0.5"}, description="LKr sigma_t(E): c")
 
 
 # -------------------------------------------------------------------------------------- photon veto
@@ -264,6 +274,46 @@ class RunConditions(_Model):
     kaon_decays: float | None = Field(..., ge=0, description="K+ decays in the fiducial volume of the dataset (null if not known)")
 
 
+# ------------------------------------------------------------------------------------------ pile-up
+class Pileup(_Model):
+    """Accidental activity of the beam ([FW UpstreamPileupGenerator.cc; PhotonRejection.cc]; the rest D).
+
+    Optional section (defaults below, the values of the built-in cards); used by
+    :mod:`kaonportal.simulation.pileup`. Windows are half-widths around the event time (ns).
+    """
+    halo_rate_mhz: float = Field(4.0, ge=0, le=1000, json_schema_extra={"unit": "MHz"},
+                                 description="muon-halo rate crossing the downstream detectors at the card's beam rate (D)")
+    gtk_interaction_probability: float = Field(1.9e-3, ge=0, le=1, description="inelastic interaction probability of a beam particle in the GTK stations (D)")
+    gtk_hit_inefficiency: float = Field(0.04, ge=0, le=1, description="GTK hit inefficiency (V, MC default)")
+    readout_half_window_ns: float = Field(25.0, gt=0, le=1000, json_schema_extra={"unit": "ns"},
+                                          description="half-width of the window in which accidentals are overlaid (D)")
+    window_lav_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
+    window_irc_ns: float = Field(7.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
+    window_sac_ns: float = Field(7.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
+    window_lkr_sigmas: float = Field(3.0, gt=0, le=100, description="LKr window in units of sigma_t(E) (D)")
+    window_chanti_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
+    window_chod_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
+    window_muv3_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
+    window_ktag_ns: float = Field(1.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
+    window_kpi_ns: float = Field(0.5, gt=0, le=100, json_schema_extra={"unit": "ns"},
+                                 description="K-pi matching: |t_GTK - t_downstream| half-window (D)")
+    kpi_cda_m: float = Field(0.030, gt=0, le=1, json_schema_extra={"unit": "m"}, description="K-pi matching CDA cut (U)")
+    veto_detectors: list[str] = Field(["lav", "lkr", "irc", "sac", "chanti", "chod"],
+                                      description="detectors whose in-time accidental hits veto the event (D)")
+
+    @model_validator(mode="after")
+    def _check(self):
+        allowed = ("lav", "lkr", "irc", "sac", "chanti", "chod", "muv3")
+        bad = [d for d in self.veto_detectors if d not in allowed]
+        if bad:
+            raise ValueError(f"unknown veto detector(s) {bad}; allowed: {', '.join(allowed)}")
+        widest = max(self.window_lav_ns, self.window_irc_ns, self.window_sac_ns, self.window_chanti_ns,
+                     self.window_chod_ns, self.window_muv3_ns)
+        if self.readout_half_window_ns < widest:
+            raise ValueError(f"readout_half_window_ns must cover the widest veto window ({widest:g} ns)")
+        return self
+
+
 class Card(_Model):
     """A complete detector card."""
     name: str
@@ -275,6 +325,7 @@ class Card(_Model):
     photon_veto: PhotonVeto
     pid: Pid
     run_conditions: RunConditions
+    pileup: Pileup = Field(default_factory=Pileup, description="accidental activity (optional section)")
     source: str | None = Field(None, description="file the card was read from (filled on load)")
 
 

@@ -7,7 +7,8 @@ bit-identical whatever the chunk size or the worker that runs the block.
 Streams: 0 beam (momentum, spot, slopes, decay position), 1 decay generator, 2 detector response
 (smearing, and the Bernoulli draws of ``sampling="deletion"``), 3 secondary decays (displaced
 parents, in-flight decays of the candidate track), 4 veto averaging (option ``veto_average``), 5 optional
-columns (option ``extra_columns``).
+columns (option ``extra_columns``), 6 optional time columns, 7 optional pile-up columns (both
+:mod:`kaonportal.simulation.pileup`).
 
 Secondary in-flight decays (option ``secondary_decays``, on by default): a charged pion candidate
 decays pi+ -> mu+ nu (isotropic two-body in its rest frame; BR 0.99988, the e nu mode is neglected)
@@ -87,6 +88,7 @@ from ..detector.response import _pid_kernel, _veto_kernel, _veto_tables
 from ..errors import InputError, check_choice
 from ..kinematics import boost, two_body_momentum
 from ..reco.smearing import LKR_CLUSTER_E_MIN, LKR_POSITION_M, lkr_cluster
+from .pileup import optional_columns
 from .kernels import (RECO_ROWS, beam_kernel, boost_events, candidate_kernel, flight_kernel, norm3,
                       reconstruct_kernel, seen_kernel, vertex_lab_kernel)
 from .schema import COLUMNS, check_extra_columns
@@ -630,7 +632,10 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
     cols["w_photon_veto_escape"] = w_escape
     cols["w_pid_pi"], cols["w_pid_mu"], cols["w_pid_e"] = wpi, wmu, we
     if ctx.extra_columns:
-        cols.update(_lkr_photon_columns(ctx, block, prod, lab, origin, vtx, lkr_xy))
+        if "n_photons_lkr" in ctx.extra_columns or "m_gg_lkr" in ctx.extra_columns:
+            cols.update(_lkr_photon_columns(ctx, block, prod, lab, origin, vtx, lkr_xy))
+        # times and pile-up (streams 6 and 7): kaonportal.simulation.pileup
+        cols.update(optional_columns(card, ctx.seed, block, ctx.parent, ctx.extra_columns, cols))
         return {name: np.ascontiguousarray(cols[name]) for name in (*COLUMNS, *ctx.extra_columns)}
     return {name: np.ascontiguousarray(cols[name]) for name in COLUMNS}
 

@@ -102,6 +102,21 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
 OPTIONAL_COLUMNS: dict[str, tuple[str, str, str]] = {
     "n_photons_lkr": ("int16", "", "photons reaching the LKr photon acceptance with true E above the LKr cluster threshold and farther than photon_veto.lkr_min_distance from the candidate's LKr impact"),
     "m_gg_lkr": ("float64", "GeV/c^2", "invariant mass of the two most energetic n_photons_lkr photons from smeared LKr clusters (energy and position), directions from the true decay vertex; NaN if fewer than 2"),
+    # times (kaonportal.detector.timing): event time 0 = the decaying beam particle at GTK3, time of flight
+    # corrected, Gaussian resolutions of the card; NaN where the detector does not see the particle
+    "t_ktag_ns": ("float64", "ns", "KTAG time of the beam kaon (resolution.ktag_time_ns); NaN for a non-kaon beam particle"),
+    "t_gtk_ns": ("float64", "ns", "GTK track time of the beam particle (resolution.gtk_time_ns)"),
+    "t_straw_ns": ("float64", "ns", "STRAW leading time of the candidate track (resolution.straw_time_ns); NaN outside in_straw"),
+    "t_rich_ns": ("float64", "ns", "RICH time of the candidate (resolution.rich_time_ns); NaN outside in_rich"),
+    "t_chod_ns": ("float64", "ns", "CHOD time of the candidate (resolution.chod_time_ns); NaN outside in_chod"),
+    "t_newchod_ns": ("float64", "ns", "NewCHOD time of the candidate (resolution.newchod_time_ns); NaN outside in_newchod"),
+    "t_lkr_ns": ("float64", "ns", "LKr cluster time of the candidate, sigma_t(E) at E = p_track (e+) or 0.6 GeV (MIP-like); NaN outside in_lkr"),
+    "t_muv3_ns": ("float64", "ns", "MUV3 time of the candidate (resolution.muv3_time_ns); NaN outside in_muv3"),
+    # pile-up at the card's beam rate (kaonportal.simulation.pileup)
+    "n_pileup_gtk": ("int16", "", "accidental reconstructed GTK tracks with |t - t_event| < pileup.window_kpi_ns (Poisson, beam rate x GTK efficiency x window)"),
+    "kpi_accidental_match": ("bool", "", "an accidental GTK track is in time and has CDA < pileup.kpi_cda_m with the candidate track (K-pi mis-association possible)"),
+    "kpi_mismatch": ("bool", "", "an accidental GTK track passes the K-pi matching with a smaller CDA than the true beam track (CDA-only stand-in for the matching discriminant)"),
+    "random_veto_pass": ("bool", "", "no accidental beam particle / halo muon has a hit inside the veto windows of pileup.veto_detectors (random veto survived)"),
 }
 
 ACCEPTANCE_FLAGS = ("in_straw", "in_rich", "in_chod", "in_newchod", "in_lkr", "in_muv3")
@@ -117,7 +132,7 @@ def check_extra_columns(names) -> tuple[str, ...]:
     >>> check_extra_columns(("n_photons",))
     Traceback (most recent call last):
     ...
-    kaonportal.errors.InputError: extra_columns: unknown optional column 'n_photons'; allowed: n_photons_lkr, m_gg_lkr
+    kaonportal.errors.InputError: extra_columns: unknown optional column 'n_photons'; allowed: n_photons_lkr, m_gg_lkr, t_ktag_ns, ...
     """
     if names is None:
         return ()
@@ -129,7 +144,7 @@ def check_extra_columns(names) -> tuple[str, ...]:
         raise InputError("extra_columns", f"must be a list of column names, got {names!r}") from None
     for nm in asked:
         if nm not in OPTIONAL_COLUMNS:
-            raise InputError("extra_columns", f"unknown optional column {nm!r}; allowed: {', '.join(OPTIONAL_COLUMNS)}")
+            raise InputError("extra_columns", f"unknown optional column {nm!r}; allowed: {', '.join(OPTIONAL_COLUMNS)}")  # noqa: E501
     return tuple(nm for nm in OPTIONAL_COLUMNS if nm in asked)
 
 

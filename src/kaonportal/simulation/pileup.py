@@ -1,0 +1,386 @@
+"""Pile-up: accidental beam particles and muon halo overlaid on each event, in time.
+
+Units: ns, MHz (1 MHz x 1 ns = 1e-3 particles), metres, GeV.
+
+Model (each step D unless a source is named; parameters in the card's ``pileup`` section):
+
+1. Rates at GTK3: the card's beam rate R = ``run_conditions.beam_rate_mhz`` x intensity scale, split by the
+   beam composition (``beam.fraction_kaon/pion/proton``; the remaining ~1% of mu+/e+ [RICH20] leaves no
+   hits and is dropped), plus the muon halo ``pileup.halo_rate_mhz`` (same scale). Arrivals are a Poisson
+   process: in the overlay window [-T, T] (T = ``readout_half_window_ns``) an event receives
+   N ~ Poisson((R + R_halo) 2T) accidentals with times uniform in the window, each of a species drawn with
+   probability R_s / (R + R_halo).
+2. What one accidental leaves (:func:`build_library`, a library of simulated accidentals per species):
+   - every beam particle: a GTK track with probability (1 - ``gtk_hit_inefficiency``)^3 (three stations;
+     hit inefficiency 4% [FW UpstreamPileupGenerator.cc] V) and, with ``gtk_interaction_probability``,
+     an inelastic interaction in the GTK seen by the CHANTI;
+   - K+: decays between GTK3 and the LKr front with the exact exponential probability; the decay mode
+     is drawn with the PDG branching ratios of the six main modes (``constants.BR_K``, 99.9%); the
+     products are propagated with the detector module: photons to the first veto they reach
+     (:func:`~kaonportal.detector.propagation.photon_hits`) and detected with 1 - the card's inefficiency;
+     charged particles through the spectrometer (:func:`~kaonportal.detector.propagation.propagate_charged`):
+     a CHOD hit inside its acceptance, a MUV3 hit for muons inside its acceptance, and outside the
+     spectrometer the veto they hit (detected with 1 - ``extra_charged_inefficiency`` as in the engine; a LAV
+     on the straight line, else IRC / LKr on the track bent by MNP33 -- the engine uses the straight
+     line for both; never the SAC, behind the beam-deflecting dipole) with a MIP-like LKr cluster (``detector.timing.LKR_MIP_ENERGY``) for pi and mu;
+   - pi+: pi+ -> mu+ nu in the same z range, the muon as above;
+   - protons: only the GTK track and interactions;
+   - halo muons: a CHOD and a MUV3 hit (the halo rate is defined as the rate crossing them, D).
+   Not modelled: in-flight decays of the accidentals' daughters, hadronic showers of pions in the LKr
+   (an LKr cluster comes only from photons), time-of-flight differences between detectors.
+3. Random veto (:func:`overlay_random_veto`): an accidental vetoes the event if it has a hit in one of
+   ``pileup.veto_detectors`` whose measured time (true time + Gaussian resolution,
+   :class:`~kaonportal.detector.timing.TimeResolutions`) lies inside that detector's window
+   (``window_*_ns``; LKr: ``window_lkr_sigmas`` x sigma_t(max(E, 1 GeV)) of its most energetic cluster). The random veto
+   efficiency is the fraction of events with no vetoing accidental. Closed form for checks
+   (:func:`analytic_random_veto`): eps = exp(-sum_s R_s E_s[2 W_max]), W_max the widest window among the
+   accidental's vetoing hits (exact without time smearing; smearing preserves each window's
+   2W acceptance, so the error is only in the overlap of several hits).
+4. K-pi matching (:func:`kpi_matching`): accidental GTK tracks with measured |t - t_event| <
+   ``window_kpi_ns`` (resolution GTK (+) RICH) get a beam track drawn from the card's beam profile; it is
+   matched to the downstream track if their closest distance of approach < ``kpi_cda_m``.
+
+Randomness: every draw comes from ``block_rng(seed, block, STREAM_PILEUP)`` (events) or from a generator
+seeded by ``(seed, LIBRARY_KEY)`` (the library), so results are bit-identical whatever the chunking.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PileupRates", "AccidentalLibrary", "build_library", "rates", "scaled_card", "overlay_random_veto",
+           "analytic_random_veto", "random_veto_breakdown", "kpi_matching", "ktag_accidental_probability", "gtk_accidental_mean",
+           "STREAM_TIME", "STREAM_PILEUP", "PILEUP_COLUMNS", "SPECIES", "LIBRARY_SIZE"]
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .. import constants
+from ..beam.profile import sample_beam, sample_decay_vertex
+from ..decays import generate
+from ..detector.card import Card, load_card
+from ..detector.propagation import DETECTOR_CODES, in_octagon, in_ring, photon_hits, propagate_charged
+from ..detector.response import photon_inefficiency
+from ..detector.timing import LKR_MIP_ENERGY, TimeResolutions
+from ..errors import InputError
+from ..kinematics import boost
+from ..reco.vertex import closest_approach
+
+STREAM_TIME = 6        # engine stream of the optional time columns
+STREAM_PILEUP = 7      # engine stream of the optional pile-up columns
+LIBRARY_KEY = 0x9117   # spawn key of the accidental library's generator
+LIBRARY_SIZE = 200_000   # accidentals per species: ~2000 vetoing pi+ decays, eps_RV to ~0.1%
+SPECIES = ("K+", "pi+", "p", "halo")
+HIT_DETECTORS = ("gtk", "chanti", "lav", "irc", "lkr", "sac", "chod", "muv3")
+PILEUP_COLUMNS = ("n_pileup_gtk", "kpi_accidental_match", "kpi_mismatch", "random_veto_pass")
+_K_MODES = ("K+ -> mu+ nu", "K+ -> pi+ pi0", "K+ -> pi+ pi+ pi-", "K+ -> pi0 e+ nu", "K+ -> pi0 mu+ nu",
+            "K+ -> pi+ pi0 pi0")
+_CODE_NAME = {DETECTOR_CODES[k]: k for k in ("lav", "irc", "lkr", "sac")}
+
+
+def scaled_card(card, intensity_scale: float) -> Card:
+    """A copy of ``card`` with the beam rate and the halo rate multiplied by ``intensity_scale`` (> 0)."""
+    x = intensity_scale
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.floating, np.integer)) or not math.isfinite(x) or x <= 0:
+        raise InputError("intensity_scale", f"must be a finite number > 0 (1 = the card's beam rate), got {x!r}")
+    c = load_card(card).model_copy(deep=True)
+    c.run_conditions.beam_rate_mhz = c.run_conditions.beam_rate_mhz * float(x)
+    c.pileup.halo_rate_mhz = c.pileup.halo_rate_mhz * float(x)
+    return c
+
+
+@dataclass(frozen=True)
+class PileupRates:
+    """Accidental rates (MHz) by species of :data:`SPECIES`."""
+    beam_mhz: float
+    by_species: dict
+
+    @property
+    def total_mhz(self) -> float:
+        return float(sum(self.by_species.values()))
+
+
+def rates(card: Card) -> PileupRates:
+    """Rates of the card (step 1 of the module docstring)."""
+    b, r = card.beam, card.run_conditions.beam_rate_mhz
+    return PileupRates(r, {"K+": r * b.fraction_kaon, "pi+": r * b.fraction_pion, "p": r * b.fraction_proton,
+                           "halo": card.pileup.halo_rate_mhz})
+
+
+@dataclass(frozen=True)
+class AccidentalLibrary:
+    """Simulated accidentals: ``hits[species]`` is a (n, len(HIT_DETECTORS)) bool array (columns in the
+    order of :data:`HIT_DETECTORS`), ``lkr_energy[species]`` the energy (GeV) of the most energetic
+    detected LKr cluster (0 if none)."""
+    hits: dict
+    lkr_energy: dict
+
+
+def _particle_hits(card: Card, name: str, origin, p4, rng, hit: dict, e_lkr) -> None:
+    """Add the hits of one final-state particle (one per library entry) to ``hit`` (step 2)."""
+    p3 = p4[:, 1:]
+    q = {"pi+": 1, "mu+": 1, "e+": 1, "pi-": -1, "mu-": -1, "e-": -1}.get(name, 0)
+    if q == 0:
+        h = photon_hits(origin, p3, card)
+        det = h.detector
+        seen = rng.random(det.shape[0]) >= photon_inefficiency(det, p4[:, 0], card)
+    else:
+        t = propagate_charged(origin, p3, q, card)
+        hit["chod"] |= t.accept["chod"]
+        if name.startswith("mu"):
+            hit["muv3"] |= t.accept["muv3"]
+        det = np.where(t.accept["straw"], 0, _charged_veto(card, origin, p3, t))
+        seen = rng.random(det.shape[0]) >= card.photon_veto.extra_charged_inefficiency
+    # LKr cluster energy: photons and electrons deposit their energy, pi/mu a MIP-like LKR_MIP_ENERGY
+    e_dep = p4[:, 0] if q == 0 or name.startswith("e") else np.full(p4.shape[0], LKR_MIP_ENERGY)
+    for code, key in _CODE_NAME.items():
+        m = (det == code) & seen
+        hit[key] |= m
+        if key == "lkr":
+            np.maximum(e_lkr, np.where(m, e_dep, 0.0), out=e_lkr)
+
+
+def _charged_veto(card: Card, origin, p3, t) -> np.ndarray:
+    """Veto detector code hit by charged particles: the first LAV station on their straight line upstream of
+    MNP33 (:func:`photon_hits`), otherwise IRC or LKr (photon acceptance) on the track bent by MNP33
+    (``t``, :func:`propagate_charged`): beam-like muons follow the beam through the magnet, a straight line
+    would put them ~0.17 m off axis at the LKr (the beam's +1.2 mrad slope over 140 m)."""
+    g = card.geometry
+    det = photon_hits(origin, p3, card).detector
+    lav = det == DETECTOR_CODES["lav"]
+    x, y = t.x["LKR"], t.y["LKR"]
+    tx, ty = t.dxdz_after, t.dydz_after
+    at = lambda z: (x + tx * (z - g.lkr.z), y + ty * (z - g.lkr.z))    # noqa: E731 - straight after MNP33
+    xi, yi = at(g.irc.z)
+    r_hole = g.lkr.r_hole if g.lkr.r_hole_photon is None else g.lkr.r_hole_photon
+    with np.errstate(invalid="ignore"):
+        irc = in_ring(xi, yi, g.irc.r_min, g.irc.r_max, g.irc.x_center)
+        lkr = ~irc & in_octagon(x, y, g.lkr.apothem, r_hole)
+    # No SAC: the beam-deflecting dipole before it (248.2-250.2 m, pT -990 MeV/c [BEATCH], V) sweeps
+    # charged particles below ~100 GeV/c more than the SAC half-side (0.99/p x 11 m > 0.1 m) away.
+    down = np.select([irc, lkr], [DETECTOR_CODES["irc"], DETECTOR_CODES["lkr"]], 0)
+    return np.where(lav, det, down).astype(np.int8)
+
+
+def _decays(card: Card, species: str, n: int, rng) -> tuple[dict, np.ndarray]:
+    """Hits of ``n`` beam particles of ``species`` from their decays between GTK3 and the LKr."""
+    hit = {k: np.zeros(n, bool) for k in HIT_DETECTORS}
+    e_lkr = np.zeros(n)
+    if species not in ("K+", "pi+"):
+        return hit, e_lkr
+    beam = sample_beam(n, rng, card)
+    z_rng = (card.beam.z_gtk3, card.geometry.lkr.z)
+    z, prob = sample_decay_vertex(beam, rng.random(n), species, z_rng, card)
+    decays = rng.random(n) < prob
+    if species == "K+":
+        br = np.array([constants.BR_K[m] for m in _K_MODES])
+        mode = rng.choice(len(_K_MODES), size=n, p=br / br.sum())
+        modes = _K_MODES
+    else:
+        mode = np.zeros(n, int)
+        modes = ("pi+ -> mu+ nu",)
+    pb3 = beam.p3()
+    m_par = constants.mass(species)
+    beta = pb3 / np.sqrt(np.sum(pb3 ** 2, axis=1) + m_par ** 2)[:, None]
+    dz = z - card.beam.z_gtk3
+    vtx = np.stack([beam.x + beam.dxdz * dz, beam.y + beam.dydz * dz, z], axis=-1)
+    for j, decay in enumerate(modes):
+        sel = np.flatnonzero(decays & (mode == j))
+        if sel.size == 0:
+            continue
+        prod = generate(decay, sel.size, rng)
+        sub = {k: np.zeros(sel.size, bool) for k in HIT_DETECTORS}
+        e_sub = np.zeros(sel.size)
+        for i, nm in enumerate(prod.names):
+            if not prod.final[i] or nm in ("nu", "nubar"):
+                continue
+            lab = boost(prod.p4[:, i], beta[sel])
+            _particle_hits(card, nm, vtx[sel], lab, rng, sub, e_sub)
+        for k in HIT_DETECTORS:
+            hit[k][sel] = sub[k]
+        e_lkr[sel] = e_sub
+    return hit, e_lkr
+
+
+def build_library(card: Card, seed: int, size: int = LIBRARY_SIZE) -> AccidentalLibrary:
+    """The accidental library of ``card`` (step 2 of the module docstring), reproducible from ``seed``."""
+    # the rates do not change what one accidental leaves: normalise them so that an intensity scan reuses
+    # one library
+    c = card.model_copy(deep=True)
+    c.run_conditions.beam_rate_mhz = 1.0
+    c.pileup.halo_rate_mhz = 0.0
+    return _library(c.model_dump_json(exclude={"source"}), int(seed), int(size))
+
+
+@lru_cache(maxsize=8)
+def _library(card_json: str, seed: int, size: int) -> AccidentalLibrary:
+    card = Card.model_validate_json(card_json)
+    rng = np.random.Generator(np.random.PCG64DXSM(np.random.SeedSequence(seed, spawn_key=(LIBRARY_KEY,))))
+    pu = card.pileup
+    hits, energy = {}, {}
+    for sp in SPECIES:
+        if sp == "halo":
+            h = {k: np.zeros(size, bool) for k in HIT_DETECTORS}
+            h["chod"][:] = True
+            h["muv3"][:] = True
+            e = np.zeros(size)
+        else:
+            h, e = _decays(card, sp, size, rng)
+            h["gtk"] = rng.random(size) < (1.0 - pu.gtk_hit_inefficiency) ** 3
+            h["chanti"] |= rng.random(size) < pu.gtk_interaction_probability
+        hits[sp] = np.stack([h[k] for k in HIT_DETECTORS], axis=1)
+        energy[sp] = e
+    return AccidentalLibrary(hits, energy)
+
+
+def _windows(card: Card, res: TimeResolutions, hits: np.ndarray, e_lkr: np.ndarray) -> np.ndarray:
+    """(m, len(HIT_DETECTORS)) veto half-windows (ns) of each accidental's hits; 0 where no vetoing hit."""
+    pu = card.pileup
+    w = np.zeros(hits.shape)
+    fixed = {"lav": pu.window_lav_ns, "irc": pu.window_irc_ns, "sac": pu.window_sac_ns,
+             "chanti": pu.window_chanti_ns, "chod": pu.window_chod_ns, "muv3": pu.window_muv3_ns}
+    for j, d in enumerate(HIT_DETECTORS):
+        if d not in pu.veto_detectors:
+            continue
+        # LKr: window from sigma_t(E) evaluated at >= 1 GeV, the lowest energy threshold of the pnn LKr
+        # photon rejection ([FW PhotonRejection.cc] thresholds 1, 2, 10, 15 GeV, V; its use here D)
+        win = pu.window_lkr_sigmas * res.lkr(np.maximum(e_lkr, 1.0)) if d == "lkr" else fixed[d]
+        w[:, j] = np.where(hits[:, j], win, 0.0)
+    return w
+
+
+def _sigma_fixed(res: TimeResolutions) -> np.ndarray:
+    """Time resolution (ns) per column of :data:`HIT_DETECTORS` (LKr: NaN, energy dependent)."""
+    return np.array([res.gtk, res.chanti, res.lav, res.irc_sac, np.nan, res.irc_sac, res.chod, res.muv3])
+
+
+def random_veto_breakdown(card: Card, lib: AccidentalLibrary) -> dict[str, dict[str, float]]:
+    """Expected number of vetoing accidentals per event, mu = -ln(eps_RV), by species and by the detector
+    that sets each accidental's widest window (step 3; rates in MHz x windows in ns x 1e-3)."""
+    res = TimeResolutions.from_card(card)
+    out = {}
+    for sp, r in rates(card).by_species.items():
+        w = _windows(card, res, lib.hits[sp], lib.lkr_energy[sp])
+        wmax, arg = w.max(axis=1), w.argmax(axis=1)
+        out[sp] = {d: r * 1e-3 * float(np.sum(np.where((arg == j) & (wmax > 0), 2.0 * wmax, 0.0))) / wmax.shape[0]
+                   for j, d in enumerate(HIT_DETECTORS) if d in card.pileup.veto_detectors}
+    return out
+
+
+def analytic_random_veto(card: Card, lib: AccidentalLibrary) -> float:
+    """eps_RV = exp(-sum_s R_s E_s[2 W_max]) (step 3)."""
+    return math.exp(-sum(sum(v.values()) for v in random_veto_breakdown(card, lib).values()))
+
+
+def _vetoing_rows(card: Card, lib: AccidentalLibrary, species: str) -> np.ndarray:
+    """Library rows of ``species`` with at least one hit in a veto detector."""
+    cols = [j for j, d in enumerate(HIT_DETECTORS) if d in card.pileup.veto_detectors]
+    return np.flatnonzero(lib.hits[species][:, cols].any(axis=1))
+
+
+def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: AccidentalLibrary
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Overlay accidentals on ``n`` events (step 3): (vetoing-capable accidentals per event in the overlay
+    window, event passes the random veto).
+
+    Only accidentals with a hit in a veto detector can veto, so each species' Poisson process is thinned
+    to them (exact for a Poisson process): rate R_s f_s, f_s the library fraction with such a hit, rows drawn
+    among those. Draw order, per species of :data:`SPECIES`: n counts, then for all species the times, the
+    library rows, then one normal per vetoing hit (row-major over accidentals and :data:`HIT_DETECTORS`).
+    """
+    res = TimeResolutions.from_card(card)
+    half = card.pileup.readout_half_window_ns
+    rt = rates(card).by_species
+    counts, rows, sps = [], [], []
+    for s in SPECIES:
+        vr = _vetoing_rows(card, lib, s)
+        frac = vr.size / lib.hits[s].shape[0]
+        counts.append(rng.poisson(rt[s] * frac * 1e-3 * 2.0 * half, size=n))
+        rows.append(vr)
+    m_s = [int(c.sum()) for c in counts]
+    evt = np.concatenate([np.repeat(np.arange(n), c) for c in counts])
+    t = rng.uniform(-half, half, size=evt.shape[0])
+    hits = np.zeros((evt.shape[0], len(HIT_DETECTORS)), bool)
+    e = np.zeros(evt.shape[0])
+    k = 0
+    for s, vr, m in zip(SPECIES, rows, m_s):
+        r = vr[rng.integers(0, vr.size, size=m)] if m else np.zeros(0, int)
+        hits[k:k + m] = lib.hits[s][r]
+        e[k:k + m] = lib.lkr_energy[s][r]
+        k += m
+    w = _windows(card, res, hits, e)
+    i, j = np.nonzero(w > 0)                   # vetoing hits only (row-major order)
+    sig = _sigma_fixed(res)[j]
+    is_lkr = j == HIT_DETECTORS.index("lkr")
+    sig[is_lkr] = res.lkr(e[i[is_lkr]])
+    tm = t[i] + rng.standard_normal(i.shape[0]) * sig
+    vetoing = np.abs(tm) < w[i, j]
+    return sum(counts).astype(np.int16), ~(np.bincount(evt[i[vetoing]], minlength=n) > 0)
+
+
+def kpi_matching(card: Card, n: int, rng: np.random.Generator, track: dict, true_cda=None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Accidental GTK tracks in the K-pi time window and whether one is matched (step 4).
+
+    ``track``: ``track_x_straw1``, ``track_y_straw1`` (m), ``track_dxdz``, ``track_dydz`` of the downstream
+    track (NaN: no track, never matched). Returns (number of in-time accidental GTK tracks, matched)."""
+    pu, res = card.pileup, TimeResolutions.from_card(card)
+    sig = math.hypot(res.gtk, res.rich)
+    half = pu.window_kpi_ns + 6.0 * sig           # arrivals beyond 6 sigma never enter the window
+    eff = (1.0 - pu.gtk_hit_inefficiency) ** 3
+    lam = card.run_conditions.beam_rate_mhz * eff * 1e-3 * 2.0 * half
+    count = rng.poisson(lam, size=n)
+    evt = np.repeat(np.arange(n), count)
+    m = evt.shape[0]
+    t = rng.uniform(-half, half, size=m) + sig * rng.standard_normal(m)
+    evt = evt[np.abs(t) < pu.window_kpi_ns]          # in time: only these need a beam track
+    k = evt.shape[0]
+    beam = sample_beam(k, rng, card)
+    z1 = card.geometry.straw[0].z
+    xs, ys = np.asarray(track["track_x_straw1"], float)[evt], np.asarray(track["track_y_straw1"], float)[evt]
+    tx, ty = np.asarray(track["track_dxdz"], float)[evt], np.asarray(track["track_dydz"], float)[evt]
+    _, cda = closest_approach(beam.x, beam.y, np.full(k, card.beam.z_gtk3), beam.dxdz, beam.dydz,
+                              xs, ys, np.full(k, z1), tx, ty)
+    ok = cda < pu.kpi_cda_m
+    n_in = np.bincount(evt, minlength=n).astype(np.int16)
+    matched = np.bincount(evt[ok], minlength=n) > 0
+    if true_cda is None:
+        return n_in, matched
+    # mis-association: the accidental is closer to the downstream track than the true kaon's GTK track
+    better = ok & (cda < np.asarray(true_cda, float)[evt])
+    return n_in, matched, np.bincount(evt[better], minlength=n) > 0
+
+
+def ktag_accidental_probability(card: Card) -> float:
+    """P(an accidental kaon is tagged by the KTAG within +-window_ktag_ns of the event) = 1 - exp(-R_K 2W)."""
+    return -math.expm1(-rates(card).by_species["K+"] * 1e-3 * 2.0 * card.pileup.window_ktag_ns)
+
+
+def gtk_accidental_mean(card: Card) -> float:
+    """Mean number of accidental reconstructed GTK tracks within +-window_kpi_ns: R (1 - ineff)^3 2W."""
+    eff = (1.0 - card.pileup.gtk_hit_inefficiency) ** 3
+    return card.run_conditions.beam_rate_mhz * eff * 1e-3 * 2.0 * card.pileup.window_kpi_ns
+
+
+def optional_columns(card: Card, seed: int, block: int, parent: str, names, cols: dict) -> dict[str, np.ndarray]:
+    """The engine's hook: time columns (:data:`~kaonportal.detector.timing.TIME_COLUMNS`, stream
+    :data:`STREAM_TIME`) and pile-up columns (:data:`PILEUP_COLUMNS`, stream :data:`STREAM_PILEUP`) asked for
+    in ``names``, for one block whose default columns are ``cols``. Each group draws from its own stream,
+    so asking for one does not change the other, and the default columns never change."""
+    from ..backend import block_rng
+    from ..detector.timing import TIME_COLUMNS, candidate_times
+    out: dict[str, np.ndarray] = {}
+    if any(nm in TIME_COLUMNS for nm in names):
+        t = candidate_times(cols, TimeResolutions.from_card(card), block_rng(seed, block, STREAM_TIME),
+                            kaon_beam=parent.startswith("K"))
+        out.update({nm: t[nm] for nm in TIME_COLUMNS if nm in names})
+    if any(nm in PILEUP_COLUMNS for nm in names):
+        rng = block_rng(seed, block, STREAM_PILEUP)
+        n = cols["p_track"].shape[0]
+        n_gtk, matched, mism = kpi_matching(card, n, rng, cols, cols["cda"])
+        _, passed = overlay_random_veto(card, n, rng, build_library(card, seed))
+        cand = {"n_pileup_gtk": n_gtk, "kpi_accidental_match": matched, "kpi_mismatch": mism,
+                "random_veto_pass": passed}
+        out.update({nm: cand[nm] for nm in PILEUP_COLUMNS if nm in names})
+    return out

@@ -1,0 +1,70 @@
+"""Intensity projection (kaonportal.analyses.intensity) and the intensity_scale config key."""
+
+import pytest
+from scipy import stats
+
+from kaonportal.analyses.config import load_config
+from kaonportal.analyses.intensity import expected_upper_limit, predict, projection
+from kaonportal.analyses.pnn import resolve_pnn
+from kaonportal.errors import InputError
+
+
+def test_predictions_move_with_intensity():
+    p = predict("na62-2022", (1.0, 2.0, 4.0), seed=3, n_tracks=3000)
+    assert [x.beam_rate_mhz for x in p] == [600.0, 1200.0, 2400.0]
+    assert p[2].gtk_accidental_mean == pytest.approx(4 * p[0].gtk_accidental_mean)   # rate x window
+    for a, b in zip(p, p[1:]):
+        assert b.random_veto_efficiency < a.random_veto_efficiency
+        assert b.ktag_accidental_probability > a.ktag_accidental_probability
+        assert b.kpi_accidental_match >= a.kpi_accidental_match
+
+
+def test_projection_starts_from_the_published_inputs():
+    rows = projection(8.4e-12, 3.6, 7.4, 0.632, scales=(1.0, 2.0), seed=3)
+    r1, r2 = rows
+    assert r1["ses"] == 8.4e-12 and r1["eps_rv"] == 0.632
+    rel = r2["eps_rv"] / r1["eps_rv"]
+    assert r2["ses"] == pytest.approx(8.4e-12 / (2 * rel))
+    assert r2["background_upstream"] == pytest.approx(7.4 * 4 * rel)
+
+
+def test_expected_upper_limit_is_the_poisson_limit():
+    # b = 0: n = 0, s_up = -ln(0.1) = 2.303 events
+    assert expected_upper_limit(1.0, 0.0) == pytest.approx(2.302585, rel=1e-6)
+    ul = expected_upper_limit(2e-12, 5.0)
+    assert stats.poisson.cdf(5, ul / 2e-12 + 5.0) == pytest.approx(0.1, abs=1e-9)
+
+
+@pytest.mark.parametrize("bad", [0.0, -2.0, float("nan")])
+def test_bad_intensity_scale_config(bad):
+    with pytest.raises(InputError, match="intensity_scale"):
+        load_config(overrides={"intensity_scale": bad})
+
+
+def test_default_pnn_setup_unchanged_and_predicted_option():
+    cfg = load_config(quick=True)
+    s = resolve_pnn(cfg)
+    assert s.eps_rv == (0.632, 0.006) or s.eps_rv[0] == 0.632
+    assert s.beam_rate_mhz == 600.0 and not s.notes
+    s2 = resolve_pnn(load_config(quick=True, overrides={"intensity_scale": 2.0}))
+    assert s2.beam_rate_mhz == 1200.0 and s2.eps_rv[0] < s.eps_rv[0]
+    s3 = resolve_pnn(load_config(quick=True, overrides={"pnn": {"random_veto": "predicted"}}))
+    assert s3.eps_rv[0] > 0.632      # the model's prediction (~0.83), stated in the notes
+    assert "predicted" in s3.notes[0]
+
+
+@pytest.mark.parametrize("bad", [[], [0.0], [1.0, -2.0]])
+def test_bad_intensity_projection_config(bad):
+    with pytest.raises(InputError, match="intensity_projection"):
+        load_config(overrides={"pnn": {"intensity_projection": bad}})
+
+
+def test_pnn_projection_writes_table_and_plot(tmp_path):
+    summary = {"backgrounds": {"upstream": {"simulation": 4.0}}, "background_total": 6.0,
+               "ses": {"value": 8e-12}, "normalisation": {"eps_rv": 0.632}}
+    from kaonportal.analyses.intensity import pnn_projection
+    res = pnn_projection(summary, "na62-2022", [1.0, 2.0], 3, tmp_path)
+    assert [r["background_kaon"] for r in res["rows"]][0] == pytest.approx(2.0)
+    text = (tmp_path / "tables" / "intensity_projection.csv").read_text()
+    assert text.startswith("# what:") and "expected_limit_90cl" in text
+    assert (tmp_path / "plots" / "intensity_projection.png").exists()

@@ -1,0 +1,147 @@
+"""Pile-up, random veto and times (kaonportal.simulation.pileup, kaonportal.detector.timing)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from kaonportal.detector import load_card
+from kaonportal.detector.card import card_from_dict
+from kaonportal.detector.timing import TIME_COLUMNS, TimeResolutions
+from kaonportal.errors import InputError
+from kaonportal.simulation import pileup as P
+from kaonportal.simulation import simulate
+
+CARD = load_card("na62-2022")
+
+
+@pytest.fixture(scope="module")
+def lib():
+    return P.build_library(CARD, seed=11)
+
+
+def test_gtk_multiplicity_is_poisson_rate_times_window():
+    # in-time accidental GTK tracks: Poisson with mean R (1 - ineff)^3 2W (rate in MHz x ns x 1e-3)
+    n = 200_000
+    track = {k: np.full(n, v) for k, v in (("track_x_straw1", 0.3), ("track_y_straw1", 0.0),
+                                            ("track_dxdz", 1e-3), ("track_dydz", 0.0))}
+    n_in, _ = P.kpi_matching(CARD, n, np.random.default_rng(5), track)
+    mu = P.gtk_accidental_mean(CARD)
+    assert mu == pytest.approx(600.0 * 0.96 ** 3 * 1e-3 * 2 * 0.5)
+    # arrivals are smeared by the time resolution before the window cut: the mean is preserved up to the
+    # edge effect, which is zero for a uniform arrival density; 5 standard errors of the sample mean
+    se = math.sqrt(mu / n)
+    assert n_in.mean() == pytest.approx(mu, abs=5 * se)
+    assert n_in.var() == pytest.approx(mu, rel=0.03)          # Poisson: variance = mean
+
+
+def test_random_veto_monte_carlo_agrees_with_closed_form(lib):
+    n = 100_000
+    _, passed = P.overlay_random_veto(CARD, n, np.random.default_rng(3), lib)
+    exact = P.analytic_random_veto(CARD, lib)
+    # the closed form ignores the time smearing where one accidental has several vetoing hits: it is
+    # exact to well below 1% (absolute) here; plus 5 binomial standard errors
+    se = math.sqrt(exact * (1 - exact) / n)
+    assert passed.mean() == pytest.approx(exact, abs=0.006 + 5 * se)
+
+
+def test_random_veto_2021_22_against_published(lib):
+    # published eps_RV (63.2 +- 0.6)% for 2021-22 [S000, JHEP25]. The model is NOT tuned to it; it leaves
+    # out sources NA62 has (hadronic showers in the LKr, HASC/MUV0 multiplicity, straw extra tracks, halo
+    # in the LAV and LKr, beam interactions downstream of the GTK), so it predicts more survival: 0.88, a
+    # random-veto loss of 12% against the published 37%. The test pins what is known: the prediction lies
+    # between the published value and 1, and the ratio stays at the documented discrepancy (1.39; +-0.05
+    # covers the library's statistical error, ~0.3%, and small model changes; a larger move must be explained).
+    eps = P.analytic_random_veto(CARD, lib)
+    assert 0.632 < eps < 1.0
+    assert eps / 0.632 == pytest.approx(1.39, abs=0.05)
+
+
+def test_random_veto_breakdown_names_the_sources(lib):
+    b = P.random_veto_breakdown(CARD, lib)
+    assert set(b) == set(P.SPECIES)
+    assert set(b["K+"]) == set(CARD.pileup.veto_detectors)
+    # protons leave only GTK interactions (CHANTI); the halo only CHOD hits (MUV3 is not a veto detector)
+    assert sum(b["p"].values()) == pytest.approx(b["p"]["chanti"])
+    assert b["halo"]["chod"] == pytest.approx(CARD.pileup.halo_rate_mhz * 1e-3 * 2 * CARD.pileup.window_chod_ns)
+    assert math.exp(-sum(sum(v.values()) for v in b.values())) == pytest.approx(P.analytic_random_veto(CARD, lib))
+
+
+def test_random_veto_falls_monotonically_with_intensity(lib):
+    eps = [P.analytic_random_veto(P.scaled_card(CARD, x), lib) for x in (0.25, 0.5, 1, 2, 3, 4)]
+    assert all(b < a for a, b in zip(eps, eps[1:]))
+    # Poisson pile-up: eps(x) = eps(1)^x
+    assert eps[-1] == pytest.approx(eps[2] ** 4, rel=1e-12)
+
+
+def test_intensity_scale_moves_beam_and_halo():
+    c = P.scaled_card(CARD, 2.0)
+    assert c.run_conditions.beam_rate_mhz == 1200.0 and c.pileup.halo_rate_mhz == 2 * CARD.pileup.halo_rate_mhz
+    assert P.ktag_accidental_probability(c) > P.ktag_accidental_probability(CARD)
+    assert CARD.run_conditions.beam_rate_mhz == 600.0      # the original is untouched
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "2"])
+def test_bad_intensity_scale(bad):
+    with pytest.raises(InputError, match="intensity_scale"):
+        P.scaled_card(CARD, bad)
+
+
+@pytest.mark.parametrize("field,value", [("halo_rate_mhz", -1.0), ("halo_rate_mhz", float("nan")),
+                                         ("window_lav_ns", 0.0), ("readout_half_window_ns", float("nan"))])
+def test_bad_pileup_card_values(field, value):
+    d = CARD.model_dump(exclude={"source"})
+    d["pileup"][field] = value
+    with pytest.raises(InputError, match=f"pileup.{field}"):
+        card_from_dict(d)
+
+
+def test_bad_time_resolution():
+    d = CARD.model_dump(exclude={"source"})
+    d["resolution"]["lav_time_ns"] = -0.1
+    with pytest.raises(InputError, match="resolution.lav_time_ns"):
+        card_from_dict(d)
+
+
+def test_lkr_time_resolution_formula():
+    res = TimeResolutions.from_card(CARD)
+    e = np.array([1.0, 4.0, 25.0])
+    assert np.allclose(res.lkr(e), 0.56 + 1.53 / e - 0.233 / np.sqrt(e))
+
+
+def _same(a, b):
+    assert a.column_names == b.column_names
+    for name in a.column_names:      # NaN-aware (pyarrow's Table.equals treats NaN as unequal to itself)
+        np.testing.assert_array_equal(a.column(name).to_numpy(zero_copy_only=False),
+                                      b.column(name).to_numpy(zero_copy_only=False), err_msg=name)
+
+
+EXTRA = ("t_ktag_ns", "t_rich_ns", "t_lkr_ns", "n_pileup_gtk", "kpi_accidental_match", "kpi_mismatch",
+         "random_veto_pass")
+
+
+def test_optional_time_and_pileup_columns_chunking_and_default_unchanged():
+    n = 70_000          # two blocks
+    a = simulate("K+ -> pi+ pi0", n, 9, CARD, chunk_blocks=1, extra_columns=EXTRA).events
+    b = simulate("K+ -> pi+ pi0", n, 9, CARD, chunk_blocks=4, workers=2, extra_columns=EXTRA).events
+    _same(a, b)
+    plain = simulate("K+ -> pi+ pi0", n, 9, CARD, chunk_blocks=4).events
+    _same(plain, a.select(plain.column_names))
+    t = a["t_rich_ns"].to_numpy(zero_copy_only=False)
+    seen = a["in_rich"].to_numpy() & np.isfinite(a["p_track"].to_numpy(zero_copy_only=False))
+    assert np.all(np.isnan(t[~seen])) and np.all(np.isfinite(t[seen]))
+    # resolution 100 ps: sample std within 3% (n ~ 3e4 -> 0.4% standard error of a std)
+    assert np.nanstd(t) == pytest.approx(CARD.resolution.rich_time_ns, rel=0.03)
+    # the pile-up columns carry the rates: per-event random veto close to the closed form
+    rv = a["random_veto_pass"].to_numpy().mean()
+    assert rv == pytest.approx(P.analytic_random_veto(CARD, P.build_library(CARD, 9)), abs=0.01)
+    # mismatch implies an accidental match
+    mm, am = a["kpi_mismatch"].to_numpy(), a["kpi_accidental_match"].to_numpy()
+    assert not np.any(mm & ~am)
+
+
+def test_time_columns_only_do_not_change_pileup_columns():
+    n = 5000
+    a = simulate("K+ -> mu+ nu", n, 4, CARD, extra_columns=("random_veto_pass",)).events
+    b = simulate("K+ -> mu+ nu", n, 4, CARD, extra_columns=("random_veto_pass",) + TIME_COLUMNS).events
+    assert a["random_veto_pass"].equals(b["random_veto_pass"])
