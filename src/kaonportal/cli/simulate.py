@@ -55,6 +55,11 @@ def simulate_cmd(
     extra_columns: str = typer.Option("", "--extra-columns", metavar="NAMES",
                                       help="Comma-separated optional columns (schema.OPTIONAL_COLUMNS, e.g. "
                                            "n_photons_lkr,m_gg_lkr); the default columns are unchanged."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
+                                            help="Run the blocks as tasks on a dask.distributed scheduler "
+                                                 "(tcp://HOST:PORT) or on a LocalCluster of N processes "
+                                                 "(local:N); same output. Needs pip install "
+                                                 "\"kaonportal[distributed]\"."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):
@@ -71,6 +76,8 @@ def simulate_cmd(
     if output is None:
         raise InputError("output", "required (-o FILE.parquet or FILE.root)")
     guard_output(output, force)
+    from ..distributed import check_scheduler
+    check_scheduler(scheduler)
     extras = tuple(c.strip() for c in extra_columns.split(",") if c.strip())
     zr = None if z_range is None or z_range[0] is None else (float(z_range[0]), float(z_range[1]))
     partial = output.with_name(output.name + ".partial")
@@ -81,7 +88,8 @@ def simulate_cmd(
                            chunk_blocks=chunk_blocks, output=output, force=force,
                            secondary_decays=secondary, muon_decays=muon_decays, resume=resume,
                            workers=workers, force_decays=force_decays, veto_average=veto_average,
-                           extra_columns=extras, progress=lambda done: bar.update(task, completed=done))
+                           extra_columns=extras, progress=lambda done: bar.update(task, completed=done),
+                           **({"scheduler": scheduler} if scheduler else {}))
     except (Exception, KeyboardInterrupt) as exc:
         if resume and partial.is_dir() and not isinstance(exc, InputError):
             stderr.print(f"finished chunks kept in {partial}; rerun the same command to resume")

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from .. import __version__
 from ..backend import BLOCK_SIZE, block_ranges
+from ..distributed import check_scheduler, ordered_map, use_scheduler
 from ..beam.profile import check_z_range, decay_fraction as beam_decay_fraction
 from ..detector.card import Card, load_card
 from ..errors import InputError, check_choice
@@ -86,7 +87,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
              progress: Callable[[int], None] | None = None, workers: int = 1, resume: bool = True,
              generator: Callable[..., Any] | None = None, force_decays: bool = False,
              veto_average: int = 0, extra_columns=(), lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN,
-             lkr_position_m: float = LKR_POSITION_M, **decay_options) -> SimulationResult:
+             lkr_position_m: float = LKR_POSITION_M, scheduler: str | None = None,
+             **decay_options) -> SimulationResult:
     """Simulate ``n`` decays ``decay`` of beam particles at GTK3 inside ``z_range`` (metres).
 
     Parameters
@@ -111,9 +113,13 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         random stream (see :mod:`.engine`). Empty: the default table, unchanged. Unknown name: InputError.
     lkr_cluster_e_min / lkr_position_m: GeV / m, parameters of the optional LKr photon columns
         (defaults :data:`.engine.LKR_CLUSTER_E_MIN` D, :data:`.engine.LKR_POSITION_M` U); ignored without them.
-    progress: callback receiving the number of events done after each chunk.
+    progress: callback receiving the number of events done, after each block.
     workers: threads running the blocks of a chunk concurrently (numpy and the numba kernels release
         the GIL); the output does not depend on it.
+    scheduler: ``"local:N"`` or the address of a dask scheduler (:mod:`kaonportal.distributed`): the
+        blocks run as dask tasks on its workers (``workers`` is then ignored); the output is bit-identical.
+        Without it, a client made active by an enclosing :func:`kaonportal.distributed.use_scheduler`
+        (``kaonportal run --scheduler``) is used.
     resume: with ``output``, keep finished chunks in ``OUTPUT.partial/`` so that an interrupted run
         resumes where it stopped when rerun with the same arguments (see :class:`.output.ChunkStore`);
         ``False`` streams straight into the output (nothing kept on failure).
@@ -129,6 +135,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     if isinstance(chunk_blocks, bool) or not isinstance(chunk_blocks, (int, np.integer)) or chunk_blocks < 1:
         raise InputError("chunk_blocks", f"must be a positive integer, got {chunk_blocks!r}")
     check_choice("sampling", sampling, ("weights", "deletion"))
+    check_scheduler(scheduler, field="scheduler")
     extra = check_extra_columns(extra_columns)
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 1 <= workers <= 256:
         raise InputError("workers", f"must be an integer in [1, 256], got {workers!r}")
@@ -184,28 +191,23 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     tables: list[pa.Table] = []
     sum_w = sum_wacc = sum_p = 0.0
     chunks = list(block_ranges(n, chunk_blocks))
-    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    pool = None
     try:
-        for first_block, start, stop in chunks:
-            if store is not None and store.has(first_block):
-                table = store.load(first_block)
-                cols = {c: table.column(c).to_numpy(zero_copy_only=False)
-                        for c in ("weight_gen", "in_acceptance", "decay_prob")}
-            else:
-                table, cols = run_chunk(ctx, schema, first_block, start, stop, pool)
-                if store is not None:
-                    store.save(first_block, table)
-            w = cols["weight_gen"]
-            sum_w += float(w.sum())
-            sum_wacc += float(w[cols["in_acceptance"]].sum())
-            sum_p += float(cols["decay_prob"].sum())
-            if writer is not None:
-                writer.write(table)
-            elif store is None:
-                tables.append(table)
-            del table, cols
-            if progress is not None:
-                progress(stop)
+        with use_scheduler(scheduler, field="scheduler") as client:
+            pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and client is None else None
+            for first_block, start, stop, table, cols in _chunk_tables(ctx, schema, chunks, store, pool, client,
+                                                                       progress):
+                w = cols["weight_gen"]
+                sum_w += float(w.sum())
+                sum_wacc += float(w[cols["in_acceptance"]].sum())
+                sum_p += float(cols["decay_prob"].sum())
+                if writer is not None:
+                    writer.write(table)
+                elif store is None:
+                    tables.append(table)
+                del table, cols
+                if progress is not None:
+                    progress(stop)
         if store is not None:   # merge the finished chunks, one at a time (bounded memory)
             writer = EventWriter(out_path, schema, metadata)
             for first_block, _, _ in chunks:
@@ -232,29 +234,90 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
 _SUM_COLUMNS = ("weight_gen", "in_acceptance", "decay_prob")
 
 
+def _block_jobs(first_block: int, start: int, stop: int) -> list[tuple[int, int, int]]:
+    return [(first_block + i, s, min(s + BLOCK_SIZE, stop)) for i, s in enumerate(range(start, stop, BLOCK_SIZE))]
+
+
 def _block_batch(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.RecordBatch:
     cols = simulate_block(ctx, *job)
     # numeric columns are wrapped without a copy; bools are packed to bits
     return pa.RecordBatch.from_arrays([pa.array(cols[c]) for c in schema.names], schema=schema)
 
 
-def run_chunk(ctx, schema: pa.Schema, first_block: int, start: int, stop: int,
-              pool: ThreadPoolExecutor | None = None) -> tuple[pa.Table, dict[str, np.ndarray]]:
-    """Events ``start..stop-1`` (blocks from ``first_block``) as a Table of one record batch per block,
-    built in the worker threads (no concatenation copy), and the columns needed for the run totals.
+def _block_task(job: tuple[int, int, int], ctx, schema: pa.Schema) -> pa.RecordBatch:
+    """One block as a dask task (runs in a worker process; :func:`_block_batch` with the job first)."""
+    return _block_batch(ctx, schema, job)
 
-    This is the whole per-chunk work of :func:`simulate` (generate, propagate, respond, reconstruct,
-    table); ``benchmarks/simulation_throughput.py`` times it.
-    """
-    jobs = [(first_block + i, s, min(s + BLOCK_SIZE, stop)) for i, s in enumerate(range(start, stop, BLOCK_SIZE))]
-    if pool is None:
-        batches = [_block_batch(ctx, schema, job) for job in jobs]
-    else:
-        batches = list(pool.map(lambda job: _block_batch(ctx, schema, job), jobs))
+
+def _assemble(batches: list[pa.RecordBatch], schema: pa.Schema) -> tuple[pa.Table, dict[str, np.ndarray]]:
     table = pa.Table.from_batches(batches, schema=schema)
     # run totals from the concatenated columns, exactly as before (same summation order)
     cols = {c: table.column(c).to_numpy() for c in _SUM_COLUMNS}
     return table, cols
+
+
+def run_chunk(ctx, schema: pa.Schema, first_block: int, start: int, stop: int,
+              pool: ThreadPoolExecutor | None = None,
+              on_block: Callable[[int], None] | None = None) -> tuple[pa.Table, dict[str, np.ndarray]]:
+    """Events ``start..stop-1`` (blocks from ``first_block``) as a Table of one record batch per block,
+    built in the worker threads (no concatenation copy), and the columns needed for the run totals.
+    ``on_block(stop_event)`` is called (in this thread) as each block, in order, is done.
+
+    This is the whole per-chunk work of :func:`simulate` (generate, propagate, respond, reconstruct,
+    table); ``benchmarks/simulation_throughput.py`` times it.
+    """
+    jobs = _block_jobs(first_block, start, stop)
+    batches = []
+    if pool is None:
+        for job in jobs:
+            batches.append(_block_batch(ctx, schema, job))
+            if on_block is not None:
+                on_block(job[2])
+    else:
+        futures = [pool.submit(_block_batch, ctx, schema, job) for job in jobs]
+        for job, fut in zip(jobs, futures):
+            batches.append(fut.result())
+            if on_block is not None:
+                on_block(job[2])
+    return _assemble(batches, schema)
+
+
+def _chunk_tables(ctx, schema, chunks, store, pool, client, progress):
+    """``(first_block, start, stop, table, totals columns)`` per chunk, in order: from the chunk store when
+    the chunk is there, else simulated here (threads ``pool``) or as one dask task per block (``client``)."""
+    def from_store(first_block):
+        table = store.load(first_block)
+        return table, {c: table.column(c).to_numpy(zero_copy_only=False) for c in _SUM_COLUMNS}
+
+    def save(first_block, table):
+        if store is not None:
+            store.save(first_block, table)
+
+    if client is None:
+        for first_block, start, stop in chunks:
+            if store is not None and store.has(first_block):
+                table, cols = from_store(first_block)
+            else:
+                table, cols = run_chunk(ctx, schema, first_block, start, stop, pool, on_block=progress)
+                save(first_block, table)
+            yield first_block, start, stop, table, cols
+        return
+    todo = [c for c in chunks if store is None or not store.has(c[0])]
+    jobs = [job for c in todo for job in _block_jobs(*c)]
+    results = ordered_map(_block_task, jobs, ctx, schema, client=client)
+    todo_blocks = {c[0] for c in todo}
+    for first_block, start, stop in chunks:
+        if first_block not in todo_blocks:
+            table, cols = from_store(first_block)
+        else:
+            batches = []
+            for job in _block_jobs(first_block, start, stop):
+                batches.append(next(results))
+                if progress is not None:
+                    progress(job[2])
+            table, cols = _assemble(batches, schema)
+            save(first_block, table)
+        yield first_block, start, stop, table, cols
 
 
 def read_events(path: str | Path, columns: list[str] | None = None) -> pa.Table:
