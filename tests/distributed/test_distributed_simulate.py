@@ -1,10 +1,12 @@
 """dask.distributed (issue 17): ``simulate`` on a 2-process LocalCluster is bit-identical to the plain run,
 in memory and to a file, and an interrupted distributed run resumes sending only the missing blocks."""
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from kaonportal import distributed
+from kaonportal.beamdump.yields import expected_events
 from kaonportal.simulation import run as simrun
 from kaonportal.simulation import simulate
 
@@ -29,12 +31,21 @@ def test_simulate_on_local_cluster_is_bit_identical(tmp_path, monkeypatch):
         if done >= 70_000:         # after the first chunk is stored, during the second
             raise KeyboardInterrupt
 
+    grid = dict(model="dark-photon", masses=[0.05, 0.2, 0.6], couplings=[1e-6, 1e-5], channels=["ee", "mumu"],
+                n_per_mass=300, seed=4)
+    bd_plain = expected_events(**grid)
     with distributed.use_scheduler("local:2"):
+        bd_dist = expected_events(**grid)           # one task per mass column
         dist = simulate("K+ -> pi+ pi0", **KW)      # the active client: blocks as tasks
         with pytest.raises(KeyboardInterrupt):
             simulate("K+ -> pi+ pi0", output=out, progress=interrupt, **KW)
         simulate("K+ -> pi+ pi0", output=out, **KW)   # resumes
     assert dist.events.equals(plain.events)
+    for name in ("per_pot", "mc_var_per_pot2"):
+        assert getattr(bd_dist, name).tobytes() == getattr(bd_plain, name).tobytes()
+    for name in ("by_channel", "by_mechanism"):
+        a, b = getattr(bd_dist, name), getattr(bd_plain, name)
+        assert list(a) == list(b) and all(np.array_equal(a[k], b[k]) for k in a)
     assert (dist.accepted, dist.decay_fraction_mc) == (plain.accepted, plain.decay_fraction_mc)
     assert sent == [[0, 1], [0, 1], [1]]       # the resumed run sent only the missing block
     table = pq.read_table(out)

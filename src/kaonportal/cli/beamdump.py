@@ -43,6 +43,11 @@ def beamdump_cmd(
     card: str = typer.Option("na62-2022", "--card", help="Detector card name or YAML path."),
     out: Path = typer.Option(..., "--out", help="Output directory (contour.csv, projection.csv, "
                                                 "contour.png/pdf, yields.npz, summary.json)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
+                                            help="Compute the mass columns as tasks on a dask.distributed "
+                                                 "scheduler (tcp://HOST:PORT) or a LocalCluster of N processes "
+                                                 "(local:N); same results. Needs pip install "
+                                                 "\"kaonportal[distributed]\"."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output directory."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):
@@ -65,7 +70,9 @@ def beamdump_cmd(
     dv = parse_range("decay_volume", decay_volume)
     setup = BeamDumpSetup(trigger_efficiency=trigger_efficiency, **({"decay_volume": dv} if dv else {}))
     guard_output(out, force, field="out")
-    with progress() as bar:
+    from ..distributed import check_scheduler, use_scheduler
+    check_scheduler(scheduler)
+    with use_scheduler(scheduler), progress() as bar:
         task = bar.add_task("beam-dump grid", total=g[0])
         res = run_beamdump(model, channels, pot, g, mass_range=mr, coupling_range=cr, observed=observed,
                            background=background, projection_pot=projection_pot, cl=cl, method=method,

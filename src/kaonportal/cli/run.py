@@ -139,7 +139,12 @@ def register(app: typer.Typer) -> None:
             clean_cache: bool = typer.Option(False, "--clean-cache", help="After a successful run, delete the "
                                              "simulated samples in OUT/cache (~3 GB after a default run) and print "
                                              "the space freed (in the JSON object with --json). An interrupted or "
-                                             "failed run keeps them, so that rerunning resumes.")):
+                                             "failed run keeps them, so that rerunning resumes."),
+            scheduler: str = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
+                                          help="Run the simulation blocks and beam-dump mass columns as tasks on "
+                                               "a dask.distributed scheduler (tcp://HOST:PORT) or a LocalCluster "
+                                               "of N processes (local:N); same results. Needs pip install "
+                                               "\"kaonportal[distributed]\".")):
         """Run every enabled analysis section and write the results into --out (see :data:`RUN_HELP`)."""
         from .. import __version__
         from ..analyses.config import load_config
@@ -153,9 +158,15 @@ def register(app: typer.Typer) -> None:
         overrides = {"seed": seed} if seed is not None else None
         cfg = load_config(config, quick=quick, overrides=overrides)
         _check_search_options(cfg)
+        from ..distributed import check_scheduler, use_scheduler
+        check_scheduler(scheduler)
         # Validate everything before touching the output directory.
         setup = resolve_pnn(cfg) if cfg.sections.pnn else None
         resuming = _prepare_out(out, force)
+        if scheduler is not None:
+            import click
+            # active until the command returns (every simulate() and beam-dump grid below uses it)
+            click.get_current_context().with_resource(use_scheduler(scheduler))
         out.mkdir(parents=True, exist_ok=True)
         if resuming:
             stderr.print(f"resuming: reusing simulated samples in {out / 'cache'}")
