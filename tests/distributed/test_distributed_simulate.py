@@ -38,8 +38,8 @@ def test_simulate_on_local_cluster_is_bit_identical(tmp_path, monkeypatch):
         bd_dist = expected_events(**grid)           # one task per mass column
         dist = simulate("K+ -> pi+ pi0", **KW)      # the active client: blocks as tasks
         with pytest.raises(KeyboardInterrupt):
-            simulate("K+ -> pi+ pi0", output=out, progress=interrupt, **KW)
-        simulate("K+ -> pi+ pi0", output=out, **KW)   # resumes
+            simulate("K+ -> pi+ pi0", output=out, progress=interrupt, columns="all", **KW)
+        simulate("K+ -> pi+ pi0", output=out, columns="all", **KW)   # resumes
     assert dist.events.equals(plain.events)
     for name in ("per_pot", "mc_var_per_pot2"):
         assert getattr(bd_dist, name).tobytes() == getattr(bd_plain, name).tobytes()

@@ -7,6 +7,9 @@ pair averaged over K isotropic orientations; column ``w_photon_veto_escape``). T
 validation live in :mod:`kaonportal.simulation.engine`; this module only passes them on.
 ``--extra-columns`` adds optional columns (``kaonportal.simulation.schema.OPTIONAL_COLUMNS``, e.g.
 ``n_photons_lkr,m_gg_lkr``) after the default ones; the default columns are unchanged.
+``--columns`` chooses what the file holds: ``lean`` (default, :data:`kaonportal.simulation.schema.FILE_COLUMNS`
+in narrowed types), ``all`` (every column at full precision, as the in-memory table) or a list of names.
+``--scheduler ADDRESS|local:N`` runs the blocks as dask tasks (:mod:`kaonportal.distributed`); same file.
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ def simulate_cmd(
     extra_columns: str = typer.Option("", "--extra-columns", metavar="NAMES",
                                       help="Comma-separated optional columns (schema.OPTIONAL_COLUMNS, e.g. "
                                            "n_photons_lkr,m_gg_lkr); the default columns are unchanged."),
+    columns: str = typer.Option("lean", "--columns", metavar="lean|all|NAMES",
+                                help="Columns written: lean (default; kaonportal.simulation.schema.FILE_COLUMNS, "
+                                     "float32 for measured quantities, ~50 bytes/event), all (every column, "
+                                     "full precision) or comma-separated names."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
                                             help="Run the blocks as tasks on a dask.distributed scheduler "
                                                  "(tcp://HOST:PORT) or on a LocalCluster of N processes "
@@ -77,7 +84,9 @@ def simulate_cmd(
         raise InputError("output", "required (-o FILE.parquet or FILE.root)")
     guard_output(output, force)
     from ..distributed import check_scheduler
+    from ..simulation.schema import check_columns
     check_scheduler(scheduler)
+    check_columns(columns)
     extras = tuple(c.strip() for c in extra_columns.split(",") if c.strip())
     zr = None if z_range is None or z_range[0] is None else (float(z_range[0]), float(z_range[1]))
     partial = output.with_name(output.name + ".partial")
@@ -89,7 +98,7 @@ def simulate_cmd(
                            secondary_decays=secondary, muon_decays=muon_decays, resume=resume,
                            workers=workers, force_decays=force_decays, veto_average=veto_average,
                            extra_columns=extras, progress=lambda done: bar.update(task, completed=done),
-                           **({"scheduler": scheduler} if scheduler else {}))
+                           columns=columns, **({"scheduler": scheduler} if scheduler else {}))
     except (Exception, KeyboardInterrupt) as exc:
         if resume and partial.is_dir() and not isinstance(exc, InputError):
             stderr.print(f"finished chunks kept in {partial}; rerun the same command to resume")

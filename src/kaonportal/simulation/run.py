@@ -31,7 +31,7 @@ from ..errors import InputError, check_choice
 from .engine import (CANDIDATE_RULE, LKR_CLUSTER_E_MIN, LKR_POSITION_M, make_context, release_scratch,
                      simulate_block, species_of)
 from .output import ChunkStore, EventWriter, output_format
-from .schema import arrow_schema, check_extra_columns
+from .schema import arrow_schema, check_columns, check_extra_columns, file_schema
 
 MAX_EVENTS = 10 ** 12
 
@@ -87,7 +87,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
              progress: Callable[[int], None] | None = None, workers: int = 1, resume: bool = True,
              generator: Callable[..., Any] | None = None, force_decays: bool = False,
              veto_average: int = 0, extra_columns=(), lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN,
-             lkr_position_m: float = LKR_POSITION_M, scheduler: str | None = None,
+             lkr_position_m: float = LKR_POSITION_M, scheduler: str | None = None, columns="lean",
              **decay_options) -> SimulationResult:
     """Simulate ``n`` decays ``decay`` of beam particles at GTK3 inside ``z_range`` (metres).
 
@@ -113,6 +113,10 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         random stream (see :mod:`.engine`). Empty: the default table, unchanged. Unknown name: InputError.
     lkr_cluster_e_min / lkr_position_m: GeV / m, parameters of the optional LKr photon columns
         (defaults :data:`.engine.LKR_CLUSTER_E_MIN` D, :data:`.engine.LKR_POSITION_M` U); ignored without them.
+    columns: event files only (``output``): ``"lean"`` (default) writes :data:`~.schema.FILE_COLUMNS` in narrowed
+        types (float32 for measured quantities, which changes their stored values by < 6e-8 relative; see
+        :mod:`.schema`), plus the columns of the options that are on; ``"all"`` writes every column exactly as the
+        in-memory table; a list of names writes those. The in-memory table (no ``output``) always has all columns.
     progress: callback receiving the number of events done, after each block.
     workers: threads running the blocks of a chunk concurrently (numpy and the numba kernels release
         the GIL); the output does not depend on it.
@@ -136,6 +140,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         raise InputError("chunk_blocks", f"must be a positive integer, got {chunk_blocks!r}")
     check_choice("sampling", sampling, ("weights", "deletion"))
     check_scheduler(scheduler, field="scheduler")
+    columns = check_columns(columns)
     extra = check_extra_columns(extra_columns)
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 1 <= workers <= 256:
         raise InputError("workers", f"must be an integer in [1, 256], got {workers!r}")
@@ -183,40 +188,47 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         metadata["lkr_cluster_e_min"] = repr(float(lkr_cluster_e_min))
         metadata["lkr_position_m"] = repr(float(lkr_position_m))
     schema = arrow_schema(metadata, extra)
+    fschema = file_schema(schema, columns, force_decays=bool(force_decays), veto_average=veto_average,
+                          extra_columns=extra)
     store = writer = None
     if out_path is not None and resume:
-        store = ChunkStore(out_path, {**metadata, "chunk_blocks": str(int(chunk_blocks))}, force=force)
-    elif out_path is not None:
-        writer = EventWriter(out_path, schema, metadata)
+        identity = {**metadata, "chunk_blocks": str(int(chunk_blocks))}
+        if fschema is not schema:   # the stored chunks hold the file's columns and types
+            identity["file_columns"] = json.dumps([f"{f.name}:{f.type}" for f in fschema])
+        store = ChunkStore(out_path, identity, force=force)
+    if out_path is not None:
+        writer = EventWriter(out_path, fschema, metadata)
     tables: list[pa.Table] = []
     sum_w = sum_wacc = sum_p = 0.0
     chunks = list(block_ranges(n, chunk_blocks))
     pool = None
+    # each chunk is narrowed, encoded, stored (resume) and appended to the output in this background thread,
+    # in chunk order, while the next chunk is simulated: no merge pass at the end, nothing read back
+    io = _Pipeline() if out_path is not None else None
     try:
         with use_scheduler(scheduler, field="scheduler") as client:
             pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and client is None else None
-            for first_block, start, stop, table, cols in _chunk_tables(ctx, schema, chunks, store, pool, client,
+            for first_block, start, stop, table, sums in _chunk_tables(ctx, schema, chunks, store, pool, client,
                                                                        progress):
-                w = cols["weight_gen"]
-                sum_w += float(w.sum())
-                sum_wacc += float(w[cols["in_acceptance"]].sum())
-                sum_p += float(cols["decay_prob"].sum())
-                if writer is not None:
-                    writer.write(table)
-                elif store is None:
+                sum_w += sums[0]
+                sum_wacc += sums[1]
+                sum_p += sums[2]
+                if io is not None:
+                    io.submit(_emit_chunk, store, writer, first_block, table, fschema, sums)
+                else:
                     tables.append(table)
-                del table, cols
+                del table
                 if progress is not None:
                     progress(stop)
-        if store is not None:   # merge the finished chunks, one at a time (bounded memory)
-            writer = EventWriter(out_path, schema, metadata)
-            for first_block, _, _ in chunks:
-                writer.write(store.load(first_block).replace_schema_metadata(schema.metadata))
+            if io is not None:
+                io.drain()
         if writer is not None:
             writer.close()
             if store is not None:
                 store.cleanup()
     except BaseException:
+        if io is not None:
+            io.abandon()
         if writer is not None:
             writer.abort()
         raise
@@ -282,33 +294,84 @@ def run_chunk(ctx, schema: pa.Schema, first_block: int, start: int, stop: int,
     return _assemble(batches, schema)
 
 
-def _chunk_tables(ctx, schema, chunks, store, pool, client, progress):
-    """``(first_block, start, stop, table, totals columns)`` per chunk, in order: from the chunk store when
-    the chunk is there, else simulated here (threads ``pool``) or as one dask task per block (``client``)."""
-    def from_store(first_block):
-        table = store.load(first_block)
-        return table, {c: table.column(c).to_numpy(zero_copy_only=False) for c in _SUM_COLUMNS}
+_SUMS_KEY = b"kaonportal.chunk_sums"
 
-    def save(first_block, table):
-        if store is not None:
-            store.save(first_block, table)
 
-    if client is None:
-        for first_block, start, stop in chunks:
-            if store is not None and store.has(first_block):
-                table, cols = from_store(first_block)
-            else:
-                table, cols = run_chunk(ctx, schema, first_block, start, stop, pool, on_block=progress)
-                save(first_block, table)
-            yield first_block, start, stop, table, cols
+def _sums(cols: dict[str, np.ndarray]) -> tuple[float, float, float]:
+    """The chunk's contributions to the run totals (sum of weights, of weights in acceptance, of decay_prob)."""
+    w = cols["weight_gen"]
+    return float(w.sum()), float(w[cols["in_acceptance"]].sum()), float(cols["decay_prob"].sum())
+
+
+def _narrow(table: pa.Table, fschema: pa.Schema) -> pa.Table:
+    """The file's columns in the file's types (float64 -> float32 rounds to nearest; a no-op for "all")."""
+    if table.schema.names == fschema.names and table.schema.types == fschema.types:
+        return table
+    return table.select(fschema.names).cast(fschema, safe=False)
+
+
+def _emit_chunk(store, writer, first_block: int, table: pa.Table | None, fschema: pa.Schema, sums) -> None:
+    """Append chunk ``first_block`` to the output: the stored chunk when ``table`` is None (resume), else the
+    narrowed ``table``, first saved in the chunk store (if any) with its run totals (exact float reprs), so that
+    a resumed run adds the same numbers without reading the chunk's columns back."""
+    if table is None:
+        writer.write(store.load(first_block).replace_schema_metadata(fschema.metadata))
         return
+    narrow = _narrow(table, fschema)
+    if store is not None:
+        store.save(first_block, narrow.replace_schema_metadata(
+            {**(fschema.metadata or {}), _SUMS_KEY: json.dumps(list(sums)).encode()}))
+    writer.write(narrow)
+
+
+def _stored_sums(store, first_block: int) -> tuple[float, float, float]:
+    import pyarrow.parquet as pq
+    raw = (pq.read_schema(store.path(first_block)).metadata or {}).get(_SUMS_KEY)
+    if raw is not None:
+        return tuple(json.loads(raw))
+    table = store.load(first_block)       # written without the totals: from the columns
+    return _sums({c: table.column(c).to_numpy(zero_copy_only=False) for c in _SUM_COLUMNS})
+
+
+class _Pipeline:
+    """One background thread running submitted calls in order, at most one waiting behind the running one
+    (bounded memory); errors surface in the caller at the next :meth:`submit` or :meth:`drain`."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._last = None
+
+    def submit(self, func, *args) -> None:
+        if self._last is not None:
+            self._last.result()
+        self._last = self._pool.submit(func, *args)
+
+    def drain(self) -> None:
+        if self._last is not None:
+            self._last.result()
+            self._last = None
+        self._pool.shutdown()
+
+    def abandon(self) -> None:
+        self._pool.shutdown(wait=True)     # a chunk already handed over is still saved (resume keeps it)
+
+
+def _chunk_tables(ctx, schema, chunks, store, pool, client, progress):
+    """``(first_block, start, stop, table, sums)`` per chunk, in order: ``table`` None and the totals from the
+    chunk store when the chunk is there, else simulated here (threads ``pool``) or as one dask task per block
+    (``client``)."""
     todo = [c for c in chunks if store is None or not store.has(c[0])]
-    jobs = [job for c in todo for job in _block_jobs(*c)]
-    results = ordered_map(_block_task, jobs, ctx, schema, client=client)
     todo_blocks = {c[0] for c in todo}
+    results = None
+    if client is not None:
+        jobs = [job for c in todo for job in _block_jobs(*c)]
+        results = ordered_map(_block_task, jobs, ctx, schema, client=client)
     for first_block, start, stop in chunks:
         if first_block not in todo_blocks:
-            table, cols = from_store(first_block)
+            yield first_block, start, stop, None, _stored_sums(store, first_block)
+            continue
+        if results is None:
+            table, cols = run_chunk(ctx, schema, first_block, start, stop, pool, on_block=progress)
         else:
             batches = []
             for job in _block_jobs(first_block, start, stop):
@@ -316,8 +379,7 @@ def _chunk_tables(ctx, schema, chunks, store, pool, client, progress):
                 if progress is not None:
                     progress(job[2])
             table, cols = _assemble(batches, schema)
-            save(first_block, table)
-        yield first_block, start, stop, table, cols
+        yield first_block, start, stop, table, _sums(cols)
 
 
 def read_events(path: str | Path, columns: list[str] | None = None) -> pa.Table:
