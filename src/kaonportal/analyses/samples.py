@@ -236,7 +236,10 @@ class SampleCache:
         meta[_COLUMNS_KEY] = json.dumps(None if keep is None else sorted(keep)).encode()
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_suffix(f".tmp{os.getpid()}")
-        pq.write_table(table.replace_schema_metadata(meta), tmp)
+        # lossless zstd + byte-stream-split floats (simulation.output.parquet_options): ~30% smaller than the
+        # default snappy, and faster to write and read
+        from ..simulation.output import parquet_options
+        pq.write_table(table.replace_schema_metadata(meta), tmp, **parquet_options(table.schema))
         os.replace(tmp, p)
         self.written.append(p)
 
