@@ -9,6 +9,7 @@ from kaonportal import distributed
 from kaonportal.beamdump.yields import expected_events
 from kaonportal.simulation import run as simrun
 from kaonportal.simulation import simulate
+from kaonportal.stats import peak_scan
 
 pytest.importorskip("distributed")   # the test extra installs it (pyproject [test]): CI runs this
 
@@ -34,8 +35,13 @@ def test_simulate_on_local_cluster_is_bit_identical(tmp_path, monkeypatch):
     grid = dict(model="dark-photon", masses=[0.05, 0.2, 0.6], couplings=[1e-6, 1e-5], channels=["ee", "mumu"],
                 n_per_mass=300, seed=4)
     bd_plain = expected_events(**grid)
+    rng = np.random.default_rng(2)
+    scan = dict(masses=np.linspace(0.1, 0.9, 120), candidates=rng.uniform(0, 1, 300), resolution=0.01,
+                background=9.0, background_error=1.0, ses=1e-9, n_jobs=2, chunk_size=40)
+    scan_plain = peak_scan(**{**scan, "n_jobs": 1})
     with distributed.use_scheduler("local:2"):
         bd_dist = expected_events(**grid)           # one task per mass column
+        scan_dist = peak_scan(**scan)               # one task per chunk of scan points
         dist = simulate("K+ -> pi+ pi0", **KW)      # the active client: blocks as tasks
         with pytest.raises(KeyboardInterrupt):
             simulate("K+ -> pi+ pi0", output=out, progress=interrupt, columns="all", **KW)
@@ -43,6 +49,8 @@ def test_simulate_on_local_cluster_is_bit_identical(tmp_path, monkeypatch):
     assert dist.events.equals(plain.events)
     for name in ("per_pot", "mc_var_per_pot2"):
         assert getattr(bd_dist, name).tobytes() == getattr(bd_plain, name).tobytes()
+    assert scan_dist.observed_limit.tobytes() == scan_plain.observed_limit.tobytes()
+    assert all(scan_dist.expected[k].tobytes() == scan_plain.expected[k].tobytes() for k in scan_plain.expected)
     for name in ("by_channel", "by_mechanism"):
         a, b = getattr(bd_dist, name), getattr(bd_plain, name)
         assert list(a) == list(b) and all(np.array_equal(a[k], b[k]) for k in a)
