@@ -66,3 +66,12 @@ def test_named_columns_and_bad_names(tmp_path):
         simulate("K+ -> mu+ nu", n=1000, output=tmp_path / "d.parquet", columns=["p_trak"], **KW)
     with pytest.raises(InputError, match="m_gg_lkr"):
         file_schema(arrow_schema(), ["m_gg_lkr"])      # optional column not produced by the run
+
+
+def test_keep_columns_in_memory():
+    full = simulate("K+ -> pi+ pi0", n=70_000, **KW)
+    kept = simulate("K+ -> pi+ pi0", n=70_000, keep_columns=["p_track", "m2miss_pi", "not_a_column"], **KW)
+    assert kept.events.column_names == ["p_track", "m2miss_pi"]
+    assert kept.events.equals(full.events.select(["p_track", "m2miss_pi"]))
+    # the totals still use weight_gen, in_acceptance and decay_prob, which are not kept
+    assert (kept.accepted, kept.decay_fraction_mc) == (full.accepted, full.decay_fraction_mc)

@@ -88,6 +88,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
              generator: Callable[..., Any] | None = None, force_decays: bool = False,
              veto_average: int = 0, extra_columns=(), lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN,
              lkr_position_m: float = LKR_POSITION_M, scheduler: str | None = None, columns="lean",
+             keep_columns=None,
              **decay_options) -> SimulationResult:
     """Simulate ``n`` decays ``decay`` of beam particles at GTK3 inside ``z_range`` (metres).
 
@@ -117,6 +118,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         types (float32 for measured quantities, which changes their stored values by < 6e-8 relative; see
         :mod:`.schema`), plus the columns of the options that are on; ``"all"`` writes every column exactly as the
         in-memory table; a list of names writes those. The in-memory table (no ``output``) always has all columns.
+    keep_columns: in-memory result only: keep just these columns (names the run does not produce are ignored),
+        dropped chunk by chunk as the blocks are done (memory); the run totals use the full columns. ``None``: all.
     progress: callback receiving the number of events done, after each block.
     workers: threads running the blocks of a chunk concurrently (numpy and the numba kernels release
         the GIL); the output does not depend on it.
@@ -199,6 +202,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     if out_path is not None:
         writer = EventWriter(out_path, fschema, metadata)
     tables: list[pa.Table] = []
+    keep = None if keep_columns is None else [c for c in schema.names if c in set(keep_columns)]
     sum_w = sum_wacc = sum_p = 0.0
     chunks = list(block_ranges(n, chunk_blocks))
     pool = None
@@ -215,6 +219,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
                 sum_p += sums[2]
                 if io is not None:
                     io.submit(_emit_chunk, store, writer, first_block, table, fschema, sums)
+                elif keep is not None:
+                    tables.append(table.select(keep))
                 else:
                     tables.append(table)
                 del table
