@@ -40,3 +40,12 @@ def test_without_dask_says_how_to_install(monkeypatch, tmp_path):
 def test_without_scheduler_runs_in_process():
     seen = list(distributed.ordered_map(lambda x, k: x * k, [1, 2, 3], 10))
     assert seen == [10, 20, 30] and distributed.active_client() is None
+
+
+@pytest.mark.parametrize("command", [["run", "--quick"], ["beamdump", "--grid", "2x2"]])
+def test_run_and_beamdump_refuse_bad_scheduler_before_work(tmp_path, command):
+    out = tmp_path / "out"
+    r = runner.invoke(app, [*command, "--out", str(out), "--scheduler", "local:0"])
+    assert r.exit_code == 2, r.output
+    assert "--scheduler" in r.stderr and "local:N needs N >= 1" in r.stderr and "Traceback" not in r.output
+    assert not out.exists()
