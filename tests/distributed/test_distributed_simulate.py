@@ -39,14 +39,22 @@ def test_simulate_on_local_cluster_is_bit_identical(tmp_path, monkeypatch):
     scan = dict(masses=np.linspace(0.1, 0.9, 120), candidates=rng.uniform(0, 1, 300), resolution=0.01,
                 background=9.0, background_error=1.0, ses=1e-9, n_jobs=2, chunk_size=40)
     scan_plain = peak_scan(**{**scan, "n_jobs": 1})
+    lean_a, lean_b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    simulate("K+ -> mu+ nu", output=lean_a, **KW)
+    kept_plain = simulate("K+ -> mu+ nu", keep_columns=["p_track", "cda"], **KW)
     with distributed.use_scheduler("local:2"):
         bd_dist = expected_events(**grid)           # one task per mass column
         scan_dist = peak_scan(**scan)               # one task per chunk of scan points
+        # the workers narrow (lean file) or select (kept columns) before sending: same results
+        lean = simulate("K+ -> mu+ nu", output=lean_b, **KW)
+        kept = simulate("K+ -> mu+ nu", keep_columns=["p_track", "cda"], **KW)
         dist = simulate("K+ -> pi+ pi0", **KW)      # the active client: blocks as tasks
         with pytest.raises(KeyboardInterrupt):
             simulate("K+ -> pi+ pi0", output=out, progress=interrupt, columns="all", **KW)
         simulate("K+ -> pi+ pi0", output=out, columns="all", **KW)   # resumes
     assert dist.events.equals(plain.events)
+    assert pq.read_table(lean_a).equals(pq.read_table(lean_b))
+    assert kept.events.equals(kept_plain.events) and lean.accepted == kept.accepted == kept_plain.accepted
     for name in ("per_pot", "mc_var_per_pot2"):
         assert getattr(bd_dist, name).tobytes() == getattr(bd_plain, name).tobytes()
     assert scan_dist.observed_limit.tobytes() == scan_plain.observed_limit.tobytes()
@@ -55,6 +63,7 @@ def test_simulate_on_local_cluster_is_bit_identical(tmp_path, monkeypatch):
         a, b = getattr(bd_dist, name), getattr(bd_plain, name)
         assert list(a) == list(b) and all(np.array_equal(a[k], b[k]) for k in a)
     assert (dist.accepted, dist.decay_fraction_mc) == (plain.accepted, plain.decay_fraction_mc)
-    assert sent == [[0, 1], [0, 1], [1]]       # the resumed run sent only the missing block
+    assert sent == [[0, 1], [0, 1], [0, 1], [0, 1], [1]]       # the resumed run sent only the missing block
     table = pq.read_table(out)
     assert table.equals(plain.events.replace_schema_metadata(table.schema.metadata))
+

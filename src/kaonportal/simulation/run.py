@@ -212,8 +212,9 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     try:
         with use_scheduler(scheduler, field="scheduler") as client:
             pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and client is None else None
+            out_schema = fschema if out_path is not None else (schema if keep is None else _select(schema, keep))
             for first_block, start, stop, table, sums in _chunk_tables(ctx, schema, chunks, store, pool, client,
-                                                                       progress):
+                                                                       progress, out_schema):
                 sum_w += sums[0]
                 sum_wacc += sums[1]
                 sum_p += sums[2]
@@ -262,9 +263,17 @@ def _block_batch(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.Record
     return pa.RecordBatch.from_arrays([pa.array(cols[c]) for c in schema.names], schema=schema)
 
 
-def _block_task(job: tuple[int, int, int], ctx, schema: pa.Schema) -> pa.RecordBatch:
-    """One block as a dask task (runs in a worker process; :func:`_block_batch` with the job first)."""
-    return _block_batch(ctx, schema, job)
+def _block_task(job: tuple[int, int, int], ctx, schema: pa.Schema,
+                out_schema: pa.Schema) -> tuple[pa.RecordBatch, dict[str, np.ndarray]]:
+    """One block as a dask task (runs in a worker process): the batch already in the columns and types the
+    client keeps (``out_schema``: the file's, or the kept columns), so that ~4x fewer bytes travel, and the
+    full-precision columns of the run totals, which the client sums per chunk exactly as for a local run."""
+    batch = _block_batch(ctx, schema, job)
+    sums = {c: batch.column(c).to_numpy(zero_copy_only=False) for c in _SUM_COLUMNS}
+    if out_schema is not schema:
+        batch = pa.Table.from_batches([batch]).select(out_schema.names).cast(
+            out_schema, safe=False).combine_chunks().to_batches()[0]
+    return batch, sums
 
 
 def _assemble(batches: list[pa.RecordBatch], schema: pa.Schema) -> tuple[pa.Table, dict[str, np.ndarray]]:
@@ -307,6 +316,10 @@ def _sums(cols: dict[str, np.ndarray]) -> tuple[float, float, float]:
     """The chunk's contributions to the run totals (sum of weights, of weights in acceptance, of decay_prob)."""
     w = cols["weight_gen"]
     return float(w.sum()), float(w[cols["in_acceptance"]].sum()), float(cols["decay_prob"].sum())
+
+
+def _select(schema: pa.Schema, names: list[str]) -> pa.Schema:
+    return pa.schema([schema.field(nm) for nm in names], metadata=schema.metadata)
 
 
 def _narrow(table: pa.Table, fschema: pa.Schema) -> pa.Table:
@@ -362,7 +375,7 @@ class _Pipeline:
         self._pool.shutdown(wait=True)     # a chunk already handed over is still saved (resume keeps it)
 
 
-def _chunk_tables(ctx, schema, chunks, store, pool, client, progress):
+def _chunk_tables(ctx, schema, chunks, store, pool, client, progress, out_schema=None):
     """``(first_block, start, stop, table, sums)`` per chunk, in order: ``table`` None and the totals from the
     chunk store when the chunk is there, else simulated here (threads ``pool``) or as one dask task per block
     (``client``)."""
@@ -371,7 +384,7 @@ def _chunk_tables(ctx, schema, chunks, store, pool, client, progress):
     results = None
     if client is not None:
         jobs = [job for c in todo for job in _block_jobs(*c)]
-        results = ordered_map(_block_task, jobs, ctx, schema, client=client)
+        results = ordered_map(_block_task, jobs, ctx, schema, out_schema or schema, client=client)
     for first_block, start, stop in chunks:
         if first_block not in todo_blocks:
             yield first_block, start, stop, None, _stored_sums(store, first_block)
@@ -379,12 +392,16 @@ def _chunk_tables(ctx, schema, chunks, store, pool, client, progress):
         if results is None:
             table, cols = run_chunk(ctx, schema, first_block, start, stop, pool, on_block=progress)
         else:
-            batches = []
+            batches, parts = [], []
             for job in _block_jobs(first_block, start, stop):
-                batches.append(next(results))
+                batch, sums = next(results)
+                batches.append(batch)
+                parts.append(sums)
                 if progress is not None:
                     progress(job[2])
-            table, cols = _assemble(batches, schema)
+            table = pa.Table.from_batches(batches, schema=(out_schema or schema))
+            # the chunk's columns concatenated as table.column(c).to_numpy() does: the same sums as locally
+            cols = {c: np.concatenate([p[c] for p in parts]) for c in _SUM_COLUMNS}
         yield first_block, start, stop, table, _sums(cols)
 
 
