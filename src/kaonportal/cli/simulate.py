@@ -38,7 +38,8 @@ def simulate_cmd(
     sampling: str = typer.Option("weights", "--sampling",
                                  help="weights: rare suppressions as per-event probabilities; "
                                       "deletion: realised as random 0/1 outcomes."),
-    chunk_blocks: int = typer.Option(16, "--chunk-blocks", help="Blocks of 65536 events per chunk."),
+    chunk_blocks: int = typer.Option(4, "--chunk-blocks", help="Blocks of 65536 events per chunk (the unit of "
+                                     "resume; writing chunk k overlaps simulating chunk k+1)."),
     secondary: bool = typer.Option(True, "--secondary-decays/--no-secondary-decays",
                                    help="pi+ -> mu+ nu in flight before STRAW1."),
     muon_decays: bool = typer.Option(False, "--muon-decays/--no-muon-decays",
