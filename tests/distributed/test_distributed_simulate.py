@@ -7,7 +7,7 @@ import pytest
 
 from kaonportal import distributed
 from kaonportal.beamdump.yields import expected_events
-from kaonportal.simulation import run as simrun
+from kaonportal.simulation import chunks as simrun
 from kaonportal.simulation import simulate
 from kaonportal.stats import peak_scan
 
