@@ -67,3 +67,22 @@ def test_simulate_on_local_cluster_is_bit_identical(tmp_path, monkeypatch):
     table = pq.read_table(out)
     assert table.equals(plain.events.replace_schema_metadata(table.schema.metadata))
 
+
+
+def test_lost_worker_is_replaced_and_output_identical(tmp_path):
+    import os
+
+    from kaonportal.decays import generate
+    mark = str(tmp_path / "killed")
+
+    def dying_generate(decay, n, rng, mass=None, **kw):    # defined here: pickled by value for the workers
+        if n > 1000 and not os.path.exists(mark):             # the first block task kills its worker, once
+            open(mark, "w").close()
+            os._exit(1)
+        return generate(decay, n, rng, mass=mass, **kw)
+
+    ref = simulate("K+ -> pi+ pi0", **KW)
+    with distributed.use_scheduler("local:2"):
+        res = simulate("K+ -> pi+ pi0", generator=dying_generate, **KW)
+    assert os.path.exists(mark)            # a worker did die mid-task; its task ran again elsewhere
+    assert res.events.equals(ref.events)
