@@ -128,7 +128,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("run", help=RUN_HELP)
     @cli_errors
-    def run(config: Path = typer.Option(None, "--config", "-c", help="YAML run configuration (keys override the "
+    def run(ctx: typer.Context, config: Path = typer.Option(None, "--config", "-c", help="YAML run configuration (keys override the "
                                         "built-in default, kaonportal/data/configs/default.yaml)."),
             out: Path = typer.Option(Path("kaonportal-results"), "--out", "-o", help="Output directory."),
             quick: bool = typer.Option(False, "--quick", help="Scale every sample down (config quick_scale); "
@@ -164,9 +164,8 @@ def register(app: typer.Typer) -> None:
         setup = resolve_pnn(cfg) if cfg.sections.pnn else None
         resuming = _prepare_out(out, force)
         if scheduler is not None:
-            import click
-            # active until the command returns (every simulate() and beam-dump grid below uses it)
-            click.get_current_context().with_resource(use_scheduler(scheduler))
+            # active until the command returns (every simulate(), beam-dump grid and scan below uses it)
+            ctx.with_resource(use_scheduler(scheduler))
         out.mkdir(parents=True, exist_ok=True)
         if resuming:
             stderr.print(f"resuming: reusing simulated samples in {out / 'cache'}")
