@@ -7,8 +7,9 @@ Prints
    (lean default file: narrowed, encoded and written) over the time of the kernel for the same events
    (``run_chunk``: generate -> reconstruct -> Arrow table, 2 threads, nothing written); bytes per event of the
    file (target: ratio <= 2, <= 60 bytes/event);
-2. dask throughput: events/s of ``simulate(decay, n, scheduler="local:W")`` for each W over one local process
-   (``workers=1``), cluster start-up excluded (one warm-up simulation per cluster; expect ~W up to the cores);
+2. dask throughput: events/s of ``simulate(decay, n, output=FILE, scheduler="local:W")`` for each W over one
+   local process (``workers=1``, same file), cluster start-up excluded (one warm-up simulation per cluster;
+   expect ~W up to the number of idle cores);
 3. with ``--run-quick``: the main job over the kernel: wall time of ``kaonportal run --quick`` over the kernel
    time of every event it simulates (counted by wrapping ``simulate``; kernel time from the rate of item 1).
 """
@@ -54,14 +55,16 @@ def simulate_file(decay: str, n: int, threads: int) -> tuple[float, float]:
 
 
 def dask_rates(decay: str, n: int, workers: list[int]) -> dict[int, float]:
+    """Events/s of ``simulate`` writing the (lean) file, as ``kaonportal simulate --scheduler local:W`` does."""
     from kaonportal.distributed import use_scheduler
     out = {}
-    for w in workers:
-        with use_scheduler(f"local:{w}"):
-            simulate(decay, n=w * BLOCK_SIZE, seed=2)          # warm-up: imports and compiled code in every worker
-            t = time.perf_counter()
-            simulate(decay, n=n, seed=1)
-            out[w] = n / (time.perf_counter() - t)
+    with tempfile.TemporaryDirectory() as d:
+        for w in workers:
+            with use_scheduler(f"local:{w}"):
+                simulate(decay, n=w * BLOCK_SIZE, seed=2)      # warm-up: imports and compiled code in every worker
+                t = time.perf_counter()
+                simulate(decay, n=n, seed=1, output=Path(d) / f"w{w}.parquet")
+                out[w] = n / (time.perf_counter() - t)
     return out
 
 
@@ -103,12 +106,13 @@ def main() -> None:
     tk = min(tk, tk2)
     print(f"simulate {args.decay!r} n={args.n}: kernel {tk:.2f} s ({args.n / tk / 1e6:.2f} M/s), end to end "
           f"with the file {tf:.2f} s; ratio {tf / tk:.2f} (target <= 2); {bpe:.1f} bytes/event (target <= 60)")
-    t = time.perf_counter()
-    simulate(args.decay, n=args.n, seed=1, workers=1)
-    local = args.n / (time.perf_counter() - t)
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        simulate(args.decay, n=args.n, seed=1, workers=1, output=Path(d) / "local.parquet")
+        local = args.n / (time.perf_counter() - t)
     if args.workers:
         rates = dask_rates(args.decay, args.n, args.workers)
-        print(f"one local process (workers=1): {local / 1e6:.2f} M/s; dask LocalCluster over it: " +
+        print(f"one local process writing the file (workers=1): {local / 1e6:.2f} M/s; dask LocalCluster over it: " +
               ", ".join(f"{w} worker(s) {r / local:.2f}x" for w, r in rates.items()))
     if args.run_quick:
         wall, ev, ratio = run_quick_ratio(args.n / tk)
