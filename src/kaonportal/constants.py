@@ -67,23 +67,33 @@ BR_PI = {
 BR_PI0_GG = 0.98823                   # PDG
 BR_PI0_DALITZ = 1.174e-2              # PDG, pi0 -> e+ e- gamma
 
-# Names understood by this package -> names in the ``particle`` package.
-_ALIASES = {
+# Names understood by this package -> PDG Monte Carlo ids (the ``particle`` package's name in the comment).
+# Looked up by id: ``Particle.from_pdgid`` is a table lookup, ``Particle.from_name`` a scan of the whole
+# PDG table on every call (issue 17: 26 s in 21 calls); tests/test_constants.py checks every id against
+# ``Particle.from_name`` of the name.
+_PDGIDS = {
     "nu": None, "nubar": None, "N": None, "X": None, "S": None, "A'": None, "a": None,
-    "K+": "K+", "K-": "K-", "pi+": "pi+", "pi-": "pi-", "pi0": "pi0", "mu+": "mu+", "mu-": "mu-",
-    "e+": "e+", "e-": "e-", "gamma": "gamma", "p": "p", "eta": "eta", "eta'": "eta'(958)",
-    "omega": "omega(782)", "phi": "phi(1020)", "rho0": "rho(770)0", "KL": "K(L)0", "KS": "K(S)0",
-    "tau+": "tau+", "tau-": "tau-", "D+": "D+", "D0": "D0", "Ds+": "D(s)+", "B+": "B+", "B0": "B0",
+    "K+": 321, "K-": -321, "pi+": 211, "pi-": -211, "pi0": 111, "mu+": -13, "mu-": 13,
+    "e+": -11, "e-": 11, "gamma": 22, "p": 2212, "eta": 221,
+    "eta'": 331,            # eta'(958)
+    "omega": 223,           # omega(782)
+    "phi": 333,             # phi(1020)
+    "rho0": 113,            # rho(770)0
+    "KL": 130, "KS": 310,   # K(L)0, K(S)0
+    "tau+": -15, "tau-": 15, "D+": 411, "D0": 421,
+    "Ds+": 431,             # D(s)+
+    "B+": 521, "B0": 511,
 }
-KNOWN_PARTICLES = tuple(k for k, v in _ALIASES.items() if v is not None)
+_ALIASES = _PDGIDS          # backward-compatible name (None: not a PDG particle)
+KNOWN_PARTICLES = tuple(k for k, v in _PDGIDS.items() if v is not None)
 _MASSLESS = {"nu", "nubar", "gamma"}
 
 
 @lru_cache(maxsize=None)
 def _particle(name: str) -> Particle:
-    if name not in _ALIASES or _ALIASES[name] is None:
+    if name not in _PDGIDS or _PDGIDS[name] is None:
         raise InputError("particle", f"unknown particle {name!r}; known: {', '.join(KNOWN_PARTICLES)}")
-    return Particle.from_name(_ALIASES[name])
+    return Particle.from_pdgid(_PDGIDS[name])
 
 
 @lru_cache(maxsize=None)
@@ -118,7 +128,7 @@ def pdgid(name: str) -> int:
     """PDG Monte Carlo id; 0 for the portal particles (N, X, S, A', a), 12/-12 for nu/nubar."""
     if name in ("nu", "nubar"):
         return 12 if name == "nu" else -12
-    if name in _ALIASES and _ALIASES[name] is None:
+    if name in _PDGIDS and _PDGIDS[name] is None:
         return 0
     return int(_particle(name).pdgid)
 

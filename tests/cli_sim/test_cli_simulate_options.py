@@ -17,7 +17,8 @@ BASE = ["-n", "3000", "--seed", "7", "--card", "na62-2018"]
 
 def _run(tmp_path, decay, *extra):
     out = tmp_path / "ev.parquet"
-    r = runner.invoke(app, ["simulate", decay, *BASE, "-o", str(out), "--json", *extra])
+    # --columns all: every column at full precision, compared exactly with the in-memory table below
+    r = runner.invoke(app, ["simulate", decay, *BASE, "-o", str(out), "--json", "--columns", "all", *extra])
     assert r.exit_code == 0, r.output
     return json.loads(r.stdout), pq.read_table(out)
 

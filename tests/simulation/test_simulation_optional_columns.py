@@ -138,7 +138,7 @@ def test_m_gg_peaks_at_pi0_mass_with_expected_resolution(runs):
 def test_parquet_output_and_metadata(tmp_path):
     out = tmp_path / "kpi2.parquet"
     simulate("K+ -> pi+ pi0", n=3000, seed=2, card=CARD, output=out, extra_columns=["n_photons_lkr"],
-             lkr_cluster_e_min=2.0)
+             lkr_cluster_e_min=2.0, columns="all")
     import pyarrow.parquet as pq
     t = pq.read_table(out)
     assert t.column_names == [*COLUMNS, "n_photons_lkr"]

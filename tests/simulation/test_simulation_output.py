@@ -6,6 +6,7 @@ import pytest
 from kaonportal.errors import InputError
 from kaonportal.simulation import read_events, simulate
 from kaonportal.simulation.output import read_metadata
+from kaonportal.simulation.schema import FILE_COLUMNS
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".root"])
@@ -18,10 +19,19 @@ def test_roundtrip_with_metadata(tmp_path, suffix):
     assert md["z_range"] == "[110.0, 160.0]" and "kaonportal_version" in md
     t = read_events(out)
     mem = simulate("K+ -> mu+ nu", n=3000, seed=2, card="na62-2018", z_range=(110.0, 160.0)).events
+    # default (lean) file: float32 columns are the in-memory values rounded to nearest float32, others exact
+    assert sorted(t.column_names) == sorted(FILE_COLUMNS)       # ROOT branches come back sorted by name
+    for c in ("true_vertex_z", "m2miss_mu", "in_acceptance", "weight_gen", "n_tracks"):
+        a, b = t.column(c).to_numpy(zero_copy_only=False), mem.column(c).to_numpy(zero_copy_only=False)
+        assert np.array_equal(a, b.astype(a.dtype), equal_nan=True), c
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+    full = tmp_path / f"all{suffix}"
+    simulate("K+ -> mu+ nu", n=3000, seed=2, card="na62-2018", output=full, z_range=(110.0, 160.0), columns="all")
+    t = read_events(full)
+    assert sorted(t.column_names) == sorted(mem.column_names)
     for c in ("true_vertex_z", "m2miss_mu", "in_straw"):
         a, b = t.column(c).to_numpy(zero_copy_only=False), mem.column(c).to_numpy(zero_copy_only=False)
         assert np.array_equal(a, b, equal_nan=True)
-    assert [p.name for p in tmp_path.iterdir()] == [out.name]
 
 
 def test_no_overwrite_without_force(tmp_path):
@@ -55,7 +65,7 @@ def test_failure_without_resume_leaves_nothing(tmp_path):
 
 def test_interrupted_run_resumes_to_identical_output(tmp_path):
     out = tmp_path / "x.parquet"
-    kw = dict(n=140_000, seed=4, chunk_blocks=1, card="na62-2018")
+    kw = dict(n=140_000, seed=4, chunk_blocks=1, card="na62-2018", columns="all")
     with pytest.raises(RuntimeError):   # chunks 0 and 1 done, chunk 2 fails
         simulate("K+ -> mu+ nu", output=out, generator=_flaky(3), **kw)
     partial = tmp_path / "x.parquet.partial"

@@ -27,24 +27,30 @@ True
 
 from __future__ import annotations
 
-__all__ = ["MissingComponent", "SampleCache", "derive_seed", "require", "card_key", "SIMULATE_OPTIONS"]
+__all__ = ["MissingComponent", "SampleCache", "derive_seed", "require", "card_key", "SIMULATE_OPTIONS",
+           "CACHE_MAX_BYTES"]
 
+import contextlib
 import hashlib
 import importlib
 import inspect
 import json
+import os
 import re
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_path
+from ..atomic import temp_path
 
 
 # Per-decay simulation options. K+ -> mu+ nu is simulated with muon decays in flight because
 # "K+ -> mu+ nu, mu+ -> e+ decay" is part of the published mu+ nu budget ([NA62:2020eqcd] Table I).
 SIMULATE_OPTIONS = {"K+ -> mu+ nu": {"muon_decays": True}, "K+ -> mu+ nu gamma": {"muon_decays": True}}
+
+# Size budget of a run's sample cache (issue 17: <= 300 MB after a default run); see SampleCache.max_bytes.
+CACHE_MAX_BYTES = 300_000_000
 
 # Parquet schema metadata key: the columns the file was written for (JSON list, or null = all columns).
 _COLUMNS_KEY = b"kaonportal.columns"
@@ -127,20 +133,27 @@ class SampleCache:
         simulation is deterministic) and rewrites the file with the union.
     max_part: samples larger than this are simulated in parts of at most ``max_part`` events, each
         with a seed derived from (seed, part index), and concatenated.
+    max_bytes: size budget of the Parquet files in ``cache_dir`` (all SampleCaches sharing it); a sample
+        that would exceed it is not stored and is simulated again when asked for in a later run (default
+        :data:`CACHE_MAX_BYTES`; ``None``: no limit). Simulating costs about as much as encoding, writing and
+        reading the same events back (issue 17: the kernels run at ~3e6 events/s on 2 cores, the cache files
+        hold ~90 bytes/event), so the large samples are cheaper to regenerate than to store.
 
     ``loaded_from_cache``, ``simulated`` and ``written`` list the decays served from files, simulated,
-    and the files written, in call order.
+    and the files written, in call order; ``not_stored`` the decays left out of the cache by ``max_bytes``.
     """
 
     def __init__(self, cache_dir: Path | None, card, card_key: str, chunk_blocks: int = 4,
-                 columns=None, max_part: int = 1_000_000):
+                 columns=None, max_part: int = 1_000_000, max_bytes: int | None = CACHE_MAX_BYTES):
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.card = card
         self.card_key = card_key
         self.chunk_blocks = chunk_blocks
         self.columns = set(columns) if columns is not None else None
         self.max_part = int(max_part)
+        self.max_bytes = max_bytes
         self.on_part = None
+        self.not_stored: list[str] = []
         self.loaded_from_cache: list[str] = []
         self.simulated: list[str] = []
         self.written: list[Path] = []
@@ -215,8 +228,10 @@ class SampleCache:
             n_i = min(self.max_part, int(n) - i * self.max_part)
             # one simulate() call per part (memory); part seeds derived from (seed, part index)
             seed_i = int(seed) if n_parts == 1 else derive_seed(seed, f"part{i}")
+            # only the kept columns are accumulated, chunk by chunk (memory: ~half of the 45 columns)
             res = simulate(decay, n=n_i, seed=seed_i, card=self.card, z_range=tuple(z_range),
-                           sampling="weights", chunk_blocks=self.chunk_blocks, **options)
+                           sampling="weights", chunk_blocks=self.chunk_blocks,
+                           **({"keep_columns": sorted(keep)} if keep is not None else {}), **options)
             table = res.events
             if keep is not None:
                 table = table.select([c for c in table.column_names if c in keep])
@@ -227,17 +242,40 @@ class SampleCache:
         return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
 
     def _select(self, table):
-        if self.columns is None:
-            return table
-        return table.select([c for c in table.column_names if c in self.columns])
+        if self.columns is not None:
+            table = table.select([c for c in table.column_names if c in self.columns])
+        # one contiguous chunk per column: the analyses' column() reads are then zero-copy views instead of a
+        # fresh concatenation of ~60 block chunks on every read (memory and time of the pnn budget)
+        return table.combine_chunks()
+
+    def _cache_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.cache_dir.glob("*.parquet")) if self.cache_dir.is_dir() else 0
 
     def _write(self, p: Path, table, keep) -> None:
         import pyarrow.parquet as pq
+        budget = None if self.max_bytes is None else self.max_bytes - self._cache_bytes()
+        # encoded size ~0.7-0.9 of the Arrow size (floats barely compress): skip hopeless ones before encoding
+        if budget is not None and 0.6 * table.nbytes > budget:
+            self.not_stored.append(p.name)
+            return
         meta = dict(table.schema.metadata or {})
         meta[_COLUMNS_KEY] = json.dumps(None if keep is None else sorted(keep)).encode()
         p.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(p) as tmp:          # unique temporary name (kaonportal.atomic), renamed when complete
-            pq.write_table(table.replace_schema_metadata(meta), tmp)
+        # lossless zstd + byte-stream-split floats (simulation.output.parquet_options): ~30% smaller than the
+        # default snappy, and faster to write and read
+        from ..simulation.output import parquet_options
+        tmp = temp_path(p)                  # unique temporary name (kaonportal.atomic), renamed when complete
+        try:
+            pq.write_table(table.replace_schema_metadata(meta), tmp, **parquet_options(table.schema))
+            if budget is not None and tmp.stat().st_size > budget:
+                tmp.unlink()                # over the cache budget: regenerated when asked for
+                self.not_stored.append(p.name)
+                return
+            os.replace(tmp, p)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
         self.written.append(p)
 
 

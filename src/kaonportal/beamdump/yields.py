@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend import block_rng
+from ..distributed import ordered_map
 from ..errors import InputError, check_range
 from .brems import brems_sample
 from .mesons import a_scaling_factor
@@ -207,41 +208,17 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     by_mech: dict[str, np.ndarray] = {}
     skipped: set[str] = set()
     n_sim = 0
-    for i, m in enumerate(masses):
-        brs = mdl.branching_ratios(m, couplings)
-        ctau = np.asarray(mdl.ctau_m(m, couplings), float)
-        jobs, skip = mechanism_jobs(mdl, m, couplings, mechanisms, setup)
-        skipped |= skip
-        for j, (label, parsed, factor) in enumerate(jobs):
-            if not np.any(factor > 0):
-                continue
-            rng = block_rng(seed, i, stream=j)
-            sample = draw_sample(parsed, m, n_per_mass, rng, setup, a_scaling=a_scaling,
-                                 brems_pt_max=brems_pt_max, momentum_bias=momentum_bias)
-            if sample is None:
-                continue
-            n_sim += sample.n
-            # per-event contributions summed over channels before squaring: the channels share the X
-            # sample, so their estimates are correlated and the variance is that of the per-event sum
-            per_event = None
-            for ch, key in chan.items():
-                br_f = np.asarray(brs[key], float)
-                det = detect(sample, ch, card_obj, setup, rng)
-                sel = det.accept > 0
-                if not sel.any():
-                    continue
-                w = (sample.weight * det.accept)[sel]
-                d = decay_weights(_subset(det, sel), m, ctau)
-                contrib = w[:, None] * d * (factor * br_f * setup.trigger_efficiency)[None, :]
-                if per_event is None:
-                    per_event = np.zeros((sample.n, n_c))
-                per_event[sel] += contrib
-                cell = contrib.sum(axis=0)
-                by_ch[ch][i] += cell
-                by_mech.setdefault(label, np.zeros((n_m, n_c)))[i] += cell
-            if per_event is not None:
-                total[i] += per_event.sum(axis=0)
-                var[i] += (per_event ** 2).sum(axis=0)
+    # one independent unit per mass column (its own random streams): dask tasks when a scheduler is active
+    opts = _ColumnOptions(mdl, couplings, chan, tuple(mechanisms), setup, card_obj, int(n_per_mass), int(seed),
+                          a_scaling, brems_pt_max, momentum_bias)
+    for i, col in enumerate(ordered_map(_mass_column, list(enumerate(masses)), opts)):
+        total[i], var[i] = col["total"], col["var"]
+        for ch, row in col["by_ch"].items():
+            by_ch[ch][i] = row
+        for label, row in col["by_mech"].items():
+            by_mech.setdefault(label, np.zeros((n_m, n_c)))[i] = row
+        skipped |= col["skipped"]
+        n_sim += col["n_sim"]
         if progress is not None:
             progress(i + 1, n_m)
     return YieldGrid(mdl.name, mdl.coupling_name, masses, couplings, total, var, by_ch, by_mech,
@@ -296,6 +273,70 @@ def draw_sample(parsed, m: float, n: int, rng, setup: BeamDumpSetup, *, a_scalin
     parent, others, xname = parsed
     return meson_decay_sample(parent, others, m, n, rng, setup, a_scaling=a_scaling, x_name=xname,
                               bias=momentum_bias)
+
+
+@dataclass(frozen=True)
+class _ColumnOptions:
+    """Everything a mass column needs besides its index and mass (sent once to every dask worker)."""
+    mdl: object
+    couplings: np.ndarray
+    chan: dict
+    mechanisms: tuple
+    setup: BeamDumpSetup
+    card_obj: object
+    n_per_mass: int
+    seed: int
+    a_scaling: object
+    brems_pt_max: float
+    momentum_bias: float
+
+
+def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
+    """Yields of mass column ``i`` (a pure function of its arguments: streams ``block_rng(seed, i, j)`` with j
+    the position of the mechanism in :func:`mechanism_jobs`), so the grid is bit-identical whoever computes
+    the column (this process or a dask worker)."""
+    i, m = item
+    mdl, couplings, chan, setup = o.mdl, o.couplings, o.chan, o.setup
+    n_c = couplings.size
+    total, var = np.zeros(n_c), np.zeros(n_c)
+    by_ch = {ch: np.zeros(n_c) for ch in chan}
+    by_mech: dict[str, np.ndarray] = {}
+    n_sim = 0
+    brs = mdl.branching_ratios(m, couplings)
+    ctau = np.asarray(mdl.ctau_m(m, couplings), float)
+    jobs, skipped = mechanism_jobs(mdl, m, couplings, o.mechanisms, setup)
+    for j, (label, parsed, factor) in enumerate(jobs):
+        if not np.any(factor > 0):
+            continue
+        rng = block_rng(o.seed, i, stream=j)
+        sample = draw_sample(parsed, m, o.n_per_mass, rng, setup, a_scaling=o.a_scaling,
+                             brems_pt_max=o.brems_pt_max, momentum_bias=o.momentum_bias)
+        if sample is None:
+            continue
+        n_sim += sample.n
+        # per-event contributions summed over channels before squaring: the channels share the X
+        # sample, so their estimates are correlated and the variance is that of the per-event sum
+        per_event = None
+        for ch, key in chan.items():
+            br_f = np.asarray(brs[key], float)
+            det = detect(sample, ch, o.card_obj, setup, rng)
+            sel = det.accept > 0
+            if not sel.any():
+                continue
+            w = (sample.weight * det.accept)[sel]
+            d = decay_weights(_subset(det, sel), m, ctau)
+            contrib = w[:, None] * d * (factor * br_f * setup.trigger_efficiency)[None, :]
+            if per_event is None:
+                per_event = np.zeros((sample.n, n_c))
+            per_event[sel] += contrib
+            cell = contrib.sum(axis=0)
+            by_ch[ch] += cell
+            by_mech.setdefault(label, np.zeros(n_c))
+            by_mech[label] += cell
+        if per_event is not None:
+            total += per_event.sum(axis=0)
+            var += (per_event ** 2).sum(axis=0)
+    return {"total": total, "var": var, "by_ch": by_ch, "by_mech": by_mech, "skipped": skipped, "n_sim": n_sim}
 
 
 def _subset(det: Detection, sel) -> Detection:

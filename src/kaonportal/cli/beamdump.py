@@ -53,6 +53,11 @@ def beamdump_cmd(
                                                            "summary.json); optional with --explain."),
     plot_formats: str = typer.Option("png", "--plot-formats", help="Image formats of the contour plot, "
                                      "comma-separated: png, pdf, svg."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
+                                            help="Compute the mass columns as tasks on a dask.distributed "
+                                                 "scheduler (tcp://HOST:PORT) or a LocalCluster of N processes "
+                                                 "(local:N); same results. Needs pip install "
+                                                 "\"kaonportal[distributed]\"."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output directory."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):
@@ -64,7 +69,10 @@ def beamdump_cmd(
     from ..report.style import parse_plot_formats
     from ..report.style import plot_formats as formats_of_plots
 
+    from ..distributed import check_scheduler, use_scheduler
+
     formats = parse_plot_formats(plot_formats)
+    check_scheduler(scheduler)
 
     for name, val in (("pot", pot), ("projection_pot", projection_pot), ("cl", cl),
                       ("trigger_efficiency", trigger_efficiency)):
@@ -110,7 +118,7 @@ def beamdump_cmd(
             return
         stderr.print(budget.table())
     guard_output(out, force, field="out")
-    with progress() as bar:
+    with use_scheduler(scheduler), progress() as bar:
         task = bar.add_task("beam-dump grid", total=g[0])
         res = run_beamdump(model, channels, pot, g, mass_range=mr, coupling_range=cr, observed=observed,
                            background=background, projection_pot=projection_pot, cl=cl, method=method,

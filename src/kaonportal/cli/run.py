@@ -238,7 +238,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("run", help=RUN_HELP)
     @cli_errors
-    def run(config: Path = typer.Option(None, "--config", "-c", help="YAML run configuration (keys override the "
+    def run(ctx: typer.Context, config: Path = typer.Option(None, "--config", "-c", help="YAML run configuration (keys override the "
                                         "built-in default, kaonportal/data/configs/default.yaml)."),
             out: Path = typer.Option(Path("kaonportal-results"), "--out", "-o", help="Output directory."),
             quick: bool = typer.Option(False, "--quick", help="Scale every sample down (config quick_scale); "
@@ -254,7 +254,12 @@ def register(app: typer.Typer) -> None:
             clean_cache: bool = typer.Option(False, "--clean-cache", help="After a successful run, delete the "
                                              "simulated samples in OUT/cache (~3 GB after a default run) and print "
                                              "the space freed (in the JSON object with --json). An interrupted or "
-                                             "failed run keeps them, so that rerunning resumes.")):
+                                             "failed run keeps them, so that rerunning resumes."),
+            scheduler: str = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
+                                          help="Run the simulation blocks and beam-dump mass columns as tasks on "
+                                               "a dask.distributed scheduler (tcp://HOST:PORT) or a LocalCluster "
+                                               "of N processes (local:N); same results. Needs pip install "
+                                               "\"kaonportal[distributed]\".")):
         """Run every enabled analysis section and write the results into --out (see :data:`RUN_HELP`)."""
         from .. import __version__
         from ..analyses.config import load_config
@@ -274,9 +279,14 @@ def register(app: typer.Typer) -> None:
             overrides["intensity_scale"] = intensity_scale
         cfg = load_config(config, quick=quick, overrides=overrides or None)
         _check_search_options(cfg)
+        from ..distributed import check_scheduler, use_scheduler
+        check_scheduler(scheduler)
         # Validate everything before touching the output directory.
         setup = resolve_pnn(cfg) if cfg.sections.pnn else None
         resuming = _prepare_out(out, force)
+        if scheduler is not None:
+            # active until the command returns (every simulate(), beam-dump grid and scan below uses it)
+            ctx.with_resource(use_scheduler(scheduler))
         out.mkdir(parents=True, exist_ok=True)
         if resuming:
             stderr.print(f"resuming: reusing simulated samples in {out / 'cache'}")

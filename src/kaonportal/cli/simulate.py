@@ -7,6 +7,9 @@ pair averaged over K isotropic orientations; column ``w_photon_veto_escape``). T
 validation live in :mod:`kaonportal.simulation.engine`; this module only passes them on.
 ``--extra-columns`` adds optional columns (``kaonportal.simulation.schema.OPTIONAL_COLUMNS``, e.g.
 ``n_photons_lkr,m_gg_lkr``) after the default ones; the default columns are unchanged.
+``--columns`` chooses what the file holds: ``lean`` (default, :data:`kaonportal.simulation.schema.FILE_COLUMNS`
+in narrowed types), ``all`` (every column at full precision, as the in-memory table) or a list of names.
+``--scheduler ADDRESS|local:N`` runs the blocks as dask tasks (:mod:`kaonportal.distributed`); same file.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ def simulate_cmd(
     sampling: str = typer.Option("weights", "--sampling",
                                  help="weights: rare suppressions as per-event probabilities; "
                                       "deletion: realised as random 0/1 outcomes."),
-    chunk_blocks: int = typer.Option(16, "--chunk-blocks", help="Blocks of 65536 events per chunk."),
+    chunk_blocks: int = typer.Option(4, "--chunk-blocks", help="Blocks of 65536 events per chunk (the unit of "
+                                     "resume; writing chunk k overlaps simulating chunk k+1)."),
     secondary: bool = typer.Option(True, "--secondary-decays/--no-secondary-decays",
                                    help="pi+ -> mu+ nu in flight before STRAW1."),
     muon_decays: bool = typer.Option(False, "--muon-decays/--no-muon-decays",
@@ -68,6 +72,15 @@ def simulate_cmd(
     extra_columns: str = typer.Option("", "--extra-columns", metavar="NAMES",
                                       help="Comma-separated optional columns (schema.OPTIONAL_COLUMNS, e.g. "
                                            "n_photons_lkr,m_gg_lkr); the default columns are unchanged."),
+    columns: str = typer.Option("lean", "--columns", metavar="lean|all|NAMES",
+                                help="Columns written: lean (default; kaonportal.simulation.schema.FILE_COLUMNS, "
+                                     "float32 for measured quantities, ~50 bytes/event), all (every column, "
+                                     "full precision) or comma-separated names."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
+                                            help="Run the blocks as tasks on a dask.distributed scheduler "
+                                                 "(tcp://HOST:PORT) or on a LocalCluster of N processes "
+                                                 "(local:N); same output. Needs pip install "
+                                                 "\"kaonportal[distributed]\"."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):
@@ -86,6 +99,10 @@ def simulate_cmd(
     if output is None:
         raise InputError("output", "required (-o FILE.parquet or FILE.root)")
     guard_output(output, force)
+    from ..distributed import check_scheduler
+    from ..simulation.schema import check_columns
+    check_scheduler(scheduler)
+    check_columns(columns)
     flat = _flat_phase_space_note(decay)
     extras = tuple(c.strip() for c in extra_columns.split(",") if c.strip())
     zr = None if z_range is None or z_range[0] is None else (float(z_range[0]), float(z_range[1]))
@@ -102,7 +119,8 @@ def simulate_cmd(
                            chunk_blocks=chunk_blocks, output=output, force=force,
                            secondary_decays=secondary, muon_decays=muon_decays, resume=resume,
                            workers=workers, force_decays=force_decays, veto_average=veto_average,
-                           extra_columns=extras, progress=lambda done: bar.update(task, completed=done))
+                           extra_columns=extras, progress=lambda done: bar.update(task, completed=done),
+                           columns=columns, **({"scheduler": scheduler} if scheduler else {}))
     except (Exception, KeyboardInterrupt) as exc:
         if resume and partial.is_dir() and not isinstance(exc, InputError):
             stderr.print(f"finished chunks kept in {partial}; rerun the same command to resume")

@@ -11,7 +11,7 @@ reads; uproot >= 5.5 would otherwise write an RNTuple when handed a mapping of a
 
 from __future__ import annotations
 
-__all__ = ["EventWriter", "ChunkStore", "output_format", "read_metadata"]
+__all__ = ["EventWriter", "ChunkStore", "output_format", "read_metadata", "parquet_options"]
 
 import json
 import os
@@ -50,7 +50,7 @@ class EventWriter:
         self._tree = None
         try:
             if self.fmt == "parquet":
-                self._w = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+                self._w = pq.ParquetWriter(self.tmp, schema, **parquet_options(schema))
             else:
                 import uproot
                 self._w = uproot.recreate(self.tmp)
@@ -88,6 +88,16 @@ class EventWriter:
             self.tmp.unlink()
         except FileNotFoundError:
             pass
+
+
+def parquet_options(schema: pa.Schema) -> dict:
+    """Parquet encoding of event tables: zstd; floating-point columns BYTE_STREAM_SPLIT (their bytes grouped by
+    significance, so the exponent and high mantissa bytes compress; lossless) without dictionaries, the other
+    columns with dictionaries (flags, ids, counts). Measured on K+ -> mu+ nu samples: 31% smaller and 3x faster
+    to write than snappy with dictionaries everywhere (issue 17)."""
+    floats = [f.name for f in schema if pa.types.is_floating(f.type)]
+    others = [f.name for f in schema if not pa.types.is_floating(f.type)]
+    return {"compression": "zstd", "use_byte_stream_split": floats or False, "use_dictionary": others or False}
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:
@@ -143,7 +153,7 @@ class ChunkStore:
 
     def save(self, first_block: int, table: pa.Table) -> None:
         with atomic_path(self.path(first_block)) as tmp:
-            pq.write_table(table, tmp, compression="zstd")
+            pq.write_table(table, tmp, **parquet_options(table.schema))
 
     def load(self, first_block: int) -> pa.Table:
         return pq.read_table(self.path(first_block))

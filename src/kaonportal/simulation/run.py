@@ -24,13 +24,14 @@ import pyarrow as pa
 
 from .. import __version__
 from ..backend import BLOCK_SIZE, block_ranges
+from ..distributed import check_scheduler, use_scheduler
 from ..beam.profile import check_z_range, decay_fraction as beam_decay_fraction
 from ..detector.card import Card, load_card
 from ..errors import InputError, check_choice
-from .engine import (CANDIDATE_RULE, LKR_CLUSTER_E_MIN, LKR_POSITION_M, make_context, release_scratch,
-                     simulate_block, species_of)
+from .chunks import _chunk_tables, _emit_chunk, _Pipeline, _select, run_chunk  # noqa: F401 (run_chunk: API)
+from .engine import CANDIDATE_RULE, LKR_CLUSTER_E_MIN, LKR_POSITION_M, make_context, release_scratch, species_of
 from .output import ChunkStore, EventWriter, output_format
-from .schema import arrow_schema, check_extra_columns
+from .schema import arrow_schema, check_columns, check_extra_columns, file_schema
 
 MAX_EVENTS = 10 ** 12
 
@@ -81,12 +82,14 @@ def _validate_decay(decay: str, mass: float | None):
 
 def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022",
              z_range: tuple[float, float] | None = None, mass: float | None = None,
-             sampling: str = "weights", chunk_blocks: int = 16, output: str | Path | None = None,
+             sampling: str = "weights", chunk_blocks: int = 4, output: str | Path | None = None,
              force: bool = False, secondary_decays: bool = True, muon_decays: bool = False,
              progress: Callable[[int], None] | None = None, workers: int = 1, resume: bool = True,
              generator: Callable[..., Any] | None = None, force_decays: bool = False,
              veto_average: int = 0, extra_columns=(), lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN,
-             lkr_position_m: float = LKR_POSITION_M, **decay_options) -> SimulationResult:
+             lkr_position_m: float = LKR_POSITION_M, scheduler: str | None = None, columns="lean",
+             keep_columns=None,
+             **decay_options) -> SimulationResult:
     """Simulate ``n`` decays ``decay`` of beam particles at GTK3 inside ``z_range`` (metres).
 
     Parameters
@@ -98,7 +101,9 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     mass: GeV, for decays to new-physics particles.
     sampling: ``"weights"`` (rare suppressions as per-event probabilities) or ``"deletion"``
         (each probability realised as a random 0/1 outcome).
-    chunk_blocks: blocks of ``BLOCK_SIZE`` events per chunk (memory ~ chunk size when writing a file).
+    chunk_blocks: blocks of ``BLOCK_SIZE`` events per chunk (memory ~ chunk size when writing a file; the unit
+        of resume; a file's chunk k is encoded and written while chunk k+1 is simulated). Default 4 (was 16:
+        smaller chunks overlap more of the writing; the events do not depend on it).
     output: ``.parquet``/``.pq`` or ``.root`` file; ``None`` returns the table in memory.
     force: overwrite an existing output.
     secondary_decays / muon_decays: in-flight decays of the candidate (see :mod:`.engine`).
@@ -111,9 +116,19 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         random stream (see :mod:`.engine`). Empty: the default table, unchanged. Unknown name: InputError.
     lkr_cluster_e_min / lkr_position_m: GeV / m, parameters of the optional LKr photon columns
         (defaults :data:`.engine.LKR_CLUSTER_E_MIN` D, :data:`.engine.LKR_POSITION_M` U); ignored without them.
-    progress: callback receiving the number of events done after each chunk.
+    columns: event files only (``output``): ``"lean"`` (default) writes :data:`~.schema.FILE_COLUMNS` in narrowed
+        types (float32 for measured quantities, which changes their stored values by < 6e-8 relative; see
+        :mod:`.schema`), plus the columns of the options that are on; ``"all"`` writes every column exactly as the
+        in-memory table; a list of names writes those. The in-memory table (no ``output``) always has all columns.
+    keep_columns: in-memory result only: keep just these columns (names the run does not produce are ignored),
+        dropped chunk by chunk as the blocks are done (memory); the run totals use the full columns. ``None``: all.
+    progress: callback receiving the number of events done, after each block.
     workers: threads running the blocks of a chunk concurrently (numpy and the numba kernels release
         the GIL); the output does not depend on it.
+    scheduler: ``"local:N"`` or the address of a dask scheduler (:mod:`kaonportal.distributed`): the
+        blocks run as dask tasks on its workers (``workers`` is then ignored); the output is bit-identical.
+        Without it, a client made active by an enclosing :func:`kaonportal.distributed.use_scheduler`
+        (``kaonportal run --scheduler``) is used.
     resume: with ``output``, keep finished chunks in ``OUTPUT.partial/`` so that an interrupted run
         resumes where it stopped when rerun with the same arguments (see :class:`.output.ChunkStore`);
         ``False`` streams straight into the output (nothing kept on failure).
@@ -129,6 +144,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     if isinstance(chunk_blocks, bool) or not isinstance(chunk_blocks, (int, np.integer)) or chunk_blocks < 1:
         raise InputError("chunk_blocks", f"must be a positive integer, got {chunk_blocks!r}")
     check_choice("sampling", sampling, ("weights", "deletion"))
+    check_scheduler(scheduler, field="scheduler")
+    columns = check_columns(columns)
     extra = check_extra_columns(extra_columns)
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 1 <= workers <= 256:
         raise InputError("workers", f"must be an integer in [1, 256], got {workers!r}")
@@ -181,45 +198,51 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         metadata["lkr_cluster_e_min"] = repr(float(lkr_cluster_e_min))
         metadata["lkr_position_m"] = repr(float(lkr_position_m))
     schema = arrow_schema(metadata, extra)
+    fschema = file_schema(schema, columns, force_decays=bool(force_decays), veto_average=veto_average,
+                          extra_columns=extra)
     store = writer = None
     if out_path is not None and resume:
-        store = ChunkStore(out_path, {**metadata, "chunk_blocks": str(int(chunk_blocks))}, force=force)
-    elif out_path is not None:
-        writer = EventWriter(out_path, schema, metadata)
+        identity = {**metadata, "chunk_blocks": str(int(chunk_blocks))}
+        if fschema is not schema:   # the stored chunks hold the file's columns and types
+            identity["file_columns"] = json.dumps([f"{f.name}:{f.type}" for f in fschema])
+        store = ChunkStore(out_path, identity, force=force)
+    if out_path is not None:
+        writer = EventWriter(out_path, fschema, metadata)
     tables: list[pa.Table] = []
+    keep = None if keep_columns is None else [c for c in schema.names if c in set(keep_columns)]
     sum_w = sum_wacc = sum_p = 0.0
     chunks = list(block_ranges(n, chunk_blocks))
-    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    pool = None
+    # each chunk is narrowed, encoded, stored (resume) and appended to the output in this background thread,
+    # in chunk order, while the next chunk is simulated: no merge pass at the end, nothing read back
+    io = _Pipeline() if out_path is not None else None
     try:
-        for first_block, start, stop in chunks:
-            if store is not None and store.has(first_block):
-                table = store.load(first_block)
-                cols = {c: table.column(c).to_numpy(zero_copy_only=False)
-                        for c in ("weight_gen", "in_acceptance", "decay_prob")}
-            else:
-                table, cols = run_chunk(ctx, schema, first_block, start, stop, pool)
-                if store is not None:
-                    store.save(first_block, table)
-            w = cols["weight_gen"]
-            sum_w += float(w.sum())
-            sum_wacc += float(w[cols["in_acceptance"]].sum())
-            sum_p += float(cols["decay_prob"].sum())
-            if writer is not None:
-                writer.write(table)
-            elif store is None:
-                tables.append(table)
-            del table, cols
-            if progress is not None:
-                progress(stop)
-        if store is not None:   # merge the finished chunks, one at a time (bounded memory)
-            writer = EventWriter(out_path, schema, metadata)
-            for first_block, _, _ in chunks:
-                writer.write(store.load(first_block).replace_schema_metadata(schema.metadata))
+        with use_scheduler(scheduler, field="scheduler") as client:
+            pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and client is None else None
+            out_schema = fschema if out_path is not None else (schema if keep is None else _select(schema, keep))
+            for first_block, start, stop, table, sums in _chunk_tables(ctx, schema, chunks, store, pool, client,
+                                                                       progress, out_schema):
+                sum_w += sums[0]
+                sum_wacc += sums[1]
+                sum_p += sums[2]
+                if io is not None:
+                    io.submit(_emit_chunk, store, writer, first_block, table, fschema, sums)
+                elif keep is not None:
+                    tables.append(table.select(keep))
+                else:
+                    tables.append(table)
+                del table
+                if progress is not None:
+                    progress(stop)
+            if io is not None:
+                io.drain()
         if writer is not None:
             writer.close()
             if store is not None:
                 store.cleanup()
     except BaseException:
+        if io is not None:
+            io.abandon()
         if writer is not None:
             writer.abort()
         raise
@@ -232,34 +255,6 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
                             decay_fraction=beam_decay_fraction(parent, card_obj, zr),
                             decay_fraction_mc=sum_p / n, accepted=sum_wacc / sum_w if sum_w > 0 else 0.0,
                             output=out_path, metadata=metadata)
-
-
-_SUM_COLUMNS = ("weight_gen", "in_acceptance", "decay_prob")
-
-
-def _block_batch(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.RecordBatch:
-    cols = simulate_block(ctx, *job)
-    # numeric columns are wrapped without a copy; bools are packed to bits
-    return pa.RecordBatch.from_arrays([pa.array(cols[c]) for c in schema.names], schema=schema)
-
-
-def run_chunk(ctx, schema: pa.Schema, first_block: int, start: int, stop: int,
-              pool: ThreadPoolExecutor | None = None) -> tuple[pa.Table, dict[str, np.ndarray]]:
-    """Events ``start..stop-1`` (blocks from ``first_block``) as a Table of one record batch per block,
-    built in the worker threads (no concatenation copy), and the columns needed for the run totals.
-
-    This is the whole per-chunk work of :func:`simulate` (generate, propagate, respond, reconstruct,
-    table); ``benchmarks/simulation_throughput.py`` times it.
-    """
-    jobs = [(first_block + i, s, min(s + BLOCK_SIZE, stop)) for i, s in enumerate(range(start, stop, BLOCK_SIZE))]
-    if pool is None:
-        batches = [_block_batch(ctx, schema, job) for job in jobs]
-    else:
-        batches = list(pool.map(lambda job: _block_batch(ctx, schema, job), jobs))
-    table = pa.Table.from_batches(batches, schema=schema)
-    # run totals from the concatenated columns, exactly as before (same summation order)
-    cols = {c: table.column(c).to_numpy() for c in _SUM_COLUMNS}
-    return table, cols
 
 
 def read_events(path: str | Path, columns: list[str] | None = None) -> pa.Table:

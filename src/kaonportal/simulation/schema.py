@@ -37,7 +37,8 @@ True
 
 from __future__ import annotations
 
-__all__ = ["COLUMNS", "OPTIONAL_COLUMNS", "ACCEPTANCE_FLAGS", "arrow_schema", "check_extra_columns", "describe"]
+__all__ = ["COLUMNS", "OPTIONAL_COLUMNS", "ACCEPTANCE_FLAGS", "FILE_COLUMNS", "arrow_schema", "check_extra_columns",
+           "check_columns", "file_schema", "describe"]
 
 import pyarrow as pa
 
@@ -123,6 +124,80 @@ ACCEPTANCE_FLAGS = ("in_straw", "in_rich", "in_chod", "in_newchod", "in_lkr", "i
 
 _ARROW = {"int64": pa.int64(), "int32": pa.int32(), "int16": pa.int16(), "float64": pa.float64(),
           "bool": pa.bool_()}
+_NARROW = {**_ARROW, "int8": pa.int8(), "float32": pa.float32(), "double": pa.float64(), "float": pa.float32()}
+
+
+# Event files (``simulate(output=...)``, ``kaonportal simulate -o``) hold by default this lean set, each column in
+# the narrowest type that keeps its resolution (issue 17: <= 60 bytes/event instead of 204):
+# - float32 for measured and derived quantities: 24-bit mantissa, relative 6e-8, 4 orders of magnitude below
+#   the finest resolution in the card (GTK momentum 2e-3 relative; STRAW slope ~1e-5 rad on slopes ~1e-2;
+#   m2miss ~1e-3 GeV^2/c^4 on |m2miss| < 0.1); z in m up to 260 m: float32 step 1.5e-5 m, vertex resolution ~cm;
+#   probabilities down to 1e-38 keep 6e-8 relative precision;
+# - the generation weight stays float64 (exact: normalisations sum it over millions of events);
+# - small integers in int8/int16 (exact); the event index is the row number (files are in event order).
+# ``columns="all"`` writes every column in the types of :data:`COLUMNS` (bit-identical to the in-memory table).
+FILE_COLUMNS: dict[str, str] = {
+    "weight_gen": "float64", "decay_prob": "float32", "true_vertex_z": "float32",
+    "track_true_pdgid": "int16", "track_decayed": "bool",
+    "p_track": "float32", "track_dxdz": "float32", "track_dydz": "float32", "vertex_z": "float32", "cda": "float32",
+    "m2miss_pi": "float32", "m2miss_mu": "float32", "m2miss_e": "float32",
+    "n_tracks": "int8", "n_photons": "int8", "w_photon_veto": "float32", "in_acceptance": "bool",
+    "w_pid_pi": "float32", "w_pid_mu": "float32", "w_pid_e": "float32",
+}
+# columns that carry information only with their option: added to the lean set when the option is on
+_OPTION_COLUMNS = {"force_decays": ("weight_forced_decay", "float64"), "veto_average": ("w_photon_veto_escape", "float32")}
+
+
+def check_columns(columns) -> str | tuple[str, ...]:
+    """``"lean"`` (default file set), ``"all"``, or a tuple of column names (validated, in schema order).
+
+    >>> check_columns("p_track,cda")
+    ('p_track', 'cda')
+    >>> check_columns("x")
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: columns: unknown column 'x'; allowed: lean, all or names of kaonportal.simulation.schema.COLUMNS / OPTIONAL_COLUMNS
+    """
+    if columns is None or columns == "lean":
+        return "lean"
+    if columns == "all":
+        return "all"
+    names = [c.strip() for c in columns.split(",") if c.strip()] if isinstance(columns, str) else list(columns)
+    if not names:
+        raise InputError("columns", "is empty; give lean, all or comma-separated column names")
+    for nm in names:
+        if nm not in COLUMNS and nm not in OPTIONAL_COLUMNS:
+            raise InputError("columns", f"unknown column {nm!r}; allowed: lean, all or names of "
+                                        "kaonportal.simulation.schema.COLUMNS / OPTIONAL_COLUMNS")
+    order = [*COLUMNS, *OPTIONAL_COLUMNS]
+    return tuple(sorted(set(names), key=order.index))
+
+
+def file_schema(full: pa.Schema, columns="lean", force_decays: bool = False, veto_average: int = 0,
+                extra_columns=()) -> pa.Schema:
+    """Schema of an event file: ``full`` (the in-memory :func:`arrow_schema`) for ``"all"``; the lean set
+    (:data:`FILE_COLUMNS`, plus option and optional columns that are on) in narrowed types for ``"lean"``;
+    the named columns of ``full`` (types of :data:`FILE_COLUMNS` where listed there) for a tuple.
+    Field metadata (unit, description) and schema metadata are kept."""
+    columns = check_columns(columns)
+    if columns == "all":
+        return full
+    if columns == "lean":
+        want = dict(FILE_COLUMNS)
+        if force_decays:
+            want.setdefault(*_OPTION_COLUMNS["force_decays"])
+        if veto_average:
+            want.setdefault(*_OPTION_COLUMNS["veto_average"])
+        for nm in check_extra_columns(extra_columns):
+            want[nm] = "float32" if OPTIONAL_COLUMNS[nm][0] == "float64" else "int8"
+    else:
+        missing = [c for c in columns if c not in full.names]
+        if missing:
+            raise InputError("columns", f"{', '.join(missing)} not produced by this run (optional columns need "
+                                        "extra_columns)")
+        want = {c: FILE_COLUMNS.get(c, full.field(c).type.__str__()) for c in columns}
+    fields = [full.field(nm).with_type(_NARROW[want[nm]]) for nm in full.names if nm in want]
+    return pa.schema(fields, metadata=full.metadata)
 
 
 def check_extra_columns(names) -> tuple[str, ...]:

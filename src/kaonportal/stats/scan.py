@@ -295,7 +295,18 @@ def peak_scan(masses, *, resolution, background, ses, candidates=None, histogram
                 return float(masses[i]), f"{type(exc).__name__}: {exc}"
         return None
 
-    if workers > 1 and len(chunks) > 1:
+    from ..distributed import active_client
+    client = active_client()
+    if client is not None and len(chunks) > 1 and n_jobs != 1:
+        # ``--scheduler``: the chunks of scan points are dask tasks (same function, same results)
+        from ..distributed import RETRIES
+        futures = [client.submit(_chunk_work, _slice(payload, idx), pure=False, retries=RETRIES) for idx in chunks]
+        for idx, fut in zip(chunks, futures):
+            try:
+                store(idx, fut.result())
+            except Exception:  # noqa: BLE001
+                failure = failure or redo_pointwise(idx)
+    elif workers > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(max_workers=int(workers)) as pool:
             futures = [pool.submit(_chunk_work, _slice(payload, idx)) for idx in chunks]
             for idx, fut in zip(chunks, futures):

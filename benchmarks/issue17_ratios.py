@@ -1,0 +1,124 @@
+"""Issue 17 ratios, measured in one run (the machine may be shared: ratios are what to quote).
+
+Run:  python benchmarks/issue17_ratios.py [--n 2000000] [--workers 1 2 4] [--run-quick] [--decay "K+ -> pi+ pi0"]
+
+Prints
+1. ``simulate`` end to end over the kernel: wall time of ``simulate(decay, n, output=FILE.parquet, workers=2)``
+   (lean default file: narrowed, encoded and written) over the time of the kernel for the same events
+   (``run_chunk``: generate -> reconstruct -> Arrow table, 2 threads, nothing written); bytes per event of the
+   file (target: ratio <= 2, <= 60 bytes/event);
+2. dask throughput: events/s of ``simulate(decay, n, output=FILE, scheduler="local:W")`` for each W over one
+   local process (``workers=1``, same file), cluster start-up excluded (one warm-up simulation per cluster;
+   expect ~W up to the number of idle cores);
+3. with ``--run-quick``: the main job over the kernel: wall time of ``kaonportal run --quick`` over the kernel
+   time of every event it simulates (counted by wrapping ``simulate``; kernel time from the rate of item 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from kaonportal.backend import BLOCK_SIZE
+from kaonportal.decays import generate
+from kaonportal.detector import load_card
+import kaonportal.simulation.engine as engine
+from kaonportal.simulation import simulate
+from kaonportal.simulation.run import run_chunk
+from kaonportal.simulation.schema import arrow_schema
+
+
+def kernel_time(decay: str, n: int, threads: int) -> float:
+    """Seconds for the chain (no file) over n events, chunks of 16 blocks, ``threads`` threads."""
+    card = load_card("na62-2022")
+    ctx = engine.make_context(decay, 1, card, card.beam.z_range_default, None, "weights", True, False, generate, {})
+    schema = arrow_schema({})
+    step = 16 * BLOCK_SIZE
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        t = time.perf_counter()
+        for i, start in enumerate(range(0, n, step)):
+            run_chunk(ctx, schema, i * 16, start, min(start + step, n), pool if threads > 1 else None)
+        return time.perf_counter() - t
+
+
+def simulate_file(decay: str, n: int, threads: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "ev.parquet"
+        t = time.perf_counter()
+        simulate(decay, n=n, seed=1, output=out, workers=threads)
+        dt = time.perf_counter() - t
+        return dt, out.stat().st_size / n
+
+
+def dask_rates(decay: str, n: int, workers: list[int]) -> dict[int, float]:
+    """Events/s of ``simulate`` writing the (lean) file, as ``kaonportal simulate --scheduler local:W`` does."""
+    from kaonportal.distributed import use_scheduler
+    out = {}
+    with tempfile.TemporaryDirectory() as d:
+        for w in workers:
+            with use_scheduler(f"local:{w}"):
+                simulate(decay, n=w * BLOCK_SIZE, seed=2)      # warm-up: imports and compiled code in every worker
+                t = time.perf_counter()
+                simulate(decay, n=n, seed=1, output=Path(d) / f"w{w}.parquet")
+                out[w] = n / (time.perf_counter() - t)
+    return out
+
+
+def run_quick_ratio(kernel_rate: float) -> tuple[float, int, float]:
+    import kaonportal.simulation.run as simrun
+    from typer.main import get_command
+    from kaonportal.cli.main import app
+    events = [0]
+    real = simrun.simulate
+
+    def counting(decay, n, *a, **k):
+        events[0] += int(n)
+        return real(decay, n, *a, **k)
+
+    import kaonportal.simulation as sim
+    sim.simulate = simrun.simulate = counting
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            t = time.perf_counter()
+            get_command(app).main(["run", "--quick", "--out", str(Path(d) / "r")], standalone_mode=False)
+            wall = time.perf_counter() - t
+    finally:
+        sim.simulate = simrun.simulate = real
+    return wall, events[0], wall / (events[0] / kernel_rate)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=2_000_000)
+    ap.add_argument("--decay", default="K+ -> pi+ pi0")
+    ap.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
+    ap.add_argument("--run-quick", action="store_true")
+    args = ap.parse_args()
+    simulate(args.decay, n=1000, seed=0)            # compiled code loaded (numba cache)
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (shared machine: quote ratios)")
+    tk = kernel_time(args.decay, args.n, 2)
+    tf, bpe = simulate_file(args.decay, args.n, 2)
+    tk2 = kernel_time(args.decay, args.n, 2)          # again: the load may change between measurements
+    tk = min(tk, tk2)
+    print(f"simulate {args.decay!r} n={args.n}: kernel {tk:.2f} s ({args.n / tk / 1e6:.2f} M/s), end to end "
+          f"with the file {tf:.2f} s; ratio {tf / tk:.2f} (target <= 2); {bpe:.1f} bytes/event (target <= 60)")
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        simulate(args.decay, n=args.n, seed=1, workers=1, output=Path(d) / "local.parquet")
+        local = args.n / (time.perf_counter() - t)
+    if args.workers:
+        rates = dask_rates(args.decay, args.n, args.workers)
+        print(f"one local process writing the file (workers=1): {local / 1e6:.2f} M/s; dask LocalCluster over it: " +
+              ", ".join(f"{w} worker(s) {r / local:.2f}x" for w, r in rates.items()))
+    if args.run_quick:
+        wall, ev, ratio = run_quick_ratio(args.n / tk)
+        print(f"kaonportal run --quick: {wall:.1f} s for {ev} simulated events; over their kernel time "
+              f"{ratio:.1f}x (target <= 5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Independent units of work on a dask.distributed cluster (``--scheduler ADDRESS|local:N``).
+
+``kaonportal simulate``, ``run`` and ``beamdump`` send their independent units (simulation blocks, per-mass
+beam-dump yields) as tasks to a dask scheduler when one is active, and run them in-process otherwise.
+Every unit is a pure function of its arguments (its random numbers come from
+``backend.block_rng(seed, unit, stream)``), and the results are combined on the client in the same order
+and with the same arithmetic as the single-process loop, so the output is bit-identical for a seed
+whatever the number of workers. A task whose worker dies is rescheduled by dask; a task that raises is
+retried :data:`RETRIES` times before the error reaches the caller.
+
+Scheduler specification: ``local:N`` starts a LocalCluster of N single-threaded worker processes for the
+duration of the command; anything else is the address of a running scheduler (``tcp://host:8786`` or
+``host:8786``). dask.distributed is optional (``pip install "kaonportal[distributed]"``); every problem
+with the specification (dask missing, ``local:0``, unreachable address) is an :class:`InputError` naming
+the option, raised before any work starts.
+
+>>> parse_scheduler("local:2")
+('local', 2)
+>>> parse_scheduler("tcp://10.0.0.1:8786")
+('address', 'tcp://10.0.0.1:8786')
+>>> parse_scheduler("local:0")
+Traceback (most recent call last):
+...
+kaonportal.errors.InputError: --scheduler: local:N needs N >= 1 worker processes (at most 256), got 'local:0'
+"""
+
+from __future__ import annotations
+
+__all__ = ["parse_scheduler", "use_scheduler", "active_client", "ordered_map", "RETRIES", "INSTALL_HINT"]
+
+import contextlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from .errors import InputError
+
+RETRIES = 3
+INSTALL_HINT = 'pip install "kaonportal[distributed]"'
+CONNECT_TIMEOUT_S = 10
+FIELD = "--scheduler"
+
+_STATE: dict[str, Any] = {"client": None}
+
+
+def parse_scheduler(spec: str, field: str = FIELD) -> tuple[str, Any]:
+    """``("local", N)`` or ``("address", ADDRESS)``; a malformed specification is an InputError."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise InputError(field, f"must be a scheduler address (tcp://HOST:PORT) or local:N, got {spec!r}")
+    spec = spec.strip()
+    if spec.lower().startswith("local:"):
+        text = spec.split(":", 1)[1]
+        try:
+            n = int(text)
+        except ValueError:
+            n = -1
+        if not 1 <= n <= 256:
+            raise InputError(field, f"local:N needs N >= 1 worker processes (at most 256), got {spec!r}")
+        return "local", n
+    if spec.lower() == "local":
+        raise InputError(field, "give the number of worker processes: local:N (N >= 1)")
+    return "address", spec
+
+
+def _import_distributed(field: str):
+    try:
+        import distributed
+    except ImportError:
+        raise InputError(field, f"needs dask.distributed, which is not installed: {INSTALL_HINT}") from None
+    return distributed
+
+
+def check_scheduler(spec: str | None, field: str = FIELD) -> None:
+    """Validate ``spec`` and that dask.distributed is importable (no connection): for early input checks."""
+    if spec is None:
+        return
+    parse_scheduler(spec, field)
+    _import_distributed(field)
+
+
+@contextlib.contextmanager
+def use_scheduler(spec: str | None, field: str = FIELD) -> Iterator[Any]:
+    """Make a dask client the active one for the block; yields it (``None`` when ``spec`` is None: local).
+
+    Nested use with a client already active keeps that client (a ``run`` whose sections call
+    ``simulate``). ``local:N`` clusters are shut down on exit; connections to an address are closed.
+    """
+    if spec is None or _STATE["client"] is not None:
+        yield _STATE["client"]
+        return
+    kind, value = parse_scheduler(spec, field)
+    distributed = _import_distributed(field)
+    cluster = None
+    try:
+        if kind == "local":
+            # one thread per process: one unit per worker at a time (the kernels are single-threaded);
+            # each worker has a nanny that restarts it if it dies, and its tasks are rescheduled
+            cluster = distributed.LocalCluster(n_workers=int(value), threads_per_worker=1, processes=True,
+                                               dashboard_address=":0", silence_logs=40)
+            client = distributed.Client(cluster, set_as_default=False)
+        else:
+            client = distributed.Client(value, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        if cluster is not None:
+            cluster.close()
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(field, f"cannot reach the dask scheduler {spec!r} ({first})") from None
+    _STATE["client"] = client
+    try:
+        yield client
+    finally:
+        _STATE["client"] = None
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def active_client():
+    """The client of the enclosing :func:`use_scheduler`, or ``None`` (run in-process)."""
+    return _STATE["client"]
+
+
+def ordered_map(func: Callable, items: Iterable, *args, window: int | None = None, client=None,
+                **kwargs) -> Iterator[Any]:
+    """``func(item, *args, **kwargs)`` for every item, yielded in the order of ``items``.
+
+    With an active client (or ``client``) the calls are dask tasks (``retries=RETRIES``), at most
+    ``window`` in flight (default: 2 per worker thread, so that results do not pile up on the client);
+    the shared ``args``/``kwargs`` are scattered once to every worker. Without one they run here, lazily.
+    """
+    client = client or active_client()
+    if client is None:
+        for item in items:
+            yield func(item, *args, **kwargs)
+        return
+    if window is None:
+        threads = sum(client.nthreads().values()) or 1
+        window = max(2, 2 * threads)
+    shared_args = [client.scatter(a, broadcast=True, hash=False) if _heavy(a) else a for a in args]
+    shared_kw = {k: client.scatter(v, broadcast=True, hash=False) if _heavy(v) else v for k, v in kwargs.items()}
+    pending: deque = deque()
+    it = iter(items)
+    try:
+        for item in it:
+            pending.append(client.submit(func, item, *shared_args, pure=False, retries=RETRIES, **shared_kw))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for fut in pending:
+            fut.cancel()
+
+
+def _heavy(obj) -> bool:
+    # scatter everything that is not a plain small value; scattering a scalar costs a round trip
+    return not isinstance(obj, (int, float, str, bool, type(None)))
