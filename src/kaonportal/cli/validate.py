@@ -61,19 +61,19 @@ def _run_config(profile: str, sections: set) -> dict:
 
 
 def _run_command():
-    """The callable behind ``kaonportal run`` (registered on a private Typer app: the same function, options and
-    error handling as the command line)."""
-    import functools
-    import inspect
-
+    """``kaonportal run`` as a callable taking its command-line arguments: the same command, option parsing,
+    defaults and error handling as the command line (a typer callback cannot be called with its OptionInfo
+    defaults or without its context). A non-zero exit becomes ``typer.Exit(code)``."""
     from . import run as run_module
     app = typer.Typer()
     run_module.register(app)
-    callback = app.registered_commands[0].callback
-    # options not passed take the command line's defaults (a typer callback's defaults are OptionInfo objects)
-    defaults = {name: prm.default.default for name, prm in inspect.signature(callback).parameters.items()
-                if isinstance(prm.default, typer.models.OptionInfo)}
-    return functools.partial(callback, **defaults)
+    command = typer.main.get_command(app)
+
+    def call(args: list[str]) -> None:
+        code = command.main(args=args, prog_name="kaonportal run", standalone_mode=False)
+        if code:
+            raise typer.Exit(code)
+    return call
 
 
 def _execute_runs(need: dict, out: Path, quick: bool, seed: int | None) -> dict[str, Path]:
@@ -92,8 +92,8 @@ def _execute_runs(need: dict, out: Path, quick: bool, seed: int | None) -> dict[
         try:
             # run --json prints summary.json on stdout: keep validate's stdout for its own --json
             with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-                run(config=cfg_path, out=run_dir, quick=quick, seed=seed, force=True, json_out=True,
-                    clean_cache=False)
+                run(["--config", str(cfg_path), "--out", str(run_dir), "--force", "--json",
+                     *(["--quick"] if quick else []), *(["--seed", str(seed)] if seed is not None else [])])
         except typer.Exit as exc:
             if exc.exit_code == 2:
                 raise
