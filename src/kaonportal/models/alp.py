@@ -34,8 +34,9 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   |N_8| = (G_F/sqrt2) V_ud V_us g_8 f_pi^2 with g_8 = 5.0 ([ALPINIST:2022code]; ``g8`` overridable; ALPaca's
   3.61 gives 0.52x the rate). Decay: a -> gamma gamma with C_gg^eff = -1.92 C_GG ([Bauer:2017ris], valid for
   m_a < m_eta'; the pi0-pole mixing term is neglected [U]). Hadronic decays (a -> 3 pi and above; the
-  Aloni-Soreq-Williams 1811.03474 data-driven widths) are not implemented, so the **valid range ends at
-  the 3 pi0 threshold, 0.40 GeV**; the production BRs are given up to 1 GeV (``production_mass_range``;
+  Aloni-Soreq-Williams 1811.03474 data-driven widths): a -> 3 pi (LO chiral PT, [Bauer:2017ris]) and
+  a -> pi+ pi- gamma (eta/eta' mixing and the WZW box) from :mod:`.alp_hadronic`; a -> pi pi eta is not
+  implemented, so the **valid range ends at the eta pi pi threshold, 0.827 GeV**; the production BRs are given up to 1 GeV (``production_mass_range``;
   the mixing angles diverge at m_a = m_pi0, m_eta as the FORESEE formulas have no meson width). Mixing production with pi0/eta/eta' is given as theta_aP^2 (FORESEE
   ALP-g.ipynb cells 8-9, coupling g = 1/(4 pi^2 f_G) in FORESEE's L = -(g_s^2/8) g a G Gtilde) under keys
   ``"pi0 -> a (mixing)"`` etc.: the number of ALPs is theta^2 times the number of mesons ([FORESEE:2021code; Aloni:2018vki]);
@@ -57,6 +58,7 @@ from ..constants import (ALPHA_EM, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V
                          mass, width_gev)
 from ..errors import check_choice, check_range
 from ..kinematics import kallen
+from .alp_hadronic import VALID_MAX_GEV as HADRONIC_VALID_MAX, gluon_hadronic_widths
 from .base import PortalModel
 
 _M_W = 80.37            # GeV, W mass for x_t ([PDG] lists 80.362)
@@ -192,7 +194,7 @@ class AlpGluon(_Alp):
     label = "BC11"
     coupling_name = "inv_fG"
     coupling_unit = "GeV^-1"
-    mass_range = (1.0e-3, 3.0 * mass("pi0"))
+    mass_range = (1.0e-3, HADRONIC_VALID_MAX)     # up to the eta pi pi threshold (alp_hadronic)
     production_mass_range = (1.0e-3, 1.0)
     kaon_channel = "K+ -> pi+ a"
     coupling_scan = (1e-14, 1.0)
@@ -213,7 +215,9 @@ class AlpGluon(_Alp):
 
     def _widths(self, m, c):
         c_gg_bnt = self.cgg_over_f(c) / (16.0 * np.pi**2)   # C_GG/Lambda: g_s^2 C_GG = c_GG alpha_s/(4 pi)
-        return {"a -> gamma gamma": self._photon_width(m, -1.92 * c_gg_bnt)}
+        out = {"a -> gamma gamma": self._photon_width(m, -1.92 * c_gg_bnt)}
+        out.update(gluon_hadronic_widths(m, self.cgg_over_f(c)))    # 3 pi, pi+ pi- gamma: alp_hadronic
+        return out
 
     def _production(self, m, c):
         m_k, m_pi = mass("K+"), mass("pi+")
