@@ -77,6 +77,16 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> lis
     if hadronic and model_name == "dark-scalar":
         notes.append("EPJC 85 (2025) 571 also uses S -> pi+pi-pi0pi0; only the inclusive S -> 4pi width exists in "
                      "the model, so that channel is not included.")
+    if model_name == "alp-gluon" and hadronic:
+        notes.append("BC11 hadronic widths: a -> 3 pi at leading-order chiral PT (Bauer-Neubert-Thamm JHEP 12 (2017) "
+                     "044) is 9-37x below the Aloni-Soreq-Williams data-driven widths (PRL 123 (2019) 031803, used "
+                     "by EPJC 85 (2025) 571) at 0.42-0.50 GeV, and a -> pi+ pi- gamma (eta/eta' mixing x WZW box) "
+                     "differs from them by 0.01-370x; a -> pi pi eta is not modelled, so the model stops at 0.827 GeV "
+                     "(kaonportal.models.alp_hadronic).")
+    if model_name == "alp-fermion" and set(channels) <= {"ee", "mumu", "gg"}:
+        notes.append("BC10: no hadronic channel is modelled (a -> 3 pi vanishes at leading order for universal "
+                     "quark couplings; a -> pi+ pi- gamma and pi pi eta are not implemented), so the EPJC 85 (2025) "
+                     "571 hadronic BC10 contour cannot be made here.")
     return notes
 
 

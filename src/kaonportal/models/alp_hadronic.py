@@ -31,7 +31,11 @@ dominance factor F_rho(s) = m_rho^2/(m_rho^2 - s - i m_rho Gamma_rho), integrate
     dGamma/ds = |A|^2 s beta^3 (m_a^2 - s)^3 / (6144 pi^3 m_a^3),   beta = sqrt(1 - 4 m_pi+^2/s).
 
 Check: Gamma(eta -> pi+ pi- gamma) = 55.7 eV (PDG 55.3 eV), Gamma(eta' -> pi+ pi- gamma) = 35 keV (PDG 54 keV,
-the fixed-width rho; tested). Valid below the eta pi pi threshold; a -> pi pi eta (and K K pi above 1.13 GeV)
+the fixed-width rho; tested). Peer comparison (ALPaca 1.2.0, which implements the Aloni-Soreq-Williams widths;
+stored table in the tests): its a -> pi+ pi- pi0 is 9-37x this one at 0.42-0.50 GeV (ASW's amplitudes are not
+chirally suppressed, this LO one is ~ m_pi^2; the chiral-rotation dependence of the ASW treatment is discussed
+in arXiv:2501.04525) and its a -> pi+ pi- gamma differs by 0.01-370x (zeros of the eta/eta' interference at
+different masses, ~0.7 GeV there, ~0.8 GeV here). Not tuned: stated. Valid below the eta pi pi threshold; a -> pi pi eta (and K K pi above 1.13 GeV)
 are not implemented, so :data:`VALID_MAX_GEV` ends the model there.
 """
 
