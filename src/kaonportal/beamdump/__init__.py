@@ -38,6 +38,12 @@ not shipped). Which factor was wrong, and by how much:
   parents is expected to be <~ 30%, and requiring 2 cm between the two tracks at STRAW1 moves the ee edge by <= 6%
   (checked); NA62's selection and trigger efficiencies were not available (A_trig = 1).
 
+ALPs (issue 14, BC10/BC11): production by pi0/eta/eta' mixing, B -> X_s a and Primakoff conversion of meson-decay
+photons with the model's own a gamma gamma coupling (:func:`.yields.primakoff_coupling2`); BC11 decays to
+pi+ pi- pi0 and pi+ pi- gamma from :mod:`kaonportal.models.alp_hadronic` up to 0.827 GeV (a -> pi pi eta not
+modelled; the LO chiral a -> 3 pi is 9-37x below the data-driven widths of EPJC 85 (2025) 571's model at 0.42-0.5
+GeV, stated on every BC11 hadronic result). BC10 has no hadronic channel here (stated).
+
 >>> from kaonportal.beamdump import BeamDumpSetup
 >>> BeamDumpSetup().decay_volume
 (105.0, 180.0)
