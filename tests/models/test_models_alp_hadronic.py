@@ -68,3 +68,20 @@ def test_peer_alpaca_disagreement_is_the_stated_one():
     ours = bc11.partial_widths(ref["m_GeV"][sel], 1e-3)["a -> pi+ pi- pi0"]
     ratio = ours / ref["pi0pippim_GeV"][sel]
     assert np.all((ratio > 0.02) & (ratio < 0.15)), ratio
+
+
+def test_kinetic_mixing_matches_the_foresee_pion_angle():
+    # gluon coupling: chat = 2 kappa c_GG; FORESEE/Aloni et al.: theta_api0 = 3.671 g (-0.180 m^2)/(m^2 - m_pi^2),
+    # g = c_GG/(2 pi^2 f): |coefficient| 0.03348; ours 0.03356 (quark masses, F): 1 % allowed
+    m = np.array([0.3, 0.6])
+    th = H.kinetic_mixing_angle(m, 2 * H.kappa(), "pi0")
+    coef = np.abs(th * (m**2 - mass("pi0") ** 2) / m**2)
+    assert np.allclose(coef, 3.671 * 0.180 / (2 * np.pi**2), rtol=0.01)
+
+
+def test_bc10_pipigamma_only_and_brs_sum():
+    bc10 = get_model("alp-fermion")
+    brs = bc10.branching_ratios(np.array([0.25, 0.5, 0.75]), 1e-4)
+    assert np.allclose(sum(brs.values()), 1.0)
+    assert brs["a -> pi+ pi- gamma"][0] == 0.0 and np.all(brs["a -> pi+ pi- gamma"][1:] > 0)
+    assert "a -> pi+ pi- pi0" not in brs          # universal quark couplings: no isovector part, no 3 pi

@@ -83,10 +83,11 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> lis
                      "by EPJC 85 (2025) 571) at 0.42-0.50 GeV, and a -> pi+ pi- gamma (eta/eta' mixing x WZW box) "
                      "differs from them by 0.01-370x; a -> pi pi eta is not modelled, so the model stops at 0.827 GeV "
                      "(kaonportal.models.alp_hadronic).")
-    if model_name == "alp-fermion" and set(channels) <= {"ee", "mumu", "gg"}:
-        notes.append("BC10: no hadronic channel is modelled (a -> 3 pi vanishes at leading order for universal "
-                     "quark couplings; a -> pi+ pi- gamma and pi pi eta are not implemented), so the EPJC 85 (2025) "
-                     "571 hadronic BC10 contour cannot be made here.")
+    if model_name == "alp-fermion":
+        notes.append("BC10 hadronic decays: only a -> pi+ pi- gamma (eta/eta' kinetic mixing x WZW box, BR ~1e-5 "
+                     "next to mu mu) is modelled; a -> 3 pi vanishes at leading order for universal quark couplings "
+                     "and a -> pi pi eta is not implemented (model range ends at 0.8 GeV), so the EPJC 85 (2025) 571 "
+                     "BC10 hadronic contour is reproduced only in its pi+ pi- gamma part.")
     return notes
 
 

@@ -13,8 +13,9 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   a -> gamma gamma through lepton and heavy-quark (c, b, t) loops, C_gg^eff = sum_f N_c Q_f^2
   (g_Y/v)/(16 pi^2) B_1(4 m_f^2/m_a^2) (1708.00443 Eq. (22) via ALPINIST effective_coupling.py
   L370-388), Gamma = 4 pi alpha^2 m^3 |C_gg^eff|^2. Light-quark/hadronic contributions are left out:
-  with universal couplings a -> 3 pi vanishes at leading order (c_uu = c_dd), and a -> pi pi gamma,
-  eta pi pi are not implemented, so the **valid range stops at 0.8 GeV** (below the eta pi pi threshold);
+  with universal couplings a -> 3 pi vanishes at leading order (c_uu = c_dd); a -> pi+ pi- gamma comes from
+  :mod:`.alp_hadronic` (eta/eta' kinetic mixing x WZW box); eta pi pi is not implemented, so the **valid
+  range stops at 0.8 GeV** (below the eta pi pi threshold);
   the production BRs (FCNC, below) are valid up to m_B - m_K (``production_mass_range``).
   Production: K+ -> pi+ a and B+ -> K+ a from the top-loop FCNC ([Bauer:2021wjo; ALPINIST:2022code]):
   [k_D]_ij = y_t^2/(16 pi^2) V_ti* V_tj (c_R - c_L)[ln(Lambda^2/m_t^2)/2 - 1/4 - 3/2 (1 - x_t + ln x_t)/(1 - x_t)^2]
@@ -58,7 +59,7 @@ from ..constants import (ALPHA_EM, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V
                          mass, width_gev)
 from ..errors import check_choice, check_range
 from ..kinematics import kallen
-from .alp_hadronic import VALID_MAX_GEV as HADRONIC_VALID_MAX, gluon_hadronic_widths
+from .alp_hadronic import VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths
 from .base import PortalModel
 
 _M_W = 80.37            # GeV, W mass for x_t ([PDG] lists 80.362)
@@ -169,6 +170,7 @@ class AlpFermion(_Alp):
         for mq, q in _Q_HEAVY.values():
             c_eff = c_eff + 3.0 * q**2 * loop_b1(4 * mq**2 / m**2)
         out["a -> gamma gamma"] = self._photon_width(m, c_eff * c / (V_HIGGS * 16 * np.pi**2))
+        out.update(fermion_hadronic_widths(m, (c / V_HIGGS,) * 3))     # pi+ pi- gamma: alp_hadronic
         return out
 
     def _production(self, m, c):

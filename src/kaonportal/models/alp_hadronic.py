@@ -43,7 +43,7 @@ from __future__ import annotations
 
 __all__ = ["VALID_MAX_GEV", "kappa", "isovector_coupling", "three_pion_widths", "phase_space_g",
            "box_coefficient", "pipigamma_width", "eta_pipigamma_width", "mixing_angle_gluon",
-           "gluon_hadronic_widths"]
+           "gluon_hadronic_widths", "kinetic_mixing_angle", "fermion_hadronic_widths"]
 
 import numpy as np
 
@@ -172,4 +172,48 @@ def gluon_hadronic_widths(m_a, cgg_over_f) -> dict:
     out = three_pion_widths(m_a, isovector_coupling(cgg_over_f))
     out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, mixing_angle_gluon(m_a, cgg_over_f, "eta"),
                                                 mixing_angle_gluon(m_a, cgg_over_f, "eta'"))
+    return out
+
+
+def _generators() -> dict:
+    """Diagonals of the U(3) generators (Tr t_a t_b = delta_ab) of pi0, eta, eta' in (u, d, s); angle -14.1 deg."""
+    t3 = np.array([1.0, -1.0, 0.0]) / np.sqrt(2.0)
+    t8 = np.array([1.0, 1.0, -2.0]) / np.sqrt(6.0)
+    t0 = np.ones(3) / np.sqrt(3.0)
+    c, s = np.cos(_THETA_ETA), np.sin(_THETA_ETA)
+    return {"pi0": t3, "eta": c * t8 - s * t0, "eta'": s * t8 + c * t0}
+
+
+def kinetic_mixing_angle(m_a, chat_over_f, meson: str):
+    """theta_aP (complex) from the axial-current coupling (d_mu a/(2f)) sum_q chat_q qbar gamma^mu gamma5 q.
+
+    With <0| qbar gamma^mu gamma5 t_P q |P(p)> = i sqrt2 F p^mu the coupling is a kinetic mixing
+    -eps_P d a . d P, eps_P = F Tr(chat t_P)/(sqrt2 f), and on the ALP mass shell theta_aP = eps_P m_a^2/(m_a^2 - m_P^2)
+    (pole regularised with -i m_P Gamma_P). ``chat_over_f``: (chat_u, chat_d, chat_s)/f in GeV^-1, broadcast
+    against m_a on a last axis of length 3. Check: for a gluon coupling, chat = 2 kappa c_GG, the pi0 angle is
+    F (kappa_u - kappa_d) c_GG/f m_a^2/(m_a^2 - m_pi^2) = 0.0340 c_GG/f, the FORESEE/[Aloni:2018vki] 3.671 x 0.180/(2 pi^2)
+    = 0.0335 c_GG/f (tested).
+    """
+    t = _generators()[meson]
+    eps = _F * np.tensordot(np.asarray(chat_over_f, float), t, axes=([-1], [0])) / np.sqrt(2.0)
+    m2 = np.asarray(m_a, float) ** 2
+    mp = mass(meson)
+    return eps * m2 / (m2 - mp**2 + 1j * mp * width_gev(meson))
+
+
+def fermion_hadronic_widths(m_a, cq_over_f) -> dict:
+    """Hadronic widths (GeV) of an ALP with axial quark couplings only (BC10: chat_q/f = g_Y/v for every quark).
+
+    a -> 3 pi needs c_u != c_d (zero for universal couplings, then omitted); a -> pi+ pi- gamma through the
+    eta, eta' kinetic mixing of :func:`kinetic_mixing_angle` (the same LO U(3) picture as the model's photon
+    coupling). ``cq_over_f``: (c_u, c_d, c_s)/f, each broadcast with m_a.
+    """
+    m_a = np.asarray(m_a, float)
+    cq = np.stack(np.broadcast_arrays(*(np.asarray(c, float) for c in cq_over_f), m_a)[:3], axis=-1)
+    out = {}
+    delta = 0.5 * (cq[..., 0] - cq[..., 1])
+    if np.any(delta != 0):
+        out.update(three_pion_widths(m_a, delta))
+    out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, kinetic_mixing_angle(m_a, cq, "eta"),
+                                                kinetic_mixing_angle(m_a, cq, "eta'"))
     return out
