@@ -216,7 +216,8 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
               "cl": cl, "method": method, "n_per_mass": n_per_mass, "a_scaling": a_scaling,
               "trigger_efficiency": g.setup.trigger_efficiency,
               "brems_form_factor": g.setup.brems_form_factor, "decay_volume_m": list(g.setup.decay_volume),
-              "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window)}
+              "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window),
+              "mass_window_sigma": g.setup.mass_window_sigma}
     return BeamDumpResult(g, ex, proj, inputs)
 
 

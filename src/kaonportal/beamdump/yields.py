@@ -305,4 +305,4 @@ def draw_sample(parsed, m: float, n: int, rng, setup: BeamDumpSetup, *, a_scalin
 
 def _subset(det: Detection, sel) -> Detection:
     return Detection(det.accept[sel], det.p[sel], det.flight_to_decay[sel], det.flight_in_volume[sel],
-                     det.cda_tax[sel], det.z_tax[sel])
+                     det.cda_tax[sel], det.z_tax[sel], None if det.m_reco is None else det.m_reco[sel])
