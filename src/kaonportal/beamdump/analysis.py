@@ -47,7 +47,8 @@ _LEPTONIC_DP_NOTE = (
     "edge of the excluded band below ~0.45 GeV lies at ~0.6-0.7 (mumu) and ~0.5-0.6 (ee) of the published one, "
     "i.e. ~3-6x (mumu) and up to ~10x (ee) more meson-decay events than NA62 at its edge; not traced to a "
     "sourced factor (candidates: Pythia 8 soft-meson yields, +17% for pi+ against NA27; forward-x_F "
-    "suppression in p-Cu; selection and trigger efficiencies not modelled, A_trig = 1). Upper edge and mass "
+    "suppression in p-Cu; selection and trigger efficiencies not modelled, A_trig = 1; NA62 itself updated its "
+    "light-meson spectra after these papers, EPJC 85 (2025) 571 Fig. 10). Upper edge and mass "
     "reach (mumu ~0.51 GeV, published ~0.54) agree once the bremsstrahlung form factor of the published "
     "analysis is used (brems_form_factor='none').")
 
