@@ -63,3 +63,74 @@ def test_cli_errors_maps_unreadable_files_to_exit_2(exc, needle):
 def test_cli_errors_keeps_internal_errors_at_exit_1():
     res = CliRunner().invoke(_app(RuntimeError("boom")), [])
     assert res.exit_code == 1 and "internal error" in res.stderr
+
+
+# --- bounds of the one YAML reader (issue 12 items 13, 16) ---------------------------------------------------------
+
+def _bomb(levels: int = 9, width: int = 10) -> str:
+    """The "billion laughs": ``width**levels`` nodes once expanded, a few hundred bytes of text."""
+    row = lambda i: ", ".join([f"*a{i - 1}"] * width)  # noqa: E731
+    return (f"a0: &a0 [{', '.join(['lol'] * width)}]\n"
+            + "".join(f"a{i}: &a{i} [{row(i)}]\n" for i in range(1, levels)))
+
+
+def test_alias_bomb_refused_fast():
+    import time
+    t0 = time.perf_counter()
+    with pytest.raises(InputError, match="YAML nodes through aliases") as e:
+        parse_yaml(_bomb(), "DATASETS", "d.yaml")
+    # refused while composing: ~10 ms here; 1 s leaves room for a loaded 2-core machine
+    assert time.perf_counter() - t0 < 1.0
+    assert e.value.field == "DATASETS" and "\n" not in str(e.value)
+
+
+def test_small_aliases_still_work():
+    # anchors, aliases and merge keys are legitimate YAML: only the expanded size is bounded
+    assert parse_yaml(_bomb(levels=3, width=3), "x")["a2"] == [[["lol"] * 3] * 3] * 3
+    assert parse_yaml("d: &d {a: 1}\ne: {<<: *d, b: 2}", "x")["e"] == {"a": 1, "b": 2}
+
+
+@pytest.mark.parametrize("text", ["[" * 20000 + "]" * 20000, "{a: " * 5000 + "1" + "}" * 5000,
+                                  "a:\n" + "".join(" " * (i + 1) + "- \n" for i in range(2000))])
+def test_deep_nesting_is_bad_input_not_recursion_error(text):
+    with pytest.raises(InputError, match="nesting deeper than 100 levels"):
+        parse_yaml(text, "config", "c.yaml")
+
+
+def test_depth_just_inside_the_bound_is_read():
+    assert parse_yaml("[" * 99 + "]" * 99, "x") is not None
+
+
+def test_oversized_file_refused_before_reading(tmp_path, monkeypatch):
+    import kaonportal.yamlio as yio
+    monkeypatch.setitem(yio.LIMITS, "max_bytes", 100)
+    p = tmp_path / "big.yaml"
+    p.write_text("a: " + "x" * 200)
+    with pytest.raises(InputError, match="limited to 100 bytes"):
+        read_yaml(p, "card")
+
+
+def test_echoed_values_are_capped():
+    err = InputError("x" * 10_000, "got " + "1, " * 100_000)
+    assert len(str(err)) < 1000 and "[...]" in str(err)
+
+
+def test_bounded_loader_reads_what_safe_load_reads():
+    # the bounds change nothing below them: random documents (scalars, lists, mappings, anchors via the dumper's
+    # repeated objects) parse exactly as yaml.safe_load parses them
+    import yaml
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    leaves = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | st.text(max_size=8)
+    docs = st.recursive(leaves, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=5), kids,
+                                                                                          max_size=4), max_leaves=30)
+
+    @settings(max_examples=60, deadline=None)
+    @given(docs)
+    def check(doc):
+        shared = [doc, doc]                     # the same object twice: safe_dump writes an anchor and an alias
+        text = yaml.safe_dump({"a": shared, "b": doc})
+        assert parse_yaml(text, "x") == yaml.safe_load(text)
+
+    check()

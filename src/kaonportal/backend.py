@@ -60,9 +60,36 @@ def as_generator(rng: int | np.random.Generator | None) -> np.random.Generator:
 
 
 def njit(*args, **kwargs):
-    """``numba.njit`` with cache and fastmath off (bit-reproducible), usable bare or with options."""
+    """``numba.njit`` with cache and fastmath off (bit-reproducible), usable bare or with options.
+
+    The compiled-code cache is written next to the module (site-packages) or, when that is read-only, under
+    the user's cache directory (``$HOME``; ``NUMBA_CACHE_DIR`` overrides both). When no location is writable
+    numba refuses to decorate, which used to crash every command, even ``--help``, at import: the function is
+    then compiled without a cache (slower first call, same numbers), with one note on stderr.
+    """
     kwargs.setdefault("cache", True)
     kwargs.setdefault("nogil", True)
     if _numba_njit is None:  # pragma: no cover
         return args[0] if args and callable(args[0]) else (lambda f: f)
-    return _numba_njit(*args, **kwargs)
+    if args and callable(args[0]):                      # bare @njit
+        return _jit(args[0], args[1:], kwargs)
+    return lambda f: _jit(f, args, kwargs)
+
+
+_NO_CACHE_NOTED = {"done": False}
+
+
+def _jit(func, args: tuple, kwargs: dict):
+    """``numba.njit(*args, **kwargs)(func)``; without the cache if numba finds no writable cache location."""
+    try:
+        return _numba_njit(*args, **kwargs)(func)
+    except RuntimeError as exc:
+        # numba.core.caching: "cannot cache function ...: no locator available for file ..."
+        if not kwargs.get("cache") or "cannot cache" not in str(exc):
+            raise
+    if not _NO_CACHE_NOTED["done"]:
+        _NO_CACHE_NOTED["done"] = True
+        import sys
+        sys.stderr.write("kaonportal: no writable numba cache directory (site-packages, $HOME); compiling "
+                         "without a cache (set NUMBA_CACHE_DIR to a writable directory to keep compiled code)\n")
+    return _numba_njit(*args, **{**kwargs, "cache": False})(func)

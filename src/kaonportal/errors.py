@@ -7,12 +7,35 @@ into one line on stderr and exit code 2 (see :mod:`kaonportal.cli._common`).
 
 from __future__ import annotations
 
-__all__ = ["InputError", "check_finite", "check_range", "check_choice"]
+__all__ = ["InputError", "check_finite", "check_range", "check_choice", "shorten", "MAX_FIELD", "MAX_MESSAGE"]
 
 
 from collections.abc import Iterable
 
 import numpy as np
+
+
+#: Longest field name / message an error echoes: a value copied from the input (a 1 MB string, a list of a
+#: million masses, an expanded YAML alias) must not flood the terminal, a log or summary.json.
+MAX_FIELD = 160
+MAX_MESSAGE = 600
+
+
+def shorten(text, limit: int = MAX_MESSAGE) -> str:
+    """``str(text)`` cut to at most ``limit`` characters, keeping its start and end.
+
+    >>> shorten("x" * 1000, 20)
+    'xxxxxxxx[...]xxxxxxx'
+    >>> shorten("short")
+    'short'
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    mark = "[...]"
+    head = (limit - len(mark) + 1) // 2
+    tail = limit - len(mark) - head
+    return text[:head] + mark + (text[-tail:] if tail > 0 else "")
 
 
 class InputError(ValueError):
@@ -33,16 +56,17 @@ class InputError(ValueError):
     """
 
     def __init__(self, field: str, message: str):
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
+        # echoed input values are capped (shorten): the error stays one readable line
+        self.field = shorten(field, MAX_FIELD)
+        self.message = shorten(message, MAX_MESSAGE)
+        super().__init__(f"{self.field}: {self.message}")
 
 
 def check_finite(field: str, value) -> None:
     """Raise :class:`InputError` if ``value`` (scalar or array) holds NaN or infinity."""
     arr = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(arr)):
-        raise InputError(field, f"must be a finite number, got {value!r}")
+        raise InputError(field, f"must be a finite number, got {shorten(repr(value), 80)}")
 
 
 def check_range(field: str, value, low: float | None = None, high: float | None = None,
@@ -74,6 +98,6 @@ def check_choice(field: str, value: str, allowed: Iterable[str]) -> None:
     """Raise :class:`InputError` unless ``value`` is one of ``allowed`` (listed in the message)."""
     allowed = list(allowed)
     if value not in allowed:
-        raise InputError(field, f"unknown value {value!r}; allowed: {', '.join(allowed)}")
+        raise InputError(field, f"unknown value {shorten(repr(value), 80)}; allowed: {', '.join(allowed)}")
 
 

@@ -18,11 +18,25 @@ kaonportal.errors.InputError: config: ...c.yaml is not valid YAML: expected ',' 
 Traceback (most recent call last):
 ...
 kaonportal.errors.InputError: config: inline must hold a mapping of settings, got a list
+
+Untrusted YAML is bounded (:data:`LIMITS`): the text size, the nesting depth and the size of the document
+once every alias is expanded. A "billion laughs" alias bomb (``a: &a [x, x]``, ``b: &b [*a, *a]``, ...) is a
+few hundred bytes that PyYAML composes instantly into shared objects, but whatever then walks it (pydantic,
+JSON, a deep copy) visits 10^9 nodes; a 20000-deep ``[[[...]]]`` overflows the recursive composer. Both
+are bad input (exit 2), refused while composing, before anything is built.
+
+>>> parse_yaml("a: &a [1, 2]\\nb: *a\\n", "config")
+{'a': [1, 2], 'b': [1, 2]}
+>>> bomb = "a0: &a0 [x, x]\\n" + "".join(f"a{i}: &a{i} [*a{i-1}, *a{i-1}]\\n" for i in range(1, 40))
+>>> parse_yaml(bomb, "config")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+kaonportal.errors.InputError: config: input: expands to more than 1000000 YAML nodes through aliases ...
 """
 
 from __future__ import annotations
 
-__all__ = ["read_text", "parse_yaml", "read_yaml"]
+__all__ = ["read_text", "parse_yaml", "read_yaml", "LIMITS"]
 
 from pathlib import Path
 from typing import Any
@@ -32,13 +46,25 @@ import yaml
 from .errors import InputError
 
 
+#: Bounds of every YAML document read by the package. The largest shipped input (a detector card or the
+#: datasets file) is ~10 kB, ~1000 nodes and depth ~6: the bounds are 100-1000x above any real input.
+LIMITS = {"max_bytes": 10_000_000, "max_depth": 100, "max_nodes": 1_000_000}
+
+
 def read_text(path: str | Path, field: str) -> str:
-    """The UTF-8 text of ``path``; a missing file, a directory or undecodable bytes is an InputError."""
+    """The UTF-8 text of ``path``; a missing file, a directory, undecodable bytes or a file larger than
+    ``LIMITS["max_bytes"]`` (checked before reading it) is an InputError."""
     p = Path(path)
     if not p.exists():
         raise InputError(field, f"file {p} does not exist")
     if not p.is_file():
         raise InputError(field, f"{p} is not a regular file")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise InputError(field, f"cannot read {p}: {exc.strerror}") from None
+    if size > LIMITS["max_bytes"]:
+        raise InputError(field, f"{p} is {size} bytes; input files are limited to {LIMITS['max_bytes']} bytes")
     try:
         return p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -56,15 +82,71 @@ def _one_line(exc: yaml.YAMLError) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+class _TooBig(Exception):
+    """Raised by :class:`_BoundedLoader` when a bound of :data:`LIMITS` is exceeded."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that counts, while composing, the nesting depth and the number of nodes the
+    document would have with every alias expanded (an alias counts the full size of its anchor)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}      # id(node) -> expanded size of its subtree
+
+    def compose_document(self):
+        self._sizes = {}
+        node = super().compose_document()
+        self._sizes = {}
+        return node
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            return node                         # counted by the parent: the anchor's size again
+        self._depth += 1
+        if self._depth > LIMITS["max_depth"]:
+            mark = self.peek_event().start_mark
+            raise _TooBig(f"nesting deeper than {LIMITS['max_depth']} levels (line {mark.line + 1})")
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if isinstance(node, yaml.ScalarNode):
+            size = 1
+        elif isinstance(node, yaml.SequenceNode):
+            size = 1 + sum(self._sizes.get(id(c), 1) for c in node.value)
+        else:
+            size = 1 + sum(self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value)
+        if size > LIMITS["max_nodes"]:
+            raise _TooBig(f"expands to more than {LIMITS['max_nodes']} YAML nodes through aliases "
+                          f"(line {node.start_mark.line + 1}; an alias bomb?)")
+        self._sizes[id(node)] = size
+        return node
+
+
 def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = False) -> Any:
-    """``yaml.safe_load(text)``; a syntax error, or (``mapping=True``) anything but a mapping, is an InputError.
+    """``yaml.safe_load(text)`` within :data:`LIMITS`; a syntax error, an exceeded limit or
+    (``mapping=True``) anything but a mapping is an InputError.
 
     An empty document is ``None``, or ``{}`` when ``mapping`` is asked for.
     """
+    if len(text) > LIMITS["max_bytes"]:
+        raise InputError(field, f"{where} is {len(text)} characters; YAML inputs are limited to "
+                                f"{LIMITS['max_bytes']}")
+    loader = _BoundedLoader(text)
     try:
-        data = yaml.safe_load(text)
+        data = loader.get_single_data()
     except yaml.YAMLError as exc:
         raise InputError(field, f"{where} is not valid YAML: {_one_line(exc)}") from None
+    except _TooBig as exc:
+        raise InputError(field, f"{where}: {exc}") from None
+    except RecursionError:
+        # a safety net: the depth bound stops nesting long before Python's recursion limit
+        raise InputError(field, f"{where}: nesting too deep") from None
+    finally:
+        loader.dispose()
     if mapping:
         if data is None:
             return {}

@@ -98,3 +98,16 @@ def test_explain_bad_input_one_line_exit_2(extra):
     res = runner.invoke(app, ["beamdump"] + extra)
     assert res.exit_code == 2, (extra, res.stdout)
     assert "Traceback" not in (res.stdout + (res.stderr or ""))
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--cl", "nan"], "cl: must be a finite number"),                        # used to hang the limit search
+    (["--n-per-mass", "1000000000000"], "n_per_mass: must be an integer in [1, 1e7]"),   # MemoryError, exit 1
+    (["--observed", "1000000000000", "--background", "1"], "observed: must be in [0, 1e+09] events"),
+    (["--observed", "1", "--background", "nan"], "background: must be a finite number"),
+    (["--pot", "inf"], "pot: must be a finite number"),
+])
+def test_cli_bad_numbers_exit_2_before_simulating(tmp_path, args, needle):
+    res = runner.invoke(app, ["beamdump", *args, "--grid", "4x4", "--out", str(tmp_path / "bd")])
+    assert res.exit_code == 2 and needle in res.stderr, res.output
+    assert not (tmp_path / "bd").exists()

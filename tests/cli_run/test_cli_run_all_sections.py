@@ -2,25 +2,16 @@
 the search and beam-dump sections write what the README of the output directory promises."""
 
 import json
-import os
 
 import pytest
-from typer.testing import CliRunner
 
 from kaonportal.analyses.searches import SECTIONS
-from kaonportal.cli.main import app
 
 
 @pytest.fixture(scope="module")
-def full_quick_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("allsections")
-    cwd = os.getcwd()
-    os.chdir(work)
-    try:
-        res = CliRunner().invoke(app, ["run", "--quick", "--json", "--out", "out"])
-    finally:
-        os.chdir(cwd)
-    return work / "out", res
+def full_quick_run(full_quick_run_session):
+    # one quick run for the whole test session (tests/conftest.py), shared with tests/validation
+    return full_quick_run_session
 
 
 def test_every_section_ran(full_quick_run):

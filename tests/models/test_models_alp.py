@@ -6,7 +6,7 @@ import pytest
 from kaonportal.constants import ALPHA_EM, HBARC_GEV_M, V_HIGGS, V_TD, V_TS, mass
 from kaonportal.errors import InputError
 from kaonportal.models import get_model
-from kaonportal.models.alp import fcnc_kd_coefficient, loop_b1
+from kaonportal.models.alp import fcnc_kd_coefficient, gluon_photon_ratio, loop_b1
 
 
 def test_bc9_width_check_value():
@@ -20,13 +20,34 @@ def test_bc9_width_check_value():
 
 
 def test_bc10_fcnc_check_values():
-    # section 6.3 [C]: k_D = 3.44e-6 (c_R - c_L); BR(K+ -> pi+ a) = 1.61e-3 g_Y^2 (m -> 0), 1.26e-3 (0.2 GeV)
+    # section 6.3 [C] (top-loop FCNC only): k_D = 3.44e-6 (c_R - c_L); BR(K+ -> pi+ a) = 1.61e-3 g_Y^2
+    # (m -> 0), 1.26e-3 (0.2 GeV)
     assert fcnc_kd_coefficient(V_TD * V_TS) == pytest.approx(3.44e-6, rel=3e-3)
-    bc10 = get_model("BC10")
+    bc10 = get_model("BC10", k_to_pi="fcnc")
     br = bc10.production_br(np.array([0.0011, 0.2]), 1.0)["K+ -> pi+ a"]
     assert np.allclose(br, [1.61e-3, 1.26e-3], rtol=1e-2)
     # BR = 9.75e-5 for g_Y = v / (1 TeV)
     assert float(bc10.production_br(0.0011, V_HIGGS / 1000)["K+ -> pi+ a"]) == pytest.approx(9.75e-5, rel=1e-2)
+
+
+def test_bc10_flavour_diagonal_term():
+    # issue #12 item 2: the LO ChPT N_8 term of 2102.13112 (section 6.3) for universal couplings is
+    # N_8 (m_K^2 - m_pi^2) g_Y/v; it interferes destructively with the FCNC term (V_ts* V_td < 0)
+    full, fcnc = get_model("BC10"), get_model("BC10", k_to_pi="fcnc")
+    m = np.array([0.0011, 0.1, 0.2, 0.3])
+    ratio = full.production_br(m, 1.0)["K+ -> pi+ a"] / fcnc.production_br(m, 1.0)["K+ -> pi+ a"]
+    # the ratio is mass independent (both terms carry m_K^2 - m_pi^2) and its size is fixed by
+    # r = N_8 / (f_0 K_sd / 2) = 2 N_8/(f_0 |k_D|) e^{i beta}
+    r = 2 * full.n8 / (full.f0 * full.kd_sd) * np.exp(1j * 0.5 * np.arcsin(0.709))
+    assert np.allclose(ratio, abs(1 + r) ** 2, rtol=1e-12)
+    # ALPaca 1.2.0 (Kplustopia, BC10 at g_Y = 1, f_a = 1 TeV; its g_8 = 4.99): the flavour-diagonal
+    # G8 amplitude over the FCNC one is -0.087 - 0.036i, |1 + r|^2 = 0.835. Ours: f_0 = 0.97 on the FCNC
+    # term and no RG running (its c_qq at m_K are 2 c_Y to 7 %): 1 %.
+    assert float(ratio[0]) == pytest.approx(0.835, rel=1e-2)
+    # and the term vanishes with g_8
+    tiny = get_model("BC10", g8=1e-9)
+    assert float(tiny.production_br(0.1, 1.0)["K+ -> pi+ a"]) == pytest.approx(
+        float(fcnc.production_br(0.1, 1.0)["K+ -> pi+ a"]), rel=1e-6)
 
 
 def test_bc10_widths():
@@ -80,7 +101,7 @@ def test_bc11_photon_width_and_mixing():
     bc11 = get_model("BC11")
     inv_fg = 1e-3
     c_gg = 1.0 / (32 * np.pi**2) * inv_fg          # C_GG/Lambda for alpha_s/(8 pi f_G)
-    expected = 4 * np.pi * ALPHA_EM**2 * 0.2**3 * (1.92 * c_gg) ** 2
+    expected = 4 * np.pi * ALPHA_EM**2 * 0.2**3 * abs(complex(gluon_photon_ratio(0.2)) * c_gg) ** 2
     assert float(bc11.total_width(0.2, inv_fg)) == pytest.approx(expected, rel=1e-12)
     pb = bc11.production_br(np.array([0.01, 0.3]), inv_fg)
     g = 1.0 / (4 * np.pi**2) * inv_fg                # FORESEE g_agg
@@ -101,3 +122,37 @@ def test_production_mass_range_beyond_decays():
         bc10.ctau_m(3.0, 1.0)
     with pytest.raises(InputError, match=r"\[0.001, 1\] GeV"):
         get_model("BC11").production_br(1.5, 1e-3)
+
+
+def test_bc11_photon_coupling_is_bnt_pion_mixing_below_eta():
+    # Bauer-Neubert-Thamm JHEP 12 (2017) 044: C_gg^eff/C_GG = c0 - m_a^2/(m_pi^2 - m_a^2) (m_d - m_u)/(m_u + m_d)
+    # with only the pi0. Below 0.12 GeV the eta, eta' terms (singlet mass mixing, -2.6 % at m_a -> 0)
+    # and pi0-eta isospin breaking stay below 3.5 %.
+    from kaonportal.models import alp
+    mu, md, _ = alp._M_UDS
+    m_pi = mass("pi0")
+    m = np.array([0.01, 0.03, 0.05, 0.08, 0.1, 0.12])
+    bnt = alp._CGG_LO - m**2 / (m_pi**2 - m**2) * (md - mu) / (mu + md)
+    assert np.allclose(np.real(gluon_photon_ratio(m)) / bnt, 1.0, atol=0.035)
+    # the pi0 pole: residue of BNT's term (3 % more from pi0-eta mixing and the s quark in kappa)
+    m_near = m_pi * (1 - 1e-3)
+    residue = complex(gluon_photon_ratio(m_near)) * (m_pi**2 - m_near**2)
+    assert residue.real / (-m_pi**2 * (md - mu) / (mu + md)) == pytest.approx(1.0, abs=0.05)
+    # mixing matters: the constant alone is off by > 50 % at 0.3 GeV (the old -1.92 C_GG)
+    assert abs(gluon_photon_ratio(0.3)) < 0.95 * abs(alp._CGG_LO)
+
+
+def test_bc11_photon_coupling_constant_choice():
+    # c0: LO -2 N_c Tr(Q^2 kappa) = -2.016 by default; BNT's NLO -1.92 on request. Only the constant
+    # changes: the mixing part is the same, and the widths scale with |c0 + mixing|^2.
+    from kaonportal.models import alp
+    assert alp._CGG_LO == pytest.approx(-2.016, abs=1e-3)
+    m = np.array([0.005, 0.1, 0.3])
+    mixing = gluon_photon_ratio(m, 0.0)
+    assert np.allclose(gluon_photon_ratio(m, -1.92) - mixing, -1.92)
+    lo, nlo = get_model("BC11"), get_model("BC11", c0="nlo")
+    r = nlo.total_width(m, 1e-3) / lo.total_width(m, 1e-3)
+    assert np.allclose(r, np.abs(-1.92 + mixing) ** 2 / np.abs(alp._CGG_LO + mixing) ** 2, rtol=1e-12)
+    assert float(r[0]) == pytest.approx(0.905, abs=0.01)      # ~9.5 % at m_a -> 0 (alp.py)
+    with pytest.raises(InputError, match="c0"):
+        get_model("BC11", c0="nnlo")

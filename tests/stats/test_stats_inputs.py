@@ -109,7 +109,7 @@ def test_cli_bad_input_exit_code_2(tmp_path, text, args, needle):
         res = runner.invoke(app, cmd)
         assert res.exit_code == 2, (cmd, res.output)
         assert needle in res.stderr
-        assert res.stdout == ""
+        assert json.loads(res.stdout)["error"]["exit_code"] == 2     # --json: the error as one JSON object
         assert "Traceback" not in res.stderr
 
 
@@ -125,7 +125,7 @@ def test_cli_unreadable_input_and_bad_seed_exit_2(tmp_path, content, args, needl
     assert res.exit_code == 2, res.output
     assert needle in res.stderr and "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1, res.stderr
-    assert res.stdout == ""
+    assert json.loads(res.stdout)["error"]["kind"] == "bad_input"   # --json: the error as one JSON object
 
 
 def test_cli_directory_as_datasets_exit_2(tmp_path):
@@ -147,3 +147,32 @@ def test_parse_datasets_keys_and_yaml_number_strings():
         parse_datasets([{"name": "a", "observed": 1, "ses": 1e-10}])
     with pytest.raises(InputError, match=r"datasets\[0\]\.ses: must be a number, got 'abc'"):
         parse_datasets([{"name": "a", "observed": 1, "background": 0.1, "ses": "abc"}])
+
+
+@pytest.mark.parametrize("old,new,needle", [
+    ("observed: 2", "observed: 1.0e+30", "datasets[1].observed: must be at most 1e+09 events"),
+    ("background: 1.5", "background: 1.0e+30", "datasets[1].background: must be at most"),
+    ("ses: 3.15e-10", "ses: 1.0e+300", "datasets[0].ses: must be a branching ratio per signal event"),
+    ("ses: 3.15e-10", "ses: 1.0e-320", "datasets[0].ses: must be a branching ratio per signal event"),
+    ("ses_error: 0.24e-11", "ses_error: 0.24", "datasets[1].ses_error: must not exceed ses"),
+])
+def test_cli_nonsense_datasets_refused(tmp_path, old, new, needle):
+    # issue 12 item 15: each of these was accepted with exit 0
+    path = _write(tmp_path, GOOD.replace(old, new))
+    res = runner.invoke(app, ["stats", "limit", path, "--json"])
+    assert res.exit_code == 2, res.output
+    assert needle in res.stderr and needle in json.loads(res.stdout)["error"]["message"]
+
+
+def test_cli_bounds_keep_valid_extremes(tmp_path):
+    # a 100% SES error and an SES of 1 (limits in signal events) are still accepted
+    text = GOOD.replace("ses_error: 0.24e-11", "ses_error: 3.89e-11").replace("ses: 3.15e-10", "ses: 1.0")
+    res = runner.invoke(app, ["stats", "limit", _write(tmp_path, text), "--json"])
+    assert res.exit_code == 0, res.output
+
+
+def test_cli_absurd_toy_count_refused(tmp_path):
+    # 1e12 toys used to end in a MemoryError (internal error, exit 1)
+    path = _write(tmp_path, GOOD)
+    res = runner.invoke(app, ["stats", "limit", path, "--calculator", "toys", "--ntoys", "1000000000000"])
+    assert res.exit_code == 2 and "ntoys: must be an integer in [10, 1e7]" in res.stderr, res.output

@@ -24,6 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError
+from .bounds import check_config_values
 from ..yamlio import parse_yaml, read_yaml
 
 CONFIG_DIR = resources.files("kaonportal") / "data" / "configs"
@@ -102,6 +103,14 @@ class RunConfig(_M):
     beamdump: BeamdumpConfig = BeamdumpConfig()
     searches: dict[str, dict] = Field(default_factory=dict, description="per-search options, passed as config=")
 
+    @field_validator("seed", "chunk_blocks", "quick_scale", mode="before")
+    @classmethod
+    def _not_bool(cls, v, info):
+        # pydantic reads `seed: true` as 1 (YAML booleans are ints in lax mode): a typo, not a seed
+        if isinstance(v, bool):
+            raise ValueError(f"must be a number, got {v!r}")
+        return v
+
     def scaled(self, factor: float) -> "RunConfig":
         """Copy with every sample size multiplied by ``factor`` (at least 2000 events each)."""
         c = self.model_copy(deep=True)
@@ -156,6 +165,8 @@ def load_config(path: str | Path | None = None, quick: bool = False, overrides: 
     except ValidationError as exc:
         msg = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise InputError("config", msg) from None
+    # NaN / infinities, absurd magnitudes and reversed ranges pydantic lets through (issue 12 item 14)
+    check_config_values(cfg, "config")
     return cfg.scaled(cfg.quick_scale) if quick else cfg
 
 

@@ -33,12 +33,13 @@ import hashlib
 import importlib
 import inspect
 import json
-import os
 import re
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ..atomic import atomic_path
 
 
 # Per-decay simulation options. K+ -> mu+ nu is simulated with muon decays in flight because
@@ -235,9 +236,8 @@ class SampleCache:
         meta = dict(table.schema.metadata or {})
         meta[_COLUMNS_KEY] = json.dumps(None if keep is None else sorted(keep)).encode()
         p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_suffix(f".tmp{os.getpid()}")
-        pq.write_table(table.replace_schema_metadata(meta), tmp)
-        os.replace(tmp, p)
+        with atomic_path(p) as tmp:          # unique temporary name (kaonportal.atomic), renamed when complete
+            pq.write_table(table.replace_schema_metadata(meta), tmp)
         self.written.append(p)
 
 

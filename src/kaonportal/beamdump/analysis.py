@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__, references
+from ..atomic import atomic_path, write_text_atomic
 from ..errors import InputError, check_range
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
@@ -180,6 +181,16 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``."""
     check_range("pot", pot, 0.0, 1e22, unit="POT")
     check_range("projection_pot", projection_pot, 0.0, 1e22, unit="POT")
+    # before any simulation (a NaN CL used to hang the limit search, 1e12 X per mass to exhaust memory):
+    # CL strictly inside (0, 1); at most 1e7 X per mechanism and mass (~2 GB of arrays; the default is 1e4);
+    # counts of a counting experiment (the published 2021 numbers are 0 observed over ~0.02 background)
+    check_range("cl", cl, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+    if isinstance(n_per_mass, bool) or not isinstance(n_per_mass, (int, np.integer)) or not 1 <= n_per_mass <= 1e7:
+        raise InputError("n_per_mass", f"must be an integer in [1, 1e7] X per mechanism and mass, got {n_per_mass!r}")
+    if observed is not None:
+        check_range("observed", observed, 0.0, 1e9, unit="events")
+    if background is not None:
+        check_range("background", background, 0.0, 1e9, unit="events")
     # numpy's SeedSequence rejects negative seeds with a bare ValueError; say which option is wrong
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
@@ -236,7 +247,7 @@ def _header(res: BeamDumpResult, what: str) -> str:
 
 
 def _write_lines_csv(path: Path, header: str, named_lines: dict[str, list]) -> None:
-    with open(path, "w") as f:
+    with atomic_path(path) as tmp, open(tmp, "w") as f:     # atomic: a killed run leaves no truncated table
         f.write(header)
         f.write("curve,segment,mass_gev,coupling\n")
         for name, lines in named_lines.items():
@@ -267,9 +278,10 @@ def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True, budg
     files["projection_csv"] = str(p)
     p = out / "yields.npz"
     g = res.grid
-    np.savez_compressed(p, masses=g.masses, couplings=g.couplings, events_per_pot=g.per_pot,
-                        mc_error_per_pot=np.sqrt(g.mc_var_per_pot2),
-                        **{f"channel_{k}": v for k, v in g.by_channel.items()})
+    with atomic_path(p) as tmp, open(tmp, "wb") as fh:      # a file object: numpy would add .npz to a name
+        np.savez_compressed(fh, masses=g.masses, couplings=g.couplings, events_per_pot=g.per_pot,
+                            mc_error_per_pot=np.sqrt(g.mc_var_per_pot2),
+                            **{f"channel_{k}": v for k, v in g.by_channel.items()})
     files["yields_npz"] = str(p)
     if plot:
         files.update(_plot(res, out))
@@ -282,7 +294,7 @@ def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True, budg
     p = out / "summary.json"
     # the file's own paths relative to its directory (the returned summary keeps the paths as written)
     own = {**summary, "files": {k: Path(v).name for k, v in files.items()}}
-    p.write_text(json.dumps(to_jsonable(own), indent=2) + "\n")
+    write_text_atomic(p, json.dumps(to_jsonable(own), indent=2) + "\n")
     files["summary_json"] = str(p)
     summary["files"] = files
     return summary

@@ -13,15 +13,15 @@ import importlib
 import typer
 
 from .. import __version__
-from ._common import DEBUG
+from ._common import DEBUG, OneLineErrorsGroup
 
-app = typer.Typer(name="kaonportal", no_args_is_help=True, add_completion=False,
+app = typer.Typer(name="kaonportal", cls=OneLineErrorsGroup, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
                   help="Fast simulation, statistics and portal-model interpretation for an NA62-like "
                        "kaon experiment. Units: GeV, GeV/c, metres, ns.")
 
 # Order = order in --help.
-COMMAND_MODULES = ("run", "simulate", "cards", "plot", "stats", "models", "beamdump", "refs")
+COMMAND_MODULES = ("run", "validate", "simulate", "decays", "cards", "plot", "stats", "models", "beamdump", "refs")
 
 
 def _version(value: bool):

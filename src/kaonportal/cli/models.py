@@ -3,8 +3,9 @@
 - ``kaonportal models list``: the models, their PBC labels, coupling variables and mass ranges.
 - ``kaonportal models br MODEL --mass M --coupling C [--json]``: production BRs, width, c*tau,
   lifetime and decay branching ratios of one (mass, coupling) point.
-- ``kaonportal models convert CURVE.csv --model MODEL [--out FILE] [--json]``: BR-limit curve ->
-  coupling-limit curve (see :mod:`kaonportal.models.convert`).
+- ``kaonportal models convert CURVE.csv --model MODEL --decay prompt|stable|region:Z1,Z2 [--column NAME]
+  [--out FILE] [--json]``: BR-limit curve -> coupling-limit curve (see :mod:`kaonportal.models.convert`);
+  a curve without a lifetime column needs ``--decay`` unless kaonportal wrote it and its header says.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def _params(items: list[str] | None) -> dict:
 
 
 _PARAM_HELP = ("Benchmark parameter key=value, repeatable (e.g. chi_spin=scalar, alpha_d=0.1 for BC2; "
-               "br_h_ss=0.05 for BC5; normalisation=1/4fG, g8=3.61 for BC11).")
+               "br_h_ss=0.05 for BC5; k_to_pi=fcnc, g8=3.61 for BC10; normalisation=1/4fG, g8=3.61, c0=nlo "
+               "for BC11).")
 
 models_app = typer.Typer(name="models", no_args_is_help=True,
                          help="Portal benchmark models (PBC BC1-BC11): widths, lifetimes, production "
@@ -93,6 +95,8 @@ def br(model: str = typer.Argument(..., help="Model name (dark-photon, hnl-e, ..
     con.print(f"[bold]{m.name}[/] ({m.label}), m = {mass:g} GeV, {m.coupling_name} = {coupling:g}")
     con.print(f"width = {out['width_gev']:.4e} GeV, c*tau = {out['ctau_m']:.4e} m, "
               f"tau = {out['lifetime_s']:.4e} s")
+    if out["validity"]:
+        con.print(f"validity: {out['validity']}", highlight=False, markup=False)
     for title, data in (("production", out["production"]), ("decay branching ratios", out["branching_ratios"])):
         table = Table(title=title)
         table.add_column("channel")
@@ -105,8 +109,9 @@ def br(model: str = typer.Argument(..., help="Model name (dark-photon, hnl-e, ..
 
 @models_app.command("convert")
 @cli_errors
-def convert(curve: Path = typer.Argument(..., help="BR-limit curve CSV ('#' header, mass in MeV or GeV, "
-                                                   "optional lifetime column tau_ps)."),
+def convert(curve: Path = typer.Argument(..., help="BR-limit curve CSV ('#' header, named columns: mass "
+                                                   "m_*_MeV/GeV, optional lifetime tau_ps/tau_ns/tau_s, the "
+                                                   "BR limit; a run's curves/*.csv work)."),
             model: str = typer.Option(..., "--model", help="Model name or PBC label."),
             final_state: str = typer.Option(None, "--final-state",
                                             help="invisible, visible or a decay final state like 'mu+ mu-' "
@@ -121,9 +126,16 @@ def convert(curve: Path = typer.Argument(..., help="BR-limit curve CSV ('#' head
                                                        "without a lifetime column."),
             parent_momentum: float = typer.Option(75.0, "--parent-momentum",
                                                   help="K+ momentum (GeV/c) for the default X momentum."),
+            decay: str = typer.Option(None, "--decay",
+                                      help="What a curve WITHOUT a lifetime column assumes about X: prompt, "
+                                           "stable (no decay before --detector-length) or region:Z1,Z2 "
+                                           "(decay between Z1 and Z2 m). Required unless a kaonportal "
+                                           "curve header says prompt or stable."),
+            column: str = typer.Option(None, "--column",
+                                       help="Name of the BR-limit column (default: br_ul_observed, else "
+                                            "the only column named BR*)."),
             decay_region: str = typer.Option(None, "--decay-region",
-                                             help="'Z1,Z2': flight distances (m) in which X must decay, for "
-                                                  "visible searches without a lifetime column (default: prompt)."),
+                                             help="Old spelling of --decay region:Z1,Z2."),
             out: Path = typer.Option(None, "--out", help="Write the coupling-limit curve to this CSV."),
             force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
             param: list[str] = typer.Option(None, "--param", help=_PARAM_HELP),
@@ -135,18 +147,19 @@ def convert(curve: Path = typer.Argument(..., help="BR-limit curve CSV ('#' head
     m = get_model(model, **_params(param))
     if out is not None:
         guard_output(out, force, field="out")
-    region = None
     if decay_region is not None:
-        try:
-            z1, z2 = (float(v) for v in decay_region.split(","))
-        except ValueError:
-            raise InputError("--decay-region", f"expected 'Z1,Z2' in metres, got {decay_region!r}") from None
-        if not 0 <= z1 < z2:
-            raise InputError("--decay-region", f"need 0 <= Z1 < Z2, got {decay_region!r}")
-        region = (z1, z2)
-    res = convert_curve(curve, m, final_state=final_state, production=production, momentum_gev=momentum,
-                        detector_length_m=detector_length, parent_momentum_gev=parent_momentum,
-                        decay_region_m=region)
+        if decay is not None:
+            raise InputError("--decay-region", "give --decay region:Z1,Z2 or --decay-region, not both")
+        decay = f"region:{decay_region}"
+    try:
+        res = convert_curve(curve, m, final_state=final_state, production=production, momentum_gev=momentum,
+                            detector_length_m=detector_length, parent_momentum_gev=parent_momentum,
+                            decay=decay, column=column)
+    except InputError as exc:
+        # name the option the user typed
+        if exc.field in ("decay", "column"):
+            raise InputError(f"--{exc.field}", exc.message) from None
+        raise
     if out is not None:
         write_limit_csv(res, out, m, cl_text="as the input curve")
     notes = {k: v for k, v in res.notes.items() if k != "input_header"}

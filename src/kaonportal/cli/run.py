@@ -41,26 +41,42 @@ RUN_HELP = (
 RESULT_ENTRIES = ("summary.json", "plots", "tables", "hepdata", "hepdata.tar.gz", "curves", "README.md", "beamdump")
 
 
+#: the lock file of a run inside its output directory (kaonportal.atomic.OutputLock; hidden, deleted at the end)
+LOCK_NAME = ".kaonportal.lock"
+
+
 def _prepare_out(out: Path, force: bool) -> bool:
-    """Check/clean the output directory; returns True when resuming from a cache."""
+    """Check the output directory, create it and lock it (a second run writing the same --out exits 2;
+    released when the command returns), then clean it (``--force``: everything but cache/; always: the
+    temporaries a killed run left). Returns True when resuming from a cache."""
+    from ..atomic import OutputLock, remove_stale_temps
     from ..errors import InputError
+    from ._common import hold
     if out.exists() and not out.is_dir():
         raise InputError("--out", f"{out} exists and is not a directory")
     if out.exists():
         existing = [e for e in RESULT_ENTRIES if (out / e).exists()]
-        others = [p.name for p in out.iterdir() if p.name not in RESULT_ENTRIES and p.name != "cache"]
+        others = [p.name for p in out.iterdir()
+                  if p.name not in RESULT_ENTRIES and p.name != "cache" and not p.name.startswith(".")]
         if (existing or others) and not force:
             raise InputError("--out", f"{out} already holds results ({', '.join(existing + others)}); "
                                       "pass --force to overwrite (the sample cache in cache/ is kept)")
-        if force:
-            for p in out.iterdir():
-                if p.name != "cache":
-                    shutil.rmtree(p) if p.is_dir() else p.unlink()
-        return (out / "cache").is_dir()
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.exists():
-        raise InputError("--out", f"parent directory {parent} does not exist")
-    return False
+    else:
+        parent = out.parent if str(out.parent) else Path(".")
+        if not parent.exists():
+            raise InputError("--out", f"parent directory {parent} does not exist")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("--out", f"cannot create {out}: {exc.strerror or exc}") from None
+    # before deleting anything: with --force, a second run would otherwise delete the first one's results
+    hold(OutputLock(out / LOCK_NAME, "--out", out).acquire())
+    if force:
+        for p in out.iterdir():
+            if p.name not in ("cache", LOCK_NAME):
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+    remove_stale_temps(out)
+    return (out / "cache").is_dir()
 
 
 def _check_search_options(cfg) -> None:
@@ -150,6 +166,67 @@ def _agreements(sec: dict) -> list[tuple[str, str]]:
     return out
 
 
+class _SectionProgress:
+    """Progress of the run, section by section: on a terminal a rich bar ("section hnl (3/8)"); when stderr
+    is not a terminal (a log file, a batch job) one line as each section starts and one as it ends, with its
+    status and duration (rich bars are hidden there, so a long run would otherwise be silent)."""
+
+    def __init__(self, prog, names: list[str]):
+        self.prog, self.names = prog, list(names)
+        self.log = not stderr.is_terminal
+        self.task = prog.add_task("sections", total=len(self.names)) if self.names else None
+        self._t0: dict[str, float] = {}
+
+    def _tag(self, name: str) -> str:
+        return f"section {name} ({self.names.index(name) + 1}/{len(self.names)})"
+
+    def start(self, name: str) -> None:
+        self._t0[name] = time.time()
+        self.prog.update(self.task, description=self._tag(name))
+        if self.log:
+            stderr.print(f"{time.strftime('%H:%M:%S')} {self._tag(name)}: started", highlight=False, markup=False)
+
+    def end(self, name: str, status) -> None:
+        dt = time.time() - self._t0.pop(name, time.time())
+        self.prog.advance(self.task)
+        if self.log:
+            text = str(status if status is not None else "done").split(":", 1)[0]    # done / failed / ...
+            stderr.print(f"{time.strftime('%H:%M:%S')} {self._tag(name)}: {text} in {dt:.1f} s",
+                         highlight=False, markup=False)
+
+
+def _validation_flags(summary: dict, out: Path) -> None:
+    """Honest flags: every section's numbers against the reference registry (kaonportal.validation), computed by
+    the status rule, in summary.json (``validation`` per section, pnn budget ``reliability``), in
+    tables/validation.csv, plots/validation_ratios and on the background-budget plot. Never fails the run: an error
+    is recorded instead."""
+    try:
+        from ..validation import annotate_summary
+        summary["validation"] = annotate_summary(summary, out)
+    except Exception as exc:  # noqa: BLE001 - the flags must not cost the user the run's results
+        summary["validation"] = {"error": f"flags not computed: {type(exc).__name__}: {exc}"}
+        return
+    from ..report.tables import write_csv
+    rows = [{"section": name, **e} for name, sec in summary["sections"].items() if isinstance(sec, dict)
+            for e in (sec.get("validation") or {}).get("entries", [])]
+    if rows:
+        write_csv(out / "tables" / "validation.csv",
+                  ["this run's numbers against published ones (kaonportal reference registry); status rule: "
+                   + summary["validation"]["rule"], "ratio = this run / published; pull only where both have errors"],
+                  ["section", "id", "quantity", "key", "value", "published", "ratio", "pull", "tolerance", "status"],
+                  rows)
+        from ..validation.report import plot_ratios
+        plot_ratios([{**e, "tolerance": e["tolerance_value"]} for e in rows],
+                    "this run vs published numbers (kaonportal validate's rule)", out / "plots" / "validation_ratios")
+    pnn = summary["sections"].get("pnn")
+    if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list) and (out / "plots").is_dir():
+        from ..report import write_budget_csv
+        from ..report.plots import plot_budget
+        plot_budget(pnn["budget_comparison"], "Background budget, " + str(pnn.get("dataset")),
+                    out / "plots" / "pnn_background_budget")
+        write_budget_csv(pnn, out)
+
+
 def _search_sections() -> dict:
     """Sections registered by the new-physics searches, in their run order."""
     from ..analyses.searches import SECTIONS
@@ -180,7 +257,7 @@ def register(app: typer.Typer) -> None:
         from ..analyses.config import load_config
         from ..analyses.pnn import pnn_section, resolve_pnn
         from ..analyses.samples import MissingComponent
-        from ..errors import InputError
+        from ..errors import InputError, shorten
         from ..report import print_summary, relative_paths, write_hepdata, write_readme, write_summary
         from ..report.tables import pnn_hepdata_tables
 
@@ -205,23 +282,30 @@ def register(app: typer.Typer) -> None:
         failed = []
         bad_input = []          # sections stopped by an InputError: exit 2, as for a bad config
         with progress() as prog, formats_of_plots(formats):
+            steps = _SectionProgress(prog, (["pnn"] if setup is not None else [])
+                                     + (["beamdump"] if cfg.sections.beamdump else [])
+                                     + [n for n in _search_sections() if cfg.sections.enabled(n)])
             if setup is not None:
+                steps.start("pnn")
                 try:
                     pnn = pnn_section(cfg, out, setup=setup, progress=prog)
                 except MissingComponent as exc:
                     raise RuntimeError(str(exc)) from None
                 summary["sections"]["pnn"] = pnn
                 hep_tables += pnn_hepdata_tables(pnn)
+                steps.end("pnn", pnn.get("status") if isinstance(pnn, dict) else None)
             if cfg.sections.beamdump:
+                steps.start("beamdump")
                 try:
                     with contextlib.redirect_stdout(sys.stderr):    # stdout is reserved for --json
                         bd = _beamdump_section(cfg, out, quick)
                 except Exception as exc:  # noqa: BLE001 - report which section failed, keep the others
-                    bd = {"status": f"failed: {type(exc).__name__}: {exc}"}
+                    bd = {"status": f"failed: {type(exc).__name__}: {shorten(exc)}"}
                     failed.append("beamdump")
                 tables = bd.pop("hepdata_tables", None) or []
                 hep_tables += list(tables)
                 summary["sections"]["beamdump"] = bd
+                steps.end("beamdump", bd.get("status"))
             # the top-level card: overrides every search's own data-period card (analyses.searches.datasets);
             # without it each search runs with the card of the data it reproduces, not the pnn dataset's
             card_override = cfg.card
@@ -229,6 +313,7 @@ def register(app: typer.Typer) -> None:
                 if not cfg.sections.enabled(name):
                     summary["sections"][name] = {"status": "disabled in the config"}
                     continue
+                steps.start(name)
                 try:
                     with contextlib.redirect_stdout(sys.stderr):
                         sec = func(out, card=card_override, seed=cfg.seed, quick=quick,
@@ -236,7 +321,7 @@ def register(app: typer.Typer) -> None:
                     sec = dict(sec) if isinstance(sec, dict) else {"result": sec}
                     sec.setdefault("status", "done")
                     if sec.get("data_used"):
-                        stderr.print(f"section {name}: {sec['data_used']}", highlight=False, soft_wrap=True)
+                        stderr.print(f"section {name}: {sec['data_used']}", highlight=False, soft_wrap=True, markup=False)
                     for where, text in _agreements(sec):
                         stderr.print(f"section {name}{where}: agreement with NA62: {text}", highlight=False,
                                      soft_wrap=True, markup=False)
@@ -245,10 +330,11 @@ def register(app: typer.Typer) -> None:
                     failed.append(name)
                     bad_input.append(f"config.searches.{name}.{exc}")
                 except Exception as exc:  # noqa: BLE001 - report which section failed, keep the others
-                    sec = {"status": f"failed: {type(exc).__name__}: {exc}"}
+                    sec = {"status": f"failed: {type(exc).__name__}: {shorten(exc)}"}
                     failed.append(name)
                 hep_tables += list(sec.pop("hepdata_tables", None) or [])
                 summary["sections"][name] = sec
+                steps.end(name, sec.get("status"))
             if any(summary["sections"].get(n, {}).get("status") == "done" for n in _search_sections()):
                 # one HEPData table per search curve written under out/curves
                 from ..analyses.searches import hepdata_tables
@@ -257,6 +343,7 @@ def register(app: typer.Typer) -> None:
             hd = write_hepdata(out / "hepdata", hep_tables,
                                f"kaonportal {__version__} run, seed {cfg.seed}: simulated NA62-like results")
             summary["hepdata_files"] = hd
+        _validation_flags(summary, out)
         summary["elapsed_s"] = round(time.time() - t0, 1)
         summary = relative_paths(summary, out)      # every path in summary.json relative to --out
         write_summary(out / "summary.json", summary)

@@ -19,7 +19,20 @@ from typing import Optional
 import typer
 
 from ..errors import InputError
-from ._common import cli_errors, emit_json, guard_output, progress, stderr
+from ..atomic import OutputLock
+from ._common import cli_errors, emit_json, guard_output, hold, progress, stderr
+
+
+def _flat_phase_space_note(decay: str) -> str | None:
+    """The model name when ``decay`` has no matrix element (flat phase space), after a warning on stderr."""
+    from ..decays import decay_model
+    name, model, has_me = decay_model(decay)
+    if has_me:
+        return None
+    stderr.print(f"warning: {name} has no matrix element in kaonportal: generated with flat phase space; spectra and "
+                 "angles are those of phase space (see 'kaonportal decays list')", highlight=False, markup=False,
+                 soft_wrap=True)
+    return model
 
 
 @cli_errors
@@ -66,14 +79,22 @@ def simulate_cmd(
     """
     from ..simulation import simulate
 
-    if n < 1:
-        raise InputError("n", f"must be an integer >= 1, got {n}")
+    from ..analyses.bounds import MAX_EVENTS
+    if not 1 <= n <= MAX_EVENTS:
+        # the upper end: ~200 bytes and ~10 us per event (analyses.bounds.MAX_EVENTS), 1e9 is ~200 GB and a day
+        raise InputError("n", f"must be an integer in [1, {MAX_EVENTS:.0e}] events, got {n}")
     if output is None:
         raise InputError("output", "required (-o FILE.parquet or FILE.root)")
     guard_output(output, force)
+    flat = _flat_phase_space_note(decay)
     extras = tuple(c.strip() for c in extra_columns.split(",") if c.strip())
     zr = None if z_range is None or z_range[0] is None else (float(z_range[0]), float(z_range[1]))
     partial = output.with_name(output.name + ".partial")
+    # one writer per output file: a second `simulate -o` of the same file stops here (exit 2) instead of sharing
+    # OUTPUT.partial/ with the first; the lock is released when the command returns (cli_errors)
+    hold(OutputLock(output.with_name(f".{output.name}.lock"), "output", output).acquire())
+    for stale in output.parent.glob(f".{output.name}.*.partial"):     # the event file of a killed run
+        stale.unlink(missing_ok=True)
     try:
         with progress(disable=False) as bar:
             task = bar.add_task(f"simulate {decay}", total=n)
@@ -94,12 +115,14 @@ def simulate_cmd(
         summary["veto_average"] = int(veto_average)
     if extras:
         summary["extra_columns"] = list(extras)
+    if flat:
+        summary["decay_model"] = flat
     if json_out:
         emit_json(summary)
     else:
         stderr.print(f"wrote {res.output}")
         for key in ("decay", "card", "seed", "z_range", "generated", "decay_fraction", "accepted",
-                    "force_decays", "veto_average", "extra_columns"):
+                    "force_decays", "veto_average", "extra_columns", "decay_model"):
             if key in summary:
                 typer.echo(f"{key:>15}: {summary[key]}")
 

@@ -38,11 +38,11 @@ from .newphysics import mass_range
 from .phasespace import boost_into
 from .products import Products
 from .radiative import radiative_fraction
-from .registry import KNOWN_DECAYS, MODES, branching_ratio, generate, lookup
+from .registry import FLAT_PHASE_SPACE, KNOWN_DECAYS, MODES, branching_ratio, decay_model, generate, lookup
 from .spec import DecaySpec, parse_decay
 
-__all__ = ["parse_decay", "generate", "Products", "KNOWN_DECAYS", "DecaySpec", "MODES", "lookup",
-           "mass_range", "radiative_fraction", "branching_ratio", "to_frame"]
+__all__ = ["parse_decay", "generate", "Products", "KNOWN_DECAYS", "decay_model", "FLAT_PHASE_SPACE", "DecaySpec",
+           "MODES", "lookup", "mass_range", "radiative_fraction", "branching_ratio", "to_frame"]
 
 
 def to_frame(p4: np.ndarray, p4_parent: np.ndarray, m_parent=None) -> np.ndarray:

@@ -12,19 +12,25 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   Gamma = g_Y^2 m_l^2 m_a/(8 pi v^2) sqrt(1 - 4 m_l^2/m_a^2) (ALPaca fermion_decays.py, 1708.00443) and
   a -> gamma gamma through lepton and heavy-quark (c, b, t) loops, C_gg^eff = sum_f N_c Q_f^2
   (g_Y/v)/(16 pi^2) B_1(4 m_f^2/m_a^2) (1708.00443 Eq. (22) via ALPINIST effective_coupling.py
-  L370-388), Gamma = 4 pi alpha^2 m^3 |C_gg^eff|^2. Light-quark/hadronic contributions are left out:
-  with universal couplings a -> 3 pi vanishes at leading order (c_uu = c_dd); a -> pi+ pi- gamma comes from
-  :mod:`.alp_hadronic` (eta/eta' kinetic mixing x WZW box); eta pi pi is not implemented, so the **valid
-  range stops at 0.8 GeV** (below the eta pi pi threshold);
+  L370-388), Gamma = 4 pi alpha^2 m^3 |C_gg^eff|^2, plus the u, d, s part through a-eta/eta' mixing
+  (:func:`light_qcd_photon_coupling`, LO U(3) ChPT; no pi0 term for c_uu = c_dd): it changes the
+  photon width by up to 6x near 0.5 GeV (ALPaca 1.2 agrees to 4 % at the same low-energy couplings).
+  Hadronic decays: with universal couplings a -> 3 pi vanishes at leading order (c_uu = c_dd);
+  a -> pi+ pi- gamma comes from :mod:`.alp_hadronic` (eta/eta' kinetic mixing x WZW box); eta pi pi is not
+  implemented, so the **valid range stops at 0.8 GeV** (below the eta pi pi threshold);
   the production BRs (FCNC, below) are valid up to m_B - m_K (``production_mass_range``).
   Production: K+ -> pi+ a and B+ -> K+ a from the top-loop FCNC ([Bauer:2021wjo; ALPINIST:2022code]):
   [k_D]_ij = y_t^2/(16 pi^2) V_ti* V_tj (c_R - c_L)[ln(Lambda^2/m_t^2)/2 - 1/4 - 3/2 (1 - x_t + ln x_t)/(1 - x_t)^2]
   (ALPaca rge/matching.py L18-43, after 2012.12272) with Lambda = 1 TeV, y_t = sqrt2 162.5/v, and
   Gamma(P -> P' a) = m_P^3 |k_D/f|^2 f_0^2 (1 - m_P'^2/m_P^2)^2 lambda^1/2/(64 pi) (ALPaca invisible.py
   Kplustopia L72-73, Btopia L149-159), (c_R - c_L)/f = g_Y/v, f_0^{K pi} = 0.97 (the value behind the
-  [Bauer:2021wjo; ALPINIST:2022code] [C] numbers; the scalar model uses 0.96 as [Boiarska:2019jym] does; ``f0`` is a parameter). The flavour-conserving N_8 terms (~10 %)
-  and RG running between Lambda and m_t are neglected ([Bauer:2021wjo; ALPINIST:2022code] [U]).
-- **BC11** ``alp-gluon``, coupling ``inv_fG`` = 1/f_G in GeV^-1. The sources leave the
+  [Bauer:2021wjo; ALPINIST:2022code] [C] numbers; the scalar model uses 0.96 as [Boiarska:2019jym] does; ``f0`` is a parameter). K+ -> pi+ a
+  also has the flavour-diagonal LO ChPT term N_8 (m_K^2 - m_pi^2) g_Y/v of 2102.13112 ([Bauer:2021wjo]), which
+  interferes destructively with the FCNC one (CKM phase included): it lowers BR(K+ -> pi+ a) by 16 %
+  (x 0.839, g_8 = 5; ALPaca 1.2 gives x 0.835), :meth:`AlpFermion.k_to_pi_amplitude`. Still neglected:
+  the 27-plet and isospin-breaking terms and the RG running of the couplings between Lambda and m_K
+  (ALPaca's c_qq at m_K differ from 2 c_Y by up to 7 %); B+ -> K+ a is top-loop FCNC only.
+- **BC11** ``alp-gluon``, coupling ``inv_fG`` = 1/f_G in GeV^-1. The shared reference leaves the
   normalisation open ([Beacham:2019nyx; Bauer:2017ris]). **Our choice:** the QCD-axion normalisation
   L = (alpha_s/(8 pi f_G)) a G Gtilde, i.e. c_GG/f = 1/(2 f_G) in the 2102.13112 basis and
   C_GG/Lambda = 1/(32 pi^2 f_G) in the 1708.00443 basis; this is the normalisation behind the [Bauer:2021wjo; ALPINIST:2022code]
@@ -33,9 +39,11 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   K+ -> pi+ a: the c_GG term of the LO ChPT amplitude of 2102.13112 ([Bauer:2021wjo; ALPINIST:2022code]),
   A = (N_8/(4 f)) 16 c_GG (m_K^2 - m_pi^2)(m_K^2 - m_a^2)/(4 m_K^2 - m_pi^2 - 3 m_a^2),
   |N_8| = (G_F/sqrt2) V_ud V_us g_8 f_pi^2 with g_8 = 5.0 ([ALPINIST:2022code]; ``g8`` overridable; ALPaca's
-  3.61 gives 0.52x the rate). Decay: a -> gamma gamma with C_gg^eff = -1.92 C_GG ([Bauer:2017ris], valid for
-  m_a < m_eta'; the pi0-pole mixing term is neglected [U]). Hadronic decays (a -> 3 pi and above; the
-  Aloni-Soreq-Williams 1811.03474 data-driven widths): a -> 3 pi (LO chiral PT, [Bauer:2017ris]) and
+  3.61 gives 0.52x the rate). Decay: a -> gamma gamma with the LO U(3) chiral C_gg^eff (Bauer, Neubert,
+  Thamm JHEP 12 (2017) 044 Sec. 3 with the a-pi0 mixing term m_a^2/(m_pi^2 - m_a^2), extended to eta,
+  eta' and pi0-eta isospin breaking; :func:`gluon_photon_ratio`): C_gg^eff/C_GG goes from -2.0 at m_a -> 0
+  through a pole at m_pi0 and a zero near 0.15 GeV. Chiral PT holds below ~1 GeV. Hadronic decays (the
+  Aloni-Soreq-Williams 1811.03474 widths are data-driven): a -> 3 pi (LO chiral PT, [Bauer:2017ris]) and
   a -> pi+ pi- gamma (eta/eta' mixing and the WZW box) from :mod:`.alp_hadronic`; a -> pi pi eta is not
   implemented, so the **valid range ends at the eta pi pi threshold, 0.827 GeV**; the production BRs are given up to 1 GeV (``production_mass_range``;
   the mixing angles diverge at m_a = m_pi0, m_eta as the FORESEE formulas have no meson width). Mixing production with pi0/eta/eta' is given as theta_aP^2 (FORESEE
@@ -51,7 +59,8 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
 
 from __future__ import annotations
 
-__all__ = ["AlpPhoton", "AlpFermion", "AlpGluon", "loop_b1", "fcnc_kd_coefficient"]
+__all__ = ["AlpPhoton", "AlpFermion", "AlpGluon", "loop_b1", "fcnc_kd_coefficient", "gluon_photon_ratio",
+           "light_qcd_photon_coupling"]
 
 import numpy as np
 
@@ -83,6 +92,84 @@ def loop_b1(tau):
         f_lo = np.pi / 2 + 0.5j * np.log((1 + sq) / np.maximum(1 - sq, 1e-300))
     f = np.where(tau >= 1.0, f_hi, f_lo)
     return 1.0 - tau * f**2
+
+
+#: CKM angle beta: sin 2 beta = 0.709(11) (PDG 2024 CKM review), the phase of V_td* V_ts in K -> pi a
+_CKM_BETA = 0.5 * np.arcsin(0.709)
+#: MS-bar light-quark masses (GeV, 2 GeV): [PDG] (PDG 2024); only ratios enter.
+_M_UDS = np.array([0.00216, 0.00470, 0.0935])
+_Q2 = np.array([4.0, 1.0, 1.0]) / 9.0                 # quark charges squared (u, d, s)
+#: eta-eta' octet-singlet mixing angle, -14.1 deg (RBC/UKQCD lattice, Christ et al. PRL 105 (2010)
+#: 241601; the value ALPaca uses). -19.5 deg (Gilman-Kauffman) changes BC11 Gamma(a -> gamma gamma) by
+#: < 1 % below 0.2 GeV, +4 % at 0.3 GeV, +11 % at 0.4 GeV (outside +-10 MeV of its zero near 0.15 GeV).
+_THETA_ETA = np.deg2rad(-14.1)
+#: the kappa-rotation constant of C_gg^eff/C_GG: -2 N_c Tr(Q^2 kappa) at LO (= -2.016 with _M_UDS; BNT
+#: JHEP 12 (2017) 044 Sec. 3), the value that makes the LO mixing sum kappa-independent and the one
+#: ALPaca uses. BNT quote the NLO QCD-axion value -1.92(4) (Grilli di Cortona et al. 1511.02867):
+#: 9.5 % smaller width at m_a -> 0 and the destructive zero near 0.15 GeV moved by 1 MeV; selectable
+#: with AlpGluon(c0="nlo").
+_KAPPA = (1.0 / _M_UDS) / np.sum(1.0 / _M_UDS)
+_CGG_LO = float(-2.0 * 3.0 * np.dot(_Q2, _KAPPA))
+_CGG_NLO = -1.92
+
+
+def _meson_generators() -> dict[str, np.ndarray]:
+    """Diagonal U(3) generators t_P (Tr t_a t_b = delta_ab) of pi0, eta, eta' in the (u, d, s) basis."""
+    t3 = np.array([1.0, -1.0, 0.0]) / np.sqrt(2.0)
+    t8 = np.array([1.0, 1.0, -2.0]) / np.sqrt(6.0)
+    t0 = np.ones(3) / np.sqrt(3.0)
+    c, s = np.cos(_THETA_ETA), np.sin(_THETA_ETA)
+    return {"pi0": t3, "eta": c * t8 - s * t0, "eta'": s * t8 + c * t0}
+
+
+def light_qcd_photon_coupling(m_a, c_gg: float = 0.0, c_q=(0.0, 0.0, 0.0), c0: float = _CGG_LO):
+    """Light-QCD part of C_gamma gamma^eff (complex) for gluon coupling ``c_gg`` and axial light-quark
+    couplings ``c_q`` = (c_uu, c_dd, c_ss), in the units of the fermion loops N_c Q_f^2 c_ff B_1; m_a in
+    GeV below ~1 GeV. u, d, s enter only through this (no B_1 loops for them below ~1 GeV).
+
+    Leading-order U(3) chiral perturbation theory (Bauer, Neubert, Thamm JHEP 12 (2017) 044, Sec. 3,
+    the C_gamma gamma^eff equation after Eq. (22); Aloni, Soreq, Williams 1811.03474 for the U(3)
+    extension). After the quark rotation with kappa_q = m_q^-1 / sum m^-1 that removes a G Gtilde,
+    the ALP mixes with P = pi0, eta, eta' (generators t_P) and inherits their anomaly coupling:
+
+        C_gg^eff = c0 C_GG + N_c sum_P Tr(Q^2 t_P) theta_P,
+        theta = (m_a^2 - M^2)^-1 [Tr(c_hat t) m_a^2 - 4 B_0 C_GG Tr(kappa M t)]   (3-vector over P),
+        c_hat = c_q + 2 C_GG kappa,
+
+    the first term of the bracket being the kinetic (derivative) mixing, the second the mass mixing
+    (kappa M is proportional to the unit matrix, so only the singlet part of eta, eta' mixes). M^2 holds
+    the physical masses on the diagonal (with -i m_P Gamma_P) and the LO isospin-breaking pi0-eta,
+    pi0-eta' entries 2 B_0 Tr(M t_P t_Q) off it, the inverse taken to first order in these entries;
+    B_0 = m_pi0^2/(m_u + m_d); ``c0`` is the rotation constant (LO -2 N_c Tr(Q^2 kappa) = -2.016, see
+    ``_CGG_LO``). Derived for kaonportal from the LO chiral Lagrangian: its
+    pi0 term is exactly BNT's -m_a^2/(m_pi^2 - m_a^2) [C_GG (m_d - m_u)/(m_u + m_d) + (c_uu - c_dd)/2]
+    (isospin limit of kappa; BNT's (c_uu - c_dd)/(32 pi^2) in their loop units), and with a LO-consistent mass matrix the sum does not depend on the choice of kappa.
+    Validity: chiral PT, m_a below ~1 GeV (kaonportal's BC11 stops at 3 m_pi0, see AlpGluon). The meson
+    widths only regularise the poles: within a few widths of m_pi0, m_eta the first-order mixing is
+    not reliable (|theta_aP| ~ 1 there).
+    """
+    m2 = np.asarray(m_a, dtype=float) ** 2
+    kappa = _KAPPA
+    c_hat = np.asarray(c_q, dtype=float) + 2.0 * c_gg * kappa
+    b0 = mass("pi0") ** 2 / (_M_UDS[0] + _M_UDS[1])
+    gens = _meson_generators()
+    t = np.stack(list(gens.values()))                                      # (P, q)
+    # propagators with the physical masses (-i m_P Gamma_P only regularises the poles)
+    prop = 1.0 / (m2[..., None] - np.array([mass(p) ** 2 - 1j * mass(p) * width_gev(p) for p in gens]))
+    h = (t @ c_hat) * m2[..., None] - 4.0 * b0 * c_gg * t @ (kappa * _M_UDS)   # kinetic - mass mixing
+    # isospin-breaking pi0-eta, pi0-eta' entries of the LO mass matrix 2 B_0 Tr(M t_P t_Q), to first
+    # order: the physical masses already contain their second-order shifts, so the poles stay put
+    ib = 2.0 * b0 * (t * _M_UDS) @ t.T
+    off = np.zeros((3, 3))
+    off[0, 1:], off[1:, 0] = ib[0, 1:], ib[1:, 0]
+    theta = prop * (h + (h * prop) @ off.T)
+    return c0 * c_gg + 3.0 * theta @ (t @ _Q2)
+
+
+def gluon_photon_ratio(m_a, c0: float = _CGG_LO):
+    """C_gamma gamma^eff / C_GG of a gluon-coupled ALP (BC11): :func:`light_qcd_photon_coupling` at
+    C_GG = 1 and no quark couplings (complex; m_a in GeV)."""
+    return light_qcd_photon_coupling(m_a, 1.0, (0.0, 0.0, 0.0), c0)
 
 
 def fcnc_kd_coefficient(vckm: float, lam: float = 1000.0) -> float:
@@ -138,9 +225,11 @@ class AlpPhoton(_Alp):
 class AlpFermion(_Alp):
     """PBC BC10. Coupling ``g_Y`` (dimensionless, Yukawa-like: a f f coupling g_Y m_f/v).
 
-    >>> bc10 = AlpFermion()
-    >>> round(float(bc10.production_br(1.1e-3, 1.0)["K+ -> pi+ a"]) * 1e3, 2)   # [Bauer:2021wjo; ALPINIST:2022code] [C]: 1.61e-3
+    >>> fcnc_only = AlpFermion(k_to_pi="fcnc")
+    >>> round(float(fcnc_only.production_br(1.1e-3, 1.0)["K+ -> pi+ a"]) * 1e3, 2)   # [Bauer:2021wjo; ALPINIST:2022code] [C]: 1.61e-3
     1.61
+    >>> round(float(AlpFermion().production_br(1.1e-3, 1.0)["K+ -> pi+ a"]) * 1e3, 2)  # with the N_8 terms
+    1.35
     """
 
     name = "alp-fermion"
@@ -152,12 +241,38 @@ class AlpFermion(_Alp):
     coupling_scan = (1e-12, 10.0)
     reference = ("[Bauer:2017ris] 1708.00443; [Bauer:2020alpeft] 2012.12272; [ALPaca:2025code] BC10; "
                  "PBC report 1901.09966 BC10")
+    validity = ("decays valid up to 0.8 GeV (a -> gamma gamma from lepton and heavy-quark loops plus LO U(3) "
+                "a-eta/eta' mixing; a -> pi+ pi- gamma by the same mixing x WZW box; a -> 3 pi vanishes at LO for "
+                "universal couplings, a -> pi pi eta not implemented); K+ -> pi+ a: LO ChPT top-loop FCNC plus "
+                "the flavour-diagonal N_8 term (x 0.84 in rate), RG running between 1 TeV and m_K and the "
+                "27-plet neglected.")
 
-    def __init__(self, lam: float = 1000.0, f0: float = 0.97):
+    def __init__(self, lam: float = 1000.0, f0: float = 0.97, g8: float = 5.0, k_to_pi: str = "full"):
         check_range("lam", lam, M_TOP_POLE, None, low_inclusive=False)
-        self.lam, self.f0 = float(lam), float(f0)
+        check_range("g8", g8, 0.0, None, low_inclusive=False)
+        check_choice("k_to_pi", k_to_pi, ("full", "fcnc"))
+        self.lam, self.f0, self.k_to_pi = float(lam), float(f0), k_to_pi
         self.kd_sd = fcnc_kd_coefficient(V_TD * V_TS, lam)
         self.kd_bs = fcnc_kd_coefficient(V_TS * V_TB, lam)
+        #: N_8 = -(G_F/sqrt2) V_ud* V_us g_8 f_pi^2 ([ALPINIST:2022code]; negative), f_pi = 130 MeV convention
+        self.n8 = -G_F / np.sqrt(2.0) * V_UD * V_US * float(g8) * F_PI**2
+
+    def k_to_pi_amplitude(self, m, c):
+        """A(K+ -> pi+ a) in GeV for g_Y = ``c`` (LO ChPT, Bauer et al. 2102.13112 [Bauer:2021wjo]).
+
+        A = (N_8/(4f)){(2c_uu + c_dd + c_ss)(m_K^2 - m_pi^2 - m_a^2) + 4 c_ss m_a^2 + ...}
+            - (m_K^2 - m_pi^2)/(2f) [k]_sd.
+        BC10 (c_qq = c_qR - c_qL = 2 c_Y for every quark, c_Y/f = g_Y/(2v), k_d + k_D - k_s - k_S = 0)
+        leaves A = (m_K^2 - m_pi^2)(g_Y/v)[N_8 - f_0 K_sd/2], the flavour-diagonal N_8 term against the top-loop
+        FCNC K_sd = -|k_D| e^{-i beta} (V_ts* V_td = -|V_ts V_td| e^{-i beta}; f_0 on the FCNC term as before).
+        The N_8 term interferes destructively: |1 + r|^2 = 0.839 with g_8 = 5 (ALPaca: 0.835).
+        ``k_to_pi="fcnc"`` keeps only the FCNC term (the [Bauer:2021wjo; ALPINIST:2022code] [C] numbers).
+        """
+        m_k, m_pi = mass("K+"), mass("pi+")
+        k_sd = -self.kd_sd * np.exp(-1j * _CKM_BETA)
+        bracket = (self.n8 if self.k_to_pi == "full" else 0.0) - self.f0 * k_sd / 2.0
+        amp = (m_k**2 - m_pi**2) * (np.asarray(c) / V_HIGGS) * bracket
+        return np.where(np.asarray(m) < m_k - m_pi, amp, 0.0)
 
     def _widths(self, m, c):
         out = {}
@@ -169,16 +284,20 @@ class AlpFermion(_Alp):
             c_eff = c_eff + q**2 * loop_b1(4 * ml**2 / m**2)
         for mq, q in _Q_HEAVY.values():
             c_eff = c_eff + 3.0 * q**2 * loop_b1(4 * mq**2 / m**2)
+        # u, d, s through a-eta/eta' mixing (universal couplings: no pi0 term); up to 6x in the width
+        c_eff = c_eff + light_qcd_photon_coupling(m, 0.0, (1.0, 1.0, 1.0))
         out["a -> gamma gamma"] = self._photon_width(m, c_eff * c / (V_HIGGS * 16 * np.pi**2))
         out.update(fermion_hadronic_widths(m, (c / V_HIGGS,) * 3))     # pi+ pi- gamma: alp_hadronic
         return out
 
     def _production(self, m, c):
         coup = c      # amplitudes are linear in g_Y
+        m_k, m_pi = mass("K+"), mass("pi+")
+        lam = np.clip(kallen(1.0, m_pi**2 / m_k**2, m**2 / m_k**2), 0.0, None)
+        k_pi_a = np.abs(self.k_to_pi_amplitude(m, coup)) ** 2 * np.sqrt(lam) / (16 * np.pi * m_k)
         return {
-            "K+ -> pi+ a": _p_to_p_a_width(m, self.kd_sd * coup / V_HIGGS, mass("K+"), mass("pi+"), self.f0)
-            / width_gev("K+"),
-            # f_0^{BK}(q^2) = 0.33/(1 - q^2/38 GeV^2): [FORESEE:2021code] "B->K f_0"
+            "K+ -> pi+ a": k_pi_a / width_gev("K+"),
+            # f_0^{BK}(q^2) = 0.33/(1 - q^2/38 GeV^2): [PDG] table row "B->K f_0", [Boiarska:2019jym]
             "B+ -> K+ a": _p_to_p_a_width(m, self.kd_bs * coup / V_HIGGS, mass("B+"), mass("K+"),
                                           0.33 / (1 - m**2 / 38.0)) / width_gev("B+"),
         }
@@ -202,12 +321,21 @@ class AlpGluon(_Alp):
     coupling_scan = (1e-14, 1.0)
     reference = ("[Bauer:2021wjo] 2102.13112; [Bauer:2017ris] 1708.00443; [FORESEE:2021code] ALP-g; "
                  "PBC report 1901.09966 BC11")
+    validity = ("a -> gamma gamma from LO U(3) chiral perturbation theory with a-pi0/eta/eta' mixing "
+                "(Bauer-Neubert-Thamm JHEP 12 (2017) 044), valid below ~1 GeV; a -> 3 pi at LO chiral PT (BNT; "
+                "9-37x below the Aloni-Soreq-Williams data-driven widths at 0.42-0.5 GeV, no a-eta pole) and "
+                "a -> pi+ pi- gamma (eta/eta' mixing x WZW box); the model stops at the eta pi pi threshold, "
+                "0.827 GeV (a -> pi pi eta not implemented); within a few widths of m_pi0, m_eta the "
+                "first-order mixing is not reliable.")
 
-    def __init__(self, normalisation: str = "alpha_s/8pi", g8: float = 5.0):
+    def __init__(self, normalisation: str = "alpha_s/8pi", g8: float = 5.0, c0: str = "lo"):
         check_choice("normalisation", normalisation, ("alpha_s/8pi", "1/4fG"))
         check_range("g8", g8, 0.0, None, low_inclusive=False)
+        check_choice("c0", c0, ("lo", "nlo"))
         self.normalisation, self.g8 = normalisation, float(g8)
-        #: |N_8| = (G_F/sqrt2) V_ud V_us g_8 f_pi^2 ([PDG]), f_pi = 130 MeV convention
+        #: m_a -> 0 constant of C_gg^eff/C_GG: LO -2.016 (kappa-consistent) or BNT's NLO -1.92
+        self.c0 = _CGG_LO if c0 == "lo" else _CGG_NLO
+        #: |N_8| = (G_F/sqrt2) V_ud V_us g_8 f_pi^2 ([ALPINIST:2022code]), f_pi = 130 MeV convention
         self.n8 = G_F / np.sqrt(2.0) * V_UD * V_US * self.g8 * F_PI**2
 
     def cgg_over_f(self, inv_fg):
@@ -217,7 +345,7 @@ class AlpGluon(_Alp):
 
     def _widths(self, m, c):
         c_gg_bnt = self.cgg_over_f(c) / (16.0 * np.pi**2)   # C_GG/Lambda: g_s^2 C_GG = c_GG alpha_s/(4 pi)
-        out = {"a -> gamma gamma": self._photon_width(m, -1.92 * c_gg_bnt)}
+        out = {"a -> gamma gamma": self._photon_width(m, gluon_photon_ratio(m, self.c0) * c_gg_bnt)}
         out.update(gluon_hadronic_widths(m, self.cgg_over_f(c)))    # 3 pi, pi+ pi- gamma: alp_hadronic
         return out
 

@@ -57,6 +57,8 @@ class PortalModel:
     production_mass_range: tuple[float, float] | None = None
     invisible_channels: frozenset[str] = frozenset()
     reference: str = ""
+    #: where the formulas hold and what is left out, in one or two sentences (printed by ``models br``)
+    validity: str = ""
     #: True when every partial width scales as a power of the coupling (all benchmarks but BC2).
     width_scales_as_coupling: bool = True
     #: widths and production BRs scale as coupling**coupling_power: 2 for amplitude-like couplings
@@ -219,6 +221,7 @@ class PortalModel:
             "branching_ratios": {k: float(v) for k, v in brs.items()},
             "visible_br": float(self.visible_br(mass, coupling)),
             "reference": self.reference,
+            "validity": self.validity,
         }
 
     def __repr__(self) -> str:

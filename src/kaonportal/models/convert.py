@@ -51,9 +51,7 @@ __all__ = ["Curve", "CouplingLimit", "read_curve", "coupling_limit", "convert_cu
            "representative_momentum", "DEFAULT_DETECTOR_LENGTH_M", "DEFAULT_PARENT_MOMENTUM_GEV",
            "write_limit_csv"]
 
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -61,7 +59,8 @@ from ..constants import HBAR_GEV_S, HBARC_GEV_M, mass as particle_mass
 from ..errors import InputError, check_range
 from ..kinematics import decay_probability, reach_probability
 from .base import PortalModel
-from .curve_io import Curve, read_curve, write_limit_csv
+from .curve_io import (Curve, auto_final_state, auto_production, decay_kwargs, parse_decay, read_curve,
+                       write_limit_csv)
 
 DEFAULT_PARENT_MOMENTUM_GEV = 75.0     # NA62 K+ beam ([JINST17; CEDARH], "secondary beam central momentum")
 DEFAULT_DETECTOR_LENGTH_M = 112.0      # 135 m (FV centre) -> 246.8 m (MUV3), [GA]
@@ -178,7 +177,7 @@ def coupling_limit(model: PortalModel, mass_gev, br_ul, *, tau_s=None, productio
                    detector_length_m: float = DEFAULT_DETECTOR_LENGTH_M,
                    decay_region_m: tuple[float, float] | None = None,
                    coupling_scan: tuple[float, float] | None = None,
-                   points_per_decade: int = 12) -> CouplingLimit:
+                   points_per_decade: int = 12, invisible_prompt: bool = False) -> CouplingLimit:
     """Coupling limit from a BR limit (see the module docstring for the signal definition).
 
     Parameters
@@ -191,6 +190,7 @@ def coupling_limit(model: PortalModel, mass_gev, br_ul, *, tau_s=None, productio
     momentum_gev : X momentum (GeV/c) for curves without lifetime; default :func:`representative_momentum`.
     detector_length_m : flight length X must survive (invisible, no-lifetime curves).
     decay_region_m : (z1, z2) flight distances for visible searches without lifetime (default: prompt, F = BR).
+    invisible_prompt : invisible search with a prompt X (no lifetime column): F = BR_inv, no survival term.
     coupling_scan : (low, high) scan range of the coupling (default ``model.coupling_scan``).
     """
     mass_gev = np.asarray(mass_gev, dtype=float).ravel()
@@ -286,7 +286,7 @@ def coupling_limit(model: PortalModel, mass_gev, br_ul, *, tau_s=None, productio
             log_ul = np.log(br_ul[idx])[:, None] * np.ones_like(log_c)
             ctau = np.where(tot > 0, HBARC_GEV_M / safe_tot, np.inf)
             if invisible:
-                surv = reach_probability(p[idx][:, None], m2, ctau, detector_length_m)
+                surv = 0.0 if invisible_prompt else reach_probability(p[idx][:, None], m2, ctau, detector_length_m)
                 frac = br_inv + (1.0 - br_inv) * surv
             elif decay_region_m is not None:
                 frac = frac * decay_probability(p[idx][:, None], m2, ctau, *decay_region_m)
@@ -345,45 +345,37 @@ def coupling_limit(model: PortalModel, mass_gev, br_ul, *, tau_s=None, productio
     return CouplingLimit(out_m, low, high, model.coupling_name, notes)
 
 
-def _auto_final_state(curve: Curve) -> str:
-    text = " ".join(curve.header).lower() + " " + Path(curve.path).name.lower()
-    if re.search(r"to_?mumu|-> ?mu\+ ?mu-", text):
-        return "mu+ mu-"
-    if re.search(r"to_?gg|-> ?gamma ?gamma", text):
-        return "gamma gamma"
-    if re.search(r"to_?ee\b|-> ?e\+ ?e-", text):
-        return "e+ e-"
-    return "invisible"
-
-
-def _auto_production(curve: Curve, model: PortalModel) -> str:
-    """The model's channel matching a K+ -> pi+ X curve (by header or file name), else its kaon channel."""
-    text = " ".join(curve.header) + " " + Path(curve.path).name
-    if re.search(r"K\+ ?-> ?pi\+ ?[XSa]\b|Kp_to_pi[XSa]", text):
-        wanted = f"K+ -> pi+ {model.particle}"
-        if wanted not in model.production_channels():
-            raise InputError("model", f"{curve.path} is a K+ -> pi+ X limit but {model.name} has no "
-                                      f"{wanted!r} channel; its channels: {', '.join(model.production_channels())}")
-        return wanted
-    if not model.kaon_channel:
-        raise InputError("production", f"{model.name} has no default kaon channel; pass a production channel "
-                                       f"({', '.join(model.production_channels()) or 'none'})")
-    return model.kaon_channel
-
-
 def convert_curve(path, model: PortalModel, final_state: str | None = None, production: str | None = None,
-                  **kw) -> CouplingLimit:
+                  decay=None, column: str | None = None, **kw) -> CouplingLimit:
     """:func:`coupling_limit` for a curve file. ``final_state`` is guessed from the header when None
     (``X -> mu+ mu-`` / ``a -> gamma gamma`` / otherwise invisible); ``production`` defaults to
-    ``K+ -> pi+ <X>`` for K+ -> pi+ X curves (an error if the model has no such channel)."""
-    curve = read_curve(path)
+    ``K+ -> pi+ <X>`` for K+ -> pi+ X curves (an error if the model has no such channel). ``column``
+    names the limit column (default: see :func:`read_curve`). A curve without a lifetime column needs
+    ``decay`` = ``"prompt"``, ``"stable"`` or ``(z1, z2)`` (:func:`parse_decay` reads the text form),
+    unless a kaonportal header states prompt or stable; ``decay_region_m=(z1, z2)`` is the old spelling
+    of ``decay=(z1, z2)``."""
+    curve = read_curve(path, column)
     if curve.kind != "br":
+        if column is not None:
+            raise InputError("column", f"{path}: column {column!r} is not a branching-ratio limit (the name of "
+                                       "one starts with BR)")
         raise InputError("curve", f"{path}: column {curve.value_column!r} is already a coupling limit, "
                                   "not a branching-ratio limit")
-    fs = final_state or _auto_final_state(curve)
-    production = production or _auto_production(curve, model)
+    if isinstance(decay, str):
+        decay = parse_decay(decay)
+    region = kw.pop("decay_region_m", None)
+    if region is not None:
+        if decay is not None:
+            raise InputError("decay", "give either decay or decay_region_m, not both")
+        decay = tuple(region)
+    fs = final_state or auto_final_state(curve)
+    production = production or auto_production(curve, model)
+    extra, decay_note = decay_kwargs(curve, decay, fs == "invisible",
+                                     kw.get("detector_length_m", DEFAULT_DETECTOR_LENGTH_M))
     res = coupling_limit(model, curve.mass_gev, curve.limit, tau_s=curve.tau_s, final_state=fs,
-                         production=production, **kw)
+                         production=production, **kw, **extra)
     res.notes["input"] = str(path)
+    res.notes["limit_column"] = curve.value_column
+    res.notes["decay"] = decay_note
     res.notes["input_header"] = curve.header
     return res

@@ -36,6 +36,11 @@ correction - exclusive hadronic widths), i.e. hadronic = max(exclusive, inclusiv
 (decay_widths.py L70); HNLCalc switches at the same 1 GeV. Our choice: the remainder is switched on
 linearly between 1.0 and 1.2 GeV, so that the total width is continuous (a 10 % step otherwise).
 
+Kinematics: every decay channel is open iff the sum of its final-state masses is below m_N (three-body:
+x_u + x_d + x_l < 1), every production channel iff m_N is below the parent mass minus the other
+daughters' masses; each channel's width goes continuously to zero at its threshold
+(tests/models/test_models_hnl_thresholds.py checks every channel of BC6-BC8).
+
 Valid mass range: 1 MeV - 5 GeV (above ~2 GeV the hadronic width is the inclusive estimate).
 
 >>> from kaonportal.models import get_model

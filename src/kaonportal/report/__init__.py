@@ -7,8 +7,8 @@ the rich summary table on the terminal.
 
 from __future__ import annotations
 
-__all__ = ["pnn_report", "write_summary", "write_readme", "print_summary", "write_hepdata", "pnn_hepdata_tables",
-           "OUTPUT_LAYOUT", "relative_paths"]
+__all__ = ["pnn_report", "write_budget_csv", "write_summary", "write_readme", "print_summary", "write_hepdata",
+           "pnn_hepdata_tables", "OUTPUT_LAYOUT", "relative_paths"]
 
 import json
 from pathlib import Path
@@ -28,6 +28,10 @@ OUTPUT_LAYOUT = {
     "tables/pnn_cutflow_signal.csv": "signal cut flow (weighted, per fiducial K+ decay)",
     "tables/pnn_background_budget.csv": "background budget per source with the published numbers",
     "tables/pnn_momentum_bins.csv": "acceptance, N_K and SES per pi+ momentum bin",
+    "plots/validation_ratios.png|pdf|svg": "this run / published for every reference-registry entry, coloured by status "
+                                       "(agree / tension / disagree) with the entry's tolerance band",
+    "tables/validation.csv": "this run's numbers against published ones (kaonportal reference registry): value, "
+                             "published, ratio, pull, tolerance and status agree / tension / disagree",
     "plots/<search>_*.png|pdf|svg": "new-physics searches (pi0 -> invisible, LNV/LFV, HNL, K+ -> pi+ X, K+ -> mu+ nu X) "
                                 "and their portal-coupling interpretation next to the published curves",
     "curves/*.csv": "every limit curve of the searches, with a '#' header: what, units, CL, inputs",
@@ -53,18 +57,13 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
     files += plot_cutflow({r"$K^+\to\pi^+\nu\bar{\nu}$ (signal)": summary["cutflow_signal"],
                            r"$K^+\to\pi^+\pi^0$ (normalisation)": summary["cutflow_normalisation"]},
                           "Cut flow, selection " + summary["selection"], out_dir / "plots" / "pnn_cutflow")
-    hdr = [f"kaonportal run: dataset {summary['dataset']}, card {summary['card']}, selection {summary['selection']}, "
-           f"seed {summary['seed']}"]
+    hdr = _pnn_header(summary)
     files.append(write_csv(out_dir / "tables" / "pnn_cutflow_signal.csv",
                            ["signal cut flow; weighted sums in K+ decays (base weight weight_gen*decay_prob); "
                             "efficiency relative to the previous cut, cumulative relative to fiducial decays", *hdr],
                            ["id", "label", "condition", "weighted", "error", "raw", "efficiency", "cumulative"],
                            summary["cutflow_signal"]))
-    files.append(write_csv(out_dir / "tables" / "pnn_background_budget.csv",
-                           ["expected background events in R1+R2 per source; published = na62 numbers "
-                            "([NA62:2020eqcd] Table I; [Blazek:2025patras])", *hdr],
-                           ["source", "simulation", "simulation_error", "data_driven", "data_driven_error",
-                            "published", "published_error_low", "published_error_high"], summary["budget_comparison"]))
+    files.append(write_budget_csv(summary, out_dir))
     b = summary["momentum_bins_gev"]
     rows = [{"p_low_gev": b[i], "p_high_gev": b[i + 1],
              "signal_acceptance": summary["acceptance"]["signal_per_momentum_bin"][i],
@@ -76,6 +75,23 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
                             "SES = 1/(N_K A eps_trig eps_RV)", *hdr],
                            ["p_low_gev", "p_high_gev", "signal_acceptance", "pipi_acceptance", "n_k", "ses"], rows))
     return files
+
+
+def _pnn_header(summary: dict) -> list[str]:
+    return [f"kaonportal run: dataset {summary['dataset']}, card {summary['card']}, selection {summary['selection']}, "
+            f"seed {summary['seed']}"]
+
+
+def write_budget_csv(summary: dict, out_dir: Path) -> str:
+    """tables/pnn_background_budget.csv; ``validation_status`` and ``reliability`` are filled once ``kaonportal run``
+    has compared the budget with the published one (kaonportal.validation), empty before."""
+    return write_csv(Path(out_dir) / "tables" / "pnn_background_budget.csv",
+                     ["expected background events in R1+R2 per source; published = na62 numbers "
+                      "([NA62:2020eqcd] Table I; [Blazek:2025patras]); validation_status/reliability: kaonportal validate's rule",
+                      *_pnn_header(summary)],
+                     ["source", "simulation", "simulation_error", "data_driven", "data_driven_error",
+                      "published", "published_error_low", "published_error_high", "validation_status", "reliability"],
+                     summary["budget_comparison"])
 
 
 def relative_paths(summary: dict, out_dir: Path, skip: tuple[str, ...] = ("config", "config_source")) -> dict:
@@ -118,8 +134,8 @@ def write_summary(path: Path, summary: dict) -> str:
     refs = references.cited(json.dumps(to_jsonable(summary)))   # every cited key -> its full citation
     if refs:
         summary["references"] = refs    # in place: what --json prints is what the file holds
-    Path(path).write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
-    return str(path)
+    from ..atomic import write_text_atomic
+    return write_text_atomic(path, json.dumps(to_jsonable(summary), indent=2) + "\n")
 
 
 # search options the README reports (those a section's *Config class has): the mass grid, the observed
@@ -356,7 +372,8 @@ def write_readme(path: Path, summary: dict) -> str:
         listed |= {"hepdata/submission.yaml", "hepdata.tar.gz"}
     rest = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
                   if p.is_file() and p.parts[len(out.parts)] not in ("cache", "README.md")
-                  and p.relative_to(out).as_posix() not in listed and p.name != "summary.json")
+                  and p.relative_to(out).as_posix() not in listed and p.name != "summary.json"
+                  and not p.name.startswith("."))      # the run's lock file and temporaries
     rest = [r for r in rest if r not in hepdata.values()] + [h for h in hepdata.values() if h not in listed]
     if rest:
         lines += ["", "## Other files", "", "| file | what it is |", "|---|---|",
@@ -364,16 +381,35 @@ def write_readme(path: Path, summary: dict) -> str:
     lines += ["", "Units: GeV, GeV/c, metres, ns; m2miss in GeV^2/c^4. Numbers marked published come from",
               "NA62 papers/talks (cited by key; full citations in summary.json \"references\" and from kaonportal refs KEY); all other numbers are from this run's fast",
               "simulation, which approximates the NA62 detector (parameters with status R/D/U in the card)."]
-    Path(path).write_text("\n".join(lines) + "\n")
-    return str(path)
+    from ..atomic import write_text_atomic
+    return write_text_atomic(path, "\n".join(lines) + "\n")
+
+
+def _validation_line(sec: dict) -> str:
+    """`` — validation: 3 agree, 1 tension (~), 2 disagree (!!); worst: ...`` for a section with flags."""
+    from ..validation.rule import MARKS
+    v = sec.get("validation") if isinstance(sec, dict) else None
+    if not isinstance(v, dict) or not v.get("entries"):
+        return ""
+    c = v["counts"]
+    parts = [f"{c.get('agree', 0)} agree"] + [f"{c[s]} {s} {MARKS[s]}" for s in ("tension", "disagree") if c.get(s)]
+    if c.get("missing"):
+        parts.append(f"{c['missing']} not produced")
+    bad = sorted((e for e in v["entries"] if e["status"] in MARKS and e.get("ratio")),
+                 key=lambda e: (e["status"] != "disagree", -abs(__import__("math").log(e["ratio"]))))
+    worst = f"; worst: {bad[0]['quantity']} at {bad[0]['ratio']:.3g}x published" if bad else ""
+    return " — validation: " + ", ".join(parts) + worst
 
 
 def print_summary(console, summary: dict) -> None:
-    """A rich table of the key numbers (to the given console, i.e. stderr or stdout)."""
+    """A rich table of the key numbers (to the given console, i.e. stderr or stdout); numbers in tension or
+    disagreement with a published value (``validation`` in summary.json) carry a mark (``MARKS``)."""
+    from rich.markup import escape
     pnn = summary.get("sections", {}).get("pnn")
     if isinstance(pnn, dict) and "ses" in pnn:
         console.print(pnn_summary_table(pnn))
     for name, sec in summary.get("sections", {}).items():
         if name != "pnn":
             status = sec.get("status", "done") if isinstance(sec, dict) else sec
-            console.print(f"section {name}: {status}")
+            console.print(escape(f"section {name}: {status}{_validation_line(sec)}"), highlight=False,
+                          soft_wrap=True)

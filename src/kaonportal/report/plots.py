@@ -108,8 +108,10 @@ def plot_m2miss_vs_p(hists: dict, regions, momentum_range, title: str, path_stem
 
 @styled
 def plot_budget(comparison: list[dict], title: str, path_stem: Path) -> list[str]:
-    """Expected background per source: simulation, data-driven and published (log scale)."""
-    names = [c["source"] for c in comparison]
+    """Expected background per source: simulation, data-driven and published (log scale); a source whose
+    ``validation_status`` (kaonportal.validation) is tension or disagree carries it in its label."""
+    names = [c["source"] + (f"  [{c['validation_status']}]" if c.get("validation_status") in ("tension", "disagree")
+                            else "") for c in comparison]
     y = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(names) + 1.5))
     floor = 1e-4

@@ -1,8 +1,10 @@
 """Tables of the K+ -> pi+ nu nubar section: CSV, HEPData (hepdata_lib) and the rich summary table.
 
 The rich table (:func:`pnn_summary_table`) flags with ``(!)`` each background source whose estimate
-is not ``reliability: ok`` in summary.json (``analyses.pnn_budget``: e.g. "rare-escape dominated")
-and prints the reason per flagged source in the caption below the table.
+is not ``reliability: ok`` in summary.json (computed by ``kaonportal.validation.evaluate.pnn_reliability`` from the
+status rule against the published value, plus ``analyses.pnn_budget``'s diagnostics, e.g. "rare-escape dominated")
+and prints the reason per flagged source in the caption below the table; every number in tension or disagreement
+with its published value carries ``(~)`` or ``(!!)`` (``kaonportal.validation.rule.MARKS``).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ def write_csv(path: Path, header_lines: list[str], fieldnames: list[str], rows: 
     R1,3
     R2,
     """
+    from ..atomic import atomic_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:    # atomic: never half a table
         for line in [*header_lines, *references.header_lines(" ".join(header_lines), "reference ")]:
             fh.write(f"# {line}\n")
         w = csv.DictWriter(fh, fieldnames=fieldnames, extrasaction="ignore")
@@ -178,26 +181,36 @@ def pnn_summary_table(pnn: dict):
             return "-"
         return fmt(x[0], x[1]) if len(x) == 2 else f"{x[0]:.3g} +{x[2]:.2g} -{x[1]:.2g}"
 
-    t.add_row("N_K", fmt(pnn["normalisation"]["n_k"], pnn["normalisation"]["n_k_error"]),
+    from ..validation.rule import MARKS
+    # validation status per summary key (kaonportal.validation, computed by `kaonportal run`)
+    vstat = {e["key"]: e["status"] for e in (pnn.get("validation") or {}).get("entries", [])}
+
+    def mark(key):
+        return f" {MARKS[vstat[key]]}" if vstat.get(key) in MARKS else ""
+
+    t.add_row("N_K", fmt(pnn["normalisation"]["n_k"], pnn["normalisation"]["n_k_error"]) + mark("normalisation.n_k"),
               pub(pnn["normalisation"]["published_n_k"]))
-    t.add_row("signal acceptance", fmt(pnn["acceptance"]["signal"], pnn["acceptance"]["signal_error"]),
-              pub(pnn["acceptance"]["published_signal"]))
-    t.add_row("SES", fmt(pnn["ses"]["value"], pnn["ses"]["error"]), pub(pnn["ses"]["published"]))
-    t.add_row("expected SM signal", fmt(pnn["expected_sm_signal"]), pub(pnn["expected_sm_signal_published"]))
+    t.add_row("signal acceptance", fmt(pnn["acceptance"]["signal"], pnn["acceptance"]["signal_error"])
+              + mark("acceptance.signal"), pub(pnn["acceptance"]["published_signal"]))
+    t.add_row("SES", fmt(pnn["ses"]["value"], pnn["ses"]["error"]) + mark("ses.value"), pub(pnn["ses"]["published"]))
+    t.add_row("expected SM signal", fmt(pnn["expected_sm_signal"]) + mark("expected_sm_signal"),
+              pub(pnn["expected_sm_signal_published"]))
     notes = []
     for c in pnn["budget_comparison"]:
         pe = None
         if c["published"] is not None:
             pe = [c["published"], c["published_error_low"], c["published_error_high"]]
-        sim = fmt(c["simulation"], c["simulation_error"])
+        sim = fmt(c["simulation"], c["simulation_error"]) + mark(f"backgrounds.{c['source']}.simulation")
         if c.get("data_driven") is not None:
-            sim += f" (dd {c['data_driven']:.3g})"
+            dd_mark = mark(f"backgrounds.{c['source']}.data_driven")
+            sim += f" (dd {c['data_driven']:.3g}{dd_mark})"
         rel = c.get("reliability")
         if rel not in (None, "ok"):     # summaries written before the key existed have None
             sim += f" {RELIABILITY_FLAG}"
             notes.append(escape(f"{RELIABILITY_FLAG} {c['source']}: {rel}"))
         t.add_row(f"  bkg {c['source']}", sim, pub(pe) if pe else "-")
-    t.add_row("total background", fmt(pnn["background_total"], pnn["background_total_error"]),
+    t.add_row("total background",
+              fmt(pnn["background_total"], pnn["background_total_error"]) + mark("background_total"),
               pub(pnn["background_total_published"]))
     for name, r in pnn["branching_ratio"].items():
         label = {"observed_with_simulated_inputs": "BR (observed, this run's SES and background)",
@@ -214,6 +227,9 @@ def pnn_summary_table(pnn: dict):
                   f"{gn['bound_plus1sigma']:.3g} (+1 sigma)", f"factor {gn['factor']:.2f}")
     sm = pnn["sm_prediction"]
     t.add_row("SM BR (Buras et al. 2015)", fmt(sm["value"], sm["error"]), "(8.4 ± 1.0)e-11")
+    if any(st in MARKS for st in vstat.values()):
+        notes.append(f"{MARKS['tension']} tension, {MARKS['disagree']} disagreement with the published value "
+                     "(kaonportal validate's rule; summary.json sections.pnn.validation)")
     if notes:
         t.caption = "\n".join(notes)
         t.caption_justify = "left"

@@ -15,11 +15,13 @@ __all__ = ["EventWriter", "ChunkStore", "output_format", "read_metadata"]
 
 import json
 import os
+import secrets
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..atomic import atomic_path, remove_stale_temps, write_text_atomic
 from ..errors import InputError
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".root": "root"}
@@ -40,7 +42,8 @@ class EventWriter:
     def __init__(self, path: str | Path, schema: pa.Schema, metadata: dict[str, str]):
         self.path = Path(path)
         self.fmt = output_format(self.path)
-        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
+        # unique per process and writer (kaonportal.atomic): two runs writing one output never share it
+        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
         self.schema = schema
         self.metadata = metadata
         self._w = None
@@ -125,10 +128,10 @@ class ChunkStore:
                 shutil.rmtree(self.dir)
         try:
             self.dir.mkdir(exist_ok=True)
+            # temporaries of a killed run (a chunk being written): the run resuming rewrites those chunks
+            remove_stale_temps(self.dir, recursive=False)
             if not manifest.exists():
-                tmp = manifest.with_suffix(".tmp")
-                tmp.write_text(json.dumps(identity, indent=1, sort_keys=True))
-                os.replace(tmp, manifest)
+                write_text_atomic(manifest, json.dumps(identity, indent=1, sort_keys=True))
         except OSError as exc:
             raise InputError("output", f"cannot write {self.dir}: {exc.strerror or exc}") from None
 
@@ -139,10 +142,8 @@ class ChunkStore:
         return self.path(first_block).exists()
 
     def save(self, first_block: int, table: pa.Table) -> None:
-        dst = self.path(first_block)
-        tmp = dst.with_suffix(".tmp")
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, dst)
+        with atomic_path(self.path(first_block)) as tmp:
+            pq.write_table(table, tmp, compression="zstd")
 
     def load(self, first_block: int) -> pa.Table:
         return pq.read_table(self.path(first_block))

@@ -167,6 +167,11 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
                 "block_size": str(BLOCK_SIZE), "candidate_rule": CANDIDATE_RULE,
                 "kaonportal_version": __version__,
                 "units": "GeV, GeV/c, m; m2miss in GeV^2/c^4; see kaonportal.simulation.schema"}
+    if generator is None:   # a decay without a matrix element says so in the file (only then: unchanged otherwise)
+        from ..decays import decay_model
+        _, model, has_me = decay_model(decay)
+        if not has_me:
+            metadata["decay_model"] = model
     if force_decays:    # only when set, so that the metadata of ordinary runs is unchanged
         metadata["force_decays"] = "True"
     if veto_average:

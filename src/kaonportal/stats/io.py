@@ -28,6 +28,33 @@ from .model import Dataset, validate_datasets
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Dataset))
+
+#: Sanity bounds of a dataset read from a user's file (issue 12 item 15); :class:`Dataset` itself stays generic
+#: (the engine is also used with SES = 1, i.e. limits in signal events). Counts: the largest signal region of an
+#: NA62 counting search holds ~50 events (K+ -> pi+ nu nubar 2016-22, SES ~1e-11), so 1e9 events is no counting
+#: experiment and Poisson terms near 1e30 have lost all precision. SES: a branching ratio per signal event,
+#: at most 1 (above, less than one event even at BR = 1: no sensitivity) and at least 1e-20 (1e9 times NA62's;
+#: 1e-320 is a denormal whose inverse overflows).
+MAX_EVENTS = 1e9
+SES_RANGE = (1e-20, 1.0)
+
+
+def _check_bounds(i: int, ds: Dataset) -> None:
+    tag = f" (dataset {ds.name!r})"
+    for key in ("observed", "background", "background_error", "background_error_low", "background_error_high"):
+        v = getattr(ds, key)
+        if v is not None and float(v) > MAX_EVENTS:
+            raise InputError(f"datasets[{i}].{key}", f"must be at most {MAX_EVENTS:g} events (a counting "
+                                                     f"experiment), got {float(v):g}{tag}")
+    ses, err = float(ds.ses), float(ds.ses_error)
+    if not SES_RANGE[0] <= ses <= SES_RANGE[1]:
+        raise InputError(f"datasets[{i}].ses", f"must be a branching ratio per signal event in "
+                                               f"[{SES_RANGE[0]:g}, {SES_RANGE[1]:g}], got {ses:g}{tag}")
+    if err > ses:
+        # a relative SES uncertainty above 100% (the signal efficiency compatible with zero at 1 sigma) is
+        # almost always a relative error given where the absolute one is expected
+        raise InputError(f"datasets[{i}].ses_error", f"must not exceed ses ({ses:g}), got {err:g}: ses_error is "
+                                                     f"absolute, in the units of ses{tag}")
 _REQUIRED = ("name", "observed", "background", "ses")
 
 
@@ -86,6 +113,7 @@ def parse_datasets(raw) -> list[Dataset]:
             raise InputError(f"datasets[{i}]", f"must be a mapping of fields, got {entry!r}")
         try:
             out.append(Dataset(**_dataset_fields(i, entry)))
+            _check_bounds(i, out[-1])
         except InputError as exc:
             if exc.field.startswith("datasets["):
                 raise

@@ -255,9 +255,10 @@ def upper_limit(datasets, cl: float = 0.9, method: str = "cls", calculator: str 
     # numpy's SeedSequence rejects negative seeds with a bare ValueError; say which option is wrong
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
+    # at most 1e7 toys: they resolve a CLs of 0.1 to ~1e-4 (relative); 1e12 asked for 7 TiB of arrays
     for name, value in (("ntoys", ntoys), ("band_toys", band_toys)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 10:
-            raise InputError(name, f"must be an integer >= 10, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 10 <= value <= 10**7:
+            raise InputError(name, f"must be an integer in [10, 1e7], got {value!r}")
     calc = _choose(datasets, method, calculator)
     m = build_arrays(datasets)
     alpha = 1.0 - cl

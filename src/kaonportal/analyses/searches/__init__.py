@@ -151,4 +151,8 @@ def check_section_inputs(name: str, config=None, field: str | None = None, deep:
             check(cfg)
         except InputError as exc:
             raise InputError(f"{field}.{exc.field}", exc.message) from None
+    # then every numeric option against the sanity bounds (NaN / infinities, absurd magnitudes, reversed
+    # ranges: analyses.bounds); after the search's own check, whose messages are more specific
+    from ..bounds import check_config_values
+    check_config_values(cfg, field)
     return cfg

@@ -1,0 +1,198 @@
+"""Registry entries -> validation records (one per entry), and the honest flags of a ``kaonportal run``.
+
+A record (``validation.json``) holds: id, area, quantity, unit, dataset, the published value and errors, kaonportal's
+value and error, where kaonportal's value came from, the ratio, the pull (where both have errors), the tolerance
+and its reason, the deviation in tolerances, the status (:mod:`.rule`) and the citation.
+"""
+
+from __future__ import annotations
+
+__all__ = ["evaluate_entry", "evaluate", "summarise", "annotate_summary", "area_verdict", "profile_for_summary",
+           "pnn_reliability", "DEFAULT_BUDGET_TOLERANCE"]
+
+import json
+from pathlib import Path
+
+from .registry import PROFILES, Registry, load_registry
+from .resolve import curve_value, model_value, stats_value, summary_value
+from .rule import RULE_TEXT, STATUS_ORDER, classify, worst
+
+#: tolerance for a published background source without a registry entry (as the registry's budget entries)
+DEFAULT_BUDGET_TOLERANCE = {"factor": 2.0}
+
+
+def _where(src) -> str:
+    if src.kind == "stats":
+        return f"kaonportal.stats {src.stats} on the published inputs {src.datasets}" + \
+            (f" at {src.cl:g} CL ({src.stats_method})" if src.stats == "limit" else "")
+    if src.kind == "model":
+        return (f"kaonportal.models.get_model({src.model!r}).{src.method}(mass={src.mass:g} GeV, "
+                f"coupling={src.coupling:g})" + (f"[{src.channel!r}]" if src.channel else ""))
+    if src.kind == "curve":
+        at = f"at {src.x_column} = {src.at:g}" if src.at is not None else \
+            f"geometric mean over {src.x_column} in [{src.window[0]:g}, {src.window[1]:g}]"
+        return f"run '{src.run}': {src.file} column {src.column} {at}"
+    return f"run '{src.run}': summary.json sections.{src.section}.{src.key}"
+
+
+def evaluate_entry(area: str, entry, summaries: dict, run_dirs: dict) -> dict:
+    """One record. ``summaries``/``run_dirs``: run profile -> loaded summary.json / output directory (a profile
+    missing from them, or a section not done, gives status ``missing``)."""
+    src = entry.kaonportal
+    value = error = None
+    if src.kind == "model":
+        value = model_value(src)
+    elif src.kind == "stats":
+        value, error = stats_value(src)
+    elif src.run in summaries:
+        summary = summaries[src.run]
+        sec = (summary.get("sections") or {}).get(src.section)
+        applies = isinstance(sec, dict) and sec.get("status", "done") == "done"
+        if applies and src.section == "pnn":
+            applies = sec.get("dataset") == PROFILES[src.run]["pnn_dataset"]
+        if applies and src.kind == "summary":
+            value, error = summary_value(summary, src)
+        elif applies:
+            value = curve_value(run_dirs[src.run], src)
+    pub = entry.published
+    res = classify(value, error, pub.value, pub.error_low, pub.error_high, entry.tolerance.as_dict())
+    return {"id": entry.id, "area": area, "quantity": entry.quantity, "unit": entry.unit, "dataset": entry.dataset,
+            "published": {"value": pub.value, "error_low": pub.error_low, "error_high": pub.error_high},
+            "kaonportal": {"value": value, "error": error, "source": _where(src)},
+            "ratio": res["ratio"], "pull": res["pull"], "deviation": res["deviation"],
+            "tolerance": {**entry.tolerance.as_dict(), "text": entry.tolerance.describe(),
+                          "reason": entry.tolerance.reason},
+            "status": res["status"], "citation": entry.citation, "citation_key": entry.citation_key,
+            "note": entry.note}
+
+
+def evaluate(registry: Registry, summaries: dict, run_dirs: dict) -> list[dict]:
+    """Records of every entry, in registry order."""
+    return [evaluate_entry(area, e, summaries, run_dirs) for area, e in registry.entries]
+
+
+def summarise(records: list[dict]) -> dict:
+    """Counts per status, overall and per area."""
+    def counts(recs):
+        c = {s: 0 for s in STATUS_ORDER}
+        for r in recs:
+            c[r["status"]] += 1
+        return c
+    areas = {}
+    for r in records:
+        areas.setdefault(r["area"], []).append(r)
+    return {"rule": RULE_TEXT, "total": len(records), "counts": counts(records),
+            "areas": {a: counts(rs) for a, rs in areas.items()}}
+
+
+def _sort_key(r: dict):
+    return (STATUS_ORDER[r["status"]], -(r["deviation"] or 0.0))
+
+
+def area_verdict(area: str, records: list[dict]) -> str:
+    """One line: how far to trust an area's numbers (counts and the worst entry)."""
+    recs = sorted((r for r in records if r["area"] == area), key=_sort_key)
+    if not recs:
+        return f"{area}: no entries"
+    c = {s: sum(r["status"] == s for r in recs) for s in STATUS_ORDER}
+    produced = len(recs) - c["missing"]
+    head = {"agree": "trust", "tension": "use with care", "disagree": "do not trust without checking",
+            "missing": "not validated"}[worst(r["status"] for r in recs if r["status"] != "missing") or "missing"]
+    text = (f"{area}: {head} — {c['agree']}/{produced} agree, {c['tension']} in tension, {c['disagree']} disagree"
+            + (f", {c['missing']} not produced" if c["missing"] else ""))
+    w = recs[0]
+    if w["status"] in ("disagree", "tension") and w["ratio"] is not None:
+        text += f"; worst: {w['quantity']} at {w['ratio']:.3g}x the published value"
+    return text
+
+
+def profile_for_summary(summary: dict) -> str:
+    """The run profile a ``kaonportal run`` summary corresponds to (by its pnn dataset; default otherwise)."""
+    ds = ((summary.get("sections") or {}).get("pnn") or {}).get("dataset")
+    return next((name for name, p in PROFILES.items() if p["pnn_dataset"] == ds), "default")
+
+
+def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = None) -> dict:
+    """Honest flags for a ``kaonportal run``: evaluate the registry entries this run produces (its profile; model
+    entries excluded) and store, in each section of ``summary`` (in place), ``validation``: counts, the worst
+    status and one compact record per entry (id, quantity, key, value, published, ratio, pull, status).
+    Returns ``{"profile", "rule", "counts"}`` for the summary's top level. Never raises on a bad run output:
+    an entry the run did not produce is ``missing``."""
+    registry = registry or load_registry()
+    profile = profile_for_summary(summary)
+    # every profile's entries are evaluated against this run: a 2017 entry applies only if pnn ran on 2017
+    summaries = {name: summary for name in PROFILES}
+    dirs = {name: Path(out_dir) for name in PROFILES}
+    total = {s: 0 for s in STATUS_ORDER}
+    per_section: dict[str, list] = {}
+    for area, e in registry.entries:
+        src = e.kaonportal
+        if src.kind in ("model", "stats") or src.section not in (summary.get("sections") or {}):
+            continue
+        if src.section == "pnn" and PROFILES[src.run]["pnn_dataset"] != \
+                (summary["sections"].get("pnn") or {}).get("dataset"):
+            continue
+        r = evaluate_entry(area, e, summaries, dirs)
+        total[r["status"]] += 1
+        per_section.setdefault(src.section, []).append(
+            {"id": r["id"], "quantity": r["quantity"], "key": src.key or f"{src.file}:{src.column}",
+             "value": r["kaonportal"]["value"], "published": r["published"]["value"], "ratio": r["ratio"],
+             "pull": r["pull"], "tolerance": r["tolerance"]["text"], "tolerance_value": e.tolerance.as_dict(),
+             "status": r["status"]})
+    pnn = (summary.get("sections") or {}).get("pnn")
+    if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list):
+        pnn_reliability(pnn, per_section.get("pnn", []))
+    for name, recs in per_section.items():
+        sec = summary["sections"].get(name)
+        if isinstance(sec, dict):
+            c = {s: sum(x["status"] == s for x in recs) for s in STATUS_ORDER}
+            sec["validation"] = {"counts": c, "worst": worst(x["status"] for x in recs if x["status"] != "missing"),
+                                 "entries": recs}
+    return {"profile": profile, "rule": RULE_TEXT, "counts": total,
+            "note": "statuses computed from kaonportal's reference registry (kaonportal/data/validation) against "
+                    "this run's numbers" + (" (a --quick run: small samples)" if summary.get("quick") else "")}
+
+
+def _budget_status(row: dict, which: str, by_key: dict) -> tuple[str, str] | None:
+    """(status, reason) of one estimate (``simulation`` / ``data_driven``) of a budget row: from its registry record
+    when there is one, else from the rule with :data:`DEFAULT_BUDGET_TOLERANCE` against the row's published value."""
+    rec = by_key.get(f"backgrounds.{row['source']}.{which}")
+    if rec is not None:
+        status, ratio, tol = rec["status"], rec["ratio"], rec["tolerance"]
+    elif row.get("published") is not None and row.get(which) is not None:
+        res = classify(row[which], row.get(f"{which}_error"), row["published"], row.get("published_error_low"),
+                       row.get("published_error_high"), DEFAULT_BUDGET_TOLERANCE)
+        status, ratio, tol = res["status"], res["ratio"], "x/÷2 (default)"
+    else:
+        return None
+    if status in ("agree", "missing"):
+        return status, ""
+    label = which.replace("_", "-")
+    ratio_txt = f"{ratio:.3g}x the published {row['published']:g}" if ratio else \
+        f"{row[which]:.3g} against the published {row['published']:g}"
+    return status, f"{label} {status}: {ratio_txt} (tolerance {tol})"
+
+
+def pnn_reliability(pnn: dict, records: list[dict]) -> None:
+    """The ``reliability`` key of each pnn budget row (the pnn table), computed from the status rule: "ok" only when
+    both estimates agree with the published value (or none is published) and the simulation's own diagnostic (rare
+    escapes, :mod:`kaonportal.analyses.pnn_budget.escapes`) is "ok"; otherwise the reasons. Adds
+    ``validation_status`` (worst of the two estimates) and keeps the diagnostic as ``simulation_diagnostic``."""
+    by_key = {r["key"]: r for r in records}
+    for row in pnn["budget_comparison"]:
+        diag = row.get("simulation_diagnostic", row.get("reliability"))
+        results = [r for w in ("simulation", "data_driven") if (r := _budget_status(row, w, by_key)) is not None]
+        reasons = [why for _, why in results if why]
+        if diag not in (None, "ok"):
+            reasons.append(diag)
+        row["simulation_diagnostic"] = diag
+        row["validation_status"] = worst(st for st, _ in results if st != "missing")
+        row["reliability"] = "; ".join(reasons) if reasons else "ok"
+
+
+def load_summary(run_dir: Path) -> dict | None:
+    p = Path(run_dir) / "summary.json"
+    try:
+        return json.loads(p.read_text())
+    except (OSError, ValueError):
+        return None

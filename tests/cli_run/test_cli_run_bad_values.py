@@ -1,0 +1,28 @@
+"""`kaonportal run --config` with a bad numeric value: exit 2, one line naming the field, nothing written
+(issue 12 item 14; the full table of fields is tests/analyses/test_bounds.py)."""
+
+import json
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from kaonportal.cli.main import app
+
+
+@pytest.mark.parametrize("data,field", [
+    ({"searches": {"pi0-invisible": {"published_limit": float("nan")}}}, "config.searches.pi0-invisible.published_limit"),
+    ({"searches": {"kpix": {"mass_step": 1e-12}}}, "config.searches.kpix.mass_step"),
+    ({"searches": {"visible-x": {"z_range": [165.0, 105.0]}}}, "config.searches.visible-x.z_range"),
+    ({"pnn": {"n_signal": 10**12}}, "config.pnn.n_signal"),
+    ({"beamdump": {"pot": float("inf")}}, "config.beamdump.pot"),
+])
+def test_run_refuses_bad_value_before_anything_runs(tmp_path, data, field):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["run", "--quick", "--config", str(cfg), "--out", str(out), "--json"])
+    assert res.exit_code == 2, res.output
+    assert field in json.loads(res.stdout)["error"]["message"]
+    assert len([ln for ln in res.stderr.splitlines() if ln.strip()]) == 1
+    assert not out.exists()

@@ -1,0 +1,25 @@
+"""Fixtures shared across test directories.
+
+``full_quick_run_session``: ONE ``kaonportal run --quick --json`` with every section (the built-in default
+configuration), reused by tests/cli_run (the sections' outputs) and tests/validation (``validate --from-run``), so
+that the suite pays for it once (~45 s on 2 cores).
+"""
+
+import os
+
+import pytest
+from typer.testing import CliRunner
+
+
+@pytest.fixture(scope="session")
+def full_quick_run_session(tmp_path_factory):
+    """(output directory, CliRunner result) of ``kaonportal run --quick --json --out out``."""
+    from kaonportal.cli.main import app
+    work = tmp_path_factory.mktemp("allsections")
+    cwd = os.getcwd()
+    os.chdir(work)
+    try:
+        res = CliRunner().invoke(app, ["run", "--quick", "--json", "--out", "out"])
+    finally:
+        os.chdir(cwd)
+    return work / "out", res

@@ -1,0 +1,117 @@
+"""Honest flags of `kaonportal run` (kaonportal.validation.evaluate.annotate_summary): each section carries the
+computed status of its registry entries, the pnn budget ``reliability`` follows the same rule, and the printed
+summary marks every number in tension or disagreement."""
+
+import copy
+import io
+
+import pytest
+from rich.console import Console
+
+from kaonportal.report import print_summary
+from kaonportal.validation.evaluate import annotate_summary, pnn_reliability
+from kaonportal.validation.rule import MARKS
+
+PUB = {"K+ -> pi+ pi0": (0.83, 0.05, 0.05), "K+ -> mu+ nu": (1.70, 0.47, 0.47), "upstream": (7.4, 1.8, 2.1)}
+
+
+def _pnn(pipi0_dd=10.7, munu_sim=1.6, dataset="pnn-2021-22"):
+    comp = [{"source": "K+ -> pi+ pi0", "simulation": 0.9, "simulation_error": 0.1, "data_driven": pipi0_dd,
+             "data_driven_error": 1.7, "reliability": "ok"},
+            {"source": "K+ -> mu+ nu", "simulation": munu_sim, "simulation_error": 0.2, "data_driven": None,
+             "data_driven_error": None, "reliability": "rare-escape dominated: 60% of the estimate from 3 events"},
+            {"source": "upstream", "simulation": 7.0, "simulation_error": 1.0, "data_driven": None,
+             "data_driven_error": None, "reliability": None}]
+    for c in comp:
+        p = PUB[c["source"]]
+        c.update(published=p[0], published_error_low=p[1], published_error_high=p[2])
+    backgrounds = {c["source"]: {k: c[k] for k in ("simulation", "simulation_error", "data_driven",
+                                                   "data_driven_error")} for c in comp}
+    return {"status": "done", "dataset": dataset, "seed": 1, "budget_comparison": comp, "backgrounds": backgrounds,
+            "normalisation": {"n_k": 2.85e12, "n_k_error": 0.05e12, "published_n_k": [2.85e12, 0.01e12]},
+            "acceptance": {"signal": 0.0762 * 1.5, "signal_error": 0.001, "published_signal": [0.0762, 0.0022]},
+            "ses": {"value": 8.5e-12, "error": 0.3e-12, "published": [8.48e-12, 0.29e-12]},
+            "expected_sm_signal": 9.9, "expected_sm_signal_published": [9.91, 0.34],
+            "background_total": 11.0, "background_total_error": 2.0, "background_total_published": [11.0, 1.9, 2.1],
+            "branching_ratio": {}, "sm_prediction": {"value": 8.4e-11, "error": 1e-11}}
+
+
+def _summary(**kw):
+    return {"quick": False, "sections": {"pnn": _pnn(**kw), "lnv": {"status": "done", "channels": [
+        {"decay": "K+ -> pi- mu+ mu+", "expected_limit": {"median": 4.0e-11}},
+        {"decay": "K+ -> pi- e+ e+", "expected_limit": {"median": 0.5e-11}}]}}}
+
+
+def _by_id(summary, section):
+    return {e["id"]: e for e in summary["sections"][section]["validation"]["entries"]}
+
+
+def test_sections_carry_computed_statuses(tmp_path):
+    s = _summary()
+    top = annotate_summary(s, tmp_path)
+    assert top["profile"] == "default" and sum(top["counts"].values()) > 0
+    pnn = _by_id(s, "pnn")
+    assert pnn["pnn-2122-bkg-pipi0-dd"]["status"] == "disagree"      # 10.7 vs 0.83 (issue #13)
+    assert pnn["pnn-2122-ses"]["status"] == "agree"
+    assert pnn["pnn-2122-acceptance"]["status"] == "disagree"        # 1.5x, tolerance 10%
+    lnv = _by_id(s, "lnv")
+    assert lnv["lnv-pim-mup-mup"]["status"] == "agree"               # 4.0 vs 4.2e-11
+    assert lnv["lnv-pim-ep-ep"]["status"] == "disagree"              # 0.5 vs 5.3e-11: x10.6, tolerance x2
+    assert lnv["lnv-pim-mup-ep"]["status"] == "missing"              # not in this (synthetic) run
+    # 2017 entries do not apply to a 2021-22 run
+    assert not any(i.startswith("pnn-2017") for i in pnn)
+
+
+def test_statuses_follow_the_numbers_not_hand_set_flags(tmp_path):
+    s = _summary(pipi0_dd=0.85)
+    s["sections"]["pnn"]["agreement"] = "disagree"      # a hand-set flag (as searches may add) is ignored
+    annotate_summary(s, tmp_path)
+    assert _by_id(s, "pnn")["pnn-2122-bkg-pipi0-dd"]["status"] == "agree"
+
+
+def test_pnn_reliability_from_the_rule(tmp_path):
+    s = _summary()
+    annotate_summary(s, tmp_path)
+    rows = {c["source"]: c for c in s["sections"]["pnn"]["budget_comparison"]}
+    # pi+ pi0: simulation agrees but the data-driven estimate is 12.9x the published value: not "ok"
+    assert rows["K+ -> pi+ pi0"]["reliability"].startswith("data-driven disagree: 12.9x the published 0.83")
+    assert rows["K+ -> pi+ pi0"]["validation_status"] == "disagree"
+    # mu+ nu agrees with the published value but keeps the simulation's own diagnostic
+    assert rows["K+ -> mu+ nu"]["validation_status"] == "agree"
+    assert rows["K+ -> mu+ nu"]["reliability"].startswith("rare-escape dominated")
+    assert rows["upstream"]["reliability"] == "ok"
+    # idempotent (a resumed run annotates again)
+    before = copy.deepcopy(rows)
+    annotate_summary(s, tmp_path)
+    assert {c["source"]: c for c in s["sections"]["pnn"]["budget_comparison"]} == before
+
+
+def test_reliability_without_registry_entry_uses_the_default_tolerance():
+    pnn = _pnn(dataset="my-dataset")
+    pnn_reliability(pnn, [])
+    rows = {c["source"]: c for c in pnn["budget_comparison"]}
+    assert rows["K+ -> pi+ pi0"]["validation_status"] == "disagree"
+    assert "(tolerance x/÷2 (default))" in rows["K+ -> pi+ pi0"]["reliability"]
+
+
+def test_printed_summary_marks_numbers_in_tension_or_disagreement(tmp_path):
+    s = _summary()
+    annotate_summary(s, tmp_path)
+    con = Console(width=250, record=True, file=io.StringIO())
+    print_summary(con, s)
+    text = con.export_text()
+    acc = next(ln for ln in text.splitlines() if "signal acceptance" in ln)
+    ses = next(ln for ln in text.splitlines() if ln.lstrip("│ ").startswith("SES"))
+    assert MARKS["disagree"] in acc and "(~)" not in ses and MARKS["disagree"] not in ses
+    pipi0 = next(ln for ln in text.splitlines() if "bkg K+ -> pi+ pi0" in ln)
+    assert f"(dd 10.7 {MARKS['disagree']})" in pipi0
+    lnv = next(ln for ln in text.splitlines() if ln.startswith("section lnv"))
+    assert f"1 disagree {MARKS['disagree']}" in lnv and "1 agree" in lnv
+
+
+@pytest.mark.parametrize("dataset", ["pnn-2017"])
+def test_2017_run_uses_the_2017_entries(tmp_path, dataset):
+    s = {"sections": {"pnn": _pnn(dataset=dataset)}}
+    top = annotate_summary(s, tmp_path)
+    ids = set(_by_id(s, "pnn"))
+    assert top["profile"] == "pnn-2017" and "pnn-2017-bkg-upstream" in ids and "pnn-2122-ses" not in ids
