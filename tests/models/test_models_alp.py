@@ -111,7 +111,7 @@ def test_bc11_photon_width_and_mixing():
     # rates scale as 1/f_G^2
     assert np.allclose(bc11.ctau_m(np.array([0.05, 0.3]), 1e-4) / bc11.ctau_m(np.array([0.05, 0.3]), 1e-3), 100)
     with pytest.raises(InputError, match="alp-gluon"):
-        bc11.ctau_m(0.5, 1e-3)
+        bc11.ctau_m(0.85, 1e-3)      # above the eta pi pi threshold (a -> pi pi eta not modelled)
 
 
 def test_production_mass_range_beyond_decays():

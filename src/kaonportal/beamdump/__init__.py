@@ -36,7 +36,19 @@ not shipped). Which factor was wrong, and by how much:
   3.6 in total (``--explain 0.3,2.7e-7``). No factor with a source was found to be wrong: the parent yields
   are Pythia's (pi+ +17% against NA27), the p-Cu forward suppression at the x_F ~ 0.15-0.4 of the accepted
   parents is expected to be <~ 30%, and requiring 2 cm between the two tracks at STRAW1 moves the ee edge by <= 6%
-  (checked); NA62's selection and trigger efficiencies were not available (A_trig = 1).
+  (checked); NA62's selection and trigger efficiencies were not available (A_trig = 1). A sourced lead (issue 14
+  follow-up): EPJC 85 (2025) 571, Fig. 10 caption in [S002], recomputes the 2021 dilepton contour "with updated
+  light meson spectra only", i.e. the published JHEP 09 (2023) 035 / PRL 133 (2024) 111802 contours were made with
+  earlier light-meson spectra than NA62's current ones. The lower-edge region is exactly where meson decays
+  dominate, so part of the difference may be that spectra change; the size and direction of the update are not
+  in the text available, so nothing was changed here. Invariant-mass selection (3 sigma_m) costs 1-6 % of the
+  signal, not the missing factor.
+
+ALPs (issue 14, BC10/BC11): production by pi0/eta/eta' mixing, B -> X_s a and Primakoff conversion of meson-decay
+photons with the model's own a gamma gamma coupling (:func:`.yields.primakoff_coupling2`); BC11 decays to
+pi+ pi- pi0 and pi+ pi- gamma from :mod:`kaonportal.models.alp_hadronic` up to 0.827 GeV (a -> pi pi eta not
+modelled; the LO chiral a -> 3 pi is 9-37x below the data-driven widths of EPJC 85 (2025) 571's model at 0.42-0.5
+GeV, stated on every BC11 hadronic result). BC10 has no hadronic channel here (stated).
 
 >>> from kaonportal.beamdump import BeamDumpSetup
 >>> BeamDumpSetup().decay_volume

@@ -22,6 +22,10 @@ the LKr, muons MUV3, pions and kaons the LKr (calorimetric identification); phot
 ``e_photon_min`` and away from the track impacts. [D: the published beam-dump selections were not read;
 these are the generic NA62 acceptance conditions of [GA].]
 
+Invariant mass: the final state's mass from the smeared tracks (identified-species mass hypotheses) and LKr
+photons must lie within ``mass_window_sigma`` (setup, default 3) standard deviations of m_X, the resolution
+being that of the simulated sample (:func:`mass_window`; issue 14 "invariant-mass and pointing selection").
+
 Pointing (S004 "CDA_TAX vs Z_TAX"): the track momenta and directions are smeared with the card's STRAW
 resolutions, the vertex is the closest approach of the first two tracks, the visible momentum is the sum of
 tracks and photons (photon direction from the vertex to the LKr impact, energy smeared with the LKr
@@ -36,7 +40,8 @@ nominal proton beam line (x = 0, y = y_dump, along z).
 
 from __future__ import annotations
 
-__all__ = ["CHANNELS", "channel_daughters", "Detection", "detect", "decay_weights", "pointing"]
+__all__ = ["CHANNELS", "channel_daughters", "Detection", "detect", "decay_weights", "pointing", "mass_window",
+           "MIN_EVENTS_FOR_RESOLUTION"]
 
 from dataclasses import dataclass
 
@@ -84,7 +89,8 @@ class Detection:
 
     ``accept``: selection weight in [0, 1] (0 = rejected; phase-space and pi0/eta -> gamma gamma
     factors included); ``p``: |p_X|; ``flight_to_decay``: l (m); ``flight_in_volume``: L (m);
-    ``cda_tax``, ``z_tax``: reconstructed pointing variables (NaN when not reconstructed).
+    ``cda_tax``, ``z_tax``: reconstructed pointing variables (NaN when not reconstructed); ``m_reco``:
+    reconstructed invariant mass of the final state (GeV; NaN when not reconstructed).
     """
     accept: np.ndarray
     p: np.ndarray
@@ -92,6 +98,7 @@ class Detection:
     flight_in_volume: np.ndarray
     cda_tax: np.ndarray
     z_tax: np.ndarray
+    m_reco: np.ndarray | None = None
 
 
 def decay_weights(det: Detection, mass: float, ctau_m) -> np.ndarray:
@@ -231,6 +238,8 @@ def detect(sample: XSample, channel: str, card, setup: BeamDumpSetup, rng: np.ra
         photon_reco.append((np.stack([np.nan_to_num(hit.x), np.nan_to_num(hit.y), np.full(n, card.geometry.lkr.z)], 1),
                             e_reco))
 
+    m_reco = _invariant_mass(tracks_reco, [daughter_mass(names[k]) for k in charged], photon_reco, dec if
+                             len(tracks_reco) < 2 else None)
     # Reconstructed vertex and pointing
     if len(tracks_reco) >= 2:
         (a, pa), (b, pb) = tracks_reco[0], tracks_reco[1]
@@ -249,5 +258,58 @@ def detect(sample: XSample, channel: str, card, setup: BeamDumpSetup, rng: np.ra
         lo, hi = setup.z_tax_window
         ok &= (cda < setup.cda_tax_max) & (ztax > lo) & (ztax < hi)
         ok &= (vtx[:, 2] > z1) & (vtx[:, 2] < z2)
+    ok &= mass_window(m_reco, m, ok, setup.mass_window_sigma)
     accept = np.where(ok, w, 0.0)
-    return Detection(accept, p, np.where(fwd, flight_to, np.inf), np.where(fwd, flight_in, 0.0), cda, ztax)
+    return Detection(accept, p, np.where(fwd, flight_to, np.inf), np.where(fwd, flight_in, 0.0), cda, ztax,
+                     m_reco)
+
+
+def daughter_mass(name: str) -> float:
+    """Mass hypothesis of a reconstructed track (its identified species, GeV)."""
+    return constants.mass(name)
+
+
+def _invariant_mass(tracks_reco, track_masses, photon_reco, vertex_for_photons):
+    """Invariant mass (GeV) of the reconstructed tracks (mass hypotheses) and LKr photons.
+
+    Photon momenta point from the reconstructed vertex (the midpoint of the first two tracks) to the LKr
+    cluster; without two tracks the vertex is ``vertex_for_photons`` (true decay point, as in :func:`detect`).
+    """
+    n = (tracks_reco[0][1] if tracks_reco else photon_reco[0][1]).shape[0]
+    e_tot, p_tot = np.zeros(n), np.zeros((n, 3))
+    for (_, p3), mh in zip(tracks_reco, track_masses):
+        e_tot += np.sqrt(np.sum(p3 * p3, axis=1) + mh * mh)
+        p_tot += p3
+    if photon_reco:
+        vtx = (_two_line_vertex(tracks_reco[0][0], tracks_reco[0][1], tracks_reco[1][0], tracks_reco[1][1])
+               if vertex_for_photons is None else vertex_for_photons)
+        for pos, e_reco in photon_reco:
+            d = np.nan_to_num(pos - vtx)
+            d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
+            e_tot += e_reco
+            p_tot += d * e_reco[:, None]
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(np.clip(e_tot**2 - np.sum(p_tot**2, axis=1), 0.0, None))
+
+
+#: fewest selected events for which the mass resolution is estimated from the sample (fewer: no mass cut)
+MIN_EVENTS_FOR_RESOLUTION = 20
+
+
+def mass_window(m_reco, m_true: float, selected, n_sigma: float):
+    """Boolean mask |m_reco - m_X| < n_sigma sigma_m; True everywhere when ``n_sigma`` is 0 (cut off).
+
+    sigma_m is the resolution of this very sample: 1.4826 x the median absolute deviation of m_reco - m_X over
+    the events passing every other cut. It follows from the card's STRAW momentum/angle and LKr energy
+    resolutions used to smear the tracks and photons (no separate mass-resolution parameter exists in the card);
+    with fewer than MIN_EVENTS_FOR_RESOLUTION such events the cut is not applied.
+    """
+    keep = np.ones(np.shape(m_reco), bool)
+    if n_sigma <= 0:
+        return keep
+    dm = (np.asarray(m_reco) - m_true)[np.asarray(selected, bool) & np.isfinite(m_reco)]
+    if dm.size < MIN_EVENTS_FOR_RESOLUTION:
+        return keep
+    sigma = 1.4826 * float(np.median(np.abs(dm - np.median(dm))))
+    with np.errstate(invalid="ignore"):
+        return np.abs(np.asarray(m_reco) - m_true) < n_sigma * max(sigma, 1e-9)

@@ -51,6 +51,10 @@ class BeamDumpSetup:
       1-99% range of the simulated signal is about 18-29 m]
     - ``trigger_efficiency``: A_trig of N = N_POT chi P A_acc A_trig. [D: not found in the shared
       references; 1.0 unless the user sets it]
+    - ``mass_window_sigma``: invariant-mass selection |m_reco - m_X| < n sigma_m, sigma_m the resolution of the
+      simulated signal (:func:`.detection.mass_window`); 0 switches it off. [D: NA62's beam-dump selections use
+      signal regions of about +-3 sigma of the expected signal (S004, for CDA_TAX); the mass window itself was
+      not found]
     - ``brems_form_factor``: proton form factor of the dark-photon bremsstrahlung, ``"none"`` (point-like,
       as in the published 2021 dilepton analyses), ``"timelike"`` (VMD, the production model of EPJC 85 (2025)
       571) or ``"auto"`` (default): the model of the publication whose channels are asked for, ``"none"`` for
@@ -69,6 +73,7 @@ class BeamDumpSetup:
     cda_tax_max: float = 0.02
     z_tax_window: tuple[float, float] = (15.0, 33.0)
     trigger_efficiency: float = 1.0
+    mass_window_sigma: float = 3.0
     brems_form_factor: str = "auto"
     vector_mixing: str = "auto"
 
@@ -87,6 +92,7 @@ class BeamDumpSetup:
         if not a < b:
             raise InputError("z_tax_window", f"must be (low, high) with low < high, got {self.z_tax_window}")
         check_range("trigger_efficiency", self.trigger_efficiency, 0.0, 1.0)
+        check_range("mass_window_sigma", self.mass_window_sigma, 0.0, 100.0)
         check_choice("brems_form_factor", self.brems_form_factor, ("auto", "none", "timelike"))
         check_choice("vector_mixing", self.vector_mixing, ("auto", "on", "off"))
 

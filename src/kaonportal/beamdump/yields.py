@@ -171,7 +171,8 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
 
     ``mechanisms``: subset of ``("meson", "brems", "primakoff")`` or explicit production keys
     (``"eta -> gamma A'"``). Bremsstrahlung applies to the visible dark photon (coupling epsilon),
-    Primakoff to ``alp-photon`` (BC9, g_agg in GeV^-1); meson decays to every model through
+    Primakoff to the ALPs (BC9 g_agg; BC10/BC11 through their a -> gamma gamma width,
+    :func:`primakoff_coupling2`); meson decays to every model through
     ``model.production_br``.
     ``n_per_mass``: X events simulated per mechanism and mass. ``momentum_bias``: parent mesons are drawn
     with an extra weight p^bias and reweighted (unbiased; more fast X for the short-lifetime edge of the
@@ -257,10 +258,24 @@ def mechanism_jobs(mdl, m: float, couplings, mechanisms, setup: BeamDumpSetup | 
         jobs += mixing_jobs(m, couplings)
     if ("brems" in mechanisms) and dark_photon:
         jobs.append(("p -> p A' (bremsstrahlung)", "brems", couplings ** 2))
-    # BC9 (photon-coupled ALP, coupling g_agg in GeV^-1): Primakoff conversion of meson-decay photons
-    if ("primakoff" in mechanisms) and getattr(mdl, "name", "") == "alp-photon":
-        jobs.append(("gamma Cu -> a Cu (Primakoff)", "primakoff", couplings ** 2))
+    # ALPs: Primakoff conversion of meson-decay photons, with the model's own a gamma gamma coupling
+    if ("primakoff" in mechanisms) and getattr(mdl, "particle", "") == "a":
+        g2 = primakoff_coupling2(mdl, m, couplings)
+        if np.any(g2 > 0):
+            jobs.append(("gamma Cu -> a Cu (Primakoff)", "primakoff", g2))
     return jobs, skipped
+
+
+def primakoff_coupling2(mdl, m: float, couplings) -> np.ndarray:
+    """g_a gamma gamma^2 (GeV^-2) of an ALP model at mass ``m``: the coupling itself for BC9 (g_agg), else the
+    effective on-shell coupling of its photon width, g^2 = 64 pi Gamma(a -> gamma gamma)/m^3
+    (Gamma = g^2 m^3/(64 pi), [Bauer:2017ris]; for BC10/BC11 the loop- and mixing-induced C_gg^eff at m_a).
+    """
+    couplings = np.asarray(couplings, float)
+    if getattr(mdl, "name", "") == "alp-photon":
+        return couplings ** 2
+    width = mdl.partial_widths(m, couplings).get("a -> gamma gamma")
+    return np.zeros_like(couplings) if width is None else 64.0 * np.pi * np.asarray(width, float) / m**3
 
 
 def draw_sample(parsed, m: float, n: int, rng, setup: BeamDumpSetup, *, a_scaling="pp", brems_pt_max=1.0,
@@ -341,4 +356,4 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
 
 def _subset(det: Detection, sel) -> Detection:
     return Detection(det.accept[sel], det.p[sel], det.flight_to_decay[sel], det.flight_in_volume[sel],
-                     det.cda_tax[sel], det.z_tax[sel])
+                     det.cda_tax[sel], det.z_tax[sel], None if det.m_reco is None else det.m_reco[sel])

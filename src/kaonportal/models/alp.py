@@ -15,9 +15,9 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   L370-388), Gamma = 4 pi alpha^2 m^3 |C_gg^eff|^2, plus the u, d, s part through a-eta/eta' mixing
   (:func:`light_qcd_photon_coupling`, LO U(3) ChPT; no pi0 term for c_uu = c_dd): it changes the
   photon width by up to 6x near 0.5 GeV (ALPaca 1.2 agrees to 4 % at the same low-energy couplings).
-  Hadronic decays are left out: with universal couplings a -> 3 pi vanishes at leading order
-  (c_uu = c_dd), and a -> pi pi gamma, eta pi pi are not implemented, so the **valid range stops at
-  0.8 GeV** (below the eta pi pi threshold);
+  Hadronic decays: with universal couplings a -> 3 pi vanishes at leading order (c_uu = c_dd);
+  a -> pi+ pi- gamma comes from :mod:`.alp_hadronic` (eta/eta' kinetic mixing x WZW box); eta pi pi is not
+  implemented, so the **valid range stops at 0.8 GeV** (below the eta pi pi threshold);
   the production BRs (FCNC, below) are valid up to m_B - m_K (``production_mass_range``).
   Production: K+ -> pi+ a and B+ -> K+ a from the top-loop FCNC ([Bauer:2021wjo; ALPINIST:2022code]):
   [k_D]_ij = y_t^2/(16 pi^2) V_ti* V_tj (c_R - c_L)[ln(Lambda^2/m_t^2)/2 - 1/4 - 3/2 (1 - x_t + ln x_t)/(1 - x_t)^2]
@@ -42,11 +42,10 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   3.61 gives 0.52x the rate). Decay: a -> gamma gamma with the LO U(3) chiral C_gg^eff (Bauer, Neubert,
   Thamm JHEP 12 (2017) 044 Sec. 3 with the a-pi0 mixing term m_a^2/(m_pi^2 - m_a^2), extended to eta,
   eta' and pi0-eta isospin breaking; :func:`gluon_photon_ratio`): C_gg^eff/C_GG goes from -2.0 at m_a -> 0
-  through a pole at m_pi0 and a zero near 0.15 GeV. Chiral PT holds below ~1 GeV. Hadronic decays
-  (a -> 3 pi and above; the Aloni-Soreq-Williams 1811.03474 data-driven widths) are not implemented,
-  and neither is a -> pi+ pi- gamma (open above 2 m_pi; 0.2 % of the width at 0.3 GeV, 6 % at 0.4 GeV
-  in ALPaca), so the **valid range ends at the 3 pi0 threshold, 0.40 GeV**; the c tau there is up to
-  6 % too long; the production BRs are given up to 1 GeV (``production_mass_range``;
+  through a pole at m_pi0 and a zero near 0.15 GeV. Chiral PT holds below ~1 GeV. Hadronic decays (the
+  Aloni-Soreq-Williams 1811.03474 widths are data-driven): a -> 3 pi (LO chiral PT, [Bauer:2017ris]) and
+  a -> pi+ pi- gamma (eta/eta' mixing and the WZW box) from :mod:`.alp_hadronic`; a -> pi pi eta is not
+  implemented, so the **valid range ends at the eta pi pi threshold, 0.827 GeV**; the production BRs are given up to 1 GeV (``production_mass_range``;
   the mixing angles diverge at m_a = m_pi0, m_eta as the FORESEE formulas have no meson width). Mixing production with pi0/eta/eta' is given as theta_aP^2 (FORESEE
   ALP-g.ipynb cells 8-9, coupling g = 1/(4 pi^2 f_G) in FORESEE's L = -(g_s^2/8) g a G Gtilde) under keys
   ``"pi0 -> a (mixing)"`` etc.: the number of ALPs is theta^2 times the number of mesons ([FORESEE:2021code; Aloni:2018vki]);
@@ -69,6 +68,7 @@ from ..constants import (ALPHA_EM, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V
                          mass, width_gev)
 from ..errors import check_choice, check_range
 from ..kinematics import kallen
+from .alp_hadronic import VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths
 from .base import PortalModel
 
 _M_W = 80.37            # GeV, W mass for x_t ([PDG] lists 80.362)
@@ -241,8 +241,9 @@ class AlpFermion(_Alp):
     coupling_scan = (1e-12, 10.0)
     reference = ("[Bauer:2017ris] 1708.00443; [Bauer:2020alpeft] 2012.12272; [ALPaca:2025code] BC10; "
                  "PBC report 1901.09966 BC10")
-    validity = ("decays valid up to 0.8 GeV (hadronic channels left out; a -> gamma gamma from lepton and "
-                "heavy-quark loops plus LO U(3) a-eta/eta' mixing); K+ -> pi+ a: LO ChPT top-loop FCNC plus "
+    validity = ("decays valid up to 0.8 GeV (a -> gamma gamma from lepton and heavy-quark loops plus LO U(3) "
+                "a-eta/eta' mixing; a -> pi+ pi- gamma by the same mixing x WZW box; a -> 3 pi vanishes at LO for "
+                "universal couplings, a -> pi pi eta not implemented); K+ -> pi+ a: LO ChPT top-loop FCNC plus "
                 "the flavour-diagonal N_8 term (x 0.84 in rate), RG running between 1 TeV and m_K and the "
                 "27-plet neglected.")
 
@@ -286,6 +287,7 @@ class AlpFermion(_Alp):
         # u, d, s through a-eta/eta' mixing (universal couplings: no pi0 term); up to 6x in the width
         c_eff = c_eff + light_qcd_photon_coupling(m, 0.0, (1.0, 1.0, 1.0))
         out["a -> gamma gamma"] = self._photon_width(m, c_eff * c / (V_HIGGS * 16 * np.pi**2))
+        out.update(fermion_hadronic_widths(m, (c / V_HIGGS,) * 3))     # pi+ pi- gamma: alp_hadronic
         return out
 
     def _production(self, m, c):
@@ -313,16 +315,17 @@ class AlpGluon(_Alp):
     label = "BC11"
     coupling_name = "inv_fG"
     coupling_unit = "GeV^-1"
-    mass_range = (1.0e-3, 3.0 * mass("pi0"))
+    mass_range = (1.0e-3, HADRONIC_VALID_MAX)     # up to the eta pi pi threshold (alp_hadronic)
     production_mass_range = (1.0e-3, 1.0)
     kaon_channel = "K+ -> pi+ a"
     coupling_scan = (1e-14, 1.0)
     reference = ("[Bauer:2021wjo] 2102.13112; [Bauer:2017ris] 1708.00443; [FORESEE:2021code] ALP-g; "
                  "PBC report 1901.09966 BC11")
     validity = ("a -> gamma gamma from LO U(3) chiral perturbation theory with a-pi0/eta/eta' mixing "
-                "(Bauer-Neubert-Thamm JHEP 12 (2017) 044), valid below ~1 GeV; the model stops at "
-                "3 m_pi0 = 0.405 GeV because a -> 3 pi and a -> pi pi gamma (0.2 % of the width at "
-                "0.3 GeV, 6 % at 0.4 GeV) are not implemented; within a few widths of m_pi0 the "
+                "(Bauer-Neubert-Thamm JHEP 12 (2017) 044), valid below ~1 GeV; a -> 3 pi at LO chiral PT (BNT; "
+                "9-37x below the Aloni-Soreq-Williams data-driven widths at 0.42-0.5 GeV, no a-eta pole) and "
+                "a -> pi+ pi- gamma (eta/eta' mixing x WZW box); the model stops at the eta pi pi threshold, "
+                "0.827 GeV (a -> pi pi eta not implemented); within a few widths of m_pi0, m_eta the "
                 "first-order mixing is not reliable.")
 
     def __init__(self, normalisation: str = "alpha_s/8pi", g8: float = 5.0, c0: str = "lo"):
@@ -342,7 +345,9 @@ class AlpGluon(_Alp):
 
     def _widths(self, m, c):
         c_gg_bnt = self.cgg_over_f(c) / (16.0 * np.pi**2)   # C_GG/Lambda: g_s^2 C_GG = c_GG alpha_s/(4 pi)
-        return {"a -> gamma gamma": self._photon_width(m, gluon_photon_ratio(m, self.c0) * c_gg_bnt)}
+        out = {"a -> gamma gamma": self._photon_width(m, gluon_photon_ratio(m, self.c0) * c_gg_bnt)}
+        out.update(gluon_hadronic_widths(m, self.cgg_over_f(c)))    # 3 pi, pi+ pi- gamma: alp_hadronic
+        return out
 
     def _production(self, m, c):
         m_k, m_pi = mass("K+"), mass("pi+")

@@ -189,7 +189,7 @@ class PortalModel:
         vis = [v for k, v in brs.items() if k not in self.invisible_channels]
         if not vis:
             return np.zeros(np.shape(next(iter(brs.values()))))
-        return np.sum(np.stack(vis), axis=0)
+        return np.clip(np.sum(np.stack(vis), axis=0), 0.0, 1.0)      # a sum of fractions: rounding can exceed 1
 
     def production_br(self, mass, coupling) -> dict[str, np.ndarray]:
         """Production branching ratios, keyed by decay string (e.g. ``"K+ -> pi+ S"``).

@@ -1,0 +1,219 @@
+"""Hadronic decays of a gluon-coupled ALP below ~0.83 GeV: a -> 3 pi and a -> pi+ pi- gamma.
+
+Units: GeV for masses and widths, GeV^-1 for the couplings c/f. Conventions of
+:mod:`kaonportal.models.alp` (2102.13112 basis): L = c_GG (alpha_s/4 pi)(a/f) G Gtilde
++ (d_mu a/(2 f)) sum_q c_q qbar gamma^mu gamma5 q. F = f_pi/sqrt2 = 92 MeV below.
+
+**a -> 3 pi** ([Bauer:2017ris] Sec. 3, the a -> pi^a pi^b pi^0 rate; derived again here at leading order in
+two-flavour chiral perturbation theory). The chiral rotation q -> exp(-i kappa_q c_GG (a/f) gamma5) q with
+kappa_q = m_q^-1 / sum m^-1 removes a G Gtilde and the ALP-mass-term mixing; the ALP then couples to the
+isovector axial current with delta/f = (chat_u - chat_d)/(2 f), chat_q = c_q + 2 kappa_q c_GG (BNT's
+Delta c_ud/Lambda = 2 delta/f, Delta c_ud = c_uu - c_dd + 32 pi^2 C_GG (m_d - m_u)/(m_d + m_u)). With
+d_mu J_A^3 = F m_pi^2 pi^3 (sigma-model parametrisation) and the LO pi pi amplitude (s - m_pi^2)/F^2:
+
+    A(a -> pi+ pi- pi0) = (delta/f)(m_pi^2/F)(s_+- - m_pi^2)/(m_a^2 - m_pi^2),
+    A(a -> 3 pi0)       = (delta/f)(m_pi^2/F) m_a^2/(m_a^2 - m_pi^2),
+
+which integrate to BNT's Gamma = (pi/6)(m_a m_pi^4/(Lambda^2 f_pi^2)) (Delta c_ud / (32 pi^2))^2 g_ab(m_pi^2/m_a^2)
+(f_pi = 130 MeV; g_00(0) = g_+-(0) = 1; tested). Here the phase space uses the physical charged and neutral
+pion masses ([PDG]) and m_pi = m_pi0 in the amplitude (isospin breaking in the amplitude beyond
+m_d - m_u is not included). Validity: LO chiral PT; NLO corrections are O(1) already ~0.1 GeV above the
+threshold (Di Luzio, Piazza, arXiv:2206.04061), and the a-eta mixing term (a -> eta* -> 3 pi, resonant at
+m_eta) is not included, so this is an order-of-magnitude estimate above ~0.5 GeV.
+
+**a -> pi+ pi- gamma** (data-driven mixing picture of [Aloni:2018vki]: A(a -> f) = sum_P theta_aP A(P -> f),
+P = eta, eta'; the mixing angles theta_aP are the model's own, see :class:`kaonportal.models.alp.AlpGluon`).
+A(P -> pi+ pi- gamma) is the Wess-Zumino-Witten box anomaly ([Wess:1971yu; Witten:1983tw]),
+A = (e/(4 sqrt3 pi^2 F^3)) c_P eps_{mu nu rho sigma} epsilon^mu k^nu p+^rho p-^sigma F_rho(s), with
+c_P = (sqrt6/2) [(t_P)_uu + (t_P)_dd] (c_eta8 = 1; eta-eta' angle -14.1 deg) and the rho vector-meson
+dominance factor F_rho(s) = m_rho^2/(m_rho^2 - s - i m_rho Gamma_rho), integrated as
+
+    dGamma/ds = |A|^2 s beta^3 (m_a^2 - s)^3 / (6144 pi^3 m_a^3),   beta = sqrt(1 - 4 m_pi+^2/s).
+
+Check: Gamma(eta -> pi+ pi- gamma) = 55.7 eV (PDG 55.3 eV), Gamma(eta' -> pi+ pi- gamma) = 35 keV (PDG 54 keV,
+the fixed-width rho; tested). Peer comparison (ALPaca 1.2.0, which implements the Aloni-Soreq-Williams widths;
+stored table in the tests): its a -> pi+ pi- pi0 is 9-37x this one at 0.42-0.50 GeV (ASW's amplitudes are not
+chirally suppressed, this LO one is ~ m_pi^2; the chiral-rotation dependence of the ASW treatment is discussed
+in arXiv:2501.04525) and its a -> pi+ pi- gamma differs by 0.01-370x (zeros of the eta/eta' interference at
+different masses, ~0.7 GeV there, ~0.8 GeV here). Not tuned: stated. Valid below the eta pi pi threshold; a -> pi pi eta (and K K pi above 1.13 GeV)
+are not implemented, so :data:`VALID_MAX_GEV` ends the model there.
+"""
+
+from __future__ import annotations
+
+__all__ = ["VALID_MAX_GEV", "kappa", "isovector_coupling", "three_pion_widths", "phase_space_g",
+           "box_coefficient", "pipigamma_width", "eta_pipigamma_width", "mixing_angle_gluon",
+           "gluon_hadronic_widths", "kinetic_mixing_angle", "fermion_hadronic_widths"]
+
+import numpy as np
+
+from ..constants import ALPHA_EM, F_PI, mass, width_gev
+
+#: eta pi+ pi- threshold (GeV): a -> pi pi eta opens here and is not implemented
+VALID_MAX_GEV = mass("eta") + 2.0 * mass("pi+")
+_F = F_PI / np.sqrt(2.0)                           # F = 92 MeV
+#: MS-bar light-quark masses at 2 GeV (GeV), PDG 2024 quark summary [PDG]; only their ratios enter
+_M_UDS = np.array([0.00216, 0.00470, 0.0935])
+#: eta-eta' octet-singlet angle, -14.1 deg (RBC/UKQCD, Christ et al. PRL 105 (2010) 241601), as kaonportal.models.alp
+_THETA_ETA = np.deg2rad(-14.1)
+_M_RHO, _G_RHO = mass("rho0"), width_gev("rho0")
+_X, _W = np.polynomial.legendre.leggauss(96)       # fixed quadrature: smooth integrands, < 1e-6 relative
+
+
+def kappa() -> np.ndarray:
+    """kappa_q = m_q^-1 / sum_q m_q^-1 for (u, d, s): the rotation that removes the ALP-mass mixing."""
+    inv = 1.0 / _M_UDS
+    return inv / inv.sum()
+
+
+def isovector_coupling(cgg_over_f, cq_over_f=(0.0, 0.0, 0.0)):
+    """delta/f = (chat_u - chat_d)/(2 f) in GeV^-1, chat_q = c_q + 2 kappa_q c_GG (see module docstring)."""
+    k = kappa()
+    cgg = np.asarray(cgg_over_f, dtype=float)
+    return 0.5 * ((cq_over_f[0] - cq_over_f[1]) + 2.0 * cgg * (k[0] - k[1]))
+
+
+def _integrate(fun, lo, hi):
+    """Gauss-Legendre integral of fun(x) over [lo, hi] (arrays broadcast; 0 where hi <= lo)."""
+    lo, hi = np.broadcast_arrays(np.asarray(lo, float), np.asarray(hi, float))
+    half = 0.5 * np.clip(hi - lo, 0.0, None)
+    x = (lo + half)[..., None] + half[..., None] * _X
+    return np.sum(fun(x) * _W, axis=-1) * half
+
+
+def _lam_sqrt(a, b, c):
+    return np.sqrt(np.clip(a * a + b * b + c * c - 2 * (a * b + a * c + b * c), 0.0, None))
+
+
+def phase_space_g(m_a, kind: str):
+    """BNT's g_00 or g_+- at m_a (GeV): the phase-space integrals normalised to 1 for m_pi << m_a.
+
+    kind "+-": 12/(1-r0)^2 int dz sqrt(1 - 4 rc/z) (z - r0)^2 lambda^1/2(1, z, r0) over the pi+pi- pair (z = s/m_a^2);
+    kind "00": 2/(1-r0)^2 int dz sqrt(1 - 4 r0/z) lambda^1/2(1, z, r0); r0 = m_pi0^2/m_a^2, rc = m_pi+^2/m_a^2.
+    """
+    m_a = np.asarray(m_a, dtype=float)
+    r0 = (mass("pi0") / m_a) ** 2
+    rc = (mass("pi+") / m_a) ** 2 if kind == "+-" else r0
+    lo, hi = 4.0 * rc, (1.0 - np.sqrt(r0)) ** 2
+
+    def integrand(z):
+        r0b, rcb = r0[..., None], rc[..., None]
+        beta = np.sqrt(np.clip(1.0 - 4.0 * rcb / z, 0.0, None))
+        lam = _lam_sqrt(1.0, z, r0b)
+        return beta * lam * ((12.0 * (z - r0b) ** 2) if kind == "+-" else 2.0)
+    val = _integrate(integrand, lo, hi) / (1.0 - r0) ** 2
+    return np.where(hi > lo, val, 0.0)
+
+
+def three_pion_widths(m_a, delta_over_f) -> dict:
+    """Gamma(a -> pi+ pi- pi0) and Gamma(a -> 3 pi0) in GeV (LO chiral PT, module docstring)."""
+    m_a = np.asarray(m_a, dtype=float)
+    mp = mass("pi0")
+    pref = np.asarray(delta_over_f, float) ** 2 * m_a * mp**4 / (3072.0 * np.pi**3 * _F**2)
+    with np.errstate(invalid="ignore"):
+        pm = np.where(m_a > 2 * mass("pi+") + mp, pref * phase_space_g(m_a, "+-"), 0.0)
+        zz = np.where(m_a > 3 * mp, pref * phase_space_g(m_a, "00"), 0.0)
+    return {"a -> pi+ pi- pi0": pm, "a -> pi0 pi0 pi0": zz}
+
+
+def box_coefficient() -> dict:
+    """c_P of the WZW pi+ pi- gamma box for P = eta, eta' in units of the eta_8 amplitude."""
+    c, s = np.cos(_THETA_ETA), np.sin(_THETA_ETA)
+    # (t_8)_uu + (t_8)_dd = 2/sqrt6 -> 1; (t_0)_uu + (t_0)_dd = 2/sqrt3 -> sqrt2
+    return {"eta": c - np.sqrt(2.0) * s, "eta'": s + np.sqrt(2.0) * c}
+
+
+def _box_rate(m, amp_weight_sq):
+    """int ds |e/(4 sqrt3 pi^2 F^3) F_rho(s)|^2 w(s) s beta^3 (m^2 - s)^3/(6144 pi^3 m^3), amp_weight_sq(s) = |w|^2."""
+    m = np.asarray(m, dtype=float)
+    mpc = mass("pi+")
+    c0 = np.sqrt(4 * np.pi * ALPHA_EM) / (4.0 * np.sqrt(3.0) * np.pi**2 * _F**3)
+
+    def integrand(s):
+        beta = np.sqrt(np.clip(1.0 - 4.0 * mpc**2 / s, 0.0, None))
+        vmd = np.abs(_M_RHO**2 / (_M_RHO**2 - s - 1j * _M_RHO * _G_RHO)) ** 2
+        mm = m[..., None]
+        return c0**2 * vmd * amp_weight_sq(s) * s * beta**3 * (mm**2 - s) ** 3 / (6144.0 * np.pi**3 * mm**3)
+    return np.where(m > 2 * mpc, _integrate(integrand, 4 * mpc**2, np.maximum(m**2, 4 * mpc**2)), 0.0)
+
+
+def eta_pipigamma_width(meson: str = "eta") -> float:
+    """Gamma(P -> pi+ pi- gamma) (GeV) of the physical eta or eta' from the box formula (validation)."""
+    c = box_coefficient()[meson]
+    return float(_box_rate(mass(meson), lambda s: c**2))
+
+
+def pipigamma_width(m_a, theta_eta, theta_etap):
+    """Gamma(a -> pi+ pi- gamma) in GeV from the a-eta, a-eta' mixing angles (complex allowed; broadcast with m_a)."""
+    cb = box_coefficient()
+    amp = np.asarray(theta_eta) * cb["eta"] + np.asarray(theta_etap) * cb["eta'"]
+    m_a, amp = np.broadcast_arrays(np.asarray(m_a, float), amp)
+    flat_m, flat_a = m_a.ravel(), amp.ravel()
+    out = _box_rate(flat_m, lambda s: np.abs(flat_a[:, None]) ** 2 * np.ones_like(s))
+    return out.reshape(m_a.shape)
+
+
+#: ALP-meson mixing theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2) with g = 8 C_GG/Lambda = c_GG/(2 pi^2 f):
+#: [FORESEE:2021code] ALP-g; [Aloni:2018vki] (the same angles kaonportal.models.alp uses for production)
+_MIXING = {"eta": (-0.3596, 0.0021), "eta'": (-0.3362, 0.0092)}
+
+
+def mixing_angle_gluon(m_a, cgg_over_f, meson: str):
+    """theta_aP (complex) of a gluon-coupled ALP; the pole is regularised with -i m_P Gamma_P (only there)."""
+    a2, b0 = _MIXING[meson]
+    g = np.asarray(cgg_over_f, float) / (2.0 * np.pi**2)
+    m2 = np.asarray(m_a, float) ** 2
+    mp = mass(meson)
+    return 3.671 * g * (a2 * m2 + b0) / (m2 - mp**2 + 1j * mp * width_gev(meson))
+
+
+def gluon_hadronic_widths(m_a, cgg_over_f) -> dict:
+    """Hadronic partial widths (GeV) of the BC11 ALP for c_GG/f = ``cgg_over_f`` (GeV^-1), m_a < VALID_MAX_GEV."""
+    out = three_pion_widths(m_a, isovector_coupling(cgg_over_f))
+    out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, mixing_angle_gluon(m_a, cgg_over_f, "eta"),
+                                                mixing_angle_gluon(m_a, cgg_over_f, "eta'"))
+    return out
+
+
+def _generators() -> dict:
+    """Diagonals of the U(3) generators (Tr t_a t_b = delta_ab) of pi0, eta, eta' in (u, d, s); angle -14.1 deg."""
+    t3 = np.array([1.0, -1.0, 0.0]) / np.sqrt(2.0)
+    t8 = np.array([1.0, 1.0, -2.0]) / np.sqrt(6.0)
+    t0 = np.ones(3) / np.sqrt(3.0)
+    c, s = np.cos(_THETA_ETA), np.sin(_THETA_ETA)
+    return {"pi0": t3, "eta": c * t8 - s * t0, "eta'": s * t8 + c * t0}
+
+
+def kinetic_mixing_angle(m_a, chat_over_f, meson: str):
+    """theta_aP (complex) from the axial-current coupling (d_mu a/(2f)) sum_q chat_q qbar gamma^mu gamma5 q.
+
+    With <0| qbar gamma^mu gamma5 t_P q |P(p)> = i sqrt2 F p^mu the coupling is a kinetic mixing
+    -eps_P d a . d P, eps_P = F Tr(chat t_P)/(sqrt2 f), and on the ALP mass shell theta_aP = eps_P m_a^2/(m_a^2 - m_P^2)
+    (pole regularised with -i m_P Gamma_P). ``chat_over_f``: (chat_u, chat_d, chat_s)/f in GeV^-1, broadcast
+    against m_a on a last axis of length 3. Check: for a gluon coupling, chat = 2 kappa c_GG, the pi0 angle is
+    F (kappa_u - kappa_d) c_GG/f m_a^2/(m_a^2 - m_pi^2) = 0.0340 c_GG/f, the FORESEE/[Aloni:2018vki] 3.671 x 0.180/(2 pi^2)
+    = 0.0335 c_GG/f (tested).
+    """
+    t = _generators()[meson]
+    eps = _F * np.tensordot(np.asarray(chat_over_f, float), t, axes=([-1], [0])) / np.sqrt(2.0)
+    m2 = np.asarray(m_a, float) ** 2
+    mp = mass(meson)
+    return eps * m2 / (m2 - mp**2 + 1j * mp * width_gev(meson))
+
+
+def fermion_hadronic_widths(m_a, cq_over_f) -> dict:
+    """Hadronic widths (GeV) of an ALP with axial quark couplings only (BC10: chat_q/f = g_Y/v for every quark).
+
+    a -> 3 pi needs c_u != c_d (zero for universal couplings, then omitted); a -> pi+ pi- gamma through the
+    eta, eta' kinetic mixing of :func:`kinetic_mixing_angle` (the same LO U(3) picture as the model's photon
+    coupling). ``cq_over_f``: (c_u, c_d, c_s)/f, each broadcast with m_a.
+    """
+    m_a = np.asarray(m_a, float)
+    cq = np.stack(np.broadcast_arrays(*(np.asarray(c, float) for c in cq_over_f), m_a)[:3], axis=-1)
+    out = {}
+    delta = 0.5 * (cq[..., 0] - cq[..., 1])
+    if np.any(delta != 0):
+        out.update(three_pion_widths(m_a, delta))
+    out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, kinetic_mixing_angle(m_a, cq, "eta"),
+                                                kinetic_mixing_angle(m_a, cq, "eta'"))
+    return out
