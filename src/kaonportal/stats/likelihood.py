@@ -104,7 +104,6 @@ def _newton(m: CountingArrays, s0, n, aux_b, aux_s, tb, ts, has_b, has_s, lo_b, 
             lam = s0 * eps + beta
             lam_safe = np.maximum(lam, 1e-150)   # lambda = 0 is only reached with n = 0
             u = 1.0 - n / lam_safe
-            w = n / lam_safe**2
             ds = s0 * m.r
             gb = np.where(has_b, u * d1 + (tb - aux_b), 0.0)
             gs = np.where(has_s, u * ds + (ts - aux_s), 0.0)
@@ -115,10 +114,14 @@ def _newton(m: CountingArrays, s0, n, aux_b, aux_s, tb, ts, has_b, has_s, lo_b, 
             go_neg = at_kink & (g_minus > 0)
             d1 = np.where(go_neg, m.sig_lo, d1)
             gb = np.where(go_neg, g_minus, np.where(stay, 0.0, gb))
-            hbb = w * d1 * d1 + np.maximum(u * d2, 0.0) + 1.0
-            hss = w * ds * ds + 1.0
-            hbs = np.where(has_b & has_s & ~stay, w * d1 * ds, 0.0)
+            # n/lam^2 x d d' written as n (d/lam)(d'/lam): lam^2 and ds^2 overflow for the huge BR a limit
+            # search can try (lam > 1e154), their ratio rarely does; where it still does (s0 huge while
+            # eps(theta_s) ~ 0) the Hessian is infinite and the unit-step fallback below takes over
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                rb, rs = d1 / lam_safe, ds / lam_safe
+                hbb = n * rb * rb + np.maximum(u * d2, 0.0) + 1.0
+                hss = n * rs * rs + 1.0
+                hbs = np.where(has_b & has_s & ~stay, n * rb * rs, 0.0)
                 det = hbb * hss - hbs * hbs
                 step_b = np.where(has_b, (hss * gb - hbs * gs) / det, 0.0)
                 step_s = np.where(has_s, (hbb * gs - hbs * gb) / det, 0.0)
@@ -134,7 +137,9 @@ def _newton(m: CountingArrays, s0, n, aux_b, aux_s, tb, ts, has_b, has_s, lo_b, 
             new_b = np.where(go_neg, np.minimum(new_b, 0.0), np.where(at_kink, np.maximum(new_b, 0.0), new_b))
             # with n > 0 the optimum has lambda > 0: halve towards the old point if a step hits zero
             lam_new = s0 * m.eps(new_s) + m.beta(new_b)[0]
-            bad = (n > 0) & (lam_new <= 0)
+            # ("zero" relative to the nominal s + b: the truncation -b/sigma rounds to lambda ~ 1e-15 b, not 0,
+            # and the iteration would then creep away from it in steps of 1e-16)
+            bad = (n > 0) & (lam_new <= 1e-9 * (s0 + m.b))
             new_b = np.where(bad, 0.5 * (new_b + tb), new_b)
             new_s = np.where(bad, 0.5 * (new_s + ts), new_s)
             delta = max(float(np.max(np.abs(new_b - tb), initial=0.0)),
