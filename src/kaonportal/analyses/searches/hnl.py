@@ -575,17 +575,10 @@ def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x
 
 def window_background(kern: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     """Expected background in windows [lo, hi) and its simulation-statistics error:
-    b = sum_i w_i f_i, var = sum_i w_i^2 f_i^2 with f_i the kernel fraction of event i in the window."""
-    from scipy.special import ndtr
-    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
-    b, var = np.zeros(len(lo)), np.zeros(len(lo))
-    x, w, h = kern["x"], kern["w"], kern["h"]
-    for s in range(0, len(x), 4096):      # bounded memory: events x windows in blocks
-        xx, ww, hh = x[s:s + 4096, None], w[s:s + 4096, None], h[s:s + 4096, None]
-        f = ndtr((hi[None, :] - xx) / hh) - ndtr((lo[None, :] - xx) / hh)
-        b += np.sum(ww * f, axis=0)
-        var += np.sum((ww * f) ** 2, axis=0)
-    return b, np.sqrt(var)
+    b = sum_i w_i f_i, var = sum_i w_i^2 f_i^2 with f_i the kernel fraction of event i in the window
+    (:func:`kaonportal.stats.kernel_sums.window_sums`: sorted prefix sums, equal to the direct sum to ~1e-15)."""
+    from ...stats.kernel_sums import window_sums
+    return window_sums(kern["x"], kern["w"], kern["h"], lo, hi)
 
 
 def _pseudo_data(bkg: dict, seed: int, label: str, inject=None, sigma_fn=None) -> np.ndarray:
