@@ -117,8 +117,15 @@ def test_echoed_values_are_capped():
 
 def test_bounded_loader_reads_what_safe_load_reads():
     # the bounds change nothing below them: random documents (scalars, lists, mappings, anchors via the dumper's
-    # repeated objects) parse exactly as yaml.safe_load parses them
+    # repeated objects) parse exactly as yaml.safe_load parses them (with the one intended difference, YAML 1.2's
+    # exponent floats such as 1e12, tested separately)
     import yaml
+
+    from kaonportal.yamlio import SCIENTIFIC_FLOAT
+
+    class _SafeLoader12(yaml.SafeLoader):
+        pass
+    _SafeLoader12.add_implicit_resolver("tag:yaml.org,2002:float", SCIENTIFIC_FLOAT, list("-+0123456789."))
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -131,6 +138,13 @@ def test_bounded_loader_reads_what_safe_load_reads():
     def check(doc):
         shared = [doc, doc]                     # the same object twice: safe_dump writes an anchor and an alias
         text = yaml.safe_dump({"a": shared, "b": doc})
-        assert parse_yaml(text, "x") == yaml.safe_load(text)
+        assert parse_yaml(text, "x") == yaml.load(text, Loader=_SafeLoader12)
 
     check()
+
+
+def test_exponent_without_dot_is_a_float():
+    # YAML 1.1 (PyYAML) would read "1e12" as a string: a configuration's n_signal: 1e12 must be the number
+    doc = parse_yaml("a: 1e12\nb: -2.5E-3\nc: 1e\nd: x1e5\ne: '1e5'\n", "x")
+    assert doc == {"a": 1e12, "b": -2.5e-3, "c": "1e", "d": "x1e5", "e": "1e5"}
+    assert isinstance(doc["a"], float)

@@ -115,8 +115,11 @@ def entry(key: str) -> dict[str, Any]:
 def cite(key: str) -> str:
     """The full citation of ``key`` (or an alias) as one line: authors, "title", journal, arXiv, DOI/URL."""
     e = entry(key)
-    title = str(e["title"])  # a [bracketed] title is a description, not a quotation
-    parts = [str(e["authors"]), title if title.startswith("[") else f'"{title}"']
+    title = str(e["title"])
+    # a [bracketed] title in the bibliography is a description, not a quotation; printed without the brackets
+    # (outputs are scanned for [KEY] citations, and a bracketed description would read as one)
+    shown = f"{title[1:-1]} (description, title not verified)" if title.startswith("[") else f'"{title}"'
+    parts = [str(e["authors"]), shown]
     if e.get("journal"):
         parts.append(str(e["journal"]))
     elif not e.get("arxiv"):

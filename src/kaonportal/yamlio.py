@@ -36,8 +36,9 @@ kaonportal.errors.InputError: config: input: expands to more than 1000000 YAML n
 
 from __future__ import annotations
 
-__all__ = ["read_text", "parse_yaml", "read_yaml", "LIMITS"]
+__all__ = ["read_text", "parse_yaml", "read_yaml", "LIMITS", "SCIENTIFIC_FLOAT"]
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,12 @@ class _BoundedLoader(yaml.SafeLoader):
                           f"(line {node.start_mark.line + 1}; an alias bomb?)")
         self._sizes[id(node)] = size
         return node
+
+
+#: YAML 1.2 (core schema) reads ``1e12`` / ``2.5E-3`` as floats; YAML 1.1, which PyYAML implements, needs a dot
+#: (``1.0e12``) and reads ``1e12`` as the string "1e12", which a physicist's configuration never means.
+SCIENTIFIC_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+_BoundedLoader.add_implicit_resolver("tag:yaml.org,2002:float", SCIENTIFIC_FLOAT, list("-+0123456789."))
 
 
 def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = False) -> Any:

@@ -18,6 +18,7 @@ __all__ = ["RunConfig", "PnnConfig", "Sections", "Dataset", "load_config", "load
            "DEFAULT_CONFIG", "BACKGROUND_SOURCES"]
 
 import copy
+import math
 from importlib import resources
 from pathlib import Path
 
@@ -185,8 +186,12 @@ def load_config(path: str | Path | None = None, quick: bool = False, overrides: 
     try:
         cfg = RunConfig.model_validate(data)
     except ValidationError as exc:
-        msg = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise InputError("config", msg) from None
+        e = exc.errors()[0]           # one line: the first problem, named by its field
+        where = "config." + ".".join(str(x) for x in e["loc"])
+        val = e.get("input")
+        if isinstance(val, float) and not math.isfinite(val):     # pydantic's bound message misleads for NaN
+            raise InputError(where, f"must be a finite number, got {val}") from None
+        raise InputError(where, e["msg"][:1].lower() + e["msg"][1:]) from None
     # NaN / infinities, absurd magnitudes and reversed ranges pydantic lets through (issue 12 item 14)
     check_config_values(cfg, "config")
     return cfg.scaled(cfg.quick_scale) if quick else cfg

@@ -89,7 +89,7 @@ class YieldBudget:
         """Human-readable table (one line per mechanism and channel, then the total)."""
         head = (f"{self.model}: m = {self.mass:g} GeV, {self.coupling_name} = {self.coupling:g}, "
                 f"c tau = {self.ctau_m:.3g} m, N_POT = {self.pot:.3g}, A_trig = {self.a_trig:g}")
-        cols = f"{'mechanism':32s} {'channel':10s} {'n_par/POT':>10s} {'BR/coup^2':>10s} {'chi':>10s} " \
+        cols = f"{'mechanism':32s} {'channel':10s} {'n_par/POT':>10s} {'BR':>10s} {'chi':>10s} " \
                f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'N_exp':>10s}"
         lines = [head, cols]
         for r in self.rows:

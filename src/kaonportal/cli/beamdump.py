@@ -57,7 +57,7 @@ def beamdump_cmd(
                                             help="Compute the mass columns as tasks on a dask.distributed "
                                                  "scheduler (tcp://HOST:PORT) or a LocalCluster of N processes "
                                                  "(local:N); same results. Needs pip install "
-                                                 "\"kaonportal[distributed]\"."),
+                                                 "\"kaonportal\\[distributed]\"."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output directory."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):

@@ -259,7 +259,7 @@ def register(app: typer.Typer) -> None:
                                           help="Run the simulation blocks and beam-dump mass columns as tasks on "
                                                "a dask.distributed scheduler (tcp://HOST:PORT) or a LocalCluster "
                                                "of N processes (local:N); same results. Needs pip install "
-                                               "\"kaonportal[distributed]\".")):
+                                               "\"kaonportal\\[distributed]\".")):
         """Run every enabled analysis section and write the results into --out (see :data:`RUN_HELP`)."""
         from .. import __version__
         from ..analyses.config import load_config
@@ -358,7 +358,8 @@ def register(app: typer.Typer) -> None:
             hd = write_hepdata(out / "hepdata", hep_tables,
                                f"kaonportal {__version__} run, seed {cfg.seed}: simulated NA62-like results")
             summary["hepdata_files"] = hd
-        _validation_flags(summary, out)
+        with formats_of_plots(formats):     # the validation plots in the formats the user asked for
+            _validation_flags(summary, out)
         summary["elapsed_s"] = round(time.time() - t0, 1)
         summary = relative_paths(summary, out)      # every path in summary.json relative to --out
         write_summary(out / "summary.json", summary)

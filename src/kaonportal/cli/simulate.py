@@ -80,7 +80,7 @@ def simulate_cmd(
                                             help="Run the blocks as tasks on a dask.distributed scheduler "
                                                  "(tcp://HOST:PORT) or on a LocalCluster of N processes "
                                                  "(local:N); same output. Needs pip install "
-                                                 "\"kaonportal[distributed]\"."),
+                                                 "\"kaonportal\\[distributed]\"."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):

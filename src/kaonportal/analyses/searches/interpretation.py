@@ -51,7 +51,8 @@ PLANES = (("BC4", "dark-scalar", "K+ -> pi+ S"), ("BC10", "alp-fermion", "K+ -> 
 PUBLISHED_KPIX = "NA62_2025_Kp_to_piX_invisible_BR_UL90_vs_mass_lifetime_ALPaca"
 #: NA62 pi0 -> gamma A' observed epsilon limit (JHEP 05 (2019) 182 Fig. 7, DarkCast digitisation; file header)
 PUBLISHED_PI0_GAMMA = "NA62_2019_pi0_to_gammaAprime_eps_UL90_DarkCast_digitized"
-_COUPLING_LABEL = {"sin2theta": r"$\sin^2\theta$", "g_Y": r"$g_Y$", "epsilon": r"$\varepsilon$"}
+_COUPLING_LABEL = {"sin2theta": r"$\sin^2\theta$", "g_Y": r"$g_Y$", "epsilon": r"$\varepsilon$",
+                   "inv_fG": r"$1/f_G$ [GeV$^{-1}$]", "g_agg": r"$g_{a\gamma\gamma}$ [GeV$^{-1}$]"}
 
 
 def read_run_curve(path: Path) -> dict[str, np.ndarray]:
