@@ -59,6 +59,13 @@ def parse_scheduler(spec: str, field: str = FIELD) -> tuple[str, Any]:
         return "local", n
     if spec.lower() == "local":
         raise InputError(field, "give the number of worker processes: local:N (N >= 1)")
+    # [SCHEME://]HOST:PORT, checked here: a malformed address makes distributed.Client fail half-built and
+    # print a traceback from its destructor 20 s later
+    rest = spec.split("://", 1)[1] if "://" in spec else spec
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535 or "/" in host:
+        raise InputError(field, f"must be a scheduler address SCHEME://HOST:PORT (e.g. tcp://127.0.0.1:8786) or "
+                                f"local:N, got {spec!r}")
     return "address", spec
 
 

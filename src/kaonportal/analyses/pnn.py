@@ -318,6 +318,8 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                            "simulation_error": est.get("simulation_error"),
                            "data_driven": est.get("data_driven"), "data_driven_error": est.get("data_driven_error"),
                            "reliability": est.get("reliability"),
+                           # the simulation's own diagnostic (rare escapes), kept apart from the agreement verdicts
+                           "simulation_diagnostic": est.get("reliability"),
                            "published": pub[0] if pub else None,
                            "published_error_low": pub[1] if pub else None,
                            "published_error_high": (pub[2] if pub and len(pub) > 2 else (pub[1] if pub else None))}))

@@ -252,7 +252,7 @@ def register(app: typer.Typer) -> None:
             plot_formats: str = typer.Option("png", "--plot-formats", help="Image formats of the plots, "
                                              "comma-separated: png, pdf, svg (each plot is drawn once per format)."),
             clean_cache: bool = typer.Option(False, "--clean-cache", help="After a successful run, delete the "
-                                             "simulated samples in OUT/cache (~3 GB after a default run) and print "
+                                             "simulated samples in OUT/cache (at most ~300 MB) and print "
                                              "the space freed (in the JSON object with --json). An interrupted or "
                                              "failed run keeps them, so that rerunning resumes."),
             scheduler: str = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 __all__ = ["register"]
 
+import contextlib
 from pathlib import Path
 from typing import Optional
 
@@ -74,7 +75,7 @@ def simulate_cmd(
                                            "n_photons_lkr,m_gg_lkr); the default columns are unchanged."),
     columns: str = typer.Option("lean", "--columns", metavar="lean|all|NAMES",
                                 help="Columns written: lean (default; kaonportal.simulation.schema.FILE_COLUMNS, "
-                                     "float32 for measured quantities, ~50 bytes/event), all (every column, "
+                                     "float32 for measured quantities, ~36 bytes/event), all (every column, "
                                      "full precision) or comma-separated names."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
                                             help="Run the blocks as tasks on a dask.distributed scheduler "
@@ -106,6 +107,12 @@ def simulate_cmd(
     flat = _flat_phase_space_note(decay)
     extras = tuple(c.strip() for c in extra_columns.split(",") if c.strip())
     zr = None if z_range is None or z_range[0] is None else (float(z_range[0]), float(z_range[1]))
+    # connect to the scheduler (or stop with exit 2) before any file is made; simulate() reuses the client
+    from ..distributed import use_scheduler
+    connection = contextlib.ExitStack()
+    connection.enter_context(use_scheduler(scheduler, field="--scheduler"))
+    connection.release = connection.close          # released with the lock when the command returns (hold)
+    hold(connection)
     partial = output.with_name(output.name + ".partial")
     # one writer per output file: a second `simulate -o` of the same file stops here (exit 2) instead of sharing
     # OUTPUT.partial/ with the first; the lock is released when the command returns (cli_errors)

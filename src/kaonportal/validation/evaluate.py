@@ -188,6 +188,11 @@ def pnn_reliability(pnn: dict, records: list[dict]) -> None:
         row["simulation_diagnostic"] = diag
         row["validation_status"] = worst(st for st, _ in results if st != "missing")
         row["reliability"] = "; ".join(reasons) if reasons else "ok"
+        # the per-source entry of the pnn table says the same (one rule for every reliability key)
+        bkg = (pnn.get("backgrounds") or {}).get(row.get("source"))
+        if isinstance(bkg, dict):
+            bkg["reliability"] = row["reliability"]
+            bkg["validation_status"] = row["validation_status"]
 
 
 def load_summary(run_dir: Path) -> dict | None:
