@@ -59,7 +59,7 @@ def parse_scheduler(spec: str, field: str = FIELD) -> tuple[str, Any]:
         return "local", n
     if spec.lower() == "local":
         raise InputError(field, "give the number of worker processes: local:N (N >= 1)")
-    # [SCHEME://]HOST:PORT, checked here: a malformed address makes distributed.Client fail half-built and
+    # HOST:PORT or SCHEME://HOST:PORT, checked here: a malformed address makes distributed.Client fail half-built and
     # print a traceback from its destructor 20 s later
     rest = spec.split("://", 1)[1] if "://" in spec else spec
     host, _, port = rest.rpartition(":")
