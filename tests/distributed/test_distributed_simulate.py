@@ -76,9 +76,14 @@ def test_lost_worker_is_replaced_and_output_identical(tmp_path):
     mark = str(tmp_path / "killed")
 
     def dying_generate(decay, n, rng, mass=None, **kw):    # defined here: pickled by value for the workers
-        if n > 1000 and not os.path.exists(mark):             # the first block task kills its worker, once
-            open(mark, "w").close()
-            os._exit(1)
+        if n > 1000:                                          # the first block task kills its worker, once:
+            try:                                              # O_EXCL, so that two workers starting blocks at
+                fd = os.open(mark, os.O_CREAT | os.O_EXCL | os.O_WRONLY)   # the same moment do not both die
+            except FileExistsError:
+                pass
+            else:
+                os.close(fd)
+                os._exit(1)
         return generate(decay, n, rng, mass=mass, **kw)
 
     ref = simulate("K+ -> pi+ pi0", **KW)
