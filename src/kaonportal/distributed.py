@@ -1,6 +1,6 @@
 """Independent units of work on a dask.distributed cluster (``--scheduler ADDRESS|local:N``).
 
-``kaonportal simulate``, ``run`` and ``beamdump`` send their independent units (simulation blocks, per-mass
+``kaonportal simulate``, ``run``, ``beamdump`` and ``recast`` send their independent units (simulation blocks, per-mass
 beam-dump yields) as tasks to a dask scheduler when one is active, and run them in-process otherwise.
 Every unit is a pure function of its arguments (its random numbers come from
 ``backend.block_rng(seed, unit, stream)``), and the results are combined on the client in the same order

@@ -40,8 +40,3 @@ def write_search_dir(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def search_dir(tmp_path_factory):
     return write_search_dir(tmp_path_factory.mktemp("run"))
-
-
-@pytest.fixture(scope="module")
-def search_dir(tmp_path_factory):
-    return write_search_dir(tmp_path_factory.mktemp("run"))

@@ -121,3 +121,32 @@ def test_published_comparison_is_one_when_the_search_curve_is_the_published_one(
     ratio = res.outcomes[0].info["ratio_low_observed_to_published"]
     assert ratio["n_masses"] > 10
     assert 0.98 < ratio["min"] <= ratio["max"] < 1.02
+
+
+def _read_islands(path):
+    rows = [ln.split(",") for ln in path.read_text().splitlines() if ln and not ln.startswith("#")][1:]
+    return [tuple(float(x) for x in r) for r in rows]
+
+
+def test_statistical_islands_contain_the_union_islands_on_a_coarse_grid(search_dir, tmp_path):
+    """On a 12 x 12 grid the combination's grid cells miss up to one coupling step (x ~4 here) of the kpix
+    exact edge; every island of combined_statistical.csv must still contain the union island of combined.csv
+    at its mass (the combination contains the union by construction), and summary.json must match the CSVs."""
+    res = run_recast(get_model("BC4"), _cfg(search_dir, ["kpix", "visible-x-mumu"], mass_range=(0.01, 0.3),
+                                            n_mass=12, n_coupling=12, coupling_range=(1e-10, 1e-2)), tmp_path)
+    summary = write_outputs(res, tmp_path / "out")
+    union = _read_islands(tmp_path / "out" / "combined.csv")
+    stat = _read_islands(tmp_path / "out" / "combined_statistical.csv")
+    assert union
+    for m, lo, hi in union:
+        assert any(sm == m and slo <= lo and hi <= shi for sm, slo, shi in stat), (m, lo, hi)
+    # the exact kpix edge lies strictly inside a grid cell somewhere, else this test would not test the merge
+    assert any(lo not in res.couplings for _, lo, _ in union)
+    for key, rows in (("union", union), ("statistical_combination", stat)):
+        span = summary[key]
+        assert span["mass_gev"] == [min(r[0] for r in rows), max(r[0] for r in rows)]
+        low, high = span[summary["coupling_name"]]
+        top = max(r[2] for r in rows)
+        assert np.isclose(low, min(r[1] for r in rows), rtol=1e-5)      # CSV written to 6 digits
+        assert (high is None) if np.isinf(top) else np.isclose(high, top, rtol=1e-5)
+        assert span["islands"] == len(rows)

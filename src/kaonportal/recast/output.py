@@ -9,6 +9,7 @@ __all__ = ["write_outputs", "union_islands"]
 
 import json
 import os
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -35,31 +36,55 @@ def _csv(path: Path, what: str, units: str, inputs: list[str], columns: dict) ->
     return _atomic(path, lambda p: write_curve(p, what, units, 0.9, inputs, columns))
 
 
+def _merge(ivs) -> list[list[float]]:
+    """Union of closed intervals (sorted, overlapping or touching ones merged)."""
+    merged = []
+    for a, b in sorted(ivs):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return merged
+
+
+def _union_intervals(res: RecastResult, i: int, band: str, outcomes) -> list[tuple[float, float]]:
+    """Excluded coupling intervals of every outcome at mass index ``i``: kaon mode exact, dump grid cells."""
+    ivs = []
+    for o in outcomes:
+        if o.kind == "kaon":
+            lo, hi = (x[i] for x in o.edges[band])
+            if np.isfinite(lo):
+                ivs.append((float(lo), float(hi) if not np.isnan(hi) else np.inf))
+        else:
+            ex = o.info.get("band_maps", {}).get(band, o.excluded)
+            if ex is not None:
+                ivs += [(a, b) for _, a, b in islands([res.masses[i]], res.couplings, ex[i:i + 1])]
+    return ivs
+
+
 def union_islands(res: RecastResult, band: str = "observed", outcomes=None) -> list[tuple[float, float, float]]:
     """Excluded islands of the union of ``outcomes`` (default: the observed searches; ``res.projection`` for
     the projection, band "median"): the kaon-mode edges (exact, bisection) merged per mass with the beam-dump
     islands on the grid."""
     outcomes = res.outcomes if outcomes is None else outcomes
+    return [(float(m), a, b) for i, m in enumerate(res.masses)
+            for a, b in _merge(_union_intervals(res, i, band, outcomes))]
+
+
+def combination_islands(res: RecastResult, band: str = "observed") -> list[tuple[float, float, float]]:
+    """Islands of the statistical combination (``res.combined``; band "median": ``res.combined_expected``).
+
+    The combination contains the union by construction (sum_i r_i >= max_i r_i), but its map lives on the
+    coupling grid, whose cells can miss up to one grid step of a search's exact edge: each mass's grid islands
+    are therefore merged with the union's exact intervals (:func:`union_islands`), so that every statistical
+    island contains the union island at that mass. Grid islands and exact intervals that do not overlap stay
+    separate (the grid cannot tell whether the combination joins them)."""
+    grid = res.combined if band == "observed" else res.combined_expected
     rows = []
     for i, m in enumerate(res.masses):
-        ivs = []
-        for o in outcomes:
-            if o.kind == "kaon":
-                lo, hi = (x[i] for x in o.edges[band])
-                if np.isfinite(lo):
-                    ivs.append((float(lo), float(hi) if not np.isnan(hi) else np.inf))
-            else:
-                ex = o.info.get("band_maps", {}).get(band, o.excluded)
-                if ex is not None:
-                    ivs += [(a, b) for _, a, b in islands([m], res.couplings, ex[i:i + 1])]
-        ivs.sort()
-        merged = []
-        for a, b in ivs:
-            if merged and a <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], b)
-            else:
-                merged.append([a, b])
-        rows += [(float(m), a, b) for a, b in merged]
+        ivs = _union_intervals(res, i, band, res.outcomes)
+        ivs += [(a, b) for _, a, b in islands([m], res.couplings, grid[i:i + 1])]
+        rows += [(float(m), a, b) for a, b in _merge(ivs)]
     return rows
 
 
@@ -80,15 +105,16 @@ def write_outputs(res: RecastResult, out: Path, plot_formats=("png",)) -> dict:
     src = getattr(model, "source", "") or f"built-in {model.name}"
     base_inputs = [f"model {model.name} ({src}); production and widths from the model, lifetime from its total width",
                    f"searches: {', '.join(o.name for o in res.outcomes) or 'none'}"]
-    files.append(_island_csv(out / "combined.csv", union_islands(res), f"{model.name}: excluded {cname} islands, "
+    union_rows, stat_rows = union_islands(res), combination_islands(res)
+    exp_rows = combination_islands(res, "median")
+    files.append(_island_csv(out / "combined.csv", union_rows, f"{model.name}: excluded {cname} islands, "
                              "union of every search (kaon mode: exact edges; dump: grid cells)", model, base_inputs))
-    files.append(_island_csv(out / "combined_statistical.csv", islands(res.masses, res.couplings, res.combined),
+    files.append(_island_csv(out / "combined_statistical.csv", stat_rows,
                              f"{model.name}: excluded {cname} islands, statistical combination of independent "
                              "searches (sum of signal/limit > 1; exact for zero-background counting, an "
                              "approximation otherwise; kaonportal.recast.core docstring)", model,
                              base_inputs + [f"grid {res.masses.size} x {res.couplings.size}"]))
-    files.append(_island_csv(out / "combined_expected.csv", islands(res.masses, res.couplings,
-                                                                     res.combined_expected),
+    files.append(_island_csv(out / "combined_expected.csv", exp_rows,
                              f"{model.name}: expected (median) {cname} islands, statistical combination",
                              model, base_inputs))
     proj_what = (f"{model.name}: projected {cname} islands, union of the kaon-mode searches with the "
@@ -127,33 +153,50 @@ def write_outputs(res: RecastResult, out: Path, plot_formats=("png",)) -> dict:
     from ..report.tables import write_hepdata
     files += write_hepdata(out / "hepdata", tables, f"kaonportal recast of {model.name}: coupling exclusions per "
                                                     "search (kaonportal.recast)")
-    summary = _summary(res, files, out)
+    summary = _summary(res, files, out, {"union": union_rows, "statistical_combination": stat_rows,
+                                         "statistical_combination_expected": exp_rows, "projection": proj_rows})
     _atomic(out / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=1, default=str)))
     return summary
 
 
-def _summary(res: RecastResult, files, out: Path) -> dict:
-    model = res.model
+def _span(res: RecastResult, rows, grid_map) -> dict | None:
+    """Extent of the islands ``rows`` written to a CSV (so the summary agrees with the file) and the number of
+    excluded cells of the grid map it comes from (None: nothing excluded). An upper edge beyond the coupling
+    scan (inf in the CSV) is null here: JSON has no infinity."""
+    if not rows:
+        return None
+    top = max(r[2] for r in rows)
+    return {"mass_gev": [min(r[0] for r in rows), max(r[0] for r in rows)],
+            res.model.coupling_name: [min(r[1] for r in rows), top if np.isfinite(top) else None],
+            "islands": len(rows), "cells": int(np.sum(grid_map)) if grid_map is not None else None}
 
-    def span(ex):
-        if not np.any(ex):
-            return None
-        im, ic = np.nonzero(ex)
-        return {"mass_gev": [float(res.masses[im.min()]), float(res.masses[im.max()])],
-                model.coupling_name: [float(res.couplings[ic.min()]), float(res.couplings[ic.max()])],
-                "cells": int(np.sum(ex))}
+
+def _search_rows(res: RecastResult, o) -> list[tuple[float, float, float]]:
+    """The islands recast_<search>.csv holds: kaon mode exact observed edges, dump grid islands."""
+    if o.kind != "kaon":
+        return islands(res.masses, res.couplings, o.excluded)
+    lo, hi = o.edges["observed"]
+    return [(float(m), float(a), float(b) if not np.isnan(b) else np.inf)
+            for m, a, b in zip(res.masses, lo, hi) if np.isfinite(a)]
+
+
+def _summary(res: RecastResult, files, out: Path, rows: dict) -> dict:
+    model = res.model
+    span = partial(_span, res)
     return {
         "model": model.name, "coupling_name": model.coupling_name, "kaonportal_version": __version__,
         "grid": {"n_mass": int(res.masses.size), "n_coupling": int(res.couplings.size),
                  "mass_range_gev": [float(res.masses[0]), float(res.masses[-1])],
                  "coupling_range": [float(res.couplings[0]), float(res.couplings[-1])]},
-        "searches": {o.name: {"kind": o.kind, "group": o.group, "excluded": span(o.excluded),
+        "searches": {o.name: {"kind": o.kind, "group": o.group, "excluded": span(_search_rows(res, o), o.excluded),
                               **({k: v for k, v in o.info.items() if k not in ("band_maps", "published")}),
                               **({"published_curve": o.info["published"]["curve"]} if "published" in o.info else {})} for o in res.outcomes},
         "skipped": res.skipped,
-        "union": span(res.union), "statistical_combination": span(res.combined),
-        "statistical_combination_expected": span(res.combined_expected),
-        "projection": {"union": span(res.union_projection), "kaon_mode_configuration": res.config.projection,
+        "union": span(rows["union"], res.union),
+        "statistical_combination": span(rows["statistical_combination"], res.combined),
+        "statistical_combination_expected": span(rows["statistical_combination_expected"], res.combined_expected),
+        "projection": {"union": span(rows["projection"], res.union_projection),
+                       "kaon_mode_configuration": res.config.projection,
                        "dump_pot": res.config.pot},
         "approximations": [
             "statistical combination: sum over independent searches of signal/limit > 1 (exact for zero-background "
