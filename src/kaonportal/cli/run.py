@@ -269,6 +269,7 @@ def register(app: typer.Typer) -> None:
         from ..analyses.samples import MissingComponent
         from ..errors import InputError, shorten
         from ..report import print_summary, relative_paths, write_hepdata, write_readme, write_summary
+        from ..analyses.agreement import band_note
         from ..report.tables import pnn_hepdata_tables
 
         from ..report.style import parse_plot_formats
@@ -343,7 +344,7 @@ def register(app: typer.Typer) -> None:
                     if sec.get("data_used"):
                         stderr.print(f"section {name}: {sec['data_used']}", highlight=False, soft_wrap=True, markup=False)
                     for where, text in _agreements(sec):
-                        stderr.print(f"section {name}{where}: agreement with NA62: {text}", highlight=False,
+                        stderr.print(f"section {name}{where}: {band_note('NA62', text)}", highlight=False,
                                      soft_wrap=True, markup=False)
                 except InputError as exc:
                     sec = {"status": f"failed: bad input: {exc}"}
