@@ -7,6 +7,7 @@ import pytest
 from scipy.special import erf, ndtri
 from scipy.stats import poisson
 
+from kaonportal.analyses.agreement import band_note
 from kaonportal.analyses.searches.hnl import (CHANNELS, HnlConfig, background_model, default_n_parent, hnl_scan,
                                               hnl_section, muon_as_electron, muon_dif_pieces, n_parent_lower_bound,
                                               signal_shape)
@@ -289,6 +290,6 @@ def test_section_writes_curves(tmp_path):
     assert e["agreement"] == "agree" or e["agreement"].startswith("disagree (x")
     if e["published_ratio"] < 0.5:
         assert "stronger than published" in e["agreement"] and "trigger" in e["agreement"]
-    assert f"agreement with {CHANNELS['pi+ -> e+ N'].published[0]}: {e['agreement']}" in text
+    assert band_note(CHANNELS['pi+ -> e+ N'].published[0], e['agreement']) in text
     # item 3: pi+ -> e+ N (2017-24 data) runs with na62-2022 without a run card; a run override applies to it
     assert "data-period default" in e["card_origin"] and "card na62-2022" in e["data_used"]

@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from kaonportal.analyses.agreement import band_note
 from kaonportal.analyses.searches.lnv import (LnvConfig, candidate_pid_column, check_lnv_inputs, default_channels,
                                               kaon_decays_per_year, lnv_limits, lnv_section, year_fraction)
 from kaonportal.errors import InputError
@@ -157,7 +158,7 @@ def test_section_outputs(tmp_path):
     assert text.startswith("# what:") and "K+ -> pi+ mu+ mu- candidates" in text and "not found" in text
     assert (tmp_path / "plots" / "lnv_limits.png").is_file() and len(r["channels"]) == 2
     # the disagreement with NA62 is stated in the curve header and as a column, not only in summary.json
-    assert "# input: agreement with NA62 (K+ -> pi- mu+ mu+): disagree (x" in text
+    assert "# input: " + band_note("NA62 (K+ -> pi- mu+ mu+)", "disagree (x") in text
     assert "published_ratio" in text.splitlines()[[i for i, ln in enumerate(text.splitlines())
                                                    if not ln.startswith("#")][0]]
     # item 3: the 2016-18 card of the LNV data unless the run overrides it, recorded with its origin

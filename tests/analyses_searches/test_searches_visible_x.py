@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from kaonportal.analyses.agreement import band_note
 from kaonportal.analyses.searches import check_section_inputs
 from kaonportal.analyses.searches.visible_x import (CHANNELS, VisibleXConfig, reconstruct_pairs, scan_channel,
                                                     simulate_channel, visible_x_scan, visible_x_section)
@@ -57,7 +58,7 @@ def test_section_writes_curves_and_compares_to_published(tmp_path):
         # the comparison is stated by rule (analyses.agreement), in the summary and the curve header
         assert r[key]["published_ratio"] == pytest.approx(r[key]["median_ratio_expected_to_published"], rel=1e-9)
         assert r[key]["agreement"] == "agree" or r[key]["agreement"].startswith("disagree (x")
-        assert f"agreement with NA62 (ALPaca, prompt): {r[key]['agreement']}" in \
+        assert band_note("NA62 (ALPaca, prompt)", r[key]["agreement"]) in \
             (tmp_path / "curves" / f"visible_x_{key}_br.csv").read_text()
     assert r["card"] == "na62-2018" and "data-period default" in r["card_origin"]
 

@@ -6,6 +6,7 @@ import json
 import yaml
 from typer.testing import CliRunner
 
+from kaonportal.analyses.agreement import band_note
 from kaonportal.analyses.searches import SECTIONS
 from kaonportal.cli.main import app
 
@@ -30,7 +31,7 @@ def test_kpix_2017_uses_its_card_and_the_override_applies(tmp_path):
     assert sec["n_k"] < 1.5e12 and abs(sec["ses_pnn"] / 3.89e-11 - 1) < 1e-9
     assert "section kpix: dataset pnn-2017, card na62-2018" in res.stderr
     # the rule-based comparison with the published curve is printed too (analyses.agreement)
-    assert f"section kpix: agreement with NA62: {sec['agreement'].split(' (')[0]}" in res.stderr
+    assert f"section kpix: {band_note('NA62', sec['agreement'].split(' (')[0])}" in res.stderr
     res = _run(tmp_path, "override", card="na62-2022")
     assert res.exit_code == 0, res.stderr
     sec = json.loads(res.stdout)["sections"]["kpix"]

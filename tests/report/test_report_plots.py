@@ -105,3 +105,25 @@ def test_m2miss_histogram_keeps_variances():
     h = report_plots.m2miss_hist([20.0, 20.1, 30.0, np.nan], [0.005, 0.006, 0.03, 0.0], [2.0, 3.0, 1.0, 5.0])
     assert h.sum().value == pytest.approx(6.0)                      # the NaN entry is left out
     assert h.sum().variance == pytest.approx(4.0 + 9.0 + 1.0)       # sum of w^2
+
+
+def test_deferred_saves_write_on_flush_with_the_stamp_and_latest_wins(tmp_path):
+    """kaonportal run holds every plot until the validation flags exist, then writes it with its section's verdict."""
+    import matplotlib.pyplot as plt
+
+    from kaonportal.report.style import deferred_saves, flush_deferred, save_tag
+    pending = {}
+    with deferred_saves(pending), save_tag("kmunux"):
+        first, _ = plt.subplots()
+        save(first, tmp_path / "plots" / "a")
+        fig, _ = plt.subplots()
+        paths = save(fig, tmp_path / "plots" / "a")        # the same plot redrawn: replaces the first
+    with deferred_saves(pending):
+        untagged, _ = plt.subplots()
+        save(untagged, tmp_path / "plots" / "b")
+    assert (tmp_path / "plots").is_dir() and not list((tmp_path / "plots").iterdir())   # nothing written yet
+    written = flush_deferred(pending, lambda tag: f"verdict of {tag}" if tag else None)
+    assert {w["plot"]: w["note"] for w in written} == {paths[0]: "verdict of kmunux",
+                                                      str(tmp_path / "plots" / "b.png"): None}
+    assert Path(paths[0]).is_file() and pending == {}
+    assert [t.get_text() for t in fig.texts] == ["verdict of kmunux"] and not first.texts and not untagged.texts

@@ -145,3 +145,12 @@ def test_validate_quick_runs_the_run_machinery(tmp_path):
     rec = data["records"][0]
     assert rec["id"] == "kmunux-mununu-br-ul" and rec["status"] != "missing"
     assert rec["kaonportal"]["value"] == run_summary["sections"]["kmunux"]["kmununu"]["expected"]["median"]
+
+
+def test_from_run_refuses_two_runs_of_one_profile(full_quick_run_session, tmp_path):
+    """--from-run is repeatable (one run directory per profile); a profile given twice is ambiguous: exit 2."""
+    out, _ = full_quick_run_session
+    res = _invoke("--from-run", out, "--from-run", out, "--out", tmp_path / "v")
+    assert res.exit_code == 2
+    assert "--from-run" in res.stderr and "one per profile" in res.stderr
+    assert not (tmp_path / "v" / "validation.json").exists()

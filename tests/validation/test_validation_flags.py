@@ -115,3 +115,22 @@ def test_2017_run_uses_the_2017_entries(tmp_path, dataset):
     top = annotate_summary(s, tmp_path)
     ids = set(_by_id(s, "pnn"))
     assert top["profile"] == "pnn-2017" and "pnn-2017-bkg-upstream" in ids and "pnn-2122-ses" not in ids
+
+
+def test_run_plots_carry_their_sections_verdict(full_quick_run_session):
+    """Each section's plots are written after the flags with the section's verdict below them (summary.json
+    lists them); the note follows the section's computed counts."""
+    import json
+
+    from kaonportal.validation.evaluate import section_verdict
+    out, _ = full_quick_run_session
+    summary = json.loads((out / "summary.json").read_text())
+    stamped = {s["plot"]: s["note"] for s in summary["validation"]["stamped_plots"]}
+    for name, sec in summary["sections"].items():
+        note = section_verdict((sec if isinstance(sec, dict) else {}).get("validation"))
+        plots = [f for f in (sec.get("files") or []) if isinstance(f, str) and f.startswith("plots/")] \
+            if isinstance(sec, dict) else []
+        for p in plots:
+            assert (out / p).is_file()
+            assert stamped.get(p) == note, (name, p)
+    assert stamped["plots/kmunux_br_scalar.png"].startswith("validation against published numbers")

@@ -2,7 +2,9 @@
 
 A result that disagrees with NA62 is not hidden or tuned away (developers' guide): every search summary
 entry and curve header that is compared with a published number carries ``published_ratio`` (this run /
-published) and ``agreement``, "agree" or "disagree (x3.2 stronger than published: <reason>)".
+published) and ``agreement``, "agree" or "disagree (x3.2 stronger than published: <reason>)". Printed, it is
+called the "band check" (:func:`band_note`): ``kaonportal validate`` and the run's ``validation`` flags judge
+the same numbers by another rule (a tolerance per registry entry, :mod:`kaonportal.validation.rule`).
 
 Rules (no free parameter):
 
@@ -24,9 +26,21 @@ Rules (no free parameter):
 
 from __future__ import annotations
 
-__all__ = ["agreement_of_limit", "agreement_of_curve", "agreement_of_value"]
+__all__ = ["agreement_of_limit", "agreement_of_curve", "agreement_of_value", "band_note"]
 
 import math
+
+
+def band_note(what: str, agreement: str) -> str:
+    """The printed line of this module's rule for a limit (curve headers, ``kaonportal run``'s terminal), named
+    "band check" so that it is not read as the status ``kaonportal validate`` gives the same number under the
+    registry's rule (agree / tension / disagree within a stated tolerance, :mod:`kaonportal.validation.rule`):
+    the two rules can differ for one number.
+
+    >>> band_note("the published limit", "agree")
+    'band check vs the published limit (published inside the expected +-2 sigma band): agree'
+    """
+    return f"band check vs {what} (published inside the expected +-2 sigma band): {agreement}"
 
 
 def _factor(ratio: float) -> str:

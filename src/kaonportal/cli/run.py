@@ -222,8 +222,10 @@ def _validation_flags(summary: dict, out: Path) -> None:
     if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list) and (out / "plots").is_dir():
         from ..report import write_budget_csv
         from ..report.plots import plot_budget
-        plot_budget(pnn["budget_comparison"], "Background budget, " + str(pnn.get("dataset")),
-                    out / "plots" / "pnn_background_budget")
+        from ..report.style import save_tag
+        with save_tag("pnn"):           # replaces the section's own (deferred) budget plot
+            plot_budget(pnn["budget_comparison"], "Background budget, " + str(pnn.get("dataset")),
+                        out / "plots" / "pnn_background_budget")
         write_budget_csv(pnn, out)
 
 
@@ -267,9 +269,11 @@ def register(app: typer.Typer) -> None:
         from ..analyses.samples import MissingComponent
         from ..errors import InputError, shorten
         from ..report import print_summary, relative_paths, write_hepdata, write_readme, write_summary
+        from ..analyses.agreement import band_note
         from ..report.tables import pnn_hepdata_tables
 
         from ..report.style import parse_plot_formats
+        from ..report.style import deferred_saves, flush_deferred, save_tag
         from ..report.style import plot_formats as formats_of_plots
 
         t0 = time.time()
@@ -296,14 +300,16 @@ def register(app: typer.Typer) -> None:
         hep_tables = []
         failed = []
         bad_input = []          # sections stopped by an InputError: exit 2, as for a bad config
-        with progress() as prog, formats_of_plots(formats):
+        pending_plots: dict = {}   # written after the flags, each stamped with its section's validation verdict
+        with progress() as prog, formats_of_plots(formats), deferred_saves(pending_plots):
             steps = _SectionProgress(prog, (["pnn"] if setup is not None else [])
                                      + (["beamdump"] if cfg.sections.beamdump else [])
                                      + [n for n in _search_sections() if cfg.sections.enabled(n)])
             if setup is not None:
                 steps.start("pnn")
                 try:
-                    pnn = pnn_section(cfg, out, setup=setup, progress=prog)
+                    with save_tag("pnn"):
+                        pnn = pnn_section(cfg, out, setup=setup, progress=prog)
                 except MissingComponent as exc:
                     raise RuntimeError(str(exc)) from None
                 summary["sections"]["pnn"] = pnn
@@ -312,7 +318,7 @@ def register(app: typer.Typer) -> None:
             if cfg.sections.beamdump:
                 steps.start("beamdump")
                 try:
-                    with contextlib.redirect_stdout(sys.stderr):    # stdout is reserved for --json
+                    with contextlib.redirect_stdout(sys.stderr), save_tag("beamdump"):   # stdout: --json only
                         bd = _beamdump_section(cfg, out, quick)
                 except Exception as exc:  # noqa: BLE001 - report which section failed, keep the others
                     bd = {"status": f"failed: {type(exc).__name__}: {shorten(exc)}"}
@@ -330,7 +336,7 @@ def register(app: typer.Typer) -> None:
                     continue
                 steps.start(name)
                 try:
-                    with contextlib.redirect_stdout(sys.stderr):
+                    with contextlib.redirect_stdout(sys.stderr), save_tag(name):
                         sec = func(out, card=card_override, seed=cfg.seed, quick=quick,
                                    config=_search_config(cfg, name))
                     sec = dict(sec) if isinstance(sec, dict) else {"result": sec}
@@ -338,7 +344,7 @@ def register(app: typer.Typer) -> None:
                     if sec.get("data_used"):
                         stderr.print(f"section {name}: {sec['data_used']}", highlight=False, soft_wrap=True, markup=False)
                     for where, text in _agreements(sec):
-                        stderr.print(f"section {name}{where}: agreement with NA62: {text}", highlight=False,
+                        stderr.print(f"section {name}{where}: {band_note('NA62', text)}", highlight=False,
                                      soft_wrap=True, markup=False)
                 except InputError as exc:
                     sec = {"status": f"failed: bad input: {exc}"}
@@ -358,8 +364,11 @@ def register(app: typer.Typer) -> None:
             hd = write_hepdata(out / "hepdata", hep_tables,
                                f"kaonportal {__version__} run, seed {cfg.seed}: simulated NA62-like results")
             summary["hepdata_files"] = hd
-        with formats_of_plots(formats):     # the validation plots in the formats the user asked for
+        with formats_of_plots(formats), deferred_saves(pending_plots):   # the validation plots, user's formats
             _validation_flags(summary, out)
+        from ..validation.evaluate import section_verdict
+        written = flush_deferred(pending_plots, lambda t: section_verdict((summary["sections"].get(t) or {}).get("validation")))
+        summary["validation"]["stamped_plots"] = [w for w in written if w["note"]]
         summary["elapsed_s"] = round(time.time() - t0, 1)
         summary = relative_paths(summary, out)      # every path in summary.json relative to --out
         write_summary(out / "summary.json", summary)

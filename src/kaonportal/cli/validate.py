@@ -152,9 +152,10 @@ def register(app: typer.Typer) -> None:
                                                 "e.g. --only pnn,models."),
                  registry: Path = typer.Option(None, "--registry", help="A registry YAML area file (or a directory "
                                                "of them) instead of the built-in one."),
-                 from_run: Path = typer.Option(None, "--from-run", help="Evaluate an existing 'kaonportal run' "
-                                               "output directory instead of running (entries of other run "
-                                               "profiles are reported as missing)."),
+                 from_run: list[Path] = typer.Option(None, "--from-run", help="Evaluate existing 'kaonportal "
+                                                     "run' output directories instead of running (repeat it for "
+                                                     "several profiles, e.g. default and pnn-2017; entries of "
+                                                     "profiles not given are reported as missing)."),
                  seed: int = typer.Option(None, "--seed", help="Random seed of the runs (default: the config's)."),
                  force: bool = typer.Option(False, "--force", help="Overwrite validation results in --out."),
                  json_out: bool = typer.Option(False, "--json", help="Print the summary counts and the records "
@@ -171,14 +172,18 @@ def register(app: typer.Typer) -> None:
         areas = [a.strip() for item in (only or []) for a in item.split(",") if a.strip()]
         reg = reg.select(areas or None)
         needed = needed_runs(reg)          # also checks the sections the registry names
-        if from_run is not None and load_summary(from_run) is None:
-            raise InputError("--from-run", f"{from_run} holds no readable summary.json of a kaonportal run")
+        from_summaries = {}
+        for d in from_run or []:
+            if (s := load_summary(d)) is None:
+                raise InputError("--from-run", f"{d} holds no readable summary.json of a kaonportal run")
+            if (prof := profile_for_summary(s)) in from_summaries:
+                raise InputError("--from-run", f"two runs of profile '{prof}' given; one per profile")
+            from_summaries[prof] = (Path(d), s)
         _prepare_out(out, force)
         out.mkdir(parents=True, exist_ok=True)
-        if from_run is not None:
-            summary = load_summary(from_run)
-            run_dirs = {profile_for_summary(summary): Path(from_run)}
-            quick = bool(summary.get("quick"))
+        if from_summaries:
+            run_dirs = {p: d for p, (d, _) in from_summaries.items()}
+            quick = any(bool(s.get("quick")) for _, s in from_summaries.values())
         else:
             run_dirs = _execute_runs(needed, out, quick, seed)
         summaries = {p: s for p, d in run_dirs.items() if (s := load_summary(d)) is not None}

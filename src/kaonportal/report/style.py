@@ -22,7 +22,7 @@ from __future__ import annotations
 
 __all__ = ["PLOT_FORMATS", "DEFAULT_PLOT_FORMATS", "parse_plot_formats", "plot_formats", "current_plot_formats",
            "published_label",
-           "styled", "save", "decay_label", "latex_text", "split_at_gaps", "PI0_GAP_GEV", "COLORS"]
+           "styled", "save", "deferred_saves", "save_tag", "flush_deferred", "decay_label", "latex_text", "split_at_gaps", "PI0_GAP_GEV", "COLORS"]
 
 import functools
 import os
@@ -43,6 +43,9 @@ from ..errors import InputError  # noqa: E402
 PLOT_FORMATS = ("png", "pdf", "svg")
 DEFAULT_PLOT_FORMATS = ("png",)
 _FORMATS: ContextVar[tuple[str, ...]] = ContextVar("kaonportal_plot_formats", default=DEFAULT_PLOT_FORMATS)
+# deferred saves (kaonportal run): path stem -> (figure, formats, tag); None = write at once
+_DEFERRED: ContextVar[dict | None] = ContextVar("kaonportal_deferred_saves", default=None)
+_TAG: ContextVar[str | None] = ContextVar("kaonportal_save_tag", default=None)
 
 #: Okabe & Ito colour-blind-safe palette (Okabe & Ito 2008, "Color Universal Design"), black first
 COLORS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
@@ -104,7 +107,13 @@ def save(fig, path_stem: Path, formats: Sequence[str] | None = None) -> list[str
     """Write ``<stem>.<fmt>`` for each format (default :func:`current_plot_formats`), each once and
     atomically; close the figure; return the paths written."""
     path_stem = Path(path_stem)
-    path_stem.parent.mkdir(parents=True, exist_ok=True)
+    path_stem.parent.mkdir(parents=True, exist_ok=True)     # also when deferred: callers test the directory
+    pending = _DEFERRED.get()
+    if pending is not None:         # inside deferred_saves: keep the figure (closed to pyplot), write it later
+        fmts = parse_plot_formats(formats) if formats is not None else current_plot_formats()
+        plt.close(fig)
+        pending[str(path_stem)] = (fig, fmts, _TAG.get())
+        return [str(path_stem.with_name(f"{path_stem.name}.{ext}")) for ext in fmts]
     out = []
     try:
         for ext in (parse_plot_formats(formats) if formats is not None else current_plot_formats()):
@@ -119,6 +128,55 @@ def save(fig, path_stem: Path, formats: Sequence[str] | None = None) -> list[str
     finally:
         plt.close(fig)
     return out
+
+
+@contextmanager
+def deferred_saves(pending: dict | None = None):
+    """Hold every figure :func:`save` gets in this block instead of writing it, in ``pending`` (yielded; pass the
+    same dict to several blocks; a later save of the same path replaces the earlier one). ``kaonportal run`` uses
+    it so that each section's plots carry the section's validation verdict, known only after every section ran;
+    :func:`flush_deferred` writes them."""
+    pending = {} if pending is None else pending
+    token = _DEFERRED.set(pending)
+    try:
+        yield pending
+    finally:
+        _DEFERRED.reset(token)
+
+
+@contextmanager
+def save_tag(tag: str | None):
+    """Figures saved (deferred) inside this block are tagged ``tag`` (e.g. the run section drawing them)."""
+    token = _TAG.set(tag)
+    try:
+        yield
+    finally:
+        _TAG.reset(token)
+
+
+def flush_deferred(pending: dict, stamp=None) -> list[dict]:
+    """Write the figures :func:`deferred_saves` held, each with the line ``stamp(tag)`` (if not None/empty)
+    below the figure; returns ``{"plot": path, "note": line or None}`` per file written."""
+    out = []
+    token = _DEFERRED.set(None)     # write now, even if called inside a deferred_saves block
+    try:
+        _flush(pending, stamp, out)
+    finally:
+        _DEFERRED.reset(token)
+    pending.clear()
+    return out
+
+
+def _flush(pending: dict, stamp, out: list) -> None:
+    with plt.style.context(_hep_style()):
+        for stem, (fig, fmts, tag) in pending.items():
+            text = stamp(tag) if stamp is not None else None
+            if text:        # below everything drawn (tick labels too); bbox_inches="tight" grows the canvas
+                from matplotlib.backends.backend_agg import FigureCanvasAgg
+                canvas = FigureCanvasAgg(fig)   # plt.close left a bare canvas, which cannot measure text
+                y0 = fig.get_tightbbox(canvas.get_renderer()).y0 / fig.get_figheight()
+                fig.text(0.5, y0 - 0.01, text, ha="center", va="top", fontsize=7)
+            out += [{"plot": p, "note": text or None} for p in save(fig, Path(stem), fmts)]
 
 
 _TOKENS = {"K+": "K^+", "K-": "K^-", "K0": "K^0", "KL": "K_L", "pi+": r"\pi^+", "pi-": r"\pi^-", "pi0": r"\pi^0",

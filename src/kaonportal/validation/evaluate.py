@@ -8,7 +8,7 @@ and its reason, the deviation in tolerances, the status (:mod:`.rule`) and the c
 from __future__ import annotations
 
 __all__ = ["evaluate_entry", "evaluate", "summarise", "annotate_summary", "area_verdict", "profile_for_summary",
-           "pnn_reliability", "DEFAULT_BUDGET_TOLERANCE"]
+           "pnn_reliability", "DEFAULT_BUDGET_TOLERANCE", "section_verdict"]
 
 import json
 from pathlib import Path
@@ -201,3 +201,18 @@ def load_summary(run_dir: Path) -> dict | None:
         return json.loads(p.read_text())
     except (OSError, ValueError):
         return None
+
+
+def section_verdict(validation: dict | None) -> str | None:
+    """One line for a section's plots: its registry entries' statuses (the ``validation`` block
+    :func:`annotate_summary` stores in the section); None when the section has no entry.
+
+    >>> section_verdict({"counts": {"agree": 2, "tension": 1, "disagree": 0, "missing": 0}, "worst": "tension"})
+    "validation against published numbers (kaonportal validate's rule): tension - 2 agree, 1 tension, 0 disagree"
+    """
+    counts = (validation or {}).get("counts") or {}
+    if not sum(counts.values()):
+        return None
+    text = (f"validation against published numbers (kaonportal validate's rule): {validation.get('worst')} - "
+            f"{counts.get('agree', 0)} agree, {counts.get('tension', 0)} tension, {counts.get('disagree', 0)} disagree")
+    return text + (f", {counts['missing']} not produced" if counts.get("missing") else "")

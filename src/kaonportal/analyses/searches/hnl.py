@@ -93,7 +93,7 @@ from ...selection import load_selection
 from ...stats import peak_scan
 from ..samples import derive_seed
 from .accidentals import accidental_pairing, mismatch_probability
-from ..agreement import agreement_of_curve
+from ..agreement import agreement_of_curve, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import (check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
                      selection_columns, selection_weights, simulate_sample, weighted_quantile, write_curve)
@@ -757,7 +757,7 @@ def hnl_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick:
                   f"card {card}; selection {ch.selection}; seed {seed}; candidates: {r['candidates_origin']}",
                   f"peak scan in {ch.column} (window +-{cfg.window:g} sigma, {r['calculator']} CLs); "
                   f"model {ch.model} (kaonportal.models), N surviving the detector",
-                  *_notes(ch, cfg), f"agreement with {ch.published[0]}: {agree['agreement']}"]
+                  *_notes(ch, cfg), band_note(ch.published[0], agree["agreement"])]
         files.append(write_curve(out_dir / "curves" / f"hnl_{slug}_br.csv",
                                  f"upper limit on BR({channel}) versus m_N", "m_N in GeV/c^2; BR dimensionless", cfg.cl,
                                  inputs, {"m_n_gev": m, "ses": r["ses"], "background_in_window": r["background"],

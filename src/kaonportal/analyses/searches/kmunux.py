@@ -106,7 +106,7 @@ from ...errors import InputError, check_range
 from ...selection import cut_flow, event_base_weight, load_selection
 from ...stats import Dataset, upper_limit
 from ..samples import derive_seed
-from ..agreement import agreement_of_limit
+from ..agreement import agreement_of_limit, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, plot_limit_curves, read_candidates, selection_columns,
                      simulate_sample, weighted_quantile, write_curve)
@@ -438,7 +438,7 @@ def kmunux_section(out_dir: Path, *, card: str | None = None, seed: int = 0, qui
             "m2miss_mu from x_lo to x_max; one row)", "m2miss in GeV^2/c^4; BR", cfg.cl,
             ["signal: uniform phase space (approximation: SM spectrum not implemented)", *common_inputs,
              f"published: BR < {cfg.published_kmununu:g} (NA62 PLB 816 (2021) 136259, 90% CL)",
-             f"agreement with the published limit: {agree['agreement']}"],
+             band_note("the published limit", agree["agreement"])],
             {"x_lo": [nununu["x_lo"]], "x_max": [r["x_max"]], "acceptance": [nununu["acceptance"]],
              "background": [nununu["background"]], "background_error": [nununu["background_error"]],
              "observed": [nununu["observed"]], "ses": [nununu["ses"]],

@@ -84,7 +84,7 @@ from ...simulation.schema import OPTIONAL_COLUMNS
 from ...stats import Dataset, upper_limit
 from ...yamlio import parse_yaml
 from ..samples import derive_seed
-from ..agreement import agreement_of_limit
+from ..agreement import agreement_of_limit, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import load_search_config, selection_columns, simulate_sample, write_curve
 
@@ -415,7 +415,7 @@ def lnv_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick:
     cols["published_ratio"] = [r["published_ratio"] if r["published_ratio"] is not None else float("nan")
                                for r in rows]
     cols["agreement"] = [r["agreement"].split(" (")[0] for r in rows]
-    inputs += [f"agreement with NA62 ({r['decay']}): {r['agreement']}" for r in rows]
+    inputs += [band_note(f"NA62 ({r['decay']})", r["agreement"]) for r in rows]
     files = [write_curve(out_dir / "curves" / "lnv_limits.csv",
                          "upper limits on the branching ratios of LNV/LFV K+ decays (uniform phase space)",
                          "BR dimensionless; SES per decay", cfg.cl, inputs, cols)]

@@ -40,7 +40,7 @@ from ...detector import load_card
 from ...errors import InputError
 from ...stats import Dataset, upper_limit
 from ..samples import derive_seed
-from ..agreement import agreement_of_limit
+from ..agreement import agreement_of_limit, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import (load_search_config, plot_limit_curves, selection_columns, selection_weights, simulate_sample,
                      write_curve)
@@ -152,7 +152,7 @@ def pi0_invisible_section(out_dir: Path, *, card: str | None = None, seed: int =
                          "next to the published limit", "counts; BR dimensionless", cfg.cl,
                          [*inputs, f"observed: {res['observed_origin']}",
                           f"published: BR < {cfg.published_limit:g} (JHEP 02 (2021) 201, [NA62:2020pwi; CortinaGil:2019nuo])",
-                          f"agreement with the published limit: {res['agreement']}"],
+                          band_note("the published limit", res["agreement"])],
                          {"n_pi0_tagged": [res["n_pi0_tagged"]], "ses": [res["ses"]],
                           "background": [res["background"]], "n_observed": [res["observed"]],
                           "br_ul_observed": [res["observed_limit"]],

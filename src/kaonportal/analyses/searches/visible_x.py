@@ -73,7 +73,7 @@ from ...reco.smearing import (LKR_CLUSTER_E_MIN, LKR_CLUSTER_SEPARATION_M, LKR_P
                                smeared_track_p4, track_vertex, unit_vector)
 from ...stats import peak_scan
 from ..samples import derive_seed
-from ..agreement import agreement_of_curve
+from ..agreement import agreement_of_curve, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
 
@@ -330,7 +330,7 @@ def visible_x_section(out_dir: Path, *, card: str | None = None, seed: int = 0, 
                                    np.interp(m[inside], pub.mass_gev[keep], pub.limit[keep]),
                                    f"exposure from the {ch.background} published yield; the NA62 selection is not "
                                    "public (whole accepted sample as the candidate region)")
-        inputs.append(f"agreement with NA62 (ALPaca, prompt): {agree['agreement']}")
+        inputs.append(band_note("NA62 (ALPaca, prompt)", agree["agreement"]))
         summary["files"].append(write_curve(
             out_dir / "curves" / f"visible_x_{key}_br.csv", f"upper limit on BR({label}), prompt X, versus m_X",
             "m_X in GeV/c^2; BR dimensionless", cfg.cl, inputs,
