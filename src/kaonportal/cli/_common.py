@@ -199,6 +199,15 @@ def progress(disable: bool = False) -> Progress:
                     console=stderr, disable=disable or not stderr.is_terminal, transient=True)
 
 
+def scheduler_option(units: str):
+    """The ``--scheduler ADDRESS|local:N`` option of every command that can hand ``units`` (what it computes) to
+    dask.distributed (:mod:`kaonportal.distributed`): one definition, one help text."""
+    return typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
+                        help=f"Run {units} as tasks on a dask.distributed scheduler (tcp://HOST:PORT) or a "
+                             "LocalCluster of N processes (local:N); same results. Needs pip install "
+                             "\"kaonportal\\[distributed]\".")
+
+
 def guard_output(path: Path, force: bool, field: str = "output") -> None:
     """Refuse to overwrite an existing file/directory without ``--force``; check the parent is writable."""
     path = Path(path)

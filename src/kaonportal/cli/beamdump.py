@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from ..errors import InputError
-from ._common import cli_errors, emit_json, guard_output, progress, stderr
+from ._common import cli_errors, emit_json, guard_output, progress, scheduler_option, stderr
 
 
 @cli_errors
@@ -53,11 +53,7 @@ def beamdump_cmd(
                                                            "summary.json); optional with --explain."),
     plot_formats: str = typer.Option("png", "--plot-formats", help="Image formats of the contour plot, "
                                      "comma-separated: png, pdf, svg."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
-                                            help="Compute the mass columns as tasks on a dask.distributed "
-                                                 "scheduler (tcp://HOST:PORT) or a LocalCluster of N processes "
-                                                 "(local:N); same results. Needs pip install "
-                                                 "\"kaonportal\\[distributed]\"."),
+    scheduler: Optional[str] = scheduler_option("the beam-dump mass columns"),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output directory."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):

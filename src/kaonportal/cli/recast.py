@@ -18,7 +18,7 @@ from typing import Optional
 import typer
 
 from ..errors import InputError
-from ._common import cli_errors, emit_json, guard_output, progress, stderr
+from ._common import cli_errors, emit_json, guard_output, progress, scheduler_option, stderr
 
 
 @cli_errors
@@ -44,11 +44,8 @@ def recast_cmd(
     n_per_mass: int = typer.Option(2000, "--n-per-mass", help="Beam-dump X events simulated per mechanism and mass."),
     card: str = typer.Option("na62-2022", "--card", help="Detector card of the beam dump."),
     plot_formats: str = typer.Option("png", "--plot-formats", help="png, pdf, svg (comma-separated)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
-                                            help="Run the search sections' simulation blocks and the beam-dump "
-                                                 "mass columns as tasks on a dask.distributed scheduler "
-                                                 "(tcp://HOST:PORT) or a LocalCluster of N processes (local:N); "
-                                                 "same results. Needs pip install \"kaonportal\\[distributed]\"."),
+    scheduler: Optional[str] = scheduler_option("the search sections' simulation blocks and the beam-dump "
+                                                "mass columns"),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output directory."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):

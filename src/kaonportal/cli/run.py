@@ -18,10 +18,11 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import typer
 
-from ._common import cli_errors, emit_json, progress, stderr
+from ._common import cli_errors, emit_json, progress, scheduler_option, stderr
 
 RUN_HELP = (
     "Run every enabled analysis section (K+ -> pi+ nu nubar, beam dump, the new-physics searches) and write "
@@ -257,11 +258,7 @@ def register(app: typer.Typer) -> None:
                                              "simulated samples in OUT/cache (at most ~300 MB) and print "
                                              "the space freed (in the JSON object with --json). An interrupted or "
                                              "failed run keeps them, so that rerunning resumes."),
-            scheduler: str = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
-                                          help="Run the simulation blocks and beam-dump mass columns as tasks on "
-                                               "a dask.distributed scheduler (tcp://HOST:PORT) or a LocalCluster "
-                                               "of N processes (local:N); same results. Needs pip install "
-                                               "\"kaonportal\\[distributed]\".")):
+            scheduler: Optional[str] = scheduler_option("the simulation blocks and beam-dump mass columns")):
         """Run every enabled analysis section and write the results into --out (see :data:`RUN_HELP`)."""
         from .. import __version__
         from ..analyses.config import load_config

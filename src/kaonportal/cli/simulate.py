@@ -24,7 +24,7 @@ import typer
 
 from ..errors import InputError
 from ..atomic import OutputLock
-from ._common import cli_errors, emit_json, guard_output, hold, progress, stderr
+from ._common import cli_errors, emit_json, guard_output, hold, progress, scheduler_option, stderr
 
 
 def _flat_phase_space_note(decay: str) -> str | None:
@@ -77,11 +77,7 @@ def simulate_cmd(
                                 help="Columns written: lean (default; kaonportal.simulation.schema.FILE_COLUMNS, "
                                      "float32 for measured quantities, ~36 bytes/event), all (every column, "
                                      "full precision) or comma-separated names."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS|local:N",
-                                            help="Run the blocks as tasks on a dask.distributed scheduler "
-                                                 "(tcp://HOST:PORT) or on a LocalCluster of N processes "
-                                                 "(local:N); same output. Needs pip install "
-                                                 "\"kaonportal\\[distributed]\"."),
+    scheduler: Optional[str] = scheduler_option("the simulation blocks"),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):
