@@ -5,7 +5,9 @@ configuration), reused by tests/cli_run (the sections' outputs) and tests/valida
 that the suite pays for it once (~45 s on 2 cores).
 """
 
+import importlib.util
 import os
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -23,3 +25,16 @@ def full_quick_run_session(tmp_path_factory):
     finally:
         os.chdir(cwd)
     return work / "out", res
+
+
+@pytest.fixture(scope="session")
+def load_script():
+    """``load_script("name")``: the module scripts/name.py of this checkout (developer tools are not installed)."""
+    root = Path(__file__).resolve().parents[1]
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, root / "scripts" / f"{name}.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+    return load

@@ -1,27 +1,19 @@
 """scripts/cite_by_key.py: the developer tool that rewrites citations of the unshipped notes as keys."""
 
 import doctest
-import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _tool():
-    spec = importlib.util.spec_from_file_location("cite_by_key", ROOT / "scripts" / "cite_by_key.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_examples():
-    tool = _tool()
+def test_examples(load_script):
+    tool = load_script("cite_by_key")
     assert doctest.testmod(tool).failed == 0
 
 
-def test_rewritten_citations_resolve_and_the_package_is_a_fixed_point():
+def test_rewritten_citations_resolve_and_the_package_is_a_fixed_point(load_script):
     from kaonportal import references
-    tool = _tool()
+    tool = load_script("cite_by_key")
     out = tool.rewrite("BR (PR A4 row 3), PR A5; widths (portal_formulas.md section 4.3); NP 4a 'Vertex CDA'",
                        {"Vertex CDA (K track - pi track)": "[FW]; [PNNsw]"})
     assert out == ("BR ([NA62:2022pipi0ee]), [NA62:2021bji]; widths ([Bondarenko:2018hnl]); "

@@ -1,7 +1,6 @@
 """The README section "How far to trust each result" is generated from the registry and the last validation
 snapshot (scripts/update_trust_section.py); this test fails when the registry changed without regenerating it."""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,17 +10,10 @@ from kaonportal.validation.report import TRUST_BEGIN, TRUST_END, trust_section
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _script():
-    spec = importlib.util.spec_from_file_location("update_trust_section", ROOT / "scripts" / "update_trust_section.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_readme_trust_section_is_up_to_date():
+def test_readme_trust_section_is_up_to_date(load_script):
     readme = (ROOT / "README.md").read_text()
     snap = json.loads((ROOT / "scripts" / "trust_snapshot.json").read_text())
-    assert readme == _script().expected_readme(readme, snap), \
+    assert readme == load_script("update_trust_section").expected_readme(readme, snap), \
         "README trust section out of date: run python scripts/update_trust_section.py [DIR/validation.json]"
     section = readme.split(TRUST_BEGIN, 1)[1].split(TRUST_END, 1)[0]
     assert "## How far to trust each result" in section

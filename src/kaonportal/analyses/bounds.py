@@ -65,7 +65,7 @@ MAX_EXPOSURE = 1e21
 
 # (regular expression on the field name, rule); the first match wins. Exact names come before patterns.
 RULES: tuple[tuple[str, Rule], ...] = (
-    # scan step of a mass grid: NA62's finest step is 0.5 MeV ([NA62:2021kpix17; NA62:2021zjw; NA62:2025upx]); 0.1 MeV is 5x finer; a step of
+    # scan step of a mass grid: NA62's finest step is 0.5 MeV ([NA62:2023olg]); 0.1 MeV is 5x finer; a step of
     # 0.1 GeV is coarser than any kaon-mode mass range
     (r"mass_step", Rule(1e-4, 0.1, "GeV", why="the mass step")),
     (r"masses", Rule(0.0, 1.0, "GeV", why="a hypothesis mass below m_K+ x 2")),

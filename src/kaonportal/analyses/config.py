@@ -21,6 +21,7 @@ import copy
 import math
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -75,10 +76,10 @@ class PnnConfig(_M):
     observed: int | None = Field(None, ge=0, description="observed events in R1+R2 (null: the dataset's published count)")
     pseudo_data_br: float | None = Field(None, ge=0, le=1e-8, description="also simulate pseudo-data at this BR")
     momentum_bins: list[float] | None = Field(None, description="override the selection's pi+ momentum bins (GeV/c)")
-    sm_method: str = "parametric"
+    sm_method: Literal["parametric", "full"] = "parametric"
     sm_inputs: dict = Field(default_factory=dict, description="overrides of SMInputs, e.g. v_cb: [0.0422, 0.0008]")
     calibration: str | None = Field("pnn-calibration.yaml", description="budget calibration file (data/configs or a path); null = raw simulation")
-    random_veto: str = Field("card", description="eps_RV: 'card' (the dataset/card value, moved by the predicted "
+    random_veto: Literal["card", "predicted"] = Field("card", description="eps_RV: 'card' (the dataset/card value, moved by the predicted "
                              "ratio eps(X)/eps(1) when intensity_scale != 1) or 'predicted' (the pile-up model's, "
                              "kaonportal.analyses.intensity)")
 
@@ -90,20 +91,6 @@ class PnnConfig(_M):
     def _scales(cls, v):
         if v is not None and (not v or any(not (isinstance(x, (int, float)) and 0 < x <= 100) for x in v)):
             raise ValueError("must be a non-empty list of intensity scales in (0, 100]")
-        return v
-
-    @field_validator("random_veto")
-    @classmethod
-    def _rv(cls, v):
-        if v not in ("card", "predicted"):
-            raise ValueError("must be 'card' or 'predicted'")
-        return v
-
-    @field_validator("sm_method")
-    @classmethod
-    def _method(cls, v):
-        if v not in ("parametric", "full"):
-            raise ValueError("must be 'parametric' or 'full'")
         return v
 
 

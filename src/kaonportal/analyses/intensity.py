@@ -10,7 +10,7 @@ scaled_card`); everything that depends on them moves together:
   the kaon-decay backgrounds scale like the signal, X eps_RV(X)/eps_RV(1); the upstream background,
   whose probability is linear in the beam rate (:mod:`kaonportal.analyses.pnn_budget.upstream`), like
   X^2 eps_RV(X)/eps_RV(1). The expected 90% CL upper limit is the classical Poisson limit for the median
-  background-only count (n = floor(b + 1/3), the Poisson median) divided into the SES.
+  background-only count (n = the median of Poisson(b)) divided into the SES.
 
 The eps_RV used in the projection is the card's (published) value at X = 1, moved by the predicted ratio
 eps_pred(X)/eps_pred(1), so that the projection starts from the published SES; the prediction's own absolute
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 __all__ = ["PileupPrediction", "predict", "projection", "expected_upper_limit", "DEFAULT_SCALES"]
 
-import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -80,7 +79,8 @@ def expected_upper_limit(ses: float, background: float, cl: float = 0.9) -> floa
     """Classical Poisson upper limit on the BR at the median background-only count (module docstring)."""
     if not (ses > 0 and background >= 0 and 0 < cl < 1):
         raise InputError("projection", "needs ses > 0, background >= 0 and 0 < cl < 1")
-    n = math.floor(background + 1.0 / 3.0)
+    # the median of Poisson(b): smallest n with CDF(n) >= 1/2 (exact, no approximation)
+    n = int(stats.poisson.ppf(0.5, background)) if background > 0 else 0
     f = lambda s: stats.poisson.cdf(n, s + background) - (1.0 - cl)   # noqa: E731
     s_up = optimize.brentq(f, 0.0, 100.0 + 10.0 * (n + 1))
     return s_up * ses

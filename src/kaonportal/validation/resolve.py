@@ -20,9 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-_SELECT = re.compile(r"^(?P<name>[^\[]*)((?:\[[^\]]*\])*)$")
-
-
 def split_key(key: str) -> list[str]:
     """Dotted path split on '.' outside brackets: ``'a.b[source=x.y].c'`` -> ``['a', 'b[source=x.y]', 'c']``."""
     parts, depth, cur = [], 0, ""

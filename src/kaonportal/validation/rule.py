@@ -34,12 +34,11 @@ flags in ``kaonportal run``'s summary.json and the pnn ``reliability`` key):
 
 from __future__ import annotations
 
-__all__ = ["STATUSES", "classify", "deviation", "pull", "worst", "STATUS_ORDER", "AGREE_MAX_DEV", "DISAGREE_MIN_DEV",
+__all__ = ["classify", "deviation", "pull", "worst", "STATUS_ORDER", "AGREE_MAX_DEV", "DISAGREE_MIN_DEV",
            "PULL_LIMIT", "RULE_TEXT", "MARKS"]
 
 import math
 
-STATUSES = ("agree", "tension", "disagree", "missing")
 #: worst first (report ordering): disagree, tension, missing, agree
 STATUS_ORDER = {"disagree": 0, "tension": 1, "missing": 2, "agree": 3}
 #: marks on printed numbers (kaonportal run's summary table)

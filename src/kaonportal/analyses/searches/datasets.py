@@ -42,15 +42,15 @@ class SearchData:
 
 
 SEARCH_DATA = {
-    # [NA62:2020pwi; CortinaGil:2019nuo] row "pi0 -> invisible": 4e9 tagged pi0, "roughly one third of the 2017 pnn data" (S003)
+    # [NA62:2020pwi] "pi0 -> invisible": 4e9 tagged pi0, "roughly one third of the 2017 pnn data" (S003)
     "pi0-invisible": SearchData("na62-2018", "NA62 2017 data", "JHEP 02 (2021) 201"),
-    # [NA62:2019lnv17; NA62:2021lnvlfv; NA62:2022pipi0ee; NA62:2023munuee; NA62:2024pi0pimue]: 2016-2018 (Run 1) multi-track data; exposure from the 2017-2018 K+ -> pi+ mu+ mu- yield ([NA62:2021kpix17; NA62:2021zjw; NA62:2025upx])
+    # [NA62:2019lnv17; NA62:2021lnvlfv; NA62:2022pipi0ee; NA62:2023munuee; NA62:2024pi0pimue]: 2016-2018 (Run 1) multi-track data; exposure from the 2017-2018 K+ -> pi+ mu+ mu- yield ([NA62:2022qes])
     "lnv": SearchData("na62-2018", "NA62 2016-2018 multi-track data",
                       "PLB 797 (2019) 134794; PRL 127 (2021) 131802; PLB 830 (2022) 137172; "
                       "PLB 838 (2023) 137679; arXiv:2409.12981"),
-    # [NA62:2021kpix17; NA62:2021zjw; NA62:2025upx] rows "2017-2018 K+ -> pi+ gamma gamma" and "2017-2018 K+ -> pi+ mu+ mu-"
+    # [NA62:2023olg] 2017-2018 K+ -> pi+ gamma gamma and [NA62:2022qes] 2017-2018 K+ -> pi+ mu+ mu-
     "visible-x": SearchData("na62-2018", "NA62 2017-2018 data", "PLB 850 (2024) 138513; JHEP 11 (2022) 011"),
-    # [NA62:2020pwi; CortinaGil:2019nuo] row "pi0 -> gamma A'": 4.12e8 tagged pi0 of the 2016 data (arXiv:1903.08767)
+    # [CortinaGil:2019nuo] "pi0 -> gamma A'": 4.12e8 tagged pi0 of the 2016 data (arXiv:1903.08767)
     "pi0-gamma-x": SearchData("na62-2018", "NA62 2016 data", "JHEP 05 (2019) 182"),
     # [NA62:2021bji]: 2016-2018 data (inputs/hnl.yaml cards: na62-2018 for K+ -> mu+ N)
     "kmunux": SearchData("na62-2018", "NA62 2016-2018 data", "PLB 816 (2021) 136259"),

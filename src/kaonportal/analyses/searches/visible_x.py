@@ -114,7 +114,7 @@ class VisibleXConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     channels: list[str] = Field(default_factory=lambda: ["gg", "mumu"])
-    mass_step: float = Field(0.0005, gt=0, description="scan step (GeV; 0.5 MeV as NA62, [NA62:2021kpix17; NA62:2021zjw; NA62:2025upx])")
+    mass_step: float = Field(0.0005, gt=0, description="scan step (GeV; 0.5 MeV as NA62, [NA62:2023olg])")
     masses: list[float] | None = Field(None, description="explicit hypotheses (GeV), used for every channel")
     n_signal_masses: int = Field(5, ge=2)
     n_signal: int = Field(20_000, ge=1000)
@@ -325,9 +325,9 @@ def visible_x_section(out_dir: Path, *, card: str | None = None, seed: int = 0, 
         pub = load_curve(ch.curve)
         keep = (pub.columns["tau_ps"] == 0) & np.isfinite(pub.limit)
         inside = (m >= pub.mass_gev[keep].min()) & (m <= pub.mass_gev[keep].max())
+        pub_m = np.interp(m[inside], pub.mass_gev[keep], pub.limit[keep])
         # rule of analyses.agreement: the published curve inside the expected +-2 sigma band (medians over masses)
-        agree = agreement_of_curve({k: sc.expected[k][inside] for k in BANDS},
-                                   np.interp(m[inside], pub.mass_gev[keep], pub.limit[keep]),
+        agree = agreement_of_curve({k: sc.expected[k][inside] for k in BANDS}, pub_m,
                                    f"exposure from the {ch.background} published yield; the NA62 selection is not "
                                    "public (whole accepted sample as the candidate region)")
         inputs.append(band_note("NA62 (ALPaca, prompt)", agree["agreement"]))
@@ -341,7 +341,7 @@ def visible_x_section(out_dir: Path, *, card: str | None = None, seed: int = 0, 
             out_dir / "plots" / f"visible_x_{key}_br", m, sc.observed_limit, {k: sc.expected[k] for k in BANDS},
             xlabel=r"$m_X$ [GeV/$c^2$]", ylabel="BR upper limit (90% CL)", title=f"{label} (prompt): this run vs NA62",
             published=[(published_label(ch.curve, "prompt"), pub.mass_gev[keep], pub.limit[keep])])
-        ratio = sc.expected["median"][inside] / np.interp(m[inside], pub.mass_gev[keep], pub.limit[keep])
+        ratio = sc.expected["median"][inside] / pub_m
         summary[key] = {
             "mass_range_gev": list(ch.mass_range), "n_masses": int(len(m)), "n_k_eff": r["n_k_eff"],
             "acceptance_background": r["acceptance_background"], "n_candidates": int(len(r["candidates"])),
