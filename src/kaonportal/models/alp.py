@@ -69,6 +69,8 @@ from ..constants import (ALPHA_EM, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V
 from ..errors import check_choice, check_range
 from ..kinematics import kallen
 from .alp_hadronic import VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths
+from .alp_hadronic import _M_UDS, _THETA_ETA, kappa  # noqa: F401  (one definition, see below)
+from .alp_hadronic import _generators as _meson_generators
 from .base import PortalModel
 
 _M_W = 80.37            # GeV, W mass for x_t ([PDG] lists 80.362)
@@ -96,30 +98,18 @@ def loop_b1(tau):
 
 #: CKM angle beta: sin 2 beta = 0.709(11) (PDG 2024 CKM review), the phase of V_td* V_ts in K -> pi a
 _CKM_BETA = 0.5 * np.arcsin(0.709)
-#: MS-bar light-quark masses (GeV, 2 GeV): [PDG] (PDG 2024); only ratios enter.
-_M_UDS = np.array([0.00216, 0.00470, 0.0935])
 _Q2 = np.array([4.0, 1.0, 1.0]) / 9.0                 # quark charges squared (u, d, s)
-#: eta-eta' octet-singlet mixing angle, -14.1 deg (RBC/UKQCD lattice, Christ et al. PRL 105 (2010)
-#: 241601; the value ALPaca uses). -19.5 deg (Gilman-Kauffman) changes BC11 Gamma(a -> gamma gamma) by
-#: < 1 % below 0.2 GeV, +4 % at 0.3 GeV, +11 % at 0.4 GeV (outside +-10 MeV of its zero near 0.15 GeV).
-_THETA_ETA = np.deg2rad(-14.1)
+# the light-quark masses _M_UDS and the eta-eta' angle _THETA_ETA (-14.1 deg) are those of .alp_hadronic (one
+# definition for the photon and the hadronic widths). -19.5 deg (Gilman-Kauffman) instead changes BC11
+# Gamma(a -> gamma gamma) by < 1 % below 0.2 GeV, +4 % at 0.3 GeV, +11 % at 0.4 GeV.
 #: the kappa-rotation constant of C_gg^eff/C_GG: -2 N_c Tr(Q^2 kappa) at LO (= -2.016 with _M_UDS; BNT
 #: JHEP 12 (2017) 044 Sec. 3), the value that makes the LO mixing sum kappa-independent and the one
 #: ALPaca uses. BNT quote the NLO QCD-axion value -1.92(4) (Grilli di Cortona et al. 1511.02867):
 #: 9.5 % smaller width at m_a -> 0 and the destructive zero near 0.15 GeV moved by 1 MeV; selectable
 #: with AlpGluon(c0="nlo").
-_KAPPA = (1.0 / _M_UDS) / np.sum(1.0 / _M_UDS)
+_KAPPA = kappa()
 _CGG_LO = float(-2.0 * 3.0 * np.dot(_Q2, _KAPPA))
 _CGG_NLO = -1.92
-
-
-def _meson_generators() -> dict[str, np.ndarray]:
-    """Diagonal U(3) generators t_P (Tr t_a t_b = delta_ab) of pi0, eta, eta' in the (u, d, s) basis."""
-    t3 = np.array([1.0, -1.0, 0.0]) / np.sqrt(2.0)
-    t8 = np.array([1.0, 1.0, -2.0]) / np.sqrt(6.0)
-    t0 = np.ones(3) / np.sqrt(3.0)
-    c, s = np.cos(_THETA_ETA), np.sin(_THETA_ETA)
-    return {"pi0": t3, "eta": c * t8 - s * t0, "eta'": s * t8 + c * t0}
 
 
 def light_qcd_photon_coupling(m_a, c_gg: float = 0.0, c_q=(0.0, 0.0, 0.0), c0: float = _CGG_LO):
@@ -144,7 +134,7 @@ def light_qcd_photon_coupling(m_a, c_gg: float = 0.0, c_q=(0.0, 0.0, 0.0), c0: f
     ``_CGG_LO``). Derived for kaonportal from the LO chiral Lagrangian: its
     pi0 term is exactly BNT's -m_a^2/(m_pi^2 - m_a^2) [C_GG (m_d - m_u)/(m_u + m_d) + (c_uu - c_dd)/2]
     (isospin limit of kappa; BNT's (c_uu - c_dd)/(32 pi^2) in their loop units), and with a LO-consistent mass matrix the sum does not depend on the choice of kappa.
-    Validity: chiral PT, m_a below ~1 GeV (kaonportal's BC11 stops at 3 m_pi0, see AlpGluon). The meson
+    Validity: chiral PT, m_a below ~1 GeV (kaonportal's BC11 stops at the eta pi pi threshold, 0.827 GeV, see AlpGluon). The meson
     widths only regularise the poles: within a few widths of m_pi0, m_eta the first-order mixing is
     not reliable (|theta_aP| ~ 1 there).
     """

@@ -54,7 +54,8 @@ VALID_MAX_GEV = mass("eta") + 2.0 * mass("pi+")
 _F = F_PI / np.sqrt(2.0)                           # F = 92 MeV
 #: MS-bar light-quark masses at 2 GeV (GeV), PDG 2024 quark summary [PDG]; only their ratios enter
 _M_UDS = np.array([0.00216, 0.00470, 0.0935])
-#: eta-eta' octet-singlet angle, -14.1 deg (RBC/UKQCD, Christ et al. PRL 105 (2010) 241601), as kaonportal.models.alp
+#: eta-eta' octet-singlet angle, -14.1 deg (RBC/UKQCD lattice, Christ et al. PRL 105 (2010) 241601; the value
+#: ALPaca uses); also used by kaonportal.models.alp for a -> gamma gamma
 _THETA_ETA = np.deg2rad(-14.1)
 _M_RHO, _G_RHO = mass("rho0"), width_gev("rho0")
 _X, _W = np.polynomial.legendre.leggauss(96)       # fixed quadrature: smooth integrands, < 1e-6 relative
