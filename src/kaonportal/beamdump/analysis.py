@@ -46,7 +46,7 @@ _COUPLING_RANGES = {"epsilon": (1e-8, 1e-3), "U2": (1e-12, 1e-3)}
 _LEPTONIC_DP_NOTE = (
     "dark photon ee/mumu vs NA62 2021 (JHEP 09 (2023) 035, PRL 133 (2024) 111802): the lower (long-lifetime) "
     "edge of the excluded band below ~0.45 GeV lies at ~0.6-0.7 (mumu) and ~0.5-0.6 (ee) of the published one, "
-    "i.e. ~3-6x (mumu) and up to ~10x (ee) more meson-decay events than NA62 at its edge; not traced to a "
+    "i.e. ~3-4x (mumu) and up to ~10x (ee) more meson-decay events than NA62 at its edge; not traced to a "
     "sourced factor (candidates: Pythia 8 soft-meson yields, +17% for pi+ against NA27; forward-x_F "
     "suppression in p-Cu; selection and trigger efficiencies not modelled, A_trig = 1; NA62 itself updated its "
     "light-meson spectra after these papers, EPJC 85 (2025) 571 Fig. 10). Upper edge and mass "
@@ -230,7 +230,7 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
               "trigger_efficiency": g.setup.trigger_efficiency,
               "brems_form_factor": g.setup.brems_form_factor, "decay_volume_m": list(g.setup.decay_volume),
               "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window),
-              "mass_window_sigma": g.setup.mass_window_sigma}
+              "mass_window_sigma": g.setup.mass_window_sigma, "vector_mixing": g.setup.vector_mixing}
     return BeamDumpResult(g, ex, proj, inputs)
 
 

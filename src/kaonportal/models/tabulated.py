@@ -12,7 +12,7 @@ and the rates at coupling C are ``table(m) * C**power`` (``coupling.power``; a c
 width of BC2). Between grid points a table is interpolated linearly in log(value) versus log(mass)
 (power laws and exponentials of log m are exact; [FORESEE:2021code] tabulates its models the same way);
 on an interval with a zero end (a threshold) the value itself is interpolated linearly. The
-interpolation error of an exported built-in is measured in ``tests/models/test_tabulated.py``.
+interpolation error of an exported built-in is measured in ``tests/models/test_models_tabulated.py``.
 
 :class:`TabulatedModel` is a :class:`~kaonportal.models.base.PortalModel`: everything that takes a built-in
 model (``models.convert``, ``beamdump``, ``recast``) takes it. :func:`load_model` also accepts a built-in name

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..atomic import atomic_path
 from ..report.style import save, styled
 from .core import RecastResult, islands
 from .searches import BANDS
@@ -22,12 +23,8 @@ from .searches import BANDS
 
 def _atomic(path: Path, writer) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
-    try:
+    with atomic_path(path) as tmp:          # unique per process and call (kaonportal.atomic)
         writer(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return str(path)
 
 

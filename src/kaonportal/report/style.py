@@ -25,7 +25,6 @@ __all__ = ["PLOT_FORMATS", "DEFAULT_PLOT_FORMATS", "parse_plot_formats", "plot_f
            "styled", "save", "deferred_saves", "save_tag", "flush_deferred", "decay_label", "latex_text", "split_at_gaps", "PI0_GAP_GEV", "COLORS"]
 
 import functools
-import os
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -37,6 +36,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ..atomic import atomic_path  # noqa: E402
 from ..errors import InputError  # noqa: E402
 
 #: image formats a run can write (matplotlib writers that need nothing beyond matplotlib)
@@ -118,12 +118,8 @@ def save(fig, path_stem: Path, formats: Sequence[str] | None = None) -> list[str
     try:
         for ext in (parse_plot_formats(formats) if formats is not None else current_plot_formats()):
             p = path_stem.with_name(f"{path_stem.name}.{ext}")
-            tmp = p.with_name(f".{p.name}.{os.getpid()}.partial.{ext}")
-            try:
+            with atomic_path(p) as tmp:         # unique per process and call (kaonportal.atomic)
                 fig.savefig(tmp, dpi=_PNG_DPI if ext == "png" else None, bbox_inches="tight", format=ext)
-                os.replace(tmp, p)
-            finally:
-                tmp.unlink(missing_ok=True)
             out.append(str(p))
     finally:
         plt.close(fig)
