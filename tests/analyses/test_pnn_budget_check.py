@@ -161,12 +161,12 @@ def test_2017_calibration_is_well_posed():
 def test_data_driven_pipi0_against_published(budget_2022):
     # issue #12 item 5: with the inner-bremsstrahlung sample in the control sample, f_kin was 2.3e-3 (99.99% from
     # K+ -> pi+ pi0 gamma) and the data-driven estimate 10.0 +- 1.7 against 0.83 +- 0.05 published (--quick run),
-    # flagged "ok". Now the radiative events are simulated (pnn_budget.data_driven) and the same 3-sigma rule as
-    # the simulation estimates applies; the row carries the rule-based agreement of analyses.agreement.
+    # flagged "ok". Now the radiative events are simulated (pnn_budget.data_driven); checked here at 3 combined
+    # sigma, the check the simulation estimates get in this module (the summary's band rule is 2 sigma and its
+    # reliability the registry's; both are stated on the run's outputs).
     comp, res = budget_2022
     c = comp["K+ -> pi+ pi0"]
     assert res["backgrounds"]["K+ -> pi+ pi0"]["data_driven_simulated_radiative"] > 0
     assert res["backgrounds"]["K+ -> pi+ pi0"]["tail_fraction"] < 2e-3
     sigma = math.hypot(c["data_driven_error"], 0.05)
     assert abs(c["data_driven"] - 0.83) <= 3 * sigma, f"{c['data_driven']:.3g} +- {c['data_driven_error']:.2g}"
-    assert c["data_driven_agreement"] == "agree" or c["reliability"].startswith("disagree")

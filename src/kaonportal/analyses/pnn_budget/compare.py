@@ -3,15 +3,16 @@
 A row of ``budget_comparison`` (summary.json, the CLI table, ``tables/``) carries ``published_ratio`` /
 ``agreement`` for the simulation estimate and ``data_driven_published_ratio`` / ``data_driven_agreement`` for
 the data-driven one (:func:`kaonportal.analyses.agreement.agreement_of_value`: agree within 2
-combined standard deviations). A disagreement replaces ``reliability: ok`` by ``disagree: ...`` so that the
-table flags it; a reliability warning of the escape diagnostics (:mod:`.escapes`) is kept as it is.
+combined standard deviations). The row's ``reliability`` is left to ONE rule, the reference registry's
+(:func:`kaonportal.validation.evaluate.pnn_reliability`, applied by ``kaonportal run``), so that the pnn table and
+``kaonportal validate`` never say different things.
 
 >>> row = {"source": "K+ -> pi+ pi0", "simulation": 1.3, "simulation_error": 0.25, "data_driven": 10.0,
 ...        "data_driven_error": 1.7, "reliability": "ok", "published": 0.83, "published_error_low": 0.05,
 ...        "published_error_high": 0.05}
 >>> r = compare_row(row)
->>> r["agreement"], r["reliability"][:44]
-('agree', 'disagree: data-driven x12 larger than publis')
+>>> r["agreement"], r["data_driven_agreement"][:22]
+('agree', 'disagree (x12 larger t')
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def compare_row(row: dict) -> dict:
     if pub is None or not (pub > 0):
         out.update({"published_ratio": None, "agreement": "n/a (no published value > 0)"})
         return out
-    src, problems = row["source"], []
-    for key, label in (("simulation", "simulation"), ("data_driven", "data-driven")):
+    src = row["source"]
+    for key in ("simulation", "data_driven"):
         v = row.get(key)
         if v is None:
             continue
@@ -55,8 +56,4 @@ def compare_row(row: dict) -> dict:
                                REASONS.get((src, key), _DEFAULT))
         prefix = "" if key == "simulation" else "data_driven_"
         out[f"{prefix}published_ratio"], out[f"{prefix}agreement"] = a["published_ratio"], a["agreement"]
-        if a["agreement"].startswith("disagree"):
-            problems.append(f"{label} {a['agreement'][len('disagree ('):-1]}")
-    if problems and row.get("reliability") in (None, "ok"):
-        out["reliability"] = "disagree: " + "; ".join(problems)
     return out
