@@ -131,3 +131,15 @@ def test_long_lifetime_limit_p_decay_scales_as_coupling_squared():
     b = yield_budget("dark-photon", 0.3, 2e-9, ["mumu"], n_per_mass=300, seed=3, mechanisms=["brems"])
     assert b.rows[0]["p_decay"] == pytest.approx(4 * a.rows[0]["p_decay"], rel=2e-3)
     assert b.n_expected == pytest.approx(16 * a.n_expected, rel=2e-3)     # chi ~ eps^2 on top
+
+
+def test_brems_rate_per_pot_and_the_timelike_form_factor():
+    # brems_yield_per_pot is the rate a user compares with [Blumlein:2013cua]; the time-like form factor grows
+    # towards the rho/omega pole (|F1|^2 >> 1 near 0.77 GeV) and is ~1 far below it. Same seed: the two estimates
+    # share their sample, so the ratio is the sample mean of |F1|^2 (no Monte Carlo noise between them).
+    from kaonportal.beamdump.brems import brems_yield_per_pot
+    none = [brems_yield_per_pot(m, n=20_000) for m in (0.3, 0.5, 0.77)]
+    timelike = [brems_yield_per_pot(m, n=20_000, form_factor="timelike") for m in (0.3, 0.5, 0.77)]
+    assert none[0] > none[1] > none[2] > 0                      # heavier A': smaller splitting rate
+    ratios = [t / n for t, n in zip(timelike, none)]
+    assert 1.0 < ratios[0] < ratios[1] < ratios[2] and ratios[2] > 100

@@ -46,9 +46,9 @@ def test_bc11_gamma_gamma_width_matches_alpaca():
 
 
 def test_bc11_lifetime_against_alpaca():
-    # ALPaca's total adds a -> pi pi gamma above 2 m_pi (not in kaonportal, stated in the model's
-    # validity): below 0.3 GeV it is < 0.2 % and c tau agrees like the photon width; above, our
-    # c tau is longer by ALPaca's pi pi gamma fraction (6 % at 0.4 GeV)
+    # ALPaca's total has a -> pi pi gamma above 2 m_pi at ~6 % of the width at 0.4 GeV; kaonportal's LO
+    # a -> pi+ pi- gamma (models.alp_hadronic) is ~0.04 % there (stated in the model's validity): below
+    # 0.3 GeV both are < 0.2 % and c tau agrees like the photon width; above, ours is longer by that fraction
     m, gg, tot = _table()
     a = get_model("alp-gluon", normalisation="1/4fG")
     ctau = a.ctau_m(m, 1.0 / F_G) / (ALPHA_S_ALPACA / ALPHA_S_OURS) ** 2
