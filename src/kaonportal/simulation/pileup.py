@@ -252,7 +252,7 @@ def _windows(card: Card, res: TimeResolutions, hits: np.ndarray, e_lkr: np.ndarr
 
 def _sigma_fixed(res: TimeResolutions) -> np.ndarray:
     """Time resolution (ns) per column of :data:`HIT_DETECTORS` (LKr: NaN, energy dependent)."""
-    return np.array([res.gtk, res.chanti, res.lav, res.irc_sac, np.nan, res.irc_sac, res.chod, res.muv3])
+    return np.array([np.nan if d == "lkr" else res.sigma(d) for d in HIT_DETECTORS])
 
 
 def random_veto_breakdown(card: Card, lib: AccidentalLibrary) -> dict[str, dict[str, float]]:
