@@ -83,7 +83,7 @@ def test_bc2_pi0_gamma_next_to_published(run):
     # The comparison is recorded, not forced. 45-55 MeV: both limits are set by pi0 -> gamma gamma with one photon
     # lost; ours is 1.6-4 x weaker (pi0_gamma_x docstring; MC-limited gamma gamma tail at 55 MeV; found 1.4 and 1.3
     # here): within a factor 10 is the claim. 90 MeV: the background is the photonuclear LKr continuum
-    # (lkr_photonuclear: derived rate, assumed flat visible-energy fraction, not fitted); ours is found 1.03 x the
+    # (detector.photonuclear: derived rate, assumed flat visible-energy fraction, not fitted); ours is found 1.03 x the
     # published limit (full run 1.02): within a factor 3 (b uncertain by ~2-3 x through the U visible-energy
     # shape, the limit ~sqrt(b); fails on a normalisation slip such as mixing eps and eps^2, or on losing that
     # background: then ~0.04)

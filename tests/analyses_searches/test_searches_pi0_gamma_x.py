@@ -37,7 +37,7 @@ def test_injected_aprime_found():
     sc, i = r["scan"], MASSES.index(0.065)
     b = r["background"][i]
     # most of the 250 injected events fall in the +-1.5 sigma window over b ~ 200 +- sqrt(b) (at 65 MeV the
-    # background is the photonuclear continuum, lkr_photonuclear; the gamma gamma peak at m^2 = 0 is ~6 sigma(m^2)
+    # background is the photonuclear continuum, detector.photonuclear; the gamma gamma peak at m^2 = 0 is ~6 sigma(m^2)
     # away): a > 5 sigma local excess (found 8.7), while the nominal pseudo-data stay below 3 sigma at every mass
     # (fixed seed; one-sided local false-alarm rate ~0.1 % per mass). The windows of the neighbouring masses
     # (5 MeV apart, window +-1.5 sigma(m^2)) overlap the injected peak: the injected mass must be the most
@@ -55,7 +55,7 @@ def test_section_writes_curves(tmp_path):
     assert (tmp_path / "plots" / "pi0_gamma_x_aprime_eps2.png").is_file()
     nn = r["gamma_nu_nubar"]
     # NA62 (4.12e8 tagged pi0, S003): BR(pi0 -> gamma nu nubar) < 1.9e-7. The background above 0.004 GeV^2 is
-    # the photonuclear LKr continuum (rate derived, visible-energy shape U: lkr_photonuclear), ~1100 events;
+    # the photonuclear LKr continuum (rate derived, visible-energy shape U: detector.photonuclear), ~1100 events;
     # no accidental background: we claim agreement within a factor 20 only (found 2.7 x weaker in the full run)
     assert 0.05 < nn["ratio_expected_to_published"] < 20.0
     # the A' limit improves away from the gamma gamma peak at m_miss^2 = 0 (as NA62 found at 60-110 MeV)
@@ -135,7 +135,7 @@ def test_bc2_curve_against_published():
     # factor 10
     assert np.all((ratio[:2] > 0.1) & (ratio[:2] < 10.0))
     # 75-112 MeV: the background is the photonuclear LKr continuum (~170-230 events per window here, > 95 %
-    # of it: lkr_photonuclear; before it was added ours was background-free and 20-35 x stronger). Found 1.15, 1.13,
+    # of it: detector.photonuclear; before it was added ours was background-free and 20-35 x stronger). Found 1.15, 1.13,
     # 0.65 (full statistics 1.08, 1.04, 0.68). Claimed: within a factor 3 -- the limit scales as ~sqrt(b), and b
     # carries the derived photonuclear probability (cross sections ~30 %, R) times the assumed flat visible-energy
     # fraction (U: another shape moves b per window by up to ~2-3 x, the limit by ~1.5 x); no accidentals.

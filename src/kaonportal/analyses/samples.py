@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import temp_path
+from ..backend import derive_seed  # noqa: F401  (re-export: its historical home; defined in backend)
 
 
 # Per-decay simulation options. K+ -> mu+ nu is simulated with muon decays in flight because
@@ -69,12 +70,6 @@ def require(module: str, name: str):
     except (ImportError, AttributeError) as exc:
         raise MissingComponent(f"{module}.{name} is not available in this installation ({exc}); "
                                "the K+ -> pi+ nu nubar section cannot run without it") from None
-
-
-def derive_seed(seed: int, label: str) -> int:
-    """Independent, stable seed for one sample: SeedSequence of (seed, crc32(label))."""
-    ss = np.random.SeedSequence([int(seed), zlib.crc32(label.encode())])
-    return int(ss.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
 
 
 def _slug(text: str) -> str:

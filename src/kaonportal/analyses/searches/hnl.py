@@ -23,7 +23,7 @@ Method ([NA62:2020mcv; NA62:2021bji; NA62:2025csa]; [S002]):
   "K+ -> mu+ nu gamma", BR = radiative_fraction x BR(K+ -> mu+ nu), photon vetoed with the simulation's
   photon-veto weight), the major background of K+ -> mu+ nu_H at E949 (PRD 91 (2015) 052001, abstract);
   inputs/hnl.yaml states the photon-energy cut and the (0.7 %, harmless) double counting with K+ -> mu+ nu.
-  Accidental beam-track association (K+ channels, :mod:`.accidentals`): every background gets a copy with
+  Accidental beam-track association (K+ channels, :mod:`kaonportal.reco.accidentals`): every background gets a copy with
   the GTK track redrawn from the beam profile, weight p_mis (1.3 % at 450 MHz, [FW] MVA matching tool V,
   scaled with the card's beam rate, D), with m2miss, CDA and vertex recomputed; the beam and fiducial-z cuts
   act on it, the CDA cut does not (p_mis is the mismatch rate after the tool's own CDA matching: D,
@@ -92,7 +92,7 @@ from ...published import load_curve
 from ...selection import load_selection
 from ...stats import peak_scan
 from ..samples import derive_seed
-from .accidentals import accidental_pairing, mismatch_probability
+from ...reco.accidentals import accidental_pairing, mismatch_probability
 from ..agreement import agreement_of_curve, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import (check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
@@ -330,9 +330,9 @@ class HnlConfig(BaseModel):
     accidentals: list[str] = Field(default_factory=lambda: list(
                                        search_inputs("hnl")["accidental_association"]["channels"]),
                                    description="channels whose backgrounds get the accidental beam-track copy "
-                                               "(.accidentals; inputs/hnl.yaml)")
+                                               "(reco.accidentals; inputs/hnl.yaml)")
     mismatch: float | None = Field(None, ge=0, le=1, description="K-track mismatch probability p_mis; null: "
-                                   "1.3% (2017 MVA tool, V) x card beam rate / 450 MHz (D, .accidentals)")
+                                   "1.3% (2017 MVA tool, V) x card beam rate / 450 MHz (D, reco.accidentals)")
     cards: dict[str, str | None] = Field(default_factory=lambda: dict(search_inputs("hnl")["cards"]),
                                          description="detector card per channel in hnl_section (the search's "
                                                      "data-taking years, inputs/hnl.yaml); set by the user: wins "
@@ -345,8 +345,8 @@ class HnlConfig(BaseModel):
 
 def channel_mismatch(channel: str, cfg: HnlConfig, card) -> float:
     """p_mis used for ``channel``: 0 unless listed in ``cfg.accidentals``; ``cfg.mismatch`` if given, else the
-    rate-scaled 2017 value (:func:`.accidentals.mismatch_probability` with p_ref from inputs/hnl.yaml at
-    :data:`.accidentals.RATE_REF_MHZ`)."""
+    rate-scaled 2017 value (:func:`kaonportal.reco.accidentals.mismatch_probability` with p_ref from inputs/hnl.yaml at
+    ``kaonportal.analyses.pnn_budget.upstream.RATE_REF_MHZ``)."""
     if channel not in cfg.accidentals:
         return 0.0
     if cfg.mismatch is not None:
@@ -504,7 +504,7 @@ def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x
     muon decays in flight from :func:`muon_dif_pieces`; ``e_gamma_min``: photon-energy cut (GeV, kaon frame)
     of the radiative sources (:data:`RADIATIVE`, sample option and BR); ``mismatch``: probability p_mis that
     the GTK track is an accidental beam particle: every source gets a second copy, source name
-    ``"<decay> [accidental beam track]"``, with the beam track redrawn (:func:`.accidentals.accidental_pairing`)
+    ``"<decay> [accidental beam track]"``, with the beam track redrawn (:func:`kaonportal.reco.accidentals.accidental_pairing`)
     and weight x p_mis (0: none); the selection's cuts ``accidental_skip`` (default :data:`ACCIDENTAL_SKIP`:
     the CDA, already inside p_mis) are not applied to that copy."""
     from scipy.special import ndtr

@@ -34,15 +34,15 @@ A_tag, A_tag the tag acceptance of K+ -> pi+ pi0 (gamma gamma sample).
 Photon response beyond the Gaussian LKr resolution, applied to every photon of every source and of the signal
 (:data:`MECHANISMS`; config ``conversions`` / ``photonuclear``, named parameters, none fitted):
 
-* photon conversions in the STRAW chambers upstream of MNP33 (:mod:`.photon_conversion`): P = 1 - exp(-7/9 x/X0)
+* photon conversions in the STRAW chambers upstream of MNP33 (:mod:`kaonportal.detector.conversions`): P = 1 - exp(-7/9 x/X0)
   per chamber (0.45 % X0, D/R), e+ e- split by the magnet kick; each lepton may make an LKr cluster, hit a veto,
   escape, or (from STRAW1) make a reconstructed track that rejects the event. A converted photon can so become
   "lost" (the one-photon probability of pi0 -> gamma gamma rises by ~12 %) or leave one lepton cluster; that
   cluster is displaced by ~0.5-1 m, so its m_miss^2 goes mostly NEGATIVE (the direction error dominates the
   energy loss): conversions give < 6 events per window above 65 MeV.
-* photonuclear first interactions in the LKr (:mod:`.lkr_photonuclear`): probability 7.1e-4 from the PDG cross
+* photonuclear first interactions in the LKr (:mod:`kaonportal.detector.photonuclear`): probability 7.1e-4 from the PDG cross
   sections (D), visible energy fraction f uniform on [0, 1] (U); with the other photon lost, m_miss^2 =
-  (1 - f) m_pi0^2 (:func:`~.photon_conversion.missing_mass2`): a flat continuum up to m_pi0^2, the dominant
+  (1 - f) m_pi0^2 (:func:`kaonportal.detector.conversions.missing_mass2`): a flat continuum up to m_pi0^2, the dominant
   background above 65 MeV (~170-220 events per window) and for pi0 -> gamma nu nubar.
 
 Signal pi0 -> gamma nu nubar: flat three-body phase space reweighted to the photon spectrum dGamma/dx ~ x^3
@@ -131,8 +131,8 @@ from ...stats import Dataset, peak_scan, upper_limit
 from ..samples import derive_seed
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import M2MISS_ALLOWED_K, check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
-from .lkr_photonuclear import PhotonuclearModel, visible_fraction
-from .photon_conversion import ConversionModel, missing_mass2, propagate_pair_lepton, upstream_conversions
+from ...detector.conversions import ConversionModel, missing_mass2, propagate_pair_lepton, upstream_conversions
+from ...detector.photonuclear import PhotonuclearModel, visible_fraction
 from .visible_x import BANDS
 
 MASS_RANGE = (0.005, 0.130)     # GeV; below m_pi0, the NA62 A' scan range (arXiv:1903.08767 figures, approx.)
@@ -179,18 +179,18 @@ class Pi0GammaXConfig(BaseModel):
     nunu_spectrum: Literal["standard-model", "phase-space"] = Field(
         "standard-model", description="pi0 -> gamma nu nubar photon spectrum (nunu_photon_weight) or flat")
     conversions: bool = Field(True, description="photon conversions in the STRAW chambers upstream of MNP33 "
-                                                "(photon_conversion; False: none)")
+                                                "(detector.conversions; False: none)")
     straw_chamber_x0: float = Field(0.0045, ge=0, le=0.5, description="D/R: STRAW chamber material in X0 "
-                                                                      "(photon_conversion.ConversionModel)")
+                                                                      "(detector.conversions.ConversionModel)")
     track_min_chambers: int = Field(3, ge=1, le=4, description="R: STRAW chambers a reconstructed track needs")
     lepton_cluster_inefficiency: float = Field(
         1.0, ge=0, le=1, description="U: P(a conversion-lepton cluster is not recognised as charged); 1 = the "
                                      "one-photon selection has no such rejection (ConversionModel)")
 
-    photonuclear: bool = Field(True, description="photonuclear LKr response (lkr_photonuclear; False: none)")
+    photonuclear: bool = Field(True, description="photonuclear LKr response (detector.photonuclear; False: none)")
     photonuclear_probability: float | None = Field(
         None, ge=0, le=1, description="D: P(photon's first LKr interaction is photonuclear); None = "
-                                      "lkr_photonuclear.photonuclear_probability() (~7e-4)")
+                                      "detector.photonuclear.photonuclear_probability() (~7e-4)")
     photonuclear_visible_range: tuple[float, float] = Field(
         (0.0, 1.0), description="U: visible energy fraction of a photonuclear cluster, uniform on this range")
 
@@ -212,7 +212,7 @@ _PI0_MODES = {"gamma A'": "gamma A'", "gamma nu nubar": "gamma nu nubar", "gamma
               "dalitz": "e+ e- gamma"}
 SOURCES = ("gamma A'", "gamma nu nubar", "gamma gamma", "dalitz", "kpi2g")
 #: what made the one seen LKr cluster: the photon (Gaussian response), a lepton of a photon converted upstream of
-#: MNP33 (:mod:`.photon_conversion`), or a photonuclear shower (:mod:`.lkr_photonuclear`)
+#: MNP33 (:mod:`kaonportal.detector.conversions`), or a photonuclear shower (:mod:`kaonportal.detector.photonuclear`)
 MECHANISMS = {"photon": 0, "conversion": 1, "photonuclear": 2}
 
 
@@ -300,7 +300,7 @@ def _block(source, n, rng_g, rng_b, rng_d, card, z_range, x_mass, lkr_pos, tag_w
                 m2_)
 
     # per visible photon: objects (the photon unconverted; e+ and e- if it converted upstream of MNP33,
-    # photon_conversion), P(object is the one seen cluster | photon state), and P(photon leaves nothing detected)
+    # detector.conversions), P(object is the one seen cluster | photon state), and P(photon leaves nothing detected)
     obj_seen, obj_w, obj_m2, obj_conv, owner, lost = [], [], [], [], [], []
     for i in (i for i, nm in enumerate(names) if nm == "gamma" and vis[i]):
         h = photon_hits(vtx, lab[:, i, 1:], card)
@@ -322,7 +322,7 @@ def _block(source, n, rng_g, rng_b, rng_d, card, z_range, x_mass, lkr_pos, tag_w
             keep = np.where(track, 0.0, 1.0)          # an extra reconstructed track rejects the event
         p_pn = 0.0
         if photonuclear is not None:
-            # photonuclear first interaction in the LKr (lkr_photonuclear): same position, a fraction of the
+            # photonuclear first interaction in the LKr (detector.photonuclear): same position, a fraction of the
             # energy; its veto escape probability stays the card's (the measured inefficiency includes it)
             p_pn = np.where(h.detector == lkr_code, photonuclear.probability, 0.0)
             epn = e0 * visible_fraction(rng_p.random(n), photonuclear)
@@ -372,7 +372,7 @@ def reconstruct_source(source: str, n: int, seed: int, card, z_range=(105.0, 165
     or a photonuclear LKr cluster -- taken as the one seen cluster, GeV^2/c^4, NaN if rejected), ``weights`` (same
     shape, flattened) and ``mechanism`` (:data:`MECHANISMS` code of each object). ``nunu_me``: pi0 -> gamma nu
     nubar with the photon spectrum of :func:`nunu_photon_weight` (else flat). ``conversion``: the
-    :class:`~.photon_conversion.ConversionModel`, ``photonuclear``: the :class:`~.lkr_photonuclear.
+    :class:`kaonportal.detector.conversions.ConversionModel`, ``photonuclear``: the :class:`kaonportal.detector.photonuclear.
     PhotonuclearModel` (None: mechanism off; their draws use their own streams ``block_rng(s, block, 23)`` and
     ``24``, so switching one off leaves every other draw unchanged).
     """
@@ -601,8 +601,8 @@ def pi0_gamma_x_section(out_dir: Path, *, card: str | None = None, seed: int = 0
               f"efficiency {r['random_veto_efficiency']:g} (card, D); card {card}; seed {seed}",
               "backgrounds: " + ", ".join(["gamma gamma"] + list(cfg.extra_backgrounds))
               + " (one photon seen, others lost; card photon-veto inefficiency)",
-              f"photon conversions upstream of MNP33: {cfg.conversion_model()} (photon_conversion module)",
-              f"photonuclear LKr response: {cfg.photonuclear_model()} (lkr_photonuclear module)",
+              f"photon conversions upstream of MNP33: {cfg.conversion_model()} (detector.conversions)",
+              f"photonuclear LKr response: {cfg.photonuclear_model()} (detector.photonuclear)",
               f"candidates: {r['candidates_origin']}", f"background uncertainty in the scan: {cfg.background_error}",
               "approximations in the pi0_gamma_x module docstring"]
     eps2 = {k: sc.expected[k] / r["br_eps1"] for k in BANDS}

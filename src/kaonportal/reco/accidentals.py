@@ -18,7 +18,7 @@ the accidental pairing. The event weight is multiplied by p_mis by the caller.
 
 Rate scaling (D): the probability that a second beam particle falls in the matching window is proportional to
 the beam rate for small p_mis, so p_mis(R) = p_ref R / R_ref with p_ref = 1.3 % at R_ref = 450 MHz (the
-2016-18 typical rate, :data:`kaonportal.analyses.pnn_budget.upstream.RATE_REF_MHZ`, V; the 2017 tool was tuned
+2016-18 typical rate, ``kaonportal.analyses.pnn_budget.upstream.RATE_REF_MHZ``, V; the 2017 tool was tuned
 on 2017 data, D): see
 :func:`mismatch_probability`.
 
@@ -46,12 +46,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ...beam import sample_beam
-from ...constants import mass as pmass
-from ...errors import InputError
-from ...reco import closest_approach, m2miss
-from ..pnn_budget.upstream import RATE_REF_MHZ
-from ..samples import derive_seed
+from ..backend import derive_seed
+from ..beam import sample_beam
+from ..constants import mass as pmass
+from ..errors import InputError
+from .missing_mass import m2miss
+from .vertex import closest_approach
 
 MISMATCH_REF = 0.013
 """K-track mismatch probability of the 2017 MVA matching tool ([FW]
@@ -61,7 +61,15 @@ SpectrometerGigaTrackerMVAMatchingTool.cc, status V)."""
 # ([RICH20] "Beam rate, typical 2016-2018", V; = na62-2018 card run_conditions.beam_rate_mhz),
 # taken for the 2017 tool (D). The same number with the same meaning (the reference rate of a probability
 # that scales linearly with the beam rate) is the pnn budget's upstream-background reference: one constant,
-# RATE_REF_MHZ, imported from kaonportal.analyses.pnn_budget.upstream (re-exported here).
+# RATE_REF_MHZ of kaonportal.analyses.pnn_budget.upstream, re-exported here through a module __getattr__ (reco
+# must not import the analyses package at import time: it would import the whole analyses layer).
+
+
+def __getattr__(name):
+    if name == "RATE_REF_MHZ":
+        from ..analyses.pnn_budget.upstream import RATE_REF_MHZ
+        return RATE_REF_MHZ
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: columns an accidental pairing replaces (inputs: p_track, track_dxdz/dydz, track_x/y_straw1)
 ACCIDENTAL_COLUMNS = ("p_beam", "beam_dxdz", "beam_dydz", "vertex_x", "vertex_y", "vertex_z", "cda",
@@ -69,12 +77,16 @@ ACCIDENTAL_COLUMNS = ("p_beam", "beam_dxdz", "beam_dydz", "vertex_x", "vertex_y"
 
 
 def _card(card):
-    from ...detector import load_card
+    from ..detector import load_card
     return load_card(card) if isinstance(card, (str, Path)) else card
 
 
-def mismatch_probability(card, p_ref: float = MISMATCH_REF, rate_ref_mhz: float = RATE_REF_MHZ) -> float:
-    """p_mis at the card's beam rate: p_ref x R / R_ref (linear in the rate, D; module docstring), capped at 1."""
+def mismatch_probability(card, p_ref: float = MISMATCH_REF, rate_ref_mhz: float | None = None) -> float:
+    """p_mis at the card's beam rate: p_ref x R / R_ref (linear in the rate, D; module docstring), capped at 1.
+    ``rate_ref_mhz`` None: :data:`RATE_REF_MHZ`."""
+    if rate_ref_mhz is None:
+        from ..analyses.pnn_budget.upstream import RATE_REF_MHZ
+        rate_ref_mhz = RATE_REF_MHZ
     if not 0.0 <= float(p_ref) <= 1.0:
         raise InputError("p_ref", f"must be a probability in [0, 1], got {p_ref!r}")
     if not float(rate_ref_mhz) > 0:

@@ -2,7 +2,7 @@
 krypton is hadronic (instead of pair production) makes a hadronic shower, of which only part of the energy is
 measured (nuclear binding, neutrons, response to hadrons below that to electrons, leakage out of the ~2 lambda_I
 deep calorimeter). The cluster keeps the photon's position but carries a fraction f < 1 of its energy, so in
-pi0 -> gamma gamma with the other photon lost, m_miss^2 = (1 - f) m_pi0^2 (:func:`.photon_conversion.missing_mass2`):
+pi0 -> gamma gamma with the other photon lost, m_miss^2 = (1 - f) m_pi0^2 (:func:`.conversions.missing_mass2`):
 a continuum up to m_pi0^2, populating the high-mass pi0 -> gamma A' region.
 
 Probability that the first interaction is photonuclear (high-energy limits; derived here, D):
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import InputError, check_range
+from ..errors import InputError, check_range
 
 KRYPTON_A = 83.798          # g/mol (PDG atomic and nuclear properties)
 KRYPTON_X0_G_CM2 = 11.37    # g/cm^2 (PDG atomic and nuclear properties, krypton) R (value recalled)

@@ -1,7 +1,7 @@
 """Photon conversions upstream of the spectrometer magnet: a photon that converts in STRAW1/STRAW2 becomes an
 e+ e- pair that MNP33 splits, so the LKr sees two clusters, one, or none, each with only part of the energy.
 
-Why it matters for pi0 -> gamma A' (:mod:`.pi0_gamma_x`): in K+ -> pi+ pi0, pi0 -> gamma gamma with one photon
+Why it matters for pi0 -> gamma A' (:mod:`kaonportal.analyses.searches.pi0_gamma_x`): in K+ -> pi+ pi0, pi0 -> gamma gamma with one photon
 lost, a seen "photon" whose measured energy is (1 + eps) times the true one, along the true direction, gives
 
     m_miss^2 = (k1 + k2 - (1 + eps) k1)^2 = (k2 - eps k1)^2 = -2 eps k1.k2 = -eps m_pi0^2     (k1^2 = k2^2 = 0,
@@ -48,8 +48,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...detector import DETECTOR_CODES
-from ...errors import InputError, check_range
+from ..errors import InputError, check_range
+from .propagation import DETECTOR_CODES
 
 
 @dataclass(frozen=True)
