@@ -4,10 +4,9 @@ Reference ([CortinaGil:2019nuo], "pi0 -> gamma A'"): NA62, JHEP 05
 (2019) 182, arXiv:1903.08767, 4.12e8 tagged pi0, "no signal", epsilon limits improved for 60-110 MeV/c^2;
 BR(pi0 -> gamma nu nubar) < 1.9e-7 at 90% CL (S003).
 
-Events are built per block as in :mod:`.visible_x` (streams ``block_rng(s, block, 20/21/22)``): K+ -> pi+
-pi0 with the pi0 kept (``pi0_decay="invisible"``), the pi0 decayed with :func:`kaonportal.decays.generate`
-in its rest frame and :func:`~kaonportal.decays.to_frame`, boosted to the lab with the beam of
-:func:`kaonportal.beam.sample_beam`. Tag: pi+ in the STRAW and RICH acceptance, m2miss_pi = (P_K - P_pi+)^2
+Events come from the shared event record (:mod:`kaonportal.simulation.record`, streams 20-25; generation and
+selection in :mod:`.pi0_gamma_x_events`): K+ -> pi+ pi0 with the pi0 kept (``pi0_decay="invisible"``), the pi0
+decayed with :func:`kaonportal.decays.generate` in its rest frame, boosted with the beam of the card. Tag: pi+ in the STRAW and RICH acceptance, m2miss_pi = (P_K - P_pi+)^2
 (GTK and STRAW resolutions of the card) inside the ``pnn-2022`` normalisation window. Then exactly one photon:
 an LKr cluster (E > 1 GeV, > 0.1 m from the pi+ impact; energy and position smeared with :mod:`kaonportal.reco.smearing`,
 direction from :func:`kaonportal.reco.smearing.track_vertex`) and m_miss^2 = (P_K - P_pi+ - P_gamma)^2: a peak at
@@ -118,21 +117,20 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...backend import block_ranges, block_rng
-from ...beam import sample_beam, sample_decay_vertex
+from ...backend import derive_seed
 from ...constants import BR_PI0_DALITZ, BR_PI0_GG, mass
-from ...decays import generate, radiative_fraction, to_frame
-from ...detector import DETECTOR_CODES, load_card, lkr_sigma_e, photon_hits, photon_inefficiency, propagate_charged
+from ...decays import radiative_fraction
+from ...detector import load_card
+from ...detector.conversions import ConversionModel
+from ...detector.photonuclear import PhotonuclearModel
 from ...errors import InputError
-from ...kinematics import boost
-from ...reco.smearing import (LKR_CLUSTER_E_MIN, LKR_POSITION_M, lkr_cluster, smeared_track_p4, track_vertex,
-                              unit_vector)
+from ...reco.smearing import LKR_POSITION_M
 from ...stats import Dataset, peak_scan, upper_limit
-from ..samples import derive_seed
+from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, mass_grid, plot_limit_curves,
+                     read_candidates, write_curve)
 from .datasets import SEARCH_DATA, data_used, resolve_card
-from .common import M2MISS_ALLOWED_K, check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
-from ...detector.conversions import ConversionModel, missing_mass2, propagate_pair_lepton, upstream_conversions
-from ...detector.photonuclear import PhotonuclearModel, visible_fraction
+from .pi0_gamma_x_events import (MECHANISMS, SOURCES, _cdf_quantiles, _window_sums, nunu_acceptance,  # noqa: F401
+                                 nunu_photon_weight, reconstruct_pi0_gamma, reconstruct_source)
 from .visible_x import BANDS
 
 MASS_RANGE = (0.005, 0.130)     # GeV; below m_pi0, the NA62 A' scan range (arXiv:1903.08767 figures, approx.)
@@ -206,244 +204,6 @@ class Pi0GammaXConfig(BaseModel):
         if not self.conversions:
             return None
         return ConversionModel(self.straw_chamber_x0, self.track_min_chambers, self.lepton_cluster_inefficiency)
-
-
-_PI0_MODES = {"gamma A'": "gamma A'", "gamma nu nubar": "gamma nu nubar", "gamma gamma": "gamma gamma",
-              "dalitz": "e+ e- gamma"}
-SOURCES = ("gamma A'", "gamma nu nubar", "gamma gamma", "dalitz", "kpi2g")
-#: what made the one seen LKr cluster: the photon (Gaussian response), a lepton of a photon converted upstream of
-#: MNP33 (:mod:`kaonportal.detector.conversions`), or a photonuclear shower (:mod:`kaonportal.detector.photonuclear`)
-MECHANISMS = {"photon": 0, "conversion": 1, "photonuclear": 2}
-
-
-def nunu_photon_weight(x) -> np.ndarray:
-    """Weight turning flat pi0 -> gamma nu nubar phase space into the physical photon spectrum.
-
-    x = 2 E_gamma / m_pi0 (pi0 rest frame). The pi0 -> gamma Z* -> gamma nu nubar amplitude has the anomaly
-    (epsilon-tensor) form eps^{mnab} e*_m k_n q_a J_b, q = p_nu + p_nubar, J the neutrino current; summing the
-    photon polarisations gives 2 (k.q)^2 and integrating the massless-neutrino current over its angles
-    (q^a q^b - q^2 g^ab), so |M|^2 ~ q^2 (k.q)^2 and dGamma/dq^2 ~ q^2 (m^2 - q^2)^3, i.e.
-    dGamma/dx ~ x^3 (1 - x) (derived here; the SM calculation is Arnellos, Marciano, Parsa, Nucl. Phys. B196
-    (1982) 378, not readable here). Flat massless three-body phase space gives dGamma/dx ~ x (the Dalitz-plot
-    width at fixed E_gamma is E_gamma). Normalised densities 20 x^3 (1 - x) and 2 x: w = 10 x^2 (1 - x),
-    phase-space mean 1.
-
-    >>> float(nunu_photon_weight(0.5))
-    1.25
-    """
-    x = np.asarray(x, float)
-    return np.where((x >= 0) & (x <= 1), 10.0 * x * x * (1.0 - x), 0.0)
-
-
-def _generate(source, n, rng, x_mass, nunu_me, e_gamma_min):
-    """Kaon-frame four-momenta (n, k, 4), names, visible flags and generator weights of one source."""
-    if source == "kpi2g":
-        prod = generate("K+ -> pi+ pi0 gamma", n, rng, e_gamma_min=e_gamma_min)
-        return prod.p4, prod.names, np.array(prod.final) & ~np.array(prod.invisible), prod.weight
-    prod = generate("K+ -> pi+ pi0", n, rng, pi0_decay="invisible")
-    ip0 = prod.names.index("pi0")
-    dec = generate(f"pi0 -> {_PI0_MODES[source]}", n, rng, **({} if x_mass is None else {"mass": x_mass}))
-    kf = np.concatenate([prod.p4, to_frame(dec.p4, prod.p4[:, ip0], mass("pi0"))], axis=1)
-    vis = np.concatenate([np.array(prod.final) & ~np.array(prod.invisible), np.array(dec.final)])
-    w = prod.weight * dec.weight
-    if source == "gamma nu nubar" and nunu_me:
-        w = w * nunu_photon_weight(2.0 * dec.p4[:, dec.names.index("gamma"), 0] / mass("pi0"))
-    return kf, prod.names + dec.names, vis, w
-
-
-def _block(source, n, rng_g, rng_b, rng_d, card, z_range, x_mass, lkr_pos, tag_window, nunu_me=True,
-           e_gamma_min=0.010, conversion=None, rng_c=None, photonuclear=None, rng_p=None):
-    """Generated and tagged weights, m_miss^2 (n, k) of each object (photon, conversion lepton, or photonuclear
-    cluster) taken as the one seen cluster, its weights, and the object's :data:`MECHANISMS` code."""
-    kf, names, vis, wgen = _generate(source, n, rng_g, x_mass, nunu_me, e_gamma_min)
-    ipi = names.index("pi+")
-    beam = sample_beam(n, rng_b, card)
-    z, w = sample_decay_vertex(beam, rng_b.random(n), "K+", z_range, card)
-    z0 = card.beam.z_gtk3
-    vtx = np.stack([beam.x + beam.dxdz * (z - z0), beam.y + beam.dydz * (z - z0), z], axis=1)
-    e_k = np.sqrt(beam.p ** 2 + mass("K+") ** 2)
-    lab = boost(kf, (beam.p[:, None] * unit_vector(beam.dxdz, beam.dydz) / e_k[:, None])[:, None, :])
-    pi = propagate_charged(vtx, lab[:, ipi, 1:], 1.0, card)
-    res, g = card.resolution, rng_d.standard_normal
-    pk_r = beam.p * (1.0 + res.gtk_p_rel * g(n))
-    pk = np.column_stack([np.sqrt(pk_r ** 2 + mass("K+") ** 2), pk_r[:, None] * unit_vector(
-        beam.dxdz + res.gtk_angle * g(n), beam.dydz + res.gtk_angle * g(n))])
-    p3 = lab[:, ipi, 1:]
-    ppi = smeared_track_p4(p3, mass("pi+"), card, rng_d)
-    p_pi0 = pk - ppi
-    m2tag = p_pi0[:, 0] ** 2 - np.sum(p_pi0[:, 1:] ** 2, axis=1)
-    tag = pi.accept["straw"] & pi.accept["rich"] & (m2tag > tag_window[0]) & (m2tag < tag_window[1])
-    # the vertex from the same GTK and STRAW slope measurements as the tag kinematics (one measurement per track)
-    r = track_vertex(vtx, beam, p3, card, rng_d, beam_slopes=(pk[:, 1] / pk[:, 3], pk[:, 2] / pk[:, 3]),
-                     track_slopes=(ppi[:, 1] / ppi[:, 3], ppi[:, 2] / ppi[:, 3]))
-    dmin = float(card.photon_veto.lkr_min_distance)     # clusters > 0.1 m from the track (card, V)
-    # extra e+- (Dalitz pair): a track in the STRAW acceptance rejects the event (single-track tag); outside,
-    # it escapes a veto it hits with the card's extra_charged_inefficiency (D), and surely if it hits none --
-    # the rule of the fast simulation (simulation.engine, "extra charged particle")
-    lost_charged = np.ones(n)
-    for i, nm in enumerate(names):
-        if vis[i] and nm in ("e+", "e-"):
-            t = propagate_charged(vtx, lab[:, i, 1:], 1.0 if nm == "e+" else -1.0, card)
-            hits = photon_hits(vtx, lab[:, i, 1:], card)
-            esc = np.where(hits.detector > 0, card.photon_veto.extra_charged_inefficiency, 1.0)
-            lost_charged *= np.where(t.accept["straw"], 0.0, esc)
-    lkr_code = DETECTOR_CODES["lkr"]
-
-    def cluster(e_true, det, x, y, z, e, xy):
-        """One-cluster candidate flag, escape probability and m_miss^2 of an object reaching ``det``."""
-        on_lkr = det == lkr_code
-        near = on_lkr & (np.hypot(xy[:, 0] - pi.x["LKR"], xy[:, 1] - pi.y["LKR"]) <= dmin)
-        d = np.column_stack([xy, z]) - r
-        m2_ = missing_mass2(p_pi0, e, d / np.linalg.norm(d, axis=1)[:, None])
-        # a cluster merged with the pi+ cluster escapes the veto, as in photon_veto_update
-        return (on_lkr & (e > LKR_CLUSTER_E_MIN) & ~near, np.where(near, 1.0, photon_inefficiency(det, e_true, card)),
-                m2_)
-
-    # per visible photon: objects (the photon unconverted; e+ and e- if it converted upstream of MNP33,
-    # detector.conversions), P(object is the one seen cluster | photon state), and P(photon leaves nothing detected)
-    obj_seen, obj_w, obj_m2, obj_conv, owner, lost = [], [], [], [], [], []
-    for i in (i for i, nm in enumerate(names) if nm == "gamma" and vis[i]):
-        h = photon_hits(vtx, lab[:, i, 1:], card)
-        e0 = lab[:, i, 0]
-        e, xy = lkr_cluster(e0, h.x, h.y, card, rng_d, lkr_pos)
-        s0, f0, m0 = cluster(e0, h.detector, h.x, h.y, h.z, e, xy)
-        if conversion is None:
-            pc, keep, objs = 0.0, 0.0, []
-        else:
-            c = upstream_conversions(vtx, lab[:, i, 1:], h, card, conversion, rng_c.random(n), rng_c.random(n))
-            pc, u = c["probability"], lab[:, i, 1:] / e0[:, None]
-            objs, track = [], np.zeros(n, bool)
-            for q, frac in ((1.0, c["fraction"]), (-1.0, 1.0 - c["fraction"])):
-                el = np.maximum(e0 * frac, 1e-9)
-                t = propagate_pair_lepton(c["point"], u, el, q, card, c["chamber"], conversion)
-                ee, xyl = lkr_cluster(el, t["x"], t["y"], card, rng_c, lkr_pos)
-                objs.append(cluster(el, t["detector"], t["x"], t["y"], np.full(n, card.geometry.lkr.z), ee, xyl))
-                track |= t["track"]
-            keep = np.where(track, 0.0, 1.0)          # an extra reconstructed track rejects the event
-        p_pn = 0.0
-        if photonuclear is not None:
-            # photonuclear first interaction in the LKr (detector.photonuclear): same position, a fraction of the
-            # energy; its veto escape probability stays the card's (the measured inefficiency includes it)
-            p_pn = np.where(h.detector == lkr_code, photonuclear.probability, 0.0)
-            epn = e0 * visible_fraction(rng_p.random(n), photonuclear)
-            epn = epn + lkr_sigma_e(card, np.maximum(epn, 1e-9)) * rng_p.standard_normal(n)
-            spn, _, mpn = cluster(e0, h.detector, h.x, h.y, h.z, epn, xy)
-        lost.append((1.0 - pc) * f0 + (pc * keep * objs[0][1] * objs[1][1] if objs else 0.0))
-        obj_seen.append(s0)
-        obj_w.append((1.0 - pc) * (1.0 - p_pn) * (1.0 - f0))
-        obj_m2.append(m0)
-        obj_conv.append(MECHANISMS["photon"])
-        owner.append(len(lost) - 1)
-        if photonuclear is not None:
-            obj_seen.append(spn)
-            obj_w.append((1.0 - pc) * p_pn * (1.0 - f0))
-            obj_m2.append(mpn)
-            obj_conv.append(MECHANISMS["photonuclear"])
-            owner.append(len(lost) - 1)
-        for k, (sk, fk, mk) in enumerate(objs):
-            obj_seen.append(sk)
-            obj_w.append(pc * keep * (1.0 - fk) * objs[1 - k][1] * conversion.lepton_cluster_inefficiency)
-            obj_m2.append(mk)
-            obj_conv.append(MECHANISMS["conversion"])
-            owner.append(len(lost) - 1)
-    wk = []
-    for k in range(len(obj_seen)):
-        others = [lost[j] for j in range(len(lost)) if j != owner[k]]
-        rest = np.prod(others, axis=0) if others else 1.0
-        wk.append(np.where(tag & obj_seen[k], obj_w[k] * rest * lost_charged, 0.0))
-    wt = w * wgen
-    wk = np.column_stack(wk) * wt[:, None]
-    conv = np.broadcast_to(np.array(obj_conv, np.int8), wk.shape)
-    return (float(wt.sum()), float((wt * tag).sum()), np.where(wk > 0, np.column_stack(obj_m2), np.nan), wk,
-            conv)
-
-
-def reconstruct_source(source: str, n: int, seed: int, card, z_range=(105.0, 165.0), mass: float | None = None,
-                       lkr_position_m: float = LKR_POSITION_M, tag_window=None, nunu_me: bool = True,
-                       e_gamma_min: float = 0.010,
-                       conversion: ConversionModel | None = ConversionModel(),
-                       photonuclear: PhotonuclearModel | None = PhotonuclearModel()) -> dict:
-    """Simulate ``n`` decays of one ``source`` (:data:`SOURCES`: "gamma A'", "gamma nu nubar", "gamma gamma" and
-    "dalitz" are K+ -> pi+ pi0 with that pi0 decay; "kpi2g" is K+ -> pi+ pi0 gamma (inner bremsstrahlung, E_gamma
-    > ``e_gamma_min`` GeV in the kaon frame), pi0 -> gamma gamma) and reconstruct the one-photon events.
-
-    Returns ``generated`` (fiducial weight), ``tagged`` (weight passing the pi+ pi0 tag), ``m2`` (m_miss^2 of
-    each object -- a photon, a lepton of a photon converted upstream of MNP33,
-    or a photonuclear LKr cluster -- taken as the one seen cluster, GeV^2/c^4, NaN if rejected), ``weights`` (same
-    shape, flattened) and ``mechanism`` (:data:`MECHANISMS` code of each object). ``nunu_me``: pi0 -> gamma nu
-    nubar with the photon spectrum of :func:`nunu_photon_weight` (else flat). ``conversion``: the
-    :class:`kaonportal.detector.conversions.ConversionModel`, ``photonuclear``: the :class:`kaonportal.detector.photonuclear.
-    PhotonuclearModel` (None: mechanism off; their draws use their own streams ``block_rng(s, block, 23)`` and
-    ``24``, so switching one off leaves every other draw unchanged).
-    """
-    if source not in SOURCES:
-        raise InputError("x_decay", f"{source!r}; allowed: {', '.join(SOURCES)}")
-    card = load_card(card) if isinstance(card, (str, Path)) else card
-    if tag_window is None:
-        from ...selection import load_selection
-        sel = load_selection("pnn-2022")
-        tag_window = sel.region(sel.normalisation.region).windows["m2miss_pi"]
-    label = {"dalitz": "pi0 -> e+ e- gamma", "kpi2g": f"K+ -> pi+ pi0 gamma|{e_gamma_min!r}"}.get(source, source)
-    s = derive_seed(seed, f"pi0-gamma-x|{label}|{mass!r}")
-    gen, tw, m2, wk, cv = 0.0, 0.0, [], [], []
-    for b0, i0, i1 in block_ranges(n, chunk_blocks=1):
-        g0, t, a, b, c = _block(source, i1 - i0, block_rng(s, b0, 20), block_rng(s, b0, 21), block_rng(s, b0, 22),
-                                card, z_range, mass, lkr_position_m, tag_window, nunu_me, e_gamma_min, conversion,
-                                block_rng(s, b0, 23), photonuclear, block_rng(s, b0, 24))
-        gen += g0
-        tw += t
-        m2.append(a.ravel())
-        wk.append(b.ravel())
-        cv.append(c.ravel())
-    return {"generated": gen, "tagged": tw, "m2": np.concatenate(m2), "weights": np.concatenate(wk),
-            "mechanism": np.concatenate(cv)}
-
-
-def reconstruct_pi0_gamma(x_decay: str, n: int, seed: int, card, z_range=(105.0, 165.0), mass: float | None = None,
-                          lkr_position_m: float = LKR_POSITION_M, tag_window=None,
-                          nunu_me: bool = True,
-                          conversion: ConversionModel | None = ConversionModel(),
-                          photonuclear: PhotonuclearModel | None = PhotonuclearModel()
-                          ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Tagged weight, m_miss^2 (GeV^2/c^4; NaN: rejected) and one-photon weights of ``n`` K+ -> pi+ pi0,
-    pi0 -> ``x_decay`` events (``x_decay``: "gamma A'", "gamma nu nubar", "gamma gamma" or "dalitz")."""
-    if x_decay not in _PI0_MODES:
-        raise InputError("x_decay", f"{x_decay!r}; allowed: {', '.join(_PI0_MODES)}")
-    r = reconstruct_source(x_decay, n, seed, card, z_range, mass, lkr_position_m, tag_window, nunu_me,
-                           conversion=conversion, photonuclear=photonuclear)
-    return r["tagged"], r["m2"], r["weights"]
-
-
-def _cdf_quantiles(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
-    """Quantiles ``q`` of ``x`` (NaN entries carry w = 0) from the right-continuous weighted CDF sum_{x_i <= x} w_i
-    / sum w_i, linearly interpolated (the mid-point variant is :func:`.common.weighted_quantile`)."""
-    k = w > 0
-    o = np.argsort(x[k])
-    cw = np.cumsum(w[k][o])
-    return np.interp(np.asarray(q, float) * cw[-1], cw, x[k][o])
-
-
-def _window_sums(x: np.ndarray, w: np.ndarray, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    """Sums of ``w`` and of ``w**2`` over the entries with ``lo <= x < hi``, per window (arrays ``lo``, ``hi``)."""
-    o = np.argsort(x)
-    xs = x[o]
-    c, c2 = (np.concatenate([[0.0], np.cumsum(v)]) for v in (w[o], w[o] ** 2))
-    i0, i1 = np.searchsorted(xs, lo), np.searchsorted(xs, hi)
-    return c[i1] - c[i0], c2[i1] - c2[i0]
-
-
-def nunu_acceptance(tagged: float, m2: np.ndarray, w: np.ndarray, m2_min: float) -> float:
-    """pi0 -> gamma nu nubar acceptance: one-photon weight at m_miss^2 > ``m2_min`` (GeV^2/c^4) per tagged weight;
-    :class:`InputError` on ``nunu_m2_min`` if it is zero (no limit can be set).
-
-    >>> nunu_acceptance(4.0, np.array([0.001, 0.01, np.nan]), np.array([1.0, 1.0, 0.0]), 0.004)
-    0.25
-    """
-    a = float(np.sum(np.where(m2 > m2_min, w, 0.0)) / tagged) if tagged > 0 else 0.0
-    if not a > 0:
-        raise InputError("nunu_m2_min", f"no simulated pi0 -> gamma nu nubar event above {m2_min:g} GeV^2/c^4 "
-                                        "(signal m_miss^2 < m_pi0^2 = 0.0182): lower it")
-    return a
 
 
 def check_pi0_gamma_x_inputs(cfg: Pi0GammaXConfig) -> np.ndarray | None:
