@@ -1,12 +1,10 @@
 """Visible X in K+ -> pi+ X: X -> gamma gamma (ALP) and X -> mu+ mu-, peak scans in the reconstructed pair mass.
 
-The event table of :mod:`kaonportal.simulation` has no pair-mass column, so this module builds the pair
-itself (the simulation packages stay untouched): per block of :data:`~kaonportal.backend.BLOCK_SIZE`
-events, :func:`kaonportal.decays.generate` (K+ rest frame), :func:`kaonportal.beam.sample_beam` and
-:func:`~kaonportal.beam.sample_decay_vertex` (K+ at GTK3, decay z in the fiducial window, window
-probability as weight), :func:`kaonportal.kinematics.boost` to the lab, then the card's detectors
-(:func:`kaonportal.detector.photon_hits`, :func:`~kaonportal.detector.propagate_charged`) and resolutions.
-Random streams ``block_rng(seed', block, 10/11/12)`` never collide with the simulation's (0-2).
+Events come from the shared event record (:mod:`kaonportal.simulation.record`: generation in the K+ rest frame, the
+card's beam and fiducial window, the detector response); this module is a selection and a pair-mass computation
+over the record's objects and draws no random numbers for detector effects. Random streams
+``block_rng(seed', block, 10..15)`` (generation and beam as before the move to the record; the detector-response
+draws now come in the record's order, so seeded outputs moved within their statistical errors, see the tests).
 
 Reconstruction (approximations, stated):
 
@@ -14,8 +12,8 @@ Reconstruction (approximations, stated):
   the card's ``photon_veto.lkr_min_distance`` (0.1 m, V) from the pi+ impact, as the photon rejection and
   :mod:`.pi0_gamma_x`; > 0.1 m apart, ``reco.smearing.LKR_CLUSTER_SEPARATION_M``, D); E smeared with
   :func:`~kaonportal.detector.lkr_sigma_e`, positions with ``lkr_position_m`` (U: not in the card;
-  :func:`kaonportal.reco.smearing.lkr_cluster`); the vertex is the closest approach of the GTK beam line (card
-  resolutions) and the pi+ STRAW line (anchored at STRAW1, :func:`kaonportal.reco.smearing.track_vertex`);
+  :func:`kaonportal.reco.smearing.lkr_cluster`); the vertex is the record's closest approach of the measured GTK
+  beam line and the measured pi+ STRAW line (one measurement per track, as the momenta);
   m_gg^2 = 2 E1 E2 (1 - cos theta12) with directions from that vertex.
 * mu+ mu-: three tracks in the STRAW acceptance, muons in MUV3, the pi+ in the RICH; momenta smeared
   (:func:`kaonportal.reco.smearing.smeared_track_p4`: sigma_p/p and per-projection slopes); in-flight
@@ -60,25 +58,24 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...backend import block_rng, block_ranges
-from ...beam import sample_beam, sample_decay_vertex
+from ...backend import derive_seed
 from ...constants import BR_K, mass
-from ...decays import generate
-from ...detector import load_card, photon_hits, propagate_charged
+from ...detector import load_card
 from ...errors import InputError
-from ...report.style import published_label
-from ...kinematics import boost
 from ...published import load_curve
-from ...reco.smearing import (LKR_CLUSTER_E_MIN, LKR_CLUSTER_SEPARATION_M, LKR_POSITION_M, lkr_cluster,
-                               smeared_track_p4, track_vertex, unit_vector)
+from ...reco.smearing import (LKR_CLUSTER_E_MIN, LKR_CLUSTER_SEPARATION_M, LKR_POSITION_M,  # noqa: F401
+                              track_vertex, unit_vector)
+from ...report.style import published_label
+from ...simulation.record import Readout, decay_events, iter_record_blocks
+from ...simulation.record_schema import CLUSTER_MECHANISMS, EventRecord
 from ...stats import peak_scan
-from ..samples import derive_seed
 from ..agreement import agreement_of_curve, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
 
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
 _LKR_CODE = 3          # photon_hits detector code of the LKr (kaonportal.detector.photon_hits doctest)
+_STREAMS = 10          # first random stream of this search's records (10-15: generation and beam as before the move)
 
 
 @dataclass(frozen=True)
@@ -133,44 +130,34 @@ class VisibleXConfig(BaseModel):
                                             "channel without a file: pseudo-data")
 
 
-def _block(decay, n, rng_g, rng_b, rng_d, card, z_range, kw, lkr_pos):
-    """Reconstructed pair mass (NaN when rejected) and window-probability weight for one block."""
-    prod = generate(decay, n, rng_g, **kw)
-    beam = sample_beam(n, rng_b, card)
-    z, w = sample_decay_vertex(beam, rng_b.random(n), "K+", z_range, card)
-    z0 = card.beam.z_gtk3
-    vtx = np.stack([beam.x + beam.dxdz * (z - z0), beam.y + beam.dydz * (z - z0), z], axis=1)
-    pk = beam.p[:, None] * unit_vector(beam.dxdz, beam.dydz)
-    lab = boost(prod.p4, (pk / np.sqrt(beam.p ** 2 + mass("K+") ** 2)[:, None])[:, None, :])
-    names = prod.names
-    ipi = names.index("pi+")
-    pi = propagate_charged(vtx, lab[:, ipi, 1:], 1.0, card)
-    ok = pi.accept["straw"].copy()
-    if "gamma" in names:
-        ig = [i for i, nm in enumerate(names) if nm == "gamma" and prod.final[i]]
-        cl, dmin = [], float(card.photon_veto.lkr_min_distance)
-        for i in ig:
-            h = photon_hits(vtx, lab[:, i, 1:], card)
-            e, xy = lkr_cluster(lab[:, i, 0], h.x, h.y, card, rng_d, lkr_pos)
-            ok &= (h.detector == _LKR_CODE) & (e > LKR_CLUSTER_E_MIN)
-            ok &= np.hypot(xy[:, 0] - pi.x["LKR"], xy[:, 1] - pi.y["LKR"]) > dmin
-            cl.append((e, xy, h.z))
+def _pair_mass(rec: EventRecord, card) -> np.ndarray:
+    """Reconstructed pair mass (GeV/c^2, NaN when rejected) of the events of an event record (module docstring)."""
+    straw = rec.track_accept("straw")
+    ipi = rec.track_index("pi+")
+    ok = straw[:, ipi].copy()
+    if rec.photon_detector.shape[1]:
+        dmin = float(card.photon_veto.lkr_min_distance)
+        cl = []
+        for j in np.flatnonzero(rec.cluster_mechanism == CLUSTER_MECHANISMS["photon"]):
+            e, xy = rec.cluster_e[:, j], np.column_stack([rec.cluster_x[:, j], rec.cluster_y[:, j]])
+            ok &= (rec.cluster_detector[:, j] == _LKR_CODE) & (e > LKR_CLUSTER_E_MIN)
+            ok &= np.hypot(xy[:, 0] - rec.track_x_lkr[:, ipi], xy[:, 1] - rec.track_y_lkr[:, ipi]) > dmin
+            cl.append((e, xy, rec.cluster_z[:, j]))
         ok &= np.hypot(*(cl[0][1] - cl[1][1]).T) > LKR_CLUSTER_SEPARATION_M
-        r = track_vertex(vtx, beam, lab[:, ipi, 1:], card, rng_d)
-        d = [np.column_stack([c[1], c[2]]) - r for c in cl]
+        # photon directions from the vertex of the GTK beam line and the pi+ STRAW line (track 0 of the record)
+        d = [np.column_stack([c[1], c[2]]) - rec.vertex for c in cl]
         cos = np.sum(d[0] * d[1], axis=1) / (np.linalg.norm(d[0], axis=1) * np.linalg.norm(d[1], axis=1))
         m2 = 2.0 * cl[0][0] * cl[1][0] * (1.0 - cos)
     else:
-        tot = np.zeros((n, 4))
+        muv3 = rec.track_accept("muv3")
+        tot = np.zeros((rec.n, 4))
         for nm in ("mu+", "mu-"):
-            i = names.index(nm)
-            tr = propagate_charged(vtx, lab[:, i, 1:], 1.0 if nm == "mu+" else -1.0, card)
-            ok &= tr.accept["straw"] & tr.accept["muv3"]
-            tot += smeared_track_p4(lab[:, i, 1:], mass("mu+"), card, rng_d)
-        ok &= pi.accept["rich"]
+            k = rec.track_index(nm)
+            ok &= straw[:, k] & muv3[:, k]
+            tot += rec.track_p4[:, k]
+        ok &= rec.track_accept("rich")[:, ipi]
         m2 = tot[:, 0] ** 2 - np.sum(tot[:, 1:] ** 2, axis=1)
-    m = np.where(ok & (m2 > 0), np.sqrt(np.abs(m2)), np.nan)
-    return m, w * prod.weight
+    return np.where(ok & (m2 > 0), np.sqrt(np.abs(m2)), np.nan)
 
 
 def reconstruct_pairs(decay: str, n: int, seed: int, card, z_range=(105.0, 165.0),
@@ -184,11 +171,12 @@ def reconstruct_pairs(decay: str, n: int, seed: int, card, z_range=(105.0, 165.0
     """
     card = load_card(card) if isinstance(card, (str, Path)) else card
     s = derive_seed(seed, f"visible-x|{decay}|{sorted(decay_options.items())!r}")
-    out_m, out_w = np.empty(n), np.empty(n)
-    for b0, i0, i1 in block_ranges(n, chunk_blocks=1):
-        out_m[i0:i1], out_w[i0:i1] = _block(decay, i1 - i0, block_rng(s, b0, 10), block_rng(s, b0, 11),
-                                            block_rng(s, b0, 12), card, z_range, decay_options, lkr_position_m)
-    return out_m, out_w
+    readout = Readout(tuple(z_range), lkr_position_m, stream_base=_STREAMS)
+    m, w = [], []
+    for rec in iter_record_blocks(decay_events(decay, **decay_options), n, s, card, readout):
+        m.append(_pair_mass(rec, card))
+        w.append(rec.weight)
+    return np.concatenate(m), np.concatenate(w)
 
 
 def check_visible_x_inputs(cfg: VisibleXConfig) -> dict[str, np.ndarray]:
