@@ -15,7 +15,8 @@ Per block of :data:`~kaonportal.backend.BLOCK_SIZE` events (:func:`iter_record_b
 4. photon conversions upstream of MNP33 (:mod:`kaonportal.detector.conversions`, stream ``base + 3``) and the
    photonuclear LKr response (:mod:`kaonportal.detector.photonuclear`, stream ``base + 4``), when the
    :class:`Readout` has their models;
-5. times of every object (:mod:`kaonportal.detector.timing`, stream ``base + 5``: one fixed-size draw per block).
+5. times of every object (:mod:`kaonportal.detector.timing`, stream ``base + 5``: one draw per block whose size
+   depends only on the decay tree).
 
 Each stage has its own stream, so switching a mechanism off or adding times leaves every other number unchanged; and
 every stream is ``block_rng(seed, block, stream)``, so a record is bit-identical for a seed whatever the chunking.
@@ -164,8 +165,15 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
     n, names = len(w), ev.names
     tres = TimeResolutions.from_card(card)
     t_dim, c_dim, g_dim = len(ich), len(objs), len(hits)
-    # one (2 + 2T + C + G, n) draw whatever is hit, so times do not depend on the acceptance
-    gt = rng_t.standard_normal((2 + 2 * t_dim + c_dim + g_dim, n))
+    # one (2 + 2T + 5G, n) draw whatever is hit or modelled: beam, tracks, photon veto hits, then four cluster
+    # slots per photon (photon, photonuclear, e+, e-), so no time depends on the acceptance or on the models on
+    gt = rng_t.standard_normal((2 + 2 * t_dim + 5 * g_dim, n))
+    slot, seen = [], {}
+    for x in objs:                   # (photon index, mechanism, ...): the slot of each hypothesis
+        k = seen.setdefault(x[0], {"photon": 0, "photonuclear": 1, "conversion": 2})
+        slot.append(2 + 2 * t_dim + g_dim + 4 * x[0] + k[x[1]])
+        k["conversion"] += x[1] == "conversion"
+    o = 2 + 2 * t_dim
     p_true = np.column_stack([np.linalg.norm(lab[:, i, 1:], axis=1) for i in ich])
     pid = np.stack([np.stack(pid_weights(np.full(n, pdgid(names[i])), p_true[:, j], card), axis=-1)
                     for j, i in enumerate(ich)], axis=1)
@@ -179,18 +187,17 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
     ph_sig = np.array([tres.sigma("lav"), tres.sigma("irc"), tres.sigma("sac")])
     code_to_sig = np.zeros(int(max(DETECTOR_CODES.values())) + 1)
     code_to_sig[list(_VETOES)] = ph_sig
-    o = 2 + 2 * t_dim
     return EventRecord(
         weight=w * ev.weight, vertex_true=vtx, beam_p4=pk, vertex=r,
         t_ktag_ns=tres.ktag * gt[0], t_gtk_ns=tres.gtk * gt[1],
         track_names=tuple(names[i] for i in ich), track_charge=np.array([charge(names[i]) for i in ich], float),
-        track_p4=np.stack(tracks, axis=1), track_in=t_in, track_pid=pid,
+        track_p4=np.stack(tracks, axis=1), track_p_true=p_true, track_in=t_in, track_pid=pid,
         track_x_lkr=_stack([t.x["LKR"] for t in prop], n), track_y_lkr=_stack([t.y["LKR"] for t in prop], n),
         track_veto=veto,
         track_time_ns=np.where(chod, tres.chod * gt[2:2 + t_dim].T, np.nan),
         track_muv3_time_ns=np.where(muv3, tres.muv3 * gt[2 + t_dim:o].T, np.nan),
         photon_detector=ph_det,
-        photon_veto_time_ns=np.where(np.isin(ph_det, _VETOES), code_to_sig[ph_det] * gt[o + c_dim:].T, np.nan),
+        photon_veto_time_ns=np.where(np.isin(ph_det, _VETOES), code_to_sig[ph_det] * gt[o:o + g_dim].T, np.nan),
         photon_p_convert=_stack([p[0] for p in per_photon], n),
         photon_conversion_track=_stack([p[1] for p in per_photon], n, bool),
         photon_p_photonuclear=_stack([p[2] for p in per_photon], n),
@@ -200,7 +207,7 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
         cluster_z=_stack([x[4] for x in objs], n), cluster_e_true=_stack([x[5] for x in objs], n),
         cluster_detector=c_det,
         cluster_inefficiency=_stack([photon_inefficiency(x[6], x[5], card) for x in objs], n),
-        cluster_time_ns=np.where(on_lkr, tres.lkr(c_e) * gt[o:o + c_dim].T, np.nan))
+        cluster_time_ns=np.where(on_lkr, tres.lkr(c_e) * gt[slot].T.reshape(n, c_dim), np.nan))
 
 
 def iter_record_blocks(gen: Callable[[int, np.random.Generator], KaonFrameEvents], n: int, seed: int, card: Card,

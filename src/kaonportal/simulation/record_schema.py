@@ -28,6 +28,7 @@ t_ktag_ns, t_gtk_ns         (n,)         ns      KTAG and GTK times (event time 
 track_names                 (T,)         --      species of each track (truth label of the padded slot)
 track_charge                (T,)         e       charge
 track_p4                    (n, T, 4)    GeV     STRAW measurement (sigma_p/p, slopes), E with the species' mass
+track_p_true                (n, T)       GeV/c   true momentum (truth link, for resolution studies)
 track_in                    (n, T, 8)    bool    inside the acceptance of :data:`TRACK_DETECTORS` (STRAW: all chambers)
 track_pid                   (n, T, 3)    1       P(identified as pi, mu, e) (:func:`kaonportal.detector.pid_weights`)
 track_x_lkr, track_y_lkr    (n, T)       m       impact at the LKr front plane
@@ -84,6 +85,7 @@ class EventRecord:
     track_names: tuple
     track_charge: np.ndarray
     track_p4: np.ndarray
+    track_p_true: np.ndarray
     track_in: np.ndarray
     track_pid: np.ndarray
     track_x_lkr: np.ndarray
