@@ -85,7 +85,8 @@ def lkr_cluster(e_true: np.ndarray, x: np.ndarray, y: np.ndarray, card: Card, rn
 
 def track_vertex(vtx: np.ndarray, beam, p_pi: np.ndarray, card: Card, rng: np.random.Generator,
                  beam_slopes: tuple[np.ndarray, np.ndarray] | None = None,
-                 track_slopes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                 track_slopes: tuple[np.ndarray, np.ndarray] | None = None,
+                 with_cda: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Reconstructed vertex (n, 3) (m) of a pi+ of true momentum ``p_pi`` (n, 3) from the true vertex ``vtx``
     (n, 3) of a kaon of the beam sample ``beam`` (:class:`~kaonportal.beam.BeamSample`, at GTK3).
 
@@ -96,7 +97,8 @@ def track_vertex(vtx: np.ndarray, beam, p_pi: np.ndarray, card: Card, rng: np.ra
 
     ``beam_slopes`` / ``track_slopes``: the already measured (dx/dz, dy/dz) of the beam / track, when the
     caller has smeared them for its kinematics; they are used as they are (no slope draws for that line), so
-    the vertex and the momenta come from ONE measurement of each track.
+    the vertex and the momenta come from ONE measurement of each track. ``with_cda``: also return the distance of
+    closest approach (n,) (m) of the two lines (no extra draws).
     """
     n = len(vtx)
     res = card.resolution
@@ -121,4 +123,7 @@ def track_vertex(vtx: np.ndarray, beam, p_pi: np.ndarray, card: Card, rng: np.ra
     uv, uw, vw = np.sum(u * v, 1), np.sum(u * w0, 1), np.sum(v * w0, 1)
     den = np.maximum(1.0 - uv ** 2, 1e-300)
     s, t = (uv * vw - uw) / den, (vw - uv * uw) / den
-    return 0.5 * (a + s[:, None] * u + b + t[:, None] * v)
+    vertex = 0.5 * (a + s[:, None] * u + b + t[:, None] * v)      # this association: seeded outputs unchanged
+    if not with_cda:
+        return vertex
+    return vertex, np.linalg.norm(a + s[:, None] * u - b - t[:, None] * v, axis=1)

@@ -145,8 +145,9 @@ def _block(gen, n, rngs, card: Card, ro: Readout) -> EventRecord:
         beam.dxdz + res.gtk_angle * g(n), beam.dydz + res.gtk_angle * g(n))])
     p3 = lab[:, ich[0], 1:]
     tracks = [smeared_track_p4(p3, mass(names[ich[0]]), card, rng_d)]
-    r = track_vertex(vtx, beam, p3, card, rng_d, beam_slopes=(pk[:, 1] / pk[:, 3], pk[:, 2] / pk[:, 3]),
-                     track_slopes=(tracks[0][:, 1] / tracks[0][:, 3], tracks[0][:, 2] / tracks[0][:, 3]))
+    r, cda = track_vertex(vtx, beam, p3, card, rng_d, beam_slopes=(pk[:, 1] / pk[:, 3], pk[:, 2] / pk[:, 3]),
+                          track_slopes=(tracks[0][:, 1] / tracks[0][:, 3], tracks[0][:, 2] / tracks[0][:, 3]),
+                          with_cda=True)
     hits = [photon_hits(vtx, lab[:, i, 1:], card) for i in iph]
     objs, per_photon = [], []
     for k, i in enumerate(iph):
@@ -154,7 +155,7 @@ def _block(gen, n, rngs, card: Card, ro: Readout) -> EventRecord:
         objs += [(k,) + x for x in o]
         per_photon.append(pp)
     tracks += [smeared_track_p4(lab[:, i, 1:], mass(names[i]), card, rng_d) for i in ich[1:]]
-    return _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab, card, rng_t)
+    return _assemble(ev, w, vtx, pk, (r, cda), ich, prop, tracks, hits, objs, per_photon, lab, card, rng_t)
 
 
 def _stack(arrays, n, dtype=float):
@@ -188,7 +189,7 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
     code_to_sig = np.zeros(int(max(DETECTOR_CODES.values())) + 1)
     code_to_sig[list(_VETOES)] = ph_sig
     return EventRecord(
-        weight=w * ev.weight, vertex_true=vtx, beam_p4=pk, vertex=r,
+        weight=w * ev.weight, vertex_true=vtx, beam_p4=pk, vertex=r[0], cda=r[1],
         t_ktag_ns=tres.ktag * gt[0], t_gtk_ns=tres.gtk * gt[1],
         track_names=tuple(names[i] for i in ich), track_charge=np.array([charge(names[i]) for i in ich], float),
         track_p4=np.stack(tracks, axis=1), track_p_true=p_true, track_in=t_in, track_pid=pid,

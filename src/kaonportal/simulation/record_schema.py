@@ -24,6 +24,7 @@ weight                      (n,)         1       generator weight x probability 
 vertex_true                 (n, 3)       m       true decay vertex
 beam_p4                     (n, 4)       GeV     GTK beam track (measured momentum and slopes), kaon mass hypothesis
 vertex                      (n, 3)       m       closest approach of the GTK beam line and track 0's STRAW line
+cda                         (n,)         m       distance of closest approach of those two lines
 t_ktag_ns, t_gtk_ns         (n,)         ns      KTAG and GTK times (event time 0 plus resolution)
 track_names                 (T,)         --      species of each track (truth label of the padded slot)
 track_charge                (T,)         e       charge
@@ -80,6 +81,7 @@ class EventRecord:
     vertex_true: np.ndarray
     beam_p4: np.ndarray
     vertex: np.ndarray
+    cda: np.ndarray
     t_ktag_ns: np.ndarray
     t_gtk_ns: np.ndarray
     track_names: tuple
