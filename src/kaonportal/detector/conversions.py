@@ -1,8 +1,9 @@
 """Photon conversions upstream of the spectrometer magnet: a photon that converts in STRAW1/STRAW2 becomes an
 e+ e- pair that MNP33 splits, so the LKr sees two clusters, one, or none, each with only part of the energy.
 
-Why it matters for pi0 -> gamma A' (:mod:`kaonportal.analyses.searches.pi0_gamma_x`): in K+ -> pi+ pi0, pi0 -> gamma gamma with one photon
-lost, a seen "photon" whose measured energy is (1 + eps) times the true one, along the true direction, gives
+Why it matters for pi0 -> gamma A' (:mod:`kaonportal.analyses.searches.pi0_gamma_x`): in K+ -> pi+ pi0,
+pi0 -> gamma gamma with one photon lost, a seen "photon" whose measured energy is (1 + eps) times the true one,
+along the true direction, gives
 
     m_miss^2 = (k1 + k2 - (1 + eps) k1)^2 = (k2 - eps k1)^2 = -2 eps k1.k2 = -eps m_pi0^2     (k1^2 = k2^2 = 0,
                                                                                                 2 k1.k2 = m_pi0^2)

@@ -5,13 +5,11 @@ Reference ([CortinaGil:2019nuo], "pi0 -> gamma A'"): NA62, JHEP 05
 BR(pi0 -> gamma nu nubar) < 1.9e-7 at 90% CL (S003).
 
 Events come from the shared event record (:mod:`kaonportal.simulation.record`, streams 20-25; generation and
-selection in :mod:`.pi0_gamma_x_events`): K+ -> pi+ pi0 with the pi0 kept (``pi0_decay="invisible"``), the pi0
-decayed with :func:`kaonportal.decays.generate` in its rest frame, boosted with the beam of the card. Tag: pi+ in the STRAW and RICH acceptance, m2miss_pi = (P_K - P_pi+)^2
-(GTK and STRAW resolutions of the card) inside the ``pnn-2022`` normalisation window. Then exactly one photon:
-an LKr cluster (E > 1 GeV, > 0.1 m from the pi+ impact; energy and position smeared with :mod:`kaonportal.reco.smearing`,
-direction from :func:`kaonportal.reco.smearing.track_vertex`) and m_miss^2 = (P_K - P_pi+ - P_gamma)^2: a peak at
-m_A'^2 for gamma A', a continuum for gamma nu nubar. Both signal and background are multiplied by the card's
-random-veto efficiency (D).
+selection in :mod:`.pi0_gamma_x_events`): K+ -> pi+ pi0, the pi0 decayed in its rest frame. Tag: pi+ in the STRAW and
+RICH acceptance, m2miss_pi = (P_K - P_pi+)^2 (GTK and STRAW measurements) inside the ``pnn-2022`` normalisation
+window. Then exactly one photon: an LKr cluster (E > 1 GeV, > 0.1 m from the pi+ impact, direction from the record's
+vertex) and m_miss^2 = (P_K - P_pi+ - P_gamma)^2: a peak at m_A'^2 for gamma A', a continuum for gamma nu nubar.
+Signal and background are multiplied by the card's random-veto efficiency (D).
 
 Backgrounds (:data:`SOURCES`, :func:`reconstruct_source`; each visible photon in turn is the seen one, weighted
 by (1 - its inefficiency) x the product of the other photons' inefficiencies, :func:`kaonportal.detector.
@@ -33,22 +31,21 @@ A_tag, A_tag the tag acceptance of K+ -> pi+ pi0 (gamma gamma sample).
 Photon response beyond the Gaussian LKr resolution, applied to every photon of every source and of the signal
 (:data:`MECHANISMS`; config ``conversions`` / ``photonuclear``, named parameters, none fitted):
 
-* photon conversions in the STRAW chambers upstream of MNP33 (:mod:`kaonportal.detector.conversions`): P = 1 - exp(-7/9 x/X0)
-  per chamber (0.45 % X0, D/R), e+ e- split by the magnet kick; each lepton may make an LKr cluster, hit a veto,
-  escape, or (from STRAW1) make a reconstructed track that rejects the event. A converted photon can so become
-  "lost" (the one-photon probability of pi0 -> gamma gamma rises by ~12 %) or leave one lepton cluster; that
-  cluster is displaced by ~0.5-1 m, so its m_miss^2 goes mostly NEGATIVE (the direction error dominates the
-  energy loss): conversions give < 6 events per window above 65 MeV.
-* photonuclear first interactions in the LKr (:mod:`kaonportal.detector.photonuclear`): probability 7.1e-4 from the PDG cross
-  sections (D), visible energy fraction f uniform on [0, 1] (U); with the other photon lost, m_miss^2 =
-  (1 - f) m_pi0^2 (:func:`kaonportal.detector.conversions.missing_mass2`): a flat continuum up to m_pi0^2, the dominant
-  background above 65 MeV (~170-220 events per window) and for pi0 -> gamma nu nubar.
+* photon conversions in the STRAW chambers upstream of MNP33 (:mod:`kaonportal.detector.conversions`):
+  P = 1 - exp(-7/9 x/X0) per chamber (0.45 % X0, D/R), e+ e- split by the magnet kick; each lepton may make an LKr
+  cluster, hit a veto, escape, or (from STRAW1) make a reconstructed track that rejects the event. A converted
+  photon can so become "lost" (the one-photon probability of pi0 -> gamma gamma rises by ~12 %) or leave one lepton
+  cluster; that cluster is displaced by ~0.5-1 m, so its m_miss^2 goes mostly NEGATIVE (the direction error
+  dominates the energy loss): conversions give < 6 events per window above 65 MeV.
+* photonuclear first interactions in the LKr (:mod:`kaonportal.detector.photonuclear`): probability 7.1e-4 from the
+  PDG cross sections (D), visible energy fraction f uniform on [0, 1] (U); with the other photon lost, m_miss^2 =
+  (1 - f) m_pi0^2 (:func:`kaonportal.detector.conversions.missing_mass2`): a flat continuum up to m_pi0^2, the
+  dominant background above 65 MeV (~170-220 events per window) and for pi0 -> gamma nu nubar.
 
 Signal pi0 -> gamma nu nubar: flat three-body phase space reweighted to the photon spectrum dGamma/dx ~ x^3
 (1 - x), x = 2 E_gamma / m_pi0 (:func:`nunu_photon_weight`, ``nunu_spectrum="standard-model"``), or kept flat.
 
-Approximations (stated): the photon vertex uses the tag's GTK and STRAW slope measurements (positions drawn
-once for it); merged clusters,
+Approximations (stated): the photon vertex uses the tag's GTK and STRAW slope measurements; merged clusters,
 conversions downstream of MNP33 (pair not split; pre-shower losses in the RICH neglected), LKr edge leakage,
 accidental activity and other K+ modes (e.g. K+ -> pi0 e+ nu with the e+ taken as a pi+) are not simulated;
 IB photons softer than ``e_gamma_min`` are left in the gamma gamma sample; the structure-dependent K+ -> pi+ pi0
