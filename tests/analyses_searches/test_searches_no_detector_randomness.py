@@ -14,10 +14,10 @@ import kaonportal
 ANALYSES = Path(kaonportal.__file__).parent / "analyses"
 DRAWS = {"standard_normal", "normal", "random", "uniform", "choice", "poisson", "exponential", "integers",
          "binomial", "multinomial", "shuffle", "permutation"}
-# event building and detector response: the record's business (simulation.record, reco.smearing, beam, detector)
+# event building and detector response: the record's business (simulation.record, reco.smearing, beam, detector);
+# an analysis asks simulation.record for events (build_record, iter_record_blocks) instead
 EVENT_BUILDING = {"block_rng", "block_ranges", "sample_beam", "sample_decay_vertex", "smeared_track_p4",
-                  "lkr_cluster", "track_vertex", "upstream_conversions", "propagate_pair_lepton", "visible_fraction",
-                  "build_record"}
+                  "lkr_cluster", "track_vertex", "upstream_conversions", "propagate_pair_lepton", "visible_fraction"}
 ALLOWED = {   # (module, function): why it draws
     ("sm.py", "sm_prediction"): "theory-input uncertainty propagation",
     ("pnn.py", "pnn_compute"): "pseudo-data normalisation and signal counts",
