@@ -98,6 +98,9 @@ def test_budget_production_factor_against_the_check_values(check_budgets, key):
     b = check_budgets[ref["parent"]]
     assert b.rows, key
     assert b.rows[0]["production_factor"] == pytest.approx(ref["value"], rel=5e-3)
+    # the budget states the soft-meson normalisation its parent yields carry
+    assert b.soft_meson_normalisation == soft_normalisation_factor("na27")
+    assert "Pythia x 0.857 (NA27 pi+)" in b.table() and b.as_dict()["soft_meson_normalisation"] < 1
 
 
 def test_decay_volume_starts_where_na62_says():
