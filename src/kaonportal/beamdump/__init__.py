@@ -35,7 +35,8 @@ not shipped). Which factor was wrong, and by how much:
 * **Lower edge below ~0.45 GeV** (not fixed, stated on every result): it stays at ~0.65-0.8 (mu mu) and ~0.55-0.6
   (ee) of the published one (ratios to the published edges as recorded at issue 14, 0.60-0.68 mu mu before the
   form-factor fix). Diagnosis by mechanism (4000 events per mass, seed 5): with bremsstrahlung alone the mu mu lower
-  edge is 4.7e-7, 4.4e-7, 4.6e-7 at 0.25, 0.3, 0.4 GeV, i.e. at the published one (~4.0-4.8e-7), while meson
+  edge is 4.7e-7, 4.4e-7, 4.6e-7 at 0.25, 0.3, 0.4 GeV, i.e. at the published one (~4.0-4.8e-7 as implied by
+  those recorded ratios; the published curves do not ship), while meson
   decays (eta -> gamma A' 64%, omega -> pi0 A' 12% of the events at 0.3 GeV) add the excess; at 0.5 GeV, where
   bremsstrahlung makes 86% of the events, the edge agrees (ratio ~1.05-1.15). So the published 2021 dilepton
   contours behave as if the meson-decay contribution at their lower edge were much smaller than the one from the
