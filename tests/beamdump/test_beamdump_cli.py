@@ -106,8 +106,23 @@ def test_explain_bad_input_one_line_exit_2(extra):
     (["--observed", "1000000000000", "--background", "1"], "observed: must be in [0, 1e+09] events"),
     (["--observed", "1", "--background", "nan"], "background: must be a finite number"),
     (["--pot", "inf"], "pot: must be a finite number"),
+    # issue 14 "Bad input": every numeric option, NaN/inf, POT <= 0, a closed channel, a grid outside the range
+    (["--pot", "0"], "pot: must be > 0"),
+    (["--projection-pot", "nan"], "projection_pot: must be a finite number"),
+    (["--a-scaling", "inf"], "a_scaling: must be 'pp', 'wounded' or a number in (0, 10)"),
+    (["--trigger-efficiency", "nan"], "trigger_efficiency: must be a finite number"),
+    (["--decay-volume", "105,nan"], "decay_volume: need 0 < LOW < HIGH"),
+    (["--coupling-range", "1e-8,inf"], "coupling_range: need 0 < LOW < HIGH"),
+    (["--mass-range", "nan,0.3"], "mass_range: need 0 < LOW < HIGH"),
+    (["--mass-range", "5,10"], "mass_range: must lie within the validity range"),
+    (["--observed", "-1", "--background", "0.1"], "observed: must be in [0, 1e+09] events"),
+    (["--observed", "1", "--background", "-1"], "background: must be in [0, 1e+09] events"),
+    (["--channels", "mumu", "--mass-range", "0.01,0.2"], "mumu at m > 0.2113 GeV"),
+    (["--model", "alp-gluon", "--channels", "pipipi0", "--mass-range", "0.05,0.2"], "pipipi0 at m > 0.4141 GeV"),
+    (["--model", "hnl-tau", "--channels", "pimu"], "its branching ratio is zero over the whole mass range"),
 ])
 def test_cli_bad_numbers_exit_2_before_simulating(tmp_path, args, needle):
     res = runner.invoke(app, ["beamdump", *args, "--grid", "4x4", "--out", str(tmp_path / "bd")])
     assert res.exit_code == 2 and needle in res.stderr, res.output
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
     assert not (tmp_path / "bd").exists()

@@ -35,7 +35,7 @@ def test_pi0_eta_ordering_and_isospin():
     # pi0 multiplicity between the charged ones' mean and their sum (feed-down from eta/omega included),
     # eta/pi0 ~ 0.1 (ISR/SPS systematics, e.g. Amaldi et al. Nucl. Phys. B158 (1979) 1 at high pT; loose bound)
     t = load_tables()
-    npi0 = multiplicity_per_pot("pi0")
+    npi0 = multiplicity_per_pot("pi0", normalisation="pythia")       # per collision, as the charged counts
     mean_charged = 0.5 * (t.extra_counts["pi+"] + t.extra_counts["pi-"]) / t.n_events["soft"]
     assert mean_charged < npi0 < 2 * mean_charged
     assert 0.05 < multiplicity_per_pot("eta") / npi0 < 0.2

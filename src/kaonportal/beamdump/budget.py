@@ -9,7 +9,8 @@ budget's N_exp is that grid's number exactly (tested).
 
 Factors (definitions used here):
 
-- ``n_parent_per_pot``: parent mesons per proton on target (:func:`.mesons.multiplicity_per_pot`); for
+- ``n_parent_per_pot``: parent mesons per proton on target (:func:`.mesons.multiplicity_per_pot`: soft mesons
+  normalised to the NA27 pi+ cross section, ``soft_meson_normalisation`` in the output); for
   bremsstrahlung / Primakoff, A' (a) per POT at unit coupling (the integral of the production density).
 - ``production_factor``: BR(parent -> X ...) (meson decays), the mixing probability (``"P -> X"``), or
   coupling^2 (bremsstrahlung, Primakoff).
@@ -40,7 +41,7 @@ from ..backend import block_rng
 from ..errors import InputError
 from ..kinematics import decay_probability
 from .detection import decay_weights, detect
-from .mesons import a_scaling_factor, multiplicity_per_pot
+from .mesons import a_scaling_factor, multiplicity_per_pot, soft_normalisation_factor
 from .production import _MIXTURES
 from .setup import BeamDumpSetup
 from .yields import MECHANISM_GROUPS, _subset, check_channels, check_channels_open, draw_sample, mechanism_jobs, resolve_model
@@ -73,6 +74,7 @@ class YieldBudget:
     a_trig: float
     rows: list = field(default_factory=list)      # one dict per (mechanism, channel)
     skipped: tuple = ()
+    soft_meson_normalisation: float = 1.0          # r_NA27 applied to the Pythia soft-meson yields
 
     @property
     def n_expected(self) -> float:
@@ -82,13 +84,15 @@ class YieldBudget:
         return {"model": self.model, "coupling_name": self.coupling_name, "mass_gev": self.mass,
                 "coupling": self.coupling, "n_pot": self.pot, "ctau_m": self.ctau_m, "a_trig": self.a_trig,
                 "formula": "N_exp = N_POT x chi x P_decay x BR(X->f) x A_acc x A_trig",
+                "soft_meson_normalisation": self.soft_meson_normalisation,
                 "rows": self.rows, "n_expected": self.n_expected,
                 "ignored_production_channels": list(self.skipped)}
 
     def table(self) -> str:
         """Human-readable table (one line per mechanism and channel, then the total)."""
         head = (f"{self.model}: m = {self.mass:g} GeV, {self.coupling_name} = {self.coupling:g}, "
-                f"c tau = {self.ctau_m:.3g} m, N_POT = {self.pot:.3g}, A_trig = {self.a_trig:g}")
+                f"c tau = {self.ctau_m:.3g} m, N_POT = {self.pot:.3g}, A_trig = {self.a_trig:g}; "
+                f"soft mesons: Pythia x {self.soft_meson_normalisation:.3f} (NA27 pi+)")
         cols = f"{'mechanism':32s} {'channel':10s} {'n_par/POT':>10s} {'BR':>10s} {'chi':>10s} " \
                f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'N_exp':>10s}"
         lines = [head, cols]
@@ -171,4 +175,4 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
                          "a_acc": acc_dec / decayed if decayed > 0 else 0.0,
                          "a_trig": setup.trigger_efficiency, "n_expected": n_exp})
     return YieldBudget(mdl.name, mdl.coupling_name, m, c, float(pot), float(ctau[0]), setup.trigger_efficiency,
-                       rows, tuple(sorted(skipped)))
+                       rows, tuple(sorted(skipped)), soft_normalisation_factor())

@@ -1,0 +1,56 @@
+"""The lower-edge diagnosis stated on every dark-photon dilepton result (kaonportal.beamdump docs, issue 14):
+which production mechanism carries the excess over NA62's published 2021 edge.
+
+The published edges do not ship with the package; what is pinned here is kaonportal's side of the statement:
+at 0.3 GeV the mu mu lower edge from bremsstrahlung alone is 4.4e-7 (published ~4.0-4.8e-7, from the ratios
+recorded at issue 14), and the meson decays move it down to ~0.65 of that.
+"""
+
+import numpy as np
+import pytest
+
+from kaonportal.beamdump import expected_events
+from kaonportal.stats import poisson_upper_limit
+
+POT = 1.4e17
+EPS = np.geomspace(1e-7, 2e-6, 40)
+
+
+def _lower_edge(grid, ul):
+    """Smallest excluded coupling (log interpolation of N/UL = 1) in the single mass column of ``grid``."""
+    r = np.log(np.maximum(grid.events(POT)[0], 1e-300) / ul)
+    k = int(np.argmax(r > 0))
+    assert 0 < k and r[k] > 0, "no lower edge inside the coupling scan"
+    lg = np.log10(EPS)
+    return 10 ** (lg[k - 1] - r[k - 1] * (lg[k] - lg[k - 1]) / (r[k] - r[k - 1]))
+
+
+@pytest.fixture(scope="module")
+def edges():
+    ul = {"mumu": poisson_upper_limit(1, 0.016, cl=0.9, method="cls"),      # published 2021 counts
+          "ee": poisson_upper_limit(0, 0.0094, cl=0.9, method="cls")}
+    out = {}
+    for ch in ("mumu", "ee"):
+        for mech in ("brems", "all"):
+            mechs = ["brems"] if mech == "brems" else ["meson", "brems", "primakoff"]
+            g = expected_events("dark-photon", [0.3], EPS, [ch], n_per_mass=3000, seed=11, mechanisms=mechs)
+            out[ch, mech] = _lower_edge(g, ul[ch])
+    return out
+
+
+def test_bremsstrahlung_alone_gives_the_stated_mumu_edge(edges):
+    # stated: 4.4e-7 at 0.3 GeV (4000 events, seed 5); 3000 events give ~1.5% on N, < 1% on the edge: 8% covers the
+    # rounding of the statement and the seed
+    assert edges["mumu", "brems"] == pytest.approx(4.4e-7, rel=0.08)
+
+
+def test_meson_decays_carry_the_excess(edges):
+    # with meson decays the edge drops to ~0.65 of the bremsstrahlung-only one (stated ~0.65-0.8 of published)
+    for ch in ("mumu", "ee"):
+        assert edges[ch, "all"] / edges[ch, "brems"] < 0.75, ch
+
+
+def test_ee_bremsstrahlung_edge_is_below_the_mumu_one(edges):
+    # the lower ee upper limit (0 observed) makes the ee edge lower than the mu mu one for the same production;
+    # NA62's published ee edge is above its mu mu one, hence the ee-specific efficiency stated as missing
+    assert edges["ee", "brems"] < edges["mumu", "brems"]
