@@ -6,16 +6,16 @@ import pytest
 
 from kaonportal.beamdump.yields import model_channels
 from kaonportal.models import get_model
+from kaonportal.constants import HBARC_GEV_M as HBARC, mass
 from kaonportal.models.dark_photon import hadronic_channel_widths, lepton_width
-
-HBARC = 1.973269804e-16   # GeV m (portal_formulas.md section 1)
 
 
 @pytest.mark.parametrize("m", [0.3, 0.6, 0.78, 1.0, 1.5])
 def test_dark_photon_partial_widths_add_up_to_the_lifetime(m):
     dp = get_model("BC1")
     eps = 1e-6
-    widths = {"A' -> e+ e-": lepton_width(m, eps, 0.000510999), "A' -> mu+ mu-": lepton_width(m, eps, 0.1056584)}
+    widths = {"A' -> e+ e-": lepton_width(m, eps, mass("e-")),
+              "A' -> mu+ mu-": lepton_width(m, eps, mass("mu-"))}
     widths.update(hadronic_channel_widths(m, eps))
     total = sum(float(w) for w in widths.values())
     assert HBARC / float(dp.ctau_m(m, eps)) == pytest.approx(total, rel=1e-6)

@@ -29,7 +29,7 @@ from ..atomic import atomic_path, write_text_atomic
 from ..errors import InputError, check_range
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
-from .yields import YieldGrid, check_channels, check_channels_open, expected_events, resolve_model
+from .yields import YieldGrid, check_channels, check_channels_open, check_n_per_mass, expected_events, resolve_model
 
 POT_2021 = 1.4e17       # [DPll; DPmumu] abstracts [V]
 POT_RUN2 = 1.0e18       # "about 1e18 POT" planned for Run 2 (S002, S004) [S]
@@ -185,8 +185,7 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     # CL strictly inside (0, 1); at most 1e7 X per mechanism and mass (~2 GB of arrays; the default is 1e4);
     # counts of a counting experiment (the published 2021 numbers are 0 observed over ~0.02 background)
     check_range("cl", cl, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
-    if isinstance(n_per_mass, bool) or not isinstance(n_per_mass, (int, np.integer)) or not 1 <= n_per_mass <= 1e7:
-        raise InputError("n_per_mass", f"must be an integer in [1, 1e7] X per mechanism and mass, got {n_per_mass!r}")
+    check_n_per_mass(n_per_mass)
     if observed is not None:
         check_range("observed", observed, 0.0, 1e9, unit="events")
     if background is not None:

@@ -68,7 +68,8 @@ from ..constants import (ALPHA_EM, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V
                          mass, width_gev)
 from ..errors import check_choice, check_range
 from ..kinematics import kallen
-from .alp_hadronic import VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths
+from .alp_hadronic import (VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths,
+                           mixing_angle_gluon)
 from .alp_hadronic import _M_UDS, _THETA_ETA, kappa  # noqa: F401  (one definition, see below)
 from .alp_hadronic import _generators as _meson_generators
 from .base import PortalModel
@@ -349,13 +350,8 @@ class AlpGluon(_Alp):
         # BR(B -> X_s a) = 76 g^2 (1 - m_a^2/m_B^2)^2: [FORESEE:2021code] ALP-g [L]
         out = {"K+ -> pi+ a": k_pi_a,
                "B -> Xs a": np.where(m < mass("B+"), 76.0 * g**2 * (1 - m**2 / mass("B+") ** 2) ** 2, 0.0)}
-        # ALP-meson mixing angles theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2): [FORESEE:2021code] ALP-g; [Aloni:2018vki]
-        pref = 3.671 * g
-        for key, pname, (a2, b0) in (("pi0 -> a (mixing)", "pi0", (-0.180, 0.0)),
-                                     ("eta -> a (mixing)", "eta", (-0.3596, 0.0021)),
-                                     ("eta' -> a (mixing)", "eta'", (-0.3362, 0.0092))):
-            mp = mass(pname)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                theta = pref * (a2 * m**2 + b0) / (m**2 - mp**2)
-            out[key] = np.where(np.isfinite(theta), theta**2, np.inf)
+        # ALP-meson mixing |theta_aP|^2, theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2 + i m_P Gamma_P):
+        # [FORESEE:2021code] ALP-g; [Aloni:2018vki]; the table of .alp_hadronic (the same angles as the decays)
+        for pname in ("pi0", "eta", "eta'"):
+            out[f"{pname} -> a (mixing)"] = np.abs(mixing_angle_gluon(m, self.cgg_over_f(c), pname)) ** 2
         return out

@@ -155,8 +155,9 @@ def pipigamma_width(m_a, theta_eta, theta_etap):
 
 
 #: ALP-meson mixing theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2) with g = 8 C_GG/Lambda = c_GG/(2 pi^2 f):
-#: [FORESEE:2021code] ALP-g; [Aloni:2018vki] (the same angles kaonportal.models.alp uses for production)
-_MIXING = {"eta": (-0.3596, 0.0021), "eta'": (-0.3362, 0.0092)}
+#: [FORESEE:2021code] ALP-g; [Aloni:2018vki]; one table for the decays here and the production by mixing in
+#: kaonportal.models.alp (AlpGluon._production)
+_MIXING = {"pi0": (-0.180, 0.0), "eta": (-0.3596, 0.0021), "eta'": (-0.3362, 0.0092)}
 
 
 def mixing_angle_gluon(m_a, cgg_over_f, meson: str):
