@@ -72,18 +72,20 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> lis
                          "the published 2021 dilepton contours; the excluded mass range extends to ~1 GeV "
                          "(published ~0.54 GeV for mumu).")
     hadronic = set(channels) - {"ee", "mumu", "gg"}
-    if hadronic and model_name == "dark-photon":
-        notes.append("EPJC 85 (2025) 571 also uses A' -> pi+pi-pi0pi0 and K+K-pi0; they are not modelled as "
-                     "separate channels here (inside 'other hadrons' of kaonportal.models.rratio), so the hadronic "
-                     "contour lacks them (relevant above ~1 GeV).")
+    if model_name == "dark-photon" and hadronic & {"pipi2pi0", "KKpi0"}:
+        notes.append("A' -> pi+pi-pi0pi0 and K+K-pi0: R-ratio pieces with peak cross-sections read off the BaBar "
+                     "e+e- figures (PRD 96 (2017) 092009, PRD 77 (2008) 092002) and carved out of the inclusive "
+                     "'other hadrons' of kaonportal.models.rratio (lifetime unchanged); not a fit to the tabulated "
+                     "data, so their branching ratios carry an unquantified (~30 %) shape uncertainty.")
     if model_name == "dark-scalar" and "pipi2pi0" in channels:
         notes.append("S -> pi+pi-pi0pi0 is 4/9 of the model's inclusive S -> 4 pi width (two I = 0 pi pi pairs); "
                      "through rho rho it would be 2/3, i.e. this channel's rate carries a x1.5 model uncertainty "
                      "(and the inclusive 4 pi width itself is marked unverified in kaonportal.models.dark_scalar).")
     if model_name == "alp-gluon" and hadronic:
-        notes.append("BC11 hadronic widths: a -> 3 pi at leading-order chiral PT (Bauer-Neubert-Thamm JHEP 12 (2017) "
-                     "044) is 9-37x below the Aloni-Soreq-Williams data-driven widths (PRL 123 (2019) 031803, used "
-                     "by EPJC 85 (2025) 571) at 0.42-0.50 GeV, and a -> pi+ pi- gamma (eta/eta' mixing x WZW box) "
+        notes.append("BC11 hadronic widths: a -> 3 pi (leading-order chiral PT, Bauer-Neubert-Thamm JHEP 12 (2017) 044, "
+                     "plus the a -> eta*, eta'* -> 3 pi chain with the measured eta -> 3 pi amplitude) is 2.0-2.7x "
+                     "below the Aloni-Soreq-Williams data-driven widths (PRL 123 (2019) 031803, used by EPJC 85 (2025) "
+                     "571) at 0.42-0.50 GeV and has its interference zero at ~0.74 GeV instead of ~0.70 GeV, and a -> pi+ pi- gamma (eta/eta' mixing x WZW box) "
                      "differs from them by 0.01-370x; a -> pi pi eta is not modelled, so the model stops at 0.827 GeV "
                      "(kaonportal.models.alp_hadronic).")
     if model_name == "alp-fermion":

@@ -43,10 +43,10 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   Thamm JHEP 12 (2017) 044 Sec. 3 with the a-pi0 mixing term m_a^2/(m_pi^2 - m_a^2), extended to eta,
   eta' and pi0-eta isospin breaking; :func:`gluon_photon_ratio`): C_gg^eff/C_GG goes from -2.0 at m_a -> 0
   through a pole at m_pi0 and a zero near 0.15 GeV. Chiral PT holds below ~1 GeV. Hadronic decays (the
-  Aloni-Soreq-Williams 1811.03474 widths are data-driven): a -> 3 pi (LO chiral PT, [Bauer:2017ris]) and
-  a -> pi+ pi- gamma (eta/eta' mixing and the WZW box) from :mod:`.alp_hadronic`; a -> pi pi eta is not
+  Aloni-Soreq-Williams 1811.03474 widths are data-driven): a -> 3 pi (LO chiral PT, [Bauer:2017ris], plus
+  a -> eta*, eta'* -> 3 pi with the measured eta -> 3 pi amplitude) and a -> pi+ pi- gamma (eta/eta' mixing and the WZW box) from :mod:`.alp_hadronic`; a -> pi pi eta is not
   implemented, so the **valid range ends at the eta pi pi threshold, 0.827 GeV**; the production BRs are given up to 1 GeV (``production_mass_range``;
-  the mixing angles diverge at m_a = m_pi0, m_eta as the FORESEE formulas have no meson width). Mixing production with pi0/eta/eta' is given as theta_aP^2 (FORESEE
+  the mixing angles are regularised at m_a = m_pi0, m_eta by -i m_P Gamma_P only). Mixing production with pi0/eta/eta' is given as theta_aP^2 (FORESEE
   ALP-g.ipynb cells 8-9, coupling g = 1/(4 pi^2 f_G) in FORESEE's L = -(g_s^2/8) g a G Gtilde) under keys
   ``"pi0 -> a (mixing)"`` etc.: the number of ALPs is theta^2 times the number of mesons ([FORESEE:2021code; Aloni:2018vki]);
   B -> X_s a = 76 g^2 (1 - m^2/m_B^2)^2 (FORESEE ALP-g.ipynb cells 6-7).
@@ -69,7 +69,7 @@ from ..constants import (ALPHA_EM, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V
 from ..errors import check_choice, check_range
 from ..kinematics import kallen
 from .alp_hadronic import (VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths,
-                           mixing_angle_gluon)
+                           mixing_angle_gluon, mixing_numerators)
 from .alp_hadronic import _M_UDS, _THETA_ETA, kappa  # noqa: F401  (one definition, see below)
 from .alp_hadronic import _generators as _meson_generators
 from .base import PortalModel
@@ -140,14 +140,12 @@ def light_qcd_photon_coupling(m_a, c_gg: float = 0.0, c_q=(0.0, 0.0, 0.0), c0: f
     not reliable (|theta_aP| ~ 1 there).
     """
     m2 = np.asarray(m_a, dtype=float) ** 2
-    kappa = _KAPPA
-    c_hat = np.asarray(c_q, dtype=float) + 2.0 * c_gg * kappa
     b0 = mass("pi0") ** 2 / (_M_UDS[0] + _M_UDS[1])
     gens = _meson_generators()
     t = np.stack(list(gens.values()))                                      # (P, q)
     # propagators with the physical masses (-i m_P Gamma_P only regularises the poles)
     prop = 1.0 / (m2[..., None] - np.array([mass(p) ** 2 - 1j * mass(p) * width_gev(p) for p in gens]))
-    h = (t @ c_hat) * m2[..., None] - 4.0 * b0 * c_gg * t @ (kappa * _M_UDS)   # kinetic - mass mixing
+    h = mixing_numerators(m_a, c_gg, c_q)                                  # kinetic - mass mixing (.alp_hadronic)
     # isospin-breaking pi0-eta, pi0-eta' entries of the LO mass matrix 2 B_0 Tr(M t_P t_Q), to first
     # order: the physical masses already contain their second-order shifts, so the poles stay put
     ib = 2.0 * b0 * (t * _M_UDS) @ t.T
@@ -313,8 +311,9 @@ class AlpGluon(_Alp):
     reference = ("[Bauer:2021wjo] 2102.13112; [Bauer:2017ris] 1708.00443; [FORESEE:2021code] ALP-g; "
                  "PBC report 1901.09966 BC11")
     validity = ("a -> gamma gamma from LO U(3) chiral perturbation theory with a-pi0/eta/eta' mixing "
-                "(Bauer-Neubert-Thamm JHEP 12 (2017) 044), valid below ~1 GeV; a -> 3 pi at LO chiral PT (BNT; "
-                "9-37x below the Aloni-Soreq-Williams data-driven widths at 0.42-0.5 GeV, no a-eta pole) and "
+                "(Bauer-Neubert-Thamm JHEP 12 (2017) 044), valid below ~1 GeV; a -> 3 pi at LO chiral PT (BNT) plus "
+                "a -> eta*, eta'* -> 3 pi (measured eta -> 3 pi amplitude; 2.0-2.7x below the Aloni-Soreq-Williams "
+                "data-driven widths at 0.42-0.5 GeV) and "
                 "a -> pi+ pi- gamma (eta/eta' mixing x WZW box); the model stops at the eta pi pi threshold, "
                 "0.827 GeV (a -> pi pi eta not implemented); within a few widths of m_pi0, m_eta the "
                 "first-order mixing is not reliable.")
