@@ -89,10 +89,11 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> lis
                      "differs from them by 0.01-370x; a -> pi pi eta is not modelled, so the model stops at 0.827 GeV "
                      "(kaonportal.models.alp_hadronic).")
     if model_name == "alp-fermion":
-        notes.append("BC10 hadronic decays: only a -> pi+ pi- gamma (eta/eta' kinetic mixing x WZW box, BR ~1e-5 "
-                     "next to mu mu) is modelled; a -> 3 pi vanishes at leading order for universal quark couplings "
-                     "and a -> pi pi eta is not implemented (model range ends at 0.8 GeV), so the EPJC 85 (2025) 571 "
-                     "BC10 hadronic contour is reproduced only in its pi+ pi- gamma part.")
+        notes.append("BC10 hadronic decays: a -> pi+ pi- gamma (eta/eta' kinetic mixing x WZW box) and a -> 3 pi "
+                     "(a -> eta*, eta'* -> 3 pi with the measured eta -> 3 pi amplitude; the isovector part vanishes "
+                     "for universal couplings), BR ~1e-6-1e-4 next to mu mu away from the eta pole; a -> pi pi eta is "
+                     "not implemented (model range ends at 0.8 GeV), so the EPJC 85 (2025) 571 BC10 hadronic contour "
+                     "is reproduced in its pi+ pi- gamma and pi+ pi- pi0 parts only.")
     return notes
 
 

@@ -15,8 +15,9 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   L370-388), Gamma = 4 pi alpha^2 m^3 |C_gg^eff|^2, plus the u, d, s part through a-eta/eta' mixing
   (:func:`light_qcd_photon_coupling`, LO U(3) ChPT; no pi0 term for c_uu = c_dd): it changes the
   photon width by up to 6x near 0.5 GeV (ALPaca 1.2 agrees to 4 % at the same low-energy couplings).
-  Hadronic decays: with universal couplings a -> 3 pi vanishes at leading order (c_uu = c_dd);
-  a -> pi+ pi- gamma comes from :mod:`.alp_hadronic` (eta/eta' kinetic mixing x WZW box); eta pi pi is not
+  Hadronic decays: with universal couplings the isovector a -> 3 pi vanishes (c_uu = c_dd), a -> 3 pi goes
+  through a -> eta*, eta'* -> 3 pi and a -> pi+ pi- gamma through the same eta/eta' kinetic mixing x WZW box
+  (both :mod:`.alp_hadronic`); eta pi pi is not
   implemented, so the **valid range stops at 0.8 GeV** (below the eta pi pi threshold);
   the production BRs (FCNC, below) are valid up to m_B - m_K (``production_mass_range``).
   Production: K+ -> pi+ a and B+ -> K+ a from the top-loop FCNC ([Bauer:2021wjo; ALPINIST:2022code]):
@@ -231,8 +232,8 @@ class AlpFermion(_Alp):
     reference = ("[Bauer:2017ris] 1708.00443; [Bauer:2020alpeft] 2012.12272; [ALPaca:2025code] BC10; "
                  "PBC report 1901.09966 BC10")
     validity = ("decays valid up to 0.8 GeV (a -> gamma gamma from lepton and heavy-quark loops plus LO U(3) "
-                "a-eta/eta' mixing; a -> pi+ pi- gamma by the same mixing x WZW box; a -> 3 pi vanishes at LO for "
-                "universal couplings, a -> pi pi eta not implemented); K+ -> pi+ a: LO ChPT top-loop FCNC plus "
+                "a-eta/eta' mixing; a -> pi+ pi- gamma by the same mixing x WZW box; a -> 3 pi through a -> eta*, eta'* -> 3 pi "
+                "(the isovector part vanishes for universal couplings), a -> pi pi eta not implemented); K+ -> pi+ a: LO ChPT top-loop FCNC plus "
                 "the flavour-diagonal N_8 term (x 0.84 in rate), RG running between 1 TeV and m_K and the "
                 "27-plet neglected.")
 

@@ -308,16 +308,15 @@ def kinetic_mixing_angle(m_a, chat_over_f, meson: str):
 def fermion_hadronic_widths(m_a, cq_over_f) -> dict:
     """Hadronic widths (GeV) of an ALP with axial quark couplings only (BC10: chat_q/f = g_Y/v for every quark).
 
-    a -> 3 pi needs c_u != c_d (zero for universal couplings, then omitted); a -> pi+ pi- gamma through the
-    eta, eta' kinetic mixing of :func:`kinetic_mixing_angle` (the same LO U(3) picture as the model's photon
-    coupling). ``cq_over_f``: (c_u, c_d, c_s)/f, each broadcast with m_a.
+    a -> 3 pi: the isovector (BNT) part needs c_u != c_d, the a -> eta*, eta'* -> 3 pi chain (kinetic mixing of
+    :func:`kinetic_mixing_angle` x the measured P -> 3 pi amplitude, module docstring) does not, so universal
+    couplings decay to 3 pi too; a -> pi+ pi- gamma through the same eta, eta' kinetic mixing (the LO U(3)
+    picture of the model's photon coupling). ``cq_over_f``: (c_u, c_d, c_s)/f, each broadcast with m_a.
     """
     m_a = np.asarray(m_a, float)
     cq = np.stack(np.broadcast_arrays(*(np.asarray(c, float) for c in cq_over_f), m_a)[:3], axis=-1)
-    out = {}
-    delta = 0.5 * (cq[..., 0] - cq[..., 1])
-    if np.any(delta != 0):
-        out.update(three_pion_widths(m_a, delta))
-    out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, kinetic_mixing_angle(m_a, cq, "eta"),
-                                                kinetic_mixing_angle(m_a, cq, "eta'"))
+    th = {p: kinetic_mixing_angle(m_a, cq, p) for p in ("eta", "eta'")}
+    # isovector (BNT) part plus the a -> eta*, eta'* -> 3 pi chain (which survives universal couplings)
+    out = three_pion_widths_linear(m_a, *three_pion_coefficients(m_a, 0.5 * (cq[..., 0] - cq[..., 1]), th))
+    out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, th["eta"], th["eta'"])
     return out
