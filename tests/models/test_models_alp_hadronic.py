@@ -125,3 +125,18 @@ def test_bc10_hadronic_channels_and_brs_sum():
     # universal quark couplings: no isovector (BNT) part, but the eta, eta' chain gives 3 pi above threshold
     assert brs["a -> pi+ pi- pi0"][0] == 0.0 and np.all(brs["a -> pi+ pi- pi0"][1:] > 0)
     assert float(H.isovector_coupling(0.0, (1.0, 1.0, 1.0))) == 0.0
+
+
+def test_bc10_meson_mixing_production_uses_the_decay_angles():
+    # the production by eta/eta' mixing is |theta_aP|^2 of the same kinetic mixing as the decays (c_q/f = g_Y/v);
+    # no pi0 key: Tr(chat t_pi0) = 0 for universal couplings. Scales as g_Y^2.
+    from kaonportal.constants import V_HIGGS
+
+    bc10 = get_model("alp-fermion")
+    m = np.array([0.3, 0.5, 0.7])
+    pb = bc10.production_br(m, 1e-2)
+    cq = np.full(m.shape + (3,), 1e-2 / V_HIGGS)
+    for p in ("eta", "eta'"):
+        assert np.allclose(pb[f"{p} -> a (mixing)"], np.abs(H.kinetic_mixing_angle(m, cq, p)) ** 2, rtol=1e-12)
+    assert "pi0 -> a (mixing)" not in pb
+    assert np.allclose(bc10.production_br(m, 2e-2)["eta -> a (mixing)"], 4 * pb["eta -> a (mixing)"], rtol=1e-12)

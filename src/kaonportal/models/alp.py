@@ -70,7 +70,7 @@ from ..constants import (ALPHA_EM, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V
 from ..errors import check_choice, check_range
 from ..kinematics import kallen
 from .alp_hadronic import (VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths,
-                           mixing_angle_gluon, mixing_numerators)
+                           kinetic_mixing_angle, mixing_angle_gluon, mixing_numerators)
 from .alp_hadronic import _M_UDS, _THETA_ETA, kappa  # noqa: F401  (one definition, see below)
 from .alp_hadronic import _generators as _meson_generators
 from .base import PortalModel
@@ -290,6 +290,11 @@ class AlpFermion(_Alp):
             # f_0^{BK}(q^2) = 0.33/(1 - q^2/38 GeV^2): [PDG] table row "B->K f_0", [Boiarska:2019jym]
             "B+ -> K+ a": _p_to_p_a_width(m, self.kd_bs * coup / V_HIGGS, mass("B+"), mass("K+"),
                                           0.33 / (1 - m**2 / 38.0)) / width_gev("B+"),
+            # ALP-meson mixing |theta_aP|^2 from the same LO kinetic mixing as the decays (.alp_hadronic); the pi0
+            # angle vanishes for universal couplings (isospin limit): EPJC 85 (2025) 571 ALP production list
+            **{f"{p} -> a (mixing)": np.abs(kinetic_mixing_angle(m, np.stack(np.broadcast_arrays(
+                *(np.asarray(c, float) / V_HIGGS,) * 3, np.asarray(m, float))[:3], axis=-1), p)) ** 2
+               for p in ("eta", "eta'")},
         }
 
 
