@@ -93,8 +93,10 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> lis
                      "(a -> eta*, eta'* -> 3 pi with the measured eta -> 3 pi amplitude; the isovector part vanishes "
                      "for universal couplings), BR ~1e-6-1e-4 next to mu mu away from the eta pole; a -> pi pi eta is "
                      "not implemented (model range ends at 0.8 GeV). The hadronic channels alone give < 1e-3 events "
-                     "at 1.4e17 POT anywhere (g_Y up to 10): the BC10 contour of EPJC 85 (2025) 571, leptonic and "
-                     "hadronic final states together, is here the leptonic one.")
+                     "at 1.4e17 POT (g_Y up to 10) except within ~10 MeV of m_eta, where resonant a-eta mixing "
+                     "gives up to ~1e4 events and the first-order mixing is not reliable: the BC10 contour of EPJC 85 "
+                     "(2025) 571, leptonic and hadronic final states together, is here the leptonic one plus that "
+                     "narrow eta-pole island.")
     return notes
 
 
