@@ -47,3 +47,15 @@ def test_contour_grows_with_pot_and_vanishes_at_zero(result):
         prev = ex.excluded
         areas.append(ex.area)
     assert areas[-1] > areas[0]
+
+
+def test_model_residuals_are_stated_on_the_result():
+    # the [U] split of the multi-hadron R ratio and the BC11 3 pi residual travel with every result that uses them
+    from kaonportal.beamdump.analysis import stated_disagreements
+    from kaonportal.beamdump.setup import BeamDumpSetup
+
+    dp = stated_disagreements("dark-photon", ["pipi2pi0", "KKpi0"], BeamDumpSetup())
+    assert any("BaBar" in n and "carved out" in n for n in dp)
+    assert not stated_disagreements("dark-photon", ["pipi", "KK"], BeamDumpSetup())
+    bc11 = " ".join(stated_disagreements("alp-gluon", ["pipipi0"], BeamDumpSetup()))
+    assert "2.0-2.7x" in bc11 and "eta" in bc11
