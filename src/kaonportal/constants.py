@@ -79,6 +79,7 @@ _PDGIDS = {
     "omega": 223,           # omega(782)
     "phi": 333,             # phi(1020)
     "rho0": 113,            # rho(770)0
+    "K*(892)+": 323,        # K*(892)+ (the K* K intermediate state of e+e- -> K+ K- pi0)
     "KL": 130, "KS": 310,   # K(L)0, K(S)0
     "tau+": -15, "tau-": 15, "D+": 411, "D0": 421,
     "Ds+": 431,             # D(s)+
@@ -137,7 +138,7 @@ def pdgid(name: str) -> int:
 #     [PDG] unless stated; [U] = the file marks the value as unverified / edition-dependent) -----
 __all__ += ["V_HIGGS", "F_D", "F_DS", "F_B", "F_ETA", "F_ETAP", "G_RHO", "F_OMEGA",
             "V_CD", "V_CS", "V_CB", "V_UB", "V_TD", "V_TS", "V_TB", "M_TOP_POLE",
-            "BR_ETA_GG", "BR_ETAP_GG", "BR_OMEGA_PI0G", "BR_PHI_ETAG", "F0_KPI"]
+            "BR_ETA_GG", "BR_ETAP_GG", "BR_ETA_PIPIPI0", "BR_ETAP_PIPIPI0", "BR_OMEGA_PI0G", "BR_PHI_ETAG", "F0_KPI"]
 V_HIGGS = (math.sqrt(2.0) * G_F) ** -0.5  # Higgs vev v = (sqrt2 G_F)^-1/2 = 246.22 GeV ([PDG], derived)
 F_D = 0.2120                          # f_D+ in GeV, FLAG [U]
 F_DS = 0.2499                         # f_Ds in GeV, FLAG [U]
@@ -151,6 +152,8 @@ V_TD, V_TS, V_TB = 0.0086, 0.0415, 1.0                    # PDG 2022 (HNLCalc L2
 M_TOP_POLE = 172.57                   # GeV, PDG 2024 pole mass [PDG]
 BR_ETA_GG = 0.3936                    # PDG, eta -> gamma gamma
 BR_ETAP_GG = 0.02307                  # PDG [U], eta' -> gamma gamma
+BR_ETA_PIPIPI0 = 0.2292               # PDG 2024, eta -> pi+ pi- pi0 (22.92 +- 0.28) %
+BR_ETAP_PIPIPI0 = 3.61e-3             # PDG 2024 [U: recalled], eta' -> pi+ pi- pi0 (3.61 +- 0.17) x 1e-3
 BR_OMEGA_PI0G = 0.084                 # PDG, omega -> pi0 gamma (ALPINIST exotic_constants L68)
 BR_PHI_ETAG = 0.01303                 # PDG 2022, phi -> eta gamma (not in shared/; recalled PDG value) [U]
 F0_KPI = 0.96                         # K -> pi scalar form factor f_0(0), scalar_portal form_factors.py L32

@@ -35,3 +35,13 @@ def test_published_curve_is_overlaid_with_its_citation(tmp_path, monkeypatch):
     assert label in captured["labels"]
     assert any(lbl.startswith("observed 90% CL") and "JHEP 09 (2023) 035" in lbl for lbl in captured["labels"])
     assert not any(".csv" in lbl for lbl in captured["labels"])      # citation, not a file name
+
+
+def test_degenerate_bands_are_said_in_the_legend():
+    # 0 observed over 0.007 background: every background-only quantile is 0 events, the bands are the median
+    from kaonportal.beamdump.plotting import band_legend, channel_label
+
+    same = dict.fromkeys(("minus2", "minus1", "median", "plus1", "plus2"), 2.3)
+    assert "pm1" in band_legend(same, 0.007) and "pm2" in band_legend(same, 0.007)
+    assert band_legend({**same, "minus2": 1.0, "minus1": 1.5, "plus1": 3.0, "plus2": 4.0}, 3.0) is None
+    assert channel_label(["ee", "KKpi0"]) == r"$e^+e^-$ + $K^+K^-\pi^0$"

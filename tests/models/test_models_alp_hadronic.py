@@ -60,14 +60,52 @@ def test_bc11_branching_ratios_sum_and_thresholds():
 
 def test_peer_alpaca_disagreement_is_the_stated_one():
     # ALPaca 1.2.0 (Aloni-Soreq-Williams data-driven widths) at f_G = 1 TeV, its 1/(4 f_G) normalisation.
-    # LO chiral PT (BNT) is chirally suppressed (amplitude ~ m_pi^2); ASW's are not: at 0.42-0.50 GeV ALPaca's
-    # a -> pi+ pi- pi0 is 9-37x ours (documented in alp_hadronic). The test pins that band so a change shows.
+    # Two-flavour BNT alone was 9-37x below ALPaca at 0.42-0.50 GeV; with the a -> eta*, eta'* -> 3 pi chain
+    # (alp_hadronic docstring) ALPaca is 2.0-2.7x above ours there and 1.1-1.8x at 0.55-0.60 GeV (eta pole at
+    # 0.548 GeV included): the stated residual. The test pins that band so a change shows.
     ref = np.genfromtxt(DATA / "alpaca_bc11_hadronic.csv", delimiter=",", names=True, skip_header=1)
-    sel = ref["m_GeV"] <= 0.5
     bc11 = get_model("alp-gluon", normalisation="1/4fG")
-    ours = bc11.partial_widths(ref["m_GeV"][sel], 1e-3)["a -> pi+ pi- pi0"]
-    ratio = ours / ref["pi0pippim_GeV"][sel]
-    assert np.all((ratio > 0.02) & (ratio < 0.15)), ratio
+    for lo, hi, band in ((0.41, 0.50, (0.35, 0.55)), (0.54, 0.61, (0.5, 1.0))):
+        sel = (ref["m_GeV"] >= lo) & (ref["m_GeV"] <= hi)
+        w = bc11.partial_widths(ref["m_GeV"][sel], 1e-3)
+        for key, col in (("a -> pi+ pi- pi0", "pi0pippim_GeV"), ("a -> pi0 pi0 pi0", "pi0pi0pi0_GeV")):
+            ratio = w[key] / ref[col][sel]
+            assert np.all((ratio > band[0]) & (ratio < band[1])), (key, ratio)
+    # without the eta chain (two-flavour BNT) the old 9-37x gap comes back: the eta chain is the cause
+    sel = ref["m_GeV"] <= 0.5
+    m = ref["m_GeV"][sel]
+    bnt = H.three_pion_widths(m, H.isovector_coupling(bc11.cgg_over_f(1e-3)))["a -> pi+ pi- pi0"]
+    assert np.all((ref["pi0pippim_GeV"][sel] / bnt > 8) & (ref["pi0pippim_GeV"][sel] / bnt < 40))
+
+
+def test_linear_amplitude_integrator_reproduces_bnt():
+    # the general Dalitz integral with the BNT coefficients (no eta chain) equals the analytic g_ab route
+    m, d = np.array([0.45, 0.6, 0.8]), 1e-4
+    lin = H.three_pion_widths_linear(m, *H.three_pion_coefficients(m, d, {}))
+    ref = H.three_pion_widths(m, d)
+    for key in ref:
+        assert np.allclose(lin[key], ref[key], rtol=1e-6)
+
+
+def test_eta_three_pion_normalisation_reproduces_pdg_width():
+    # N_eta reproduces Gamma(eta -> pi+ pi- pi0) = 1.31 keV x 22.92 % = 300 eV (PDG) by construction; the
+    # independent check is the isospin relation: the same amplitude gives Gamma(eta -> 3 pi0)/Gamma(+-0) ~ 1.4
+    # (PDG: 32.57 % / 22.92 % = 1.42; LO shape without the pi pi rescattering slope, 10 % tolerance)
+    me, mp = mass("eta"), mass("pi0")
+    n = H.eta_three_pion_norm("eta")
+    w = H.three_pion_widths_linear(me, -4 * mp**2 * n / (me**2 - mp**2), 3 * n / (me**2 - mp**2))
+    assert float(w["a -> pi+ pi- pi0"]) == pytest.approx(300e-9, rel=0.03)
+    assert float(w["a -> pi0 pi0 pi0"] / w["a -> pi+ pi- pi0"]) == pytest.approx(32.57 / 22.92, rel=0.10)
+    assert n < 0 and H.eta_three_pion_norm("eta'") < 0      # sign(m_u - m_d) sign((t_P)_uu), both (t_P)_uu > 0
+
+
+def test_u3_eta_mixing_matches_the_foresee_fit():
+    # our LO U(3) theta_a_eta (kinetic + mass mixing) against the FORESEE/ASW fit 3.671 g (a2 m^2 + b0)/(m^2 - m_eta^2):
+    # two independent writings; 2 % tolerance (the fit's rounded coefficients, the eta-eta' angle)
+    m = np.array([0.2, 0.42, 0.5, 0.65, 0.8])
+    ours = H.u3_mixing_angles(m, 1e-3)["eta"]
+    fit = H.mixing_angle_gluon(m, 1e-3, "eta")
+    assert np.allclose(np.abs(ours), np.abs(fit), rtol=0.02)
 
 
 def test_kinetic_mixing_matches_the_foresee_pion_angle():
@@ -79,9 +117,26 @@ def test_kinetic_mixing_matches_the_foresee_pion_angle():
     assert np.allclose(coef, 3.671 * 0.180 / (2 * np.pi**2), rtol=0.01)
 
 
-def test_bc10_pipigamma_only_and_brs_sum():
+def test_bc10_hadronic_channels_and_brs_sum():
     bc10 = get_model("alp-fermion")
     brs = bc10.branching_ratios(np.array([0.25, 0.5, 0.75]), 1e-4)
     assert np.allclose(sum(brs.values()), 1.0)
     assert brs["a -> pi+ pi- gamma"][0] == 0.0 and np.all(brs["a -> pi+ pi- gamma"][1:] > 0)
-    assert "a -> pi+ pi- pi0" not in brs          # universal quark couplings: no isovector part, no 3 pi
+    # universal quark couplings: no isovector (BNT) part, but the eta, eta' chain gives 3 pi above threshold
+    assert brs["a -> pi+ pi- pi0"][0] == 0.0 and np.all(brs["a -> pi+ pi- pi0"][1:] > 0)
+    assert float(H.isovector_coupling(0.0, (1.0, 1.0, 1.0))) == 0.0
+
+
+def test_bc10_meson_mixing_production_uses_the_decay_angles():
+    # the production by eta/eta' mixing is |theta_aP|^2 of the same kinetic mixing as the decays (c_q/f = g_Y/v);
+    # no pi0 key: Tr(chat t_pi0) = 0 for universal couplings. Scales as g_Y^2.
+    from kaonportal.constants import V_HIGGS
+
+    bc10 = get_model("alp-fermion")
+    m = np.array([0.3, 0.5, 0.7])
+    pb = bc10.production_br(m, 1e-2)
+    cq = np.full(m.shape + (3,), 1e-2 / V_HIGGS)
+    for p in ("eta", "eta'"):
+        assert np.allclose(pb[f"{p} -> a (mixing)"], np.abs(H.kinetic_mixing_angle(m, cq, p)) ** 2, rtol=1e-12)
+    assert "pi0 -> a (mixing)" not in pb
+    assert np.allclose(bc10.production_br(m, 2e-2)["eta -> a (mixing)"], 4 * pb["eta -> a (mixing)"], rtol=1e-12)

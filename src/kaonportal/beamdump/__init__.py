@@ -55,8 +55,8 @@ not shipped). Which factor was wrong, and by how much:
 ALPs (issue 14, BC10/BC11): production by pi0/eta/eta' mixing, B -> X_s a and Primakoff conversion of meson-decay
 photons with the model's own a gamma gamma coupling (:func:`.yields.primakoff_coupling2`); BC11 decays to
 pi+ pi- pi0 and pi+ pi- gamma from :mod:`kaonportal.models.alp_hadronic` up to 0.827 GeV (a -> pi pi eta not
-modelled; the LO chiral a -> 3 pi is 9-37x below the data-driven widths of EPJC 85 (2025) 571's model at 0.42-0.5
-GeV, stated on every BC11 hadronic result). BC10 has no hadronic channel here (stated).
+modelled; a -> 3 pi is LO chiral PT plus the a -> eta*, eta'* -> 3 pi chain, 2.0-2.7x below the data-driven widths of
+EPJC 85 (2025) 571's model at 0.42-0.5 GeV, stated on every BC11 hadronic result). BC10 has no hadronic channel here (stated).
 
 >>> from kaonportal.beamdump import BeamDumpSetup
 >>> BeamDumpSetup().decay_volume

@@ -44,7 +44,8 @@ from .detection import decay_weights, detect
 from .mesons import a_scaling_factor, multiplicity_per_pot, soft_normalisation_factor
 from .production import _MIXTURES
 from .setup import BeamDumpSetup
-from .yields import MECHANISM_GROUPS, _subset, check_channels, check_channels_open, draw_sample, mechanism_jobs, resolve_model
+from .yields import (MECHANISM_GROUPS, _subset, check_channels, check_channels_open, check_n_per_mass, draw_sample,
+                     mechanism_jobs, resolve_model)
 
 
 def parse_explain(text: str) -> tuple[float, float]:
@@ -130,8 +131,7 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
     chan = check_channels(mdl, channels)
     check_channels_open(chan, m, "explain")
     a_scaling_factor(a_scaling)          # validate before any simulation
-    if int(n_per_mass) < 1:
-        raise InputError("n_per_mass", f"must be >= 1, got {n_per_mass}")
+    check_n_per_mass(n_per_mass)
     setup = (setup or BeamDumpSetup()).resolved(chan)
     card_obj = load_card(card)
     mechanisms = [mechanisms] if isinstance(mechanisms, str) else list(mechanisms)

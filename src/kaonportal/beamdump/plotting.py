@@ -6,7 +6,7 @@ NA62's beam-dump contours is shipped today: they were not available as numbers i
 
 from __future__ import annotations
 
-__all__ = ["axis_labels", "input_citations", "plot_exclusion", "PUBLISHED_CONTOURS"]
+__all__ = ["axis_labels", "input_citations", "plot_exclusion", "channel_label", "band_legend", "PUBLISHED_CONTOURS"]
 
 from pathlib import Path
 
@@ -20,6 +20,9 @@ _COUPLING_LABEL = {"epsilon": r"$\varepsilon$", "sin2theta": r"$\sin^2\theta$", 
                    "inv_fG": r"$1/f_G$ [GeV$^{-1}$]", "g_agg": r"$g_{a\gamma\gamma}$ [GeV$^{-1}$]",
                    "U2": r"$|U|^2$"}
 _LEPTONIC = {"ee": "PRL 133 (2024) 111802", "mumu": "JHEP 09 (2023) 035"}
+_CHANNEL_TEX = {"ee": "e^+e^-", "mumu": r"\mu^+\mu^-", "pipi": r"\pi^+\pi^-", "pipigamma": r"\pi^+\pi^-\gamma",
+                "pipipi0": r"\pi^+\pi^-\pi^0", "pipi2pi0": r"\pi^+\pi^-\pi^0\pi^0", "pipieta": r"\pi^+\pi^-\eta",
+                "KK": "K^+K^-", "KKpi0": r"K^+K^-\pi^0", "gg": r"\gamma\gamma", "pie": r"\pi e", "pimu": r"\pi\mu"}
 _HADRONIC = "EPJC 85 (2025) 571"
 
 
@@ -39,6 +42,28 @@ def input_citations(channels) -> str:
     if any(c not in _LEPTONIC for c in channels):
         refs.append(_HADRONIC)
     return "NA62, " + "; ".join(refs) if refs else ""
+
+
+def channel_label(channels) -> str:
+    r"""LaTeX list of the final states, e.g. ``$e^+e^-$ + $\mu^+\mu^-$``."""
+    return " + ".join(f"${_CHANNEL_TEX[c]}$" if c in _CHANNEL_TEX else c for c in channels)
+
+
+def band_legend(limits: dict, background: float) -> str | None:
+    r"""Legend text for the expected bands that coincide with the median (a nearly background-free counting
+    experiment: the background-only quantiles give the same count), else None (all bands are drawn).
+
+    >>> print(band_legend({"minus2": 2.3, "minus1": 2.3, "median": 2.3, "plus1": 2.3, "plus2": 3.9}, 0.016))
+    expected $\pm1\sigma$ = median (background 0.016 events)
+    """
+    if not limits:
+        return None
+    med = round(limits["median"], 9)
+    same = [k for k in ("1", "2") if round(limits[f"minus{k}"], 9) == med == round(limits[f"plus{k}"], 9)]
+    if not same:
+        return None
+    which = r", ".join(rf"$\pm{k}\sigma$" for k in same)
+    return f"expected {which} = median (background {background:.2g} events)"
 
 
 def _band(ax, masses, couplings, n_exp, lims, colour):
@@ -63,6 +88,10 @@ def plot_exclusion(res, out: Path, *, particle: str = "X") -> dict:
     fig = Figure(figsize=(6.4, 4.8))
     ax = fig.add_subplot()
     handles = []
+    # the projection's own +-2 sigma band first (underneath): its larger background can make it non-degenerate
+    pl = pr.expected_limits
+    if pl and _band(ax, g.masses, g.couplings, pr.n_expected, (pl["minus2"], pl["plus2"]), "lightsteelblue"):
+        handles.append(Patch(color="lightsteelblue", label=rf"expected $\pm 2\sigma$, {pr.pot:.2g} POT"))
     el = ex.expected_limits
     if el and _band(ax, g.masses, g.couplings, ex.n_expected, (el["minus2"], el["plus2"]), "gold"):
         handles.append(Patch(color="gold", label=r"expected $\pm 2\sigma$"))
@@ -72,6 +101,9 @@ def plot_exclusion(res, out: Path, *, particle: str = "X") -> dict:
         ax.plot(seg[:, 0], seg[:, 1], "k--", lw=1)
     if ex.expected_lines.get("median"):
         handles.append(Line2D([], [], color="k", ls="--", lw=1, label="expected median"))
+        text = band_legend(el, ex.background)
+        if text:
+            handles.append(Line2D([], [], ls="none", label=text))
     for seg in ex.lines:
         ax.plot(seg[:, 0], seg[:, 1], "k-", lw=2)
     cites = input_citations(g.channels)
@@ -95,8 +127,10 @@ def plot_exclusion(res, out: Path, *, particle: str = "X") -> dict:
     xl, yl = axis_labels(particle, g.coupling_name)
     ax.set_xlabel(xl)
     ax.set_ylabel(yl)
-    chans = ", ".join(g.channels)
-    ax.set_title(f"{g.model} ({chans}), NA62 beam dump, kaonportal", fontsize=10)
+    chans = channel_label(g.channels)
+    from .yields import resolve_model
+    pbc = getattr(resolve_model(g.model), "label", "")
+    ax.set_title(f"{pbc} {g.model}: {chans}, NA62 beam dump (kaonportal)", fontsize=10)
     if handles:
         ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.9)
     fig.subplots_adjust(bottom=0.15)

@@ -22,7 +22,7 @@ Reproducibility: the sample of mass column i and mechanism j uses
 from __future__ import annotations
 
 __all__ = ["YieldGrid", "expected_events", "resolve_model", "model_channels", "check_channels", "MECHANISM_GROUPS",
-           "mechanism_jobs", "draw_sample"]
+           "mechanism_jobs", "draw_sample", "check_n_per_mass", "N_PER_MASS_MAX"]
 
 import time
 from dataclasses import dataclass, field
@@ -123,6 +123,22 @@ def check_channels_open(channels, mass_max: float, field_name: str = "channels")
                                      f"{opens}")
 
 
+#: at most 1e7 X per mechanism and mass (~2 GB of arrays; the default is 1e4-1e5)
+N_PER_MASS_MAX = 10**7
+
+
+def check_n_per_mass(n_per_mass) -> int:
+    """``n_per_mass`` as an int in [1, 1e7] (X per mechanism and mass), else an InputError naming it.
+
+    One check for the grid, the ``--explain`` budget and :func:`.analysis.run_beamdump` (before any simulation:
+    1e12 X per mass would exhaust the memory).
+    """
+    if (isinstance(n_per_mass, bool) or not isinstance(n_per_mass, (int, np.integer))
+            or not 1 <= n_per_mass <= N_PER_MASS_MAX):
+        raise InputError("n_per_mass", f"must be an integer in [1, 1e7] X per mechanism and mass, got {n_per_mass!r}")
+    return int(n_per_mass)
+
+
 def _check_axis(field_name: str, values, low=None, high=None, unit="") -> np.ndarray:
     arr = np.atleast_1d(np.asarray(values, float))
     if arr.ndim != 1 or arr.size == 0:
@@ -194,8 +210,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     chan = check_channels(mdl, channels)
     check_channels_open(chan, float(masses.max()))
     a_scaling_factor(a_scaling)          # validate before any simulation (InputError naming a_scaling)
-    if int(n_per_mass) < 1:
-        raise InputError("n_per_mass", f"must be >= 1, got {n_per_mass}")
+    check_n_per_mass(n_per_mass)
     setup = (setup or BeamDumpSetup()).resolved(chan)
     card_obj = load_card(card)
     mechanisms = [mechanisms] if isinstance(mechanisms, str) else list(mechanisms)

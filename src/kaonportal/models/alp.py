@@ -15,8 +15,9 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   L370-388), Gamma = 4 pi alpha^2 m^3 |C_gg^eff|^2, plus the u, d, s part through a-eta/eta' mixing
   (:func:`light_qcd_photon_coupling`, LO U(3) ChPT; no pi0 term for c_uu = c_dd): it changes the
   photon width by up to 6x near 0.5 GeV (ALPaca 1.2 agrees to 4 % at the same low-energy couplings).
-  Hadronic decays: with universal couplings a -> 3 pi vanishes at leading order (c_uu = c_dd);
-  a -> pi+ pi- gamma comes from :mod:`.alp_hadronic` (eta/eta' kinetic mixing x WZW box); eta pi pi is not
+  Hadronic decays: with universal couplings the isovector a -> 3 pi vanishes (c_uu = c_dd), a -> 3 pi goes
+  through a -> eta*, eta'* -> 3 pi and a -> pi+ pi- gamma through the same eta/eta' kinetic mixing x WZW box
+  (both :mod:`.alp_hadronic`); eta pi pi is not
   implemented, so the **valid range stops at 0.8 GeV** (below the eta pi pi threshold);
   the production BRs (FCNC, below) are valid up to m_B - m_K (``production_mass_range``).
   Production: K+ -> pi+ a and B+ -> K+ a from the top-loop FCNC ([Bauer:2021wjo; ALPINIST:2022code]):
@@ -43,10 +44,10 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   Thamm JHEP 12 (2017) 044 Sec. 3 with the a-pi0 mixing term m_a^2/(m_pi^2 - m_a^2), extended to eta,
   eta' and pi0-eta isospin breaking; :func:`gluon_photon_ratio`): C_gg^eff/C_GG goes from -2.0 at m_a -> 0
   through a pole at m_pi0 and a zero near 0.15 GeV. Chiral PT holds below ~1 GeV. Hadronic decays (the
-  Aloni-Soreq-Williams 1811.03474 widths are data-driven): a -> 3 pi (LO chiral PT, [Bauer:2017ris]) and
-  a -> pi+ pi- gamma (eta/eta' mixing and the WZW box) from :mod:`.alp_hadronic`; a -> pi pi eta is not
+  Aloni-Soreq-Williams 1811.03474 widths are data-driven): a -> 3 pi (LO chiral PT, [Bauer:2017ris], plus
+  a -> eta*, eta'* -> 3 pi with the measured eta -> 3 pi amplitude) and a -> pi+ pi- gamma (eta/eta' mixing and the WZW box) from :mod:`.alp_hadronic`; a -> pi pi eta is not
   implemented, so the **valid range ends at the eta pi pi threshold, 0.827 GeV**; the production BRs are given up to 1 GeV (``production_mass_range``;
-  the mixing angles diverge at m_a = m_pi0, m_eta as the FORESEE formulas have no meson width). Mixing production with pi0/eta/eta' is given as theta_aP^2 (FORESEE
+  the mixing angles are regularised at m_a = m_pi0, m_eta by -i m_P Gamma_P only). Mixing production with pi0/eta/eta' is given as theta_aP^2 (FORESEE
   ALP-g.ipynb cells 8-9, coupling g = 1/(4 pi^2 f_G) in FORESEE's L = -(g_s^2/8) g a G Gtilde) under keys
   ``"pi0 -> a (mixing)"`` etc.: the number of ALPs is theta^2 times the number of mesons ([FORESEE:2021code; Aloni:2018vki]);
   B -> X_s a = 76 g^2 (1 - m^2/m_B^2)^2 (FORESEE ALP-g.ipynb cells 6-7).
@@ -68,7 +69,8 @@ from ..constants import (ALPHA_EM, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V
                          mass, width_gev)
 from ..errors import check_choice, check_range
 from ..kinematics import kallen
-from .alp_hadronic import VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths
+from .alp_hadronic import (VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths,
+                           kinetic_mixing_angle, mixing_angle_gluon, mixing_numerators)
 from .alp_hadronic import _M_UDS, _THETA_ETA, kappa  # noqa: F401  (one definition, see below)
 from .alp_hadronic import _generators as _meson_generators
 from .base import PortalModel
@@ -139,14 +141,12 @@ def light_qcd_photon_coupling(m_a, c_gg: float = 0.0, c_q=(0.0, 0.0, 0.0), c0: f
     not reliable (|theta_aP| ~ 1 there).
     """
     m2 = np.asarray(m_a, dtype=float) ** 2
-    kappa = _KAPPA
-    c_hat = np.asarray(c_q, dtype=float) + 2.0 * c_gg * kappa
     b0 = mass("pi0") ** 2 / (_M_UDS[0] + _M_UDS[1])
     gens = _meson_generators()
     t = np.stack(list(gens.values()))                                      # (P, q)
     # propagators with the physical masses (-i m_P Gamma_P only regularises the poles)
     prop = 1.0 / (m2[..., None] - np.array([mass(p) ** 2 - 1j * mass(p) * width_gev(p) for p in gens]))
-    h = (t @ c_hat) * m2[..., None] - 4.0 * b0 * c_gg * t @ (kappa * _M_UDS)   # kinetic - mass mixing
+    h = mixing_numerators(m_a, c_gg, c_q)                                  # kinetic - mass mixing (.alp_hadronic)
     # isospin-breaking pi0-eta, pi0-eta' entries of the LO mass matrix 2 B_0 Tr(M t_P t_Q), to first
     # order: the physical masses already contain their second-order shifts, so the poles stay put
     ib = 2.0 * b0 * (t * _M_UDS) @ t.T
@@ -232,8 +232,8 @@ class AlpFermion(_Alp):
     reference = ("[Bauer:2017ris] 1708.00443; [Bauer:2020alpeft] 2012.12272; [ALPaca:2025code] BC10; "
                  "PBC report 1901.09966 BC10")
     validity = ("decays valid up to 0.8 GeV (a -> gamma gamma from lepton and heavy-quark loops plus LO U(3) "
-                "a-eta/eta' mixing; a -> pi+ pi- gamma by the same mixing x WZW box; a -> 3 pi vanishes at LO for "
-                "universal couplings, a -> pi pi eta not implemented); K+ -> pi+ a: LO ChPT top-loop FCNC plus "
+                "a-eta/eta' mixing; a -> pi+ pi- gamma by the same mixing x WZW box; a -> 3 pi through a -> eta*, eta'* -> 3 pi "
+                "(the isovector part vanishes for universal couplings), a -> pi pi eta not implemented); K+ -> pi+ a: LO ChPT top-loop FCNC plus "
                 "the flavour-diagonal N_8 term (x 0.84 in rate), RG running between 1 TeV and m_K and the "
                 "27-plet neglected.")
 
@@ -290,6 +290,11 @@ class AlpFermion(_Alp):
             # f_0^{BK}(q^2) = 0.33/(1 - q^2/38 GeV^2): [PDG] table row "B->K f_0", [Boiarska:2019jym]
             "B+ -> K+ a": _p_to_p_a_width(m, self.kd_bs * coup / V_HIGGS, mass("B+"), mass("K+"),
                                           0.33 / (1 - m**2 / 38.0)) / width_gev("B+"),
+            # ALP-meson mixing |theta_aP|^2 from the same LO kinetic mixing as the decays (.alp_hadronic); the pi0
+            # angle vanishes for universal couplings (isospin limit): EPJC 85 (2025) 571 ALP production list
+            **{f"{p} -> a (mixing)": np.abs(kinetic_mixing_angle(m, np.stack(np.broadcast_arrays(
+                *(np.asarray(c, float) / V_HIGGS,) * 3, np.asarray(m, float))[:3], axis=-1), p)) ** 2
+               for p in ("eta", "eta'")},
         }
 
 
@@ -312,8 +317,9 @@ class AlpGluon(_Alp):
     reference = ("[Bauer:2021wjo] 2102.13112; [Bauer:2017ris] 1708.00443; [FORESEE:2021code] ALP-g; "
                  "PBC report 1901.09966 BC11")
     validity = ("a -> gamma gamma from LO U(3) chiral perturbation theory with a-pi0/eta/eta' mixing "
-                "(Bauer-Neubert-Thamm JHEP 12 (2017) 044), valid below ~1 GeV; a -> 3 pi at LO chiral PT (BNT; "
-                "9-37x below the Aloni-Soreq-Williams data-driven widths at 0.42-0.5 GeV, no a-eta pole) and "
+                "(Bauer-Neubert-Thamm JHEP 12 (2017) 044), valid below ~1 GeV; a -> 3 pi at LO chiral PT (BNT) plus "
+                "a -> eta*, eta'* -> 3 pi (measured eta -> 3 pi amplitude; 2.0-2.7x below the Aloni-Soreq-Williams "
+                "data-driven widths at 0.42-0.5 GeV) and "
                 "a -> pi+ pi- gamma (eta/eta' mixing x WZW box); the model stops at the eta pi pi threshold, "
                 "0.827 GeV (a -> pi pi eta not implemented); within a few widths of m_pi0, m_eta the "
                 "first-order mixing is not reliable.")
@@ -349,13 +355,8 @@ class AlpGluon(_Alp):
         # BR(B -> X_s a) = 76 g^2 (1 - m_a^2/m_B^2)^2: [FORESEE:2021code] ALP-g [L]
         out = {"K+ -> pi+ a": k_pi_a,
                "B -> Xs a": np.where(m < mass("B+"), 76.0 * g**2 * (1 - m**2 / mass("B+") ** 2) ** 2, 0.0)}
-        # ALP-meson mixing angles theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2): [FORESEE:2021code] ALP-g; [Aloni:2018vki]
-        pref = 3.671 * g
-        for key, pname, (a2, b0) in (("pi0 -> a (mixing)", "pi0", (-0.180, 0.0)),
-                                     ("eta -> a (mixing)", "eta", (-0.3596, 0.0021)),
-                                     ("eta' -> a (mixing)", "eta'", (-0.3362, 0.0092))):
-            mp = mass(pname)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                theta = pref * (a2 * m**2 + b0) / (m**2 - mp**2)
-            out[key] = np.where(np.isfinite(theta), theta**2, np.inf)
+        # ALP-meson mixing |theta_aP|^2, theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2 + i m_P Gamma_P):
+        # [FORESEE:2021code] ALP-g; [Aloni:2018vki]; the table of .alp_hadronic (the same angles as the decays)
+        for pname in ("pi0", "eta", "eta'"):
+            out[f"{pname} -> a (mixing)"] = np.abs(mixing_angle_gluon(m, self.cgg_over_f(c), pname)) ** 2
         return out

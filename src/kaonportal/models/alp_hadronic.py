@@ -16,10 +16,24 @@ d_mu J_A^3 = F m_pi^2 pi^3 (sigma-model parametrisation) and the LO pi pi amplit
 
 which integrate to BNT's Gamma = (pi/6)(m_a m_pi^4/(Lambda^2 f_pi^2)) (Delta c_ud / (32 pi^2))^2 g_ab(m_pi^2/m_a^2)
 (f_pi = 130 MeV; g_00(0) = g_+-(0) = 1; tested). Here the phase space uses the physical charged and neutral
-pion masses ([PDG]) and m_pi = m_pi0 in the amplitude (isospin breaking in the amplitude beyond
-m_d - m_u is not included). Validity: LO chiral PT; NLO corrections are O(1) already ~0.1 GeV above the
-threshold (Di Luzio, Piazza, arXiv:2206.04061), and the a-eta mixing term (a -> eta* -> 3 pi, resonant at
-m_eta) is not included, so this is an order-of-magnitude estimate above ~0.5 GeV.
+pion masses ([PDG]) and m_pi = m_pi0 in the amplitude.
+
+**a -> eta*, eta'* -> 3 pi** (the piece the two-flavour BNT rate lacks; the data-driven mixing picture of
+[Aloni:2018vki], A(a -> f) = sum_P theta_aP A(P -> f)). In U(3) the ALP also mixes with eta, eta' (angles
+theta_aP of :func:`u3_mixing_angles`, the LO kinetic + mass mixing of kaonportal.models.alp), and P -> 3 pi goes
+through the isospin-breaking pi0-P mass mixing. With the a -> P* -> pi0* chain at p^2 = m_a^2 the amplitude is
+
+    A_P(s) = theta_aP N_P (3 s - 4 m_pi^2)/(m_a^2 - m_pi^2),
+
+the LO shape of eta -> 3 pi ([Gasser:1985eta3pi]: 1 + 3(s - s_0)/(m_eta^2 - m_pi^2)
+written for an external mass m_a), with |N_P| fixed by the measured Gamma(P -> pi+ pi- pi0) ([PDG]: data-driven,
+as ASW; LO chiral PT is 2-3x low for eta -> 3 pi) and sign(N_P) = sign(m_u - m_d) sign((t_P)_uu) (the pi0-P mass
+mixing 2 B_0 Tr(M t_pi0 t_P)), both in the generator basis of the mixing angles. A(3 pi0) = A(s) + A(t) + A(u)
+(Delta I = 1). Cross-check: our theta_a_eta equals the FORESEE/[Aloni:2018vki] fit 3.671 g(a2 m^2 + b0)/(m^2 - m_eta^2)
+within 1 % (tested).
+
+Validity: LO chiral PT; NLO corrections are O(1) already ~0.1 GeV above the threshold (Di Luzio, Piazza,
+arXiv:2206.04061). The eta' -> 3 pi shape is not LO-like (rho pi, [U]).
 
 **a -> pi+ pi- gamma** (data-driven mixing picture of [Aloni:2018vki]: A(a -> f) = sum_P theta_aP A(P -> f),
 P = eta, eta'; the mixing angles theta_aP are the model's own, see :class:`kaonportal.models.alp.AlpGluon`).
@@ -31,23 +45,34 @@ dominance factor F_rho(s) = m_rho^2/(m_rho^2 - s - i m_rho Gamma_rho), integrate
     dGamma/ds = |A|^2 s beta^3 (m_a^2 - s)^3 / (6144 pi^3 m_a^3),   beta = sqrt(1 - 4 m_pi+^2/s).
 
 Check: Gamma(eta -> pi+ pi- gamma) = 55.7 eV (PDG 55.3 eV), Gamma(eta' -> pi+ pi- gamma) = 35 keV (PDG 54 keV,
-the fixed-width rho; tested). Peer comparison (ALPaca 1.2.0, which implements the Aloni-Soreq-Williams widths;
-stored table in the tests): its a -> pi+ pi- pi0 is 9-37x this one at 0.42-0.50 GeV (ASW's amplitudes are not
-chirally suppressed, this LO one is ~ m_pi^2; the chiral-rotation dependence of the ASW treatment is discussed
-in arXiv:2501.04525) and its a -> pi+ pi- gamma differs by 0.01-370x (zeros of the eta/eta' interference at
-different masses, ~0.7 GeV there, ~0.8 GeV here). Not tuned: stated. Valid below the eta pi pi threshold; a -> pi pi eta (and K K pi above 1.13 GeV)
-are not implemented, so :data:`VALID_MAX_GEV` ends the model there.
+the fixed-width rho; tested).
+
+Peer comparison (ALPaca 1.2.0, which implements the Aloni-Soreq-Williams widths; stored table in the tests). Issue 14
+found ALPaca's a -> pi+ pi- pi0 9-37x above the two-flavour BNT rate at 0.42-0.50 GeV. The cause: the a -> eta* -> 3 pi
+chain (eta pole at 0.548 GeV; eta' included). The f_G convention (a constant 5160 in every width, the
+alpha_s/8 pi vs 1/(4 f_G) normalisation, checked on a -> gamma gamma), the 3 pi0 / pi+ pi- pi0 split (0.9-1.1 of
+ALPaca's) and the BNT normalisation (tested) are not. With it ALPaca is 2.0-2.7x above ours at 0.42-0.50 GeV,
+1.1-1.8x at 0.55-0.60 GeV; both have an interference zero between 0.65 and 0.8 GeV (ALPaca ~0.70, here ~0.74 GeV),
+so the ratio is 0.1-400 at 0.65-0.8 GeV. The residual ~2x is stated, not tuned: ASW's pi0 part has no chiral (Adler)
+suppression, whose dependence on the chiral rotation is discussed in [Ovchynnikov:2025alpgluon]. The a -> pi+ pi- gamma
+differs by 0.01-370x (zeros of the eta/eta' interference at different masses, ~0.7 GeV there, ~0.8 GeV here). Valid
+below the eta pi pi threshold; a -> pi pi eta (and K K pi above 1.13 GeV) are not implemented, so
+:data:`VALID_MAX_GEV` ends the model there.
 """
 
 from __future__ import annotations
 
 __all__ = ["VALID_MAX_GEV", "kappa", "isovector_coupling", "three_pion_widths", "phase_space_g",
+           "mixing_numerators", "u3_mixing_angles", "eta_three_pion_norm", "three_pion_widths_linear",
+           "three_pion_coefficients",
            "box_coefficient", "pipigamma_width", "eta_pipigamma_width", "mixing_angle_gluon",
            "gluon_hadronic_widths", "kinetic_mixing_angle", "fermion_hadronic_widths"]
 
+from functools import lru_cache
+
 import numpy as np
 
-from ..constants import ALPHA_EM, F_PI, mass, width_gev
+from ..constants import ALPHA_EM, BR_ETA_PIPIPI0, BR_ETAP_PIPIPI0, F_PI, mass, width_gev
 
 #: eta pi+ pi- threshold (GeV): a -> pi pi eta opens here and is not implemented
 VALID_MAX_GEV = mass("eta") + 2.0 * mass("pi+")
@@ -117,6 +142,81 @@ def three_pion_widths(m_a, delta_over_f) -> dict:
     return {"a -> pi+ pi- pi0": pm, "a -> pi0 pi0 pi0": zz}
 
 
+def mixing_numerators(m_a, c_gg, c_q=(0.0, 0.0, 0.0)) -> np.ndarray:
+    """h_P = Tr(chat t_P) m_a^2 - 4 B_0 c_GG Tr(kappa M t_P), P = (pi0, eta, eta') on a last axis.
+
+    The LO U(3) ALP-meson mixing (kinetic minus mass mixing; kaonportal.models.alp.light_qcd_photon_coupling)
+    for chat = c_q + 2 c_GG kappa, B_0 = m_pi0^2/(m_u + m_d); c_gg scalar, c_q (u, d, s), m_a in GeV.
+    """
+    m2 = np.asarray(m_a, dtype=float) ** 2
+    k = kappa()
+    c_hat = np.asarray(c_q, dtype=float) + 2.0 * c_gg * k
+    b0 = mass("pi0") ** 2 / (_M_UDS[0] + _M_UDS[1])
+    t = np.stack(list(_generators().values()))                               # (P, q)
+    return (t @ c_hat) * m2[..., None] - 4.0 * b0 * c_gg * t @ (k * _M_UDS)
+
+
+def u3_mixing_angles(m_a, cgg_over_f) -> dict:
+    """Physical a-P mixing angles theta_aP = (F/sqrt2) h_P/(m_a^2 - m_P^2 + i m_P Gamma_P) (complex) of a gluon
+    ALP, c_GG/f = ``cgg_over_f`` (GeV^-1, broadcast with m_a); no isospin-breaking P-Q mixing (that is in the
+    P -> 3 pi amplitude). Linear in c_GG: h is computed at c_GG = 1."""
+    m2 = np.asarray(m_a, dtype=float) ** 2
+    h = mixing_numerators(m_a, 1.0)
+    c = np.asarray(cgg_over_f, dtype=float)
+    return {p: c * _F / np.sqrt(2.0) * h[..., i] / (m2 - mass(p) ** 2 + 1j * mass(p) * width_gev(p))
+            for i, p in enumerate(_generators())}
+
+
+def three_pion_widths_linear(m_a, a0, a1) -> dict:
+    """Gamma(a -> pi+ pi- pi0), Gamma(a -> 3 pi0) in GeV for A_+-0(s, t, u) = a0 + a1 s (complex, broadcast with m_a).
+
+    Gamma_+-0 = int ds |a0 + a1 s|^2 beta_+(s) lambda^1/2(m_a^2, s, m_pi0^2)/(256 pi^3 m_a^3);
+    A_000 = A(s) + A(t) + A(u) = 3 a0 + a1 (m_a^2 + 3 m_pi0^2) is constant, with the 1/3! of identical pions.
+    """
+    m_a = np.asarray(m_a, dtype=float)
+    a0, a1 = np.asarray(a0, complex), np.asarray(a1, complex)
+    mc, m0 = mass("pi+"), mass("pi0")
+    norm = 1.0 / (256.0 * np.pi**3 * m_a**3)
+
+    def pm(s):
+        beta = np.sqrt(np.clip(1.0 - 4.0 * mc**2 / s, 0.0, None))
+        return np.abs(a0[..., None] + a1[..., None] * s) ** 2 * beta * _lam_sqrt(m_a[..., None] ** 2, s, m0**2)
+
+    def zz(s):
+        beta = np.sqrt(np.clip(1.0 - 4.0 * m0**2 / s, 0.0, None))
+        return beta * _lam_sqrt(m_a[..., None] ** 2, s, m0**2)
+    a0, a1, m_a = np.broadcast_arrays(a0, a1, m_a)
+    with np.errstate(invalid="ignore"):
+        g_pm = norm * _integrate(pm, 4.0 * mc**2, np.maximum((m_a - m0) ** 2, 4.0 * mc**2))
+        amp0 = np.abs(3.0 * a0 + a1 * (m_a**2 + 3.0 * m0**2)) ** 2
+        g_00 = norm * amp0 / 6.0 * _integrate(zz, 4.0 * m0**2, np.maximum((m_a - m0) ** 2, 4.0 * m0**2))
+    return {"a -> pi+ pi- pi0": np.where(m_a > 2 * mc + m0, g_pm, 0.0),
+            "a -> pi0 pi0 pi0": np.where(m_a > 3 * m0, g_00, 0.0)}
+
+
+@lru_cache(maxsize=None)
+def eta_three_pion_norm(meson: str) -> float:
+    """N_P (dimensionless, signed) of A(P -> pi+ pi- pi0) = N_P (3 s - 4 m_pi^2)/(m_P^2 - m_pi^2), P = eta, eta',
+    fixed by the PDG width Gamma_P BR(P -> pi+ pi- pi0) ([PDG]); sign = sign(m_u - m_d) sign((t_P)_uu)."""
+    br = {"eta": BR_ETA_PIPIPI0, "eta'": BR_ETAP_PIPIPI0}[meson]
+    mp, mpi = mass(meson), mass("pi0")
+    unit = three_pion_widths_linear(mp, -4.0 * mpi**2 / (mp**2 - mpi**2), 3.0 / (mp**2 - mpi**2))
+    sign = np.sign(_M_UDS[0] - _M_UDS[1]) * np.sign(_generators()[meson][0])
+    return float(sign * np.sqrt(width_gev(meson) * br / float(unit["a -> pi+ pi- pi0"])))
+
+
+def three_pion_coefficients(m_a, delta_over_f, thetas: dict) -> tuple:
+    """(a0, a1) of A_+-0 = a0 + a1 s: the two-flavour BNT term plus a -> P* -> 3 pi for P in ``thetas``."""
+    m_a = np.asarray(m_a, dtype=float)
+    mp = mass("pi0")
+    k = np.asarray(delta_over_f, float) * mp**2 / (_F * (m_a**2 - mp**2))      # BNT: k (s - m_pi^2)
+    a0, a1 = -k * mp**2 + 0j, k + 0j
+    for p, th in thetas.items():
+        c = th * eta_three_pion_norm(p) / (m_a**2 - mp**2)
+        a0, a1 = a0 - 4.0 * mp**2 * c, a1 + 3.0 * c
+    return a0, a1
+
+
 def box_coefficient() -> dict:
     """c_P of the WZW pi+ pi- gamma box for P = eta, eta' in units of the eta_8 amplitude."""
     c, s = np.cos(_THETA_ETA), np.sin(_THETA_ETA)
@@ -155,8 +255,9 @@ def pipigamma_width(m_a, theta_eta, theta_etap):
 
 
 #: ALP-meson mixing theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2) with g = 8 C_GG/Lambda = c_GG/(2 pi^2 f):
-#: [FORESEE:2021code] ALP-g; [Aloni:2018vki] (the same angles kaonportal.models.alp uses for production)
-_MIXING = {"eta": (-0.3596, 0.0021), "eta'": (-0.3362, 0.0092)}
+#: [FORESEE:2021code] ALP-g; [Aloni:2018vki]; one table for the decays here and the production by mixing in
+#: kaonportal.models.alp (AlpGluon._production)
+_MIXING = {"pi0": (-0.180, 0.0), "eta": (-0.3596, 0.0021), "eta'": (-0.3362, 0.0092)}
 
 
 def mixing_angle_gluon(m_a, cgg_over_f, meson: str):
@@ -170,7 +271,9 @@ def mixing_angle_gluon(m_a, cgg_over_f, meson: str):
 
 def gluon_hadronic_widths(m_a, cgg_over_f) -> dict:
     """Hadronic partial widths (GeV) of the BC11 ALP for c_GG/f = ``cgg_over_f`` (GeV^-1), m_a < VALID_MAX_GEV."""
-    out = three_pion_widths(m_a, isovector_coupling(cgg_over_f))
+    th = u3_mixing_angles(m_a, cgg_over_f)
+    out = three_pion_widths_linear(m_a, *three_pion_coefficients(
+        m_a, isovector_coupling(cgg_over_f), {"eta": th["eta"], "eta'": th["eta'"]}))
     out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, mixing_angle_gluon(m_a, cgg_over_f, "eta"),
                                                 mixing_angle_gluon(m_a, cgg_over_f, "eta'"))
     return out
@@ -205,16 +308,15 @@ def kinetic_mixing_angle(m_a, chat_over_f, meson: str):
 def fermion_hadronic_widths(m_a, cq_over_f) -> dict:
     """Hadronic widths (GeV) of an ALP with axial quark couplings only (BC10: chat_q/f = g_Y/v for every quark).
 
-    a -> 3 pi needs c_u != c_d (zero for universal couplings, then omitted); a -> pi+ pi- gamma through the
-    eta, eta' kinetic mixing of :func:`kinetic_mixing_angle` (the same LO U(3) picture as the model's photon
-    coupling). ``cq_over_f``: (c_u, c_d, c_s)/f, each broadcast with m_a.
+    a -> 3 pi: the isovector (BNT) part needs c_u != c_d, the a -> eta*, eta'* -> 3 pi chain (kinetic mixing of
+    :func:`kinetic_mixing_angle` x the measured P -> 3 pi amplitude, module docstring) does not, so universal
+    couplings decay to 3 pi too; a -> pi+ pi- gamma through the same eta, eta' kinetic mixing (the LO U(3)
+    picture of the model's photon coupling). ``cq_over_f``: (c_u, c_d, c_s)/f, each broadcast with m_a.
     """
     m_a = np.asarray(m_a, float)
     cq = np.stack(np.broadcast_arrays(*(np.asarray(c, float) for c in cq_over_f), m_a)[:3], axis=-1)
-    out = {}
-    delta = 0.5 * (cq[..., 0] - cq[..., 1])
-    if np.any(delta != 0):
-        out.update(three_pion_widths(m_a, delta))
-    out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, kinetic_mixing_angle(m_a, cq, "eta"),
-                                                kinetic_mixing_angle(m_a, cq, "eta'"))
+    th = {p: kinetic_mixing_angle(m_a, cq, p) for p in ("eta", "eta'")}
+    # isovector (BNT) part plus the a -> eta*, eta'* -> 3 pi chain (which survives universal couplings)
+    out = three_pion_widths_linear(m_a, *three_pion_coefficients(m_a, 0.5 * (cq[..., 0] - cq[..., 1]), th))
+    out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, th["eta"], th["eta'"])
     return out

@@ -7,7 +7,8 @@ Decays ([Ilten:2018crw]):
 
 - leptons: Gamma(A' -> l+ l-) = (eps^2 alpha m/3)(1 + 2 m_l^2/m^2) sqrt(1 - 4 m_l^2/m^2)
   (ALPINIST decay_widths_DP.py L60-69; DarkCast model.py L219-225, 1801.04847 Eq. 2.13);
-- hadrons: Gamma(A' -> f) = (eps^2 alpha m/3) R_f(m^2), with the *massless* muon normalisation of
+- hadrons: Gamma(A' -> f) = (eps^2 alpha m/3) R_f(m^2) (f includes pi+ pi- pi0 pi0 and K+ K- pi0, the
+  multi-hadron channels of the NA62 dump search), with the *massless* muon normalisation of
   DarkCast (1801.04847 Eqs. 2.17-2.18). A pitfall of [ALPINIST:2022code]: ALPINIST uses
   the massive Gamma_mumu instead; R is defined relative to the point-like massless cross-section
   4 pi alpha^2/(3 s), so the massless normalisation is the consistent one (tested). R_f(s) comes
@@ -112,8 +113,8 @@ class DarkPhoton(PortalModel):
     """PBC BC1: dark photon decaying to visible SM final states. Coupling: epsilon.
 
     >>> dp = DarkPhoton()
-    >>> sorted(dp.branching_ratios(0.1, 1e-4))[:2]
-    ["A' -> K+ K-", "A' -> KL KS"]
+    >>> sorted(dp.branching_ratios(0.1, 1e-4))[:3]
+    ["A' -> K+ K-", "A' -> K+ K- pi0", "A' -> KL KS"]
     >>> round(float(dp.branching_ratios(0.1, 1e-4)["A' -> e+ e-"]), 4)
     1.0
     """
