@@ -193,3 +193,15 @@ def test_from_run_refuses_two_runs_of_one_profile(full_quick_run_session, tmp_pa
     assert res.exit_code == 2
     assert "--from-run" in res.stderr and "one per profile" in res.stderr
     assert not (tmp_path / "v" / "validation.json").exists()
+
+
+def test_report_lists_the_notes_of_entries_not_in_agreement(tmp_path):
+    from kaonportal.validation.report import write_report_md
+    base = {"area": "pnn", "quantity": "q", "unit": "1", "published": {"value": 1.0, "error_low": None,
+            "error_high": None}, "kaonportal": {"value": 2.5, "error": None}, "ratio": 2.5, "pull": None,
+            "deviation": 3.0, "tolerance": {"text": "x/÷2", "reason": "r"}, "citation": "c"}
+    recs = [{**base, "id": "bad", "status": "disagree", "note": "cause found: the RICH range"},
+            {**base, "id": "fine", "status": "agree", "note": "not shown", "ratio": 1.0, "deviation": 0.0}]
+    write_report_md(tmp_path / "report.md", recs, {"pnn": "d"}, {}, {})
+    text = (tmp_path / "report.md").read_text()
+    assert "- `bad`: cause found: the RICH range" in text and "not shown" not in text
