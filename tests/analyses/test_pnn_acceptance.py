@@ -90,12 +90,17 @@ def test_acceptance_2018_old_analysis_independent_check():
 
 
 def _selection_2018_old():
-    """pnn-2022 kinematics with the 2017-18 K-pi matching (the pnn-2017 value, 0.81)."""
-    sel = load_selection("pnn-2022").model_copy(deep=True)
-    for c in sel.cuts:
-        if c.id == "kpi_timing":
-            c.efficiency = _efficiency(load_selection("pnn-2017"), "kpi_timing")
-    return sel
+    """The shipped pnn-2018 selection: pnn-2022 kinematics with the 2017-18 K-pi matching (the pnn-2017 value)."""
+    return load_selection("pnn-2018")
+
+
+def test_pnn_2018_selection_is_2022_with_the_2017_18_kpi_matching():
+    s18, s22, s17 = load_selection("pnn-2018"), load_selection("pnn-2022"), load_selection("pnn-2017")
+    assert _efficiency(s18, "kpi_timing") == _efficiency(s17, "kpi_timing") == 0.81
+    assert (s18.fiducial_z, s18.momentum_range) == (s22.fiducial_z, s22.momentum_range)
+    strip = lambda sel: [c.model_dump() for c in sel.cuts if c.id != "kpi_timing"]   # noqa: E731
+    assert strip(s18) == strip(s22)
+    assert s18.regions == s22.regions and s18.normalisation == s22.normalisation and s18.control == s22.control
 
 
 def test_ratio_to_normalisation_acceptance_independent_of_unmodelled_factor():

@@ -107,9 +107,10 @@ def test_from_run_reports_the_runs_own_numbers(full_quick_run_session, tmp_path)
     assert data["quick"] is True
     assert recs["pnn-2122-ses"]["kaonportal"]["value"] == summary["sections"]["pnn"]["ses"]["value"]
     assert recs["pi0inv-br-ul"]["kaonportal"]["value"] == summary["sections"]["pi0-invisible"]["observed_limit"]
-    # every default-profile entry is produced by the run; only the 2017 profile is missing
+    # every default-profile entry is produced by the run; only the 2017 and 2018 profiles are missing
     missing = {i for i, r in recs.items() if r["status"] == "missing"}
-    assert missing == {e.id for _, e in load_registry().entries if e.kaonportal.run == "pnn-2017"}
+    assert missing == {e.id for _, e in load_registry().entries if e.kaonportal.run in ("pnn-2017", "pnn-2018")}
+    _assert_records_are_the_runs_values(recs, summary, out)
     # the run's own flags (summary.json) agree with validate's records
     for name, sec in summary["sections"].items():
         for e in (sec.get("validation") or {}).get("entries", []):
@@ -133,6 +134,44 @@ def test_from_run_reports_the_runs_own_numbers(full_quick_run_session, tmp_path)
     assert report.count("**Verdict**") == len(load_registry().areas)
 
 
+def _curve_value(path, src):
+    """A curve entry's number recomputed here from the CSV the run wrote (issue #13 "How it will be checked"):
+    log-linear interpolation at ``at``, or the geometric mean of the positive values over ``window``."""
+    import csv
+
+    import numpy as np
+    rows = list(csv.DictReader(ln for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")))
+    x = np.array([float(r[src.x_column]) for r in rows])
+    y = np.array([float(r[src.column]) for r in rows])
+    ok = np.isfinite(x) & np.isfinite(y) & (y > 0)
+    if src.at is not None:
+        o = np.argsort(x[ok])
+        return float(np.exp(np.interp(src.at, x[ok][o], np.log(y[ok][o])))) * src.scale
+    ok &= (x >= src.window[0]) & (x <= src.window[1])
+    return float(np.exp(np.log(y[ok]).mean())) * src.scale
+
+
+def _assert_records_are_the_runs_values(recs, summary, out):
+    """Every produced record's kaonportal value (and error) is the run's own number: summary.json for summary
+    entries, the curve CSV for curve entries; the ratio is that value over the published one."""
+    for _, e in load_registry().entries:
+        r, src = recs[e.id], e.kaonportal
+        if r["status"] == "missing" or src.kind in ("model", "stats"):
+            continue
+        if src.kind == "summary":
+            sec = summary["sections"][src.section]
+            want = lookup(sec, src.key)
+            want = (want[0] if isinstance(want, list) else want) * src.scale
+            assert r["kaonportal"]["value"] == pytest.approx(want, rel=1e-12), e.id
+            if src.error_key and lookup(sec, src.error_key) is not None:
+                assert r["kaonportal"]["error"] == pytest.approx(abs(lookup(sec, src.error_key) * src.scale),
+                                                                 rel=1e-12), e.id
+        else:
+            assert r["kaonportal"]["value"] == pytest.approx(_curve_value(out / src.file, src), rel=1e-9), e.id
+        if e.published.value:
+            assert r["ratio"] == pytest.approx(r["kaonportal"]["value"] / e.published.value, rel=1e-12), e.id
+
+
 def test_validate_quick_runs_the_run_machinery(tmp_path):
     """`validate --quick --only kmunux`: one real `kaonportal run --quick` with only the kmunux section, into
     DIR/runs/default (CI: a few seconds)."""
@@ -154,3 +193,15 @@ def test_from_run_refuses_two_runs_of_one_profile(full_quick_run_session, tmp_pa
     assert res.exit_code == 2
     assert "--from-run" in res.stderr and "one per profile" in res.stderr
     assert not (tmp_path / "v" / "validation.json").exists()
+
+
+def test_report_lists_the_notes_of_entries_not_in_agreement(tmp_path):
+    from kaonportal.validation.report import write_report_md
+    base = {"area": "pnn", "quantity": "q", "unit": "1", "published": {"value": 1.0, "error_low": None,
+            "error_high": None}, "kaonportal": {"value": 2.5, "error": None}, "ratio": 2.5, "pull": None,
+            "deviation": 3.0, "tolerance": {"text": "x/÷2", "reason": "r"}, "citation": "c"}
+    recs = [{**base, "id": "bad", "status": "disagree", "note": "cause found: the RICH range"},
+            {**base, "id": "fine", "status": "agree", "note": "not shown", "ratio": 1.0, "deviation": 0.0}]
+    write_report_md(tmp_path / "report.md", recs, {"pnn": "d"}, {}, {})
+    text = (tmp_path / "report.md").read_text()
+    assert "- `bad`: cause found: the RICH range" in text and "not shown" not in text

@@ -109,12 +109,13 @@ def test_printed_summary_marks_numbers_in_tension_or_disagreement(tmp_path):
     assert f"1 disagree {MARKS['disagree']}" in lnv and "1 agree" in lnv
 
 
-@pytest.mark.parametrize("dataset", ["pnn-2017"])
+@pytest.mark.parametrize("dataset", ["pnn-2017", "pnn-2018"])
 def test_2017_run_uses_the_2017_entries(tmp_path, dataset):
     s = {"sections": {"pnn": _pnn(dataset=dataset)}}
     top = annotate_summary(s, tmp_path)
     ids = set(_by_id(s, "pnn"))
-    assert top["profile"] == "pnn-2017" and "pnn-2017-bkg-upstream" in ids and "pnn-2122-ses" not in ids
+    assert top["profile"] == dataset and f"{dataset}-bkg-upstream" in ids and "pnn-2122-ses" not in ids
+    assert not any(i.startswith("pnn-20") and not i.startswith(dataset) for i in ids), ids
 
 
 def test_run_plots_carry_their_sections_verdict(full_quick_run_session):

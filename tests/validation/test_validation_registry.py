@@ -25,14 +25,19 @@ def test_loads_with_enough_entries_and_areas():
     assert len(ids) == len(set(ids))
 
 
-def test_pnn_covers_every_budget_source_for_2017_and_2021_22():
+def test_pnn_covers_every_budget_source_for_2017_2018_and_2021_22():
     keys = {(e.kaonportal.run, e.kaonportal.key) for a, e in REG.entries if a == "pnn"}
     for src in ("K+ -> pi+ pi0", "K+ -> mu+ nu", "K+ -> pi+ pi- e+ nu", "K+ -> pi+ pi+ pi-", "K+ -> pi+ gamma gamma",
-                "upstream"):
-        assert ("default", f"backgrounds.{src}.simulation") in keys, src
-        assert ("pnn-2017", f"backgrounds.{src}.simulation") in keys, src
+                "K+ -> pi0 l+ nu", "upstream"):
+        for run in ("default", "pnn-2017", "pnn-2018"):
+            assert (run, f"backgrounds.{src}.simulation") in keys, (run, src)
     for key in ("ses.value", "acceptance.signal", "normalisation.n_k", "background_total"):
         assert ("default", key) in keys
+    # 2018: the published acceptance (S002) is the prediction; no 2018 N_K is published (no entry, said so)
+    for key in ("ses.value", "acceptance.signal", "expected_sm_signal", "background_total"):
+        assert ("pnn-2018", key) in keys, key
+    assert ("pnn-2018", "normalisation.n_k") not in keys
+    assert PROFILES["pnn-2018"]["config"] == {"dataset": "pnn-2018"}
 
 
 def test_every_entry_is_complete():
@@ -52,13 +57,31 @@ def test_pnn_published_numbers_are_those_of_datasets_yaml():
     from importlib import resources
     ds = yaml.safe_load(resources.files("kaonportal").joinpath("data/configs/datasets.yaml").read_text())
     pnn = {e.kaonportal.key + "@" + e.kaonportal.run: e for a, e in REG.entries if a == "pnn" and e.kaonportal.key}
-    for run, name in (("default", "pnn-2021-22"), ("pnn-2017", "pnn-2017")):
+    for run, name in (("default", "pnn-2021-22"), ("pnn-2017", "pnn-2017"), ("pnn-2018", "pnn-2018")):
         for src, val in ds[name]["backgrounds"].items():
             e = pnn.get(f"backgrounds.{src}.simulation@{run}")
             if e is not None:
                 assert e.published.value == pytest.approx(val[0]), (run, src)
+                assert e.published.error_low == pytest.approx(val[1]), (run, src)
         assert pnn[f"background_total@{run}"].published.value == ds[name]["background_total"][0]
         assert pnn[f"ses.value@{run}"].published.value == ds[name]["ses"][0]
+        if ds[name]["acceptance"] is not None:
+            assert pnn[f"acceptance.signal@{run}"].published.value == ds[name]["acceptance"][0]
+
+
+def test_2018_ses_is_the_published_2016_18_less_2016_and_2017():
+    # 1/SES adds over data sets: 1/0.839e-11 (2016-18, S002) - 1/3.15e-10 (2016) - 1/3.89e-11 (2017), abstracts;
+    # the registry and datasets.yaml store it to 4 digits
+    e = next(e for _, e in REG.entries if e.id == "pnn-2018-ses")
+    assert e.published.value == pytest.approx(1 / (1 / 0.839e-11 - 1 / 3.15e-10 - 1 / 3.89e-11), rel=1e-3)
+
+
+def test_2016_18_br_from_published_inputs():
+    # NA62 2016-18: (10.6 +4.0 -3.4 stat)e-11 (JHEP 06 (2021) 093 via S002); counting the three datasets gives
+    # 10.86e-11: inside 3% of it, far inside the statistical error (38%)
+    e = next(e for _, e in REG.entries if e.id == "pnn-1618-br")
+    v, err = stats_value(e.kaonportal)
+    assert v == pytest.approx(10.6e-11, rel=0.05) and 3.0e-11 < err < 4.5e-11
 
 
 @pytest.mark.skipif(not (SHARED / "published_results.md").is_file(), reason="shared/reference not beside the checkout")

@@ -188,7 +188,7 @@ def load_datasets() -> dict[str, Dataset]:
     """All named datasets.
 
     >>> sorted(load_datasets())
-    ['pnn-2016-22', 'pnn-2017', 'pnn-2021-22']
+    ['pnn-2016-22', 'pnn-2017', 'pnn-2018', 'pnn-2021-22']
     """
     raw = _read_yaml(CONFIG_DIR / "datasets.yaml", "dataset")
     return {k: Dataset.model_validate({**v, "name": k}) for k, v in raw.items()}

@@ -1,14 +1,15 @@
 """New-physics two-body modes parametrised by the new particle's mass (GeV).
 
 * K+ -> pi+ X (X also spelt S, A', a): isotropic (spin-0 parent, unpolarised). X is invisible by
-  default; with ``x_decay`` = ``"gamma gamma"``, ``"e+ e-"`` or ``"mu+ mu-"`` it decays
+  default; with ``x_decay`` = ``"gamma gamma"``, ``"e+ e-"``, ``"mu+ mu-"`` (or the LFV ``"mu- e+"``,
+  ``"mu+ e-"``) it decays
   isotropically in its rest frame (exact for a scalar; for a vector X the polarisation is ignored,
   documented approximation) with proper decay length ``x_ctau_m`` (default 0.0 = prompt).
 * K+ -> l+ N and pi+ -> l+ N (heavy neutral lepton): isotropic; N is kept undecayed (its decays are
   the models' business) with proper decay length ``n_ctau_m`` (default inf).
 
 Allowed mass ranges are closed intervals [low, high] in GeV, ``high`` = parent mass minus the
-other daughter's mass, ``low`` = the X-decay threshold (2 m_l; photons need mass > 0).
+other daughter's mass, ``low`` = the X-decay threshold (sum of the lepton masses; photons need mass > 0).
 
 >>> import numpy as np
 >>> round(mass_range("K+ -> pi+ X")[1], 6)
@@ -34,7 +35,10 @@ from .products import Tree
 from .spec import parse_decay
 
 X_DECAYS = {"invisible": None, "gamma gamma": ("gamma", "gamma"), "e+ e-": ("e+", "e-"),
-            "mu+ mu-": ("mu+", "mu-")}
+            "mu+ mu-": ("mu+", "mu-"),
+            # lepton-flavour-violating pairs: X at the pi0 mass reproduces K+ -> pi+ pi0, pi0 -> mu e (an
+            # isotropic two-body decay of the spin-0 pi0), the LFV pi0 search of [NA62:2021lnvlfv]
+            "mu- e+": ("mu-", "e+"), "mu+ e-": ("mu+", "e-")}
 
 
 def mass_range(decay: str, x_decay: str | None = None) -> tuple[float, float]:

@@ -61,6 +61,8 @@ PROFILES = {
                 "description": "the built-in configuration (pnn 2021-22, beam dump, every search)"},
     "pnn-2017": {"config": {"dataset": "pnn-2017"}, "pnn_dataset": "pnn-2017",
                  "description": "pnn section on the 2017 dataset (card na62-2018, selection pnn-2017)"},
+    "pnn-2018": {"config": {"dataset": "pnn-2018"}, "pnn_dataset": "pnn-2018",
+                 "description": "pnn section on the 2018 dataset (card na62-2018, selection pnn-2018)"},
 }
 
 

@@ -94,6 +94,10 @@ def write_report_md(path: Path, records: list[dict], areas: dict, meta: dict, pl
             lines.append(f"| {_MARK[r['status']]} | {_cell(r['quantity'])} [{r['unit']}] (`{r['id']}`) | {_pub(r)} | "
                          f"{_fmt(k['value'], k['error'])} | {_fmt(r['ratio'])} | {_fmt(r['pull'])} | "
                          f"{r['tolerance']['text']} ({_cell(r['tolerance']['reason'])}) | {_cell(r['citation'])} |")
+        notes = [r for r in recs if r.get("note") and r["status"] != "agree"]
+        if notes:       # what is known about a tension or disagreement (its cause, or why it stays open)
+            lines += ["", "Notes on the entries not in agreement:", ""]
+            lines += [f"- `{r['id']}`: {r['note']}" for r in notes]
         ovs = [(oid, p) for oid, p in plots.items() if oid.startswith(area + ":")]
         if ovs:
             lines += ["", "Overlays (published curve vs kaonportal's):", ""]

@@ -87,23 +87,15 @@ def summary_value(summary: dict, src) -> tuple[float | None, float | None]:
 
 
 def read_run_curve(path: Path) -> dict[str, np.ndarray] | None:
-    """Numeric columns of a curve CSV the run wrote (``#`` header skipped); None if absent or unreadable."""
-    import csv
-    if not Path(path).is_file():
+    """Numeric columns of a curve CSV the run wrote (``#`` header skipped): the searches' reader
+    (:func:`kaonportal.analyses.searches.interpretation.read_run_curve`), None if absent or unreadable (an entry
+    whose curve the run did not write is ``missing``, not an error)."""
+    from ..analyses.searches.interpretation import read_run_curve as read_curve
+    from ..errors import InputError
+    try:
+        return read_curve(path)
+    except InputError:
         return None
-    rows = [ln for ln in Path(path).read_text().splitlines() if ln.strip() and not ln.startswith("#")]
-    if len(rows) < 2:
-        return None
-    reader = list(csv.reader(rows))
-    names = [n.strip() for n in reader[0]]
-    cols = {n: [] for n in names}
-    for r in reader[1:]:
-        for n, v in zip(names, r):
-            try:
-                cols[n].append(float(v))
-            except ValueError:
-                cols[n].append(math.nan)
-    return {n: np.asarray(v, float) for n, v in cols.items()}
 
 
 def _loglin(x: np.ndarray, y: np.ndarray, at: float) -> float | None:

@@ -141,7 +141,7 @@ class LnvExposure(BaseModel):
 
 def default_channels() -> list[LnvChannel]:
     """The nine K+ channels of [NA62:2019lnv17; NA62:2021lnvlfv; NA62:2022pipi0ee; NA62:2023munuee; NA62:2024pi0pimue] (the 2017-2018 pi- e+ e+ row; pi0 -> mu- e+ is
-    a pi0 decay and not a three-track K+ decay: not included), from the shipped inputs file."""
+    a pi0 decay tagged in K+ -> pi+ pi0: :mod:`.lnv_pi0`), from the shipped inputs file."""
     return [LnvChannel(**c) for c in _inputs()["channels"]]
 
 
@@ -219,10 +219,11 @@ def channel_selection(cfg: LnvConfig, decay: str) -> str:
 
 
 def channel_acceptance(decay: str, n: int, seed: int, card, selection: str = "lnv-3track",
-                       with_pid: bool = True) -> tuple[float, float]:
+                       with_pid: bool = True, **decay_options) -> tuple[float, float]:
     """(acceptance, statistical error) per K+ decay in the fiducial volume, phase-space generation;
     ``with_pid``: times the identification probability of the candidate track. Optional simulation
-    columns the selection reads (e.g. ``m_gg_lkr``) are simulated for it (same events, same seed)."""
+    columns the selection reads (e.g. ``m_gg_lkr``) are simulated for it (same events, same seed).
+    ``decay_options`` go to the generator (``mass``, ``x_decay`` of ``K+ -> pi+ X``: :mod:`.lnv_pi0`)."""
     spec = parse_decay(decay)
     if spec.parent != "K+":
         raise InputError("decay", f"{decay!r}: only K+ decays are simulated in kaon mode")
@@ -230,7 +231,7 @@ def channel_acceptance(decay: str, n: int, seed: int, card, selection: str = "ln
     pid = [candidate_pid_column(decay)] if with_pid else []
     columns = selection_columns(sel, pid)
     extra = tuple(c for c in OPTIONAL_COLUMNS if c in columns)
-    opts = {"extra_columns": extra} if extra else {}
+    opts = {**decay_options, **({"extra_columns": extra} if extra else {})}
     ev = simulate_sample(decay, n, seed, card, sel.fiducial_z, columns=columns, **opts)
     cf = cut_flow(sel, ev, extra_weights=pid)
     if cf.total <= 0:
@@ -388,6 +389,8 @@ def lnv_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick:
     out_dir = Path(out_dir)
     n_sim = max(2000, cfg.n_sim // 5) if quick else cfg.n_sim
     rows = lnv_limits(cfg, card, seed, n_sim)
+    from .lnv_pi0 import pi0_lfv_limits      # the LFV pi0 decays of [NA62:2021lnvlfv] (K+ -> pi+ pi0 tagged)
+    pi0_rows = pi0_lfv_limits(cfg, card, seed, n_sim)
     if cfg.n_k is not None:
         norm_text = f"N_K = {cfg.n_k * cfg.n_k_scale:.4g} (config n_k, x{cfg.n_k_scale:g}); eps_trig {cfg.eps_trig:g}"
         title_norm = f"N_K = {cfg.n_k * cfg.n_k_scale:.3g}"
@@ -422,7 +425,7 @@ def lnv_section(out_dir: Path, *, card: str | None = None, seed: int = 0, quick:
     files += _plot(rows, out_dir / "plots" / "lnv_limits",
                    f"LNV/LFV K+ decays: this run ({title_norm}) vs NA62 published limits")
     n_dis = sum(r["agreement"].startswith("disagree") for r in rows)
-    return {"channels": rows, "n_k_origin": norm_text,
+    return {"channels": rows, "pi0_decays": pi0_rows, "n_k_origin": norm_text,
             "agreement": f"{len(rows) - n_dis} of {len(rows)} channels agree with NA62 (published limit inside the "
                          "expected +-2 sigma band); per channel: channels[i].agreement", "notes": notes, "n_sim_per_channel": n_sim,
             "selection": cfg.selection, "pi0_selection": cfg.pi0_selection, "card": card, "seed": seed, "files": files,
