@@ -91,6 +91,7 @@ from ...models.convert import coupling_limit
 from ...published import load_curve
 from ...selection import load_selection
 from ...stats import peak_scan
+from ...stats.kernel_sums import KernelSet
 from ..samples import derive_seed
 from .accidentals import accidental_pairing, mismatch_probability
 from ..agreement import agreement_of_curve, band_note
@@ -568,6 +569,8 @@ def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x
             add_source(f"{decay} [accidental beam track]", br, acc, float(mismatch), tuple(accidental_skip))
     kern = {"x": np.concatenate(xs) if xs else np.zeros(0), "w": np.concatenate(ws) if ws else np.zeros(0),
             "h": np.concatenate(hs) if hs else np.ones(0)}
+    # sorted once for every window query on this model (the scan, kmunux's region choice)
+    kern["index"] = KernelSet(kern["x"], kern["w"], kern["h"])
     counts = window_background(kern, edges[:-1], edges[1:])[0]
     return {"edges": edges, "counts": counts, "kernels": kern, "per_source_in_range": per_source,
             "misidentified_muons_in_range": misid_in_range, "bandwidth_m2": bandwidth}
@@ -576,9 +579,13 @@ def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x
 def window_background(kern: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     """Expected background in windows [lo, hi) and its simulation-statistics error:
     b = sum_i w_i f_i, var = sum_i w_i^2 f_i^2 with f_i the kernel fraction of event i in the window
-    (:func:`kaonportal.stats.kernel_sums.window_sums`: sorted prefix sums, equal to the direct sum to ~1e-15)."""
-    from ...stats.kernel_sums import window_sums
-    return window_sums(kern["x"], kern["w"], kern["h"], lo, hi)
+    (:func:`kaonportal.stats.kernel_sums.window_sums`: sorted prefix sums, equal to the direct sum to ~1e-15).
+    ``kern``: ``x, w, h`` per kernel and optionally ``index``, their :class:`~kaonportal.stats.kernel_sums.KernelSet`
+    (built by :func:`background_model`; sorted once for all queries)."""
+    index = kern.get("index")
+    if index is None:
+        index = KernelSet(kern["x"], kern["w"], kern["h"])
+    return index.window_sums(lo, hi)
 
 
 def _pseudo_data(bkg: dict, seed: int, label: str, inject=None, sigma_fn=None) -> np.ndarray:

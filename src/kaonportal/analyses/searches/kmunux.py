@@ -215,11 +215,12 @@ def _median_proxy(b: float, b_err: float, ses: float, cl: float) -> float:
 def _best_region(ev, w, total, kern, lo_candidates, x_max, n_k, eps_trig, cl, rel, mc_stat):
     """Counting region (lowest expected median limit) among the candidate lower edges."""
     best = None
-    for lo in lo_candidates:
+    # every candidate region in one query (each window's sum is computed alone: identical to one query each)
+    b_all, mc_all = window_background(kern, lo_candidates, np.full(len(lo_candidates), x_max))
+    for lo, b, mc_err in zip(lo_candidates, b_all.tolist(), mc_all.tolist()):
         a = _acceptance_in(ev, w, total, lo, x_max)
         if a <= 0:
             continue
-        b, mc_err = (float(v[0]) for v in window_background(kern, [lo], [x_max]))
         b_err = _background_error(b, mc_err if mc_stat else 0.0, rel)
         ses = 1.0 / (n_k * a * eps_trig)
         rank = _median_proxy(b, b_err, ses, cl)
