@@ -16,7 +16,7 @@ from ...constants import mass as pmass
 from ...detector import load_card
 from ...errors import InputError
 from .accidentals import mismatch_probability
-from .common import check_mass_grid, read_candidates
+from .common import check_inject, check_mass_grid, read_candidates
 from .hnl_channels import CHANNELS
 from .lnv import search_inputs
 
@@ -154,12 +154,7 @@ def check_hnl_inputs(cfg: HnlConfig, channels=None) -> dict[str, np.ndarray]:
     for ch, m in (cfg.masses or {}).items():
         check_mass_grid(f"masses[{ch!r}]", m, [CHANNELS[ch].mass_range])
     for ch, inj in cfg.inject.items():
-        if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
-            raise InputError(f"inject[{ch!r}]", f"must be [mass GeV, signal events >= 0], got {inj!r}")
-        check_mass_grid(f"inject[{ch!r}]", [inj[0]], [CHANNELS[ch].mass_range])
-        if ch in cfg.candidates_file:
-            # injected signal goes into pseudo-data, which a candidate file replaces (as the other searches)
-            raise InputError(f"inject[{ch!r}]", "adds signal to the pseudo-data; not allowed with candidates_file")
+        check_inject(f"inject[{ch!r}]", inj, [CHANNELS[ch].mass_range], with_candidates=ch in cfg.candidates_file)
     for ch, name in cfg.cards.items():
         if name is not None:
             try:

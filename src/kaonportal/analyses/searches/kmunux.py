@@ -106,7 +106,7 @@ from ...selection import cut_flow, event_base_weight, load_selection
 from ..samples import derive_seed
 from ..agreement import agreement_of_limit, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
-from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, plot_limit_curves, read_candidates, selection_columns,
+from .common import (M2MISS_ALLOWED_K, check_inject, check_mass_grid, load_search_config, plot_limit_curves, read_candidates, selection_columns,
                      simulate_sample, weighted_quantile, write_curve)
 from .hnl import CHANNELS, HnlConfig, background_model, channel_mismatch, default_n_parent, normalisation
 from .kmunux_regions import best_region, counting_limit, dataset_bins, expected_limit
@@ -187,11 +187,7 @@ def check_kmunux_inputs(cfg: KmunuxConfig) -> np.ndarray | None:
     if cfg.card is not None:
         load_card(cfg.card)
     if cfg.inject is not None:
-        if cfg.candidates_file is not None:
-            raise InputError("inject", "adds signal to the pseudo-data; not allowed with candidates_file")
-        if len(cfg.inject) != 2 or not (math.isfinite(cfg.inject[1]) and cfg.inject[1] >= 0):
-            raise InputError("inject", f"must be [m_X GeV, signal events >= 0], got {cfg.inject!r}")
-        check_mass_grid("inject", [cfg.inject[0]], [KMUNUX_MASS_RANGE])
+        check_inject("inject", cfg.inject, [KMUNUX_MASS_RANGE], with_candidates=cfg.candidates_file is not None)
     if cfg.candidates_file is None:
         return None
     return read_candidates(cfg.candidates_file, "m2miss_mu", allowed=M2MISS_ALLOWED, field="candidates_file")
