@@ -70,6 +70,7 @@ from ..errors import check_choice, check_range
 from ..kinematics import kallen
 from .alp_hadronic import VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths
 from .alp_hadronic import _M_UDS, _THETA_ETA, kappa  # noqa: F401  (one definition, see below)
+from .alp_hadronic import _MIXING as _GLUON_MIXING
 from .alp_hadronic import _generators as _meson_generators
 from .base import PortalModel
 
@@ -352,9 +353,10 @@ class AlpGluon(_Alp):
                "B -> Xs a": np.where(m < mass("B+"), 76.0 * g**2 * (1 - m**2 / mass("B+") ** 2) ** 2, 0.0)}
         # ALP-meson mixing angles theta_aP = 3.671 g (a2 m_a^2 + b0)/(m_a^2 - m_P^2): [FORESEE:2021code] ALP-g; [Aloni:2018vki]
         pref = 3.671 * g
+        # (a2, b0): pi0 here; eta and eta' from the table of alp_hadronic.mixing_angle_gluon (one definition)
         for key, pname, (a2, b0) in (("pi0 -> a (mixing)", "pi0", (-0.180, 0.0)),
-                                     ("eta -> a (mixing)", "eta", (-0.3596, 0.0021)),
-                                     ("eta' -> a (mixing)", "eta'", (-0.3362, 0.0092))):
+                                     ("eta -> a (mixing)", "eta", _GLUON_MIXING["eta"]),
+                                     ("eta' -> a (mixing)", "eta'", _GLUON_MIXING["eta'"])):
             mp = mass(pname)
             with np.errstate(divide="ignore", invalid="ignore"):
                 theta = pref * (a2 * m**2 + b0) / (m**2 - mp**2)
