@@ -68,3 +68,20 @@ def test_batched_windows_equal_single_queries_bit_for_bit():
     for j in range(lo.size):
         bj, ej = ks.window_sums(lo[j:j + 1], hi[j:j + 1])
         assert bj[0] == b[j] and ej[0] == err[j]
+
+
+def test_bin_sums_match_dense_and_window_sums():
+    # a histogram's bins share edges: Phi evaluated once per event and edge; same sums to rounding
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.normal(0.0, 0.05, 3000), rng.uniform(-0.3, 0.3, 10), [5.0, -5.0]])
+    w = rng.exponential(1.0, x.size)
+    h = np.concatenate([np.full(3000, 3e-3), np.full(10, 0.1), [0.01, 0.01]])
+    edges = np.linspace(-0.2, 0.2, 81)
+    b, err = KernelSet(x, w, h).bin_sums(edges)
+    bd, ed = _dense(x, w, h, edges[:-1], edges[1:])
+    np.testing.assert_allclose(b, bd, rtol=1e-12, atol=1e-12 * w.sum())
+    np.testing.assert_allclose(err, ed, rtol=1e-12, atol=1e-12 * np.sqrt((w * w).sum()))
+    bw, ew = window_sums(x, w, h, edges[:-1], edges[1:])
+    np.testing.assert_allclose(b, bw, rtol=1e-12, atol=1e-12 * w.sum())
+    with pytest.raises(ValueError, match="increasing"):
+        KernelSet(x, w, h).bin_sums([0.0, 0.0, 1.0])

@@ -27,10 +27,15 @@ from __future__ import annotations
 
 __all__ = ["window_sums", "KernelSet", "Z_CUT"]
 
+import math
+
 import numpy as np
 from scipy.special import ndtr
 
+from ..backend import njit
+
 Z_CUT = 9.0
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
 def _width_groups(h: np.ndarray) -> np.ndarray:
@@ -66,6 +71,31 @@ class _Group:
             var[j] += (wf * wf).sum()
 
 
+    def add_bins(self, edges: np.ndarray, b: np.ndarray, var: np.ndarray) -> None:
+        # near edges of each event: x - reach <= e <= x + reach (the same test as add_to's, seen from the event)
+        k0 = np.searchsorted(edges, self.x - self.reach, "left")
+        k1 = np.searchsorted(edges, self.x + self.reach, "right")
+        _bin_terms(self.x, self.w, self.h, edges, k0, k1, b, var)
+
+
+@njit
+def _bin_terms(xs, ws, hs, edges, k0s, k1s, b, var):  # pragma: no cover - numba
+    """Adds every event's terms to its bins: Phi((e_k - x)/h) at the edges within reach (0 below, 1 above), each
+    evaluated once and shared by the two bins of the edge; f_k = Phi(e_(k+1)) - Phi(e_k)."""
+    nb = edges.size - 1
+    phi = np.empty(edges.size)
+    for i in range(xs.size):
+        k0, k1 = k0s[i], k1s[i]
+        for k in range(k0, k1):
+            phi[k] = 0.5 * math.erfc(-(edges[k] - xs[i]) / hs[i] * _INV_SQRT2)
+        for k in range(max(k0 - 1, 0), min(k1, nb - 1) + 1):
+            p0 = 0.0 if k < k0 else (1.0 if k >= k1 else phi[k])
+            p1 = 0.0 if k + 1 < k0 else (1.0 if k + 1 >= k1 else phi[k + 1])
+            wf = ws[i] * (p1 - p0)
+            b[k] += wf
+            var[k] += wf * wf
+
+
 class KernelSet:
     """Gaussian kernels ``x, w, h`` (per event; ``h > 0``) prepared for many :meth:`window_sums` queries."""
 
@@ -85,6 +115,19 @@ class KernelSet:
         if lo.size:
             for grp in self.groups:
                 grp.add_to(lo, hi, b, var)
+        return b, np.sqrt(var)
+
+
+    def bin_sums(self, edges) -> tuple[np.ndarray, np.ndarray]:
+        """``(b, sqrt(var))`` per bin of the increasing ``edges`` (the windows [e_k, e_(k+1)) of a histogram):
+        the same sums as :meth:`window_sums` on those windows (to rounding), with Phi evaluated once per event and
+        edge instead of twice (half the cost of a binned background model)."""
+        edges = np.ascontiguousarray(edges, dtype=float).ravel()
+        if edges.size < 2 or np.any(np.diff(edges) <= 0):
+            raise ValueError("edges: at least two, strictly increasing")
+        b, var = np.zeros(edges.size - 1), np.zeros(edges.size - 1)
+        for grp in self.groups:
+            grp.add_bins(edges, b, var)
         return b, np.sqrt(var)
 
 
