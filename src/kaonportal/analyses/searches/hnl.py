@@ -60,6 +60,10 @@ the scan range); pi+ -> e+ N ~0.25 (unchanged). Re-measured after the accidental
 cut (:data:`ACCIDENTAL_SKIP`): before, 0.702 and 0.674 (the accidental sources grow by ~10 % for K+ -> mu+ N
 and, for K+ -> mu+ nu in the positron mode, by 1.8x, but stay ~2 % of the total background).
 
+Code, by concern (every name importable from here): :mod:`.hnl_channels` (channels, N_P, signal acceptance,
+normalisation), :mod:`.hnl_background` (background model and window sums), :mod:`.hnl_config` (configuration and
+input checks); this module: the peak scan and the section's outputs.
+
 >>> sorted(CHANNELS)
 ['K+ -> e+ N', 'K+ -> mu+ N', 'pi+ -> e+ N']
 >>> CHANNELS["pi+ -> e+ N"].mass_range

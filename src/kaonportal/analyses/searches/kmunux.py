@@ -83,6 +83,8 @@ its m2miss spectrum piles up towards the K+ -> mu+ nu peak region, where the acc
 sits, and the acceptance above x_lo drops from ~0.4 (phase space) to 0.2 at 10 MeV; the scalar stays within
 ~10 % of phase space up to ~300 MeV and is harder above.
 
+Code: the counting-region choice, its limits and the pseudo-data bins are in :mod:`.kmunux_regions`.
+
 >>> KMUNUX_MASS_RANGE
 (0.01, 0.37)
 """
