@@ -65,6 +65,9 @@ def test_batched_windows_equal_single_queries_bit_for_bit():
     ks = KernelSet(x, w, h)
     lo, hi = np.array([-0.05, 0.0, 0.01, 0.02]), np.full(4, 0.15)
     b, err = ks.window_sums(lo, hi)
+    bd, ed = _dense(x, w, h, lo, hi)                          # nested windows sharing their upper edge
+    np.testing.assert_allclose(b, bd, rtol=1e-12, atol=1e-12 * w.sum())
+    np.testing.assert_allclose(err, ed, rtol=1e-12, atol=1e-12 * np.sqrt((w * w).sum()))
     for j in range(lo.size):
         bj, ej = ks.window_sums(lo[j:j + 1], hi[j:j + 1])
         assert bj[0] == b[j] and ej[0] == err[j]
