@@ -40,3 +40,16 @@ def test_lookup_does_not_scan_by_name(monkeypatch):
 def test_unknown_particle_is_input_error():
     with pytest.raises(InputError, match="particle"):
         constants.mass("K*")
+
+
+def test_msbar_quark_masses_have_one_definition():
+    # PDG 2024 quark summary (u, d, s at 2 GeV; m_c(m_c), m_b(m_b)); every model reads kaonportal.constants
+    from kaonportal.constants import M_QUARK_MSBAR
+    from kaonportal.models import alp, alp_hadronic, dark_scalar, hnl
+    assert dict(M_QUARK_MSBAR) == {"u": 0.00216, "d": 0.00470, "s": 0.0935, "c": 1.273, "b": 4.183}
+    assert alp_hadronic._M_UDS.tolist() == [M_QUARK_MSBAR[q] for q in "uds"]
+    assert hnl._M_Q is M_QUARK_MSBAR
+    assert all(dark_scalar._M_QUARK[q] == M_QUARK_MSBAR[q] for q in "scb")
+    assert alp._Q_HEAVY["c"][0] == M_QUARK_MSBAR["c"] and alp._Q_HEAVY["b"][0] == M_QUARK_MSBAR["b"]
+    with pytest.raises(TypeError):
+        M_QUARK_MSBAR["s"] = 0.1            # read-only: a model cannot change another's input

@@ -24,6 +24,7 @@ __all__ = [
 
 import math
 from functools import lru_cache
+from types import MappingProxyType
 
 from particle import Particle
 
@@ -157,6 +158,11 @@ BR_ETAP_PIPIPI0 = 3.61e-3             # PDG 2024 [U: recalled], eta' -> pi+ pi- 
 BR_OMEGA_PI0G = 0.084                 # PDG, omega -> pi0 gamma (ALPINIST exotic_constants L68)
 BR_PHI_ETAG = 0.01303                 # PDG 2022, phi -> eta gamma (not in shared/; recalled PDG value) [U]
 F0_KPI = 0.96                         # K -> pi scalar form factor f_0(0), scalar_portal form_factors.py L32
+
+# --- MS-bar quark masses in GeV ([PDG] 2024 quark summary tables): u, d, s at mu = 2 GeV; c and b at their own
+#     scale, m_c(m_c) and m_b(m_b). The one definition for every model (read-only); the top enters as M_TOP_POLE.
+__all__ += ["M_QUARK_MSBAR"]
+M_QUARK_MSBAR = MappingProxyType({"u": 0.00216, "d": 0.00470, "s": 0.0935, "c": 1.273, "b": 4.183})
 
 # --- Beam-dump inputs (appended by the beamdump helper) ------------------------------------------
 __all__ += ["BR_DS_TAUNU"]

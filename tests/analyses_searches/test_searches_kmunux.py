@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kaonportal.analyses.agreement import band_note
-from kaonportal.analyses.searches import kmunux as kmunux_module
+from kaonportal.analyses.searches import kmunux as kmunux_module, kmunux_regions
 from kaonportal.analyses.searches.kmunux import (BACKGROUND_REL_ERROR, KmunuxConfig, expected_limit, kmunux_limits,
                                                  kmunux_section)
 from kaonportal.constants import mass
@@ -274,15 +274,15 @@ def test_pseudo_data_are_one_dataset(nominal):
 def test_dataset_bins_keep_the_model_and_split_at_region_edges():
     kern = {"x": np.array([0.02, 0.08, 0.12]), "w": np.array([50.0, 30.0, 20.0]), "h": np.array([0.01, 0.02, 0.005])}
     edges0 = np.linspace(0.0, 0.16, 41)
-    counts0 = kmunux_module.window_background(kern, edges0[:-1], edges0[1:])[0]
+    counts0 = kmunux_regions.window_background(kern, edges0[:-1], edges0[1:])[0]
     bkg = {"edges": edges0, "counts": counts0, "kernels": kern}
     cuts = [0.0123, 0.08, kmunux_module.X_MAX, 0.5]          # 0.08 is an edge already, 0.5 outside
-    edges, counts = kmunux_module.dataset_bins(bkg, cuts)
+    edges, counts = kmunux_regions.dataset_bins(bkg, cuts)
     assert len(edges) == len(edges0) + 2 and np.all(np.diff(edges) > 0)
     whole = np.isin(edges[:-1], edges0) & np.isin(edges[1:], edges0)
     assert np.array_equal(counts[whole], counts0[np.isin(edges0[:-1], edges[:-1][whole])])
     i0, i1 = np.searchsorted(edges, [0.0123, kmunux_module.X_MAX])
-    b = kmunux_module.window_background(kern, [0.0123], [kmunux_module.X_MAX])[0][0]
+    b = kmunux_regions.window_background(kern, [0.0123], [kmunux_module.X_MAX])[0][0]
     assert counts[i0:i1].sum() == pytest.approx(b, rel=1e-12)
 
 
@@ -308,7 +308,7 @@ def test_x_min_checked_without_pydantic():
 
 def test_zero_background_gives_no_division_by_zero(nominal, monkeypatch):
     # b = sigma_b = 0 in a region: the significance is undefined (None), the limits stay finite
-    monkeypatch.setattr(kmunux_module, "window_background", lambda kern, lo, hi: (np.zeros(len(lo)), np.zeros(len(lo))))
+    monkeypatch.setattr(kmunux_regions, "window_background", lambda kern, lo, hi: (np.zeros(len(lo)), np.zeros(len(lo))))
     r = kmunux_limits(KmunuxConfig(**{**SMALL, "masses": [0.37], "x_models": ["scalar"]}), "na62-2022", seed=4)
     for row in r["rows"]:
         assert row["background"] == 0 and row["significance"] is None

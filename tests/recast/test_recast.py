@@ -150,3 +150,26 @@ def test_statistical_islands_contain_the_union_islands_on_a_coarse_grid(search_d
         assert np.isclose(low, min(r[1] for r in rows), rtol=1e-5)      # CSV written to 6 digits
         assert (high is None) if np.isinf(top) else np.isclose(high, top, rtol=1e-5)
         assert span["islands"] == len(rows)
+
+
+def test_level_maps_equal_one_search_edges_call_per_level(search_dir):
+    """_kaon_outcome resamples the curve once and reuses the k = 1 edges; its maps must equal the definition,
+    one search_edges call per level (bit for bit: the same coupling_limit inputs)."""
+    from kaonportal.recast.core import LEVELS, _inside, _kaon_outcome
+    from kaonportal.recast.searches import applicable_searches, curve_path, read_search_curve, search_edges
+    model = get_model("BC4")
+    (kpix,), _ = applicable_searches(model, ["kpix"])
+    cols = read_search_curve(kpix, curve_path(kpix, model, search_dir / "curves"))
+    masses, couplings = np.geomspace(0.01, 0.3, 12), np.geomspace(1e-10, 1e-2, 15)
+    out = _kaon_outcome(kpix, model, cols, masses, couplings)
+    ref = search_edges(kpix, model, cols, masses)
+    for band, (low, high) in ref.items():
+        assert np.array_equal(out.edges[band][0], low, equal_nan=True)
+        assert np.array_equal(out.edges[band][1], high, equal_nan=True)
+    r_obs, r_exp = np.zeros(out.excluded.shape), np.zeros(out.excluded.shape)
+    for k in LEVELS[::-1]:
+        lv = search_edges(kpix, model, cols, masses, scale=k, bands=("observed", "median"))
+        r_obs[_inside(lv["observed"], couplings)] = k
+        r_exp[_inside(lv["median"], couplings)] = k
+    assert np.array_equal(out.r_map, r_obs) and np.array_equal(out.r_expected, r_exp)
+    assert 0 < np.count_nonzero(r_obs) < r_obs.size          # the levels do cut through the grid

@@ -65,8 +65,8 @@ __all__ = ["AlpPhoton", "AlpFermion", "AlpGluon", "loop_b1", "fcnc_kd_coefficien
 
 import numpy as np
 
-from ..constants import (ALPHA_EM, F_PI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V_TS, V_UD, V_US,
-                         mass, width_gev)
+from ..constants import (ALPHA_EM, F_PI, G_F, M_QUARK_MSBAR, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V_TS, V_UD,
+                         V_US, mass, width_gev)
 from ..errors import check_choice, check_range
 from ..kinematics import kallen
 from .alp_hadronic import (VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths,
@@ -77,7 +77,8 @@ from .base import PortalModel
 
 _M_W = 80.37            # GeV, W mass for x_t ([PDG] lists 80.362)
 _ALPHA_S_1TEV = 0.0885  # alpha_s(1 TeV) [U], for the 1/(4 f_G) alternative normalisation of BC11
-_Q_HEAVY = {"c": (1.273, 2.0 / 3.0), "b": (4.183, -1.0 / 3.0), "t": (M_TOP_POLE, 2.0 / 3.0)}
+#: heavy quarks of the a -> gamma gamma loop: (mass GeV: MS-bar c, b and pole t, [PDG]; electric charge)
+_Q_HEAVY = {"c": (M_QUARK_MSBAR["c"], 2.0 / 3.0), "b": (M_QUARK_MSBAR["b"], -1.0 / 3.0), "t": (M_TOP_POLE, 2.0 / 3.0)}
 
 
 def loop_b1(tau):

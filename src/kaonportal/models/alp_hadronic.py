@@ -72,13 +72,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..constants import ALPHA_EM, BR_ETA_PIPIPI0, BR_ETAP_PIPIPI0, F_PI, mass, width_gev
+from ..constants import ALPHA_EM, BR_ETA_PIPIPI0, BR_ETAP_PIPIPI0, F_PI, M_QUARK_MSBAR, mass, width_gev
 
 #: eta pi+ pi- threshold (GeV): a -> pi pi eta opens here and is not implemented
 VALID_MAX_GEV = mass("eta") + 2.0 * mass("pi+")
 _F = F_PI / np.sqrt(2.0)                           # F = 92 MeV
 #: MS-bar light-quark masses at 2 GeV (GeV), PDG 2024 quark summary [PDG]; only their ratios enter
-_M_UDS = np.array([0.00216, 0.00470, 0.0935])
+_M_UDS = np.array([M_QUARK_MSBAR[q] for q in "uds"])
 #: eta-eta' octet-singlet angle, -14.1 deg (RBC/UKQCD lattice, Christ et al. PRL 105 (2010) 241601; the value
 #: ALPaca uses); also used by kaonportal.models.alp for a -> gamma gamma
 _THETA_ETA = np.deg2rad(-14.1)

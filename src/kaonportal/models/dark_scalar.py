@@ -54,7 +54,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..constants import (F0_KPI, G_F, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V_TS, mass, width_gev)
+from ..constants import (F0_KPI, G_F, M_QUARK_MSBAR, M_TOP_POLE, V_HIGGS, V_TB, V_TD, V_TS, mass, width_gev)
 from ..errors import check_range
 from ..kinematics import kallen
 from ..published import read_curve_csv
@@ -66,7 +66,7 @@ XI_SD = 3.0 * np.sqrt(2.0) * G_F * M_TOP_POLE**2 * V_TD * V_TS / (16.0 * np.pi**
 XI_BS = 3.0 * np.sqrt(2.0) * G_F * M_TOP_POLE**2 * V_TS * V_TB / (16.0 * np.pi**2)
 _C_4PI = 5.1e-9          # GeV^-2, ALPINIST decay_widths_DS.py L161-170 [U]
 _BLEND = (2.0, 2.5)      # GeV, exclusive -> perturbative hadronic widths (our choice)
-_M_QUARK = {"s": 0.0935, "c": 1.273, "b": 4.183, "t": M_TOP_POLE}   # GeV, [PDG]
+_M_QUARK = {**M_QUARK_MSBAR, "t": M_TOP_POLE}   # GeV, MS-bar (u-b) and pole (t) masses, [PDG]
 _M_H = 125.13            # GeV, [PDG] (particle 2026 table)
 _GAMMA_H_SM = 3.7e-3     # GeV, SM Higgs width [PDG] used by the [C] check
 

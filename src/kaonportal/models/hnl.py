@@ -59,7 +59,7 @@ __all__ = ["HeavyNeutralLepton", "shrock_factor", "hnl_widths", "hnl_total_width
 import numpy as np
 
 from ..constants import (BR_K, BR_PI, F_D, F_DS, F_B, F_ETA, F_ETAP, F_K, F_OMEGA, F_PI, G_F, G_RHO,
-                         SIN2_THETA_W, V_CB, V_CD, V_CS, V_UB, V_UD, V_US, mass, width_gev)
+                         M_QUARK_MSBAR, SIN2_THETA_W, V_CB, V_CD, V_CS, V_UB, V_UD, V_US, mass, width_gev)
 from ..errors import check_choice
 from ..kinematics import kallen
 from .base import PortalModel
@@ -67,9 +67,9 @@ from .qcd import qcd_correction
 
 _LEPTONS = ("e", "mu", "tau")
 _M_L = {"e": mass("e-"), "mu": mass("mu-"), "tau": mass("tau-")}
-#: MS-bar quark masses (GeV) for the inclusive widths above 1 GeV: [PDG]
-#: (PDG 2024, ALPINIST constants.py L25-30); b is not reachable below 5 GeV in CC with a lepton.
-_M_Q = {"u": 0.00216, "d": 0.00470, "s": 0.0935, "c": 1.273, "b": 4.183}
+#: MS-bar quark masses (GeV) for the inclusive widths above 1 GeV: kaonportal.constants.M_QUARK_MSBAR [PDG]
+#: (the values of ALPINIST constants.py L25-30); b is not reachable below 5 GeV in CC with a lepton.
+_M_Q = M_QUARK_MSBAR
 _CKM = {("u", "d"): V_UD, ("u", "s"): V_US, ("u", "b"): V_UB,
         ("c", "d"): V_CD, ("c", "s"): V_CS, ("c", "b"): V_CB}
 #: charged pseudoscalars: (name, decay constant GeV, CKM element) ([PDG])

@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, check_range
-from .searches import (applicable_searches, curve_path, ensure_curves, published_edges, read_search_curve,
-                       search_edges)
+from .searches import (applicable_searches, curve_path, edges_from_limits, ensure_curves, published_edges,
+                       read_search_curve, resampled_limits, search_edges)
 
 #: level sets of r used by the statistical combination (see the module docstring)
 LEVELS = 2.0 ** (-np.arange(13) / 2.0)
@@ -121,14 +121,16 @@ def _inside(edges, couplings) -> np.ndarray:
 
 
 def _kaon_outcome(search, model, cols, masses, couplings) -> SearchOutcome:
-    edges = search_edges(search, model, cols, masses)
+    limits = resampled_limits(search, model, cols, masses)        # resampled once for every level
+    edges = edges_from_limits(search, model, limits, masses)
     out = SearchOutcome(search.name, "kaon", search.group, edges)
     out.excluded = _inside(edges["observed"], couplings)
     r_obs = np.zeros(out.excluded.shape)
     r_exp = np.zeros(out.excluded.shape)
+    level_limits = {b: limits[b] for b in ("observed", "median")}
     # excluded with the limit scaled by k  <=>  S > k BR_UL  <=>  r > k: r is rounded down to the level k
     for k in LEVELS[::-1]:       # smallest level first: larger levels overwrite
-        lv = search_edges(search, model, cols, masses, scale=k, bands=("observed", "median"))
+        lv = edges if k == 1.0 else edges_from_limits(search, model, level_limits, masses, scale=k)
         r_obs[_inside(lv["observed"], couplings)] = k
         r_exp[_inside(lv["median"], couplings)] = k
     out.r_map, out.r_expected = r_obs, r_exp

@@ -33,7 +33,8 @@ K+ -> mu+ nu X select the same single-muon sample, so they share a group.
 from __future__ import annotations
 
 __all__ = ["KaonSearch", "KAON_SEARCHES", "PROMPT_DECAY_LENGTH_M", "PUBLISHED_BR_CURVES", "applicable_searches",
-           "curve_path", "ensure_curves", "read_search_curve", "search_edges", "published_edges", "BANDS"]
+           "curve_path", "ensure_curves", "read_search_curve", "search_edges", "resampled_limits", "edges_from_limits",
+           "published_edges", "BANDS"]
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,46 +194,63 @@ def _resample(m_curve, values, grid) -> np.ndarray:
     return out
 
 
+def resampled_limits(search: KaonSearch, model, cols: dict, masses,
+                     bands=("observed",) + BANDS) -> dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray]]:
+    """{band: (mass, lifetime in s or None, BR limit)}: the search's curve resampled onto ``masses`` (log-linear,
+    :func:`_resample`; for a (mass, lifetime) table, per lifetime) and kept where the model is defined and the
+    limit finite -- the input of :func:`edges_from_limits`, computed once for every scale of the limit."""
+    masses = np.asarray(masses, float)
+    lo, hi = model.mass_range
+    inside = (masses >= lo) & (masses <= hi)
+    m_curve = cols[search.mass_column]
+    out = {}
+    for band in bands:
+        col = cols["br_ul_observed" if band == "observed" else f"br_ul_expected_{band}"]
+        if search.tau_column:
+            ms, ts, bs = [], [], []
+            for t in np.unique(cols[search.tau_column]):
+                sel = cols[search.tau_column] == t
+                ms.append(masses), ts.append(np.full(masses.shape, t * 1e-9))
+                bs.append(_resample(m_curve[sel], col[sel], masses))
+            ms, ts, bs = np.concatenate(ms), np.concatenate(ts), np.concatenate(bs)
+            ok = np.isin(ms, masses[inside]) & np.isfinite(bs)
+            out[band] = (ms[ok], ts[ok], bs[ok])
+        else:
+            br = _resample(m_curve, col, masses)
+            ok = inside & np.isfinite(br)
+            out[band] = (masses[ok], None, br[ok])
+    return out
+
+
+def edges_from_limits(search: KaonSearch, model, limits: dict, masses, *,
+                      scale: float = 1.0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{band: (coupling_low, coupling_high)} at ``masses`` (NaN: nothing excluded or no limit there) where the
+    signal exceeds ``scale`` x the BR limit of :func:`resampled_limits` (``scale`` < 1 gives the level sets used
+    by the combination)."""
+    masses = np.asarray(masses, float)
+    prod = search.production.format(X=model.particle)
+    out = {}
+    for band, (ms, ts, bs) in limits.items():
+        low = np.full(masses.shape, np.nan)
+        high = np.full(masses.shape, np.nan)
+        if ms.size:
+            if ts is not None:
+                kw = {"tau_s": ts}
+            else:
+                kw = {"decay_region_m": (0.0, PROMPT_DECAY_LENGTH_M)} if search.prompt else {}
+            res = coupling_limit(model, ms, bs * scale, production=prod, final_state=search.final_state, **kw)
+            idx = np.searchsorted(masses, res.mass_gev)
+            low[idx], high[idx] = res.coupling_low, res.coupling_high
+        out[band] = (low, high)
+    return out
+
+
 def search_edges(search: KaonSearch, model, cols: dict, masses, *, scale: float = 1.0,
                  bands=("observed",) + BANDS) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{band: (coupling_low, coupling_high)} at ``masses`` (NaN: nothing excluded or no limit there) where the
     signal exceeds ``scale`` x the BR limit (``scale`` < 1 gives the level sets used by the combination)."""
-    masses = np.asarray(masses, float)
-    prod = search.production.format(X=model.particle)
-    lo, hi = model.mass_range
-    inside = (masses >= lo) & (masses <= hi)
-    out = {}
-    m_curve = cols[search.mass_column]
-    for band in bands:
-        col = cols["br_ul_observed" if band == "observed" else f"br_ul_expected_{band}"]
-        low = np.full(masses.shape, np.nan)
-        high = np.full(masses.shape, np.nan)
-        if search.tau_column:
-            taus = np.unique(cols[search.tau_column])
-            ms, ts, bs = [], [], []
-            for t in taus:
-                sel = cols[search.tau_column] == t
-                br = _resample(m_curve[sel], col[sel], masses)
-                ms.append(masses), ts.append(np.full(masses.shape, t * 1e-9)), bs.append(br)
-            ms, ts, bs = np.concatenate(ms), np.concatenate(ts), np.concatenate(bs)
-            keep = np.isin(ms, masses[inside])
-            ok = keep & np.isfinite(bs)
-            if ok.any():
-                res = coupling_limit(model, ms[ok], bs[ok] * scale, tau_s=ts[ok], production=prod,
-                                     final_state=search.final_state)
-                idx = np.searchsorted(masses, res.mass_gev)
-                low[idx], high[idx] = res.coupling_low, res.coupling_high
-        else:
-            br = _resample(m_curve, col, masses)
-            ok = inside & np.isfinite(br)
-            if ok.any():
-                kw = {"decay_region_m": (0.0, PROMPT_DECAY_LENGTH_M)} if search.prompt else {}
-                res = coupling_limit(model, masses[ok], br[ok] * scale, production=prod,
-                                     final_state=search.final_state, **kw)
-                idx = np.searchsorted(masses, res.mass_gev)
-                low[idx], high[idx] = res.coupling_low, res.coupling_high
-        out[band] = (low, high)
-    return out
+    return edges_from_limits(search, model, resampled_limits(search, model, cols, masses, bands), masses,
+                             scale=scale)
 
 
 def published_edges(search: KaonSearch, model, masses) -> tuple[str, np.ndarray] | None:

@@ -38,17 +38,13 @@ __all__ = ["fc_interval", "fc_acceptance", "fc_interval_multi", "FCMulti", "MAX_
 import math
 
 import numpy as np
-from scipy.special import gammaln
+
+from .hybrid import poisson_pmf
 
 _GRID_STEP = 0.01
 MAX_OUTCOMES = 40_000     # the belt holds (grid points x outcomes) log-probabilities: ~100 MB at most
 
 
-def _pmf(n, lam):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lp = np.where(lam > 0, n * np.log(np.where(lam > 0, lam, 1.0)) - lam - gammaln(n + 1.0),
-                      np.where(n == 0, 0.0, -np.inf))
-    return np.exp(lp)
 
 
 class _Model:
@@ -63,13 +59,13 @@ class _Model:
     def prob(self, n, s):
         """P(n | s) for broadcastable n, s."""
         n, s = np.broadcast_arrays(np.asarray(n, dtype=float), np.asarray(s, dtype=float))
-        return np.sum(self.w * _pmf(n[..., None], s[..., None] * self.eps + self.beta), axis=-1)
+        return np.sum(self.w * poisson_pmf(n[..., None], s[..., None] * self.eps + self.beta), axis=-1)
 
     def best_prob(self, nmax: int) -> np.ndarray:
         """max over s >= 0 of P(n | s), for n = 0..nmax."""
         n = np.arange(nmax + 1, dtype=float)
         if self.known:
-            return _pmf(n, np.maximum(n, self.beta[0]))  # s_best = max(0, n - b), FC eq. 4.1
+            return poisson_pmf(n, np.maximum(n, self.beta[0]))  # s_best = max(0, n - b), FC eq. 4.1
         # golden-section on log P over s in [0, n + 5 sqrt(n) + 5] (P(n|s) is unimodal in s)
         a = np.zeros_like(n)
         c = n + 5.0 * np.sqrt(n) + 5.0
@@ -149,7 +145,7 @@ def _log_tables(br, spb, beta, eps, w, nmax):
         n = np.arange(nmax[i] + 1, dtype=float)[None, :, None]
         lam = br[:, None, None] * spb[i] * eps[i][None, None, :] + beta[i][None, None, :]
         with np.errstate(divide="ignore"):
-            out.append(np.log(np.sum(w[i] * _pmf(n, lam), axis=-1)))
+            out.append(np.log(np.sum(w[i] * poisson_pmf(n, lam), axis=-1)))
     return out
 
 
@@ -204,7 +200,7 @@ class FCMulti:
             total = np.zeros(len(x))
             for i in range(len(self.spb)):
                 lam = x[:, None] * self.spb[i] * self.eps[i][None, :] + self.beta[i][None, :]
-                p = np.sum(self.w[i] * _pmf(self.outcomes[:, i][:, None].astype(float), lam), axis=-1)
+                p = np.sum(self.w[i] * poisson_pmf(self.outcomes[:, i][:, None].astype(float), lam), axis=-1)
                 with np.errstate(divide="ignore"):
                     total += np.log(p)
             return total

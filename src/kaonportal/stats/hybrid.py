@@ -19,7 +19,7 @@ NIM A 434 (1999) 435):
 
 from __future__ import annotations
 
-__all__ = ["nuisance_nodes", "cls_single", "cls_limit_single", "marginal_pmf", "cls_multi",
+__all__ = ["poisson_pmf", "nuisance_nodes", "cls_single", "cls_limit_single", "marginal_pmf", "cls_multi",
            "cls_limit_multi", "expected_counts_quantiles", "BAND_PROBS", "solve_decreasing"]
 
 import math
@@ -79,7 +79,8 @@ def nuisance_nodes(m: CountingArrays, kb: int = 48, ks: int = 24) -> tuple[np.nd
     return beta, eps, wts
 
 
-def _pois_pmf(n, lam):
+def poisson_pmf(n, lam):
+    """Poisson probability of ``n`` events at mean ``lam`` (broadcast); lam = 0 gives 1 at n = 0, else 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         lp = np.where(lam > 0, n * np.log(np.where(lam > 0, lam, 1.0)) - lam - gammaln(n + 1.0),
                       np.where(n == 0, 0.0, -np.inf))
@@ -92,7 +93,7 @@ def cls_single(n, s, beta, eps, w):
     lam = s[:, None] * eps + beta
     clsb = np.sum(w * gammaincc(n + 1.0, lam), axis=-1)
     clb = np.sum(w * gammaincc(n + 1.0, beta), axis=-1)
-    dclsb = -np.sum(w * eps * _pois_pmf(n, lam), axis=-1)
+    dclsb = -np.sum(w * eps * poisson_pmf(n, lam), axis=-1)
     return clsb, clb, dclsb
 
 
@@ -152,7 +153,7 @@ def cls_limit_single(n, beta, eps, w, alpha):
 def marginal_pmf(beta, eps, w, s, nmax: int) -> np.ndarray:
     """``P(n | s)`` averaged over the nuisances for n = 0..nmax. beta/eps/w: (K,), returns (nmax+1,)."""
     n = np.arange(nmax + 1, dtype=float)[:, None]
-    return np.sum(w * _pois_pmf(n, s * eps + beta), axis=-1)
+    return np.sum(w * poisson_pmf(n, s * eps + beta), axis=-1)
 
 
 def _nmax(lam_max: float) -> int:
@@ -239,7 +240,7 @@ def expected_counts_quantiles(beta, w, probs) -> np.ndarray:
     """
     nmax = _nmax(float(np.max(beta)))
     n = np.arange(nmax + 1, dtype=float)
-    pmf = np.sum(w[:, None, :] * _pois_pmf(n[None, :, None], beta[:, None, :]), axis=-1)
+    pmf = np.sum(w[:, None, :] * poisson_pmf(n[None, :, None], beta[:, None, :]), axis=-1)
     cdf = np.cumsum(pmf, axis=-1)
     out = []
     for q in probs:

@@ -14,7 +14,7 @@ kaonportal.errors.InputError: masses[0]: 0.13 GeV is outside the allowed range(s
 
 from __future__ import annotations
 
-__all__ = ["M2MISS_ALLOWED_K", "load_search_config", "sample_key", "simulate_sample", "selection_columns", "check_mass_grid", "read_candidates", "CANDIDATE_SUFFIXES", "write_curve",
+__all__ = ["M2MISS_ALLOWED_K", "load_search_config", "sample_key", "simulate_sample", "selection_columns", "check_mass_grid", "check_inject", "read_candidates", "CANDIDATE_SUFFIXES", "write_curve",
            "plot_limit_curves", "weighted_quantile", "selection_weights", "mass_grid", "clear_sample_memo",
            "use_sample_cache", "SampleStore"]
 
@@ -246,6 +246,24 @@ def check_mass_grid(field: str, masses, ranges: Sequence[tuple[float, float]], u
         if not any(lo - 1e-12 <= v <= hi + 1e-12 for lo, hi in ranges):
             raise InputError(f"{field}[{i}]", f"{v:.6g} {unit} is outside the allowed range(s) {allowed} {unit}")
     return m
+
+
+def check_inject(field: str, inject, ranges: Sequence[tuple[float, float]], with_candidates: bool) -> None:
+    """Validate an injected signal ``[mass GeV, selected signal events]``: two numbers, finite events >= 0, the
+    mass inside ``ranges``; refused together with a candidate file (``with_candidates``), because the signal is
+    added to the pseudo-data that a candidate file replaces.
+
+    >>> check_inject("inject", [0.2, 5.0], [(0.1, 0.3)], with_candidates=False)
+    >>> check_inject("inject", [0.2, -1.0], [(0.1, 0.3)], with_candidates=False)
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: inject: must be [mass GeV, signal events >= 0], got [0.2, -1.0]
+    """
+    if len(inject) != 2 or not (math.isfinite(inject[1]) and inject[1] >= 0):
+        raise InputError(field, f"must be [mass GeV, signal events >= 0], got {inject!r}")
+    check_mass_grid(field, [inject[0]], ranges)
+    if with_candidates:
+        raise InputError(field, "adds signal to the pseudo-data; not allowed with candidates_file")
 
 
 def mass_grid(ranges: Sequence[tuple[float, float]], step: float) -> np.ndarray:

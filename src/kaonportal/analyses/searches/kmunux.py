@@ -83,13 +83,15 @@ its m2miss spectrum piles up towards the K+ -> mu+ nu peak region, where the acc
 sits, and the acceptance above x_lo drops from ~0.4 (phase space) to 0.2 at 10 MeV; the scalar stays within
 ~10 % of phase space up to ~300 MeV and is harder above.
 
+Code: the counting-region choice, its limits and the pseudo-data bins are in :mod:`.kmunux_regions`.
+
 >>> KMUNUX_MASS_RANGE
 (0.01, 0.37)
 """
 
 from __future__ import annotations
 
-__all__ = ["KmunuxConfig", "KMUNUX_MASS_RANGE", "BACKGROUND_REL_ERROR", "X_MAX", "M2MISS_ALLOWED", "dataset_bins",
+__all__ = ["KmunuxConfig", "KMUNUX_MASS_RANGE", "BACKGROUND_REL_ERROR", "X_MAX", "M2MISS_ALLOWED", "dataset_bins", "expected_limit",
            "check_kmunux_inputs", "kmunux_limits", "kmunux_section"]
 
 import math
@@ -98,20 +100,18 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.special import ndtri
 
 from ...constants import mass as pmass
 from ...detector import load_card
 from ...errors import InputError, check_range
 from ...selection import cut_flow, event_base_weight, load_selection
-from ...stats import Dataset, upper_limit
 from ..samples import derive_seed
 from ..agreement import agreement_of_limit, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
-from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, plot_limit_curves, read_candidates, selection_columns,
+from .common import (M2MISS_ALLOWED_K, check_inject, check_mass_grid, load_search_config, plot_limit_curves, read_candidates, selection_columns,
                      simulate_sample, weighted_quantile, write_curve)
-from .hnl import (CHANNELS, HnlConfig, background_model, channel_mismatch, default_n_parent, normalisation,
-                  window_background)
+from .hnl import CHANNELS, HnlConfig, background_model, channel_mismatch, default_n_parent, normalisation
+from .kmunux_regions import best_region, counting_limit, dataset_bins, expected_limit
 from .lnv import search_inputs
 from .muonphilic import q2_weight
 
@@ -173,93 +173,6 @@ class KmunuxConfig(BaseModel):
                           "added to the pseudo-data (not with candidates_file)")
 
 
-def _acceptance_in(ev, w, total, lo, hi):
-    x = ev["m2miss_mu"]
-    return np.sum(np.where((x >= lo) & (x <= hi), w, 0.0)) / total
-
-
-def _background_error(b: float, mc_err: float, rel: float) -> float:
-    """Background uncertainty (events): relative systematic ``rel`` and simulation statistics in quadrature."""
-    return float(np.hypot(rel * b, mc_err))
-
-
-def _limit(n_obs: int, b: float, b_err: float, ses: float, cl: float, name: str, expected: bool = True):
-    return upper_limit([Dataset(name, int(n_obs), b, ses, background_error=b_err)], cl=cl, expected=expected)
-
-
-def expected_limit(b: float, b_err: float, ses: float, cl: float, name: str = "kmunux") -> dict:
-    """Expected limits (median and bands) of one counting region, computed on the background-only Asimov
-    observation ``n = round(b)``: :mod:`kaonportal.stats` fits the nuisances to the observation before building
-    the expected bands (the pyhf convention, stats.likelihood.conditional_asimov), so a placeholder n = 0 with a
-    background error would pull the background to ~0; with n = round(b) the post-fit model is the pre-fit one.
-
-    >>> e = expected_limit(1.0e4, 0.0, 1.0, 0.9)
-    >>> round(e["median"] / 100.0, 2)      # ~1.64 sqrt(b) at large b without error
-    1.65
-    >>> expected_limit(1.0e4, 1.0e3, 1.0, 0.9)["median"] > 5 * e["median"]      # error 10% of b >> sqrt(b)
-    True
-    """
-    return _limit(int(round(b)), b, b_err, ses, cl, name).expected
-
-
-def _median_proxy(b: float, b_err: float, ses: float, cl: float) -> float:
-    """Expected median limit used to rank the counting regions: at sigma_tot = sqrt(b + sigma_b^2) > 20 events
-    the asymptotic median of the CLs limit, Phi^-1(1 - (1 - CL)/2) sigma_tot SES (Cowan et al., EPJC 71 (2011)
-    1554, eq. 89 with CL_b = 1/2 at the median; 1.645 sigma_tot at 90% CL), otherwise the full calculation."""
-    var = b + b_err ** 2
-    if var > 400.0:
-        return float(ndtri(1.0 - 0.5 * (1.0 - cl)) * math.sqrt(var) * ses)
-    return expected_limit(b, b_err, ses, cl)["median"]
-
-
-def _best_region(ev, w, total, kern, lo_candidates, x_max, n_k, eps_trig, cl, rel, mc_stat):
-    """Counting region (lowest expected median limit) among the candidate lower edges."""
-    best = None
-    for lo in lo_candidates:
-        a = _acceptance_in(ev, w, total, lo, x_max)
-        if a <= 0:
-            continue
-        b, mc_err = (float(v[0]) for v in window_background(kern, [lo], [x_max]))
-        b_err = _background_error(b, mc_err if mc_stat else 0.0, rel)
-        ses = 1.0 / (n_k * a * eps_trig)
-        rank = _median_proxy(b, b_err, ses, cl)
-        if best is None or rank < best["rank"]:
-            best = {"x_lo": lo, "acceptance": a, "background": b, "background_error": b_err,
-                    "background_mc_error": mc_err, "ses": ses, "rank": rank}
-    if best is not None:
-        best.pop("rank")
-        best["expected"] = expected_limit(best["background"], best["background_error"], best["ses"], cl)
-    return best
-
-
-def dataset_bins(bkg: dict, cuts) -> tuple[np.ndarray, np.ndarray]:
-    """Bin edges and expected background counts of the binned pseudo-data: the bins of the background model
-    (:func:`.hnl.background_model`: ``edges``, ``counts``, ``kernels``) split at every value of ``cuts`` inside
-    them (the counting-region edges), the pieces of a split bin integrated from the kernels
-    (:func:`.hnl.window_background`), so that each region is a whole number of bins and its expected content is
-    the region's background (to rounding).
-
-    >>> kern = {"x": np.array([0.5]), "w": np.array([100.0]), "h": np.array([0.2])}
-    >>> edges0 = np.linspace(0.0, 1.0, 5)
-    >>> bkg = {"edges": edges0, "counts": window_background(kern, edges0[:-1], edges0[1:])[0], "kernels": kern}
-    >>> e, c = dataset_bins(bkg, [0.3])
-    >>> e.tolist()
-    [0.0, 0.25, 0.3, 0.5, 0.75, 1.0]
-    >>> bool(abs(c[2:].sum() - window_background(kern, [0.3], [1.0])[0][0]) < 1e-9)
-    True
-    """
-    edges0, counts0 = np.asarray(bkg["edges"], float), np.asarray(bkg["counts"], float)
-    cuts = np.asarray(cuts, float)
-    edges = np.union1d(edges0, cuts[(cuts > edges0[0]) & (cuts < edges0[-1])])
-    lo, hi = edges[:-1], edges[1:]
-    j = np.clip(np.searchsorted(edges0, lo, side="right") - 1, 0, len(counts0) - 1)
-    whole = (edges0[j] == lo) & (edges0[j + 1] == hi)
-    counts = np.where(whole, counts0[j], 0.0)
-    if np.any(~whole):
-        counts[~whole] = window_background(bkg["kernels"], lo[~whole], hi[~whole])[0]
-    return edges, counts
-
-
 def check_kmunux_inputs(cfg: KmunuxConfig) -> np.ndarray | None:
     """Validate the mass grid, ``x_min``, the detector ``card``, ``inject`` and the candidate file (column
     ``m2miss_mu``, GeV^2/c^4; every value in :data:`M2MISS_ALLOWED`, a units check (D): a file in MeV^2 fails)
@@ -276,11 +189,7 @@ def check_kmunux_inputs(cfg: KmunuxConfig) -> np.ndarray | None:
     if cfg.card is not None:
         load_card(cfg.card)
     if cfg.inject is not None:
-        if cfg.candidates_file is not None:
-            raise InputError("inject", "adds signal to the pseudo-data; not allowed with candidates_file")
-        if len(cfg.inject) != 2 or not (math.isfinite(cfg.inject[1]) and cfg.inject[1] >= 0):
-            raise InputError("inject", f"must be [m_X GeV, signal events >= 0], got {cfg.inject!r}")
-        check_mass_grid("inject", [cfg.inject[0]], [KMUNUX_MASS_RANGE])
+        check_inject("inject", cfg.inject, [KMUNUX_MASS_RANGE], with_candidates=cfg.candidates_file is not None)
     if cfg.candidates_file is None:
         return None
     return read_candidates(cfg.candidates_file, "m2miss_mu", allowed=M2MISS_ALLOWED, field="candidates_file")
@@ -342,7 +251,7 @@ def kmunux_limits(cfg: KmunuxConfig, card, seed: int, quick: bool = False) -> di
         w, total = cf.weights, cf.total
         q = weighted_quantile(ev["m2miss_mu"], w, [0.0, 0.05, 0.1, 0.2, 0.3, 0.5])
         lows = sorted({max(cfg.x_min, float(v)) for v in q if np.isfinite(v) and v < x_max})
-        regions.append(_best_region(ev, w, total, bkg["kernels"], lows or [cfg.x_min], x_max, n_k, cfg.eps_trig,
+        regions.append(best_region(ev, w, total, bkg["kernels"], lows or [cfg.x_min], x_max, n_k, cfg.eps_trig,
                                     cfg.cl, cfg.background_rel_error, cfg.mc_stat_error))
     if candidates is None:
         # one binned pseudo-dataset for every region (module docstring, "Observed")
@@ -367,7 +276,7 @@ def kmunux_limits(cfg: KmunuxConfig, card, seed: int, quick: bool = False) -> di
             n_obs = int(np.sum(data[i0:i1]))
             if inj_hist is not None:
                 n_inj = int(np.sum(inj_hist[i0:i1]))
-        lim = _limit(n_obs, b, b_err, best["ses"], cfg.cl, decay, expected=False)
+        lim = counting_limit(n_obs, b, b_err, best["ses"], cfg.cl, decay, expected=False)
         var = b + b_err ** 2
         rows.append({"decay": decay, "m_x_gev": m, "model": model, **best, "observed": n_obs,
                      "injected_in_region": n_inj, "significance": (n_obs - b) / math.sqrt(var) if var > 0 else None,

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ...constants import BR_K, C_M_PER_S, mass as pmass
+from ...constants import BR_K, C_M_PER_S
 from ...detector import load_card
 from ...errors import InputError
 from ...report.style import PI0_GAP_GEV, published_label
@@ -52,9 +52,9 @@ from ..config import get_dataset
 from ..samples import derive_seed
 from ..agreement import agreement_of_curve
 from .datasets import data_used, resolve_card
-from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates,
-                     selection_columns, selection_weights, simulate_sample, use_sample_cache, weighted_quantile,
-                     write_curve)
+from .common import (M2MISS_ALLOWED_K, check_inject, check_mass_grid, load_search_config, mass_grid, plot_limit_curves,
+                     read_candidates, selection_columns, selection_weights, simulate_sample, use_sample_cache,
+                     weighted_quantile, write_curve)
 
 MASS_RANGES = ((0.0, 0.110), (0.154, 0.260))   # GeV, [NA62:2021kpix17; NA62:2021zjw; NA62:2025upx] (S002; JHEP 11 (2025) 143)
 M2MISS_ALLOWED = M2MISS_ALLOWED_K     # allowed candidate m2miss (GeV^2/c^4): common.M2MISS_ALLOWED_K
@@ -118,10 +118,7 @@ def check_kpix_inputs(cfg: KpixConfig) -> np.ndarray | None:
     if cfg.masses is not None:
         check_mass_grid("masses", cfg.masses, MASS_RANGES)
     if cfg.inject is not None:
-        check_mass_grid("inject", [cfg.inject[0]], MASS_RANGES)
-        if cfg.candidates_file is not None:
-            # injected signal is added to pseudo-data, which a candidate file replaces (as the other searches)
-            raise InputError("inject", "adds signal to the pseudo-data; not allowed with candidates_file")
+        check_inject("inject", cfg.inject, MASS_RANGES, with_candidates=cfg.candidates_file is not None)
     if cfg.candidates_file is None:
         return None
     return read_candidates(cfg.candidates_file, "m2miss", allowed=M2MISS_ALLOWED, field="candidates_file")
