@@ -28,7 +28,7 @@ ALLOWED = {   # (module, function): why it draws
     ("searches/lnv.py", "lnv_limits"): "pseudo-data counts",
     ("searches/pi0_invisible.py", "pi0_invisible_limits"): "pseudo-data counts",
     ("searches/kpix.py", "kpix_scan"): "pseudo-data candidates; injected signal",
-    ("searches/hnl.py", "normalisation"): "pseudo-data normalisation count",
+    ("searches/hnl_channels.py", "normalisation"): "pseudo-data normalisation count",
     ("searches/hnl.py", "_pseudo_data"): "pseudo-data; injected signal",
 }
 
