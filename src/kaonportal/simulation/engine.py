@@ -82,6 +82,7 @@ from .. import constants
 from ..backend import block_rng
 from ..beam.profile import BEAM_SPECIES, BeamSample, sample_decay_vertex
 from ..detector.card import Card
+from ..detector.charged_veto import charged_veto_geometry, charged_veto_hits
 from ..detector.propagation import (DETECTOR_CODES, _ACCEPT_KEYS, _charged_geometry, _photon_geometry,
                                     charged_summary_kernel, photon_hits, propagate_charged, track_planes)
 from ..detector.response import _pid_kernel, _veto_kernel, _veto_tables
@@ -195,6 +196,7 @@ class _Prepared:
     veto_tables: tuple
     lkr_min_d2: float
     pid_par: np.ndarray
+    charged_veto_geo: tuple
 
 
 def _prepare(ctx: SimContext) -> _Prepared:
@@ -218,7 +220,7 @@ def _prepare(ctx: SimContext) -> _Prepared:
                         c.electron_efficiency, c.electron_as_pion, c.electron_as_muon])
     return _Prepared(m_parent, ctau, beam_par, reco_par, masses, _charged_geometry(card),
                      np.array([0, planes.index("LKR")], np.int64), _photon_geometry(card), veto_tables,
-                     card.photon_veto.lkr_min_distance ** 2, pid_par)
+                     card.photon_veto.lkr_min_distance ** 2, pid_par, charged_veto_geometry(card))
 
 
 _SCRATCH = threading.local()
@@ -595,8 +597,9 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
         t = propagate_charged(oi, p4i[:, 1:], _charge(names[i]), card)
         ins = t.accept["straw"]
         n_tracks += ins
-        hits = photon_hits(oi, p4i[:, 1:], card)  # straight line: magnet bending neglected here
-        ineff = np.where(hits.detector > 0, card.photon_veto.extra_charged_inefficiency, 1.0)
+        # the veto it reaches on its track bent by MNP33 (detector.charged_veto)
+        det = charged_veto_hits(oi, p4i[:, 1:], _charge(names[i]), card, prep.charged_veto_geo)
+        ineff = np.where(det > 0, card.photon_veto.extra_charged_inefficiency, 1.0)
         w_veto *= np.where(ins, 1.0, ineff)
         n_phot += (~ins).astype(np.int16)
     if groups:

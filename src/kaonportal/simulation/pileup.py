@@ -20,9 +20,9 @@ Model (each step D unless a source is named; parameters in the card's ``pileup``
      (:func:`~kaonportal.detector.propagation.photon_hits`) and detected with 1 - the card's inefficiency;
      charged particles through the spectrometer (:func:`~kaonportal.detector.propagation.propagate_charged`):
      a CHOD hit inside its acceptance, a MUV3 hit for muons inside its acceptance, and outside the
-     spectrometer the veto they hit (detected with 1 - ``extra_charged_inefficiency`` as in the engine; a LAV
-     on the straight line, else IRC / LKr on the track bent by MNP33 -- the engine uses the straight
-     line for both; never the SAC, behind the beam-deflecting dipole) with a MIP-like LKr cluster (``detector.timing.LKR_MIP_ENERGY``) for pi and mu;
+     spectrometer the veto they reach on their track bent by MNP33 (:func:`~kaonportal.detector.charged_veto.
+     charged_veto_hits`, as in the engine; never the SAC, behind the beam-deflecting dipole), detected with
+     1 - ``extra_charged_inefficiency``, with a MIP-like LKr cluster (``detector.timing.LKR_MIP_ENERGY``) for pi and mu;
    - pi+: pi+ -> mu+ nu in the same z range, the muon as above;
    - protons: only the GTK track and interactions;
    - halo muons: a CHOD and a MUV3 hit (the halo rate is defined as the rate crossing them, D).
@@ -60,7 +60,8 @@ from .. import constants
 from ..beam.profile import sample_beam, sample_decay_vertex
 from ..decays import generate
 from ..detector.card import Card, load_card
-from ..detector.propagation import DETECTOR_CODES, in_octagon, in_ring, photon_hits, propagate_charged
+from ..detector.charged_veto import charged_veto_hits
+from ..detector.propagation import DETECTOR_CODES, photon_hits, propagate_charged
 from ..detector.response import photon_inefficiency
 from ..detector.timing import LKR_MIP_ENERGY, TimeResolutions
 from ..errors import InputError
@@ -130,7 +131,7 @@ def _particle_hits(card: Card, name: str, origin, p4, rng, hit: dict, e_lkr) -> 
         hit["chod"] |= t.accept["chod"]
         if name.startswith("mu"):
             hit["muv3"] |= t.accept["muv3"]
-        det = np.where(t.accept["straw"], 0, _charged_veto(card, origin, p3, t))
+        det = np.where(t.accept["straw"], 0, charged_veto_hits(origin, p3, q, card))
         seen = rng.random(det.shape[0]) >= card.photon_veto.extra_charged_inefficiency
     # LKr cluster energy: photons and electrons deposit their energy, pi/mu a MIP-like LKR_MIP_ENERGY
     e_dep = p4[:, 0] if q == 0 or name.startswith("e") else np.full(p4.shape[0], LKR_MIP_ENERGY)
@@ -139,28 +140,6 @@ def _particle_hits(card: Card, name: str, origin, p4, rng, hit: dict, e_lkr) -> 
         hit[key] |= m
         if key == "lkr":
             np.maximum(e_lkr, np.where(m, e_dep, 0.0), out=e_lkr)
-
-
-def _charged_veto(card: Card, origin, p3, t) -> np.ndarray:
-    """Veto detector code hit by charged particles: the first LAV station on their straight line upstream of
-    MNP33 (:func:`photon_hits`), otherwise IRC or LKr (photon acceptance) on the track bent by MNP33
-    (``t``, :func:`propagate_charged`): beam-like muons follow the beam through the magnet, a straight line
-    would put them ~0.17 m off axis at the LKr (the beam's +1.2 mrad slope over 140 m)."""
-    g = card.geometry
-    det = photon_hits(origin, p3, card).detector
-    lav = det == DETECTOR_CODES["lav"]
-    x, y = t.x["LKR"], t.y["LKR"]
-    tx, ty = t.dxdz_after, t.dydz_after
-    at = lambda z: (x + tx * (z - g.lkr.z), y + ty * (z - g.lkr.z))    # noqa: E731 - straight after MNP33
-    xi, yi = at(g.irc.z)
-    r_hole = g.lkr.r_hole if g.lkr.r_hole_photon is None else g.lkr.r_hole_photon
-    with np.errstate(invalid="ignore"):
-        irc = in_ring(xi, yi, g.irc.r_min, g.irc.r_max, g.irc.x_center)
-        lkr = ~irc & in_octagon(x, y, g.lkr.apothem, r_hole)
-    # No SAC: the beam-deflecting dipole before it (248.2-250.2 m, pT -990 MeV/c [BEATCH], V) sweeps
-    # charged particles below ~100 GeV/c more than the SAC half-side (0.99/p x 11 m > 0.1 m) away.
-    down = np.select([irc, lkr], [DETECTOR_CODES["irc"], DETECTOR_CODES["lkr"]], 0)
-    return np.where(lav, det, down).astype(np.int8)
 
 
 def _decays(card: Card, species: str, n: int, rng) -> tuple[dict, np.ndarray]:
