@@ -131,7 +131,7 @@ def _particle_hits(card: Card, name: str, origin, p4, rng, hit: dict, e_lkr) -> 
         hit["chod"] |= t.accept["chod"]
         if name.startswith("mu"):
             hit["muv3"] |= t.accept["muv3"]
-        det = np.where(t.accept["straw"], 0, charged_veto_hits(origin, p3, q, card))
+        det = np.where(t.accept["straw"], 0, charged_veto_hits(origin, p3, q, card, track=t))
         seen = rng.random(det.shape[0]) >= card.photon_veto.extra_charged_inefficiency
     # LKr cluster energy: photons and electrons deposit their energy, pi/mu a MIP-like LKR_MIP_ENERGY
     e_dep = p4[:, 0] if q == 0 or name.startswith("e") else np.full(p4.shape[0], LKR_MIP_ENERGY)

@@ -145,7 +145,8 @@ def particle_vetoes(ctx, prep, prod, lab: np.ndarray, origin, decay_pt, cand: in
                     n_tracks: np.ndarray, rng_veto: np.random.Generator | None):
     """Vetoes of every visible final-state particle but the candidate: photons and neutral particles with the
     photon-veto tables, charged particles inside the spectrometer add a track, outside it they must be vetoed
-    by the detector they reach on their track bent by MNP33 (:mod:`kaonportal.detector.charged_veto`) with
+    by the detector they reach on their track bent by MNP33, or by their track segment in the STRAW chambers
+    (:mod:`kaonportal.detector.charged_veto`), with
     ``photon_veto.extra_charged_inefficiency``. Returns (n_tracks, n_photons, w_photon_veto,
     w_photon_veto_escape); ``rng_veto`` (stream 4) for ``veto_average`` only."""
     card, names = ctx.card, prod.names
@@ -174,7 +175,7 @@ def particle_vetoes(ctx, prep, prod, lab: np.ndarray, origin, decay_pt, cand: in
         t = propagate_charged(oi, p4i[:, 1:], q, card)
         ins = t.accept["straw"]
         n_tracks += ins
-        det = charged_veto_hits(oi, p4i[:, 1:], q, card, prep.charged_veto_geo)
+        det = charged_veto_hits(oi, p4i[:, 1:], q, card, prep.charged_veto_geo, t)
         ineff = np.where(det > 0, card.photon_veto.extra_charged_inefficiency, 1.0)
         w_veto *= np.where(ins, 1.0, ineff)
         n_phot += (~ins).astype(np.int16)
