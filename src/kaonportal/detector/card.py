@@ -314,6 +314,31 @@ class Pileup(_Model):
         return self
 
 
+class Upstream(_Model):
+    """Beam-line elements upstream of the fiducial volume and the one calibrated number of the upstream background
+    (:mod:`kaonportal.analyses.pnn_budget.upstream_physics`). Optional section; the defaults are the 2016-design
+    final collimator, the built-in na62-2022 card has the 2018 design."""
+    z_achromat_end: float = Field(99.46, ge=50, le=105, json_schema_extra={"unit": "m"},
+                                  description="exit of BEND 6, the last dipole of the GTK achromat [BEATCH] (V)")
+    collimator_z_front: float = Field(101.255, ge=50, le=105, json_schema_extra={"unit": "m"},
+                                      description="final collimator front face [FW GigaTracker-Collimator.dat] (V)")
+    collimator_length: float = Field(1.0, gt=0, le=5, json_schema_extra={"unit": "m"})
+    collimator_half_x: float = Field(0.033, gt=0, le=1, json_schema_extra={"unit": "m"},
+                                     description="half of the inner aperture width (66 mm, 2016 design, V)")
+    collimator_half_y: float = Field(0.0165, gt=0, le=1, json_schema_extra={"unit": "m"},
+                                     description="half of the inner aperture height (33 mm, 2016 design, V)")
+    interaction_pion_yield: float = Field(0.0, ge=0, le=1, description=(
+        "probability that an inelastic interaction in GTK3 yields a pi+ passing the whole pnn selection once an "
+        "accidental beam track is in time (D: calibrated on the 2017 upstream budget)"))
+    interaction_pion_yield_error: float = Field(0.0, ge=0, le=1, description="its calibration error")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not self.z_achromat_end < self.collimator_z_front:
+            raise ValueError("need z_achromat_end < collimator_z_front")
+        return self
+
+
 class Card(_Model):
     """A complete detector card."""
     name: str
@@ -326,6 +351,7 @@ class Card(_Model):
     pid: Pid
     run_conditions: RunConditions
     pileup: Pileup = Field(default_factory=Pileup, description="accidental activity (optional section)")
+    upstream: Upstream = Field(default_factory=Upstream, description="upstream beam line (optional section)")
     source: str | None = Field(None, description="file the card was read from (filled on load)")
 
 

@@ -47,7 +47,7 @@ seeded by ``(seed, LIBRARY_KEY)`` (the library), so results are bit-identical wh
 from __future__ import annotations
 
 __all__ = ["PileupRates", "AccidentalLibrary", "build_library", "rates", "scaled_card", "overlay_random_veto",
-           "analytic_random_veto", "random_veto_breakdown", "kpi_matching", "ktag_accidental_probability", "gtk_accidental_mean",
+           "analytic_random_veto", "random_veto_breakdown", "kpi_matching", "in_time_beam_tracks", "ktag_accidental_probability", "gtk_accidental_mean",
            "STREAM_TIME", "STREAM_PILEUP", "PILEUP_COLUMNS", "SPECIES", "LIBRARY_SIZE"]
 
 import math
@@ -298,12 +298,10 @@ def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: Accid
     return sum(counts).astype(np.int16), ~(np.bincount(evt[i[vetoing]], minlength=n) > 0)
 
 
-def kpi_matching(card: Card, n: int, rng: np.random.Generator, track: dict, true_cda=None
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Accidental GTK tracks in the K-pi time window and whether one is matched (step 4).
-
-    ``track``: ``track_x_straw1``, ``track_y_straw1`` (m), ``track_dxdz``, ``track_dydz`` of the downstream
-    track (NaN: no track, never matched). Returns (number of in-time accidental GTK tracks, matched)."""
+def in_time_beam_tracks(card: Card, n: int, rng: np.random.Generator):
+    """Accidental reconstructed GTK tracks whose measured time (resolution GTK (+) RICH) falls within
+    +-``window_kpi_ns`` of each of ``n`` events (step 4): (event index of each, their beam tracks at GTK3 drawn
+    from the card's beam profile). Draws: n Poisson counts, times, normals, then the beam tracks."""
     pu, res = card.pileup, TimeResolutions.from_card(card)
     sig = math.hypot(res.gtk, res.rich)
     half = pu.window_kpi_ns + 6.0 * sig           # arrivals beyond 6 sigma never enter the window
@@ -314,8 +312,18 @@ def kpi_matching(card: Card, n: int, rng: np.random.Generator, track: dict, true
     m = evt.shape[0]
     t = rng.uniform(-half, half, size=m) + sig * rng.standard_normal(m)
     evt = evt[np.abs(t) < pu.window_kpi_ns]          # in time: only these need a beam track
+    return evt, sample_beam(evt.shape[0], rng, card)
+
+
+def kpi_matching(card: Card, n: int, rng: np.random.Generator, track: dict, true_cda=None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Accidental GTK tracks in the K-pi time window and whether one is matched (step 4).
+
+    ``track``: ``track_x_straw1``, ``track_y_straw1`` (m), ``track_dxdz``, ``track_dydz`` of the downstream
+    track (NaN: no track, never matched). Returns (number of in-time accidental GTK tracks, matched)."""
+    pu = card.pileup
+    evt, beam = in_time_beam_tracks(card, n, rng)
     k = evt.shape[0]
-    beam = sample_beam(k, rng, card)
     z1 = card.geometry.straw[0].z
     xs, ys = np.asarray(track["track_x_straw1"], float)[evt], np.asarray(track["track_y_straw1"], float)[evt]
     tx, ty = np.asarray(track["track_dxdz"], float)[evt], np.asarray(track["track_dydz"], float)[evt]
