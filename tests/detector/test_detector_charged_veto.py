@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from kaonportal.detector import DETECTOR_CODES, load_card, photon_hits, propagate_charged
-from kaonportal.detector.charged_veto import STRAW_SEGMENT, charged_veto_hits, straw_chambers_crossed
+from kaonportal.detector.charged_veto import HASC, MUV0, STRAW_SEGMENT, charged_veto_hits, straw_chambers_crossed
 
 CARD = load_card("na62-2022")
 
@@ -36,8 +36,23 @@ def test_particles_after_the_magnet_see_the_photon_rules_except_sac():
     p3 = np.stack([rng.normal(0, 0.3, n), rng.normal(0, 0.3, n), np.full(n, 10.0)], axis=1)
     det = charged_veto_hits(o, p3, 1, CARD)
     ph = photon_hits(o, p3, CARD).detector
-    same = det == np.where(ph == DETECTOR_CODES["sac"], 0, ph)
-    assert np.all(same | (det == STRAW_SEGMENT))
+    photon_like = np.where(ph == DETECTOR_CODES["sac"], 0, ph)
+    # where the photon rules find nothing (or the SAC), the charged particle may still leave a STRAW segment or
+    # reach MUV0 / HASC / the SAC after the beam dipole
+    assert np.all((det == photon_like) | ((photon_like == 0) & np.isin(det, [STRAW_SEGMENT, MUV0, HASC, 4])))
+    assert np.any(det == MUV0) and np.any(det == HASC)
+
+
+def test_off_axis_vetoes_catch_swept_particles():
+    # 4 GeV/c pi- along the axis from 180 m: MNP33 bends it outwards by +67.5 mrad, beyond the LAV11 outer radius
+    # at 217.5 m (1.38 m) and into MUV0 at 237.4 m (x = 2.72 m); the pi+ of 20 GeV/c from 240 m goes down the
+    # beam pipe and the beam dipole (-49.5 mrad) puts it 0.21 m off axis at the HASC
+    o = np.array([[0.0, 0.0, 180.0]])
+    p3 = np.array([[0.0, 0.0, 4.0]])
+    assert charged_veto_hits(o, p3, -1, CARD)[0] == MUV0
+    assert charged_veto_hits(o, p3, 1, CARD)[0] != MUV0
+    assert charged_veto_hits(np.array([[0.0, 0.0, 240.0]]), np.array([[0.0, 0.0, 20.0]]), 1, CARD)[0] == HASC
+    assert charged_veto_hits(np.array([[0.0, 0.0, 240.0]]), np.array([[0.0, 0.0, 20.0]]), -1, CARD)[0] != HASC
 
 
 def test_opposite_charges_are_bent_opposite_ways():

@@ -11,9 +11,13 @@ modelled as in :func:`~kaonportal.detector.propagation.propagate_charged` (thin-
 2. from the magnet centre with the kicked slopes: the LAV stations downstream of the magnet, then the
    IRC ring and the LKr octagon outside its photon hole (the rules of
    :func:`~kaonportal.detector.propagation.photon_one`);
-3. never the SAC: the beam-deflecting dipole in front of it (248.2-250.2 m, pT -990 MeV/c, [BEATCH])
-   sweeps any charged particle below ~100 GeV/c (all of them here: the beam is 75 GeV/c) more than the
-   SAC half-side away (0.99/p x 11 m > 0.1 m).
+3. if none of those: MUV0 (off-axis, x > 1.5 m: negative particles bent outwards) on the same line; then the
+   beam-deflecting dipole in front of the SAC (``geometry.beam_dipole``, thin-lens kick, 248.2-250.2 m,
+   pT -990 MeV/c, [BEATCH]), after which the HASC (``geometry.hasc``, at negative x) and the SAC on the line bent
+   again. The dipole sweeps any charged particle below ~100 GeV/c (all of them: the beam is 75 GeV/c) more than
+   the SAC half-side away (0.99/p x 11 m > 0.1 m), so beam-like muons never reach the SAC; the HASC catches the
+   positive ones that went down the beam pipe ([FW MultiplicitySelection.cc]: HASC and MUV0 are multiplicity
+   vetoes of the pnn selection).
 
 Particles produced downstream of the magnet centre are not kicked (as in ``propagate_charged``).
 Returns the codes of :data:`~kaonportal.detector.propagation.DETECTOR_CODES` (0: reaches no veto), or
@@ -41,7 +45,7 @@ soft e+ of K+ -> pi+ pi- e+ nu swept out of the acceptance by MNP33 after STRAW1
 from __future__ import annotations
 
 __all__ = ["charged_veto_hits", "charged_veto_geometry", "straw_chambers_crossed", "STRAW_SEGMENT",
-           "SEGMENT_MIN_CHAMBERS"]
+           "SEGMENT_MIN_CHAMBERS", "MUV0", "HASC"]
 
 import numpy as np
 
@@ -51,6 +55,8 @@ from .propagation import _photon_geometry, lav_first_hit, photon_one, propagate_
 
 #: code of a particle seen only as a track segment in the STRAW chambers (module docstring)
 STRAW_SEGMENT = 5
+#: codes of the off-axis vetoes (module docstring, item 3)
+MUV0, HASC = 6, 7
 #: fewest STRAW chambers crossed inside the active area that leave a segment (D, module docstring)
 SEGMENT_MIN_CHAMBERS = 2
 
@@ -70,13 +76,16 @@ def charged_veto_geometry(card: Card) -> tuple:
     up = np.ascontiguousarray(lav[lav[:, 1] <= zm])
     down = np.ascontiguousarray(lav[lav[:, 1] > zm])
     no_sac = sac.copy()
-    no_sac[2] = 0.0            # item 3 of the module docstring: the SAC is never reached
-    return float(zm), float(kick), up, _skip(up), down, _skip(down), irc, lkr, no_sac
+    no_sac[2] = 0.0            # item 3 of the module docstring: the SAC only after the beam dipole
+    g = card.geometry
+    boxes = np.array([[b.z, b.x_min, b.x_max, b.half_y] for b in (g.muv0, g.hasc)], float)
+    dip = np.array([g.beam_dipole.z, g.beam_dipole.pt_kick], float)
+    return float(zm), float(kick), up, _skip(up), down, _skip(down), irc, lkr, no_sac, sac, boxes, dip
 
 
 @njit
-def charged_veto_kernel(origin, p3, q, zm, kick, lav_up, skip_up, lav_down, skip_down, irc, lkr, sac,
-                        det):  # pragma: no cover - numba
+def charged_veto_kernel(origin, p3, q, zm, kick, lav_up, skip_up, lav_down, skip_down, irc, lkr, no_sac, sac,
+                        boxes, dip, det):  # pragma: no cover - numba
     """Per-particle loop of :func:`charged_veto_hits`; ``q`` (n,) charges, ``det`` (n,) int8 output."""
     for i in range(origin.shape[0]):
         x0, y0, z0 = origin[i, 0], origin[i, 1], origin[i, 2]
@@ -98,8 +107,34 @@ def charged_veto_kernel(origin, p3, q, zm, kick, lav_up, skip_up, lav_down, skip
             if pz2sq <= 0.0:        # turned back by the magnet (p below the kick): reaches nothing
                 continue
             px, pz = px2, np.sqrt(pz2sq)
-        code, j, xf, yf, zf = photon_one(x0, y0, z0, px, py, pz, lav_down, skip_down, irc, lkr, sac)
-        det[i] = code
+        code, j, xf, yf, zf = photon_one(x0, y0, z0, px, py, pz, lav_down, skip_down, irc, lkr, no_sac)
+        if code != 0:
+            det[i] = code
+            continue
+        tx, ty = px / pz, py / pz
+        if z0 < boxes[0, 0]:
+            x, y = x0 + tx * (boxes[0, 0] - z0), y0 + ty * (boxes[0, 0] - z0)
+            if boxes[0, 1] < x < boxes[0, 2] and abs(y) < boxes[0, 3]:
+                det[i] = 6              # MUV0
+                continue
+        if z0 < dip[0]:                 # beam dipole: second thin-lens kick
+            x0, y0, z0 = x0 + tx * (dip[0] - z0), y0 + ty * (dip[0] - z0), dip[0]
+            px2 = px + q[i] * dip[1]
+            pz2sq = px * px + pz * pz - px2 * px2
+            if pz2sq <= 0.0:
+                continue
+            px, pz = px2, np.sqrt(pz2sq)
+            tx = px / pz
+        for b, c, zb in ((1, 7, boxes[1, 0]), (-1, 4, sac[0])):
+            if z0 >= zb:
+                continue
+            x, y = x0 + tx * (zb - z0), y0 + ty * (zb - z0)
+            if b == 1 and boxes[1, 1] < x < boxes[1, 2] and abs(y) < boxes[1, 3]:
+                det[i] = c              # HASC
+                break
+            if b == -1 and abs(x) < sac[2] and abs(y) < sac[2] and x * x + y * y > sac[1] * sac[1]:
+                det[i] = c              # SAC
+                break
 
 
 def straw_chambers_crossed(track, card: Card) -> np.ndarray:

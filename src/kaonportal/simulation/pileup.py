@@ -21,7 +21,8 @@ Model (each step D unless a source is named; parameters in the card's ``pileup``
      charged particles through the spectrometer (:func:`~kaonportal.detector.propagation.propagate_charged`):
      a CHOD hit inside its acceptance, a MUV3 hit for muons inside its acceptance, and outside the
      spectrometer the veto they reach on their track bent by MNP33 (:func:`~kaonportal.detector.charged_veto.
-     charged_veto_hits`, as in the engine; never the SAC, behind the beam-deflecting dipole), detected with
+     charged_veto_hits`, as in the engine: LAV, IRC, LKr, the off-axis MUV0, and behind the beam-deflecting
+     dipole the HASC; the SAC is out of their reach), detected with
      1 - ``extra_charged_inefficiency``, with a MIP-like LKr cluster (``detector.timing.LKR_MIP_ENERGY``) for pi and mu;
    - pi+: pi+ -> mu+ nu in the same z range, the muon as above;
    - protons: only the GTK track and interactions;
@@ -60,7 +61,7 @@ from .. import constants
 from ..beam.profile import sample_beam, sample_decay_vertex
 from ..decays import generate
 from ..detector.card import Card, load_card
-from ..detector.charged_veto import charged_veto_hits
+from ..detector.charged_veto import HASC, MUV0, charged_veto_hits
 from ..detector.propagation import DETECTOR_CODES, photon_hits, propagate_charged
 from ..detector.response import photon_inefficiency
 from ..detector.timing import LKR_MIP_ENERGY, TimeResolutions
@@ -73,11 +74,11 @@ STREAM_PILEUP = 7      # engine stream of the optional pile-up columns
 LIBRARY_KEY = 0x9117   # spawn key of the accidental library's generator
 LIBRARY_SIZE = 200_000   # accidentals per species: ~2000 vetoing pi+ decays, eps_RV to ~0.1%
 SPECIES = ("K+", "pi+", "p", "halo")
-HIT_DETECTORS = ("gtk", "chanti", "lav", "irc", "lkr", "sac", "chod", "muv3")
+HIT_DETECTORS = ("gtk", "chanti", "lav", "irc", "lkr", "sac", "chod", "muv3", "hasc", "muv0")
 PILEUP_COLUMNS = ("n_pileup_gtk", "kpi_accidental_match", "kpi_mismatch", "random_veto_pass")
 _K_MODES = ("K+ -> mu+ nu", "K+ -> pi+ pi0", "K+ -> pi+ pi+ pi-", "K+ -> pi0 e+ nu", "K+ -> pi0 mu+ nu",
             "K+ -> pi+ pi0 pi0")
-_CODE_NAME = {DETECTOR_CODES[k]: k for k in ("lav", "irc", "lkr", "sac")}
+_CODE_NAME = {**{DETECTOR_CODES[k]: k for k in ("lav", "irc", "lkr", "sac")}, MUV0: "muv0", HASC: "hasc"}
 
 
 def scaled_card(card, intensity_scale: float) -> Card:
@@ -218,7 +219,8 @@ def _windows(card: Card, res: TimeResolutions, hits: np.ndarray, e_lkr: np.ndarr
     pu = card.pileup
     w = np.zeros(hits.shape)
     fixed = {"lav": pu.window_lav_ns, "irc": pu.window_irc_ns, "sac": pu.window_sac_ns,
-             "chanti": pu.window_chanti_ns, "chod": pu.window_chod_ns, "muv3": pu.window_muv3_ns}
+             "chanti": pu.window_chanti_ns, "chod": pu.window_chod_ns, "muv3": pu.window_muv3_ns,
+             "hasc": pu.window_hasc_ns, "muv0": pu.window_muv0_ns}
     for j, d in enumerate(HIT_DETECTORS):
         if d not in pu.veto_detectors:
             continue
