@@ -46,7 +46,7 @@ from ..reco.smearing import LKR_CLUSTER_E_MIN, LKR_POSITION_M
 from .inflight import candidate_decay, unit
 from .kernels import (RECO_ROWS, beam_kernel, boost_events, candidate_kernel, norm3, reconstruct_kernel,
                       seen_kernel, vertex_lab_kernel)
-from .pileup import optional_columns
+from .pileup import PILEUP_COLUMNS, build_library, optional_columns
 from .schema import COLUMNS, check_extra_columns
 from .scratch import release_scratch
 from .scratch import rows as _rows
@@ -137,6 +137,7 @@ class _Prepared:
     lkr_min_d2: float
     pid_par: np.ndarray
     charged_veto_geo: tuple
+    pileup_library: Any = None   # accidental library, built once per run when pile-up columns are asked for
 
 
 def _prepare(ctx: SimContext) -> _Prepared:
@@ -160,7 +161,8 @@ def _prepare(ctx: SimContext) -> _Prepared:
                         c.electron_efficiency, c.electron_as_pion, c.electron_as_muon])
     return _Prepared(m_parent, ctau, beam_par, reco_par, masses, _charged_geometry(card),
                      np.array([0, planes.index("LKR")], np.int64), _photon_geometry(card), veto_tables,
-                     card.photon_veto.lkr_min_distance ** 2, pid_par, charged_veto_geometry(card))
+                     card.photon_veto.lkr_min_distance ** 2, pid_par, charged_veto_geometry(card),
+                     build_library(card, ctx.seed) if set(ctx.extra_columns) & set(PILEUP_COLUMNS) else None)
 
 
 def _beam_and_lab(ctx: SimContext, prep: _Prepared, n: int, rng: np.random.Generator, p4: np.ndarray,
@@ -349,7 +351,8 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
             rng_opt = block_rng(ctx.seed, block, _STREAM_OPTIONAL) if "m_gg_lkr" in ctx.extra_columns else None
             cols.update(lkr_photon_columns(ctx, rng_opt, prod, lab, origin, vtx, lkr_xy))
         # times and pile-up (streams 6 and 7): kaonportal.simulation.pileup
-        cols.update(optional_columns(card, ctx.seed, block, ctx.parent, ctx.extra_columns, cols))
+        cols.update(optional_columns(card, ctx.seed, block, ctx.parent, ctx.extra_columns, cols,
+                                     prep.pileup_library))
         return {name: np.ascontiguousarray(cols[name]) for name in (*COLUMNS, *ctx.extra_columns)}
     return {name: np.ascontiguousarray(cols[name]) for name in COLUMNS}
 

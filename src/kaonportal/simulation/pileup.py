@@ -52,7 +52,7 @@ __all__ = ["PileupRates", "AccidentalLibrary", "build_library", "rates", "scaled
            "STREAM_TIME", "STREAM_PILEUP", "PILEUP_COLUMNS", "SPECIES", "LIBRARY_SIZE"]
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -114,9 +114,11 @@ def rates(card: Card) -> PileupRates:
 class AccidentalLibrary:
     """Simulated accidentals: ``hits[species]`` is a (n, len(HIT_DETECTORS)) bool array (columns in the
     order of :data:`HIT_DETECTORS`), ``lkr_energy[species]`` the energy (GeV) of the most energetic
-    detected LKr cluster (0 if none)."""
+    detected LKr cluster (0 if none). ``vetoing`` caches the rows with a hit in a veto detector, per
+    (species, veto detectors), found once and reused by every block."""
     hits: dict
     lkr_energy: dict
+    vetoing: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _particle_hits(card: Card, name: str, origin, p4, rng, hit: dict, e_lkr) -> None:
@@ -255,9 +257,13 @@ def analytic_random_veto(card: Card, lib: AccidentalLibrary) -> float:
 
 
 def _vetoing_rows(card: Card, lib: AccidentalLibrary, species: str) -> np.ndarray:
-    """Library rows of ``species`` with at least one hit in a veto detector."""
-    cols = [j for j, d in enumerate(HIT_DETECTORS) if d in card.pileup.veto_detectors]
-    return np.flatnonzero(lib.hits[species][:, cols].any(axis=1))
+    """Library rows of ``species`` with at least one hit in a veto detector (scanned once per library)."""
+    key = (species, tuple(card.pileup.veto_detectors))
+    rows = lib.vetoing.get(key)
+    if rows is None:
+        cols = [j for j, d in enumerate(HIT_DETECTORS) if d in card.pileup.veto_detectors]
+        rows = lib.vetoing[key] = np.flatnonzero(lib.hits[species][:, cols].any(axis=1))
+    return rows
 
 
 def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: AccidentalLibrary
@@ -352,11 +358,13 @@ def gtk_accidental_mean(card: Card) -> float:
     return card.run_conditions.beam_rate_mhz * eff * 1e-3 * 2.0 * card.pileup.window_kpi_ns
 
 
-def optional_columns(card: Card, seed: int, block: int, parent: str, names, cols: dict) -> dict[str, np.ndarray]:
+def optional_columns(card: Card, seed: int, block: int, parent: str, names, cols: dict,
+                     library: AccidentalLibrary | None = None) -> dict[str, np.ndarray]:
     """The engine's hook: time columns (:data:`~kaonportal.detector.timing.TIME_COLUMNS`, stream
     :data:`STREAM_TIME`) and pile-up columns (:data:`PILEUP_COLUMNS`, stream :data:`STREAM_PILEUP`) asked for
     in ``names``, for one block whose default columns are ``cols``. Each group draws from its own stream,
-    so asking for one does not change the other, and the default columns never change."""
+    so asking for one does not change the other, and the default columns never change. ``library``: the
+    card's :func:`build_library` for ``seed``, built once per run by the caller (built here if None)."""
     from ..backend import block_rng
     from ..detector.timing import TIME_COLUMNS, candidate_times
     out: dict[str, np.ndarray] = {}
@@ -368,7 +376,7 @@ def optional_columns(card: Card, seed: int, block: int, parent: str, names, cols
         rng = block_rng(seed, block, STREAM_PILEUP)
         n = cols["p_track"].shape[0]
         n_gtk, matched, mism = kpi_matching(card, n, rng, cols, cols["cda"])
-        _, passed = overlay_random_veto(card, n, rng, build_library(card, seed))
+        _, passed = overlay_random_veto(card, n, rng, library or build_library(card, seed))
         cand = {"n_pileup_gtk": n_gtk, "kpi_accidental_match": matched, "kpi_mismatch": mism,
                 "random_veto_pass": passed}
         out.update({nm: cand[nm] for nm in PILEUP_COLUMNS if nm in names})
