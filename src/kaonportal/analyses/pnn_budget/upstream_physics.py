@@ -20,24 +20,26 @@ from the probability of matching a pi+ to a pile-up beam particle). Modelled her
     outside its beam hole is vetoed (the CHANTI veto of the pnn selection, [NA62:2020eqcd]; taken as fully
     efficient, D).
 (B) inelastic interactions of beam particles (all species, the card's beam rate) in GTK3, probability
-    ``pileup.gtk_interaction_probability`` / number of GTK stations. Their pi+ is given the kinematics of the pi+
-    of K+ -> pi+ nu nubar decays in the A2 range (:data:`PROXY`: a pi+ emerging near GTK3 at small angle with the
-    broad missing-mass spectrum of the signal; a proxy, D) and goes through the same association and selection, without the photon veto (the other products of the interaction are
-    vetoed by the CHANTI and multiplicity cuts, whose inefficiency is part of the yield below): its acceptance
-    S_B depends on the beam rate, the CDA, FV, R(STRAW1)-z and momentum cuts. The number of such pi+ per
-    interaction times that inefficiency, ``upstream.interaction_pion_yield`` Y, is the one calibrated number
-    (D; :func:`calibrate`, on the 2017 budget): N_B = N_beam(GTK3) P_int Y S_B.
+    ``pileup.gtk_interaction_probability`` / number of GTK stations. Their pi+ is given the kinematics of the
+    pi+ of K+ -> pi+ nu nubar decays in the A2 range (:data:`PROXY`: a pi+ emerging near GTK3 at small angle
+    with the broad missing-mass spectrum of the signal; a proxy, D) and goes through the same association and
+    selection, without the photon veto (the other products of the interaction are vetoed by the CHANTI and
+    multiplicity cuts, whose inefficiency is part of the yield below): its acceptance S_B depends on the beam
+    rate, the CDA, FV, R(STRAW1)-z, GTK3-plane and momentum cuts. The number of such pi+ per interaction times
+    that inefficiency, ``upstream.interaction_pion_yield`` Y, is the one calibrated number (D; :func:`calibrate`,
+    on the 2017 budget): N_B = N_beam(GTK3) P_int Y S_B.
 
-Association with an accidental (events without their own kaon track, and mechanism B): the in-time accidental GTK tracks of
-:func:`kaonportal.simulation.pileup.in_time_beam_tracks` at the card's beam rate (their true momentum and
-slopes: the GTK resolution, 0.2% and 16 urad, is neglected); the one with the smallest CDA to the measured
-pi+ track becomes the event's beam track: CDA, midpoint vertex and m2miss_pi = (P_K - P_pi)^2 are recomputed with
-it. No in-time accidental: no K-pi association, the event is rejected. The pnn selection then acts on the event
-as on any other (CDA, beam windows, FV, the upstream R(STRAW1)-z cut, momentum, PID, photon veto, signal
-regions) except ``kpi_timing`` (the association is made), plus the GTK3-plane cut :data:`GTK3_BOX` of the
-2017-era upstream rejection (the pi+ may not point back into the beam region at GTK3); the calibration's veto and PID scales apply as to the
-kaon-decay sources. Normalisation: N_K(GTK3) eps_trig eps_RV = N_K,eff / f_FV, f_FV the probability that a
-kaon at GTK3 decays in the FV.
+Association with an accidental (events without their own kaon track, and mechanism B): the in-time accidental
+GTK tracks of :func:`kaonportal.simulation.pileup.in_time_beam_tracks` at the card's beam rate (their true
+momentum and slopes: the GTK resolution, 0.2% and 16 urad, is neglected); the one with the smallest CDA to the
+measured pi+ track becomes the event's beam track: CDA, midpoint vertex and m2miss_pi = (P_K - P_pi)^2 are
+recomputed with it. No in-time accidental: no K-pi association, the event is rejected. The pnn selection then
+acts on the event as on any other (CDA, beam windows, FV, the upstream R(STRAW1)-z cut, momentum, PID, photon
+veto, signal regions) except ``kpi_timing`` (the association is made), plus the GTK3-plane cut
+:data:`GTK3_BOX` of the 2017-era upstream rejection (the pi+ may not point back into the beam region at GTK3);
+the calibration's veto and PID scales apply as to the kaon-decay sources. Normalisation: N_K(GTK3) eps_trig
+eps_RV = N_K,eff / f_FV, f_FV the probability that a kaon at GTK3 decays in the FV. The intensity dependence
+comes from the accidentals alone: at a higher beam rate more pi+ find an in-time accidental.
 
 Not modelled (stated on the result): decays upstream of the last achromat dipole and in its field, the TRIM5
 kick, absorption of photons in the collimator (they are vetoed as in the FV, which under-estimates (A) for
@@ -201,10 +203,11 @@ def _decay_yields(card, sel: Selection, cal: Calibration, n: int, seed: int, dec
             cols = reweighted_columns(ev, decay, cal)
             base = cols["weight_gen"] * cols["decay_prob"] * _pion_survives(card, cols)
             truth = {k: v for k, v in cols.items() if k != "true_vertex_z"}   # no truth-FV filter (module docstring)
-            acc = _with_accidental(c, truth, np.random.default_rng(derive_seed(s, "accidentals")))
-            w = _selected(sel, acc, base * (1.0 if reg == "A1" else 1.0 - eps_k), c)
+            # the accidentals are measured at the real GTK3 (``card``, not the moved beam start of A1)
+            acc = _with_accidental(card, truth, np.random.default_rng(derive_seed(s, "accidentals")))
+            w = _selected(sel, acc, base * (1.0 if reg == "A1" else 1.0 - eps_k), card)
             if reg == "A2":
-                w = w + _selected(sel, truth, base * eps_k, c)
+                w = w + _selected(sel, truth, base * eps_k, card)
             br = constants.BR_K[decay]
             out[f"{reg}: {decay}"] = (br * float(w.sum()) / n, br * float(np.sqrt(np.sum(w * w))) / n)
     # the pi+ proxy of mechanism (B), one per pi+ (no decay weight)
