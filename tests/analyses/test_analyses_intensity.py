@@ -25,7 +25,11 @@ def test_projection_starts_from_the_published_inputs():
     assert r1["ses"] == 8.4e-12 and r1["eps_rv"] == 0.632
     rel = r2["eps_rv"] / r1["eps_rv"]
     assert r2["ses"] == pytest.approx(8.4e-12 / (2 * rel))
-    assert r2["background_upstream"] == pytest.approx(7.4 * 4 * rel)
+    # upstream: a pi+ matched to an accidental: kaons x 2, times the ratio of accidental-match probabilities,
+    # which grows less than the rate (1 - exp(-mu)): between x 2 and x 4
+    m = r2["kpi_accidental_match"] / r1["kpi_accidental_match"]
+    assert 1.0 < m < 2.0
+    assert r2["background_upstream"] == pytest.approx(7.4 * 2 * rel * m)
 
 
 def test_expected_upper_limit_is_the_poisson_limit():

@@ -32,29 +32,41 @@ def test_gtk_multiplicity_is_poisson_rate_times_window():
     # edge effect, which is zero for a uniform arrival density; 5 standard errors of the sample mean
     se = math.sqrt(mu / n)
     assert n_in.mean() == pytest.approx(mu, abs=5 * se)
-    assert n_in.var() == pytest.approx(mu, rel=0.03)          # Poisson: variance = mean
+    # Poisson: variance = mean; the sample variance has Var(s^2) = (mu_4 - sigma^4)/n = (mu + 2 mu^2)/n for a
+    # Poisson law (mu_4 = mu + 3 mu^2): 5 of its standard errors (0.4% of mu here)
+    assert n_in.var() == pytest.approx(mu, abs=5 * math.sqrt((mu + 2 * mu * mu) / n))
 
 
 def test_random_veto_monte_carlo_agrees_with_closed_form(lib):
     n = 100_000
     _, passed = P.overlay_random_veto(CARD, n, np.random.default_rng(3), lib)
     exact = P.analytic_random_veto(CARD, lib)
-    # the closed form ignores the time smearing where one accidental has several vetoing hits: it is
-    # exact to well below 1% (absolute) here; plus 5 binomial standard errors
+    # the closed form ignores the time smearing where one accidental has several vetoing hits: measured with
+    # 2 x 400k overlaid events, it exceeds the overlay by 0.001 (1.3 and 2.3 binomial standard errors); allow
+    # 0.002 for it plus 5 binomial standard errors (0.0012 each)
     se = math.sqrt(exact * (1 - exact) / n)
-    assert passed.mean() == pytest.approx(exact, abs=0.006 + 5 * se)
+    assert passed.mean() == pytest.approx(exact, abs=0.002 + 5 * se)
 
 
 def test_random_veto_2021_22_against_published(lib):
     # published eps_RV (63.2 +- 0.6)% for 2021-22 [S000, JHEP25]. The model is NOT tuned to it; it leaves
-    # out sources NA62 has (hadronic showers in the LKr, HASC/MUV0 multiplicity, straw extra tracks, halo
-    # in the LAV and LKr, beam interactions downstream of the GTK), so it predicts more survival: 0.88, a
-    # random-veto loss of 12% against the published 37%. The test pins what is known: the prediction lies
-    # between the published value and 1, and the ratio stays at the documented discrepancy (1.39; +-0.05
+    # out sources NA62 has (hadronic showers in the LKr, straw extra tracks, halo in the LAV and LKr, beam
+    # interactions downstream of the GTK: no rate for them in the reference), so it predicts more survival: 0.81,
+    # a random-veto loss of 19% against the published 37% (0.88 before charged daughters were bent by MNP33 into
+    # LAV10-12; HASC and MUV0, added with their MultiplicitySelection windows, move it by -0.004). The test pins
+    # what is known: the prediction lies
+    # between the published value and 1, and the ratio stays at the documented discrepancy (1.28; +-0.05
     # covers the library's statistical error, ~0.3%, and small model changes; a larger move must be explained).
     eps = P.analytic_random_veto(CARD, lib)
     assert 0.632 < eps < 1.0
-    assert eps / 0.632 == pytest.approx(1.39, abs=0.05)
+    assert eps / 0.632 == pytest.approx(1.28, abs=0.05)
+
+
+def test_vetoing_rows_are_scanned_once_per_library(lib):
+    first = P._vetoing_rows(CARD, lib, "K+")
+    assert P._vetoing_rows(CARD, lib, "K+") is first          # cached, not rescanned per block
+    cols = [j for j, d in enumerate(P.HIT_DETECTORS) if d in CARD.pileup.veto_detectors]
+    np.testing.assert_array_equal(first, np.flatnonzero(lib.hits["K+"][:, cols].any(axis=1)))
 
 
 def test_random_veto_breakdown_names_the_sources(lib):
@@ -130,11 +142,14 @@ def test_optional_time_and_pileup_columns_chunking_and_default_unchanged():
     t = a["t_rich_ns"].to_numpy(zero_copy_only=False)
     seen = a["in_rich"].to_numpy() & np.isfinite(a["p_track"].to_numpy(zero_copy_only=False))
     assert np.all(np.isnan(t[~seen])) and np.all(np.isfinite(t[seen]))
-    # resolution 100 ps: sample std within 3% (n ~ 3e4 -> 0.4% standard error of a std)
-    assert np.nanstd(t) == pytest.approx(CARD.resolution.rich_time_ns, rel=0.03)
-    # the pile-up columns carry the rates: per-event random veto close to the closed form
+    # resolution 100 ps: the standard error of a Gaussian sample std is sigma / sqrt(2 n); 5 of them
+    sig = CARD.resolution.rich_time_ns
+    assert np.nanstd(t) == pytest.approx(sig, abs=5 * sig / math.sqrt(2 * seen.sum()))
+    # the pile-up columns carry the rates: per-event random veto close to the closed form (its 0.002 allowance
+    # and 5 binomial standard errors, as in test_random_veto_monte_carlo_agrees_with_closed_form)
     rv = a["random_veto_pass"].to_numpy().mean()
-    assert rv == pytest.approx(P.analytic_random_veto(CARD, P.build_library(CARD, 9)), abs=0.01)
+    exact = P.analytic_random_veto(CARD, P.build_library(CARD, 9))
+    assert rv == pytest.approx(exact, abs=0.002 + 5 * math.sqrt(exact * (1 - exact) / n))
     # mismatch implies an accidental match
     mm, am = a["kpi_mismatch"].to_numpy(), a["kpi_accidental_match"].to_numpy()
     assert not np.any(mm & ~am)

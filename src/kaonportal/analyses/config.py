@@ -83,6 +83,10 @@ class PnnConfig(_M):
                              "ratio eps(X)/eps(1) when intensity_scale != 1) or 'predicted' (the pile-up model's, "
                              "kaonportal.analyses.intensity)")
 
+    upstream_model: Literal["physics", "scale"] = Field("physics", description="upstream background: 'physics' "
+                             "(mechanisms, kaonportal.analyses.pnn_budget.upstream_physics) or 'scale' (the one-parameter "
+                             "model fitted to 2017, kaonportal.analyses.pnn_budget.upstream)")
+    n_upstream: int = Field(100_000, ge=1000, description="simulated events per upstream sample (physics model)")
     intensity_projection: list[float] | None = Field(None, description="intensity scales (> 0) of a projection "
                                                      "table/plot of SES, eps_RV, backgrounds and expected limit; null: none")
 
@@ -127,6 +131,7 @@ class RunConfig(_M):
         c.pnn.n_signal = max(2000, int(c.pnn.n_signal * factor))
         c.pnn.n_normalisation = max(2000, int(c.pnn.n_normalisation * factor)) if c.pnn.n_normalisation else 0
         c.pnn.n_background = {k: max(2000, int(v * factor)) for k, v in c.pnn.n_background.items()}
+        c.pnn.n_upstream = max(20_000, int(c.pnn.n_upstream * factor))   # S_B ~ 3e-3: >= 60 selected proxies
         return c
 
 

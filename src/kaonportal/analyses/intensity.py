@@ -7,9 +7,11 @@ scaled_card`); everything that depends on them moves together:
   model of :mod:`kaonportal.simulation.pileup` (each a :class:`PileupPrediction`);
 - projection of a pnn result at X = 1 (same running time; :func:`projection`): kaon decays N_K(X) = X N_K,
   so SES(X) = SES(1) eps_RV(1) / (X eps_RV(X)) (SES = 1/(N_K A eps_trig eps_RV), [NA62:2020eqcd] SES formula);
-  the kaon-decay backgrounds scale like the signal, X eps_RV(X)/eps_RV(1); the upstream background,
-  whose probability is linear in the beam rate (:mod:`kaonportal.analyses.pnn_budget.upstream`), like
-  X^2 eps_RV(X)/eps_RV(1). The expected 90% CL upper limit is the classical Poisson limit for the median
+  the kaon-decay backgrounds scale like the signal, X eps_RV(X)/eps_RV(1); the upstream background, a pi+
+  associated with an accidental beam track (:mod:`kaonportal.analyses.pnn_budget.upstream_physics`), like
+  X eps_RV(X)/eps_RV(1) m(X)/m(1), m the predicted probability that a downstream pi+ track is matched to an
+  accidental GTK track (``kpi_accidental_match``: 1 - exp(-mu), mu linear in the rate, so the growth is slower
+  than X^2). The expected 90% CL upper limit is the classical Poisson limit for the median
   background-only count (n = the median of Poisson(b)) divided into the SES.
 
 The eps_RV used in the projection is the card's (published) value at X = 1, moved by the predicted ratio
@@ -97,7 +99,7 @@ def projection(ses: float, background_kaon: float, background_upstream: float, e
         rel = p.random_veto_efficiency / ref.random_veto_efficiency
         ses_x = ses / (x * rel)
         b_k = background_kaon * x * rel
-        b_up = background_upstream * x * x * rel
+        b_up = background_upstream * x * rel * p.kpi_accidental_match / ref.kpi_accidental_match
         rows.append({"intensity_scale": x, "beam_rate_mhz": p.beam_rate_mhz,
                      "eps_rv": eps_rv_card * rel, "eps_rv_predicted": p.random_veto_efficiency,
                      "ses": ses_x, "background_kaon": b_k, "background_upstream": b_up,
@@ -129,7 +131,8 @@ def pnn_projection(summary: dict, card, scales, seed: int, out_dir) -> dict:
                      "kaonportal.analyses.intensity",
                      "units: beam rate MHz, SES and limit in BR, backgrounds in events, probabilities",
                      "eps_rv: the run's value moved by the pile-up model's ratio; eps_rv_predicted: the model's absolute value",
-                     "background_upstream scales as intensity^2 (probability linear in the beam rate) -- D"],
+                     "background_upstream scales as intensity x eps_rv ratio x accidental-match probability ratio "
+                     "(analyses.pnn_budget.upstream_physics)"],
                     list(PROJECTION_FIELDS), rows)
     return {"rows": rows, "files": [csv, *_plot(rows, out / "plots" / "intensity_projection")]}
 

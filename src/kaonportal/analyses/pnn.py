@@ -123,6 +123,24 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
                     beam_rate_mhz=rate, notes=notes)
 
 
+def _upstream(setup: PnnSetup, sel, n_k_eff: float, cal, seed: int) -> dict:
+    """The upstream source (``pnn.upstream_model``): mechanisms at the run's beam rate, or the scale model."""
+    cfg = setup.config
+    if cfg.pnn.upstream_model == "scale":
+        up, up_err = upstream_estimate(cal, n_k_eff, setup.beam_rate_mhz)
+        return {"source": "upstream", "simulation": up, "simulation_error": up_err,
+                "model": "p_up * N_K,eff * R_beam / R_ref (analyses.pnn_budget.upstream)",
+                "beam_rate_mhz": setup.beam_rate_mhz, "data_driven": None}
+    from ..simulation.pileup import scaled_card
+    from .pnn_budget.upstream_physics import upstream_physics
+    card = scaled_card(setup.card, setup.beam_rate_mhz / setup.card.run_conditions.beam_rate_mhz)
+    r = upstream_physics(card, sel, n_k_eff, cal, cfg.pnn.n_upstream, derive_seed(seed, "upstream"))
+    return {"source": "upstream", "simulation": r.value, "simulation_error": r.error,
+            "model": "upstream K+ decays + GTK3 interactions matched to accidental beam tracks "
+                     "(analyses.pnn_budget.upstream_physics)", "beam_rate_mhz": setup.beam_rate_mhz,
+            "data_driven": None, "detail": r.as_dict()}
+
+
 def _per_bin(cf, events, mask, bins) -> tuple[np.ndarray, np.ndarray]:
     p = column(events, "p_track").astype(float)
     idx = np.digitize(p, bins) - 1
@@ -269,10 +287,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             hists[dcy] = _hist2d(ev, kin.weights * br)
         est = source_estimate(source, smp, sel, n_k_eff, cal, bins, forced=forced)
         sources[source] = est.as_dict()
-    up, up_err = upstream_estimate(cal, n_k_eff, setup.beam_rate_mhz)
-    sources["upstream"] = {"source": "upstream", "simulation": up, "simulation_error": up_err,
-                           "model": "p_up * N_K,eff * R_beam / R_ref (analyses.pnn_budget)",
-                           "beam_rate_mhz": setup.beam_rate_mhz, "data_driven": None}
+    sources["upstream"] = _upstream(setup, sel, n_k_eff, cal, seed)
     total = sum(v["simulation"] or 0.0 for v in sources.values())
     total_err = math.sqrt(sum((v.get("simulation_error") or 0.0) ** 2 for v in sources.values()))
 

@@ -142,6 +142,29 @@ class Square(_Model):
     half_side: float = _f(gt=0, le=5, unit="m")
 
 
+class OffAxisBox(_Model):
+    """Rectangle x_min < x < x_max, |y| < half_y at plane z (off-axis vetoes MUV0, HASC)."""
+    z: float = _f(ge=0, le=300, unit="m")
+    x_min: float = _f(ge=-5, le=5, unit="m")
+    x_max: float = _f(ge=-5, le=5, unit="m")
+    half_y: float = _f(gt=0, le=5, unit="m")
+
+
+def _muv0() -> OffAxisBox:
+    # [GA; BEATCH] V: z = 237.358 m, 1545 < x < 2945 mm; height not found: square, |y| < 0.7 m (D)
+    return OffAxisBox(z=237.358, x_min=1.545, x_max=2.945, half_y=0.7)
+
+
+def _hasc() -> OffAxisBox:
+    # [BEATCH; MCgeo:HAC] V: front 253.35 m, 3x3 modules at -480 < x < -180 mm; |y| < 0.15 m from square modules (D)
+    return OffAxisBox(z=253.35, x_min=-0.480, x_max=-0.180, half_y=0.15)
+
+
+def _beam_dipole() -> "Magnet":
+    # [BEATCH; MCgeo:HAC] V: 248.2-250.2 m, pT -990 MeV/c for charge +1 (sweeps the charged beam off the SAC)
+    return Magnet(z=249.2, length=2.0, pt_kick=-0.990)
+
+
 class Geometry(_Model):
     """Positions and apertures ([GA; BEATCH; MCgeo])."""
     gtk: list[GtkStation] = Field(..., min_length=1)
@@ -158,6 +181,9 @@ class Geometry(_Model):
     muv2: Square
     muv3: Square
     sac: Square
+    muv0: OffAxisBox = Field(default_factory=_muv0, description="off-axis MUV0 (optional; default the V values)")
+    hasc: OffAxisBox = Field(default_factory=_hasc, description="HASC behind the beam dipole (optional)")
+    beam_dipole: Magnet = Field(default_factory=_beam_dipole, description="beam-deflecting dipole before the SAC (optional)")
 
     @model_validator(mode="after")
     def _order(self):
@@ -198,6 +224,8 @@ class Resolution(_Model):
     irc_sac_time_ns: float = Field(0.56, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="IRC/SAC time after slewing correction (V)")
     muv3_time_ns: float = Field(0.5, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="MUV3 hit time (V/R 0.4-0.6)")
     chanti_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="CHANTI hit time (D)")
+    hasc_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="HASC hit time (not found, D)")
+    muv0_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="MUV0 hit time (not found, D)")
     lkr_time_a_ns: float = Field(0.56, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="LKr sigma_t(E) = a + b/E + c/sqrt(E): a")
     lkr_time_b_ns: float = Field(1.53, ge=0, le=10, json_schema_extra={"unit": "ns GeV"}, description="LKr sigma_t(E): b")
     lkr_time_c_ns: float = Field(-0.233, ge=-10, le=10, json_schema_extra={"unit": "ns GeV^0.5"}, description="LKr sigma_t(E): c")
@@ -295,6 +323,10 @@ class Pileup(_Model):
     window_chod_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
     window_muv3_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
     window_ktag_ns: float = Field(1.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
+    window_hasc_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"},
+                                  description="HASC +-3 ns [FW MultiplicitySelection.cc] (V)")
+    window_muv0_ns: float = Field(9.0, gt=0, le=100, json_schema_extra={"unit": "ns"},
+                                  description="MUV0 -10..+8 ns [FW MultiplicitySelection.cc] (V) as +-9 ns (D)")
     window_kpi_ns: float = Field(0.5, gt=0, le=100, json_schema_extra={"unit": "ns"},
                                  description="K-pi matching: |t_GTK - t_downstream| half-window (D)")
     kpi_cda_m: float = Field(0.030, gt=0, le=1, json_schema_extra={"unit": "m"}, description="K-pi matching CDA cut (U)")
@@ -303,14 +335,39 @@ class Pileup(_Model):
 
     @model_validator(mode="after")
     def _check(self):
-        allowed = ("lav", "lkr", "irc", "sac", "chanti", "chod", "muv3")
+        allowed = ("lav", "lkr", "irc", "sac", "chanti", "chod", "muv3", "hasc", "muv0")
         bad = [d for d in self.veto_detectors if d not in allowed]
         if bad:
             raise ValueError(f"unknown veto detector(s) {bad}; allowed: {', '.join(allowed)}")
         widest = max(self.window_lav_ns, self.window_irc_ns, self.window_sac_ns, self.window_chanti_ns,
-                     self.window_chod_ns, self.window_muv3_ns)
+                     self.window_chod_ns, self.window_muv3_ns, self.window_hasc_ns, self.window_muv0_ns)
         if self.readout_half_window_ns < widest:
             raise ValueError(f"readout_half_window_ns must cover the widest veto window ({widest:g} ns)")
+        return self
+
+
+class Upstream(_Model):
+    """Beam-line elements upstream of the fiducial volume and the one calibrated number of the upstream background
+    (:mod:`kaonportal.analyses.pnn_budget.upstream_physics`). Optional section; the defaults are the 2016-design
+    final collimator, the built-in na62-2022 card has the 2018 design."""
+    z_achromat_end: float = Field(99.46, ge=50, le=105, json_schema_extra={"unit": "m"},
+                                  description="exit of BEND 6, the last dipole of the GTK achromat [BEATCH] (V)")
+    collimator_z_front: float = Field(101.255, ge=50, le=105, json_schema_extra={"unit": "m"},
+                                      description="final collimator front face [FW GigaTracker-Collimator.dat] (V)")
+    collimator_length: float = Field(1.0, gt=0, le=5, json_schema_extra={"unit": "m"})
+    collimator_half_x: float = Field(0.033, gt=0, le=1, json_schema_extra={"unit": "m"},
+                                     description="half of the inner aperture width (66 mm, 2016 design, V)")
+    collimator_half_y: float = Field(0.0165, gt=0, le=1, json_schema_extra={"unit": "m"},
+                                     description="half of the inner aperture height (33 mm, 2016 design, V)")
+    interaction_pion_yield: float = Field(0.0, ge=0, le=1, description=(
+        "probability that an inelastic interaction in GTK3 yields a pi+ passing the whole pnn selection once an "
+        "accidental beam track is in time (D: calibrated on the 2017 upstream budget)"))
+    interaction_pion_yield_error: float = Field(0.0, ge=0, le=1, description="its calibration error")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not self.z_achromat_end < self.collimator_z_front:
+            raise ValueError("need z_achromat_end < collimator_z_front")
         return self
 
 
@@ -326,6 +383,7 @@ class Card(_Model):
     pid: Pid
     run_conditions: RunConditions
     pileup: Pileup = Field(default_factory=Pileup, description="accidental activity (optional section)")
+    upstream: Upstream = Field(default_factory=Upstream, description="upstream beam line (optional section)")
     source: str | None = Field(None, description="file the card was read from (filled on load)")
 
 

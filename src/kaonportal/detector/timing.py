@@ -23,6 +23,7 @@ LAV         ``lav_time_ns``                1 ns, not found (D)
 IRC, SAC    ``irc_sac_time_ns``            560 ps after slewing [FW SAVMatching.cc] (V)
 MUV3        ``muv3_time_ns``               0.5 ns [FW MUV3T0.cc] (V; [JINST17] ~400 ps R)
 CHANTI      ``chanti_time_ns``             1 ns (D)
+HASC, MUV0  ``hasc_time_ns``, ``muv0_time_ns`` 1 ns, not found (D)
 =========== ============================== ================================================
 
 >>> from kaonportal.detector import load_card
@@ -43,7 +44,8 @@ import numpy as np
 
 from .card import Card
 
-DETECTORS = ("ktag", "gtk", "straw", "rich", "chod", "newchod", "lkr", "lav", "irc", "sac", "muv3", "chanti")
+DETECTORS = ("ktag", "gtk", "straw", "rich", "chod", "newchod", "lkr", "lav", "irc", "sac", "muv3", "chanti", "hasc",
+             "muv0")
 
 #: optional event-table columns of measured times (see :mod:`kaonportal.simulation.schema`)
 TIME_COLUMNS = ("t_ktag_ns", "t_gtk_ns", "t_straw_ns", "t_rich_ns", "t_chod_ns", "t_newchod_ns", "t_lkr_ns",
@@ -71,6 +73,8 @@ class TimeResolutions:
     lkr_a: float
     lkr_b: float
     lkr_c: float
+    hasc: float = 1.0
+    muv0: float = 1.0
 
     @classmethod
     def from_card(cls, card: Card) -> "TimeResolutions":
@@ -78,7 +82,7 @@ class TimeResolutions:
         return cls(ktag=r.ktag_time_ns, gtk=r.gtk_time_ns, straw=r.straw_time_ns, rich=r.rich_time_ns,
                    chod=r.chod_time_ns, newchod=r.newchod_time_ns, lav=r.lav_time_ns, irc_sac=r.irc_sac_time_ns,
                    muv3=r.muv3_time_ns, chanti=r.chanti_time_ns, lkr_a=r.lkr_time_a_ns, lkr_b=r.lkr_time_b_ns,
-                   lkr_c=r.lkr_time_c_ns)
+                   lkr_c=r.lkr_time_c_ns, hasc=r.hasc_time_ns, muv0=r.muv0_time_ns)
 
     def lkr(self, energy) -> np.ndarray:
         """LKr cluster time resolution (ns) at cluster energy ``energy`` (GeV), floored at 0.1 GeV

@@ -20,9 +20,10 @@ Model (each step D unless a source is named; parameters in the card's ``pileup``
      (:func:`~kaonportal.detector.propagation.photon_hits`) and detected with 1 - the card's inefficiency;
      charged particles through the spectrometer (:func:`~kaonportal.detector.propagation.propagate_charged`):
      a CHOD hit inside its acceptance, a MUV3 hit for muons inside its acceptance, and outside the
-     spectrometer the veto they hit (detected with 1 - ``extra_charged_inefficiency`` as in the engine; a LAV
-     on the straight line, else IRC / LKr on the track bent by MNP33 -- the engine uses the straight
-     line for both; never the SAC, behind the beam-deflecting dipole) with a MIP-like LKr cluster (``detector.timing.LKR_MIP_ENERGY``) for pi and mu;
+     spectrometer the veto they reach on their track bent by MNP33 (:func:`~kaonportal.detector.charged_veto.
+     charged_veto_hits`, as in the engine: LAV, IRC, LKr, the off-axis MUV0, and behind the beam-deflecting
+     dipole the HASC; the SAC is out of their reach), detected with
+     1 - ``extra_charged_inefficiency``, with a MIP-like LKr cluster (``detector.timing.LKR_MIP_ENERGY``) for pi and mu;
    - pi+: pi+ -> mu+ nu in the same z range, the muon as above;
    - protons: only the GTK track and interactions;
    - halo muons: a CHOD and a MUV3 hit (the halo rate is defined as the rate crossing them, D).
@@ -47,11 +48,11 @@ seeded by ``(seed, LIBRARY_KEY)`` (the library), so results are bit-identical wh
 from __future__ import annotations
 
 __all__ = ["PileupRates", "AccidentalLibrary", "build_library", "rates", "scaled_card", "overlay_random_veto",
-           "analytic_random_veto", "random_veto_breakdown", "kpi_matching", "ktag_accidental_probability", "gtk_accidental_mean",
+           "analytic_random_veto", "random_veto_breakdown", "kpi_matching", "in_time_beam_tracks", "ktag_accidental_probability", "gtk_accidental_mean",
            "STREAM_TIME", "STREAM_PILEUP", "PILEUP_COLUMNS", "SPECIES", "LIBRARY_SIZE"]
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -60,7 +61,8 @@ from .. import constants
 from ..beam.profile import sample_beam, sample_decay_vertex
 from ..decays import generate
 from ..detector.card import Card, load_card
-from ..detector.propagation import DETECTOR_CODES, in_octagon, in_ring, photon_hits, propagate_charged
+from ..detector.charged_veto import HASC, MUV0, charged_veto_hits
+from ..detector.propagation import DETECTOR_CODES, photon_hits, propagate_charged
 from ..detector.response import photon_inefficiency
 from ..detector.timing import LKR_MIP_ENERGY, TimeResolutions
 from ..errors import InputError
@@ -72,11 +74,11 @@ STREAM_PILEUP = 7      # engine stream of the optional pile-up columns
 LIBRARY_KEY = 0x9117   # spawn key of the accidental library's generator
 LIBRARY_SIZE = 200_000   # accidentals per species: ~2000 vetoing pi+ decays, eps_RV to ~0.1%
 SPECIES = ("K+", "pi+", "p", "halo")
-HIT_DETECTORS = ("gtk", "chanti", "lav", "irc", "lkr", "sac", "chod", "muv3")
+HIT_DETECTORS = ("gtk", "chanti", "lav", "irc", "lkr", "sac", "chod", "muv3", "hasc", "muv0")
 PILEUP_COLUMNS = ("n_pileup_gtk", "kpi_accidental_match", "kpi_mismatch", "random_veto_pass")
 _K_MODES = ("K+ -> mu+ nu", "K+ -> pi+ pi0", "K+ -> pi+ pi+ pi-", "K+ -> pi0 e+ nu", "K+ -> pi0 mu+ nu",
             "K+ -> pi+ pi0 pi0")
-_CODE_NAME = {DETECTOR_CODES[k]: k for k in ("lav", "irc", "lkr", "sac")}
+_CODE_NAME = {**{DETECTOR_CODES[k]: k for k in ("lav", "irc", "lkr", "sac")}, MUV0: "muv0", HASC: "hasc"}
 
 
 def scaled_card(card, intensity_scale: float) -> Card:
@@ -112,9 +114,11 @@ def rates(card: Card) -> PileupRates:
 class AccidentalLibrary:
     """Simulated accidentals: ``hits[species]`` is a (n, len(HIT_DETECTORS)) bool array (columns in the
     order of :data:`HIT_DETECTORS`), ``lkr_energy[species]`` the energy (GeV) of the most energetic
-    detected LKr cluster (0 if none)."""
+    detected LKr cluster (0 if none). ``vetoing`` caches the rows with a hit in a veto detector, per
+    (species, veto detectors), found once and reused by every block."""
     hits: dict
     lkr_energy: dict
+    vetoing: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _particle_hits(card: Card, name: str, origin, p4, rng, hit: dict, e_lkr) -> None:
@@ -130,7 +134,7 @@ def _particle_hits(card: Card, name: str, origin, p4, rng, hit: dict, e_lkr) -> 
         hit["chod"] |= t.accept["chod"]
         if name.startswith("mu"):
             hit["muv3"] |= t.accept["muv3"]
-        det = np.where(t.accept["straw"], 0, _charged_veto(card, origin, p3, t))
+        det = np.where(t.accept["straw"], 0, charged_veto_hits(origin, p3, q, card, track=t))
         seen = rng.random(det.shape[0]) >= card.photon_veto.extra_charged_inefficiency
     # LKr cluster energy: photons and electrons deposit their energy, pi/mu a MIP-like LKR_MIP_ENERGY
     e_dep = p4[:, 0] if q == 0 or name.startswith("e") else np.full(p4.shape[0], LKR_MIP_ENERGY)
@@ -139,28 +143,6 @@ def _particle_hits(card: Card, name: str, origin, p4, rng, hit: dict, e_lkr) -> 
         hit[key] |= m
         if key == "lkr":
             np.maximum(e_lkr, np.where(m, e_dep, 0.0), out=e_lkr)
-
-
-def _charged_veto(card: Card, origin, p3, t) -> np.ndarray:
-    """Veto detector code hit by charged particles: the first LAV station on their straight line upstream of
-    MNP33 (:func:`photon_hits`), otherwise IRC or LKr (photon acceptance) on the track bent by MNP33
-    (``t``, :func:`propagate_charged`): beam-like muons follow the beam through the magnet, a straight line
-    would put them ~0.17 m off axis at the LKr (the beam's +1.2 mrad slope over 140 m)."""
-    g = card.geometry
-    det = photon_hits(origin, p3, card).detector
-    lav = det == DETECTOR_CODES["lav"]
-    x, y = t.x["LKR"], t.y["LKR"]
-    tx, ty = t.dxdz_after, t.dydz_after
-    at = lambda z: (x + tx * (z - g.lkr.z), y + ty * (z - g.lkr.z))    # noqa: E731 - straight after MNP33
-    xi, yi = at(g.irc.z)
-    r_hole = g.lkr.r_hole if g.lkr.r_hole_photon is None else g.lkr.r_hole_photon
-    with np.errstate(invalid="ignore"):
-        irc = in_ring(xi, yi, g.irc.r_min, g.irc.r_max, g.irc.x_center)
-        lkr = ~irc & in_octagon(x, y, g.lkr.apothem, r_hole)
-    # No SAC: the beam-deflecting dipole before it (248.2-250.2 m, pT -990 MeV/c [BEATCH], V) sweeps
-    # charged particles below ~100 GeV/c more than the SAC half-side (0.99/p x 11 m > 0.1 m) away.
-    down = np.select([irc, lkr], [DETECTOR_CODES["irc"], DETECTOR_CODES["lkr"]], 0)
-    return np.where(lav, det, down).astype(np.int8)
 
 
 def _decays(card: Card, species: str, n: int, rng) -> tuple[dict, np.ndarray]:
@@ -239,7 +221,8 @@ def _windows(card: Card, res: TimeResolutions, hits: np.ndarray, e_lkr: np.ndarr
     pu = card.pileup
     w = np.zeros(hits.shape)
     fixed = {"lav": pu.window_lav_ns, "irc": pu.window_irc_ns, "sac": pu.window_sac_ns,
-             "chanti": pu.window_chanti_ns, "chod": pu.window_chod_ns, "muv3": pu.window_muv3_ns}
+             "chanti": pu.window_chanti_ns, "chod": pu.window_chod_ns, "muv3": pu.window_muv3_ns,
+             "hasc": pu.window_hasc_ns, "muv0": pu.window_muv0_ns}
     for j, d in enumerate(HIT_DETECTORS):
         if d not in pu.veto_detectors:
             continue
@@ -274,9 +257,13 @@ def analytic_random_veto(card: Card, lib: AccidentalLibrary) -> float:
 
 
 def _vetoing_rows(card: Card, lib: AccidentalLibrary, species: str) -> np.ndarray:
-    """Library rows of ``species`` with at least one hit in a veto detector."""
-    cols = [j for j, d in enumerate(HIT_DETECTORS) if d in card.pileup.veto_detectors]
-    return np.flatnonzero(lib.hits[species][:, cols].any(axis=1))
+    """Library rows of ``species`` with at least one hit in a veto detector (scanned once per library)."""
+    key = (species, tuple(card.pileup.veto_detectors))
+    rows = lib.vetoing.get(key)
+    if rows is None:
+        cols = [j for j, d in enumerate(HIT_DETECTORS) if d in card.pileup.veto_detectors]
+        rows = lib.vetoing[key] = np.flatnonzero(lib.hits[species][:, cols].any(axis=1))
+    return rows
 
 
 def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: AccidentalLibrary
@@ -319,12 +306,10 @@ def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: Accid
     return sum(counts).astype(np.int16), ~(np.bincount(evt[i[vetoing]], minlength=n) > 0)
 
 
-def kpi_matching(card: Card, n: int, rng: np.random.Generator, track: dict, true_cda=None
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Accidental GTK tracks in the K-pi time window and whether one is matched (step 4).
-
-    ``track``: ``track_x_straw1``, ``track_y_straw1`` (m), ``track_dxdz``, ``track_dydz`` of the downstream
-    track (NaN: no track, never matched). Returns (number of in-time accidental GTK tracks, matched)."""
+def in_time_beam_tracks(card: Card, n: int, rng: np.random.Generator):
+    """Accidental reconstructed GTK tracks whose measured time (resolution GTK (+) RICH) falls within
+    +-``window_kpi_ns`` of each of ``n`` events (step 4): (event index of each, their beam tracks at GTK3 drawn
+    from the card's beam profile). Draws: n Poisson counts, times, normals, then the beam tracks."""
     pu, res = card.pileup, TimeResolutions.from_card(card)
     sig = math.hypot(res.gtk, res.rich)
     half = pu.window_kpi_ns + 6.0 * sig           # arrivals beyond 6 sigma never enter the window
@@ -335,8 +320,18 @@ def kpi_matching(card: Card, n: int, rng: np.random.Generator, track: dict, true
     m = evt.shape[0]
     t = rng.uniform(-half, half, size=m) + sig * rng.standard_normal(m)
     evt = evt[np.abs(t) < pu.window_kpi_ns]          # in time: only these need a beam track
+    return evt, sample_beam(evt.shape[0], rng, card)
+
+
+def kpi_matching(card: Card, n: int, rng: np.random.Generator, track: dict, true_cda=None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Accidental GTK tracks in the K-pi time window and whether one is matched (step 4).
+
+    ``track``: ``track_x_straw1``, ``track_y_straw1`` (m), ``track_dxdz``, ``track_dydz`` of the downstream
+    track (NaN: no track, never matched). Returns (number of in-time accidental GTK tracks, matched)."""
+    pu = card.pileup
+    evt, beam = in_time_beam_tracks(card, n, rng)
     k = evt.shape[0]
-    beam = sample_beam(k, rng, card)
     z1 = card.geometry.straw[0].z
     xs, ys = np.asarray(track["track_x_straw1"], float)[evt], np.asarray(track["track_y_straw1"], float)[evt]
     tx, ty = np.asarray(track["track_dxdz"], float)[evt], np.asarray(track["track_dydz"], float)[evt]
@@ -363,11 +358,13 @@ def gtk_accidental_mean(card: Card) -> float:
     return card.run_conditions.beam_rate_mhz * eff * 1e-3 * 2.0 * card.pileup.window_kpi_ns
 
 
-def optional_columns(card: Card, seed: int, block: int, parent: str, names, cols: dict) -> dict[str, np.ndarray]:
+def optional_columns(card: Card, seed: int, block: int, parent: str, names, cols: dict,
+                     library: AccidentalLibrary | None = None) -> dict[str, np.ndarray]:
     """The engine's hook: time columns (:data:`~kaonportal.detector.timing.TIME_COLUMNS`, stream
     :data:`STREAM_TIME`) and pile-up columns (:data:`PILEUP_COLUMNS`, stream :data:`STREAM_PILEUP`) asked for
     in ``names``, for one block whose default columns are ``cols``. Each group draws from its own stream,
-    so asking for one does not change the other, and the default columns never change."""
+    so asking for one does not change the other, and the default columns never change. ``library``: the
+    card's :func:`build_library` for ``seed``, built once per run by the caller (built here if None)."""
     from ..backend import block_rng
     from ..detector.timing import TIME_COLUMNS, candidate_times
     out: dict[str, np.ndarray] = {}
@@ -379,7 +376,7 @@ def optional_columns(card: Card, seed: int, block: int, parent: str, names, cols
         rng = block_rng(seed, block, STREAM_PILEUP)
         n = cols["p_track"].shape[0]
         n_gtk, matched, mism = kpi_matching(card, n, rng, cols, cols["cda"])
-        _, passed = overlay_random_veto(card, n, rng, build_library(card, seed))
+        _, passed = overlay_random_veto(card, n, rng, library or build_library(card, seed))
         cand = {"n_pileup_gtk": n_gtk, "kpi_accidental_match": matched, "kpi_mismatch": mism,
                 "random_veto_pass": passed}
         out.update({nm: cand[nm] for nm in PILEUP_COLUMNS if nm in names})

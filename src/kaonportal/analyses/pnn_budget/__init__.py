@@ -13,7 +13,9 @@ Modules, by physics concern:
 * :mod:`.data_driven` -- the data-driven method,
 * :mod:`.escapes` -- events whose particles all escape the vetoes, escape diagnostics, ``reliability``,
 * :mod:`.calibration` -- the calibrated parameters (:class:`Calibration`) and the event reweighting,
-* :mod:`.upstream` -- the one-parameter upstream model,
+* :mod:`.upstream_physics` -- the upstream background from its mechanisms (the default),
+  :mod:`.upstream_check` -- its calibration on 2017 and the 2018 / 2021-22 checks,
+* :mod:`.upstream` -- the one-parameter upstream scale model (``pnn.upstream_model: scale``),
 * :mod:`.variance` -- forced in-flight decays and veto averaging of the budget's samples (unbiased).
 
 Every name is importable from this package (``from kaonportal.analyses.pnn_budget import X``).

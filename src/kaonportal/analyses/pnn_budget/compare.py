@@ -27,8 +27,9 @@ from ..agreement import agreement_of_value
 REASONS = {
     ("K+ -> pi+ pi0", "data_driven"): "f_kin from simulated non-radiative control events (NA62: pi0-tagged control "
                                       "data, S003) plus the simulated radiative yield",
-    ("upstream", "simulation"): "upstream model: one calibrated probability (pnn_budget.upstream), not the "
-                                "NA62 upstream-event model",
+    ("upstream", "simulation"): "upstream model: GTK3 interactions (one yield calibrated on 2017) and upstream "
+                                "K+ decays matched to accidental beam tracks (pnn_budget.upstream_physics), not the "
+                                "NA62 data-driven upstream-event model",
 }
 _DEFAULT = "estimate from the simulation's detector model (card and selection approximations, calibration " \
            "from pnn-2017); cause not identified"

@@ -1,0 +1,74 @@
+"""Upstream background from its mechanisms (analyses/pnn_budget/upstream_physics.py, upstream_check.py)."""
+
+import numpy as np
+import pytest
+
+from kaonportal.analyses.pnn_budget.upstream_check import CHECKS, published_error, run_check
+from kaonportal.analyses.pnn_budget.upstream_physics import (GTK3_BOX, _outside_gtk3_box, _pion_survives,
+                                                             in_time_probability, upstream_physics)
+from kaonportal.detector import load_card
+from kaonportal.selection import load_selection
+from kaonportal.simulation.pileup import scaled_card
+
+CARD = load_card("na62-2022")
+SEL = load_selection("pnn-2022")
+
+
+def test_built_in_cards_carry_the_2017_calibration():
+    # one number, calibrated on 2017 (scripts/calibrate_upstream.py), the same in both cards
+    y = [load_card(c).upstream.interaction_pion_yield for c in ("na62-2018", "na62-2022")]
+    assert y[0] == y[1] > 0
+    assert CARD.upstream.collimator_half_x < load_card("na62-2018").upstream.collimator_half_x   # 2018 design
+
+
+def test_pion_must_cross_the_collimator_aperture_and_miss_the_chanti():
+    up = CARD.upstream
+    z0 = up.collimator_z_front - 1.0
+    cols = {"true_vertex_x": np.zeros(4), "true_vertex_y": np.zeros(4), "true_vertex_z": np.array([z0, z0, z0, 104.0]),
+            "true_track_dxdz": np.array([0.001, 0.05, 0.001, 0.001]), "true_track_dydz": np.zeros(4)}
+    # 1 mrad: through the aperture and the CHANTI hole; 50 mrad: into the collimator body; a decay downstream
+    # of the collimator at 1 mrad: never tested against it
+    ok = _pion_survives(CARD, cols)
+    assert ok.tolist() == [True, False, True, True]
+    # 30 mrad from 102.5 m: 59 mm off axis at the CHANTI back plane, outside its 47.5 mm hole: vetoed
+    cols2 = {k: v[:1] for k, v in cols.items()}
+    cols2["true_vertex_z"] = np.array([102.5])
+    cols2["true_track_dxdz"] = np.array([0.030])
+    assert not _pion_survives(CARD, cols2)[0]
+
+
+def test_gtk3_box_rejects_tracks_pointing_back_into_the_beam():
+    z1 = CARD.geometry.straw[0].z
+    dz = z1 - CARD.beam.z_gtk3
+    cols = {"track_x_straw1": np.array([0.0012 * dz, 0.010 * dz]), "track_y_straw1": np.zeros(2),
+            "track_dxdz": np.array([0.0012, 0.0]), "track_dydz": np.zeros(2)}
+    # a track along the beam points back to x = 0 at GTK3 (inside), the other to -0.81 m (outside)
+    assert _outside_gtk3_box(CARD, cols).tolist() == [False, True]
+    assert GTK3_BOX == (0.030, 0.015)
+
+
+def test_upstream_rises_monotonically_with_intensity():
+    # mechanism B only (the dominant one, one sample): a pi+ needs an in-time accidental, so it grows with the
+    # rate; the samples are the same at every scale (same seed), only the accidentals change
+    vals, p_in = [], []
+    for x in (1.0, 2.0, 4.0):
+        r = upstream_physics(scaled_card(CARD, x), SEL, 1.5e12, n=10_000, seed=5, decays=())
+        vals.append(r.value)
+        p_in.append(r.in_time_probability)
+    assert vals[0] > 0
+    assert vals[0] < vals[1] < vals[2]
+    assert p_in[0] < p_in[1] < p_in[2] < 1.0
+    # Poisson: P_in = 1 - exp(-R eps 2W)
+    mu = 600.0 * 1e-3 * (1 - CARD.pileup.gtk_hit_inefficiency) ** 3 * 2 * CARD.pileup.window_kpi_ns
+    assert in_time_probability(CARD) == pytest.approx(1 - np.exp(-mu))
+
+
+def test_2021_22_upstream_against_published_not_fitted():
+    # published 7.4 +2.1 -1.8 ([NA62:2024pjp]); the model is calibrated on 2017 only. With 20k events per
+    # sample the model's own error is ~35% (calibration 31% and S_B statistics); the test allows the published
+    # error plus twice the model's error, and pins the stated ratio (0.78 at 200k events) loosely.
+    r, ratio = run_check("pnn-2021-22", n=20_000, seed=2)
+    tol = published_error("pnn-2021-22") + 2 * r.error
+    assert abs(r.value - CHECKS["pnn-2021-22"].published[0]) < tol
+    assert 0.4 < ratio < 1.5
+    assert r.decays < 0.05 * r.value          # decays with their photons vetoed are a small part
