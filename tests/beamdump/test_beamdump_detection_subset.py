@@ -114,3 +114,20 @@ def test_random_stream_position_does_not_depend_on_the_acceptance():
         D.detect(s, "mumu", CARD, BeamDumpSetup(p_track_min=p_min).resolved(["mumu"]), rng)
         after.append(rng.random())
     assert after[0] == after[1]
+
+
+def test_decay_weights_are_the_density_formula_bit_for_bit():
+    # D = (L / lambda) exp(-l / lambda), lambda = (p/m) c tau; 0 where it is not finite (p = 0, l = inf)
+    rng = np.random.default_rng(3)
+    n = 500
+    p = rng.exponential(30.0, n)
+    p[:3] = 0.0
+    l_to = np.where(rng.random(n) < 0.05, np.inf, rng.uniform(80.0, 160.0, n))
+    det = D.Detection(np.ones(n), p, l_to, rng.uniform(70.0, 80.0, n), None, None)
+    ctau = np.geomspace(1e-6, 1e6, 40)
+    lam = (p / 0.3)[:, None] * ctau[None, :]
+    with np.errstate(all="ignore"):
+        ref = det.flight_in_volume[:, None] / lam * np.exp(-l_to[:, None] / lam)
+    ref = np.where(np.isfinite(ref), ref, 0.0)
+    got = D.decay_weights(det, 0.3, ctau)
+    assert np.array_equal(got, ref) and np.any(got > 0) and np.all(got[:3] == 0.0)
