@@ -1,8 +1,8 @@
 """A documented parametrisation of R(s) = sigma(e+e- -> hadrons) / sigma_0(e+e- -> mu+ mu-).
 
 The dark-photon hadronic width is Gamma(A' -> hadrons) = Gamma_0(A' -> mu+ mu-) R(m_A'^2)
-([Ilten:2018crw] DarkCast 1801.04847 Eqs. 2.17-2.18). The measured R data are not
-shipped with the project, so R is built here from exclusive pieces with published parameters:
+([Ilten:2018crw] DarkCast 1801.04847 Eqs. 2.17-2.18). The measured inclusive R data are not
+shipped with the project, so R is built here from exclusive pieces with published parameters or tables:
 
 - ``pi+ pi-``: R = beta_pi^3 |F_pi(s)|^2 / 4 with the Gounaris-Sakurai pion form factor
   rho(770) + rho(1450) + rho(1700) of Belle, M. Fujikawa et al., Phys. Rev. D 78 (2008) 072006,
@@ -24,9 +24,10 @@ shipped with the project, so R is built here from exclusive pieces with publishe
   ``data/models`` (provenance in the files): pi+ pi- 2 pi0 from [BaBar:2017pipi2pi0] (HEPData table 1, 0.85-3.05
   GeV, peak 32.1 nb at 1.49 GeV) and K+ K- pi0 from [BaBar:2008kkpi0] (HEPData table 2, 1.37-3.05 GeV, peak
   1.03 nb at 1.61 GeV). Between the final-state threshold (at least 4 m_pi+, where ``other hadrons`` turns on)
-  and the first tabulated energy sigma_f rises linearly from zero (the first rows are compatible with zero within their errors); above the last row R_f is held
-  constant (outside the dark-photon mass range). Where these exceed ``other hadrons`` (never between 0.5 and
-  3 GeV, tested) they are scaled down to it.
+  and the first tabulated energy sigma_f rises linearly from zero (the first rows are compatible with zero
+  within their errors); above the last row R_f is held constant (outside the dark-photon mass range). Where
+  these exceed ``other hadrons`` (never between 0.5 and 3 GeV, tested) they are scaled down to it. The
+  tables replace peak values recalled from the papers' figures (30 nb at 1.5 GeV, 1.5 nb at 1.68 GeV).
 
 Validation (tests/models): the dark-photon c*tau it gives agrees with the DarkCast-derived FORESEE
 table of [Ilten:2018crw] within the tolerances stated in the tests.
