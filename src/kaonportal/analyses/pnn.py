@@ -73,10 +73,7 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
         raise InputError("selection", f"{sel.name!r} is a {sel.analysis!r} selection, not a pnn one")
     card_name = cfg.card or ds.card
     load_card = require("kaonportal.detector", "load_card")
-    try:
-        card = load_card(card_name)
-    except InputError as exc:
-        raise InputError("card", str(exc)) from None
+    card = load_card(card_name)     # its InputError names the full field path (card.resolution.ktag_time_ns)
     bins = list(cfg.pnn.momentum_bins) if cfg.pnn.momentum_bins is not None else list(sel.momentum_bins)
     lo, hi = sel.momentum_range
     if len(bins) < 2 or any(b2 <= b1 for b1, b2 in zip(bins, bins[1:])):
