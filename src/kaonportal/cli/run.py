@@ -143,12 +143,18 @@ def _beamdump_section(cfg, out: Path, quick: bool):
     return res
 
 
+INTENSITY_SEARCHES = ("hnl", "kmunux")      # sections that --intensity-scale moves besides pnn
+
+
 def _search_config(cfg, name: str):
     """The options of search ``name``; the top-level ``selection:`` (a pnn selection) also applies to kpix,
     the search on the pnn selection, unless its own ``selection`` is set (a search option wins)."""
     opts = cfg.searches.get(name)
     if name == "kpix" and cfg.selection is not None and not (opts or {}).get("selection"):
         opts = {**(opts or {}), "selection": cfg.selection}
+    # the top-level intensity reaches the searches whose K-pi mismatch follows the pile-up model
+    if name in INTENSITY_SEARCHES and cfg.intensity_scale != 1.0 and "intensity_scale" not in (opts or {}):
+        opts = {**(opts or {}), "intensity_scale": cfg.intensity_scale}
     return opts
 
 
@@ -245,8 +251,11 @@ def register(app: typer.Typer) -> None:
                                        "well under a minute."),
             seed: int = typer.Option(None, "--seed", help="Random seed (default: the config's seed)."),
             intensity_scale: float = typer.Option(None, "--intensity-scale", help="Beam intensity relative to the "
-                                                  "card's beam rate (> 0; config key intensity_scale): moves the beam "
-                                                  "rate, pile-up, random veto and upstream background together."),
+                                                  "card's nominal beam rate (> 0; config key intensity_scale). Moves "
+                                                  "the pnn section (beam rate, pile-up, random veto, upstream "
+                                                  "background) and the K-pi mismatch of the hnl and kmunux "
+                                                  "searches (pile-up model); the other searches and the beam dump "
+                                                  "are unchanged."),
             force: bool = typer.Option(False, "--force", help="Overwrite results in an existing --out directory."),
             json_out: bool = typer.Option(False, "--json", help="Print summary.json on stdout (table on stderr)."),
             plot_formats: str = typer.Option("png", "--plot-formats", help="Image formats of the plots, "

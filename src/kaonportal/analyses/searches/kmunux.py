@@ -156,8 +156,11 @@ class KmunuxConfig(BaseModel):
                                          "override; null: the run's card override, else na62-2018")
     accidentals: bool = Field(True, description="add the accidental beam-track copy of every background "
                                                 "(.accidentals)")
-    mismatch: float | None = Field(None, ge=0, le=1, description="K-track mismatch probability; null: 1.3% x beam "
-                                   "rate / 450 MHz (.accidentals, inputs/hnl.yaml)")
+    mismatch: float | None = Field(None, ge=0, le=1, description="K-track mismatch probability at the card's "
+                                   "nominal rate; null: 1.3% x beam rate / 450 MHz (.accidentals, inputs/hnl.yaml)")
+    intensity_scale: float = Field(1.0, gt=0, allow_inf_nan=False,
+                                   description="beam intensity / the card's nominal rate: the mismatch follows "
+                                               "the pile-up model (reco.accidentals.mismatch_at_intensity)")
     background_rel_error: float = Field(
         BACKGROUND_REL_ERROR, ge=0, le=2,
         description="relative uncertainty of the simulated background in each counting region (D; argument in the "
@@ -230,7 +233,8 @@ def kmunux_limits(cfg: KmunuxConfig, card, seed: int, quick: bool = False) -> di
     norm = normalisation(ch, n_true, n_norm, seed, card)
     n_k = norm["n_parent_measured"]
     x_max = X_MAX
-    hcfg = HnlConfig(accidentals=["K+ -> mu+ N"] if cfg.accidentals else [], mismatch=cfg.mismatch)
+    hcfg = HnlConfig(accidentals=["K+ -> mu+ N"] if cfg.accidentals else [], mismatch=cfg.mismatch,
+                     intensity_scale=cfg.intensity_scale)
     p_mis = channel_mismatch("K+ -> mu+ N", hcfg, card)
     bkg = background_model(ch, n_k, n_bkg, seed, card, (cfg.x_min - 0.01, x_max + 0.01),
                            e_gamma_min=cfg.e_gamma_min, mismatch=p_mis)
