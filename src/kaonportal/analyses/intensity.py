@@ -228,7 +228,7 @@ def _plot(rows, check: dict, stem) -> list[str]:
                            ms=10, label=f"published at 1x ({check['status']} {mark}, "
                                         f"model/published {check['ratio']:.2f})")
         ax[1].set_ylabel(r"random veto efficiency $\varepsilon_{RV}$")
-        ax[1].legend(fontsize=7)
+        ax[1].legend(fontsize=7, loc="upper right")
         ax[2].plot(x, [r["background_upstream"] for r in rows], "o-", label="upstream")
         ax[2].plot(x, [r["background_total"] for r in rows], "s-", label="total")
         ax[2].set_ylabel("expected background (events)")
@@ -239,6 +239,6 @@ def _plot(rows, check: dict, stem) -> list[str]:
             a.set_xlabel("intensity / card's nominal beam rate")
             for r in run:
                 a.axvline(r["intensity_scale"], color="grey", ls=":", lw=1)
-        ax[0].text(0.02, 0.02, "dotted: this run's intensity", transform=ax[0].transAxes, fontsize=7)
+        ax[0].text(0.35, 0.92, "dotted: this run's intensity", transform=ax[0].transAxes, fontsize=7)
         return save(fig, stem)
     return draw()
