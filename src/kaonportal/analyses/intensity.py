@@ -204,10 +204,10 @@ def pnn_projection(summary: dict, card, scales, seed: int, out_dir) -> dict:
                      "(analyses.pnn_budget.upstream_physics)"],
                     list(PROJECTION_FIELDS), rows)
     return {"rows": rows, "run_intensity_scale": x0, "random_veto_check": check,
-            "files": [csv, *_plot(rows, check, out / "plots" / "intensity_projection")]}
+            "files": [csv, *_plot(rows, check, x0, out / "plots" / "intensity_projection")]}
 
 
-def _plot(rows, check: dict, stem) -> list[str]:
+def _plot(rows, check: dict, run_scale: float, stem) -> list[str]:
     import matplotlib.pyplot as plt
 
     from ..report.style import save, styled
@@ -216,7 +216,6 @@ def _plot(rows, check: dict, stem) -> list[str]:
     @styled
     def draw():
         x = [r["intensity_scale"] for r in rows]
-        run = [r for r in rows if r["run_intensity"]]
         fig, ax = plt.subplots(1, 4, figsize=(15, 3.6))
         ax[0].plot(x, [r["ses"] for r in rows], "o-")
         ax[0].set_ylabel("SES")
@@ -237,8 +236,7 @@ def _plot(rows, check: dict, stem) -> list[str]:
         ax[3].set_ylabel("expected 90% CL limit on BR")
         for a in ax:
             a.set_xlabel("intensity / card's nominal beam rate")
-            for r in run:
-                a.axvline(r["intensity_scale"], color="grey", ls=":", lw=1)
+            a.axvline(run_scale, color="grey", ls=":", lw=1)      # also when no row is at the run's intensity
         ax[0].text(0.35, 0.92, "dotted: this run's intensity", transform=ax[0].transAxes, fontsize=7)
         return save(fig, stem)
     return draw()
