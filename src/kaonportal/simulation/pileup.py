@@ -74,7 +74,7 @@ STREAM_PILEUP = 7      # engine stream of the optional pile-up columns
 LIBRARY_KEY = 0x9117   # spawn key of the accidental library's generator
 LIBRARY_SIZE = 200_000   # accidentals per species: ~2000 vetoing pi+ decays, eps_RV to ~0.1%
 SPECIES = ("K+", "pi+", "p", "halo")
-HIT_DETECTORS = ("gtk", "chanti", "lav", "irc", "lkr", "sac", "chod", "muv3", "hasc", "muv0")
+HIT_DETECTORS = ("gtk", "chanti", "lav", "irc", "lkr", "sac", "chod", "muv3", "hasc", "muv0", "lkr_chod")
 PILEUP_COLUMNS = ("n_pileup_gtk", "kpi_accidental_match", "kpi_mismatch", "random_veto_pass")
 _K_MODES = ("K+ -> mu+ nu", "K+ -> pi+ pi0", "K+ -> pi+ pi+ pi-", "K+ -> pi0 e+ nu", "K+ -> pi0 mu+ nu",
             "K+ -> pi+ pi0 pi0")
@@ -134,15 +134,25 @@ def _particle_hits(card: Card, name: str, origin, p4, rng, hit: dict, e_lkr) -> 
         hit["chod"] |= t.accept["chod"]
         if name.startswith("mu"):
             hit["muv3"] |= t.accept["muv3"]
-        det = np.where(t.accept["straw"], 0, charged_veto_hits(origin, p3, q, card, track=t))
+        # inside the spectrometer the track reaches the LKr if inside its acceptance; outside, the veto it
+        # reaches bent by MNP33
+        det = np.where(t.accept["straw"], np.where(t.accept["lkr"], DETECTOR_CODES["lkr"], 0),
+                       charged_veto_hits(origin, p3, q, card, track=t))
         seen = rng.random(det.shape[0]) >= card.photon_veto.extra_charged_inefficiency
+        # one charged particle in the CHOD and the LKr: the multiplicity LKr-CHOD coincidence (step 3)
+        hit["lkr_chod"] |= t.accept["chod"] & (det == DETECTOR_CODES["lkr"]) & seen
     # LKr cluster energy: photons and electrons deposit their energy, pi/mu a MIP-like LKR_MIP_ENERGY
     e_dep = p4[:, 0] if q == 0 or name.startswith("e") else np.full(p4.shape[0], LKR_MIP_ENERGY)
     for code, key in _CODE_NAME.items():
         m = (det == code) & seen
         hit[key] |= m
         if key == "lkr":
-            np.maximum(e_lkr, np.where(m, e_dep, 0.0), out=e_lkr)
+            # keep the cluster that vetoes in the widest window (not always the most energetic one: the
+            # window is not monotonic in E)
+            new = np.where(m, e_dep, 0.0)
+            res = TimeResolutions.from_card(card)
+            wider = lkr_window(card, res, new) > lkr_window(card, res, e_lkr)
+            e_lkr[wider] = new[wider]
 
 
 def _decays(card: Card, species: str, n: int, rng) -> tuple[dict, np.ndarray]:
@@ -204,9 +214,13 @@ def _library(card_json: str, seed: int, size: int) -> AccidentalLibrary:
     for sp in SPECIES:
         if sp == "halo":
             h = {k: np.zeros(size, bool) for k in HIT_DETECTORS}
+            # a halo muon crossing the CHOD (0.13 < R < 1.10 m) crosses the LKr inside its octagon and outside
+            # its hole, and leaves a MIP-like cluster there (step 2)
             h["chod"][:] = True
             h["muv3"][:] = True
-            e = np.zeros(size)
+            h["lkr"][:] = True
+            h["lkr_chod"][:] = True
+            e = np.full(size, LKR_MIP_ENERGY)
         else:
             h, e = _decays(card, sp, size, rng)
             h["gtk"] = rng.random(size) < (1.0 - pu.gtk_hit_inefficiency) ** 3
@@ -216,26 +230,47 @@ def _library(card_json: str, seed: int, size: int) -> AccidentalLibrary:
     return AccidentalLibrary(hits, energy)
 
 
+def lkr_window(card: Card, res: TimeResolutions, energy) -> np.ndarray:
+    """Half-window (ns) in which an LKr cluster of ``energy`` (GeV) vetoes the event, 0 where ``energy`` <= 0
+    (no cluster): the pnn photon rejection of every cluster > 100 mm from the track ([FW PhotonRejectionLKr.cc], V),
+    ``lkr_window_low_ns`` below E1, then ``lkr_window_sigmas`` x sigma_t(E) in the bands E1-E2, E2-E3, above E3."""
+    pu = card.pileup
+    e = np.asarray(energy, float)
+    (e1, e2, e3), (k1, k2, k3) = pu.lkr_window_energies_gev, pu.lkr_window_sigmas
+    k = np.where(e < e2, k1, np.where(e < e3, k2, k3))
+    w = np.where(e < e1, pu.lkr_window_low_ns, k * res.lkr(e))
+    return np.where(e > 0, w, 0.0)
+
+
+def overlay_half_window(card: Card, res: TimeResolutions) -> float:
+    """Half-width (ns) of the overlay window: ``readout_half_window_ns``, widened if needed to cover the widest LKr
+    window (the sigma_t(E) bands at their lower edges, or the high-energy limit) by 5 ns (> 8 sigma_t there)."""
+    (e1, e2, e3), (k1, k2, k3) = card.pileup.lkr_window_energies_gev, card.pileup.lkr_window_sigmas
+    widest = max(card.pileup.lkr_window_low_ns, k1 * res.lkr(e1), k2 * res.lkr(e2), k3 * res.lkr(e3),
+                 k3 * res.lkr_a)
+    return max(card.pileup.readout_half_window_ns, float(widest) + 5.0)
+
+
 def _windows(card: Card, res: TimeResolutions, hits: np.ndarray, e_lkr: np.ndarray) -> np.ndarray:
     """(m, len(HIT_DETECTORS)) veto half-windows (ns) of each accidental's hits; 0 where no vetoing hit."""
     pu = card.pileup
     w = np.zeros(hits.shape)
     fixed = {"lav": pu.window_lav_ns, "irc": pu.window_irc_ns, "sac": pu.window_sac_ns,
              "chanti": pu.window_chanti_ns, "chod": pu.window_chod_ns, "muv3": pu.window_muv3_ns,
-             "hasc": pu.window_hasc_ns, "muv0": pu.window_muv0_ns}
+             "hasc": pu.window_hasc_ns, "muv0": pu.window_muv0_ns, "lkr_chod": pu.window_lkr_chod_ns}
     for j, d in enumerate(HIT_DETECTORS):
         if d not in pu.veto_detectors:
             continue
-        # LKr: window from sigma_t(E) evaluated at >= 1 GeV, the lowest energy threshold of the pnn LKr
-        # photon rejection ([FW PhotonRejection.cc] thresholds 1, 2, 10, 15 GeV, V; its use here D)
-        win = pu.window_lkr_sigmas * res.lkr(np.maximum(e_lkr, 1.0)) if d == "lkr" else fixed[d]
+        win = lkr_window(card, res, e_lkr) if d == "lkr" else fixed[d]
         w[:, j] = np.where(hits[:, j], win, 0.0)
     return w
 
 
 def _sigma_fixed(res: TimeResolutions) -> np.ndarray:
     """Time resolution (ns) per column of :data:`HIT_DETECTORS` (LKr: NaN, energy dependent)."""
-    return np.array([np.nan if d == "lkr" else res.sigma(d) for d in HIT_DETECTORS])
+    # the LKr-CHOD coincidence is timed by the LKr MIP-like deposit
+    return np.array([np.nan if d == "lkr" else float(res.lkr(LKR_MIP_ENERGY)) if d == "lkr_chod" else res.sigma(d)
+                     for d in HIT_DETECTORS])
 
 
 def random_veto_breakdown(card: Card, lib: AccidentalLibrary) -> dict[str, dict[str, float]]:
@@ -277,7 +312,7 @@ def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: Accid
     library rows, then one normal per vetoing hit (row-major over accidentals and :data:`HIT_DETECTORS`).
     """
     res = TimeResolutions.from_card(card)
-    half = card.pileup.readout_half_window_ns
+    half = overlay_half_window(card, res)
     rt = rates(card).by_species
     counts, rows, sps = [], [], []
     for s in SPECIES:
