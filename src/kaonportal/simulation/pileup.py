@@ -291,52 +291,71 @@ def analytic_random_veto(card: Card, lib: AccidentalLibrary) -> float:
     return math.exp(-sum(sum(v.values()) for v in random_veto_breakdown(card, lib).values()))
 
 
+@dataclass(frozen=True)
+class _Vetoing:
+    """The library rows of one species that can veto: ``rows``, their veto half-windows ``w`` and time
+    resolutions ``sig`` (ns, per column of :data:`HIT_DETECTORS`; 0 where no vetoing hit), ``reach`` (ns) the
+    largest |t| at which each can veto (widest window + 6 sigma, capped at the overlay window) and ``cum``
+    the cumulative sum of ``reach`` (rows are drawn with probability proportional to it)."""
+    rows: np.ndarray
+    w: np.ndarray
+    sig: np.ndarray
+    reach: np.ndarray
+    cum: np.ndarray
+
+
+def _vetoing(card: Card, lib: AccidentalLibrary, species: str) -> _Vetoing:
+    """:class:`_Vetoing` of ``species``, computed once per library and set of windows (not per block)."""
+    pu = card.pileup
+    key = (species, tuple(pu.veto_detectors), pu.model_dump_json(exclude={"halo_rate_mhz"}),
+           card.resolution.model_dump_json())
+    v = lib.vetoing.get(key)
+    if v is None:
+        cols = [j for j, d in enumerate(HIT_DETECTORS) if d in pu.veto_detectors]
+        rows = np.flatnonzero(lib.hits[species][:, cols].any(axis=1))
+        res = TimeResolutions.from_card(card)
+        e = lib.lkr_energy[species][rows]
+        w = _windows(card, res, lib.hits[species][rows], e)
+        sig = np.broadcast_to(_sigma_fixed(res), w.shape).copy()
+        j_lkr = HIT_DETECTORS.index("lkr")
+        sig[:, j_lkr] = res.lkr(e)
+        sig[w <= 0] = 0.0
+        reach = np.minimum((w + 6.0 * sig).max(axis=1, initial=0.0), overlay_half_window(card, res))
+        v = lib.vetoing[key] = _Vetoing(rows, w, sig, reach, np.cumsum(reach))
+    return v
+
+
 def _vetoing_rows(card: Card, lib: AccidentalLibrary, species: str) -> np.ndarray:
     """Library rows of ``species`` with at least one hit in a veto detector (scanned once per library)."""
-    key = (species, tuple(card.pileup.veto_detectors))
-    rows = lib.vetoing.get(key)
-    if rows is None:
-        cols = [j for j, d in enumerate(HIT_DETECTORS) if d in card.pileup.veto_detectors]
-        rows = lib.vetoing[key] = np.flatnonzero(lib.hits[species][:, cols].any(axis=1))
-    return rows
+    return _vetoing(card, lib, species).rows
 
 
 def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: AccidentalLibrary
                         ) -> tuple[np.ndarray, np.ndarray]:
-    """Overlay accidentals on ``n`` events (step 3): (vetoing-capable accidentals per event in the overlay
-    window, event passes the random veto).
+    """Overlay accidentals on ``n`` events (step 3): (accidentals per event within reach of one of their veto
+    windows, event passes the random veto).
 
-    Only accidentals with a hit in a veto detector can veto, so each species' Poisson process is thinned
-    to them (exact for a Poisson process): rate R_s f_s, f_s the library fraction with such a hit, rows drawn
-    among those. Draw order, per species of :data:`SPECIES`: n counts, then for all species the times, the
-    library rows, then one normal per vetoing hit (row-major over accidentals and :data:`HIT_DETECTORS`).
+    Only accidentals with a hit in a veto detector, arriving within their reach (widest window + 6 sigma of
+    its time resolution, capped at the overlay window) of the event, can veto, so each species' Poisson
+    process is thinned to them (exact for a Poisson process, up to the 6 sigma tails): rate
+    R_s sum_r 2 reach_r / N_s over the N_s library rows, rows drawn with probability proportional to their
+    reach, times uniform within it. Draw order: per species of :data:`SPECIES` n counts, then per species the
+    library rows (one uniform each), then the times (one uniform each), then one normal per vetoing hit
+    (row-major over accidentals and :data:`HIT_DETECTORS`).
     """
-    res = TimeResolutions.from_card(card)
-    half = overlay_half_window(card, res)
     rt = rates(card).by_species
-    counts, rows, sps = [], [], []
-    for s in SPECIES:
-        vr = _vetoing_rows(card, lib, s)
-        frac = vr.size / lib.hits[s].shape[0]
-        counts.append(rng.poisson(rt[s] * frac * 1e-3 * 2.0 * half, size=n))
-        rows.append(vr)
-    m_s = [int(c.sum()) for c in counts]
+    vet = [_vetoing(card, lib, s) for s in SPECIES]
+    counts = [rng.poisson(rt[s] * 1e-3 * 2.0 * (v.cum[-1] if v.cum.size else 0.0) / lib.hits[s].shape[0], size=n)
+              for s, v in zip(SPECIES, vet)]
     evt = np.concatenate([np.repeat(np.arange(n), c) for c in counts])
-    t = rng.uniform(-half, half, size=evt.shape[0])
-    hits = np.zeros((evt.shape[0], len(HIT_DETECTORS)), bool)
-    e = np.zeros(evt.shape[0])
-    k = 0
-    for s, vr, m in zip(SPECIES, rows, m_s):
-        r = vr[rng.integers(0, vr.size, size=m)] if m else np.zeros(0, int)
-        hits[k:k + m] = lib.hits[s][r]
-        e[k:k + m] = lib.lkr_energy[s][r]
-        k += m
-    w = _windows(card, res, hits, e)
+    picks = [np.searchsorted(v.cum, rng.random(int(c.sum())) * v.cum[-1], side="right") if c.sum() else
+             np.zeros(0, int) for v, c in zip(vet, counts)]
+    w = np.concatenate([v.w[r] for v, r in zip(vet, picks)])
+    sig = np.concatenate([v.sig[r] for v, r in zip(vet, picks)])
+    reach = np.concatenate([v.reach[r] for v, r in zip(vet, picks)])
+    t = (2.0 * rng.random(evt.shape[0]) - 1.0) * reach
     i, j = np.nonzero(w > 0)                   # vetoing hits only (row-major order)
-    sig = _sigma_fixed(res)[j]
-    is_lkr = j == HIT_DETECTORS.index("lkr")
-    sig[is_lkr] = res.lkr(e[i[is_lkr]])
-    tm = t[i] + rng.standard_normal(i.shape[0]) * sig
+    tm = t[i] + rng.standard_normal(i.shape[0]) * sig[i, j]
     vetoing = np.abs(tm) < w[i, j]
     return sum(counts).astype(np.int16), ~(np.bincount(evt[i[vetoing]], minlength=n) > 0)
 
