@@ -7,9 +7,9 @@ Model (each step D unless a source is named; parameters in the card's ``pileup``
 1. Rates at GTK3: the card's beam rate R = ``run_conditions.beam_rate_mhz`` x intensity scale, split by the
    beam composition (``beam.fraction_kaon/pion/proton``; the remaining ~1% of mu+/e+ [RICH20] leaves no
    hits and is dropped), plus the muon halo ``pileup.halo_rate_mhz`` (same scale). Arrivals are a Poisson
-   process: in the overlay window [-T, T] (T = ``readout_half_window_ns``) an event receives
-   N ~ Poisson((R + R_halo) 2T) accidentals with times uniform in the window, each of a species drawn with
-   probability R_s / (R + R_halo).
+   process: in the overlay window [-T, T] (T = ``readout_half_window_ns``, widened if needed to cover the widest
+   LKr window, :func:`overlay_half_window`) an event receives N ~ Poisson((R + R_halo) 2T) accidentals with times
+   uniform in the window, each of a species drawn with probability R_s / (R + R_halo).
 2. What one accidental leaves (:func:`build_library`, a library of simulated accidentals per species):
    - every beam particle: a GTK track with probability (1 - ``gtk_hit_inefficiency``)^3 (three stations;
      hit inefficiency 4% [FW UpstreamPileupGenerator.cc] V) and, with ``gtk_interaction_probability``,
@@ -23,16 +23,28 @@ Model (each step D unless a source is named; parameters in the card's ``pileup``
      spectrometer the veto they reach on their track bent by MNP33 (:func:`~kaonportal.detector.charged_veto.
      charged_veto_hits`, as in the engine: LAV, IRC, LKr, the off-axis MUV0, and behind the beam-deflecting
      dipole the HASC; the SAC is out of their reach), detected with
-     1 - ``extra_charged_inefficiency``, with a MIP-like LKr cluster (``detector.timing.LKR_MIP_ENERGY``) for pi and mu;
+     1 - ``extra_charged_inefficiency``; inside the spectrometer a charged particle reaches the LKr if inside its
+     track acceptance. In the LKr, photons and electrons leave a cluster of their energy, pi and mu a MIP-like
+     one (``detector.timing.LKR_MIP_ENERGY``); a charged particle crossing both the CHOD and the LKr leaves the
+     ``lkr_chod`` coincidence of the multiplicity rejection. The library keeps, per accidental, the LKr
+     cluster with the widest veto window;
    - pi+: pi+ -> mu+ nu in the same z range, the muon as above;
    - protons: only the GTK track and interactions;
-   - halo muons: a CHOD and a MUV3 hit (the halo rate is defined as the rate crossing them, D).
+   - halo muons: a CHOD and a MUV3 hit (the halo rate is defined as the rate crossing them, D), and, since the
+     CHOD (0.13 < R < 1.10 m) lies inside the LKr octagon and outside its hole, a MIP-like LKr cluster and the
+     LKr-CHOD coincidence.
    Not modelled: in-flight decays of the accidentals' daughters, hadronic showers of pions in the LKr
-   (an LKr cluster comes only from photons), time-of-flight differences between detectors.
+   (a pi+ leaves a MIP-like cluster), halo muons in the LAV (no halo profile in the reference), beam
+   interactions downstream of GTK3, extra STRAW tracks, the CHOD slab-count (> 3 slabs within 7 ns) cut, the
+   +-25 ns side windows of 10-15 GeV LKr clusters, time-of-flight differences between detectors.
 3. Random veto (:func:`overlay_random_veto`): an accidental vetoes the event if it has a hit in one of
    ``pileup.veto_detectors`` whose measured time (true time + Gaussian resolution,
-   :class:`~kaonportal.detector.timing.TimeResolutions`) lies inside that detector's window
-   (``window_*_ns``; LKr: ``window_lkr_sigmas`` x sigma_t(max(E, 1 GeV)) of its most energetic cluster). The random veto
+   :class:`~kaonportal.detector.timing.TimeResolutions`) lies inside that detector's window, the pnn cuts:
+   LAV +-3 ns, IRC/SAC +-7 ns ([FW PhotonRejection.cc] V); LKr (:func:`lkr_window`): any cluster > 100 mm
+   from the track within 5 ns below 1 GeV, 5 sigma_t(E) at 1-2 GeV, 15 sigma_t(E) at 2-15 GeV, 70 sigma_t(E)
+   above ([FW PhotonRejectionLKr.cc] V); multiplicity ([FW MultiplicitySelection.cc] V): NewCHOD extra hit
+   +-5 ns with a CHOD pair (``chod``), LKr extra activity -7..+10 ns (as +-8.5 ns, D) with a CHOD pair
+   (``lkr_chod``), HASC +-3 ns, MUV0 -10..+8 ns (as +-9 ns); CHANTI +-3 ns. The random veto
    efficiency is the fraction of events with no vetoing accidental. Closed form for checks
    (:func:`analytic_random_veto`): eps = exp(-sum_s R_s E_s[2 W_max]), W_max the widest window among the
    accidental's vetoing hits (exact without time smearing; smearing preserves each window's
@@ -48,8 +60,9 @@ seeded by ``(seed, LIBRARY_KEY)`` (the library), so results are bit-identical wh
 from __future__ import annotations
 
 __all__ = ["PileupRates", "AccidentalLibrary", "build_library", "rates", "scaled_card", "overlay_random_veto",
-           "analytic_random_veto", "random_veto_breakdown", "kpi_matching", "in_time_beam_tracks", "ktag_accidental_probability", "gtk_accidental_mean",
-           "STREAM_TIME", "STREAM_PILEUP", "PILEUP_COLUMNS", "SPECIES", "LIBRARY_SIZE"]
+           "analytic_random_veto", "random_veto_breakdown", "lkr_window", "overlay_half_window", "kpi_matching",
+           "in_time_beam_tracks", "ktag_accidental_probability", "gtk_accidental_mean",
+           "STREAM_TIME", "STREAM_PILEUP", "PILEUP_COLUMNS", "SPECIES", "LIBRARY_SIZE", "HIT_DETECTORS"]
 
 import math
 from dataclasses import dataclass, field
@@ -68,13 +81,13 @@ from ..detector.timing import LKR_MIP_ENERGY, TimeResolutions
 from ..errors import InputError
 from ..kinematics import boost
 from ..reco.vertex import closest_approach
+from .veto_windows import HIT_DETECTORS, lkr_window, overlay_half_window, veto_sigmas, veto_windows
 
 STREAM_TIME = 6        # engine stream of the optional time columns
 STREAM_PILEUP = 7      # engine stream of the optional pile-up columns
 LIBRARY_KEY = 0x9117   # spawn key of the accidental library's generator
 LIBRARY_SIZE = 200_000   # accidentals per species: ~2000 vetoing pi+ decays, eps_RV to ~0.1%
 SPECIES = ("K+", "pi+", "p", "halo")
-HIT_DETECTORS = ("gtk", "chanti", "lav", "irc", "lkr", "sac", "chod", "muv3", "hasc", "muv0", "lkr_chod")
 PILEUP_COLUMNS = ("n_pileup_gtk", "kpi_accidental_match", "kpi_mismatch", "random_veto_pass")
 _K_MODES = ("K+ -> mu+ nu", "K+ -> pi+ pi0", "K+ -> pi+ pi+ pi-", "K+ -> pi0 e+ nu", "K+ -> pi0 mu+ nu",
             "K+ -> pi+ pi0 pi0")
@@ -230,48 +243,6 @@ def _library(card_json: str, seed: int, size: int) -> AccidentalLibrary:
     return AccidentalLibrary(hits, energy)
 
 
-def lkr_window(card: Card, res: TimeResolutions, energy) -> np.ndarray:
-    """Half-window (ns) in which an LKr cluster of ``energy`` (GeV) vetoes the event, 0 where ``energy`` <= 0
-    (no cluster): the pnn photon rejection of every cluster > 100 mm from the track ([FW PhotonRejectionLKr.cc], V),
-    ``lkr_window_low_ns`` below E1, then ``lkr_window_sigmas`` x sigma_t(E) in the bands E1-E2, E2-E3, above E3."""
-    pu = card.pileup
-    e = np.asarray(energy, float)
-    (e1, e2, e3), (k1, k2, k3) = pu.lkr_window_energies_gev, pu.lkr_window_sigmas
-    k = np.where(e < e2, k1, np.where(e < e3, k2, k3))
-    w = np.where(e < e1, pu.lkr_window_low_ns, k * res.lkr(e))
-    return np.where(e > 0, w, 0.0)
-
-
-def overlay_half_window(card: Card, res: TimeResolutions) -> float:
-    """Half-width (ns) of the overlay window: ``readout_half_window_ns``, widened if needed to cover the widest LKr
-    window (the sigma_t(E) bands at their lower edges, or the high-energy limit) by 5 ns (> 8 sigma_t there)."""
-    (e1, e2, e3), (k1, k2, k3) = card.pileup.lkr_window_energies_gev, card.pileup.lkr_window_sigmas
-    widest = max(card.pileup.lkr_window_low_ns, k1 * res.lkr(e1), k2 * res.lkr(e2), k3 * res.lkr(e3),
-                 k3 * res.lkr_a)
-    return max(card.pileup.readout_half_window_ns, float(widest) + 5.0)
-
-
-def _windows(card: Card, res: TimeResolutions, hits: np.ndarray, e_lkr: np.ndarray) -> np.ndarray:
-    """(m, len(HIT_DETECTORS)) veto half-windows (ns) of each accidental's hits; 0 where no vetoing hit."""
-    pu = card.pileup
-    w = np.zeros(hits.shape)
-    fixed = {"lav": pu.window_lav_ns, "irc": pu.window_irc_ns, "sac": pu.window_sac_ns,
-             "chanti": pu.window_chanti_ns, "chod": pu.window_chod_ns, "muv3": pu.window_muv3_ns,
-             "hasc": pu.window_hasc_ns, "muv0": pu.window_muv0_ns, "lkr_chod": pu.window_lkr_chod_ns}
-    for j, d in enumerate(HIT_DETECTORS):
-        if d not in pu.veto_detectors:
-            continue
-        win = lkr_window(card, res, e_lkr) if d == "lkr" else fixed[d]
-        w[:, j] = np.where(hits[:, j], win, 0.0)
-    return w
-
-
-def _sigma_fixed(res: TimeResolutions) -> np.ndarray:
-    """Time resolution (ns) per column of :data:`HIT_DETECTORS` (LKr: NaN, energy dependent)."""
-    # the LKr-CHOD coincidence is timed by the LKr MIP-like deposit
-    return np.array([np.nan if d == "lkr" else float(res.lkr(LKR_MIP_ENERGY)) if d == "lkr_chod" else res.sigma(d)
-                     for d in HIT_DETECTORS])
-
 
 def random_veto_breakdown(card: Card, lib: AccidentalLibrary) -> dict[str, dict[str, float]]:
     """Expected number of vetoing accidentals per event, mu = -ln(eps_RV), by species and by the detector
@@ -279,7 +250,7 @@ def random_veto_breakdown(card: Card, lib: AccidentalLibrary) -> dict[str, dict[
     res = TimeResolutions.from_card(card)
     out = {}
     for sp, r in rates(card).by_species.items():
-        w = _windows(card, res, lib.hits[sp], lib.lkr_energy[sp])
+        w = veto_windows(card, res, lib.hits[sp], lib.lkr_energy[sp])
         wmax, arg = w.max(axis=1), w.argmax(axis=1)
         out[sp] = {d: r * 1e-3 * float(np.sum(np.where((arg == j) & (wmax > 0), 2.0 * wmax, 0.0))) / wmax.shape[0]
                    for j, d in enumerate(HIT_DETECTORS) if d in card.pileup.veto_detectors}
@@ -315,8 +286,8 @@ def _vetoing(card: Card, lib: AccidentalLibrary, species: str) -> _Vetoing:
         rows = np.flatnonzero(lib.hits[species][:, cols].any(axis=1))
         res = TimeResolutions.from_card(card)
         e = lib.lkr_energy[species][rows]
-        w = _windows(card, res, lib.hits[species][rows], e)
-        sig = np.broadcast_to(_sigma_fixed(res), w.shape).copy()
+        w = veto_windows(card, res, lib.hits[species][rows], e)
+        sig = np.broadcast_to(veto_sigmas(res), w.shape).copy()
         j_lkr = HIT_DETECTORS.index("lkr")
         sig[:, j_lkr] = res.lkr(e)
         sig[w <= 0] = 0.0
