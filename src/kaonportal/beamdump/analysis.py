@@ -27,6 +27,7 @@ import numpy as np
 from .. import __version__, references
 from ..atomic import atomic_path, write_text_atomic
 from ..errors import InputError, check_range
+from .channel_choice import resolve_channels
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
 from .yields import YieldGrid, check_channels, check_channels_open, check_n_per_mass, expected_events, resolve_model
@@ -186,7 +187,10 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
                  projection_pot: float = POT_RUN2, cl: float = 0.9, method: str = "cls", seed: int = 1,
                  n_per_mass: int = 10000, card: str = "na62-2022", setup: BeamDumpSetup | None = None,
                  a_scaling="pp", progress=None) -> BeamDumpResult:
-    """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``."""
+    """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``.
+
+    ``channels=None``: the model's default channels (:func:`.channel_choice.default_channels`; those left out are
+    listed with the reason in ``inputs["channels_left_out"]``)."""
     check_range("pot", pot, 0.0, 1e22, unit="POT")
     check_range("projection_pot", projection_pot, 0.0, 1e22, unit="POT")
     # before any simulation (a NaN CL used to hang the limit search, 1e12 X per mass to exhaust memory):
@@ -201,8 +205,6 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     # numpy's SeedSequence rejects negative seeds with a bare ValueError; say which option is wrong
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
-    if isinstance(channels, str):
-        channels = [c.strip() for c in channels.split(",") if c.strip()]
     mdl = resolve_model(model)
     n_m, n_c = (parse_grid(grid) if isinstance(grid, str) else (int(grid[0]), int(grid[1])))
     if n_m < 1 or n_c < 1:
@@ -216,6 +218,8 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
                                        f"{mdl.name}, got {mr[0]:g},{mr[1]:g}")
     masses = np.geomspace(mr[0], mr[1], n_m)
     couplings = np.geomspace(cr[0], cr[1], n_c)
+    # channels=None: the model's published-analysis channels; each asked channel must open below the grid's top
+    channels, left_out = resolve_channels(mdl, channels, float(mr[1]))
     check_channels_open(check_channels(mdl, channels), float(mr[1]), "mass_range")
     obs, bkg, src = _observed_background(channels, observed, background)
     if src != "user" and pot != POT_2021:
@@ -238,7 +242,8 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
               "trigger_efficiency": g.setup.trigger_efficiency,
               "brems_form_factor": g.setup.brems_form_factor, "decay_volume_m": list(g.setup.decay_volume),
               "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window),
-              "mass_window_sigma": g.setup.mass_window_sigma, "vector_mixing": g.setup.vector_mixing}
+              "mass_window_sigma": g.setup.mass_window_sigma, "vector_mixing": g.setup.vector_mixing,
+              "channels_left_out": left_out}
     return BeamDumpResult(g, ex, proj, inputs)
 
 
