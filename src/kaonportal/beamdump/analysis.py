@@ -28,6 +28,7 @@ from .. import __version__, references
 from ..atomic import atomic_path, write_text_atomic
 from ..errors import InputError, check_range
 from .channel_choice import resolve_channels
+from .edges import edge_notes, grid_edge_contacts
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
 from .yields import YieldGrid, check_channels, check_channels_open, check_n_per_mass, expected_events, resolve_model
@@ -179,7 +180,21 @@ class BeamDumpResult:
             "max_expected_events": float(self.observed.n_expected.max()),
             "stated_disagreements": stated_disagreements(g.model, g.channels, g.setup or BeamDumpSetup()),
             "discovery_n_obs_5sigma": _discovery_table(g.channels),
+            "contour_open_at_grid_edge": self.grid_edges(),
         }
+
+    def grid_edges(self) -> dict:
+        """Sides of the grid the observed / projected exclusions reach, and one note per side (:mod:`.edges`)."""
+        g = self.grid
+        out, notes = {}, []
+        for label, ex in (("observed", self.observed), (f"projection to {self.projection.pot:.3g} POT",
+                                                        self.projection)):
+            contacts = grid_edge_contacts(ex.excluded, g.masses, g.couplings)
+            out["observed" if label == "observed" else "projection"] = contacts
+            notes += edge_notes(label, contacts, g.masses, g.couplings, g.coupling_name,
+                                resolve_model(g.model).mass_range)
+        out["notes"] = notes
+        return out
 
 
 def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_2021, grid=(100, 100), *,

@@ -131,6 +131,8 @@ def beamdump_cmd(
     with formats_of_plots(formats):
         summary = write_outputs(res, out, budget=budget)
     _say(_left_out_line(chans, left_out))
+    for note in summary["contour_open_at_grid_edge"]["notes"]:
+        _say(note)
     if json_out:
         emit_json(summary)
     else:
