@@ -77,10 +77,11 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> lis
                          "(published ~0.54 GeV for mumu).")
     hadronic = set(channels) - {"ee", "mumu", "gg"}
     if model_name == "dark-photon" and hadronic & {"pipi2pi0", "KKpi0"}:
-        notes.append("A' -> pi+pi-pi0pi0 and K+K-pi0: R-ratio pieces with peak cross-sections read off the BaBar "
-                     "e+e- figures (PRD 96 (2017) 092009, PRD 77 (2008) 092002) and carved out of the inclusive "
-                     "'other hadrons' of kaonportal.models.rratio (lifetime unchanged); not a fit to the tabulated "
-                     "data, so their branching ratios carry an unquantified (~30 %) shape uncertainty.")
+        notes.append("A' -> pi+pi-pi0pi0 and K+K-pi0: R-ratio pieces from the tabulated BaBar e+e- cross-sections "
+                     "(PRD 96 (2017) 092009, PRD 77 (2008) 092002; HEPData) carved out of the inclusive "
+                     "'other hadrons' of kaonportal.models.rratio (lifetime unchanged); the total hadronic R that "
+                     "sets the lifetime and the remaining 'other hadrons' are a smooth turn-on good to ~30 % at "
+                     "1-1.7 GeV.")
     if model_name == "dark-scalar" and "pipi2pi0" in channels:
         notes.append("S -> pi+pi-pi0pi0 is 4/9 of the model's inclusive S -> 4 pi width (two I = 0 pi pi pairs); "
                      "through rho rho it would be 2/3, i.e. this channel's rate carries a x1.5 model uncertainty "
