@@ -11,8 +11,11 @@ drawn as if closed.
 >>> sides = grid_edge_contacts(ex, np.array([0.1, 0.2, 0.3, 0.4]), np.geomspace(1e-6, 1e-2, 5))
 >>> sides
 {'coupling_high': [0.2, 0.3]}
->>> print(edge_notes("observed", sides, [0.1, 0.4], np.geomspace(1e-6, 1e-2, 5), "epsilon", (0.01, 2))[0])
-observed: the excluded region reaches the top of the coupling grid (epsilon = 0.01) at m = 0.2-0.3 GeV, the contour is open there: extend --coupling-range
+>>> note = edge_notes("observed", sides, [0.1, 0.4], np.geomspace(1e-6, 1e-2, 5), "epsilon", (0.01, 2))[0]
+>>> note.split(", ")[0]
+'observed: the excluded region reaches the top of the coupling grid (epsilon = 0.01) at m = 0.2-0.3 GeV'
+>>> note.endswith("extend --coupling-range")
+True
 """
 
 from __future__ import annotations

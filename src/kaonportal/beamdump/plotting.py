@@ -6,7 +6,8 @@ NA62's beam-dump contours is shipped today: they were not available as numbers i
 
 from __future__ import annotations
 
-__all__ = ["axis_labels", "input_citations", "plot_exclusion", "exclusion_figure", "channel_label", "band_legend", "PUBLISHED_CONTOURS"]
+__all__ = ["axis_labels", "input_citations", "plot_exclusion", "exclusion_figure", "channel_label", "band_legend",
+           "PUBLISHED_CONTOURS"]
 
 from pathlib import Path
 
@@ -161,7 +162,8 @@ def exclusion_figure(res, *, particle: str = "X"):
     edges = summary.get("contour_open_at_grid_edge", {})
     if _mark_open_edges(ax, ex.excluded, g.masses, g.couplings):
         handles.append(Line2D([], [], color="tab:red", lw=4, alpha=0.6,
-                              label="observed exclusion reaches the grid edge\n(contour open there: see the note below)"))
+                              label="observed exclusion reaches the grid edge\n"
+                                    "(contour open there: see the note below)"))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(g.masses[0], g.masses[-1])
