@@ -68,3 +68,11 @@ def test_cli_bc11_default_channels_follow_the_model(tmp_path):
     assert summary["channels"] == ["pipigamma", "pipipi0"]
     assert "no published" in summary["inputs"]["channels_left_out"]["gg"]
     assert "left out gg: no published" in " ".join(res.stderr.split())
+
+
+def test_explain_without_channels_uses_and_names_the_default():
+    res = runner.invoke(app, ["beamdump", "--explain", "0.3,4e-7", "--n-per-mass", "100", "--json"])
+    assert res.exit_code == 0, res.stderr
+    budget = json.loads(res.stdout)
+    assert {r["channel"] for r in budget["rows"]} == {"ee", "mumu"}
+    assert "pipi" in budget["channels_left_out"] and budget["stated_disagreements"]

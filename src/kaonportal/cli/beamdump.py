@@ -114,7 +114,7 @@ def beamdump_cmd(
                               n_per_mass=n_per_mass, seed=seed, a_scaling=a_scale)
         if out is None:
             if json_out:
-                emit_json(budget.as_dict())
+                emit_json({**budget.as_dict(), "channels_left_out": left_out})
             else:
                 print(budget.table())
             _say(_left_out_line(chans, left_out))
