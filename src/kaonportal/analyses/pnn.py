@@ -31,8 +31,8 @@ from ..normalisation import single_event_sensitivity
 from ..selection import Selection, column, cut_flow, load_selection, region_mask, signal_region_mask
 from ..selection.derived import source_columns
 from .config import BACKGROUND_SOURCES, Dataset, RunConfig, get_dataset
-from .pnn_budget import (Calibration, forced_sample_size, load_calibration, sample_options, source_estimate,
-                         upstream_estimate)
+from .pnn_budget import (Calibration, SourceAccumulator, forced_multiplier, forced_sample_size, load_calibration,
+                         sample_options, undecayed_multiplier, upstream_estimate)
 from .samples import MissingComponent, SampleCache, card_key, derive_seed, require
 from .sm import SMInputs, grossman_nir_bound, sm_prediction, tension_sigma
 
@@ -196,6 +196,13 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             progress.update(task, advance=n_parts(n), description=f"pnn: {decay} (cached)")
         return t
 
+    def blocks(decay, n, label=None, options=None):
+        """The sample of :func:`get`, one simulation part at a time (``SampleCache.iter_blocks``)."""
+        before = len(samples.loaded_from_cache)
+        yield from samples.iter_blocks(decay, n, derive_seed(seed, label or decay), z_range, **(options or {}))
+        if progress is not None and len(samples.loaded_from_cache) > before:
+            progress.update(task, advance=n_parts(n), description=f"pnn: {decay} (cached)")
+
     # ---- 1. signal acceptance ------------------------------------------------------------------
     sig = get(SIGNAL, cfg.pnn.n_signal)
     cf_sig = cut_flow(sel, sig)
@@ -248,27 +255,31 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     sources = {}
     hists = {"signal": _hist2d(sig, cf_sig.weights)}
     needed = dict(cfg.pnn.n_background)
+    kin_skip = [c.id for c in sel.cuts if c.kind == "weight"]
     for source, decays in BACKGROUND_SOURCES.items():
         avail = [dcy for dcy in decays if dcy in needed]
         if not avail:
             sources[source] = {"source": source, "simulation": None, "note": "not simulated (no sample size in config)"}
             continue
-        smp, forced = {}, {}
+        # block by block (analyses.pnn_budget.SourceAccumulator): no background sample is held whole (memory)
+        acc = SourceAccumulator(source, sel, n_k_eff, cal, bins)
         for dcy in avail:
-            if forced_sample_size(dcy, needed[dcy]):
-                forced[dcy] = get(dcy, forced_sample_size(dcy, needed[dcy]), label=dcy + "/forced-decays",
-                                  options={"force_decays": True})
-            if dcy == NORMALISATION and needed[dcy] == cfg.pnn.n_normalisation:
-                ev = norm
-            else:   # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
-                ev = get(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
-                         options=sample_options(dcy))
             br = branching_ratio(dcy)
-            smp[dcy] = (ev, br)
-            kin = cut_flow(sel, ev, skip=[c.id for c in sel.cuts if c.kind == "weight"])
-            hists[dcy] = _hist2d(ev, kin.weights * br)
-        est = source_estimate(source, smp, sel, n_k_eff, cal, bins, forced=forced)
-        sources[source] = est.as_dict()
+            n_forced = forced_sample_size(dcy, needed[dcy])
+            if n_forced:
+                acc.forced_decays.add(dcy)
+                for block in blocks(dcy, n_forced, label=dcy + "/forced-decays", options={"force_decays": True}):
+                    acc.add(dcy, block, br, mult=forced_multiplier(block), piece=1)
+            if dcy == NORMALISATION and needed[dcy] == cfg.pnn.n_normalisation:
+                ev_blocks = [norm]
+            else:   # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
+                ev_blocks = blocks(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
+                                   options=sample_options(dcy))
+            for ev in ev_blocks:
+                acc.add(dcy, ev, br, mult=undecayed_multiplier(ev) if n_forced else None)
+                h = _hist2d(ev, cut_flow(sel, ev, skip=kin_skip).weights * br)
+                hists[dcy] = h if dcy not in hists else hists[dcy] + h
+        sources[source] = acc.finish().as_dict()
     up, up_err = upstream_estimate(cal, n_k_eff, setup.beam_rate_mhz)
     sources["upstream"] = {"source": "upstream", "simulation": up, "simulation_error": up_err,
                            "model": "p_up * N_K,eff * R_beam / R_ref (analyses.pnn_budget)",
