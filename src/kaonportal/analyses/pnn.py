@@ -28,7 +28,7 @@ from .pnn_budget.compare import compare_row
 from ..constants import BR_K
 from ..errors import InputError
 from ..normalisation import single_event_sensitivity
-from ..selection import Selection, column, cut_flow, load_selection, region_mask, signal_region_mask
+from ..selection import Selection, column, cut_flow, float_column, load_selection, region_mask, signal_region_mask
 from ..selection.derived import source_columns
 from .config import BACKGROUND_SOURCES, Dataset, RunConfig, get_dataset
 from .pnn_budget import (Calibration, SourceAccumulator, forced_multiplier, forced_sample_size, load_calibration,
@@ -124,7 +124,7 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
 
 
 def _per_bin(cf, events, mask, bins) -> tuple[np.ndarray, np.ndarray]:
-    p = column(events, "p_track").astype(float)
+    p = float_column(events, "p_track")
     idx = np.digitize(p, bins) - 1
     a = np.zeros(len(bins) - 1)
     e = np.zeros(len(bins) - 1)
@@ -149,7 +149,7 @@ def branching_ratio(decay: str) -> float:
 
 
 def _in_bins(events, bins) -> np.ndarray:
-    p = column(events, "p_track").astype(float)
+    p = float_column(events, "p_track")
     return (p >= bins[0]) & (p < bins[-1])
 
 
