@@ -103,9 +103,10 @@ def styled(func):
     return wrapper
 
 
-def save(fig, path_stem: Path, formats: Sequence[str] | None = None) -> list[str]:
+def save(fig, path_stem: Path, formats: Sequence[str] | None = None, bbox_inches="tight") -> list[str]:
     """Write ``<stem>.<fmt>`` for each format (default :func:`current_plot_formats`), each once and
-    atomically; close the figure; return the paths written."""
+    atomically; close the figure; return the paths written. ``bbox_inches``: the saved area (inches), by
+    default the tight box matplotlib computes (one more layout pass of the figure per format)."""
     path_stem = Path(path_stem)
     path_stem.parent.mkdir(parents=True, exist_ok=True)     # also when deferred: callers test the directory
     pending = _DEFERRED.get()
@@ -119,7 +120,7 @@ def save(fig, path_stem: Path, formats: Sequence[str] | None = None) -> list[str
         for ext in (parse_plot_formats(formats) if formats is not None else current_plot_formats()):
             p = path_stem.with_name(f"{path_stem.name}.{ext}")
             with atomic_path(p) as tmp:         # unique per process and call (kaonportal.atomic)
-                fig.savefig(tmp, dpi=_PNG_DPI if ext == "png" else None, bbox_inches="tight", format=ext)
+                fig.savefig(tmp, dpi=_PNG_DPI if ext == "png" else None, bbox_inches=bbox_inches, format=ext)
             out.append(str(p))
     finally:
         plt.close(fig)
@@ -164,15 +165,23 @@ def flush_deferred(pending: dict, stamp=None) -> list[dict]:
 
 
 def _flush(pending: dict, stamp, out: list) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
     with plt.style.context(_hep_style()):
         for stem, (fig, fmts, tag) in pending.items():
             text = stamp(tag) if stamp is not None else None
-            if text:        # below everything drawn (tick labels too); bbox_inches="tight" grows the canvas
-                from matplotlib.backends.backend_agg import FigureCanvasAgg
-                canvas = FigureCanvasAgg(fig)   # plt.close left a bare canvas, which cannot measure text
-                y0 = fig.get_tightbbox(canvas.get_renderer()).y0 / fig.get_figheight()
-                fig.text(0.5, y0 - 0.01, text, ha="center", va="top", fontsize=7)
-            out += [{"plot": p, "note": text or None} for p in save(fig, Path(stem), fmts)]
+            # One layout pass per figure (issue 17: text layout and mathtext parsing were most of the plot time):
+            # the tight box is measured here once, at the PNG resolution (matplotlib caches text metrics per
+            # dpi, so the drawing reuses them), extended by the stamp line and passed to savefig, which
+            # otherwise lays the figure out again for bbox_inches="tight" (same box: tight box + pad_inches).
+            fig.set_dpi(_PNG_DPI)
+            renderer = FigureCanvasAgg(fig).get_renderer()   # plt.close left a bare canvas: no text metrics
+            box = fig.get_tightbbox(renderer)
+            if text:        # below everything drawn (tick labels too)
+                t = fig.text(0.5, box.y0 / fig.get_figheight() - 0.01, text, ha="center", va="top", fontsize=7)
+                box = Bbox.union([box, t.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())])
+            box = box.padded(matplotlib.rcParams["savefig.pad_inches"])
+            out += [{"plot": p, "note": text or None} for p in save(fig, Path(stem), fmts, bbox_inches=box)]
 
 
 _TOKENS = {"K+": "K^+", "K-": "K^-", "K0": "K^0", "KL": "K_L", "pi+": r"\pi^+", "pi-": r"\pi^-", "pi0": r"\pi^0",
