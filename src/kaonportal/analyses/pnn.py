@@ -214,6 +214,10 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     if a_sig <= 0:
         raise InputError("selection", f"no simulated signal event passes selection {sel.name!r} in R1/R2")
     acc_regions = {r.id: cf_sig.yield_in(region_mask(sel, sig, r.id))[0] for r in sel.signal_regions()}
+    sig_rows = cf_sig.as_records() + [_region_row(cf_sig, sr_sig & _in_bins(sig, bins), "R1+R2",
+                                                  "m2miss in R1 or R2, p in the momentum bins")]
+    hists = {"signal": _hist2d(sig, cf_sig.weights)}
+    del sig         # memory: only the cut-flow weights of the signal are needed further on
 
     # ---- 2. normalisation ------------------------------------------------------------------------
     br_pipi = BR_K[NORMALISATION]
@@ -222,6 +226,11 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     cf_norm = cut_flow(sel, norm, skip=ns.skip)
     reg_norm = region_mask(sel, norm, ns.region)
     a_pipi_bin, a_pipi_bin_err = _per_bin(cf_norm, norm, reg_norm, bins)
+    norm_rows = cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins), ns.region,
+                                                    f"m2miss in the {ns.region} region")]
+    reuse_norm = NORMALISATION in cfg.pnn.n_background and cfg.pnn.n_background[NORMALISATION] == cfg.pnn.n_normalisation
+    if not reuse_norm:
+        del norm    # memory: kept only when it is also the pi+ pi0 background sample
     a_pipi = float(a_pipi_bin.sum())
     if a_pipi <= 0:
         raise InputError("pnn.n_normalisation", "zero normalisation events selected: N_K cannot be measured "
@@ -253,7 +262,6 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
 
     # ---- 3. background budget --------------------------------------------------------------------
     sources = {}
-    hists = {"signal": _hist2d(sig, cf_sig.weights)}
     needed = dict(cfg.pnn.n_background)
     kin_skip = [c.id for c in sel.cuts if c.kind == "weight"]
     for source, decays in BACKGROUND_SOURCES.items():
@@ -270,7 +278,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                 acc.forced_decays.add(dcy)
                 for block in blocks(dcy, n_forced, label=dcy + "/forced-decays", options={"force_decays": True}):
                     acc.add(dcy, block, br, mult=forced_multiplier(block), piece=1)
-            if dcy == NORMALISATION and needed[dcy] == cfg.pnn.n_normalisation:
+            if dcy == NORMALISATION and reuse_norm:
                 ev_blocks = [norm]
             else:   # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
                 ev_blocks = blocks(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
@@ -279,6 +287,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                 acc.add(dcy, ev, br, mult=undecayed_multiplier(ev) if n_forced else None)
                 h = _hist2d(ev, cut_flow(sel, ev, skip=kin_skip).weights * br)
                 hists[dcy] = h if dcy not in hists else hists[dcy] + h
+                del ev      # before the next block is simulated (memory)
         sources[source] = acc.finish().as_dict()
     up, up_err = upstream_estimate(cal, n_k_eff, setup.beam_rate_mhz)
     sources["upstream"] = {"source": "upstream", "simulation": up, "simulation_error": up_err,
@@ -352,10 +361,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                           "published_n_k": ds.n_k},
         "ses": {**ses.as_dict(), "per_momentum_bin": ses_bin.tolist(), "published": ds.ses},
         "expected_sm_signal": sm.value / ses.value, "expected_sm_signal_published": ds.expected_sm,
-        "cutflow_signal": cf_sig.as_records() + [_region_row(cf_sig, sr_sig & _in_bins(sig, bins), "R1+R2",
-                                                             "m2miss in R1 or R2, p in the momentum bins")],
-        "cutflow_normalisation": cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins),
-                                                                     ns.region, f"m2miss in the {ns.region} region")],
+        "cutflow_signal": sig_rows, "cutflow_normalisation": norm_rows,
         "backgrounds": sources, "background_total": total, "background_total_error": total_err,
         "background_total_published": ds.background_total, "budget_comparison": comparison,
         "calibration": cal.model_dump(), "branching_ratio": results, "sm_prediction": sm.as_dict(),

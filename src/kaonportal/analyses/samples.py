@@ -247,7 +247,10 @@ class SampleCache:
                     writer = self._open_writer(p, table.schema, keep, table.nbytes * n_parts)
                 if writer:
                     writer.add(table)
-                yield self._select(table)
+                block = self._select(table)
+                del table
+                yield block
+                del block   # before the next part is simulated (memory)
         except BaseException:       # also GeneratorExit: a partial sample is never stored
             if writer:
                 writer.abort()
@@ -290,7 +293,10 @@ class SampleCache:
             if keep is not None:
                 table = table.select([c for c in table.column_names if c in keep])
             del res
+            # one chunk per column, made here so that no consumer holds the part twice (chunked + combined)
+            table = table.combine_chunks()
             yield table
+            del table       # before the next part is simulated (memory)
             if self.on_part is not None:
                 self.on_part(decay, i + 1, n_parts)
 
