@@ -1,6 +1,6 @@
 """Cost of ``kaonportal run`` as a new user runs it, against a baseline source tree in the same session.
 
-Run:  python benchmarks/run_cost.py [--quick] [--baseline SRC_DIR] [--config FILE] [--repeat N] [--plot-formats png]
+Run:  python benchmarks/run_cost.py [--quick] [--baseline SRC_DIR] [--src SRC_DIR] [--config FILE] [--repeat N] [--warmup]
 
 Each measurement is one fresh process (``kaonportal run --force`` into a new directory, so nothing is read
 from an earlier cache) whose wall time, CPU time (user + system) and peak resident memory come from the
@@ -8,7 +8,9 @@ kernel's accounting of the finished child (``os.wait4``), plus the size of the s
 ``--baseline`` (a ``src`` directory of another version, e.g. ``git archive main src | tar -x -C /tmp/base``)
 the two trees run alternately (baseline, current, baseline, ...) so that both see the same load, and the
 ratios current / baseline are printed: on a shared machine quote those and the CPU times, not the wall
-times alone. Not a test.
+times alone. A tree that never ran compiles its numba kernels on its first run (~10 s of CPU for ``--quick``,
+cached next to the modules afterwards): ``--warmup`` runs each tree once, untimed, before measuring.
+Not a test.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def main(argv=None) -> None:
     ap.add_argument("--src", type=Path, default=Path(__file__).resolve().parents[1] / "src",
                     help="src directory of the version measured (default: this checkout)")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--warmup", action="store_true", help="one untimed run per tree first (numba compile cache)")
     ap.add_argument("--extra", nargs="*", default=[], help="further arguments for kaonportal run")
     args = ap.parse_args(argv)
     run_args = [*(["--quick"] if args.quick else []), *(["--config", str(args.config)] if args.config else []),
@@ -66,6 +69,10 @@ def main(argv=None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kp-run-cost-"))
     results: dict[str, list[dict]] = {name: [] for name, _ in trees}
     try:
+        if args.warmup:
+            for name, src in trees:
+                measure(src.resolve(), run_args, tmp / f"warmup-{name}")
+                shutil.rmtree(tmp / f"warmup-{name}", ignore_errors=True)
         for i in range(args.repeat):
             for name, src in trees:          # alternate: both versions see the same load
                 r = measure(src.resolve(), run_args, tmp / f"{name}{i}")
