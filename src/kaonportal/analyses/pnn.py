@@ -28,11 +28,11 @@ from .pnn_budget.compare import compare_row
 from ..constants import BR_K
 from ..errors import InputError
 from ..normalisation import single_event_sensitivity
-from ..selection import Selection, column, cut_flow, load_selection, region_mask, signal_region_mask
+from ..selection import Selection, column, cut_flow, float_column, load_selection, region_mask, signal_region_mask
 from ..selection.derived import source_columns
 from .config import BACKGROUND_SOURCES, Dataset, RunConfig, get_dataset
-from .pnn_budget import (Calibration, forced_sample_size, load_calibration, sample_options, source_estimate,
-                         upstream_estimate)
+from .pnn_budget import (Calibration, SourceAccumulator, forced_multiplier, forced_sample_size, load_calibration,
+                         sample_options, undecayed_multiplier, upstream_estimate)
 from .samples import MissingComponent, SampleCache, card_key, derive_seed, require
 from .sm import SMInputs, grossman_nir_bound, sm_prediction, tension_sigma
 
@@ -142,7 +142,7 @@ def _upstream(setup: PnnSetup, sel, n_k_eff: float, cal, seed: int) -> dict:
 
 
 def _per_bin(cf, events, mask, bins) -> tuple[np.ndarray, np.ndarray]:
-    p = column(events, "p_track").astype(float)
+    p = float_column(events, "p_track")
     idx = np.digitize(p, bins) - 1
     a = np.zeros(len(bins) - 1)
     e = np.zeros(len(bins) - 1)
@@ -167,7 +167,7 @@ def branching_ratio(decay: str) -> float:
 
 
 def _in_bins(events, bins) -> np.ndarray:
-    p = column(events, "p_track").astype(float)
+    p = float_column(events, "p_track")
     return (p >= bins[0]) & (p < bins[-1])
 
 
@@ -214,6 +214,13 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             progress.update(task, advance=n_parts(n), description=f"pnn: {decay} (cached)")
         return t
 
+    def blocks(decay, n, label=None, options=None):
+        """The sample of :func:`get`, one simulation part at a time (``SampleCache.iter_blocks``)."""
+        before = len(samples.loaded_from_cache)
+        yield from samples.iter_blocks(decay, n, derive_seed(seed, label or decay), z_range, **(options or {}))
+        if progress is not None and len(samples.loaded_from_cache) > before:
+            progress.update(task, advance=n_parts(n), description=f"pnn: {decay} (cached)")
+
     # ---- 1. signal acceptance ------------------------------------------------------------------
     sig = get(SIGNAL, cfg.pnn.n_signal)
     cf_sig = cut_flow(sel, sig)
@@ -225,6 +232,10 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     if a_sig <= 0:
         raise InputError("selection", f"no simulated signal event passes selection {sel.name!r} in R1/R2")
     acc_regions = {r.id: cf_sig.yield_in(region_mask(sel, sig, r.id))[0] for r in sel.signal_regions()}
+    sig_rows = cf_sig.as_records() + [_region_row(cf_sig, sr_sig & _in_bins(sig, bins), "R1+R2",
+                                                  "m2miss in R1 or R2, p in the momentum bins")]
+    hists = {"signal": _hist2d(sig, cf_sig.weights)}
+    del sig         # memory: only the cut-flow weights of the signal are needed further on
 
     # ---- 2. normalisation ------------------------------------------------------------------------
     br_pipi = BR_K[NORMALISATION]
@@ -233,6 +244,11 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     cf_norm = cut_flow(sel, norm, skip=ns.skip)
     reg_norm = region_mask(sel, norm, ns.region)
     a_pipi_bin, a_pipi_bin_err = _per_bin(cf_norm, norm, reg_norm, bins)
+    norm_rows = cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins), ns.region,
+                                                    f"m2miss in the {ns.region} region")]
+    reuse_norm = NORMALISATION in cfg.pnn.n_background and cfg.pnn.n_background[NORMALISATION] == cfg.pnn.n_normalisation
+    if not reuse_norm:
+        del norm    # memory: kept only when it is also the pi+ pi0 background sample
     a_pipi = float(a_pipi_bin.sum())
     if a_pipi <= 0:
         raise InputError("pnn.n_normalisation", "zero normalisation events selected: N_K cannot be measured "
@@ -264,29 +280,33 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
 
     # ---- 3. background budget --------------------------------------------------------------------
     sources = {}
-    hists = {"signal": _hist2d(sig, cf_sig.weights)}
     needed = dict(cfg.pnn.n_background)
+    kin_skip = [c.id for c in sel.cuts if c.kind == "weight"]
     for source, decays in BACKGROUND_SOURCES.items():
         avail = [dcy for dcy in decays if dcy in needed]
         if not avail:
             sources[source] = {"source": source, "simulation": None, "note": "not simulated (no sample size in config)"}
             continue
-        smp, forced = {}, {}
+        # block by block (analyses.pnn_budget.SourceAccumulator): no background sample is held whole (memory)
+        acc = SourceAccumulator(source, sel, n_k_eff, cal, bins)
         for dcy in avail:
-            if forced_sample_size(dcy, needed[dcy]):
-                forced[dcy] = get(dcy, forced_sample_size(dcy, needed[dcy]), label=dcy + "/forced-decays",
-                                  options={"force_decays": True})
-            if dcy == NORMALISATION and needed[dcy] == cfg.pnn.n_normalisation:
-                ev = norm
-            else:   # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
-                ev = get(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
-                         options=sample_options(dcy))
             br = branching_ratio(dcy)
-            smp[dcy] = (ev, br)
-            kin = cut_flow(sel, ev, skip=[c.id for c in sel.cuts if c.kind == "weight"])
-            hists[dcy] = _hist2d(ev, kin.weights * br)
-        est = source_estimate(source, smp, sel, n_k_eff, cal, bins, forced=forced)
-        sources[source] = est.as_dict()
+            n_forced = forced_sample_size(dcy, needed[dcy])
+            if n_forced:
+                acc.forced_decays.add(dcy)
+                for block in blocks(dcy, n_forced, label=dcy + "/forced-decays", options={"force_decays": True}):
+                    acc.add(dcy, block, br, mult=forced_multiplier(block), piece=1)
+            if dcy == NORMALISATION and reuse_norm:
+                ev_blocks = [norm]
+            else:   # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
+                ev_blocks = blocks(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
+                                   options=sample_options(dcy))
+            for ev in ev_blocks:
+                acc.add(dcy, ev, br, mult=undecayed_multiplier(ev) if n_forced else None)
+                h = _hist2d(ev, cut_flow(sel, ev, skip=kin_skip).weights * br)
+                hists[dcy] = h if dcy not in hists else hists[dcy] + h
+                del ev      # before the next block is simulated (memory)
+        sources[source] = acc.finish().as_dict()
     sources["upstream"] = _upstream(setup, sel, n_k_eff, cal, seed)
     total = sum(v["simulation"] or 0.0 for v in sources.values())
     total_err = math.sqrt(sum((v.get("simulation_error") or 0.0) ** 2 for v in sources.values()))
@@ -356,10 +376,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                           "published_n_k": ds.n_k},
         "ses": {**ses.as_dict(), "per_momentum_bin": ses_bin.tolist(), "published": ds.ses},
         "expected_sm_signal": sm.value / ses.value, "expected_sm_signal_published": ds.expected_sm,
-        "cutflow_signal": cf_sig.as_records() + [_region_row(cf_sig, sr_sig & _in_bins(sig, bins), "R1+R2",
-                                                             "m2miss in R1 or R2, p in the momentum bins")],
-        "cutflow_normalisation": cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins),
-                                                                     ns.region, f"m2miss in the {ns.region} region")],
+        "cutflow_signal": sig_rows, "cutflow_normalisation": norm_rows,
         "backgrounds": sources, "background_total": total, "background_total_error": total_err,
         "background_total_published": ds.background_total, "budget_comparison": comparison,
         "calibration": cal.model_dump(), "branching_ratio": results, "sm_prediction": sm.as_dict(),
