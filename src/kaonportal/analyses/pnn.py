@@ -30,7 +30,7 @@ from ..errors import InputError
 from ..normalisation import single_event_sensitivity
 from ..selection import Selection, column, cut_flow, float_column, load_selection, region_mask, signal_region_mask
 from ..selection.derived import source_columns
-from .config import BACKGROUND_SOURCES, Dataset, RunConfig, get_dataset
+from .config import BACKGROUND_SOURCES, Dataset, RunConfig, dataset_card, get_dataset
 from .pnn_budget import (Calibration, SourceAccumulator, forced_multiplier, forced_sample_size, load_calibration,
                          sample_options, undecayed_multiplier, upstream_estimate)
 from .samples import MissingComponent, SampleCache, card_key, derive_seed, require
@@ -57,6 +57,8 @@ class PnnSetup:
     eps_rv: tuple[float, float]
     beam_rate_mhz: float
     notes: list[str] = field(default_factory=list)
+    card_origin: str = ""
+    card_overrides: dict = field(default_factory=dict)    # applied to ``card`` (empty: the card as named)
 
 
 def _pair(v, default=None):
@@ -71,12 +73,9 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
     sel = load_selection(cfg.selection or ds.selection, field="selection")
     if sel.analysis != "pnn":
         raise InputError("selection", f"{sel.name!r} is a {sel.analysis!r} selection, not a pnn one")
-    card_name = cfg.card or ds.card
-    load_card = require("kaonportal.detector", "load_card")
-    try:
-        card = load_card(card_name)
-    except InputError as exc:
-        raise InputError("card", str(exc)) from None
+    require("kaonportal.detector", "load_card")
+    # the dataset's card with its card_overrides, or the run's top-level card as given (config.dataset_card)
+    card, card_name, card_origin = dataset_card(ds, cfg.card)
     bins = list(cfg.pnn.momentum_bins) if cfg.pnn.momentum_bins is not None else list(sel.momentum_bins)
     lo, hi = sel.momentum_range
     if len(bins) < 2 or any(b2 <= b1 for b1, b2 in zip(bins, bins[1:])):
@@ -120,7 +119,8 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
         raise InputError("dataset", f"{ds.name!r} gives neither N_K nor a published SES")
     return PnnSetup(config=cfg, dataset=ds, card_name=str(card_name), card=card, selection=sel, bins=bins,
                     calibration=cal, sm_inputs=sm_inputs, eps_trig=eps_trig, eps_rv=eps_rv,
-                    beam_rate_mhz=rate, notes=notes)
+                    beam_rate_mhz=rate, notes=notes, card_origin=card_origin,
+                    card_overrides={} if cfg.card is not None else dict(ds.card_overrides))
 
 
 def _upstream(setup: PnnSetup, sel, n_k_eff: float, cal, seed: int) -> dict:
@@ -359,7 +359,8 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                            "published_error_low": pub[1] if pub else None,
                            "published_error_high": (pub[2] if pub and len(pub) > 2 else (pub[1] if pub else None))}))
     summary = {
-        "dataset": ds.name, "dataset_description": ds.description, "card": setup.card_name, "selection": sel.name,
+        "dataset": ds.name, "dataset_description": ds.description, "card": setup.card_name,
+        "card_origin": setup.card_origin, "card_overrides": dict(setup.card_overrides), "selection": sel.name,
         "seed": seed, "fiducial_z_m": list(z_range), "momentum_bins_gev": bins,
         "n_simulated": {SIGNAL: cfg.pnn.n_signal, NORMALISATION: cfg.pnn.n_normalisation, **needed},
         "acceptance": {"signal": a_sig, "signal_error": a_sig_err, "signal_per_momentum_bin": a_sig_bin.tolist(),
@@ -408,13 +409,20 @@ def needed_columns(sel: Selection) -> set[str]:
     return cols
 
 
+def sample_card(setup: PnnSetup):
+    """The card the samples are simulated with: its name (cache files keep their names), or, with dataset
+    card_overrides, the overridden card object, cached under its content hash (never the plain card's samples)."""
+    return setup.card if setup.card_overrides else setup.card_name
+
+
 def pnn_section(cfg: RunConfig, out_dir: Path, *, setup: PnnSetup | None = None, progress=None,
                 cache: bool = True) -> dict:
     """Compute the pnn section and write its plots, tables and HEPData tables under ``out_dir``."""
     from ..report import pnn_report
     setup = setup or resolve_pnn(cfg)
-    samples = SampleCache(Path(out_dir) / "cache" if cache else None, setup.card_name,
-                          card_key(setup.card_name), chunk_blocks=cfg.chunk_blocks, columns=needed_columns(setup.selection))
+    sim_card = sample_card(setup)
+    samples = SampleCache(Path(out_dir) / "cache" if cache else None, sim_card,
+                          card_key(sim_card), chunk_blocks=cfg.chunk_blocks, columns=needed_columns(setup.selection))
     summary = pnn_compute(setup, samples, progress=progress)
     plots = summary.pop("_plots")
     summary["files"] = pnn_report(summary, plots, Path(out_dir))
