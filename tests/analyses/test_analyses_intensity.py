@@ -73,7 +73,7 @@ def test_default_pnn_setup_unchanged_and_predicted_option():
     s2 = resolve_pnn(load_config(quick=True, overrides={"intensity_scale": 2.0}))
     assert s2.beam_rate_mhz == 1200.0 and s2.eps_rv[0] < s.eps_rv[0]
     s3 = resolve_pnn(load_config(quick=True, overrides={"pnn": {"random_veto": "predicted"}}))
-    assert s3.eps_rv[0] > 0.632      # the model's prediction (~0.81, registry area pileup), stated in the notes
+    assert s3.eps_rv[0] > 0.632      # the model's prediction (~0.66, registry area pileup), stated in the notes
     assert "predicted" in s3.notes[0]
 
 
@@ -91,6 +91,8 @@ def test_pnn_projection_writes_table_and_plot(tmp_path):
     assert [r["background_kaon"] for r in res["rows"]][0] == pytest.approx(2.0)
     text = (tmp_path / "tables" / "intensity_projection.csv").read_text()
     assert text.startswith("# what:") and "expected_limit_90cl" in text and "background_total" in text
-    # the predicted eps_RV's stated disagreement with the published 0.632 is on the table (registry area pileup)
-    assert res["random_veto_check"]["status"] == "disagree" and "published 0.632" in text and "disagree" in text
+    # the predicted eps_RV's status against the published 0.632 is on the table (registry area pileup): the
+    # model (0.66, library error ~0.2%) is ~5 published sigma above it, so never "agree" while it misses sources
+    st = res["random_veto_check"]["status"]
+    assert st in ("tension", "disagree") and "published 0.632" in text and f": {st} (" in text
     assert (tmp_path / "plots" / "intensity_projection.png").exists()

@@ -185,15 +185,17 @@ def test_bad_intensity_scale_one_line_exit_2(tmp_path, bad):
 
 def test_quick_run_records_the_predicted_random_veto(quick_run):
     # issue 15 F2: at 1x the pnn summary always carries the pile-up model's eps_RV and its check against the
-    # published (63.2 +- 0.6)% ([NA62:2024pjp]): a stated disagreement (registry area pileup), marked in the table
+    # published (63.2 +- 0.6)% ([NA62:2024pjp]), with its status (registry area pileup, ~5 sigma: never agree
+    # while the model misses sources), marked in the table
     work, res = quick_run
     pnn = json.loads((work / "out" / "summary.json").read_text())["sections"]["pnn"]
     it = pnn["intensity"]
     assert it["intensity_scale"] == 1.0 and it["beam_rate_mhz"] == 600.0
     assert it["eps_rv_predicted"] == it["eps_rv_predicted_1x"] and 0.632 < it["eps_rv_predicted_1x"] < 1.0
-    assert it["random_veto_check"]["status"] == "disagree"
+    st = it["random_veto_check"]["status"]
+    assert st in ("tension", "disagree") and it["eps_rv_predicted_1x_error"] > 0
     rec = next(e for e in pnn["validation"]["entries"] if e["id"] == "pileup-2122-eps-rv-predicted")
-    assert rec["status"] == "disagree"
+    assert rec["status"] == st
     assert "eps_RV predicted" in res.stderr and "eps_RV: predicted" in " ".join(res.stderr.split())
 
 

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
                json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")):
         """Random veto efficiency (with its breakdown), K-pi accidental matching and KTAG/GTK accidentals
         predicted by the pile-up model (kaonportal.simulation.pileup), per intensity. Rates in MHz."""
-        from ..analyses.intensity import predict, predicted_random_veto, random_veto_check
+        from ..analyses.intensity import predict, predicted_random_veto, predicted_random_veto_error, random_veto_check
         from ..detector import load_card
         from ..simulation import pileup as P
         from ..validation.rule import MARKS
@@ -44,7 +44,8 @@ def register(app: typer.Typer) -> None:
         lib = P.build_library(c, seed)
         # the prediction at the nominal rate against the published value (registry area pileup): the
         # published number is at 1x, so only that row carries the status
-        check = random_veto_check(c.name, predicted_random_veto(c, (1.0,), seed)[1.0])
+        check = random_veto_check(c.name, predicted_random_veto(c, (1.0,), seed)[1.0],
+                                  predicted_random_veto_error(c, seed))
         out = {"card": c.name, "published_random_veto_efficiency": c.run_conditions.random_veto_efficiency,
                "random_veto_check": check, "predictions": [p.as_dict() for p in preds],
                "random_veto_loss_by_species_and_detector": {str(x): P.random_veto_breakdown(P.scaled_card(c, x), lib)
