@@ -100,10 +100,10 @@ class HnlConfig(BaseModel):
     accidentals: list[str] = Field(default_factory=lambda: list(
                                        search_inputs("hnl")["accidental_association"]["channels"]),
                                    description="channels whose backgrounds get the accidental beam-track copy "
-                                               "(.accidentals; inputs/hnl.yaml)")
+                                               "(reco.accidentals; inputs/hnl.yaml)")
     mismatch: float | None = Field(None, ge=0, le=1, description="K-track mismatch probability p_mis at the "
                                    "card's nominal beam rate; null: 1.3% (2017 MVA tool, V) x card beam rate / "
-                                   "450 MHz (D, .accidentals)")
+                                   "450 MHz (D, reco.accidentals)")
     intensity_scale: float = Field(1.0, gt=0, allow_inf_nan=False,
                                    description="beam intensity / the card's nominal rate (kaonportal run "
                                                "--intensity-scale): p_mis follows the pile-up model "
@@ -120,9 +120,9 @@ class HnlConfig(BaseModel):
 
 def channel_mismatch(channel: str, cfg: HnlConfig, card) -> float:
     """p_mis used for ``channel``: 0 unless listed in ``cfg.accidentals``; ``cfg.mismatch`` if given, else the
-    rate-scaled 2017 value (:func:`.accidentals.mismatch_probability` with p_ref from inputs/hnl.yaml at
-    :data:`.accidentals.RATE_REF_MHZ`); at ``cfg.intensity_scale`` != 1 moved with the pile-up model
-    (:func:`.accidentals.mismatch_at_intensity`)."""
+    rate-scaled 2017 value (:func:`kaonportal.reco.accidentals.mismatch_probability` with p_ref from inputs/hnl.yaml at
+    :data:`kaonportal.reco.accidentals.RATE_REF_MHZ`); at ``cfg.intensity_scale`` != 1 moved with the pile-up model
+    (:func:`kaonportal.reco.accidentals.mismatch_at_intensity`)."""
     if channel not in cfg.accidentals:
         return 0.0
     if cfg.mismatch is not None:
