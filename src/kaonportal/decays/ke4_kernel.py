@@ -31,30 +31,30 @@ def ke4_params(m_k: float, m_pi: float, masses: np.ndarray, ff: dict) -> np.ndar
                      ff["fs_q2"], ff["fs_q4"], ff["fe"], ff["fp"], ff["gp"], ff["gp_q2"]], float)
 
 
-@njit
+@njit(inline="always")
 def _kallen(a, b, c):  # pragma: no cover - compiled
     return a * a + b * b + c * c - 2.0 * (a * b + a * c + b * c)
 
 
-@njit
+@njit(inline="always")
 def _pstar(M, m1, m2):  # pragma: no cover - compiled
     num = math.sqrt(max(_kallen(M * M, m1 * m1, m2 * m2), 0.0))
     return num / (2.0 * M) if M > 0 else 0.0
 
 
-@njit
+@njit(inline="always")
 def _dot(a, b):  # pragma: no cover - compiled
     return ((a[0] * b[0]) - (a[1] * b[1])) - (a[2] * b[2]) - (a[3] * b[3])
 
 
-@njit
+@njit(inline="always")
 def _det3(b, c, d, i, j, k):  # pragma: no cover - compiled
     return (b[i] * (c[j] * d[k] - c[k] * d[j])
             - b[j] * (c[i] * d[k] - c[k] * d[i])
             + b[k] * (c[i] * d[j] - c[j] * d[i]))
 
 
-@njit
+@njit(inline="always")
 def _cofactors(b, c, d, out):  # pragma: no cover - compiled
     out[0] = _det3(b, c, d, 1, 2, 3)
     out[1] = -_det3(b, c, d, 0, 2, 3)
@@ -62,7 +62,7 @@ def _cofactors(b, c, d, out):  # pragma: no cover - compiled
     out[3] = -_det3(b, c, d, 0, 1, 2)
 
 
-@njit
+@njit(inline="always")
 def _two_body_boost(ev, j, M, m_prev, m_j, cphi, sphi, u0):  # pragma: no cover - compiled
     """Step j of GENBOD: system (0..j-1) of mass m_prev and particle j from a parent of mass M,
     direction (cos theta = 2 u0 - 1, azimuth (cphi, sphi)); the first j particles are boosted."""
@@ -91,7 +91,7 @@ def _two_body_boost(ev, j, M, m_prev, m_j, cphi, sphi, u0):  # pragma: no cover 
     ev[j, 0], ev[j, 1], ev[j, 2], ev[j, 3] = e2, -q0, -q1, -q2
 
 
-@njit
+@njit(inline="always")
 def _matrix_element(ev, par, P, Q, L, a, b, cof):  # pragma: no cover - compiled
     m_k, c4, m_k2, coef_a = par[0], par[8], par[9], par[10]
     fs_q2, fs_q4, fe, fp, gp, gp_q2 = par[11], par[12], par[13], par[14], par[15], par[16]
