@@ -166,10 +166,9 @@ def particle_vetoes(ctx, prep, prod, lab: np.ndarray, origin, decay_pt, cand: in
             continue
         q = CHARGE.get(names[i], 0)
         if names[i] == "gamma" or q == 0:
-            # photon_veto_update with the geometry and tables packed once per run; contiguous copies (a few
-            # ms per block) so that the kernel is compiled once, for the C arrays of every other caller
-            _veto_kernel(w_veto, np.ascontiguousarray(oi), np.ascontiguousarray(p4i), lkr_xy[0], lkr_xy[1],
-                         prep.lkr_min_d2, *prep.veto_geo, *prep.veto_tables)
+            # photon_veto_update with the geometry and tables packed once per run
+            _veto_kernel(w_veto, oi, p4i, lkr_xy[0], lkr_xy[1], prep.lkr_min_d2, *prep.veto_geo,
+                         *prep.veto_tables)
             n_phot += 1
             continue
         # extra charged particle: a track if inside the spectrometer, otherwise it must be vetoed
