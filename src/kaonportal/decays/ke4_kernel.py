@@ -6,8 +6,8 @@ expressions of :func:`~kaonportal.decays.phasespace._genbod_raw` (four bodies) f
 (Kallen function, PDG Kinematics review eq. 49.17), the boosts of J. D. Jackson eq. 11.19 and the
 |M|^2 of Bijnens, Colangelo, Ecker, Gasser (hep-ph/9411311) with the [NA482:2010ke4] form factors.
 The outputs are bit-identical to the numpy version (``tests/decays/test_decays_ke4_kernel.py``):
-numpy sums a short last axis left to right, so the kernel does too; the random numbers and the transcendental functions (cos, sin of the azimuths)
-stay in numpy, which decides their rounding. The numpy version needed ~50 temporary arrays per round
+numpy sums a short last axis left to right, so the kernel does too; the random numbers and the
+transcendental functions (cos, sin of the azimuths) stay in numpy, which decides their rounding. The numpy version needed ~50 temporary arrays per round
 and ran at ~2e5 proposals/s; the Ke4 accept-reject keeps ~7% of them.
 """
 
