@@ -7,8 +7,9 @@ expressions of :func:`~kaonportal.decays.phasespace._genbod_raw` (four bodies) f
 |M|^2 of Bijnens, Colangelo, Ecker, Gasser (hep-ph/9411311) with the [NA482:2010ke4] form factors.
 The outputs are bit-identical to the numpy version (``tests/decays/test_decays_ke4_kernel.py``):
 numpy sums a short last axis left to right, so the kernel does too; the random numbers and the
-transcendental functions (cos, sin of the azimuths) stay in numpy, which decides their rounding. The numpy version needed ~50 temporary arrays per round
-and ran at ~2e5 proposals/s; the Ke4 accept-reject keeps ~7% of them.
+transcendental functions (cos, sin of the azimuths) stay in numpy, which decides their rounding.
+The numpy version needed ~50 temporary arrays per round and ran at ~2e5 proposals/s; the Ke4
+accept-reject keeps ~7% of them.
 """
 
 from __future__ import annotations
