@@ -23,7 +23,8 @@ What is kept and what is not (documented approximations):
 
 Generation: GENBOD four-body phase space with weight (phase-space weight) x |M|^2, accept-reject
 against 1.5 x the maximum seen in a fixed-seed pilot of 200 000 events (efficiency ~ 7%;
-accept-reject raises if the majorant is ever exceeded).
+accept-reject raises if the majorant is ever exceeded). Each proposal round runs in one compiled pass
+(:mod:`.ke4_kernel`, bit-identical to :func:`~.phasespace._genbod_raw` followed by :func:`ke4_matrix_element`).
 
 >>> import numpy as np
 >>> t = ke4(3, np.random.default_rng(0))
