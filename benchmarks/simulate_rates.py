@@ -2,8 +2,9 @@
 
 Run:  python benchmarks/simulate_rates.py [--n 300000] [--rounds 2] [--base SRC_DIR] [--decays "K+ -> pi+ pi0" ...]
 
-Each measurement is a fresh process (``simulate(decay, n)`` in memory, no file; the pnn options of
-``analyses.samples.SIMULATE_OPTIONS``; one small warm-up simulation first: imports and compiled code loaded).
+Each measurement is a fresh process (``simulate(decay, n)`` in memory, no file; the options of the pnn
+budget's samples: ``analyses.samples.SIMULATE_OPTIONS`` and ``pnn_budget.variance.sample_options``, e.g.
+veto averaging for the pi0 modes; one small warm-up simulation first: imports and compiled code loaded).
 With ``--base`` (a ``src`` directory, e.g. from ``git archive main src | tar -x -C /tmp/base``) the base and the
 current tree are measured alternately ``rounds`` times and the best of each is kept, so that a shared machine's
 load moves both alike: quote the ratio. Not a test: numbers depend on the machine and its load.
@@ -24,10 +25,11 @@ DECAYS = ["K+ -> pi+ pi0", "K+ -> mu+ nu", "K+ -> pi+ pi+ pi-", "K+ -> pi+ pi- e
 
 _CHILD = """
 import json, sys, time
+from kaonportal.analyses.pnn_budget.variance import sample_options
 from kaonportal.analyses.samples import SIMULATE_OPTIONS
 from kaonportal.simulation import simulate
 d, n = sys.argv[1], int(sys.argv[2])
-opts = SIMULATE_OPTIONS.get(d, {})
+opts = {**SIMULATE_OPTIONS.get(d, {}), **sample_options(d)}
 simulate(d, n=1000, seed=3, **opts)
 c = time.process_time()
 simulate(d, n=n, seed=7, **opts)
