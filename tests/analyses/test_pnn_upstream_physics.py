@@ -72,3 +72,30 @@ def test_2021_22_upstream_against_published_not_fitted():
     assert abs(r.value - CHECKS["pnn-2021-22"].published[0]) < tol
     assert 0.4 < ratio < 1.5
     assert r.decays < 0.05 * r.value          # decays with their photons vetoed are a small part
+
+
+def test_accidental_m2miss_is_the_beam_minus_track_four_momentum():
+    # _with_accidental takes m2miss from kaonportal.reco.m2miss (as reco.accidentals does); it must be
+    # (P_K - P_pi)^2 of the matched accidental beam track and the pi+ track, to rounding. Terms of 2 E_K E_pi
+    # (~6750 GeV^2 at 75 x 45 GeV) cancel to ~0.01 GeV^2: one ulp of them is 1.5e-12 GeV^2, and against an 80-bit
+    # reference both this four-vector form and reco.m2miss err by up to ~2e-15 p_K p_pi (measured, 1e5 tracks;
+    # 4e-12 GeV^2 at most), so a flat 1e-12 GeV^2 cannot hold: the tolerance is 1e-14 p_K p_pi (a few ulps)
+    from kaonportal import constants
+    from kaonportal.analyses.pnn_budget.upstream_physics import _with_accidental
+    rng = np.random.default_rng(3)
+    n = 4000
+    cols = {"p_track": rng.uniform(15.0, 45.0, n), "track_dxdz": rng.normal(0.0, 0.004, n),
+            "track_dydz": rng.normal(0.0, 0.004, n), "track_x_straw1": rng.normal(0.0, 0.1, n),
+            "track_y_straw1": rng.normal(0.0, 0.1, n)}
+    out = _with_accidental(CARD, cols, np.random.default_rng(4))
+    ok = np.isfinite(out["p_beam"])
+    assert ok.sum() > 100
+
+    def p4(p, tx, ty, m):
+        k = p / np.sqrt(1.0 + tx * tx + ty * ty)
+        return np.stack([np.sqrt(p * p + m * m), k * tx, k * ty, k], axis=1)
+    d = p4(out["p_beam"][ok], out["beam_dxdz"][ok], out["beam_dydz"][ok], constants.mass("K+")) \
+        - p4(cols["p_track"][ok], cols["track_dxdz"][ok], cols["track_dydz"][ok], constants.mass("pi+"))
+    hand = d[:, 0] ** 2 - np.sum(d[:, 1:] ** 2, axis=1)
+    assert np.all(np.abs(out["m2miss_pi"][ok] - hand) <= 1e-14 * out["p_beam"][ok] * cols["p_track"][ok])
+    assert np.all(np.isnan(out["m2miss_pi"][~ok]))

@@ -60,6 +60,7 @@ import numpy as np
 
 from ... import constants
 from ...beam.profile import decay_fraction
+from ...reco import m2miss
 from ...reco.vertex import closest_approach
 from ...selection import Selection, signal_region_mask
 from ...simulation import pileup as P
@@ -151,13 +152,8 @@ def _with_accidental(card, cols: dict, rng: np.random.Generator) -> dict:
     out["cda"][e] = cda[first]
     out["vertex_x"][e], out["vertex_y"][e], out["vertex_z"][e] = vtx[first, 0], vtx[first, 1], vtx[first, 2]
     out["p_beam"][e], out["beam_dxdz"][e], out["beam_dydz"][e] = beam.p[first], beam.dxdz[first], beam.dydz[first]
-    pk = beam.p3()[first]
-    ek = np.sqrt(np.sum(pk * pk, axis=1) + constants.mass("K+") ** 2)
-    p = cols["p_track"][e]
-    k = p / np.sqrt(1.0 + cols["track_dxdz"][e] ** 2 + cols["track_dydz"][e] ** 2)
-    ppi = np.stack([k * cols["track_dxdz"][e], k * cols["track_dydz"][e], k], axis=1)
-    epi = np.sqrt(p * p + constants.mass("pi+") ** 2)
-    out["m2miss_pi"][e] = (ek - epi) ** 2 - np.sum((pk - ppi) ** 2, axis=1)
+    out["m2miss_pi"][e] = m2miss(beam.p[first], beam.dxdz[first], beam.dydz[first], constants.mass("K+"),
+                                 cols["p_track"][e], cols["track_dxdz"][e], cols["track_dydz"][e], constants.mass("pi+"))
     return out
 
 
