@@ -99,3 +99,18 @@ def test_accidental_m2miss_is_the_beam_minus_track_four_momentum():
     hand = d[:, 0] ** 2 - np.sum(d[:, 1:] ** 2, axis=1)
     assert np.all(np.abs(out["m2miss_pi"][ok] - hand) <= 1e-14 * out["p_beam"][ok] * cols["p_track"][ok])
     assert np.all(np.isnan(out["m2miss_pi"][~ok]))
+
+
+def test_calibrated_yield_closes_on_the_published_count():
+    # calibrate and upstream_physics share the mechanism (B) normalisation per unit yield: the yield calibrate
+    # returns, put in the card, makes upstream_physics reproduce the published count it was fitted to (same
+    # seed and samples: equal to rounding)
+    from kaonportal.analyses.pnn_budget.upstream_physics import calibrate
+    published = (0.9, 0.28)                      # the 2017 budget the built-in cards are calibrated on
+    y, y_err, without_b = calibrate(CARD, SEL, 1.5e12, published, n=5000, seed=3)
+    assert y > 0 and without_b.interactions == 0.0
+    card = CARD.model_copy(deep=True)
+    card.upstream.interaction_pion_yield = y
+    r = upstream_physics(card, SEL, 1.5e12, n=5000, seed=3)
+    assert r.value == pytest.approx(published[0], rel=1e-12)
+    assert y_err / y > published[1] / published[0]     # the published error, and S_B statistics, in quadrature
