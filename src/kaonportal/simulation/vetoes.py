@@ -39,13 +39,13 @@ from __future__ import annotations
 
 __all__ = ["CHARGE", "particle_vetoes", "average_pi0_vetoes", "pi0_groups", "lkr_photon_columns"]
 
-import math
 
 import numpy as np
 
 from ..detector.charged_veto import charged_veto_hits
 from ..detector.propagation import DETECTOR_CODES, photon_hits, propagate_charged
 from ..detector.response import _veto_kernel
+from ..decays.phasespace import isotropic
 from ..kinematics import boost
 from ..reco.smearing import lkr_cluster
 
@@ -80,12 +80,8 @@ def average_pi0_vetoes(ctx, prep, rng: np.random.Generator, groups, lab, decay_p
         acc = np.zeros(n)
         acc_esc = np.zeros(n)
         for _ in range(big_k):
-            u = rng.random((2, n))
-            cost = 2.0 * u[0] - 1.0
-            sint = np.sqrt(np.maximum(0.0, 1.0 - cost * cost))
-            phi = 2.0 * math.pi * u[1]
             h = 0.5 * m
-            rest = np.stack([h, h * sint * np.cos(phi), h * sint * np.sin(phi), h * cost], axis=-1)
+            rest = np.column_stack([h, isotropic(rng, n, h)])
             g1 = np.ascontiguousarray(boost(rest, beta))
             rest[:, 1:] *= -1.0
             g2 = np.ascontiguousarray(boost(rest, beta))
