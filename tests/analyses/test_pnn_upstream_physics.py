@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kaonportal.analyses.pnn_budget.upstream_check import CHECKS, published_error, run_check
+from kaonportal.analyses.pnn_budget.upstream_check import run_check
 from kaonportal.analyses.pnn_budget.upstream_physics import (GTK3_BOX, _outside_gtk3_box, _pion_survives,
                                                              in_time_probability, upstream_physics)
 from kaonportal.detector import load_card
@@ -64,13 +64,18 @@ def test_upstream_rises_monotonically_with_intensity():
 
 
 def test_2021_22_upstream_against_published_not_fitted():
-    # published 7.4 +2.1 -1.8 ([NA62:2024pjp]); the model is calibrated on 2017 only. With 20k events per
-    # sample the model's own error is ~35% (calibration 31% and S_B statistics); the test allows the published
-    # error plus twice the model's error, and pins the stated ratio (0.78 at 200k events) loosely.
+    # published 7.4 +2.1 -1.8 ([NA62:2024pjp]); the model is calibrated on 2017 only, so the ratio is a prediction.
+    # Reference: run_check("pnn-2021-22", n=200_000, seed=1) gives ratio 0.697 (S_B statistical error 2.8 %;
+    # measured on this code, 2026-12-04; seed 2 gives 0.695; the 0.78 once quoted here predates later model
+    # changes). At fixed seed the yield's 31 % calibration error does not move the value, so the ratio is pinned
+    # within 3x the statistical error only: the relative errors of S_B (~9 % at 20k) and of the decay part, and
+    # the reference's 2.8 %, in quadrature.
+    ref, ref_rel = 0.697, 0.028
     r, ratio = run_check("pnn-2021-22", n=20_000, seed=2)
-    tol = published_error("pnn-2021-22") + 2 * r.error
-    assert abs(r.value - CHECKS["pnn-2021-22"].published[0]) < tol
-    assert 0.4 < ratio < 1.5
+    stat = np.hypot(r.decays_error, r.interactions * r.interaction_acceptance_error / r.interaction_acceptance)
+    rel = float(np.hypot(stat / r.value, ref_rel))
+    assert rel < 0.12                          # the test stays sharp: 20k events give ~9 %
+    assert abs(ratio / ref - 1.0) < 3.0 * rel
     assert r.decays < 0.05 * r.value          # decays with their photons vetoed are a small part
 
 
