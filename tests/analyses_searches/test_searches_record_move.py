@@ -1,9 +1,9 @@
 """The searches before and after they read the shared event record (issue #15 item 0).
 
 The stored values (data/record_move_before.json) were made with main fb0d79a, before the move. pi0 -> gamma X kept
-its random streams and draw order, so its outputs must be bit-identical; visible X kept its generation and beam
-streams but its detector draws now come in the record's order, so its acceptances are unchanged and its
-resolutions move only within their Monte Carlo error.
+its random streams and draw order, so its outputs must be bit-identical (but for the Dalitz weights, CHANGED_W);
+visible X kept its generation and beam streams but its detector draws now come in the record's order, so its
+acceptances are unchanged and its resolutions move only within their Monte Carlo error.
 """
 
 import hashlib
@@ -19,6 +19,14 @@ from kaonportal.detector import load_card
 
 BEFORE = json.loads((Path(__file__).parent / "data" / "record_move_before.json").read_text())
 CARD = load_card("na62-2022")
+# Changed on purpose after the move (review fxb item 1): the record's track_veto, the extra-track veto rule of the
+# Dalitz e+ e-, now comes from detector.charged_veto.charged_veto_hits (MNP33 bending, MUV0, HASC, STRAW segments)
+# as in the engine and pileup, not from a straight line. No draw changed (generated, tagged, m2 and mechanisms stay
+# bit-identical); only the weights of events whose e+ and e- both miss the STRAW acceptance move. Measured with seed
+# 1, 3000 decays: events with both leptons reaching no veto 1 -> 5 (soft e+- bent out by MNP33), sum of the one-photon
+# weights 8.75e-4 -> 0.3085. Quick pi0_gamma_x scan (seed 1): Dalitz background +6.7 %, total window backgrounds
+# +0.002 % to +0.10 %, expected A' limits +0.0007 % to +0.04 %, gamma nu nubar expected limit +0.003 %.
+CHANGED_W = {"dalitz": ("60d7e4e1435ab67f", 0.30848529958348964)}
 
 
 def _sha(a) -> str:
@@ -35,7 +43,12 @@ def test_pi0_gamma_x_bit_identical(key, source, seed, kw):
     r = reconstruct_source(source, 3000, seed, CARD, **kw)
     ref = BEFORE["pi0"][key]
     assert (r["generated"], r["tagged"]) == (ref["generated"], ref["tagged"])
-    assert _sha(r["m2"]) == ref["m2"] and _sha(r["weights"]) == ref["w"]
+    assert _sha(r["m2"]) == ref["m2"]
+    if key in CHANGED_W:
+        assert _sha(r["weights"]) == CHANGED_W[key][0] != ref["w"]
+        assert float(np.sum(r["weights"])) == pytest.approx(CHANGED_W[key][1], rel=1e-12)
+    else:
+        assert _sha(r["weights"]) == ref["w"]
     if "mech" in ref:
         assert _sha(r["mechanism"]) == ref["mech"]
 

@@ -106,3 +106,20 @@ def test_boundary_masses_new_physics():
         for m in (lo, hi):
             prod = generate(decay, 20, np.random.default_rng(1), mass=m, **opts)
             _check(prod, constants.mass(parse_decay(decay).parent), m)
+
+
+def test_isotropic_length_scales_without_changing_the_draws():
+    # the in-flight decays and the pi0 veto average call isotropic with a length (review fxb item 5): the same
+    # two draws, the length applied as length * sin(theta) * cos(phi) left to right (bit-identical to the code
+    # they replaced), and length 1.0 bit-identical to the unit vectors every generator uses
+    from kaonportal.decays.phasespace import isotropic
+    n, ln = 1000, np.linspace(0.1, 3.0, 1000)
+    unit = isotropic(np.random.default_rng(9), n)
+    assert np.array_equal(isotropic(np.random.default_rng(9), n, 1.0), unit)
+    scaled = isotropic(np.random.default_rng(9), n, ln)
+    u = np.random.default_rng(9).random((2, n))
+    c = 2.0 * u[0] - 1.0
+    s = np.sqrt(np.maximum(0.0, 1.0 - c * c))
+    phi = 2.0 * math.pi * u[1]
+    assert np.array_equal(scaled, np.stack([ln * s * np.cos(phi), ln * s * np.sin(phi), ln * c], axis=-1))
+    np.testing.assert_allclose(np.linalg.norm(scaled, axis=1), ln, rtol=1e-14)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from kaonportal.backend import BLOCK_SIZE
-from kaonportal.detector import DETECTOR_CODES, load_card, straw_sigma_p_rel
+from kaonportal.detector import DETECTOR_CODES, load_card, photon_hits, straw_sigma_p_rel
+from kaonportal.detector.charged_veto import STRAW_SEGMENT, charged_veto_hits
 from kaonportal.detector.conversions import ConversionModel
 from kaonportal.detector.photonuclear import PhotonuclearModel
 from kaonportal.detector.timing import TimeResolutions
@@ -112,3 +113,20 @@ def test_cda_of_the_measured_lines(two_blocks):
     rec = two_blocks
     ok = rec.track_accept("straw")[:, 0]
     assert np.all(rec.cda >= 0) and 0.5e-3 < np.median(rec.cda[ok]) < 4e-3
+
+
+def test_track_veto_is_the_engine_charged_veto_rule():
+    # without STRAW smearing the measured track is the true one, so track_veto must be charged_veto_hits (MNP33
+    # bending, MUV0, HASC, STRAW segments) of each track from the true vertex, the rule of the engine
+    # (simulation.vetoes.particle_vetoes); the straight-line photon rule disagrees for the soft Dalitz e+-
+    res = CARD.resolution.model_copy(update=dict(straw_p_const=0.0, straw_p_slope=0.0, straw_angle_const=0.0,
+                                                 straw_angle_ms=0.0))
+    card = CARD.model_copy(update={"resolution": res})
+    rec = build_record(DALITZ, 3000, 3, card)
+    for k, q in enumerate(rec.track_charge):
+        p3 = rec.track_p4[:, k, 1:]
+        assert np.array_equal(rec.track_veto[:, k], charged_veto_hits(rec.vertex_true, p3, q, card)), k
+        straight = photon_hits(rec.vertex_true, p3, card).detector
+        if k:
+            assert np.count_nonzero(straight != rec.track_veto[:, k]) > 100
+    assert np.any(rec.track_veto[:, 1:] == STRAW_SEGMENT)

@@ -67,6 +67,17 @@ def _pair(v, default=None):
     return (float(v[0]), float(v[1]) if len(v) > 1 else 0.0)
 
 
+def _check_upstream_yield(cfg: RunConfig, card) -> None:
+    """Refuse the physics upstream model with no GTK3-interaction yield: the card field defaults to 0 (a card
+    without an ``upstream:`` section), which would silently remove the dominant upstream mechanism."""
+    if cfg.pnn.upstream_model == "physics" and card.upstream.interaction_pion_yield <= 0.0:
+        raise InputError("card.upstream.interaction_pion_yield",
+                         "is 0 (the card has no upstream: section or leaves it unset), which switches off the GTK3-"
+                         "interaction upstream background of pnn.upstream_model: physics; set upstream: "
+                         "interaction_pion_yield (and interaction_pion_yield_error) in the card, > 0 and <= 1 "
+                         "(built-in cards: 1.081e-8 +- 3.4e-9), or choose pnn.upstream_model: scale")
+
+
 def resolve_pnn(cfg: RunConfig) -> PnnSetup:
     """Validate names and numbers of the pnn section (InputError on bad input; nothing is written)."""
     ds = get_dataset(cfg.dataset)
@@ -76,6 +87,7 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
     require("kaonportal.detector", "load_card")
     # the dataset's card with its card_overrides, or the run's top-level card as given (config.dataset_card)
     card, card_name, card_origin = dataset_card(ds, cfg.card)
+    _check_upstream_yield(cfg, card)
     bins = list(cfg.pnn.momentum_bins) if cfg.pnn.momentum_bins is not None else list(sel.momentum_bins)
     lo, hi = sel.momentum_range
     if len(bins) < 2 or any(b2 <= b1 for b1, b2 in zip(bins, bins[1:])):

@@ -38,13 +38,15 @@ from ..kinematics import kallen
 from .fast import three_body_fill
 
 
-def isotropic(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``(n, 3)`` unit vectors uniform on the sphere (cos(theta) and phi uniform)."""
+def isotropic(rng: np.random.Generator, n: int, length=1.0) -> np.ndarray:
+    """``(n, 3)`` vectors of ``length`` (scalar or (n,); default unit vectors) uniform in direction
+    (cos(theta) and phi uniform). The length multiplies sin(theta) before cos(phi) and sin(phi), so a scaled
+    vector is bit-identical to ``length * sin(theta) * cos(phi)`` evaluated left to right; 1.0 changes nothing."""
     u = rng.random((2, n))
     c = 2.0 * u[0] - 1.0
-    s = np.sqrt(np.maximum(0.0, 1.0 - c * c))
+    s = length * np.sqrt(np.maximum(0.0, 1.0 - c * c))
     phi = 2.0 * np.pi * u[1]
-    return np.stack([s * np.cos(phi), s * np.sin(phi), c], axis=-1)
+    return np.stack([s * np.cos(phi), s * np.sin(phi), length * c], axis=-1)
 
 
 def perpendicular_basis(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -369,7 +369,8 @@ class Pileup(_Model):
 class Upstream(_Model):
     """Beam-line elements upstream of the fiducial volume and the one calibrated number of the upstream background
     (:mod:`kaonportal.analyses.pnn_budget.upstream_physics`). Optional section; the defaults are the 2016-design
-    final collimator, the built-in na62-2022 card has the 2018 design."""
+    final collimator, the built-in na62-2022 card has the 2018 design. Without it interaction_pion_yield is 0,
+    which the pnn section refuses under ``pnn.upstream_model: physics`` (``kaonportal.analyses.pnn``)."""
     z_achromat_end: float = Field(99.46, ge=50, le=105, json_schema_extra={"unit": "m"},
                                   description="exit of BEND 6, the last dipole of the GTK achromat [BEATCH] (V)")
     collimator_z_front: float = Field(101.255, ge=50, le=105, json_schema_extra={"unit": "m"},

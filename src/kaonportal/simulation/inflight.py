@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from .. import constants
+from ..decays.phasespace import isotropic
 from ..kinematics import boost, two_body_momentum
 from .kernels import flight_kernel, norm3
 from .scratch import scratch
@@ -45,13 +46,8 @@ def two_body_in_flight(p4_parent: np.ndarray, m_parent: float, m1: float, m2: fl
                         rng: np.random.Generator) -> np.ndarray:
     """Lab four-momentum of daughter 1 of an isotropic two-body decay of a moving parent."""
     n = p4_parent.shape[0]
-    u = rng.random((2, n))
-    cost = 2.0 * u[0] - 1.0
-    sint = np.sqrt(np.maximum(0.0, 1.0 - cost * cost))
-    phi = 2.0 * math.pi * u[1]
     ps = float(two_body_momentum(m_parent, m1, m2))
-    rest = np.stack([np.full(n, math.sqrt(ps * ps + m1 * m1)), ps * sint * np.cos(phi),
-                     ps * sint * np.sin(phi), ps * cost], axis=-1)
+    rest = np.column_stack([np.full(n, math.sqrt(ps * ps + m1 * m1)), isotropic(rng, n, ps)])
     return boost(rest, p4_parent[:, 1:] / p4_parent[:, :1])
 
 

@@ -48,6 +48,7 @@ from ..decays import generate
 from ..decays.spec import charge
 from ..detector import DETECTOR_CODES, lkr_sigma_e, photon_hits, photon_inefficiency, pid_weights, propagate_charged
 from ..detector.card import Card
+from ..detector.charged_veto import charged_veto_geometry, charged_veto_hits
 from ..detector.conversions import ConversionModel, propagate_pair_lepton, upstream_conversions
 from ..detector.photonuclear import PhotonuclearModel, visible_fraction
 from ..detector.timing import TimeResolutions
@@ -179,7 +180,10 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
     pid = np.stack([np.stack(pid_weights(np.full(n, pdgid(names[i])), p_true[:, j], card), axis=-1)
                     for j, i in enumerate(ich)], axis=1)
     t_in = np.stack([np.stack([t.accept[d] for d in TRACK_DETECTORS], axis=-1) for t in prop], axis=1)
-    veto = _stack([photon_hits(vtx, lab[:, i, 1:], card).detector for i in ich], n, np.int8)
+    # as the engine (simulation.vetoes.particle_vetoes) and pileup: MNP33 bending, MUV0, HASC, STRAW segments
+    geo = charged_veto_geometry(card)
+    veto = _stack([charged_veto_hits(vtx, lab[:, i, 1:], charge(names[i]), card, geo, t)
+                   for i, t in zip(ich, prop)], n, np.int8)
     chod, muv3 = t_in[:, :, TRACK_DETECTORS.index("chod")], t_in[:, :, TRACK_DETECTORS.index("muv3")]
     c_e = _stack([o[2] for o in objs], n)
     c_det = _stack([o[6] for o in objs], n, np.int8)

@@ -33,8 +33,10 @@ track_p_true                (n, T)       GeV/c   true momentum (truth link, for 
 track_in                    (n, T, 8)    bool    inside the acceptance of :data:`TRACK_DETECTORS` (STRAW: all chambers)
 track_pid                   (n, T, 3)    1       P(identified as pi, mu, e) (:func:`kaonportal.detector.pid_weights`)
 track_x_lkr, track_y_lkr    (n, T)       m       impact at the LKr front plane
-track_veto                  (n, T)       code    detector a straight line from the vertex reaches (LAV/IRC/LKr/SAC;
-                                                 :data:`kaonportal.detector.DETECTOR_CODES`), the extra-track veto rule
+track_veto                  (n, T)       code    veto detector the track reaches, bent by MNP33 (LAV/IRC/LKr/SAC of
+                                                 :data:`kaonportal.detector.DETECTOR_CODES`, MUV0, HASC, STRAW segment:
+                                                 :func:`kaonportal.detector.charged_veto.charged_veto_hits`), the
+                                                 extra-track veto rule
 track_time_ns               (n, T)       ns      CHOD time (NaN outside the CHOD)
 track_muv3_time_ns          (n, T)       ns      MUV3 hit time (NaN outside MUV3)
 photon_detector             (n, G)       code    where the photon (straight line) is absorbed

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 __all__ = ["CHARGE", "particle_vetoes", "average_pi0_vetoes", "pi0_groups", "lkr_photon_columns"]
 
-import math
 
 import numpy as np
 

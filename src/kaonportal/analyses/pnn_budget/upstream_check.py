@@ -17,8 +17,6 @@ __all__ = ["CHECKS", "UpstreamCheck", "n_k_eff", "run_check"]
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ...detector import load_card
 from ...selection import cut_flow, load_selection, signal_region_mask
 from .calibration import Calibration
@@ -77,9 +75,3 @@ def run_check(name: str, card=None, cal: Calibration | None = None, n: int = 200
     check = CHECKS[name]
     res = upstream_physics(card or load_card(check.card), _selection(check), n_k_eff(check, n, seed), cal, n, seed)
     return res, res.value / check.published[0]
-
-
-def published_error(name: str) -> float:
-    """Symmetrised published error of the data set ``name`` (mean of the two sides)."""
-    lo, hi = CHECKS[name].published[1:]
-    return float(np.mean([lo, hi]))

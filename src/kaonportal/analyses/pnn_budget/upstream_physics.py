@@ -60,6 +60,7 @@ import numpy as np
 
 from ... import constants
 from ...beam.profile import decay_fraction
+from ...reco import m2miss
 from ...reco.vertex import closest_approach
 from ...selection import Selection, signal_region_mask
 from ...simulation import pileup as P
@@ -151,13 +152,8 @@ def _with_accidental(card, cols: dict, rng: np.random.Generator) -> dict:
     out["cda"][e] = cda[first]
     out["vertex_x"][e], out["vertex_y"][e], out["vertex_z"][e] = vtx[first, 0], vtx[first, 1], vtx[first, 2]
     out["p_beam"][e], out["beam_dxdz"][e], out["beam_dydz"][e] = beam.p[first], beam.dxdz[first], beam.dydz[first]
-    pk = beam.p3()[first]
-    ek = np.sqrt(np.sum(pk * pk, axis=1) + constants.mass("K+") ** 2)
-    p = cols["p_track"][e]
-    k = p / np.sqrt(1.0 + cols["track_dxdz"][e] ** 2 + cols["track_dydz"][e] ** 2)
-    ppi = np.stack([k * cols["track_dxdz"][e], k * cols["track_dydz"][e], k], axis=1)
-    epi = np.sqrt(p * p + constants.mass("pi+") ** 2)
-    out["m2miss_pi"][e] = (ek - epi) ** 2 - np.sum((pk - ppi) ** 2, axis=1)
+    out["m2miss_pi"][e] = m2miss(beam.p[first], beam.dxdz[first], beam.dydz[first], constants.mass("K+"),
+                                 cols["p_track"][e], cols["track_dxdz"][e], cols["track_dydz"][e], constants.mass("pi+"))
     return out
 
 
@@ -219,6 +215,12 @@ def _decay_yields(card, sel: Selection, cal: Calibration, n: int, seed: int, dec
     return out, (float(w.mean()), float(np.sqrt(np.sum(w * w))) / n)
 
 
+def _interactions_per_unit_yield(card, n_gtk3: float, s_b: float) -> float:
+    """Mechanism (B) events per unit ``upstream.interaction_pion_yield`` Y: N_B / Y = N_beam(GTK3) P_int S_B
+    (module docstring), N_beam = ``n_gtk3`` kaons at GTK3 / the beam's kaon fraction, P_int per GTK station."""
+    return n_gtk3 / card.beam.fraction_kaon * card.pileup.gtk_interaction_probability / len(card.geometry.gtk) * s_b
+
+
 def upstream_physics(card, sel: Selection, n_k_eff: float, cal: Calibration | None = None, n: int = 200_000,
                      seed: int = 1, decays=DECAYS) -> UpstreamResult:
     """Upstream events in R1+R2 for ``n_k_eff`` = N_K eps_trig eps_RV kaon decays in the FV, at the card's beam
@@ -230,8 +232,7 @@ def upstream_physics(card, sel: Selection, n_k_eff: float, cal: Calibration | No
     a = n_gtk3 * sum(v for v, _ in parts.values())
     a_err = n_gtk3 * math.sqrt(sum(e * e for _, e in parts.values()))
     up = card.upstream
-    unit = n_gtk3 / card.beam.fraction_kaon * card.pileup.gtk_interaction_probability / len(card.geometry.gtk) * s_b
-    b = unit * up.interaction_pion_yield
+    b = _interactions_per_unit_yield(card, n_gtk3, s_b) * up.interaction_pion_yield
     b_err = b * math.hypot(up.interaction_pion_yield_error / up.interaction_pion_yield if b > 0 else 0.0,
                            s_b_err / s_b if s_b > 0 else 0.0)
     note = ("mechanisms: upstream K+ decays (simulated) + GTK3 interactions (yield calibrated on the 2017 budget); "
@@ -248,8 +249,8 @@ def calibrate(card, sel: Selection, n_k_eff: float, published: tuple[float, floa
     c = card.model_copy(deep=True)
     c.upstream.interaction_pion_yield = c.upstream.interaction_pion_yield_error = 0.0
     res = upstream_physics(c, sel, n_k_eff, cal, n, seed)
-    unit = n_k_eff / decay_fraction("K+", c, tuple(sel.fiducial_z)) / c.beam.fraction_kaon \
-        * c.pileup.gtk_interaction_probability / len(c.geometry.gtk) * res.interaction_acceptance
+    unit = _interactions_per_unit_yield(c, n_k_eff / decay_fraction("K+", c, tuple(sel.fiducial_z)),
+                                        res.interaction_acceptance)
     y = max(published[0] - res.decays, 0.0) / unit
     # relative errors: the published count (with the simulated decay part's) and the statistics of S_B
     rel = math.hypot(math.hypot(published[1], res.decays_error) / max(published[0] - res.decays, 1e-300),
