@@ -40,6 +40,8 @@ from __future__ import annotations
 __all__ = ["CHARGE", "particle_vetoes", "average_pi0_vetoes", "pi0_groups", "lkr_photon_columns"]
 
 
+import math
+
 import numpy as np
 
 from ..detector.charged_veto import charged_veto_hits
