@@ -91,7 +91,9 @@ def test_reliability_without_registry_entry_uses_the_default_tolerance():
     pnn_reliability(pnn, [])
     rows = {c["source"]: c for c in pnn["budget_comparison"]}
     assert rows["K+ -> pi+ pi0"]["validation_status"] == "disagree"
-    assert "(tolerance x/÷2 (default))" in rows["K+ -> pi+ pi0"]["reliability"]
+    # the default allowance x/÷1.5, with the published and the estimate's own errors added in quadrature
+    assert "= model ×/÷1.5 ⊕ published 6% ⊕ kaonportal" in rows["K+ -> pi+ pi0"]["reliability"]
+    assert rows["K+ -> pi+ pi0"]["reliability"].endswith("(default))")
 
 
 def test_printed_summary_marks_numbers_in_tension_or_disagreement(tmp_path):

@@ -1,10 +1,11 @@
 """Tables of the K+ -> pi+ nu nubar section: CSV, HEPData (hepdata_lib) and the rich summary table.
 
-The rich table (:func:`pnn_summary_table`) flags with ``(!)`` each background source whose estimate
+The rich table (:func:`pnn_summary_table`) flags with the footnote marker ``(*)`` each background source whose estimate
 is not ``reliability: ok`` in summary.json (computed by ``kaonportal.validation.evaluate.pnn_reliability`` from the
 status rule against the published value, plus ``analyses.pnn_budget``'s diagnostics, e.g. "rare-escape dominated")
 and prints the reason per flagged source in the caption below the table; every number in tension or disagreement
-with its published value carries ``(~)`` or ``(!!)`` (``kaonportal.validation.rule.MARKS``).
+with its published value carries ``(~)`` or ``(!!)`` (``kaonportal.validation.rule.MARKS``); a legend below the
+table explains every marker used.
 """
 
 from __future__ import annotations
@@ -142,8 +143,9 @@ def _pnn_hepdata_tables(summary: dict) -> list:
     return tables
 
 
-#: marker of a background source whose estimate summary.json does not call reliable
-RELIABILITY_FLAG = "(!)"
+#: footnote marker of a background source whose estimate summary.json does not call reliable (distinct from the
+#: validation marks ``(~)`` / ``(!!)``: it points to the source's note below the table)
+RELIABILITY_FLAG = "(*)"
 
 
 def pnn_summary_table(pnn: dict):
@@ -160,8 +162,10 @@ def pnn_summary_table(pnn: dict):
     >>> import io
     >>> con = Console(width=100, record=True, file=io.StringIO())
     >>> con.print(pnn_summary_table(pnn))
-    >>> print(con.export_text().splitlines()[-1])
-    (!) K+ -> mu+ nu: rare-escape dominated: 60% ...
+    >>> for line in con.export_text().splitlines()[-2:]:
+    ...     print(line)
+    (*) K+ -> mu+ nu: rare-escape dominated: 60% ...
+    (*) the source's reliability note above (summary.json budget_comparison)
     """
     from rich.markup import escape
     from rich.table import Table
@@ -216,8 +220,9 @@ def pnn_summary_table(pnn: dict):
         label = {"observed_with_simulated_inputs": "BR (observed, this run's SES and background)",
                  "observed_with_published_inputs": "BR (observed, published SES and background)",
                  "pseudo_data": f"BR (pseudo-data at {r.get('true_br', 0):.3g})"}.get(name, name)
-        t.add_row(escape(label), f"{r['br']:.3g} +{r['br_error_high']:.2g} -{r['br_error_low']:.2g} "
-                  f"({r['significance']:.1f} sigma; {r['tension_with_sm_sigma']:+.1f} sigma vs SM)",
+        t.add_row(escape(label), f"{r['br']:.3g} +{r['br_error_high']:.2g} -{r['br_error_low']:.2g}"
+                  + mark(f"branching_ratio.{name}.br") +
+                  f" ({r['significance']:.1f} sigma; {r['tension_with_sm_sigma']:+.1f} sigma vs SM)",
                   f"n_obs = {r['observed']}")
     gn_src = pnn["branching_ratio"].get("observed_with_published_inputs") or next(
         iter(pnn["branching_ratio"].values()), None)
@@ -227,9 +232,13 @@ def pnn_summary_table(pnn: dict):
                   f"{gn['bound_plus1sigma']:.3g} (+1 sigma)", f"factor {gn['factor']:.2f}")
     sm = pnn["sm_prediction"]
     t.add_row("SM BR (Buras et al. 2015)", fmt(sm["value"], sm["error"]), "(8.4 ± 1.0)e-11")
+    legend = []
     if any(st in MARKS for st in vstat.values()):
-        notes.append(f"{MARKS['tension']} tension, {MARKS['disagree']} disagreement with the published value "
-                     "(kaonportal validate's rule; summary.json sections.pnn.validation)")
+        legend.append(f"{MARKS['tension']} tension, {MARKS['disagree']} disagreement with the published value "
+                      "(kaonportal validate's rule; summary.json sections.pnn.validation)")
+    if notes:
+        legend.append(f"{RELIABILITY_FLAG} the source's reliability note above (summary.json budget_comparison)")
+    notes += [escape(line) for line in legend]
     if notes:
         t.caption = "\n".join(notes)
         t.caption_justify = "left"

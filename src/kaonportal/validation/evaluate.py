@@ -11,14 +11,16 @@ __all__ = ["evaluate_entry", "evaluate", "summarise", "annotate_summary", "area_
            "pnn_reliability", "DEFAULT_BUDGET_TOLERANCE", "section_verdict"]
 
 import json
+import math
 from pathlib import Path
 
-from .registry import PROFILES, Registry, load_registry
+from .registry import PROFILES, Registry, Tolerance, load_registry
 from .resolve import curve_value, model_value, stats_value, summary_value
 from .rule import RULE_TEXT, STATUS_ORDER, classify, worst
 
-#: tolerance for a published background source without a registry entry (as the registry's budget entries)
-DEFAULT_BUDGET_TOLERANCE = {"factor": 2.0}
+#: model-approximation allowance for a published background estimate without a registry entry and without a
+#: registry entry for the other estimate of the same source (the registry's allowance for calibrated sources)
+DEFAULT_BUDGET_TOLERANCE = {"factor": 1.5}
 
 
 def _where(src) -> str:
@@ -55,15 +57,37 @@ def evaluate_entry(area: str, entry, summaries: dict, run_dirs: dict) -> dict:
         elif applies:
             value = curve_value(run_dirs[src.run], src)
     pub = entry.published
-    res = classify(value, error, pub.value, pub.error_low, pub.error_high, entry.tolerance.as_dict())
+    same_data = entry.tolerance.same_data or src.kind == "stats"
+    res = classify(value, error, pub.value, pub.error_low, pub.error_high, entry.tolerance.as_dict(), same_data)
     return {"id": entry.id, "area": area, "quantity": entry.quantity, "unit": entry.unit, "dataset": entry.dataset,
             "published": {"value": pub.value, "error_low": pub.error_low, "error_high": pub.error_high},
             "kaonportal": {"value": value, "error": error, "source": _where(src)},
             "ratio": res["ratio"], "pull": res["pull"], "deviation": res["deviation"],
-            "tolerance": {**entry.tolerance.as_dict(), "text": entry.tolerance.describe(),
-                          "reason": entry.tolerance.reason},
+            "tolerance": tolerance_record(res["tolerance"], entry.tolerance, same_data),
             "status": res["status"], "citation": entry.citation, "citation_key": entry.citation_key,
             "note": entry.note}
+
+
+def _part_text(kind: str, v: float) -> str:
+    return {"relative": f"{v:.0%}", "factor": f"{math.expm1(v):.0%}", "absolute": f"{v:.2g}"}[kind]
+
+
+def tolerance_record(parts: dict, tolerance, same_data: bool) -> dict:
+    """The record's tolerance: the effective total (``{"factor": ...}`` as the registry's form), its three parts
+    (the model allowance as the registry states it, the published and kaonportal errors in the allowance's units,
+    :func:`.rule.tolerance_parts`), a text and the allowance's reason."""
+    kind = parts["kind"]
+    eff = parts["effective"][kind]
+    total = {"relative": f"±{eff:.0%}", "factor": f"×/÷{eff:.3g}", "absolute": f"±{eff:.2g}"}[kind]
+    text = f"{total} = model {tolerance.describe()}"
+    if same_data:
+        text += " (same events as the published number: errors not added)"
+    else:
+        text += "".join(f" ⊕ {name} {_part_text(kind, parts[key])}" for key, name in
+                        (("published", "published"), ("kaonportal", "kaonportal")) if parts[key] > 0)
+    return {kind: eff, "model": tolerance.as_dict()[kind], "published_error": parts["published"],
+            "kaonportal_error": parts["kaonportal"], "same_data": same_data, "text": text,
+            "reason": tolerance.reason}
 
 
 def evaluate(registry: Registry, summaries: dict, run_dirs: dict) -> list[dict]:
@@ -137,7 +161,9 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
         per_section.setdefault(src.section, []).append(
             {"id": r["id"], "quantity": r["quantity"], "key": src.key or f"{src.file}:{src.column}",
              "value": r["kaonportal"]["value"], "published": r["published"]["value"], "ratio": r["ratio"],
-             "pull": r["pull"], "tolerance": r["tolerance"]["text"], "tolerance_value": e.tolerance.as_dict(),
+             "pull": r["pull"], "tolerance": r["tolerance"]["text"],
+             "tolerance_value": {k: v for k, v in r["tolerance"].items() if k in ("relative", "factor", "absolute")},
+             "tolerance_model": e.tolerance.as_dict(),
              "status": r["status"]})
     pnn = (summary.get("sections") or {}).get("pnn")
     if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list):
@@ -155,14 +181,19 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
 
 def _budget_status(row: dict, which: str, by_key: dict) -> tuple[str, str] | None:
     """(status, reason) of one estimate (``simulation`` / ``data_driven``) of a budget row: from its registry record
-    when there is one, else from the rule with :data:`DEFAULT_BUDGET_TOLERANCE` against the row's published value."""
+    when there is one, else from the rule against the row's published value with the allowance of the other
+    estimate's record (the same source) or :data:`DEFAULT_BUDGET_TOLERANCE`."""
     rec = by_key.get(f"backgrounds.{row['source']}.{which}")
     if rec is not None:
         status, ratio, tol = rec["status"], rec["ratio"], rec["tolerance"]
     elif row.get("published") is not None and row.get(which) is not None:
+        other = by_key.get(f"backgrounds.{row['source']}.{'data_driven' if which == 'simulation' else 'simulation'}")
+        allowance = other["tolerance_model"] if other is not None else DEFAULT_BUDGET_TOLERANCE
         res = classify(row[which], row.get(f"{which}_error"), row["published"], row.get("published_error_low"),
-                       row.get("published_error_high"), DEFAULT_BUDGET_TOLERANCE)
-        status, ratio, tol = res["status"], res["ratio"], "x/÷2 (default)"
+                       row.get("published_error_high"), allowance)
+        status, ratio = res["status"], res["ratio"]
+        tol = tolerance_record(res["tolerance"], Tolerance(**allowance, reason="-"), False)["text"] + \
+            (" (as the other estimate's entry)" if other is not None else " (default)")
     else:
         return None
     if status in ("agree", "missing"):
