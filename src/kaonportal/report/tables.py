@@ -163,9 +163,9 @@ def pnn_summary_table(pnn: dict):
     >>> con = Console(width=100, record=True, file=io.StringIO())
     >>> con.print(pnn_summary_table(pnn))
     >>> for line in con.export_text().splitlines()[-2:]:
-    ...     print(line)
+    ...     print(line.rstrip())
     (*) K+ -> mu+ nu: rare-escape dominated: 60% ...
-    (*) the source's reliability note above (summary.json budget_comparison)
+    (*) see the source's reliability note above
     """
     from rich.markup import escape
     from rich.table import Table
@@ -237,7 +237,7 @@ def pnn_summary_table(pnn: dict):
         legend.append(f"{MARKS['tension']} tension, {MARKS['disagree']} disagreement with the published value "
                       "(kaonportal validate's rule; summary.json sections.pnn.validation)")
     if notes:
-        legend.append(f"{RELIABILITY_FLAG} the source's reliability note above (summary.json budget_comparison)")
+        legend.append(f"{RELIABILITY_FLAG} see the source's reliability note above")
     notes += [escape(line) for line in legend]
     if notes:
         t.caption = "\n".join(notes)
