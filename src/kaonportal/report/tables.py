@@ -206,7 +206,11 @@ def pnn_summary_table(pnn: dict):
             pe = [c["published"], c["published_error_low"], c["published_error_high"]]
         sim = fmt(c["simulation"], c["simulation_error"]) + mark(f"backgrounds.{c['source']}.simulation")
         if c.get("data_driven") is not None:
-            dd_mark = mark(f"backgrounds.{c['source']}.data_driven")
+            # an estimate without its own registry entry is rated against the published value too
+            # (kaonportal.validation.evaluate.pnn_reliability): its status is in the row
+            dd_status = vstat.get(f"backgrounds.{c['source']}.data_driven",
+                                  (c.get("estimate_status") or {}).get("data_driven"))
+            dd_mark = f" {MARKS[dd_status]}" if dd_status in MARKS else ""
             sim += f" (dd {c['data_driven']:.3g}{dd_mark})"
         rel = c.get("reliability")
         if rel not in (None, "ok"):     # summaries written before the key existed have None

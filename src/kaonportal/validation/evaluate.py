@@ -8,7 +8,8 @@ and its reason, the deviation in tolerances, the status (:mod:`.rule`) and the c
 from __future__ import annotations
 
 __all__ = ["evaluate_entry", "evaluate", "summarise", "annotate_summary", "area_verdict", "profile_for_summary",
-           "pnn_reliability", "DEFAULT_BUDGET_TOLERANCE", "section_verdict"]
+           "pnn_reliability", "DEFAULT_BUDGET_TOLERANCE", "section_verdict", "beamdump_applies",
+           "beamdump_validation", "tolerance_record"]
 
 import json
 import math
@@ -153,6 +154,8 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
         src = e.kaonportal
         if src.kind in ("model", "stats") or src.section not in (summary.get("sections") or {}):
             continue
+        if src.section == "beamdump" and beamdump_applies(summary["sections"]["beamdump"] or {}):
+            continue
         if src.section == "pnn" and PROFILES[src.run]["pnn_dataset"] != \
                 (summary["sections"].get("pnn") or {}).get("dataset"):
             continue
@@ -177,6 +180,34 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
     return {"profile": profile, "rule": RULE_TEXT, "counts": total,
             "note": "statuses computed from kaonportal's reference registry (kaonportal/data/validation) against "
                     "this run's numbers" + (" (a --quick run: small samples)" if summary.get("quick") else "")}
+
+
+def beamdump_applies(section: dict) -> str | None:
+    """None when the beam-dump registry entries (the published 2021 dark-photon search) apply to a beam-dump
+    summary, else why they do not (another model, channels, exposure or counts than the published search)."""
+    if section.get("model") != "dark-photon":
+        return f"model {section.get('model')!r}: the published beam-dump numbers are for the dark photon (BC1)"
+    if sorted(section.get("channels") or []) != ["ee", "mumu"]:
+        return f"channels {section.get('channels')}: the published numbers combine ee and mumu"
+    inputs = section.get("inputs") or {}
+    src = str(inputs.get("observed_background_source", ""))
+    if not src.startswith("NA62 2021") or "scaled" in src or inputs.get("cl") != 0.9:
+        return "not the published 2021 exposure, counts and 90% CL"
+    return None
+
+
+def beamdump_validation(summary: dict, registry: Registry | None = None) -> dict:
+    """The ``validation`` block of the ``kaonportal beamdump`` command's own summary.json: the statuses of the
+    beam-dump registry entries it produces (as :func:`annotate_summary` gives each section of ``kaonportal run``),
+    or ``applies: false`` and why. ``summary`` is not modified."""
+    why = beamdump_applies(summary)
+    if why:
+        return {"applies": False, "reason": why, "rule": RULE_TEXT}
+    wrapped = {"sections": {"beamdump": dict(summary)}}
+    top = annotate_summary(wrapped, Path("."), registry)
+    block = wrapped["sections"]["beamdump"].get("validation") or {"counts": top["counts"], "worst": None,
+                                                                  "entries": []}
+    return {"applies": True, **block, "rule": RULE_TEXT, "note": top["note"]}
 
 
 def _budget_status(row: dict, which: str, by_key: dict) -> tuple[str, str] | None:
@@ -208,12 +239,16 @@ def pnn_reliability(pnn: dict, records: list[dict]) -> None:
     """The ``reliability`` key of each pnn budget row (the pnn table), computed from the status rule: "ok" only when
     both estimates agree with the published value (or none is published) and the simulation's own diagnostic (rare
     escapes, :mod:`kaonportal.analyses.pnn_budget.escapes`) is "ok"; otherwise the reasons. Adds
-    ``validation_status`` (worst of the two estimates) and keeps the diagnostic as ``simulation_diagnostic``."""
+    ``validation_status`` (worst of the two estimates), ``estimate_status`` (each estimate's) and keeps the
+    diagnostic as ``simulation_diagnostic``."""
     by_key = {r["key"]: r for r in records}
     for row in pnn["budget_comparison"]:
         diag = row.get("simulation_diagnostic", row.get("reliability"))
-        results = [r for w in ("simulation", "data_driven") if (r := _budget_status(row, w, by_key)) is not None]
+        per = {w: r for w in ("simulation", "data_driven") if (r := _budget_status(row, w, by_key)) is not None}
+        results = list(per.values())
         reasons = [why for _, why in results if why]
+        # each estimate's own status (the printed table marks both, with or without a registry entry)
+        row["estimate_status"] = {w: st for w, (st, _) in per.items()}
         if diag not in (None, "ok"):
             reasons.append(diag)
         row["simulation_diagnostic"] = diag
