@@ -43,10 +43,10 @@ def test_dump_channels_are_a_subset_of_the_total(model, hadronic):
 
 def test_dark_photon_multihadron_channels_go_through_the_detector():
     # A' -> pi+ pi- pi0 pi0 and K+ K- pi0 (EPJC 85 (2025) 571 channels): two charged tracks plus LKr photons
-    # give a signal above their thresholds; K+ K- pi0 is closed below the K*(892) K threshold (1.39 GeV)
+    # give a signal above their thresholds; K+ K- pi0 is closed below 2 m_K + m_pi0 = 1.122 GeV
     from kaonportal.beamdump.yields import expected_events
 
-    g = expected_events("dark-photon", [1.2, 1.7], np.geomspace(1e-8, 1e-6, 3), ["pipi2pi0", "KKpi0"],
+    g = expected_events("dark-photon", [1.1, 1.7], np.geomspace(1e-8, 1e-6, 3), ["pipi2pi0", "KKpi0"],
                         n_per_mass=400, seed=3)
     assert g.by_channel["pipi2pi0"][0].max() > 0 and g.by_channel["pipi2pi0"][1].max() > 0
     assert g.by_channel["KKpi0"][0].max() == 0.0 and g.by_channel["KKpi0"][1].max() > 0

@@ -117,8 +117,8 @@ def test_explain_bad_input_one_line_exit_2(extra):
     (["--mass-range", "5,10"], "mass_range: must lie within the validity range"),
     (["--observed", "-1", "--background", "0.1"], "observed: must be in [0, 1e+09] events"),
     (["--observed", "1", "--background", "-1"], "background: must be in [0, 1e+09] events"),
-    (["--channels", "mumu", "--mass-range", "0.01,0.2"], "mumu at m > 0.2113 GeV"),
-    (["--model", "alp-gluon", "--channels", "pipipi0", "--mass-range", "0.05,0.2"], "pipipi0 at m > 0.4141 GeV"),
+    (["--channels", "mumu", "--mass-range", "0.01,0.2"], "mumu (asked in --channels) opens only at m > 0.2113 GeV"),
+    (["--model", "alp-gluon", "--channels", "pipipi0", "--mass-range", "0.05,0.2"], "pipipi0 (asked in --channels) opens only at m > 0.4141"),
     (["--model", "hnl-tau", "--channels", "pimu"], "its branching ratio is zero over the whole mass range"),
 ])
 def test_cli_bad_numbers_exit_2_before_simulating(tmp_path, args, needle):

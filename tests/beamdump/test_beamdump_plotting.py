@@ -45,3 +45,26 @@ def test_degenerate_bands_are_said_in_the_legend():
     assert "pm1" in band_legend(same, 0.007) and "pm2" in band_legend(same, 0.007)
     assert band_legend({**same, "minus2": 1.0, "minus1": 1.5, "plus1": 3.0, "plus2": 4.0}, 3.0) is None
     assert channel_label(["ee", "KKpi0"]) == r"$e^+e^-$ + $K^+K^-\pi^0$"
+
+
+def _extent(artist, renderer):
+    return artist.get_window_extent(renderer)
+
+
+def test_legend_and_notes_stay_off_the_contour_axes():
+    # audit: the legend sat on top of the contour lines (BC1, BC11); it now lies right of the axes, the notes below
+    from kaonportal.beamdump.plotting import exclusion_figure
+
+    res = run_beamdump("dark-photon", ["mumu"], 1.4e17, (6, 8), n_per_mass=200, mass_range=(0.25, 0.6))
+    fig = exclusion_figure(res, particle="A'")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax = fig.axes[0]
+    box = _extent(ax, renderer)
+    legend = _extent(ax.get_legend(), renderer)
+    assert legend.x0 >= box.x1, (legend, box)
+    fig_box = fig.bbox
+    assert legend.x1 <= fig_box.x1 + 1 and legend.y0 >= fig_box.y0     # and inside the figure
+    for text in fig.texts:                                              # notes: below the axes
+        assert _extent(text, renderer).y1 <= box.y0

@@ -50,7 +50,7 @@ def test_contour_grows_with_pot_and_vanishes_at_zero(result):
 
 
 def test_model_residuals_are_stated_on_the_result():
-    # the [U] split of the multi-hadron R ratio and the BC11 3 pi residual travel with every result that uses them
+    # the BaBar-table split of the multi-hadron R ratio and the BC11 3 pi residual travel with every result using them
     from kaonportal.beamdump.analysis import stated_disagreements
     from kaonportal.beamdump.setup import BeamDumpSetup
 

@@ -49,3 +49,32 @@ def test_summary_carries_the_discovery_thresholds_of_the_channels_asked():
     table = res.summary()["discovery_n_obs_5sigma"]
     assert set(table) == {"pipi", "KK"}
     assert (table["pipi"]["n_obs_sr"], table["pipi"]["n_obs_sr_cr"]) == (3, 4)
+
+
+def test_every_entry_carries_a_computed_agreement_flag(monkeypatch):
+    import kaonportal.beamdump.significance as sig
+
+    table = nobs_table()
+    flags = {(ch, k): row["agreement"][k]["flag"] for ch, row in table.items() for k in ("sr", "sr_cr")}
+    assert len(flags) == 14
+    # the stated exception (module docstring) is the only "differs", with the tail probabilities that decide it
+    assert [key for key, f in flags.items() if f != "match"] == [("pipigamma", "sr_cr")]
+    why = table["pipigamma"]["agreement"]["sr_cr"]["why"]
+    assert "gives 4, published 5" in why and "8.4e-08" in why
+    # computed, not hand-set: a different published number flips the flag
+    monkeypatch.setitem(sig.PUBLISHED_NOBS_5SIGMA, "KK", (2, 2))
+    assert nobs_table()["KK"]["agreement"]["sr"]["flag"] == "differs"
+    assert nobs_table()["KK"]["agreement"]["sr_cr"]["flag"] == "match"
+
+
+def test_output_json_flags_the_pipigamma_entry(tmp_path):
+    import json
+
+    from kaonportal.beamdump import run_beamdump
+    from kaonportal.beamdump.analysis import write_outputs
+
+    res = run_beamdump("alp-gluon", ["pipigamma"], 1.4e17, (3, 3), n_per_mass=50, mass_range=(0.45, 0.8))
+    write_outputs(res, tmp_path, plot=False)
+    row = json.loads((tmp_path / "summary.json").read_text())["discovery_n_obs_5sigma"]["pipigamma"]
+    assert (row["n_obs_sr_cr"], row["published"]) == (4, [3, 5])
+    assert row["agreement"]["sr"]["flag"] == "match" and row["agreement"]["sr_cr"]["flag"] == "differs"

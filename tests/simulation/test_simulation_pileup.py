@@ -49,17 +49,20 @@ def test_random_veto_monte_carlo_agrees_with_closed_form(lib):
 
 
 def test_random_veto_2021_22_against_published(lib):
-    # published eps_RV (63.2 +- 0.6)% for 2021-22 [S000, JHEP25]. The model is NOT tuned to it; it leaves
-    # out sources NA62 has (hadronic showers in the LKr, straw extra tracks, halo in the LAV and LKr, beam
-    # interactions downstream of the GTK: no rate for them in the reference), so it predicts more survival: 0.81,
-    # a random-veto loss of 19% against the published 37% (0.88 before charged daughters were bent by MNP33 into
-    # LAV10-12; HASC and MUV0, added with their MultiplicitySelection windows, move it by -0.004). The test pins
-    # what is known: the prediction lies
-    # between the published value and 1, and the ratio stays at the documented discrepancy (1.28; +-0.05
-    # covers the library's statistical error, ~0.3%, and small model changes; a larger move must be explained).
+    # published eps_RV (63.2 +- 0.6)% for 2021-22 [S000, JHEP25]. The model is NOT tuned to it. Its vetoes are the
+    # pnn cuts read from the analysis code: LKr photon rejection windows by cluster energy (5 ns below 1 GeV,
+    # 5/15/70 sigma_t(E) above; PhotonRejectionLKr.cc), multiplicity NewCHOD-CHOD (+-5 ns) and LKr-CHOD
+    # (-7..+10 ns) coincidences, HASC, MUV0 (MultiplicitySelection.cc), LAV, IRC, SAC (PhotonRejection.cc). With
+    # them it predicts 0.66 (0.81 with 3 sigma_t LKr windows and a +-3 ns CHOD veto). It still leaves out sources
+    # NA62 has (hadronic showers of pions in the LKr, extra STRAW tracks, halo muons in the LAV, beam interactions
+    # downstream of the GTK: no rate for them in the reference) and its halo rate (4 MHz in the CHOD, 0.068 of the
+    # 0.41 expected vetoing accidentals) is D, so it predicts more survival than published. The test pins what is
+    # known: the prediction lies between the published value and 1, and the ratio stays at the documented
+    # discrepancy (1.05; +-0.03 covers the library's statistical error, ~0.3%, and small model changes; a larger
+    # move must be explained).
     eps = P.analytic_random_veto(CARD, lib)
     assert 0.632 < eps < 1.0
-    assert eps / 0.632 == pytest.approx(1.28, abs=0.05)
+    assert eps / 0.632 == pytest.approx(1.05, abs=0.03)
 
 
 def test_vetoing_rows_are_scanned_once_per_library(lib):
@@ -73,10 +76,41 @@ def test_random_veto_breakdown_names_the_sources(lib):
     b = P.random_veto_breakdown(CARD, lib)
     assert set(b) == set(P.SPECIES)
     assert set(b["K+"]) == set(CARD.pileup.veto_detectors)
-    # protons leave only GTK interactions (CHANTI); the halo only CHOD hits (MUV3 is not a veto detector)
+    # protons leave only GTK interactions (CHANTI); a halo muon crosses the CHOD and the LKr (MUV3 is not a veto
+    # detector): the LKr-CHOD coincidence, the widest of its windows, sets its veto
     assert sum(b["p"].values()) == pytest.approx(b["p"]["chanti"])
-    assert b["halo"]["chod"] == pytest.approx(CARD.pileup.halo_rate_mhz * 1e-3 * 2 * CARD.pileup.window_chod_ns)
+    assert b["halo"]["lkr_chod"] == pytest.approx(CARD.pileup.halo_rate_mhz * 1e-3 * 2 * CARD.pileup.window_lkr_chod_ns)
+    assert sum(b["halo"].values()) == pytest.approx(b["halo"]["lkr_chod"])
     assert math.exp(-sum(sum(v.values()) for v in b.values())) == pytest.approx(P.analytic_random_veto(CARD, lib))
+
+
+def test_lkr_window_follows_the_pnn_energy_bands():
+    # [FW PhotonRejectionLKr.cc]: |dt| < 5 ns below 1 GeV, < 5 sigma_t(E) at 1-2 GeV, < 15 sigma_t(E) at 2-15 GeV,
+    # < 70 sigma_t(E) above 15 GeV; no cluster (E = 0): no window
+    res = TimeResolutions.from_card(CARD)
+    e = np.array([0.0, 0.6, 1.0, 1.99, 2.0, 14.9, 15.0, 40.0])
+    k = np.array([0, 0, 5, 5, 15, 15, 70, 70])
+    want = np.where(e < 1.0, 5.0, k * res.lkr(e))
+    want[0] = 0.0
+    np.testing.assert_allclose(P.lkr_window(CARD, res, e), want, rtol=1e-12)
+    # the overlay window covers the widest one (70 sigma_t(15 GeV) = 42 ns) with margin
+    assert P.overlay_half_window(CARD, res) >= 70 * res.lkr(15.0) + 5.0
+
+
+def test_charged_accidentals_leave_lkr_and_lkr_chod_hits(lib):
+    j_lkr, j_lc = P.HIT_DETECTORS.index("lkr"), P.HIT_DETECTORS.index("lkr_chod")
+    j_chod = P.HIT_DETECTORS.index("chod")
+    # every halo muon: CHOD, LKr (MIP-like cluster) and their coincidence
+    h = lib.hits["halo"]
+    assert h[:, j_lkr].all() and h[:, j_lc].all() and h[:, j_chod].all()
+    assert np.all(lib.lkr_energy["halo"] == P.LKR_MIP_ENERGY)
+    # a coincidence needs both hits; accidental K+ decays produce it (their pi+/mu+ in the spectrometer
+    # acceptance reach the LKr): a few % of the kaons at least (K decay fraction GTK3-LKr ~25%, x ~0.3)
+    k = lib.hits["K+"]
+    assert not np.any(k[:, j_lc] & ~(k[:, j_lkr] & k[:, j_chod]))
+    assert 0.02 < k[:, j_lc].mean() < 0.25
+    # protons never decay
+    assert not lib.hits["p"][:, j_lc].any()
 
 
 def test_random_veto_falls_monotonically_with_intensity(lib):
@@ -100,11 +134,22 @@ def test_bad_intensity_scale(bad):
 
 
 @pytest.mark.parametrize("field,value", [("halo_rate_mhz", -1.0), ("halo_rate_mhz", float("nan")),
-                                         ("window_lav_ns", 0.0), ("readout_half_window_ns", float("nan"))])
+                                         ("window_lav_ns", 0.0), ("readout_half_window_ns", float("nan")),
+                                         ("window_lkr_chod_ns", -1.0), ("lkr_window_low_ns", 0.0)])
 def test_bad_pileup_card_values(field, value):
     d = CARD.model_dump(exclude={"source"})
     d["pileup"][field] = value
     with pytest.raises(InputError, match=f"pileup.{field}"):
+        card_from_dict(d)
+
+
+@pytest.mark.parametrize("field,value", [("lkr_window_energies_gev", [2.0, 1.0, 15.0]),
+                                         ("lkr_window_sigmas", [5.0, float("nan"), 70.0]),
+                                         ("lkr_window_sigmas", [5.0, 15.0])])
+def test_bad_lkr_window_bands(field, value):
+    d = CARD.model_dump(exclude={"source"})
+    d["pileup"][field] = value
+    with pytest.raises(InputError, match="pileup"):
         card_from_dict(d)
 
 

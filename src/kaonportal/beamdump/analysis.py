@@ -27,6 +27,8 @@ import numpy as np
 from .. import __version__, references
 from ..atomic import atomic_path, write_text_atomic
 from ..errors import InputError, check_range
+from .channel_choice import resolve_channels
+from .edges import edge_notes, grid_edge_contacts
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
 from .yields import YieldGrid, check_channels, check_channels_open, check_n_per_mass, expected_events, resolve_model
@@ -75,10 +77,11 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> lis
                          "(published ~0.54 GeV for mumu).")
     hadronic = set(channels) - {"ee", "mumu", "gg"}
     if model_name == "dark-photon" and hadronic & {"pipi2pi0", "KKpi0"}:
-        notes.append("A' -> pi+pi-pi0pi0 and K+K-pi0: R-ratio pieces with peak cross-sections read off the BaBar "
-                     "e+e- figures (PRD 96 (2017) 092009, PRD 77 (2008) 092002) and carved out of the inclusive "
-                     "'other hadrons' of kaonportal.models.rratio (lifetime unchanged); not a fit to the tabulated "
-                     "data, so their branching ratios carry an unquantified (~30 %) shape uncertainty.")
+        notes.append("A' -> pi+pi-pi0pi0 and K+K-pi0: R-ratio pieces from the tabulated BaBar e+e- cross-sections "
+                     "(PRD 96 (2017) 092009, PRD 77 (2008) 092002; HEPData) carved out of the inclusive "
+                     "'other hadrons' of kaonportal.models.rratio (lifetime unchanged); the total hadronic R that "
+                     "sets the lifetime and the remaining 'other hadrons' are a smooth turn-on good to ~30 % at "
+                     "1-1.7 GeV.")
     if model_name == "dark-scalar" and "pipi2pi0" in channels:
         notes.append("S -> pi+pi-pi0pi0 is 4/9 of the model's inclusive S -> 4 pi width (two I = 0 pi pi pairs); "
                      "through rho rho it would be 2/3, i.e. this channel's rate carries a x1.5 model uncertainty "
@@ -195,7 +198,21 @@ class BeamDumpResult:
             "max_expected_events": float(self.observed.n_expected.max()),
             "stated_disagreements": stated_disagreements(g.model, g.channels, g.setup or BeamDumpSetup()),
             "discovery_n_obs_5sigma": _discovery_table(g.channels),
+            "contour_open_at_grid_edge": self.grid_edges(),
         }
+
+    def grid_edges(self) -> dict:
+        """Sides of the grid the observed / projected exclusions reach, and one note per side (:mod:`.edges`)."""
+        g = self.grid
+        out, notes = {}, []
+        for label, ex in (("observed", self.observed), (f"projection to {self.projection.pot:.3g} POT",
+                                                        self.projection)):
+            contacts = grid_edge_contacts(ex.excluded, g.masses, g.couplings)
+            out["observed" if label == "observed" else "projection"] = contacts
+            notes += edge_notes(label, contacts, g.masses, g.couplings, g.coupling_name,
+                                resolve_model(g.model).mass_range)
+        out["notes"] = notes
+        return out
 
 
 def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_2021, grid=(100, 100), *,
@@ -203,7 +220,10 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
                  projection_pot: float = POT_RUN2, cl: float = 0.9, method: str = "cls", seed: int = 1,
                  n_per_mass: int = 10000, card: str = "na62-2022", setup: BeamDumpSetup | None = None,
                  a_scaling="pp", progress=None) -> BeamDumpResult:
-    """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``."""
+    """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``.
+
+    ``channels=None``: the model's default channels (:func:`.channel_choice.default_channels`; those left out are
+    listed with the reason in ``inputs["channels_left_out"]``)."""
     check_range("pot", pot, 0.0, 1e22, unit="POT")
     check_range("projection_pot", projection_pot, 0.0, 1e22, unit="POT")
     # before any simulation (a NaN CL used to hang the limit search, 1e12 X per mass to exhaust memory):
@@ -218,8 +238,6 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     # numpy's SeedSequence rejects negative seeds with a bare ValueError; say which option is wrong
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
-    if isinstance(channels, str):
-        channels = [c.strip() for c in channels.split(",") if c.strip()]
     mdl = resolve_model(model)
     n_m, n_c = (parse_grid(grid) if isinstance(grid, str) else (int(grid[0]), int(grid[1])))
     if n_m < 1 or n_c < 1:
@@ -233,6 +251,8 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
                                        f"{mdl.name}, got {mr[0]:g},{mr[1]:g}")
     masses = np.geomspace(mr[0], mr[1], n_m)
     couplings = np.geomspace(cr[0], cr[1], n_c)
+    # channels=None: the model's published-analysis channels; each asked channel must open below the grid's top
+    channels, left_out = resolve_channels(mdl, channels, float(mr[1]))
     check_channels_open(check_channels(mdl, channels), float(mr[1]), "mass_range")
     obs, bkg, src = _observed_background(channels, observed, background)
     if src != "user" and pot != POT_2021:
@@ -255,7 +275,8 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
               "trigger_efficiency": g.setup.trigger_efficiency,
               "brems_form_factor": g.setup.brems_form_factor, "decay_volume_m": list(g.setup.decay_volume),
               "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window),
-              "mass_window_sigma": g.setup.mass_window_sigma, "vector_mixing": g.setup.vector_mixing}
+              "mass_window_sigma": g.setup.mass_window_sigma, "vector_mixing": g.setup.vector_mixing,
+              "channels_left_out": left_out}
     return BeamDumpResult(g, ex, proj, inputs)
 
 

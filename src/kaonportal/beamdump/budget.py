@@ -33,6 +33,7 @@ from __future__ import annotations
 
 __all__ = ["YieldBudget", "yield_budget", "parse_explain"]
 
+import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,7 @@ import numpy as np
 from ..backend import block_rng
 from ..errors import InputError
 from ..kinematics import decay_probability
+from .analysis import stated_disagreements
 from .detection import decay_weights, detect
 from .mesons import a_scaling_factor, multiplicity_per_pot, soft_normalisation_factor
 from .production import _MIXTURES
@@ -76,6 +78,9 @@ class YieldBudget:
     rows: list = field(default_factory=list)      # one dict per (mechanism, channel)
     skipped: tuple = ()
     soft_meson_normalisation: float = 1.0          # r_NA27 applied to the Pythia soft-meson yields
+    # known disagreements with NA62's results for this configuration: the same statements (one definition,
+    # :func:`.analysis.stated_disagreements`) as on the contour's summary.json, so a total is never read unflagged
+    stated_disagreements: list = field(default_factory=list)
 
     @property
     def n_expected(self) -> float:
@@ -87,7 +92,8 @@ class YieldBudget:
                 "formula": "N_exp = N_POT x chi x P_decay x BR(X->f) x A_acc x A_trig",
                 "soft_meson_normalisation": self.soft_meson_normalisation,
                 "rows": self.rows, "n_expected": self.n_expected,
-                "ignored_production_channels": list(self.skipped)}
+                "ignored_production_channels": list(self.skipped),
+                "stated_disagreements": list(self.stated_disagreements)}
 
     def table(self) -> str:
         """Human-readable table (one line per mechanism and channel, then the total)."""
@@ -101,7 +107,12 @@ class YieldBudget:
             lines.append(f"{r['mechanism'][:32]:32s} {r['channel']:10s} {r['n_parent_per_pot']:10.3g} "
                          f"{r['production_factor']:10.3g} {r['chi']:10.3g} {r['p_decay']:10.3g} {r['br']:10.3g} "
                          f"{r['a_acc']:10.3g} {r['n_expected']:10.3g}")
-        lines.append(f"{'total':43s} {'':>54s} {self.n_expected:10.3g}")
+        flag = f"  ({len(self.stated_disagreements)} stated disagreement(s) with NA62 below)" \
+            if self.stated_disagreements else ""
+        lines.append(f"{'total':43s} {'':>54s} {self.n_expected:10.3g}{flag}")
+        for k, note in enumerate(self.stated_disagreements, 1):
+            lines.append(textwrap.fill(note, 118, initial_indent=f"stated disagreement {k}: ",
+                                       subsequent_indent="  "))
         return "\n".join(lines)
 
 
@@ -175,4 +186,5 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
                          "a_acc": acc_dec / decayed if decayed > 0 else 0.0,
                          "a_trig": setup.trigger_efficiency, "n_expected": n_exp})
     return YieldBudget(mdl.name, mdl.coupling_name, m, c, float(pot), float(ctau[0]), setup.trigger_efficiency,
-                       rows, tuple(sorted(skipped)), soft_normalisation_factor())
+                       rows, tuple(sorted(skipped)), soft_normalisation_factor(),
+                       stated_disagreements(mdl.name, list(chan), setup))

@@ -106,8 +106,13 @@ def decay_weights(det: Detection, mass: float, ctau_m) -> np.ndarray:
     ctau = np.atleast_1d(np.asarray(ctau_m, float))
     lam = (det.p / mass)[:, None] * ctau[None, :]
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-        d = det.flight_in_volume[:, None] / lam * np.exp(-det.flight_to_decay[:, None] / lam)
-    return np.where(np.isfinite(d), d, 0.0)
+        # (L / lam) * exp(-l / lam), in place (the (n_events, n_ctau) arrays dominate a contour's memory traffic)
+        e = np.divide(-det.flight_to_decay[:, None], lam)
+        np.exp(e, out=e)
+        d = np.divide(det.flight_in_volume[:, None], lam, out=lam)
+        d *= e
+    d[~np.isfinite(d)] = 0.0
+    return d
 
 
 def pointing(vertex, p3, y_beam: float):
@@ -136,32 +141,52 @@ def pointing(vertex, p3, y_beam: float):
     return np.where(bad, np.nan, cda), np.where(bad, np.nan, s)
 
 
-def _expand_neutral_mesons(names, p4, weight, rng):
-    """Replace pi0/eta daughters by their two photons; multiply weights by BR(-> gamma gamma)."""
-    out_names, out_p4 = [], []
+def _neutral_meson_decays(names, n: int, weight, rng):
+    """pi0/eta -> gamma gamma at rest, drawn for all ``n`` events in daughter order: ({daughter index: (n, 2, 4)},
+    weight x BR(-> gamma gamma) of each)."""
+    rest = {}
     for k, name in enumerate(names):
         if name in _BR_TO_GG:
-            m = constants.mass(name)
-            rest = two_body_at_rest(np.full(p4.shape[0], m), 0.0, 0.0, rng)
-            lab = boost_to_lab(rest, p4[:, k])
-            out_names += ["gamma", "gamma"]
-            out_p4 += [lab[:, 0], lab[:, 1]]
+            rest[k] = two_body_at_rest(np.full(n, constants.mass(name)), 0.0, 0.0, rng)
             weight = weight * _BR_TO_GG[name]
-        else:
-            out_names.append(name)
-            out_p4.append(p4[:, k])
-    return out_names, np.stack(out_p4, axis=1), weight
+    return rest, weight
 
 
-def _smear_track(origin_s1, p3, card, rng):
-    """Reconstructed track at STRAW1: smeared position, direction and momentum."""
+def _final_state(daughters) -> list[tuple[str, int, int]]:
+    """Detected particles (name, daughter index, photon slot 0/1 or -1): pi0/eta replaced by their two photons."""
+    out = []
+    for k, name in enumerate(daughters):
+        out += [("gamma", k, 0), ("gamma", k, 1)] if name in _BR_TO_GG else [(name, k, -1)]
+    return out
+
+
+def _detector_noise(final, n: int, card, rng) -> dict:
+    """Standard-normal smearing draws of every event, in the order the detector response consumes them: per
+    track (final-state order) the two STRAW slopes, the momentum and the STRAW1 position, then one LKr energy per
+    photon. Drawn for all ``n`` events (rejected ones included) so that the random stream does not depend on
+    the acceptance."""
+    noise = {}
+    for j, (name, _, _) in enumerate(final):
+        if name in _CHARGE:
+            noise[j] = (rng.normal(0.0, 1.0, n), rng.normal(0.0, 1.0, n), rng.normal(0.0, 1.0, n),
+                        rng.normal(0.0, card.resolution.straw_position, (n, 3)))
+    for j, (name, _, _) in enumerate(final):
+        if name == "gamma":
+            noise[j] = rng.normal(0.0, 1.0, n)
+    return noise
+
+
+def _smear_track(origin_s1, p3, card, noise):
+    """Reconstructed track at STRAW1: smeared position, direction and momentum (``noise`` from
+    :func:`_detector_noise`)."""
+    n_tx, n_ty, n_p, n_pos = noise
     p = np.linalg.norm(p3, axis=1)
     pz = np.where(p3[:, 2] > 0, p3[:, 2], 1.0)
     sig_a = straw_sigma_angle(card, p)
-    tx = p3[:, 0] / pz + rng.normal(0.0, 1.0, p.size) * sig_a
-    ty = p3[:, 1] / pz + rng.normal(0.0, 1.0, p.size) * sig_a
-    p_reco = p * (1.0 + rng.normal(0.0, 1.0, p.size) * straw_sigma_p_rel(card, p))
-    pos = origin_s1 + rng.normal(0.0, card.resolution.straw_position, origin_s1.shape) * np.array([1, 1, 0])
+    tx = p3[:, 0] / pz + n_tx * sig_a
+    ty = p3[:, 1] / pz + n_ty * sig_a
+    p_reco = p * (1.0 + n_p * straw_sigma_p_rel(card, p))
+    pos = origin_s1 + n_pos * np.array([1, 1, 0])
     d = np.stack([tx, ty, np.ones_like(tx)], axis=1)
     d /= np.linalg.norm(d, axis=1, keepdims=True)
     return pos, d * p_reco[:, None]
@@ -179,8 +204,72 @@ def _two_line_vertex(a, u, b, v):
     return 0.5 * (a + t[:, None] * u + b + s[:, None] * v)
 
 
+class _Candidates:
+    """Events still accepted (global indices) and the per-particle arrays aligned with them; ``cut`` drops the
+    rejected ones from all of them, so that later particles are propagated for the survivors only."""
+
+    def __init__(self, idx):
+        self.idx = idx
+        self.data: dict = {}
+
+    def cut(self, keep):
+        self.idx = self.idx[keep]
+        self.data = {j: tuple(a[keep] for a in arrs) for j, arrs in self.data.items()}
+
+
+def _lab_momentum(final, j, rest, gg_rest, x4, idx):
+    """Lab four-momentum (m, 4) of final-state particle ``j`` for the events ``idx`` (boosts are per event
+    and per particle, so the subset gives the same numbers as the full sample)."""
+    _, k, slot = final[j]
+    lab = boost_to_lab(rest[idx, k:k + 1], x4[idx])
+    if slot < 0:
+        return lab[:, 0]
+    return boost_to_lab(gg_rest[k][idx, slot:slot + 1], lab[:, 0])[:, 0]
+
+
+def _acceptance(final, rest, gg_rest, x4, dec, ok, card, setup) -> _Candidates:
+    """Geometric acceptance and identification of every final-state particle (module docstring), applied
+    particle by particle to the surviving events. Data kept per particle: tracks (p3, STRAW1 point, LKr
+    x, y), photons (p3, energy, LKr x, y)."""
+    cand = _Candidates(np.flatnonzero(ok))
+    s1 = card.geometry.straw[0]
+    for j, (name, _, _) in enumerate(final):
+        if name not in _CHARGE:
+            continue
+        p4 = _lab_momentum(final, j, rest, gg_rest, x4, cand.idx)
+        p3 = p4[:, 1:]
+        tr = propagate_charged(dec[cand.idx], p3, _CHARGE[name], card)
+        keep = tr.accept["straw"] & tr.accept["chod"] & tr.accept[_PID_DETECTOR[name.rstrip("+-")]]
+        keep &= np.linalg.norm(p3, axis=1) > setup.p_track_min
+        pos = np.stack([tr.x[s1.name], tr.y[s1.name], np.full(p3.shape[0], s1.z)], axis=1)
+        cand.data[j] = (p3, np.nan_to_num(pos), tr.x["LKR"], tr.y["LKR"])
+        cand.cut(keep)
+    tracks = [j for j in cand.data]
+    lkr_code = DETECTOR_CODES["lkr"]
+    for j, (name, _, _) in enumerate(final):
+        if name != "gamma":
+            continue
+        p4 = _lab_momentum(final, j, rest, gg_rest, x4, cand.idx)
+        hit = photon_hits(dec[cand.idx], p4[:, 1:], card)
+        e = p4[:, 0]
+        keep = (hit.detector == lkr_code) & (e > setup.e_photon_min)
+        hx, hy = np.nan_to_num(hit.x), np.nan_to_num(hit.y)
+        for t in tracks:
+            xt, yt = cand.data[t][2], cand.data[t][3]
+            keep &= np.hypot(hx - np.nan_to_num(xt), hy - np.nan_to_num(yt)) > card.photon_veto.lkr_min_distance
+        cand.data[j] = (p4[:, 1:], e, hx, hy)
+        cand.cut(keep)
+    return cand
+
+
 def detect(sample: XSample, channel: str, card, setup: BeamDumpSetup, rng: np.random.Generator) -> Detection:
-    """Decay every X of ``sample`` inside the decay volume into ``channel`` and apply the selection."""
+    """Decay every X of ``sample`` inside the decay volume into ``channel`` and apply the selection.
+
+    Every random number is drawn for the whole sample, in a fixed order (decay point, phase space, pi0/eta ->
+    gamma gamma, track and LKr smearing); the acceptance is then applied particle by particle and the
+    reconstruction (smearing, vertex, pointing, invariant mass) is computed for the accepted events only. The
+    pointing variables and the mass are therefore NaN for events outside the acceptance.
+    """
     daughters = channel_daughters(channel)
     n = sample.n
     m = sample.mass
@@ -194,74 +283,67 @@ def detect(sample: XSample, channel: str, card, setup: BeamDumpSetup, rng: np.ra
     tx, ty = x4[:, 1] / pz, x4[:, 2] / pz
     dec = np.stack([sample.vertex[:, 0] + tx * (zdec - z0), sample.vertex[:, 1] + ty * (zdec - z0), zdec], 1)
     scale = p / pz
-    flight_to = (zdec - z0) * scale
-    flight_in = (z2 - z1) * scale
+    flight_to = np.where(fwd, (zdec - z0) * scale, np.inf)
+    flight_in = np.where(fwd, (z2 - z1) * scale, 0.0)
+    nan = np.full(n, np.nan)
 
     masses = [constants.mass(d) for d in daughters]
     if m <= sum(masses):      # channel closed at this mass
-        zero = np.zeros(n)
-        return Detection(zero, p, np.where(fwd, flight_to, np.inf), np.where(fwd, flight_in, 0.0),
-                         np.full(n, np.nan), np.full(n, np.nan))
+        return Detection(np.zeros(n), p, flight_to, flight_in, nan, nan.copy())
     rest, w = nbody(np.full(n, m), masses, rng)
     if len(daughters) > 2:
         mean = w.mean()
         w = w / mean if mean > 0 else w
-    lab = boost_to_lab(rest, x4)
-    names, lab, w = _expand_neutral_mesons(daughters, lab, w, rng)
-    ok = fwd & (w > 0)
+    gg_rest, w = _neutral_meson_decays(daughters, n, w, rng)
+    final = _final_state(daughters)
+    noise = _detector_noise(final, n, card, rng)
+    cand = _acceptance(final, rest, gg_rest, x4, dec, fwd & (w > 0), card, setup)
 
-    charged = [k for k, nm in enumerate(names) if nm in _CHARGE]
-    photons = [k for k, nm in enumerate(names) if nm == "gamma"]
-    tracks_reco = []
-    lkr_xy = []
-    for k in charged:
-        p3 = lab[:, k, 1:]
-        tr = propagate_charged(dec, p3, _CHARGE[names[k]], card)
-        flavour = names[k].rstrip("+-")
-        ok &= tr.accept["straw"] & tr.accept["chod"] & tr.accept[_PID_DETECTOR[flavour]]
-        ok &= np.linalg.norm(p3, axis=1) > setup.p_track_min
-        lkr_xy.append((tr.x["LKR"], tr.y["LKR"]))
-        s1 = card.geometry.straw[0]
-        pos = np.stack([tr.x[s1.name], tr.y[s1.name], np.full(n, s1.z)], axis=1)
-        tracks_reco.append(_smear_track(np.nan_to_num(pos), p3, card, rng))
-    lkr_code = DETECTOR_CODES["lkr"]
+    idx = cand.idx
+    tracks = [(cand.data[j][1], cand.data[j][0], noise[j], final[j][0]) for j in sorted(cand.data)
+              if final[j][0] in _CHARGE]
+    tracks_reco = [_smear_track(s1, p3, card, tuple(a[idx] for a in nz)) for s1, p3, nz, _ in tracks]
+    lkr_z = card.geometry.lkr.z
     photon_reco = []
-    for k in photons:
-        p3 = lab[:, k, 1:]
-        hit = photon_hits(dec, p3, card)
-        e = lab[:, k, 0]
-        ok &= (hit.detector == lkr_code) & (e > setup.e_photon_min)
-        for (xt, yt) in lkr_xy:
-            ok &= np.hypot(np.nan_to_num(hit.x) - np.nan_to_num(xt), np.nan_to_num(hit.y) - np.nan_to_num(yt)) \
-                > card.photon_veto.lkr_min_distance
-        e_reco = e + rng.normal(0.0, 1.0, n) * lkr_sigma_e(card, e)
-        photon_reco.append((np.stack([np.nan_to_num(hit.x), np.nan_to_num(hit.y), np.full(n, card.geometry.lkr.z)], 1),
-                            e_reco))
+    for j in sorted(cand.data):
+        if final[j][0] != "gamma":
+            continue
+        _, e, hx, hy = cand.data[j]
+        e_reco = e + noise[j][idx] * lkr_sigma_e(card, e)
+        photon_reco.append((np.stack([hx, hy, np.full(idx.size, lkr_z)], 1), e_reco))
+    ok, cda, ztax, m_reco = _reconstruct(tracks_reco, [daughter_mass(t[3]) for t in tracks], photon_reco,
+                                         dec[idx], m, setup)
+    accept = np.zeros(n)
+    accept[idx] = np.where(ok, w[idx], 0.0)
+    out = [nan, nan.copy(), nan.copy()]
+    for arr, val in zip(out, (cda, ztax, m_reco)):
+        arr[idx] = val
+    return Detection(accept, p, flight_to, flight_in, *out)
 
-    m_reco = _invariant_mass(tracks_reco, [daughter_mass(names[k]) for k in charged], photon_reco, dec if
-                             len(tracks_reco) < 2 else None)
-    # Reconstructed vertex and pointing
+
+def _reconstruct(tracks_reco, track_masses, photon_reco, dec, m, setup: BeamDumpSetup):
+    """Vertex, pointing and invariant-mass selection of the accepted events: (selected, CDA_TAX, Z_TAX, m_reco)."""
+    m_reco = _invariant_mass(tracks_reco, track_masses, photon_reco, dec if len(tracks_reco) < 2 else None)
     if len(tracks_reco) >= 2:
         (a, pa), (b, pb) = tracks_reco[0], tracks_reco[1]
         vtx = _two_line_vertex(a, pa, b, pb)
     else:  # all-neutral final state: vertex from the true decay point (a gamma-gamma search fixes it
         vtx = dec.copy()  # from the LKr cluster pair assuming the X points to the dump; D approximation)
-    ptot = np.zeros((n, 3))
+    ptot = np.zeros((dec.shape[0], 3))
     for _, p3r in tracks_reco:
         ptot += p3r
     for pos, e_reco in photon_reco:
         d = np.nan_to_num(pos - vtx)
         d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
         ptot += d * e_reco[:, None]
+    z1, z2 = setup.decay_volume
     with np.errstate(invalid="ignore"):
         cda, ztax = pointing(vtx, ptot, setup.y_dump)
         lo, hi = setup.z_tax_window
-        ok &= (cda < setup.cda_tax_max) & (ztax > lo) & (ztax < hi)
+        ok = (cda < setup.cda_tax_max) & (ztax > lo) & (ztax < hi)
         ok &= (vtx[:, 2] > z1) & (vtx[:, 2] < z2)
     ok &= mass_window(m_reco, m, ok, setup.mass_window_sigma)
-    accept = np.where(ok, w, 0.0)
-    return Detection(accept, p, np.where(fwd, flight_to, np.inf), np.where(fwd, flight_in, 0.0), cda, ztax,
-                     m_reco)
+    return ok, cda, ztax, m_reco
 
 
 def daughter_mass(name: str) -> float:

@@ -6,7 +6,8 @@ NA62's beam-dump contours is shipped today: they were not available as numbers i
 
 from __future__ import annotations
 
-__all__ = ["axis_labels", "input_citations", "plot_exclusion", "channel_label", "band_legend", "PUBLISHED_CONTOURS"]
+__all__ = ["axis_labels", "input_citations", "plot_exclusion", "exclusion_figure", "channel_label", "band_legend",
+           "PUBLISHED_CONTOURS"]
 
 from pathlib import Path
 
@@ -77,15 +78,51 @@ def _band(ax, masses, couplings, n_exp, lims, colour):
     return True
 
 
+def _mark_open_edges(ax, excluded, masses, couplings) -> bool:
+    """Draw the boundary cells of the grid an exclusion reaches (:mod:`.edges`), each over its own width (log
+    midpoints to its neighbours); True if any was drawn."""
+    ex = np.asarray(excluded, bool)
+
+    def spans(axis_values):
+        lv = np.log10(axis_values)
+        mid = np.concatenate([[lv[0]], (lv[1:] + lv[:-1]) / 2, [lv[-1]]])
+        return 10 ** mid[:-1], 10 ** mid[1:]
+
+    drawn = False
+    style = dict(color="tab:red", lw=4, alpha=0.6, solid_capstyle="butt", clip_on=False)
+    m_lo, m_hi = spans(masses)
+    for y, row in ((couplings[-1], ex[:, -1]), (couplings[0], ex[:, 0])):
+        for k in np.nonzero(row)[0]:
+            ax.plot([m_lo[k], m_hi[k]], [y, y], **style)
+            drawn = True
+    c_lo, c_hi = spans(couplings)
+    for x, col in ((masses[0], ex[0, :]), (masses[-1], ex[-1, :])):
+        for k in np.nonzero(col)[0]:
+            ax.plot([x, x], [c_lo[k], c_hi[k]], **style)
+            drawn = True
+    return drawn
+
+
 def plot_exclusion(res, out: Path, *, particle: str = "X") -> dict:
-    """Write the contour plot (``contour.<fmt>`` in the formats of :func:`kaonportal.report.style.plot_formats`) for a :class:`.analysis.BeamDumpResult`; returns the file paths."""
+    """Write the contour plot (``contour.<fmt>`` in the formats of :func:`kaonportal.report.style.plot_formats`)
+    for a :class:`.analysis.BeamDumpResult`; returns the file paths."""
+    from ..report.style import save
+
+    return {f"plot_{Path(p).suffix[1:]}": p for p in save(exclusion_figure(res, particle=particle),
+                                                          Path(out) / "contour")}
+
+
+def exclusion_figure(res, *, particle: str = "X"):
+    """The contour plot of a :class:`.analysis.BeamDumpResult` as a matplotlib Figure: the legend right of the
+    axes, the notes (open contour at a grid edge, stated disagreements) below them."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     g = res.grid
     ex, pr = res.observed, res.projection
-    fig = Figure(figsize=(6.4, 4.8))
+    # wide figure, the legend to the right of the axes: never on top of the contour lines (audit, issue 14)
+    fig = Figure(figsize=(9.6, 4.8))
     ax = fig.add_subplot()
     handles = []
     # the projection's own +-2 sigma band first (underneath): its larger background can make it non-degenerate
@@ -109,7 +146,8 @@ def plot_exclusion(res, out: Path, *, particle: str = "X") -> dict:
     cites = input_citations(g.channels)
     if ex.lines:
         handles.append(Line2D([], [], color="k", lw=2,
-                              label=f"observed 90% CL, {ex.pot:.2g} POT" + (f"\n(inputs: {cites})" if cites else "")))
+                              label=f"observed 90% CL, {ex.pot:.2g} POT"
+                              + (f"\n(inputs: {cites})".replace("; ", ";\n ") if cites else "")))
     for seg in pr.lines:
         ax.plot(seg[:, 0], seg[:, 1], "b-.", lw=1.5)
     if pr.lines:
@@ -120,10 +158,19 @@ def plot_exclusion(res, out: Path, *, particle: str = "X") -> dict:
         data = np.loadtxt(path, delimiter=",", comments="#")
         ax.plot(data[:, 0], data[:, 1], color="tab:red", lw=1.5)
         handles.append(Line2D([], [], color="tab:red", lw=1.5, label=label))
+    summary = res.summary()
+    edges = summary.get("contour_open_at_grid_edge", {})
+    if _mark_open_edges(ax, ex.excluded, g.masses, g.couplings):
+        handles.append(Line2D([], [], color="tab:red", lw=4, alpha=0.6,
+                              label="observed exclusion reaches the grid edge\n"
+                                    "(contour open there: see the note below)"))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(g.masses[0], g.masses[-1])
     ax.set_ylim(g.couplings[0], g.couplings[-1])
+    if g.masses[-1] / g.masses[0] >= 10:      # minor-tick labels of a < 2-decade axis overlap each other
+        from matplotlib.ticker import NullFormatter
+        ax.xaxis.set_minor_formatter(NullFormatter())
     xl, yl = axis_labels(particle, g.coupling_name)
     ax.set_xlabel(xl)
     ax.set_ylabel(yl)
@@ -132,11 +179,14 @@ def plot_exclusion(res, out: Path, *, particle: str = "X") -> dict:
     pbc = getattr(resolve_model(g.model), "label", "")
     ax.set_title(f"{pbc} {g.model}: {chans}, NA62 beam dump (kaonportal)", fontsize=10)
     if handles:
-        ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.9)
-    fig.subplots_adjust(bottom=0.15)
-    if res.summary().get("stated_disagreements"):
-        fig.text(0.01, 0.01, "known disagreements with the published results are stated in summary.json "
-                             "(stated_disagreements)", fontsize=6)
-    from ..report.style import save
-
-    return {f"plot_{Path(p).suffix[1:]}": p for p in save(fig, Path(out) / "contour")}
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7,
+                  framealpha=0.9)
+    notes = list(edges.get("notes", []))
+    if summary.get("stated_disagreements"):
+        notes.append("known disagreements with the published results are stated in summary.json "
+                     "(stated_disagreements)")
+    # room below the axes for the axis label and one line per note
+    fig.subplots_adjust(left=0.09, right=0.62, top=0.92, bottom=0.13 + 0.025 * len(notes))
+    if notes:
+        fig.text(0.01, 0.01, "\n".join(notes), fontsize=6, va="bottom")
+    return fig

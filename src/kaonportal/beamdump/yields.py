@@ -346,7 +346,7 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
         n_sim += sample.n
         # per-event contributions summed over channels before squaring: the channels share the X
         # sample, so their estimates are correlated and the variance is that of the per-event sum
-        per_event = None
+        parts = []
         for ch, key in chan.items():
             br_f = np.asarray(brs[key], float)
             det = detect(sample, ch, o.card_obj, setup, rng)
@@ -356,17 +356,27 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
             w = (sample.weight * det.accept)[sel]
             d = decay_weights(_subset(det, sel), m, ctau)
             contrib = w[:, None] * d * (factor * br_f * setup.trigger_efficiency)[None, :]
-            if per_event is None:
-                per_event = np.zeros((sample.n, n_c))
-            per_event[sel] += contrib
+            parts.append((np.flatnonzero(sel), contrib))
             cell = contrib.sum(axis=0)
             by_ch[ch] += cell
             by_mech.setdefault(label, np.zeros(n_c))
             by_mech[label] += cell
-        if per_event is not None:
-            total += per_event.sum(axis=0)
-            var += (per_event ** 2).sum(axis=0)
+        if parts:
+            t, v = _per_event_sums(parts, n_c)
+            total += t
+            var += v
     return {"total": total, "var": var, "by_ch": by_ch, "by_mech": by_mech, "skipped": skipped, "n_sim": n_sim}
+
+
+def _per_event_sums(parts, n_c: int):
+    """Sum over events of the per-event contribution (summed over channels) and of its square, kept only for the
+    events some channel selected: the rows of the other events are zero, and the column sums run over the events
+    in their original order, so the result equals the sums over the full sample bit for bit."""
+    rows = np.unique(np.concatenate([idx for idx, _ in parts]))
+    per_event = np.zeros((rows.size, n_c))
+    for idx, contrib in parts:
+        per_event[np.searchsorted(rows, idx)] += contrib
+    return per_event.sum(axis=0), (per_event ** 2).sum(axis=0)
 
 
 def _subset(det: Detection, sel) -> Detection:

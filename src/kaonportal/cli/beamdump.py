@@ -16,9 +16,11 @@ from ._common import cli_errors, emit_json, guard_output, progress, scheduler_op
 @cli_errors
 def beamdump_cmd(
     model: str = typer.Option("dark-photon", "--model", help="Portal model name or PBC label (BC1...)."),
-    channels: str = typer.Option("ee,mumu", "--channels",
-                                 help="Comma-separated final states: ee, mumu, pipi, pipigamma, pipipi0, "
-                                      "pipi2pi0, pipieta, KK, KKpi0, gg, pie, pimu (HNL)."),
+    channels: Optional[str] = typer.Option(None, "--channels",
+                                           help="Comma-separated final states: ee, mumu, pipi, pipigamma, pipipi0, "
+                                                "pipi2pi0, pipieta, KK, KKpi0, gg, pie, pimu (HNL). Default: the "
+                                                "model's channels with published NA62 2021 counts (dark photon: "
+                                                "ee,mumu); those left out are named."),
     pot: float = typer.Option(1.4e17, "--pot", help="Protons on target (> 0). 2021 data: 1.4e17."),
     grid: str = typer.Option("100x100", "--grid", help="NMASSxNCOUPLING, log-spaced."),
     mass_range: Optional[str] = typer.Option(None, "--mass-range",
@@ -95,39 +97,64 @@ def beamdump_cmd(
     dv = parse_range("decay_volume", decay_volume)
     setup = BeamDumpSetup(trigger_efficiency=trigger_efficiency, brems_form_factor=brems_form_factor,
                           **({"decay_volume": dv} if dv else {}))
+    from ..beamdump.analysis import default_ranges
+    from ..beamdump.channel_choice import resolve_channels
+    from ..beamdump.yields import resolve_model
+
+    mdl = resolve_model(model)
+    # before any simulation: the default channels follow the model; each channel asked must open on the grid
+    chans, left_out = resolve_channels(mdl, channels, (mr or default_ranges(mdl)[0])[1])
     budget = None
     if point is not None:
-        from ..beamdump.yields import resolve_model
-
-        mdl = resolve_model(model)
         lo, hi = mdl.mass_range
         if not lo <= point[0] <= hi:
             raise InputError("explain", f"MASS must lie within the validity range [{lo:.3g}, {hi:.3g}] GeV of "
                                         f"{mdl.name}, got {point[0]:g}")
-        budget = yield_budget(mdl, point[0], point[1], channels, pot=pot, card=card, setup=setup,
+        budget = yield_budget(mdl, point[0], point[1], chans, pot=pot, card=card, setup=setup,
                               n_per_mass=n_per_mass, seed=seed, a_scaling=a_scale)
         if out is None:
             if json_out:
-                emit_json(budget.as_dict())
+                emit_json({**budget.as_dict(), "channels_left_out": left_out})
             else:
                 print(budget.table())
+            _say(_left_out_line(chans, left_out))
             return
         stderr.print(budget.table())
     guard_output(out, force, field="out")
     with use_scheduler(scheduler), progress() as bar:
         task = bar.add_task("beam-dump grid", total=g[0])
-        res = run_beamdump(model, channels, pot, g, mass_range=mr, coupling_range=cr, observed=observed,
+        res = run_beamdump(model, chans, pot, g, mass_range=mr, coupling_range=cr, observed=observed,
                            background=background, projection_pot=projection_pot, cl=cl, method=method,
                            seed=seed, n_per_mass=n_per_mass, card=card, setup=setup, a_scaling=a_scale,
                            progress=lambda i, n: bar.update(task, completed=i))
+    res.inputs["channels_left_out"] = left_out
     with formats_of_plots(formats):
         summary = write_outputs(res, out, budget=budget)
+    _say(_left_out_line(chans, left_out))
+    for note in summary["contour_open_at_grid_edge"]["notes"]:
+        _say(note)
     if json_out:
         emit_json(summary)
     else:
         ex = summary["observed"]
         stderr.print(f"wrote {out}: {ex['excluded_cells']} excluded cells at {pot:.3g} POT "
                      f"(N_UL = {ex['signal_events_limit']:.3g}); max N_exp = {summary['max_expected_events']:.3g}")
+
+
+def _say(line: str | None) -> None:
+    if line:
+        stderr.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _left_out_line(chans, left_out: dict) -> str | None:
+    """One line naming the default channels and those left out, grouped by reason (None: nothing left out)."""
+    if not left_out:
+        return None
+    by_reason: dict = {}
+    for ch, why in left_out.items():
+        by_reason.setdefault(why, []).append(ch)
+    parts = "; ".join(f"{','.join(chs)}: {why}" for why, chs in by_reason.items())
+    return f"default channels {','.join(chans)}; left out {parts}"
 
 
 def register(app: typer.Typer) -> None:

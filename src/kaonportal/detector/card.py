@@ -23,10 +23,10 @@ __all__ = ["Card", "load_card", "list_cards", "card_from_dict", "CARD_DIR",
 import math
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError
 from ..yamlio import read_yaml
@@ -303,6 +303,9 @@ class RunConditions(_Model):
 
 
 # ------------------------------------------------------------------------------------------ pile-up
+_PositiveBounded = Annotated[float, Field(gt=0, le=1000)]
+
+
 class Pileup(_Model):
     """Accidental activity of the beam ([FW UpstreamPileupGenerator.cc; PhotonRejection.cc]; the rest D).
 
@@ -313,15 +316,24 @@ class Pileup(_Model):
                                  description="muon-halo rate crossing the downstream detectors at the card's beam rate (D)")
     gtk_interaction_probability: float = Field(1.9e-3, ge=0, le=1, description="inelastic interaction probability of a beam particle in the GTK stations (D)")
     gtk_hit_inefficiency: float = Field(0.04, ge=0, le=1, description="GTK hit inefficiency (V, MC default)")
-    readout_half_window_ns: float = Field(25.0, gt=0, le=1000, json_schema_extra={"unit": "ns"},
+    readout_half_window_ns: float = Field(50.0, gt=0, le=1000, json_schema_extra={"unit": "ns"},
                                           description="half-width of the window in which accidentals are overlaid (D)")
     window_lav_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
     window_irc_ns: float = Field(7.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
     window_sac_ns: float = Field(7.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
-    window_lkr_sigmas: float = Field(3.0, gt=0, le=100, description="LKr window in units of sigma_t(E) (D)")
+    lkr_window_energies_gev: list[_PositiveBounded] = Field([1.0, 2.0, 15.0], min_length=3, max_length=3, description=(
+        "LKr cluster energy bands E1 < E2 < E3 (GeV) of the pnn photon rejection [FW PhotonRejectionLKr.cc] (V)"))
+    lkr_window_low_ns: float = Field(5.0, gt=0, le=100, json_schema_extra={"unit": "ns"}, description=(
+        "LKr half-window for clusters below E1 [FW PhotonRejectionLKr.cc] (V)"))
+    lkr_window_sigmas: list[_PositiveBounded] = Field([5.0, 15.0, 70.0], min_length=3, max_length=3, description=(
+        "LKr half-windows in units of sigma_t(E) for E1-E2, E2-E3 and above E3 [FW PhotonRejectionLKr.cc] (V)"))
     window_chanti_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
-    window_chod_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
+    window_chod_ns: float = Field(5.0, gt=0, le=100, json_schema_extra={"unit": "ns"}, description=(
+        "NewCHOD extra hit +-5 ns in coincidence with a CHOD pair [FW MultiplicitySelection.cc] (V)"))
     window_muv3_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
+    window_lkr_chod_ns: float = Field(8.5, gt=0, le=100, json_schema_extra={"unit": "ns"}, description=(
+        "one charged particle in the CHOD and the LKr: LKr extra activity -7..+10 ns in coincidence with a CHOD pair "
+        "[FW MultiplicitySelection.cc] (V), as +-8.5 ns (D)"))
     window_ktag_ns: float = Field(1.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
     window_hasc_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"},
                                   description="HASC +-3 ns [FW MultiplicitySelection.cc] (V)")
@@ -333,14 +345,22 @@ class Pileup(_Model):
     veto_detectors: list[str] = Field(["lav", "lkr", "irc", "sac", "chanti", "chod"],
                                       description="detectors whose in-time accidental hits veto the event (D)")
 
+    @field_validator("lkr_window_energies_gev")
+    @classmethod
+    def _increasing(cls, e):
+        if not e[0] < e[1] < e[2]:
+            raise ValueError("must be 3 increasing energies in (0, 1000] GeV")
+        return e
+
     @model_validator(mode="after")
     def _check(self):
-        allowed = ("lav", "lkr", "irc", "sac", "chanti", "chod", "muv3", "hasc", "muv0")
+        allowed = ("lav", "lkr", "irc", "sac", "chanti", "chod", "muv3", "hasc", "muv0", "lkr_chod")
         bad = [d for d in self.veto_detectors if d not in allowed]
         if bad:
             raise ValueError(f"unknown veto detector(s) {bad}; allowed: {', '.join(allowed)}")
         widest = max(self.window_lav_ns, self.window_irc_ns, self.window_sac_ns, self.window_chanti_ns,
-                     self.window_chod_ns, self.window_muv3_ns, self.window_hasc_ns, self.window_muv0_ns)
+                     self.window_chod_ns, self.window_muv3_ns, self.window_hasc_ns, self.window_muv0_ns,
+                     self.window_lkr_chod_ns)
         if self.readout_half_window_ns < widest:
             raise ValueError(f"readout_half_window_ns must cover the widest veto window ({widest:g} ns)")
         return self

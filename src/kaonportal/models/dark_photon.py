@@ -12,7 +12,8 @@ Decays ([Ilten:2018crw]):
   DarkCast (1801.04847 Eqs. 2.17-2.18). A pitfall of [ALPINIST:2022code]: ALPINIST uses
   the massive Gamma_mumu instead; R is defined relative to the point-like massless cross-section
   4 pi alpha^2/(3 s), so the massless normalisation is the consistent one (tested). R_f(s) comes
-  from :mod:`kaonportal.models.rratio`, a documented parametrisation (no R data in the repository).
+  from :mod:`kaonportal.models.rratio`, a documented parametrisation (no inclusive R data in the repository;
+  the pi+ pi- pi0 pi0 and K+ K- pi0 pieces are the shipped BaBar e+e- cross-section tables).
 
 BC2 ([Beacham:2019nyx]): A' -> chi chibar with alpha_D = 0.1 and m_chi = m_A'/3 (PBC/LDM benchmark).
 The spin of chi is not fixed by the sources ([Beacham:2019nyx]); **choice: Dirac fermion**

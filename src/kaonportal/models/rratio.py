@@ -1,8 +1,8 @@
 """A documented parametrisation of R(s) = sigma(e+e- -> hadrons) / sigma_0(e+e- -> mu+ mu-).
 
 The dark-photon hadronic width is Gamma(A' -> hadrons) = Gamma_0(A' -> mu+ mu-) R(m_A'^2)
-([Ilten:2018crw] DarkCast 1801.04847 Eqs. 2.17-2.18). The measured R data are not
-shipped with the project, so R is built here from exclusive pieces with published parameters:
+([Ilten:2018crw] DarkCast 1801.04847 Eqs. 2.17-2.18). The measured inclusive R data are not
+shipped with the project, so R is built here from exclusive pieces with published parameters or tables:
 
 - ``pi+ pi-``: R = beta_pi^3 |F_pi(s)|^2 / 4 with the Gounaris-Sakurai pion form factor
   rho(770) + rho(1450) + rho(1700) of Belle, M. Fujikawa et al., Phys. Rev. D 78 (2008) 072006,
@@ -19,15 +19,15 @@ shipped with the project, so R is built here from exclusive pieces with publishe
   1 and 1.7 GeV; above ~2 GeV it becomes the perturbative value.
 - ``pi+ pi- pi0 pi0`` and ``K+ K- pi0``, the two multi-hadron final states of the NA62 hadronic dump search
   (EPJC 85 (2025) 571, [NA62:2025fiphad]), are carved out of ``other hadrons``, so that the total R (and the
-  dark-photon lifetime) is unchanged. Each is a quasi-two-body resonance cross-section
-  R_f(s) = R_f^peak r_f(s) m_0^2 Gamma_0^2/((s - m_0^2)^2 + m_0^2 Gamma_0^2), r_f = (q(s)/q(m_0^2))^3 the P-wave
-  momentum factor of the dominant intermediate state (omega pi0 for pi+ pi- pi0 pi0: Achasov et al. (SND),
-  arXiv:2309.00280, and the omega pi / a1 pi dominance of CMD-2, hep-ex/9904024; K*(892)+- K-+ for K+ K- pi0:
-  BaBar, Aubert et al. PRD 77 (2008) 092002 [BaBar:2008kkpi0]). Peak cross-sections and shapes are those of
-  the e+e- data of [BaBar:2017pipi2pi0] (pi+ pi- 2 pi0, ~30 nb near 1.5 GeV, broad) and
-  [BaBar:2008kkpi0] (K+ K- pi0, ~1.5 nb near the phi(1680)), read off the papers' figures [U: to be replaced
-  by a fit to the tabulated cross-sections]. Where these exceed ``other hadrons`` (never between 0.5 and
-  3 GeV, tested) they are scaled down to it.
+  dark-photon lifetime) is unchanged. Each is the measured e+e- cross-section, R_f(s) = sigma_f(s) /
+  sigma_0(e+e- -> mu+ mu-), with sigma_f interpolated linearly in sqrt(s) in the BaBar tables shipped in
+  ``data/models`` (provenance in the files): pi+ pi- 2 pi0 from [BaBar:2017pipi2pi0] (HEPData table 1, 0.85-3.05
+  GeV, peak 32.1 nb at 1.49 GeV) and K+ K- pi0 from [BaBar:2008kkpi0] (HEPData table 2, 1.37-3.05 GeV, peak
+  1.03 nb at 1.61 GeV). Between the final-state threshold (at least 4 m_pi+, where ``other hadrons`` turns on)
+  and the first tabulated energy sigma_f rises linearly from zero (the first rows are compatible with zero
+  within their errors); above the last row R_f is held constant (outside the dark-photon mass range). Where
+  these exceed ``other hadrons`` (never between 0.5 and 3 GeV, tested) they are scaled down to it. The
+  tables replace peak values recalled from the papers' figures (30 nb at 1.5 GeV, 1.5 nb at 1.68 GeV).
 
 Validation (tests/models): the dark-photon c*tau it gives agrees with the DarkCast-derived FORESEE
 table of [Ilten:2018crw] within the tolerances stated in the tests.
@@ -38,11 +38,16 @@ table of [Ilten:2018crw] within the tolerances stated in the tests.
 
 from __future__ import annotations
 
-__all__ = ["r_ratio", "r_ratio_channels", "pion_form_factor", "RESONANCES", "EXCLUSIVE", "exclusive_multihadron"]
+__all__ = ["r_ratio", "r_ratio_channels", "pion_form_factor", "RESONANCES", "EXCLUSIVE", "exclusive_multihadron",
+           "cross_section_table"]
+
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
 from ..constants import ALPHA_EM, mass, width_gev
+from ..published import read_curve_csv
 from .qcd import alpha_s
 
 _M_PI = mass("pi+")
@@ -51,12 +56,11 @@ _M_K = mass("K+")
 _M_K0 = mass("KL")
 _M_ETA = mass("eta")
 
-#: exclusive channels carved out of "other hadrons" (module docstring, [U]): peak sqrt(s) m_0 (GeV), width
-#: Gamma_0 (GeV), peak cross-section (nb), and the two-body intermediate state whose P-wave momentum sets the
-#: threshold behaviour
+#: exclusive channels carved out of "other hadrons" (module docstring): the shipped BaBar cross-section table and
+#: the final-state masses (threshold of the linear rise below the first tabulated energy)
 EXCLUSIVE = {
-    "pi+ pi- pi0 pi0": (1.50, 0.50, 30.0, ("omega", "pi0")),
-    "K+ K- pi0": (1.68, 0.25, 1.5, ("K*(892)+", "K-")),
+    "pi+ pi- pi0 pi0": ("babar_ee_pipi2pi0.csv", ("pi+", "pi-", "pi0", "pi0")),
+    "K+ K- pi0": ("babar_ee_kkpi0.csv", ("K+", "K-", "pi0")),
 }
 #: sigma(e+e- -> mu+ mu-) = 4 pi alpha^2/(3 s) = 86.85 nb GeV^2 / s (massless muons): converts nb to R
 _SIGMA_MUMU_NB_GEV2 = 4.0 * np.pi * ALPHA_EM**2 / 3.0 * 0.3893794e6
@@ -149,21 +153,29 @@ def _other(s):
     return np.where(on, 2.0 * (1.0 + alpha_s(rs) / np.pi) * turn_on, 0.0)
 
 
-def _two_body_q(s, m1: float, m2: float):
-    """Momentum (GeV) of a two-body state of masses m1, m2 at invariant mass squared s; 0 below threshold."""
-    lam = (s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2)
-    return np.where(s > (m1 + m2) ** 2, np.sqrt(np.clip(lam, 0.0, None) / (4.0 * s)), 0.0)
+@lru_cache(maxsize=None)
+def cross_section_table(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sqrt(s) GeV, sigma nb, uncertainty nb) of the shipped e+e- table of channel ``name`` (:data:`EXCLUSIVE`),
+    with the threshold prepended at zero cross-section."""
+    fname, final = EXCLUSIVE[name]
+    text = resources.files("kaonportal").joinpath(f"data/models/{fname}").read_text()
+    cols = read_curve_csv(text, fname).columns
+    rs, sig, err = (np.asarray(cols[c], float) for c in ("sqrt_s_GeV", "sigma_nb", "sigma_err_nb"))
+    # not below 4 m_pi+, where "other hadrons" (which the channel is carved out of) turns on
+    thr = max(sum(mass(p) for p in final), 4.0 * _M_PI)
+    return np.concatenate([[thr], rs]), np.concatenate([[0.0], sig]), np.concatenate([[0.0], err])
 
 
 def exclusive_multihadron(s) -> dict[str, np.ndarray]:
     """R(s) of ``pi+ pi- pi0 pi0`` and ``K+ K- pi0`` before the cap by ``other hadrons`` (s in GeV^2)."""
     s = np.asarray(s, dtype=float)
+    rs = np.sqrt(np.maximum(s, 0.0))
     out = {}
-    for name, (m0, g0, sigma_nb, (a, b)) in EXCLUSIVE.items():
-        ma, mb = mass(a), mass(b)
-        r = (_two_body_q(s, ma, mb) / _two_body_q(m0 * m0, ma, mb)) ** 3
-        bw = m0**2 * g0**2 / ((s - m0**2) ** 2 + m0**2 * g0**2)
-        out[name] = sigma_nb * m0**2 / _SIGMA_MUMU_NB_GEV2 * r * bw    # R at the peak = sigma / sigma_mumu(m_0^2)
+    for name in EXCLUSIVE:
+        x, sig, _ = cross_section_table(name)
+        # R = sigma / sigma_mumu(s); above the table R is held at its last value
+        r_tab = sig * x**2 / _SIGMA_MUMU_NB_GEV2
+        out[name] = np.where(rs > x[0], np.interp(rs, x, r_tab), 0.0)
     return out
 
 

@@ -7,9 +7,9 @@ Model (each step D unless a source is named; parameters in the card's ``pileup``
 1. Rates at GTK3: the card's beam rate R = ``run_conditions.beam_rate_mhz`` x intensity scale, split by the
    beam composition (``beam.fraction_kaon/pion/proton``; the remaining ~1% of mu+/e+ [RICH20] leaves no
    hits and is dropped), plus the muon halo ``pileup.halo_rate_mhz`` (same scale). Arrivals are a Poisson
-   process: in the overlay window [-T, T] (T = ``readout_half_window_ns``) an event receives
-   N ~ Poisson((R + R_halo) 2T) accidentals with times uniform in the window, each of a species drawn with
-   probability R_s / (R + R_halo).
+   process: in the overlay window [-T, T] (T = ``readout_half_window_ns``, widened if needed to cover the widest
+   LKr window, :func:`overlay_half_window`) an event receives N ~ Poisson((R + R_halo) 2T) accidentals with times
+   uniform in the window, each of a species drawn with probability R_s / (R + R_halo).
 2. What one accidental leaves (:func:`build_library`, a library of simulated accidentals per species):
    - every beam particle: a GTK track with probability (1 - ``gtk_hit_inefficiency``)^3 (three stations;
      hit inefficiency 4% [FW UpstreamPileupGenerator.cc] V) and, with ``gtk_interaction_probability``,
@@ -23,16 +23,28 @@ Model (each step D unless a source is named; parameters in the card's ``pileup``
      spectrometer the veto they reach on their track bent by MNP33 (:func:`~kaonportal.detector.charged_veto.
      charged_veto_hits`, as in the engine: LAV, IRC, LKr, the off-axis MUV0, and behind the beam-deflecting
      dipole the HASC; the SAC is out of their reach), detected with
-     1 - ``extra_charged_inefficiency``, with a MIP-like LKr cluster (``detector.timing.LKR_MIP_ENERGY``) for pi and mu;
+     1 - ``extra_charged_inefficiency``; inside the spectrometer a charged particle reaches the LKr if inside its
+     track acceptance. In the LKr, photons and electrons leave a cluster of their energy, pi and mu a MIP-like
+     one (``detector.timing.LKR_MIP_ENERGY``); a charged particle crossing both the CHOD and the LKr leaves the
+     ``lkr_chod`` coincidence of the multiplicity rejection. The library keeps, per accidental, the LKr
+     cluster with the widest veto window;
    - pi+: pi+ -> mu+ nu in the same z range, the muon as above;
    - protons: only the GTK track and interactions;
-   - halo muons: a CHOD and a MUV3 hit (the halo rate is defined as the rate crossing them, D).
+   - halo muons: a CHOD and a MUV3 hit (the halo rate is defined as the rate crossing them, D), and, since the
+     CHOD (0.13 < R < 1.10 m) lies inside the LKr octagon and outside its hole, a MIP-like LKr cluster and the
+     LKr-CHOD coincidence.
    Not modelled: in-flight decays of the accidentals' daughters, hadronic showers of pions in the LKr
-   (an LKr cluster comes only from photons), time-of-flight differences between detectors.
+   (a pi+ leaves a MIP-like cluster), halo muons in the LAV (no halo profile in the reference), beam
+   interactions downstream of GTK3, extra STRAW tracks, the CHOD slab-count (> 3 slabs within 7 ns) cut, the
+   +-25 ns side windows of 10-15 GeV LKr clusters, time-of-flight differences between detectors.
 3. Random veto (:func:`overlay_random_veto`): an accidental vetoes the event if it has a hit in one of
    ``pileup.veto_detectors`` whose measured time (true time + Gaussian resolution,
-   :class:`~kaonportal.detector.timing.TimeResolutions`) lies inside that detector's window
-   (``window_*_ns``; LKr: ``window_lkr_sigmas`` x sigma_t(max(E, 1 GeV)) of its most energetic cluster). The random veto
+   :class:`~kaonportal.detector.timing.TimeResolutions`) lies inside that detector's window, the pnn cuts:
+   LAV +-3 ns, IRC/SAC +-7 ns ([FW PhotonRejection.cc] V); LKr (:func:`lkr_window`): any cluster > 100 mm
+   from the track within 5 ns below 1 GeV, 5 sigma_t(E) at 1-2 GeV, 15 sigma_t(E) at 2-15 GeV, 70 sigma_t(E)
+   above ([FW PhotonRejectionLKr.cc] V); multiplicity ([FW MultiplicitySelection.cc] V): NewCHOD extra hit
+   +-5 ns with a CHOD pair (``chod``), LKr extra activity -7..+10 ns (as +-8.5 ns, D) with a CHOD pair
+   (``lkr_chod``), HASC +-3 ns, MUV0 -10..+8 ns (as +-9 ns); CHANTI +-3 ns. The random veto
    efficiency is the fraction of events with no vetoing accidental. Closed form for checks
    (:func:`analytic_random_veto`): eps = exp(-sum_s R_s E_s[2 W_max]), W_max the widest window among the
    accidental's vetoing hits (exact without time smearing; smearing preserves each window's
@@ -48,8 +60,9 @@ seeded by ``(seed, LIBRARY_KEY)`` (the library), so results are bit-identical wh
 from __future__ import annotations
 
 __all__ = ["PileupRates", "AccidentalLibrary", "build_library", "rates", "scaled_card", "overlay_random_veto",
-           "analytic_random_veto", "random_veto_breakdown", "kpi_matching", "in_time_beam_tracks", "ktag_accidental_probability", "gtk_accidental_mean",
-           "STREAM_TIME", "STREAM_PILEUP", "PILEUP_COLUMNS", "SPECIES", "LIBRARY_SIZE"]
+           "analytic_random_veto", "random_veto_breakdown", "lkr_window", "overlay_half_window", "kpi_matching",
+           "in_time_beam_tracks", "ktag_accidental_probability", "gtk_accidental_mean",
+           "STREAM_TIME", "STREAM_PILEUP", "PILEUP_COLUMNS", "SPECIES", "LIBRARY_SIZE", "HIT_DETECTORS"]
 
 import math
 from dataclasses import dataclass, field
@@ -68,13 +81,13 @@ from ..detector.timing import LKR_MIP_ENERGY, TimeResolutions
 from ..errors import InputError
 from ..kinematics import boost
 from ..reco.vertex import closest_approach
+from .veto_windows import HIT_DETECTORS, lkr_window, overlay_half_window, veto_sigmas, veto_windows
 
 STREAM_TIME = 6        # engine stream of the optional time columns
 STREAM_PILEUP = 7      # engine stream of the optional pile-up columns
 LIBRARY_KEY = 0x9117   # spawn key of the accidental library's generator
 LIBRARY_SIZE = 200_000   # accidentals per species: ~2000 vetoing pi+ decays, eps_RV to ~0.1%
 SPECIES = ("K+", "pi+", "p", "halo")
-HIT_DETECTORS = ("gtk", "chanti", "lav", "irc", "lkr", "sac", "chod", "muv3", "hasc", "muv0")
 PILEUP_COLUMNS = ("n_pileup_gtk", "kpi_accidental_match", "kpi_mismatch", "random_veto_pass")
 _K_MODES = ("K+ -> mu+ nu", "K+ -> pi+ pi0", "K+ -> pi+ pi+ pi-", "K+ -> pi0 e+ nu", "K+ -> pi0 mu+ nu",
             "K+ -> pi+ pi0 pi0")
@@ -134,15 +147,25 @@ def _particle_hits(card: Card, name: str, origin, p4, rng, hit: dict, e_lkr) -> 
         hit["chod"] |= t.accept["chod"]
         if name.startswith("mu"):
             hit["muv3"] |= t.accept["muv3"]
-        det = np.where(t.accept["straw"], 0, charged_veto_hits(origin, p3, q, card, track=t))
+        # inside the spectrometer the track reaches the LKr if inside its acceptance; outside, the veto it
+        # reaches bent by MNP33
+        det = np.where(t.accept["straw"], np.where(t.accept["lkr"], DETECTOR_CODES["lkr"], 0),
+                       charged_veto_hits(origin, p3, q, card, track=t))
         seen = rng.random(det.shape[0]) >= card.photon_veto.extra_charged_inefficiency
+        # one charged particle in the CHOD and the LKr: the multiplicity LKr-CHOD coincidence (step 3)
+        hit["lkr_chod"] |= t.accept["chod"] & (det == DETECTOR_CODES["lkr"]) & seen
     # LKr cluster energy: photons and electrons deposit their energy, pi/mu a MIP-like LKR_MIP_ENERGY
     e_dep = p4[:, 0] if q == 0 or name.startswith("e") else np.full(p4.shape[0], LKR_MIP_ENERGY)
     for code, key in _CODE_NAME.items():
         m = (det == code) & seen
         hit[key] |= m
         if key == "lkr":
-            np.maximum(e_lkr, np.where(m, e_dep, 0.0), out=e_lkr)
+            # keep the cluster that vetoes in the widest window (not always the most energetic one: the
+            # window is not monotonic in E)
+            new = np.where(m, e_dep, 0.0)
+            res = TimeResolutions.from_card(card)
+            wider = lkr_window(card, res, new) > lkr_window(card, res, e_lkr)
+            e_lkr[wider] = new[wider]
 
 
 def _decays(card: Card, species: str, n: int, rng) -> tuple[dict, np.ndarray]:
@@ -204,9 +227,13 @@ def _library(card_json: str, seed: int, size: int) -> AccidentalLibrary:
     for sp in SPECIES:
         if sp == "halo":
             h = {k: np.zeros(size, bool) for k in HIT_DETECTORS}
+            # a halo muon crossing the CHOD (0.13 < R < 1.10 m) crosses the LKr inside its octagon and outside
+            # its hole, and leaves a MIP-like cluster there (step 2)
             h["chod"][:] = True
             h["muv3"][:] = True
-            e = np.zeros(size)
+            h["lkr"][:] = True
+            h["lkr_chod"][:] = True
+            e = np.full(size, LKR_MIP_ENERGY)
         else:
             h, e = _decays(card, sp, size, rng)
             h["gtk"] = rng.random(size) < (1.0 - pu.gtk_hit_inefficiency) ** 3
@@ -216,27 +243,6 @@ def _library(card_json: str, seed: int, size: int) -> AccidentalLibrary:
     return AccidentalLibrary(hits, energy)
 
 
-def _windows(card: Card, res: TimeResolutions, hits: np.ndarray, e_lkr: np.ndarray) -> np.ndarray:
-    """(m, len(HIT_DETECTORS)) veto half-windows (ns) of each accidental's hits; 0 where no vetoing hit."""
-    pu = card.pileup
-    w = np.zeros(hits.shape)
-    fixed = {"lav": pu.window_lav_ns, "irc": pu.window_irc_ns, "sac": pu.window_sac_ns,
-             "chanti": pu.window_chanti_ns, "chod": pu.window_chod_ns, "muv3": pu.window_muv3_ns,
-             "hasc": pu.window_hasc_ns, "muv0": pu.window_muv0_ns}
-    for j, d in enumerate(HIT_DETECTORS):
-        if d not in pu.veto_detectors:
-            continue
-        # LKr: window from sigma_t(E) evaluated at >= 1 GeV, the lowest energy threshold of the pnn LKr
-        # photon rejection ([FW PhotonRejection.cc] thresholds 1, 2, 10, 15 GeV, V; its use here D)
-        win = pu.window_lkr_sigmas * res.lkr(np.maximum(e_lkr, 1.0)) if d == "lkr" else fixed[d]
-        w[:, j] = np.where(hits[:, j], win, 0.0)
-    return w
-
-
-def _sigma_fixed(res: TimeResolutions) -> np.ndarray:
-    """Time resolution (ns) per column of :data:`HIT_DETECTORS` (LKr: NaN, energy dependent)."""
-    return np.array([np.nan if d == "lkr" else res.sigma(d) for d in HIT_DETECTORS])
-
 
 def random_veto_breakdown(card: Card, lib: AccidentalLibrary) -> dict[str, dict[str, float]]:
     """Expected number of vetoing accidentals per event, mu = -ln(eps_RV), by species and by the detector
@@ -244,7 +250,7 @@ def random_veto_breakdown(card: Card, lib: AccidentalLibrary) -> dict[str, dict[
     res = TimeResolutions.from_card(card)
     out = {}
     for sp, r in rates(card).by_species.items():
-        w = _windows(card, res, lib.hits[sp], lib.lkr_energy[sp])
+        w = veto_windows(card, res, lib.hits[sp], lib.lkr_energy[sp])
         wmax, arg = w.max(axis=1), w.argmax(axis=1)
         out[sp] = {d: r * 1e-3 * float(np.sum(np.where((arg == j) & (wmax > 0), 2.0 * wmax, 0.0))) / wmax.shape[0]
                    for j, d in enumerate(HIT_DETECTORS) if d in card.pileup.veto_detectors}
@@ -256,52 +262,71 @@ def analytic_random_veto(card: Card, lib: AccidentalLibrary) -> float:
     return math.exp(-sum(sum(v.values()) for v in random_veto_breakdown(card, lib).values()))
 
 
+@dataclass(frozen=True)
+class _Vetoing:
+    """The library rows of one species that can veto: ``rows``, their veto half-windows ``w`` and time
+    resolutions ``sig`` (ns, per column of :data:`HIT_DETECTORS`; 0 where no vetoing hit), ``reach`` (ns) the
+    largest |t| at which each can veto (widest window + 6 sigma, capped at the overlay window) and ``cum``
+    the cumulative sum of ``reach`` (rows are drawn with probability proportional to it)."""
+    rows: np.ndarray
+    w: np.ndarray
+    sig: np.ndarray
+    reach: np.ndarray
+    cum: np.ndarray
+
+
+def _vetoing(card: Card, lib: AccidentalLibrary, species: str) -> _Vetoing:
+    """:class:`_Vetoing` of ``species``, computed once per library and set of windows (not per block)."""
+    pu = card.pileup
+    key = (species, tuple(pu.veto_detectors), pu.model_dump_json(exclude={"halo_rate_mhz"}),
+           card.resolution.model_dump_json())
+    v = lib.vetoing.get(key)
+    if v is None:
+        cols = [j for j, d in enumerate(HIT_DETECTORS) if d in pu.veto_detectors]
+        rows = np.flatnonzero(lib.hits[species][:, cols].any(axis=1))
+        res = TimeResolutions.from_card(card)
+        e = lib.lkr_energy[species][rows]
+        w = veto_windows(card, res, lib.hits[species][rows], e)
+        sig = np.broadcast_to(veto_sigmas(res), w.shape).copy()
+        j_lkr = HIT_DETECTORS.index("lkr")
+        sig[:, j_lkr] = res.lkr(e)
+        sig[w <= 0] = 0.0
+        reach = np.minimum((w + 6.0 * sig).max(axis=1, initial=0.0), overlay_half_window(card, res))
+        v = lib.vetoing[key] = _Vetoing(rows, w, sig, reach, np.cumsum(reach))
+    return v
+
+
 def _vetoing_rows(card: Card, lib: AccidentalLibrary, species: str) -> np.ndarray:
     """Library rows of ``species`` with at least one hit in a veto detector (scanned once per library)."""
-    key = (species, tuple(card.pileup.veto_detectors))
-    rows = lib.vetoing.get(key)
-    if rows is None:
-        cols = [j for j, d in enumerate(HIT_DETECTORS) if d in card.pileup.veto_detectors]
-        rows = lib.vetoing[key] = np.flatnonzero(lib.hits[species][:, cols].any(axis=1))
-    return rows
+    return _vetoing(card, lib, species).rows
 
 
 def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: AccidentalLibrary
                         ) -> tuple[np.ndarray, np.ndarray]:
-    """Overlay accidentals on ``n`` events (step 3): (vetoing-capable accidentals per event in the overlay
-    window, event passes the random veto).
+    """Overlay accidentals on ``n`` events (step 3): (accidentals per event within reach of one of their veto
+    windows, event passes the random veto).
 
-    Only accidentals with a hit in a veto detector can veto, so each species' Poisson process is thinned
-    to them (exact for a Poisson process): rate R_s f_s, f_s the library fraction with such a hit, rows drawn
-    among those. Draw order, per species of :data:`SPECIES`: n counts, then for all species the times, the
-    library rows, then one normal per vetoing hit (row-major over accidentals and :data:`HIT_DETECTORS`).
+    Only accidentals with a hit in a veto detector, arriving within their reach (widest window + 6 sigma of
+    its time resolution, capped at the overlay window) of the event, can veto, so each species' Poisson
+    process is thinned to them (exact for a Poisson process, up to the 6 sigma tails): rate
+    R_s sum_r 2 reach_r / N_s over the N_s library rows, rows drawn with probability proportional to their
+    reach, times uniform within it. Draw order: per species of :data:`SPECIES` n counts, then per species the
+    library rows (one uniform each), then the times (one uniform each), then one normal per vetoing hit
+    (row-major over accidentals and :data:`HIT_DETECTORS`).
     """
-    res = TimeResolutions.from_card(card)
-    half = card.pileup.readout_half_window_ns
     rt = rates(card).by_species
-    counts, rows, sps = [], [], []
-    for s in SPECIES:
-        vr = _vetoing_rows(card, lib, s)
-        frac = vr.size / lib.hits[s].shape[0]
-        counts.append(rng.poisson(rt[s] * frac * 1e-3 * 2.0 * half, size=n))
-        rows.append(vr)
-    m_s = [int(c.sum()) for c in counts]
+    vet = [_vetoing(card, lib, s) for s in SPECIES]
+    counts = [rng.poisson(rt[s] * 1e-3 * 2.0 * (v.cum[-1] if v.cum.size else 0.0) / lib.hits[s].shape[0], size=n)
+              for s, v in zip(SPECIES, vet)]
     evt = np.concatenate([np.repeat(np.arange(n), c) for c in counts])
-    t = rng.uniform(-half, half, size=evt.shape[0])
-    hits = np.zeros((evt.shape[0], len(HIT_DETECTORS)), bool)
-    e = np.zeros(evt.shape[0])
-    k = 0
-    for s, vr, m in zip(SPECIES, rows, m_s):
-        r = vr[rng.integers(0, vr.size, size=m)] if m else np.zeros(0, int)
-        hits[k:k + m] = lib.hits[s][r]
-        e[k:k + m] = lib.lkr_energy[s][r]
-        k += m
-    w = _windows(card, res, hits, e)
+    picks = [np.searchsorted(v.cum, rng.random(int(c.sum())) * v.cum[-1], side="right") if c.sum() else
+             np.zeros(0, int) for v, c in zip(vet, counts)]
+    w = np.concatenate([v.w[r] for v, r in zip(vet, picks)])
+    sig = np.concatenate([v.sig[r] for v, r in zip(vet, picks)])
+    reach = np.concatenate([v.reach[r] for v, r in zip(vet, picks)])
+    t = (2.0 * rng.random(evt.shape[0]) - 1.0) * reach
     i, j = np.nonzero(w > 0)                   # vetoing hits only (row-major order)
-    sig = _sigma_fixed(res)[j]
-    is_lkr = j == HIT_DETECTORS.index("lkr")
-    sig[is_lkr] = res.lkr(e[i[is_lkr]])
-    tm = t[i] + rng.standard_normal(i.shape[0]) * sig
+    tm = t[i] + rng.standard_normal(i.shape[0]) * sig[i, j]
     vetoing = np.abs(tm) < w[i, j]
     return sum(counts).astype(np.int16), ~(np.bincount(evt[i[vetoing]], minlength=n) > 0)
 
