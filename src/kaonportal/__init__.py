@@ -6,11 +6,17 @@ normalisation -> stats -> models -> analyses -> report``, with ``beamdump`` besi
 Units everywhere: GeV, GeV/c, GeV/c^2, metres, nanoseconds (see ``../shared/conventions.md``).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("kaonportal")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
-
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str):
+    # the version is looked up on first use: importlib.metadata costs ~0.15 s of every command's start-up
+    if name != "__version__":
+        raise AttributeError(f"module 'kaonportal' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        v = version("kaonportal")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        v = "0.0.0+unknown"
+    globals()["__version__"] = v
+    return v

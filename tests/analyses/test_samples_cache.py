@@ -112,3 +112,28 @@ def test_cache_file_without_column_record_is_upgraded(tmp_path):
         d = SampleCache(tmp_path, "na62-2022", "na62_2022", columns=cols + ["cda", "not_a_column"])
         assert "not_a_column" not in d.get("K+ -> pi+ pi0", 1000, 2, Z).column_names
         assert bool(d.simulated) == (k == 0) and bool(d.loaded_from_cache) == (k == 1)
+
+
+def test_iter_blocks_gives_the_sample_of_get_part_by_part(tmp_path):
+    import pyarrow as pa
+    cols = ["m2miss_pi", "weight_gen", "true_vertex_z"]
+    args = ("K+ -> pi+ pi0", 2500, 3, Z)
+    whole = SampleCache(None, "na62-2022", "na62_2022", columns=cols, max_part=1000).get(*args)
+    a = SampleCache(tmp_path, "na62-2022", "na62_2022", columns=cols, max_part=1000)
+    blocks = list(a.iter_blocks(*args))
+    # the simulation parts, in order; written to the cache as they come
+    assert [b.num_rows for b in blocks] == [1000, 1000, 500] and a.simulated == ["K+ -> pi+ pi0"]
+    assert pa.concat_tables(blocks).equals(whole) and len(a.written) == 1
+    b = SampleCache(tmp_path, "na62-2022", "na62_2022", columns=cols, max_part=1000)
+    again = list(b.iter_blocks(*args))
+    assert b.loaded_from_cache == ["K+ -> pi+ pi0"] and not b.simulated
+    assert [t.num_rows for t in again] == [1000, 1000, 500] and all(x.equals(y) for x, y in zip(again, blocks))
+    assert b.get(*args).equals(whole)
+
+
+def test_iter_blocks_stopped_early_stores_nothing(tmp_path):
+    c = SampleCache(tmp_path, "na62-2022", "na62_2022", columns=["weight_gen"], max_part=500)
+    it = c.iter_blocks("K+ -> pi+ pi0", 1500, 3, Z)
+    next(it)
+    it.close()                                   # an interrupted analysis: no partial file looks complete
+    assert not c.written and not list(tmp_path.glob("*"))

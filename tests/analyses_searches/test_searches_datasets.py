@@ -44,3 +44,10 @@ def test_resolve_card_precedence():
     assert resolve_card("visible-x", None)[0] == SEARCH_DATA["visible-x"].card == "na62-2018"
     assert resolve_card("visible-x", "my.yaml")[0] == "my.yaml"
     assert resolve_card("kmunux", "na62-2022", user_value="na62-2018")[0] == "na62-2018"
+
+
+def test_kpix_2018_runs_its_card_with_the_dataset_card_overrides():
+    # pnn-2018's card_overrides (RICH range to the 15-45 GeV/c of its selection) reach kpix on that dataset;
+    # a top-level card is used as given (test above)
+    r = kpix_scan(KpixConfig(dataset="pnn-2018", **SMALL), None, seed=3)
+    assert r["card"] == "na62-2018" and "card_overrides pid.rich_p_max=45" in r["card_origin"]

@@ -127,3 +127,25 @@ def test_deferred_saves_write_on_flush_with_the_stamp_and_latest_wins(tmp_path):
                                                       str(tmp_path / "plots" / "b.png"): None}
     assert Path(paths[0]).is_file() and pending == {}
     assert [t.get_text() for t in fig.texts] == ["verdict of kmunux"] and not first.texts and not untagged.texts
+
+
+def test_tight_box_is_matplotlibs_and_holds_the_stamp(tmp_path):
+    """The box measured once (report.style.tight_box) is the area matplotlib's bbox_inches="tight" saves, and
+    the stamp line lies inside it (below the tick labels)."""
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from kaonportal.report.style import _PNG_DPI, tight_box
+    fig, ax = plt.subplots()
+    ax.set_xscale("log")
+    ax.plot([1e-3, 1.0], [0, 1])
+    ax.set_xlabel(r"$m_X$ [GeV/$c^2$]")
+    fig.savefig(tmp_path / "mpl.png", dpi=_PNG_DPI, bbox_inches="tight")
+    box = tight_box(fig)
+    w, h = Image.open(tmp_path / "mpl.png").size
+    # pixel sizes agree to rounding (1 px at 110 dpi)
+    assert abs(box.width * _PNG_DPI - w) <= 1 and abs(box.height * _PNG_DPI - h) <= 1
+    stamped = tight_box(fig, "validation: 3 agree")
+    note = fig.texts[-1].get_window_extent().transformed(fig.dpi_scale_trans.inverted())
+    assert stamped.y0 < note.y0 < box.y0 and stamped.x0 <= note.x0 and note.x1 <= stamped.x1
+    plt.close(fig)

@@ -14,7 +14,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["RunConfig", "PnnConfig", "Sections", "Dataset", "load_config", "load_datasets", "get_dataset",
+__all__ = ["RunConfig", "PnnConfig", "Sections", "Dataset", "load_config", "load_datasets", "get_dataset", "dataset_card",
            "DEFAULT_CONFIG", "BACKGROUND_SOURCES"]
 
 import copy
@@ -150,6 +150,38 @@ class Dataset(_M):
     observed: int | None = None
     backgrounds: dict[str, list[float]] = {}
     background_total: list[float] | None = None
+    # dotted card path -> value, applied to ``card`` when the run uses the dataset's own card (dataset_card)
+    card_overrides: dict[str, float | int | bool | str] = {}
+
+
+def dataset_card(ds: Dataset, run_card=None):
+    """(card object, card name, origin) a section running dataset ``ds`` uses.
+
+    ``run_card`` (the run's top-level ``card:``, a name or path) wins and is used as given: the dataset's
+    ``card_overrides`` describe its own card only. Otherwise the dataset's card with its overrides applied
+    and validated (:func:`kaonportal.detector.overrides.apply_card_overrides`; InputError naming
+    ``dataset.<name>.card_overrides`` for a bad path or an out-of-range value).
+
+    >>> card, name, origin = dataset_card(get_dataset("pnn-2018"))
+    >>> name, card.pid.rich_p_max, origin
+    ('na62-2018', 45.0, 'dataset default of pnn-2018 with card_overrides pid.rich_p_max=45')
+    >>> dataset_card(get_dataset("pnn-2018"), "na62-2018")[0].pid.rich_p_max
+    35.0
+    """
+    from ..detector.card import load_card
+    from ..detector.overrides import apply_card_overrides, describe_overrides
+    if run_card is not None:
+        try:
+            card = load_card(run_card)
+        except InputError as exc:
+            raise InputError("card", str(exc)) from None
+        return card, str(run_card), "run card override (top-level card:)"
+    card = apply_card_overrides(ds.card, ds.card_overrides, f"dataset {ds.name}",
+                                field=f"dataset.{ds.name}.card_overrides")
+    origin = f"dataset default of {ds.name}"
+    if ds.card_overrides:
+        origin += f" with card_overrides {describe_overrides(ds.card_overrides)}"
+    return card, ds.card, origin
 
 
 def _deep_update(base: dict, new: dict) -> dict:

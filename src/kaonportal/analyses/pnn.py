@@ -28,11 +28,11 @@ from .pnn_budget.compare import compare_row
 from ..constants import BR_K
 from ..errors import InputError
 from ..normalisation import single_event_sensitivity
-from ..selection import Selection, column, cut_flow, load_selection, region_mask, signal_region_mask
+from ..selection import Selection, column, cut_flow, float_column, load_selection, region_mask, signal_region_mask
 from ..selection.derived import source_columns
-from .config import BACKGROUND_SOURCES, Dataset, RunConfig, get_dataset
-from .pnn_budget import (Calibration, forced_sample_size, load_calibration, sample_options, source_estimate,
-                         upstream_estimate)
+from .config import BACKGROUND_SOURCES, Dataset, RunConfig, dataset_card, get_dataset
+from .pnn_budget import (Calibration, SourceAccumulator, forced_multiplier, forced_sample_size, load_calibration,
+                         sample_options, undecayed_multiplier, upstream_estimate)
 from .samples import MissingComponent, SampleCache, card_key, derive_seed, require
 from .sm import SMInputs, grossman_nir_bound, sm_prediction, tension_sigma
 
@@ -57,6 +57,8 @@ class PnnSetup:
     eps_rv: tuple[float, float]
     beam_rate_mhz: float
     notes: list[str] = field(default_factory=list)
+    card_origin: str = ""
+    card_overrides: dict = field(default_factory=dict)    # applied to ``card`` (empty: the card as named)
 
 
 def _pair(v, default=None):
@@ -71,12 +73,9 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
     sel = load_selection(cfg.selection or ds.selection, field="selection")
     if sel.analysis != "pnn":
         raise InputError("selection", f"{sel.name!r} is a {sel.analysis!r} selection, not a pnn one")
-    card_name = cfg.card or ds.card
-    load_card = require("kaonportal.detector", "load_card")
-    try:
-        card = load_card(card_name)
-    except InputError as exc:
-        raise InputError("card", str(exc)) from None
+    require("kaonportal.detector", "load_card")
+    # the dataset's card with its card_overrides, or the run's top-level card as given (config.dataset_card)
+    card, card_name, card_origin = dataset_card(ds, cfg.card)
     bins = list(cfg.pnn.momentum_bins) if cfg.pnn.momentum_bins is not None else list(sel.momentum_bins)
     lo, hi = sel.momentum_range
     if len(bins) < 2 or any(b2 <= b1 for b1, b2 in zip(bins, bins[1:])):
@@ -120,7 +119,8 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
         raise InputError("dataset", f"{ds.name!r} gives neither N_K nor a published SES")
     return PnnSetup(config=cfg, dataset=ds, card_name=str(card_name), card=card, selection=sel, bins=bins,
                     calibration=cal, sm_inputs=sm_inputs, eps_trig=eps_trig, eps_rv=eps_rv,
-                    beam_rate_mhz=rate, notes=notes)
+                    beam_rate_mhz=rate, notes=notes, card_origin=card_origin,
+                    card_overrides={} if cfg.card is not None else dict(ds.card_overrides))
 
 
 def _upstream(setup: PnnSetup, sel, n_k_eff: float, cal, seed: int) -> dict:
@@ -142,7 +142,7 @@ def _upstream(setup: PnnSetup, sel, n_k_eff: float, cal, seed: int) -> dict:
 
 
 def _per_bin(cf, events, mask, bins) -> tuple[np.ndarray, np.ndarray]:
-    p = column(events, "p_track").astype(float)
+    p = float_column(events, "p_track")
     idx = np.digitize(p, bins) - 1
     a = np.zeros(len(bins) - 1)
     e = np.zeros(len(bins) - 1)
@@ -167,7 +167,7 @@ def branching_ratio(decay: str) -> float:
 
 
 def _in_bins(events, bins) -> np.ndarray:
-    p = column(events, "p_track").astype(float)
+    p = float_column(events, "p_track")
     return (p >= bins[0]) & (p < bins[-1])
 
 
@@ -214,6 +214,13 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             progress.update(task, advance=n_parts(n), description=f"pnn: {decay} (cached)")
         return t
 
+    def blocks(decay, n, label=None, options=None):
+        """The sample of :func:`get`, one simulation part at a time (``SampleCache.iter_blocks``)."""
+        before = len(samples.loaded_from_cache)
+        yield from samples.iter_blocks(decay, n, derive_seed(seed, label or decay), z_range, **(options or {}))
+        if progress is not None and len(samples.loaded_from_cache) > before:
+            progress.update(task, advance=n_parts(n), description=f"pnn: {decay} (cached)")
+
     # ---- 1. signal acceptance ------------------------------------------------------------------
     sig = get(SIGNAL, cfg.pnn.n_signal)
     cf_sig = cut_flow(sel, sig)
@@ -225,6 +232,10 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     if a_sig <= 0:
         raise InputError("selection", f"no simulated signal event passes selection {sel.name!r} in R1/R2")
     acc_regions = {r.id: cf_sig.yield_in(region_mask(sel, sig, r.id))[0] for r in sel.signal_regions()}
+    sig_rows = cf_sig.as_records() + [_region_row(cf_sig, sr_sig & _in_bins(sig, bins), "R1+R2",
+                                                  "m2miss in R1 or R2, p in the momentum bins")]
+    hists = {"signal": _hist2d(sig, cf_sig.weights)}
+    del sig         # memory: only the cut-flow weights of the signal are needed further on
 
     # ---- 2. normalisation ------------------------------------------------------------------------
     br_pipi = BR_K[NORMALISATION]
@@ -233,6 +244,11 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     cf_norm = cut_flow(sel, norm, skip=ns.skip)
     reg_norm = region_mask(sel, norm, ns.region)
     a_pipi_bin, a_pipi_bin_err = _per_bin(cf_norm, norm, reg_norm, bins)
+    norm_rows = cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins), ns.region,
+                                                    f"m2miss in the {ns.region} region")]
+    reuse_norm = NORMALISATION in cfg.pnn.n_background and cfg.pnn.n_background[NORMALISATION] == cfg.pnn.n_normalisation
+    if not reuse_norm:
+        del norm    # memory: kept only when it is also the pi+ pi0 background sample
     a_pipi = float(a_pipi_bin.sum())
     if a_pipi <= 0:
         raise InputError("pnn.n_normalisation", "zero normalisation events selected: N_K cannot be measured "
@@ -264,29 +280,33 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
 
     # ---- 3. background budget --------------------------------------------------------------------
     sources = {}
-    hists = {"signal": _hist2d(sig, cf_sig.weights)}
     needed = dict(cfg.pnn.n_background)
+    kin_skip = [c.id for c in sel.cuts if c.kind == "weight"]
     for source, decays in BACKGROUND_SOURCES.items():
         avail = [dcy for dcy in decays if dcy in needed]
         if not avail:
             sources[source] = {"source": source, "simulation": None, "note": "not simulated (no sample size in config)"}
             continue
-        smp, forced = {}, {}
+        # block by block (analyses.pnn_budget.SourceAccumulator): no background sample is held whole (memory)
+        acc = SourceAccumulator(source, sel, n_k_eff, cal, bins)
         for dcy in avail:
-            if forced_sample_size(dcy, needed[dcy]):
-                forced[dcy] = get(dcy, forced_sample_size(dcy, needed[dcy]), label=dcy + "/forced-decays",
-                                  options={"force_decays": True})
-            if dcy == NORMALISATION and needed[dcy] == cfg.pnn.n_normalisation:
-                ev = norm
-            else:   # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
-                ev = get(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
-                         options=sample_options(dcy))
             br = branching_ratio(dcy)
-            smp[dcy] = (ev, br)
-            kin = cut_flow(sel, ev, skip=[c.id for c in sel.cuts if c.kind == "weight"])
-            hists[dcy] = _hist2d(ev, kin.weights * br)
-        est = source_estimate(source, smp, sel, n_k_eff, cal, bins, forced=forced)
-        sources[source] = est.as_dict()
+            n_forced = forced_sample_size(dcy, needed[dcy])
+            if n_forced:
+                acc.forced_decays.add(dcy)
+                for block in blocks(dcy, n_forced, label=dcy + "/forced-decays", options={"force_decays": True}):
+                    acc.add(dcy, block, br, mult=forced_multiplier(block), piece=1)
+            if dcy == NORMALISATION and reuse_norm:
+                ev_blocks = [norm]
+            else:   # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
+                ev_blocks = blocks(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
+                                   options=sample_options(dcy))
+            for ev in ev_blocks:
+                acc.add(dcy, ev, br, mult=undecayed_multiplier(ev) if n_forced else None)
+                h = _hist2d(ev, cut_flow(sel, ev, skip=kin_skip).weights * br)
+                hists[dcy] = h if dcy not in hists else hists[dcy] + h
+                del ev      # before the next block is simulated (memory)
+        sources[source] = acc.finish().as_dict()
     sources["upstream"] = _upstream(setup, sel, n_k_eff, cal, seed)
     total = sum(v["simulation"] or 0.0 for v in sources.values())
     total_err = math.sqrt(sum((v.get("simulation_error") or 0.0) ** 2 for v in sources.values()))
@@ -339,7 +359,8 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                            "published_error_low": pub[1] if pub else None,
                            "published_error_high": (pub[2] if pub and len(pub) > 2 else (pub[1] if pub else None))}))
     summary = {
-        "dataset": ds.name, "dataset_description": ds.description, "card": setup.card_name, "selection": sel.name,
+        "dataset": ds.name, "dataset_description": ds.description, "card": setup.card_name,
+        "card_origin": setup.card_origin, "card_overrides": dict(setup.card_overrides), "selection": sel.name,
         "seed": seed, "fiducial_z_m": list(z_range), "momentum_bins_gev": bins,
         "n_simulated": {SIGNAL: cfg.pnn.n_signal, NORMALISATION: cfg.pnn.n_normalisation, **needed},
         "acceptance": {"signal": a_sig, "signal_error": a_sig_err, "signal_per_momentum_bin": a_sig_bin.tolist(),
@@ -356,10 +377,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                           "published_n_k": ds.n_k},
         "ses": {**ses.as_dict(), "per_momentum_bin": ses_bin.tolist(), "published": ds.ses},
         "expected_sm_signal": sm.value / ses.value, "expected_sm_signal_published": ds.expected_sm,
-        "cutflow_signal": cf_sig.as_records() + [_region_row(cf_sig, sr_sig & _in_bins(sig, bins), "R1+R2",
-                                                             "m2miss in R1 or R2, p in the momentum bins")],
-        "cutflow_normalisation": cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins),
-                                                                     ns.region, f"m2miss in the {ns.region} region")],
+        "cutflow_signal": sig_rows, "cutflow_normalisation": norm_rows,
         "backgrounds": sources, "background_total": total, "background_total_error": total_err,
         "background_total_published": ds.background_total, "budget_comparison": comparison,
         "calibration": cal.model_dump(), "branching_ratio": results, "sm_prediction": sm.as_dict(),
@@ -391,13 +409,20 @@ def needed_columns(sel: Selection) -> set[str]:
     return cols
 
 
+def sample_card(setup: PnnSetup):
+    """The card the samples are simulated with: its name (cache files keep their names), or, with dataset
+    card_overrides, the overridden card object, cached under its content hash (never the plain card's samples)."""
+    return setup.card if setup.card_overrides else setup.card_name
+
+
 def pnn_section(cfg: RunConfig, out_dir: Path, *, setup: PnnSetup | None = None, progress=None,
                 cache: bool = True) -> dict:
     """Compute the pnn section and write its plots, tables and HEPData tables under ``out_dir``."""
     from ..report import pnn_report
     setup = setup or resolve_pnn(cfg)
-    samples = SampleCache(Path(out_dir) / "cache" if cache else None, setup.card_name,
-                          card_key(setup.card_name), chunk_blocks=cfg.chunk_blocks, columns=needed_columns(setup.selection))
+    sim_card = sample_card(setup)
+    samples = SampleCache(Path(out_dir) / "cache" if cache else None, sim_card,
+                          card_key(sim_card), chunk_blocks=cfg.chunk_blocks, columns=needed_columns(setup.selection))
     summary = pnn_compute(setup, samples, progress=progress)
     plots = summary.pop("_plots")
     summary["files"] = pnn_report(summary, plots, Path(out_dir))

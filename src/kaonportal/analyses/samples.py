@@ -211,13 +211,70 @@ class SampleCache:
             self._write(p, self._select(table), self.columns)
         return p
 
-    def _simulate(self, decay, n, seed, z_range, mass, decay_options, keep):
+    def iter_blocks(self, decay: str, n: int, seed: int, z_range, mass: float | None = None, **decay_options):
+        """The events of :meth:`get` (same arguments) as consecutive tables of at most ``max_part`` events,
+        in event order, never the whole sample at once (memory): a cached file is read ``max_part`` rows at
+        a time, a simulated sample one simulation part at a time, written to the cache part by part (within
+        ``max_bytes``; the file is renamed into place only when complete). The blocks are the simulation's
+        parts, so an analysis summing block by block adds in the same order whether or not the sample came
+        from the cache."""
+        import pyarrow.parquet as pq
+        p = self.path(decay, n, seed, z_range, mass, **decay_options)
+        keep = self.columns
+        if p is not None and p.is_file():
+            try:
+                pf = pq.ParquetFile(p)
+                written_for = _written_columns(pf.schema_arrow)
+            except Exception:  # noqa: BLE001 - a corrupt cache file is simply regenerated
+                p.unlink(missing_ok=True)
+            else:
+                if written_for is _ALL or (keep is not None and keep <= written_for):
+                    self.loaded_from_cache.append(decay)
+                    yield from self._read_blocks(pf)
+                    return
+                keep = None if keep is None else keep | written_for
+        self.simulated.append(decay)
+        writer = None
+        n_parts = max(1, -(-int(n) // self.max_part))
+        try:
+            for table in self._simulate_parts(decay, n, seed, z_range, mass, decay_options, keep):
+                if p is not None and writer is None:
+                    writer = self._open_writer(p, table.schema, keep, table.nbytes * n_parts)
+                if writer:
+                    writer.add(table)
+                block = self._select(table)
+                del table
+                yield block
+                del block   # before the next part is simulated (memory)
+        except BaseException:       # also GeneratorExit: a partial sample is never stored
+            if writer:
+                writer.abort()
+            raise
+        if writer:
+            writer.close()
+
+    def _read_blocks(self, pf):
+        """Tables of exactly ``max_part`` rows (the last one shorter) from a Parquet file."""
         import pyarrow as pa
+        names = [c for c in pf.schema_arrow.names if self.columns is None or c in self.columns]
+        buf, n_buf = [], 0
+        for batch in pf.iter_batches(batch_size=min(self.max_part, 1 << 16), columns=names):
+            buf.append(batch)
+            n_buf += batch.num_rows
+            if n_buf >= self.max_part:      # batches are <= max_part rows: at most one full block here
+                t = pa.Table.from_batches(buf)
+                yield t.slice(0, self.max_part).combine_chunks()
+                rest = t.slice(self.max_part)
+                buf, n_buf = rest.to_batches(), rest.num_rows
+        if n_buf:
+            yield pa.Table.from_batches(buf).combine_chunks()
+
+    def _simulate_parts(self, decay, n, seed, z_range, mass, decay_options, keep):
+        """The sample's simulation parts (tables of at most ``max_part`` events), one at a time."""
         simulate = require("kaonportal.simulation", "simulate")
         options = {**SIMULATE_OPTIONS.get(decay, {}), **decay_options}
         if mass is not None:
             options["mass"] = float(mass)
-        parts = []
         n_parts = max(1, -(-int(n) // self.max_part))
         for i in range(n_parts):
             n_i = min(self.max_part, int(n) - i * self.max_part)
@@ -230,10 +287,17 @@ class SampleCache:
             table = res.events
             if keep is not None:
                 table = table.select([c for c in table.column_names if c in keep])
-            parts.append(table)
             del res
+            # one chunk per column, made here so that no consumer holds the part twice (chunked + combined)
+            table = table.combine_chunks()
+            yield table
+            del table       # before the next part is simulated (memory)
             if self.on_part is not None:
                 self.on_part(decay, i + 1, n_parts)
+
+    def _simulate(self, decay, n, seed, z_range, mass, decay_options, keep):
+        import pyarrow as pa
+        parts = list(self._simulate_parts(decay, n, seed, z_range, mass, decay_options, keep))
         return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
 
     def _select(self, table):
@@ -247,42 +311,74 @@ class SampleCache:
         return sum(f.stat().st_size for f in self.cache_dir.glob("*.parquet")) if self.cache_dir.is_dir() else 0
 
     def _write(self, p: Path, table, keep) -> None:
-        import pyarrow.parquet as pq
+        writer = self._open_writer(p, table.schema, keep, table.nbytes)
+        if writer:
+            writer.add(table)
+            writer.close()
+
+    def _open_writer(self, p: Path, schema, keep, arrow_bytes: int):
+        """A :class:`_CacheWriter` for ``p``, or ``None`` (recorded in ``not_stored``) when a sample of
+        ``arrow_bytes`` in memory cannot fit the cache budget."""
         budget = None if self.max_bytes is None else self.max_bytes - self._cache_bytes()
         # encoded size ~0.7-0.9 of the Arrow size (floats barely compress): skip hopeless ones before encoding
-        if budget is not None and 0.6 * table.nbytes > budget:
+        if budget is not None and 0.6 * arrow_bytes > budget:
             self.not_stored.append(p.name)
-            return
-        meta = dict(table.schema.metadata or {})
-        meta[_COLUMNS_KEY] = json.dumps(None if keep is None else sorted(keep)).encode()
-        p.parent.mkdir(parents=True, exist_ok=True)
+            return None
+        return _CacheWriter(self, p, schema, keep, budget)
+
+
+class _CacheWriter:
+    """One cache file written part by part under a unique temporary name (``kaonportal.atomic``), renamed
+    into place by :meth:`close` if within the budget; :meth:`abort` leaves nothing."""
+
+    def __init__(self, cache: SampleCache, p: Path, schema, keep, budget):
+        import pyarrow.parquet as pq
         # lossless zstd + byte-stream-split floats (simulation.output.parquet_options): ~30% smaller than the
         # default snappy, and faster to write and read
         from ..simulation.output import parquet_options
-        tmp = temp_path(p)                  # unique temporary name (kaonportal.atomic), renamed when complete
+        self.cache, self.p, self.budget = cache, p, budget
+        meta = dict(schema.metadata or {})
+        meta[_COLUMNS_KEY] = json.dumps(None if keep is None else sorted(keep)).encode()
+        self.schema = schema.with_metadata(meta)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = temp_path(p)
+        self.writer = pq.ParquetWriter(self.tmp, self.schema, **parquet_options(schema))
+
+    def add(self, table) -> None:
+        # one row group per simulation part (iter_blocks reads the same blocks back)
+        self.writer.write_table(table.replace_schema_metadata(self.schema.metadata),
+                                row_group_size=self.cache.max_part)
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self.writer.close()
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
+
+    def close(self) -> None:
         try:
-            pq.write_table(table.replace_schema_metadata(meta), tmp, **parquet_options(table.schema))
-            if budget is not None and tmp.stat().st_size > budget:
-                tmp.unlink()                # over the cache budget: regenerated when asked for
-                self.not_stored.append(p.name)
+            self.writer.close()
+            if self.budget is not None and self.tmp.stat().st_size > self.budget:
+                self.tmp.unlink()           # over the cache budget: regenerated when asked for
+                self.cache.not_stored.append(self.p.name)
                 return
-            os.replace(tmp, p)
+            os.replace(self.tmp, self.p)
         except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            self.abort()
             raise
-        self.written.append(p)
+        self.cache.written.append(self.p)
 
 
 _ALL = object()
 
 
-def _written_columns(table):
+def _written_columns(table_or_schema):
     """Columns a cache file was written for: a set, or ``_ALL`` (all columns). A file from before this
     record existed counts as written for the columns it holds (a request for others re-simulates once)."""
-    raw = (table.schema.metadata or {}).get(_COLUMNS_KEY)
+    schema = getattr(table_or_schema, "schema", table_or_schema)
+    raw = (schema.metadata or {}).get(_COLUMNS_KEY)
     if raw is None:
-        return set(table.column_names)
+        return set(schema.names)
     cols = json.loads(raw)
     return _ALL if cols is None else set(cols)
 

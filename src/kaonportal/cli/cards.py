@@ -10,7 +10,6 @@ from pathlib import Path
 import typer
 import yaml
 
-from ..detector import list_cards, load_card
 from ._common import cli_errors, emit_json
 
 cards_app = typer.Typer(name="cards", no_args_is_help=True,
@@ -21,6 +20,7 @@ cards_app = typer.Typer(name="cards", no_args_is_help=True,
 @cli_errors
 def cards_list(json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")):
     """List the built-in cards and the dataset each describes."""
+    from ..detector import list_cards     # here, not at import: kaonportal.detector loads numba (--help time)
     items = list_cards()
     if json_out:
         emit_json({"cards": [{"name": n, "dataset": d} for n, d in items]})
@@ -34,6 +34,7 @@ def cards_list(json_out: bool = typer.Option(False, "--json", help="Print one JS
 def cards_show(name: str = typer.Argument(..., help="Card name (see `cards list`) or a YAML path."),
                json_out: bool = typer.Option(False, "--json", help="Print the validated card as JSON.")):
     """Print a card: the YAML file with its source comments, or the validated values with --json."""
+    from ..detector import load_card
     card = load_card(name)
     if json_out:
         emit_json(json.loads(card.model_dump_json()))

@@ -12,7 +12,6 @@ import importlib
 
 import typer
 
-from .. import __version__
 from ._common import DEBUG, OneLineErrorsGroup
 
 app = typer.Typer(name="kaonportal", cls=OneLineErrorsGroup, no_args_is_help=True, add_completion=False,
@@ -27,6 +26,7 @@ COMMAND_MODULES = ("run", "validate", "recast", "simulate", "decays", "cards", "
 
 def _version(value: bool):
     if value:
+        from .. import __version__
         typer.echo(__version__)
         raise typer.Exit()
 

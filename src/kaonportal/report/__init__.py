@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import references
 from .plots import plot_budget, plot_cutflow, plot_m2miss_vs_p
-from .tables import pnn_hepdata_tables, pnn_summary_table, write_csv, write_hepdata
+from .tables import pnn_card_label, pnn_hepdata_tables, pnn_summary_table, write_csv, write_hepdata
 
 OUTPUT_LAYOUT = {
     "summary.json": "every number of the run (N_K, SES, acceptances, per-source backgrounds with errors, BR, SM "
@@ -78,7 +78,7 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
 
 
 def _pnn_header(summary: dict) -> list[str]:
-    return [f"kaonportal run: dataset {summary['dataset']}, card {summary['card']}, selection {summary['selection']}, "
+    return [f"kaonportal run: dataset {summary['dataset']}, card {pnn_card_label(summary)}, selection {summary['selection']}, "
             f"seed {summary['seed']}"]
 
 

@@ -5,7 +5,8 @@ distinguishable colours, curves broken at mass gaps, and the image formats the u
   10-inch default, because our figures are 7-9 inches wide), so that the style never leaks into a
   user's own matplotlib session.
 - :func:`save` writes ``<stem>.<fmt>`` once for each format of :func:`plot_formats` (PNG by default;
-  ``kaonportal run --plot-formats png,pdf``), each atomically (temporary name, then rename). Colour
+  ``kaonportal run --plot-formats png,pdf``), each atomically (temporary name, then rename), the figure laid
+  out once for all of them (:func:`tight_box`). Colour
   maps of many cells are rasterised inside vector files (``rasterized=True`` where they are drawn), so
   PDFs stay small.
 - :func:`decay_label` turns ``K+ -> pi+ nu nubar`` into ``$K^+\\to\\pi^+\\nu\\bar{\\nu}$``.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 __all__ = ["PLOT_FORMATS", "DEFAULT_PLOT_FORMATS", "parse_plot_formats", "plot_formats", "current_plot_formats",
            "published_label",
-           "styled", "save", "deferred_saves", "save_tag", "flush_deferred", "decay_label", "latex_text", "split_at_gaps", "PI0_GAP_GEV", "COLORS"]
+           "styled", "save", "tight_box", "deferred_saves", "save_tag", "flush_deferred", "decay_label", "latex_text", "split_at_gaps", "PI0_GAP_GEV", "COLORS"]
 
 import functools
 from contextlib import contextmanager
@@ -103,9 +104,10 @@ def styled(func):
     return wrapper
 
 
-def save(fig, path_stem: Path, formats: Sequence[str] | None = None) -> list[str]:
+def save(fig, path_stem: Path, formats: Sequence[str] | None = None, bbox_inches=None) -> list[str]:
     """Write ``<stem>.<fmt>`` for each format (default :func:`current_plot_formats`), each once and
-    atomically; close the figure; return the paths written."""
+    atomically; close the figure; return the paths written. ``bbox_inches``: the saved area (inches;
+    default: the tight box of :func:`tight_box`, measured once for every format)."""
     path_stem = Path(path_stem)
     path_stem.parent.mkdir(parents=True, exist_ok=True)     # also when deferred: callers test the directory
     pending = _DEFERRED.get()
@@ -116,10 +118,12 @@ def save(fig, path_stem: Path, formats: Sequence[str] | None = None) -> list[str
         return [str(path_stem.with_name(f"{path_stem.name}.{ext}")) for ext in fmts]
     out = []
     try:
+        if bbox_inches is None:
+            bbox_inches = tight_box(fig)
         for ext in (parse_plot_formats(formats) if formats is not None else current_plot_formats()):
             p = path_stem.with_name(f"{path_stem.name}.{ext}")
             with atomic_path(p) as tmp:         # unique per process and call (kaonportal.atomic)
-                fig.savefig(tmp, dpi=_PNG_DPI if ext == "png" else None, bbox_inches="tight", format=ext)
+                fig.savefig(tmp, dpi=_PNG_DPI if ext == "png" else None, bbox_inches=bbox_inches, format=ext)
             out.append(str(p))
     finally:
         plt.close(fig)
@@ -163,16 +167,30 @@ def flush_deferred(pending: dict, stamp=None) -> list[dict]:
     return out
 
 
+def tight_box(fig, below: str | None = None):
+    """The figure's tight box in inches plus matplotlib's ``savefig.pad_inches``, the area
+    ``bbox_inches="tight"`` saves, with the line ``below`` (if any) added under everything drawn (tick labels too).
+
+    One layout pass (issue 17: text layout and mathtext parsing were most of the plot time): measured at the PNG
+    resolution (matplotlib caches text metrics per dpi, so drawing the PNG reuses them) and passed to savefig,
+    which would otherwise lay the figure out again for every format."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+    fig.set_dpi(_PNG_DPI)
+    renderer = FigureCanvasAgg(fig).get_renderer()   # plt.close may have left a bare canvas: no text metrics
+    box = fig.get_tightbbox(renderer)
+    if below:
+        t = fig.text(0.5, box.y0 / fig.get_figheight() - 0.01, below, ha="center", va="top", fontsize=7)
+        box = Bbox.union([box, t.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())])
+    return box.padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
 def _flush(pending: dict, stamp, out: list) -> None:
     with plt.style.context(_hep_style()):
         for stem, (fig, fmts, tag) in pending.items():
             text = stamp(tag) if stamp is not None else None
-            if text:        # below everything drawn (tick labels too); bbox_inches="tight" grows the canvas
-                from matplotlib.backends.backend_agg import FigureCanvasAgg
-                canvas = FigureCanvasAgg(fig)   # plt.close left a bare canvas, which cannot measure text
-                y0 = fig.get_tightbbox(canvas.get_renderer()).y0 / fig.get_figheight()
-                fig.text(0.5, y0 - 0.01, text, ha="center", va="top", fontsize=7)
-            out += [{"plot": p, "note": text or None} for p in save(fig, Path(stem), fmts)]
+            out += [{"plot": p, "note": text or None}
+                    for p in save(fig, Path(stem), fmts, bbox_inches=tight_box(fig, text))]
 
 
 _TOKENS = {"K+": "K^+", "K-": "K^-", "K0": "K^0", "KL": "K_L", "pi+": r"\pi^+", "pi-": r"\pi^-", "pi0": r"\pi^0",

@@ -10,7 +10,7 @@ table explains every marker used.
 
 from __future__ import annotations
 
-__all__ = ["write_csv", "pnn_hepdata_tables", "write_hepdata", "pnn_summary_table", "RELIABILITY_FLAG"]
+__all__ = ["write_csv", "pnn_hepdata_tables", "write_hepdata", "pnn_summary_table", "pnn_card_label", "RELIABILITY_FLAG"]
 
 import contextlib
 import csv
@@ -57,13 +57,24 @@ def pnn_hepdata_tables(summary: dict) -> list:
     return tables
 
 
+def pnn_card_label(summary: dict) -> str:
+    """The pnn section's card as reports name it: with the dataset's card_overrides when it had some.
+
+    >>> pnn_card_label({"card": "na62-2022"})
+    'na62-2022'
+    >>> pnn_card_label({"card": "na62-2018", "card_overrides": {"pid.rich_p_max": 45.0}, "card_origin": "o"})
+    'na62-2018 (o)'
+    """
+    return summary["card"] + (f" ({summary['card_origin']})" if summary.get("card_overrides") else "")
+
+
 def _pnn_hepdata_tables(summary: dict) -> list:
     from hepdata_lib import Table, Uncertainty, Variable
 
     from .hepdata import KPNN_REACTION
 
     tables = []
-    src = f"kaonportal simulation, dataset {summary['dataset']}, card {summary['card']}, seed {summary['seed']}"
+    src = f"kaonportal simulation, dataset {summary['dataset']}, card {pnn_card_label(summary)}, seed {summary['seed']}"
     # background budget
     t = Table("pnn background budget")
     t.description = ("Expected background events in R1+R2 per source for " + summary["dataset"] +

@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["CutFlowRow", "CutFlow", "cut_flow", "region_mask", "column", "event_base_weight",
+__all__ = ["CutFlowRow", "CutFlow", "cut_flow", "region_mask", "column", "float_column", "event_base_weight",
            "demo_events"]
 
 import math
@@ -51,6 +51,12 @@ def column(events, name: str) -> np.ndarray:
     return arr
 
 
+def float_column(events, name: str) -> np.ndarray:
+    """:func:`column` as float64: the column itself when it already is float64 (a view, no copy: memory of
+    the pnn budget, issue 17), else a converted copy (float32 file columns, ints, bools)."""
+    return np.asarray(column(events, name), dtype=float)
+
+
 def _n_rows(events) -> int:
     return events.num_rows if hasattr(events, "num_rows") else len(next(iter(events.values())))
 
@@ -62,7 +68,7 @@ def event_base_weight(events) -> np.ndarray:
     names = events.column_names if hasattr(events, "column_names") else list(events)
     for c in ("weight_gen", "decay_prob"):
         if c in names:
-            w = w * column(events, c).astype(float)
+            w = w * float_column(events, c)
     return w
 
 
@@ -112,7 +118,7 @@ def region_mask(selection: Selection, events, region_id: str) -> np.ndarray:
     reg = selection.region(region_id)
     m = np.ones(_n_rows(events), dtype=bool)
     for col, (lo, hi) in reg.windows.items():
-        x = column(events, col).astype(float)
+        x = float_column(events, col)
         m &= (x >= lo) & (x < hi)
     return m
 
@@ -142,7 +148,7 @@ def cut_flow(selection: Selection, events, *, skip=(), extra_weights=(), base_we
     w = event_base_weight(events) if base_weight is None else np.asarray(base_weight, dtype=float).copy()
     if w.shape != (n,):
         raise InputError("base_weight", f"needs one weight per event ({n}), got shape {w.shape}")
-    zt = column(events, "true_vertex_z").astype(float) if _has(events, "true_vertex_z") else None
+    zt = float_column(events, "true_vertex_z") if _has(events, "true_vertex_z") else None
     if zt is not None:
         z1, z2 = selection.fiducial_z
         w = np.where((zt >= z1) & (zt <= z2), w, 0.0)
@@ -153,12 +159,12 @@ def cut_flow(selection: Selection, events, *, skip=(), extra_weights=(), base_we
     steps += [_WeightStep(x) for x in extra_weights]
     for cut in steps:
         if cut.kind == "column":
-            x = column(events, cut.column).astype(float)
+            x = float_column(events, cut.column)
             ok = np.isfinite(x)
             # bounds linear in another quantity when ``versus`` is given: low + slope * versus, ...
             shift = 0.0
             if cut.versus is not None:
-                v = column(events, cut.versus).astype(float)
+                v = float_column(events, cut.versus)
                 ok &= np.isfinite(v)
                 shift = cut.slope * np.where(np.isfinite(v), v, 0.0)
             if cut.low is not None:
@@ -169,7 +175,7 @@ def cut_flow(selection: Selection, events, *, skip=(), extra_weights=(), base_we
         elif cut.kind == "flag":
             w = np.where(column(events, cut.flag).astype(bool), w, 0.0)
         elif cut.kind == "weight":
-            f = column(events, cut.weight).astype(float)
+            f = float_column(events, cut.weight)
             if np.any(~np.isfinite(f[w > 0])) or np.any(f < 0) or np.any(f > 1 + 1e-9):
                 raise InputError(f"events.{cut.weight}", "weight column must be a probability in [0, 1]")
             w = w * np.where(np.isfinite(f), f, 0.0)

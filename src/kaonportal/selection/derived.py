@@ -30,7 +30,7 @@ STRAW1 beam-hole centre of the cards, [GA]: V)."""
 
 
 def _r_straw1(get: Callable[[str], np.ndarray]) -> np.ndarray:
-    return np.hypot(get("track_x_straw1").astype(float) - STRAW1_CENTRE_X, get("track_y_straw1").astype(float))
+    return np.hypot(np.asarray(get("track_x_straw1"), dtype=float) - STRAW1_CENTRE_X, np.asarray(get("track_y_straw1"), dtype=float))
 
 
 DERIVED: dict[str, tuple[tuple[str, ...], Callable]] = {

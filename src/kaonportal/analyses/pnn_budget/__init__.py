@@ -32,11 +32,12 @@ from __future__ import annotations
 __all__ = ["RATE_REF_MHZ", "Calibration", "load_calibration", "SourceEstimate", "reweighted_columns", "veto_parameter",
            "source_estimate", "upstream_estimate", "scale_kind", "PARAMETERS", "TRACK_PARAMETERS", "FORCED_DECAYS",
            "forced_sample_size", "scalable_veto", "VETO_AVERAGE", "sample_options", "escape_part", "sample_pieces",
-           "escape_diagnostics"]
+           "escape_diagnostics", "SourceAccumulator", "undecayed_multiplier", "forced_multiplier"]
 
 from .calibration import (PARAMETERS, TRACK_PARAMETERS, Calibration, load_calibration, reweighted_columns, scale_kind,
                           veto_parameter)
 from .escapes import escape_diagnostics, escape_part, scalable_veto
-from .estimate import SourceEstimate, source_estimate
+from .estimate import SourceAccumulator, SourceEstimate, source_estimate
 from .upstream import RATE_REF_MHZ, upstream_estimate
-from .variance import FORCED_DECAYS, VETO_AVERAGE, forced_sample_size, sample_options, sample_pieces
+from .variance import (FORCED_DECAYS, VETO_AVERAGE, forced_multiplier, forced_sample_size, sample_options, sample_pieces,
+                       undecayed_multiplier)

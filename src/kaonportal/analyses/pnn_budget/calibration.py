@@ -152,12 +152,12 @@ def reweighted_columns(events, source: str, cal: Calibration) -> dict[str, np.nd
     c, _ = cal.scale(veto_parameter(source))
     if c != 1.0 and "w_photon_veto" in cols and "n_photons" in cols:
         # the scale multiplies the detectable part w - w_escape; the escape part is geometry
-        w = cols["w_photon_veto"].astype(float)
+        w = np.asarray(cols["w_photon_veto"], dtype=float)
         esc = escape_part(cols)
         cols["w_photon_veto"] = np.where(cols["n_photons"] > 0, np.minimum(esc + c * (w - esc), 1.0), w)
     if "w_pid_pi" in cols and "track_true_pdgid" in cols:
         pdg = np.abs(cols["track_true_pdgid"])
-        w = cols["w_pid_pi"].astype(float)
+        w = np.asarray(cols["w_pid_pi"], dtype=float)
         for code, name in TRACK_PARAMETERS.items():
             s, _ = cal.scale(name)
             if s != 1.0:

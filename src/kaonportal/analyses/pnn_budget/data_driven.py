@@ -50,16 +50,21 @@ __all__ = ["RADIATIVE_SAMPLES", "control_yields", "data_driven_estimate"]
 RADIATIVE_SAMPLES = ("K+ -> pi+ pi0 gamma", "K+ -> mu+ nu gamma")
 
 import math
+from dataclasses import replace
 
 from ...selection import cut_flow
 from .variance import apply_multiplier
 
 
-def control_yields(sel, cols: dict, spec, mult, sr, reg) -> tuple[float, float, float, float]:
+def control_yields(sel, cols: dict, spec, mult, sr, reg, total: float | None = None) -> tuple[float, float, float, float]:
     """Control-sample acceptances per fiducial decay (and their errors) in R1+R2 (mask ``sr``) and in the
     source's region (``reg``): the selection without the cuts ``spec.skip``, with ``spec.extra_weights``,
-    times the piece multiplier ``mult``."""
-    cc = apply_multiplier(cut_flow(sel, cols, skip=spec.skip, extra_weights=spec.extra_weights), mult)
+    times the piece multiplier ``mult``. ``total``: divide by this instead of the events' own fiducial total
+    (1: raw weighted sums, ``estimate.SourceAccumulator``)."""
+    cc = cut_flow(sel, cols, skip=spec.skip, extra_weights=spec.extra_weights)
+    if total is not None:
+        cc = replace(cc, total=float(total))
+    cc = apply_multiplier(cc, mult)
     s1, e1 = cc.yield_in(sr)
     s2, e2 = cc.yield_in(reg)
     return s1, e1, s2, e2

@@ -40,9 +40,9 @@ def escape_part(cols: dict) -> np.ndarray:
     """The part of each event's raw ``w_photon_veto`` where every particle to veto escapes: column
     ``w_photon_veto_escape`` (averaged with the simulation option ``veto_average``), or, in tables
     without it, w itself where nothing is detectable (w = 1, :func:`scalable_veto`)."""
-    w = cols["w_photon_veto"].astype(float)
+    w = np.asarray(cols["w_photon_veto"], dtype=float)
     if "w_photon_veto_escape" in cols:
-        return np.minimum(cols["w_photon_veto_escape"].astype(float), w)
+        return np.minimum(np.asarray(cols["w_photon_veto_escape"], dtype=float), w)
     has = cols["n_photons"] > 0
     return np.where(has & ~scalable_veto(cols["n_photons"], w), w, 0.0)
 
@@ -55,7 +55,7 @@ def escape_fraction(cols: dict, raw_w_photon_veto) -> np.ndarray:
     if "w_photon_veto" not in cols or "n_photons" not in cols:
         return np.zeros(n)
     has = cols["n_photons"] > 0
-    wv = cols["w_photon_veto"].astype(float)
+    wv = np.asarray(cols["w_photon_veto"], dtype=float)
     raw = {"w_photon_veto": raw_w_photon_veto, "n_photons": cols["n_photons"]}
     if "w_photon_veto_escape" in cols:
         raw["w_photon_veto_escape"] = cols["w_photon_veto_escape"]
@@ -69,7 +69,7 @@ def escape_event_weights(cols: dict, cf, mask: np.ndarray, scale: float) -> np.n
     if "w_photon_veto" not in cols or not cf.total > 0:
         return np.zeros(0)
     has = cols["n_photons"] > 0 if "n_photons" in cols else np.zeros(len(mask), bool)
-    pv = cols["w_photon_veto"].astype(float)
+    pv = np.asarray(cols["w_photon_veto"], dtype=float)
     m = mask & has & (cf.weights > 0) & (pv > 0)
     return scale * cf.weights[m] / pv[m] / cf.total
 

@@ -20,7 +20,8 @@ handful of full-weight events into many fractional ones.
 
 from __future__ import annotations
 
-__all__ = ["FORCED_DECAYS", "VETO_AVERAGE", "sample_options", "forced_sample_size", "sample_pieces", "apply_multiplier"]
+__all__ = ["FORCED_DECAYS", "VETO_AVERAGE", "sample_options", "forced_sample_size", "sample_pieces", "apply_multiplier",
+           "undecayed_multiplier", "forced_multiplier"]
 
 from dataclasses import replace
 
@@ -68,9 +69,17 @@ def sample_pieces(events, forced) -> list[tuple[object, np.ndarray | None]]:
     weighted by their decay probability (module docstring)."""
     if forced is None:
         return [(events, None)]
-    keep = ~column(events, "track_decayed").astype(bool)
-    dec = column(forced, "track_decayed").astype(bool)
-    return [(events, keep.astype(float)), (forced, np.where(dec, column(forced, "weight_forced_decay"), 0.0))]
+    return [(events, undecayed_multiplier(events)), (forced, forced_multiplier(forced))]
+
+
+def undecayed_multiplier(events) -> np.ndarray:
+    """Multiplier of an ordinary sample that has a forced-decay sample: 1 for its undecayed candidates."""
+    return (~column(events, "track_decayed").astype(bool)).astype(float)
+
+
+def forced_multiplier(forced) -> np.ndarray:
+    """Multiplier of a forced-decay sample: the decay probability of its decayed candidates, else 0."""
+    return np.where(column(forced, "track_decayed").astype(bool), column(forced, "weight_forced_decay"), 0.0)
 
 
 def apply_multiplier(cf, mult):

@@ -48,7 +48,7 @@ from ...published import load_curve
 from ...reco.smearing import unit_vector
 from ...selection import load_selection, signal_region_mask   # R1 or R2 of the pnn selection
 from ...stats import peak_scan
-from ..config import get_dataset
+from ..config import dataset_card, get_dataset
 from ..samples import derive_seed
 from ..agreement import agreement_of_curve
 from .datasets import data_used, resolve_card
@@ -191,10 +191,13 @@ def kpix_scan(cfg: KpixConfig, card, seed: int, quick: bool = False) -> dict:
     user_candidates = check_kpix_inputs(cfg)
     ds = get_dataset(cfg.dataset)
     sel = load_selection(cfg.selection or ds.selection)
-    if card is None or isinstance(card, (str, Path)):
-        # the dataset's card unless the run overrides it (searches.datasets.resolve_card)
+    if card is None:
+        # the dataset's card with its card_overrides (config.dataset_card): simulated as the object if overridden
+        card_obj, card, card_origin = dataset_card(ds)
+        card = card_obj if ds.card_overrides else card
+    elif isinstance(card, (str, Path)):
+        # the run's top-level card, used as given (searches.datasets.resolve_card)
         card, card_origin = resolve_card("kpix", card, default=ds.card)
-        card_origin = f"{card_origin} of {ds.name}" if card_origin == "dataset default" else card_origin
         card_obj = load_card(card)
     else:
         card_obj, card_origin = card, "card object given by the caller"
