@@ -111,7 +111,10 @@ def test_projection_config(tmp_path):
     from kaonportal.analyses.searches import section_configs
     from kaonportal.errors import InputError
     cfgs = section_configs("projection-4x")
-    assert set(cfgs) <= set(SECTIONS) and cfgs["hnl"] == {"n_scale": 4.0}
+    assert set(cfgs) <= set(SECTIONS) and cfgs["hnl"] == {"n_scale": 4.0, "intensity_scale": 4.0}
+    # issue 15 F5: the "4x intensity" projection moves the HNL K-pi mismatch through the pile-up model
+    from kaonportal.analyses.searches.hnl_config import HnlConfig
+    assert HnlConfig(**cfgs["hnl"]).intensity_scale == 4.0
     r = SECTIONS["pi0-invisible"](tmp_path, seed=1, quick=True, config=cfgs["pi0-invisible"])
     assert r["n_pi0_tagged"] == 1.6e10 and r["observed_origin"].startswith("pseudo-data")
     p = tmp_path / "bad.yaml"

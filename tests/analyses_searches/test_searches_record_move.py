@@ -50,8 +50,8 @@ def test_visible_x_within_statistics(key, decay, kw):
     ok = np.isfinite(m)
     # same generation and beam streams, same cuts on the same events: the signal acceptance did not move (the
     # cluster energy and distance cuts act on smeared values, but no signal event sits at a cut edge here: found
-    # identical; 1e-3 allows one event of ~7000 to cross)
-    assert float(w[ok].sum() / w.sum()) == pytest.approx(ref["acc"], rel=1e-3)
+    # identical; 2e-4 allows about one event of ~7000 to cross)
+    assert float(w[ok].sum() / w.sum()) == pytest.approx(ref["acc"], rel=2e-4)
     # pair-mass resolution (half the 16-84 % range): MC error sigma / sqrt(2 N) ~ 0.8 % for N ~ 7000-9000 accepted;
     # found +0.1 % (gg) and +0.6 % (mumu); 4 % is 5 standard errors. The peak position moves by < 0.1 sigma
     q16, q50, q84 = np.quantile(m[ok], [0.16, 0.5, 0.84])

@@ -177,7 +177,7 @@ def test_user_candidate_file_gives_the_observed_limit(tmp_path):
     ("m_gg\n250\n", {}, "candidates_file.gg", "outside the allowed range [0, 0.493677] GeV/c^2"),
     ("m_gg\n0.25\nx\n", {}, "candidates_file.gg", "non-numeric m_gg"),
     ("m_gg\n0.25\n", {"candidates_file": {"ee": "c.csv"}}, "candidates_file", "unknown channel 'ee'"),
-    ("m_gg\n0.25\n", {"inject": {"gg": [0.27, 10]}}, "inject.gg", "pseudo-data only"),
+    ("m_gg\n0.25\n", {"inject": {"gg": [0.27, 10]}}, "inject.gg", "not allowed with candidates_file"),
 ])
 def test_bad_candidate_file(tmp_path, monkeypatch, content, options, field, needle):
     monkeypatch.chdir(tmp_path)                         # relative paths: from the working directory

@@ -33,15 +33,15 @@ def edges():
     for ch in ("mumu", "ee"):
         for mech in ("brems", "all"):
             mechs = ["brems"] if mech == "brems" else ["meson", "brems", "primakoff"]
-            g = expected_events("dark-photon", [0.3], EPS, [ch], n_per_mass=3000, seed=11, mechanisms=mechs)
+            g = expected_events("dark-photon", [0.3], EPS, [ch], n_per_mass=4000, seed=5, mechanisms=mechs)
             out[ch, mech] = _lower_edge(g, ul[ch])
     return out
 
 
 def test_bremsstrahlung_alone_gives_the_stated_mumu_edge(edges):
-    # stated: 4.4e-7 at 0.3 GeV (4000 events, seed 5); 3000 events give ~1.5% on N, < 1% on the edge: 8% covers the
-    # rounding of the statement and the seed
-    assert edges["mumu", "brems"] == pytest.approx(4.4e-7, rel=0.08)
+    # stated: 4.4e-7 at 0.3 GeV (4000 events, seed 5, as here); seeds 1-11 spread the edge by +-1.2 % (review):
+    # 3 % covers the two-digit rounding of the statement and that spread
+    assert edges["mumu", "brems"] == pytest.approx(4.4e-7, rel=0.03)
 
 
 def test_meson_decays_carry_the_excess(edges):

@@ -68,9 +68,9 @@ def test_brems_cross_section_ratio_against_an_independent_parametrisation():
     s = 2 * mp * e_p
     z = np.linspace(0.1, 0.9, 9)
     sp = 2 * mp * e_p * (1 - z)
-    assert sigma_pp_mb(sp) / sigma_pp_mb(s) == pytest.approx(ref(sp) / ref(s), rel=0.01)
-    # and the absolute value at 400 GeV/c: the two fits within 1%
-    assert sigma_pp_mb(s) == pytest.approx(ref(s), rel=0.01)
+    assert sigma_pp_mb(sp) / sigma_pp_mb(s) == pytest.approx(ref(sp) / ref(s), rel=3e-3)   # fit coefficients rounded (measured 0.07 %)
+    # and the absolute value at 400 GeV/c: measured 0.05 %; 0.3 % for the rounded fit coefficients
+    assert sigma_pp_mb(s) == pytest.approx(ref(s), rel=3e-3)
 
 
 @pytest.mark.parametrize("m", [0.1, 0.3, 0.5])

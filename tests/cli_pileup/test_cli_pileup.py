@@ -26,3 +26,20 @@ def test_pileup_bad_scale_one_line_exit_2(bad):
     res = runner.invoke(app, ["pileup", "--intensity-scale", bad])
     assert res.exit_code == 2
     assert "--intensity-scale" in res.output and "Traceback" not in res.output
+
+
+def test_pileup_table_marks_the_random_veto_status():
+    # the 2021-22 card's predicted eps_RV (0.66, library error ~0.2%) against the published (63.2 +- 0.6)%
+    # ([NA62:2024pjp]): ~5 sigma, so tension or disagreement (registry area pileup) while the model misses
+    # sources; the 1x row carries the mark, the 2x row does not (the published number is at 1x), and the
+    # check is in the JSON output
+    from kaonportal.validation.rule import MARKS
+    res = runner.invoke(app, ["pileup", "--intensity-scale", "1,2"])
+    assert res.exit_code == 0, res.output
+    rows = [ln for ln in res.stdout.splitlines() if ln.split()[:1] in (["1"], ["2"])]
+    d = json.loads(runner.invoke(app, ["pileup", "--intensity-scale", "1", "--json"]).stdout)
+    st = d["random_veto_check"]["status"]
+    assert st in ("tension", "disagree") and d["random_veto_check"]["pull"] > 3
+    assert MARKS[st] in rows[0] and MARKS[st] not in rows[1]
+    assert "published 0.632" in res.stdout and f": {st} (" in res.stdout
+    assert d["random_veto_check"]["entry"] == "pileup-2122-eps-rv-predicted"

@@ -181,3 +181,43 @@ def test_bad_intensity_scale_one_line_exit_2(tmp_path, bad):
     assert res.exit_code == 2
     assert "intensity_scale" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "o").exists()          # refused before any simulation or output
+
+
+def test_quick_run_records_the_predicted_random_veto(quick_run):
+    # issue 15 F2: at 1x the pnn summary always carries the pile-up model's eps_RV and its check against the
+    # published (63.2 +- 0.6)% ([NA62:2024pjp]), with its status (registry area pileup, ~5 sigma: never agree
+    # while the model misses sources), marked in the table
+    work, res = quick_run
+    pnn = json.loads((work / "out" / "summary.json").read_text())["sections"]["pnn"]
+    it = pnn["intensity"]
+    assert it["intensity_scale"] == 1.0 and it["beam_rate_mhz"] == 600.0
+    assert it["eps_rv_predicted"] == it["eps_rv_predicted_1x"] and 0.632 < it["eps_rv_predicted_1x"] < 1.0
+    st = it["random_veto_check"]["status"]
+    assert st in ("tension", "disagree") and it["eps_rv_predicted_1x_error"] > 0
+    rec = next(e for e in pnn["validation"]["entries"] if e["id"] == "pileup-2122-eps-rv-predicted")
+    assert rec["status"] == st
+    assert "eps_RV predicted" in res.stderr and "eps_RV: predicted" in " ".join(res.stderr.split())
+
+
+def test_intensity_scale_2_says_so_and_projects_absolute_rows(tmp_path):
+    # issue 15 F1/F3: a run at 2x names its intensity in the table, the README and the CSV headers; the
+    # published pnn numbers (at 1x) get no status; the projection rows are labelled by the absolute intensity
+    from kaonportal.analyses.searches import SECTIONS
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump({"sections": {"beamdump": False, **{n: False for n in SECTIONS}},
+                                   "pnn": {"intensity_projection": [1, 2, 3]}}))
+    res = runner.invoke(app, ["run", "--quick", "--json", "--intensity-scale", "2", "--config", str(cfg),
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.stderr
+    out = tmp_path / "o"
+    pnn = json.loads((out / "summary.json").read_text())["sections"]["pnn"]
+    text = " ".join(res.stderr.split())      # the rich table wraps its title and headers
+    assert "intensity 2x (beam rate 1200 MHz)" in text and "published (at 1x)" in text
+    assert "Beam intensity: 2x" in (out / "README.md").read_text()
+    assert "intensity 2x" in (out / "tables" / "pnn_background_budget.csv").read_text()
+    assert {e["id"] for e in pnn["validation"]["entries"]} == {"pileup-2122-eps-rv-predicted"}
+    rows = pnn["intensity_projection"]["rows"]
+    assert [(r["intensity_scale"], r["beam_rate_mhz"], r["run_intensity"]) for r in rows] == \
+        [(1.0, 600.0, False), (2.0, 1200.0, True), (3.0, 1800.0, False)]
+    # the 1x row is the run's own numbers moved back once: its eps_RV is the published 0.632
+    assert rows[0]["eps_rv"] == pytest.approx(0.632, rel=1e-9)

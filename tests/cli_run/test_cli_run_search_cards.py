@@ -52,3 +52,20 @@ def test_top_level_selection_reaches_kpix(tmp_path):
     assert res.exit_code == 0, res.stderr
     sec = json.loads(res.stdout)["sections"]["kpix"]
     assert sec["selection"] == "pnn-2022" and sec["card"] == "na62-2018"
+
+
+def test_bad_card_file_names_the_full_field_path(tmp_path):
+    # a card file with a NaN resolution: the error names card.resolution.ktag_time_ns (as `kaonportal pileup`
+    # does), not only "card", with the pnn section off (top-level check) and on (pnn setup)
+    from kaonportal.detector.card import CARD_DIR
+    text = (CARD_DIR / "na62-2022.yaml").read_text()
+    bad = tmp_path / "bad-card.yaml"
+    bad.write_text("\n".join(("  ktag_time_ns: .nan" if ln.strip().startswith("ktag_time_ns:") else ln)
+                             for ln in text.splitlines()))
+    res = _run(tmp_path, "badcard", card=str(bad))
+    assert res.exit_code == 2
+    assert "card.resolution.ktag_time_ns:" in res.stderr and "Traceback" not in res.stderr
+    p = tmp_path / "pnn.yaml"
+    p.write_text(yaml.safe_dump({"card": str(bad)}))
+    res = runner.invoke(app, ["run", "--quick", "--config", str(p), "--out", str(tmp_path / "pnn")])
+    assert res.exit_code == 2 and "card.resolution.ktag_time_ns:" in res.stderr

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kaonportal.constants import F_PI, mass
+from kaonportal.constants import BR_ETA_PIPIPI0, F_PI, mass, width_gev
 from kaonportal.errors import InputError
 from kaonportal.models import get_model
 from kaonportal.models import alp_hadronic as H
@@ -94,7 +94,7 @@ def test_eta_three_pion_normalisation_reproduces_pdg_width():
     me, mp = mass("eta"), mass("pi0")
     n = H.eta_three_pion_norm("eta")
     w = H.three_pion_widths_linear(me, -4 * mp**2 * n / (me**2 - mp**2), 3 * n / (me**2 - mp**2))
-    assert float(w["a -> pi+ pi- pi0"]) == pytest.approx(300e-9, rel=0.03)
+    assert float(w["a -> pi+ pi- pi0"]) == pytest.approx(width_gev("eta") * BR_ETA_PIPIPI0, rel=1e-9)   # construction
     assert float(w["a -> pi0 pi0 pi0"] / w["a -> pi+ pi- pi0"]) == pytest.approx(32.57 / 22.92, rel=0.10)
     assert n < 0 and H.eta_three_pion_norm("eta'") < 0      # sign(m_u - m_d) sign((t_P)_uu), both (t_P)_uu > 0
 
@@ -105,7 +105,9 @@ def test_u3_eta_mixing_matches_the_foresee_fit():
     m = np.array([0.2, 0.42, 0.5, 0.65, 0.8])
     ours = H.u3_mixing_angles(m, 1e-3)["eta"]
     fit = H.mixing_angle_gluon(m, 1e-3, "eta")
-    assert np.allclose(np.abs(ours), np.abs(fit), rtol=0.02)
+    # the two writings differ by the overall sign convention of theta (measured ours/fit = -0.995..-1.008): the
+    # sign is pinned, so a sign change of either is caught
+    assert np.allclose(ours.real, -fit.real, rtol=0.02)
 
 
 def test_kinetic_mixing_matches_the_foresee_pion_angle():

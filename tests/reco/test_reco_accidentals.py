@@ -86,3 +86,35 @@ def test_reference_rate_is_the_pnn_budget_constant():
     from kaonportal.analyses.pnn_budget.upstream import RATE_REF_MHZ as upstream_ref
     assert RATE_REF_MHZ is upstream_ref and RATE_REF_MHZ == 450.0
     assert load_card("na62-2018").run_conditions.beam_rate_mhz == RATE_REF_MHZ
+
+
+def test_mismatch_follows_the_pileup_model_with_intensity():
+    # issue 15 F4: at 1x the default p_mis is unchanged (published-agreeing HNL numbers do not move); at X it is
+    # p(1) (1 - (1 - m1)^X) / m1 with m1 the pile-up model's mismatch (~3%): a Poisson law, slightly below linear
+    from kaonportal.analyses.intensity import predict
+    from kaonportal.analyses.searches.hnl_config import HnlConfig, channel_mismatch
+    from kaonportal.reco.accidentals import mismatch_at_intensity
+    card = load_card("na62-2018")
+    p1 = mismatch_probability(card)
+    assert mismatch_at_intensity(p1, card, 1.0) == p1
+    m1 = predict(card, (1.0,), seed=1)[0].kpi_mismatch
+    assert 0 < m1 < 0.2
+    p2, p4 = (mismatch_at_intensity(p1, card, x) for x in (2.0, 4.0))
+    assert p2 == pytest.approx(p1 * (1 - (1 - m1) ** 2) / m1, rel=1e-12)
+    assert p1 < p2 < 2 * p1 and 2 * p2 * (1 - m1) < p4 < 2 * p2
+    # the HNL muon mode takes it through its config (kaonportal run --intensity-scale passes it)
+    ch = "K+ -> mu+ N"
+    assert channel_mismatch(ch, HnlConfig(), card) == p1
+    assert channel_mismatch(ch, HnlConfig(intensity_scale=2.0), card) == pytest.approx(p2)
+    with pytest.raises(ValueError):
+        HnlConfig(intensity_scale=float("nan"))
+
+
+def test_run_passes_the_intensity_to_the_mismatch_searches():
+    from kaonportal.analyses.config import load_config
+    from kaonportal.cli.run import _search_config
+    cfg = load_config(quick=True, overrides={"intensity_scale": 2.0})
+    assert _search_config(cfg, "hnl")["intensity_scale"] == 2.0
+    assert _search_config(cfg, "kmunux")["intensity_scale"] == 2.0
+    assert "intensity_scale" not in (_search_config(cfg, "kpix") or {})
+    assert "intensity_scale" not in (_search_config(load_config(quick=True), "hnl") or {})

@@ -159,3 +159,12 @@ def test_bad_optional_columns(kwargs, field):
     assert exc.value.field == field
     if field == "extra_columns":
         assert "n_photons_lkr" in str(exc.value) and "m_gg_lkr" in str(exc.value)
+
+
+def test_lean_file_schema_keeps_optional_flags_bool():
+    # the schema documents random_veto_pass and kpi_accidental_match as bool: the lean file writes them so
+    # (they were int8); floats narrow to float32, counts to int8
+    from kaonportal.simulation.schema import arrow_schema, file_schema
+    names = ["random_veto_pass", "kpi_accidental_match", "kpi_mismatch", "t_gtk_ns", "n_pileup_gtk"]
+    s = file_schema(arrow_schema(extra_columns=names), "lean", extra_columns=names)
+    assert [str(s.field(n).type) for n in names] == ["bool", "bool", "bool", "float", "int8"]

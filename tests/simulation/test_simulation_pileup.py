@@ -63,6 +63,16 @@ def test_random_veto_2021_22_against_published(lib):
     eps = P.analytic_random_veto(CARD, lib)
     assert 0.632 < eps < 1.0
     assert eps / 0.632 == pytest.approx(1.05, abs=0.03)
+    # and the remaining difference is STATED where the number is shown (issue 15 F2): the registry entry of area
+    # pileup classifies it with the validation rule, and that check (status, ratio, note) is what `kaonportal
+    # pileup`, the pnn summary ("intensity") and the projection table print
+    from kaonportal.analyses.intensity import random_veto_check
+    from kaonportal.validation.rule import classify
+    check = random_veto_check("na62-2022", eps)
+    assert check["published"] == 0.632 and check["ratio"] == pytest.approx(eps / 0.632)
+    assert check["status"] == classify(eps, None, 0.632, 0.006, 0.006, {"relative": 0.05})["status"]
+    assert check["status"] in ("tension", "disagree")      # 0.006 published error: 4-5 sigma away, never agree
+    assert check["status"] in check["note"] and "not tuned" in check["note"]
 
 
 def test_vetoing_rows_are_scanned_once_per_library(lib):

@@ -171,10 +171,7 @@ def dataset_card(ds: Dataset, run_card=None):
     from ..detector.card import load_card
     from ..detector.overrides import apply_card_overrides, describe_overrides
     if run_card is not None:
-        try:
-            card = load_card(run_card)
-        except InputError as exc:
-            raise InputError("card", str(exc)) from None
+        card = load_card(run_card)      # its InputError names the full field path (card.resolution.ktag_time_ns)
         return card, str(run_card), "run card override (top-level card:)"
     card = apply_card_overrides(ds.card, ds.card_overrides, f"dataset {ds.name}",
                                 field=f"dataset.{ds.name}.card_overrides")

@@ -104,9 +104,8 @@ def resolve_pnn(cfg: RunConfig) -> PnnSetup:
     if cfg.intensity_scale != 1.0 or cfg.pnn.random_veto == "predicted":
         # intensity and pile-up (analyses.intensity): the beam rate moves the upstream estimate, the
         # random veto follows the pile-up prediction
-        from .intensity import predict
-        scales = sorted({1.0, float(cfg.intensity_scale)})
-        pred = {p.intensity_scale: p.random_veto_efficiency for p in predict(card, scales, seed=cfg.seed, n_tracks=2000)}
+        from .intensity import predicted_random_veto
+        pred = predicted_random_veto(card, sorted({1.0, float(cfg.intensity_scale)}), seed=cfg.seed)
         x = float(cfg.intensity_scale)
         rate *= x
         if cfg.pnn.random_veto == "predicted":
@@ -383,11 +382,8 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
         "calibration": cal.model_dump(), "branching_ratio": results, "sm_prediction": sm.as_dict(),
         "samples_from_cache": list(samples.loaded_from_cache),
     }
-    if setup.notes:     # only with intensity_scale != 1 or pnn.random_veto = predicted (analyses.intensity)
-        summary["intensity"] = {"intensity_scale": cfg.intensity_scale, "beam_rate_mhz": setup.beam_rate_mhz,
-                                "random_veto": cfg.pnn.random_veto, "notes": setup.notes,
-                                "n_k": "the dataset's N_K is kept (same kaon decays, not the same running time): "
-                                       "analyses.intensity.projection scales N_K with the intensity"}
+    from .intensity import intensity_summary
+    summary["intensity"] = intensity_summary(setup)     # always: the predicted eps_RV and its stated check
     summary["_plots"] = {"hists": hists, "regions": [(r.id, r.windows["m2miss_pi"], r.signal) for r in sel.regions],
                          "momentum_range": sel.momentum_range}
     return summary

@@ -31,7 +31,8 @@ def recast_cmd(
     pot: float = typer.Option(1e18, "--pot", help="Protons on target of the beam-dump projection (Run 2 goal: 1e18)."),
     projection: Optional[str] = typer.Option(None, "--projection",
                                              help="Search configuration of the kaon-mode projection: a shipped name "
-                                                  "(projection-4x) or a YAML file (kaonportal run --config format)."),
+                                                  "(projection-4x: 4x the kaon decays, hnl also at 4x intensity) or a "
+                                                  "YAML file (kaonportal run --config format)."),
     grid: str = typer.Option("50x50", "--grid", help="NMASSxNCOUPLING, log-spaced."),
     mass_range: Optional[str] = typer.Option(None, "--mass-range", help="LOW,HIGH in GeV (default: the model's "
                                                                         "range, at most 2 GeV)."),

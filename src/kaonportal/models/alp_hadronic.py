@@ -132,7 +132,9 @@ def phase_space_g(m_a, kind: str):
 
 
 def three_pion_widths(m_a, delta_over_f) -> dict:
-    """Gamma(a -> pi+ pi- pi0) and Gamma(a -> 3 pi0) in GeV (LO chiral PT, module docstring)."""
+    """Gamma(a -> pi+ pi- pi0) and Gamma(a -> 3 pi0) in GeV (LO chiral PT, module docstring): the analytic two-flavour
+    (BNT) width, kept as the public reference that :func:`three_pion_widths_linear` reproduces with the BNT inputs
+    (tests); the model widths use :func:`three_pion_widths_linear`."""
     m_a = np.asarray(m_a, dtype=float)
     mp = mass("pi0")
     pref = np.asarray(delta_over_f, float) ** 2 * m_a * mp**4 / (3072.0 * np.pi**3 * _F**2)

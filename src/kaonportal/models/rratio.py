@@ -46,7 +46,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..constants import ALPHA_EM, mass, width_gev
+from ..constants import ALPHA_EM, HBARC_GEV_M, mass, width_gev
 from ..published import read_curve_csv
 from .qcd import alpha_s
 
@@ -63,7 +63,7 @@ EXCLUSIVE = {
     "K+ K- pi0": ("babar_ee_kkpi0.csv", ("K+", "K-", "pi0")),
 }
 #: sigma(e+e- -> mu+ mu-) = 4 pi alpha^2/(3 s) = 86.85 nb GeV^2 / s (massless muons): converts nb to R
-_SIGMA_MUMU_NB_GEV2 = 4.0 * np.pi * ALPHA_EM**2 / 3.0 * 0.3893794e6
+_SIGMA_MUMU_NB_GEV2 = 4.0 * np.pi * ALPHA_EM**2 / 3.0 * HBARC_GEV_M**2 * 1e37     # (hbar c)^2 in nb GeV^2 (1 nb = 1e-37 m^2)
 
 #: Belle GS fit, F_pi(0) = 1 fixed (PRD 78 (2008) 072006 Table VII): (mass, width) GeV, |c|, phase deg.
 _BELLE_RHO = ((0.7746, 0.1481, 1.0, 0.0), (1.446, 0.434, 0.15, 202.0), (1.728, 0.164, 0.037, 24.0))

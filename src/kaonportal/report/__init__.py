@@ -78,8 +78,10 @@ def pnn_report(summary: dict, plots: dict, out_dir: Path) -> list[str]:
 
 
 def _pnn_header(summary: dict) -> list[str]:
+    from .tables import intensity_label
+    it, _ = intensity_label(summary)
     return [f"kaonportal run: dataset {summary['dataset']}, card {pnn_card_label(summary)}, selection {summary['selection']}, "
-            f"seed {summary['seed']}"]
+            f"seed {summary['seed']}{it}" + ("; published numbers at 1x" if it else "")]
 
 
 def write_budget_csv(summary: dict, out_dir: Path) -> str:
@@ -343,6 +345,12 @@ def write_readme(path: Path, summary: dict) -> str:
         title = {"pnn": "## K+ -> pi+ nu nubar (section pnn)", "beamdump": "## Beam dump (section beamdump)"}.get(
             name, f"### Search section {name}")
         lines += ["", title, "", f"Status: {status}."]
+        if name == "pnn" and isinstance(sec, dict) and isinstance(sec.get("intensity"), dict):
+            it = sec["intensity"]
+            lines += ["", f"Beam intensity: {it['intensity_scale']:g}x the card's nominal beam rate "
+                          f"(beam rate {it['beam_rate_mhz']:g} MHz)"
+                      + ("; the published numbers are at 1x and carry no agreement status at this intensity."
+                         if it["intensity_scale"] != 1.0 else ".")]
         if search and status != "disabled in the config":
             opts = _search_options(name, (config.get("searches") or {}).get(name))
             if opts:

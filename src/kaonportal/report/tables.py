@@ -159,6 +159,19 @@ def _pnn_hepdata_tables(summary: dict) -> list:
 RELIABILITY_FLAG = "(*)"
 
 
+def intensity_label(pnn: dict) -> tuple[str, str]:
+    """(", intensity 2x (1200 MHz)", " (at 1x)") for a pnn summary run at an intensity other than 1, else ("", "").
+
+    >>> intensity_label({"intensity": {"intensity_scale": 2.0, "beam_rate_mhz": 1200.0}})
+    (', intensity 2x (beam rate 1200 MHz)', ' (at 1x)')
+    """
+    it = pnn.get("intensity") or {}
+    x = float(it.get("intensity_scale", 1.0))
+    if x == 1.0:
+        return "", ""
+    return f", intensity {x:g}x (beam rate {it.get('beam_rate_mhz', float('nan')):g} MHz)", " (at 1x)"
+
+
 def pnn_summary_table(pnn: dict):
     """The rich Table of the key numbers of a pnn summary (``summary["sections"]["pnn"]``).
 
@@ -181,10 +194,11 @@ def pnn_summary_table(pnn: dict):
     from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=f"K+ -> pi+ nu nubar, {pnn['dataset']} (seed {pnn['seed']})")
+    title, published_at = intensity_label(pnn)
+    t = Table(title=f"K+ -> pi+ nu nubar, {pnn['dataset']} (seed {pnn['seed']}{title})")
     t.add_column("quantity", max_width=46)
     t.add_column("this run", justify="right")
-    t.add_column("published", justify="right")
+    t.add_column("published" + published_at, justify="right")
 
     def fmt(v, e=None, spec=".3g"):
         if v is None:
@@ -247,11 +261,22 @@ def pnn_summary_table(pnn: dict):
                   f"{gn['bound_plus1sigma']:.3g} (+1 sigma)", f"factor {gn['factor']:.2f}")
     sm = pnn["sm_prediction"]
     t.add_row("SM BR (Buras et al. 2015)", fmt(sm["value"], sm["error"]), "(8.4 ± 1.0)e-11")
+    it = pnn.get("intensity") or {}
+    if it.get("eps_rv_predicted_1x") is not None:
+        chk = it.get("random_veto_check") or {}
+        pm = f" {MARKS[chk['status']]}" if chk.get("status") in MARKS else ""
+        t.add_row("eps_RV predicted by the pile-up model at 1x", f"{it['eps_rv_predicted_1x']:.3f}{pm}",
+                  "-" if chk.get("published") is None else f"{chk['published']:.3g}")
+        if pm:
+            notes.append(escape(f"{pm.strip()} eps_RV: {chk['note']}"))
+    if published_at:
+        notes.append(f"published numbers are at 1x (the card's nominal beam rate); this run at "
+                     f"{it['intensity_scale']:g}x: no agreement status for them")
     legend = []
-    if any(st in MARKS for st in vstat.values()):
+    if any(st in MARKS for st in vstat.values()) or (it.get("random_veto_check") or {}).get("status") in MARKS:
         legend.append(f"{MARKS['tension']} tension, {MARKS['disagree']} disagreement with the published value "
                       "(kaonportal validate's rule; summary.json sections.pnn.validation)")
-    if notes:
+    if any(n.startswith(RELIABILITY_FLAG) for n in notes):
         legend.append(f"{RELIABILITY_FLAG} see the source's reliability note above")
     notes += [escape(line) for line in legend]
     if notes:

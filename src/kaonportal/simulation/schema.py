@@ -189,7 +189,10 @@ def file_schema(full: pa.Schema, columns="lean", force_decays: bool = False, vet
         if veto_average:
             want.setdefault(*_OPTION_COLUMNS["veto_average"])
         for nm in check_extra_columns(extra_columns):
-            want[nm] = "float32" if OPTIONAL_COLUMNS[nm][0] == "float64" else "int8"
+            # floats narrowed to float32, flags stay bool (as the schema says), counts in int8
+            # (n_photons_lkr, n_pileup_gtk: Poisson means < 5 even at 4x intensity)
+            dt = OPTIONAL_COLUMNS[nm][0]
+            want[nm] = {"float64": "float32", "bool": "bool"}.get(dt, "int8")
     else:
         missing = [c for c in columns if c not in full.names]
         if missing:

@@ -150,11 +150,17 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
     dirs = {name: Path(out_dir) for name in PROFILES}
     total = {s: 0 for s in STATUS_ORDER}
     per_section: dict[str, list] = {}
+    # the published pnn numbers are at the card's nominal beam rate: a run at another intensity gets no status
+    # for them, only for the 1x predictions it records under "intensity" (analyses.intensity)
+    pnn_x = float((((summary.get("sections") or {}).get("pnn") or {}).get("intensity") or {})
+                  .get("intensity_scale", 1.0))
     for area, e in registry.entries:
         src = e.kaonportal
         if src.kind in ("model", "stats") or src.section not in (summary.get("sections") or {}):
             continue
         if src.section == "beamdump" and beamdump_applies(summary["sections"]["beamdump"] or {}):
+            continue
+        if src.section == "pnn" and pnn_x != 1.0 and not (src.key or "").startswith("intensity."):
             continue
         if src.section == "pnn" and PROFILES[src.run]["pnn_dataset"] != \
                 (summary["sections"].get("pnn") or {}).get("dataset"):
@@ -179,7 +185,9 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
                                  "entries": recs}
     return {"profile": profile, "rule": RULE_TEXT, "counts": total,
             "note": "statuses computed from kaonportal's reference registry (kaonportal/data/validation) against "
-                    "this run's numbers" + (" (a --quick run: small samples)" if summary.get("quick") else "")}
+                    "this run's numbers" + (" (a --quick run: small samples)" if summary.get("quick") else "")
+                    + (f"; pnn at intensity {pnn_x:g}x: its published numbers are at 1x and get no status"
+                       if pnn_x != 1.0 else "")}
 
 
 def beamdump_applies(section: dict) -> str | None:

@@ -33,7 +33,8 @@ options, mass grids and candidate files before anything is simulated (``kaonport
 configured section: bad input exits with code 2 before the first simulation).
 
 Projections: :func:`section_configs` reads a YAML mapping section name -> configuration overrides
-(shipped example: ``projection-4x``, 4x the exposure of every default dataset).
+(shipped example: ``projection-4x``, 4x the kaon decays of every default dataset; the hnl block also sets
+``intensity_scale: 4``, the one search input kaonportal moves with the intensity, its K-pi mismatch).
 
 >>> list(SECTIONS)
 ['pi0-invisible', 'lnv', 'hnl', 'kpix', 'kmunux', 'visible-x', 'pi0-gamma-x', 'interpretation']

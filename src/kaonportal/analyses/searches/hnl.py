@@ -23,7 +23,7 @@ Method ([NA62:2020mcv; NA62:2021bji; NA62:2025csa]; [S002]):
   "K+ -> mu+ nu gamma", BR = radiative_fraction x BR(K+ -> mu+ nu), photon vetoed with the simulation's
   photon-veto weight), the major background of K+ -> mu+ nu_H at E949 (PRD 91 (2015) 052001, abstract);
   inputs/hnl.yaml states the photon-energy cut and the (0.7 %, harmless) double counting with K+ -> mu+ nu.
-  Accidental beam-track association (K+ channels, :mod:`.accidentals`): every background gets a copy with
+  Accidental beam-track association (K+ channels, :mod:`kaonportal.reco.accidentals`): every background gets a copy with
   the GTK track redrawn from the beam profile, weight p_mis (1.3 % at 450 MHz, [FW] MVA matching tool V,
   scaled with the card's beam rate, D), with m2miss, CDA and vertex recomputed; the beam and fiducial-z cuts
   act on it, the CDA cut does not (p_mis is the mismatch rate after the tool's own CDA matching: D,

@@ -66,7 +66,7 @@ _PART = 250_000
 
 ACCIDENTAL_SKIP = ("cda",)
 """Cut ids of the ``hnl-*`` selections NOT applied to the accidental beam-track copy of a background (D).
-Argument: the mismatch probability p_mis (1.3 %, :data:`.accidentals.MISMATCH_REF`) is the rate of wrong
+Argument: the mismatch probability p_mis (1.3 %, :data:`kaonportal.reco.accidentals.MISMATCH_REF`) is the rate of wrong
 K-track associations that the 2017 MVA matching tool makes *after* its own CDA and timing matching
 ([FW SpectrometerGigaTrackerMVAMatchingTool.cc]), i.e. a mismatched pair in that fraction has already passed a CDA requirement;
 cutting again on the CDA recomputed with a random beam particle would suppress the copy a second time
@@ -115,7 +115,7 @@ def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x
     muon decays in flight from :func:`muon_dif_pieces`; ``e_gamma_min``: photon-energy cut (GeV, kaon frame)
     of the radiative sources (:data:`RADIATIVE`, sample option and BR); ``mismatch``: probability p_mis that
     the GTK track is an accidental beam particle: every source gets a second copy, source name
-    ``"<decay> [accidental beam track]"``, with the beam track redrawn (:func:`.accidentals.accidental_pairing`)
+    ``"<decay> [accidental beam track]"``, with the beam track redrawn (:func:`kaonportal.reco.accidentals.accidental_pairing`)
     and weight x p_mis (0: none); the selection's cuts ``accidental_skip`` (default :data:`ACCIDENTAL_SKIP`:
     the CDA, already inside p_mis) are not applied to that copy."""
     from scipy.special import ndtr
@@ -189,7 +189,7 @@ def background_model(ch: HnlChannel, n_parent: float, n: int, seed: int, card, x
 def window_background(kern: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     """Expected background in windows [lo, hi) and its simulation-statistics error:
     b = sum_i w_i f_i, var = sum_i w_i^2 f_i^2 with f_i the kernel fraction of event i in the window
-    (:func:`kaonportal.stats.kernel_sums.window_sums`: sorted prefix sums, equal to the direct sum to ~1e-15).
+    (:func:`kaonportal.stats.kernel_sums.window_sums`: sorted prefix sums, equal to the direct sum to rounding, ~1e-13 relative in the tails: kernel_sums module docstring).
     ``kern``: ``x, w, h`` per kernel and optionally ``index``, their :class:`~kaonportal.stats.kernel_sums.KernelSet`
     (built by :func:`background_model`; sorted once for all queries)."""
     index = kern.get("index")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ...constants import mass as pmass
 from ...detector import load_card
 from ...errors import InputError
-from ...reco.accidentals import mismatch_probability
+from ...reco.accidentals import mismatch_at_intensity, mismatch_probability
 from .common import check_inject, check_mass_grid, read_candidates
 from .hnl_channels import CHANNELS
 from .lnv import search_inputs
@@ -100,9 +100,14 @@ class HnlConfig(BaseModel):
     accidentals: list[str] = Field(default_factory=lambda: list(
                                        search_inputs("hnl")["accidental_association"]["channels"]),
                                    description="channels whose backgrounds get the accidental beam-track copy "
-                                               "(.accidentals; inputs/hnl.yaml)")
-    mismatch: float | None = Field(None, ge=0, le=1, description="K-track mismatch probability p_mis; null: "
-                                   "1.3% (2017 MVA tool, V) x card beam rate / 450 MHz (D, .accidentals)")
+                                               "(reco.accidentals; inputs/hnl.yaml)")
+    mismatch: float | None = Field(None, ge=0, le=1, description="K-track mismatch probability p_mis at the "
+                                   "card's nominal beam rate; null: 1.3% (2017 MVA tool, V) x card beam rate / "
+                                   "450 MHz (D, reco.accidentals)")
+    intensity_scale: float = Field(1.0, gt=0, allow_inf_nan=False,
+                                   description="beam intensity / the card's nominal rate (kaonportal run "
+                                               "--intensity-scale): p_mis follows the pile-up model "
+                                               "(reco.accidentals.mismatch_at_intensity); 1: unchanged")
     cards: dict[str, str | None] = Field(default_factory=lambda: dict(search_inputs("hnl")["cards"]),
                                          description="detector card per channel in hnl_section (the search's "
                                                      "data-taking years, inputs/hnl.yaml); set by the user: wins "
@@ -115,14 +120,18 @@ class HnlConfig(BaseModel):
 
 def channel_mismatch(channel: str, cfg: HnlConfig, card) -> float:
     """p_mis used for ``channel``: 0 unless listed in ``cfg.accidentals``; ``cfg.mismatch`` if given, else the
-    rate-scaled 2017 value (:func:`.accidentals.mismatch_probability` with p_ref from inputs/hnl.yaml at
-    :data:`.accidentals.RATE_REF_MHZ`)."""
+    rate-scaled 2017 value (:func:`kaonportal.reco.accidentals.mismatch_probability` with p_ref from inputs/hnl.yaml at
+    :data:`kaonportal.reco.accidentals.RATE_REF_MHZ`); at ``cfg.intensity_scale`` != 1 moved with the pile-up model
+    (:func:`kaonportal.reco.accidentals.mismatch_at_intensity`)."""
     if channel not in cfg.accidentals:
         return 0.0
     if cfg.mismatch is not None:
-        return float(cfg.mismatch)
-    spec = search_inputs("hnl")["accidental_association"]
-    return mismatch_probability(card, float(spec["p_ref"]))      # at the reference rate RATE_REF_MHZ
+        p = float(cfg.mismatch)
+    else:
+        spec = search_inputs("hnl")["accidental_association"]
+        p = mismatch_probability(card, float(spec["p_ref"]))      # at the reference rate RATE_REF_MHZ
+    # at another intensity: moved by the pile-up model's ratio (1x: unchanged, the model is not run)
+    return mismatch_at_intensity(p, card, cfg.intensity_scale)
 
 
 def check_hnl_inputs(cfg: HnlConfig, channels=None) -> dict[str, np.ndarray]:

@@ -24,7 +24,7 @@ the models differ only through the matrix element. **Approximation**: K+ -> mu+ 
 Backgrounds: those of :mod:`.hnl` for the muon mode, i.e. K+ -> mu+ nu, K+ -> pi0 mu+ nu, K+ -> pi+ pi0, and
 K+ -> mu+ nu gamma (inner bremsstrahlung above 10 MeV with the photon-veto weight: E949 names it as the
 major background of their K+ -> mu+ nu nu nubar and K+ -> mu+ nu_H searches, PRD 91 (2015) 052001 and
-arXiv:1606.09054 abstracts), each with its accidental beam-track copy (:mod:`.accidentals`, p_mis = 1.3 % x
+arXiv:1606.09054 abstracts), each with its accidental beam-track copy (:mod:`kaonportal.reco.accidentals`, p_mis = 1.3 % x
 beam rate / 450 MHz, D): the redrawn GTK track smears the K+ -> mu+ nu peak into the low-m2miss regions.
 N_K as the K+ -> mu+ N search (same paper: 2016-18 K+ decays / control-trigger downscaling 400, D).
 
@@ -103,7 +103,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...constants import mass as pmass
 from ...detector import load_card
-from ...errors import InputError, check_range
+from ...errors import check_range
 from ...selection import cut_flow, event_base_weight, load_selection
 from ..samples import derive_seed
 from ..agreement import agreement_of_limit, band_note
@@ -155,9 +155,12 @@ class KmunuxConfig(BaseModel):
                                          "inputs/hnl.yaml); set by the user it wins over the run's card "
                                          "override; null: the run's card override, else na62-2018")
     accidentals: bool = Field(True, description="add the accidental beam-track copy of every background "
-                                                "(.accidentals)")
-    mismatch: float | None = Field(None, ge=0, le=1, description="K-track mismatch probability; null: 1.3% x beam "
-                                   "rate / 450 MHz (.accidentals, inputs/hnl.yaml)")
+                                                "(reco.accidentals)")
+    mismatch: float | None = Field(None, ge=0, le=1, description="K-track mismatch probability at the card's "
+                                   "nominal rate; null: 1.3% x beam rate / 450 MHz (reco.accidentals, inputs/hnl.yaml)")
+    intensity_scale: float = Field(1.0, gt=0, allow_inf_nan=False,
+                                   description="beam intensity / the card's nominal rate: the mismatch follows "
+                                               "the pile-up model (reco.accidentals.mismatch_at_intensity)")
     background_rel_error: float = Field(
         BACKGROUND_REL_ERROR, ge=0, le=2,
         description="relative uncertainty of the simulated background in each counting region (D; argument in the "
@@ -230,7 +233,8 @@ def kmunux_limits(cfg: KmunuxConfig, card, seed: int, quick: bool = False) -> di
     norm = normalisation(ch, n_true, n_norm, seed, card)
     n_k = norm["n_parent_measured"]
     x_max = X_MAX
-    hcfg = HnlConfig(accidentals=["K+ -> mu+ N"] if cfg.accidentals else [], mismatch=cfg.mismatch)
+    hcfg = HnlConfig(accidentals=["K+ -> mu+ N"] if cfg.accidentals else [], mismatch=cfg.mismatch,
+                     intensity_scale=cfg.intensity_scale)
     p_mis = channel_mismatch("K+ -> mu+ N", hcfg, card)
     bkg = background_model(ch, n_k, n_bkg, seed, card, (cfg.x_min - 0.01, x_max + 0.01),
                            e_gamma_min=cfg.e_gamma_min, mismatch=p_mis)

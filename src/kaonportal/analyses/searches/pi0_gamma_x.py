@@ -123,7 +123,7 @@ from ...detector.photonuclear import PhotonuclearModel
 from ...errors import InputError
 from ...reco.smearing import LKR_POSITION_M
 from ...stats import Dataset, peak_scan, upper_limit
-from .common import (M2MISS_ALLOWED_K, check_mass_grid, load_search_config, mass_grid, plot_limit_curves,
+from .common import (M2MISS_ALLOWED_K, check_inject, check_mass_grid, load_search_config, mass_grid, plot_limit_curves,
                      read_candidates, write_curve)
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .pi0_gamma_x_events import (MECHANISMS, SOURCES, _cdf_quantiles, _window_sums, nunu_acceptance,  # noqa: F401
@@ -226,11 +226,7 @@ def check_pi0_gamma_x_inputs(cfg: Pi0GammaXConfig) -> np.ndarray | None:
     if cfg.masses is not None:
         check_mass_grid("masses", cfg.masses, [MASS_RANGE])
     if cfg.inject is not None:
-        if len(cfg.inject) != 2 or not (math.isfinite(cfg.inject[1]) and cfg.inject[1] >= 0):
-            raise InputError("inject", "must be [mass GeV, signal events >= 0]")
-        check_mass_grid("inject", [cfg.inject[0]], [MASS_RANGE])
-        if cfg.candidates_file is not None:
-            raise InputError("inject", "adds signal to the pseudo-data; not allowed with candidates_file")
+        check_inject("inject", cfg.inject, [MASS_RANGE], with_candidates=cfg.candidates_file is not None)
     if cfg.candidates_file is None:
         return None
     return read_candidates(cfg.candidates_file, "m2miss", allowed=M2MISS_ALLOWED, field="candidates_file")

@@ -71,7 +71,7 @@ from ...simulation.record_schema import CLUSTER_MECHANISMS, EventRecord
 from ...stats import peak_scan
 from ..agreement import agreement_of_curve, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
-from .common import check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
+from .common import check_inject, check_mass_grid, load_search_config, mass_grid, plot_limit_curves, read_candidates, write_curve
 
 BANDS = ("minus2", "minus1", "median", "plus1", "plus2")
 _LKR_CODE = 3          # photon_hits detector code of the LKr (kaonportal.detector.photon_hits doctest)
@@ -200,12 +200,7 @@ def check_visible_x_inputs(cfg: VisibleXConfig) -> dict[str, np.ndarray]:
         for key in cfg.channels:
             check_mass_grid(f"masses (channel {key})", cfg.masses, [CHANNELS[key].mass_range])
     for key, inj in (cfg.inject or {}).items():
-        if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
-            raise InputError(f"inject.{key}", "must be [mass GeV, signal events >= 0]")
-        check_mass_grid(f"inject.{key}", [inj[0]], [CHANNELS[key].mass_range])
-        if key in cfg.candidates_file:
-            raise InputError(f"inject.{key}", "adds a signal to pseudo-data only; this channel reads its "
-                                              "candidates from candidates_file")
+        check_inject(f"inject.{key}", inj, [CHANNELS[key].mass_range], with_candidates=key in cfg.candidates_file)
     return {key: read_candidates(path, CHANNELS[key].column, allowed=CANDIDATE_ALLOWED, unit="GeV/c^2",
                                  field=f"candidates_file.{key}")
             for key, path in cfg.candidates_file.items()}
@@ -270,9 +265,8 @@ def scan_channel(key: str, sim: dict, cfg: VisibleXConfig, seed: int, quick: boo
         origin = f"pseudo-data ({ch.background} shape, {total:.4g} expected, seed {seed})"
         inj = (cfg.inject or {}).get(key)
         if inj is not None:
-            if len(inj) != 2 or not (math.isfinite(inj[1]) and inj[1] >= 0):
-                raise InputError(f"inject.{key}", "must be [mass GeV, signal events >= 0]")
-            m0 = float(check_mass_grid(f"inject.{key}", [inj[0]], [ch.mass_range])[0])
+            check_inject(f"inject.{key}", inj, [ch.mass_range], with_candidates=False)
+            m0 = float(inj[0])
             ns = rng.poisson(float(inj[1]))
             cand = np.concatenate([cand, m0 + float(np.interp(m0, sim_m, sig)) * rng.standard_normal(ns)])
             origin += f", injected {inj[1]:g} events at {m0:g} GeV"
