@@ -89,7 +89,7 @@ def add_pi0_decay(tree: Tree, i_pi0: int, mode: str, rng: np.random.Generator) -
     if mode == "gg":
         # compiled kernel: isotropic photons in the pi0 frame, first boosted, second = p_pi0 - first
         out = np.empty((n, 2, 4))
-        pi0_gg(_M_PI0, np.ascontiguousarray(p_pi0), rng.random((n, 2)), out, 0)
+        pi0_gg(_M_PI0, np.ascontiguousarray(p_pi0).reshape(n, 1, 4), 0, rng.random((n, 2)), 0, out, 0)
         tree.add("gamma", out[:, 0], i_pi0)
         tree.add("gamma", out[:, 1], i_pi0)
         return

@@ -67,18 +67,22 @@ def two_body_iso(m_parent, m1, m2, u, out):  # pragma: no cover - compiled
 
 
 @njit
-def pi0_gg(m_pi0, parent, u, out, j):  # pragma: no cover - compiled
-    """pi0 -> gamma gamma for pi0 four-momenta ``parent`` (n, 4); photons into ``out[:, j]``, ``out[:, j+1]``."""
+def pi0_gg(m_pi0, parent, jp, u, ku, out, j):  # pragma: no cover - compiled
+    """pi0 -> gamma gamma for pi0 four-momenta ``parent[:, jp]`` ((n, k, 4)) and uniforms ``u[:, ku:ku+2]``;
+    photons into ``out[:, j]``, ``out[:, j+1]`` (``out`` may be ``parent``: the pi0 slot is only read).
+    Slots and columns are arguments, not views, so every caller passes C-contiguous arrays and the kernel
+    is compiled once."""
     h = 0.5 * m_pi0
     for i in range(u.shape[0]):
-        s, cphi, sphi, c = _iso_angles(u[i, 0], u[i, 1])
+        s, cphi, sphi, c = _iso_angles(u[i, ku], u[i, ku + 1])
         kx = h * s * cphi
         ky = h * s * sphi
         kz = h * c
-        e = parent[i, 0]
-        bx = parent[i, 1] / e
-        by = parent[i, 2] / e
-        bz = parent[i, 3] / e
+        e = parent[i, jp, 0]
+        px, py, pz = parent[i, jp, 1], parent[i, jp, 2], parent[i, jp, 3]
+        bx = px / e
+        by = py / e
+        bz = pz / e
         b2 = bx * bx + by * by + bz * bz
         gam = 1.0 / math.sqrt(1.0 - b2)
         bp = bx * kx + by * ky + bz * kz
@@ -90,9 +94,9 @@ def pi0_gg(m_pi0, parent, u, out, j):  # pragma: no cover - compiled
         out[i, j, 2] = ky + f * by
         out[i, j, 3] = kz + f * bz
         out[i, j + 1, 0] = e - ge
-        out[i, j + 1, 1] = parent[i, 1] - out[i, j, 1]
-        out[i, j + 1, 2] = parent[i, 2] - out[i, j, 2]
-        out[i, j + 1, 3] = parent[i, 3] - out[i, j, 3]
+        out[i, j + 1, 1] = px - out[i, j, 1]
+        out[i, j + 1, 2] = py - out[i, j, 2]
+        out[i, j + 1, 3] = pz - out[i, j, 3]
 
 
 @njit

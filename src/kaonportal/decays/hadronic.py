@@ -81,8 +81,10 @@ def kpi2(n: int, rng: np.random.Generator, pi0_decay: str = "gg") -> Tree | Prod
     if pi0_decay == "gg":
         out = np.empty((n, 4, 4))
         u = rng.random((n, 4))
-        two_body_iso(_M_K, _M_PIC, _M_PI0, u[:, :2], out)
-        pi0_gg(_M_PI0, out[:, 1], u[:, 2:], out, 2)
+        # whole C arrays, no views (two_body_iso reads columns 0, 1 of u): each kernel is compiled once, for
+        # the C arrays of every caller (a cold numba cache compiles every signature)
+        two_body_iso(_M_K, _M_PIC, _M_PI0, u, out)
+        pi0_gg(_M_PI0, out, 1, u, 2, out, 2)
         return make_products("K+ -> pi+ pi0", ("pi+", "pi0", "gamma", "gamma"), out,
                              (-1, -1, 1, 1), (True, False, True, True))
     pip, pi0 = two_body_p4(_M_K, _M_PIC, _M_PI0, isotropic(rng, n))

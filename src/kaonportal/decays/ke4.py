@@ -23,7 +23,8 @@ What is kept and what is not (documented approximations):
 
 Generation: GENBOD four-body phase space with weight (phase-space weight) x |M|^2, accept-reject
 against 1.5 x the maximum seen in a fixed-seed pilot of 200 000 events (efficiency ~ 7%;
-accept-reject raises if the majorant is ever exceeded).
+accept-reject raises if the majorant is ever exceeded). Each proposal round runs in one compiled pass
+(:mod:`.ke4_kernel`, bit-identical to :func:`~.phasespace._genbod_raw` followed by :func:`ke4_matrix_element`).
 
 >>> import numpy as np
 >>> t = ke4(3, np.random.default_rng(0))
@@ -41,7 +42,8 @@ import numpy as np
 
 from .. import constants
 from ..kinematics import kallen
-from .phasespace import _genbod_raw, accept_reject
+from .ke4_kernel import ke4_params, ke4_propose
+from .phasespace import accept_reject
 from .products import Tree
 
 KE4_FORM_FACTORS = {
@@ -105,11 +107,33 @@ def ke4_matrix_element(p4: np.ndarray, form_factors: dict | None = None) -> np.n
     return S + 2.0 * _eps(a, b, pn, pe)
 
 
+def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major: float) -> tuple[np.ndarray, np.ndarray]:
+    """GENBOD four-body proposals (p4 (size, 4, 4)) and max(w |M|^2, 0) / major (size,).
+
+    Same draws as :func:`~kaonportal.decays.phasespace._genbod_raw` (sub-system masses, then three
+    isotropic directions: cos theta and azimuth uniforms) and bit-identical numbers to it followed by
+    :func:`ke4_matrix_element` (:mod:`.ke4_kernel`); cos and sin of the azimuths stay in numpy.
+    """
+    r = rng.random((size, 2))
+    steps = []
+    for _ in range(3):
+        u = rng.random((2, size))
+        phi = np.multiply(2.0 * np.pi, u[1], out=u[1])
+        cs = np.empty((2, size))
+        np.cos(phi, out=cs[0])
+        np.sin(phi, out=cs[1])
+        steps += [u[0], cs]
+    p4 = np.empty((size, 4, 4))
+    ratio = np.empty(size)
+    ke4_propose(r, *steps, par, float(major), p4, ratio)
+    return p4, ratio
+
+
 @lru_cache(maxsize=16)
 def _majorant(ff_items: tuple) -> float:
     rng = np.random.default_rng(20240611)   # fixed pilot: the majorant must not depend on the user's stream
-    p4, w = _genbod_raw(_M_K, _MASSES, 200_000, rng)
-    return 1.5 * float(np.max(w * ke4_matrix_element(p4, dict(ff_items))))
+    _, wm = _propose(200_000, rng, ke4_params(_M_K, _M_PI, _MASSES, dict(ff_items)), 1.0)
+    return 1.5 * float(np.max(wm))
 
 
 def ke4(n: int, rng: np.random.Generator, **form_factors) -> Tree:
@@ -117,10 +141,11 @@ def ke4(n: int, rng: np.random.Generator, **form_factors) -> Tree:
     ff = dict(KE4_FORM_FACTORS)
     ff.update({k: float(v) for k, v in form_factors.items()})
     major = _majorant(tuple(sorted(ff.items())))
+    par = ke4_params(_M_K, _M_PI, _MASSES, ff)
 
     def propose(size):
-        p4, w = _genbod_raw(_M_K, _MASSES, size, rng)
-        return {"p4": p4}, np.maximum(w * ke4_matrix_element(p4, ff), 0.0) / major
+        p4, ratio = _propose(size, rng, par, major)
+        return {"p4": p4}, ratio
 
     p4 = accept_reject(n, propose, rng, efficiency=0.03)["p4"]
     t = Tree(n)

@@ -87,10 +87,11 @@ def _egamma_max(masses) -> float:
     return (_M_K**2 - (masses[0] + masses[1]) ** 2) / (2.0 * _M_K)
 
 
-def _integrand(decay: str, e_g, t, tpi_range=None):
-    """Integrand in (ln E_gamma, t) with E1 = lo + t (hi - lo): E_gamma (hi - lo) |M|^2-shape."""
+def _integrand(decay: str, e_g, t, tpi_range=None, bounds=None):
+    """Integrand in (ln E_gamma, t) with E1 = lo + t (hi - lo): E_gamma (hi - lo) |M|^2-shape.
+    ``bounds``: ``first_energy_range`` at ``e_g`` when the caller has it already."""
     masses = _KMU2G if decay == "K+ -> mu+ nu gamma" else _KPI2G
-    lo, hi = first_energy_range(_M_K, masses, e_g)
+    lo, hi = first_energy_range(_M_K, masses, e_g) if bounds is None else bounds
     if tpi_range is not None:
         lo = np.maximum(lo, masses[0] + tpi_range[0])
         hi = np.minimum(hi, masses[0] + tpi_range[1])
@@ -159,7 +160,7 @@ def _generate(decay: str, n: int, rng: np.random.Generator, e_gamma_min: float) 
         t = rng.random(size)
         lo, hi = first_energy_range(_M_K, masses, eg)
         e1 = lo + t * (hi - lo)
-        return {"e1": e1, "eg": eg}, _integrand(decay, eg, t) / major
+        return {"e1": e1, "eg": eg}, _integrand(decay, eg, t, bounds=(lo, hi)) / major
 
     acc = accept_reject(n, propose, rng, efficiency=0.2)
     return three_body(_M_K, masses, acc["e1"], acc["eg"], rng)

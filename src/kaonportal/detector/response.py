@@ -164,7 +164,8 @@ def pid_weights(true_pdgid, p, card: Card) -> tuple[np.ndarray, np.ndarray, np.n
     [1e-07, 1e-05]
     """
     ids = np.ascontiguousarray(true_pdgid, dtype=np.int64)
-    p = np.ascontiguousarray(np.broadcast_to(np.asarray(p, float), ids.shape))
+    # a writable C copy: a broadcast view is read-only, a second compiled signature of the kernel
+    p = np.array(np.broadcast_to(np.asarray(p, float), ids.shape), dtype=float, order="C")
     c = card.pid
     par = np.array([c.rich_p_min, c.rich_p_max, c.pion_efficiency, c.pion_as_muon, c.pion_as_electron,
                     c.muon_efficiency, c.muon_as_pion_rich, c.muon_as_pion_calo, c.muon_as_electron,

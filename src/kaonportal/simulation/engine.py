@@ -328,8 +328,7 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
         cols[flag] = acc[key]
     cols["in_acceptance"] = (acc["straw"] & acc["rich"] & acc["chod"] & acc["newchod"] & acc["lkr"]
                              & acc["muv3"])
-    pid = _rows(3, n)
-    pid[:] = 0.0
+    pid = np.zeros((3, n))      # C-contiguous, as in pid_weights: the kernel is compiled once
     ids = seen_pdg.astype(np.int64)
     if track is not None:
         _pid_kernel(ids, p_seen, prep.pid_par, pid)      # same as pid_weights(seen_pdg, |p_seen|, card)

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 __all__ = ["boost_events", "norm3", "reconstruct_kernel", "RECO_ROWS", "beam_kernel", "vertex_lab_kernel",
-           "candidate_kernel", "flight_kernel", "seen_kernel"]
+           "candidate_kernel", "flight_kernel", "seen_kernel", "photon_pair_kernel"]
 
 import numpy as np
 
@@ -258,3 +258,32 @@ def seen_kernel(seen_p4, p, tx, ty):  # pragma: no cover - numba
         p[i] = np.sqrt(px * px + py * py + pz * pz)
         tx[i] = px / pz
         ty[i] = py / pz
+
+
+@njit
+def photon_pair_kernel(h, beta, u0, cphi, sphi, g1, g2):  # pragma: no cover - numba
+    """pi0 -> gamma gamma at one isotropic orientation per event, boosted into the lab (veto averaging).
+
+    Same expressions, in the same order, as ``average_pi0_vetoes`` did in numpy: cos(theta) = 2 u0 - 1,
+    sin(theta) = sqrt(max(0, 1 - cos^2)), photon 1 = h (1, sin(theta) cos(phi), sin(theta) sin(phi), cos(theta))
+    with h = m/2, photon 2 with the opposite momentum, each through :func:`kaonportal.kinematics.boost` by
+    the pi0 velocity ``beta`` (n, 3). ``cphi``, ``sphi``: cos and sin of the azimuth (numpy).
+    """
+    for i in range(u0.shape[0]):
+        c = 2.0 * u0[i] - 1.0
+        s = np.sqrt(max(0.0, 1.0 - c * c))
+        hi = h[i]
+        hs = hi * s
+        r1, r2, r3 = hs * cphi[i], hs * sphi[i], hi * c
+        bx, by, bz = beta[i, 0], beta[i, 1], beta[i, 2]
+        b2 = bx * bx + by * by + bz * bz
+        gamma = 1.0 / np.sqrt(1.0 - b2)
+        g2f = (gamma - 1.0) / b2 if b2 > 0 else 0.0
+        for out, sg in ((g1, 1.0), (g2, -1.0)):
+            q1, q2, q3 = r1 * sg, r2 * sg, r3 * sg
+            bp = bx * q1 + by * q2 + bz * q3
+            out[i, 0] = gamma * (hi + bp)
+            f = g2f * bp + gamma * hi
+            out[i, 1] = q1 + f * bx
+            out[i, 2] = q2 + f * by
+            out[i, 3] = q3 + f * bz

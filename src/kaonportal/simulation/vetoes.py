@@ -46,8 +46,8 @@ import numpy as np
 from ..detector.charged_veto import charged_veto_hits
 from ..detector.propagation import DETECTOR_CODES, photon_hits, propagate_charged
 from ..detector.response import _veto_kernel
-from ..kinematics import boost
 from ..reco.smearing import lkr_cluster
+from .kernels import photon_pair_kernel
 
 #: electric charge of the final-state particles the engine tracks (0 for anything else)
 CHARGE = {"pi+": 1, "pi-": -1, "mu+": 1, "mu-": -1, "e+": 1, "e-": -1, "K+": 1, "K-": -1, "p": 1}
@@ -79,16 +79,15 @@ def average_pi0_vetoes(ctx, prep, rng: np.random.Generator, groups, lab, decay_p
         o = np.ascontiguousarray(decay_pt[j])
         acc = np.zeros(n)
         acc_esc = np.zeros(n)
+        h = 0.5 * m
+        beta = np.ascontiguousarray(beta)
+        g1, g2 = np.empty((n, 4)), np.empty((n, 4))
         for _ in range(big_k):
             u = rng.random((2, n))
-            cost = 2.0 * u[0] - 1.0
-            sint = np.sqrt(np.maximum(0.0, 1.0 - cost * cost))
-            phi = 2.0 * math.pi * u[1]
-            h = 0.5 * m
-            rest = np.stack([h, h * sint * np.cos(phi), h * sint * np.sin(phi), h * cost], axis=-1)
-            g1 = np.ascontiguousarray(boost(rest, beta))
-            rest[:, 1:] *= -1.0
-            g2 = np.ascontiguousarray(boost(rest, beta))
+            phi = np.multiply(2.0 * math.pi, u[1], out=u[1])
+            # photons at this orientation (compiled: the numpy expressions of kinematics.boost, same bits);
+            # cos and sin stay in numpy, which decides their rounding
+            photon_pair_kernel(h, beta, u[0], np.cos(phi), np.sin(phi), g1, g2)
             wr = np.ones(n)
             for g in (g1, g2):
                 _veto_kernel(wr, o, g, lkr_xy[0], lkr_xy[1], prep.lkr_min_d2, *prep.veto_geo, *prep.veto_tables)
