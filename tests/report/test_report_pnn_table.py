@@ -9,6 +9,7 @@ from rich.console import Console
 
 from kaonportal.report import print_summary
 from kaonportal.report.tables import RELIABILITY_FLAG
+from kaonportal.validation.rule import MARKS
 
 RARE = "rare-escape dominated: 62% of the estimate from 3.1 effective events whose particles all escape the vetoes"
 
@@ -50,7 +51,10 @@ def test_flagged_source_marked_with_its_reason():
     assert RELIABILITY_FLAG in _row(text, "K+ -> mu+ nu")
     assert RELIABILITY_FLAG not in _row(text, "K+ -> pi+ pi0")
     caption = " ".join(line.strip() for line in text.split("└", 1)[1].splitlines()[1:])   # below the table
-    assert caption == f"{RELIABILITY_FLAG} K+ -> mu+ nu: {RARE}"
+    note, legend = caption.split(f" {RELIABILITY_FLAG} see the source's reliability note")
+    assert note == f"{RELIABILITY_FLAG} K+ -> mu+ nu: {RARE}"
+    # the footnote marker is distinct from the validation marks and explained in the legend
+    assert RELIABILITY_FLAG not in MARKS.values() and legend.strip() == "above"
 
 
 @pytest.mark.parametrize("reliability", [["ok", "ok"], [None, None]])

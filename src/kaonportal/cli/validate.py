@@ -25,8 +25,10 @@ VALIDATE_HELP = (
     "kaonportal/data/validation, or --registry FILE) with kaonportal's own, and write DIR/validation.json, "
     "DIR/report.md (a table per area, worst first, and a verdict per area) and overlay plots of every published "
     "curve against kaonportal's. Runs 'kaonportal run' for what is needed (into DIR/runs/, whose sample cache a "
-    "rerun reuses). Status: agree / tension / disagree from the ratio, the pull and the entry's tolerance "
-    "(a value outside its tolerance is never 'agree').")
+    "rerun reuses). Status: agree / tension / disagree from the deviation in tolerances (the entry's stated "
+    "model-approximation allowance, the published error and kaonportal's error in quadrature) and the pull: "
+    "a value outside its tolerance or with |pull| > 2 is never 'agree'; beyond two tolerances or |pull| > 3 it "
+    "is 'disagree'.")
 
 _OUTPUTS = ("validation.json", "report.md", "plots")
 

@@ -1,10 +1,11 @@
 """Tables of the K+ -> pi+ nu nubar section: CSV, HEPData (hepdata_lib) and the rich summary table.
 
-The rich table (:func:`pnn_summary_table`) flags with ``(!)`` each background source whose estimate
+The rich table (:func:`pnn_summary_table`) flags with the footnote marker ``(*)`` each background source whose estimate
 is not ``reliability: ok`` in summary.json (computed by ``kaonportal.validation.evaluate.pnn_reliability`` from the
 status rule against the published value, plus ``analyses.pnn_budget``'s diagnostics, e.g. "rare-escape dominated")
 and prints the reason per flagged source in the caption below the table; every number in tension or disagreement
-with its published value carries ``(~)`` or ``(!!)`` (``kaonportal.validation.rule.MARKS``).
+with its published value carries ``(~)`` or ``(!!)`` (``kaonportal.validation.rule.MARKS``); a legend below the
+table explains every marker used.
 """
 
 from __future__ import annotations
@@ -153,8 +154,9 @@ def _pnn_hepdata_tables(summary: dict) -> list:
     return tables
 
 
-#: marker of a background source whose estimate summary.json does not call reliable
-RELIABILITY_FLAG = "(!)"
+#: footnote marker of a background source whose estimate summary.json does not call reliable (distinct from the
+#: validation marks ``(~)`` / ``(!!)``: it points to the source's note below the table)
+RELIABILITY_FLAG = "(*)"
 
 
 def intensity_label(pnn: dict) -> tuple[str, str]:
@@ -184,8 +186,10 @@ def pnn_summary_table(pnn: dict):
     >>> import io
     >>> con = Console(width=100, record=True, file=io.StringIO())
     >>> con.print(pnn_summary_table(pnn))
-    >>> print(con.export_text().splitlines()[-1])
-    (!) K+ -> mu+ nu: rare-escape dominated: 60% ...
+    >>> for line in con.export_text().splitlines()[-2:]:
+    ...     print(line.rstrip())
+    (*) K+ -> mu+ nu: rare-escape dominated: 60% ...
+    (*) see the source's reliability note above
     """
     from rich.markup import escape
     from rich.table import Table
@@ -227,7 +231,11 @@ def pnn_summary_table(pnn: dict):
             pe = [c["published"], c["published_error_low"], c["published_error_high"]]
         sim = fmt(c["simulation"], c["simulation_error"]) + mark(f"backgrounds.{c['source']}.simulation")
         if c.get("data_driven") is not None:
-            dd_mark = mark(f"backgrounds.{c['source']}.data_driven")
+            # an estimate without its own registry entry is rated against the published value too
+            # (kaonportal.validation.evaluate.pnn_reliability): its status is in the row
+            dd_status = vstat.get(f"backgrounds.{c['source']}.data_driven",
+                                  (c.get("estimate_status") or {}).get("data_driven"))
+            dd_mark = f" {MARKS[dd_status]}" if dd_status in MARKS else ""
             sim += f" (dd {c['data_driven']:.3g}{dd_mark})"
         rel = c.get("reliability")
         if rel not in (None, "ok"):     # summaries written before the key existed have None
@@ -241,8 +249,9 @@ def pnn_summary_table(pnn: dict):
         label = {"observed_with_simulated_inputs": "BR (observed, this run's SES and background)",
                  "observed_with_published_inputs": "BR (observed, published SES and background)",
                  "pseudo_data": f"BR (pseudo-data at {r.get('true_br', 0):.3g})"}.get(name, name)
-        t.add_row(escape(label), f"{r['br']:.3g} +{r['br_error_high']:.2g} -{r['br_error_low']:.2g} "
-                  f"({r['significance']:.1f} sigma; {r['tension_with_sm_sigma']:+.1f} sigma vs SM)",
+        t.add_row(escape(label), f"{r['br']:.3g} +{r['br_error_high']:.2g} -{r['br_error_low']:.2g}"
+                  + mark(f"branching_ratio.{name}.br") +
+                  f" ({r['significance']:.1f} sigma; {r['tension_with_sm_sigma']:+.1f} sigma vs SM)",
                   f"n_obs = {r['observed']}")
     gn_src = pnn["branching_ratio"].get("observed_with_published_inputs") or next(
         iter(pnn["branching_ratio"].values()), None)
@@ -263,9 +272,13 @@ def pnn_summary_table(pnn: dict):
     if published_at:
         notes.append(f"published numbers are at 1x (the card's nominal beam rate); this run at "
                      f"{it['intensity_scale']:g}x: no agreement status for them")
-    if any(st in MARKS for st in vstat.values()):
-        notes.append(f"{MARKS['tension']} tension, {MARKS['disagree']} disagreement with the published value "
-                     "(kaonportal validate's rule; summary.json sections.pnn.validation)")
+    legend = []
+    if any(st in MARKS for st in vstat.values()) or (it.get("random_veto_check") or {}).get("status") in MARKS:
+        legend.append(f"{MARKS['tension']} tension, {MARKS['disagree']} disagreement with the published value "
+                      "(kaonportal validate's rule; summary.json sections.pnn.validation)")
+    if any(n.startswith(RELIABILITY_FLAG) for n in notes):
+        legend.append(f"{RELIABILITY_FLAG} see the source's reliability note above")
+    notes += [escape(line) for line in legend]
     if notes:
         t.caption = "\n".join(notes)
         t.caption_justify = "left"

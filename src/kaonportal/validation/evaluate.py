@@ -8,17 +8,20 @@ and its reason, the deviation in tolerances, the status (:mod:`.rule`) and the c
 from __future__ import annotations
 
 __all__ = ["evaluate_entry", "evaluate", "summarise", "annotate_summary", "area_verdict", "profile_for_summary",
-           "pnn_reliability", "DEFAULT_BUDGET_TOLERANCE", "section_verdict"]
+           "pnn_reliability", "DEFAULT_BUDGET_TOLERANCE", "section_verdict", "beamdump_applies",
+           "beamdump_validation", "tolerance_record"]
 
 import json
+import math
 from pathlib import Path
 
-from .registry import PROFILES, Registry, load_registry
+from .registry import PROFILES, Registry, Tolerance, load_registry
 from .resolve import curve_value, model_value, stats_value, summary_value
 from .rule import RULE_TEXT, STATUS_ORDER, classify, worst
 
-#: tolerance for a published background source without a registry entry (as the registry's budget entries)
-DEFAULT_BUDGET_TOLERANCE = {"factor": 2.0}
+#: model-approximation allowance for a published background estimate without a registry entry and without a
+#: registry entry for the other estimate of the same source (the registry's allowance for calibrated sources)
+DEFAULT_BUDGET_TOLERANCE = {"factor": 1.5}
 
 
 def _where(src) -> str:
@@ -55,15 +58,37 @@ def evaluate_entry(area: str, entry, summaries: dict, run_dirs: dict) -> dict:
         elif applies:
             value = curve_value(run_dirs[src.run], src)
     pub = entry.published
-    res = classify(value, error, pub.value, pub.error_low, pub.error_high, entry.tolerance.as_dict())
+    same_data = entry.tolerance.same_data or src.kind == "stats"
+    res = classify(value, error, pub.value, pub.error_low, pub.error_high, entry.tolerance.as_dict(), same_data)
     return {"id": entry.id, "area": area, "quantity": entry.quantity, "unit": entry.unit, "dataset": entry.dataset,
             "published": {"value": pub.value, "error_low": pub.error_low, "error_high": pub.error_high},
             "kaonportal": {"value": value, "error": error, "source": _where(src)},
             "ratio": res["ratio"], "pull": res["pull"], "deviation": res["deviation"],
-            "tolerance": {**entry.tolerance.as_dict(), "text": entry.tolerance.describe(),
-                          "reason": entry.tolerance.reason},
+            "tolerance": tolerance_record(res["tolerance"], entry.tolerance, same_data),
             "status": res["status"], "citation": entry.citation, "citation_key": entry.citation_key,
             "note": entry.note}
+
+
+def _part_text(kind: str, v: float) -> str:
+    return {"relative": f"{v:.0%}", "factor": f"{math.expm1(v):.0%}", "absolute": f"{v:.2g}"}[kind]
+
+
+def tolerance_record(parts: dict, tolerance, same_data: bool) -> dict:
+    """The record's tolerance: the effective total (``{"factor": ...}`` as the registry's form), its three parts
+    (the model allowance as the registry states it, the published and kaonportal errors in the allowance's units,
+    :func:`.rule.tolerance_parts`), a text and the allowance's reason."""
+    kind = parts["kind"]
+    eff = parts["effective"][kind]
+    total = {"relative": f"±{eff:.0%}", "factor": f"×/÷{eff:.3g}", "absolute": f"±{eff:.2g}"}[kind]
+    text = f"{total} = model {tolerance.describe()}"
+    if same_data:
+        text += " (same events as the published number: errors not added)"
+    else:
+        text += "".join(f" ⊕ {name} {_part_text(kind, parts[key])}" for key, name in
+                        (("published", "published"), ("kaonportal", "kaonportal")) if parts[key] > 0)
+    return {kind: eff, "model": tolerance.as_dict()[kind], "published_error": parts["published"],
+            "kaonportal_error": parts["kaonportal"], "same_data": same_data, "text": text,
+            "reason": tolerance.reason}
 
 
 def evaluate(registry: Registry, summaries: dict, run_dirs: dict) -> list[dict]:
@@ -133,6 +158,8 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
         src = e.kaonportal
         if src.kind in ("model", "stats") or src.section not in (summary.get("sections") or {}):
             continue
+        if src.section == "beamdump" and beamdump_applies(summary["sections"]["beamdump"] or {}):
+            continue
         if src.section == "pnn" and pnn_x != 1.0 and not (src.key or "").startswith("intensity."):
             continue
         if src.section == "pnn" and PROFILES[src.run]["pnn_dataset"] != \
@@ -143,7 +170,9 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
         per_section.setdefault(src.section, []).append(
             {"id": r["id"], "quantity": r["quantity"], "key": src.key or f"{src.file}:{src.column}",
              "value": r["kaonportal"]["value"], "published": r["published"]["value"], "ratio": r["ratio"],
-             "pull": r["pull"], "tolerance": r["tolerance"]["text"], "tolerance_value": e.tolerance.as_dict(),
+             "pull": r["pull"], "tolerance": r["tolerance"]["text"],
+             "tolerance_value": {k: v for k, v in r["tolerance"].items() if k in ("relative", "factor", "absolute")},
+             "tolerance_model": e.tolerance.as_dict(),
              "status": r["status"]})
     pnn = (summary.get("sections") or {}).get("pnn")
     if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list):
@@ -161,16 +190,49 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
                        if pnn_x != 1.0 else "")}
 
 
+def beamdump_applies(section: dict) -> str | None:
+    """None when the beam-dump registry entries (the published 2021 dark-photon search) apply to a beam-dump
+    summary, else why they do not (another model, channels, exposure or counts than the published search)."""
+    if section.get("model") != "dark-photon":
+        return f"model {section.get('model')!r}: the published beam-dump numbers are for the dark photon (BC1)"
+    if sorted(section.get("channels") or []) != ["ee", "mumu"]:
+        return f"channels {section.get('channels')}: the published numbers combine ee and mumu"
+    inputs = section.get("inputs") or {}
+    src = str(inputs.get("observed_background_source", ""))
+    if not src.startswith("NA62 2021") or "scaled" in src or inputs.get("cl") != 0.9:
+        return "not the published 2021 exposure, counts and 90% CL"
+    return None
+
+
+def beamdump_validation(summary: dict, registry: Registry | None = None) -> dict:
+    """The ``validation`` block of the ``kaonportal beamdump`` command's own summary.json: the statuses of the
+    beam-dump registry entries it produces (as :func:`annotate_summary` gives each section of ``kaonportal run``),
+    or ``applies: false`` and why. ``summary`` is not modified."""
+    why = beamdump_applies(summary)
+    if why:
+        return {"applies": False, "reason": why, "rule": RULE_TEXT}
+    wrapped = {"sections": {"beamdump": dict(summary)}}
+    top = annotate_summary(wrapped, Path("."), registry)
+    block = wrapped["sections"]["beamdump"].get("validation") or {"counts": top["counts"], "worst": None,
+                                                                  "entries": []}
+    return {"applies": True, **block, "rule": RULE_TEXT, "note": top["note"]}
+
+
 def _budget_status(row: dict, which: str, by_key: dict) -> tuple[str, str] | None:
     """(status, reason) of one estimate (``simulation`` / ``data_driven``) of a budget row: from its registry record
-    when there is one, else from the rule with :data:`DEFAULT_BUDGET_TOLERANCE` against the row's published value."""
+    when there is one, else from the rule against the row's published value with the allowance of the other
+    estimate's record (the same source) or :data:`DEFAULT_BUDGET_TOLERANCE`."""
     rec = by_key.get(f"backgrounds.{row['source']}.{which}")
     if rec is not None:
         status, ratio, tol = rec["status"], rec["ratio"], rec["tolerance"]
     elif row.get("published") is not None and row.get(which) is not None:
+        other = by_key.get(f"backgrounds.{row['source']}.{'data_driven' if which == 'simulation' else 'simulation'}")
+        allowance = other["tolerance_model"] if other is not None else DEFAULT_BUDGET_TOLERANCE
         res = classify(row[which], row.get(f"{which}_error"), row["published"], row.get("published_error_low"),
-                       row.get("published_error_high"), DEFAULT_BUDGET_TOLERANCE)
-        status, ratio, tol = res["status"], res["ratio"], "x/÷2 (default)"
+                       row.get("published_error_high"), allowance)
+        status, ratio = res["status"], res["ratio"]
+        tol = tolerance_record(res["tolerance"], Tolerance(**allowance, reason="-"), False)["text"] + \
+            (" (as the other estimate's entry)" if other is not None else " (default)")
     else:
         return None
     if status in ("agree", "missing"):
@@ -185,12 +247,16 @@ def pnn_reliability(pnn: dict, records: list[dict]) -> None:
     """The ``reliability`` key of each pnn budget row (the pnn table), computed from the status rule: "ok" only when
     both estimates agree with the published value (or none is published) and the simulation's own diagnostic (rare
     escapes, :mod:`kaonportal.analyses.pnn_budget.escapes`) is "ok"; otherwise the reasons. Adds
-    ``validation_status`` (worst of the two estimates) and keeps the diagnostic as ``simulation_diagnostic``."""
+    ``validation_status`` (worst of the two estimates), ``estimate_status`` (each estimate's) and keeps the
+    diagnostic as ``simulation_diagnostic``."""
     by_key = {r["key"]: r for r in records}
     for row in pnn["budget_comparison"]:
         diag = row.get("simulation_diagnostic", row.get("reliability"))
-        results = [r for w in ("simulation", "data_driven") if (r := _budget_status(row, w, by_key)) is not None]
+        per = {w: r for w in ("simulation", "data_driven") if (r := _budget_status(row, w, by_key)) is not None}
+        results = list(per.values())
         reasons = [why for _, why in results if why]
+        # each estimate's own status (the printed table marks both, with or without a registry entry)
+        row["estimate_status"] = {w: st for w, (st, _) in per.items()}
         if diag not in (None, "ok"):
             reasons.append(diag)
         row["simulation_diagnostic"] = diag

@@ -27,7 +27,8 @@ Where kaonportal's number comes from (``kaonportal:``), one of
 * ``model``: a portal model (:func:`kaonportal.models.get_model`) ``method`` (``ctau_m``, ``total_width``,
   ``production_br``, ...) at ``mass`` (GeV) and ``coupling``, with ``channel`` picking a channel of a dict result;
 * ``stats``: kaonportal's statistics engine on published counting inputs (``datasets``: observed, background,
-  ses, ...): ``limit`` (upper limit at ``cl`` with ``stats_method``) or ``measure`` (the BR).
+  ses, ...): ``limit`` (upper limit at ``cl`` with ``stats_method``), ``measure`` (the BR) or ``significance``
+  (of the signal over the background-only hypothesis, in sigma).
 
 ``run`` names a run profile (:data:`PROFILES`): the configuration ``kaonportal validate`` runs with.
 
@@ -115,13 +116,16 @@ class Published(_Strict):
 
 
 class Tolerance(_Strict):
-    """Agreement tolerance: exactly one of relative / factor / absolute, and why (published error, statistics,
-    a marked approximation)."""
+    """The model-approximation allowance of an entry: exactly one of relative / factor / absolute, and why (the
+    approximation it stands for). The status rule (:mod:`.rule`) adds the published error and kaonportal's own
+    error to it in quadrature, unless ``same_data``: both numbers rest on the same observed events (a BR from the
+    published counting inputs), so their errors are one statistical error, not two independent ones."""
 
     relative: float | None = None
     factor: float | None = None
     absolute: float | None = None
     reason: str
+    same_data: bool = False
 
     @model_validator(mode="after")
     def _one(self):
@@ -137,7 +141,7 @@ class Tolerance(_Strict):
         return self
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.model_dump().items() if v is not None and k != "reason"}
+        return {k: v for k, v in self.model_dump().items() if v is not None and k not in ("reason", "same_data")}
 
     def describe(self) -> str:
         (k, v), = self.as_dict().items()
@@ -162,7 +166,7 @@ class Source(_Strict):
     coupling: float | None = None
     channel: str | None = None        # a model method returning a dict: which channel
     params: dict = {}
-    stats: Literal["limit", "measure"] | None = None   # kaonportal.stats on published counting inputs
+    stats: Literal["limit", "measure", "significance"] | None = None   # kaonportal.stats on published inputs
     datasets: list[dict] = []
     cl: float = 0.9
     stats_method: str = "cls"

@@ -190,7 +190,10 @@ def trust_section(registry, snap: dict) -> str:
              f"and a `kaonportal validate{' --quick' if snap.get('quick') else ''}` run of kaonportal "
              f"{snap.get('kaonportal_version', '?')} ({snap.get('date', '?')}); rerun `kaonportal validate --out DIR` "
              "for your version and configuration, and see `DIR/report.md` for every number. "
-             "`kaonportal run` marks the numbers in tension (~) or disagreement (!!) in its summary.", "",
+             "`kaonportal run` marks the numbers in tension (~) or disagreement (!!) in its summary, and with (*) a "
+             "pnn background whose reliability note (below its table) says why not to rely on it. Each entry states "
+             "the model-approximation allowance kaonportal's approximations get, with its reason; the published and "
+             "kaonportal's own errors are added to it, so a tolerance is never a bare factor.", "",
              "| area | what | agree | tension | disagree | not produced | worst |", "|---|---|---|---|---|---|---|"]
     order = {"disagree": 0, "tension": 1, "missing": 2, "agree": 3}
     for area, desc in registry.areas.items():

@@ -159,6 +159,8 @@ def stats_value(src) -> tuple[float | None, float | None]:
         if src.stats == "limit":
             return upper_limit(ds, cl=src.cl, method=src.stats_method, expected=False).upper_limit * src.scale, None
         m = measure(ds)
+        if src.stats == "significance":
+            return m.significance, None
         return m.value * src.scale, 0.5 * (m.error_low + m.error_high) * src.scale
     except (InputError, TypeError):
         return None, None

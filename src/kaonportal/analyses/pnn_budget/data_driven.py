@@ -19,6 +19,24 @@ the tails are measured on the non-radiative events (S003: "the shape of the tail
 collected with the control trigger", NA62's pi0 is tagged there) and the radiative events' own yield in R1+R2
 after the full selection (simulation, as S003 does for "other K+ decays") is added to N(region) x f_kin.
 
+**Not an independent check for pi+ pi0 and pi+ pi+ pi-** (issue #13 audit: 1.3227708 data-driven vs 1.3227716
+simulated for pi+ pi0, 2021-22 --quick; 0.00838 both for pi+ pi+ pi-). With the simulated control sample the
+two estimates are, per source,
+
+* simulation:   N_sim = N_K,eff sum_d BR_d A_d(R1 u R2) + t_s N(region)
+* data-driven:  N_dd  = N(region) [C(R1 u R2)/C(region) + t_s] + (radiative samples' simulated yield)
+
+with A the full selection and C the control selection (the cut ``spec.skip`` removed). They are equal when the
+skipped cut's per-event weight does not depend on m2miss, so that A(R1 u R2)/A(region) = C(R1 u R2)/C(region).
+In the fast simulation the veto weights of the non-radiative pi+ pi0 and pi+ pi+ pi- events depend on the
+photons and extra tracks, the m2miss tails on the track resolution; and its Gaussian resolution puts almost no
+non-radiative event in R1 u R2 (C(R1 u R2)/C(region) ~ 6e-10 for pi+ pi0; the non-radiative part of N_sim is
+3e-6 events): both reduce to t_s N(region) + the radiative yield, the same number. Only mu+ nu differs (0.45
+data-driven vs 0.66 simulated, --quick): its control sample skips the pi+ identification, which correlates
+with m2miss through mu+ decays in flight. NA62's estimate multiplies the *observed* N(region) of the data;
+no published control-region count is in the reference material, so this cannot be made independent here: the
+validation registry keeps the data-driven entries of mu+ nu only (kaonportal/data/validation/pnn.yaml).
+
 >>> dd, err, f = data_driven_estimate(10.0, 1.0, 0.0, 0.0, 100.0, 25.0, 0.0)   # no control event in R1+R2
 >>> dd, round(err, 4), f      # 68% CL: 10 x 1.14 / (100^2 / 25 effective control events)
 (0.0, 0.0285, 0.0)

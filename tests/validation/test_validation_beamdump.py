@@ -1,0 +1,79 @@
+"""Beam-dump validation (issue #13 audit items 4 and 6): the published epsilon range is compared over the mass window
+it is quoted for, and the `kaonportal beamdump` command's own summary.json carries the statuses of its entries."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from kaonportal.beamdump.analysis import PUBLISHED_MASS_WINDOW_GEV, excluded_range_in_window
+from kaonportal.beamdump.contours import Exclusion
+from kaonportal.cli.main import app
+from kaonportal.validation.evaluate import annotate_summary, beamdump_validation
+
+
+def _exclusion():
+    masses = np.array([0.01, 0.03, 0.1, 0.3, 0.8])
+    couplings = np.array([1e-7, 1e-6, 1e-5, 1e-4, 1e-3])
+    ex = np.zeros((5, 5), bool)
+    ex[0, 1:5] = True       # 10 MeV: excluded up to 1e-3 (outside the published window)
+    ex[2, 1:3] = True       # 100 MeV: 1e-6 .. 1e-5
+    ex[3, 2:4] = True       # 300 MeV: 1e-5 .. 1e-4
+    ex[4, 0] = True         # 800 MeV: 1e-7 (outside)
+    z = np.zeros((5, 5))
+    return Exclusion(pot=1.4e17, observed=1, background=0.03, cl=0.9, method="cls", signal_limit=3.9, n_expected=z,
+                     mc_error=z, excluded=ex, masses=masses, couplings=couplings)
+
+
+def test_window_range_ignores_masses_outside_the_published_window():
+    w = excluded_range_in_window(_exclusion(), *PUBLISHED_MASS_WINDOW_GEV)
+    assert w["mass_window_gev"] == [0.05, 0.6]
+    assert w["excluded_coupling_range"] == [1e-6, 1e-4]          # not 1e-7 (800 MeV) nor 1e-3 (10 MeV)
+    assert _exclusion().summary()["excluded_coupling_range"] == [1e-7, 1e-3]     # the whole grid differs
+    assert excluded_range_in_window(_exclusion(), 0.4, 0.6)["excluded_coupling_range"] is None
+
+
+def _bd_summary(eps=(1.2e-6, 3.0e-5), model="dark-photon", source="NA62 2021 dump data"):
+    return {"status": "done", "model": model, "channels": ["ee", "mumu"],
+            "inputs": {"observed_background_source": source, "cl": 0.9},
+            "observed": {"excluded_mass_range_gev": [0.02, 0.55], "excluded_coupling_range": [1e-7, 2e-4]},
+            "observed_in_published_window": {"mass_window_gev": [0.05, 0.6], "excluded_coupling_range": list(eps)}}
+
+
+def test_beamdump_summary_carries_statuses_of_its_entries():
+    s = _bd_summary()
+    v = beamdump_validation(s)
+    assert "validation" not in s                                  # the summary itself is not modified
+    by_id = {e["id"]: e for e in v["entries"]}
+    assert v["applies"] and set(by_id) == {"bd-aprime-mass-reach", "bd-aprime-eps-min", "bd-aprime-eps-max"}
+    # the window values are used, not the whole-grid range (1e-7 and 2e-4 would be x10 and x5 off)
+    assert by_id["bd-aprime-eps-min"]["value"] == 1.2e-6 and by_id["bd-aprime-eps-min"]["status"] == "agree"
+    assert by_id["bd-aprime-eps-max"]["value"] == 3.0e-5 and by_id["bd-aprime-eps-max"]["status"] == "agree"
+    assert v["counts"]["agree"] == 3 and v["worst"] == "agree"
+    far = beamdump_validation(_bd_summary(eps=(1.2e-6, 4.0e-4)))       # x10 the published 4e-5: outside x/÷2 twice
+    assert {e["id"]: e["status"] for e in far["entries"]}["bd-aprime-eps-max"] == "disagree"
+
+
+@pytest.mark.parametrize("kw", [{"model": "dark-scalar"}, {"source": "user"},
+                                {"source": "NA62 2021 dump data; background scaled to 1e+18 POT"}])
+def test_entries_do_not_apply_to_another_search(kw, tmp_path):
+    v = beamdump_validation(_bd_summary(**kw))
+    assert v["applies"] is False and v["reason"]
+    run = {"sections": {"beamdump": _bd_summary(**kw)}}
+    annotate_summary(run, tmp_path)
+    assert "validation" not in run["sections"]["beamdump"]
+
+
+def test_beamdump_command_writes_validation_into_summary_json(tmp_path):
+    out = tmp_path / "bd"
+    res = CliRunner().invoke(app, ["beamdump", "--grid", "6x8", "--n-per-mass", "200", "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.stdout + str(res.exception)
+    written = json.loads((out / "summary.json").read_text())
+    v = written["validation"]
+    assert v["applies"] and {e["id"] for e in v["entries"]} >= {"bd-aprime-eps-min", "bd-aprime-eps-max"}
+    window = written["observed_in_published_window"]["excluded_coupling_range"]
+    eps = {e["id"]: e["value"] for e in v["entries"]}
+    if window is not None:
+        assert [eps["bd-aprime-eps-min"], eps["bd-aprime-eps-max"]] == window
+    assert json.loads(res.stdout)["validation"]["counts"] == v["counts"]
