@@ -76,8 +76,9 @@ def test_random_veto_2021_22_against_published(lib):
 
 
 def test_vetoing_rows_are_scanned_once_per_library(lib):
-    first = P._vetoing_rows(CARD, lib, "K+")
-    assert P._vetoing_rows(CARD, lib, "K+") is first          # cached, not rescanned per block
+    v = P._vetoing(CARD, lib, "K+")
+    assert P._vetoing(CARD, lib, "K+") is v                   # cached, not rescanned per block (overlay_random_veto)
+    first = v.rows
     cols = [j for j, d in enumerate(P.HIT_DETECTORS) if d in CARD.pileup.veto_detectors]
     np.testing.assert_array_equal(first, np.flatnonzero(lib.hits["K+"][:, cols].any(axis=1)))
 

@@ -296,11 +296,6 @@ def _vetoing(card: Card, lib: AccidentalLibrary, species: str) -> _Vetoing:
     return v
 
 
-def _vetoing_rows(card: Card, lib: AccidentalLibrary, species: str) -> np.ndarray:
-    """Library rows of ``species`` with at least one hit in a veto detector (scanned once per library)."""
-    return _vetoing(card, lib, species).rows
-
-
 def overlay_random_veto(card: Card, n: int, rng: np.random.Generator, lib: AccidentalLibrary
                         ) -> tuple[np.ndarray, np.ndarray]:
     """Overlay accidentals on ``n`` events (step 3): (accidentals per event within reach of one of their veto
