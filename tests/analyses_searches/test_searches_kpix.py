@@ -77,6 +77,9 @@ def test_user_candidates_and_section(tmp_path):
     assert r["n_candidates"] == 2 and r["candidates"] == str(p)
     text = (tmp_path / "out" / "curves" / "kpix_invisible_br_stable.csv").read_text()
     assert "# confidence level: 0.9" in text
+    # the band-check verdict against the published curve travels with both curve files (as in the other searches)
+    assert f"(published inside the expected +-2 sigma band): {r['agreement']}" in text
+    assert f"band): {r['agreement']}" in (tmp_path / "out" / "curves" / "kpix_invisible_br_vs_lifetime.csv").read_text()
     assert (tmp_path / "out" / "plots" / "kpix_invisible_br.png").is_file()
     # every curve of the lifetime scan is exported with its expected bands
     life = (tmp_path / "out" / "curves" / "kpix_invisible_br_vs_lifetime.csv").read_text().splitlines()

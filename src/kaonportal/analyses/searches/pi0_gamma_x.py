@@ -125,6 +125,7 @@ from ...reco.smearing import LKR_POSITION_M
 from ...stats import Dataset, peak_scan, upper_limit
 from .common import (M2MISS_ALLOWED_K, check_inject, check_mass_grid, load_search_config, mass_grid, plot_limit_curves,
                      read_candidates, write_curve)
+from ..agreement import agreement_of_limit, band_note
 from .datasets import SEARCH_DATA, data_used, resolve_card
 from .pi0_gamma_x_events import (MECHANISMS, SOURCES, _cdf_quantiles, _window_sums, nunu_acceptance,  # noqa: F401
                                  nunu_photon_weight, reconstruct_pi0_gamma, reconstruct_source)
@@ -334,7 +335,11 @@ def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False)
             "background_by_mechanism": {mech: float(sum(ws[(xs > cfg.nunu_m2_min) & (mc == code)].sum()
                                                          for _, xs, ws, mc in parts))
                                         for mech, code in MECHANISMS.items()},
-            "ratio_expected_to_published": lim.expected["median"] / cfg.published_nunu_limit}
+            "ratio_expected_to_published": lim.expected["median"] / cfg.published_nunu_limit,
+            # the published limit against this run's expected band (analyses.agreement): stated on the result
+            **agreement_of_limit(lim.expected["median"], cfg.published_nunu_limit, lim.expected["minus2"],
+                                 lim.expected["plus2"], "single-photon backgrounds from the card's photonuclear "
+                                 "and conversion models (status D/R)")}
     return {"masses_gev": masses, "acceptance": a_x, "sigma_m2": s_m2, "ses": ses, "background": b,
             "background_error": b_err, "background_by_source": b_by_source, "background_by_mechanism": b_mech,
             "scan": sc, "br_eps1": br1,
@@ -374,7 +379,7 @@ def pi0_gamma_x_section(out_dir: Path, *, card: str | None = None, seed: int = 0
                     "upper limit on BR(pi0 -> gamma nu nubar), counting at m_miss^2 > m2_min", "BR dimensionless",
                     cfg.cl, inputs + [f"signal photon spectrum: {cfg.nunu_spectrum} (nunu_photon_weight)",
                                       f"gamma nu nubar background uncertainty: {cfg.nunu_background_error} "
-                                      "(nunu_background_error)"],
+                                      "(nunu_background_error)", band_note("the published limit", nn["agreement"])],
                     {"m2_min_gev2": [nn["m2_min_gev2"]], "acceptance": [nn["acceptance"]],
                      "background": [nn["background"]], "n_observed": [nn["observed"]],
                      "br_ul_observed": [nn["br_ul_observed"]],
