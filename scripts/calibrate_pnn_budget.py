@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Calibrate the R/D inputs of the K+ -> pi+ nu nubar background budget against the published 2017
 budget (NA62, JHEP 11 (2020) 042; numbers in [NA62:2020eqcd] = S003 Table I), then show
-the 2021-22 budget (JHEP 02 (2025) 191, A1c) predicted with the calibration as the check.
+the 2021-22 budget (JHEP 02 (2025) 191, [NA62:2024pjp]) predicted with the calibration as the check.
 
 Usage:
     python scripts/calibrate_pnn_budget.py [--scale 1.0] [--seed 2017] [--out FILE] [--force] [--check] [--cache DIR]

@@ -117,3 +117,12 @@ def test_scheduler_local_gives_the_same_recast(search_dir, tmp_path):
     assert any("dump" in str(f) for f in files), "the beam dump ran"
     for f in files:
         assert (tmp_path / "dist" / f).read_text() == (tmp_path / "plain" / f).read_text(), f
+
+
+def test_models_export_json(tmp_path):
+    # the README: every command takes --json (one JSON object on stdout, the file still written)
+    path = tmp_path / "bc4.yaml"
+    r = runner.invoke(app, ["models", "export", "BC4", "-o", str(path), "--n-masses", "20", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out == {"model": "dark-scalar", "label": "BC4", "output": str(path), "n_masses": 20} and path.is_file()

@@ -59,7 +59,7 @@ def beamdump_cmd(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing output directory."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
 ):
-    """Beam-dump exclusion contour in the (mass, coupling) plane: N = N_POT chi P_decay A_acc A_trig."""
+    """Beam-dump exclusion contour in the (mass, coupling) plane: N = N_POT chi P_decay BR A_acc A_trig."""
     import math
 
     from ..beamdump.analysis import parse_grid, parse_range, run_beamdump, write_outputs

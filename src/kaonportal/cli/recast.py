@@ -106,13 +106,17 @@ def recast_cmd(
 def export_cmd(model: str = typer.Argument(..., help="Built-in model name or PBC label (BC1 ... BC11)."),
                output: Path = typer.Option(..., "-o", "--output", help="YAML file to write."),
                n_masses: int = typer.Option(400, "--n-masses", help="Masses of the log-spaced grid (>= 2)."),
-               force: bool = typer.Option(False, "--force", help="Overwrite an existing file.")):
+               force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+               json_out: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout.")):
     """Export a built-in model as a tabulated YAML model file (a starting point for your own model)."""
     from ..models import get_model
     from ..models.export import export_model, write_model_yaml
     mdl = get_model(model)
     guard_output(output, force, field="output")
     path = write_model_yaml(export_model(mdl, n_masses), output)
+    if json_out:
+        emit_json({"model": mdl.name, "label": mdl.label, "output": str(path), "n_masses": n_masses})
+        return
     stderr.print(f"wrote {path}: {mdl.name} ({mdl.label}) on {n_masses} masses")
 
 
