@@ -57,7 +57,7 @@ def test_section_writes_curves_and_compares_to_published(tmp_path):
         assert 0.25 < r[key]["median_ratio_expected_to_published"] < 4.0
         # the comparison is stated by rule (analyses.agreement), in the summary and the curve header
         assert r[key]["published_ratio"] == pytest.approx(r[key]["median_ratio_expected_to_published"], rel=1e-9)
-        assert r[key]["agreement"] == "agree" or r[key]["agreement"].startswith("disagree (x")
+        _verdict_follows_direction(r[key])
         assert band_note("NA62 (ALPaca, prompt)", r[key]["agreement"]) in \
             (tmp_path / "curves" / f"visible_x_{key}_br.csv").read_text()
     assert r["card"] == "na62-2018" and "data-period default" in r["card_origin"]
@@ -188,3 +188,11 @@ def test_bad_candidate_file(tmp_path, monkeypatch, content, options, field, need
     assert exc.value.field == f"searches.visible-x.{field}" and needle in exc.value.message, str(exc.value)
     # a section switched off: options only, its files are not read
     assert check_section_inputs("visible-x", {"candidates_file": {"gg": "none.csv"}}, deep=False) is not None
+
+
+def _verdict_follows_direction(r):
+    """A disagreement names the direction its ratio gives (stronger below 1, weaker above)."""
+    a, ratio = r["agreement"], r["published_ratio"]
+    assert a == "agree" or a.startswith("disagree (x"), a
+    if a != "agree":
+        assert ("stronger than published" in a) == (ratio < 1) and ("weaker than published" in a) == (ratio > 1), a
