@@ -22,6 +22,9 @@ Factors (definitions used here):
 - ``a_acc``: accepted / decayed-in-window, i.e. geometry, track and photon acceptance, pointing (CDA_TAX,
   Z_TAX) and vertex cuts, times BR(pi0/eta -> gamma gamma) and the phase-space weights of multi-body states.
 - ``a_trig``: :attr:`.setup.BeamDumpSetup.trigger_efficiency`.
+- ``f_A`` (report only, already inside ``n_parent_per_pot`` and ``chi``): the p-Cu factor of the parent mesons
+  (:mod:`.nuclear`, ``a_scaling``), averaged over the accepted decays (column ``f_A(acc)``; ``a_factor_accepted``
+  in the JSON), i.e. how much the forward nuclear suppression changes this row against pp collisions.
 
 ``p_decay`` is the mean over *all* X, while the accepted X are the fast forward ones, so the two factors are
 correlated; their product is exact. ``a_acc`` is a ratio of two Monte Carlo estimates (the accepted decays are
@@ -43,7 +46,7 @@ from ..errors import InputError
 from ..kinematics import decay_probability
 from .analysis import stated_disagreements
 from .detection import decay_weights, detect
-from .mesons import a_scaling_factor, multiplicity_per_pot, soft_normalisation_factor
+from .mesons import check_a_scaling, multiplicity_per_pot, soft_normalisation_factor
 from .production import _MIXTURES
 from .setup import BeamDumpSetup
 from .yields import (MECHANISM_GROUPS, _subset, check_channels, check_channels_open, check_n_per_mass, draw_sample,
@@ -78,6 +81,7 @@ class YieldBudget:
     rows: list = field(default_factory=list)      # one dict per (mechanism, channel)
     skipped: tuple = ()
     soft_meson_normalisation: float = 1.0          # r_NA27 applied to the Pythia soft-meson yields
+    a_scaling: object = "alpha"                    # p-Cu scaling of the soft-meson yields (.mesons)
     # known disagreements with NA62's results for this configuration: the same statements (one definition,
     # :func:`.analysis.stated_disagreements`) as on the contour's summary.json, so a total is never read unflagged
     stated_disagreements: list = field(default_factory=list)
@@ -90,7 +94,7 @@ class YieldBudget:
         return {"model": self.model, "coupling_name": self.coupling_name, "mass_gev": self.mass,
                 "coupling": self.coupling, "n_pot": self.pot, "ctau_m": self.ctau_m, "a_trig": self.a_trig,
                 "formula": "N_exp = N_POT x chi x P_decay x BR(X->f) x A_acc x A_trig",
-                "soft_meson_normalisation": self.soft_meson_normalisation,
+                "soft_meson_normalisation": self.soft_meson_normalisation, "a_scaling": self.a_scaling,
                 "rows": self.rows, "n_expected": self.n_expected,
                 "ignored_production_channels": list(self.skipped),
                 "stated_disagreements": list(self.stated_disagreements)}
@@ -99,14 +103,17 @@ class YieldBudget:
         """Human-readable table (one line per mechanism and channel, then the total)."""
         head = (f"{self.model}: m = {self.mass:g} GeV, {self.coupling_name} = {self.coupling:g}, "
                 f"c tau = {self.ctau_m:.3g} m, N_POT = {self.pot:.3g}, A_trig = {self.a_trig:g}; "
-                f"soft mesons: Pythia x {self.soft_meson_normalisation:.3f} (NA27 pi+)")
+                f"soft mesons: Pythia x {self.soft_meson_normalisation:.3f} (NA27 pi+) x f_A, p-Cu scaling "
+                f"{self.a_scaling!r}" + (" = A^alpha(x_F,p_T) sigma_pp/sigma_pCu [Bonesini:2001bmpt]"
+                                         if self.a_scaling == "alpha" else ""))
         cols = f"{'mechanism':32s} {'channel':10s} {'n_par/POT':>10s} {'BR':>10s} {'chi':>10s} " \
-               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'N_exp':>10s}"
+               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'N_exp':>10s} {'f_A(acc)':>9s}"
         lines = [head, cols]
         for r in self.rows:
             lines.append(f"{r['mechanism'][:32]:32s} {r['channel']:10s} {r['n_parent_per_pot']:10.3g} "
                          f"{r['production_factor']:10.3g} {r['chi']:10.3g} {r['p_decay']:10.3g} {r['br']:10.3g} "
-                         f"{r['a_acc']:10.3g} {r['n_expected']:10.3g}")
+                         f"{r['a_acc']:10.3g} {r['n_expected']:10.3g} " +
+                         (f"{r['a_factor_accepted']:9.3g}" if r["a_factor_accepted"] is not None else f"{'-':>9s}"))
         flag = f"  ({len(self.stated_disagreements)} stated disagreement(s) with NA62 below)" \
             if self.stated_disagreements else ""
         lines.append(f"{'total':43s} {'':>54s} {self.n_expected:10.3g}{flag}")
@@ -127,7 +134,7 @@ def _parent_yield(parsed, a_scaling) -> float | None:
 
 def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *, pot: float = 1.4e17,
                  card="na62-2022", setup: BeamDumpSetup | None = None, n_per_mass: int = 5000, seed: int = 1,
-                 mechanisms=MECHANISM_GROUPS, a_scaling="pp", brems_pt_max: float = 1.0,
+                 mechanisms=MECHANISM_GROUPS, a_scaling="alpha", brems_pt_max: float = 1.0,
                  momentum_bias: float = 1.0) -> YieldBudget:
     """Budget of N_exp at (``mass`` GeV, ``coupling``), same arguments as :func:`.yields.expected_events`."""
     from ..detector import load_card
@@ -141,7 +148,7 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
         raise InputError("pot", f"must be a finite number >= 0, got {pot}")
     chan = check_channels(mdl, channels)
     check_channels_open(chan, m, "explain")
-    a_scaling_factor(a_scaling)          # validate before any simulation
+    check_a_scaling(a_scaling)          # validate before any simulation
     check_n_per_mass(n_per_mass)
     setup = (setup or BeamDumpSetup()).resolved(chan)
     card_obj = load_card(card)
@@ -175,16 +182,19 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
             det = detect(sample, ch, card_obj, setup, rng)
             sel = det.accept > 0
             br = float(np.asarray(brs[key]).ravel()[0])
-            acc_dec = 0.0
+            acc_dec, f_acc = 0.0, None
             if sel.any():
-                acc_dec = float((w[sel] * det.accept[sel] * decay_weights(_subset(det, sel), m, ctau)[:, 0]).sum())
+                wa = w[sel] * det.accept[sel] * decay_weights(_subset(det, sel), m, ctau)[:, 0]
+                acc_dec = float(wa.sum())
+                if sample.parent_a_factor is not None and acc_dec > 0:
+                    f_acc = float((wa * sample.parent_a_factor[sel]).sum() / acc_dec)
             n_exp = pot * f * br * setup.trigger_efficiency * acc_dec
             rows.append({"mechanism": label, "channel": ch,
                          "n_parent_per_pot": n_parent if n_parent is not None else x_per_pot,
                          "production_factor": f, "chi": f * x_per_pot,
                          "p_decay": decayed / x_per_pot if x_per_pot > 0 else 0.0, "br": br,
                          "a_acc": acc_dec / decayed if decayed > 0 else 0.0,
-                         "a_trig": setup.trigger_efficiency, "n_expected": n_exp})
+                         "a_trig": setup.trigger_efficiency, "n_expected": n_exp, "a_factor_accepted": f_acc})
     return YieldBudget(mdl.name, mdl.coupling_name, m, c, float(pot), float(ctau[0]), setup.trigger_efficiency,
-                       rows, tuple(sorted(skipped)), soft_normalisation_factor(),
+                       rows, tuple(sorted(skipped)), soft_normalisation_factor(), a_scaling,
                        stated_disagreements(mdl.name, list(chan), setup))

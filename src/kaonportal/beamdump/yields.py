@@ -181,7 +181,7 @@ class YieldGrid:
 
 def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="na62-2022",
                     setup: BeamDumpSetup | None = None, n_per_mass: int = 5000, seed: int = 1,
-                    mechanisms=MECHANISM_GROUPS, a_scaling: str | float = "pp", brems_pt_max: float = 1.0,
+                    mechanisms=MECHANISM_GROUPS, a_scaling: str | float = "alpha", brems_pt_max: float = 1.0,
                     momentum_bias: float = 1.0, progress=None) -> YieldGrid:
     """Expected events per POT on the grid ``masses`` (GeV) x ``couplings`` (the model's variable).
 
@@ -293,7 +293,7 @@ def primakoff_coupling2(mdl, m: float, couplings) -> np.ndarray:
     return np.zeros_like(couplings) if width is None else 64.0 * np.pi * np.asarray(width, float) / m**3
 
 
-def draw_sample(parsed, m: float, n: int, rng, setup: BeamDumpSetup, *, a_scaling="pp", brems_pt_max=1.0,
+def draw_sample(parsed, m: float, n: int, rng, setup: BeamDumpSetup, *, a_scaling="alpha", brems_pt_max=1.0,
                 momentum_bias=1.0):
     """The X sample of one mechanism (see :func:`mechanism_jobs`); None if kinematically closed."""
     if parsed == "brems":

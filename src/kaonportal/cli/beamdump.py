@@ -36,8 +36,10 @@ def beamdump_cmd(
     cl: float = typer.Option(0.9, "--cl", help="Confidence level."),
     method: str = typer.Option("cls", "--method", help="cls or fc."),
     n_per_mass: int = typer.Option(10000, "--n-per-mass", help="X events simulated per mechanism and mass."),
-    a_scaling: str = typer.Option("pp", "--a-scaling",
-                                  help="pp -> p Cu scaling of soft-meson yields: pp (1), wounded (1.86) or a number."),
+    a_scaling: str = typer.Option("alpha", "--a-scaling",
+                                  help="pp -> p Cu scaling of soft-meson yields: alpha (measured forward "
+                                       "A^alpha(x_F, p_T), Bonesini et al. EPJC 20 (2001) 13), pp (1), wounded "
+                                       "(1.86) or a number."),
     decay_volume: Optional[str] = typer.Option(None, "--decay-volume",
                                                help="Z1,Z2 of the decay volume in m (default 105,180)."),
     trigger_efficiency: float = typer.Option(1.0, "--trigger-efficiency", help="A_trig in [0, 1]."),
