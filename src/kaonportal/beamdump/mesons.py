@@ -244,8 +244,10 @@ def multiplicity_per_pot(name: str, a_scaling: str | float = DEFAULT_A_SCALING, 
 def multiplicity_uncertainty(name: str, tables: MesonTables | None = None) -> dict:
     """Relative uncertainties of ``multiplicity_per_pot``: MC statistics and the documented model ones.
 
-    ``model`` is the normalisation uncertainty: for soft mesons the pp -> p Cu scaling (the ratio
-    wounded/pp - 1; the NA27 normalisation, 2.5% from the measurement and <~3% from sigma_inel, is far below it),
+    ``model`` is the normalisation uncertainty: for soft mesons the pp -> p Cu scaling of the total (the ratio
+    wounded/pp - 1, the span of the total-multiplicity scalings; the default forward A^alpha(x_F, p_T) weights
+    lie inside it for the accepted mesons; the NA27 normalisation, 2.5% from the measurement and <~3% from
+    sigma_inel, is far below it),
     for heavy flavour a factor 2 on sigma_QQbar at this energy (quoted as 1.0).
     """
     t = tables or load_tables()
