@@ -26,6 +26,10 @@ Factors (definitions used here):
   (:mod:`.nuclear`, ``a_scaling``), averaged over the accepted decays (column ``f_A(acc)``; ``a_factor_accepted``
   in the JSON), i.e. how much the forward nuclear suppression changes this row against pp collisions.
 
+Sources: every row carries ``sources`` (:func:`.budget_sources.row_sources`), per factor the formula, its source by
+bibliography key and the cross-checks of ``data/beamdump/reference_yields.yaml`` with their status and how
+kaonportal's number compares; the table prints them as numbered footnotes (column ``src``).
+
 ``p_decay`` is the mean over *all* X, while the accepted X are the fast forward ones, so the two factors are
 correlated; their product is exact. ``a_acc`` is a ratio of two Monte Carlo estimates (the accepted decays are
 sampled at random points of the window with the density weights of :func:`.detection.decay_weights`): for very
@@ -36,6 +40,7 @@ from __future__ import annotations
 
 __all__ = ["YieldBudget", "yield_budget", "parse_explain"]
 
+import json
 import textwrap
 from dataclasses import dataclass, field
 
@@ -45,6 +50,7 @@ from ..backend import block_rng
 from ..errors import InputError
 from ..kinematics import decay_probability
 from .analysis import stated_disagreements
+from .budget_sources import FACTORS, row_sources
 from .detection import decay_weights, detect
 from .mesons import check_a_scaling, multiplicity_per_pot, soft_normalisation_factor
 from .production import _MIXTURES
@@ -107,20 +113,53 @@ class YieldBudget:
                 f"{self.a_scaling!r}" + (" = A^alpha(x_F,p_T) sigma_pp/sigma_pCu [Bonesini:2001bmpt]"
                                          if self.a_scaling == "alpha" else ""))
         cols = f"{'mechanism':32s} {'channel':10s} {'n_par/POT':>10s} {'BR':>10s} {'chi':>10s} " \
-               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'N_exp':>10s} {'f_A(acc)':>9s}"
+               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'N_exp':>10s} {'f_A(acc)':>9s}  src"
         lines = [head, cols]
-        for r in self.rows:
+        row_notes, notes = _source_notes(self.rows)
+        for r, src in zip(self.rows, row_notes):
             lines.append(f"{r['mechanism'][:32]:32s} {r['channel']:10s} {r['n_parent_per_pot']:10.3g} "
                          f"{r['production_factor']:10.3g} {r['chi']:10.3g} {r['p_decay']:10.3g} {r['br']:10.3g} "
                          f"{r['a_acc']:10.3g} {r['n_expected']:10.3g} " +
-                         (f"{r['a_factor_accepted']:9.3g}" if r["a_factor_accepted"] is not None else f"{'-':>9s}"))
+                         (f"{r['a_factor_accepted']:9.3g}" if r["a_factor_accepted"] is not None else f"{'-':>9s}")
+                         + f"  {src}")
         flag = f"  ({len(self.stated_disagreements)} stated disagreement(s) with NA62 below)" \
             if self.stated_disagreements else ""
         lines.append(f"{'total':43s} {'':>54s} {self.n_expected:10.3g}{flag}")
+        lines += notes
         for k, note in enumerate(self.stated_disagreements, 1):
             lines.append(textwrap.fill(note, 118, initial_indent=f"stated disagreement {k}: ",
                                        subsequent_indent="  "))
         return "\n".join(lines)
+
+
+#: table column of each budget factor (footnotes name the factor by its column)
+_COLUMN = {"n_parent_per_pot": "n_par/POT", "production_factor": "BR", "chi": "chi", "p_decay": "P_decay",
+           "br": "BR(X->f)", "a_acc": "A_acc", "a_trig": "A_trig", "n_expected": "N_exp",
+           "a_factor_accepted": "f_A(acc)"}
+
+
+def _source_notes(rows) -> tuple[list[str], list[str]]:
+    """(src column per row, footnote lines): one numbered footnote per distinct (factor, formula, source, checks);
+    a row's src column lists the footnotes that differ between rows, those shared by every row say so."""
+    number: dict[str, int] = {}
+    per_row = []
+    for r in rows:
+        ids = []
+        for factor in FACTORS:
+            s = r["sources"].get(factor)
+            if s is not None:
+                ids.append(number.setdefault(json.dumps([factor, s], sort_keys=True), len(number) + 1))
+        per_row.append(ids)
+    common = set.intersection(*map(set, per_row)) if per_row else set()
+    labels = [",".join(str(i) for i in sorted(set(ids) - common)) or "-" for ids in per_row]
+    lines = ["sources (src: the footnotes of a row; '(all rows)': shared by every row; keys: `kaonportal refs KEY`)"]
+    for text, i in number.items():
+        factor, s = json.loads(text)
+        checks = "; ".join(f"{c['reference']} ({c['status']}, {c['source']}): {c['comparison']}" for c in s["checks"])
+        body = (f"{_COLUMN[factor]}{' (all rows)' if i in common else ''}: {s['formula']}. Source: {s['source']}. "
+                f"Cross-check: {checks or 'none in reference_yields.yaml'}.")
+        lines.append(textwrap.fill(body, 118, initial_indent=f"{i:>3d} ", subsequent_indent="      "))
+    return labels, lines
 
 
 def _parent_yield(parsed, a_scaling) -> float | None:
@@ -158,6 +197,7 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
     ctau = np.asarray(mdl.ctau_m(m, cc), float)
     jobs, skipped = mechanism_jobs(mdl, m, cc, mechanisms, setup)
     z1, z2 = setup.decay_volume
+    card_name = getattr(card_obj, "name", str(card))
     rows = []
     for j, (label, parsed, factor) in enumerate(jobs):
         f = float(np.asarray(factor).ravel()[0])
@@ -194,7 +234,9 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
                          "production_factor": f, "chi": f * x_per_pot,
                          "p_decay": decayed / x_per_pot if x_per_pot > 0 else 0.0, "br": br,
                          "a_acc": acc_dec / decayed if decayed > 0 else 0.0,
-                         "a_trig": setup.trigger_efficiency, "n_expected": n_exp, "a_factor_accepted": f_acc})
+                         "a_trig": setup.trigger_efficiency, "n_expected": n_exp, "a_factor_accepted": f_acc,
+                         "sources": {k: v.as_dict() for k, v in row_sources(
+                             mdl, label, parsed, ch, setup, a_scaling, m, card_name).items()}})
     return YieldBudget(mdl.name, mdl.coupling_name, m, c, float(pot), float(ctau[0]), setup.trigger_efficiency,
                        rows, tuple(sorted(skipped)), soft_normalisation_factor(), a_scaling,
                        stated_disagreements(mdl.name, list(chan), setup))
