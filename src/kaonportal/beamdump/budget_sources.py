@@ -76,7 +76,7 @@ def _f_a_text(a_scaling) -> tuple[str, str]:
                 "[Bonesini:2001bmpt] alpha(x_F, p_T) from the data of [Barton:1983adep]; [PDG] sigma_inel(p Cu) = 769 mb")
     if a_scaling == "wounded":
         return (f"f_A = (1 + nu)/2 = {a_scaling_factor('wounded'):.3g} (wounded nucleons)",
-                "Bialas, Bleszynski, Czyz, Nucl. Phys. B111 (1976) 461; [PDG] sigma_inel(p Cu) = 769 mb")
+                "[Bialas:1976wounded]; [PDG] sigma_inel(p Cu) = 769 mb")
     if a_scaling == "pp":
         return "f_A = 1 (pp multiplicity per collision, no nuclear scaling)", "user choice a_scaling='pp'"
     return f"f_A = {float(a_scaling):g} (constant)", "user choice of a_scaling"
