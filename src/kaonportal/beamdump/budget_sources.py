@@ -4,9 +4,9 @@ For one row of :func:`.budget.yield_budget` (production mechanism x final state)
 
     N_exp = N_POT x chi x P_decay x BR(X -> f) x A_acc x A_trig
 
-gets a :class:`FactorSource`: the formula kaonportal evaluates, its source by bibliography key (written in brackets, resolvable
-with ``kaonportal refs KEY``; equation or code location where known), and the independent cross-checks of that factor
-in ``data/beamdump/reference_yields.yaml`` with their status (V verified, R attributed not re-read, L peer code /
+gets a :class:`FactorSource`: the formula kaonportal evaluates, its source by bibliography key (written in
+brackets, resolvable with ``kaonportal refs KEY``; equation or code location where known), and the independent
+cross-checks of that factor in ``data/beamdump/reference_yields.yaml`` with their status (V verified, R attributed not re-read, L peer code /
 literature, C computed from the cited formula, S talk or proceedings, gap: searched for and not found) and how
 kaonportal's number compares, computed here where the entry carries a number.
 
@@ -73,7 +73,8 @@ def _kind(parsed) -> str:
 def _f_a_text(a_scaling) -> tuple[str, str]:
     if a_scaling == "alpha":
         return ("f_A = A^alpha(x_F, p_T) sigma_pp/sigma_pCu per table bin",
-                "[Bonesini:2001bmpt] alpha(x_F, p_T) from the data of [Barton:1983adep]; [PDG] sigma_inel(p Cu) = 769 mb")
+                "[Bonesini:2001bmpt] alpha(x_F, p_T) from the data of [Barton:1983adep]; "
+                "[PDG] sigma_inel(p Cu) = 769 mb")
     if a_scaling == "wounded":
         return (f"f_A = (1 + nu)/2 = {a_scaling_factor('wounded'):.3g} (wounded nucleons)",
                 "[Bialas:1976wounded]; [PDG] sigma_inel(p Cu) = 769 mb")
@@ -117,8 +118,8 @@ def _parent_source(kind: str, parsed, setup: BeamDumpSetup, a_scaling, mass: flo
                   else "[Faessler:2009vmd] via [ALPINIST:2022code]; [NA62:2025fiphad] Fig. 10")
         return FactorSource("A'/POT at eps = 1: integral over 0.1 < z < 0.9, p_T < 1 GeV of dN/(dz dp_T^2) = "
                             "[sigma_pp(s')/sigma_pp(s)] w_ba(z, p_T^2) |F_1(m^2)|^2; " + ff_text,
-                            f"[Blumlein:2013cua] w_ba (Fermi-Weizsaecker-Williams splitting); [PDG] sigma_pp HPR1R2 fit "
-                            f"[R]; {ff_src}")
+                            "[Blumlein:2013cua] w_ba (Fermi-Weizsaecker-Williams splitting); "
+                            f"[PDG] sigma_pp HPR1R2 fit [R]; {ff_src}")
     if kind == "primakoff":
         soft = _soft_parent(a_scaling)
         return FactorSource("a/POT at g_agg = 1/GeV: photons of pi0, eta -> gamma gamma (soft-meson tables, "
@@ -144,7 +145,8 @@ def _production_source(mdl, label: str, kind: str) -> FactorSource:
     if name.startswith("dark-photon"):
         if label.endswith("-> gamma A'"):
             return FactorSource("BR(P -> gamma A') = 2 eps^2 (1 - m^2/m_P^2)^3 BR(P -> gamma gamma)",
-                                "[Ilten:2018crw; ALPINIST:2022code] exotic_functions.py L142-143; [PDG] BR(P -> gamma gamma)")
+                                "[Ilten:2018crw; ALPINIST:2022code] exotic_functions.py L142-143; "
+                                "[PDG] BR(P -> gamma gamma)")
         if label.startswith(("omega -> pi0", "phi -> eta")):
             return FactorSource("BR(V -> P A') = eps^2 BR(V -> P gamma) (m_V^2 - m^2 - m_P^2)^2 "
                                 "lambda^1/2(m_V^2, m_P^2, m^2)/(m_V^2 - m_P^2)^3",
@@ -219,7 +221,8 @@ def _br_source(mdl, channel: str) -> FactorSource:
                                 "[Bauer:2017ris]")
         return FactorSource(base + "; a -> 3 pi (LO chiral PT plus a -> eta*, eta'* -> 3 pi), a -> pi+ pi- gamma "
                             "(eta/eta' mixing x WZW box) (kaonportal.models.alp_hadronic)",
-                            "[Bauer:2017ris] Sec. 3; [Aloni:2018vki]; [Gasser:1985eta3pi]; [Wess:1971yu; Witten:1983tw]")
+                            "[Bauer:2017ris] Sec. 3; [Aloni:2018vki]; [Gasser:1985eta3pi]; "
+                            "[Wess:1971yu; Witten:1983tw]")
     if name.startswith("hnl"):
         return FactorSource(base + " (Majorana, x2 the Dirac-like widths)", "[Bondarenko:2018hnl]")
     return FactorSource(base, _model_reference(mdl))
@@ -270,13 +273,16 @@ def _compare(name: str, e: dict, mdl, setup: BeamDumpSetup) -> str:
     if name == "pcu_forward_alpha":
         from .nuclear import alpha_xf_pt
         a0, a5 = float(alpha_xf_pt(0.0, 0.0)), float(alpha_xf_pt(0.5, 0.5))
-        return f"the coefficients used; alpha(0, 0) = {a0:.4f}, alpha(0.5, 0.5) = {a5:.4f} (check values 0.7252, 0.5472)"
+        return (f"the coefficients used; alpha(0, 0) = {a0:.4f}, alpha(0.5, 0.5) = {a5:.4f} "
+                "(check values 0.7252, 0.5472)")
     if name == "sigma_pp_total_parametrisation":
         from .nuclear import SQRT_S_GEV
         s = SQRT_S_GEV ** 2
         x = v["s1"] / s
+        # the COMPETE-form fit of the entry, sigma = Z + B ln^2(s/s0) + Y1 (s1/s)^eta1 - Y2 (s1/s)^eta2 (mb, GeV^2)
         ref = v["Z"] + v["B"] * math.log(s / v["sqrt_s0"] ** 2) ** 2 + v["Y1"] * x ** v["eta1"] - v["Y2"] * x ** v["eta2"]
-        return f"sigma_pp(400 GeV/c) = {float(sigma_pp_mb(s)):.2f} mb here, {ref:.2f} mb there (ratio {float(sigma_pp_mb(s)) / ref:.4f})"
+        ours = float(sigma_pp_mb(s))
+        return f"sigma_pp(400 GeV/c) = {ours:.2f} mb here, {ref:.2f} mb there (ratio {ours / ref:.4f})"
     if "mass_gev" in e and "parent" in e:
         br = float(mdl.production_br(e["mass_gev"], 1e-3)[f"{e['parent']} -> gamma A'"])
         return f"at m = {e['mass_gev']:g} GeV, eps = 1e-3: {br:.4g} here vs {v:.4g} (ratio {br / v:.4f})"
