@@ -76,9 +76,10 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup) -> lis
                          "the published 2021 dilepton contours; the excluded mass range extends to ~1 GeV "
                          "(published ~0.54 GeV for mumu).")
     hadronic = set(channels) - {"ee", "mumu", "gg"}
-    if model_name == "dark-photon" and hadronic & {"pipi2pi0", "KKpi0"}:
-        notes.append("A' -> pi+pi-pi0pi0 and K+K-pi0: R-ratio pieces from the tabulated BaBar e+e- cross-sections "
-                     "(PRD 96 (2017) 092009, PRD 77 (2008) 092002; HEPData) carved out of the inclusive "
+    if model_name == "dark-photon" and hadronic & {"pipi2pi0", "KKpi0", "pipieta"}:
+        notes.append("A' -> pi+pi-pi0pi0, K+K-pi0 and pi+pi-eta: R-ratio pieces from the tabulated BaBar e+e- "
+                     "cross-sections (PRD 96 (2017) 092009, PRD 77 (2008) 092002, PRD 97 (2018) 052007; HEPData; "
+                     "pi+pi-eta below 1.2 GeV a linear rise from threshold) carved out of the inclusive "
                      "'other hadrons' of kaonportal.models.rratio (lifetime unchanged); the total hadronic R that "
                      "sets the lifetime and the remaining 'other hadrons' are a smooth turn-on good to ~30 % at "
                      "1-1.7 GeV.")
