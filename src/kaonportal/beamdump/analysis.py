@@ -276,6 +276,7 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
               "brems_form_factor": g.setup.brems_form_factor, "decay_volume_m": list(g.setup.decay_volume),
               "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window),
               "mass_window_sigma": g.setup.mass_window_sigma, "vector_mixing": g.setup.vector_mixing,
+              "meson_transition_form_factor": getattr(mdl, "transition_form_factor", None),
               "channels_left_out": left_out}
     return BeamDumpResult(g, ex, proj, inputs)
 
