@@ -22,6 +22,9 @@ Factors (definitions used here):
 - ``a_acc``: accepted / decayed-in-window, i.e. geometry, track and photon acceptance, pointing (CDA_TAX,
   Z_TAX) and vertex cuts, times BR(pi0/eta -> gamma gamma) and the phase-space weights of multi-body states.
 - ``a_trig``: :attr:`.setup.BeamDumpSetup.trigger_efficiency`.
+- ``eff``: the per-channel trigger x identification x selection efficiency of :mod:`.efficiencies` (the setup's
+  ``channel_efficiency`` or NA62's published factors); ``efficiency_gaps`` names the factors that are gaps (counted
+  as 1: not published in the material available).
 
 ``p_decay`` is the mean over *all* X, while the accepted X are the fast forward ones, so the two factors are
 correlated; their product is exact. ``a_acc`` is a ratio of two Monte Carlo estimates (the accepted decays are
@@ -43,6 +46,7 @@ from ..errors import InputError
 from ..kinematics import decay_probability
 from .analysis import stated_disagreements
 from .detection import decay_weights, detect
+from .efficiencies import channel_efficiency, efficiency_factors
 from .mesons import a_scaling_factor, multiplicity_per_pot, soft_normalisation_factor
 from .production import _MIXTURES
 from .setup import BeamDumpSetup
@@ -81,6 +85,8 @@ class YieldBudget:
     # known disagreements with NA62's results for this configuration: the same statements (one definition,
     # :func:`.analysis.stated_disagreements`) as on the contour's summary.json, so a total is never read unflagged
     stated_disagreements: list = field(default_factory=list)
+    efficiencies: dict = field(default_factory=dict)      # channel -> eff, where it comes from, gaps (module doc)
+    meson_transition_form_factor: str | None = None       # dark photon: "pole" or "none" (models.transition_ff)
 
     @property
     def n_expected(self) -> float:
@@ -93,6 +99,8 @@ class YieldBudget:
                 "soft_meson_normalisation": self.soft_meson_normalisation,
                 "rows": self.rows, "n_expected": self.n_expected,
                 "ignored_production_channels": list(self.skipped),
+                "channel_efficiencies": self.efficiencies,
+                "meson_transition_form_factor": self.meson_transition_form_factor,
                 "stated_disagreements": list(self.stated_disagreements)}
 
     def table(self) -> str:
@@ -100,16 +108,21 @@ class YieldBudget:
         head = (f"{self.model}: m = {self.mass:g} GeV, {self.coupling_name} = {self.coupling:g}, "
                 f"c tau = {self.ctau_m:.3g} m, N_POT = {self.pot:.3g}, A_trig = {self.a_trig:g}; "
                 f"soft mesons: Pythia x {self.soft_meson_normalisation:.3f} (NA27 pi+)")
+        if self.meson_transition_form_factor:
+            head += f"; meson transition form factors: {self.meson_transition_form_factor}"
         cols = f"{'mechanism':32s} {'channel':10s} {'n_par/POT':>10s} {'BR':>10s} {'chi':>10s} " \
-               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'N_exp':>10s}"
+               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'eff':>6s} {'N_exp':>10s}"
         lines = [head, cols]
         for r in self.rows:
             lines.append(f"{r['mechanism'][:32]:32s} {r['channel']:10s} {r['n_parent_per_pot']:10.3g} "
                          f"{r['production_factor']:10.3g} {r['chi']:10.3g} {r['p_decay']:10.3g} {r['br']:10.3g} "
-                         f"{r['a_acc']:10.3g} {r['n_expected']:10.3g}")
+                         f"{r['a_acc']:10.3g} {r.get('eff', 1.0):6.3g} {r['n_expected']:10.3g}")
         flag = f"  ({len(self.stated_disagreements)} stated disagreement(s) with NA62 below)" \
             if self.stated_disagreements else ""
-        lines.append(f"{'total':43s} {'':>54s} {self.n_expected:10.3g}{flag}")
+        lines.append(f"{'total':43s} {'':>61s} {self.n_expected:10.3g}{flag}")
+        for ch, e in self.efficiencies.items():
+            gaps = ", ".join(f"{g['factor']} ({g['status']}, [{g['source']}])" for g in e["gaps"])
+            lines.append(f"eff({ch}) = {e['eff']:.3g} ({e['source']})" + (f"; gaps counted as 1: {gaps}" if gaps else ""))
         for k, note in enumerate(self.stated_disagreements, 1):
             lines.append(textwrap.fill(note, 118, initial_indent=f"stated disagreement {k}: ",
                                        subsequent_indent="  "))
@@ -178,13 +191,27 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
             acc_dec = 0.0
             if sel.any():
                 acc_dec = float((w[sel] * det.accept[sel] * decay_weights(_subset(det, sel), m, ctau)[:, 0]).sum())
-            n_exp = pot * f * br * setup.trigger_efficiency * acc_dec
+            eff = channel_efficiency(ch, setup)
+            n_exp = pot * f * br * setup.trigger_efficiency * eff * acc_dec
             rows.append({"mechanism": label, "channel": ch,
                          "n_parent_per_pot": n_parent if n_parent is not None else x_per_pot,
                          "production_factor": f, "chi": f * x_per_pot,
                          "p_decay": decayed / x_per_pot if x_per_pot > 0 else 0.0, "br": br,
                          "a_acc": acc_dec / decayed if decayed > 0 else 0.0,
-                         "a_trig": setup.trigger_efficiency, "n_expected": n_exp})
+                         "a_trig": setup.trigger_efficiency, "eff": eff, "n_expected": n_exp})
     return YieldBudget(mdl.name, mdl.coupling_name, m, c, float(pot), float(ctau[0]), setup.trigger_efficiency,
                        rows, tuple(sorted(skipped)), soft_normalisation_factor(),
-                       stated_disagreements(mdl.name, list(chan), setup))
+                       stated_disagreements(mdl.name, list(chan), setup, getattr(mdl, "transition_form_factor", None)),
+                       _efficiency_notes(chan, setup),
+                       getattr(mdl, "transition_form_factor", None))
+
+
+def _efficiency_notes(channels, setup: BeamDumpSetup) -> dict:
+    """{channel: {"eff", "source": "setup" | "shipped", "gaps": [...]}} for the budget (see :mod:`.efficiencies`)."""
+    override = dict(setup.channel_efficiency)
+    out = {}
+    for ch in channels:
+        info = efficiency_factors(ch)
+        out[ch] = {"eff": channel_efficiency(ch, setup), "source": "setup" if ch in override else "shipped",
+                   "gaps": [] if ch in override else info["gaps"]}
+    return out

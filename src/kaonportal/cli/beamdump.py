@@ -41,6 +41,11 @@ def beamdump_cmd(
     decay_volume: Optional[str] = typer.Option(None, "--decay-volume",
                                                help="Z1,Z2 of the decay volume in m (default 105,180)."),
     trigger_efficiency: float = typer.Option(1.0, "--trigger-efficiency", help="A_trig in [0, 1]."),
+    channel_efficiency: Optional[str] = typer.Option(None, "--channel-efficiency",
+                                                     help="CHANNEL=EFF,...: per-channel trigger x identification x "
+                                                          "selection efficiency in [0, 1] replacing the shipped one "
+                                                          "(NA62's values, 1 where not published; --explain lists "
+                                                          "them)."),
     brems_form_factor: str = typer.Option("auto", "--brems-form-factor",
                                           help="Proton form factor of A' bremsstrahlung: none (published 2021 "
                                                "dilepton analyses), timelike (VMD, EPJC 85 (2025) 571) or auto "
@@ -99,7 +104,10 @@ def beamdump_cmd(
     except ValueError:
         a_scale = a_scaling
     dv = parse_range("decay_volume", decay_volume)
+    from ..beamdump.efficiencies import parse_channel_efficiency
+
     setup = BeamDumpSetup(trigger_efficiency=trigger_efficiency, brems_form_factor=brems_form_factor,
+                          channel_efficiency=parse_channel_efficiency(channel_efficiency),
                           **({"decay_volume": dv} if dv else {}))
     from ..beamdump.analysis import default_ranges
     from ..beamdump.channel_choice import resolve_channels
