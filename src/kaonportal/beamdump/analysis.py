@@ -109,7 +109,7 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup, meson_
                      "plus the a -> eta*, eta'* -> 3 pi chain with the measured eta -> 3 pi amplitude) is 2.0-2.7x "
                      "below the Aloni-Soreq-Williams data-driven widths (PRL 123 (2019) 031803, used by EPJC 85 (2025) "
                      "571) at 0.42-0.50 GeV and has its interference zero at ~0.74 GeV instead of ~0.70 GeV, and a -> pi+ pi- gamma (eta/eta' mixing x WZW box) "
-                     "differs from them by 0.01-370x; a -> pi pi eta is not modelled, so the model stops at 0.827 GeV "
+                     "differs from them by 0.006-390x; a -> pi pi eta is not modelled, so the model stops at 0.827 GeV "
                      "(kaonportal.models.alp_hadronic).")
     if model_name == "alp-fermion":
         notes.append("BC10 hadronic decays: a -> pi+ pi- gamma (eta/eta' kinetic mixing x WZW box) and a -> 3 pi "
