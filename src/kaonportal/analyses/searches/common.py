@@ -14,7 +14,7 @@ kaonportal.errors.InputError: masses[0]: 0.13 GeV is outside the allowed range(s
 
 from __future__ import annotations
 
-__all__ = ["M2MISS_ALLOWED_K", "load_search_config", "sample_key", "simulate_sample", "selection_columns", "check_mass_grid", "check_inject", "read_candidates", "CANDIDATE_SUFFIXES", "write_curve",
+__all__ = ["M2MISS_ALLOWED_K", "load_search_config", "sample_key", "simulate_sample", "selection_columns", "check_mass_grid", "check_inject", "inject_pair_problem", "read_candidates", "CANDIDATE_SUFFIXES", "write_curve",
            "plot_limit_curves", "weighted_quantile", "selection_weights", "mass_grid", "clear_sample_memo",
            "use_sample_cache", "SampleStore"]
 
@@ -248,6 +248,19 @@ def check_mass_grid(field: str, masses, ranges: Sequence[tuple[float, float]], u
     return m
 
 
+def inject_pair_problem(inject) -> str | None:
+    """What is wrong with an injected signal ``[mass GeV, selected signal events]`` as a pair (two numbers,
+    finite events >= 0), None when nothing: the one check behind :func:`check_inject` and the configs that
+    refuse a bad pair when they are loaded (``KpixConfig``).
+
+    >>> inject_pair_problem([0.2, 5.0]) is None, inject_pair_problem([0.2])
+    (True, 'must be [mass GeV, signal events >= 0], got [0.2]')
+    """
+    if len(inject) != 2 or not (math.isfinite(inject[1]) and inject[1] >= 0):
+        return f"must be [mass GeV, signal events >= 0], got {inject!r}"
+    return None
+
+
 def check_inject(field: str, inject, ranges: Sequence[tuple[float, float]], with_candidates: bool) -> None:
     """Validate an injected signal ``[mass GeV, selected signal events]``: two numbers, finite events >= 0, the
     mass inside ``ranges``; refused together with a candidate file (``with_candidates``), because the signal is
@@ -259,8 +272,9 @@ def check_inject(field: str, inject, ranges: Sequence[tuple[float, float]], with
     ...
     kaonportal.errors.InputError: inject: must be [mass GeV, signal events >= 0], got [0.2, -1.0]
     """
-    if len(inject) != 2 or not (math.isfinite(inject[1]) and inject[1] >= 0):
-        raise InputError(field, f"must be [mass GeV, signal events >= 0], got {inject!r}")
+    problem = inject_pair_problem(inject)
+    if problem:
+        raise InputError(field, problem)
     check_mass_grid(field, [inject[0]], ranges)
     if with_candidates:
         raise InputError(field, "adds signal to the pseudo-data; not allowed with candidates_file")
