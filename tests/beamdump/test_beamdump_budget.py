@@ -147,17 +147,18 @@ def test_brems_rate_per_pot_and_the_timelike_form_factor():
 
 def test_budget_carries_the_results_stated_disagreements():
     # audit: --explain 0.3,4e-7 for mumu printed "total 11" unflagged although the contour's own summary states that
-    # the lower edge sits below NA62's (0.73-0.9 of it for mumu); the budget carries the same statements (one definition)
+    # the lower edge sits at 0.67-0.8 of NA62's (mumu); the budget carries the same statements (one definition)
     from kaonportal.beamdump.analysis import stated_disagreements
 
     b = yield_budget("dark-photon", 0.3, 4e-7, ["mumu"], pot=POT, n_per_mass=200, seed=5)
-    notes = stated_disagreements("dark-photon", ["mumu"], BeamDumpSetup().resolved(["mumu"]))
+    notes = stated_disagreements("dark-photon", ["mumu"], BeamDumpSetup().resolved(["mumu"]), "pole")
     assert notes and b.stated_disagreements == notes
     assert b.as_dict()["stated_disagreements"] == notes
     table = b.table()
     total = next(line for line in table.splitlines() if line.startswith("total"))
     assert "stated disagreement" in total
-    assert "0.73-0.9 (mumu)" in " ".join(table.split())
+    assert "0.67-0.8 (mumu)" in " ".join(table.split())
+    assert "transition form factors" in " ".join(table.split())
     # a configuration without a known disagreement prints an unflagged total
     clean = yield_budget("dark-scalar", 0.5, 1e-6, ["pipi"], pot=POT, n_per_mass=200, seed=5)
     assert clean.stated_disagreements == [] and "stated disagreement" not in clean.table()
@@ -200,7 +201,7 @@ def _assert_sourced(b):
             assert references.check_keys(s["source"]) == [], where   # and every citation in the text resolves
             for c in s["checks"]:
                 assert references.resolve(c["source"]) in references.bibliography(), where
-                assert c["status"] in ("V", "R", "L", "C", "S", "gap") and c["comparison"], where
+                assert c["status"] in ("V", "R", "L", "C", "S", "F", "gap") and c["comparison"], where
 
 
 def _row(b, mechanism, channel=None):
@@ -239,6 +240,14 @@ def test_bc1_budget_names_the_source_of_every_factor(budget):
     trig = eta["sources"]["a_trig"]
     assert "no published" in trig["formula"]
     assert [c["status"] for c in trig["checks"] if c["reference"] == "trigger_efficiency"] == ["gap"]
+    # the per-channel efficiency names the paper searched and its gaps (selection_efficiencies.yaml)
+    eff = eta["sources"]["eff"]
+    assert "NA62:2023dpmumu" in eff["keys"] and "counted as 1" in eff["formula"]
+    assert {c["status"] for c in eff["checks"]} == {"gap"} and len(eff["checks"]) == 3
+    # the production factor states the measured eta transition form factor it carries, with its source
+    from kaonportal.models.transition_ff import transition_ff2
+    assert f"|F_eta(m^2)|^2 = {float(transition_ff2('eta', 0.3)):.3g}" in eta["sources"]["production_factor"]["formula"]
+    assert "NA60:2016tff" in _keys(eta, "production_factor")
     # the budget's P_decay window is the setup's, and checked against NA62's decay-volume start
     assert "105, 180 m" in eta["sources"]["p_decay"]["formula"]
     assert "decay_volume_start_m" in {c["reference"] for c in eta["sources"]["p_decay"]["checks"]}
@@ -256,6 +265,8 @@ def test_bc4_budget_names_the_source_of_every_factor():
     # no soft-meson parent: the NA27 normalisation and its checks are not claimed for B rows
     assert "AguilarBenitez:1991yy" not in _keys(xs, "n_parent_per_pot")
     assert not xs["sources"]["n_parent_per_pot"]["checks"]
+    # hadronic efficiency: NA62's selection acceptance exists only as a figure (status F), counted as 1
+    assert [c["status"] for c in xs["sources"]["eff"]["checks"]] == ["F"]
 
 
 @pytest.mark.parametrize("model", ["BC10", "BC11"])
@@ -288,6 +299,12 @@ def test_sources_follow_the_options_of_the_run():
     wounded = yield_budget("dark-photon", 0.3, 1e-6, ["mumu"], n_per_mass=100, seed=1, a_scaling="wounded",
                            mechanisms=["eta -> gamma A'"])
     assert "Bialas:1976wounded" in _keys(wounded.rows[0], "n_parent_per_pot")
+    # point-like meson vertex: no transition form factor claimed
+    from kaonportal.models import get_model
+    point = yield_budget(get_model("dark-photon", transition_form_factor="none"), 0.3, 1e-6, ["mumu"],
+                         n_per_mass=100, seed=1, mechanisms=["eta -> gamma A'"])
+    assert "|F|^2 = 1" in point.rows[0]["sources"]["production_factor"]["formula"]
+    assert "NA60:2016tff" not in _keys(point.rows[0], "production_factor")
     b = yield_budget("dark-photon", 0.3, 1e-6, ["mumu"], n_per_mass=100, seed=2, mechanisms=["brems"],
                      setup=BeamDumpSetup(trigger_efficiency=0.5))
     assert "set by the user" in b.rows[0]["sources"]["a_trig"]["formula"]

@@ -25,6 +25,9 @@ Factors (definitions used here):
 - ``f_A`` (report only, already inside ``n_parent_per_pot`` and ``chi``): the p-Cu factor of the parent mesons
   (:mod:`.nuclear`, ``a_scaling``), averaged over the accepted decays (column ``f_A(acc)``; ``a_factor_accepted``
   in the JSON), i.e. how much the forward nuclear suppression changes this row against pp collisions.
+- ``eff``: the per-channel trigger x identification x selection efficiency of :mod:`.efficiencies` (the setup's
+  ``channel_efficiency`` or NA62's published factors); ``efficiency_gaps`` names the factors that are gaps (counted
+  as 1: not published in the material available).
 
 Sources: every row carries ``sources`` (:func:`.budget_sources.row_sources`), per factor the formula, its source by
 bibliography key and the cross-checks of ``data/beamdump/reference_yields.yaml`` with their status and how
@@ -52,6 +55,7 @@ from ..kinematics import decay_probability
 from .analysis import stated_disagreements
 from .budget_sources import FACTORS, row_sources
 from .detection import decay_weights, detect
+from .efficiencies import channel_efficiency, efficiency_factors
 from .mesons import check_a_scaling, multiplicity_per_pot, soft_normalisation_factor
 from .production import _MIXTURES
 from .setup import BeamDumpSetup
@@ -91,6 +95,8 @@ class YieldBudget:
     # known disagreements with NA62's results for this configuration: the same statements (one definition,
     # :func:`.analysis.stated_disagreements`) as on the contour's summary.json, so a total is never read unflagged
     stated_disagreements: list = field(default_factory=list)
+    efficiencies: dict = field(default_factory=dict)      # channel -> eff, where it comes from, gaps (module doc)
+    meson_transition_form_factor: str | None = None       # dark photon: "pole" or "none" (models.transition_ff)
 
     @property
     def n_expected(self) -> float:
@@ -103,6 +109,8 @@ class YieldBudget:
                 "soft_meson_normalisation": self.soft_meson_normalisation, "a_scaling": self.a_scaling,
                 "rows": self.rows, "n_expected": self.n_expected,
                 "ignored_production_channels": list(self.skipped),
+                "channel_efficiencies": self.efficiencies,
+                "meson_transition_form_factor": self.meson_transition_form_factor,
                 "stated_disagreements": list(self.stated_disagreements)}
 
     def table(self) -> str:
@@ -112,19 +120,24 @@ class YieldBudget:
                 f"soft mesons: Pythia x {self.soft_meson_normalisation:.3f} (NA27 pi+) x f_A, p-Cu scaling "
                 f"{self.a_scaling!r}" + (" = A^alpha(x_F,p_T) sigma_pp/sigma_pCu [Bonesini:2001bmpt]"
                                          if self.a_scaling == "alpha" else ""))
+        if self.meson_transition_form_factor:
+            head += f"; meson transition form factors: {self.meson_transition_form_factor}"
         cols = f"{'mechanism':32s} {'channel':10s} {'n_par/POT':>10s} {'BR':>10s} {'chi':>10s} " \
-               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'N_exp':>10s} {'f_A(acc)':>9s}  src"
+               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'eff':>6s} {'N_exp':>10s} {'f_A(acc)':>9s}  src"
         lines = [head, cols]
         row_notes, notes = _source_notes(self.rows)
         for r, src in zip(self.rows, row_notes):
             lines.append(f"{r['mechanism'][:32]:32s} {r['channel']:10s} {r['n_parent_per_pot']:10.3g} "
                          f"{r['production_factor']:10.3g} {r['chi']:10.3g} {r['p_decay']:10.3g} {r['br']:10.3g} "
-                         f"{r['a_acc']:10.3g} {r['n_expected']:10.3g} " +
+                         f"{r['a_acc']:10.3g} {r.get('eff', 1.0):6.3g} {r['n_expected']:10.3g} " +
                          (f"{r['a_factor_accepted']:9.3g}" if r["a_factor_accepted"] is not None else f"{'-':>9s}")
                          + f"  {src}")
         flag = f"  ({len(self.stated_disagreements)} stated disagreement(s) with NA62 below)" \
             if self.stated_disagreements else ""
-        lines.append(f"{'total':43s} {'':>54s} {self.n_expected:10.3g}{flag}")
+        lines.append(f"{'total':43s} {'':>61s} {self.n_expected:10.3g}{flag}")
+        for ch, e in self.efficiencies.items():
+            gaps = ", ".join(f"{g['factor']} ({g['status']}, [{g['source']}])" for g in e["gaps"])
+            lines.append(f"eff({ch}) = {e['eff']:.3g} ({e['source']})" + (f"; gaps counted as 1: {gaps}" if gaps else ""))
         lines += notes
         for k, note in enumerate(self.stated_disagreements, 1):
             lines.append(textwrap.fill(note, 118, initial_indent=f"stated disagreement {k}: ",
@@ -134,7 +147,7 @@ class YieldBudget:
 
 #: table column of each budget factor (footnotes name the factor by its column)
 _COLUMN = {"n_parent_per_pot": "n_par/POT", "production_factor": "BR", "chi": "chi", "p_decay": "P_decay",
-           "br": "BR(X->f)", "a_acc": "A_acc", "a_trig": "A_trig", "n_expected": "N_exp",
+           "br": "BR(X->f)", "a_acc": "A_acc", "eff": "eff", "a_trig": "A_trig", "n_expected": "N_exp",
            "a_factor_accepted": "f_A(acc)"}
 
 
@@ -228,15 +241,30 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
                 acc_dec = float(wa.sum())
                 if sample.parent_a_factor is not None and acc_dec > 0:
                     f_acc = float((wa * sample.parent_a_factor[sel]).sum() / acc_dec)
-            n_exp = pot * f * br * setup.trigger_efficiency * acc_dec
+            eff = channel_efficiency(ch, setup)
+            n_exp = pot * f * br * setup.trigger_efficiency * eff * acc_dec
             rows.append({"mechanism": label, "channel": ch,
                          "n_parent_per_pot": n_parent if n_parent is not None else x_per_pot,
                          "production_factor": f, "chi": f * x_per_pot,
                          "p_decay": decayed / x_per_pot if x_per_pot > 0 else 0.0, "br": br,
                          "a_acc": acc_dec / decayed if decayed > 0 else 0.0,
-                         "a_trig": setup.trigger_efficiency, "n_expected": n_exp, "a_factor_accepted": f_acc,
+                         "a_trig": setup.trigger_efficiency, "eff": eff, "n_expected": n_exp,
+                         "a_factor_accepted": f_acc,
                          "sources": {k: v.as_dict() for k, v in row_sources(
                              mdl, label, parsed, ch, setup, a_scaling, m, card_name).items()}})
     return YieldBudget(mdl.name, mdl.coupling_name, m, c, float(pot), float(ctau[0]), setup.trigger_efficiency,
                        rows, tuple(sorted(skipped)), soft_normalisation_factor(), a_scaling,
-                       stated_disagreements(mdl.name, list(chan), setup))
+                       stated_disagreements(mdl.name, list(chan), setup, getattr(mdl, "transition_form_factor", None)),
+                       _efficiency_notes(chan, setup),
+                       getattr(mdl, "transition_form_factor", None))
+
+
+def _efficiency_notes(channels, setup: BeamDumpSetup) -> dict:
+    """{channel: {"eff", "source": "setup" | "shipped", "gaps": [...]}} for the budget (see :mod:`.efficiencies`)."""
+    override = dict(setup.channel_efficiency)
+    out = {}
+    for ch in channels:
+        info = efficiency_factors(ch)
+        out[ch] = {"eff": channel_efficiency(ch, setup), "source": "setup" if ch in override else "shipped",
+                   "gaps": [] if ch in override else info["gaps"]}
+    return out

@@ -29,8 +29,11 @@ from .mesons import HEAVY_MESONS, SOFT_MESONS, a_scaling_factor, reference_yield
 from .setup import BeamDumpSetup
 
 #: the factors of a budget row that carry a source (the keys of a row's ``sources``)
-FACTORS = ("n_parent_per_pot", "production_factor", "chi", "p_decay", "br", "a_acc", "a_trig", "n_expected",
+FACTORS = ("n_parent_per_pot", "production_factor", "chi", "p_decay", "br", "a_acc", "eff", "a_trig", "n_expected",
            "a_factor_accepted")
+#: measured transition form factor of each dark-photon production parent (kaonportal.models.transition_ff)
+_TFF_SOURCE = {"pi0": "[NA62:2017pi0tff] slope", "eta": "[NA60:2016tff] pole", "omega": "[NA60:2016tff] pole",
+               "eta'": "[BESIII:2015etaptff] Breit-Wigner", "phi": "[KLOE2:2015phietatff] pole"}
 
 _NA62_FORMULA = "[NA62:2025fiphad] via [S002]"
 _PYTHIA = "[Bierlich:2022pythia83] Pythia 8.317, Monash tune (data/beamdump/README.md)"
@@ -133,7 +136,20 @@ def _parent_source(kind: str, parsed, setup: BeamDumpSetup, a_scaling, mass: flo
 
 # --- production_factor --------------------------------------------------------------------------------------------
 
-def _production_source(mdl, label: str, kind: str) -> FactorSource:
+def _tff(mdl, label: str, mass: float) -> tuple[str, str]:
+    """(formula part, source part) of the meson transition form factor of a dark-photon meson-decay row."""
+    from ..models.transition_ff import transition_ff2
+
+    parent = label.split("->")[0].strip()
+    choice = getattr(mdl, "transition_form_factor", "none")
+    if choice == "none" or parent not in _TFF_SOURCE:
+        return " x |F|^2 = 1 (point-like vertex, transition_form_factor='none')", ""
+    f2 = float(transition_ff2(parent, mass, choice))
+    return (f" x |F_{parent}(m^2)|^2 = {f2:.3g} (measured transition form factor)",
+            f"; {_TFF_SOURCE[parent]} fit; [Landsberg:1985tff]")
+
+
+def _production_source(mdl, label: str, kind: str, mass: float) -> FactorSource:
     name = getattr(mdl, "name", "")
     if kind == "brems":
         return FactorSource("eps^2 (the rate is proportional to the kinetic mixing squared)", "[Blumlein:2013cua]")
@@ -143,15 +159,16 @@ def _production_source(mdl, label: str, kind: str) -> FactorSource:
         return FactorSource("g_eff^2 = 64 pi Gamma(a -> gamma gamma)/m^3 (the model's photon width at this mass)",
                             "[Bauer:2017ris] Gamma(a -> gamma gamma) = g^2 m^3/(64 pi)")
     if name.startswith("dark-photon"):
+        tff, tff_src = _tff(mdl, label, mass)
         if label.endswith("-> gamma A'"):
-            return FactorSource("BR(P -> gamma A') = 2 eps^2 (1 - m^2/m_P^2)^3 BR(P -> gamma gamma)",
+            return FactorSource("BR(P -> gamma A') = 2 eps^2 (1 - m^2/m_P^2)^3 BR(P -> gamma gamma)" + tff,
                                 "[Ilten:2018crw; ALPINIST:2022code] exotic_functions.py L142-143; "
-                                "[PDG] BR(P -> gamma gamma)")
+                                "[PDG] BR(P -> gamma gamma)" + tff_src)
         if label.startswith(("omega -> pi0", "phi -> eta")):
             return FactorSource("BR(V -> P A') = eps^2 BR(V -> P gamma) (m_V^2 - m^2 - m_P^2)^2 "
-                                "lambda^1/2(m_V^2, m_P^2, m^2)/(m_V^2 - m_P^2)^3",
+                                "lambda^1/2(m_V^2, m_P^2, m^2)/(m_V^2 - m_P^2)^3" + tff,
                                 "[ALPINIST:2022code] exotic_functions.py L145-146 [U: not cross-checked]; "
-                                "[PDG] BR(V -> P gamma)")
+                                "[PDG] BR(V -> P gamma)" + tff_src)
         if "(mixing)" in label:
             return FactorSource("theta_V^2 = eps^2 (e/g_V)^2 m_V^4/((m^2 - m_V^2)^2 + m_V^2 Gamma_V^2), g_V = 5, 17, "
                                 "-12.88 (rho, omega, phi); on with hadronic channels",
@@ -249,8 +266,31 @@ def _common_sources(mdl, setup: BeamDumpSetup, card: str) -> dict:
                               "[JINST17] detector; [S004] CDA_TAX vs Z_TAX signal boxes (+-3 sigma; their numbers "
                               "not published: cut values derived [D], kaonportal.beamdump.setup)"),
         "a_trig": FactorSource(trig, "[NA62:2023dpmumu; NA62:2024dpll] (no trigger efficiency stated)"),
-        "n_expected": FactorSource("N_POT x chi x P_decay x BR(X -> f) x A_acc x A_trig", _NA62_FORMULA),
+        "n_expected": FactorSource("N_POT x chi x P_decay x BR(X -> f) x A_acc x eff x A_trig", _NA62_FORMULA),
     }
+
+
+def _eff_source(channel: str, setup: BeamDumpSetup) -> FactorSource:
+    """The per-channel trigger x identification x selection efficiency (:mod:`.efficiencies`); its entries in
+    ``data/beamdump/selection_efficiencies.yaml`` are the cross-checks (a gap counts as 1)."""
+    from .efficiencies import channel_efficiency, efficiency_factors
+
+    eff = channel_efficiency(channel, setup)
+    if channel in dict(setup.channel_efficiency):
+        return FactorSource(f"eff = {eff:g} (set by the user for {channel})", "user choice (channel_efficiency)")
+    factors = efficiency_factors(channel)["factors"]
+    checks = tuple({"reference": f"selection_efficiencies.yaml {name}", "status": e.get("status"),
+                    "source": f"[{e.get('source')}]", "value": e.get("value"), "factor_in_reference": "eff",
+                    "comparison": "not published: counted as 1" if e.get("value") is None else f"used: {e['value']:g}"}
+                   for name, e in factors.items())
+    gaps = [name for name, e in factors.items() if e.get("value") is None]
+    if not factors:
+        return FactorSource(f"eff = {eff:g}: no efficiency entry for {channel} (counted as 1)",
+                            f"{_NA62_FORMULA} (yield formula without a per-channel efficiency)")
+    keys = "; ".join(dict.fromkeys(f"[{e.get('source')}]" for e in factors.values()))
+    return FactorSource(f"eff = product of NA62's {', '.join(factors)} efficiencies of {channel} = {eff:g}"
+                        + (f" ({', '.join(gaps)} not published: counted as 1)" if gaps else ""),
+                        keys + " (searched)", checks)
 
 
 # --- cross-checks from reference_yields.yaml ------------------------------------------------------------------------
@@ -284,8 +324,14 @@ def _compare(name: str, e: dict, mdl, setup: BeamDumpSetup) -> str:
         ours = float(sigma_pp_mb(s))
         return f"sigma_pp(400 GeV/c) = {ours:.2f} mb here, {ref:.2f} mb there (ratio {ours / ref:.4f})"
     if "mass_gev" in e and "parent" in e:
-        br = float(mdl.production_br(e["mass_gev"], 1e-3)[f"{e['parent']} -> gamma A'"])
-        return f"at m = {e['mass_gev']:g} GeV, eps = 1e-3: {br:.4g} here vs {v:.4g} (ratio {br / v:.4f})"
+        # the check values are the point-like formula: compared with the model's F = 1 variant (the row's own
+        # factor carries |F(m^2)|^2 on top, stated in its formula)
+        from ..models import get_model
+        point_like = get_model(mdl.name, transition_form_factor="none") \
+            if getattr(mdl, "transition_form_factor", "none") != "none" else mdl
+        br = float(point_like.production_br(e["mass_gev"], 1e-3)[f"{e['parent']} -> gamma A'"])
+        return (f"point-like (F = 1) at m = {e['mass_gev']:g} GeV, eps = 1e-3: {br:.4g} here vs {v:.4g} "
+                f"(ratio {br / v:.4f})")
     if name == "decay_volume_start_m":
         z1 = setup.decay_volume[0]
         return f"window starts at z1 = {z1:g} m, {z1 - v:+.2f} m from the vessel start {v:g} m"
@@ -326,7 +372,8 @@ def row_sources(mdl, label: str, parsed, channel: str, setup: BeamDumpSetup, a_s
     """factor -> :class:`FactorSource` for one budget row (mechanism ``label``, final state ``channel``)."""
     kind = _kind(parsed)
     out = {"n_parent_per_pot": _parent_source(kind, parsed, setup, a_scaling, mass),
-           "production_factor": _production_source(mdl, label, kind),
+           "production_factor": _production_source(mdl, label, kind, mass),
+           "eff": _eff_source(channel, setup),
            "br": _br_source(mdl, channel), **_common_sources(mdl, setup, card)}
     if kind in ("soft", "heavy"):
         fa, fa_src = _f_a_text(a_scaling) if kind == "soft" else ("f_A = 1 (heavy flavour: linear A-scaling)",
@@ -334,4 +381,4 @@ def row_sources(mdl, label: str, parsed, channel: str, setup: BeamDumpSetup, a_s
         out["a_factor_accepted"] = FactorSource("mean f_A of the parents of the accepted decays (report only, already "
                                                 "inside n_parent_per_pot); " + fa, fa_src)
     checks = _checks(mdl, kind, label, setup, a_scaling)
-    return {k: FactorSource(s.formula, s.source, checks.get(k, ())) for k, s in out.items()}
+    return {k: FactorSource(s.formula, s.source, s.checks + checks.get(k, ())) for k, s in out.items()}

@@ -1,8 +1,9 @@
 """Expected signal events on a (mass, coupling) grid:
 
-    N(m, g) = N_POT * sum_mechanisms chi(m, g) * sum_channels <P_decay A_acc>(m, g) * BR(X -> f)(m, g) * A_trig
+    N(m, g) = N_POT * sum_mechanisms chi(m, g) * sum_channels <P_decay A_acc>(m, g) * BR(X -> f)(m, g) * A_trig * eff_f
 
-([FIPhad] NA62 EPJC 85 (2025) 571 via [S002]: N_exp = N_POT chi P_rd A_acc A_trig).
+([FIPhad] NA62 EPJC 85 (2025) 571 via [S002]: N_exp = N_POT chi P_rd A_acc A_trig; eff_f the per-channel trigger and
+selection efficiency of :mod:`.efficiencies`, 1 where NA62's number is a gap).
 
 Method: for each mass, one weighted Monte Carlo sample of X per production mechanism
 (:mod:`.production`, :mod:`.brems`) is decayed into each final state and taken through the detector
@@ -36,6 +37,7 @@ from .brems import brems_sample
 from .mesons import a_scaling_factor
 from .mixing import mixing_jobs
 from .detection import CHANNELS, Detection, decay_weights, detect
+from .efficiencies import channel_efficiency
 from .primakoff import primakoff_sample
 from .production import meson_decay_sample, parse_production_key
 from .setup import BeamDumpSetup
@@ -355,7 +357,8 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
                 continue
             w = (sample.weight * det.accept)[sel]
             d = decay_weights(_subset(det, sel), m, ctau)
-            contrib = w[:, None] * d * (factor * br_f * setup.trigger_efficiency)[None, :]
+            eff = setup.trigger_efficiency * channel_efficiency(ch, setup)
+            contrib = w[:, None] * d * (factor * br_f * eff)[None, :]
             parts.append((np.flatnonzero(sel), contrib))
             cell = contrib.sum(axis=0)
             by_ch[ch] += cell
