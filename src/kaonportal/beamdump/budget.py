@@ -31,7 +31,8 @@ Factors (definitions used here):
 
 Sources: every row carries ``sources`` (:func:`.budget_sources.row_sources`), per factor the formula, its source by
 bibliography key and the cross-checks of ``data/beamdump/reference_yields.yaml`` with their status and how
-kaonportal's number compares; the table prints them as numbered footnotes (column ``src``).
+kaonportal's number compares (status codes in ``source_status_codes``); the table prints them as numbered footnotes
+(column ``src``).
 
 ``p_decay`` is the mean over *all* X, while the accepted X are the fast forward ones, so the two factors are
 correlated; their product is exact. ``a_acc`` is a ratio of two Monte Carlo estimates (the accepted decays are
@@ -53,7 +54,7 @@ from ..backend import block_rng
 from ..errors import InputError
 from ..kinematics import decay_probability
 from .analysis import stated_disagreements
-from .budget_sources import FACTORS, row_sources
+from .budget_sources import FACTORS, STATUS_CODES, row_sources
 from .detection import decay_weights, detect
 from .efficiencies import channel_efficiency, efficiency_factors
 from .mesons import check_a_scaling, multiplicity_per_pot, soft_normalisation_factor
@@ -111,7 +112,8 @@ class YieldBudget:
                 "ignored_production_channels": list(self.skipped),
                 "channel_efficiencies": self.efficiencies,
                 "meson_transition_form_factor": self.meson_transition_form_factor,
-                "stated_disagreements": list(self.stated_disagreements)}
+                "stated_disagreements": list(self.stated_disagreements),
+                "source_status_codes": dict(STATUS_CODES)}
 
     def table(self) -> str:
         """Human-readable table (one line per mechanism and channel, then the total)."""
@@ -137,7 +139,8 @@ class YieldBudget:
         lines.append(f"{'total':43s} {'':>61s} {self.n_expected:10.3g}{flag}")
         for ch, e in self.efficiencies.items():
             gaps = ", ".join(f"{g['factor']} ({g['status']}, [{g['source']}])" for g in e["gaps"])
-            lines.append(f"eff({ch}) = {e['eff']:.3g} ({e['source']})" + (f"; gaps counted as 1: {gaps}" if gaps else ""))
+            lines.append(f"eff({ch}) = {e['eff']:.3g} ({e['source']})"
+                         + (f"; gaps counted as 1: {gaps}" if gaps else ""))
         lines += notes
         for k, note in enumerate(self.stated_disagreements, 1):
             lines.append(textwrap.fill(note, 118, initial_indent=f"stated disagreement {k}: ",

@@ -6,9 +6,9 @@ For one row of :func:`.budget.yield_budget` (production mechanism x final state)
 
 gets a :class:`FactorSource`: the formula kaonportal evaluates, its source by bibliography key (written in
 brackets, resolvable with ``kaonportal refs KEY``; equation or code location where known), and the independent
-cross-checks of that factor in ``data/beamdump/reference_yields.yaml`` with their status (V verified, R attributed not re-read, L peer code /
-literature, C computed from the cited formula, S talk or proceedings, gap: searched for and not found) and how
-kaonportal's number compares, computed here where the entry carries a number.
+cross-checks of that factor in ``data/beamdump/reference_yields.yaml`` (and, for ``eff``,
+``selection_efficiencies.yaml``) with their status (:data:`STATUS_CODES`) and how kaonportal's number compares,
+computed here where the entry carries a number.
 
 The texts restate the module docstrings of :mod:`.mesons`, :mod:`.nuclear`, :mod:`.brems`, :mod:`.mixing`,
 :mod:`.primakoff`, :mod:`.detection`, :mod:`.setup` and of the models; a model without a specific entry here falls
@@ -17,7 +17,7 @@ back on its own ``reference`` string, so that no row is left without a source.
 
 from __future__ import annotations
 
-__all__ = ["FactorSource", "FACTORS", "row_sources"]
+__all__ = ["FactorSource", "FACTORS", "STATUS_CODES", "row_sources"]
 
 import math
 from dataclasses import dataclass, field
@@ -31,6 +31,10 @@ from .setup import BeamDumpSetup
 #: the factors of a budget row that carry a source (the keys of a row's ``sources``)
 FACTORS = ("n_parent_per_pot", "production_factor", "chi", "p_decay", "br", "a_acc", "eff", "a_trig", "n_expected",
            "a_factor_accepted")
+#: status codes of the cross-check entries (the headers of the two reference files)
+STATUS_CODES = {"V": "verified in the source text", "R": "attributed, not re-read", "L": "peer code or literature "
+                "table", "C": "computed from the cited formula", "S": "talk or proceedings", "F": "only in a figure",
+                "gap": "searched for and not found: the factor stays unchecked"}
 #: measured transition form factor of each dark-photon production parent (kaonportal.models.transition_ff)
 _TFF_SOURCE = {"pi0": "[NA62:2017pi0tff] slope", "eta": "[NA60:2016tff] pole", "omega": "[NA60:2016tff] pole",
                "eta'": "[BESIII:2015etaptff] Breit-Wigner", "phi": "[KLOE2:2015phietatff] pole"}
@@ -320,7 +324,8 @@ def _compare(name: str, e: dict, mdl, setup: BeamDumpSetup) -> str:
         s = SQRT_S_GEV ** 2
         x = v["s1"] / s
         # the COMPETE-form fit of the entry, sigma = Z + B ln^2(s/s0) + Y1 (s1/s)^eta1 - Y2 (s1/s)^eta2 (mb, GeV^2)
-        ref = v["Z"] + v["B"] * math.log(s / v["sqrt_s0"] ** 2) ** 2 + v["Y1"] * x ** v["eta1"] - v["Y2"] * x ** v["eta2"]
+        ref = (v["Z"] + v["B"] * math.log(s / v["sqrt_s0"] ** 2) ** 2 + v["Y1"] * x ** v["eta1"]
+               - v["Y2"] * x ** v["eta2"])
         ours = float(sigma_pp_mb(s))
         return f"sigma_pp(400 GeV/c) = {ours:.2f} mb here, {ref:.2f} mb there (ratio {ours / ref:.4f})"
     if "mass_gev" in e and "parent" in e:
