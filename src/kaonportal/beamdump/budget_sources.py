@@ -19,22 +19,17 @@ from __future__ import annotations
 
 __all__ = ["FactorSource", "FACTORS", "STATUS_CODES", "row_sources"]
 
-import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from .. import references
-from .brems import form_factor_sq, sigma_pp_mb
-from .mesons import HEAVY_MESONS, SOFT_MESONS, a_scaling_factor, reference_yields, soft_normalisation_factor
+from .brems import form_factor_sq
+from .budget_checks import STATUS_CODES, factor_checks
+from .mesons import HEAVY_MESONS, SOFT_MESONS, a_scaling_factor, soft_normalisation_factor
 from .setup import BeamDumpSetup
 
 #: the factors of a budget row that carry a source (the keys of a row's ``sources``)
 FACTORS = ("n_parent_per_pot", "production_factor", "chi", "p_decay", "br", "a_acc", "eff", "a_trig", "n_expected",
            "a_factor_accepted")
-#: status codes of the cross-check entries (the headers of the two reference files)
-STATUS_CODES = {"V": "verified in the source text", "R": "attributed, not re-read", "L": "peer code or literature "
-                "table", "C": "computed from the cited formula", "S": "talk or proceedings", "F": "only in a figure",
-                "gap": "searched for and not found: the factor stays unchecked"}
 #: measured transition form factor of each dark-photon production parent (kaonportal.models.transition_ff)
 _TFF_SOURCE = {"pi0": "[NA62:2017pi0tff] slope", "eta": "[NA60:2016tff] pole", "omega": "[NA60:2016tff] pole",
                "eta'": "[BESIII:2015etaptff] Breit-Wigner", "phi": "[KLOE2:2015phietatff] pole"}
@@ -155,6 +150,9 @@ def _tff(mdl, label: str, mass: float) -> tuple[str, str]:
 
 def _production_source(mdl, label: str, kind: str, mass: float) -> FactorSource:
     name = getattr(mdl, "name", "")
+    if _tabulated(mdl):
+        # a tabulated model (kaonportal.models.tabulated) gives every factor as its table x coupling^power
+        return FactorSource(f"the model file's table of {label!r} x coupling^power", _model_reference(mdl))
     if kind == "brems":
         return FactorSource("eps^2 (the rate is proportional to the kinetic mixing squared)", "[Blumlein:2013cua]")
     if kind == "primakoff":
@@ -206,6 +204,11 @@ def _production_source(mdl, label: str, kind: str, mass: float) -> FactorSource:
     return FactorSource(f"model.production_br[{label!r}]", _model_reference(mdl))
 
 
+def _tabulated(mdl) -> bool:
+    # only kaonportal.models.tabulated models name their dump mechanisms (yields.mechanism_jobs)
+    return getattr(mdl, "dump_special_production", None) is not None
+
+
 def _model_reference(mdl) -> str:
     ref = str(getattr(mdl, "reference", "") or "")
     return ref if references.find_keys(ref) or references.find_bracket_codes(ref) else \
@@ -220,6 +223,8 @@ _LEPTONIC = ("ee", "mumu")
 def _br_source(mdl, channel: str) -> FactorSource:
     name = getattr(mdl, "name", "")
     base = "Gamma(X -> f)/Gamma_tot from the model's partial widths"
+    if _tabulated(mdl):
+        return FactorSource(base + " (the model file's tables)", _model_reference(mdl))
     if name.startswith("dark-photon"):
         if channel in _LEPTONIC:
             return FactorSource(base + "; Gamma(A' -> l l) = (eps^2 alpha m/3)(1 + 2 m_l^2/m^2) beta_l",
@@ -297,81 +302,6 @@ def _eff_source(channel: str, setup: BeamDumpSetup) -> FactorSource:
                         keys + " (searched)", checks)
 
 
-# --- cross-checks from reference_yields.yaml ------------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def _pythia_piplus_mb() -> float:
-    from .mesons import load_tables
-    t = load_tables()
-    return t.extra_counts["pi+"] / t.n_events["soft"] * float(t.meta["soft_sigma_gen_mb"])
-
-
-def _compare(name: str, e: dict, mdl, setup: BeamDumpSetup) -> str:
-    """How kaonportal's number compares with reference entry ``name`` (one phrase)."""
-    v = e.get("value")
-    if e.get("status") == "gap" or v is None:
-        return "no number: unchecked"
-    if name == "pp_to_piplus_sigma_mb":
-        return (f"normalisation by construction: Pythia's {_pythia_piplus_mb():.1f} mb scaled to {v:g} mb "
-                f"(r_NA27 = {soft_normalisation_factor():.3f})")
-    if name == "pcu_forward_alpha":
-        from .nuclear import alpha_xf_pt
-        a0, a5 = float(alpha_xf_pt(0.0, 0.0)), float(alpha_xf_pt(0.5, 0.5))
-        return (f"the coefficients used; alpha(0, 0) = {a0:.4f}, alpha(0.5, 0.5) = {a5:.4f} "
-                "(check values 0.7252, 0.5472)")
-    if name == "sigma_pp_total_parametrisation":
-        from .nuclear import SQRT_S_GEV
-        s = SQRT_S_GEV ** 2
-        x = v["s1"] / s
-        # the COMPETE-form fit of the entry, sigma = Z + B ln^2(s/s0) + Y1 (s1/s)^eta1 - Y2 (s1/s)^eta2 (mb, GeV^2)
-        ref = (v["Z"] + v["B"] * math.log(s / v["sqrt_s0"] ** 2) ** 2 + v["Y1"] * x ** v["eta1"]
-               - v["Y2"] * x ** v["eta2"])
-        ours = float(sigma_pp_mb(s))
-        return f"sigma_pp(400 GeV/c) = {ours:.2f} mb here, {ref:.2f} mb there (ratio {ours / ref:.4f})"
-    if "mass_gev" in e and "parent" in e:
-        # the check values are the point-like formula: compared with the model's F = 1 variant (the row's own
-        # factor carries |F(m^2)|^2 on top, stated in its formula)
-        from ..models import get_model
-        point_like = get_model(mdl.name, transition_form_factor="none") \
-            if getattr(mdl, "transition_form_factor", "none") != "none" else mdl
-        br = float(point_like.production_br(e["mass_gev"], 1e-3)[f"{e['parent']} -> gamma A'"])
-        return (f"point-like (F = 1) at m = {e['mass_gev']:g} GeV, eps = 1e-3: {br:.4g} here vs {v:.4g} "
-                f"(ratio {br / v:.4f})")
-    if name == "decay_volume_start_m":
-        z1 = setup.decay_volume[0]
-        return f"window starts at z1 = {z1:g} m, {z1 - v:+.2f} m from the vessel start {v:g} m"
-    return "stated in reference_yields.yaml; not compared by the budget"
-
-
-def _applies(name: str, e: dict, kind: str, mdl, label: str, a_scaling) -> bool:
-    soft_tables = kind in ("soft", "primakoff")
-    if name in ("pp_to_piplus_sigma_mb", "eta_omega_phi_etaprime"):
-        return soft_tables
-    if name == "pcu_forward_alpha":
-        return soft_tables and a_scaling == "alpha"
-    if name in ("sigma_pp_total_parametrisation", "a_per_pot_400gev"):
-        return kind == "brems"
-    if "parent" in e:
-        return getattr(mdl, "name", "").startswith("dark-photon") and label == f"{e['parent']} -> gamma A'"
-    return True        # selection entries hold for every row; a new entry is shown until it is classified here
-
-
-def _checks(mdl, kind: str, label: str, setup: BeamDumpSetup, a_scaling) -> dict[str, tuple]:
-    out: dict[str, list] = {}
-    for block in reference_yields().values():
-        for name, e in block.items():
-            if not _applies(name, e, kind, mdl, label, a_scaling):
-                continue
-            factor = str(e["factor"]).split()[0]
-            if kind == "brems" and factor == "chi":
-                # the budget prints the bremsstrahlung rate at unit coupling as n_parent_per_pot (chi = eps^2 x it)
-                factor = "n_parent_per_pot"
-            out.setdefault(factor, []).append({"reference": name, "status": e["status"], "source": f"[{e['source']}]",
-                                               "value": e.get("value"), "factor_in_reference": e["factor"],
-                                               "comparison": _compare(name, e, mdl, setup)})
-    return {k: tuple(v) for k, v in out.items()}
-
-
 def row_sources(mdl, label: str, parsed, channel: str, setup: BeamDumpSetup, a_scaling, mass: float,
                 card: str = "na62-2022") -> dict[str, FactorSource]:
     """factor -> :class:`FactorSource` for one budget row (mechanism ``label``, final state ``channel``)."""
@@ -385,5 +315,5 @@ def row_sources(mdl, label: str, parsed, channel: str, setup: BeamDumpSetup, a_s
                                                                  "[SHiP:2019hnlsens]")
         out["a_factor_accepted"] = FactorSource("mean f_A of the parents of the accepted decays (report only, already "
                                                 "inside n_parent_per_pot); " + fa, fa_src)
-    checks = _checks(mdl, kind, label, setup, a_scaling)
+    checks = factor_checks(mdl, kind, label, setup, a_scaling)
     return {k: FactorSource(s.formula, s.source, s.checks + checks.get(k, ())) for k, s in out.items()}
