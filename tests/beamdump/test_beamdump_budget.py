@@ -344,3 +344,18 @@ def test_explain_json_carries_the_sources():
     # sources bring theirs, e.g. the heavy-flavour normalisation of the B parents
     from kaonportal import references
     assert {"SHiP:2019hnlsens", "Bierlich:2022pythia83"} <= set(references.cited(json.dumps(d)))
+
+
+def test_tabulated_model_rows_cite_the_model_file():
+    # a model file (kaonportal.models.tabulated) gives production and decay as tables: the budget cites the file's own
+    # reference for them, not the formulas of the built-in model of the same name
+    from kaonportal.models.export import export_model
+    from kaonportal.models.tabulated import TabulatedModel
+
+    tab = TabulatedModel.from_mapping(export_model(get_model("dark-photon"), n_masses=60), source="exported BC1")
+    b = yield_budget(tab, 0.3, 1e-6, ["mumu"], n_per_mass=100, seed=1, mechanisms=["brems", "eta -> gamma A'"])
+    for r in b.rows:
+        prod = r["sources"]["production_factor"]
+        assert "table" in prod["formula"] and "|F" not in prod["formula"], r["mechanism"]
+        assert "Ilten:2018crw" in prod["keys"]                 # the exported file's reference string
+        assert "tables" in r["sources"]["br"]["formula"]
