@@ -1,7 +1,5 @@
 """Slide-ready beam-dump plot: LaTeX labels, bands and citations in the legend, published-curve overlay."""
 
-import numpy as np
-
 from kaonportal.beamdump import plotting
 from kaonportal.beamdump.analysis import run_beamdump
 from kaonportal.beamdump.plotting import axis_labels, input_citations, plot_exclusion
@@ -15,12 +13,7 @@ def test_labels_and_citations():
     assert "EPJC 85 (2025) 571" in input_citations(["pipi"])
 
 
-def test_published_curve_is_overlaid_with_its_citation(tmp_path, monkeypatch):
-    res = run_beamdump("dark-photon", ["mumu"], 1.4e17, (8, 12), n_per_mass=300, mass_range=(0.25, 0.6))
-    curve = tmp_path / "published.csv"
-    np.savetxt(curve, [[0.3, 5e-7], [0.4, 6e-7], [0.5, 8e-7]], delimiter=",", header="mass,eps")
-    label = "NA62, JHEP 09 (2023) 035"
-    monkeypatch.setitem(plotting.PUBLISHED_CONTOURS, ("dark-photon", ("mumu",)), (str(curve), label))
+def _legend_labels(monkeypatch):
     captured = {}
     real_legend = __import__("matplotlib.axes", fromlist=["Axes"]).Axes.legend
 
@@ -29,12 +22,41 @@ def test_published_curve_is_overlaid_with_its_citation(tmp_path, monkeypatch):
         return real_legend(self, *a, **k)
 
     monkeypatch.setattr("matplotlib.axes.Axes.legend", spy)
+    return captured
+
+
+def test_published_curve_is_overlaid_with_its_citation(tmp_path, monkeypatch):
+    # the shipped NA62 mu mu contour (JHEP 09 (2023) 035) on a mu mu run with the published counts
+    res = run_beamdump("dark-photon", ["mumu"], 1.4e17, (8, 12), n_per_mass=300, mass_range=(0.25, 0.6))
+    _, label = plotting.PUBLISHED_CONTOURS[("dark-photon", ("mumu",))]
+    captured = _legend_labels(monkeypatch)
     with plot_formats(["png", "pdf"]):       # the formats a user asked for (default: png only)
         files = plot_exclusion(res, tmp_path, particle="A'")
     assert (tmp_path / "contour.png").exists() and files["plot_pdf"].endswith("contour.pdf")
-    assert label in captured["labels"]
+    assert label in captured["labels"] and "JHEP 09 (2023) 035" in label
     assert any(lbl.startswith("observed 90% CL") and "JHEP 09 (2023) 035" in lbl for lbl in captured["labels"])
     assert not any(".csv" in lbl for lbl in captured["labels"])      # citation, not a file name
+    assert not any("alone" in lbl for lbl in captured["labels"])     # one channel: its own contour is the observed
+
+
+def test_combined_run_draws_the_published_channel_alone_beside_it(tmp_path, monkeypatch):
+    res = run_beamdump("dark-photon", ["ee", "mumu"], 1.4e17, (8, 12), n_per_mass=300, mass_range=(0.22, 0.6),
+                       coupling_range=(1e-8, 1e-4))
+    captured = _legend_labels(monkeypatch)
+    plot_exclusion(res, tmp_path, particle="A'")
+    labels = captured["labels"]
+    assert plotting.PUBLISHED_CONTOURS[("dark-photon", ("mumu",))][1] in labels
+    assert any(lbl.startswith("kaonportal, $\\mu^+\\mu^-$ alone (1 obs., 0.016 bkg)") for lbl in labels), labels
+
+
+def test_no_overlay_without_the_published_counts(tmp_path, monkeypatch):
+    # user counts: not the published search, so neither the overlay nor a ratio to it
+    res = run_beamdump("dark-photon", ["mumu"], 1.4e17, (6, 8), n_per_mass=200, mass_range=(0.25, 0.6),
+                       observed=0, background=0.0)
+    assert res.summary()["band_edges"]["published_comparison"] == []
+    captured = _legend_labels(monkeypatch)
+    plot_exclusion(res, tmp_path, particle="A'")
+    assert not any("NA62 published" in lbl for lbl in captured["labels"])
 
 
 def test_degenerate_bands_are_said_in_the_legend():

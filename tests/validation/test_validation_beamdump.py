@@ -46,11 +46,14 @@ def test_beamdump_summary_carries_statuses_of_its_entries():
     v = beamdump_validation(s)
     assert "validation" not in s                                  # the summary itself is not modified
     by_id = {e["id"]: e for e in v["entries"]}
-    assert v["applies"] and set(by_id) == {"bd-aprime-mass-reach", "bd-aprime-eps-min", "bd-aprime-eps-max"}
+    abstract = {"bd-aprime-mass-reach", "bd-aprime-eps-min", "bd-aprime-eps-max"}
+    edges = {i for i in by_id if i.startswith("bd-aprime-mumu-")}      # the shipped mu mu contour's edges
+    assert v["applies"] and set(by_id) == abstract | edges and len(edges) == 9
+    assert all(by_id[i]["status"] == "missing" for i in edges)          # this summary has no band_edges block
     # the window values are used, not the whole-grid range (1e-7 and 2e-4 would be x10 and x5 off)
     assert by_id["bd-aprime-eps-min"]["value"] == 1.2e-6 and by_id["bd-aprime-eps-min"]["status"] == "agree"
     assert by_id["bd-aprime-eps-max"]["value"] == 3.0e-5 and by_id["bd-aprime-eps-max"]["status"] == "agree"
-    assert v["counts"]["agree"] == 3 and v["worst"] == "agree"
+    assert v["counts"]["agree"] == 3 and v["counts"]["missing"] == 9 and v["worst"] == "agree"
     far = beamdump_validation(_bd_summary(eps=(1.2e-6, 4.0e-4)))       # x10 the published 4e-5: outside x/÷2 twice
     assert {e["id"]: e["status"] for e in far["entries"]}["bd-aprime-eps-max"] == "disagree"
 

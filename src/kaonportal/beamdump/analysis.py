@@ -29,6 +29,7 @@ from ..atomic import atomic_path, write_text_atomic
 from ..errors import InputError, check_range
 from .channel_choice import resolve_channels
 from .edges import edge_notes, grid_edge_contacts
+from .published_contours import band_edge_block
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
 from .yields import YieldGrid, check_n_per_mass, expected_events, resolve_model
@@ -199,7 +200,16 @@ class BeamDumpResult:
             "stated_disagreements": stated_disagreements(g.model, g.channels, g.setup or BeamDumpSetup()),
             "discovery_n_obs_5sigma": _discovery_table(g.channels),
             "contour_open_at_grid_edge": self.grid_edges(),
+            "band_edges": band_edge_block(self.grid, self.observed, self.published_channel_counts()),
         }
+
+    def published_channel_counts(self) -> dict | None:
+        """channel -> NA62's published 2021 (observed, background), when the run uses them (else None): each
+        channel's own exclusion is then the published single-channel search's (:mod:`.published_contours`)."""
+        src = str(self.inputs.get("observed_background_source", ""))
+        if not src.startswith("NA62 2021") or "scaled" in src:
+            return None
+        return {c: PUBLISHED_2021[c] for c in self.grid.channels if c in PUBLISHED_2021}
 
     def grid_edges(self) -> dict:
         """Sides of the grid the observed / projected exclusions reach, and one note per side (:mod:`.edges`)."""
@@ -288,6 +298,9 @@ def _header(res: BeamDumpResult, what: str) -> str:
              f"# seed {s['seed']}, kaonportal {s['kaonportal_version']}, {s['n_simulated']} X events simulated",
              "# N_exp = N_POT chi P_decay A_acc A_trig (kaonportal.beamdump; production: Pythia 8 meson tables "
              "+ Bluemlein-Brunner bremsstrahlung)"]
+    # the known disagreements and the comparison with a shipped published contour travel with the curve (issue 14)
+    lines += [f"# stated disagreement with the published result: {d}" for d in s["stated_disagreements"]]
+    lines += [f"# {c['statement']} ({c['contour']})" for c in s["band_edges"]["published_comparison"]]
     return "\n".join(lines) + "\n"
 
 
