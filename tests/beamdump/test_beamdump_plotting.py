@@ -1,5 +1,7 @@
 """Slide-ready beam-dump plot: LaTeX labels, bands and citations in the legend, published-curve overlay."""
 
+import pytest
+
 from kaonportal.beamdump import plotting
 from kaonportal.beamdump.analysis import run_beamdump
 from kaonportal.beamdump.plotting import axis_labels, input_citations, plot_exclusion
@@ -90,3 +92,22 @@ def test_legend_and_notes_stay_off_the_contour_axes():
     assert legend.x1 <= fig_box.x1 + 1 and legend.y0 >= fig_box.y0     # and inside the figure
     for text in fig.texts:                                              # notes: below the axes
         assert _extent(text, renderer).y1 <= box.y0
+
+
+@pytest.mark.parametrize("model, words", [("BC11", "2.0-2.7x below the Aloni-Soreq-Williams"),
+                                          ("BC10", "BC10 hadronic decays"),
+                                          ("dark-photon", "the lower (long-lifetime) edge")])
+def test_stated_disagreements_are_on_every_result(model, words, tmp_path):
+    # issue 14: a known disagreement with NA62 (BC11 a -> 3 pi widths, BC10 hadronic channels, the BC1 lower edge)
+    # is stated on the summary, the plot and the header of every curve file, not only in summary.json
+    from kaonportal.beamdump.analysis import write_outputs
+    from kaonportal.beamdump.plotting import exclusion_figure
+
+    res = run_beamdump(model, None, 1.4e17, (4, 4), n_per_mass=100)
+    summary = write_outputs(res, tmp_path, plot=False)
+    assert any(words in d for d in summary["stated_disagreements"])
+    for name in ("contour.csv", "projection.csv"):
+        head = [ln for ln in (tmp_path / name).read_text().splitlines() if ln.startswith("#")]
+        assert any(ln.startswith("# stated disagreement") and words in ln for ln in head), name
+    notes = " ".join(t.get_text().replace("\n    ", " ") for t in exclusion_figure(res).texts)
+    assert "stated disagreement: " in notes and words in notes
