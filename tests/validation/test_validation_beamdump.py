@@ -80,3 +80,18 @@ def test_beamdump_command_writes_validation_into_summary_json(tmp_path):
     if window is not None:
         assert [eps["bd-aprime-eps-min"], eps["bd-aprime-eps-max"]] == window
     assert json.loads(res.stdout)["validation"]["counts"] == v["counts"]
+
+
+def test_a_mumu_run_is_checked_against_the_published_mumu_contour_only():
+    # the shipped mu mu contour is the mu mu search alone: its edge entries apply to any dark-photon run with the
+    # mu mu channel and the published counts; the abstracts' combined ee + mumu numbers only to the ee + mumu run
+    from kaonportal.beamdump.published_contours import published_band_edges
+    pub = published_band_edges("NA62_2023_Aprime_mumu_eps_90CL_FORESEE_digitized")
+    s = {**_bd_summary(), "channels": ["mumu"],
+         "band_edges": {"mumu": {"at": pub["at"], "mass_reach_gev": pub["mass_reach_gev"]}}}
+    v = beamdump_validation(s)
+    ids = {e["id"] for e in v["entries"]}
+    assert v["applies"] and ids and all(i.startswith("bd-aprime-mumu-") for i in ids) and len(ids) == 9
+    assert v["counts"]["agree"] == 9
+    assert beamdump_validation({**s, "channels": ["ee"]})["applies"] is False
+    assert beamdump_validation({**s, "inputs": {"observed_background_source": "user", "cl": 0.9}})["applies"] is False
