@@ -1,9 +1,9 @@
 """The lower-edge diagnosis stated on every dark-photon dilepton result (kaonportal.beamdump docs, issue 14):
 which production mechanism carries the excess over NA62's published 2021 edge.
 
-The published edges do not ship with the package; what is pinned here is kaonportal's side of the statement:
-at 0.3 GeV the mu mu lower edge from bremsstrahlung alone is 4.4e-7 (published ~4.0-4.8e-7, from the ratios
-recorded at issue 14), and the meson decays move it down to ~0.65 of that.
+What is pinned here is kaonportal's side of the statement: at 0.3 GeV the mu mu lower edge from bremsstrahlung
+alone is 4.4e-7 (the published contour, shipped since as data/beamdump/published/ and compared edge by edge in
+test_beamdump_validation.py, has 4.04e-7 there), and the meson decays move it down to ~0.65 of that.
 """
 
 import numpy as np
