@@ -115,6 +115,8 @@ def test_band_edge_block_compares_the_channel_alone_with_the_published_contour()
     assert cmp["contour"] == MUMU and cmp["channel"] == "mumu"
     assert cmp["at"][1]["lower_ratio"] == pytest.approx(own["lower"] / pub["at"][1]["lower"])
     assert cmp["statement"].startswith("mumu vs NA62 published contour: lower edge")
+    # the counting difference (NA62's one event counted only near 411 MeV) travels with the comparison
+    assert "411 MeV" in cmp["note"] and cmp["note"] in cmp["statement"]
     assert band_edge_block(g, ex, None)["published_comparison"] == []   # not the published counts: no ratio
 
 
