@@ -23,7 +23,7 @@ from __future__ import annotations
 
 __all__ = ["PUBLISHED_CONTOURS", "CONTOUR_NOTES", "EDGE_MASSES_GEV", "load_contour", "contours_for", "contour_edges",
            "contour_mass_reach", "grid_band_edges", "published_band_edges", "compare_band_edges", "comparison_line",
-           "channel_ratio", "band_edge_block"]
+           "channel_ratio", "published_counts", "band_edge_block"]
 
 from importlib import resources
 
@@ -161,6 +161,20 @@ def channel_ratio(grid, channel: str, pot: float, observed: int, background: flo
     ``background``, the published counts of that channel): how the published single-channel contour was made."""
     from .contours import _poisson_ul
     return grid.by_channel[channel] * float(pot) / _poisson_ul(observed, background, cl, method)
+
+
+def published_counts(inputs: dict, channels, published: dict) -> dict | None:
+    """channel -> NA62's published 2021 (observed, background) from ``published`` when a run's ``inputs`` say it
+    uses them at the published exposure (else None): each channel's own exclusion is then the published
+    single-channel search's.
+
+    >>> published_counts({"observed_background_source": "user"}, ["mumu"], {"mumu": (1, 0.016)}) is None
+    True
+    """
+    src = str(inputs.get("observed_background_source", ""))
+    if not src.startswith("NA62 2021") or "scaled" in src:
+        return None
+    return {c: published[c] for c in channels if c in published}
 
 
 def band_edge_block(grid, observed_ex, channel_counts: dict | None) -> dict:
