@@ -2,10 +2,10 @@
 which production mechanism carries the excess over NA62's published 2021 edge, and how much of it the measured
 p-Cu forward suppression (a_scaling="alpha", kaonportal.beamdump.nuclear) removes.
 
-The published edges do not ship with the package; what is pinned here is kaonportal's side of the statement:
-at 0.3 GeV the mu mu lower edge from bremsstrahlung alone is 4.4e-7 (published ~4.0-4.8e-7, from the ratios
-recorded at issue 14); the meson decays move it down to ~0.74 of that with the default A^alpha(x_F, p_T) scaling,
-to ~0.65 with pp multiplicities.
+What is pinned here is kaonportal's side of the statement: at 0.3 GeV the mu mu lower edge from bremsstrahlung
+alone is 4.4e-7 (the published contour, shipped since as data/beamdump/published/ and compared edge by edge in
+test_beamdump_validation.py, has 4.04e-7 there); the meson decays move it down to ~0.74 of that with the default
+A^alpha(x_F, p_T) scaling, to ~0.65 with pp multiplicities.
 """
 
 import numpy as np

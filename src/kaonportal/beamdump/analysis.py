@@ -30,6 +30,7 @@ from ..errors import InputError, check_range
 from .channel_choice import resolve_channels
 from .edges import edge_notes, grid_edge_contacts
 from .efficiencies import channel_efficiency
+from .published_contours import band_edge_block, published_counts
 from .contours import Exclusion, exclusion, expected_quantile_counts, projection
 from .setup import BeamDumpSetup
 from .yields import YieldGrid, check_n_per_mass, expected_events, resolve_model
@@ -220,6 +221,8 @@ class BeamDumpResult:
                                                          self.inputs.get("meson_transition_form_factor", "pole")),
             "discovery_n_obs_5sigma": _discovery_table(g.channels),
             "contour_open_at_grid_edge": self.grid_edges(),
+            "band_edges": band_edge_block(self.grid, self.observed,
+                                          published_counts(self.inputs, g.channels, PUBLISHED_2021)),
         }
 
     def grid_edges(self) -> dict:
@@ -311,6 +314,9 @@ def _header(res: BeamDumpResult, what: str) -> str:
              f"# seed {s['seed']}, kaonportal {s['kaonportal_version']}, {s['n_simulated']} X events simulated",
              "# N_exp = N_POT chi P_decay A_acc A_trig (kaonportal.beamdump; production: Pythia 8 meson tables "
              "+ Bluemlein-Brunner bremsstrahlung)"]
+    # the known disagreements and the comparison with a shipped published contour travel with the curve (issue 14)
+    lines += [f"# stated disagreement with the published result: {d}" for d in s["stated_disagreements"]]
+    lines += [f"# {c['statement']} ({c['contour']})" for c in s["band_edges"]["published_comparison"]]
     return "\n".join(lines) + "\n"
 
 

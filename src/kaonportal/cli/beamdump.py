@@ -160,6 +160,8 @@ def beamdump_cmd(
     _say(_left_out_line(chans, left_out))
     for note in summary["contour_open_at_grid_edge"]["notes"]:
         _say(note)
+    for cmp in summary["band_edges"]["published_comparison"]:      # edges against a shipped NA62 contour
+        _say(cmp["statement"])
     if json_out:
         emit_json(summary)
     else:

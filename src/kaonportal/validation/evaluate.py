@@ -154,7 +154,7 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
         src = e.kaonportal
         if src.kind in ("model", "stats") or src.section not in (summary.get("sections") or {}):
             continue
-        if src.section == "beamdump" and beamdump_applies(summary["sections"]["beamdump"] or {}):
+        if src.section == "beamdump" and beamdump_applies(summary["sections"]["beamdump"] or {}, src.key):
             continue
         if src.section == "pnn" and pnn_x != 1.0 and not (src.key or "").startswith("intensity."):
             continue
@@ -185,12 +185,20 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
                        if pnn_x != 1.0 else "")}
 
 
-def beamdump_applies(section: dict) -> str | None:
+def beamdump_applies(section: dict, key: str | None = None) -> str | None:
     """None when the beam-dump registry entries (the published 2021 dark-photon search) apply to a beam-dump
-    summary, else why they do not (another model, channels, exposure or counts than the published search)."""
+    summary, else why they do not (another model, channels, exposure or counts than the published search).
+    ``key``: an entry's summary key; one of a single channel's published contour (``band_edges.mumu...``: that
+    channel alone with its published counts) applies to any run containing the channel, the others (the abstracts'
+    combined ee + mumu numbers) only to the ee + mumu run."""
     if section.get("model") != "dark-photon":
         return f"model {section.get('model')!r}: the published beam-dump numbers are for the dark photon (BC1)"
-    if sorted(section.get("channels") or []) != ["ee", "mumu"]:
+    chans = sorted(section.get("channels") or [])
+    parts = (key or "").split(".")
+    if parts[0] == "band_edges" and len(parts) > 1 and parts[1] != "combined":
+        if parts[1] not in chans:
+            return f"channels {section.get('channels')}: no {parts[1]} channel"
+    elif chans != ["ee", "mumu"]:
         return f"channels {section.get('channels')}: the published numbers combine ee and mumu"
     inputs = section.get("inputs") or {}
     src = str(inputs.get("observed_background_source", ""))
@@ -204,7 +212,8 @@ def beamdump_validation(summary: dict, registry: Registry | None = None) -> dict
     beam-dump registry entries it produces (as :func:`annotate_summary` gives each section of ``kaonportal run``),
     or ``applies: false`` and why. ``summary`` is not modified."""
     why = beamdump_applies(summary)
-    if why:
+    keys = [e.kaonportal.key for a, e in (registry or load_registry()).entries if e.kaonportal.section == "beamdump"]
+    if why and all(beamdump_applies(summary, k) for k in keys):
         return {"applies": False, "reason": why, "rule": RULE_TEXT}
     wrapped = {"sections": {"beamdump": dict(summary)}}
     top = annotate_summary(wrapped, Path("."), registry)
