@@ -59,3 +59,24 @@ def test_pi0_slope_is_na62s():
 def test_choice_is_validated_before_use():
     with pytest.raises(InputError, match="transition_form_factor"):
         get_model("dark-photon", transition_form_factor="vmd")
+
+
+def _slope_gev2(parent):
+    """d|F|/dq^2 at q^2 -> 0 (GeV^-2), from |F(q^2)|^2 at a tiny virtuality."""
+    q2 = 1e-6
+    return (np.sqrt(float(transition_ff2(parent, np.sqrt(q2)))) - 1.0) / q2
+
+
+def test_eta_prime_breit_wigner_has_the_pdg_listed_slope():
+    # BESIII PRD 109 (2024) 072001: Lambda = 0.802, gamma = 0.113 GeV; the PDG eta' listing gives this measurement's
+    # slope as 1.524 +- 0.041 GeV^-2 through slope = 1/(Lambda^2 + gamma^2): the functional form must reproduce it
+    # (1e-3: the rounding of the listed slope to three decimals)
+    assert _slope_gev2("eta'") == pytest.approx(1.524, rel=1e-3)
+    # and the earlier BESIII slope (PRD 92 (2015) 012001, 1.60 +- 0.17 +- 0.08) is within its error of it
+    assert abs(_slope_gev2("eta'") - 1.60) < np.hypot(0.17, 0.08)
+
+
+def test_phi_eta_slope_is_kloes():
+    # KLOE PLB 742 (2015) 1: b = 1.28 +- 0.10 +0.09 -0.08 GeV^-2 (PDG listing BABUSCI 2015); the one-pole form has
+    # slope b at q^2 = 0 (tolerance: the finite q^2 of the numerical derivative)
+    assert _slope_gev2("phi") == pytest.approx(1.28, rel=1e-4)

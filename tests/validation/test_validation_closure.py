@@ -96,3 +96,17 @@ def test_trust_section_counts_closure_apart():
     assert cells["closure"] == str(len(CLOSURE_IDS))
     assert cells["agree"] == str(n_pnn - len(CLOSURE_IDS))
     assert f"{len(CLOSURE_IDS)} closure" in text.split("All areas:", 1)[1].splitlines()[0]
+
+
+def test_an_area_of_agreeing_closures_alone_is_not_trusted_as_agreement():
+    # the verdict's head and a run section's "worst" follow the counting: closures alone are no independent
+    # agreement; one plain agreement beside them gives the usual head
+    from kaonportal.validation.rule import worst_counted
+
+    closures = [_record(1.0, closure=True), _record(1.01, closure=True)]
+    assert worst_counted(closures) == "closure"
+    assert area_verdict("toy", closures).startswith("toy: closure checks only")
+    mixed = closures + [_record(1.0, closure=False)]
+    assert worst_counted(mixed) == "agree" and area_verdict("toy", mixed).startswith("toy: trust")
+    # a broken closure is still the worst
+    assert worst_counted(closures + [_record(1.5, closure=True)]) == "disagree"

@@ -153,3 +153,13 @@ def test_malformed_yaml_and_unknown_area(tmp_path):
         load_registry(_write(tmp_path, "area: [unclosed\n"))
     with pytest.raises(InputError, match="unknown area nosuch; known: "):
         REG.select(["nosuch"])
+
+
+@pytest.mark.parametrize("entry", [e for a, e in REG.entries if a == "models"], ids=lambda e: e.id)
+def test_model_check_values_agree(entry):
+    # the models entries are closed formulas against check values computed with the same formula: a model change
+    # that moves one (e.g. a default form factor the check value does not contain) must show here, not only in a
+    # full validate run
+    from kaonportal.validation.evaluate import evaluate_entry
+    r = evaluate_entry("models", entry, {}, {})
+    assert r["status"] == "agree", (entry.id, r["ratio"])

@@ -74,7 +74,7 @@ CHANNELS = {
 _CHARGE = {"e+": 1, "e-": -1, "mu+": 1, "mu-": -1, "pi+": 1, "pi-": -1, "K+": 1, "K-": -1}
 _PID_DETECTOR = {"e": "lkr", "mu": "muv3", "pi": "lkr", "K": "lkr"}
 # eta -> gamma gamma (PDG), as used by the models (kaonportal.constants).
-_BR_TO_GG = {"pi0": constants.BR_PI0_GG, "eta": getattr(constants, "BR_ETA_GG", 0.3936)}
+_BR_TO_GG = {"pi0": constants.BR_PI0_GG, "eta": constants.BR_ETA_GG}
 
 
 def channel_daughters(channel: str) -> tuple[str, ...]:

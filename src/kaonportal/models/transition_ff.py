@@ -10,18 +10,21 @@ Hence
     BR(V -> P A')     = (ALPINIST form of :func:`.dark_photon.vector_to_pseudoscalar_br`) x |F_VP(m^2)|^2
 
 with the point-like formulas of [Ilten:2018crw; ALPINIST:2022code] recovered for F = 1. Each F is the single-pole
-fit of the measured Dalitz decays, |F(q^2)|^2 = (1 - q^2/Lambda^2)^-2, with (GeV^-2):
+fit of the measured Dalitz decays, |F(q^2)|^2 = (1 - q^2/Lambda^2)^-2 (the eta' excepted), with (GeV^-2; every
+value re-read in the paper's abstract or its PDG listing, 2026-12-04):
 
 - eta: Lambda^-2 = 1.934 +- 0.067 +- 0.050 (NA60, eta -> mu+ mu- gamma in p-A at 400 GeV, [NA60:2016tff]);
 - omega -> pi0: Lambda^-2 = 2.223 +- 0.026 +- 0.037 (same paper, omega -> mu+ mu- pi0);
-- eta': the pole lies inside the decay's range (Lambda ~ 0.79 GeV < M_eta'), where the spectrum shows the rho/omega
-  peak, so the Breit-Wigner fit of the same measurement is used, |F|^2 = Lambda^2 (Lambda^2 + gamma^2) /
-  ((Lambda^2 - q^2)^2 + Lambda^2 gamma^2), Lambda = 0.79 +- 0.04 +- 0.02 GeV, gamma = 0.13 +- 0.06 +- 0.03 GeV
-  (BESIII, eta' -> gamma e+ e-, [BESIII:2015etaptff], whose single-pole value is Lambda^-2 = 1.60 +- 0.17 +- 0.08)
-  [R: recalled];
-- pi0: slope a = 0.0368 +- 0.0051 +- 0.0025, Lambda^-2 = a/m_pi0^2 (NA62, pi0 -> e+ e- gamma, [NA62:2017pi0tff])
-  [R: recalled];
-- phi -> eta: b = Lambda^-2 = 1.17 +- 0.10 (KLOE-2, phi -> eta e+ e-, [KLOE2:2015phietatff]) [R: recalled].
+- eta': the pole lies inside the decay's range (Lambda ~ 0.8 GeV < M_eta'), where the spectrum shows the rho/omega
+  peak, so the "multi-pole" (Breit-Wigner) fit of the measurement is used, |F|^2 = Lambda^2 (Lambda^2 + gamma^2) /
+  ((Lambda^2 - q^2)^2 + Lambda^2 gamma^2), Lambda = 0.802 +- 0.007 +- 0.008 GeV, gamma = 0.113 +- 0.010 +- 0.002 GeV
+  (BESIII, eta' -> gamma e+ e- from 10^10 J/psi, [BESIII:2024etaptff]). Its slope at q^2 = 0, 1/(Lambda^2 + gamma^2)
+  = 1.524 GeV^-2, is the value the PDG lists for this measurement (1.524 +- 0.041, with that relation), a check of
+  the functional form; the earlier BESIII fit [BESIII:2015etaptff] (slope 1.60 +- 0.17 +- 0.08) agrees;
+- pi0: slope a = 0.0368 +- 0.0051 +- 0.0025 of F = 1 + a q^2/m_pi0^2 (NA62, pi0 -> e+ e- gamma, [NA62:2017pi0tff]),
+  used as the pole Lambda^-2 = a/m_pi0^2: same slope, |F|^2 higher than (1 + a x)^2 by 2 a^2 x^2 <= 0.3 % (x <= 1);
+- phi -> eta: b = Lambda^-2 = 1.28 +- 0.10 +0.09 -0.08 (KLOE, phi -> eta e+ e-, [KLOE2:2015phietatff]; the PDG
+  average with SND is 1.29 +- 0.13).
 
 The pole fits describe the measured spectra up to the kinematic limit of each decay, i.e. over the whole mass
 range in which the A' can be produced (m < M_P, or m < M_V - M_P); beyond the data (never reached here) a pole
@@ -51,10 +54,10 @@ LAMBDA_INV2_GEV2 = {
     "pi0": 0.0368 / mass("pi0") ** 2,     # [NA62:2017pi0tff] slope a / m_pi0^2
     "eta": 1.934,                         # [NA60:2016tff]
     "omega": 2.223,                       # [NA60:2016tff], omega -> pi0 gamma*
-    "phi": 1.17,                          # [KLOE2:2015phietatff], phi -> eta gamma*
+    "phi": 1.28,                          # [KLOE2:2015phietatff], phi -> eta gamma*
 }
 #: parent -> (Lambda, gamma) in GeV of the Breit-Wigner fit, for the eta' whose pole is inside its decay range
-BREIT_WIGNER_GEV = {"eta'": (0.79, 0.13)}    # [BESIII:2015etaptff]
+BREIT_WIGNER_GEV = {"eta'": (0.802, 0.113)}    # [BESIII:2024etaptff]
 
 
 def transition_ff2(parent: str, m, choice: str = "pole"):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .registry import PROFILES, Registry, Tolerance, load_registry
 from .resolve import curve_value, model_value, stats_value, summary_value
-from .rule import RULE_TEXT, STATUS_ORDER, classify, tally, worst
+from .rule import RULE_TEXT, STATUS_ORDER, classify, tally, worst, worst_counted
 
 #: model-approximation allowance for a published background estimate without a registry entry and without a
 #: registry entry for the other estimate of the same source (the registry's allowance for calibrated sources)
@@ -117,7 +117,8 @@ def area_verdict(area: str, records: list[dict]) -> str:
     c = tally(recs)
     produced = len(recs) - c["missing"]
     head = {"agree": "trust", "tension": "use with care", "disagree": "do not trust without checking",
-            "missing": "not validated"}[worst(r["status"] for r in recs if r["status"] != "missing") or "missing"]
+            "closure": "closure checks only (no independent agreement)",
+            "missing": "not validated"}[worst_counted(recs) or "missing"]
     text = (f"{area}: {head} — {c['agree']}/{produced} agree, {c['tension']} in tension, {c['disagree']} disagree"
             + (f", {c['closure']} closure (normalised through the published number)" if c["closure"] else "")
             + (f", {c['missing']} not produced" if c["missing"] else ""))
@@ -176,7 +177,7 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
     for name, recs in per_section.items():
         sec = summary["sections"].get(name)
         if isinstance(sec, dict):
-            sec["validation"] = {"counts": tally(recs), "worst": worst(x["status"] for x in recs if x["status"] != "missing"),
+            sec["validation"] = {"counts": tally(recs), "worst": worst_counted(recs),
                                  "entries": recs}
     return {"profile": profile, "rule": RULE_TEXT, "counts": tally(records),
             "note": "statuses computed from kaonportal's reference registry (kaonportal/data/validation) against "

@@ -51,7 +51,7 @@ One rule for every comparison of a kaonportal number ``x`` (error ``s_x``) with 
 from __future__ import annotations
 
 __all__ = ["classify", "deviation", "pull", "worst", "tolerance_parts", "STATUS_ORDER", "COUNT_KEYS", "count_key",
-           "tally", "AGREE_MAX_DEV",
+           "tally", "worst_counted", "AGREE_MAX_DEV",
            "DISAGREE_MIN_DEV", "PULL_TENSION", "PULL_LIMIT", "RULE_TEXT", "MARKS"]
 
 import math
@@ -176,6 +176,20 @@ def tally(records) -> dict:
     for r in records:
         c[count_key(r["status"], bool(r.get("closure")))] += 1
     return c
+
+
+def worst_counted(records) -> str | None:
+    """:func:`worst` of the produced records' statuses, except ``closure`` when every produced record is an agreeing
+    closure entry (nothing independent agrees: the verdict must not read 'agree'); None if nothing was produced.
+
+    >>> worst_counted([{"status": "agree", "closure": True}]), worst_counted([{"status": "agree", "closure": True},
+    ...                                                                       {"status": "agree"}])
+    ('closure', 'agree')
+    """
+    produced = [r for r in records if r["status"] != "missing"]
+    if produced and all(count_key(r["status"], bool(r.get("closure"))) == "closure" for r in produced):
+        return "closure"
+    return worst(r["status"] for r in produced)
 
 
 def worst(statuses) -> str | None:
