@@ -126,7 +126,44 @@ def test_deferred_saves_write_on_flush_with_the_stamp_and_latest_wins(tmp_path):
     assert {w["plot"]: w["note"] for w in written} == {paths[0]: "verdict of kmunux",
                                                       str(tmp_path / "plots" / "b.png"): None}
     assert Path(paths[0]).is_file() and pending == {}
-    assert [t.get_text() for t in fig.texts] == ["verdict of kmunux"] and not first.texts and not untagged.texts
+    # the stamp is in the image, under the plot: the stamped PNG is taller than the same empty axes unstamped
+    from PIL import Image
+    (h_stamped, h_plain) = (Image.open(p).size[1] for p in (paths[0], tmp_path / "plots" / "b.png"))
+    assert h_stamped > h_plain + 5 and not first.texts
+
+
+def test_png_drawn_once_is_matplotlibs_tight_save_with_the_stamp(tmp_path):
+    """save() lays a PNG out and draws it once (report.style._png_once): the image is the one of matplotlib's
+    bbox_inches="tight" (same size to 1 px, same pixels to antialiasing), and a stamp adds a line under it."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    from kaonportal.report.style import _PNG_DPI, _png_once
+
+    def fig_(label="label out"):
+        fig, ax = plt.subplots()
+        ax.set_xscale("log")
+        ax.plot([1e-3, 1.0], [0, 1])
+        ax.set_xlabel(r"$m_X$ [GeV/$c^2$]")
+        ax.set_yticks([0, 1], [label, "b"])   # content outside the figure
+        return fig
+    fig = fig_()
+    fig.savefig(tmp_path / "mpl.png", dpi=_PNG_DPI, bbox_inches="tight")
+    assert _png_once(fig_(), tmp_path / "once.png")
+    assert _png_once(fig_(), tmp_path / "stamped.png", below="validation: 3 agree")
+    ref, once, stamped = (np.asarray(Image.open(tmp_path / f).convert("L"), float) for f in
+                          ("mpl.png", "once.png", "stamped.png"))
+    assert abs(ref.shape[0] - once.shape[0]) <= 1 and abs(ref.shape[1] - once.shape[1]) <= 1
+    h, w = min(ref.shape[0], once.shape[0]), min(ref.shape[1], once.shape[1])
+    # sub-pixel placement differs by < 1 px: mean grey-level difference of a few levels out of 255
+    assert np.abs(ref[:h, :w] - once[:h, :w]).mean() < 8
+    assert stamped.shape[0] > once.shape[0] + 5 and (stamped[once.shape[0]:] < 128).any()   # dark text below
+    # content beyond the margin drawn around the figure: nothing written, save() takes matplotlib's way
+    assert not _png_once(fig_("x" * 60), tmp_path / "wide.png") and not (tmp_path / "wide.png").exists()
+    (wide,) = save(fig_("x" * 60), tmp_path / "wide")
+    assert Image.open(wide).size[0] > ref.shape[1] + 200
+    plt.close("all")
 
 
 def test_tight_box_is_matplotlibs_and_holds_the_stamp(tmp_path):
