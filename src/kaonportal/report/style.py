@@ -252,11 +252,56 @@ def tight_box(fig, below: str | None = None):
     return box.padded(matplotlib.rcParams["savefig.pad_inches"])
 
 
+#: processes that write the deferred plots (``kaonportal run`` writes every plot at the end, when nothing else
+#: runs: on 2 cores, two halve that wall time); 1 = in this process only
+FLUSH_WORKERS = 2
+_JOBS: list | None = None       # the figures of a flush, inherited by the forked writers (nothing pickled)
+
+
 def _flush(pending: dict, stamp, out: list) -> None:
-    with plt.style.context(_hep_style()):
-        for stem, (fig, fmts, tag) in pending.items():
-            text = stamp(tag) if stamp is not None else None
-            out += [{"plot": p, "note": text or None} for p in save(fig, Path(stem), fmts, below=text)]
+    global _JOBS
+    jobs = [(stem, fig, fmts, stamp(tag) if stamp is not None else None) for stem, (fig, fmts, tag) in pending.items()]
+    workers = _flush_workers(len(jobs))
+    if workers > 1:
+        import multiprocessing
+        _JOBS = jobs
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                # contiguous halves: neighbouring plots share tick labels, whose mathtext each writer parses once
+                written = pool.map(_write_job, range(len(jobs)), chunksize=-(-len(jobs) // workers))
+        finally:
+            _JOBS = None
+    else:
+        written = [_write_job(i, jobs) for i in range(len(jobs))]
+    out += [{"plot": p, "note": job[3] or None} for job, paths in zip(jobs, written) for p in paths]
+
+
+def _flush_workers(n_jobs: int) -> int:
+    """Writer processes for ``n_jobs`` plots: :data:`FLUSH_WORKERS` capped by the cores this process may use and
+    the machine leaves idle (1-minute load average), one when there are few plots (a fork costs more than a plot)
+    or where processes cannot be forked. The files are the same whatever the number."""
+    import multiprocessing
+    import os
+    if n_jobs < 4 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        # only cores left idle by the rest of the machine: on a busy one a second writer only adds the fork's cost
+        idle = int(cores - os.getloadavg()[0] + 1.0)      # + this process, in the load
+    except OSError:
+        idle = 1
+    return max(1, min(FLUSH_WORKERS, idle, n_jobs // 2))
+
+
+def _write_job(i: int, jobs: list | None = None) -> list[str]:
+    """Write figure ``i`` of the flush (in a forked writer: of the inherited :data:`_JOBS`); its paths."""
+    stem, fig, fmts, text = (jobs if jobs is not None else _JOBS)[i]
+    token = _DEFERRED.set(None)
+    try:
+        with plt.style.context(_hep_style()):
+            return save(fig, Path(stem), fmts, below=text)
+    finally:
+        _DEFERRED.reset(token)
 
 
 _TOKENS = {"K+": "K^+", "K-": "K^-", "K0": "K^0", "KL": "K_L", "pi+": r"\pi^+", "pi-": r"\pi^-", "pi0": r"\pi^0",
