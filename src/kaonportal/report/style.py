@@ -91,7 +91,10 @@ def _hep_style() -> dict:
     style.update({"font.size": 11, "figure.figsize": (7.5, 4.8), "legend.fontsize": 8, "axes.titlesize": 10,
                   "xtick.major.size": 6, "xtick.minor.size": 3, "ytick.major.size": 6, "ytick.minor.size": 3,
                   "axes.prop_cycle": matplotlib.cycler(color=list(COLORS)), "savefig.bbox": "tight",
-                  "lines.linewidth": 1.4, "legend.frameon": False})
+                  "lines.linewidth": 1.4, "legend.frameon": False,
+                  # titles at the top of the axes, not placed by measuring every y tick label at each draw (issue 17:
+                  # ~10 % of the plot time); in this style no tick label is above the axes (the images are the same)
+                  "axes.titley": 1.0})
     return style
 
 
