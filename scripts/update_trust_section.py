@@ -15,7 +15,10 @@ existing ``kaonportal run`` outputs, one per run profile, e.g. default, pnn-2017
 DIR/validation.json. With a ``validation.json`` (written by ``kaonportal validate --out DIR``), its statuses become the snapshot
 (scripts/trust_snapshot.json: id -> status and ratio, with the version and date); without one, the existing
 snapshot is used (e.g. after adding registry entries: they show as not produced until the next validate).
-The section is then rewritten between the README's BEGIN/END trust markers. ``--check`` only reports whether
+The section is then rewritten between the README's BEGIN/END trust markers: per area the agree / tension /
+disagree / closure / not-produced counts, where an agreeing registry entry marked ``closure: true`` (kaonportal's
+number normalised through, or fitted to, the published number it is compared with) counts as closure, never as
+agree; the flag comes from the registry, so changing it needs no new validate, only a rerun of this script. ``--check`` only reports whether
 the README is up to date (exit 1 if not): tests/validation/test_validation_readme.py does the same.
 """
 

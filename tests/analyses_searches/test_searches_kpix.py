@@ -170,3 +170,15 @@ def _verdict_follows_direction(r):
     assert a == "agree" or a.startswith("disagree (x"), a
     if a != "agree":
         assert ("stronger than published" in a) == (ratio < 1) and ("weaker than published" in a) == (ratio > 1), a
+
+
+@pytest.mark.parametrize("bad", [[0.2, -5.0], [0.2], [0.2, float("nan")]])
+def test_inject_pair_has_one_check(bad):
+    # the config refuses a bad pair when it is loaded with the message check_inject gives before simulation
+    # (one check, common.inject_pair_problem)
+    from kaonportal.analyses.searches.common import check_inject, inject_pair_problem, load_search_config
+    with pytest.raises(InputError) as loaded:
+        load_search_config(KpixConfig, {"inject": bad})
+    with pytest.raises(InputError) as checked:
+        check_inject("inject", bad, [(0.0, 0.11)], with_candidates=False)
+    assert inject_pair_problem(bad) in loaded.value.message and checked.value.message == inject_pair_problem(bad)

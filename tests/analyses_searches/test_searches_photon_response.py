@@ -42,8 +42,11 @@ def test_high_missing_mass_background_from_photonuclear(gg):
 def test_conversions_lose_and_smear_photons(gg):
     on, conv, off = gg["on"], gg["conv"], gg["off"]
     # same random streams for the photons; a converted photon can be lost (both leptons swept outside the LKr and
-    # vetoes, no track): the one-cluster probability rises (found +12 %) ...
-    assert conv["weights"].sum() > 1.05 * off["weights"].sum()
+    # vetoes, no track or STRAW segment): the one-cluster probability rises. Found +4.4 % since the leptons follow
+    # the charged-veto rules (detector.charged_veto: MUV0, HASC, STRAW segments, LAV entered through its inner
+    # radius); +12 % with the former LAV-front / IRC / LKr rule. ~P_conv (0.6 %) x P(both escape) / P(photon lost)
+    # (7.5e-3 per tag): both leptons escape for ~5 % of the conversions
+    assert conv["weights"].sum() > 1.02 * off["weights"].sum()
     # ... and a lepton cluster is displaced by the magnet kick (~0.5-1 m at the LKr, i.e. 5-10 mrad in the
     # photon direction), which dominates over its energy loss: m_miss^2 goes mostly NEGATIVE, not to the
     # 70-112 MeV region (detector.conversions; found weighted median -0.02 GeV^2)

@@ -41,10 +41,11 @@ def test_expected_limit_scales_with_sample_size(nominal):
     b = nominal["background"]
     ratio = _median(r4) / _median(nominal)
     # background-dominated everywhere with the photonuclear response on: the gamma gamma peak below ~62 MeV
-    # (b ~ 1e3-1e6 per window, tested below) and the photonuclear continuum above (here b = 236, 133, 146 at 75,
-    # 105, 130 MeV; ~200 with the full statistics); background error sqrt(b) (data-driven): limit ~ sqrt(b + b)
+    # (b ~ 1e3-1e6 per window, tested below) and the photonuclear continuum above (here b = 224, 99, 138 at 75,
+    # 105, 130 MeV since the conversion leptons follow detector.charged_veto, 236, 133, 146 before; ~200 with the
+    # full statistics); background error sqrt(b) (data-driven): limit ~ sqrt(b + b)
     # SES ~ 1 / sqrt(k).
-    assert np.all(b > 30) and np.all(b[m < 0.11] > 100)
+    assert np.all(b > 30) and np.all(b[m < 0.11] > 90)
     # Tolerance 5 %: the median expected count is an integer (a step of ~0.5 events in ~25 events of N_up at
     # b ~ 200: ~2 %, more for smaller b), and b ~ 100-200 is only approximately Gaussian. Found within 2.7 %.
     assert np.all(np.abs(ratio * math.sqrt(k) - 1.0) < 0.05), ratio * math.sqrt(k)

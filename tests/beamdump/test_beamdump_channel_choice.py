@@ -15,7 +15,7 @@ runner = CliRunner()
 
 
 @pytest.mark.parametrize("model, expected, left", [
-    ("BC1", ["ee", "mumu"], {"pipi", "pipipi0", "pipi2pi0", "KK", "KKpi0"}),
+    ("BC1", ["ee", "mumu"], {"pipi", "pipipi0", "pipi2pi0", "pipieta", "KK", "KKpi0"}),
     ("BC4", ["ee", "mumu", "pipi", "pipi2pi0", "KK"], set()),
     ("BC10", ["ee", "mumu", "pipigamma", "pipipi0"], {"gg"}),
     ("BC11", ["pipigamma", "pipipi0"], {"gg"}),

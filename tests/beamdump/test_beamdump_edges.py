@@ -1,13 +1,16 @@
 """An exclusion reaching the boundary of the (mass, coupling) grid is stated, not drawn as a closed contour
-(issue 14 audit, item 6: BC4 with ee, mu mu, pi pi, K K reaches sin^2 theta = 0.01, the top of the grid)."""
+(issue 14 audit, item 6: BC4 with ee, mu mu, pi pi, K K reaches sin^2 theta = 0.01, the top of the grid); the edges
+of the excluded band and its mass reach, compared with NA62's published contour (issue 14 "How it will be
+checked")."""
 
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from kaonportal.beamdump.analysis import run_beamdump
-from kaonportal.beamdump.edges import edge_notes, grid_edge_contacts
+from kaonportal.beamdump.edges import band_edges, band_mass_reach, edge_notes, grid_edge_contacts
 from kaonportal.cli.main import app
 
 M = np.geomspace(0.1, 1.0, 5)
@@ -50,3 +53,55 @@ def test_bc4_open_contour_is_stated_in_json_and_printed(tmp_path):
     assert "extend --coupling-range" in " ".join(cli.stderr.split())
     saved = json.loads((out / "summary.json").read_text())["contour_open_at_grid_edge"]
     assert saved["observed"]["coupling_high"] and saved["notes"]
+
+
+def _dump_band(masses, couplings, yield_scale=1.0, m_tip=0.5):
+    """A long-lived-X yield: N = A eps^4 exp(-(eps/eps_up)^2) (production ~ eps^2, decay in the volume ~ eps^2
+    while long-lived, exponential loss before it), with the upper scale eps_up(m) = 1e-6 (0.3/m) and a production
+    falling to zero at m_tip (GeV): the shape of a beam-dump band."""
+    m = np.asarray(masses)[:, None]
+    e = np.asarray(couplings)[None, :]
+    eps_up = 1e-6 * 0.3 / m
+    prod = yield_scale * 1e30 * np.clip(1 - m / m_tip, 0, None) ** 2
+    return prod * e ** 4 * np.exp(-(e / eps_up) ** 2)
+
+
+def test_lower_edge_scales_as_the_yield_to_the_minus_quarter():
+    # the registry rule: epsilon ~ yield^(1/4) at the lower edge (16x the yield halves the lower edge), while the
+    # upper edge (lifetime) moves only logarithmically
+    m, g = np.geomspace(0.2, 0.6, 30), np.geomspace(1e-9, 1e-4, 200)
+    e1 = band_edges(m, g, _dump_band(m, g), 0.3)
+    e16 = band_edges(m, g, _dump_band(m, g, 16.0), 0.3)
+    assert e16["lower"] / e1["lower"] == pytest.approx(0.5, rel=0.01)    # grid step 0.06 decades, log-interpolated
+    assert 1.0 < e16["upper"] / e1["upper"] < 1.1
+
+
+def test_edges_interpolate_between_mass_columns_and_match_the_analytic_band():
+    m, g = np.geomspace(0.2, 0.6, 25), np.geomspace(1e-9, 1e-4, 300)
+    n = _dump_band(m, g)
+    at = 0.33                                           # between grid masses
+    assert not np.isclose(m, at).any()
+    e = band_edges(m, g, n, at)
+    fine = np.geomspace(1e-9, 1e-4, 20001)
+    exact = fine[_dump_band([at], fine)[0] > 1.0]
+    assert e["lower"] == pytest.approx(exact[0], rel=0.02) and e["upper"] == pytest.approx(exact[-1], rel=0.02)
+
+
+def test_mass_reach_is_where_the_band_closes():
+    m, g = np.geomspace(0.2, 0.6, 60), np.geomspace(1e-9, 1e-4, 150)
+    reach = band_mass_reach(m, _dump_band(m, g))
+    fine = np.geomspace(0.2, 0.6, 4001)
+    exact = fine[_dump_band(fine, g).max(axis=1) > 1.0][-1]
+    assert reach == pytest.approx(exact, rel=0.01)
+    assert reach < 0.5                                  # below the production threshold of the toy
+
+
+def test_open_or_empty_bands_give_no_edge():
+    m, g = np.geomspace(0.2, 0.6, 10), np.geomspace(1e-9, 1e-4, 50)
+    n = _dump_band(m, g)
+    assert band_edges(m, g[g > 5e-7], n[:, g > 5e-7], 0.3)["lower"] is None    # excluded down to the grid bottom
+    assert band_edges(m, g, n, 0.3)["lower"] is not None
+    assert band_edges(m, g, n, 0.7) == {"mass_gev": 0.7, "lower": None, "upper": None}   # outside the grid
+    assert band_edges(m, g, n * 1e-30, 0.3)["upper"] is None                             # nothing excluded
+    assert band_mass_reach(m, n * 1e-30) is None
+    assert band_mass_reach(m[:4], n[:4]) is None        # still excluded at the grid's highest mass: open

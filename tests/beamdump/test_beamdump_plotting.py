@@ -1,6 +1,6 @@
 """Slide-ready beam-dump plot: LaTeX labels, bands and citations in the legend, published-curve overlay."""
 
-import numpy as np
+import pytest
 
 from kaonportal.beamdump import plotting
 from kaonportal.beamdump.analysis import run_beamdump
@@ -15,12 +15,7 @@ def test_labels_and_citations():
     assert "EPJC 85 (2025) 571" in input_citations(["pipi"])
 
 
-def test_published_curve_is_overlaid_with_its_citation(tmp_path, monkeypatch):
-    res = run_beamdump("dark-photon", ["mumu"], 1.4e17, (8, 12), n_per_mass=300, mass_range=(0.25, 0.6))
-    curve = tmp_path / "published.csv"
-    np.savetxt(curve, [[0.3, 5e-7], [0.4, 6e-7], [0.5, 8e-7]], delimiter=",", header="mass,eps")
-    label = "NA62, JHEP 09 (2023) 035"
-    monkeypatch.setitem(plotting.PUBLISHED_CONTOURS, ("dark-photon", ("mumu",)), (str(curve), label))
+def _legend_labels(monkeypatch):
     captured = {}
     real_legend = __import__("matplotlib.axes", fromlist=["Axes"]).Axes.legend
 
@@ -29,12 +24,41 @@ def test_published_curve_is_overlaid_with_its_citation(tmp_path, monkeypatch):
         return real_legend(self, *a, **k)
 
     monkeypatch.setattr("matplotlib.axes.Axes.legend", spy)
+    return captured
+
+
+def test_published_curve_is_overlaid_with_its_citation(tmp_path, monkeypatch):
+    # the shipped NA62 mu mu contour (JHEP 09 (2023) 035) on a mu mu run with the published counts
+    res = run_beamdump("dark-photon", ["mumu"], 1.4e17, (8, 12), n_per_mass=300, mass_range=(0.25, 0.6))
+    _, label = plotting.PUBLISHED_CONTOURS[("dark-photon", ("mumu",))]
+    captured = _legend_labels(monkeypatch)
     with plot_formats(["png", "pdf"]):       # the formats a user asked for (default: png only)
         files = plot_exclusion(res, tmp_path, particle="A'")
     assert (tmp_path / "contour.png").exists() and files["plot_pdf"].endswith("contour.pdf")
-    assert label in captured["labels"]
+    assert label in captured["labels"] and "JHEP 09 (2023) 035" in label
     assert any(lbl.startswith("observed 90% CL") and "JHEP 09 (2023) 035" in lbl for lbl in captured["labels"])
     assert not any(".csv" in lbl for lbl in captured["labels"])      # citation, not a file name
+    assert not any("alone" in lbl for lbl in captured["labels"])     # one channel: its own contour is the observed
+
+
+def test_combined_run_draws_the_published_channel_alone_beside_it(tmp_path, monkeypatch):
+    res = run_beamdump("dark-photon", ["ee", "mumu"], 1.4e17, (8, 12), n_per_mass=300, mass_range=(0.22, 0.6),
+                       coupling_range=(1e-8, 1e-4))
+    captured = _legend_labels(monkeypatch)
+    plot_exclusion(res, tmp_path, particle="A'")
+    labels = captured["labels"]
+    assert plotting.PUBLISHED_CONTOURS[("dark-photon", ("mumu",))][1] in labels
+    assert any(lbl.startswith("kaonportal, $\\mu^+\\mu^-$ alone (1 obs., 0.016 bkg)") for lbl in labels), labels
+
+
+def test_no_overlay_without_the_published_counts(tmp_path, monkeypatch):
+    # user counts: not the published search, so neither the overlay nor a ratio to it
+    res = run_beamdump("dark-photon", ["mumu"], 1.4e17, (6, 8), n_per_mass=200, mass_range=(0.25, 0.6),
+                       observed=0, background=0.0)
+    assert res.summary()["band_edges"]["published_comparison"] == []
+    captured = _legend_labels(monkeypatch)
+    plot_exclusion(res, tmp_path, particle="A'")
+    assert not any("NA62 published" in lbl for lbl in captured["labels"])
 
 
 def test_degenerate_bands_are_said_in_the_legend():
@@ -68,3 +92,22 @@ def test_legend_and_notes_stay_off_the_contour_axes():
     assert legend.x1 <= fig_box.x1 + 1 and legend.y0 >= fig_box.y0     # and inside the figure
     for text in fig.texts:                                              # notes: below the axes
         assert _extent(text, renderer).y1 <= box.y0
+
+
+@pytest.mark.parametrize("model, words", [("BC11", "2.0-2.7x below the Aloni-Soreq-Williams"),
+                                          ("BC10", "BC10 hadronic decays"),
+                                          ("dark-photon", "the lower (long-lifetime) edge")])
+def test_stated_disagreements_are_on_every_result(model, words, tmp_path):
+    # issue 14: a known disagreement with NA62 (BC11 a -> 3 pi widths, BC10 hadronic channels, the BC1 lower edge)
+    # is stated on the summary, the plot and the header of every curve file, not only in summary.json
+    from kaonportal.beamdump.analysis import write_outputs
+    from kaonportal.beamdump.plotting import exclusion_figure
+
+    res = run_beamdump(model, None, 1.4e17, (4, 4), n_per_mass=100)
+    summary = write_outputs(res, tmp_path, plot=False)
+    assert any(words in d for d in summary["stated_disagreements"])
+    for name in ("contour.csv", "projection.csv"):
+        head = [ln for ln in (tmp_path / name).read_text().splitlines() if ln.startswith("#")]
+        assert any(ln.startswith("# stated disagreement") and words in ln for ln in head), name
+    notes = " ".join(t.get_text().replace("\n    ", " ") for t in exclusion_figure(res).texts)
+    assert "stated disagreement: " in notes and words in notes

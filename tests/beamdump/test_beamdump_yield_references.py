@@ -52,6 +52,21 @@ def test_pythia_soft_mesons_are_normalised_to_the_na27_pi_plus_cross_section():
         soft_normalisation_factor("epos")
 
 
+def test_pcu_forward_suppression_is_the_referenced_parametrisation():
+    # the coefficients restated in reference_yields.yaml (from the BMPT paper's formula) against the module's
+    from kaonportal.beamdump.nuclear import alpha_xf_pt
+
+    c = reference_yields()["meson_multiplicity"]["pcu_forward_alpha"]["value"]
+    for x_f, p_t in ((0.0, 0.0), (0.3, 0.3), (0.5, 0.5), (0.8, 1.2)):
+        ref = (c["c0"] + c["c1"] * x_f + c["c2"] * x_f**2) * (c["d0"] + c["d2"] * p_t**2)
+        assert alpha_xf_pt(x_f, p_t) == pytest.approx(ref, rel=1e-12)
+    # the check values quoted with the entry
+    assert float(alpha_xf_pt(0.0, 0.0)) == pytest.approx(0.7252, abs=5e-5)
+    assert float(alpha_xf_pt(0.5, 0.5)) == pytest.approx(0.5472, abs=5e-5)
+    # the default soft-meson yields carry it: per POT, a forward table bin is scaled by A^alpha sigma_pp/sigma_pCu
+    assert multiplicity_per_pot("eta") != multiplicity_per_pot("eta", "pp")
+
+
 def test_brems_cross_section_ratio_against_an_independent_parametrisation():
     # sigma_pp(s')/sigma_pp(s) of the splitting rate: kaonportal's PDG HPR1R2 fit against the COMPETE-form fit of
     # ALPINIST (reference_yields.yaml). Both fit the same world pp data; over s' = s (1 - z), z in [0.1, 0.9]
@@ -85,7 +100,12 @@ def test_brems_rate_is_the_integral_of_the_bluemlein_brunner_density(m):
 
 @pytest.fixture(scope="module")
 def check_budgets():
-    return {row["parent"]: yield_budget("dark-photon", row["mass_gev"], 1e-3, ["ee"], n_per_mass=50, seed=2,
+    # the check values are the point-like formula (F = 1); the default model multiplies them by the measured
+    # transition form factor |F(m^2)|^2 (kaonportal.models.transition_ff, tested in tests/models)
+    from kaonportal.models import get_model
+
+    point_like = get_model("dark-photon", transition_form_factor="none")
+    return {row["parent"]: yield_budget(point_like, row["mass_gev"], 1e-3, ["ee"], n_per_mass=50, seed=2,
                                         mechanisms=[f"{row['parent']} -> gamma A'"])
             for row in reference_yields()["production_br"].values()}
 

@@ -62,5 +62,7 @@ def test_bad_model_parameter():
     with pytest.raises(InputError, match="allowed: alpha_d, mass_ratio, chi_spin"):
         get_model("BC2", alpha_dd=0.1)
     with pytest.raises(InputError, match="allowed: none"):
+        get_model("alp-photon", alpha_d=0.1)
+    with pytest.raises(InputError, match="allowed: transition_form_factor"):
         get_model("dark-photon", alpha_d=0.1)
     assert get_model("BC5", br_h_ss=0.05, xi_sd=1e-6).br_h_ss == 0.05

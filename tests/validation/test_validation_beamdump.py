@@ -46,11 +46,14 @@ def test_beamdump_summary_carries_statuses_of_its_entries():
     v = beamdump_validation(s)
     assert "validation" not in s                                  # the summary itself is not modified
     by_id = {e["id"]: e for e in v["entries"]}
-    assert v["applies"] and set(by_id) == {"bd-aprime-mass-reach", "bd-aprime-eps-min", "bd-aprime-eps-max"}
+    abstract = {"bd-aprime-mass-reach", "bd-aprime-eps-min", "bd-aprime-eps-max"}
+    edges = {i for i in by_id if i.startswith("bd-aprime-mumu-")}      # the shipped mu mu contour's edges
+    assert v["applies"] and set(by_id) == abstract | edges and len(edges) == 9
+    assert all(by_id[i]["status"] == "missing" for i in edges)          # this summary has no band_edges block
     # the window values are used, not the whole-grid range (1e-7 and 2e-4 would be x10 and x5 off)
     assert by_id["bd-aprime-eps-min"]["value"] == 1.2e-6 and by_id["bd-aprime-eps-min"]["status"] == "agree"
     assert by_id["bd-aprime-eps-max"]["value"] == 3.0e-5 and by_id["bd-aprime-eps-max"]["status"] == "agree"
-    assert v["counts"]["agree"] == 3 and v["worst"] == "agree"
+    assert v["counts"]["agree"] == 3 and v["counts"]["missing"] == 9 and v["worst"] == "agree"
     far = beamdump_validation(_bd_summary(eps=(1.2e-6, 4.0e-4)))       # x10 the published 4e-5: outside x/÷2 twice
     assert {e["id"]: e["status"] for e in far["entries"]}["bd-aprime-eps-max"] == "disagree"
 
@@ -77,3 +80,18 @@ def test_beamdump_command_writes_validation_into_summary_json(tmp_path):
     if window is not None:
         assert [eps["bd-aprime-eps-min"], eps["bd-aprime-eps-max"]] == window
     assert json.loads(res.stdout)["validation"]["counts"] == v["counts"]
+
+
+def test_a_mumu_run_is_checked_against_the_published_mumu_contour_only():
+    # the shipped mu mu contour is the mu mu search alone: its edge entries apply to any dark-photon run with the
+    # mu mu channel and the published counts; the abstracts' combined ee + mumu numbers only to the ee + mumu run
+    from kaonportal.beamdump.published_contours import published_band_edges
+    pub = published_band_edges("NA62_2023_Aprime_mumu_eps_90CL_FORESEE_digitized")
+    s = {**_bd_summary(), "channels": ["mumu"],
+         "band_edges": {"mumu": {"at": pub["at"], "mass_reach_gev": pub["mass_reach_gev"]}}}
+    v = beamdump_validation(s)
+    ids = {e["id"] for e in v["entries"]}
+    assert v["applies"] and ids and all(i.startswith("bd-aprime-mumu-") for i in ids) and len(ids) == 9
+    assert v["counts"]["agree"] == 9
+    assert beamdump_validation({**s, "channels": ["ee"]})["applies"] is False
+    assert beamdump_validation({**s, "inputs": {"observed_background_source": "user", "cl": 0.9}})["applies"] is False

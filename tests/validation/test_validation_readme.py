@@ -30,5 +30,6 @@ def test_section_counts_follow_the_snapshot():
     row = next(ln for ln in text.splitlines() if ln.startswith(f"| {reg.entries[0][0]} |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     n_area = sum(a == reg.entries[0][0] for a, _ in reg.entries)
-    assert cells[2:6] == ["0", "0", "1", str(n_area - 1)]       # agree, tension, disagree, not produced
-    assert "12x" in cells[6]
+    # agree, tension, disagree, closure (agreeing closure entries only: none produced here), not produced
+    assert cells[2:7] == ["0", "0", "1", "0", str(n_area - 1)]
+    assert "12x" in cells[7]

@@ -22,6 +22,12 @@ Factors (definitions used here):
 - ``a_acc``: accepted / decayed-in-window, i.e. geometry, track and photon acceptance, pointing (CDA_TAX,
   Z_TAX) and vertex cuts, times BR(pi0/eta -> gamma gamma) and the phase-space weights of multi-body states.
 - ``a_trig``: :attr:`.setup.BeamDumpSetup.trigger_efficiency`.
+- ``f_A`` (report only, already inside ``n_parent_per_pot`` and ``chi``): the p-Cu factor of the parent mesons
+  (:mod:`.nuclear`, ``a_scaling``), averaged over the accepted decays (column ``f_A(acc)``; ``a_factor_accepted``
+  in the JSON), i.e. how much the forward nuclear suppression changes this row against pp collisions.
+- ``eff``: the per-channel trigger x identification x selection efficiency of :mod:`.efficiencies` (the setup's
+  ``channel_efficiency`` or NA62's published factors); ``efficiency_gaps`` names the factors that are gaps (counted
+  as 1: not published in the material available).
 
 ``p_decay`` is the mean over *all* X, while the accepted X are the fast forward ones, so the two factors are
 correlated; their product is exact. ``a_acc`` is a ratio of two Monte Carlo estimates (the accepted decays are
@@ -43,7 +49,8 @@ from ..errors import InputError
 from ..kinematics import decay_probability
 from .analysis import stated_disagreements
 from .detection import decay_weights, detect
-from .mesons import a_scaling_factor, multiplicity_per_pot, soft_normalisation_factor
+from .efficiencies import channel_efficiency, efficiency_factors
+from .mesons import check_a_scaling, multiplicity_per_pot, soft_normalisation_factor
 from .production import _MIXTURES
 from .setup import BeamDumpSetup
 from .yields import (MECHANISM_GROUPS, _subset, check_channels, check_channels_open, check_n_per_mass, draw_sample,
@@ -78,9 +85,12 @@ class YieldBudget:
     rows: list = field(default_factory=list)      # one dict per (mechanism, channel)
     skipped: tuple = ()
     soft_meson_normalisation: float = 1.0          # r_NA27 applied to the Pythia soft-meson yields
+    a_scaling: object = "alpha"                    # p-Cu scaling of the soft-meson yields (.mesons)
     # known disagreements with NA62's results for this configuration: the same statements (one definition,
     # :func:`.analysis.stated_disagreements`) as on the contour's summary.json, so a total is never read unflagged
     stated_disagreements: list = field(default_factory=list)
+    efficiencies: dict = field(default_factory=dict)      # channel -> eff, where it comes from, gaps (module doc)
+    meson_transition_form_factor: str | None = None       # dark photon: "pole" or "none" (models.transition_ff)
 
     @property
     def n_expected(self) -> float:
@@ -90,26 +100,36 @@ class YieldBudget:
         return {"model": self.model, "coupling_name": self.coupling_name, "mass_gev": self.mass,
                 "coupling": self.coupling, "n_pot": self.pot, "ctau_m": self.ctau_m, "a_trig": self.a_trig,
                 "formula": "N_exp = N_POT x chi x P_decay x BR(X->f) x A_acc x A_trig",
-                "soft_meson_normalisation": self.soft_meson_normalisation,
+                "soft_meson_normalisation": self.soft_meson_normalisation, "a_scaling": self.a_scaling,
                 "rows": self.rows, "n_expected": self.n_expected,
                 "ignored_production_channels": list(self.skipped),
+                "channel_efficiencies": self.efficiencies,
+                "meson_transition_form_factor": self.meson_transition_form_factor,
                 "stated_disagreements": list(self.stated_disagreements)}
 
     def table(self) -> str:
         """Human-readable table (one line per mechanism and channel, then the total)."""
         head = (f"{self.model}: m = {self.mass:g} GeV, {self.coupling_name} = {self.coupling:g}, "
                 f"c tau = {self.ctau_m:.3g} m, N_POT = {self.pot:.3g}, A_trig = {self.a_trig:g}; "
-                f"soft mesons: Pythia x {self.soft_meson_normalisation:.3f} (NA27 pi+)")
+                f"soft mesons: Pythia x {self.soft_meson_normalisation:.3f} (NA27 pi+) x f_A, p-Cu scaling "
+                f"{self.a_scaling!r}" + (" = A^alpha(x_F,p_T) sigma_pp/sigma_pCu [Bonesini:2001bmpt]"
+                                         if self.a_scaling == "alpha" else ""))
+        if self.meson_transition_form_factor:
+            head += f"; meson transition form factors: {self.meson_transition_form_factor}"
         cols = f"{'mechanism':32s} {'channel':10s} {'n_par/POT':>10s} {'BR':>10s} {'chi':>10s} " \
-               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'N_exp':>10s}"
+               f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'eff':>6s} {'N_exp':>10s} {'f_A(acc)':>9s}"
         lines = [head, cols]
         for r in self.rows:
             lines.append(f"{r['mechanism'][:32]:32s} {r['channel']:10s} {r['n_parent_per_pot']:10.3g} "
                          f"{r['production_factor']:10.3g} {r['chi']:10.3g} {r['p_decay']:10.3g} {r['br']:10.3g} "
-                         f"{r['a_acc']:10.3g} {r['n_expected']:10.3g}")
+                         f"{r['a_acc']:10.3g} {r.get('eff', 1.0):6.3g} {r['n_expected']:10.3g} " +
+                         (f"{r['a_factor_accepted']:9.3g}" if r["a_factor_accepted"] is not None else f"{'-':>9s}"))
         flag = f"  ({len(self.stated_disagreements)} stated disagreement(s) with NA62 below)" \
             if self.stated_disagreements else ""
-        lines.append(f"{'total':43s} {'':>54s} {self.n_expected:10.3g}{flag}")
+        lines.append(f"{'total':43s} {'':>61s} {self.n_expected:10.3g}{flag}")
+        for ch, e in self.efficiencies.items():
+            gaps = ", ".join(f"{g['factor']} ({g['status']}, [{g['source']}])" for g in e["gaps"])
+            lines.append(f"eff({ch}) = {e['eff']:.3g} ({e['source']})" + (f"; gaps counted as 1: {gaps}" if gaps else ""))
         for k, note in enumerate(self.stated_disagreements, 1):
             lines.append(textwrap.fill(note, 118, initial_indent=f"stated disagreement {k}: ",
                                        subsequent_indent="  "))
@@ -127,7 +147,7 @@ def _parent_yield(parsed, a_scaling) -> float | None:
 
 def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *, pot: float = 1.4e17,
                  card="na62-2022", setup: BeamDumpSetup | None = None, n_per_mass: int = 5000, seed: int = 1,
-                 mechanisms=MECHANISM_GROUPS, a_scaling="pp", brems_pt_max: float = 1.0,
+                 mechanisms=MECHANISM_GROUPS, a_scaling="alpha", brems_pt_max: float = 1.0,
                  momentum_bias: float = 1.0) -> YieldBudget:
     """Budget of N_exp at (``mass`` GeV, ``coupling``), same arguments as :func:`.yields.expected_events`."""
     from ..detector import load_card
@@ -141,7 +161,7 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
         raise InputError("pot", f"must be a finite number >= 0, got {pot}")
     chan = check_channels(mdl, channels)
     check_channels_open(chan, m, "explain")
-    a_scaling_factor(a_scaling)          # validate before any simulation
+    check_a_scaling(a_scaling)          # validate before any simulation
     check_n_per_mass(n_per_mass)
     setup = (setup or BeamDumpSetup()).resolved(chan)
     card_obj = load_card(card)
@@ -175,16 +195,34 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
             det = detect(sample, ch, card_obj, setup, rng)
             sel = det.accept > 0
             br = float(np.asarray(brs[key]).ravel()[0])
-            acc_dec = 0.0
+            acc_dec, f_acc = 0.0, None
             if sel.any():
-                acc_dec = float((w[sel] * det.accept[sel] * decay_weights(_subset(det, sel), m, ctau)[:, 0]).sum())
-            n_exp = pot * f * br * setup.trigger_efficiency * acc_dec
+                wa = w[sel] * det.accept[sel] * decay_weights(_subset(det, sel), m, ctau)[:, 0]
+                acc_dec = float(wa.sum())
+                if sample.parent_a_factor is not None and acc_dec > 0:
+                    f_acc = float((wa * sample.parent_a_factor[sel]).sum() / acc_dec)
+            eff = channel_efficiency(ch, setup)
+            n_exp = pot * f * br * setup.trigger_efficiency * eff * acc_dec
             rows.append({"mechanism": label, "channel": ch,
                          "n_parent_per_pot": n_parent if n_parent is not None else x_per_pot,
                          "production_factor": f, "chi": f * x_per_pot,
                          "p_decay": decayed / x_per_pot if x_per_pot > 0 else 0.0, "br": br,
                          "a_acc": acc_dec / decayed if decayed > 0 else 0.0,
-                         "a_trig": setup.trigger_efficiency, "n_expected": n_exp})
+                         "a_trig": setup.trigger_efficiency, "eff": eff, "n_expected": n_exp,
+                         "a_factor_accepted": f_acc})
     return YieldBudget(mdl.name, mdl.coupling_name, m, c, float(pot), float(ctau[0]), setup.trigger_efficiency,
-                       rows, tuple(sorted(skipped)), soft_normalisation_factor(),
-                       stated_disagreements(mdl.name, list(chan), setup))
+                       rows, tuple(sorted(skipped)), soft_normalisation_factor(), a_scaling,
+                       stated_disagreements(mdl.name, list(chan), setup, getattr(mdl, "transition_form_factor", None)),
+                       _efficiency_notes(chan, setup),
+                       getattr(mdl, "transition_form_factor", None))
+
+
+def _efficiency_notes(channels, setup: BeamDumpSetup) -> dict:
+    """{channel: {"eff", "source": "setup" | "shipped", "gaps": [...]}} for the budget (see :mod:`.efficiencies`)."""
+    override = dict(setup.channel_efficiency)
+    out = {}
+    for ch in channels:
+        info = efficiency_factors(ch)
+        out[ch] = {"eff": channel_efficiency(ch, setup), "source": "setup" if ch in override else "shipped",
+                   "gaps": [] if ch in override else info["gaps"]}
+    return out

@@ -15,12 +15,19 @@ Normalisation per proton on target (POT) for the copper TAX ([FW HNLFunctions.cc
   in ``data/beamdump/reference_yields.yaml``): Pythia 8 (Monash) makes 17% too many pi+ at sqrt(s) = 27.4 GeV,
   and the species ratios and spectra are kept as Pythia's (the NA27 eta, omega, phi numbers could not be read).
   ``normalisation="pythia"`` gives the raw Pythia multiplicities (r = 1). ``f_A`` is the p-Cu scaling of the
-  multiplicity per inelastic collision. ``a_scaling="pp"`` (default) takes f_A = 1: the NA62 acceptance selects forward
-  mesons (x_F >~ 0.05), where the per-collision yield in p-A is close to (or below) the pp one because of
-  nuclear stopping. ``a_scaling="wounded"`` takes the wounded-nucleon value for the total multiplicity,
-  f_A = (1 + nu)/2 with nu = A sigma_pp^inel / sigma_pA^inel (Bialas, Bleszynski, Czyz, Nucl. Phys. B111
-  (1976) 461), = 1.86 for Cu.  The difference between the two (x1.86) is quoted as the model uncertainty
-  of the normalisation; secondary (cascade) production in the thick dump is not included.
+  multiplicity per inelastic collision, chosen by ``a_scaling``:
+
+  - ``"alpha"`` (default): a weight per (p, theta) bin of the table, f_A = A^alpha(x_F, p_T) sigma_pp / sigma_pCu
+    with the measured forward A-dependence alpha(x_F, p_T) ([Bonesini:2001bmpt] from [Barton:1983adep];
+    :mod:`.nuclear`). It suppresses the forward mesons the NA62 acceptance selects (x_F ~ 0.2-0.6: f_A ~
+    0.35-0.6) and changes the spectra as well as the totals.
+  - ``"pp"``: f_A = 1 (the pp multiplicity per collision).
+  - ``"wounded"``: the wounded-nucleon value for the total multiplicity, f_A = (1 + nu)/2 with
+    nu = A sigma_pp^inel / sigma_pA^inel (Bialas, Bleszynski, Czyz, Nucl. Phys. B111 (1976) 461), = 1.86 for Cu.
+  - a number: that constant f_A.
+
+  The spread between "pp" and "wounded" (x1.86) is quoted as the model uncertainty of the normalisation;
+  secondary (cascade) production in the thick dump is not included.
 * Heavy flavour: n_M/POT = A sigma(QQbar per nucleon) / sigma_inel(p Cu) * <n_M per QQbar event>,
   i.e. linear A-scaling of the hard cross section, with sigma_ccbar = 18.1 ub and sigma_bbbar = 1.7 nb per
   nucleon at 400 GeV (SHiP Collaboration, JHEP 04 (2019) 077, arXiv:1811.00930: chi_cc = 1.7e-3,
@@ -29,8 +36,10 @@ Normalisation per proton on target (POT) for the copper TAX ([FW HNLFunctions.cc
 >>> t = load_tables()
 >>> t.n_events["soft"] > 10**6, t.meta["p_beam_gev"]
 (True, 400.0)
->>> 4.0 < multiplicity_per_pot("pi0") < 6.0          # 5.06 pi0 per pp collision x 0.857 (NA27) = 4.34 per POT
+>>> 4.0 < multiplicity_per_pot("pi0", "pp") < 6.0    # 5.06 pi0 per pp collision x 0.857 (NA27) = 4.34 per POT
 True
+>>> round(float(a_factor_at("eta", 100.0, 1e-3)), 2)     # "alpha": a 100 GeV/c eta at 1 mrad (x_F = 0.25) in p-Cu
+0.53
 >>> round(soft_normalisation_factor("na27"), 3), soft_normalisation_factor("pythia")
 (0.857, 1.0)
 """
@@ -40,7 +49,7 @@ from __future__ import annotations
 __all__ = ["MESONS", "SOFT_MESONS", "HEAVY_MESONS", "TABLE_PATH", "MesonTables", "load_tables",
            "multiplicity_per_pot", "multiplicity_uncertainty", "sample_meson", "a_scaling_factor",
            "SIGMA_QQ_PER_NUCLEON_MB", "SOFT_NORMALISATIONS", "soft_normalisation_factor", "reference_yields",
-           "REFERENCE_PATH"]
+           "REFERENCE_PATH", "A_SCALINGS", "DEFAULT_A_SCALING", "check_a_scaling", "scaled_counts", "a_factor_at"]
 
 import json
 from dataclasses import dataclass
@@ -49,14 +58,19 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import constants
 from ..errors import InputError, check_choice
 from ..yamlio import read_yaml
+from .nuclear import bin_factors, feynman_x, forward_factor
 from .setup import CU_TARGET
 
 TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "beamdump" / "meson_tables.npz"
 REFERENCE_PATH = TABLE_PATH.with_name("reference_yields.yaml")
 #: soft-meson normalisations: "na27" (Pythia scaled to the measured pi+ cross section), "pythia" (raw)
 SOFT_NORMALISATIONS = ("na27", "pythia")
+#: p-Cu scalings of the soft-meson yields (module docstring); a number is accepted too
+A_SCALINGS = ("alpha", "pp", "wounded")
+DEFAULT_A_SCALING = "alpha"
 
 SOFT_MESONS = ("pi0", "eta", "eta'", "omega", "phi", "rho0")
 # Table label -> kaonportal.constants name (charge conjugates are merged in the tables).
@@ -103,27 +117,81 @@ def _run_of(name: str) -> str:
     return HEAVY_MESONS.get(name, "soft")
 
 
-def a_scaling_factor(a_scaling: str | float = "pp", tables: MesonTables | None = None) -> float:
-    """Per-collision multiplicity scaling pp -> p Cu for soft mesons (see module docstring).
+def check_a_scaling(a_scaling) -> str | float:
+    """Validate ``a_scaling`` (InputError naming it): one of :data:`A_SCALINGS` or a number in (0, 10)."""
+    if isinstance(a_scaling, (int, float)) and not isinstance(a_scaling, bool):
+        if not 0 < float(a_scaling) < 10:
+            raise InputError("a_scaling", "must be 'pp', 'wounded' or a number in (0, 10), or 'alpha' (the "
+                                          f"default, A^alpha(x_F, p_T)), got {a_scaling}")
+        return float(a_scaling)
+    check_choice("a_scaling", str(a_scaling), A_SCALINGS)
+    return str(a_scaling)
+
+
+def _sigma_pp_tables(t: MesonTables) -> float:
+    # sigma_inel(pp) of the Pythia run that made the tables (32.88 mb in the shipped ones, written by
+    # scripts/make_meson_tables.py); the default only serves tables written without that key
+    return float(t.meta.get("soft_sigma_gen_mb", 32.9))
+
+
+def a_scaling_factor(a_scaling: str | float = "pp", tables: MesonTables | None = None, name: str = "pi0") -> float:
+    """Per-collision multiplicity scaling pp -> p Cu of soft meson ``name`` (see module docstring).
+
+    A constant for "pp", "wounded" and numbers; for "alpha" the table-integrated mean of the bin weights of
+    ``name``, i.e. multiplicity_per_pot(name, "alpha") / multiplicity_per_pot(name, "pp").
 
     >>> a_scaling_factor("pp")
     1.0
     >>> a_scaling_factor(1.3)
     1.3
     """
-    if isinstance(a_scaling, (int, float)) and not isinstance(a_scaling, bool):
-        if not 0 < float(a_scaling) < 10:
-            raise InputError("a_scaling", f"must be 'pp', 'wounded' or a number in (0, 10), got {a_scaling}")
-        return float(a_scaling)
-    check_choice("a_scaling", str(a_scaling), ("pp", "wounded"))
-    if a_scaling == "pp":
+    a = check_a_scaling(a_scaling)
+    if isinstance(a, float):
+        return a
+    if a == "pp":
         return 1.0
     t = tables or load_tables()
-    # sigma_inel(pp) of the Pythia run that made the tables (32.88 mb in the shipped ones, written by
-    # scripts/make_meson_tables.py); the default only serves tables written without that key
-    sigma_pp = float(t.meta.get("soft_sigma_gen_mb", 32.9))
-    nu = CU_TARGET["A"] * sigma_pp / CU_TARGET["sigma_inel_pA_mb"]
-    return 0.5 * (1.0 + nu)
+    if a == "wounded":
+        nu = CU_TARGET["A"] * _sigma_pp_tables(t) / CU_TARGET["sigma_inel_pA_mb"]
+        return 0.5 * (1.0 + nu)
+    check_choice("meson", name, SOFT_MESONS)
+    return float(scaled_counts(name, "alpha", t).sum() / t.counts[name].sum())
+
+
+def _alpha_weights(name: str, t: MesonTables) -> np.ndarray:
+    # cached per tables object (kept alive by the cache, so its id cannot be reused) and meson
+    hit = _ALPHA_CACHE.get((id(t), name))
+    if hit is None or hit[0] is not t:
+        hit = (t, bin_factors(t.logp_edges, t.logtheta_edges, constants.mass(name), sigma_pp_mb=_sigma_pp_tables(t)))
+        _ALPHA_CACHE[(id(t), name)] = hit
+    return hit[1]
+
+
+_ALPHA_CACHE: dict = {}
+
+
+def scaled_counts(name: str, a_scaling: str | float = DEFAULT_A_SCALING, tables: MesonTables | None = None):
+    """The table of ``name`` with the p-Cu weight of ``a_scaling`` applied (soft mesons; heavy ones unchanged)."""
+    t = tables or load_tables()
+    h = t.counts[name]
+    if _run_of(name) != "soft":
+        return h
+    if check_a_scaling(a_scaling) == "alpha":
+        return h * _alpha_weights(name, t)
+    return h * a_scaling_factor(a_scaling, t)
+
+
+def a_factor_at(name: str, p, theta, a_scaling: str | float = DEFAULT_A_SCALING,
+                tables: MesonTables | None = None) -> np.ndarray:
+    """f_A of meson ``name`` at lab (p [GeV/c], theta [rad]) per event (1 for heavy flavour), for reporting."""
+    p = np.asarray(p, float)
+    if _run_of(name) != "soft":
+        return np.ones_like(p)
+    if check_a_scaling(a_scaling) != "alpha":
+        return np.full_like(p, a_scaling_factor(a_scaling, tables))
+    t = tables or load_tables()
+    x_f = feynman_x(p, theta, constants.mass(name))
+    return forward_factor(x_f, p * np.sin(theta), sigma_pp_mb=_sigma_pp_tables(t))
 
 
 @lru_cache(maxsize=1)
@@ -154,20 +222,21 @@ def soft_normalisation_factor(normalisation: str = "na27", tables: MesonTables |
     return sigma_na27 / sigma_pythia
 
 
-def multiplicity_per_pot(name: str, a_scaling: str | float = "pp", tables: MesonTables | None = None,
+def multiplicity_per_pot(name: str, a_scaling: str | float = DEFAULT_A_SCALING, tables: MesonTables | None = None,
                          normalisation: str = "na27") -> float:
     """Mean number of meson ``name`` (plus its charge conjugate) produced per proton on target.
 
-    ``normalisation`` applies to the soft mesons only (module docstring): "na27" (default) or "pythia".
+    ``normalisation`` and ``a_scaling`` apply to the soft mesons only (module docstring): "na27" (default) or
+    "pythia"; "alpha" (default), "pp", "wounded" or a number.
     """
     check_choice("meson", name, MESONS)
     t = tables or load_tables()
     run = _run_of(name)
     if run not in t.n_events or name not in t.counts:
         raise InputError("meson", f"{name} not in the tables {TABLE_PATH.name}; regenerate them")
-    per_event = t.counts[name].sum() / t.n_events[run]
+    per_event = scaled_counts(name, a_scaling, t).sum() / t.n_events[run]
     if run == "soft":
-        return float(per_event * soft_normalisation_factor(normalisation, t) * a_scaling_factor(a_scaling, t))
+        return float(per_event * soft_normalisation_factor(normalisation, t))
     qq_per_pot = CU_TARGET["A"] * SIGMA_QQ_PER_NUCLEON_MB[run] / CU_TARGET["sigma_inel_pA_mb"]
     return float(per_event * qq_per_pot)
 
@@ -175,8 +244,10 @@ def multiplicity_per_pot(name: str, a_scaling: str | float = "pp", tables: Meson
 def multiplicity_uncertainty(name: str, tables: MesonTables | None = None) -> dict:
     """Relative uncertainties of ``multiplicity_per_pot``: MC statistics and the documented model ones.
 
-    ``model`` is the normalisation uncertainty: for soft mesons the pp -> p Cu scaling (the ratio
-    wounded/pp - 1; the NA27 normalisation, 2.5% from the measurement and <~3% from sigma_inel, is far below it),
+    ``model`` is the normalisation uncertainty: for soft mesons the pp -> p Cu scaling of the total (the ratio
+    wounded/pp - 1, the span of the total-multiplicity scalings; the default forward A^alpha(x_F, p_T) weights
+    lie inside it for the accepted mesons; the NA27 normalisation, 2.5% from the measurement and <~3% from
+    sigma_inel, is far below it),
     for heavy flavour a factor 2 on sigma_QQbar at this energy (quoted as 1.0).
     """
     t = tables or load_tables()
@@ -187,10 +258,11 @@ def multiplicity_uncertainty(name: str, tables: MesonTables | None = None) -> di
 
 
 def sample_meson(name: str, n: int, rng: np.random.Generator, tables: MesonTables | None = None,
-                 bias: float = 0.0, return_weights: bool = False):
+                 bias: float = 0.0, return_weights: bool = False, a_scaling: str | float = DEFAULT_A_SCALING):
     """Draw ``n`` lab-frame (p [GeV/c], theta [rad], phi [rad]) for meson ``name`` from its table.
 
-    Bins are chosen with their tabulated probability; inside a bin, log10 p and log10 theta are uniform.
+    The table is the p-Cu one of ``a_scaling`` (:func:`scaled_counts`: for "alpha" the forward suppression
+    reshapes the spectrum). Bins are chosen with their tabulated probability; inside a bin, log10 p and log10 theta are uniform.
     With ``bias`` > 0 bins are drawn with probability proportional to counts x p_bin^bias (importance
     sampling of the fast mesons that feed the short-lifetime edge of a contour) and, with
     ``return_weights``, a fourth array of weights (mean 1 over the table distribution) undoes the bias.
@@ -202,7 +274,7 @@ def sample_meson(name: str, n: int, rng: np.random.Generator, tables: MesonTable
     """
     check_choice("meson", name, MESONS)
     t = tables or load_tables()
-    h = t.counts[name]
+    h = scaled_counts(name, a_scaling, t)
     counts = h.ravel()
     if counts.sum() <= 0:
         raise InputError("meson", f"table for {name} is empty")

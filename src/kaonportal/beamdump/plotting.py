@@ -1,7 +1,9 @@
 """Slide-ready beam-dump exclusion plot: LaTeX axis labels, the observed contour, the expected median with its
 +-1 sigma / +-2 sigma bands (filled, in the legend), the projection, and the publications the inputs come from in
-the legend. A published contour is overlaid when one ships with the package (``PUBLISHED_CONTOURS``; none of
-NA62's beam-dump contours is shipped today: they were not available as numbers in the reference material).
+the legend. A published NA62 contour is overlaid when one ships with the package
+(:data:`.published_contours.PUBLISHED_CONTOURS`: today the A' -> mu mu one of [NA62:2023dpmumu], digitised), its
+citation in the legend; on a run combining several channels kaonportal's own contour for that channel alone (with
+the channel's published counts) is drawn beside it, so that like is compared with like.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: (model, channels tuple) -> (csv path, legend label with citation); empty: no beam-dump curve ships
-PUBLISHED_CONTOURS: dict = {}
+from .published_contours import PUBLISHED_CONTOURS  # re-exported: the overlay table
 
 _MASS_SYMBOL = {"A'": r"m_{A'}", "S": r"m_S", "a": r"m_a", "N": r"m_N"}
 _COUPLING_LABEL = {"epsilon": r"$\varepsilon$", "sin2theta": r"$\sin^2\theta$", "g_Y": r"$g_Y$",
@@ -103,6 +104,52 @@ def _mark_open_edges(ax, excluded, masses, couplings) -> bool:
     return drawn
 
 
+def _overlay_published(ax, res, edges: dict) -> list:
+    """Draw the shipped published contours of this run's channels (closed polygons) and, for a multi-channel run,
+    kaonportal's contour of the same channel alone; the legend handles."""
+    from matplotlib.lines import Line2D
+
+    from .contours import contour_lines
+    from .published_contours import channel_ratio, load_contour
+
+    handles = []
+    g, ex = res.grid, res.observed
+    for cmp in edges.get("published_comparison", []):
+        c = load_contour(cmp["contour"])
+        m, y = c.mass_gev, c.columns[c.limit_column]
+        ax.plot(np.append(m, m[0]), np.append(y, y[0]), color="darkorange", lw=1.5)
+        label = next(lab for name, lab in PUBLISHED_CONTOURS.values() if name == cmp["contour"])
+        handles.append(Line2D([], [], color="darkorange", lw=1.5, label=label))
+        ch = cmp["channel"]
+        if len(g.channels) > 1 and ch in edges:
+            ratio = channel_ratio(g, ch, ex.pot, edges[ch]["observed"], edges[ch]["background"], ex.cl, ex.method)
+            for seg in contour_lines(g.masses, g.couplings, ratio):
+                ax.plot(seg[:, 0], seg[:, 1], color="darkorange", ls=":", lw=1.5)
+            handles.append(Line2D([], [], color="darkorange", ls=":", lw=1.5,
+                                  label=f"kaonportal, ${_CHANNEL_TEX.get(ch, ch)}$ alone "
+                                        f"({edges[ch]['observed']} obs., {edges[ch]['background']:g} bkg)"))
+    return handles
+
+
+#: figure size (inches) without notes, and the height one line of notes adds (6 pt text)
+_FIG_W, _FIG_H, _NOTE_LINE_IN = 9.6, 4.8, 0.11
+
+
+def _place_notes(fig, notes: list[str]) -> None:
+    """Write ``notes`` below the axes, wrapped to the figure width; the figure grows by one text line per line so
+    that the axes keep their size."""
+    import textwrap
+
+    lines = [w for n in notes for w in textwrap.wrap(n, 210, subsequent_indent="    ")]
+    height = _FIG_H + _NOTE_LINE_IN * len(lines)
+    fig.set_size_inches(_FIG_W, height)
+    # room below the axes for the axis label (0.62 in) and the notes
+    fig.subplots_adjust(left=0.09, right=0.62, top=1 - 0.38 / height,
+                        bottom=(0.62 + _NOTE_LINE_IN * len(lines)) / height)
+    if lines:
+        fig.text(0.01, 0.05 / height, "\n".join(lines), fontsize=6, va="bottom")
+
+
 def plot_exclusion(res, out: Path, *, particle: str = "X") -> dict:
     """Write the contour plot (``contour.<fmt>`` in the formats of :func:`kaonportal.report.style.plot_formats`)
     for a :class:`.analysis.BeamDumpResult`; returns the file paths."""
@@ -122,7 +169,7 @@ def exclusion_figure(res, *, particle: str = "X"):
     g = res.grid
     ex, pr = res.observed, res.projection
     # wide figure, the legend to the right of the axes: never on top of the contour lines (audit, issue 14)
-    fig = Figure(figsize=(9.6, 4.8))
+    fig = Figure(figsize=(_FIG_W, _FIG_H))
     ax = fig.add_subplot()
     handles = []
     # the projection's own +-2 sigma band first (underneath): its larger background can make it non-degenerate
@@ -152,13 +199,8 @@ def exclusion_figure(res, *, particle: str = "X"):
         ax.plot(seg[:, 0], seg[:, 1], "b-.", lw=1.5)
     if pr.lines:
         handles.append(Line2D([], [], color="b", ls="-.", lw=1.5, label=f"expected median, {pr.pot:.2g} POT"))
-    key = (g.model, tuple(g.channels))
-    if key in PUBLISHED_CONTOURS:
-        path, label = PUBLISHED_CONTOURS[key]
-        data = np.loadtxt(path, delimiter=",", comments="#")
-        ax.plot(data[:, 0], data[:, 1], color="tab:red", lw=1.5)
-        handles.append(Line2D([], [], color="tab:red", lw=1.5, label=label))
     summary = res.summary()
+    handles += _overlay_published(ax, res, summary.get("band_edges") or {})
     edges = summary.get("contour_open_at_grid_edge", {})
     if _mark_open_edges(ax, ex.excluded, g.masses, g.couplings):
         handles.append(Line2D([], [], color="tab:red", lw=4, alpha=0.6,
@@ -182,11 +224,8 @@ def exclusion_figure(res, *, particle: str = "X"):
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7,
                   framealpha=0.9)
     notes = list(edges.get("notes", []))
-    if summary.get("stated_disagreements"):
-        notes.append("known disagreements with the published results are stated in summary.json "
-                     "(stated_disagreements)")
-    # room below the axes for the axis label and one line per note
-    fig.subplots_adjust(left=0.09, right=0.62, top=0.92, bottom=0.13 + 0.025 * len(notes))
-    if notes:
-        fig.text(0.01, 0.01, "\n".join(notes), fontsize=6, va="bottom")
+    notes += [c["statement"] for c in (summary.get("band_edges") or {}).get("published_comparison", [])]
+    # the known disagreements with NA62 are stated on the plot itself, not only in summary.json (issue 14)
+    notes += [f"stated disagreement: {d}" for d in summary.get("stated_disagreements", [])]
+    _place_notes(fig, notes)
     return fig

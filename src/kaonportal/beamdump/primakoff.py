@@ -29,7 +29,7 @@ __all__ = ["primakoff_cross_section_cm2", "sigma_abs_cm2", "primakoff_sample"]
 import numpy as np
 
 from .. import constants
-from .mesons import multiplicity_per_pot, sample_meson
+from .mesons import DEFAULT_A_SCALING, multiplicity_per_pot, sample_meson
 from .phasespace import boost_to_lab, two_body_at_rest
 from .production import XSample, meson_momenta, production_vertices
 from .setup import CU_TARGET, BeamDumpSetup
@@ -75,7 +75,7 @@ def primakoff_cross_section_cm2(energy, mass: float, g: float = 1.0, n_theta: in
 
 
 def primakoff_sample(mass: float, n: int, rng: np.random.Generator, setup: BeamDumpSetup, *,
-                     a_scaling: str | float = "pp", e_min: float = 1.0) -> XSample:
+                     a_scaling: str | float = DEFAULT_A_SCALING, e_min: float = 1.0) -> XSample:
     """ALPs from Primakoff conversion of meson-decay photons, weights for g_agg = 1 GeV^-1 (x g^2).
 
     ``n`` mesons are drawn (half pi0, half eta); both photons of each decay are kept. Photons below
@@ -89,7 +89,7 @@ def primakoff_sample(mass: float, n: int, rng: np.random.Generator, setup: BeamD
         if k == 0:
             continue
         mm = constants.mass(name)
-        p, th, ph = sample_meson(name, k, rng)
+        p, th, ph = sample_meson(name, k, rng, a_scaling=a_scaling)
         parent = meson_momenta(p, th, ph, mm)
         lab = boost_to_lab(two_body_at_rest(np.full(k, mm), 0.0, 0.0, rng), parent)
         w_photon = multiplicity_per_pot(name, a_scaling) * br[name] / k      # per photon pair

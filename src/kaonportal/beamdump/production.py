@@ -51,7 +51,7 @@ import numpy as np
 from .. import constants
 from ..errors import InputError
 from ..kinematics import two_body_momentum
-from .mesons import MESONS, multiplicity_per_pot, sample_meson
+from .mesons import DEFAULT_A_SCALING, MESONS, a_factor_at, multiplicity_per_pot, sample_meson
 from .phasespace import boost_to_lab, isotropic_directions, nbody, two_body_at_rest
 from .setup import BeamDumpSetup
 
@@ -81,6 +81,9 @@ class XSample:
     p4: np.ndarray            # (n, 4) lab four-momentum of X, GeV
     vertex: np.ndarray        # (n, 3) production point, m
     weight: np.ndarray        # (n,) X per POT per event, before the (mass, coupling) model factor
+    # (n,) p-Cu factor f_A of each event's parent meson (:mod:`.nuclear`; already inside ``weight``), for the
+    # budget's report; None for mechanisms without a table parent
+    parent_a_factor: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -150,7 +153,7 @@ def _taus_from_ds(n: int, rng: np.random.Generator, a_scaling, bias: float):
     """tau+ lab four-momenta from D_s+ -> tau+ nu (isotropic two-body), importance weights, yield per POT."""
     src, br_name = _TAU_SOURCE
     m_ds, m_tau = constants.mass("Ds+"), constants.mass("tau+")
-    p, th, ph, wb = sample_meson(src, n, rng, bias=bias, return_weights=True)
+    p, th, ph, wb = sample_meson(src, n, rng, bias=bias, return_weights=True, a_scaling=a_scaling)
     ds4 = meson_momenta(p, th, ph, m_ds)
     rest = two_body_at_rest(np.full(n, m_ds), m_tau, 0.0, rng)[:, :1]
     tau4 = boost_to_lab(rest, ds4)[:, 0]
@@ -158,13 +161,14 @@ def _taus_from_ds(n: int, rng: np.random.Generator, a_scaling, bias: float):
 
 
 def meson_decay_sample(parent: str, others: tuple[str, ...], mass: float, n: int, rng: np.random.Generator,
-                       setup: BeamDumpSetup, *, a_scaling: str | float = "pp", parent_sampler=None,
+                       setup: BeamDumpSetup, *, a_scaling: str | float = DEFAULT_A_SCALING, parent_sampler=None,
                        parent_yield: float | None = None, x_name: str = "X", bias: float = 1.0) -> XSample | None:
     """X from ``parent -> others + X`` decays of table mesons. None if kinematically closed at ``mass``.
 
     ``parent_sampler(n, rng) -> (p, theta, phi)`` and ``parent_yield`` (per POT) override the tables
     (used in tests). ``bias``: importance-sampling exponent of the parent momentum (see
     :func:`.mesons.sample_meson`; the event weights undo it, so results are unbiased for any value).
+    ``a_scaling``: p-Cu scaling of the soft-meson tables (:mod:`.mesons`, default A^alpha(x_F, p_T)).
     """
     parts = _MIXTURES.get(parent, (parent,))
     m_p = float(np.mean([_mass_of(_CONST_NAME[q]) for q in parts])) if parent in _MIXTURES else \
@@ -173,6 +177,7 @@ def meson_decay_sample(parent: str, others: tuple[str, ...], mass: float, n: int
     if others and mass + sum(m_others) >= m_p:
         return None
     wb = np.ones(n)
+    fa = None
     if parent == "tau+" and parent_sampler is None:
         parent4, wb, yld = _taus_from_ds(n, rng, a_scaling, bias)
         p = np.linalg.norm(parent4[:, 1:], axis=1)
@@ -182,16 +187,18 @@ def meson_decay_sample(parent: str, others: tuple[str, ...], mass: float, n: int
         p, th, ph = parent_sampler(n, rng)
         yld = float(parent_yield)
     elif len(parts) == 1:
-        p, th, ph, wb = sample_meson(parent, n, rng, bias=bias, return_weights=True)
+        p, th, ph, wb = sample_meson(parent, n, rng, bias=bias, return_weights=True, a_scaling=a_scaling)
         yld = multiplicity_per_pot(parent, a_scaling) if parent_yield is None else float(parent_yield)
+        fa = a_factor_at(parent, p, th, a_scaling)
     else:   # mixture: each event's parent drawn in proportion to the multiplicities
         ylds = np.array([multiplicity_per_pot(q, a_scaling) for q in parts])
         which = rng.choice(len(parts), size=n, p=ylds / ylds.sum())
-        p, th, ph = np.empty(n), np.empty(n), np.empty(n)
+        p, th, ph, fa = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
         for k, q in enumerate(parts):
             sel = which == k
             p[sel], th[sel], ph[sel], wb[sel] = sample_meson(q, int(sel.sum()), rng, bias=bias,
-                                                             return_weights=True)
+                                                             return_weights=True, a_scaling=a_scaling)
+            fa[sel] = a_factor_at(q, p[sel], th[sel], a_scaling)
         yld = float(ylds.sum()) if parent_yield is None else float(parent_yield)
     parent4 = meson_momenta(p, th, ph, m_p)
     if not others:
@@ -199,7 +206,7 @@ def meson_decay_sample(parent: str, others: tuple[str, ...], mass: float, n: int
         # [FORESEE:2021code] ALP-g; [Aloni:2018vki] "N_a = theta_aP^2 N_P, with the P spectrum reused").
         x4 = meson_momenta(p, th, ph, mass)
         key = f"{parent} -> {x_name}"
-        return XSample(key, float(mass), x4, production_vertices(n, rng, setup), wb * yld / n)
+        return XSample(key, float(mass), x4, production_vertices(n, rng, setup), wb * yld / n, fa)
     if len(others) == 1:
         pst = float(two_body_momentum(m_p, mass, m_others[0]))
         rest = np.empty((n, 1, 4))
@@ -212,5 +219,5 @@ def meson_decay_sample(parent: str, others: tuple[str, ...], mass: float, n: int
         w = w / w.mean()            # unweighted-equivalent: phase-space weights average to one
     x4 = boost_to_lab(rest, parent4)[:, 0]
     key = f"{parent} -> {' '.join(others)} {x_name}"
-    return XSample(key, float(mass), x4, production_vertices(n, rng, setup), wb * w * yld / n)
+    return XSample(key, float(mass), x4, production_vertices(n, rng, setup), wb * w * yld / n, fa)
 

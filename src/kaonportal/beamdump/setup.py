@@ -62,6 +62,9 @@ class BeamDumpSetup:
       see :mod:`.brems` for the source and size of the difference.
     - ``vector_mixing``: dark-photon production by rho/omega/phi mixing (:mod:`.mixing`), ``"on"``, ``"off"``
       or ``"auto"`` (default: off for ee/mumu only, on with hadronic channels, as for the form factor).
+    - ``channel_efficiency``: ((channel, efficiency in [0, 1]), ...) per-channel trigger x identification x
+      selection efficiency replacing the shipped one of :mod:`.efficiencies` (whose NA62 values are gaps, i.e. 1,
+      where not published in the material available). Empty by default.
     """
 
     z_dump: float = 23.07
@@ -76,6 +79,7 @@ class BeamDumpSetup:
     mass_window_sigma: float = 3.0
     brems_form_factor: str = "auto"
     vector_mixing: str = "auto"
+    channel_efficiency: tuple = ()
 
     def __post_init__(self):
         check_range("z_dump", self.z_dump, 0.0, 100.0, unit="m")
@@ -95,6 +99,19 @@ class BeamDumpSetup:
         check_range("mass_window_sigma", self.mass_window_sigma, 0.0, 100.0)
         check_choice("brems_form_factor", self.brems_form_factor, ("auto", "none", "timelike"))
         check_choice("vector_mixing", self.vector_mixing, ("auto", "on", "off"))
+        self._check_channel_efficiency()
+
+    def _check_channel_efficiency(self) -> None:
+        from .detection import CHANNELS     # deferred: detection imports this module
+
+        pairs = tuple(tuple(p) for p in (self.channel_efficiency.items() if isinstance(self.channel_efficiency, dict)
+                                         else self.channel_efficiency))
+        for pair in pairs:
+            if len(pair) != 2:
+                raise InputError("channel_efficiency", f"expected (channel, efficiency) pairs, got {pair!r}")
+            check_choice("channel_efficiency", str(pair[0]), CHANNELS)
+            check_range("channel_efficiency", pair[1], 0.0, 1.0)
+        object.__setattr__(self, "channel_efficiency", tuple((str(c), float(v)) for c, v in pairs))
 
     def resolved(self, channels) -> "BeamDumpSetup":
         """Copy with ``brems_form_factor="auto"`` replaced by the choice for ``channels`` (see above).

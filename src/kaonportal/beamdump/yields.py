@@ -1,8 +1,9 @@
 """Expected signal events on a (mass, coupling) grid:
 
-    N(m, g) = N_POT * sum_mechanisms chi(m, g) * sum_channels <P_decay A_acc>(m, g) * BR(X -> f)(m, g) * A_trig
+    N(m, g) = N_POT * sum_mechanisms chi(m, g) * sum_channels <P_decay A_acc>(m, g) * BR(X -> f)(m, g) * A_trig * eff_f
 
-([FIPhad] NA62 EPJC 85 (2025) 571 via [S002]: N_exp = N_POT chi P_rd A_acc A_trig).
+([FIPhad] NA62 EPJC 85 (2025) 571 via [S002]: N_exp = N_POT chi P_rd A_acc A_trig; eff_f the per-channel trigger and
+selection efficiency of :mod:`.efficiencies`, 1 where NA62's number is a gap).
 
 Method: for each mass, one weighted Monte Carlo sample of X per production mechanism
 (:mod:`.production`, :mod:`.brems`) is decayed into each final state and taken through the detector
@@ -36,6 +37,7 @@ from .brems import brems_sample
 from .mesons import a_scaling_factor
 from .mixing import mixing_jobs
 from .detection import CHANNELS, Detection, decay_weights, detect
+from .efficiencies import channel_efficiency
 from .primakoff import primakoff_sample
 from .production import meson_decay_sample, parse_production_key
 from .setup import BeamDumpSetup
@@ -181,7 +183,7 @@ class YieldGrid:
 
 def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="na62-2022",
                     setup: BeamDumpSetup | None = None, n_per_mass: int = 5000, seed: int = 1,
-                    mechanisms=MECHANISM_GROUPS, a_scaling: str | float = "pp", brems_pt_max: float = 1.0,
+                    mechanisms=MECHANISM_GROUPS, a_scaling: str | float = "alpha", brems_pt_max: float = 1.0,
                     momentum_bias: float = 1.0, progress=None) -> YieldGrid:
     """Expected events per POT on the grid ``masses`` (GeV) x ``couplings`` (the model's variable).
 
@@ -293,7 +295,7 @@ def primakoff_coupling2(mdl, m: float, couplings) -> np.ndarray:
     return np.zeros_like(couplings) if width is None else 64.0 * np.pi * np.asarray(width, float) / m**3
 
 
-def draw_sample(parsed, m: float, n: int, rng, setup: BeamDumpSetup, *, a_scaling="pp", brems_pt_max=1.0,
+def draw_sample(parsed, m: float, n: int, rng, setup: BeamDumpSetup, *, a_scaling="alpha", brems_pt_max=1.0,
                 momentum_bias=1.0):
     """The X sample of one mechanism (see :func:`mechanism_jobs`); None if kinematically closed."""
     if parsed == "brems":
@@ -355,7 +357,8 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
                 continue
             w = (sample.weight * det.accept)[sel]
             d = decay_weights(_subset(det, sel), m, ctau)
-            contrib = w[:, None] * d * (factor * br_f * setup.trigger_efficiency)[None, :]
+            eff = setup.trigger_efficiency * channel_efficiency(ch, setup)
+            contrib = w[:, None] * d * (factor * br_f * eff)[None, :]
             parts.append((np.flatnonzero(sel), contrib))
             cell = contrib.sum(axis=0)
             by_ch[ch] += cell

@@ -36,15 +36,26 @@ def beamdump_cmd(
     cl: float = typer.Option(0.9, "--cl", help="Confidence level."),
     method: str = typer.Option("cls", "--method", help="cls or fc."),
     n_per_mass: int = typer.Option(10000, "--n-per-mass", help="X events simulated per mechanism and mass."),
-    a_scaling: str = typer.Option("pp", "--a-scaling",
-                                  help="pp -> p Cu scaling of soft-meson yields: pp (1), wounded (1.86) or a number."),
+    a_scaling: str = typer.Option("alpha", "--a-scaling",
+                                  help="pp -> p Cu scaling of soft-meson yields: alpha (measured forward "
+                                       "A^alpha(x_F, p_T), Bonesini et al. EPJC 20 (2001) 13), pp (1), wounded "
+                                       "(1.86) or a number."),
     decay_volume: Optional[str] = typer.Option(None, "--decay-volume",
                                                help="Z1,Z2 of the decay volume in m (default 105,180)."),
     trigger_efficiency: float = typer.Option(1.0, "--trigger-efficiency", help="A_trig in [0, 1]."),
+    channel_efficiency: Optional[str] = typer.Option(None, "--channel-efficiency",
+                                                     help="CHANNEL=EFF,...: per-channel trigger x identification x "
+                                                          "selection efficiency in [0, 1] replacing the shipped one "
+                                                          "(NA62's values, 1 where not published; --explain lists "
+                                                          "them)."),
     brems_form_factor: str = typer.Option("auto", "--brems-form-factor",
                                           help="Proton form factor of A' bremsstrahlung: none (published 2021 "
                                                "dilepton analyses), timelike (VMD, EPJC 85 (2025) 571) or auto "
                                                "(none for ee/mumu only, timelike with hadronic channels)."),
+    meson_tff: Optional[str] = typer.Option(None, "--meson-tff",
+                                            help="Dark photon only: meson transition form factors in P -> gamma A' "
+                                                 "and V -> P A', pole (measured, the model's default) or none "
+                                                 "(point-like vertex, to reproduce a result made without them)."),
     explain: Optional[str] = typer.Option(None, "--explain",
                                           help="MASS,COUPLING: print the yield budget N_POT chi P_decay BR A_acc "
                                                "A_trig per mechanism and channel (and add it to summary.json)."),
@@ -95,13 +106,29 @@ def beamdump_cmd(
     except ValueError:
         a_scale = a_scaling
     dv = parse_range("decay_volume", decay_volume)
+    from ..beamdump.efficiencies import parse_channel_efficiency
+
     setup = BeamDumpSetup(trigger_efficiency=trigger_efficiency, brems_form_factor=brems_form_factor,
+                          channel_efficiency=parse_channel_efficiency(channel_efficiency),
                           **({"decay_volume": dv} if dv else {}))
     from ..beamdump.analysis import default_ranges
     from ..beamdump.channel_choice import resolve_channels
     from ..beamdump.yields import resolve_model
 
-    mdl = resolve_model(model)
+    if meson_tff is None:
+        mdl = resolve_model(model)
+    else:
+        from ..models import get_model
+
+        from ..models.transition_ff import TFF_CHOICES
+
+        if meson_tff not in TFF_CHOICES:
+            raise InputError("meson_tff", f"must be one of {', '.join(TFF_CHOICES)}, got {meson_tff!r}")
+        try:
+            mdl = get_model(model, transition_form_factor=meson_tff)
+        except InputError:
+            raise InputError("meson_tff", f"only the dark photon (BC1, dark-photon) has meson transition form "
+                                          f"factors; not {model!r}") from None
     # before any simulation: the default channels follow the model; each channel asked must open on the grid
     chans, left_out = resolve_channels(mdl, channels, (mr or default_ranges(mdl)[0])[1])
     budget = None
@@ -123,7 +150,7 @@ def beamdump_cmd(
     guard_output(out, force, field="out")
     with use_scheduler(scheduler), progress() as bar:
         task = bar.add_task("beam-dump grid", total=g[0])
-        res = run_beamdump(model, chans, pot, g, mass_range=mr, coupling_range=cr, observed=observed,
+        res = run_beamdump(mdl, chans, pot, g, mass_range=mr, coupling_range=cr, observed=observed,
                            background=background, projection_pot=projection_pot, cl=cl, method=method,
                            seed=seed, n_per_mass=n_per_mass, card=card, setup=setup, a_scaling=a_scale,
                            progress=lambda i, n: bar.update(task, completed=i))
@@ -133,6 +160,8 @@ def beamdump_cmd(
     _say(_left_out_line(chans, left_out))
     for note in summary["contour_open_at_grid_edge"]["notes"]:
         _say(note)
+    for cmp in summary["band_edges"]["published_comparison"]:      # edges against a shipped NA62 contour
+        _say(cmp["statement"])
     if json_out:
         emit_json(summary)
     else:

@@ -127,15 +127,17 @@ def _print_table(console, records: list[dict], areas: dict) -> None:
     from rich.table import Table
 
     from ..validation.evaluate import area_verdict
+    from ..validation.rule import tally
+    cols = ("agree", "tension", "disagree", "closure", "missing")      # an agreeing closure entry is not 'agree'
     t = Table(title="kaonportal validate: published numbers vs kaonportal")
-    for col, just in (("area", "left"), ("agree", "right"), ("tension", "right"), ("disagree", "right"),
-                      ("missing", "right")):
-        t.add_column(col, justify=just)
+    t.add_column("area", justify="left")
+    for col in cols:
+        t.add_column(col, justify="right")
     for area in areas:
         rs = [r for r in records if r["area"] == area]
         if rs:
-            t.add_row(area, *(str(sum(r["status"] == s for r in rs)) for s in ("agree", "tension", "disagree",
-                                                                               "missing")))
+            n = tally(rs)
+            t.add_row(area, *(str(n[c]) for c in cols))
     console.print(t)
     for area in areas:
         if any(r["area"] == area for r in records):

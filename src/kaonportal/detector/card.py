@@ -23,25 +23,20 @@ __all__ = ["Card", "load_card", "list_cards", "card_from_dict", "CARD_DIR",
 import math
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from ..errors import InputError
 from ..yamlio import read_yaml
+# the models by concern (re-exported: import them from here)
+from .card_base import _f, _Model
+from .card_geometry import (Chanti, Geometry, GtkStation, LavStation, Magnet, OffAxisBox, Octagon,  # noqa: F401
+                            Ring, Square, StrawChamber)
+from .card_pileup import Pileup, Upstream  # noqa: F401
 
 CARD_DIR = Path(__file__).with_name("cards")
-
-
-def _f(*, ge: float | None = None, le: float | None = None, gt: float | None = None,
-       lt: float | None = None, unit: str = "", doc: str = "") -> Any:
-    """A required numeric field with its allowed range and unit."""
-    return Field(..., ge=ge, le=le, gt=gt, lt=lt, description=doc, json_schema_extra={"unit": unit})
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 # --------------------------------------------------------------------------------------------- beam
@@ -71,130 +66,6 @@ class Beam(_Model):
         z1, z2 = self.z_range_default
         if not (self.z_gtk3 <= z1 < z2):
             raise ValueError(f"z_range_default must satisfy z_gtk3 <= z1 < z2, got {self.z_range_default}")
-        return self
-
-
-# ----------------------------------------------------------------------------------------- geometry
-class GtkStation(_Model):
-    name: str
-    z: float = _f(ge=0, le=300, unit="m")
-    half_x: float = _f(gt=0, le=1, unit="m")
-    half_y: float = _f(gt=0, le=1, unit="m")
-
-
-class Chanti(_Model):
-    z_front: float = _f(ge=0, le=300, unit="m")
-    z_back: float = _f(ge=0, le=300, unit="m")
-    hole_half_x: float = _f(gt=0, le=1, unit="m")
-    hole_half_y: float = _f(gt=0, le=1, unit="m")
-    half_size: float = _f(gt=0, le=2, unit="m")
-
-
-class LavStation(_Model):
-    name: str
-    z_front: float = _f(ge=0, le=300, unit="m")
-    z_back: float = _f(ge=0, le=300, unit="m")
-    r_inner: float = _f(gt=0, le=5, unit="m")
-    r_outer: float = _f(gt=0, le=5, unit="m")
-
-    @model_validator(mode="after")
-    def _check(self):
-        if not (self.z_front < self.z_back and self.r_inner < self.r_outer):
-            raise ValueError("need z_front < z_back and r_inner < r_outer")
-        return self
-
-
-class StrawChamber(_Model):
-    name: str
-    z: float = _f(ge=0, le=300, unit="m")
-    r_max: float = _f(gt=0, le=5, unit="m", doc="outer acceptance radius")
-    hole_half: float = _f(ge=0, le=1, unit="m", doc="half-size of the square beam hole")
-    hole_x: float = _f(ge=-1, le=1, unit="m", doc="x of the beam-hole centre")
-
-
-class Magnet(_Model):
-    z: float = _f(ge=0, le=300, unit="m", doc="centre (thin-lens kick plane)")
-    length: float = _f(gt=0, le=10, unit="m")
-    pt_kick: float = _f(ge=-5, le=5, unit="GeV/c", doc="horizontal pT kick for charge +1 (x direction)")
-
-
-class Ring(_Model):
-    """Annular acceptance r_min < R < r_max around (x_center, 0) at plane z."""
-    z: float = _f(ge=0, le=300, unit="m")
-    r_min: float = _f(ge=0, le=5, unit="m")
-    r_max: float = _f(gt=0, le=5, unit="m")
-    x_center: float = _f(ge=-1, le=1, unit="m")
-
-
-class Octagon(_Model):
-    """LKr front face: regular octagon (apothem) with a circular central hole. ``r_hole`` is the inner edge
-    of the track acceptance; ``r_hole_photon`` that of photon detection for the veto (None: ``r_hole``)."""
-    z: float = _f(ge=0, le=300, unit="m")
-    r_hole: float = _f(ge=0, le=1, unit="m")
-    apothem: float = _f(gt=0, le=5, unit="m")
-    r_hole_photon: float | None = Field(None, ge=0, le=1, json_schema_extra={"unit": "m"})
-
-
-class Square(_Model):
-    """Square |x|,|y| < half_side outside a central hole R > r_min."""
-    z: float = _f(ge=0, le=300, unit="m")
-    r_min: float = _f(ge=0, le=1, unit="m")
-    half_side: float = _f(gt=0, le=5, unit="m")
-
-
-class OffAxisBox(_Model):
-    """Rectangle x_min < x < x_max, |y| < half_y at plane z (off-axis vetoes MUV0, HASC)."""
-    z: float = _f(ge=0, le=300, unit="m")
-    x_min: float = _f(ge=-5, le=5, unit="m")
-    x_max: float = _f(ge=-5, le=5, unit="m")
-    half_y: float = _f(gt=0, le=5, unit="m")
-
-
-def _muv0() -> OffAxisBox:
-    # [GA; BEATCH] V: z = 237.358 m, 1545 < x < 2945 mm; height not found: square, |y| < 0.7 m (D)
-    return OffAxisBox(z=237.358, x_min=1.545, x_max=2.945, half_y=0.7)
-
-
-def _hasc() -> OffAxisBox:
-    # [BEATCH; MCgeo:HAC] V: front 253.35 m, 3x3 modules at -480 < x < -180 mm; |y| < 0.15 m from square modules (D)
-    return OffAxisBox(z=253.35, x_min=-0.480, x_max=-0.180, half_y=0.15)
-
-
-def _beam_dipole() -> "Magnet":
-    # [BEATCH; MCgeo:HAC] V: 248.2-250.2 m, pT -990 MeV/c for charge +1 (sweeps the charged beam off the SAC)
-    return Magnet(z=249.2, length=2.0, pt_kick=-0.990)
-
-
-class Geometry(_Model):
-    """Positions and apertures ([GA; BEATCH; MCgeo])."""
-    gtk: list[GtkStation] = Field(..., min_length=1)
-    chanti: Chanti
-    lav: list[LavStation] = Field(..., min_length=1)
-    straw: list[StrawChamber] = Field(..., min_length=1)
-    mnp33: Magnet
-    rich: Ring
-    newchod: Ring
-    chod: Ring
-    irc: Ring
-    lkr: Octagon
-    muv1: Square
-    muv2: Square
-    muv3: Square
-    sac: Square
-    muv0: OffAxisBox = Field(default_factory=_muv0, description="off-axis MUV0 (optional; default the V values)")
-    hasc: OffAxisBox = Field(default_factory=_hasc, description="HASC behind the beam dipole (optional)")
-    beam_dipole: Magnet = Field(default_factory=_beam_dipole, description="beam-deflecting dipole before the SAC (optional)")
-
-    @model_validator(mode="after")
-    def _order(self):
-        zs = [s.z for s in self.straw]
-        if zs != sorted(zs):
-            raise ValueError("straw chambers must be ordered in z")
-        if not (zs[0] < self.mnp33.z < zs[-1]):
-            raise ValueError("mnp33.z must lie between the first and last straw chamber")
-        lz = [s.z_front for s in self.lav]
-        if lz != sorted(lz):
-            raise ValueError("lav stations must be ordered in z")
         return self
 
 
@@ -300,96 +171,6 @@ class RunConditions(_Model):
     beam_rate_mhz: float = _f(gt=0, le=10000, unit="MHz", doc="beam particle rate at GTK3")
     spill_length_s: float = _f(gt=0, le=100, unit="s")
     kaon_decays: float | None = Field(..., ge=0, description="K+ decays in the fiducial volume of the dataset (null if not known)")
-
-
-# ------------------------------------------------------------------------------------------ pile-up
-_PositiveBounded = Annotated[float, Field(gt=0, le=1000)]
-
-
-class Pileup(_Model):
-    """Accidental activity of the beam ([FW UpstreamPileupGenerator.cc; PhotonRejection.cc]; the rest D).
-
-    Optional section (defaults below, the values of the built-in cards); used by
-    :mod:`kaonportal.simulation.pileup`. Windows are half-widths around the event time (ns).
-    """
-    halo_rate_mhz: float = Field(4.0, ge=0, le=1000, json_schema_extra={"unit": "MHz"},
-                                 description="muon-halo rate crossing the downstream detectors at the card's beam rate (D)")
-    gtk_interaction_probability: float = Field(1.9e-3, ge=0, le=1, description="inelastic interaction probability of a beam particle in the GTK stations (D)")
-    gtk_hit_inefficiency: float = Field(0.04, ge=0, le=1, description="GTK hit inefficiency (V, MC default)")
-    readout_half_window_ns: float = Field(50.0, gt=0, le=1000, json_schema_extra={"unit": "ns"},
-                                          description="half-width of the window in which accidentals are overlaid (D)")
-    window_lav_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
-    window_irc_ns: float = Field(7.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
-    window_sac_ns: float = Field(7.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
-    lkr_window_energies_gev: list[_PositiveBounded] = Field([1.0, 2.0, 15.0], min_length=3, max_length=3, description=(
-        "LKr cluster energy bands E1 < E2 < E3 (GeV) of the pnn photon rejection [FW PhotonRejectionLKr.cc] (V)"))
-    lkr_window_low_ns: float = Field(5.0, gt=0, le=100, json_schema_extra={"unit": "ns"}, description=(
-        "LKr half-window for clusters below E1 [FW PhotonRejectionLKr.cc] (V)"))
-    lkr_window_sigmas: list[_PositiveBounded] = Field([5.0, 15.0, 70.0], min_length=3, max_length=3, description=(
-        "LKr half-windows in units of sigma_t(E) for E1-E2, E2-E3 and above E3 [FW PhotonRejectionLKr.cc] (V)"))
-    window_chanti_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
-    window_chod_ns: float = Field(5.0, gt=0, le=100, json_schema_extra={"unit": "ns"}, description=(
-        "NewCHOD extra hit +-5 ns in coincidence with a CHOD pair [FW MultiplicitySelection.cc] (V)"))
-    window_muv3_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
-    window_lkr_chod_ns: float = Field(8.5, gt=0, le=100, json_schema_extra={"unit": "ns"}, description=(
-        "one charged particle in the CHOD and the LKr: LKr extra activity -7..+10 ns in coincidence with a CHOD pair "
-        "[FW MultiplicitySelection.cc] (V), as +-8.5 ns (D)"))
-    window_ktag_ns: float = Field(1.0, gt=0, le=100, json_schema_extra={"unit": "ns"})
-    window_hasc_ns: float = Field(3.0, gt=0, le=100, json_schema_extra={"unit": "ns"},
-                                  description="HASC +-3 ns [FW MultiplicitySelection.cc] (V)")
-    window_muv0_ns: float = Field(9.0, gt=0, le=100, json_schema_extra={"unit": "ns"},
-                                  description="MUV0 -10..+8 ns [FW MultiplicitySelection.cc] (V) as +-9 ns (D)")
-    window_kpi_ns: float = Field(0.5, gt=0, le=100, json_schema_extra={"unit": "ns"},
-                                 description="K-pi matching: |t_GTK - t_downstream| half-window (D)")
-    kpi_cda_m: float = Field(0.030, gt=0, le=1, json_schema_extra={"unit": "m"}, description="K-pi matching CDA cut (U)")
-    veto_detectors: list[str] = Field(["lav", "lkr", "irc", "sac", "chanti", "chod"],
-                                      description="detectors whose in-time accidental hits veto the event (D)")
-
-    @field_validator("lkr_window_energies_gev")
-    @classmethod
-    def _increasing(cls, e):
-        if not e[0] < e[1] < e[2]:
-            raise ValueError("must be 3 increasing energies in (0, 1000] GeV")
-        return e
-
-    @model_validator(mode="after")
-    def _check(self):
-        allowed = ("lav", "lkr", "irc", "sac", "chanti", "chod", "muv3", "hasc", "muv0", "lkr_chod")
-        bad = [d for d in self.veto_detectors if d not in allowed]
-        if bad:
-            raise ValueError(f"unknown veto detector(s) {bad}; allowed: {', '.join(allowed)}")
-        widest = max(self.window_lav_ns, self.window_irc_ns, self.window_sac_ns, self.window_chanti_ns,
-                     self.window_chod_ns, self.window_muv3_ns, self.window_hasc_ns, self.window_muv0_ns,
-                     self.window_lkr_chod_ns)
-        if self.readout_half_window_ns < widest:
-            raise ValueError(f"readout_half_window_ns must cover the widest veto window ({widest:g} ns)")
-        return self
-
-
-class Upstream(_Model):
-    """Beam-line elements upstream of the fiducial volume and the one calibrated number of the upstream background
-    (:mod:`kaonportal.analyses.pnn_budget.upstream_physics`). Optional section; the defaults are the 2016-design
-    final collimator, the built-in na62-2022 card has the 2018 design. Without it interaction_pion_yield is 0,
-    which the pnn section refuses under ``pnn.upstream_model: physics`` (``kaonportal.analyses.pnn``)."""
-    z_achromat_end: float = Field(99.46, ge=50, le=105, json_schema_extra={"unit": "m"},
-                                  description="exit of BEND 6, the last dipole of the GTK achromat [BEATCH] (V)")
-    collimator_z_front: float = Field(101.255, ge=50, le=105, json_schema_extra={"unit": "m"},
-                                      description="final collimator front face [FW GigaTracker-Collimator.dat] (V)")
-    collimator_length: float = Field(1.0, gt=0, le=5, json_schema_extra={"unit": "m"})
-    collimator_half_x: float = Field(0.033, gt=0, le=1, json_schema_extra={"unit": "m"},
-                                     description="half of the inner aperture width (66 mm, 2016 design, V)")
-    collimator_half_y: float = Field(0.0165, gt=0, le=1, json_schema_extra={"unit": "m"},
-                                     description="half of the inner aperture height (33 mm, 2016 design, V)")
-    interaction_pion_yield: float = Field(0.0, ge=0, le=1, description=(
-        "probability that an inelastic interaction in GTK3 yields a pi+ passing the whole pnn selection once an "
-        "accidental beam track is in time (D: calibrated on the 2017 upstream budget)"))
-    interaction_pion_yield_error: float = Field(0.0, ge=0, le=1, description="its calibration error")
-
-    @model_validator(mode="after")
-    def _check(self):
-        if not self.z_achromat_end < self.collimator_z_front:
-            raise ValueError("need z_achromat_end < collimator_z_front")
-        return self
 
 
 class Card(_Model):

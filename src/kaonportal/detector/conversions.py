@@ -24,15 +24,17 @@ Model (arrays in, arrays out; the caller draws the random numbers):
 * Energy sharing: the e+ takes x of the photon energy with dsigma/dx ~ 1 - 4/3 x (1 - x) (same PDG section,
   complete screening; :func:`sample_pair_fraction`). Opening angle (~m_e/E) and multiple scattering in the
   chamber (~0.1 mrad at 10 GeV) are neglected against the magnet deflection (27 mrad at 10 GeV).
-* Leptons: massless, along the photon direction from the conversion point (chamber centre), thin-lens kick
-  ``charge x pt_kick`` at the MNP33 centre (card, as :func:`kaonportal.detector.propagate_charged`), then straight
-  to the first of: a downstream LAV station whose inner radius they cross (outside its outer radius: lost, as in
-  :func:`kaonportal.detector.photon_hits`), the IRC ring, the LKr octagon (photon edge ``r_hole_photon``).
-  The beam dipole behind the LKr sweeps everything else away (SAC not reached). Showers of e+- in LAV / IRC / LKr
-  are treated as photon showers of the same energy (the caller uses the card's photon-veto tables, D).
+* Leptons: massless, along the photon direction from the conversion point (chamber centre), through the detector
+  by the rules of every charged particle outside the spectrometer (:mod:`kaonportal.detector.charged_veto`, the
+  engine's and the pile-up model's): thin-lens MNP33 kick, the LAV stations (entered through the front face or
+  the inner radius within the station, as photons), the IRC ring, the LKr octagon (photon edge
+  ``r_hole_photon``), MUV0, the beam dipole, then HASC or SAC. Showers of e+- in LAV / IRC / LKr / SAC are treated
+  as photon showers of the same energy (the caller uses the card's photon-veto tables, D); a MUV0 or HASC hit, or a
+  track segment in >= 2 STRAW chambers downstream of the conversion (the charged-veto rule), rejects the event.
 * Tracks: a lepton crossing at least ``track_min_chambers`` STRAW chambers downstream of its conversion chamber
   inside their acceptance makes a reconstructible extra track (the event is rejected by the single-track tag);
-  a STRAW2 conversion therefore never makes a track with the default 3 (R, see :class:`ConversionModel`).
+  a STRAW2 conversion therefore never makes a track with the default 3 (R, see :class:`ConversionModel`), but
+  may leave a segment.
 
 >>> float(conversion_probability(9.0 / 7.0))        # t = 9/7 X0: 1 - 1/e
 0.6321205588285577
@@ -50,7 +52,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, check_range
-from .propagation import DETECTOR_CODES
+from .charged_veto import HASC, MUV0, STRAW_SEGMENT, charged_veto_hits, straw_chambers_crossed
+from .propagation import DETECTOR_CODES, ChargedTrack, propagate_charged
 
 
 @dataclass(frozen=True)
@@ -158,60 +161,57 @@ def upstream_conversions(vtx, p3, hits, card, model: ConversionModel, u_where, u
     return {"probability": prob, "chamber": idx, "point": point, "fraction": sample_pair_fraction(u_share)}
 
 
-def propagate_pair_lepton(point, direction, energy, charge, card, chamber, model: ConversionModel) -> dict:
+#: where a conversion lepton is started on the photon's line for :func:`propagate_charged` (which starts tracks
+#: upstream of STRAW1): this far upstream of STRAW1 (m); the photon crossed that stretch without being absorbed
+_START_BEFORE_STRAW1 = 1e-3
+
+
+def propagate_pair_lepton(point, direction, energy, charge, card, chamber, model: ConversionModel,
+                          geometry: tuple | None = None) -> dict:
     """Where a conversion lepton (massless, ``energy`` GeV, along the unit photon ``direction`` from ``point``,
-    produced in upstream chamber index ``chamber``) ends: ``detector`` code (0 none, LAV, IRC or LKr of
-    :data:`kaonportal.detector.DETECTOR_CODES`), ``x``, ``y`` at the LKr front plane (m; NaN if not LKr) and
-    ``track`` (True: it crosses >= ``model.track_min_chambers`` downstream chambers inside their acceptance).
-    Thin-lens kick ``charge x pt_kick`` at the MNP33 centre, |p| conserved (as
-    :func:`kaonportal.detector.propagate_charged`)."""
-    g = card.geometry
+    produced in upstream chamber index ``chamber``) ends, by the rules of any charged particle outside the
+    spectrometer (:func:`kaonportal.detector.charged_veto.charged_veto_hits`: MNP33 kick, LAV, IRC, LKr, MUV0,
+    beam dipole, HASC, SAC, STRAW segment). Returns
+
+    * ``code``: the charged-veto code (:data:`kaonportal.detector.DETECTOR_CODES`, ``STRAW_SEGMENT``, ``MUV0``,
+      ``HASC``);
+    * ``detector``: the code where it has a photon-veto table (LAV, IRC, LKr, SAC: the shower is treated as a
+      photon shower of the same energy, D), else 0;
+    * ``x``, ``y`` at the LKr front plane (m; NaN if not LKr);
+    * ``reconstructible``: it crosses >= ``model.track_min_chambers`` chambers downstream of its own inside their
+      acceptance (:func:`~kaonportal.detector.charged_veto.straw_chambers_crossed`);
+    * ``track``: the event is rejected by the lepton outside the photon-veto tables: a reconstructible track,
+      or a STRAW segment, MUV0 or HASC hit. Those vetoes are taken as certain (the engine's
+      ``extra_charged_inefficiency``, 1e-3 placeholder D, is neglected: there are no tables for them).
+
+    The lepton's line upstream of the magnet is the photon's, so it is propagated from a point of that line just
+    upstream of STRAW1 (where :func:`~kaonportal.detector.propagate_charged` starts tracks): the photon crossed
+    the stretch up to its conversion point without being absorbed (:func:`upstream_conversions`), so no veto is
+    reached there; the chambers at or upstream of the conversion point do not see the lepton.
+    ``geometry``: :func:`~kaonportal.detector.charged_veto.charged_veto_geometry` if packed already."""
     point, d = np.asarray(point, float), np.asarray(direction, float)
     e = np.asarray(energy, float)
-    n = len(point)
-    zm, kick = g.mnp33.z, g.mnp33.pt_kick
-    px, py, pz = e * d[:, 0], e * d[:, 1], e * d[:, 2]
-    px2 = px + charge * kick
-    pz2sq = px * px + pz * pz - px2 * px2
-    ok = (pz > 0) & (pz2sq > 0) & (e > 0)
-    pz2 = np.sqrt(np.where(ok, pz2sq, 1.0))
-    tx, ty = d[:, 0] / d[:, 2], d[:, 1] / d[:, 2]
-    tx2, ty2 = px2 / pz2, py / pz2
-    xm, ym = point[:, 0] + tx * (zm - point[:, 2]), point[:, 1] + ty * (zm - point[:, 2])
-
-    def at(z):
-        up = z < zm
-        return (np.where(up, point[:, 0] + tx * (z - point[:, 2]), xm + tx2 * (z - zm)),
-                np.where(up, point[:, 1] + ty * (z - point[:, 2]), ym + ty2 * (z - zm)))
-
-    straws = sorted(g.straw, key=lambda s: s.z)
-    z_conv = point[:, 2]
-    n_ch = np.zeros(n, int)
-    for s in straws:
-        x, y = at(s.z)
-        inside = (x * x + y * y < s.r_max ** 2) & ~((np.abs(x - s.hole_x) < s.hole_half) & (np.abs(y) < s.hole_half))
-        n_ch += (s.z > z_conv + 1e-6) & inside
-    track = ok & (n_ch >= model.track_min_chambers) & (chamber >= 0)
-    det = np.zeros(n, np.int8)
-    done = ~ok
-    for st in sorted(g.lav, key=lambda s: s.z_front):
-        x, y = at(st.z_front)
-        r2 = x * x + y * y
-        cross = ~done & (st.z_front > z_conv) & (r2 > st.r_inner ** 2)
-        det = np.where(cross & (r2 < st.r_outer ** 2), DETECTOR_CODES["lav"], det)
-        done |= cross                  # crossed the inner radius: absorbed, or outside the tank and lost
-    x, y = at(g.irc.z)
-    r2 = (x - g.irc.x_center) ** 2 + y * y
-    irc = ~done & (r2 > g.irc.r_min ** 2) & (r2 < g.irc.r_max ** 2)
-    det = np.where(irc, DETECTOR_CODES["irc"], det)
-    done |= irc
-    x, y = at(g.lkr.z)
-    r_hole = g.lkr.r_hole if g.lkr.r_hole_photon is None else g.lkr.r_hole_photon
-    ax, ay = np.abs(x), np.abs(y)
-    a = g.lkr.apothem
-    lkr = ~done & (ax < a) & (ay < a) & (ax + ay < a * np.sqrt(2.0)) & (x * x + y * y > r_hole ** 2)
-    det = np.where(lkr, DETECTOR_CODES["lkr"], det)
-    return {"detector": det, "x": np.where(lkr, x, np.nan), "y": np.where(lkr, y, np.nan), "track": track}
+    straws = sorted(card.geometry.straw, key=lambda s: s.z)
+    z0 = straws[0].z - _START_BEFORE_STRAW1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = (z0 - point[:, 2]) / d[:, 2]
+    origin = point + np.where(d[:, 2] > 0, step, 0.0)[:, None] * d
+    p3 = e[:, None] * d
+    full = propagate_charged(origin, p3, charge, card)
+    before = {s.name: point[:, 2] + 1e-6 >= s.z for s in straws}      # the photon, not the lepton, crossed them
+    track = ChargedTrack({k: np.where(before[k], np.nan, v) if k in before else v for k, v in full.x.items()},
+                         {k: np.where(before[k], np.nan, v) if k in before else v for k, v in full.y.items()},
+                         full.accept, full.forward, full.dxdz_after, full.dydz_after)
+    code = charged_veto_hits(origin, p3, charge, card, geometry, track)
+    ok = full.forward & (e > 0) & (np.asarray(chamber) >= 0)
+    code = np.where(ok, code, 0).astype(np.int8)
+    reconstructible = ok & (straw_chambers_crossed(track, card) >= model.track_min_chambers)
+    untabled = np.isin(code, (STRAW_SEGMENT, MUV0, HASC))
+    det = np.where(untabled, 0, code).astype(np.int8)
+    lkr = det == DETECTOR_CODES["lkr"]
+    return {"code": code, "detector": det, "x": np.where(lkr, full.x["LKR"], np.nan),
+            "y": np.where(lkr, full.y["LKR"], np.nan), "reconstructible": reconstructible,
+            "track": reconstructible | untabled}
 
 
 def missing_mass2(p_miss4, energy, direction) -> np.ndarray:

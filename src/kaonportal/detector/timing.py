@@ -26,6 +26,12 @@ CHANTI      ``chanti_time_ns``             1 ns (D)
 HASC, MUV0  ``hasc_time_ns``, ``muv0_time_ns`` 1 ns, not found (D)
 =========== ============================== ================================================
 
+The LKr sigma_t(E) is a resolution, not a cut window: the pnn code takes it as the width of the cluster - track
+time difference and cuts at k sigma_t per energy band ([FW PhotonRejectionLKr.cc], EvaluateLKrCluster; the k
+are the card's ``pileup.lkr_window_sigmas``). It is measured from 1 GeV up (below, the code uses a fixed
++-5 ns window): the 2.8 ns it gives at the 0.6 GeV MIP-like deposit of a pi+ or mu+ is an extrapolation (D).
+Cross-check (R): 0.64 ns at 10 GeV, sub-nanosecond above ~3 GeV as the NA48 calorimeter ([Ocariz:1999lkr]).
+
 >>> from kaonportal.detector import load_card
 >>> res = TimeResolutions.from_card(load_card("na62-2022"))
 >>> res.ktag, res.sigma("irc")

@@ -36,7 +36,10 @@ Validity: LO chiral PT; NLO corrections are O(1) already ~0.1 GeV above the thre
 arXiv:2206.04061). The eta' -> 3 pi shape is not LO-like (rho pi, [U]).
 
 **a -> pi+ pi- gamma** (data-driven mixing picture of [Aloni:2018vki]: A(a -> f) = sum_P theta_aP A(P -> f),
-P = eta, eta'; the mixing angles theta_aP are the model's own, see :class:`kaonportal.models.alp.AlpGluon`).
+P = eta, eta'; theta_aP are the same LO U(3) angles as in the 3 pi chain, :func:`u3_mixing_angles`, one sign
+convention, the generator basis of :func:`_generators` that also defines c_P below; the FORESEE/[Aloni:2018vki]
+fit, :func:`mixing_angle_gluon`, equals -1 x these to 1 % (eta) and 3-4 % (eta') and is kept for the production by
+mixing of :class:`kaonportal.models.alp.AlpGluon`, where only |theta|^2 enters).
 A(P -> pi+ pi- gamma) is the Wess-Zumino-Witten box anomaly ([Wess:1971yu; Witten:1983tw]),
 A = (e/(4 sqrt3 pi^2 F^3)) c_P eps_{mu nu rho sigma} epsilon^mu k^nu p+^rho p-^sigma F_rho(s), with
 c_P = (sqrt6/2) [(t_P)_uu + (t_P)_dd] (c_eta8 = 1; eta-eta' angle -14.1 deg) and the rho vector-meson
@@ -55,7 +58,7 @@ ALPaca's) and the BNT normalisation (tested) are not. With it ALPaca is 2.0-2.7x
 1.1-1.8x at 0.55-0.60 GeV; both have an interference zero between 0.65 and 0.8 GeV (ALPaca ~0.70, here ~0.74 GeV),
 so the ratio is 0.1-400 at 0.65-0.8 GeV. The residual ~2x is stated, not tuned: ASW's pi0 part has no chiral (Adler)
 suppression, whose dependence on the chiral rotation is discussed in [Ovchynnikov:2025alpgluon]. The a -> pi+ pi- gamma
-differs by 0.01-370x (zeros of the eta/eta' interference at different masses, ~0.7 GeV there, ~0.8 GeV here). Valid
+differs by 0.006-390x (zeros of the eta/eta' interference at different masses, ~0.7 GeV there, ~0.8 GeV here). Valid
 below the eta pi pi threshold; a -> pi pi eta (and K K pi above 1.13 GeV) are not implemented, so
 :data:`VALID_MAX_GEV` ends the model there.
 """
@@ -273,11 +276,13 @@ def mixing_angle_gluon(m_a, cgg_over_f, meson: str):
 
 def gluon_hadronic_widths(m_a, cgg_over_f) -> dict:
     """Hadronic partial widths (GeV) of the BC11 ALP for c_GG/f = ``cgg_over_f`` (GeV^-1), m_a < VALID_MAX_GEV."""
+    # one set of mixing angles for both channels: the LO U(3) angles in the generator basis that also fixes
+    # sign(N_P) of the 3 pi chain and c_P of the box (they are -1 x the FORESEE/[Aloni:2018vki] fit, to 1 % for the
+    # eta and 3-4 % for the eta'; the fit's overall sign drops out of |A|^2, its magnitude does not)
     th = u3_mixing_angles(m_a, cgg_over_f)
     out = three_pion_widths_linear(m_a, *three_pion_coefficients(
         m_a, isovector_coupling(cgg_over_f), {"eta": th["eta"], "eta'": th["eta'"]}))
-    out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, mixing_angle_gluon(m_a, cgg_over_f, "eta"),
-                                                mixing_angle_gluon(m_a, cgg_over_f, "eta'"))
+    out["a -> pi+ pi- gamma"] = pipigamma_width(m_a, th["eta"], th["eta'"])
     return out
 
 

@@ -22,11 +22,13 @@ The spin of chi is not fixed by the sources ([Beacham:2019nyx]); **choice: Dirac
 
 Production ([Ilten:2018crw; ALPINIST:2022code]):
 
-- P -> gamma A' (P = pi0, eta, eta'): BR = 2 eps^2 (1 - m^2/m_P^2)^3 BR(P -> gamma gamma)
-  (FORESEE DarkPhoton.ipynb cells 6-8; ALPINIST exotic_functions.py L142-143), PDG BR(P -> gamma gamma);
+- P -> gamma A' (P = pi0, eta, eta'): BR = 2 eps^2 (1 - m^2/m_P^2)^3 BR(P -> gamma gamma) |F_P(m^2)|^2
+  (FORESEE DarkPhoton.ipynb cells 6-8; ALPINIST exotic_functions.py L142-143, there with F = 1), PDG
+  BR(P -> gamma gamma); F_P the measured transition form factor (:mod:`.transition_ff`, default
+  ``transition_form_factor="pole"``; ``"none"`` gives the point-like formula);
 - V -> P A' (omega -> pi0 A', phi -> eta A'): ALPINIST exotic_functions.py L145-146 form,
   BR = eps^2 BR(V -> P gamma) (m_V^2 - m^2 - m_P^2)^2 lambda^1/2(m_V^2, m_P^2, m^2)/(m_V^2 - m_P^2)^3
-  [U: not cross-checked against a transverse+longitudinal calculation];
+  [U: not cross-checked against a transverse+longitudinal calculation], times |F_VP(m^2)|^2 as above;
 - K+ -> pi+ A': approximate parametrisation of 0811.1030 as in ALPINIST exotic_functions.py L708-714,
   |W(z)|^2 = 3e-12 (1 + 2 z), z = m^2/m_K^2 [U: W(z) should come from the K+ -> pi+ e+ e- form factor].
 
@@ -37,9 +39,12 @@ Proton bremsstrahlung is in :mod:`kaonportal.beamdump`; the coupling helpers it 
 >>> dp = get_model("dark-photon")
 >>> f"{float(dp.ctau_m(0.050022, 1.0)):.4e}"   # FORESEE ctau.txt line 50: 1.62174e-12 m
 '1.6217e-12'
->>> br = dp.production_br(0.05, 1e-3)["pi0 -> gamma A'"]   # [Ilten:2018crw; ALPINIST:2022code] check value [C]
+>>> point_like = get_model("dark-photon", transition_form_factor="none")
+>>> br = point_like.production_br(0.05, 1e-3)["pi0 -> gamma A'"]   # [Ilten:2018crw; ALPINIST:2022code] check value [C]
 >>> f"{float(br):.4e}"
 '1.2694e-06'
+>>> round(float(dp.production_br(0.05, 1e-3)["pi0 -> gamma A'"] / br), 4)   # |F_pi0(m^2)|^2, NA62 slope
+1.0102
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from ..errors import check_choice, check_range
 from ..kinematics import kallen
 from .base import PortalModel
 from .rratio import r_ratio_channels
+from .transition_ff import TFF_CHOICES, transition_ff2
 
 _M_E, _M_MU = mass("e-"), mass("mu-")
 _M_K, _M_PI = mass("K+"), mass("pi+")
@@ -129,6 +135,12 @@ class DarkPhoton(PortalModel):
     coupling_scan = (1e-12, 1.0)
     reference = ("[Ilten:2018crw] DarkCast 1801.04847; [ALPINIST:2022code] decay_widths_DP.py; "
                  "FORESEE DarkPhoton.ipynb); PBC report 1901.09966 BC1")
+    #: meson transition form factors in P -> gamma A', V -> P A' (:mod:`.transition_ff`): "pole" or "none"
+    transition_form_factor = "pole"
+
+    def __init__(self, transition_form_factor: str = "pole"):
+        check_choice("transition_form_factor", transition_form_factor, TFF_CHOICES)
+        self.transition_form_factor = transition_form_factor
 
     def _widths(self, m, c):
         out = {"A' -> e+ e-": lepton_width(m, c, _M_E), "A' -> mu+ mu-": lepton_width(m, c, _M_MU)}
@@ -136,12 +148,16 @@ class DarkPhoton(PortalModel):
         return out
 
     def _production(self, m, c):
+        def ff2(parent):
+            return transition_ff2(parent, m, self.transition_form_factor)
+
         return {
-            "pi0 -> gamma A'": meson_to_gamma_br(m, c, mass("pi0"), BR_PI0_GG),
-            "eta -> gamma A'": meson_to_gamma_br(m, c, mass("eta"), BR_ETA_GG),
-            "eta' -> gamma A'": meson_to_gamma_br(m, c, mass("eta'"), BR_ETAP_GG),
-            "omega -> pi0 A'": vector_to_pseudoscalar_br(m, c, mass("omega"), mass("pi0"), BR_OMEGA_PI0G),
-            "phi -> eta A'": vector_to_pseudoscalar_br(m, c, mass("phi"), mass("eta"), BR_PHI_ETAG),
+            "pi0 -> gamma A'": meson_to_gamma_br(m, c, mass("pi0"), BR_PI0_GG) * ff2("pi0"),
+            "eta -> gamma A'": meson_to_gamma_br(m, c, mass("eta"), BR_ETA_GG) * ff2("eta"),
+            "eta' -> gamma A'": meson_to_gamma_br(m, c, mass("eta'"), BR_ETAP_GG) * ff2("eta'"),
+            "omega -> pi0 A'": vector_to_pseudoscalar_br(m, c, mass("omega"), mass("pi0"), BR_OMEGA_PI0G)
+            * ff2("omega"),
+            "phi -> eta A'": vector_to_pseudoscalar_br(m, c, mass("phi"), mass("eta"), BR_PHI_ETAG) * ff2("phi"),
             "K+ -> pi+ A'": k_to_pi_aprime_width(m, c) / width_gev("K+"),
         }
 

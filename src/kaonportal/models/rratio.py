@@ -17,13 +17,15 @@ shipped with the project, so R is built here from exclusive pieces with publishe
   R = R_pQCD(s) / (1 + exp(-(sqrt(s) - 1.3 GeV)/0.12 GeV)) above the 4 pi threshold, with
   R_pQCD = 2 (1 + alpha_s/pi) (u, d, s quarks). This is a derived estimate [D], good to ~30 % between
   1 and 1.7 GeV; above ~2 GeV it becomes the perturbative value.
-- ``pi+ pi- pi0 pi0`` and ``K+ K- pi0``, the two multi-hadron final states of the NA62 hadronic dump search
-  (EPJC 85 (2025) 571, [NA62:2025fiphad]), are carved out of ``other hadrons``, so that the total R (and the
+- ``pi+ pi- pi0 pi0``, ``K+ K- pi0`` and ``pi+ pi- eta``, multi-hadron final states of the NA62 hadronic dump
+  search (EPJC 85 (2025) 571, [NA62:2025fiphad]; pi+ pi- eta is its channel with the background (7.0 +26.2 -5.8)e-8),
+  are carved out of ``other hadrons``, so that the total R (and the
   dark-photon lifetime) is unchanged. Each is the measured e+e- cross-section, R_f(s) = sigma_f(s) /
   sigma_0(e+e- -> mu+ mu-), with sigma_f interpolated linearly in sqrt(s) in the BaBar tables shipped in
   ``data/models`` (provenance in the files): pi+ pi- 2 pi0 from [BaBar:2017pipi2pi0] (HEPData table 1, 0.85-3.05
-  GeV, peak 32.1 nb at 1.49 GeV) and K+ K- pi0 from [BaBar:2008kkpi0] (HEPData table 2, 1.37-3.05 GeV, peak
-  1.03 nb at 1.61 GeV). Between the final-state threshold (at least 4 m_pi+, where ``other hadrons`` turns on)
+  GeV, peak 32.1 nb at 1.49 GeV), K+ K- pi0 from [BaBar:2008kkpi0] (HEPData table 2, 1.37-3.05 GeV, peak
+  1.03 nb at 1.61 GeV) and pi+ pi- eta (eta in all its decay modes) from [BaBar:2018pipieta] (HEPData, 1.21-3.03 GeV,
+  peak 4.04 nb at 1.54 GeV). Between the final-state threshold (at least 4 m_pi+, where ``other hadrons`` turns on)
   and the first tabulated energy sigma_f rises linearly from zero (the first rows are compatible with zero
   within their errors); above the last row R_f is held constant (outside the dark-photon mass range). Where
   these exceed ``other hadrons`` (never between 0.5 and 3 GeV, tested) they are scaled down to it. The
@@ -61,6 +63,7 @@ _M_ETA = mass("eta")
 EXCLUSIVE = {
     "pi+ pi- pi0 pi0": ("babar_ee_pipi2pi0.csv", ("pi+", "pi-", "pi0", "pi0")),
     "K+ K- pi0": ("babar_ee_kkpi0.csv", ("K+", "K-", "pi0")),
+    "pi+ pi- eta": ("babar_ee_pipieta.csv", ("pi+", "pi-", "eta")),
 }
 #: sigma(e+e- -> mu+ mu-) = 4 pi alpha^2/(3 s) = 86.85 nb GeV^2 / s (massless muons): converts nb to R
 _SIGMA_MUMU_NB_GEV2 = 4.0 * np.pi * ALPHA_EM**2 / 3.0 * HBARC_GEV_M**2 * 1e37     # (hbar c)^2 in nb GeV^2 (1 nb = 1e-37 m^2)
@@ -167,7 +170,7 @@ def cross_section_table(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def exclusive_multihadron(s) -> dict[str, np.ndarray]:
-    """R(s) of ``pi+ pi- pi0 pi0`` and ``K+ K- pi0`` before the cap by ``other hadrons`` (s in GeV^2)."""
+    """R(s) of the :data:`EXCLUSIVE` channels (``pi+ pi- pi0 pi0``, ``K+ K- pi0``, ``pi+ pi- eta``) before the cap by ``other hadrons`` (s in GeV^2)."""
     s = np.asarray(s, dtype=float)
     rs = np.sqrt(np.maximum(s, 0.0))
     out = {}
@@ -181,7 +184,7 @@ def exclusive_multihadron(s) -> dict[str, np.ndarray]:
 
 def r_ratio_channels(s) -> dict[str, np.ndarray]:
     """R(s) split by final state: ``pi+ pi-``, ``pi+ pi- pi0``, ``pi0 gamma``, ``K+ K-``,
-    ``KL KS``, ``eta gamma``, ``pi+ pi- pi0 pi0``, ``K+ K- pi0``, ``other hadrons``. s in GeV^2; zero below each
+    ``KL KS``, ``eta gamma``, ``pi+ pi- pi0 pi0``, ``K+ K- pi0``, ``pi+ pi- eta``, ``other hadrons``. s in GeV^2; zero below each
     threshold."""
     s = np.asarray(s, dtype=float)
     safe = np.maximum(s, 1e-6)

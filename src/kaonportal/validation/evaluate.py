@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .registry import PROFILES, Registry, Tolerance, load_registry
 from .resolve import curve_value, model_value, stats_value, summary_value
-from .rule import RULE_TEXT, STATUS_ORDER, classify, worst
+from .rule import RULE_TEXT, STATUS_ORDER, classify, tally, worst
 
 #: model-approximation allowance for a published background estimate without a registry entry and without a
 #: registry entry for the other estimate of the same source (the registry's allowance for calibrated sources)
@@ -65,8 +65,8 @@ def evaluate_entry(area: str, entry, summaries: dict, run_dirs: dict) -> dict:
             "kaonportal": {"value": value, "error": error, "source": _where(src)},
             "ratio": res["ratio"], "pull": res["pull"], "deviation": res["deviation"],
             "tolerance": tolerance_record(res["tolerance"], entry.tolerance, same_data),
-            "status": res["status"], "citation": entry.citation, "citation_key": entry.citation_key,
-            "note": entry.note}
+            "status": res["status"], "closure": entry.closure, "citation": entry.citation,
+            "citation_key": entry.citation_key, "note": entry.note}
 
 
 def _part_text(kind: str, v: float) -> str:
@@ -97,17 +97,12 @@ def evaluate(registry: Registry, summaries: dict, run_dirs: dict) -> list[dict]:
 
 
 def summarise(records: list[dict]) -> dict:
-    """Counts per status, overall and per area."""
-    def counts(recs):
-        c = {s: 0 for s in STATUS_ORDER}
-        for r in recs:
-            c[r["status"]] += 1
-        return c
+    """Counts per status (an agreeing closure entry as ``closure``, :func:`.rule.tally`), overall and per area."""
     areas = {}
     for r in records:
         areas.setdefault(r["area"], []).append(r)
-    return {"rule": RULE_TEXT, "total": len(records), "counts": counts(records),
-            "areas": {a: counts(rs) for a, rs in areas.items()}}
+    return {"rule": RULE_TEXT, "total": len(records), "counts": tally(records),
+            "areas": {a: tally(rs) for a, rs in areas.items()}}
 
 
 def _sort_key(r: dict):
@@ -119,11 +114,12 @@ def area_verdict(area: str, records: list[dict]) -> str:
     recs = sorted((r for r in records if r["area"] == area), key=_sort_key)
     if not recs:
         return f"{area}: no entries"
-    c = {s: sum(r["status"] == s for r in recs) for s in STATUS_ORDER}
+    c = tally(recs)
     produced = len(recs) - c["missing"]
     head = {"agree": "trust", "tension": "use with care", "disagree": "do not trust without checking",
             "missing": "not validated"}[worst(r["status"] for r in recs if r["status"] != "missing") or "missing"]
     text = (f"{area}: {head} — {c['agree']}/{produced} agree, {c['tension']} in tension, {c['disagree']} disagree"
+            + (f", {c['closure']} closure (normalised through the published number)" if c["closure"] else "")
             + (f", {c['missing']} not produced" if c["missing"] else ""))
     w = recs[0]
     if w["status"] in ("disagree", "tension") and w["ratio"] is not None:
@@ -148,7 +144,7 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
     # every profile's entries are evaluated against this run: a 2017 entry applies only if pnn ran on 2017
     summaries = {name: summary for name in PROFILES}
     dirs = {name: Path(out_dir) for name in PROFILES}
-    total = {s: 0 for s in STATUS_ORDER}
+    records = []
     per_section: dict[str, list] = {}
     # the published pnn numbers are at the card's nominal beam rate: a run at another intensity gets no status
     # for them, only for the 1x predictions it records under "intensity" (analyses.intensity)
@@ -158,7 +154,7 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
         src = e.kaonportal
         if src.kind in ("model", "stats") or src.section not in (summary.get("sections") or {}):
             continue
-        if src.section == "beamdump" and beamdump_applies(summary["sections"]["beamdump"] or {}):
+        if src.section == "beamdump" and beamdump_applies(summary["sections"]["beamdump"] or {}, src.key):
             continue
         if src.section == "pnn" and pnn_x != 1.0 and not (src.key or "").startswith("intensity."):
             continue
@@ -166,36 +162,43 @@ def annotate_summary(summary: dict, out_dir: Path, registry: Registry | None = N
                 (summary["sections"].get("pnn") or {}).get("dataset"):
             continue
         r = evaluate_entry(area, e, summaries, dirs)
-        total[r["status"]] += 1
+        records.append(r)
         per_section.setdefault(src.section, []).append(
             {"id": r["id"], "quantity": r["quantity"], "key": src.key or f"{src.file}:{src.column}",
              "value": r["kaonportal"]["value"], "published": r["published"]["value"], "ratio": r["ratio"],
              "pull": r["pull"], "tolerance": r["tolerance"]["text"],
              "tolerance_value": {k: v for k, v in r["tolerance"].items() if k in ("relative", "factor", "absolute")},
              "tolerance_model": e.tolerance.as_dict(),
-             "status": r["status"]})
+             "status": r["status"], "closure": e.closure})
     pnn = (summary.get("sections") or {}).get("pnn")
     if isinstance(pnn, dict) and isinstance(pnn.get("budget_comparison"), list):
         pnn_reliability(pnn, per_section.get("pnn", []))
     for name, recs in per_section.items():
         sec = summary["sections"].get(name)
         if isinstance(sec, dict):
-            c = {s: sum(x["status"] == s for x in recs) for s in STATUS_ORDER}
-            sec["validation"] = {"counts": c, "worst": worst(x["status"] for x in recs if x["status"] != "missing"),
+            sec["validation"] = {"counts": tally(recs), "worst": worst(x["status"] for x in recs if x["status"] != "missing"),
                                  "entries": recs}
-    return {"profile": profile, "rule": RULE_TEXT, "counts": total,
+    return {"profile": profile, "rule": RULE_TEXT, "counts": tally(records),
             "note": "statuses computed from kaonportal's reference registry (kaonportal/data/validation) against "
                     "this run's numbers" + (" (a --quick run: small samples)" if summary.get("quick") else "")
                     + (f"; pnn at intensity {pnn_x:g}x: its published numbers are at 1x and get no status"
                        if pnn_x != 1.0 else "")}
 
 
-def beamdump_applies(section: dict) -> str | None:
+def beamdump_applies(section: dict, key: str | None = None) -> str | None:
     """None when the beam-dump registry entries (the published 2021 dark-photon search) apply to a beam-dump
-    summary, else why they do not (another model, channels, exposure or counts than the published search)."""
+    summary, else why they do not (another model, channels, exposure or counts than the published search).
+    ``key``: an entry's summary key; one of a single channel's published contour (``band_edges.mumu...``: that
+    channel alone with its published counts) applies to any run containing the channel, the others (the abstracts'
+    combined ee + mumu numbers) only to the ee + mumu run."""
     if section.get("model") != "dark-photon":
         return f"model {section.get('model')!r}: the published beam-dump numbers are for the dark photon (BC1)"
-    if sorted(section.get("channels") or []) != ["ee", "mumu"]:
+    chans = sorted(section.get("channels") or [])
+    parts = (key or "").split(".")
+    if parts[0] == "band_edges" and len(parts) > 1 and parts[1] != "combined":
+        if parts[1] not in chans:
+            return f"channels {section.get('channels')}: no {parts[1]} channel"
+    elif chans != ["ee", "mumu"]:
         return f"channels {section.get('channels')}: the published numbers combine ee and mumu"
     inputs = section.get("inputs") or {}
     src = str(inputs.get("observed_background_source", ""))
@@ -209,7 +212,8 @@ def beamdump_validation(summary: dict, registry: Registry | None = None) -> dict
     beam-dump registry entries it produces (as :func:`annotate_summary` gives each section of ``kaonportal run``),
     or ``applies: false`` and why. ``summary`` is not modified."""
     why = beamdump_applies(summary)
-    if why:
+    keys = [e.kaonportal.key for a, e in (registry or load_registry()).entries if e.kaonportal.section == "beamdump"]
+    if why and all(beamdump_applies(summary, k) for k in keys):
         return {"applies": False, "reason": why, "rule": RULE_TEXT}
     wrapped = {"sections": {"beamdump": dict(summary)}}
     top = annotate_summary(wrapped, Path("."), registry)
@@ -283,10 +287,13 @@ def section_verdict(validation: dict | None) -> str | None:
 
     >>> section_verdict({"counts": {"agree": 2, "tension": 1, "disagree": 0, "missing": 0}, "worst": "tension"})
     "validation against published numbers (kaonportal validate's rule): tension - 2 agree, 1 tension, 0 disagree"
+    >>> section_verdict({"counts": {"agree": 1, "tension": 0, "disagree": 0, "closure": 2}, "worst": "agree"}).endswith("0 disagree, 2 closure")
+    True
     """
     counts = (validation or {}).get("counts") or {}
     if not sum(counts.values()):
         return None
     text = (f"validation against published numbers (kaonportal validate's rule): {validation.get('worst')} - "
-            f"{counts.get('agree', 0)} agree, {counts.get('tension', 0)} tension, {counts.get('disagree', 0)} disagree")
+            f"{counts.get('agree', 0)} agree, {counts.get('tension', 0)} tension, {counts.get('disagree', 0)} disagree"
+            + (f", {counts['closure']} closure" if counts.get("closure") else ""))
     return text + (f", {counts['missing']} not produced" if counts.get("missing") else "")

@@ -14,6 +14,8 @@ One YAML file per area under ``kaonportal/data/validation/`` (``pnn.yaml``, ``se
         dataset: NA62 2021-22
         kaonportal: {run: default, section: pnn, key: ses.value, error_key: ses.error}
         tolerance: {relative: 0.10, reason: "..."}
+        closure: true        # optional: kaonportal's number is normalised through (or fitted to) this very
+                             # published number; an agreeing closure entry is counted apart, never as agree
     overlays:                                              # published curve vs kaonportal's (plots only)
       - {id: ..., published_curve: <kaonportal.published name>, run: default, section: hnl,
          file: curves/hnl_kp_eN_U2.csv, x_column: m_n_gev, columns: [u2_ul_observed, u2_ul_expected_median]}
@@ -205,7 +207,9 @@ class Source(_Strict):
 
 
 class Entry(_Strict):
-    """One published number and the kaonportal quantity that reproduces it."""
+    """One published number and the kaonportal quantity that reproduces it. ``closure``: kaonportal's number is
+    normalised through, or fitted to, this very published number (a check of the chain, counted apart from
+    ``agree``, :func:`.rule.count_key`)."""
 
     id: str
     quantity: str
@@ -217,6 +221,7 @@ class Entry(_Strict):
     kaonportal: Source
     tolerance: Tolerance
     note: str | None = None
+    closure: bool = False
 
     @field_validator("id", "quantity", "citation", "citation_key", "dataset")
     @classmethod

@@ -30,6 +30,12 @@ One rule for every comparison of a kaonportal number ``x`` (error ``s_x``) with 
   pull above 3 or a deviation above two tolerances is ``disagree``. A value kaonportal did not produce
   (section disabled or failed, NaN) is ``missing``.
 
+* **closure**: an entry whose kaonportal number is normalised through, or fitted to, the very published number
+  it is compared with (registry ``closure: true``, e.g. a SES when the run's N_K is derived from that SES)
+  checks kaonportal's bookkeeping, not its physics. Its status follows the same rule, but when it agrees it is
+  counted as ``closure``, never as ``agree`` (:func:`count_key`); a closure in tension or disagreement is
+  counted as such (the chain is broken).
+
 >>> classify(1.02, None, 1.0, None, None, {"relative": 0.05})["status"]
 'agree'
 >>> classify(1.08, None, 1.0, None, None, {"relative": 0.05})["status"]
@@ -44,13 +50,16 @@ One rule for every comparison of a kaonportal number ``x`` (error ``s_x``) with 
 
 from __future__ import annotations
 
-__all__ = ["classify", "deviation", "pull", "worst", "tolerance_parts", "STATUS_ORDER", "AGREE_MAX_DEV",
+__all__ = ["classify", "deviation", "pull", "worst", "tolerance_parts", "STATUS_ORDER", "COUNT_KEYS", "count_key",
+           "tally", "AGREE_MAX_DEV",
            "DISAGREE_MIN_DEV", "PULL_TENSION", "PULL_LIMIT", "RULE_TEXT", "MARKS"]
 
 import math
 
 #: worst first (report ordering): disagree, tension, missing, agree
 STATUS_ORDER = {"disagree": 0, "tension": 1, "missing": 2, "agree": 3}
+#: the categories records are counted in: the statuses, and ``closure`` for an agreeing closure entry
+COUNT_KEYS = ("agree", "tension", "disagree", "missing", "closure")
 #: marks on printed numbers (kaonportal run's summary table)
 MARKS = {"tension": "(~)", "disagree": "(!!)"}
 AGREE_MAX_DEV = 1.0      # inside the tolerance
@@ -63,7 +72,9 @@ RULE_TEXT = ("tolerance T = the entry's stated model-approximation allowance (+)
              "events); deviation d = |x/p - 1|/T (relative), |ln(x/p)|/T (factor) or |x - p|/T (absolute); "
              "pull z = (x - p)/sqrt(s_x^2 + s_p^2) where both have errors. Status = the worse of: d <= 1 agree, "
              "d <= 2 tension, else disagree; |z| <= 2 agree, |z| <= 3 tension, else disagree. "
-             "A value outside its tolerance, or with |pull| > 2, is never 'agree'.")
+             "A value outside its tolerance, or with |pull| > 2, is never 'agree'. A closure entry (kaonportal's "
+             "number normalised through, or fitted to, the published number it is compared with) that agrees is "
+             "counted as 'closure', not 'agree'.")
 
 
 def _finite(x) -> bool:
@@ -144,6 +155,27 @@ def classify(x, x_err, p, p_err_low, p_err_high, tolerance: dict, same_data: boo
                     _verdict(None if z is None else abs(z), PULL_TENSION, PULL_LIMIT)])
     return {"ratio": ratio, "pull": z, "deviation": d if math.isfinite(d) else None, "status": status,
             "tolerance": parts}
+
+
+def count_key(status: str, closure: bool = False) -> str:
+    """The category a record is counted in: ``closure`` for an agreeing closure entry, else its status.
+
+    >>> count_key("agree", closure=True), count_key("tension", closure=True), count_key("agree")
+    ('closure', 'tension', 'agree')
+    """
+    return "closure" if closure and status == "agree" else status
+
+
+def tally(records) -> dict:
+    """Counts per :data:`COUNT_KEYS` of records (dicts with ``status`` and optionally ``closure``).
+
+    >>> tally([{"status": "agree"}, {"status": "agree", "closure": True}])["closure"]
+    1
+    """
+    c = dict.fromkeys(COUNT_KEYS, 0)
+    for r in records:
+        c[count_key(r["status"], bool(r.get("closure")))] += 1
+    return c
 
 
 def worst(statuses) -> str | None:

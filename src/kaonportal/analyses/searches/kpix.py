@@ -52,7 +52,7 @@ from ..config import dataset_card, get_dataset
 from ..samples import derive_seed
 from ..agreement import agreement_of_curve, band_note
 from .datasets import data_used, resolve_card
-from .common import (M2MISS_ALLOWED_K, check_inject, check_mass_grid, load_search_config, mass_grid, plot_limit_curves,
+from .common import (M2MISS_ALLOWED_K, check_inject, check_mass_grid, inject_pair_problem, load_search_config, mass_grid, plot_limit_curves,
                      read_candidates, selection_columns, selection_weights, simulate_sample, use_sample_cache,
                      weighted_quantile, write_curve)
 
@@ -96,8 +96,10 @@ class KpixConfig(BaseModel):
     @field_validator("inject")
     @classmethod
     def _inject_pair(cls, v):
-        if v is not None and (len(v) != 2 or not (math.isfinite(v[1]) and v[1] >= 0)):
-            raise ValueError(f"must be [mass GeV, signal events >= 0], got {v!r}")
+        # refused when the config is loaded, with the check check_kpix_inputs repeats (common.check_inject)
+        problem = None if v is None else inject_pair_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
 
 

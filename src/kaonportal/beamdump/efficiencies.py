@@ -1,0 +1,81 @@
+"""Per-channel trigger and selection efficiencies that the detector simulation does not contain (trigger, particle
+identification, timing, track quality): the A_trig-like factors of N = N_POT chi P_decay BR A_acc A_trig.
+
+Sources and status of every factor are in ``data/beamdump/selection_efficiencies.yaml`` (NA62's published numbers
+where they were found; a null value is a gap, counted as 1 and named on every ``--explain`` budget). A user who
+knows an efficiency sets it per channel, ``BeamDumpSetup(channel_efficiency=(("ee", 0.6),))`` or
+``kaonportal beamdump --channel-efficiency ee=0.6``: it replaces the product of the shipped factors of that channel.
+The global ``trigger_efficiency`` of the setup multiplies every channel on top (unchanged meaning).
+
+>>> channel_efficiency("ee", BeamDumpSetup())                      # every shipped ee factor is a gap
+1.0
+>>> channel_efficiency("ee", BeamDumpSetup(channel_efficiency=(("ee", 0.6),)))
+0.6
+>>> [g["factor"] for g in efficiency_factors("mumu")["gaps"]]
+['trigger', 'particle_id', 'selection']
+"""
+
+from __future__ import annotations
+
+__all__ = ["EFFICIENCY_PATH", "efficiency_table", "efficiency_factors", "channel_efficiency",
+           "parse_channel_efficiency"]
+
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import InputError
+from ..yamlio import read_yaml
+from .detection import CHANNELS
+from .setup import BeamDumpSetup
+
+EFFICIENCY_PATH = Path(__file__).resolve().parent.parent / "data" / "beamdump" / "selection_efficiencies.yaml"
+_LEPTONIC = ("ee", "mumu")
+
+
+@lru_cache(maxsize=1)
+def efficiency_table() -> dict:
+    """The shipped efficiency file (cached)."""
+    return read_yaml(EFFICIENCY_PATH, "selection_efficiencies")
+
+
+def efficiency_factors(channel: str) -> dict:
+    """{"value": product of the shipped non-null factors, "factors": {name: entry}, "gaps": [entries with null]}
+    for a dump channel; hadronic channels share the "hadronic" entry, channels without an entry have none."""
+    table = efficiency_table()["channels"]
+    key = channel if channel in _LEPTONIC else ("hadronic" if channel in CHANNELS and channel not in
+                                                 ("gg", "pie", "pimu") else None)
+    factors = dict(table.get(key) or {}) if key else {}
+    value, gaps = 1.0, []
+    for name, entry in factors.items():
+        if entry.get("value") is None:
+            gaps.append({"factor": name, "status": entry.get("status"), "source": entry.get("source"),
+                         "note": entry.get("note", "")})
+        else:
+            value *= float(entry["value"])
+    return {"value": value, "factors": factors, "gaps": gaps}
+
+
+def channel_efficiency(channel: str, setup: BeamDumpSetup) -> float:
+    """Efficiency applied to ``channel``: the setup's per-channel override, else the shipped product."""
+    override = dict(setup.channel_efficiency)
+    if channel in override:
+        return float(override[channel])
+    return float(efficiency_factors(channel)["value"])
+
+
+def parse_channel_efficiency(text: str | None) -> tuple:
+    """``"ee=0.6,mumu=0.9"`` -> (("ee", 0.6), ("mumu", 0.9)); channel names from :data:`.detection.CHANNELS`,
+    values in [0, 1], else InputError naming ``channel_efficiency``."""
+    if not text:
+        return ()
+    out = []
+    for item in str(text).split(","):
+        name, sep, val = item.partition("=")
+        try:
+            v = float(val)
+        except ValueError:
+            v = None
+        if not sep or v is None:
+            raise InputError("channel_efficiency", f"expected CHANNEL=VALUE[,CHANNEL=VALUE...], got {text!r}")
+        out.append((name.strip(), v))
+    return BeamDumpSetup(channel_efficiency=tuple(out)).channel_efficiency
