@@ -148,3 +148,30 @@ def test_exponent_without_dot_is_a_float():
     doc = parse_yaml("a: 1e12\nb: -2.5E-3\nc: 1e\nd: x1e5\ne: '1e5'\n", "x")
     assert doc == {"a": 1e12, "b": -2.5e-3, "c": "1e", "d": "x1e5", "e": "1e5"}
     assert isinstance(doc["a"], float)
+
+
+def test_package_files_parse_with_libyaml_to_the_same_data():
+    """The package's own YAML (trusted) is parsed by libyaml (issue 17: speed), to exactly what the bounded
+    pure-Python loader gives, exponent floats included; any other text still goes through the bounds."""
+    from pathlib import Path
+
+    import yaml
+
+    import kaonportal
+    from kaonportal import yamlio
+    files = sorted(Path(kaonportal.__file__).parent.rglob("*.yaml"))
+    assert len(files) >= 20
+    for p in files:
+        text = p.read_text()
+        assert text in yamlio._package_texts()
+        bounded = yamlio._BoundedLoader(text)
+        try:
+            assert yamlio.parse_yaml(text, "x", str(p)) == bounded.get_single_data(), p
+        finally:
+            bounded.dispose()
+    if hasattr(yaml, "CSafeLoader"):
+        assert issubclass(yamlio._PackageLoader, yaml.CSafeLoader)
+    assert yamlio.parse_yaml("n: 1e12\n", "x") == {"n": 1e12}          # not a package file: bounded loader
+    bomb = "a0: &a0 [x, x]\n" + "".join(f"a{i}: &a{i} [*a{i-1}, *a{i-1}]\n" for i in range(1, 40))
+    with pytest.raises(InputError, match="aliases"):
+        yamlio.parse_yaml(bomb, "config")

@@ -126,7 +126,44 @@ def test_deferred_saves_write_on_flush_with_the_stamp_and_latest_wins(tmp_path):
     assert {w["plot"]: w["note"] for w in written} == {paths[0]: "verdict of kmunux",
                                                       str(tmp_path / "plots" / "b.png"): None}
     assert Path(paths[0]).is_file() and pending == {}
-    assert [t.get_text() for t in fig.texts] == ["verdict of kmunux"] and not first.texts and not untagged.texts
+    # the stamp is in the image, under the plot: the stamped PNG is taller than the same empty axes unstamped
+    from PIL import Image
+    (h_stamped, h_plain) = (Image.open(p).size[1] for p in (paths[0], tmp_path / "plots" / "b.png"))
+    assert h_stamped > h_plain + 5 and not first.texts
+
+
+def test_png_drawn_once_is_matplotlibs_tight_save_with_the_stamp(tmp_path):
+    """save() lays a PNG out and draws it once (report.style._png_once): the image is the one of matplotlib's
+    bbox_inches="tight" (same size to 1 px, same pixels to antialiasing), and a stamp adds a line under it."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    from kaonportal.report.style import _PNG_DPI, _png_once
+
+    def fig_(label="label out"):
+        fig, ax = plt.subplots()
+        ax.set_xscale("log")
+        ax.plot([1e-3, 1.0], [0, 1])
+        ax.set_xlabel(r"$m_X$ [GeV/$c^2$]")
+        ax.set_yticks([0, 1], [label, "b"])   # content outside the figure
+        return fig
+    fig = fig_()
+    fig.savefig(tmp_path / "mpl.png", dpi=_PNG_DPI, bbox_inches="tight")
+    assert _png_once(fig_(), tmp_path / "once.png")
+    assert _png_once(fig_(), tmp_path / "stamped.png", below="validation: 3 agree")
+    ref, once, stamped = (np.asarray(Image.open(tmp_path / f).convert("L"), float) for f in
+                          ("mpl.png", "once.png", "stamped.png"))
+    assert abs(ref.shape[0] - once.shape[0]) <= 1 and abs(ref.shape[1] - once.shape[1]) <= 1
+    h, w = min(ref.shape[0], once.shape[0]), min(ref.shape[1], once.shape[1])
+    # sub-pixel placement differs by < 1 px: mean grey-level difference of a few levels out of 255
+    assert np.abs(ref[:h, :w] - once[:h, :w]).mean() < 8
+    assert stamped.shape[0] > once.shape[0] + 5 and (stamped[once.shape[0]:] < 128).any()   # dark text below
+    # content beyond the margin drawn around the figure: nothing written, save() takes matplotlib's way
+    assert not _png_once(fig_("x" * 60), tmp_path / "wide.png") and not (tmp_path / "wide.png").exists()
+    (wide,) = save(fig_("x" * 60), tmp_path / "wide")
+    assert Image.open(wide).size[0] > ref.shape[1] + 200
+    plt.close("all")
 
 
 def test_tight_box_is_matplotlibs_and_holds_the_stamp(tmp_path):
@@ -149,3 +186,33 @@ def test_tight_box_is_matplotlibs_and_holds_the_stamp(tmp_path):
     note = fig.texts[-1].get_window_extent().transformed(fig.dpi_scale_trans.inverted())
     assert stamped.y0 < note.y0 < box.y0 and stamped.x0 <= note.x0 and note.x1 <= stamped.x1
     plt.close(fig)
+
+
+def test_flush_in_two_writer_processes_writes_the_same_files(tmp_path, monkeypatch):
+    """Deferred plots written by two forked writers (report.style._flush, when a core is idle) are the files one
+    process writes, each with its stamp, returned in the order held."""
+    import multiprocessing
+
+    import matplotlib.pyplot as plt
+
+    from kaonportal.report import style
+    from kaonportal.report.style import deferred_saves, flush_deferred, save_tag
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+
+    def hold(d):
+        pending = {}
+        for i in range(4):
+            with deferred_saves(pending), save_tag(f"s{i}"):
+                fig, ax = plt.subplots(figsize=(3, 2))
+                ax.plot([0, 1], [i, 1])
+                save(fig, d / f"p{i}")
+        return pending
+    assert style._flush_workers(3) == 1         # few plots: no fork
+    serial = flush_deferred(hold(tmp_path / "one"), lambda tag: f"verdict {tag}")
+    monkeypatch.setattr(style, "_flush_workers", lambda n: 2)
+    forked = flush_deferred(hold(tmp_path / "two"), lambda tag: f"verdict {tag}")
+    assert [Path(w["plot"]).name for w in forked] == [f"p{i}.png" for i in range(4)]
+    assert [w["note"] for w in forked] == [w["note"] for w in serial] == [f"verdict s{i}" for i in range(4)]
+    for a, b in zip(serial, forked):
+        assert Path(a["plot"]).read_bytes() == Path(b["plot"]).read_bytes()

@@ -14,11 +14,11 @@ __all__ = ["write_csv", "pnn_hepdata_tables", "write_hepdata", "pnn_summary_tabl
 
 import contextlib
 import csv
-import os
 import sys
 from pathlib import Path
 
 from .. import references
+from .hepdata import write_hepdata  # noqa: F401 - its home until issue 17; kept importable from here
 
 
 def write_csv(path: Path, header_lines: list[str], fieldnames: list[str], rows: list[dict]) -> str:
@@ -283,26 +283,3 @@ def pnn_summary_table(pnn: dict):
         t.caption = "\n".join(notes)
         t.caption_justify = "left"
     return t
-
-
-def write_hepdata(out_dir: Path, tables: list, comment: str) -> list[str]:
-    """Write a hepdata_lib Submission into ``out_dir`` (submission.yaml and one YAML file per table, which
-    ``hepdata-validate -d out_dir`` accepts as is) and its upload archive next to it as
-    ``<out_dir>.tar.gz`` (an archive inside the directory is "not referenced in the submission" for the
-    validator). Returns the paths written."""
-    from hepdata_lib import Submission
-
-    out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    sub = Submission()
-    sub.comment = "\n".join([comment, *references.header_lines(" ".join([comment, *(t.description for t in tables)]), "Reference: ")])
-    for t in tables:
-        sub.add_table(t)
-    # hepdata_lib writes submission.tar.gz into the current directory (keep it inside out_dir) and
-    # prints warnings on stdout (keep stdout for --json: send them to stderr).
-    with contextlib.chdir(out_dir), contextlib.redirect_stdout(sys.stderr):
-        sub.create_files(str(out_dir), validate=True, remove_old=False)
-    archive = out_dir.with_name(out_dir.name + ".tar.gz")
-    if (out_dir / "submission.tar.gz").is_file():
-        os.replace(out_dir / "submission.tar.gz", archive)
-    return sorted(str(p) for p in out_dir.iterdir()) + ([str(archive)] if archive.is_file() else [])
