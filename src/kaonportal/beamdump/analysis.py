@@ -2,20 +2,13 @@
 
 Used by ``kaonportal beamdump`` and by the ``kaonportal run`` report (:func:`beamdump_section`).
 
-Published 2021 dump inputs (N_POT = 1.4e17; [DPmumu; DPll; FIPhad] abstracts and
-[S002]), used as defaults per channel as (observed, expected background):
-
-* mu mu: 1 observed in the signal region, 0.016 +- 0.002 combinatorial background (JHEP 09 (2023) 035;
-  S002, S004) [S].
-* e e: 0 observed, 0.0094 background (PRL 133 (2024) 111802; the seed rendering is garbled, "verify") [S].
-* hadronic (EPJC 85 (2025) 571): backgrounds from the S002 table; "no signal" is read as 0 observed [S/D].
-
-Several channels form one counting experiment: observed counts and backgrounds add.
+The observed counts and backgrounds (NA62's published 2021 numbers by default, the one mu mu event counted only
+near its 411 MeV invariant mass) are those of :mod:`.counts`.
 """
 
 from __future__ import annotations
 
-__all__ = ["PUBLISHED_2021", "POT_2021", "POT_RUN2", "BeamDumpResult", "run_beamdump", "beamdump_section",
+__all__ = ["PUBLISHED_2021", "PUBLISHED_2021_EVENT_MASSES", "POT_2021", "POT_RUN2", "BeamDumpResult", "run_beamdump", "beamdump_section",
            "parse_grid", "parse_range", "default_ranges", "write_outputs"]
 
 import json
@@ -28,21 +21,15 @@ from .. import __version__, references
 from ..atomic import atomic_path, write_text_atomic
 from ..errors import InputError, check_range
 from .channel_choice import resolve_channels
+from .counts import (COUNTING_NOTE, POT_2021, POT_RUN2, PUBLISHED_2021, PUBLISHED_2021_EVENT_MASSES,
+                     check_observed_masses, observed_background)
 from .edges import edge_notes, grid_edge_contacts
 from .efficiencies import channel_efficiency
 from .published_contours import band_edge_block, published_counts
-from .contours import Exclusion, exclusion, expected_quantile_counts, projection
+from .contours import Exclusion, exclusion, expected_quantile_counts, observed_per_mass, projection
 from .setup import BeamDumpSetup
 from .yields import YieldGrid, check_n_per_mass, expected_events, resolve_model
 
-POT_2021 = 1.4e17       # [DPll; DPmumu] abstracts [V]
-POT_RUN2 = 1.0e18       # "about 1e18 POT" planned for Run 2 (S002, S004) [S]
-# channel -> (observed, background) for the 2021 data (see module docstring)
-PUBLISHED_2021 = {
-    "mumu": (1, 0.016), "ee": (0, 0.0094), "pipi": (0, 0.007), "pipigamma": (0, 0.007),
-    "pipipi0": (0, 1.2e-7), "pipi2pi0": (0, 1.6e-8), "pipieta": (0, 7.0e-8), "KK": (0, 4.6e-7),
-    "KKpi0": (0, 1.5e-9),
-}
 _COUPLING_RANGES = {"epsilon": (1e-8, 1e-3), "U2": (1e-12, 1e-3)}
 
 # Disagreements with the published results that are known and not fixed (issue 14): stated on every result
@@ -167,17 +154,8 @@ def default_ranges(model) -> tuple[tuple[float, float], tuple[float, float]]:
     return mr, _COUPLING_RANGES.get(model.coupling_name, (1e-10, 1e-2))
 
 
-def _observed_background(channels, observed, background):
-    if observed is not None and background is not None:
-        return int(observed), float(background), "user"
-    missing = [c for c in channels if c not in PUBLISHED_2021]
-    if missing:
-        raise InputError("background", f"no published 2021 numbers for channel(s) {', '.join(missing)}; "
-                                       "give --observed and --background")
-    obs = sum(PUBLISHED_2021[c][0] for c in channels) if observed is None else int(observed)
-    bkg = sum(PUBLISHED_2021[c][1] for c in channels) if background is None else float(background)
-    return obs, bkg, "NA62 2021 dump data ([NA62:2023dpmumu; NA62:2024dpll; NA62:2025fiphad])"
-
+#: channel -> (observed, background, reconstructed masses of the observed events): NA62's 2021 counts (.counts)
+_PUBLISHED_WITH_MASSES = {c: (*v, PUBLISHED_2021_EVENT_MASSES.get(c, ())) for c, v in PUBLISHED_2021.items()}
 
 #: the A' mass window in which NA62 states its 2021 dump result improves the limits ("for 50 < m_A' < 600 MeV/c^2",
 #: abstract of [NA62:2024dpll]): the published epsilon range belongs to it, so the comparison uses the same window
@@ -222,7 +200,7 @@ class BeamDumpResult:
             "discovery_n_obs_5sigma": _discovery_table(g.channels),
             "contour_open_at_grid_edge": self.grid_edges(),
             "band_edges": band_edge_block(self.grid, self.observed,
-                                          published_counts(self.inputs, g.channels, PUBLISHED_2021)),
+                                          published_counts(self.inputs, g.channels, _PUBLISHED_WITH_MASSES)),
         }
 
     def grid_edges(self) -> dict:
@@ -240,14 +218,15 @@ class BeamDumpResult:
 
 
 def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_2021, grid=(100, 100), *,
-                 mass_range=None, coupling_range=None, observed=None, background=None,
+                 mass_range=None, coupling_range=None, observed=None, background=None, observed_masses=None,
                  projection_pot: float = POT_RUN2, cl: float = 0.9, method: str = "cls", seed: int = 1,
                  n_per_mass: int = 10000, card: str = "na62-2022", setup: BeamDumpSetup | None = None,
                  a_scaling="alpha", progress=None) -> BeamDumpResult:
     """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``.
 
     ``channels=None``: the model's default channels (:func:`.channel_choice.default_channels`; those left out are
-    listed with the reason in ``inputs["channels_left_out"]``)."""
+    listed with the reason in ``inputs["channels_left_out"]``). ``observed_masses``: reconstructed masses (GeV) of
+    the user's ``observed`` events, one each (:mod:`.counts`; without them they count at every mass)."""
     check_range("pot", pot, 0.0, 1e22, unit="POT")
     check_range("projection_pot", projection_pot, 0.0, 1e22, unit="POT")
     # before any simulation (a NaN CL used to hang the limit search, 1e12 X per mass to exhaust memory):
@@ -263,6 +242,7 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
     mdl = resolve_model(model)
+    observed_masses = check_observed_masses(observed_masses, observed, mdl.mass_range)
     n_m, n_c = (parse_grid(grid) if isinstance(grid, str) else (int(grid[0]), int(grid[1])))
     if n_m < 1 or n_c < 1:
         raise InputError("grid", f"the grid is empty: got {n_m}x{n_c}")
@@ -277,21 +257,26 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     couplings = np.geomspace(cr[0], cr[1], n_c)
     # channels=None: the model's published-analysis channels; each asked channel must open below the grid's top
     channels, left_out = resolve_channels(mdl, channels, float(mr[1]))
-    obs, bkg, src = _observed_background(channels, observed, background)
+    counts = observed_background(channels, observed, background, observed_masses)
+    obs, bkg, src = counts.observed, counts.background, counts.source
     if src != "user" and pot != POT_2021:
         # the published counts belong to the 2021 exposure: at another N_POT use the scaled background and
         # the background-only median count (an expected, not an observed, limit)
         bkg = bkg * pot / POT_2021
         obs = expected_quantile_counts(bkg)["median"]
         src += f"; background scaled to {pot:.3g} POT, observed = background-only median (expected limit)"
+        counts.events = {}
     g = expected_events(mdl, masses, couplings, channels, card=card, setup=setup, n_per_mass=n_per_mass,
                         seed=seed, a_scaling=a_scaling, progress=progress)
     # observed/background refer to the 2021 exposure unless the user gave them: they are used at `pot` as is
-    ex = exclusion(g, pot, obs, bkg, cl=cl, method=method)
-    bkg_per_pot = (bkg / pot) if pot > 0 else (_observed_background(channels, None, None)[1] / POT_2021
+    # events of known mass count only at the hypotheses whose invariant-mass window holds them (.counts)
+    n_obs = observed_per_mass(g, counts.events, counts.n_without_mass) if counts.events else obs
+    ex = exclusion(g, pot, n_obs, bkg, cl=cl, method=method)
+    bkg_per_pot = (bkg / pot) if pot > 0 else (observed_background(channels).background / POT_2021
                                                   if src != "user" else 0.0)
     proj = projection(g, projection_pot, bkg_per_pot, cl=cl, method=method)
     inputs = {"pot": pot, "observed": obs, "background": bkg, "observed_background_source": src,
+              "observed_event_masses_gev": counts.event_masses(), "observed_counting": COUNTING_NOTE,
               "projection_pot": projection_pot, "projection_background": bkg_per_pot * projection_pot,
               "cl": cl, "method": method, "n_per_mass": n_per_mass, "a_scaling": a_scaling,
               "soft_meson_normalisation": "na27",
