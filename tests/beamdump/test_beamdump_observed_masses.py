@@ -111,3 +111,12 @@ def test_bad_observed_masses_one_line_exit_2(tmp_path, args, needle):
     assert res.exit_code == 2 and needle in res.stderr, res.output
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
     assert not (tmp_path / "bd").exists()
+
+
+def test_event_between_grid_masses_is_stated():
+    from kaonportal.beamdump.counts import observed_event_block
+    coarse = observed_event_block(_grid({"mumu": np.full(5, 0.003)}), {"mumu": [0.4]})
+    assert coarse["events"][0]["counted_at_masses_gev"] == []
+    assert len(coarse["notes"]) == 1 and "notch there is not resolved" in coarse["notes"][0]
+    fine = observed_event_block(_grid({"mumu": np.full(5, 0.003)}), {"mumu": [0.411]})
+    assert fine["events"][0]["counted_at_masses_gev"] == [0.411] and fine["notes"] == []

@@ -231,7 +231,7 @@ def exclusion_figure(res, *, particle: str = "X"):
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7,
                   framealpha=0.9)
-    notes = list(edges.get("notes", []))
+    notes = list(edges.get("notes", [])) + list(summary.get("observed_events", {}).get("notes", []))
     notes += [c["statement"] for c in (summary.get("band_edges") or {}).get("published_comparison", [])]
     # the known disagreements with NA62 are stated on the plot itself, not only in summary.json (issue 14)
     notes += [f"stated disagreement: {d}" for d in summary.get("stated_disagreements", [])]

@@ -167,7 +167,7 @@ def beamdump_cmd(
     with formats_of_plots(formats):
         summary = write_outputs(res, out, budget=budget)
     _say(_left_out_line(chans, left_out))
-    for note in summary["contour_open_at_grid_edge"]["notes"]:
+    for note in summary["contour_open_at_grid_edge"]["notes"] + summary["observed_events"]["notes"]:
         _say(note)
     for cmp in summary["band_edges"]["published_comparison"]:      # edges against a shipped NA62 contour
         _say(cmp["statement"])
