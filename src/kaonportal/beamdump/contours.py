@@ -70,7 +70,7 @@ def observed_per_mass(grid: YieldGrid, events: dict, n_everywhere: int = 0) -> n
     >>> from kaonportal.beamdump.yields import YieldGrid
     >>> m = np.array([0.30, 0.40, 0.41, 0.42, 0.50])
     >>> g = YieldGrid("x", "eps", m, np.ones(2), np.zeros((5, 2)), np.zeros((5, 2)), channels=("mumu",),
-    ...               mass_window_halfwidth={"mumu": 0.003 * m / 0.3})      # 3 sigma_m, sigma_m ~ 1 % of m
+    ...               mass_window_halfwidth={"mumu": 0.025 * m})      # 3 sigma_m, sigma_m ~ 0.8 % of m
     >>> observed_per_mass(g, {"mumu": [0.411]}).tolist()
     [0, 0, 1, 1, 0]
     >>> observed_per_mass(g, {"mumu": [0.411]}, n_everywhere=1).tolist()
