@@ -348,7 +348,8 @@ def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True, budg
     with atomic_path(p) as tmp, open(tmp, "wb") as fh:      # a file object: numpy would add .npz to a name
         np.savez_compressed(fh, masses=g.masses, couplings=g.couplings, events_per_pot=g.per_pot,
                             mc_error_per_pot=np.sqrt(g.mc_var_per_pot2),
-                            **{f"channel_{k}": v for k, v in g.by_channel.items()})
+                            **{f"channel_{k}": v for k, v in g.by_channel.items()},
+                            **{f"mass_window_halfwidth_{k}": v for k, v in g.mass_window_halfwidth.items()})
     files["yields_npz"] = str(p)
     if plot:
         files.update(_plot(res, out))
