@@ -333,7 +333,11 @@ def write_outputs(res: BeamDumpResult, out_dir: Path, *, plot: bool = True, budg
     files = {}
     ex, pr = res.observed, res.projection
     p = out / "contour.csv"
-    _write_lines_csv(p, _header(res, f"90% CL exclusion contour, N_POT = {ex.pot:.3g}, observed {ex.observed}, "
+    # events of known mass count only inside their invariant-mass window: the total, and that it varies by mass
+    obs = (f"observed {res.inputs.get('observed', ex.observed)}"
+           + (" (per mass: events of known mass only inside their invariant-mass window)"
+              if ex.observed_per_mass is not None else ""))
+    _write_lines_csv(p, _header(res, f"90% CL exclusion contour, N_POT = {ex.pot:.3g}, {obs}, "
                                      f"background {ex.background:.3g}; expected bands from the background-only "
                                      "expectation"),
                      {"observed": ex.lines, **{f"expected_{k}": v for k, v in ex.expected_lines.items()}})
