@@ -29,6 +29,9 @@ def test_cli_writes_contour_plot_and_json(tmp_path):
     assert text.startswith("#") and "curve,segment,mass_gev,coupling" in text
     y = np.load(out / "yields.npz")
     assert y["events_per_pot"].shape == (8, 10)
+    # the invariant-mass window per channel and mass, which decides where the observed mu mu event counts
+    assert y["mass_window_halfwidth_mumu"].shape == (8,)
+    assert summary["observed_events"]["events"][0]["mass_gev"] == 0.411
     # no silent overwrite
     again = runner.invoke(app, ARGS + ["--out", str(out)])
     assert again.exit_code == 2 and "--force" in again.stderr

@@ -41,7 +41,7 @@ nominal proton beam line (x = 0, y = y_dump, along z).
 from __future__ import annotations
 
 __all__ = ["CHANNELS", "channel_daughters", "Detection", "detect", "decay_weights", "pointing", "mass_window",
-           "MIN_EVENTS_FOR_RESOLUTION"]
+           "mass_window_halfwidth", "MIN_EVENTS_FOR_RESOLUTION"]
 
 from dataclasses import dataclass
 
@@ -53,6 +53,7 @@ from ..detector.response import lkr_sigma_e, straw_sigma_angle, straw_sigma_p_re
 from ..errors import check_choice
 from .phasespace import boost_to_lab, nbody, two_body_at_rest
 from .production import XSample
+from .masscut import MIN_EVENTS_FOR_RESOLUTION, mass_window, mass_window_halfwidth
 from .setup import BeamDumpSetup
 
 #: Final states of the NA62 beam-dump searches (leptonic: PRL 133 (2024) 111802, JHEP 09 (2023) 035;
@@ -90,7 +91,10 @@ class Detection:
     ``accept``: selection weight in [0, 1] (0 = rejected; phase-space and pi0/eta -> gamma gamma
     factors included); ``p``: |p_X|; ``flight_to_decay``: l (m); ``flight_in_volume``: L (m);
     ``cda_tax``, ``z_tax``: reconstructed pointing variables (NaN when not reconstructed); ``m_reco``:
-    reconstructed invariant mass of the final state (GeV; NaN when not reconstructed).
+    reconstructed invariant mass of the final state (GeV; NaN when not reconstructed); ``mass_halfwidth``: half-width
+    n sigma_m (GeV) of the invariant-mass window the selection applied, inf when no mass cut was applied (window
+    off, or too few events to estimate sigma_m): the window an observed event must fall into to count at this mass
+    (:func:`kaonportal.beamdump.contours.observed_per_mass`).
     """
     accept: np.ndarray
     p: np.ndarray
@@ -99,6 +103,7 @@ class Detection:
     cda_tax: np.ndarray
     z_tax: np.ndarray
     m_reco: np.ndarray | None = None
+    mass_halfwidth: float = float("inf")
 
 
 def decay_weights(det: Detection, mass: float, ctau_m) -> np.ndarray:
@@ -311,18 +316,19 @@ def detect(sample: XSample, channel: str, card, setup: BeamDumpSetup, rng: np.ra
         _, e, hx, hy = cand.data[j]
         e_reco = e + noise[j][idx] * lkr_sigma_e(card, e)
         photon_reco.append((np.stack([hx, hy, np.full(idx.size, lkr_z)], 1), e_reco))
-    ok, cda, ztax, m_reco = _reconstruct(tracks_reco, [daughter_mass(t[3]) for t in tracks], photon_reco,
+    ok, cda, ztax, m_reco, halfwidth = _reconstruct(tracks_reco, [daughter_mass(t[3]) for t in tracks], photon_reco,
                                          dec[idx], m, setup)
     accept = np.zeros(n)
     accept[idx] = np.where(ok, w[idx], 0.0)
     out = [nan, nan.copy(), nan.copy()]
     for arr, val in zip(out, (cda, ztax, m_reco)):
         arr[idx] = val
-    return Detection(accept, p, flight_to, flight_in, *out)
+    return Detection(accept, p, flight_to, flight_in, *out, mass_halfwidth=halfwidth)
 
 
 def _reconstruct(tracks_reco, track_masses, photon_reco, dec, m, setup: BeamDumpSetup):
-    """Vertex, pointing and invariant-mass selection of the accepted events: (selected, CDA_TAX, Z_TAX, m_reco)."""
+    """Vertex, pointing and invariant-mass selection of the accepted events: (selected, CDA_TAX, Z_TAX, m_reco,
+    half-width of the mass window in GeV, inf when no mass cut was applied)."""
     m_reco = _invariant_mass(tracks_reco, track_masses, photon_reco, dec if len(tracks_reco) < 2 else None)
     if len(tracks_reco) >= 2:
         (a, pa), (b, pb) = tracks_reco[0], tracks_reco[1]
@@ -342,8 +348,11 @@ def _reconstruct(tracks_reco, track_masses, photon_reco, dec, m, setup: BeamDump
         lo, hi = setup.z_tax_window
         ok = (cda < setup.cda_tax_max) & (ztax > lo) & (ztax < hi)
         ok &= (vtx[:, 2] > z1) & (vtx[:, 2] < z2)
-    ok &= mass_window(m_reco, m, ok, setup.mass_window_sigma)
-    return ok, cda, ztax, m_reco
+    halfwidth = mass_window_halfwidth(m_reco, m, ok, setup.mass_window_sigma)
+    if np.isfinite(halfwidth):
+        with np.errstate(invalid="ignore"):
+            ok &= np.abs(m_reco - m) < halfwidth
+    return ok, cda, ztax, m_reco, halfwidth
 
 
 def daughter_mass(name: str) -> float:
@@ -372,26 +381,3 @@ def _invariant_mass(tracks_reco, track_masses, photon_reco, vertex_for_photons):
             p_tot += d * e_reco[:, None]
     with np.errstate(invalid="ignore"):
         return np.sqrt(np.clip(e_tot**2 - np.sum(p_tot**2, axis=1), 0.0, None))
-
-
-#: fewest selected events for which the mass resolution is estimated from the sample (fewer: no mass cut)
-MIN_EVENTS_FOR_RESOLUTION = 20
-
-
-def mass_window(m_reco, m_true: float, selected, n_sigma: float):
-    """Boolean mask |m_reco - m_X| < n_sigma sigma_m; True everywhere when ``n_sigma`` is 0 (cut off).
-
-    sigma_m is the resolution of this very sample: 1.4826 x the median absolute deviation of m_reco - m_X over
-    the events passing every other cut. It follows from the card's STRAW momentum/angle and LKr energy
-    resolutions used to smear the tracks and photons (no separate mass-resolution parameter exists in the card);
-    with fewer than MIN_EVENTS_FOR_RESOLUTION such events the cut is not applied.
-    """
-    keep = np.ones(np.shape(m_reco), bool)
-    if n_sigma <= 0:
-        return keep
-    dm = (np.asarray(m_reco) - m_true)[np.asarray(selected, bool) & np.isfinite(m_reco)]
-    if dm.size < MIN_EVENTS_FOR_RESOLUTION:
-        return keep
-    sigma = 1.4826 * float(np.median(np.abs(dm - np.median(dm))))
-    with np.errstate(invalid="ignore"):
-        return np.abs(np.asarray(m_reco) - m_true) < n_sigma * max(sigma, 1e-9)

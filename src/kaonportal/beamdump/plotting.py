@@ -122,13 +122,21 @@ def _overlay_published(ax, res, edges: dict) -> list:
         handles.append(Line2D([], [], color="darkorange", lw=1.5, label=label))
         ch = cmp["channel"]
         if len(g.channels) > 1 and ch in edges:
-            ratio = channel_ratio(g, ch, ex.pot, edges[ch]["observed"], edges[ch]["background"], ex.cl, ex.method)
+            ratio = channel_ratio(g, ch, ex.pot, edges[ch]["observed"], edges[ch]["background"], ex.cl, ex.method,
+                                  observed_masses=edges[ch].get("observed_masses_gev"))
             for seg in contour_lines(g.masses, g.couplings, ratio):
                 ax.plot(seg[:, 0], seg[:, 1], color="darkorange", ls=":", lw=1.5)
             handles.append(Line2D([], [], color="darkorange", ls=":", lw=1.5,
                                   label=f"kaonportal, ${_CHANNEL_TEX.get(ch, ch)}$ alone "
-                                        f"({edges[ch]['observed']} obs., {edges[ch]['background']:g} bkg)"))
+                                        f"({edges[ch]['observed']} obs.{_at_masses(edges[ch])}, "
+                                        f"{edges[ch]['background']:g} bkg)"))
     return handles
+
+
+def _at_masses(edge: dict) -> str:
+    """' at 0.411 GeV' for observed events of known mass (counted only near it), else ''."""
+    masses = edge.get("observed_masses_gev") or []
+    return f" at {', '.join(f'{m:g}' for m in masses)} GeV" if masses else ""
 
 
 #: figure size (inches) without notes, and the height one line of notes adds (6 pt text)
@@ -223,7 +231,7 @@ def exclusion_figure(res, *, particle: str = "X"):
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=7,
                   framealpha=0.9)
-    notes = list(edges.get("notes", []))
+    notes = list(edges.get("notes", [])) + list(summary.get("observed_events", {}).get("notes", []))
     notes += [c["statement"] for c in (summary.get("band_edges") or {}).get("published_comparison", [])]
     # the known disagreements with NA62 are stated on the plot itself, not only in summary.json (issue 14)
     notes += [f"stated disagreement: {d}" for d in summary.get("stated_disagreements", [])]

@@ -42,13 +42,13 @@ PUBLISHED_CONTOURS: dict[tuple[str, tuple[str, ...]], tuple[str, str]] = {
                                  r"($\mu^+\mu^-$, 90% CL; digitised by FORESEE)"),
 }
 
-#: how the published counting differs from kaonportal's, per shipped contour: stated with every comparison
+#: how the published counting compares with kaonportal's, per shipped contour: stated with every comparison
 CONTOUR_NOTES = {
     "NA62_2023_Aprime_mumu_eps_90CL_FORESEE_digitized":
-        "NA62 counts its one observed event (m_mumu ~ 411 MeV/c^2) only for masses near it (as the contour's "
-        "notch at 0.405-0.415 GeV shows), kaonportal at every mass (N_UL 3.87 instead of 2.30 events): away from "
-        "0.41 GeV this raises kaonportal's lower edge by (3.87/2.30)^(1/4) = 1.14, so like for like the lower-edge "
-        "ratios there are ~0.88 of those quoted",
+        "NA62 counts its one observed event (m_mumu ~ 411 MeV/c^2) only for masses near it (the contour's notch at "
+        "0.405-0.42 GeV), kaonportal likewise inside the signal's +-3 sigma_m invariant-mass window (~+-8 MeV there; "
+        "summary observed_events): on a grid with a mass in that window the notch is reproduced (lower edge x1.23, "
+        "published x1.30)",
 }
 
 
@@ -156,17 +156,24 @@ def comparison_line(channel: str, comparison: dict) -> str:
 
 
 def channel_ratio(grid, channel: str, pot: float, observed: int, background: float, cl: float = 0.9,
-                  method: str = "cls") -> np.ndarray:
+                  method: str = "cls", observed_masses=None) -> np.ndarray:
     """N/N_UL of one final state of a multi-channel grid as its own counting experiment (``observed`` over
-    ``background``, the published counts of that channel): how the published single-channel contour was made."""
-    from .contours import _poisson_ul
-    return grid.by_channel[channel] * float(pot) / _poisson_ul(observed, background, cl, method)
+    ``background``, the published counts of that channel): how the published single-channel contour was made.
+    ``observed_masses``: reconstructed masses (GeV) of (some of) those events, each then counted only inside the
+    channel's invariant-mass window (:func:`.contours.observed_per_mass`)."""
+    from .contours import _poisson_ul, observed_per_mass
+    n_sig = grid.by_channel[channel] * float(pot)
+    if not observed_masses:
+        return n_sig / _poisson_ul(observed, background, cl, method)
+    counts = observed_per_mass(grid, {channel: observed_masses}, int(observed) - len(observed_masses))
+    limits = {n: _poisson_ul(n, background, cl, method) for n in np.unique(counts).tolist()}
+    return n_sig / np.array([limits[n] for n in counts.tolist()])[:, None]
 
 
 def published_counts(inputs: dict, channels, published: dict) -> dict | None:
-    """channel -> NA62's published 2021 (observed, background) from ``published`` when a run's ``inputs`` say it
-    uses them at the published exposure (else None): each channel's own exclusion is then the published
-    single-channel search's.
+    """channel -> NA62's published 2021 (observed, background[, event masses]) from ``published`` when a run's
+    ``inputs`` say it uses them at the published exposure (else None): each channel's own exclusion is then the
+    published single-channel search's.
 
     >>> published_counts({"observed_background_source": "user"}, ["mumu"], {"mumu": (1, 0.016)}) is None
     True
@@ -180,15 +187,18 @@ def published_counts(inputs: dict, channels, published: dict) -> dict | None:
 def band_edge_block(grid, observed_ex, channel_counts: dict | None) -> dict:
     """The ``band_edges`` block of a beam-dump summary: kaonportal's lower / upper edge at :data:`EDGE_MASSES_GEV`
     and mass reach for the run's counting experiment (``combined``) and, when the run uses NA62's published counts
-    (``channel_counts``: channel -> (observed, background)), for each channel alone; then, for every shipped
+    (``channel_counts``: channel -> (observed, background[, reconstructed masses of observed events, GeV])), for
+    each channel alone; then, for every shipped
     published contour of those channels, the published edges and the ratios kaonportal / published."""
     ex = observed_ex
     out = {"masses_gev": list(EDGE_MASSES_GEV),
            "method": "N = N_UL crossings, log-linear between grid points (kaonportal.beamdump.edges.band_edges)",
-           "combined": grid_band_edges(grid.masses, grid.couplings, ex.n_expected / ex.signal_limit)}
-    for ch, (obs, bkg) in (channel_counts or {}).items():
-        ratio = channel_ratio(grid, ch, ex.pot, obs, bkg, ex.cl, ex.method)
-        out[ch] = {"observed": obs, "background": bkg, **grid_band_edges(grid.masses, grid.couplings, ratio)}
+           "combined": grid_band_edges(grid.masses, grid.couplings, ex.ratio)}
+    for ch, (obs, bkg, *event_masses) in (channel_counts or {}).items():
+        masses_obs = [float(x) for x in (event_masses[0] if event_masses else ())]
+        ratio = channel_ratio(grid, ch, ex.pot, obs, bkg, ex.cl, ex.method, observed_masses=masses_obs)
+        out[ch] = {"observed": obs, "background": bkg, "observed_masses_gev": masses_obs,
+                   **grid_band_edges(grid.masses, grid.couplings, ratio)}
     comparisons = []
     for name, label in contours_for(grid.model, grid.channels):
         ch = "+".join(next(k for k, v in PUBLISHED_CONTOURS.items() if v[0] == name)[1])

@@ -52,9 +52,11 @@ class BeamDumpSetup:
     - ``trigger_efficiency``: A_trig of N = N_POT chi P A_acc A_trig. [D: not found in the shared
       references; 1.0 unless the user sets it]
     - ``mass_window_sigma``: invariant-mass selection |m_reco - m_X| < n sigma_m, sigma_m the resolution of the
-      simulated signal (:func:`.detection.mass_window`); 0 switches it off. [D: NA62's beam-dump selections use
-      signal regions of about +-3 sigma of the expected signal (S004, for CDA_TAX); the mass window itself was
-      not found]
+      simulated signal (:func:`.masscut.mass_window`); 0 switches it off. The same window decides at which mass
+      hypotheses an observed event of known mass counts (:func:`.contours.observed_per_mass`; off: at every mass).
+      [D: NA62's beam-dump selections use signal regions of about +-3 sigma of the expected signal (S004, for
+      CDA_TAX); the mass window itself was not found; the notch of NA62's mu mu contour at its 411 MeV event is
+      0.405-0.42 GeV wide, kaonportal's +-3 sigma_m window there 0.403-0.419 GeV]
     - ``brems_form_factor``: proton form factor of the dark-photon bremsstrahlung, ``"none"`` (point-like,
       as in the published 2021 dilepton analyses), ``"timelike"`` (VMD, the production model of EPJC 85 (2025)
       571) or ``"auto"`` (default): the model of the publication whose channels are asked for, ``"none"`` for

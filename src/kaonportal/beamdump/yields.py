@@ -169,6 +169,11 @@ class YieldGrid:
     setup: BeamDumpSetup | None = None
     card: str = ""
     skipped_mechanisms: tuple = ()
+    #: channel -> (n_mass,) half-width n sigma_m (GeV) of the signal's invariant-mass window at each mass: the
+    #: widest over the production mechanisms' samples that estimated sigma_m (the union of their windows; a sample
+    #: with too few selected events for it has no cut and is left out), inf where none did or the window is off,
+    #: 0 where the channel selected no signal (:attr:`.detection.Detection.mass_halfwidth`)
+    mass_window_halfwidth: dict = field(default_factory=dict)
 
     def events(self, pot: float) -> np.ndarray:
         """Expected signal events for ``pot`` protons on target (linear in POT)."""
@@ -224,6 +229,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     var = np.zeros((n_m, n_c))
     by_ch = {ch: np.zeros((n_m, n_c)) for ch in chan}
     by_mech: dict[str, np.ndarray] = {}
+    halfwidth = {ch: np.zeros(n_m) for ch in chan}
     skipped: set[str] = set()
     n_sim = 0
     # one independent unit per mass column (its own random streams): dask tasks when a scheduler is active
@@ -233,6 +239,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
         total[i], var[i] = col["total"], col["var"]
         for ch, row in col["by_ch"].items():
             by_ch[ch][i] = row
+            halfwidth[ch][i] = col["mass_halfwidth"][ch]
         for label, row in col["by_mech"].items():
             by_mech.setdefault(label, np.zeros((n_m, n_c)))[i] = row
         skipped |= col["skipped"]
@@ -241,7 +248,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
             progress(i + 1, n_m)
     return YieldGrid(mdl.name, mdl.coupling_name, masses, couplings, total, var, by_ch, by_mech,
                      tuple(chan), n_sim, int(seed), time.perf_counter() - t0, setup,
-                     getattr(card_obj, "name", str(card)), tuple(sorted(skipped)))
+                     getattr(card_obj, "name", str(card)), tuple(sorted(skipped)), halfwidth)
 
 
 def mechanism_jobs(mdl, m: float, couplings, mechanisms, setup: BeamDumpSetup | None = None) -> tuple[list, set]:
@@ -332,6 +339,9 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
     n_c = couplings.size
     total, var = np.zeros(n_c), np.zeros(n_c)
     by_ch = {ch: np.zeros(n_c) for ch in chan}
+    # no signal selected: an empty window (0); window switched off: every mass counts (inf)
+    halfwidth = dict.fromkeys(chan, 0.0 if setup.mass_window_sigma > 0 else float("inf"))
+    unresolved = set()
     by_mech: dict[str, np.ndarray] = {}
     n_sim = 0
     brs = mdl.branching_ratios(m, couplings)
@@ -355,6 +365,10 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
             sel = det.accept > 0
             if not sel.any():
                 continue
+            if np.isfinite(det.mass_halfwidth) or not setup.mass_window_sigma > 0:
+                halfwidth[ch] = max(halfwidth[ch], det.mass_halfwidth)    # the union of the samples' windows
+            else:     # too few events to estimate sigma_m: no cut on them, but no resolution to count with
+                unresolved.add(ch)
             w = (sample.weight * det.accept)[sel]
             d = decay_weights(_subset(det, sel), m, ctau)
             eff = setup.trigger_efficiency * channel_efficiency(ch, setup)
@@ -368,7 +382,11 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
             t, v = _per_event_sums(parts, n_c)
             total += t
             var += v
-    return {"total": total, "var": var, "by_ch": by_ch, "by_mech": by_mech, "skipped": skipped, "n_sim": n_sim}
+    for ch in unresolved:      # no sample of the channel resolved sigma_m: no window (every event counts)
+        if halfwidth[ch] == 0.0:
+            halfwidth[ch] = float("inf")
+    return {"total": total, "var": var, "by_ch": by_ch, "by_mech": by_mech, "skipped": skipped, "n_sim": n_sim,
+            "mass_halfwidth": halfwidth}
 
 
 def _per_event_sums(parts, n_c: int):
