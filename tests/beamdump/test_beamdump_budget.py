@@ -3,6 +3,8 @@ independent reference, and the budget against the grid it explains."""
 
 import json
 
+import re
+
 import numpy as np
 import pytest
 
@@ -318,7 +320,8 @@ def test_table_footnotes_give_each_row_its_sources(budget):
     rows = [line for line in lines if line.startswith(tuple(r["mechanism"][:20] for r in budget.rows))]
     assert len(rows) == len(budget.rows)
     notes = table[table.index("\nsources"):]
-    numbers = {int(line.split()[0]) for line in notes.splitlines()[1:] if line[:4].strip().isdigit()}
+    # a footnote line is "  N factor: ..."; wrapped prose (e.g. "  100x100 grid") is not one
+    numbers = {int(m.group(1)) for line in notes.splitlines()[1:] if (m := re.match(r"\s*(\d+) \S+.*:", line))}
     for line in rows:                         # every footnote a row names exists
         assert {int(i) for i in line.split()[-1].split(",")} <= numbers, line
     # factors shared by every row are footnoted once, as such; the others follow the row
