@@ -138,21 +138,16 @@ def _mm(a, b, out):  # pragma: no cover - numba
 
 
 @njit
-def _times_gamma(x, i, col, val, out):  # pragma: no cover - numba
-    """out = x @ gamma^i: column col[i, r] of the product is column r of x times val[i, r]."""
+def _with_gamma(x, i, col, val, right, out):  # pragma: no cover - numba
+    """out = x @ gamma^i (``right``: column col[i, r] of the product is column r of x times val[i, r]) or
+    gamma^i @ x (row r of the product is row col[i, r] of x times val[i, r])."""
     for r in range(4):
         c = col[i, r]
         for a in range(4):
-            out[a, c] = x[a, r] * val[i, r]
-
-
-@njit
-def _gamma_times(x, i, col, val, out):  # pragma: no cover - numba
-    """out = gamma^i @ x: row r of the product is row col[i, r] of x times val[i, r]."""
-    for r in range(4):
-        c = col[i, r]
-        for b in range(4):
-            out[r, b] = val[i, r] * x[c, b]
+            if right:
+                out[a, c] = x[a, r] * val[i, r]
+            else:
+                out[r, a] = val[i, r] * x[c, a]
 
 
 @njit
@@ -218,13 +213,13 @@ def _squared_amplitudes(p_mu, p_nu, k, m_x, m_mu, vector, g, g5, col, val):  # p
         _mm(right, bprop, rb)
         tot = 0.0
         for i in range(4):
-            _times_gamma(la, i, col, val, t1)           # gam_i = left a g^i + g^i b left
-            _gamma_times(bl, i, col, val, t2)
+            _with_gamma(la, i, col, val, True, t1)           # gam_i = left a g^i + g^i b left
+            _with_gamma(bl, i, col, val, False, t2)
             for r in range(4):
                 for c in range(4):
                     t1[r, c] += t2[r, c]
-            _gamma_times(ar, i, col, val, t2)           # bar_i = g^i a right + right b g^i
-            _times_gamma(rb, i, col, val, t3)
+            _with_gamma(ar, i, col, val, False, t2)           # bar_i = g^i a right + right b g^i
+            _with_gamma(rb, i, col, val, True, t3)
             for r in range(4):
                 for c in range(4):
                     t2[r, c] += t3[r, c]
