@@ -8,7 +8,12 @@ expected bands (kaonportal ``peak_scan(calculator="asymptotic")`` vs ``pyhf.infe
 all 1000); its time is scaled to 1000 points when fewer are run (printed). Also printed: the
 exact-discrete kaonportal scan time (no pyhf counterpart).
 
-Usage: python benchmarks/stats_scan.py [--points 1000] [--pyhf-points 1000] [--seed 1]
+``--issue17``: instead, the two costs of the HNL/kmunux scans that issue 17 removed, as CPU-time ratios measured
+in one process: kernel window sums of a wide one-width source (stats.kernel_sums cells vs one Phi per event, the
+same numbers to 1e-12) and 40 one-dataset asymptotic counting limits (stats.batch.upper_limits vs one
+upper_limit call each, bit for bit).
+
+Usage: python benchmarks/stats_scan.py [--points 1000] [--pyhf-points 1000] [--seed 1] [--issue17]
 """
 
 from __future__ import annotations
@@ -25,7 +30,11 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=1000)
     ap.add_argument("--pyhf-points", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--issue17", action="store_true", help="kernel sums and batched limits only (docstring)")
     args = ap.parse_args()
+    if args.issue17:
+        issue17(args.seed)
+        return
 
     from kaonportal.stats import peak_scan
 
@@ -90,6 +99,43 @@ def main() -> None:
     print(f"max |ours/pyhf - 1|: observed {dev_obs:.2e}, expected bands {dev_exp:.2e}   (target < 1e-2)")
     print(f"most significant excess: m = {ours.max_excess_mass:.4f}, local Z = {np.nanmax(ours.local_significance):.2f}, "
           f"global Z = {ours.global_significance:.2f} ({ours.global_method})")
+
+
+def _cpu(fn, *a, **k):
+    t0 = time.process_time()
+    out = fn(*a, **k)
+    return out, time.process_time() - t0
+
+
+def issue17(seed: int) -> None:
+    """Cells vs per-event kernel sums, batched vs single counting limits (module docstring)."""
+    from kaonportal.stats import Dataset, upper_limit
+    from kaonportal.stats import kernel_sums as ks
+    from kaonportal.stats.batch import upper_limits
+
+    rng = np.random.default_rng(seed)
+    n = 400_000                                          # a wide background source, as kmunux's K_mu3 / IB ones
+    x, w, h = rng.normal(0.0, 0.05, n), rng.exponential(1.0, n), np.full(n, 0.01)
+    edges = np.linspace(-0.2, 0.2, 401)
+    ks.KernelSet(x[:100], w[:100], h[:100]).bin_sums(edges)          # compile outside the timing
+    cells, t_cells = _cpu(lambda: ks.KernelSet(x, w, h).bin_sums(edges))
+    min_per_cell = ks.MIN_PER_CELL
+    try:
+        ks.MIN_PER_CELL = n + 1                          # no cells: one Phi per event and edge
+        events, t_events = _cpu(lambda: ks.KernelSet(x, w, h).bin_sums(edges))
+    finally:
+        ks.MIN_PER_CELL = min_per_cell
+    dev = float(np.max(np.abs(cells[0] - events[0]) / np.maximum(events[0], 1e-300)))
+    print(f"kernel bin sums, {n} events x 400 bins: cells {t_cells:.3f} s, per event {t_events:.3f} s CPU: "
+          f"{t_events / t_cells:.0f} x; max relative difference {dev:.1e}")
+    probs = []
+    for i in range(40):
+        b = float(10 ** rng.uniform(3, 6))
+        probs.append([Dataset(f"r{i}", int(rng.poisson(b)), b, 1e-9, background_error=0.1 * b)])
+    batched, t_batch = _cpu(upper_limits, probs, cl=0.9)
+    single, t_single = _cpu(lambda: [upper_limit(p, cl=0.9) for p in probs])
+    print(f"40 counting limits with bands: batched {t_batch:.3f} s, one by one {t_single:.3f} s CPU: "
+          f"{t_single / t_batch:.0f} x; identical: {batched == single}")
 
 
 if __name__ == "__main__":

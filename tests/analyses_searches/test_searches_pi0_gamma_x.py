@@ -56,8 +56,11 @@ def test_section_writes_curves(tmp_path):
     nn = r["gamma_nu_nubar"]
     # NA62 (4.12e8 tagged pi0, S003): BR(pi0 -> gamma nu nubar) < 1.9e-7. The background above 0.004 GeV^2 is
     # the photonuclear LKr continuum (rate derived, visible-energy shape U: detector.photonuclear), ~1100 events;
-    # no accidental background: we claim agreement within a factor 20 only (found 2.7 x weaker in the full run)
-    assert 0.05 < nn["ratio_expected_to_published"] < 20.0
+    # no accidental background. Measured (2026-12-04): 3.37 x weaker in the default run; this quick run over seeds
+    # 1-8: 3.28, 3.40, 3.49, 3.39, 3.50, 3.55, 3.40, 3.32 (mean 3.42, sd 0.09, 3 %). The window 2.7-4.3 (+-25 %,
+    # > 7 sd of the seed spread) holds whatever the seed and fails if the photonuclear background or the signal
+    # acceptance moves by more than a quarter (without the photonuclear continuum the ratio was 0.10)
+    assert 2.7 < nn["ratio_expected_to_published"] < 4.3
     # the A' limit improves away from the gamma gamma peak at m_miss^2 = 0 (as NA62 found at 60-110 MeV)
     assert r["eps2_ul_expected_median_range"][0] < 1e-3 * r["eps2_ul_expected_median_range"][1]
 

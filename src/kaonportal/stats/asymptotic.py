@@ -33,9 +33,12 @@ class AsymptoticCLs:
     15.17
     """
 
-    def __init__(self, m: CountingArrays):
+    def __init__(self, m: CountingArrays, independent: bool = False):
+        # independent: every problem's bisections stop at its own convergence, so that a batch gives each problem
+        # the numbers of a batch of one (stats.batch); by default a batch iterates until all have converged
         self.m = m
-        self.br_hat, self.nll_hat = fit_br(m)
+        self.independent = bool(independent)
+        self.br_hat, self.nll_hat = fit_br(m, independent=self.independent)
         self.asimov, self.aux_b, self.aux_s = conditional_asimov(m, 0.0)
         self.nllA_hat, _ = profile_nll(self.asimov, np.zeros(m.shape[0]), self.aux_b, self.aux_s)
 
@@ -80,13 +83,17 @@ class AsymptoticCLs:
             hi = np.where(need, hi * 2.0, hi)
         # CLs may never reach alpha (e.g. a signal efficiency that can be profiled to 0): no limit
         unbounded = f(hi) > alpha
+        done = np.zeros(P, bool)
         for _ in range(iters):
             mid = 0.5 * (lo + hi)
             above = f(mid) > alpha
-            lo = np.where(above, mid, lo)
-            hi = np.where(above, hi, mid)
-            if np.all(hi - lo <= 1e-10 * hi):
+            lo = np.where(above & ~done, mid, lo)
+            hi = np.where(above | done, hi, mid)
+            converged = hi - lo <= 1e-10 * hi
+            if np.all(converged):
                 break
+            if self.independent:
+                done |= converged
         return np.where(unbounded, np.inf, 0.5 * (lo + hi))
 
     def upper_limit(self, alpha: float) -> np.ndarray:

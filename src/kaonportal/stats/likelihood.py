@@ -167,10 +167,12 @@ def _br_scale(m: CountingArrays) -> np.ndarray:
 
 
 def fit_br(m: CountingArrays, aux_b=None, aux_s=None, allow_negative: bool = False,
-           iters: int = 200) -> tuple[np.ndarray, np.ndarray]:
+           iters: int = 200, independent: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Maximum-likelihood BR per problem (bounded at 0 unless ``allow_negative``) and the nll there.
 
-    Solves ``dP/dBR = 0`` by vectorised bisection on the (monotone, for these models) derivative.
+    Solves ``dP/dBR = 0`` by vectorised bisection on the (monotone, for these models) derivative;
+    ``independent``: each problem stops bisecting at its own convergence (the result of a batch of one),
+    else all go on until the last has converged.
 
     >>> from kaonportal.stats.model import Dataset, build_arrays
     >>> br, nll = fit_br(build_arrays([Dataset("a", 5, 2.0, 0.5)]))
@@ -193,13 +195,17 @@ def fit_br(m: CountingArrays, aux_b=None, aux_s=None, allow_negative: bool = Fal
         hi = np.where(need, hi * 2, hi)
     at_bound = d_lo >= 0
     a, c = lo.copy(), np.where(at_bound, lo, hi)
+    done = np.zeros(P, bool)
     for _ in range(iters):
         mid = 0.5 * (a + c)
         _, d = profile_nll(m, mid, aux_b, aux_s)
-        a = np.where(d < 0, mid, a)
-        c = np.where(d < 0, c, mid)
-        if np.all((c - a) <= 1e-13 * np.maximum(np.abs(c), 1e-300)):
+        a = np.where((d < 0) & ~done, mid, a)
+        c = np.where((d < 0) | done, c, mid)
+        converged = (c - a) <= 1e-13 * np.maximum(np.abs(c), 1e-300)
+        if np.all(converged):
             break
+        if independent:
+            done |= converged
     br = np.where(at_bound, lo, 0.5 * (a + c))
     nll, _ = profile_nll(m, br, aux_b, aux_s)
     return br, nll

@@ -6,7 +6,7 @@ Part of :mod:`.kmunux` (method, sources and outcome in its docstring).
 
 from __future__ import annotations
 
-__all__ = ["counting_limit", "expected_limit", "best_region", "dataset_bins"]
+__all__ = ["counting_limit", "counting_limits", "expected_limit", "add_expected_limits", "best_region", "dataset_bins"]
 
 import math
 
@@ -14,6 +14,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from ...stats import Dataset, upper_limit
+from ...stats.batch import upper_limits
 from .hnl_background import window_background
 
 
@@ -33,9 +34,19 @@ def _background_error(b: float, mc_err: float, rel: float) -> float:
     return float(np.hypot(rel * b, mc_err))
 
 
+def _dataset(n_obs: int, b: float, b_err: float, ses: float, name: str) -> Dataset:
+    return Dataset(name, int(n_obs), b, ses, background_error=b_err)
+
+
 def counting_limit(n_obs: int, b: float, b_err: float, ses: float, cl: float, name: str, expected: bool = True):
     """Upper limit of one counting region (``n_obs`` events, background ``b`` +- ``b_err``, SES) at ``cl``."""
-    return upper_limit([Dataset(name, int(n_obs), b, ses, background_error=b_err)], cl=cl, expected=expected)
+    return upper_limit([_dataset(n_obs, b, b_err, ses, name)], cl=cl, expected=expected)
+
+
+def counting_limits(regions, cl: float, expected: bool = True) -> list:
+    """:func:`counting_limit` of every ``(n_obs, b, b_err, ses, name)``, the same numbers bit for bit, computed
+    together (:func:`kaonportal.stats.batch.upper_limits`: one vectorised pass for the asymptotic regions)."""
+    return upper_limits([[_dataset(*r)] for r in regions], cl=cl, expected=expected)
 
 
 def expected_limit(b: float, b_err: float, ses: float, cl: float, name: str = "kmunux") -> dict:
@@ -64,7 +75,8 @@ def _median_proxy(b: float, b_err: float, ses: float, cl: float) -> float:
 
 
 def best_region(ev, w, total, kern, lo_candidates, x_max, n_k, eps_trig, cl, rel, mc_stat):
-    """Counting region (lowest expected median limit) among the candidate lower edges."""
+    """Counting region (lowest expected median limit) among the candidate lower edges; its expected limits are
+    added by :func:`add_expected_limits` (all regions at once)."""
     best = None
     # every candidate region in one query (each window's sum is computed alone: identical to one query each)
     b_all, mc_all = window_background(kern, lo_candidates, np.full(len(lo_candidates), x_max))
@@ -80,8 +92,17 @@ def best_region(ev, w, total, kern, lo_candidates, x_max, n_k, eps_trig, cl, rel
                     "background_mc_error": mc_err, "ses": ses, "rank": rank}
     if best is not None:
         best.pop("rank")
-        best["expected"] = expected_limit(best["background"], best["background_error"], best["ses"], cl)
     return best
+
+
+def add_expected_limits(regions, cl: float) -> None:
+    """Sets ``expected`` (the limits of :func:`expected_limit`) of every chosen region (``None``: skipped), all
+    regions in one :func:`counting_limits` call."""
+    chosen = [r for r in regions if r is not None]
+    lims = counting_limits([(int(round(r["background"])), r["background"], r["background_error"], r["ses"],
+                             "kmunux") for r in chosen], cl)
+    for r, lim in zip(chosen, lims):
+        r["expected"] = lim.expected
 
 
 def dataset_bins(bkg: dict, cuts) -> tuple[np.ndarray, np.ndarray]:
