@@ -264,7 +264,9 @@ def test_bc4_budget_names_the_source_of_every_factor():
     assert "Boiarska:2019jym" in _keys(_row(b, "B+ -> K+ S"), "production_factor")
     # no soft-meson parent: the NA27 normalisation and its checks are not claimed for B rows
     assert "AguilarBenitez:1991yy" not in _keys(xs, "n_parent_per_pot")
-    assert not xs["sources"]["n_parent_per_pot"]["checks"]
+    # its checks are the heavy-flavour ones: SHiP's chi_bb and the B fragmentation fractions, not chi_cc
+    assert {c["reference"] for c in xs["sources"]["n_parent_per_pot"]["checks"]} == {"chi_bb_per_pn",
+                                                                                     "b_fraction_bmix"}
     # hadronic efficiency: NA62's selection acceptance exists only as a figure (status F), counted as 1
     assert [c["status"] for c in xs["sources"]["eff"]["checks"]] == ["F"]
 
