@@ -361,3 +361,22 @@ def test_tabulated_model_rows_cite_the_model_file():
         assert "table" in prod["formula"] and "|F" not in prod["formula"], r["mechanism"]
         assert "Ilten:2018crw" in prod["keys"]                 # the exported file's reference string
         assert "tables" in r["sources"]["br"]["formula"]
+
+
+def test_explain_with_out_prints_the_table_unwrapped_on_stdout(tmp_path):
+    # audit: with --out the table went to stderr through the console, re-wrapped at 80 columns (rows broken)
+    from typer.testing import CliRunner
+
+    from kaonportal.cli.main import app
+
+    args = ["beamdump", "--explain", "0.3,4e-7", "--channels", "mumu", "--n-per-mass", "100", "--grid", "3x3"]
+    alone = CliRunner().invoke(app, args)
+    assert alone.exit_code == 0, alone.stdout
+    res = CliRunner().invoke(app, args + ["--out", str(tmp_path / "bd")])
+    assert res.exit_code == 0, res.stdout + str(res.exception)
+    table = [ln for ln in res.stdout.splitlines() if ln.startswith(("mechanism", "eta -> gamma A'", "total"))]
+    assert table and any(len(ln) > 80 for ln in table)          # one row per line, not wrapped
+    # the same table as --explain alone (same seed and sample)
+    assert [ln for ln in alone.stdout.splitlines() if ln.startswith("total")] == \
+        [ln for ln in res.stdout.splitlines() if ln.startswith("total")]
+    assert "sources (src:" not in res.stderr and "sources (src:" in res.stdout
