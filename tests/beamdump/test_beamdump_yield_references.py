@@ -262,3 +262,29 @@ def test_budget_rows_carry_the_new_checks():
     assert {"chi_bb_per_pn", "b_fraction_bplus"} <= set(refs["n_parent_per_pot"])
     assert "b_to_k_scalar_width_m1" in refs["production_factor"]
     assert "chi_cc_per_pn" not in refs["n_parent_per_pot"]
+
+
+def test_inclusive_b_to_xs_alp_against_foresee_with_the_bc11_convention():
+    # 76 g^2 (1 - m^2/m_B^2)^2 [FORESEE:2021code] with g = 8 C_GG/Lambda and C_GG/Lambda = 1/(32 pi^2 f_G) (the
+    # alpha_s/(8 pi f_G) BC11 normalisation): computed to 5 digits, tolerance 1e-4. The other normalisation,
+    # 1/(4 f_G), would be (2 pi/alpha_s)^2 ~ 5e3 times larger: the check pins the convention.
+    from kaonportal.models import get_model
+
+    e = _ref("decay_width", "b_to_xs_alp_m0.5")
+    g = 8 * (0.5 * e["coupling"]) / (16 * np.pi**2)
+    assert e["value"] == pytest.approx(76 * g**2 * (1 - e["mass_gev"] ** 2 / mass("B+") ** 2) ** 2, rel=1e-4)
+    br = float(get_model("alp-gluon").production_br(e["mass_gev"], e["coupling"])[e["label"]])
+    assert br == pytest.approx(e["value"], rel=1e-4)
+
+
+def test_gap_entries_are_shown_as_unchecked_on_their_rows():
+    # a factor without an independent number says so on the row it belongs to, and only there
+    from kaonportal.models import get_model
+
+    b = yield_budget(get_model("alp-fermion"), 0.5, 1e-3, ["ee"], n_per_mass=30, seed=2, mechanisms=["B+ -> K+ a"])
+    checks = b.rows[0]["sources"]["production_factor"]["checks"]
+    assert [(c["reference"], c["comparison"]) for c in checks] == [("b_to_k_alp_bc10", "no number: unchecked")]
+    b = yield_budget(get_model("dark-photon"), 0.3, 1e-6, ["mumu"], n_per_mass=30, seed=2,
+                     mechanisms=["eta -> gamma A'"])
+    refs = [c["reference"] for s in b.rows[0]["sources"].values() for c in s["checks"]]
+    assert "b_to_k_alp_bc10" not in refs and "chi_bb_per_pn" not in refs
