@@ -288,3 +288,38 @@ def test_gap_entries_are_shown_as_unchecked_on_their_rows():
                      mechanisms=["eta -> gamma A'"])
     refs = [c["reference"] for s in b.rows[0]["sources"].values() for c in s["checks"]]
     assert "b_to_k_alp_bc10" not in refs and "chi_bb_per_pn" not in refs
+
+
+@pytest.mark.parametrize("key", ["hnl_e_ctau_m0.3", "hnl_mu_ctau_m0.4"])
+def test_hnl_lifetime_against_alpinist_total_width_tables(key):
+    # Majorana c tau = hbar c/(2 Gamma_Dirac) of ALPINIST's tabulated Dirac widths [ALPINIST:2022code]; the research
+    # notes' implementation of the same channel formulas agrees with the tables to 1%: tolerance 1% (measured 0.3%)
+    from kaonportal.models import get_model
+
+    e = _ref("decay_width", key)
+    assert float(get_model(e["model"]).ctau_m(e["mass_gev"], e["coupling"])) == pytest.approx(e["value"], rel=0.01)
+
+
+def test_ds_to_mu_hnl_against_the_computed_two_body_value():
+    # BR(Ds+ -> mu+ N)/U^2 = 0.269 at 1 GeV [Bondarenko:2018hnl], computed with f_Ds = 249.9 MeV, V_cs = 0.975,
+    # tau_Ds = 0.5013 ps; given to 3 digits: tolerance 1% (PDG input updates move it by < 0.5%)
+    from kaonportal.models import get_model
+
+    e = _ref("decay_width", "ds_to_mu_hnl_m1.0")
+    br = float(get_model("hnl-mu").production_br(e["mass_gev"], e["coupling"])[e["label"]])
+    assert br == pytest.approx(e["value"], rel=0.01)
+
+
+@pytest.mark.parametrize("key, measured", [("c_fraction_dplus", 1.153), ("c_fraction_dzero", 0.946),
+                                           ("c_fraction_ds", 1.082)])
+def test_pythia_d_meson_fractions_against_na62_framework(key, measured):
+    # D per c quark from the Pythia tables against the fragmentation fractions of NA62's framework
+    # [NA62FW:2019git] (0.246, 0.565, 0.08). Measured ratios 1.15 (D+), 0.95 (D0), 1.08 (Ds): stated by --explain
+    # as disagreements (> 5 %), not tuned. Tolerance: the measured value to 1% (a regression guard on the tables),
+    # and within the 20 % spread of measured f(c -> D) between e+e- and hadroproduction.
+    from kaonportal.beamdump.budget_checks import _compare_quantity, check_quantity
+
+    e = _ref("heavy_flavour", key)
+    r = check_quantity(e) / e["value"]
+    assert r == pytest.approx(measured, rel=0.01) and abs(r - 1) < 0.2
+    assert ("DISAGREES" in _compare_quantity(e, None)) == (abs(r - 1) > 0.05)

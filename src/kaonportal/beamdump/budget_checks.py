@@ -53,8 +53,11 @@ def check_quantity(e: dict, mdl=None) -> float:
     q = e["quantity"]
     if q == "qq_per_pot":
         return qq_pairs_per_pot(e["run"])
-    if q == "b_fraction":
-        return sum(multiplicity_per_pot(s) for s in e["species"]) / qq_pairs_per_pot("beauty")
+    if q == "meson_fraction":
+        # heavy mesons per QQbar pair (per Q quark with per_quark)
+        run = e.get("run", "beauty")
+        per_pair = sum(multiplicity_per_pot(s) for s in e["species"]) / qq_pairs_per_pot(run)
+        return per_pair / 2 if e.get("per_quark") else per_pair
     if q == "ctau_m":
         return float(mdl.ctau_m(e["mass_gev"], e["coupling"]))
     if q == "width_gev":
@@ -117,7 +120,7 @@ def _applies_quantity(e: dict, kind: str, mdl, label: str, parent) -> bool:
     q, name = e["quantity"], getattr(mdl, "name", "")
     if q == "qq_per_pot":
         return kind == "heavy" and HEAVY_MESONS.get(parent, "beauty" if parent == "B" else None) == e["run"]
-    if q == "b_fraction":
+    if q == "meson_fraction":
         return kind == "heavy" and parent == e["parent"]
     if q == "ctau_m":
         return name.startswith(e["model"])
