@@ -323,3 +323,25 @@ def test_pythia_d_meson_fractions_against_na62_framework(key, measured):
     r = check_quantity(e) / e["value"]
     assert r == pytest.approx(measured, rel=0.01) and abs(r - 1) < 0.2
     assert ("DISAGREES" in _compare_quantity(e, None)) == (abs(r - 1) > 0.05)
+
+
+@pytest.mark.parametrize("key", ["rho_mixing_gv", "omega_mixing_gv", "phi_mixing_gv"])
+def test_vector_mixing_couplings_against_the_measured_electron_widths(key):
+    # theta_V ~ e/g_V: g_V of the mixing (FORESEE's 5, 17, -12.88) against the VMD value from the measured
+    # Gamma(V -> e+ e-) = 4 pi alpha^2 m_V/(3 g_V^2) (PDG widths). The recomputation below checks the stored value;
+    # kaonportal's couplings agree within 5 % (measured: rho 0.9 %, omega 3 %, phi 4 %: theta^2 within 8 %), the
+    # size of the Gamma_ee errors (1-3 %) and of the alpha(m_V) vs alpha(0) choice (~2 % on g_V) together.
+    from kaonportal.beamdump.budget_checks import check_quantity
+    from kaonportal.beamdump.mixing import theta2_vector
+
+    e = _ref("vector_meson_decay", key)
+    gamma_ee = {"rho0": 7.04e-6, "omega": 0.641e-6, "phi": 1.263e-6}[e["meson"]]
+    alpha = 1 / 137.036
+    assert e["value"] == pytest.approx(np.sqrt(4 * np.pi * alpha**2 * mass(e["meson"]) / (3 * gamma_ee)), rel=2e-3)
+    assert check_quantity(e) == pytest.approx(e["value"], rel=0.05)
+    # and that g_V is the one in theta_V^2 = eps^2 e^2/g_V^2 m_V^2/(m_V^2 + Gamma_V^2) at m -> 0
+    from kaonportal.constants import width_gev
+
+    bw = 1 / (1 + (width_gev(e["meson"]) / mass(e["meson"])) ** 2)
+    assert float(theta2_vector(e["meson"], 1e-4, 1.0)) == pytest.approx(
+        4 * np.pi * alpha / check_quantity(e) ** 2 * bw, rel=1e-3)

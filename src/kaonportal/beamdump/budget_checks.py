@@ -68,6 +68,9 @@ def check_quantity(e: dict, mdl=None) -> float:
         eps = 1e-3
         br = float(_point_like(mdl).production_br(e["mass_gev"], eps)[e["label"]])
         return br / (eps ** 2 * _BR_V_TO_P_GAMMA[e["label"]])
+    if q == "vmd_coupling":
+        from .mixing import G_V
+        return abs(G_V[e["meson"]])
     raise ValueError(f"unknown check quantity {q!r}")
 
 
@@ -124,7 +127,7 @@ def _applies_quantity(e: dict, kind: str, mdl, label: str, parent) -> bool:
         return kind == "heavy" and parent == e["parent"]
     if q == "ctau_m":
         return name.startswith(e["model"])
-    if q == "v_to_p_kinematics":
+    if q in ("v_to_p_kinematics", "vmd_coupling"):
         return name.startswith("dark-photon") and label == e["label"]
     return name.startswith(e["model"]) and label == e["label"]
 
