@@ -1,6 +1,14 @@
 """Independent cross-checks of the beam-dump yield budget's factors: the entries of
 ``data/beamdump/reference_yields.yaml`` that apply to a budget row, with their status and how kaonportal's number
 compares (computed here where the entry carries a number). Used by :mod:`.budget_sources`.
+
+An entry with a ``quantity`` names the kaonportal number it checks (:func:`check_quantity`) and the rows it belongs
+to (its ``model``, mechanism ``label``, heavy-flavour ``run`` or ``parent``): QQbar pairs per POT against SHiP's
+chi_QQ [SHiP:2019hnlsens], B and D mesons per pair against measured or NA62-framework fragmentation fractions,
+lifetimes against FORESEE / ALPINIST tables, production widths against scalar_portal and the HNL formulas, V -> P A'
+against the point-like V P gamma* (Landsberg) kinematics [Landsberg:1985tff], the A'-V mixing couplings against the
+measured Gamma(V -> e+ e-). The comparison says "agrees" within 5 % and otherwise states the difference: the
+numbers are never tuned to the reference.
 """
 
 from __future__ import annotations
