@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Benchmark (not a test): time for a 100 x 100 (mass, coupling) beam-dump contour: BC1 (dark photon, ee + mumu +
-hadronic: pipi, pipipi0, pipi2pi0, KK, KKpi0) and BC11 (gluon-coupled ALP, every dump channel it has: gg, pipipi0, pipigamma;
+hadronic: pipi, pipipi0, pipi2pi0, pipieta, KK, KKpi0) and BC11 (gluon-coupled ALP, every dump channel it has: gg, pipipi0, pipigamma;
 production by pi0/eta/eta' mixing, B -> Xs a and Primakoff).
 
 Prints the wall time, the X events simulated per second, the time of a baseline measured in the same run
@@ -18,6 +18,8 @@ case     wall s  cpu s   X events/s   decays/s      contour MC rel. error (media
 BC1 (7)  42-54   26-29   141-181 k    1.0-1.3 M     3.4 % / 52 %   (two runs, load ~6)
 BC11     19      11.1    311 k        930 k         4.4 % / 31 %
 =======  ======  ======  ===========  ============  ===========================================
+
+BC1 (7): the seven channels before the dark photon had pipieta; the case now takes all eight (not re-timed).
 
 Speed-up of the detection (issue 14): ``detect`` draws every random number for the whole sample in the order
 of the previous implementation, then applies the acceptance particle by particle to the surviving events and
@@ -76,8 +78,9 @@ def main(argv=None) -> int:
     return 0
 
 
-_CASES = {"bc1": ("dark-photon", ("ee", "mumu", "pipi", "pipipi0", "pipi2pi0", "KK", "KKpi0")),
-          "bc11": ("alp-gluon", None)}
+# None: every dump channel of the model (kaonportal.beamdump.yields.model_channels), so a channel the model gains
+# (the dark photon's pipieta) is in the benchmark without an edit here
+_CASES = {"bc1": ("dark-photon", None), "bc11": ("alp-gluon", None)}
 
 
 def _run_case(case, args, base) -> None:

@@ -266,7 +266,9 @@ def test_bc4_budget_names_the_source_of_every_factor():
     assert "Boiarska:2019jym" in _keys(_row(b, "B+ -> K+ S"), "production_factor")
     # no soft-meson parent: the NA27 normalisation and its checks are not claimed for B rows
     assert "AguilarBenitez:1991yy" not in _keys(xs, "n_parent_per_pot")
-    assert not xs["sources"]["n_parent_per_pot"]["checks"]
+    # its checks are the heavy-flavour ones: SHiP's chi_bb and the B fragmentation fractions, not chi_cc
+    assert {c["reference"] for c in xs["sources"]["n_parent_per_pot"]["checks"]} == {"chi_bb_per_pn",
+                                                                                     "b_fraction_bmix"}
     # hadronic efficiency: NA62's selection acceptance exists only as a figure (status F), counted as 1
     assert [c["status"] for c in xs["sources"]["eff"]["checks"]] == ["F"]
 
@@ -362,3 +364,22 @@ def test_tabulated_model_rows_cite_the_model_file():
         assert "table" in prod["formula"] and "|F" not in prod["formula"], r["mechanism"]
         assert "Ilten:2018crw" in prod["keys"]                 # the exported file's reference string
         assert "tables" in r["sources"]["br"]["formula"]
+
+
+def test_explain_with_out_prints_the_table_unwrapped_on_stdout(tmp_path):
+    # audit: with --out the table went to stderr through the console, re-wrapped at 80 columns (rows broken)
+    from typer.testing import CliRunner
+
+    from kaonportal.cli.main import app
+
+    args = ["beamdump", "--explain", "0.3,4e-7", "--channels", "mumu", "--n-per-mass", "100", "--grid", "3x3"]
+    alone = CliRunner().invoke(app, args)
+    assert alone.exit_code == 0, alone.stdout
+    res = CliRunner().invoke(app, args + ["--out", str(tmp_path / "bd")])
+    assert res.exit_code == 0, res.stdout + str(res.exception)
+    table = [ln for ln in res.stdout.splitlines() if ln.startswith(("mechanism", "eta -> gamma A'", "total"))]
+    assert table and any(len(ln) > 80 for ln in table)          # one row per line, not wrapped
+    # the same table as --explain alone (same seed and sample)
+    assert [ln for ln in alone.stdout.splitlines() if ln.startswith("total")] == \
+        [ln for ln in res.stdout.splitlines() if ln.startswith("total")]
+    assert "sources (src:" not in res.stderr and "sources (src:" in res.stdout

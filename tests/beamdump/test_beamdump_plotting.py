@@ -110,5 +110,31 @@ def test_stated_disagreements_are_on_every_result(model, words, tmp_path):
     for name in ("contour.csv", "projection.csv"):
         head = [ln for ln in (tmp_path / name).read_text().splitlines() if ln.startswith("#")]
         assert any(ln.startswith("# stated disagreement") and words in ln for ln in head), name
-    notes = " ".join(t.get_text().replace("\n    ", " ") for t in exclusion_figure(res).texts)
-    assert "stated disagreement: " in notes and words in notes
+    # the plot: a readable footer (audit: ~7 px text in a 955 x 717 PNG) pointing to summary.json, one line per
+    # disagreement with its start; >= 8 pt at the saved dpi
+    fig = exclusion_figure(res)
+    lines = [ln for t in fig.texts for ln in t.get_text().splitlines()]
+    assert all(t.get_fontsize() >= 8 for t in fig.texts)
+    assert any("summary.json" in ln and "stated_disagreements" in ln for ln in lines)
+    for k, d in enumerate(summary["stated_disagreements"], 1):
+        mine = [ln for ln in lines if ln.startswith(f"stated disagreement {k}: ")]
+        assert len(mine) == 1 and d[:60] in mine[0], (k, mine)
+        assert len(mine[0]) <= plotting._NOTE_CHARS
+
+
+def test_footer_text_is_at_least_8_pt_in_the_saved_png(tmp_path):
+    # 8 pt at the PNG's dpi is >= 11 px of text height: measured on the rendered text, in pixels of the saved file
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from kaonportal.beamdump.plotting import exclusion_figure
+    from kaonportal.report.style import _PNG_DPI
+
+    res = run_beamdump("dark-photon", ["ee", "mumu"], 1.4e17, (4, 4), n_per_mass=100)
+    fig = exclusion_figure(res, particle="A'")
+    fig.set_dpi(_PNG_DPI)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    (note,) = fig.texts
+    n_lines = len(note.get_text().splitlines())
+    assert n_lines >= 3                                           # pointer + the two BC1 disagreements
+    height_px = note.get_window_extent(renderer).height
+    assert height_px / n_lines >= 8 / 72 * _PNG_DPI

@@ -169,7 +169,7 @@ def _production_source(mdl, label: str, kind: str, mass: float) -> FactorSource:
         if label.startswith(("omega -> pi0", "phi -> eta")):
             return FactorSource("BR(V -> P A') = eps^2 BR(V -> P gamma) (m_V^2 - m^2 - m_P^2)^2 "
                                 "lambda^1/2(m_V^2, m_P^2, m^2)/(m_V^2 - m_P^2)^3" + tff,
-                                "[ALPINIST:2022code] exotic_functions.py L145-146 [U: not cross-checked]; "
+                                "[ALPINIST:2022code] exotic_functions.py L145-146 [U: differs from the Landsberg form, see the cross-check]; "
                                 "[PDG] BR(V -> P gamma)" + tff_src)
         if "(mixing)" in label:
             return FactorSource("theta_V^2 = eps^2 (e/g_V)^2 m_V^4/((m^2 - m_V^2)^2 + m_V^2 Gamma_V^2), g_V = 5, 17, "
@@ -315,5 +315,5 @@ def row_sources(mdl, label: str, parsed, channel: str, setup: BeamDumpSetup, a_s
                                                                  "[SHiP:2019hnlsens]")
         out["a_factor_accepted"] = FactorSource("mean f_A of the parents of the accepted decays (report only, already "
                                                 "inside n_parent_per_pot); " + fa, fa_src)
-    checks = factor_checks(mdl, kind, label, setup, a_scaling)
+    checks = factor_checks(mdl, kind, label, setup, a_scaling, parsed[0] if isinstance(parsed, tuple) else None)
     return {k: FactorSource(s.formula, s.source, s.checks + checks.get(k, ())) for k, s in out.items()}

@@ -9,7 +9,7 @@ the channel's published counts) is drawn beside it, so that like is compared wit
 from __future__ import annotations
 
 __all__ = ["axis_labels", "input_citations", "plot_exclusion", "exclusion_figure", "channel_label", "band_legend",
-           "PUBLISHED_CONTOURS"]
+           "disagreement_footer", "PUBLISHED_CONTOURS"]
 
 from pathlib import Path
 
@@ -139,23 +139,41 @@ def _at_masses(edge: dict) -> str:
     return f" at {', '.join(f'{m:g}' for m in masses)} GeV" if masses else ""
 
 
-#: figure size (inches) without notes, and the height one line of notes adds (6 pt text)
-_FIG_W, _FIG_H, _NOTE_LINE_IN = 9.6, 4.8, 0.11
+#: figure size (inches) without notes; the notes' font size (pt: >= 8 at the saved dpi, readable on a slide), the
+#: height one line of them adds and the characters per line that fit the figure width at that size
+_FIG_W, _FIG_H, _NOTE_PT, _NOTE_LINE_IN, _NOTE_CHARS = 9.6, 4.8, 8, 0.15, 150
+
+
+def disagreement_footer(statements) -> list[str]:
+    """The plot's footer for the stated disagreements: one line pointing to summary.json, then one line per
+    disagreement (its start, shortened to the figure width; the full text is in summary.json and the curve files).
+
+    >>> disagreement_footer(["dark photon vs NA62: the lower edge is low"])[1]
+    'stated disagreement 1: dark photon vs NA62: the lower edge is low'
+    """
+    import textwrap
+
+    if not statements:
+        return []
+    head = (f"{len(statements)} stated disagreement(s) with NA62 (full text: summary.json \"stated_disagreements\","
+            " and the # header of contour.csv):")
+    return [head] + [textwrap.shorten(f"stated disagreement {k}: {d}", _NOTE_CHARS, placeholder=" ...")
+                     for k, d in enumerate(statements, 1)]
 
 
 def _place_notes(fig, notes: list[str]) -> None:
-    """Write ``notes`` below the axes, wrapped to the figure width; the figure grows by one text line per line so
-    that the axes keep their size."""
+    """Write ``notes`` below the axes (one line each, longer ones wrapped to the figure width); the figure grows by
+    one text line per line so that the axes keep their size."""
     import textwrap
 
-    lines = [w for n in notes for w in textwrap.wrap(n, 210, subsequent_indent="    ")]
+    lines = [w for n in notes for w in textwrap.wrap(n, _NOTE_CHARS, subsequent_indent="    ")]
     height = _FIG_H + _NOTE_LINE_IN * len(lines)
     fig.set_size_inches(_FIG_W, height)
     # room below the axes for the axis label (0.62 in) and the notes
     fig.subplots_adjust(left=0.09, right=0.62, top=1 - 0.38 / height,
                         bottom=(0.62 + _NOTE_LINE_IN * len(lines)) / height)
     if lines:
-        fig.text(0.01, 0.05 / height, "\n".join(lines), fontsize=6, va="bottom")
+        fig.text(0.01, 0.05 / height, "\n".join(lines), fontsize=_NOTE_PT, va="bottom", linespacing=1.25)
 
 
 def plot_exclusion(res, out: Path, *, particle: str = "X") -> dict:
@@ -234,6 +252,6 @@ def exclusion_figure(res, *, particle: str = "X"):
     notes = list(edges.get("notes", [])) + list(summary.get("observed_events", {}).get("notes", []))
     notes += [c["statement"] for c in (summary.get("band_edges") or {}).get("published_comparison", [])]
     # the known disagreements with NA62 are stated on the plot itself, not only in summary.json (issue 14)
-    notes += [f"stated disagreement: {d}" for d in summary.get("stated_disagreements", [])]
+    notes += disagreement_footer(summary.get("stated_disagreements", []))
     _place_notes(fig, notes)
     return fig

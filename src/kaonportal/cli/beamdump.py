@@ -155,7 +155,7 @@ def beamdump_cmd(
                 print(budget.table())
             _say(_left_out_line(chans, left_out))
             return
-        stderr.print(budget.table())
+        _print_budget_table(budget.table(), json_out)
     guard_output(out, force, field="out")
     with use_scheduler(scheduler), progress() as bar:
         task = bar.add_task("beam-dump grid", total=g[0])
@@ -177,6 +177,14 @@ def beamdump_cmd(
         ex = summary["observed"]
         stderr.print(f"wrote {out}: {ex['excluded_cells']} excluded cells at {pot:.3g} POT "
                      f"(N_UL = {ex['signal_events_limit']:.3g}); max N_exp = {summary['max_expected_events']:.3g}")
+
+
+def _print_budget_table(table: str, json_out: bool) -> None:
+    """The --explain table as it is (its lines are up to ~180 columns: never re-wrapped by the console): on stdout,
+    or on stderr with --json, whose stdout is the one JSON object."""
+    import sys
+
+    (sys.stderr if json_out else sys.stdout).write(table + "\n")
 
 
 def _say(line: str | None) -> None:
