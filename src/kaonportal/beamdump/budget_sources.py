@@ -167,10 +167,9 @@ def _production_source(mdl, label: str, kind: str, mass: float) -> FactorSource:
                                 "[Ilten:2018crw; ALPINIST:2022code] exotic_functions.py L142-143; "
                                 "[PDG] BR(P -> gamma gamma)" + tff_src)
         if label.startswith(("omega -> pi0", "phi -> eta")):
-            return FactorSource("BR(V -> P A') = eps^2 BR(V -> P gamma) (m_V^2 - m^2 - m_P^2)^2 "
-                                "lambda^1/2(m_V^2, m_P^2, m^2)/(m_V^2 - m_P^2)^3" + tff,
-                                "[ALPINIST:2022code] exotic_functions.py L145-146 [U: differs from the Landsberg form, see the cross-check]; "
-                                "[PDG] BR(V -> P gamma)" + tff_src)
+            return FactorSource("BR(V -> P A') = eps^2 BR(V -> P gamma) [lambda(m_V^2, m_P^2, m^2)/"
+                                "(m_V^2 - m_P^2)^2]^(3/2)" + tff,
+                                "[Landsberg:1985tff] point-like V P gamma* vertex; [PDG] BR(V -> P gamma)" + tff_src)
         if "(mixing)" in label:
             return FactorSource("theta_V^2 = eps^2 (e/g_V)^2 m_V^4/((m^2 - m_V^2)^2 + m_V^2 Gamma_V^2), g_V = 5, 17, "
                                 "-12.88 (rho, omega, phi); on with hadronic channels",
