@@ -29,6 +29,7 @@ from __future__ import annotations
 __all__ = ["parse_scheduler", "use_scheduler", "active_client", "ordered_map", "RETRIES", "INSTALL_HINT"]
 
 import contextlib
+import socket
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -38,6 +39,9 @@ from .errors import InputError
 RETRIES = 3
 INSTALL_HINT = 'pip install "kaonportal[distributed]"'
 CONNECT_TIMEOUT_S = 10
+#: seconds the plain TCP probe of a scheduler address waits (a refused connection fails at once; dask's own connect
+#: retries a refused address until its timeout, ~18 s, before saying so)
+PROBE_TIMEOUT_S = 2.0
 FIELD = "--scheduler"
 
 _STATE: dict[str, Any] = {"client": None}
@@ -106,6 +110,7 @@ def use_scheduler(spec: str | None, field: str = FIELD) -> Iterator[Any]:
                                                dashboard_address=":0", silence_logs=40)
             client = distributed.Client(cluster, set_as_default=False)
         else:
+            _probe(value)
             client = distributed.Client(value, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         if cluster is not None:
@@ -120,6 +125,18 @@ def use_scheduler(spec: str | None, field: str = FIELD) -> Iterator[Any]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _probe(address: str) -> None:
+    """Open and close a TCP connection to ``address`` (``tcp://`` / ``tls://`` / bare ``HOST:PORT``), within
+    :data:`PROBE_TIMEOUT_S`; OSError (refused, unknown host, timeout) when nothing listens. Other transports
+    (ucx, inproc, ...) are left to dask."""
+    scheme, rest = address.split("://", 1) if "://" in address else ("tcp", address)
+    if scheme.lower() not in ("tcp", "tls"):
+        return
+    host, _, port = rest.rpartition(":")
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_TIMEOUT_S):
+        pass
 
 
 def active_client():
