@@ -62,12 +62,12 @@ def simulate_file(decay: str, n: int, threads: int) -> tuple[float, float]:
 
 def dask_rates(decay: str, n: int, workers: list[int]) -> dict[int, float]:
     """Events/s of ``simulate`` writing the (lean) file, as ``kaonportal simulate --scheduler local:W`` does."""
-    from kaonportal.distributed import use_scheduler
+    from kaonportal.distributed import use_scheduler, warm_workers
     out = {}
     with tempfile.TemporaryDirectory() as d:
         for w in workers:
-            with use_scheduler(f"local:{w}"):
-                simulate(decay, n=w * BLOCK_SIZE, seed=2)      # warm-up: imports and compiled code in every worker
+            with use_scheduler(f"local:{w}") as client:
+                warm_workers(client)          # imports and compiled code in every worker, waited for
                 t = time.perf_counter()
                 simulate(decay, n=n, seed=1, output=Path(d) / f"w{w}.parquet")
                 out[w] = n / (time.perf_counter() - t)

@@ -1,6 +1,6 @@
 """Independent units of work on a dask.distributed cluster (``--scheduler ADDRESS|local:N``).
 
-``kaonportal simulate``, ``run``, ``beamdump`` and ``recast`` send their independent units (simulation blocks, per-mass
+``kaonportal simulate``, ``run``, ``beamdump`` and ``recast`` send their independent units (simulation chunks, per-mass
 beam-dump yields) as tasks to a dask scheduler when one is active, and run them in-process otherwise.
 Every unit is a pure function of its arguments (its random numbers come from
 ``backend.block_rng(seed, unit, stream)``), and the results are combined on the client in the same order
@@ -9,7 +9,8 @@ whatever the number of workers. A task whose worker dies is rescheduled by dask;
 retried :data:`RETRIES` times before the error reaches the caller.
 
 Scheduler specification: ``local:N`` starts a LocalCluster of N single-threaded worker processes for the
-duration of the command; anything else is the address of a running scheduler (``tcp://host:8786`` or
+duration of the command (one thread each: the kernels are single-threaded, and N processes on N cores do not
+oversubscribe them); every worker is warmed in the background as the client connects (:func:`warm_workers`); anything else is the address of a running scheduler (``tcp://host:8786`` or
 ``host:8786``). dask.distributed is optional (``pip install "kaonportal[distributed]"``); every problem
 with the specification (dask missing, ``local:0``, unreachable address) is an :class:`InputError` naming
 the option, raised before any work starts.
@@ -26,7 +27,8 @@ kaonportal.errors.InputError: --scheduler: local:N needs N >= 1 worker processes
 
 from __future__ import annotations
 
-__all__ = ["parse_scheduler", "use_scheduler", "active_client", "ordered_map", "RETRIES", "INSTALL_HINT"]
+__all__ = ["parse_scheduler", "use_scheduler", "active_client", "ordered_map", "warm_workers", "RETRIES",
+           "INSTALL_HINT"]
 
 import contextlib
 import socket
@@ -106,8 +108,10 @@ def use_scheduler(spec: str | None, field: str = FIELD) -> Iterator[Any]:
         if kind == "local":
             # one thread per process: one unit per worker at a time (the kernels are single-threaded);
             # each worker has a nanny that restarts it if it dies, and its tasks are rescheduled
+            # preload: every worker imports the package as it starts (dask_setup below), before any task or
+            # scattered argument arrives, so that no two threads of a worker import kaonportal at once
             cluster = distributed.LocalCluster(n_workers=int(value), threads_per_worker=1, processes=True,
-                                               dashboard_address=":0", silence_logs=40)
+                                               dashboard_address=":0", silence_logs=40, preload=[__name__])
             client = distributed.Client(cluster, set_as_default=False)
         else:
             _probe(value)
@@ -117,6 +121,8 @@ def use_scheduler(spec: str | None, field: str = FIELD) -> Iterator[Any]:
             cluster.close()
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(field, f"cannot reach the dask scheduler {spec!r} ({first})") from None
+    if cluster is not None:             # a running scheduler's workers outlive the command: warmed by earlier runs
+        warm_workers(client, wait=False)
     _STATE["client"] = client
     try:
         yield client
@@ -137,6 +143,41 @@ def _probe(address: str) -> None:
     host, _, port = rest.rpartition(":")
     with socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_TIMEOUT_S):
         pass
+
+
+def dask_setup(worker=None) -> None:
+    """Run by dask in every worker of a ``local:N`` cluster as it starts (``preload``): the imports of the units
+    of work (simulation, decays, beam dump, scans), in the worker's main thread. A worker importing kaonportal in
+    its task thread while its event loop unpickles a scattered argument (which imports the same package) can
+    fail with a partially initialised module."""
+    import pyarrow.parquet  # noqa: F401
+    from . import beamdump, decays, simulation, stats  # noqa: F401
+    from .simulation import output, run  # noqa: F401
+
+
+def _warm() -> None:
+    # a tiny simulation to a (lean) file in the worker process: imports kaonportal, loads the compiled kernels
+    # (numba cache) and the Parquet writer, as the first chunk task of a run would
+    import tempfile
+    from pathlib import Path
+
+    from .simulation import simulate
+    with tempfile.TemporaryDirectory() as tmp:
+        simulate("K+ -> pi+ pi0", n=1000, seed=0, output=Path(tmp) / "warm.parquet")
+
+
+def warm_workers(client, wait: bool = True) -> None:
+    """Load the compiled kernels (numba cache) in every worker of ``client`` (a few seconds of CPU per new worker
+    process, which its first task would otherwise spend while the others wait for it). ``wait=False``: in the
+    background, while the client prepares the run (how :func:`use_scheduler` calls it for ``local:N``, whose
+    workers imported the package as they started: :func:`dask_setup`)."""
+    futures = [client.submit(_warm, workers=[addr], allow_other_workers=False, pure=False)
+               for addr in client.scheduler_info()["workers"]]
+    if wait:
+        client.gather(futures)
+        return
+    for fut in futures:                 # run them even though nobody waits for them
+        _import_distributed(FIELD).fire_and_forget(fut)
 
 
 def active_client():
