@@ -46,7 +46,7 @@ CONNECT_TIMEOUT_S = 10
 PROBE_TIMEOUT_S = 2.0
 FIELD = "--scheduler"
 
-_STATE: dict[str, Any] = {"client": None}
+_STATE: dict[str, Any] = {"client": None, "warming": None}
 
 
 def parse_scheduler(spec: str, field: str = FIELD) -> tuple[str, Any]:
@@ -121,13 +121,13 @@ def use_scheduler(spec: str | None, field: str = FIELD) -> Iterator[Any]:
             cluster.close()
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(field, f"cannot reach the dask scheduler {spec!r} ({first})") from None
-    if cluster is not None:             # a running scheduler's workers outlive the command: warmed by earlier runs
-        warm_workers(client, wait=False)
     _STATE["client"] = client
     try:
+        if cluster is not None:         # a running scheduler's workers outlive the command: warmed by earlier runs
+            warm_workers(client, wait=False)
         yield client
     finally:
-        _STATE["client"] = None
+        _STATE["client"] = _STATE["warming"] = None
         client.close()
         if cluster is not None:
             cluster.close()
@@ -171,13 +171,14 @@ def warm_workers(client, wait: bool = True) -> None:
     process, which its first task would otherwise spend while the others wait for it). ``wait=False``: in the
     background, while the client prepares the run (how :func:`use_scheduler` calls it for ``local:N``, whose
     workers imported the package as they started: :func:`dask_setup`)."""
-    futures = [client.submit(_warm, workers=[addr], allow_other_workers=False, pure=False)
-               for addr in client.scheduler_info()["workers"]]
+    futures = _STATE.get("warming")     # already on their way (use_scheduler): wait for those, not a second round
+    if futures is None or _STATE["client"] is not client:
+        futures = [client.submit(_warm, workers=[addr], allow_other_workers=False, pure=False)
+                   for addr in client.scheduler_info()["workers"]]
     if wait:
         client.gather(futures)
-        return
-    for fut in futures:                 # run them even though nobody waits for them
-        _import_distributed(FIELD).fire_and_forget(fut)
+    else:
+        _STATE["warming"] = futures     # held until use_scheduler exits: a released future would be cancelled
 
 
 def active_client():
