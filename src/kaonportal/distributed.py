@@ -156,14 +156,16 @@ def dask_setup(worker=None) -> None:
 
 
 def _warm() -> None:
-    # a tiny simulation to a (lean) file in the worker process: imports kaonportal, loads the compiled kernels
-    # (numba cache) and the Parquet writer, as the first chunk task of a run would
+    # one block simulated to a (lean) file in the worker process: loads the compiled kernels (numba cache; a full
+    # block reaches the rarer branches, such as in-flight decays, that a few events would not) and the Parquet
+    # writer, as the first chunk task of a run would
     import tempfile
     from pathlib import Path
 
+    from .backend import BLOCK_SIZE
     from .simulation import simulate
     with tempfile.TemporaryDirectory() as tmp:
-        simulate("K+ -> pi+ pi0", n=1000, seed=0, output=Path(tmp) / "warm.parquet")
+        simulate("K+ -> pi+ pi0", n=BLOCK_SIZE, seed=0, output=Path(tmp) / "warm.parquet")
 
 
 def warm_workers(client, wait: bool = True) -> None:
