@@ -10,7 +10,7 @@ retried :data:`RETRIES` times before the error reaches the caller.
 
 Scheduler specification: ``local:N`` starts a LocalCluster of N single-threaded worker processes for the
 duration of the command (one thread each: the kernels are single-threaded, and N processes on N cores do not
-oversubscribe them); every worker is warmed in the background as the client connects (:func:`warm_workers`); anything else is the address of a running scheduler (``tcp://host:8786`` or
+oversubscribe them; each imports the simulation modules as it starts, :func:`dask_setup`); anything else is the address of a running scheduler (``tcp://host:8786`` or
 ``host:8786``). dask.distributed is optional (``pip install "kaonportal[distributed]"``); every problem
 with the specification (dask missing, ``local:0``, unreachable address) is an :class:`InputError` naming
 the option, raised before any work starts.
@@ -123,8 +123,6 @@ def use_scheduler(spec: str | None, field: str = FIELD) -> Iterator[Any]:
         raise InputError(field, f"cannot reach the dask scheduler {spec!r} ({first})") from None
     _STATE["client"] = client
     try:
-        if cluster is not None:         # a running scheduler's workers outlive the command: warmed by earlier runs
-            warm_workers(client, wait=False)
         yield client
     finally:
         _STATE["client"] = _STATE["warming"] = None
@@ -146,12 +144,12 @@ def _probe(address: str) -> None:
 
 
 def dask_setup(worker=None) -> None:
-    """Run by dask in every worker of a ``local:N`` cluster as it starts (``preload``): the imports of the units
-    of work (simulation, decays, beam dump, scans), in the worker's main thread. A worker importing kaonportal in
-    its task thread while its event loop unpickles a scattered argument (which imports the same package) can
-    fail with a partially initialised module."""
+    """Run by dask in every worker of a ``local:N`` cluster as it starts (``preload``): the imports of the
+    simulation chunks (the commonest tasks; the beam-dump and scan modules are imported by their first task), in
+    the worker's main thread. A worker importing kaonportal in its task thread while its event loop unpickles a
+    scattered argument (which imports the same package) can fail with a partially initialised module."""
     import pyarrow.parquet  # noqa: F401
-    from . import beamdump, decays, simulation, stats  # noqa: F401
+    from . import decays, simulation  # noqa: F401
     from .simulation import output, run  # noqa: F401
 
 
@@ -170,10 +168,11 @@ def _warm() -> None:
 
 def warm_workers(client, wait: bool = True) -> None:
     """Load the compiled kernels (numba cache) in every worker of ``client`` (a few seconds of CPU per new worker
-    process, which its first task would otherwise spend while the others wait for it). ``wait=False``: in the
-    background, while the client prepares the run (how :func:`use_scheduler` calls it for ``local:N``, whose
-    workers imported the package as they started: :func:`dask_setup`)."""
-    futures = _STATE.get("warming")     # already on their way (use_scheduler): wait for those, not a second round
+    process, which its first task spends otherwise): for benchmarks that time the steady state. Not done by
+    :func:`use_scheduler`: measured on ``kaonportal simulate -n 3e5 --scheduler local:2`` it only added CPU (the
+    client submits its first tasks within a second, and a worker's first task loads the same kernels).
+    ``wait=False``: submitted, not waited for (the futures are held until :func:`use_scheduler` exits)."""
+    futures = _STATE.get("warming")     # already submitted (wait=False): wait for those, not a second round
     if futures is None or _STATE["client"] is not client:
         futures = [client.submit(_warm, workers=[addr], allow_other_workers=False, pure=False)
                    for addr in client.scheduler_info()["workers"]]
