@@ -8,8 +8,10 @@ Prints
    (``run_chunk``: generate -> reconstruct -> Arrow table, 2 threads, nothing written); bytes per event of the
    file (target: ratio <= 2, <= 60 bytes/event);
 2. dask throughput: events/s of ``simulate(decay, n, output=FILE, scheduler="local:W")`` for each W over one
-   local process (``workers=1``, same file), cluster start-up excluded (one warm-up simulation per cluster;
-   expect ~W up to the number of idle cores);
+   local process (``workers=1``, same file), cluster start-up and worker warm-up excluded, and the CPU time of
+   the whole run (client and workers) over the local one (the dask overhead, robust to the machine's load).
+   A local process already overlaps the kernel and the file encoding (two threads), so W workers on W idle
+   cores gain less than W: at most (kernel + encoding CPU) / W over the kernel time;
 3. with ``--run-quick``: the main job over the kernel: wall time of ``kaonportal run --quick`` over the kernel
    time of every event it simulates (counted by wrapping ``simulate``; kernel time from the rate of item 1).
 """
@@ -60,17 +62,28 @@ def simulate_file(decay: str, n: int, threads: int) -> tuple[float, float]:
         return dt, out.stat().st_size / n
 
 
-def dask_rates(decay: str, n: int, workers: list[int]) -> dict[int, float]:
-    """Events/s of ``simulate`` writing the (lean) file, as ``kaonportal simulate --scheduler local:W`` does."""
-    from kaonportal.distributed import use_scheduler
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process so far, all threads (run in the workers too)."""
+    import resource
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def dask_rates(decay: str, n: int, workers: list[int]) -> dict[int, tuple[float, float]]:
+    """W -> (events/s, CPU seconds of client + workers) of ``simulate`` writing the (lean) file, as
+    ``kaonportal simulate --scheduler local:W`` does; cluster start-up and worker warm-up excluded."""
+    from kaonportal.distributed import use_scheduler, warm_workers
     out = {}
     with tempfile.TemporaryDirectory() as d:
         for w in workers:
-            with use_scheduler(f"local:{w}"):
-                simulate(decay, n=w * BLOCK_SIZE, seed=2)      # warm-up: imports and compiled code in every worker
+            with use_scheduler(f"local:{w}") as client:
+                warm_workers(client)          # imports and compiled code in every worker, waited for
+                before = sum(client.run(_cpu_s).values())
                 t = time.perf_counter()
+                c = _cpu_s()
                 simulate(decay, n=n, seed=1, output=Path(d) / f"w{w}.parquet")
-                out[w] = n / (time.perf_counter() - t)
+                wall = time.perf_counter() - t
+                out[w] = (n / wall, _cpu_s() - c + sum(client.run(_cpu_s).values()) - before)
     return out
 
 
@@ -125,11 +138,17 @@ def main() -> None:
     if args.workers:
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter()
+            c = _cpu_s()
             simulate(args.decay, n=args.n, seed=1, workers=1, output=Path(d) / "local.parquet")
             local = args.n / (time.perf_counter() - t)
+            local_cpu = _cpu_s() - c
         rates = dask_rates(args.decay, args.n, args.workers)
-        print(f"one local process writing the file (workers=1): {local / 1e6:.2f} M/s; dask LocalCluster over it: " +
-              ", ".join(f"{w} worker(s) {r / local:.2f}x" for w, r in rates.items()))
+        # on a shared machine the wall-time ratio follows the other users' load; the CPU ratio (all processes of
+        # the run over the local one) is the overhead of going through dask, whatever the load
+        print(f"one local process writing the file (workers=1): {local / 1e6:.2f} M/s, {local_cpu:.2f} s CPU; "
+              f"dask LocalCluster over it (load {os.getloadavg()[0]:.1f}): " +
+              ", ".join(f"{w} worker(s) {r / local:.2f}x throughput, {cpu / local_cpu:.2f}x CPU"
+                        for w, (r, cpu) in rates.items()))
     if args.run_quick:
         wall, ev, ratio, cpu_ratio = run_quick_ratio(args.n / tk, args.n / KERNEL_CPU[args.decay])
         print(f"kaonportal run --quick: {wall:.1f} s for {ev} simulated events; over their kernel time "

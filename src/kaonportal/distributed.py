@@ -1,6 +1,6 @@
 """Independent units of work on a dask.distributed cluster (``--scheduler ADDRESS|local:N``).
 
-``kaonportal simulate``, ``run``, ``beamdump`` and ``recast`` send their independent units (simulation blocks, per-mass
+``kaonportal simulate``, ``run``, ``beamdump`` and ``recast`` send their independent units (simulation chunks, per-mass
 beam-dump yields) as tasks to a dask scheduler when one is active, and run them in-process otherwise.
 Every unit is a pure function of its arguments (its random numbers come from
 ``backend.block_rng(seed, unit, stream)``), and the results are combined on the client in the same order
@@ -9,7 +9,8 @@ whatever the number of workers. A task whose worker dies is rescheduled by dask;
 retried :data:`RETRIES` times before the error reaches the caller.
 
 Scheduler specification: ``local:N`` starts a LocalCluster of N single-threaded worker processes for the
-duration of the command; anything else is the address of a running scheduler (``tcp://host:8786`` or
+duration of the command (one thread each: the kernels are single-threaded, and N processes on N cores do not
+oversubscribe them; each imports the simulation modules as it starts, :func:`dask_setup`); anything else is the address of a running scheduler (``tcp://host:8786`` or
 ``host:8786``). dask.distributed is optional (``pip install "kaonportal[distributed]"``); every problem
 with the specification (dask missing, ``local:0``, unreachable address) is an :class:`InputError` naming
 the option, raised before any work starts.
@@ -26,9 +27,11 @@ kaonportal.errors.InputError: --scheduler: local:N needs N >= 1 worker processes
 
 from __future__ import annotations
 
-__all__ = ["parse_scheduler", "use_scheduler", "active_client", "ordered_map", "RETRIES", "INSTALL_HINT"]
+__all__ = ["parse_scheduler", "use_scheduler", "active_client", "ordered_map", "warm_workers", "RETRIES",
+           "INSTALL_HINT"]
 
 import contextlib
+import socket
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -38,9 +41,12 @@ from .errors import InputError
 RETRIES = 3
 INSTALL_HINT = 'pip install "kaonportal[distributed]"'
 CONNECT_TIMEOUT_S = 10
+#: seconds the plain TCP probe of a scheduler address waits (a refused connection fails at once; dask's own connect
+#: retries a refused address until its timeout, ~18 s, before saying so)
+PROBE_TIMEOUT_S = 2.0
 FIELD = "--scheduler"
 
-_STATE: dict[str, Any] = {"client": None}
+_STATE: dict[str, Any] = {"client": None, "warming": None}
 
 
 def parse_scheduler(spec: str, field: str = FIELD) -> tuple[str, Any]:
@@ -102,10 +108,13 @@ def use_scheduler(spec: str | None, field: str = FIELD) -> Iterator[Any]:
         if kind == "local":
             # one thread per process: one unit per worker at a time (the kernels are single-threaded);
             # each worker has a nanny that restarts it if it dies, and its tasks are rescheduled
+            # preload: every worker imports the package as it starts (dask_setup below), before any task or
+            # scattered argument arrives, so that no two threads of a worker import kaonportal at once
             cluster = distributed.LocalCluster(n_workers=int(value), threads_per_worker=1, processes=True,
-                                               dashboard_address=":0", silence_logs=40)
+                                               dashboard_address=":0", silence_logs=40, preload=[__name__])
             client = distributed.Client(cluster, set_as_default=False)
         else:
+            _probe(value)
             client = distributed.Client(value, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         if cluster is not None:
@@ -116,10 +125,61 @@ def use_scheduler(spec: str | None, field: str = FIELD) -> Iterator[Any]:
     try:
         yield client
     finally:
-        _STATE["client"] = None
+        _STATE["client"] = _STATE["warming"] = None
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _probe(address: str) -> None:
+    """Open and close a TCP connection to ``address`` (``tcp://`` / ``tls://`` / bare ``HOST:PORT``), within
+    :data:`PROBE_TIMEOUT_S`; OSError (refused, unknown host, timeout) when nothing listens. Other transports
+    (ucx, inproc, ...) are left to dask."""
+    scheme, rest = address.split("://", 1) if "://" in address else ("tcp", address)
+    if scheme.lower() not in ("tcp", "tls"):
+        return
+    host, _, port = rest.rpartition(":")
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_TIMEOUT_S):
+        pass
+
+
+def dask_setup(worker=None) -> None:
+    """Run by dask in every worker of a ``local:N`` cluster as it starts (``preload``): the imports of the
+    simulation chunks (the commonest tasks; the beam-dump and scan modules are imported by their first task), in
+    the worker's main thread. A worker importing kaonportal in its task thread while its event loop unpickles a
+    scattered argument (which imports the same package) can fail with a partially initialised module."""
+    import pyarrow.parquet  # noqa: F401
+    from . import decays, simulation  # noqa: F401
+    from .simulation import output, run  # noqa: F401
+
+
+def _warm() -> None:
+    # one block simulated to a (lean) file in the worker process: loads the compiled kernels (numba cache; a full
+    # block reaches the rarer branches, such as in-flight decays, that a few events would not) and the Parquet
+    # writer, as the first chunk task of a run would
+    import tempfile
+    from pathlib import Path
+
+    from .backend import BLOCK_SIZE
+    from .simulation import simulate
+    with tempfile.TemporaryDirectory() as tmp:
+        simulate("K+ -> pi+ pi0", n=BLOCK_SIZE, seed=0, output=Path(tmp) / "warm.parquet")
+
+
+def warm_workers(client, wait: bool = True) -> None:
+    """Load the compiled kernels (numba cache) in every worker of ``client`` (a few seconds of CPU per new worker
+    process, which its first task spends otherwise): for benchmarks that time the steady state. Not done by
+    :func:`use_scheduler`: measured on ``kaonportal simulate -n 3e5 --scheduler local:2`` it only added CPU (the
+    client submits its first tasks within a second, and a worker's first task loads the same kernels).
+    ``wait=False``: submitted, not waited for (the futures are held until :func:`use_scheduler` exits)."""
+    futures = _STATE.get("warming")     # already submitted (wait=False): wait for those, not a second round
+    if futures is None or _STATE["client"] is not client:
+        futures = [client.submit(_warm, workers=[addr], allow_other_workers=False, pure=False)
+                   for addr in client.scheduler_info()["workers"]]
+    if wait:
+        client.gather(futures)
+    else:
+        _STATE["warming"] = futures     # held until use_scheduler exits: a released future would be cancelled
 
 
 def active_client():

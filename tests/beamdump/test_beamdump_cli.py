@@ -40,7 +40,7 @@ def test_cli_writes_contour_plot_and_json(tmp_path):
 def test_cli_bad_input_exit_code_2(tmp_path):
     cases = [(["--grid", "0x10"], "grid"), (["--pot", "-1"], "pot"), (["--channels", "gg"], "cannot decay"),
              (["--channels", "ee,xx"], "unknown channel"), (["--seed", "-1"], "seed"),
-             (["--mass-range", "0.01,100"], "mass_range: must lie within")]
+             (["--mass-range", "0.01,100"], "--mass-range: must lie within")]
     for extra, msg in cases:
         args = list(ARGS)
         for i in range(0, len(extra), 2):
@@ -104,22 +104,25 @@ def test_explain_bad_input_one_line_exit_2(extra):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--cl", "nan"], "cl: must be a finite number"),                        # used to hang the limit search
-    (["--n-per-mass", "1000000000000"], "n_per_mass: must be an integer in [1, 1e7]"),   # MemoryError, exit 1
-    (["--observed", "1000000000000", "--background", "1"], "observed: must be in [0, 1e+09] events"),
-    (["--observed", "1", "--background", "nan"], "background: must be a finite number"),
-    (["--pot", "inf"], "pot: must be a finite number"),
+    (["--cl", "nan"], "--cl: must be a finite number in (0, 1), got nan"),                        # used to hang the limit search
+    (["--n-per-mass", "1000000000000"], "--n-per-mass: must be an integer in [1, 1e7]"),   # MemoryError, exit 1
+    (["--observed", "1000000000000", "--background", "1"], "--observed: must be in [0, 1e+09] events"),
+    (["--observed", "1", "--background", "nan"], "--background: must be a finite number in [0, 1e+09] events"),
+    (["--pot", "inf"], "--pot: must be a finite number > 0"),
+    (["--pot", "nan"], "--pot: must be a finite number > 0"),
     # issue 14 "Bad input": every numeric option, NaN/inf, POT <= 0, a closed channel, a grid outside the range
-    (["--pot", "0"], "pot: must be > 0"),
-    (["--projection-pot", "nan"], "projection_pot: must be a finite number"),
-    (["--a-scaling", "inf"], "a_scaling: must be 'pp', 'wounded' or a number in (0, 10)"),
-    (["--trigger-efficiency", "nan"], "trigger_efficiency: must be a finite number"),
-    (["--decay-volume", "105,nan"], "decay_volume: need 0 < LOW < HIGH"),
-    (["--coupling-range", "1e-8,inf"], "coupling_range: need 0 < LOW < HIGH"),
-    (["--mass-range", "nan,0.3"], "mass_range: need 0 < LOW < HIGH"),
-    (["--mass-range", "5,10"], "mass_range: must lie within the validity range"),
-    (["--observed", "-1", "--background", "0.1"], "observed: must be in [0, 1e+09] events"),
-    (["--observed", "1", "--background", "-1"], "background: must be in [0, 1e+09] events"),
+    (["--pot", "0"], "--pot: must be a finite number > 0"),
+    (["--projection-pot", "nan"], "--projection-pot: must be a finite number > 0"),
+    (["--a-scaling", "inf"], "--a-scaling: must be 'pp', 'wounded' or a number in (0, 10)"),
+    (["--trigger-efficiency", "nan"], "--trigger-efficiency: must be a finite number in [0, 1]"),
+    (["--decay-volume", "105,nan"], "--decay-volume: need 0 < LOW < HIGH, got '105,nan'; allowed: finite 0 < Z1 < Z2 in m"),
+    (["--coupling-range", "1e-8,inf"], "--coupling-range: need 0 < LOW < HIGH"),
+    # the model's range is stated even when the value is not a number (the dark photon: [0.00102, 3] GeV)
+    (["--mass-range", "nan,0.3"], "--mass-range: need 0 < LOW < HIGH, got 'nan,0.3'; allowed: finite LOW < HIGH in "
+                                  "[0.00102, 3] GeV (validity range of dark-photon)"),
+    (["--mass-range", "5,10"], "--mass-range: must lie within the validity range"),
+    (["--observed", "-1", "--background", "0.1"], "--observed: must be in [0, 1e+09] events"),
+    (["--observed", "1", "--background", "-1"], "--background: must be a finite number in [0, 1e+09] events"),
     (["--channels", "mumu", "--mass-range", "0.01,0.2"], "mumu (asked in --channels) opens only at m > 0.2113 GeV"),
     (["--model", "alp-gluon", "--channels", "pipipi0", "--mass-range", "0.05,0.2"], "pipipi0 (asked in --channels) opens only at m > 0.4141"),
     (["--model", "hnl-tau", "--channels", "pimu"], "its branching ratio is zero over the whole mass range"),
@@ -129,3 +132,10 @@ def test_cli_bad_numbers_exit_2_before_simulating(tmp_path, args, needle):
     assert res.exit_code == 2 and needle in res.stderr, res.output
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
     assert not (tmp_path / "bd").exists()
+
+
+def test_cli_errors_name_the_option_in_json_too(tmp_path):
+    # issue 14 "Bad input": the option the user typed, not the parameter behind it, here and in --json
+    res = runner.invoke(app, ["beamdump", "--pot", "nan", "--grid", "4x4", "--out", str(tmp_path / "bd"), "--json"])
+    assert res.exit_code == 2 and res.stderr.startswith("error: --pot: ")
+    assert json.loads(res.stdout)["error"]["field"] == "--pot"

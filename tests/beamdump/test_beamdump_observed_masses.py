@@ -99,11 +99,11 @@ def test_per_mass_counts_must_match_the_grid():
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--observed", "1", "--background", "0.016", "--observed-masses", "nan"], "observed_masses: must be a finite"),
-    (["--observed", "1", "--background", "0.016", "--observed-masses", "5"], "observed_masses: must be in [0.001022, 3] GeV"),
+    (["--observed", "1", "--background", "0.016", "--observed-masses", "nan"], "--observed-masses: must be a finite"),
+    (["--observed", "1", "--background", "0.016", "--observed-masses", "5"], "--observed-masses: must be in [0.001022, 3] GeV"),
     (["--observed", "1", "--background", "0.016", "--observed-masses", "0.3,0.4"], "one mass per observed event"),
-    (["--observed", "1", "--background", "0.016", "--observed-masses", "x"], "observed_masses: expected comma"),
-    (["--observed-masses", "0.411"], "observed_masses: give the count with --observed"),
+    (["--observed", "1", "--background", "0.016", "--observed-masses", "x"], "--observed-masses: expected comma"),
+    (["--observed-masses", "0.411"], "--observed-masses: give the count with --observed"),
 ])
 def test_bad_observed_masses_one_line_exit_2(tmp_path, args, needle):
     res = CliRunner().invoke(app, ["beamdump", "--channels", "mumu", *args, "--grid", "4x4",

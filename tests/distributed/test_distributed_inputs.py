@@ -49,3 +49,21 @@ def test_run_and_beamdump_refuse_bad_scheduler_before_work(tmp_path, command):
     assert r.exit_code == 2, r.output
     assert "--scheduler" in r.stderr and "local:N needs N >= 1" in r.stderr and "Traceback" not in r.output
     assert not out.exists()
+
+
+def test_unreachable_scheduler_fails_within_seconds():
+    # issue 17 "Bad input": a refused connection is known at once; dask alone retried it for its whole connect
+    # timeout (~18 s). The plain TCP probe says so within PROBE_TIMEOUT_S (2 s); 3 s leaves room for a busy machine.
+    import socket
+    import time
+
+    pytest.importorskip("distributed")
+    with socket.socket() as s:              # a port that is bound but not listening: connections are refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        t = time.perf_counter()
+        with pytest.raises(InputError, match=rf"--scheduler: cannot reach the dask scheduler 'tcp://127.0.0.1:{port}'"):
+            with distributed.use_scheduler(f"tcp://127.0.0.1:{port}"):
+                pass
+        assert time.perf_counter() - t < 3.0
+    assert distributed.active_client() is None

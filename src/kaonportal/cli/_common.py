@@ -8,7 +8,7 @@ Conventions (``../shared/conventions.md``):
 
 from __future__ import annotations
 
-__all__ = ["OneLineErrorsGroup", "cli_errors", "hold", "emit_json", "stderr", "progress", "guard_output", "DEBUG",
+__all__ = ["OneLineErrorsGroup", "cli_errors", "option_fields", "hold", "emit_json", "stderr", "progress", "guard_output", "DEBUG",
            "to_jsonable"]
 
 import functools
@@ -120,6 +120,31 @@ def cli_errors(func):
             if DEBUG["on"]:
                 raise
             _report(json_mode, "internal", f"{type(exc).__name__}: {exc} (rerun with --debug for the traceback)", 1)
+
+    return wrapper
+
+
+def option_fields(func):
+    """Decorator (under :func:`cli_errors`): an InputError whose field is a parameter of the command is reported
+    under that parameter's option (``--pot``, not ``pot``; ``--mass-range``, not ``mass_range``): the user reads the
+    name they typed. Fields that are not parameters (``masses[3]``, ``config.x``) are left as they are."""
+    import inspect
+
+    options = {}
+    for name, param in inspect.signature(func).parameters.items():
+        decls = [d for d in (getattr(param.default, "param_decls", None) or ()) if d.startswith("--")]
+        if decls:
+            options[name] = decls[0]
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            option = options.get(exc.field)
+            if option is None:
+                raise
+            raise InputError(option, exc.message) from None
 
     return wrapper
 

@@ -10,10 +10,11 @@ from typing import Optional
 import typer
 
 from ..errors import InputError
-from ._common import cli_errors, emit_json, guard_output, progress, scheduler_option, stderr
+from ._common import cli_errors, emit_json, guard_output, option_fields, progress, scheduler_option, stderr
 
 
 @cli_errors
+@option_fields      # errors name --pot, --mass-range, ... (issue 14 'Bad input')
 def beamdump_cmd(
     model: str = typer.Option("dark-photon", "--model", help="Portal model name or PBC label (BC1...)."),
     channels: Optional[str] = typer.Option(None, "--channels",
@@ -79,7 +80,7 @@ def beamdump_cmd(
     """Beam-dump exclusion contour in the (mass, coupling) plane: N = N_POT chi P_decay BR A_acc A_trig."""
     import math
 
-    from ..beamdump.analysis import parse_grid, parse_range, run_beamdump, write_outputs
+    from ..beamdump.analysis import parse_grid, run_beamdump, write_outputs
     from ..beamdump.budget import parse_explain, yield_budget
     from ..report.style import parse_plot_formats
     from ..report.style import plot_formats as formats_of_plots
@@ -89,29 +90,37 @@ def beamdump_cmd(
     formats = parse_plot_formats(plot_formats)
     check_scheduler(scheduler)
 
-    for name, val in (("pot", pot), ("projection_pot", projection_pot), ("cl", cl),
-                      ("trigger_efficiency", trigger_efficiency)):
-        if not math.isfinite(val):
-            raise InputError(name, f"must be a finite number, got {val}")
-    if pot <= 0:
-        raise InputError("pot", f"must be > 0 protons on target (2021 data: 1.4e17), got {pot:g}")
-    if projection_pot <= 0:
-        raise InputError("projection_pot", f"must be > 0 protons on target (Run 2 goal: 1e18), got {projection_pot:g}")
+    # one check per option, NaN and inf included, each message stating the allowed range
+    if not (math.isfinite(pot) and pot > 0):
+        raise InputError("pot", f"must be a finite number > 0 of protons on target (2021 data: 1.4e17), got {pot:g}")
+    if not (math.isfinite(projection_pot) and projection_pot > 0):
+        raise InputError("projection_pot", f"must be a finite number > 0 of protons on target (Run 2 goal: 1e18), "
+                                           f"got {projection_pot:g}")
+    if not 0 < cl < 1:          # False for NaN
+        raise InputError("cl", f"must be a finite number in (0, 1), got {cl:g}")
+    if not 0 <= trigger_efficiency <= 1:
+        raise InputError("trigger_efficiency", f"must be a finite number in [0, 1], got {trigger_efficiency:g}")
     point = parse_explain(explain) if explain is not None else None
     if out is None and point is None:
         raise InputError("out", "an output directory is needed (--out DIR), unless only --explain is asked")
     g = parse_grid(grid)
-    mr = parse_range("mass_range", mass_range)
-    cr = parse_range("coupling_range", coupling_range)
+    from ..beamdump.yields import resolve_model
+
+    mdl = resolve_model(model)
+    lo, hi = mdl.mass_range
+    mr = _range("mass_range", mass_range, f"LOW < HIGH in [{lo:.3g}, {hi:.3g}] GeV (validity range of {mdl.name})")
+    cr = _range("coupling_range", coupling_range, f"0 < LOW < HIGH of the coupling {mdl.coupling_name}")
     if (observed is None) != (background is None):
         raise InputError("observed", "give both --observed and --background, or neither (published 2021 numbers)")
+    if background is not None and not 0 <= background <= 1e9:      # the range run_beamdump allows; False for NaN
+        raise InputError("background", f"must be a finite number in [0, 1e+09] events, got {background:g}")
     from ..beamdump.setup import BeamDumpSetup
 
     try:
         a_scale = float(a_scaling)
     except ValueError:
         a_scale = a_scaling
-    dv = parse_range("decay_volume", decay_volume)
+    dv = _range("decay_volume", decay_volume, "0 < Z1 < Z2 in m (default 105,180)")
     from ..beamdump.efficiencies import parse_channel_efficiency
 
     setup = BeamDumpSetup(trigger_efficiency=trigger_efficiency, brems_form_factor=brems_form_factor,
@@ -119,11 +128,7 @@ def beamdump_cmd(
                           **({"decay_volume": dv} if dv else {}))
     from ..beamdump.analysis import default_ranges
     from ..beamdump.channel_choice import resolve_channels
-    from ..beamdump.yields import resolve_model
-
-    if meson_tff is None:
-        mdl = resolve_model(model)
-    else:
+    if meson_tff is not None:
         from ..models import get_model
 
         from ..models.transition_ff import TFF_CHOICES
@@ -185,6 +190,17 @@ def _print_budget_table(table: str, json_out: bool) -> None:
     import sys
 
     (sys.stderr if json_out else sys.stdout).write(table + "\n")
+
+
+def _range(field: str, text: str | None, allowed: str) -> tuple[float, float] | None:
+    """``LOW,HIGH`` of an option (:func:`~kaonportal.beamdump.analysis.parse_range`); its error (NaN and inf
+    included) ends with the allowed range: finite numbers, ``allowed``."""
+    from ..beamdump.analysis import parse_range
+
+    try:
+        return parse_range(field, text)
+    except InputError as exc:
+        raise InputError(field, f"{exc.message}; allowed: finite {allowed}") from None
 
 
 def _say(line: str | None) -> None:

@@ -1,7 +1,7 @@
 """Chunks of a simulation run: blocks -> Arrow record batches -> chunk tables, and the chunk's way to the output.
 
 :func:`run_chunk` is the whole per-chunk work of :func:`~.run.simulate` (in this process, optionally on threads);
-with a dask client the blocks are tasks (:func:`_block_task`, :mod:`kaonportal.distributed`). A file's chunks are
+with a dask client the chunks are tasks (:func:`_chunk_task`, :mod:`kaonportal.distributed`). A file's chunks are
 narrowed to the file's columns, saved in the chunk store (resume) and appended to the output by
 :func:`_emit_chunk` in a background thread (:class:`_Pipeline`) while the next chunk is simulated.
 """
@@ -33,19 +33,6 @@ def _block_batch(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.Record
     cols = simulate_block(ctx, *job)
     # numeric columns are wrapped without a copy; bools are packed to bits
     return pa.RecordBatch.from_arrays([pa.array(cols[c]) for c in schema.names], schema=schema)
-
-
-def _block_task(job: tuple[int, int, int], ctx, schema: pa.Schema,
-                out_schema: pa.Schema) -> tuple[pa.RecordBatch, dict[str, np.ndarray]]:
-    """One block as a dask task (runs in a worker process): the batch already in the columns and types the
-    client keeps (``out_schema``: the file's, or the kept columns), so that ~4x fewer bytes travel, and the
-    full-precision columns of the run totals, which the client sums per chunk exactly as for a local run."""
-    batch = _block_batch(ctx, schema, job)
-    sums = {c: batch.column(c).to_numpy(zero_copy_only=False) for c in _SUM_COLUMNS}
-    if out_schema is not schema:
-        batch = pa.Table.from_batches([batch]).select(out_schema.names).cast(
-            out_schema, safe=False).combine_chunks().to_batches()[0]
-    return batch, sums
 
 
 def _assemble(batches: list[pa.RecordBatch], schema: pa.Schema) -> tuple[pa.Table, dict[str, np.ndarray]]:
@@ -101,17 +88,22 @@ def _narrow(table: pa.Table, fschema: pa.Schema) -> pa.Table:
     return table.select(fschema.names).cast(fschema, safe=False)
 
 
+def _save_chunk(store, first_block: int, narrow: pa.Table, fschema: pa.Schema, sums) -> None:
+    """Chunk ``first_block`` (already in the file's columns) into the chunk store with its run totals (exact float
+    reprs), so that a resumed run adds the same numbers without reading the chunk's columns back."""
+    store.save(first_block, narrow.replace_schema_metadata(
+        {**(fschema.metadata or {}), _SUMS_KEY: json.dumps(list(sums)).encode()}))
+
+
 def _emit_chunk(store, writer, first_block: int, table: pa.Table | None, fschema: pa.Schema, sums) -> None:
     """Append chunk ``first_block`` to the output: the stored chunk when ``table`` is None (resume), else the
-    narrowed ``table``, first saved in the chunk store (if any) with its run totals (exact float reprs), so that
-    a resumed run adds the same numbers without reading the chunk's columns back."""
+    narrowed ``table``, first saved in the chunk store (if any; unless a dask worker already saved it there)."""
     if table is None:
         writer.write(store.load(first_block).replace_schema_metadata(fschema.metadata))
         return
     narrow = _narrow(table, fschema)
-    if store is not None:
-        store.save(first_block, narrow.replace_schema_metadata(
-            {**(fschema.metadata or {}), _SUMS_KEY: json.dumps(list(sums)).encode()}))
+    if store is not None and not store.has(first_block):
+        _save_chunk(store, first_block, narrow, fschema, sums)
     writer.write(narrow)
 
 
@@ -147,31 +139,46 @@ class _Pipeline:
         self._pool.shutdown(wait=True)     # a chunk already handed over is still saved (resume keeps it)
 
 
+def _chunk_task(chunk: tuple[int, int, int], ctx, schema: pa.Schema, out_schema: pa.Schema,
+                store=None) -> tuple[pa.Table, tuple[float, float, float]]:
+    """One chunk as a dask task (runs in a worker process): the whole per-chunk work of a local run
+    (:func:`run_chunk`, one thread), the chunk's run totals computed here exactly as a local run computes them
+    (three floats travel, not the full-precision columns), and the table in the columns and types the client keeps
+    (``out_schema``: the file's, or the kept columns; ~4x fewer bytes to send). With a chunk store that this
+    worker sees (same filesystem: a LocalCluster, a shared disk) the worker saves the chunk there itself, so that
+    the client encodes each chunk once (the output), not twice; the client saves chunks it does not find there.
+
+    Chunks, not blocks, are the tasks: a few tenths of a second of work each, so that the per-task cost of dask
+    (scheduling, one message each way) stays small, and the totals need no concatenation on the client."""
+    first_block, start, stop = chunk
+    table, cols = run_chunk(ctx, schema, first_block, start, stop)
+    sums = _sums(cols)
+    del cols
+    if out_schema is not schema:
+        table = _narrow(table, out_schema)
+    if store is not None and (store.dir / "manifest.json").is_file():
+        _save_chunk(store, first_block, table, out_schema, sums)
+    return table, sums
+
+
 def _chunk_tables(ctx, schema, chunks, store, pool, client, progress, out_schema=None):
     """``(first_block, start, stop, table, sums)`` per chunk, in order: ``table`` None and the totals from the
-    chunk store when the chunk is there, else simulated here (threads ``pool``) or as one dask task per block
-    (``client``)."""
+    chunk store when the chunk is there, else simulated here (threads ``pool``) or as one dask task per chunk
+    (``client``; :func:`_chunk_task`)."""
     todo = [c for c in chunks if store is None or not store.has(c[0])]
     todo_blocks = {c[0] for c in todo}
     results = None
     if client is not None:
-        jobs = [job for c in todo for job in _block_jobs(*c)]
-        results = ordered_map(_block_task, jobs, ctx, schema, out_schema or schema, client=client)
+        results = ordered_map(_chunk_task, todo, ctx, schema, out_schema or schema, store, client=client)
     for first_block, start, stop in chunks:
         if first_block not in todo_blocks:
             yield first_block, start, stop, None, _stored_sums(store, first_block)
             continue
         if results is None:
             table, cols = run_chunk(ctx, schema, first_block, start, stop, pool, on_block=progress)
+            sums = _sums(cols)
         else:
-            batches, parts = [], []
-            for job in _block_jobs(first_block, start, stop):
-                batch, sums = next(results)
-                batches.append(batch)
-                parts.append(sums)
-                if progress is not None:
-                    progress(job[2])
-            table = pa.Table.from_batches(batches, schema=(out_schema or schema))
-            # the chunk's columns concatenated as table.column(c).to_numpy() does: the same sums as locally
-            cols = {c: np.concatenate([p[c] for p in parts]) for c in _SUM_COLUMNS}
-        yield first_block, start, stop, table, _sums(cols)
+            table, sums = next(results)
+            if progress is not None:
+                progress(stop)
+        yield first_block, start, stop, table, sums

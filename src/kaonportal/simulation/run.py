@@ -126,7 +126,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     workers: threads running the blocks of a chunk concurrently (numpy and the numba kernels release
         the GIL); the output does not depend on it.
     scheduler: ``"local:N"`` or the address of a dask scheduler (:mod:`kaonportal.distributed`): the
-        blocks run as dask tasks on its workers (``workers`` is then ignored); the output is bit-identical.
+        chunks run as dask tasks on its workers (``workers`` is then ignored; the workers save the chunks of
+        the resume store themselves when they share the filesystem); the output is bit-identical.
         Without it, a client made active by an enclosing :func:`kaonportal.distributed.use_scheduler`
         (``kaonportal run --scheduler``) is used.
     resume: with ``output``, keep finished chunks in ``OUTPUT.partial/`` so that an interrupted run
