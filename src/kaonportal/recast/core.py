@@ -172,11 +172,10 @@ def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, l
         o[ok] = a
         return o
 
-    def full_1d(a, fill, cast):
-        """per grid mass (JSON list), ``fill`` outside the model's decay range"""
-        o = np.full(masses.size, fill, dtype=float)
-        o[ok] = a
-        return [cast(v) for v in o]
+    def per_mass(a, cast):
+        """per grid mass (JSON list), None outside the model's decay range (no JSON NaN)"""
+        it = iter(np.asarray(a).tolist())
+        return [cast(next(it)) if inside else None for inside in ok]
 
     outs, proj = [], []
     groups = [(f"dump-{c}", [c]) for c in chans] + ([("dump", chans)] if len(chans) > 1 else [])
@@ -200,9 +199,9 @@ def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, l
         o.excluded = o.r_map > 1
         o.info = {"channels": cs, "pot": POT_2021, "observed": counts.observed, "background": bkg,
                   "observed_event_masses_gev": counts.event_masses(), "observed_counting": COUNTING_NOTE,
-                  "observed_per_mass": full_1d(ex.observed_per_mass, 0, int),
+                  "observed_per_mass": per_mass(ex.observed_per_mass, int),
                   "signal_events_limit": ex.signal_limit,
-                  "signal_events_limit_per_mass": full_1d(ex.limit_per_mass, np.nan, float),
+                  "signal_events_limit_per_mass": per_mass(ex.limit_per_mass, float),
                   "expected_signal_events_limit": ex.expected_limits, "source": counts.source,
                   "band_maps": {b: full(ex.n_expected / lim) > 1 for b, lim in ex.expected_limits.items()}}
         outs.append(o)
