@@ -37,3 +37,15 @@ def test_dump_recast_reproduces_the_beamdump_exclusion_notch_included(tmp_path):
     assert np.array_equal(old.excluded[notch], dump.excluded[notch])
     assert np.all(dump.excluded[~notch] >= old.excluded[~notch])
     assert np.sum(dump.excluded[~notch] & ~old.excluded[~notch]) > 0, "the per-mass count changes the contour"
+
+
+def test_dump_outcomes_state_the_production_setup_they_share(tmp_path):
+    """Every dump search of a recast comes from one simulation of all the model's dump channels: its production
+    setup (resolved for that channel set, as `kaonportal beamdump` would) is stated on each, also the leptonic ones."""
+    cfg = RecastConfig(["dump"], n_mass=2, n_coupling=4, n_per_mass=100, mass_range=(0.3, 0.6),
+                       coupling_range=(1e-7, 1e-5))
+    res = run_recast(get_model("dark-photon"), cfg, Path(tmp_path))
+    setups = [o.info["production_setup"] for o in res.outcomes]
+    assert setups and all(s == setups[0] for s in setups)
+    hadronic = set(setups[0]["channels_simulated"]) - {"ee", "mumu"}
+    assert hadronic and setups[0]["vector_mixing"] == "on" and setups[0]["brems_form_factor"] == "timelike"

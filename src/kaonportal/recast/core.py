@@ -203,6 +203,12 @@ def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, l
                   "signal_events_limit": ex.signal_limit,
                   "signal_events_limit_per_mass": per_mass(ex.limit_per_mass, float),
                   "expected_signal_events_limit": ex.expected_limits, "source": counts.source,
+                  # one simulation for all the model's dump channels: its production setup is the one
+                  # `kaonportal beamdump` resolves for that channel set (with hadronic channels: vector-meson
+                  # mixing on, time-like form factor), also for a leptonic channel alone
+                  "production_setup": {"channels_simulated": list(chans),
+                                       "brems_form_factor": grid.setup.brems_form_factor,
+                                       "vector_mixing": grid.setup.vector_mixing},
                   "band_maps": {b: full(ex.n_expected / lim) > 1 for b, lim in ex.expected_limits.items()}}
         outs.append(o)
         p = SearchOutcome(name, "dump", o.group)
