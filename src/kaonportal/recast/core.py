@@ -6,7 +6,9 @@ top of the model's scan or the beam-dump default). Per kaon-mode search the excl
 come from :func:`.searches.search_edges` (bisection in the coupling, not limited by the grid). The beam dump
 (:mod:`kaonportal.beamdump`: every dump channel the model decays to with published 2021 counts) gives the
 expected events N(m, C) on the grid, one exclusion per channel and one for the channels together
-(one counting experiment, as ``kaonportal beamdump``).
+(one counting experiment, as ``kaonportal beamdump``), with NA62's 2021 counts counted as there
+(:mod:`kaonportal.beamdump.counts`): the observed mu mu event (0.411 GeV, [Peruzzo:2022discrete]) only at the
+masses whose signal invariant-mass window holds it, so the dump limit is N_UL(0 observed) elsewhere.
 
 Combination. Each search i gives r_i(m, C) = signal / limit (kaon mode: S / BR_UL; dump: N / N_UL), excluded
 where r_i > 1. The **union** excludes where any r_i > 1. The **statistical combination** of independent
@@ -149,8 +151,8 @@ def _kaon_outcome(search, model, cols, masses, couplings) -> SearchOutcome:
 
 def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, list, dict]:
     """Per-channel and all-channel beam-dump exclusions (observed at 2021 POT, projection at cfg.pot)."""
-    from ..beamdump.analysis import POT_2021, PUBLISHED_2021
-    from ..beamdump.contours import exclusion, expected_quantile_counts, projection
+    from ..beamdump.contours import exclusion, expected_quantile_counts, observed_per_mass, projection
+    from ..beamdump.counts import COUNTING_NOTE, POT_2021, PUBLISHED_2021, observed_background
     from ..beamdump.yields import YieldGrid, expected_events, model_channels
     lo, hi = model.mass_range
     chans = [c for c in model_channels(model) if c in PUBLISHED_2021]
@@ -170,25 +172,43 @@ def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, l
         o[ok] = a
         return o
 
+    def per_mass(a, cast):
+        """per grid mass (JSON list), None outside the model's decay range (no JSON NaN)"""
+        it = iter(np.asarray(a).tolist())
+        return [cast(next(it)) if inside else None for inside in ok]
+
     outs, proj = [], []
     groups = [(f"dump-{c}", [c]) for c in chans] + ([("dump", chans)] if len(chans) > 1 else [])
     for name, cs in groups:
         per_pot = sum(grid.by_channel[c] for c in cs)
         frac = np.divide(per_pot, grid.per_pot, out=np.zeros_like(per_pot), where=grid.per_pot > 0)
         g = YieldGrid(grid.model, grid.coupling_name, grid.masses, grid.couplings, per_pot,
-                      grid.mc_var_per_pot2 * frac ** 2, channels=tuple(cs), setup=grid.setup, card=grid.card)
-        obs = sum(PUBLISHED_2021[c][0] for c in cs)
-        bkg = sum(PUBLISHED_2021[c][1] for c in cs)
-        ex = exclusion(g, POT_2021, obs, bkg)
+                      grid.mc_var_per_pot2 * frac ** 2, channels=tuple(cs), setup=grid.setup, card=grid.card,
+                      mass_window_halfwidth={c: w for c, w in grid.mass_window_halfwidth.items() if c in cs})
+        # NA62's 2021 counts as `kaonportal beamdump` counts them: an observed event of known invariant mass
+        # (the mu mu one at 0.411 GeV) only at the masses whose signal mass window holds it (beamdump.counts)
+        counts = observed_background(cs)
+        n_obs = observed_per_mass(g, counts.events, counts.n_without_mass)
+        bkg = counts.background
+        ex = exclusion(g, POT_2021, n_obs, bkg)
         pr = projection(g, cfg.pot, bkg / POT_2021)
         o = SearchOutcome(name, "dump", "dump" if name == "dump" else f"dump {cs[0]}")
-        o.r_map = full(ex.n_expected / ex.signal_limit)
+        o.r_map = full(ex.ratio)
         n_med = ex.expected_limits.get("median", ex.signal_limit)
         o.r_expected = full(ex.n_expected / n_med)
         o.excluded = o.r_map > 1
-        o.info = {"channels": cs, "pot": POT_2021, "observed": obs, "background": bkg,
-                  "signal_events_limit": ex.signal_limit, "expected_signal_events_limit": ex.expected_limits,
-                  "source": "NA62 2021 dump data ([NA62:2023dpmumu; NA62:2024dpll; NA62:2025fiphad])",
+        o.info = {"channels": cs, "pot": POT_2021, "observed": counts.observed, "background": bkg,
+                  "observed_event_masses_gev": counts.event_masses(), "observed_counting": COUNTING_NOTE,
+                  "observed_per_mass": per_mass(ex.observed_per_mass, int),
+                  "signal_events_limit": ex.signal_limit,
+                  "signal_events_limit_per_mass": per_mass(ex.limit_per_mass, float),
+                  "expected_signal_events_limit": ex.expected_limits, "source": counts.source,
+                  # one simulation for all the model's dump channels: its production setup is the one
+                  # `kaonportal beamdump` resolves for that channel set (with hadronic channels: vector-meson
+                  # mixing on, time-like form factor), also for a leptonic channel alone
+                  "production_setup": {"channels_simulated": list(chans),
+                                       "brems_form_factor": grid.setup.brems_form_factor,
+                                       "vector_mixing": grid.setup.vector_mixing},
                   "band_maps": {b: full(ex.n_expected / lim) > 1 for b, lim in ex.expected_limits.items()}}
         outs.append(o)
         p = SearchOutcome(name, "dump", o.group)
