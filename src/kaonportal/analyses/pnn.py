@@ -29,6 +29,7 @@ from ..constants import BR_K
 from ..errors import InputError
 from ..normalisation import single_event_sensitivity
 from ..selection import Selection, column, cut_flow, float_column, load_selection, region_mask, signal_region_mask
+from ..selection.cutflow import cut_weights
 from ..selection.derived import source_columns
 from .config import BACKGROUND_SOURCES, Dataset, RunConfig, dataset_card, get_dataset
 from .pnn_budget import (Calibration, SourceAccumulator, forced_multiplier, forced_sample_size, load_calibration,
@@ -314,7 +315,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                                    options=sample_options(dcy))
             for ev in ev_blocks:
                 acc.add(dcy, ev, br, mult=undecayed_multiplier(ev) if n_forced else None)
-                h = _hist2d(ev, cut_flow(sel, ev, skip=kin_skip).weights * br)
+                h = _hist2d(ev, cut_weights(sel, ev, skip=kin_skip).weights * br)
                 hists[dcy] = h if dcy not in hists else hists[dcy] + h
                 del ev      # before the next block is simulated (memory)
         sources[source] = acc.finish().as_dict()

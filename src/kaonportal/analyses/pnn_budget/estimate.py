@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ...selection import Selection, column, cut_flow, region_mask, signal_region_mask
+from ...selection import Selection, column, region_mask, signal_region_mask
+from ...selection.cutflow import cut_weights
 from .calibration import Calibration, reweighted_columns, veto_parameter
 from .data_driven import RADIATIVE_SAMPLES, control_yields, data_driven_estimate
 from .escapes import escape_diagnostics, escape_event_weights, escape_fraction
@@ -118,7 +119,8 @@ class SourceAccumulator:
         cols = reweighted_columns(events, self.source, self.cal)
         n = len(next(iter(cols.values())))
         self.n_events += n
-        cf0 = cut_flow(sel, cols)
+        memo: dict = {}     # the block's cut masks, shared by the full and the control selections
+        cf0 = cut_weights(sel, cols, memo=memo)
         part["total"] += cf0.total
         # raw weighted sums: the cut flow with total 1 (finish() divides by the sample's total)
         cf = apply_multiplier(replace(cf0, total=1.0), mult)
@@ -169,7 +171,7 @@ class SourceAccumulator:
             # "other K+ decays" (data_driven module docstring)
             put("dd_sim", scale * a, scale * ae)
             return
-        s1, e1, s2, e2 = control_yields(sel, cols, spec, mult, sr, reg, total=1.0)
+        s1, e1, s2, e2 = control_yields(sel, cols, spec, mult, sr, reg, total=1.0, memo=memo)
         put("ctrl_sr", br * s1, br * e1)
         put("ctrl_reg", br * s2, br * e2)
 
