@@ -29,7 +29,6 @@ from ..constants import BR_K
 from ..errors import InputError
 from ..normalisation import single_event_sensitivity
 from ..selection import Selection, column, cut_flow, float_column, load_selection, region_mask, signal_region_mask
-from ..selection.cutflow import cut_weights
 from ..selection.derived import source_columns
 from .config import BACKGROUND_SOURCES, Dataset, RunConfig, dataset_card, get_dataset
 from .pnn_budget import (Calibration, SourceAccumulator, forced_multiplier, forced_sample_size, load_calibration,
@@ -293,7 +292,6 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     # ---- 3. background budget --------------------------------------------------------------------
     sources = {}
     needed = dict(cfg.pnn.n_background)
-    kin_skip = [c.id for c in sel.cuts if c.kind == "weight"]
     for source, decays in BACKGROUND_SOURCES.items():
         avail = [dcy for dcy in decays if dcy in needed]
         if not avail:
@@ -314,8 +312,8 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                 ev_blocks = blocks(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
                                    options=sample_options(dcy))
             for ev in ev_blocks:
-                acc.add(dcy, ev, br, mult=undecayed_multiplier(ev) if n_forced else None)
-                h = _hist2d(ev, cut_weights(sel, ev, skip=kin_skip).weights * br)
+                kin = acc.add(dcy, ev, br, mult=undecayed_multiplier(ev) if n_forced else None, kinematic=True)
+                h = _hist2d(ev, kin * br)     # the selection without its weight cuts
                 hists[dcy] = h if dcy not in hists else hists[dcy] + h
                 del ev      # before the next block is simulated (memory)
         sources[source] = acc.finish().as_dict()
