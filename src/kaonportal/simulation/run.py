@@ -30,6 +30,7 @@ from ..detector.card import Card, load_card
 from ..errors import InputError, check_choice
 from .chunks import _chunk_tables, _emit_chunk, _Pipeline, _select, run_chunk  # noqa: F401 (run_chunk: API)
 from .engine import CANDIDATE_RULE, LKR_CLUSTER_E_MIN, LKR_POSITION_M, make_context, release_scratch, species_of
+from .scratch import trim_heap
 from .output import ChunkStore, EventWriter, output_format
 from .schema import arrow_schema, check_columns, check_extra_columns, file_schema
 
@@ -251,6 +252,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         if pool is not None:
             pool.shutdown()
         release_scratch()
+        if pool is not None:
+            trim_heap()     # the worker threads' arenas (scratch.trim_heap)
     if kept is not None:
         events = kept.table()
     else:
