@@ -1,6 +1,7 @@
 """Issue 17 ratios, measured in one run (the machine may be shared: ratios are what to quote).
 
 Run:  python benchmarks/issue17_ratios.py [--n 2000000] [--workers 1 2 4] [--run-quick] [--decay "K+ -> pi+ pi0"]
+                                        [--baseline SRC_DIR]
 
 Prints
 1. ``simulate`` end to end over the kernel: wall time of ``simulate(decay, n, output=FILE.parquet, workers=2)``
@@ -13,7 +14,10 @@ Prints
    A local process already overlaps the kernel and the file encoding (two threads), so W workers on W idle
    cores gain less than W: at most (kernel + encoding CPU) / W over the kernel time;
 3. with ``--run-quick``: the main job over the kernel: wall time of ``kaonportal run --quick`` over the kernel
-   time of every event it simulates (counted by wrapping ``simulate``; kernel time from the rate of item 1).
+   time of every event it simulates (counted by wrapping ``simulate``; kernel time from the rate of item 1);
+   with ``--baseline SRC_DIR`` (a ``src`` directory of another version) also ``kaonportal run --quick`` of the
+   baseline and of this checkout, each in a fresh process (``run_cost.measure``: CPU from the kernel's
+   accounting), over the same kernel CPU time: the before/after ratios measured in one session.
 """
 
 from __future__ import annotations
@@ -46,11 +50,14 @@ def kernel_time(decay: str, n: int, threads: int) -> float:
         for i, start in enumerate(range(0, n, step)):
             run_chunk(ctx, schema, i * 16, start, min(start + step, n), pool if threads > 1 else None)
         KERNEL_CPU[decay] = min(KERNEL_CPU.get(decay, float("inf")), time.process_time() - c)
+        KERNEL_CPU_PER_EVENT[0] = KERNEL_CPU[decay] / n
         return time.perf_counter() - t
 
 
 #: decay -> process CPU seconds of the last kernel_time (the load-robust twin of its wall time)
 KERNEL_CPU: dict[str, float] = {}
+#: the kernel's CPU seconds per event (last kernel_time)
+KERNEL_CPU_PER_EVENT = [float("nan")]
 
 
 def simulate_file(decay: str, n: int, threads: int) -> tuple[float, float]:
@@ -123,6 +130,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
     ap.add_argument("--run-quick", action="store_true")
     ap.add_argument("--skip-file", action="store_true", help="only the kernel time (for --run-quick)")
+    ap.add_argument("--baseline", type=Path, default=None, help="src directory of a baseline version (--run-quick)")
     args = ap.parse_args()
     simulate(args.decay, n=1000, seed=0)            # compiled code loaded (numba cache)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (shared machine: quote ratios)")
@@ -153,6 +161,24 @@ def main() -> None:
         wall, ev, ratio, cpu_ratio = run_quick_ratio(args.n / tk, args.n / KERNEL_CPU[args.decay])
         print(f"kaonportal run --quick: {wall:.1f} s for {ev} simulated events; over their kernel time "
               f"{ratio:.1f}x wall, {cpu_ratio:.1f}x CPU (target <= 5)")
+        if args.baseline:
+            fresh_process_ratios(args.baseline, ev)
+
+
+def fresh_process_ratios(baseline: Path, events: int) -> None:
+    """``kaonportal run --quick`` of the baseline tree and of this checkout in fresh processes (alternately, so that
+    both see the same load), CPU over the kernel CPU time of the ``events`` they simulate."""
+    from run_cost import measure
+    kernel_cpu = events * KERNEL_CPU_PER_EVENT[0]
+    here = Path(__file__).resolve().parents[1] / "src"
+    with tempfile.TemporaryDirectory() as d:
+        res = {name: measure(src.resolve(), ["--quick"], Path(d) / name)
+               for name, src in (("baseline", baseline), ("current", here))}
+    for name, r in res.items():
+        print(f"  {name:8s} run --quick (fresh process): wall {r['wall_s']:.1f} s, CPU {r['cpu_s']:.1f} s, "
+              f"peak {r['peak_rss_mb']:.0f} MB; CPU / kernel CPU {r['cpu_s'] / kernel_cpu:.1f}x")
+    print(f"  current / baseline: CPU {res['current']['cpu_s'] / res['baseline']['cpu_s']:.2f}, "
+          f"wall {res['current']['wall_s'] / res['baseline']['wall_s']:.2f}")
 
 
 if __name__ == "__main__":

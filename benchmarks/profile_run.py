@@ -1,15 +1,17 @@
 """Profile of the main job: ``kaonportal run --quick`` under cProfile, top costs printed.
 
 Run:  python benchmarks/profile_run.py [--out DIR] [--top 30] [--full] [--sort cumulative|tottime]
-                                       [--stats FILE] [--timer wall|cpu]
+                                       [--stats FILE] [--only SECTION] [--config FILE] [--timer wall|cpu]
 
 Runs the command in this process (the same code path as the console script, through the typer app),
 writes the raw profile to ``--stats`` (default ``DIR/profile.pstats``, readable with ``python -m pstats``
 or snakeviz) and prints the ``--top`` functions by cumulative and by own time, plus the wall time and the
 peak resident memory of the process (``resource.getrusage``, Linux: kB). ``--full`` profiles the default
-(not ``--quick``) run. A last table gives the time of the job's parts (the sections, and what is not a
-section's physics: plots, HEPData, validation flags, YAML, imports); ``--timer cpu`` profiles in process CPU
-time, which a shared machine's load does not inflate. Not a test: numbers depend on the machine and its load (say so when quoting them).
+(not ``--quick``) run; ``--only pnn`` one section (the others switched off), ``--config`` a run configuration.
+A last table gives the time of the job's parts (the sections, and what is not a section's physics: plots, HEPData,
+validation flags, YAML, imports); ``--timer cpu`` (or ``--cpu``) profiles in process CPU time, which a shared
+machine's load does not inflate (with the simulation's threads the CPU of the worker threads then shows as waiting
+in the main thread). Not a test: numbers depend on the machine and its load (say so when quoting them).
 """
 
 from __future__ import annotations
@@ -56,20 +58,27 @@ def main(argv=None) -> None:
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--full", action="store_true", help="profile the default run instead of --quick")
     ap.add_argument("--stats", type=Path, default=None)
+    ap.add_argument("--only", default=None, help="profile this section only (e.g. pnn)")
+    ap.add_argument("--config", type=Path, default=None, help="a kaonportal run --config YAML")
+    ap.add_argument("--cpu", action="store_true", help="profile with the process CPU clock")
     ap.add_argument("--extra", nargs="*", default=[], help="further arguments for kaonportal run")
     ap.add_argument("--timer", choices=("wall", "cpu"), default="wall",
                     help="cpu: profile in process CPU time (time.process_time), what to quote on a shared machine")
     args = ap.parse_args(argv)
-    tmp = None
+    tmp = tempfile.mkdtemp(prefix="kp-profile-")
     out = args.out
     if out is None:
-        tmp = tempfile.mkdtemp(prefix="kp-profile-")
         out = Path(tmp) / "run"
+    if args.only and args.config:
+        raise SystemExit("give --only or --config, not both")
+    from run_cost import only_config
+    config = only_config(args.only, Path(tmp)) if args.only else args.config
     from typer.main import get_command
     from kaonportal.cli.main import app
     cmd = get_command(app)
-    cli = ["run", "--out", str(out), "--force", *([] if args.full else ["--quick"]), *args.extra]
-    prof = cProfile.Profile(time.process_time) if args.timer == "cpu" else cProfile.Profile()
+    cli = ["run", "--out", str(out), "--force", *([] if args.full else ["--quick"]),
+           *(["--config", str(config)] if config else []), *args.extra]
+    prof = cProfile.Profile(time.process_time) if (args.cpu or args.timer == "cpu") else cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
     try:
@@ -93,9 +102,9 @@ def main(argv=None) -> None:
     print(f"kaonportal {' '.join(cli)}: wall {wall:.1f} s, process CPU {ru.ru_utime + ru.ru_stime:.1f} s "
           f"(profiled; cProfile adds ~10-30%), "
           f"peak RSS {peak_mb:.0f} MB, cache {cache_bytes / 1e6:.1f} MB; stats in {stats_path}")
-    if tmp is not None:
+    if args.out is None:
         shutil.copy(stats_path, Path(tempfile.gettempdir()) / "kp-profile-last.pstats")
-        shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Cost of ``kaonportal run`` as a new user runs it, against a baseline source tree in the same session.
 
 Run:  python benchmarks/run_cost.py [--quick] [--baseline SRC_DIR] [--src SRC_DIR] [--config FILE] [--repeat N] [--warmup]
+                                   [--only SECTION]
 
 Each measurement is one fresh process (``kaonportal run --force`` into a new directory, so nothing is read
 from an earlier cache) whose wall time, CPU time (user + system) and peak resident memory come from the
@@ -10,6 +11,8 @@ the two trees run alternately (baseline, current, baseline, ...) so that both se
 ratios current / baseline are printed: on a shared machine quote those and the CPU times, not the wall
 times alone. A tree that never ran compiles its numba kernels on its first run (~10 s of CPU for ``--quick``,
 cached next to the modules afterwards): ``--warmup`` runs each tree once, untimed, before measuring.
+``--only pnn`` runs one section (a temporary config switching the others off), e.g. the pnn section before
+and after a change: ``python benchmarks/run_cost.py --only pnn --baseline /tmp/base/src --warmup``.
 Not a test.
 """
 
@@ -25,6 +28,18 @@ import time
 from pathlib import Path
 
 _CLI = "from kaonportal.cli.main import app; app()"
+
+
+def only_config(section: str, directory: Path) -> Path:
+    """A ``kaonportal run --config`` file in ``directory`` that enables ``section`` only (pnn, beamdump or a
+    search of ``kaonportal.analyses.searches.SECTIONS``)."""
+    from kaonportal.analyses.searches import SECTIONS
+    names = ["pnn", "beamdump", *SECTIONS]
+    if section not in names:
+        raise SystemExit(f"--only: unknown section {section!r}; known: {', '.join(names)}")
+    p = Path(directory) / f"only-{section}.yaml"
+    p.write_text("sections:\n" + "".join(f"  {n}: {'true' if n == section else 'false'}\n" for n in names))
+    return p
 
 
 def measure(src: Path, args: list[str], out: Path) -> dict:
@@ -61,12 +76,16 @@ def main(argv=None) -> None:
                     help="src directory of the version measured (default: this checkout)")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--warmup", action="store_true", help="one untimed run per tree first (numba compile cache)")
+    ap.add_argument("--only", default=None, help="run this section only (e.g. pnn)")
     ap.add_argument("--extra", nargs="*", default=[], help="further arguments for kaonportal run")
     args = ap.parse_args(argv)
-    run_args = [*(["--quick"] if args.quick else []), *(["--config", str(args.config)] if args.config else []),
+    tmp = Path(tempfile.mkdtemp(prefix="kp-run-cost-"))
+    if args.only and args.config:
+        raise SystemExit("give --only or --config, not both")
+    config = only_config(args.only, tmp) if args.only else args.config
+    run_args = [*(["--quick"] if args.quick else []), *(["--config", str(config)] if config else []),
                 *args.extra]
     trees = ([("baseline", args.baseline)] if args.baseline else []) + [("current", args.src)]
-    tmp = Path(tempfile.mkdtemp(prefix="kp-run-cost-"))
     results: dict[str, list[dict]] = {name: [] for name, _ in trees}
     try:
         if args.warmup:

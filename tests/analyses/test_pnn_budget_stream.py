@@ -100,3 +100,16 @@ def test_multipliers_are_the_sample_pieces(mu_nu):
     (_, m_plain), (_, m_forced) = sample_pieces(mu_nu["plain"], mu_nu["forced"])
     assert np.array_equal(m_plain, undecayed_multiplier(mu_nu["plain"]))
     assert np.array_equal(m_forced, forced_multiplier(mu_nu["forced"]))
+
+
+def test_kinematic_weights_of_a_block_are_the_cut_flow_ones(mu_nu):
+    # issue 17: the m2miss plots take the selection-without-weight-cuts weights from the accumulator's block
+    # masks (on the reweighted columns); they must be the very weights cut_flow gives on the raw block
+    from kaonportal.selection import cut_flow
+    cal = Calibration(scales={"muon_as_pion": (3.0, 0.3), "photon_veto": (2.0, 0.2)})   # columns reweighted
+    acc = SourceAccumulator("K+ -> mu+ nu", SEL, N_K_EFF, cal, BINS)
+    ev = mu_nu["plain"]
+    kin = acc.add("K+ -> mu+ nu", ev, 0.6, kinematic=True)
+    ref = cut_flow(SEL, ev, skip=[c.id for c in SEL.cuts if c.kind == "weight"]).weights
+    assert kin.tobytes() == ref.tobytes() and np.count_nonzero(kin) > 0
+    assert acc.add("K+ -> mu+ nu", ev, 0.6) is None

@@ -59,7 +59,7 @@ def test_pnn_2018_setup_simulates_the_overridden_card_under_its_own_cache_key():
 
 def test_bad_dataset_override_stops_before_simulation(monkeypatch):
     bad = Dataset.model_validate({**get_dataset("pnn-2018").model_dump(), "card_overrides": {"pid.rich_p_max": 150.0}})
-    monkeypatch.setattr("kaonportal.analyses.pnn.get_dataset", lambda name: bad)
+    monkeypatch.setattr("kaonportal.analyses.pnn_setup.get_dataset", lambda name: bad)
     with pytest.raises(InputError) as ei:
         resolve_pnn(load_config(overrides={"dataset": "pnn-2018"}))
     assert ei.value.field == "card.pid.rich_p_max" and "allowed range [0, 100] GeV/c" in ei.value.message

@@ -94,3 +94,36 @@ def test_selection_source_with_an_unknown_bibliography_key_is_refused(tmp_path):
     data["cuts"][0]["source"] = "[FW MultiplicitySelection.cc; NA62:2021zjw] 'Extra-activity (multiplicity) cuts'"
     p.write_text(yaml.safe_dump(data))
     assert load_selection(p).cuts[0].source.startswith("[FW ")
+
+
+def test_cut_weights_are_the_cut_flow_weights_bit_for_bit():
+    # cut_weights (issue 17: the pnn budget's fast path) must give the very weights and total of cut_flow,
+    # with a memo shared by the full selection and a control selection on the same events
+    from kaonportal.selection import cut_weights
+    sel = load_selection("pnn-2022")
+    ev = demo_events(20000, seed=11)
+    ev["n_photons"] = ev["n_photons"].astype(np.int16)
+    memo = {}
+    for skip, extra in (((), ()), (("photon_veto",), ()), (("pid_pi",), ("w_pid_mu",)), ((), ())):
+        ref = cut_flow(sel, ev, skip=skip, extra_weights=extra)
+        fast = cut_weights(sel, ev, skip=skip, extra_weights=extra, memo=memo)
+        assert fast.total == ref.total and fast.rows == []
+        assert np.array_equal(fast.weights, ref.weights) and fast.weights.tobytes() == ref.weights.tobytes()
+        assert fast.yield_in(ev["p_track"] > 30) == ref.yield_in(ev["p_track"] > 30)
+    assert memo      # the masks were kept for reuse
+    base = np.linspace(0.0, 1.0, 20000)
+    assert np.array_equal(cut_weights(sel, ev, base_weight=base).weights, cut_flow(sel, ev, base_weight=base).weights)
+
+
+def test_cut_weights_refuse_a_weight_outside_zero_one_like_cut_flow():
+    from kaonportal.selection import cut_weights
+    sel = load_selection("pnn-2022")
+    ev = demo_events(500, seed=2)
+    ev["w_pid_pi"] = ev["w_pid_pi"] * 3.0
+    for f in (cut_flow, cut_weights):
+        with pytest.raises(InputError, match="w_pid_pi"):
+            f(sel, ev)
+    ev = demo_events(500, seed=2)
+    ev["w_photon_veto"][:] = np.nan     # non-finite where an event is still selected
+    with pytest.raises(InputError, match="w_photon_veto"):
+        cut_weights(sel, ev, memo={})

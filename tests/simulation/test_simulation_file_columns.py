@@ -75,3 +75,14 @@ def test_keep_columns_in_memory():
     assert kept.events.equals(full.events.select(["p_track", "m2miss_pi"]))
     # the totals still use weight_gen, in_acceptance and decay_prob, which are not kept
     assert (kept.accepted, kept.decay_fraction_mc) == (full.accepted, full.decay_fraction_mc)
+
+
+def test_keep_columns_one_contiguous_chunk_of_every_type():
+    # issue 17 (memory): the kept columns come as one chunk per column (no later concatenation copy), with the
+    # values and Arrow types of the full table: floats, ints, bools (bit-packed), over several chunks
+    cols = ["event", "p_track", "n_photons", "track_true_pdgid", "in_straw", "track_decayed", "w_photon_veto"]
+    full = simulate("K+ -> pi+ pi0", n=140_000, **KW).events
+    kept = simulate("K+ -> pi+ pi0", n=140_000, keep_columns=cols, **KW).events
+    assert all(kept.column(c).num_chunks == 1 for c in kept.column_names)
+    assert kept.schema.equals(full.select(kept.column_names).schema)
+    assert kept.equals(full.select(kept.column_names).combine_chunks())

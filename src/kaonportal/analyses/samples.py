@@ -28,7 +28,7 @@ True
 from __future__ import annotations
 
 __all__ = ["MissingComponent", "SampleCache", "derive_seed", "require", "card_key", "SIMULATE_OPTIONS",
-           "CACHE_MAX_BYTES"]
+           "CACHE_MAX_BYTES", "default_workers"]
 
 import contextlib
 import hashlib
@@ -56,6 +56,18 @@ CACHE_MAX_BYTES = 300_000_000
 # Parquet schema metadata key: the columns the file was written for (JSON list, or null = all columns).
 _COLUMNS_KEY = b"kaonportal.columns"
 _MAX_NAME = 200          # file-name length above which the option part is replaced by its hash
+
+
+def default_workers() -> int:
+    """Threads that run the blocks of a simulated sample (``simulate(workers=...)``): the cores this process
+    may use, at most 4 (a chunk has ``chunk_blocks`` = 4 blocks). The kernels release the GIL and the events
+    do not depend on the number of threads (bit-identical), so this only moves the wall time (issue 17: the
+    run's samples used one core of two)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):       # not Linux
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
 
 
 class MissingComponent(RuntimeError):
@@ -134,12 +146,15 @@ class SampleCache:
         reading the same events back (issue 17: the kernels run at ~3e6 events/s on 2 cores, the cache files
         hold ~90 bytes/event), so the large samples are cheaper to regenerate than to store.
 
+    workers: threads per simulated part (:func:`default_workers` when ``None``); the events do not depend on it.
+
     ``loaded_from_cache``, ``simulated`` and ``written`` list the decays served from files, simulated,
     and the files written, in call order; ``not_stored`` the decays left out of the cache by ``max_bytes``.
     """
 
     def __init__(self, cache_dir: Path | None, card, card_key: str, chunk_blocks: int = 4,
-                 columns=None, max_part: int = 1_000_000, max_bytes: int | None = CACHE_MAX_BYTES):
+                 columns=None, max_part: int = 1_000_000, max_bytes: int | None = CACHE_MAX_BYTES,
+                 workers: int | None = None):
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.card = card
         self.card_key = card_key
@@ -147,6 +162,7 @@ class SampleCache:
         self.columns = set(columns) if columns is not None else None
         self.max_part = int(max_part)
         self.max_bytes = max_bytes
+        self.workers = default_workers() if workers is None else int(workers)
         self.on_part = None
         self.not_stored: list[str] = []
         self.loaded_from_cache: list[str] = []
@@ -282,7 +298,7 @@ class SampleCache:
             seed_i = int(seed) if n_parts == 1 else derive_seed(seed, f"part{i}")
             # only the kept columns are accumulated, chunk by chunk (memory: ~half of the 45 columns)
             res = simulate(decay, n=n_i, seed=seed_i, card=self.card, z_range=tuple(z_range),
-                           sampling="weights", chunk_blocks=self.chunk_blocks,
+                           sampling="weights", chunk_blocks=self.chunk_blocks, workers=self.workers,
                            **({"keep_columns": sorted(keep)} if keep is not None else {}), **options)
             table = res.events
             if keep is not None:

@@ -89,8 +89,10 @@ def propagate_charged(origin, p3, charge, card: Card) -> ChargedTrack:
     straight line downstream. Particles produced downstream of the magnet are not kicked.
     Backward-going particles (pz <= 0) get NaN positions and no acceptance.
     """
-    origin = np.asarray(origin, float)
-    p3 = np.asarray(p3, float)
+    # C-contiguous copies of views (e.g. one particle of an (n, k, 4) array): the kernel is then compiled for
+    # one array layout only, whoever calls (first-run compile time, issue 17)
+    origin = np.ascontiguousarray(origin, dtype=float)
+    p3 = np.ascontiguousarray(p3, dtype=float)
     n = origin.shape[0]
     q = np.ascontiguousarray(np.broadcast_to(np.asarray(charge, float), (n,)))
     geo = _charged_geometry(card)

@@ -104,6 +104,9 @@ def photon_veto_update(w_veto, origin, p4, track_x, track_y, card: Card) -> None
     from .propagation import _photon_geometry
     lav, lav_skip, irc, lkr, sac = _photon_geometry(card)
     le, li, nk = _veto_tables(card)
+    # C-contiguous float64 inputs: one compiled signature of the kernel for every caller
+    origin, p4 = np.ascontiguousarray(origin, dtype=float), np.ascontiguousarray(p4, dtype=float)
+    track_x, track_y = np.ascontiguousarray(track_x, dtype=float), np.ascontiguousarray(track_y, dtype=float)
     _veto_kernel(w_veto, origin, p4, track_x, track_y, card.photon_veto.lkr_min_distance ** 2,
                  lav, lav_skip, irc, lkr, sac, le, li, nk)
 

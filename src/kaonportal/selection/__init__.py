@@ -6,9 +6,9 @@
 13
 """
 
-from .cutflow import (CutFlow, CutFlowRow, column, cut_flow, demo_events, event_base_weight, float_column,
+from .cutflow import (CutFlow, CutFlowRow, column, cut_flow, cut_weights, demo_events, event_base_weight, float_column,
                       region_mask, signal_region_mask)
 from .definition import Cut, Region, Selection, list_selections, load_selection
 
 __all__ = ["Cut", "Region", "Selection", "list_selections", "load_selection", "CutFlow", "CutFlowRow",
-           "cut_flow", "region_mask", "signal_region_mask", "column", "float_column", "event_base_weight", "demo_events"]
+           "cut_flow", "cut_weights", "region_mask", "signal_region_mask", "column", "float_column", "event_base_weight", "demo_events"]

@@ -30,6 +30,7 @@ from ..detector.card import Card, load_card
 from ..errors import InputError, check_choice
 from .chunks import _chunk_tables, _emit_chunk, _Pipeline, _select, run_chunk  # noqa: F401 (run_chunk: API)
 from .engine import CANDIDATE_RULE, LKR_CLUSTER_E_MIN, LKR_POSITION_M, make_context, release_scratch, species_of
+from .scratch import trim_heap
 from .output import ChunkStore, EventWriter, output_format
 from .schema import arrow_schema, check_columns, check_extra_columns, file_schema
 
@@ -211,6 +212,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         writer = EventWriter(out_path, fschema, metadata)
     tables: list[pa.Table] = []
     keep = None if keep_columns is None else [c for c in schema.names if c in set(keep_columns)]
+    kept = _KeptColumns(_select(schema, keep), n) if keep is not None and out_path is None else None
     sum_w = sum_wacc = sum_p = 0.0
     chunks = list(block_ranges(n, chunk_blocks))
     pool = None
@@ -229,7 +231,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
                 if io is not None:
                     io.submit(_emit_chunk, store, writer, first_block, table, fschema, sums)
                 elif keep is not None:
-                    tables.append(table.select(keep))
+                    kept.put(start, table)
                 else:
                     tables.append(table)
                 del table
@@ -251,11 +253,41 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         if pool is not None:
             pool.shutdown()
         release_scratch()
-    events = None if out_path is not None else pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        if pool is not None:
+            trim_heap()     # the worker threads' arenas (scratch.trim_heap)
+    if kept is not None:
+        events = kept.table()
+    else:
+        events = None if out_path is not None else pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     return SimulationResult(events=events, generated=n,
                             decay_fraction=beam_decay_fraction(parent, card_obj, zr),
                             decay_fraction_mc=sum_p / n, accepted=sum_wacc / sum_w if sum_w > 0 else 0.0,
                             output=out_path, metadata=metadata)
+
+
+class _KeptColumns:
+    """The kept columns of an in-memory run (``simulate(keep_columns=...)``), copied chunk by chunk into arrays of
+    the whole run: the table then has one contiguous chunk per column, made with one copy of the kept columns
+    only, and each chunk's full simulation output is freed as soon as it is copied (issue 17: peak memory; the
+    consumers no longer concatenate the chunks, a second copy of the sample)."""
+
+    def __init__(self, schema: pa.Schema, n: int):
+        self.schema = schema
+        # bool columns as numpy bools (Arrow packs them to bits at the end); np.empty: pages touched when written
+        self.arrays = {f.name: np.empty(n, dtype=np.bool_ if pa.types.is_boolean(f.type) else f.type.to_pandas_dtype())
+                       for f in schema}
+
+    def put(self, start: int, table: pa.Table) -> None:
+        for name, arr in self.arrays.items():
+            pos = start
+            for chunk in table.column(name).chunks:
+                m = len(chunk)
+                arr[pos:pos + m] = chunk.to_numpy(zero_copy_only=False)
+                pos += m
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_arrays([pa.array(self.arrays[f.name], type=f.type) for f in self.schema],
+                                    schema=self.schema)
 
 
 def read_events(path: str | Path, columns: list[str] | None = None) -> pa.Table:

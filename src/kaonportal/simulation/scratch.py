@@ -8,8 +8,10 @@ of MB per block.
 
 from __future__ import annotations
 
-__all__ = ["rows", "scratch", "release_scratch"]
+__all__ = ["rows", "scratch", "release_scratch", "trim_heap"]
 
+import ctypes
+import ctypes.util
 import threading
 
 import numpy as np
@@ -69,3 +71,24 @@ def release_scratch() -> None:
     """Free this thread's work arrays (:func:`simulate` calls it when a run ends)."""
     _SCRATCH.arrays = {}
 
+
+
+def _libc_trim():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):      # not glibc: nothing to trim
+        return None
+
+
+_TRIM = _libc_trim()
+
+
+def trim_heap() -> None:
+    """Return the free memory of every malloc arena to the system (glibc ``malloc_trim``; a no-op elsewhere).
+
+    ``simulate`` calls it when a run ends: the blocks' arrays are allocated in the worker threads, whose malloc
+    arenas keep freed memory (fragmentation) and would otherwise raise the resident memory of a long job that
+    simulates many samples one after another (issue 17: peak memory of ``kaonportal run``)."""
+    if _TRIM is not None:
+        _TRIM(0)

@@ -167,8 +167,10 @@ def particle_vetoes(ctx, prep, prod, lab: np.ndarray, origin, decay_pt, cand: in
         q = CHARGE.get(names[i], 0)
         if names[i] == "gamma" or q == 0:
             # photon_veto_update with the geometry and tables packed once per run
-            _veto_kernel(w_veto, oi, p4i, lkr_xy[0], lkr_xy[1], prep.lkr_min_d2, *prep.veto_geo,
-                         *prep.veto_tables)
+            # C-contiguous copies (n x 4 and n x 3 doubles, small beside the kernel): the kernel is compiled
+            # for one array layout only, the one average_pi0_vetoes passes (first-run compile time)
+            _veto_kernel(w_veto, np.ascontiguousarray(oi), np.ascontiguousarray(p4i), lkr_xy[0], lkr_xy[1],
+                         prep.lkr_min_d2, *prep.veto_geo, *prep.veto_tables)
             n_phot += 1
             continue
         # extra charged particle: a track if inside the spectrometer, otherwise it must be vetoed

@@ -52,16 +52,18 @@ RADIATIVE_SAMPLES = ("K+ -> pi+ pi0 gamma", "K+ -> mu+ nu gamma")
 import math
 from dataclasses import replace
 
-from ...selection import cut_flow
+from ...selection.cutflow import cut_weights
 from .variance import apply_multiplier
 
 
-def control_yields(sel, cols: dict, spec, mult, sr, reg, total: float | None = None) -> tuple[float, float, float, float]:
+def control_yields(sel, cols: dict, spec, mult, sr, reg, total: float | None = None,
+                   memo: dict | None = None) -> tuple[float, float, float, float]:
     """Control-sample acceptances per fiducial decay (and their errors) in R1+R2 (mask ``sr``) and in the
     source's region (``reg``): the selection without the cuts ``spec.skip``, with ``spec.extra_weights``,
     times the piece multiplier ``mult``. ``total``: divide by this instead of the events' own fiducial total
-    (1: raw weighted sums, ``estimate.SourceAccumulator``)."""
-    cc = cut_flow(sel, cols, skip=spec.skip, extra_weights=spec.extra_weights)
+    (1: raw weighted sums, ``estimate.SourceAccumulator``); ``memo``: the cut masks of ``cols``
+    (``selection.cutflow.cut_weights``)."""
+    cc = cut_weights(sel, cols, skip=spec.skip, extra_weights=spec.extra_weights, memo=memo)
     if total is not None:
         cc = replace(cc, total=float(total))
     cc = apply_multiplier(cc, mult)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ...selection import Selection, column, cut_flow, region_mask, signal_region_mask
+from ...selection import Selection, column, region_mask, signal_region_mask
+from ...selection.cutflow import cut_weights
 from .calibration import Calibration, reweighted_columns, veto_parameter
 from .data_driven import RADIATIVE_SAMPLES, control_yields, data_driven_estimate
 from .escapes import escape_diagnostics, escape_event_weights, escape_fraction
@@ -101,10 +102,14 @@ class SourceAccumulator:
     def _part(self, decay: str, piece: int) -> dict:
         return self._parts.setdefault((decay, piece), {"total": 0.0, "lin": {}, "var": {}})
 
-    def add(self, decay: str, events, br: float, *, mult=None, piece: int = 0) -> None:
+    def add(self, decay: str, events, br: float, *, mult=None, piece: int = 0, kinematic: bool = False):
         """Add one block of ``decay`` events (branching ratio ``br``), per-event multiplier ``mult``
         (``variance.sample_pieces``: ``None``, the undecayed mask, or the forced-decay weights); ``piece``
-        numbers the independent samples of the decay (0 ordinary, 1 forced), each with its own total."""
+        numbers the independent samples of the decay (0 ordinary, 1 forced), each with its own total.
+
+        ``kinematic``: also return the block's weights after the selection without its weight cuts (the
+        m2miss plots; the same as ``cut_flow(sel, events, skip=<weight cuts>).weights``, computed with the
+        block's cut masks); else ``None``."""
         sel, bins, spec = self.sel, self.bins, self.spec
         part = self._part(decay, piece)
         lin, var = part["lin"], part["var"]
@@ -118,7 +123,11 @@ class SourceAccumulator:
         cols = reweighted_columns(events, self.source, self.cal)
         n = len(next(iter(cols.values())))
         self.n_events += n
-        cf0 = cut_flow(sel, cols)
+        memo: dict = {}     # the block's cut masks, shared by the full and the control selections
+        cf0 = cut_weights(sel, cols, memo=memo)
+        # the weight cuts skipped, the reweighted columns are not read: the same weights as on ``events``
+        kin = cut_weights(sel, cols, skip=[c.id for c in sel.cuts if c.kind == "weight"],
+                          memo=memo).weights if kinematic else None
         part["total"] += cf0.total
         # raw weighted sums: the cut flow with total 1 (finish() divides by the sample's total)
         cf = apply_multiplier(replace(cf0, total=1.0), mult)
@@ -153,7 +162,7 @@ class SourceAccumulator:
         put("esc_sum", float(x.sum()))
         var["esc_sum"] = var.get("esc_sum", 0.0) + float(np.sum(x * x))     # sum x^2: scales as 1/T^2
         if spec is None:
-            return
+            return kin
         reg = region_mask(sel, cols, spec.region) & inb
         ra, rae = cf.yield_in(reg)
         put("region_n", scale * ra, scale * rae)
@@ -168,10 +177,11 @@ class SourceAccumulator:
             # radiated photon both moves m2miss and adds veto suppression): simulated, as in NA62 for
             # "other K+ decays" (data_driven module docstring)
             put("dd_sim", scale * a, scale * ae)
-            return
-        s1, e1, s2, e2 = control_yields(sel, cols, spec, mult, sr, reg, total=1.0)
+            return kin
+        s1, e1, s2, e2 = control_yields(sel, cols, spec, mult, sr, reg, total=1.0, memo=memo)
         put("ctrl_sr", br * s1, br * e1)
         put("ctrl_reg", br * s2, br * e2)
+        return kin
 
     def _sums(self) -> tuple[dict, dict]:
         """Linear sums (divided by each sample's total) and variances (divided by the total squared)."""

@@ -64,7 +64,7 @@ from ...reco import m2miss
 from ...reco.vertex import closest_approach
 from ...selection import Selection, signal_region_mask
 from ...simulation import pileup as P
-from ..samples import derive_seed
+from ..samples import default_workers, derive_seed
 from .calibration import Calibration, reweighted_columns
 
 #: upstream kaon decays with a pi+ candidate (K+ -> mu+ nu and K_l3 give a lepton candidate that the PID removes)
@@ -195,7 +195,7 @@ def _decay_yields(card, sel: Selection, cal: Calibration, n: int, seed: int, dec
     for reg, (c, zr) in regions.items():
         for decay in decays:
             s = derive_seed(seed, f"upstream/{reg}/{decay}")
-            ev = simulate(decay, n, s, c, z_range=zr).events
+            ev = simulate(decay, n, s, c, z_range=zr, workers=default_workers()).events
             cols = reweighted_columns(ev, decay, cal)
             base = cols["weight_gen"] * cols["decay_prob"] * _pion_survives(card, cols)
             truth = {k: v for k, v in cols.items() if k != "true_vertex_z"}   # no truth-FV filter (module docstring)
@@ -208,7 +208,8 @@ def _decay_yields(card, sel: Selection, cal: Calibration, n: int, seed: int, dec
             out[f"{reg}: {decay}"] = (br * float(w.sum()) / n, br * float(np.sqrt(np.sum(w * w))) / n)
     # the pi+ proxy of mechanism (B), one per pi+ (no decay weight)
     s = derive_seed(seed, "upstream/B")
-    cols = reweighted_columns(simulate(PROXY, n, s, card, z_range=regions["A2"][1]).events, PROXY, cal)
+    cols = reweighted_columns(simulate(PROXY, n, s, card, z_range=regions["A2"][1], workers=default_workers()).events,
+                              PROXY, cal)
     truth = {k: v for k, v in cols.items() if k != "true_vertex_z"}
     acc = _with_accidental(card, truth, np.random.default_rng(derive_seed(s, "accidentals")))
     w = _selected(sel, acc, _pion_survives(card, cols).astype(float), card, photon_veto=False)
