@@ -47,7 +47,7 @@ _LEPTONIC_DP_NOTE = (
     "one: the excess is mostly the meson-decay (eta -> gamma A', omega -> pi0 A') contribution, computed from Pythia "
     "8 spectra normalised to the NA27 pi+ cross section and suppressed per p-Cu collision by the measured forward "
     "A-dependence (Bonesini et al., EPJC 20 (2001) 13; f_A ~ 0.53 for the accepted eta; a_scaling='pp' gave "
-    "~0.59-0.72 mumu with the event counted at every mass, ~0.5-0.55 ee); NA62 redid these contours with updated "
+    "~0.66-0.68 mumu below 0.45 GeV with the event counted at every mass, ~0.5-0.55 ee); NA62 redid these contours with updated "
     "light-meson spectra afterwards (EPJC 85 (2025) 571 Fig. 10), the earlier ones are not published. For ee, "
     "bremsstrahlung alone already exceeds NA62's edge (~0.8 of it): NA62's trigger, electron-identification and "
     "selection efficiencies are not in the material available (each a gap counted as 1, listed in "
@@ -63,8 +63,8 @@ _TFF_NOTES = {
              "down by 5-8 % at 0.25-0.3 GeV, 11-13 % at 0.4 GeV and 12-15 % at 0.5 GeV (mumu and ee); --meson-tff "
              "none gives the point-like vertex."),
     "none": ("meson_tff='none': point-like P -> gamma A' and V -> P A' vertices (no measured transition form factor); "
-             "the lower edge then lies at ~0.71-0.9 (mumu) and ~0.63-0.69 (ee) of the published one below ~0.45 GeV "
-             "and at ~1.1-1.24 of it at 0.5 GeV (mumu measured with its event counted at every mass; counted only "
+             "the lower edge then lies at ~0.82-0.91 (mumu) and ~0.63-0.69 (ee) of the published one below ~0.45 GeV "
+             "and at ~1.12 of it at 0.5 GeV (mumu measured with its event counted at every mass; counted only "
              "near 0.411 GeV, the mumu lower edge moves by a further x~0.86 below 0.45 GeV)."),
 }
 

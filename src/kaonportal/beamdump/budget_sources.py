@@ -32,7 +32,7 @@ FACTORS = ("n_parent_per_pot", "production_factor", "chi", "p_decay", "br", "a_a
            "a_factor_accepted")
 #: measured transition form factor of each dark-photon production parent (kaonportal.models.transition_ff)
 _TFF_SOURCE = {"pi0": "[NA62:2017pi0tff] slope", "eta": "[NA60:2016tff] pole", "omega": "[NA60:2016tff] pole",
-               "eta'": "[BESIII:2015etaptff] Breit-Wigner", "phi": "[KLOE2:2015phietatff] pole"}
+               "eta'": "[BESIII:2024etaptff] Breit-Wigner", "phi": "[KLOE2:2015phietatff] pole"}
 
 _NA62_FORMULA = "[NA62:2025fiphad] via [S002]"
 _PYTHIA = "[Bierlich:2022pythia83] Pythia 8.317, Monash tune (data/beamdump/README.md)"
@@ -230,8 +230,8 @@ def _br_source(mdl, channel: str) -> FactorSource:
                                 "[Ilten:2018crw] Eq. 2.13; Gamma_tot includes the hadronic widths (eps^2 alpha m/3) "
                                 "R(m^2), [Ilten:2018crw] Eqs. 2.17-2.18 (kaonportal.models.rratio)")
         return FactorSource(base + "; Gamma(A' -> f) = (eps^2 alpha m/3) R_f(m^2), R_f from the R-ratio tables "
-                            "(kaonportal.models.rratio: pi pi Gounaris-Sakurai, BaBar pi+pi-2pi0 and K+K-pi0 data)",
-                            "[Ilten:2018crw] Eqs. 2.17-2.18; [BaBar:2017pipi2pi0; BaBar:2008kkpi0]")
+                            "(kaonportal.models.rratio: pi pi Gounaris-Sakurai, BaBar pi+pi-2pi0, K+K-pi0 and pi+pi-eta data)",
+                            "[Ilten:2018crw] Eqs. 2.17-2.18; [BaBar:2017pipi2pi0; BaBar:2008kkpi0; BaBar:2018pipieta]")
     if name.startswith("dark-scalar"):
         if channel in _LEPTONIC:
             return FactorSource(base + "; Gamma(S -> l l) = theta^2 m_l^2 m/(8 pi v^2) beta_l^3",

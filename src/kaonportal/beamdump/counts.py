@@ -6,7 +6,7 @@ Published 2021 dump inputs (N_POT = 1.4e17; [NA62:2023dpmumu; NA62:2024dpll; NA6
 * mu mu: 1 observed in the signal region, 0.016 +- 0.002 combinatorial background (JHEP 09 (2023) 035;
   S002, S004) [S]. The event's two-track invariant mass is "approximately 411 MeV/c^2" ([Peruzzo:2022discrete],
   S004) [S]: it is counted only for the mass hypotheses whose invariant-mass window contains it
-  (:func:`.contours.observed_per_mass`), as the notch of NA62's published contour at 0.405-0.415 GeV shows NA62 did.
+  (:func:`.contours.observed_per_mass`), as the notch of NA62's published contour at 0.405-0.42 GeV shows NA62 did.
 * e e: 0 observed, 0.0094 background (PRL 133 (2024) 111802; the seed rendering is garbled, "verify") [S].
 * hadronic (EPJC 85 (2025) 571): backgrounds from the S002 table; "no signal" is read as 0 observed [S/D].
 
@@ -114,10 +114,15 @@ def observed_background(channels, observed=None, background=None, observed_masse
                                        "give --observed and --background")
     obs = sum(PUBLISHED_2021[c][0] for c in channels) if observed is None else int(observed)
     bkg = sum(PUBLISHED_2021[c][1] for c in channels) if background is None else float(background)
-    events = ({c: PUBLISHED_2021_EVENT_MASSES[c] for c in channels if c in PUBLISHED_2021_EVENT_MASSES}
-              if observed is None else {})
-    return ObservedCounts(obs, bkg, "NA62 2021 dump data ([NA62:2023dpmumu; NA62:2024dpll; NA62:2025fiphad])",
-                          events)
+    if observed is None:
+        events = {c: PUBLISHED_2021_EVENT_MASSES[c] for c in channels if c in PUBLISHED_2021_EVENT_MASSES}
+    else:          # the user's count replaces the published one: its masses (if given) are the user's too
+        events = {None: tuple(observed_masses)} if observed_masses else {}
+    src = "NA62 2021 dump data ([NA62:2023dpmumu; NA62:2024dpll; NA62:2025fiphad])"
+    if observed is not None or background is not None:
+        src += "; user-modified: " + ", ".join(f"{k} = {v:g}" for k, v in (("observed", observed),
+                                                                         ("background", background)) if v is not None)
+    return ObservedCounts(obs, bkg, src, events)
 
 
 def observed_event_block(grid, event_masses: dict) -> dict:

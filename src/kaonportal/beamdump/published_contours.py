@@ -179,7 +179,7 @@ def published_counts(inputs: dict, channels, published: dict) -> dict | None:
     True
     """
     src = str(inputs.get("observed_background_source", ""))
-    if not src.startswith("NA62 2021") or "scaled" in src:
+    if not src.startswith("NA62 2021") or "scaled" in src or "user-modified" in src:
         return None
     return {c: published[c] for c in channels if c in published}
 

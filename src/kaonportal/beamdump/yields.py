@@ -12,12 +12,9 @@ factors (production BR or coupling^2, decay BR), so every coupling of a mass col
 sample with the analytic decay-density weights of :func:`.detection.decay_weights`: a 100 x 100 grid costs
 100 samples, not 10^4. The yield is linear in N_POT; :class:`YieldGrid` stores it per POT.
 
-Monte Carlo uncertainty: sqrt(sum over X events of the squared per-event weight, summed over channels)
-per cell and mechanism, added in quadrature over mechanisms (independent samples); the model factors
-are exact.
-
-Reproducibility: the sample of mass column i and mechanism j uses
-``kaonportal.backend.block_rng(seed, i, stream=j)``: the same grid and seed give bit-identical results.
+Monte Carlo uncertainty: sqrt(sum over X events of the squared per-event weight, summed over channels) per cell
+and mechanism, added in quadrature over mechanisms (independent samples); the model factors are exact.
+Reproducibility: mass column i, mechanism j draw from ``kaonportal.backend.block_rng(seed, i, stream=j)``.
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ from ..backend import block_rng
 from ..distributed import ordered_map
 from ..errors import InputError, check_range
 from .brems import brems_sample
-from .mesons import a_scaling_factor
+from .mesons import check_a_scaling
 from .mixing import mixing_jobs
 from .detection import CHANNELS, Detection, decay_weights, detect
 from .efficiencies import channel_efficiency
@@ -216,7 +213,7 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     mdl.check_mass(masses)
     chan = check_channels(mdl, channels)
     check_channels_open(chan, float(masses.max()))
-    a_scaling_factor(a_scaling)          # validate before any simulation (InputError naming a_scaling)
+    check_a_scaling(a_scaling)          # validate before any simulation (InputError naming a_scaling)
     check_n_per_mass(n_per_mass)
     setup = (setup or BeamDumpSetup()).resolved(chan)
     card_obj = load_card(card)

@@ -7,9 +7,10 @@ review [Landsberg:1985tff] Eq. for d Gamma(P -> gamma l+ l-)/dq^2 proportional t
 Hence
 
     BR(P -> gamma A') = 2 eps^2 BR(P -> gamma gamma) (1 - m^2/M_P^2)^3 |F_P(m^2)|^2          (P = pi0, eta, eta')
-    BR(V -> P A')     = (ALPINIST form of :func:`.dark_photon.vector_to_pseudoscalar_br`) x |F_VP(m^2)|^2
+    BR(V -> P A')     = eps^2 BR(V -> P gamma) [lambda(M_V^2, M_P^2, m^2)/(M_V^2 - M_P^2)^2]^(3/2) |F_VP(m^2)|^2
 
-with the point-like formulas of [Ilten:2018crw; ALPINIST:2022code] recovered for F = 1. Each F is the single-pole
+(:func:`.dark_photon.vector_to_pseudoscalar_br`, the point-like V P gamma* vertex of [Landsberg:1985tff]), the
+point-like formulas of [Ilten:2018crw; Landsberg:1985tff] recovered for F = 1. Each F is the single-pole
 fit of the measured Dalitz decays, |F(q^2)|^2 = (1 - q^2/Lambda^2)^-2 (the eta' excepted), with (GeV^-2; every
 value re-read in the paper's abstract or its PDG listing, 2026-12-04):
 
