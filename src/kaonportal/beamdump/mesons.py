@@ -134,7 +134,7 @@ def _sigma_pp_tables(t: MesonTables) -> float:
     return float(t.meta.get("soft_sigma_gen_mb", 32.9))
 
 
-def a_scaling_factor(a_scaling: str | float = "pp", tables: MesonTables | None = None, name: str = "pi0") -> float:
+def a_scaling_factor(a_scaling: str | float = DEFAULT_A_SCALING, tables: MesonTables | None = None, name: str = "pi0") -> float:
     """Per-collision multiplicity scaling pp -> p Cu of soft meson ``name`` (see module docstring).
 
     A constant for "pp", "wounded" and numbers; for "alpha" the table-integrated mean of the bin weights of
