@@ -127,7 +127,7 @@ def test_cells_of_one_width_source_match_dense():
     hi = np.concatenate([edges[1:], centres + 0.004, [0.6]])
     bd, ed = _precise(x, w, h, lo, hi)
     b, err = ks.window_sums(lo, hi)
-    # the truncation of the expansion is < 2e-18 w per event (module docstring): rounding-level agreement
+    # the truncation of the expansion is < 1e-21 w per event (module docstring): rounding-level agreement
     np.testing.assert_allclose(b, bd, rtol=1e-12, atol=1e-15 * w.sum())
     np.testing.assert_allclose(err, ed, rtol=1e-12, atol=1e-15 * np.sqrt((w * w).sum()))
     bb, eb = ks.bin_sums(edges)
