@@ -39,6 +39,22 @@ def _alarm(signum, frame):
     raise TimeoutError("the flush hung on a dead writer")
 
 
+def test_flush_in_two_writer_processes_writes_the_same_files(tmp_path, monkeypatch):
+    """Deferred plots written by two forked writers (when a core is idle) are the files one process writes, each
+    with its stamp, returned in the order held."""
+    import multiprocessing
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    assert style._flush_workers(3) == 1         # few plots: no fork
+    serial = flush_deferred(_hold(tmp_path / "one"), lambda tag: f"verdict {tag}")
+    monkeypatch.setattr(style, "_flush_workers", lambda n: 2)
+    forked = flush_deferred(_hold(tmp_path / "two"), lambda tag: f"verdict {tag}")
+    assert [Path(w["plot"]).name for w in forked] == [f"p{i}.png" for i in range(4)]
+    assert [w["note"] for w in forked] == [w["note"] for w in serial] == [f"verdict s{i}" for i in range(4)]
+    for a, b in zip(serial, forked):
+        assert Path(a["plot"]).read_bytes() == Path(b["plot"]).read_bytes()
+
+
 def test_dead_writer_falls_back_to_writing_here(tmp_path, monkeypatch):
     import multiprocessing
     if "fork" not in multiprocessing.get_all_start_methods():
