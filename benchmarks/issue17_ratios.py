@@ -1,7 +1,7 @@
 """Issue 17 ratios, measured in one run (the machine may be shared: ratios are what to quote).
 
 Run:  python benchmarks/issue17_ratios.py [--n 2000000] [--workers 1 2 4] [--run-quick] [--decay "K+ -> pi+ pi0"]
-                                        [--baseline SRC_DIR]
+                                        [--baseline SRC_DIR] [--repeat N]
 
 Prints
 1. ``simulate`` end to end over the kernel: wall time of ``simulate(decay, n, output=FILE.parquet, workers=2)``
@@ -17,7 +17,8 @@ Prints
    time of every event it simulates (counted by wrapping ``simulate``; kernel time from the rate of item 1);
    with ``--baseline SRC_DIR`` (a ``src`` directory of another version) also ``kaonportal run --quick`` of the
    baseline and of this checkout, each in a fresh process (``run_cost.measure``: CPU from the kernel's
-   accounting), over the same kernel CPU time: the before/after ratios measured in one session.
+   accounting), ``--repeat`` times each, the two trees alternately (``run_cost.alternate``), medians over the
+   same kernel CPU time: the before/after ratios measured in one session.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def main() -> None:
     ap.add_argument("--run-quick", action="store_true")
     ap.add_argument("--skip-file", action="store_true", help="only the kernel time (for --run-quick)")
     ap.add_argument("--baseline", type=Path, default=None, help="src directory of a baseline version (--run-quick)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each tree with --baseline (alternately)")
     args = ap.parse_args()
     simulate(args.decay, n=1000, seed=0)            # compiled code loaded (numba cache)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (shared machine: quote ratios)")
@@ -162,18 +164,19 @@ def main() -> None:
         print(f"kaonportal run --quick: {wall:.1f} s for {ev} simulated events; over their kernel time "
               f"{ratio:.1f}x wall, {cpu_ratio:.1f}x CPU (target <= 5)")
         if args.baseline:
-            fresh_process_ratios(args.baseline, ev)
+            fresh_process_ratios(args.baseline, ev, args.repeat)
 
 
-def fresh_process_ratios(baseline: Path, events: int) -> None:
-    """``kaonportal run --quick`` of the baseline tree and of this checkout in fresh processes (alternately, so that
-    both see the same load), CPU over the kernel CPU time of the ``events`` they simulate."""
-    from run_cost import measure
+def fresh_process_ratios(baseline: Path, events: int, repeat: int = 1) -> None:
+    """``kaonportal run --quick`` of the baseline tree and of this checkout in fresh processes, ``repeat`` times
+    each, alternately (baseline, current, baseline, ...: ``run_cost.alternate``, so that both see the same load);
+    the medians' CPU over the kernel CPU time of the ``events`` they simulate."""
+    from run_cost import alternate, median
     kernel_cpu = events * KERNEL_CPU_PER_EVENT[0]
     here = Path(__file__).resolve().parents[1] / "src"
     with tempfile.TemporaryDirectory() as d:
-        res = {name: measure(src.resolve(), ["--quick"], Path(d) / name)
-               for name, src in (("baseline", baseline), ("current", here))}
+        runs = alternate([("baseline", baseline), ("current", here)], ["--quick"], Path(d), max(1, repeat))
+    res = {name: {k: median(rs, k) for k in ("wall_s", "cpu_s", "peak_rss_mb")} for name, rs in runs.items()}
     for name, r in res.items():
         print(f"  {name:8s} run --quick (fresh process): wall {r['wall_s']:.1f} s, CPU {r['cpu_s']:.1f} s, "
               f"peak {r['peak_rss_mb']:.0f} MB; CPU / kernel CPU {r['cpu_s'] / kernel_cpu:.1f}x")

@@ -60,6 +60,33 @@ def measure(src: Path, args: list[str], out: Path) -> dict:
             "cache_mb": cache_mb}
 
 
+def alternate(trees: list[tuple[str, Path]], run_args: list[str], tmp: Path, repeat: int = 1,
+              warmup: bool = False) -> dict[str, list[dict]]:
+    """:func:`measure` each ``(name, src)`` tree ``repeat`` times, the trees alternately (baseline, current,
+    baseline, ...) so that both see the same load; ``warmup``: one untimed run per tree first. Each run writes
+    into a fresh directory under ``tmp``, removed afterwards. Returns name -> list of results (with ``load``)."""
+    results: dict[str, list[dict]] = {name: [] for name, _ in trees}
+    if warmup:
+        for name, src in trees:
+            measure(src.resolve(), run_args, tmp / f"warmup-{name}")
+            shutil.rmtree(tmp / f"warmup-{name}", ignore_errors=True)
+    for i in range(repeat):
+        for name, src in trees:          # alternate: both versions see the same load
+            r = measure(src.resolve(), run_args, tmp / f"{name}{i}")
+            r["load"] = _load()
+            results[name].append(r)
+            print(f"{name:9s} #{i}: wall {r['wall_s']:7.1f} s  cpu {r['cpu_s']:7.1f} s  "
+                  f"peak {r['peak_rss_mb']:6.0f} MB  cache {r['cache_mb']:6.1f} MB  (load {r['load']})",
+                  flush=True)
+            shutil.rmtree(tmp / f"{name}{i}", ignore_errors=True)
+    return results
+
+
+def median(results: list[dict], key: str) -> float:
+    """The median of ``key`` over the results of one tree (the upper one of an even count)."""
+    return sorted(r[key] for r in results)[len(results) // 2]
+
+
 def _load() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -86,28 +113,14 @@ def main(argv=None) -> None:
     run_args = [*(["--quick"] if args.quick else []), *(["--config", str(config)] if config else []),
                 *args.extra]
     trees = ([("baseline", args.baseline)] if args.baseline else []) + [("current", args.src)]
-    results: dict[str, list[dict]] = {name: [] for name, _ in trees}
     try:
-        if args.warmup:
-            for name, src in trees:
-                measure(src.resolve(), run_args, tmp / f"warmup-{name}")
-                shutil.rmtree(tmp / f"warmup-{name}", ignore_errors=True)
-        for i in range(args.repeat):
-            for name, src in trees:          # alternate: both versions see the same load
-                r = measure(src.resolve(), run_args, tmp / f"{name}{i}")
-                r["load"] = _load()
-                results[name].append(r)
-                print(f"{name:9s} #{i}: wall {r['wall_s']:7.1f} s  cpu {r['cpu_s']:7.1f} s  "
-                      f"peak {r['peak_rss_mb']:6.0f} MB  cache {r['cache_mb']:6.1f} MB  (load {r['load']})",
-                      flush=True)
-                shutil.rmtree(tmp / f"{name}{i}", ignore_errors=True)
+        results = alternate(trees, run_args, tmp, args.repeat, args.warmup)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.baseline:
         print("current / baseline (medians):")
         for key in ("wall_s", "cpu_s", "peak_rss_mb", "cache_mb"):
-            b = sorted(r[key] for r in results["baseline"])[len(results["baseline"]) // 2]
-            c = sorted(r[key] for r in results["current"])[len(results["current"]) // 2]
+            b, c = median(results["baseline"], key), median(results["current"], key)
             print(f"  {key:12s} {c:9.1f} / {b:9.1f} = {c / b if b else float('nan'):.2f}")
 
 

@@ -83,3 +83,22 @@ def test_every_table_has_location_keywords_description_and_units(submission):
              kpix["dependent_variables"]}
     assert units == {"m_x_gev": "GeV/c^2", "sigma_m2miss": "GeV^2/c^4", "background_in_window": "events",
                      "br_ul_observed": "dimensionless", "local_significance": "standard deviations"}
+
+
+def test_rewrite_drops_stale_tables_of_an_earlier_run(tmp_path):
+    """A second run into the same directory with fewer tables: the earlier run's extra table YAML is neither left
+    in the directory (hepdata-validate: "not referenced") nor listed among the files written."""
+    tables = pnn_hepdata_tables(PNN)
+    assert len(tables) >= 2
+    out = tmp_path / "hepdata"
+    write_hepdata(out, tables, "first run")
+    before = {p.name for p in out.glob("*.yaml")}
+    assert len(before) == len(tables) + 1                           # the tables and submission.yaml
+    (out / "notes.txt").write_text("not ours to remove")          # only unreferenced table YAMLs go
+    files = write_hepdata(out, tables[:1], "second run")
+    names = sorted(p.name for p in out.iterdir())
+    assert len([n for n in names if n.endswith(".yaml")]) == 2 and "notes.txt" in names
+    assert files == sorted(str(out / n) for n in names if n.endswith(".yaml")) + [str(tmp_path / "hepdata.tar.gz")]
+    (out / "notes.txt").unlink()                                  # the validator would flag any foreign file
+    res = _validate(out)
+    assert res["ok"], res["messages"]

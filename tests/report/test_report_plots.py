@@ -186,33 +186,3 @@ def test_tight_box_is_matplotlibs_and_holds_the_stamp(tmp_path):
     note = fig.texts[-1].get_window_extent().transformed(fig.dpi_scale_trans.inverted())
     assert stamped.y0 < note.y0 < box.y0 and stamped.x0 <= note.x0 and note.x1 <= stamped.x1
     plt.close(fig)
-
-
-def test_flush_in_two_writer_processes_writes_the_same_files(tmp_path, monkeypatch):
-    """Deferred plots written by two forked writers (report.style._flush, when a core is idle) are the files one
-    process writes, each with its stamp, returned in the order held."""
-    import multiprocessing
-
-    import matplotlib.pyplot as plt
-
-    from kaonportal.report import style
-    from kaonportal.report.style import deferred_saves, flush_deferred, save_tag
-    if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform")
-
-    def hold(d):
-        pending = {}
-        for i in range(4):
-            with deferred_saves(pending), save_tag(f"s{i}"):
-                fig, ax = plt.subplots(figsize=(3, 2))
-                ax.plot([0, 1], [i, 1])
-                save(fig, d / f"p{i}")
-        return pending
-    assert style._flush_workers(3) == 1         # few plots: no fork
-    serial = flush_deferred(hold(tmp_path / "one"), lambda tag: f"verdict {tag}")
-    monkeypatch.setattr(style, "_flush_workers", lambda n: 2)
-    forked = flush_deferred(hold(tmp_path / "two"), lambda tag: f"verdict {tag}")
-    assert [Path(w["plot"]).name for w in forked] == [f"p{i}.png" for i in range(4)]
-    assert [w["note"] for w in forked] == [w["note"] for w in serial] == [f"verdict s{i}" for i in range(4)]
-    for a, b in zip(serial, forked):
-        assert Path(a["plot"]).read_bytes() == Path(b["plot"]).read_bytes()

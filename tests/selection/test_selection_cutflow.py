@@ -127,3 +127,21 @@ def test_cut_weights_refuse_a_weight_outside_zero_one_like_cut_flow():
     ev["w_photon_veto"][:] = np.nan     # non-finite where an event is still selected
     with pytest.raises(InputError, match="w_photon_veto"):
         cut_weights(sel, ev, memo={})
+
+
+def test_cut_weights_without_steps_return_a_copy_of_the_memos_weights():
+    """Every cut skipped: the weights are the memo's base weights; the caller gets a copy it may modify without
+    changing what the next call with the same memo returns."""
+    from kaonportal.selection import cut_weights
+    sel = load_selection("pnn-2022")
+    ev = demo_events(500, seed=3)
+    memo = {}
+    full = cut_weights(sel, ev, memo=memo)                     # fills the memo's base weights
+    every = tuple(sel.cut_ids())
+    first = cut_weights(sel, ev, skip=every, memo=memo)
+    expected = first.weights.copy()
+    assert first.weights.any() and not np.array_equal(full.weights, first.weights)
+    first.weights *= 0.0                                       # an analysis scaling its weights in place
+    again = cut_weights(sel, ev, skip=every, memo=memo)
+    assert again.weights is not first.weights and np.array_equal(again.weights, expected)
+    assert again.total == first.total == float(expected.sum())

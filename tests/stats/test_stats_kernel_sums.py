@@ -39,6 +39,19 @@ def test_empty_inputs():
     assert window_sums([0.0], [1.0], [1.0], [], [])[0].size == 0
 
 
+@pytest.mark.parametrize("n", [2, 20])        # fewer, and more, than MIN_PER_CELL events of one width
+@pytest.mark.parametrize("bad", [0.0, -0.01, np.nan, np.inf])
+def test_width_not_finite_and_positive_is_refused(n, bad):
+    """h = 0 with >= 8 events of one width used to give 0 in every window (its cells' moments divide by h), not the
+    step function it stands for: a width must be finite and > 0."""
+    x, w, h = np.linspace(-0.1, 0.1, n), np.ones(n), np.full(n, 0.01)
+    h[-1] = bad
+    with pytest.raises(ValueError, match="h: every kernel width must be finite and > 0"):
+        KernelSet(x, w, h)
+    with pytest.raises(ValueError, match="finite and > 0"):
+        window_sums(x, w, np.full(n, bad), [-1.0], [1.0])
+
+
 def test_mixed_widths_and_reuse_match_dense():
     # a dense narrow source plus a sparse source with kernels 1e3 x wider (as the HNL/kmunux backgrounds):
     # each width group has its own reach, so the narrow events are evaluated only near the edges
@@ -114,7 +127,7 @@ def test_cells_of_one_width_source_match_dense():
     hi = np.concatenate([edges[1:], centres + 0.004, [0.6]])
     bd, ed = _precise(x, w, h, lo, hi)
     b, err = ks.window_sums(lo, hi)
-    # the truncation of the expansion is < 2e-18 w per event (module docstring): rounding-level agreement
+    # the truncation of the expansion is < 1e-21 w per event (module docstring): rounding-level agreement
     np.testing.assert_allclose(b, bd, rtol=1e-12, atol=1e-15 * w.sum())
     np.testing.assert_allclose(err, ed, rtol=1e-12, atol=1e-15 * np.sqrt((w * w).sum()))
     bb, eb = ks.bin_sums(edges)

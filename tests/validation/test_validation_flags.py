@@ -142,3 +142,49 @@ def test_run_plots_carry_their_sections_verdict(full_quick_run_session):
             assert (out / p).is_file()
             assert stamped.get(p) == note, (name, p)
     assert stamped["plots/kmunux_br_scalar.png"].startswith("validation against published numbers")
+
+
+def _closure_2017():
+    """A 2017 run whose fitted pi+ pi0 simulation estimate equals its published 2017 value (registry entry
+    pnn-2017-bkg-pipi0-sim, closure: the 2017 scales are fitted on that budget) and has no data-driven estimate."""
+    from kaonportal.validation.registry import load_registry
+    entry = next(e for _, e in load_registry().entries if e.id == "pnn-2017-bkg-pipi0-sim")
+    assert entry.closure
+    s = {"sections": {"pnn": _pnn(dataset="pnn-2017", pipi0_dd=None)}}
+    pnn = s["sections"]["pnn"]
+    for d in (pnn["budget_comparison"][0], pnn["backgrounds"]["K+ -> pi+ pi0"]):
+        d.update(simulation=entry.published.value, simulation_error=0.01)
+    pnn["budget_comparison"][0]["published"] = entry.published.value
+    return s
+
+
+def test_2017_fitted_background_is_closure_not_agree_or_ok(tmp_path):
+    s = _closure_2017()
+    annotate_summary(s, tmp_path)
+    rec = _by_id(s, "pnn")["pnn-2017-bkg-pipi0-sim"]
+    assert rec["status"] == "agree" and rec["closure"]          # agrees, but only because it was fitted to it
+    row = {c["source"]: c for c in s["sections"]["pnn"]["budget_comparison"]}["K+ -> pi+ pi0"]
+    assert row["estimate_status"] == {"simulation": "closure"}
+    assert row["validation_status"] == "closure"
+    assert row["reliability"].startswith("simulation closure: fitted to")
+    assert s["sections"]["pnn"]["backgrounds"]["K+ -> pi+ pi0"]["validation_status"] == "closure"
+
+
+def test_validation_csv_and_section_line_show_closure(tmp_path):
+    from kaonportal.cli.run_steps import validation_flags
+    from kaonportal.report import _validation_line
+    s = _closure_2017()
+    s["sections"]["lnv"] = _summary()["sections"]["lnv"]
+    s["sections"]["pnn"].update(card="na62-2017", selection="default")      # the budget CSV's header
+    validation_flags(s, tmp_path)
+    budget = (tmp_path / "tables" / "pnn_background_budget.csv").read_text()
+    assert next(ln for ln in budget.splitlines() if ln.startswith("K+ -> pi+ pi0,")).count(",closure,") == 1
+    text = (tmp_path / "tables" / "validation.csv").read_text()
+    lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
+    assert lines[0].endswith(",status,closure")
+    row = next(ln for ln in lines if ln.startswith("pnn,pnn-2017-bkg-pipi0-sim,"))
+    assert row.endswith(",closure,True")
+    assert any(ln.startswith("lnv,lnv-pim-mup-mup,") and ln.endswith(",agree,False") for ln in lines)
+    n = s["sections"]["pnn"]["validation"]["counts"]["closure"]
+    assert n >= 1 and f", {n} closure" in _validation_line(s["sections"]["pnn"])
+    assert "closure" not in _validation_line(s["sections"]["lnv"])         # none there: not printed

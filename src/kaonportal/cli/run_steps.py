@@ -91,11 +91,16 @@ def validation_flags(summary: dict, out: Path) -> None:
     rows = [{"section": name, **e} for name, sec in summary["sections"].items() if isinstance(sec, dict)
             for e in (sec.get("validation") or {}).get("entries", [])]
     if rows:
+        from ..validation.rule import count_key
+        # an agreeing closure entry (normalised through, or fitted to, the published number) reads "closure"
         write_csv(out / "tables" / "validation.csv",
                   ["this run's numbers against published ones (kaonportal reference registry); status rule: "
-                   + summary["validation"]["rule"], "ratio = this run / published; pull only where both have errors"],
-                  ["section", "id", "quantity", "key", "value", "published", "ratio", "pull", "tolerance", "status"],
-                  rows)
+                   + summary["validation"]["rule"], "ratio = this run / published; pull only where both have errors; "
+                   "closure = normalised through, or fitted to, the published number (status 'closure' when it agrees)"],
+                  ["section", "id", "quantity", "key", "value", "published", "ratio", "pull", "tolerance", "status",
+                   "closure"],
+                  [{**e, "status": count_key(e["status"], bool(e.get("closure"))), "closure": bool(e.get("closure"))}
+                   for e in rows])
         from ..validation.report import plot_ratios
         plot_ratios([{**e, "tolerance": e["tolerance_value"]} for e in rows],
                     "this run vs published numbers (kaonportal validate's rule)", out / "plots" / "validation_ratios")

@@ -115,13 +115,16 @@ def write_summary(path: Path, summary: dict) -> str:
 
 
 def _validation_line(sec: dict) -> str:
-    """`` — validation: 3 agree, 1 tension (~), 2 disagree (!!); worst: ...`` for a section with flags."""
+    """`` — validation: 3 agree, 1 tension (~), 2 disagree (!!), 2 closure; worst: ...`` for a section with flags
+    (an agreeing closure entry counts as closure, not agree)."""
     from ..validation.rule import MARKS
     v = sec.get("validation") if isinstance(sec, dict) else None
     if not isinstance(v, dict) or not v.get("entries"):
         return ""
     c = v["counts"]
     parts = [f"{c.get('agree', 0)} agree"] + [f"{c[s]} {s} {MARKS[s]}" for s in ("tension", "disagree") if c.get(s)]
+    if c.get("closure"):
+        parts.append(f"{c['closure']} closure")
     if c.get("missing"):
         parts.append(f"{c['missing']} not produced")
     bad = sorted((e for e in v["entries"] if e["status"] in MARKS and e.get("ratio")),

@@ -231,7 +231,16 @@ def write_hepdata(out_dir: Path, tables: list, comment: str) -> list[str]:
     with atomic_path(archive) as tmp, tarfile.open(tmp, "w:gz") as tar:
         for f in files:
             tar.add(f, arcname=Path(f).name)
-    return sorted(str(p) for p in out_dir.iterdir()) + [str(archive)]
+    _remove_stale_yaml(out_dir, {Path(f).name for f in files})
+    return sorted(files) + [str(archive)]
+
+
+def _remove_stale_yaml(out_dir: Path, referenced: set[str]) -> None:
+    """Remove the ``*.yaml`` of ``out_dir`` that this submission does not reference: tables of an earlier run into
+    the same directory, which hepdata-validate flags ("not referenced") and summary.json must not list."""
+    for p in out_dir.glob("*.yaml"):
+        if p.name not in referenced:
+            p.unlink(missing_ok=True)
 
 
 def _write_with_hepdata_lib(out_dir: Path, sub, tables: list) -> list[str]:
@@ -246,4 +255,8 @@ def _write_with_hepdata_lib(out_dir: Path, sub, tables: list) -> list[str]:
     archive = out_dir.with_name(out_dir.name + ".tar.gz")
     if (out_dir / "submission.tar.gz").is_file():
         os.replace(out_dir / "submission.tar.gz", archive)
+    import yaml
+    with open(out_dir / "submission.yaml") as fh:
+        docs = [d for d in yaml.safe_load_all(fh) if isinstance(d, dict)]
+    _remove_stale_yaml(out_dir, {"submission.yaml", *(d["data_file"] for d in docs if "data_file" in d)})
     return sorted(str(p) for p in out_dir.iterdir()) + ([str(archive)] if archive.is_file() else [])

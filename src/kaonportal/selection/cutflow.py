@@ -165,6 +165,8 @@ def cut_weights(selection: Selection, events, *, skip=(), extra_weights=(), base
     full selection and its control selection without one cut on the same block).
     """
     w, total, steps = _start(selection, events, skip, extra_weights, base_weight, memo)
+    if not steps:       # w may be the memo's own array: the caller must not get (and modify) it
+        w = w.copy()
     for cut in steps:
         w = _apply(cut, events, w, memo)
     return CutFlow(selection=selection.name, rows=[], weights=w, total=total, skipped=tuple(skip))

@@ -95,14 +95,16 @@ def _save_chunk(store, first_block: int, narrow: pa.Table, fschema: pa.Schema, s
         {**(fschema.metadata or {}), _SUMS_KEY: json.dumps(list(sums)).encode()}))
 
 
-def _emit_chunk(store, writer, first_block: int, table: pa.Table | None, fschema: pa.Schema, sums) -> None:
+def _emit_chunk(store, writer, first_block: int, table: pa.Table | None, fschema: pa.Schema, sums,
+                saved: bool = False) -> None:
     """Append chunk ``first_block`` to the output: the stored chunk when ``table`` is None (resume), else the
-    narrowed ``table``, first saved in the chunk store (if any; unless a dask worker already saved it there)."""
+    narrowed ``table``, first saved in the chunk store (if any) unless the dask task that made it reports it saved
+    it there (``saved``). A chunk file merely existing is no proof: it may be a stale task's of another run."""
     if table is None:
         writer.write(store.load(first_block).replace_schema_metadata(fschema.metadata))
         return
     narrow = _narrow(table, fschema)
-    if store is not None and not store.has(first_block):
+    if store is not None and not saved:
         _save_chunk(store, first_block, narrow, fschema, sums)
     writer.write(narrow)
 
@@ -140,13 +142,16 @@ class _Pipeline:
 
 
 def _chunk_task(chunk: tuple[int, int, int], ctx, schema: pa.Schema, out_schema: pa.Schema,
-                store=None) -> tuple[pa.Table, tuple[float, float, float]]:
+                store=None) -> tuple[pa.Table, tuple[float, float, float], bool]:
     """One chunk as a dask task (runs in a worker process): the whole per-chunk work of a local run
     (:func:`run_chunk`, one thread), the chunk's run totals computed here exactly as a local run computes them
     (three floats travel, not the full-precision columns), and the table in the columns and types the client keeps
     (``out_schema``: the file's, or the kept columns; ~4x fewer bytes to send). With a chunk store that this
     worker sees (same filesystem: a LocalCluster, a shared disk) the worker saves the chunk there itself, so that
-    the client encodes each chunk once (the output), not twice; the client saves chunks it does not find there.
+    the client encodes each chunk once (the output), not twice, and returns ``saved`` True; the client saves the
+    chunks whose task did not. The worker saves only into a store whose manifest is still this run's
+    (:meth:`~.output.ChunkStore.owns_dir`): a leftover task of an interrupted run on a long-lived cluster must not
+    put its chunk into the store of a new run (after ``--force`` or new parameters) at the same path.
 
     Chunks, not blocks, are the tasks: a few tenths of a second of work each, so that the per-task cost of dask
     (scheduling, one message each way) stays small, and the totals need no concatenation on the client."""
@@ -156,15 +161,17 @@ def _chunk_task(chunk: tuple[int, int, int], ctx, schema: pa.Schema, out_schema:
     del cols
     if out_schema is not schema:
         table = _narrow(table, out_schema)
-    if store is not None and (store.dir / "manifest.json").is_file():
+    saved = store is not None and store.owns_dir()
+    if saved:
         _save_chunk(store, first_block, table, out_schema, sums)
-    return table, sums
+    return table, sums, saved
 
 
 def _chunk_tables(ctx, schema, chunks, store, pool, client, progress, out_schema=None):
-    """``(first_block, start, stop, table, sums)`` per chunk, in order: ``table`` None and the totals from the
-    chunk store when the chunk is there, else simulated here (threads ``pool``) or as one dask task per chunk
-    (``client``; :func:`_chunk_task`)."""
+    """``(first_block, start, stop, table, sums, saved)`` per chunk, in order: ``table`` None and the totals from
+    the chunk store when the chunk is there, else simulated here (threads ``pool``) or as one dask task per chunk
+    (``client``; :func:`_chunk_task`); ``saved``: the chunk is in the chunk store already (stored, or saved by
+    its dask task)."""
     todo = [c for c in chunks if store is None or not store.has(c[0])]
     todo_blocks = {c[0] for c in todo}
     results = None
@@ -172,13 +179,14 @@ def _chunk_tables(ctx, schema, chunks, store, pool, client, progress, out_schema
         results = ordered_map(_chunk_task, todo, ctx, schema, out_schema or schema, store, client=client)
     for first_block, start, stop in chunks:
         if first_block not in todo_blocks:
-            yield first_block, start, stop, None, _stored_sums(store, first_block)
+            yield first_block, start, stop, None, _stored_sums(store, first_block), True
             continue
+        saved = False
         if results is None:
             table, cols = run_chunk(ctx, schema, first_block, start, stop, pool, on_block=progress)
             sums = _sums(cols)
         else:
-            table, sums = next(results)
+            table, sums, saved = next(results)
             if progress is not None:
                 progress(stop)
-        yield first_block, start, stop, table, sums
+        yield first_block, start, stop, table, sums, saved

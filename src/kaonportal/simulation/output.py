@@ -145,6 +145,15 @@ class ChunkStore:
         except OSError as exc:
             raise InputError("output", f"cannot write {self.dir}: {exc.strerror or exc}") from None
 
+    def owns_dir(self) -> bool:
+        """Whether ``manifest.json`` still describes this store's run: False once the directory is gone or was
+        taken over by another run (after ``--force`` or new parameters); a leftover dask task of an interrupted run
+        on a long-lived cluster then must not save its chunk there."""
+        try:
+            return json.loads((self.dir / "manifest.json").read_text()) == self.identity
+        except (OSError, ValueError):
+            return False
+
     def path(self, first_block: int) -> Path:
         return self.dir / f"chunk-{first_block:010d}.parquet"
 

@@ -265,10 +265,15 @@ def _bin_terms(xs, hs, m, q, order, edges, k0s, k1s, b, var, error):  # pragma: 
 
 
 class KernelSet:
-    """Gaussian kernels ``x, w, h`` (per event; ``h > 0``) prepared for many :meth:`window_sums` queries."""
+    """Gaussian kernels ``x, w, h`` (per event; ``h > 0``) prepared for many :meth:`window_sums` queries.
+
+    A width that is not finite and positive is a ValueError: the grouping and cells divide by h (h = 0, a step
+    function, would silently give 0 once a group has cells)."""
 
     def __init__(self, x, w, h):
         x, w, h = (np.asarray(a, float).ravel() for a in (x, w, h))
+        if not np.all(np.isfinite(h) & (h > 0)):
+            raise ValueError("h: every kernel width must be finite and > 0")
         self.size = x.size
         if x.size == 0:
             self.groups = []

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .registry import PROFILES, Registry, Tolerance, load_registry
 from .resolve import curve_value, model_value, stats_value, summary_value
-from .rule import RULE_TEXT, STATUS_ORDER, classify, tally, worst, worst_counted
+from .rule import RULE_TEXT, STATUS_ORDER, classify, tally, worst_counted
 
 #: model-approximation allowance for a published background estimate without a registry entry and without a
 #: registry entry for the other estimate of the same source (the registry's allowance for calibrated sources)
@@ -226,10 +226,14 @@ def beamdump_validation(summary: dict, registry: Registry | None = None) -> dict
 def _budget_status(row: dict, which: str, by_key: dict) -> tuple[str, str] | None:
     """(status, reason) of one estimate (``simulation`` / ``data_driven``) of a budget row: from its registry record
     when there is one, else from the rule against the row's published value with the allowance of the other
-    estimate's record (the same source) or :data:`DEFAULT_BUDGET_TOLERANCE`."""
+    estimate's record (the same source) or :data:`DEFAULT_BUDGET_TOLERANCE`. An agreeing closure record (an
+    estimate fitted to this very published value, e.g. the 2017 simulation scales) is ``closure``, never agree."""
     rec = by_key.get(f"backgrounds.{row['source']}.{which}")
     if rec is not None:
         status, ratio, tol = rec["status"], rec["ratio"], rec["tolerance"]
+        if status == "agree" and rec.get("closure"):
+            return "closure", (f"{which.replace('_', '-')} closure: fitted to (or normalised through) the published "
+                               f"{row['published']:g}, not an independent check")
     elif row.get("published") is not None and row.get(which) is not None:
         other = by_key.get(f"backgrounds.{row['source']}.{'data_driven' if which == 'simulation' else 'simulation'}")
         allowance = other["tolerance_model"] if other is not None else DEFAULT_BUDGET_TOLERANCE
@@ -251,9 +255,10 @@ def _budget_status(row: dict, which: str, by_key: dict) -> tuple[str, str] | Non
 def pnn_reliability(pnn: dict, records: list[dict]) -> None:
     """The ``reliability`` key of each pnn budget row (the pnn table), computed from the status rule: "ok" only when
     both estimates agree with the published value (or none is published) and the simulation's own diagnostic (rare
-    escapes, :mod:`kaonportal.analyses.pnn_budget.escapes`) is "ok"; otherwise the reasons. Adds
-    ``validation_status`` (worst of the two estimates), ``estimate_status`` (each estimate's) and keeps the
-    diagnostic as ``simulation_diagnostic``."""
+    escapes, :mod:`kaonportal.analyses.pnn_budget.escapes`) is "ok"; otherwise the reasons (an estimate that is a
+    closure, fitted to the published value, is one). Adds ``validation_status`` (worst of the two estimates;
+    ``closure`` when every rated estimate is an agreeing closure, :func:`.rule.worst_counted`), ``estimate_status``
+    (each estimate's) and keeps the diagnostic as ``simulation_diagnostic``."""
     by_key = {r["key"]: r for r in records}
     for row in pnn["budget_comparison"]:
         diag = row.get("simulation_diagnostic", row.get("reliability"))
@@ -265,7 +270,8 @@ def pnn_reliability(pnn: dict, records: list[dict]) -> None:
         if diag not in (None, "ok"):
             reasons.append(diag)
         row["simulation_diagnostic"] = diag
-        row["validation_status"] = worst(st for st, _ in results if st != "missing")
+        row["validation_status"] = worst_counted([{"status": "agree" if st == "closure" else st,
+                                                   "closure": st == "closure"} for st, _ in results])
         row["reliability"] = "; ".join(reasons) if reasons else "ok"
         # the per-source entry of the pnn table says the same (one rule for every reliability key)
         bkg = (pnn.get("backgrounds") or {}).get(row.get("source"))
