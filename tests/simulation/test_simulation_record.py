@@ -66,6 +66,22 @@ def test_mechanisms_have_their_own_streams():
     assert np.all(on.photon_p_photonuclear[~lkr, 0] == 0)
 
 
+def test_timing_off_leaves_every_other_field(two_blocks):
+    # Readout(timing=False) (the searches that read no time, issue 17): the time stream feeds nothing else, so every
+    # other field is bit-identical and every time is NaN (not measured)
+    models = dict(conversion=ConversionModel(), photonuclear=PhotonuclearModel())
+    on = build_record(DALITZ, 3000, 2, CARD, Readout(**models))
+    off = build_record(DALITZ, 3000, 2, CARD, Readout(**models, timing=False))
+    times = {f.name for f in fields(EventRecord) if f.name.endswith("time_ns") or f.name.startswith("t_")}
+    assert times == {"t_ktag_ns", "t_gtk_ns", "track_time_ns", "track_muv3_time_ns", "photon_veto_time_ns",
+                     "cluster_time_ns"}
+    _equal(on, off, {f.name for f in fields(EventRecord)} - times)
+    for name in times:
+        assert getattr(off, name).shape == getattr(on, name).shape, name
+        assert np.all(np.isnan(getattr(off, name))), name
+        assert np.any(np.isfinite(getattr(on, name))), name
+
+
 def test_objects_and_resolutions(two_blocks):
     rec = two_blocks
     assert rec.track_names == ("pi+",) and rec.cluster_e.shape == (rec.n, 2) and rec.track_in.shape == (rec.n, 1, 8)

@@ -71,6 +71,9 @@ class Readout:
     conversion: ConversionModel | None = None
     photonuclear: PhotonuclearModel | None = None
     stream_base: int = 10
+    #: False: no detector times drawn (every ``*_time_ns`` field NaN, as for an object not measured); the time stream
+    #: is the sixth and feeds nothing else, so every other field keeps its numbers (issue 17: ~15 % of a block)
+    timing: bool = True
 
 
 @dataclass(frozen=True)
@@ -156,17 +159,22 @@ def _block(gen, n, rngs, card: Card, ro: Readout) -> EventRecord:
         objs += [(k,) + x for x in o]
         per_photon.append(pp)
     tracks += [smeared_track_p4(lab[:, i, 1:], mass(names[i]), card, rng_d) for i in ich[1:]]
-    return _assemble(ev, w, vtx, pk, (r, cda), ich, prop, tracks, hits, objs, per_photon, lab, card, rng_t)
+    return _assemble(ev, w, vtx, pk, (r, cda), ich, prop, tracks, hits, objs, per_photon, lab, card,
+                     rng_t if ro.timing else None)
 
 
 def _stack(arrays, n, dtype=float):
     return np.column_stack(arrays).astype(dtype, copy=False) if arrays else np.zeros((n, 0), dtype)
 
 
-def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab, card, rng_t) -> EventRecord:
-    n, names = len(w), ev.names
+def _times(n, t_dim, objs, hits, t_in, c_e, c_det, ph_det, card, rng_t) -> dict:
+    """The record's ``*_time_ns`` fields (NaN where nothing is measured; all NaN when ``rng_t`` is None)."""
+    c_dim, g_dim = len(objs), len(hits)
+    if rng_t is None:
+        nan = lambda *shape: np.full(shape, np.nan)       # noqa: E731
+        return dict(t_ktag_ns=nan(n), t_gtk_ns=nan(n), track_time_ns=nan(n, t_dim), track_muv3_time_ns=nan(n, t_dim),
+                    photon_veto_time_ns=nan(n, g_dim), cluster_time_ns=nan(n, c_dim))
     tres = TimeResolutions.from_card(card)
-    t_dim, c_dim, g_dim = len(ich), len(objs), len(hits)
     # one (2 + 2T + 5G, n) draw whatever is hit or modelled: beam, tracks, photon veto hits, then four cluster
     # slots per photon (photon, photonuclear, e+, e-), so no time depends on the acceptance or on the models on
     gt = rng_t.standard_normal((2 + 2 * t_dim + 5 * g_dim, n))
@@ -176,6 +184,21 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
         slot.append(2 + 2 * t_dim + g_dim + 4 * x[0] + k[x[1]])
         k["conversion"] += x[1] == "conversion"
     o = 2 + 2 * t_dim
+    chod, muv3 = t_in[:, :, TRACK_DETECTORS.index("chod")], t_in[:, :, TRACK_DETECTORS.index("muv3")]
+    ph_sig = np.array([tres.sigma("lav"), tres.sigma("irc"), tres.sigma("sac")])
+    code_to_sig = np.zeros(int(max(DETECTOR_CODES.values())) + 1)
+    code_to_sig[list(_VETOES)] = ph_sig
+    return dict(
+        t_ktag_ns=tres.ktag * gt[0], t_gtk_ns=tres.gtk * gt[1],
+        track_time_ns=np.where(chod, tres.chod * gt[2:2 + t_dim].T, np.nan),
+        track_muv3_time_ns=np.where(muv3, tres.muv3 * gt[2 + t_dim:o].T, np.nan),
+        photon_veto_time_ns=np.where(np.isin(ph_det, _VETOES), code_to_sig[ph_det] * gt[o:o + g_dim].T, np.nan),
+        cluster_time_ns=np.where(c_det == _LKR, tres.lkr(c_e) * gt[slot].T.reshape(n, c_dim), np.nan))
+
+
+def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab, card, rng_t) -> EventRecord:
+    n, names = len(w), ev.names
+    t_dim = len(ich)
     p_true = np.column_stack([np.linalg.norm(lab[:, i, 1:], axis=1) for i in ich])
     pid = np.stack([np.stack(pid_weights(np.full(n, pdgid(names[i])), p_true[:, j], card), axis=-1)
                     for j, i in enumerate(ich)], axis=1)
@@ -184,25 +207,17 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
     geo = charged_veto_geometry(card)
     veto = _stack([charged_veto_hits(vtx, lab[:, i, 1:], charge(names[i]), card, geo, t)
                    for i, t in zip(ich, prop)], n, np.int8)
-    chod, muv3 = t_in[:, :, TRACK_DETECTORS.index("chod")], t_in[:, :, TRACK_DETECTORS.index("muv3")]
     c_e = _stack([o[2] for o in objs], n)
     c_det = _stack([o[6] for o in objs], n, np.int8)
-    on_lkr = c_det == _LKR
     ph_det = _stack([h.detector for h in hits], n, np.int8)
-    ph_sig = np.array([tres.sigma("lav"), tres.sigma("irc"), tres.sigma("sac")])
-    code_to_sig = np.zeros(int(max(DETECTOR_CODES.values())) + 1)
-    code_to_sig[list(_VETOES)] = ph_sig
     return EventRecord(
         weight=w * ev.weight, vertex_true=vtx, beam_p4=pk, vertex=r[0], cda=r[1],
-        t_ktag_ns=tres.ktag * gt[0], t_gtk_ns=tres.gtk * gt[1],
+        **_times(n, t_dim, objs, hits, t_in, c_e, c_det, ph_det, card, rng_t),
         track_names=tuple(names[i] for i in ich), track_charge=np.array([charge(names[i]) for i in ich], float),
         track_p4=np.stack(tracks, axis=1), track_p_true=p_true, track_in=t_in, track_pid=pid,
         track_x_lkr=_stack([t.x["LKR"] for t in prop], n), track_y_lkr=_stack([t.y["LKR"] for t in prop], n),
         track_veto=veto,
-        track_time_ns=np.where(chod, tres.chod * gt[2:2 + t_dim].T, np.nan),
-        track_muv3_time_ns=np.where(muv3, tres.muv3 * gt[2 + t_dim:o].T, np.nan),
         photon_detector=ph_det,
-        photon_veto_time_ns=np.where(np.isin(ph_det, _VETOES), code_to_sig[ph_det] * gt[o:o + g_dim].T, np.nan),
         photon_p_convert=_stack([p[0] for p in per_photon], n),
         photon_conversion_track=_stack([p[1] for p in per_photon], n, bool),
         photon_p_photonuclear=_stack([p[2] for p in per_photon], n),
@@ -211,8 +226,7 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
         cluster_e=c_e, cluster_x=_stack([x[3][:, 0] for x in objs], n), cluster_y=_stack([x[3][:, 1] for x in objs], n),
         cluster_z=_stack([x[4] for x in objs], n), cluster_e_true=_stack([x[5] for x in objs], n),
         cluster_detector=c_det,
-        cluster_inefficiency=_stack([photon_inefficiency(x[6], x[5], card) for x in objs], n),
-        cluster_time_ns=np.where(on_lkr, tres.lkr(c_e) * gt[slot].T.reshape(n, c_dim), np.nan))
+        cluster_inefficiency=_stack([photon_inefficiency(x[6], x[5], card) for x in objs], n))
 
 
 def iter_record_blocks(gen: Callable[[int, np.random.Generator], KaonFrameEvents], n: int, seed: int, card: Card,

@@ -171,7 +171,8 @@ def reconstruct_source(source: str, n: int, seed: int, card, z_range=(105.0, 165
         tag_window = sel.region(sel.normalisation.region).windows["m2miss_pi"]
     label = {"dalitz": "pi0 -> e+ e- gamma", "kpi2g": f"K+ -> pi+ pi0 gamma|{e_gamma_min!r}"}.get(source, source)
     s = derive_seed(seed, f"pi0-gamma-x|{label}|{mass!r}")
-    readout = Readout(tuple(z_range), lkr_position_m, conversion, photonuclear, stream_base=_STREAMS)
+    readout = Readout(tuple(z_range), lkr_position_m, conversion, photonuclear, stream_base=_STREAMS,
+                      timing=False)          # the selection reads no time (Readout.timing)
     gen, tw, m2, wk, cv = 0.0, 0.0, [], [], []
     # per block, as before the move: the float sums of generated / tagged weight are accumulated block by block
     for rec in iter_record_blocks(lambda k, rng: _generate(source, k, rng, mass, nunu_me, e_gamma_min), n, s, card,

@@ -171,7 +171,7 @@ def reconstruct_pairs(decay: str, n: int, seed: int, card, z_range=(105.0, 165.0
     """
     card = load_card(card) if isinstance(card, (str, Path)) else card
     s = derive_seed(seed, f"visible-x|{decay}|{sorted(decay_options.items())!r}")
-    readout = Readout(tuple(z_range), lkr_position_m, stream_base=_STREAMS)
+    readout = Readout(tuple(z_range), lkr_position_m, stream_base=_STREAMS, timing=False)   # no time read
     m, w = [], []
     for rec in iter_record_blocks(decay_events(decay, **decay_options), n, s, card, readout):
         m.append(_pair_mass(rec, card))
