@@ -43,7 +43,7 @@ import numpy as np
 from .. import constants
 from ..kinematics import kallen
 from .ke4_kernel import ke4_params, ke4_propose
-from .phasespace import _MAX_ROUND, accept_reject
+from .phasespace import accept_reject
 from .products import Tree
 
 KE4_FORM_FACTORS = {
@@ -113,29 +113,18 @@ def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major: float)
     Same draws as :func:`~kaonportal.decays.phasespace._genbod_raw` (sub-system masses, then three
     isotropic directions: cos theta and azimuth uniforms) and bit-identical numbers to it followed by
     :func:`ke4_matrix_element` (:mod:`.ke4_kernel`); cos and sin of the azimuths stay in numpy.
-    Rounds of accept-reject (at most ``_MAX_ROUND`` proposals) fill per-thread work arrays, valid until the next
-    call in the thread (``accept_reject`` copies the accepted rows at once): ~25 MB allocated and page-faulted
-    per round otherwise. ``random(out=)`` and ``cos(out=)`` give the same numbers as the allocating forms.
     """
-    from ..simulation.scratch import scratch     # here: kaonportal.simulation imports this package
-    big = size > _MAX_ROUND                      # the pilot of _majorant: once, plain arrays
-    cap = size if big else _MAX_ROUND
-
-    def work(name, *shape):
-        flat = np.empty(size * int(np.prod(shape))) if big else scratch("ke4_" + name, (cap * int(np.prod(shape)),))
-        return flat[:size * int(np.prod(shape))]
-
-    r = rng.random(out=work("r", 2).reshape(size, 2))
+    r = rng.random((size, 2))
     steps = []
-    for j in range(3):
-        u = rng.random(out=work(f"u{j}", 2).reshape(2, size))
+    for _ in range(3):
+        u = rng.random((2, size))
         phi = np.multiply(2.0 * np.pi, u[1], out=u[1])
-        cs = work(f"cs{j}", 2).reshape(2, size)
+        cs = np.empty((2, size))
         np.cos(phi, out=cs[0])
         np.sin(phi, out=cs[1])
         steps += [u[0], cs]
-    p4 = work("p4", 4, 4).reshape(size, 4, 4)
-    ratio = work("ratio", 1)
+    p4 = np.empty((size, 4, 4))
+    ratio = np.empty(size)
     ke4_propose(r, *steps, par, float(major), p4, ratio)
     return p4, ratio
 

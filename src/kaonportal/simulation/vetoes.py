@@ -49,7 +49,6 @@ from ..detector.propagation import DETECTOR_CODES, photon_hits, propagate_charge
 from ..detector.response import _veto_kernel
 from ..reco.smearing import lkr_cluster
 from .kernels import photon_pair_kernel
-from .scratch import scratch as _scratch
 
 #: electric charge of the final-state particles the engine tracks (0 for anything else)
 CHARGE = {"pi+": 1, "pi-": -1, "mu+": 1, "mu-": -1, "e+": 1, "e-": -1, "K+": 1, "K-": -1, "p": 1}
@@ -74,33 +73,27 @@ def average_pi0_vetoes(ctx, prep, rng: np.random.Generator, groups, lab, decay_p
     big_k = ctx.veto_average
     w = w_others.copy()
     esc = (w_others >= 1.0).astype(float)      # no other particle, or none of them detectable
-    # work arrays reused per thread (scratch): the K orientations of every pi0 of every block used to allocate
-    # and page-fault ~3 MB each; ``random(out=)``, ``cos(out=)`` give the same numbers as the allocating forms
-    u = _scratch("va_u", (2, n))
-    cphi, sphi, wr = (_scratch(nm, (n,)) for nm in ("va_cos", "va_sin", "va_w"))
-    acc, acc_esc = _scratch("va_acc", (n,)), _scratch("va_acc_esc", (n,))
-    hit = _scratch("va_hit", (n,), np.bool_)
-    g1, g2 = _scratch("va_g1", (n, 4)), _scratch("va_g2", (n, 4))
     for j, _ in groups:
         p4 = np.ascontiguousarray(lab[:, j])
         m = np.sqrt(np.maximum(p4[:, 0] ** 2 - np.sum(p4[:, 1:] ** 2, axis=-1), 0.0))
         beta = p4[:, 1:] / p4[:, :1]
         o = np.ascontiguousarray(decay_pt[j])
-        acc.fill(0.0)
-        acc_esc.fill(0.0)
+        acc = np.zeros(n)
+        acc_esc = np.zeros(n)
         h = 0.5 * m
         beta = np.ascontiguousarray(beta)
+        g1, g2 = np.empty((n, 4)), np.empty((n, 4))
         for _ in range(big_k):
-            rng.random(out=u)
+            u = rng.random((2, n))
             phi = np.multiply(2.0 * math.pi, u[1], out=u[1])
             # photons at this orientation (compiled: the numpy expressions of kinematics.boost, same bits);
             # cos and sin stay in numpy, which decides their rounding
-            photon_pair_kernel(h, beta, u[0], np.cos(phi, out=cphi), np.sin(phi, out=sphi), g1, g2)
-            wr.fill(1.0)
+            photon_pair_kernel(h, beta, u[0], np.cos(phi), np.sin(phi), g1, g2)
+            wr = np.ones(n)
             for g in (g1, g2):
                 _veto_kernel(wr, o, g, lkr_xy[0], lkr_xy[1], prep.lkr_min_d2, *prep.veto_geo, *prep.veto_tables)
             acc += wr
-            acc_esc += np.greater_equal(wr, 1.0, out=hit)
+            acc_esc += wr >= 1.0
         w *= acc / big_k
         esc *= acc_esc / big_k
     return w, esc
