@@ -35,3 +35,14 @@ def test_generator_stream_unchanged():
 
     ref = ke4_mod.accept_reject(3000, propose, rng_b, efficiency=0.03)["p4"]
     assert np.array_equal(t.products("K+ -> pi+ pi- e+ nu").p4, ref)
+
+
+def test_events_survive_the_next_call():
+    """The proposal rounds reuse per-thread work arrays: a returned sample must not share them (a later call in
+    the same thread must leave it unchanged), with rounds large and small (n = 0 too)."""
+    first = ke4_mod.ke4(20_000, np.random.default_rng(3)).products("K+ -> pi+ pi- e+ nu").p4
+    kept = first.copy()
+    for n in (20_000, 50, 0):
+        ke4_mod.ke4(n, np.random.default_rng(4))
+    assert np.array_equal(first, kept)
+    assert np.all(np.isfinite(first)) and first.shape == (20_000, 4, 4)

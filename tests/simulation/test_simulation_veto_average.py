@@ -75,3 +75,56 @@ def test_bad_option_rejected():
         simulate("K+ -> pi+ pi0", n=10, seed=1, card="na62-2018", veto_average=-1)
     with pytest.raises(InputError):
         simulate("K+ -> pi+ pi0", n=10, seed=1, card="na62-2018", veto_average=4, sampling="deletion")
+
+
+def test_average_is_the_mean_over_orientations_for_each_pi0():
+    """K+ -> pi+ pi0 pi0 (two pi0 groups, work arrays reused between them and between blocks): the averaged veto
+    probability equals, bit for bit, the product over the pi0s of the mean over K orientations drawn in order from
+    stream 4 (u for cos theta and azimuth per orientation), each photon through photon_veto_update."""
+    import math
+
+    from kaonportal.backend import block_rng
+    from kaonportal.decays import generate
+    from kaonportal.detector.response import photon_veto_update
+    from kaonportal.simulation import vetoes
+    from kaonportal.simulation.engine import make_context
+    from kaonportal.simulation.kernels import photon_pair_kernel
+
+    card = load_card("na62-2022")
+    ctx = make_context("K+ -> pi+ pi0 pi0", 7, card, Z, None, "weights", True, False, generate, {}, veto_average=3)
+    n = 3000
+    prod = generate("K+ -> pi+ pi0 pi0", n, np.random.default_rng(1))
+    groups = vetoes.pi0_groups(prod)
+    assert len(groups) == 2
+    rng = np.random.default_rng(2)
+    lab = prod.p4 + 0.0                                        # at rest: enough for the veto geometry
+    decay_pt = [np.column_stack([rng.normal(0, 0.01, n), rng.normal(0, 0.01, n), rng.uniform(110, 160, n)])
+                for _ in prod.names]
+    lkr_xy = (rng.normal(0, 0.3, n), rng.normal(0, 0.3, n))
+    lab[:, :, 3] = np.abs(lab[:, :, 3]) + 30.0                  # boosted forward, along z
+    lab[:, :, 0] = np.sqrt(lab[:, :, 0] ** 2 + (lab[:, :, 3] ** 2 - prod.p4[:, :, 3] ** 2))
+    w_others = rng.uniform(0.5, 1.0, n)
+    out = [vetoes.average_pi0_vetoes(ctx, ctx.prepared, block_rng(7, b, 4), groups, lab, decay_pt, lkr_xy, w_others)
+           for b in (0, 1)]
+    stream = block_rng(7, 1, 4)
+    want, want_esc = w_others.copy(), (w_others >= 1.0).astype(float)
+    for j, _ in groups:
+        p4 = lab[:, j]
+        m = np.sqrt(np.maximum(p4[:, 0] ** 2 - np.sum(p4[:, 1:] ** 2, axis=-1), 0.0))
+        beta = np.ascontiguousarray(p4[:, 1:] / p4[:, :1])
+        tot, esc = np.zeros(n), np.zeros(n)
+        for _ in range(3):
+            u = stream.random((2, n))
+            phi = 2.0 * math.pi * u[1]
+            g = np.empty((n, 4)), np.empty((n, 4))
+            photon_pair_kernel(0.5 * m, beta, u[0], np.cos(phi), np.sin(phi), *g)
+            w = np.ones(n)
+            for gi in g:
+                photon_veto_update(w, decay_pt[j], gi, *lkr_xy, card)
+            tot += w
+            esc += w >= 1.0
+        want *= tot / 3
+        want_esc *= esc / 3
+    assert np.array_equal(out[1][0], want) and np.array_equal(out[1][1], want_esc)
+    assert np.all(want <= w_others) and np.unique(want).size > n // 2   # photons were vetoed, event by event
+    assert not np.array_equal(out[0][0], out[1][0])      # another block, other orientations
