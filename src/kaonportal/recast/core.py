@@ -6,7 +6,9 @@ top of the model's scan or the beam-dump default). Per kaon-mode search the excl
 come from :func:`.searches.search_edges` (bisection in the coupling, not limited by the grid). The beam dump
 (:mod:`kaonportal.beamdump`: every dump channel the model decays to with published 2021 counts) gives the
 expected events N(m, C) on the grid, one exclusion per channel and one for the channels together
-(one counting experiment, as ``kaonportal beamdump``), with NA62's 2021 counts counted as there
+(one counting experiment, as ``kaonportal beamdump``), each with the production setup ``kaonportal beamdump``
+resolves for its own channels (ee or mu mu alone as in the dilepton papers: no form factor, no vector-meson
+mixing; see ``_dump_grids``), with NA62's 2021 counts counted as there
 (:mod:`kaonportal.beamdump.counts`): the observed mu mu event (0.411 GeV, [Peruzzo:2022discrete]) only at the
 masses whose signal invariant-mass window holds it, so the dump limit is N_UL(0 observed) elsewhere.
 
@@ -149,11 +151,58 @@ def _kaon_outcome(search, model, cols, masses, couplings) -> SearchOutcome:
     return out
 
 
+def _dump_grids(model, masses, couplings, chans, cfg: RecastConfig) -> tuple[dict, dict]:
+    """({search name: (YieldGrid of its channels, channels simulated together)}, {search: why skipped}).
+
+    Each search uses the production setup ``kaonportal beamdump`` resolves for its own channels
+    (:meth:`.beamdump.setup.BeamDumpSetup.resolved`: the dilepton analyses' point-like bremsstrahlung without
+    vector-meson mixing for ee or mu mu alone, time-like form factor and mixing with a hadronic channel). The
+    all-channel simulation serves the ``dump`` search and every channel whose setup is the same (the hadronic
+    ones: their share of it, the same production model at no extra cost). A channel with another setup is
+    simulated alone, so it equals ``kaonportal beamdump`` with that channel bit for bit: grouping ee with mu mu
+    would save one production sample per mass but the channels draw their detector smearing from one random
+    stream, so the second would differ from its single-channel run by Monte Carlo noise. A channel simulated
+    alone that is closed at every grid mass is skipped (named in the second dict), as ``kaonportal beamdump``
+    refuses it.
+    """
+    from ..beamdump.setup import BeamDumpSetup
+    from ..beamdump.yields import YieldGrid, expected_events
+
+    def simulate(cs):
+        return expected_events(model, masses, couplings, cs, card=cfg.card, n_per_mass=cfg.n_per_mass,
+                               seed=cfg.seed)
+
+    def part(grid, cs):
+        """the channels cs of grid (MC variance scaled by their share: the channels share the X sample)"""
+        if tuple(cs) == tuple(grid.channels):
+            return grid
+        per_pot = sum(grid.by_channel[c] for c in cs)
+        frac = np.divide(per_pot, grid.per_pot, out=np.zeros_like(per_pot), where=grid.per_pot > 0)
+        return YieldGrid(grid.model, grid.coupling_name, grid.masses, grid.couplings, per_pot,
+                         grid.mc_var_per_pot2 * frac ** 2, channels=tuple(cs), setup=grid.setup, card=grid.card,
+                         mass_window_halfwidth={c: w for c, w in grid.mass_window_halfwidth.items() if c in cs})
+
+    setup_all = BeamDumpSetup().resolved(chans)
+    everything = simulate(chans)
+    out, skipped = {}, {}
+    for c in chans:
+        if BeamDumpSetup().resolved([c]) == setup_all:
+            out[f"dump-{c}"] = (part(everything, [c]), list(chans))
+            continue
+        try:
+            out[f"dump-{c}"] = (simulate([c]), [c])
+        except InputError as exc:
+            skipped[f"dump-{c}"] = str(exc)
+    if len(chans) > 1:
+        out["dump"] = (everything, list(chans))
+    return out, skipped
+
+
 def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, list, dict]:
     """Per-channel and all-channel beam-dump exclusions (observed at 2021 POT, projection at cfg.pot)."""
     from ..beamdump.contours import exclusion, expected_quantile_counts, observed_per_mass, projection
     from ..beamdump.counts import COUNTING_NOTE, POT_2021, PUBLISHED_2021, observed_background
-    from ..beamdump.yields import YieldGrid, expected_events, model_channels
+    from ..beamdump.yields import model_channels
     lo, hi = model.mass_range
     chans = [c for c in model_channels(model) if c in PUBLISHED_2021]
     if not chans:
@@ -162,8 +211,7 @@ def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, l
     if not ok.any():
         return [], [], {"dump": "no grid mass inside the model's decay range"}
     try:
-        grid = expected_events(model, masses[ok], couplings, chans, card=cfg.card, n_per_mass=cfg.n_per_mass,
-                               seed=cfg.seed)
+        grids, skipped = _dump_grids(model, masses[ok], couplings, chans, cfg)
     except InputError as exc:
         return [], [], {"dump": str(exc)}
 
@@ -178,13 +226,8 @@ def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, l
         return [cast(next(it)) if inside else None for inside in ok]
 
     outs, proj = [], []
-    groups = [(f"dump-{c}", [c]) for c in chans] + ([("dump", chans)] if len(chans) > 1 else [])
-    for name, cs in groups:
-        per_pot = sum(grid.by_channel[c] for c in cs)
-        frac = np.divide(per_pot, grid.per_pot, out=np.zeros_like(per_pot), where=grid.per_pot > 0)
-        g = YieldGrid(grid.model, grid.coupling_name, grid.masses, grid.couplings, per_pot,
-                      grid.mc_var_per_pot2 * frac ** 2, channels=tuple(cs), setup=grid.setup, card=grid.card,
-                      mass_window_halfwidth={c: w for c, w in grid.mass_window_halfwidth.items() if c in cs})
+    for name, (g, simulated) in grids.items():
+        cs = list(g.channels)
         # NA62's 2021 counts as `kaonportal beamdump` counts them: an observed event of known invariant mass
         # (the mu mu one at 0.411 GeV) only at the masses whose signal mass window holds it (beamdump.counts)
         counts = observed_background(cs)
@@ -203,12 +246,11 @@ def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, l
                   "signal_events_limit": ex.signal_limit,
                   "signal_events_limit_per_mass": per_mass(ex.limit_per_mass, float),
                   "expected_signal_events_limit": ex.expected_limits, "source": counts.source,
-                  # one simulation for all the model's dump channels: its production setup is the one
-                  # `kaonportal beamdump` resolves for that channel set (with hadronic channels: vector-meson
-                  # mixing on, time-like form factor), also for a leptonic channel alone
-                  "production_setup": {"channels_simulated": list(chans),
-                                       "brems_form_factor": grid.setup.brems_form_factor,
-                                       "vector_mixing": grid.setup.vector_mixing},
+                  # the production setup `kaonportal beamdump` resolves for this search's own channels, and the
+                  # channels of the simulation it comes from (see _dump_grids)
+                  "production_setup": {"channels_simulated": simulated,
+                                       "brems_form_factor": g.setup.brems_form_factor,
+                                       "vector_mixing": g.setup.vector_mixing},
                   "band_maps": {b: full(ex.n_expected / lim) > 1 for b, lim in ex.expected_limits.items()}}
         outs.append(o)
         p = SearchOutcome(name, "dump", o.group)
@@ -216,7 +258,7 @@ def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, l
         p.info = {"pot": cfg.pot, "background": bkg / POT_2021 * cfg.pot,
                   "observed_median": expected_quantile_counts(bkg / POT_2021 * cfg.pot)["median"]}
         proj.append(p)
-    return outs, proj, {}
+    return outs, proj, skipped
 
 
 def _combine(outcomes, attr: str) -> np.ndarray:
