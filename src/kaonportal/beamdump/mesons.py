@@ -163,11 +163,14 @@ def _alpha_weights(name: str, t: MesonTables) -> np.ndarray:
     hit = _ALPHA_CACHE.get((id(t), name))
     if hit is None or hit[0] is not t:
         hit = (t, bin_factors(t.logp_edges, t.logtheta_edges, constants.mass(name), sigma_pp_mb=_sigma_pp_tables(t)))
+        if len(_ALPHA_CACHE) >= _ALPHA_CACHE_MAX:      # bounded: user-made tables objects must not pile up
+            _ALPHA_CACHE.clear()
         _ALPHA_CACHE[(id(t), name)] = hit
     return hit[1]
 
 
 _ALPHA_CACHE: dict = {}
+_ALPHA_CACHE_MAX = 64          # (tables, meson) pairs: the shipped tables use 6
 
 
 def scaled_counts(name: str, a_scaling: str | float = DEFAULT_A_SCALING, tables: MesonTables | None = None):
