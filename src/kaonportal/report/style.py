@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Sequence
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -120,6 +121,7 @@ def save(fig, path_stem: Path, formats: Sequence[str] | None = None, bbox_inches
         pending[str(path_stem)] = (fig, fmts, _TAG.get())
         return [str(path_stem.with_name(f"{path_stem.name}.{ext}")) for ext in fmts]
     paths = {ext: path_stem.with_name(f"{path_stem.name}.{ext}") for ext in fmts}
+    _ticks_in_view(fig)
     try:
         # PNG first: the vector formats add the stamp to the figure itself (tight_box)
         for ext in sorted(fmts, key=lambda e: e != "png"):
@@ -132,6 +134,50 @@ def save(fig, path_stem: Path, formats: Sequence[str] | None = None, bbox_inches
     finally:
         plt.close(fig)
     return [str(paths[ext]) for ext in fmts]
+
+
+class _InViewLocator(matplotlib.ticker.Locator):
+    """A log axis' tick locator giving only the ticks in the axis' view (issue 17: matplotlib's LogLocator also
+    places every tick of a decade or two beyond each end, and the axis makes a tick object, with its lines, markers
+    and labels, for each of them at every figure, to draw none: with minor ticks ~2 s CPU of a ``run --quick``).
+
+    The ticks kept are a superset of those matplotlib draws (its test is a 1e-10 relative slack on the view; here
+    1e-4 of the view's width, more than the 1e-5 at which a minor tick is dropped under a major one), and a log
+    axis' formatters label each tick from its value and the view alone, so the image is the same."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def set_axis(self, axis):
+        self.axis = axis
+        self.inner.set_axis(axis)
+
+    def tick_values(self, vmin, vmax):
+        return self.inner.tick_values(vmin, vmax)
+
+    def __call__(self):
+        locs = np.asarray(self.inner())
+        if self.axis is None or locs.size == 0:
+            return locs
+        transform = self.axis.get_transform()
+        lo, hi = sorted(transform.transform(np.asarray(self.axis.get_view_interval(), dtype=float)))
+        slack = 1e-4 * (hi - lo)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = transform.transform(locs.astype(float))
+        return locs[(t >= lo - slack) & (t <= hi + slack)]
+
+
+def _ticks_in_view(fig) -> None:
+    """Make each log axis of ``fig`` (its LogLocators) place only the ticks in view (:class:`_InViewLocator`)."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() != "log":
+                continue
+            for ticker in (axis.major, axis.minor):
+                if type(ticker.locator) is matplotlib.ticker.LogLocator:
+                    wrapped = _InViewLocator(ticker.locator)
+                    wrapped.set_axis(axis)
+                    ticker.locator = wrapped    # not set_*_locator: the axis keeps its default-locator flags
 
 
 #: room (inches) around the figure in which the one PNG drawing pass lays everything out (tick labels and the

@@ -1,0 +1,52 @@
+"""Log-axis ticks placed only in view (report.style._InViewLocator, issue 17): the saved image is the very same
+(bytes) as with matplotlib's own LogLocator, and far fewer tick objects are made."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from kaonportal.report import style
+from kaonportal.report.style import save, styled
+
+
+@styled
+def _log_figure(xlim, ylim):
+    fig, ax = plt.subplots(figsize=(4, 3))
+    x = np.geomspace(*xlim, 50)
+    ax.plot(x, np.sqrt(x) * ylim[0] / np.sqrt(xlim[0]))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.minorticks_on()
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    return fig
+
+
+# a 2.5-decade axis (minor ticks labelled), a 7-decade one (not), and limits exactly on decades
+@pytest.mark.parametrize("xlim, ylim", [((0.03, 9.0), (2e-9, 7e-6)), ((1e-3, 1e4), (1e-12, 1e-5))])
+def test_log_ticks_in_view_give_the_same_png_with_fewer_ticks(tmp_path, monkeypatch, xlim, ylim):
+    fig = _log_figure(xlim, ylim)
+    (ours,) = save(fig, tmp_path / "ours", ("png",), below="stamp")
+    made = len(fig.axes[0].xaxis.minorTicks) + len(fig.axes[0].yaxis.minorTicks)
+    assert isinstance(fig.axes[0].yaxis.minor.locator, style._InViewLocator)
+
+    monkeypatch.setattr(style, "_ticks_in_view", lambda fig: None)      # matplotlib's own locators
+    fig = _log_figure(xlim, ylim)
+    (theirs,) = save(fig, tmp_path / "theirs", ("png",), below="stamp")
+    made_mpl = len(fig.axes[0].xaxis.minorTicks) + len(fig.axes[0].yaxis.minorTicks)
+
+    with open(ours, "rb") as a, open(theirs, "rb") as b:
+        assert a.read() == b.read()
+    assert made < made_mpl
+
+
+def test_in_view_locator_keeps_every_tick_in_view_and_drops_the_rest():
+    fig = _log_figure((0.03, 9.0), (2e-9, 7e-6))
+    axis = fig.axes[0].xaxis
+    inner = axis.minor.locator
+    every = np.asarray(inner())
+    loc = style._InViewLocator(inner)
+    loc.set_axis(axis)
+    kept = loc()
+    assert set(kept) == {v for v in every if 0.03 <= v <= 9.0}
+    plt.close(fig)
