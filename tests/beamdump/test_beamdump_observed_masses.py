@@ -120,3 +120,16 @@ def test_event_between_grid_masses_is_stated():
     assert len(coarse["notes"]) == 1 and "notch there is not resolved" in coarse["notes"][0]
     fine = observed_event_block(_grid({"mumu": np.full(5, 0.003)}), {"mumu": [0.411]})
     assert fine["events"][0]["counted_at_masses_gev"] == [0.411] and fine["notes"] == []
+
+
+def test_only_untouched_published_counts_are_flagged_published():
+    # review: a run whose observed count (or background) the user replaced must not be compared with NA62's contour
+    # or the registry as if it were the published search; one flag decides, not the wording of the source
+    from kaonportal.beamdump.counts import observed_background
+
+    assert observed_background(["mumu"]).published
+    for kw in ({"observed": 0}, {"background": 0.5}, {"observed": 1, "observed_masses": (0.411,)}):
+        c = observed_background(["mumu"], **kw)
+        assert not c.published and "user-modified" in c.source, kw
+    assert observed_background(["mumu"], observed=1, observed_masses=(0.3,)).events == {None: (0.3,)}
+    assert not observed_background(["mumu"], observed=1, background=0.016).published

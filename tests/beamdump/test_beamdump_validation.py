@@ -124,7 +124,7 @@ def test_edge_entries_flag_a_lower_edge_off_by_a_factor_two():
     pub = published_band_edges(MUMU)
     block = {"mumu": {"at": [dict(a) for a in pub["at"]], "mass_reach_gev": pub["mass_reach_gev"]}}
     s = {"status": "done", "model": "dark-photon", "channels": ["ee", "mumu"], "band_edges": block,
-         "inputs": {"observed_background_source": "NA62 2021 dump data", "cl": 0.9}}
+         "inputs": {"observed_background_source": "NA62 2021 dump data", "published_counts": True, "cl": 0.9}}
     st = {e["id"]: e["status"] for e in beamdump_validation(s)["entries"]}
     assert all(st[k] == "agree" for k in st if k.startswith("bd-aprime-mumu-"))
     for a in block["mumu"]["at"]:

@@ -34,9 +34,10 @@ def test_window_range_ignores_masses_outside_the_published_window():
     assert excluded_range_in_window(_exclusion(), 0.4, 0.6)["excluded_coupling_range"] is None
 
 
-def _bd_summary(eps=(1.2e-6, 3.0e-5), model="dark-photon", source="NA62 2021 dump data"):
+def _bd_summary(eps=(1.2e-6, 3.0e-5), model="dark-photon", source="NA62 2021 dump data", published=None):
+    published = source == "NA62 2021 dump data" if published is None else published
     return {"status": "done", "model": model, "channels": ["ee", "mumu"],
-            "inputs": {"observed_background_source": source, "cl": 0.9},
+            "inputs": {"observed_background_source": source, "published_counts": published, "cl": 0.9},
             "observed": {"excluded_mass_range_gev": [0.02, 0.55], "excluded_coupling_range": [1e-7, 2e-4]},
             "observed_in_published_window": {"mass_window_gev": [0.05, 0.6], "excluded_coupling_range": list(eps)}}
 
@@ -58,7 +59,9 @@ def test_beamdump_summary_carries_statuses_of_its_entries():
 
 
 @pytest.mark.parametrize("kw", [{"model": "dark-scalar"}, {"source": "user"},
-                                {"source": "NA62 2021 dump data; background scaled to 1e+18 POT"}])
+                                {"source": "NA62 2021 dump data; background scaled to 1e+18 POT"},
+                                # the flag decides, not the text: a published-looking source the user modified
+                                {"source": "NA62 2021 dump data", "published": False}])
 def test_entries_do_not_apply_to_another_search(kw, tmp_path):
     v = beamdump_validation(_bd_summary(**kw))
     assert v["applies"] is False and v["reason"]
@@ -93,7 +96,8 @@ def test_a_mumu_run_is_checked_against_the_published_mumu_contour_only():
     assert v["applies"] and ids and all(i.startswith("bd-aprime-mumu-") for i in ids) and len(ids) == 9
     assert v["counts"]["agree"] == 9
     assert beamdump_validation({**s, "channels": ["ee"]})["applies"] is False
-    assert beamdump_validation({**s, "inputs": {"observed_background_source": "user", "cl": 0.9}})["applies"] is False
+    assert beamdump_validation({**s, "inputs": {"observed_background_source": "user", "published_counts": False,
+                                                "cl": 0.9}})["applies"] is False
 
 
 def test_no_entry_compares_the_smallest_epsilon_with_the_abstract_range():

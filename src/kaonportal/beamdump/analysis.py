@@ -267,7 +267,7 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     channels, left_out = resolve_channels(mdl, channels, float(mr[1]))
     counts = observed_background(channels, observed, background, observed_masses)
     obs, bkg, src = counts.observed, counts.background, counts.source
-    if src != "user" and pot != POT_2021:
+    if counts.source != "user" and pot != POT_2021:
         # the published counts belong to the 2021 exposure: at another N_POT use the scaled background and
         # the background-only median count (an expected, not an observed, limit)
         bkg = bkg * pot / POT_2021
@@ -284,6 +284,8 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
                                                   if src != "user" else 0.0)
     proj = projection(g, projection_pot, bkg_per_pot, cl=cl, method=method)
     inputs = {"pot": pot, "observed": obs, "background": bkg, "observed_background_source": src,
+              # NA62's own 2021 counts at the 2021 exposure: what the published contours and the registry compare
+              "published_counts": bool(counts.published and pot == POT_2021),
               "observed_event_masses_gev": counts.event_masses(), "observed_counting": COUNTING_NOTE,
               "projection_pot": projection_pot, "projection_background": bkg_per_pot * projection_pot,
               "cl": cl, "method": method, "n_per_mass": n_per_mass, "a_scaling": a_scaling,

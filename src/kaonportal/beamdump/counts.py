@@ -53,11 +53,14 @@ COUNTING_NOTE = ("an observed event with a known invariant mass counts only for 
 @dataclass
 class ObservedCounts:
     """The counts of one run: ``observed`` events in all over ``background``; ``events``: channel (None: any of the
-    run's channels) -> reconstructed masses (GeV) of those events whose mass is known; ``source``: where from."""
+    run's channels) -> reconstructed masses (GeV) of those events whose mass is known; ``source``: where from;
+    ``published``: both numbers are NA62's 2021 ones (neither given by the user), the one flag every consumer reads
+    (published-contour comparison, validation, POT scaling) instead of parsing ``source``."""
     observed: int
     background: float
     source: str
     events: dict = field(default_factory=dict)
+    published: bool = False
 
     @property
     def n_without_mass(self) -> int:
@@ -122,7 +125,7 @@ def observed_background(channels, observed=None, background=None, observed_masse
     if observed is not None or background is not None:
         src += "; user-modified: " + ", ".join(f"{k} = {v:g}" for k, v in (("observed", observed),
                                                                          ("background", background)) if v is not None)
-    return ObservedCounts(obs, bkg, src, events)
+    return ObservedCounts(obs, bkg, src, events, published=observed is None and background is None)
 
 
 def observed_event_block(grid, event_masses: dict) -> dict:

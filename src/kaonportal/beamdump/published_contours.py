@@ -175,11 +175,10 @@ def published_counts(inputs: dict, channels, published: dict) -> dict | None:
     ``inputs`` say it uses them at the published exposure (else None): each channel's own exclusion is then the
     published single-channel search's.
 
-    >>> published_counts({"observed_background_source": "user"}, ["mumu"], {"mumu": (1, 0.016)}) is None
+    >>> published_counts({"published_counts": False}, ["mumu"], {"mumu": (1, 0.016)}) is None
     True
     """
-    src = str(inputs.get("observed_background_source", ""))
-    if not src.startswith("NA62 2021") or "scaled" in src or "user-modified" in src:
+    if not inputs.get("published_counts"):
         return None
     return {c: published[c] for c in channels if c in published}
 
