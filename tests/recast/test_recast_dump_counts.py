@@ -60,3 +60,19 @@ def test_each_dump_channel_uses_its_own_production_setup(tmp_path):
     assert everything["vector_mixing"] == "on" and everything["brems_form_factor"] == "timelike"
     hadronic = [o for o in res.outcomes if o.name.startswith("dump-") and o.name[5:] not in ("ee", "mumu")]
     assert hadronic and all(o.info["production_setup"] == everything for o in hadronic)
+
+
+def test_dump_searches_carry_the_beamdump_stated_disagreements():
+    # review: recast's dump exclusions were shown without the lower-edge disagreement that `kaonportal beamdump`
+    # states for the same configuration (one definition: beamdump.analysis.stated_disagreements)
+    from kaonportal.beamdump.analysis import stated_disagreements
+    from kaonportal.beamdump.setup import BeamDumpSetup
+    from kaonportal.models import get_model
+    from kaonportal.recast.core import RecastConfig, _dump_outcomes
+
+    model = get_model("dark-photon")
+    outs, _, _ = _dump_outcomes(model, np.geomspace(0.25, 0.5, 3), np.geomspace(1e-7, 1e-5, 6),
+                                RecastConfig(searches=["dump"], n_per_mass=200, seed=1))
+    mumu = next(o for o in outs if o.name == "dump-mumu")
+    expected = stated_disagreements("dark-photon", ["mumu"], BeamDumpSetup().resolved(["mumu"]), "pole")
+    assert expected and mumu.info["stated_disagreements"] == expected

@@ -142,7 +142,9 @@ def write_outputs(res: RecastResult, out: Path, plot_formats=("png",)) -> dict:
             cols[f"{cname}_high_observed"] = [r[2] for r in rows]
             what = (f"{model.name}: excluded {cname} islands from the beam dump, channels "
                     f"{'+'.join(o.info['channels'])}, {o.info['pot']:.3g} POT ({o.info['observed']} observed, "
-                    f"{o.info['background']:.3g} background)")
+                    f"{o.info['background']:.3g} background)"
+                    + (f"; {len(o.info['stated_disagreements'])} stated disagreement(s) with NA62: "
+                       + " | ".join(o.info["stated_disagreements"]) if o.info.get("stated_disagreements") else ""))
         files.append(_csv(out / "curves" / f"recast_{o.name}.csv", what,
                           f"mass in GeV/c^2; {cname} {model.coupling_unit}".rstrip(), base_inputs, cols))
     files += _plot(res, out / "recast", plot_formats)
