@@ -26,6 +26,32 @@ def test_two_workers_bit_identical_to_one(decay, options):
     assert one.num_rows == n and two.equals(one)
 
 
+def test_first_block_of_a_kind_runs_alone_in_the_calling_thread(monkeypatch):
+    # numba compiles at the first call; two block threads compiling at once failed in CI (numba 0.68), so
+    # the first block of a kind not run before in this process runs in the caller, before any thread starts
+    import threading
+
+    from kaonportal.simulation import chunks
+
+    seen = []
+    real = chunks._block_batch
+
+    def spy(ctx, schema, job):
+        seen.append((job[0], threading.get_ident()))
+        return real(ctx, schema, job)
+
+    monkeypatch.setattr(chunks, "_block_batch", spy)
+    monkeypatch.setattr(chunks, "_COMPILED", set())
+    n = 3 * BLOCK_SIZE
+    first = simulate("K+ -> pi+ pi0", n=n, seed=3, card=CARD, chunk_blocks=3, workers=2).events
+    assert seen[0] == (0, threading.get_ident())
+    assert all(ident != threading.get_ident() for _, ident in seen[1:])
+    seen.clear()
+    again = simulate("K+ -> pi+ pi0", n=n, seed=3, card=CARD, chunk_blocks=3, workers=2).events
+    assert all(ident != threading.get_ident() for _, ident in seen)     # this kind has run: all on threads
+    assert again.equals(first)
+
+
 def test_fused_beam_stage_equals_numpy_functions():
     # the compiled beam/vertex kernels must reproduce sample_decay_vertex and the vertex on the beam
     # line exactly (same stream 0 draws: 5 normals then 1 uniform per event)

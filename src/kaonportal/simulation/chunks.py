@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = ["run_chunk"]
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -35,6 +36,32 @@ def _block_batch(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.Record
     return pa.RecordBatch.from_arrays([pa.array(cols[c]) for c in schema.names], schema=schema)
 
 
+# numba compiles a kernel at its first call. Two threads compiling at once failed inside numba 0.68 in CI
+# (KeyError in Function.get_impl_key while lowering beam_kernel, a block thread of a sample), so the first block
+# of each kind of run in this process runs alone, under this lock, and compiles every kernel the later blocks call.
+_COMPILE_LOCK = threading.Lock()
+_COMPILED: set = set()
+
+
+def _compile_key(ctx) -> str:
+    """What decides which kernels (and signatures) a block calls: the decay, the options, the columns."""
+    return repr((ctx.decay, ctx.parent, ctx.sampling, ctx.secondary_decays, ctx.muon_decays, ctx.force_decays,
+                 ctx.veto_average > 0, tuple(ctx.extra_columns), ctx.mass is None,
+                 sorted((str(k), repr(v)) for k, v in (ctx.decay_options or {}).items())))
+
+
+def _first_block_alone(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.RecordBatch | None:
+    """Block ``job`` run in this thread with no other first block running, if no block of its kind has run in
+    this process yet (its kernels compile now); None (not run) otherwise."""
+    key = _compile_key(ctx)
+    if key in _COMPILED:
+        return None
+    with _COMPILE_LOCK:
+        batch = _block_batch(ctx, schema, job)
+        _COMPILED.add(key)
+    return batch
+
+
 def _assemble(batches: list[pa.RecordBatch], schema: pa.Schema) -> tuple[pa.Table, dict[str, np.ndarray]]:
     table = pa.Table.from_batches(batches, schema=schema)
     # run totals from the concatenated columns, exactly as before (same summation order)
@@ -53,18 +80,19 @@ def run_chunk(ctx, schema: pa.Schema, first_block: int, start: int, stop: int,
     table); ``benchmarks/simulation_throughput.py`` times it.
     """
     jobs = _block_jobs(first_block, start, stop)
-    batches = []
+    first = _first_block_alone(ctx, schema, jobs[0]) if jobs else None
+    batches = [] if first is None else [first]
+    if first is not None and on_block is not None:
+        on_block(jobs[0][2])
+    rest = jobs[len(batches):]
     if pool is None:
-        for job in jobs:
-            batches.append(_block_batch(ctx, schema, job))
-            if on_block is not None:
-                on_block(job[2])
+        results = (_block_batch(ctx, schema, job) for job in rest)
     else:
-        futures = [pool.submit(_block_batch, ctx, schema, job) for job in jobs]
-        for job, fut in zip(jobs, futures):
-            batches.append(fut.result())
-            if on_block is not None:
-                on_block(job[2])
+        results = (fut.result() for fut in [pool.submit(_block_batch, ctx, schema, job) for job in rest])
+    for job, batch in zip(rest, results):
+        batches.append(batch)
+        if on_block is not None:
+            on_block(job[2])
     return _assemble(batches, schema)
 
 
