@@ -12,7 +12,8 @@ Prints
    local process (``workers=1``, same file), cluster start-up and worker warm-up excluded, and the CPU time of
    the whole run (client and workers) over the local one (the dask overhead, robust to the machine's load).
    A local process already overlaps the kernel and the file encoding (two threads), so W workers on W idle
-   cores gain less than W: at most (kernel + encoding CPU) / W over the kernel time;
+   cores gain less than W: at most min(W, cores) x (CPU of the local main thread) / (CPU of the local run),
+   printed as the ceiling (measured in the same run);
 3. with ``--run-quick``: the main job over the kernel: wall time of ``kaonportal run --quick`` over the kernel
    time of every event it simulates (counted by wrapping ``simulate``; kernel time from the rate of item 1);
    with ``--baseline SRC_DIR`` (a ``src`` directory of another version) also ``kaonportal run --quick`` of the
@@ -149,9 +150,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter()
             c = _cpu_s()
+            main_thread = time.thread_time()
             simulate(args.decay, n=args.n, seed=1, workers=1, output=Path(d) / "local.parquet")
             local = args.n / (time.perf_counter() - t)
             local_cpu = _cpu_s() - c
+            main_thread = time.thread_time() - main_thread
         rates = dask_rates(args.decay, args.n, args.workers)
         # on a shared machine the wall-time ratio follows the other users' load; the CPU ratio (all processes of
         # the run over the local one) is the overhead of going through dask, whatever the load
@@ -159,6 +162,12 @@ def main() -> None:
               f"dask LocalCluster over it (load {os.getloadavg()[0]:.1f}): " +
               ", ".join(f"{w} worker(s) {r / local:.2f}x throughput, {cpu / local_cpu:.2f}x CPU"
                         for w, (r, cpu) in rates.items()))
+        # the ceiling: the local process already runs the kernel (main thread) and the encoding (output thread)
+        # side by side, so its wall time on idle cores is its main thread's CPU time; W workers on C idle cores
+        # with no overhead at all do the same total CPU in total / min(W, C)
+        cores = os.cpu_count() or 1
+        print(f"ceiling on {cores} idle cores, measured (local main-thread CPU {main_thread:.2f} s of {local_cpu:.2f} s): "
+              + ", ".join(f"{w} worker(s) {min(w, cores) * main_thread / local_cpu:.2f}x" for w in rates))
     if args.run_quick:
         wall, ev, ratio, cpu_ratio = run_quick_ratio(args.n / tk, args.n / KERNEL_CPU[args.decay])
         print(f"kaonportal run --quick: {wall:.1f} s for {ev} simulated events; over their kernel time "
