@@ -61,7 +61,7 @@ import numpy as np
 from .. import constants
 from ..errors import InputError, check_choice
 from ..yamlio import read_yaml
-from .nuclear import bin_factors, feynman_x, forward_factor
+from .nuclear import SIGMA_PP_TABLES_MB, bin_factors, feynman_x, forward_factor
 from .setup import CU_TARGET
 
 TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "beamdump" / "meson_tables.npz"
@@ -131,7 +131,7 @@ def check_a_scaling(a_scaling) -> str | float:
 def _sigma_pp_tables(t: MesonTables) -> float:
     # sigma_inel(pp) of the Pythia run that made the tables (32.88 mb in the shipped ones, written by
     # scripts/make_meson_tables.py); the default only serves tables written without that key
-    return float(t.meta.get("soft_sigma_gen_mb", 32.9))
+    return float(t.meta.get("soft_sigma_gen_mb", SIGMA_PP_TABLES_MB))
 
 
 def a_scaling_factor(a_scaling: str | float = DEFAULT_A_SCALING, tables: MesonTables | None = None, name: str = "pi0") -> float:
