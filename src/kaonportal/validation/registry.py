@@ -282,11 +282,12 @@ def _pydantic_line(exc: ValidationError, where: str) -> str:
     return f"{where}{'.' + loc if loc else ''}: {e.get('msg')}{more}"
 
 
-def parse_registry_text(text: str, where: str, reg: Registry | None = None) -> Registry:
-    """Parse one area file into ``reg`` (a new Registry when None); bad content raises one-line InputError."""
+def parse_registry_text(text: str, where: str, reg: Registry | None = None, path=None) -> Registry:
+    """Parse one area file into ``reg`` (a new Registry when None); bad content raises one-line InputError.
+    ``path``: the file the text came from (a shipped one is parsed by the fast loader, :func:`.yamlio.is_shipped`)."""
     from ..yamlio import parse_yaml
     reg = reg if reg is not None else Registry(source=where)
-    data = parse_yaml(text, "--registry", where=where, mapping=True)
+    data = parse_yaml(text, "--registry", where=where, mapping=True, path=path)
     entries = data.get("entries") if isinstance(data, dict) else None
     # name the entry (by id) in the message, not only its index
     if isinstance(entries, list):
@@ -341,5 +342,5 @@ def _builtin_pickle() -> bytes:
     root = resources.files("kaonportal").joinpath(_DATA_DIR)
     reg = Registry(source="built-in (kaonportal/data/validation)")
     for p in sorted((q for q in root.iterdir() if q.name.endswith(".yaml")), key=lambda q: q.name):
-        parse_registry_text(p.read_text(), f"kaonportal/data/validation/{p.name}", reg)
+        parse_registry_text(p.read_text(), f"kaonportal/data/validation/{p.name}", reg, path=p)
     return pickle.dumps(reg, protocol=pickle.HIGHEST_PROTOCOL)
