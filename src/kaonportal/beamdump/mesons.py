@@ -61,8 +61,9 @@ import numpy as np
 from .. import constants
 from ..errors import InputError, check_choice
 from ..yamlio import read_yaml
-from .nuclear import SIGMA_PP_TABLES_MB, bin_factors, feynman_x, forward_factor
+from .nuclear import bin_factors, feynman_x, forward_factor
 from .setup import CU_TARGET
+from .nuclear import SIGMA_PP_TABLES_MB    # the one owner of the tables' sigma_inel(pp) (32.9 mb)
 
 TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "beamdump" / "meson_tables.npz"
 REFERENCE_PATH = TABLE_PATH.with_name("reference_yields.yaml")
