@@ -19,6 +19,7 @@ import math
 from functools import lru_cache
 
 from ..constants import BR_OMEGA_PI0G, BR_PHI_ETAG, width_gev
+from . import eta_ratio
 from .brems import sigma_pp_mb
 from .mesons import (CU_TARGET, HEAVY_MESONS, SIGMA_QQ_PER_NUCLEON_MB, load_tables, multiplicity_per_pot,
                      reference_yields, soft_normalisation_factor)
@@ -103,6 +104,13 @@ def _compare(name: str, e: dict, mdl, setup: BeamDumpSetup) -> str:
     if name == "pp_to_piplus_sigma_mb":
         return (f"normalisation by construction: Pythia's {_pythia_piplus_mb():.1f} mb scaled to {v:g} mb "
                 f"(r_NA27 = {soft_normalisation_factor():.3f})")
+    if name == "na27_eta_to_pi0_vs_pt":
+        c = eta_ratio.comparison()
+        at = {round(float(x), 2): (float(y), float(r)) for x, y, r in zip(c["pt"], c["na27"], c["pythia"])}
+        pts = "; ".join(f"p_T {x:g}: {at[x][0]:.3f} there, Pythia {at[x][1]:.3f}" for x in (0.39, 0.5, 0.97))
+        return (f"Pythia's eta/pi0 DISAGREES (chi2 {c['chi2']:.0f} for {c['n']} points; {pts}): the eta table is "
+                f"reweighted to NA27 per p_T (eta multiplicity x{c['multiplicity_factor']:.2f} in pp; "
+                "kaonportal.beamdump.eta_ratio)")
     if name == "pcu_forward_alpha":
         a0, a5 = float(alpha_xf_pt(0.0, 0.0)), float(alpha_xf_pt(0.5, 0.5))
         return (f"the coefficients used; alpha(0, 0) = {a0:.4f}, alpha(0.5, 0.5) = {a5:.4f} "
@@ -148,6 +156,8 @@ def _applies(name: str, e: dict, kind: str, mdl, label: str, a_scaling, parent=N
         return soft_tables
     if name == "pcu_forward_alpha":
         return soft_tables and a_scaling == "alpha"
+    if name == "na27_eta_to_pi0_vs_pt":
+        return kind == "soft" and parent == "eta"
     if name in ("sigma_pp_total_parametrisation", "a_per_pot_400gev"):
         return kind == "brems"
     if "parent" in e:
