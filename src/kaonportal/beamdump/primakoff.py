@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import constants
 from .mesons import DEFAULT_A_SCALING, multiplicity_per_pot, sample_meson
+from .nuclear import P_BEAM_GEV
 from .phasespace import boost_to_lab, two_body_at_rest
 from .production import XSample, meson_momenta, production_vertices
 from .setup import CU_TARGET, BeamDumpSetup
@@ -100,7 +101,7 @@ def primakoff_sample(mass: float, n: int, rng: np.random.Generator, setup: BeamD
     w = np.concatenate(ws)
     e = g4[:, 0]
     # interpolate sigma(E) on a log grid (smooth in log E)
-    grid = np.geomspace(max(e_min, m * 1.0001), 400.0, 80)
+    grid = np.geomspace(max(e_min, m * 1.0001), P_BEAM_GEV, 80)     # no photon above the beam momentum
     sig = primakoff_cross_section_cm2(grid, m, 1.0)
     conv = np.interp(np.log(e), np.log(grid), sig / sigma_abs_cm2(), left=0.0, right=float(sig[-1] / sigma_abs_cm2()))
     conv = np.where((e >= max(e_min, m)), conv, 0.0)
