@@ -90,10 +90,10 @@ def primakoff_sample(mass: float, n: int, rng: np.random.Generator, setup: BeamD
         if k == 0:
             continue
         mm = constants.mass(name)
-        p, th, ph = sample_meson(name, k, rng, a_scaling=a_scaling)
+        p, th, ph = sample_meson(name, k, rng, a_scaling=a_scaling, eta_ratio=setup.eta_ratio)
         parent = meson_momenta(p, th, ph, mm)
         lab = boost_to_lab(two_body_at_rest(np.full(k, mm), 0.0, 0.0, rng), parent)
-        w_photon = multiplicity_per_pot(name, a_scaling) * br[name] / k      # per photon pair
+        w_photon = multiplicity_per_pot(name, a_scaling, eta_ratio=setup.eta_ratio) * br[name] / k   # per pair
         for j in (0, 1):
             p4s.append(lab[:, j])
             ws.append(np.full(k, w_photon))
