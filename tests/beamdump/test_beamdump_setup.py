@@ -24,3 +24,8 @@ def test_bad_eta_ratio_names_field_and_choices(bad):
     with pytest.raises(InputError) as exc:
         BeamDumpSetup(eta_ratio=bad)
     assert exc.value.field == "eta_ratio" and "na27, pythia" in exc.value.message
+
+
+def test_eta_spectrum_says_which_table():
+    assert "NA27" in BeamDumpSetup().eta_spectrum and "reweighted" in BeamDumpSetup().eta_spectrum
+    assert BeamDumpSetup(eta_ratio="pythia").eta_spectrum.startswith("raw Pythia 8")

@@ -25,7 +25,6 @@ from .counts import (COUNTING_NOTE, POT_2021, POT_RUN2, PUBLISHED_2021, PUBLISHE
                      check_observed_masses, observed_background, observed_event_block)
 from .edges import edge_notes, grid_edge_contacts
 from .efficiencies import channel_efficiency
-from .eta_ratio import ETA_SPECTRA
 from .published_contours import band_edge_block, published_counts
 from .contours import Exclusion, exclusion, expected_quantile_counts, observed_per_mass, projection
 from .setup import BeamDumpSetup
@@ -296,7 +295,7 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
               "brems_form_factor": g.setup.brems_form_factor, "decay_volume_m": list(g.setup.decay_volume),
               "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window),
               "mass_window_sigma": g.setup.mass_window_sigma, "vector_mixing": g.setup.vector_mixing,
-              "eta_ratio": g.setup.eta_ratio, "eta_spectrum": ETA_SPECTRA[g.setup.eta_ratio],
+              "eta_ratio": g.setup.eta_ratio, "eta_spectrum": g.setup.eta_spectrum,
               "meson_transition_form_factor": getattr(mdl, "transition_form_factor", None),
               "channels_left_out": left_out}
     return BeamDumpResult(g, ex, proj, inputs)

@@ -138,6 +138,13 @@ class BeamDumpSetup:
             out = replace(out, vector_mixing="off" if leptonic else "on")
         return out
 
+    @property
+    def eta_spectrum(self) -> str:
+        """What the ``eta_ratio`` choice is, in words (for summary.json and the budget)."""
+        from .eta_ratio import ETA_SPECTRA
+
+        return ETA_SPECTRA[self.eta_ratio]
+
     def with_(self, **changes) -> "BeamDumpSetup":
         """Copy with some fields changed (validated)."""
         return replace(self, **changes)
