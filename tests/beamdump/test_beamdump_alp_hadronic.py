@@ -48,3 +48,12 @@ def test_bc11_contour_exists_grows_with_pot_and_states_the_width_model():
     assert res.projection.excluded.sum() >= res.observed.excluded.sum()      # 1e18 POT projection
     notes = stated_disagreements("alp-gluon", ["pipipi0"], BeamDumpSetup())
     assert any("chiral PT" in n for n in notes)
+
+
+def test_bc11_pipieta_goes_through_the_detector_with_eta_to_two_photons():
+    # a -> pi+ pi- eta (models.alp_etapipi): closed below 2 m_pi + m_eta = 0.827 GeV, open above, detected as two
+    # tracks + the eta -> gamma gamma pair; the channels of one run add up to its per-POT yield
+    g = expected_events("alp-gluon", [0.8, 0.9], [1e-5, 1e-4], ["pipieta", "pipipi0", "pipigamma"], n_per_mass=300,
+                        seed=4)
+    assert np.all(g.by_channel["pipieta"][0] == 0.0) and np.all(g.by_channel["pipieta"][1] > 0.0)
+    assert np.allclose(g.by_channel["pipieta"] + g.by_channel["pipipi0"] + g.by_channel["pipigamma"], g.per_pot)

@@ -102,7 +102,7 @@ def test_bc10_against_alpaca_leptons_photons_and_hadrons():
     r3 = w["a -> pi+ pi- pi0"][low] / ref["pi0pippim_GeV"][low]
     assert np.all((r3 > 0.3) & (r3 < 0.55)), r3
     at_06 = m == 0.6
-    assert 0.8 < float(w["a -> pi+ pi- pi0"][at_06] / ref["pi0pippim_GeV"][at_06]) < 1.2
+    assert 0.8 < float((w["a -> pi+ pi- pi0"][at_06] / ref["pi0pippim_GeV"][at_06])[0]) < 1.2
     # the lifetime: leptons dominate below 0.85 GeV (0.999-1.0); pi pi eta and pi+ pi- gamma move it by 0.95-1.8x above
     tot = get_model("alp-fermion").total_width(m, gy) / ref["DW_tot_GeV"]
     assert np.allclose(tot[m < 0.85], 1.0, atol=0.01) and np.all((tot > 0.95) & (tot < 2.0))
@@ -110,3 +110,20 @@ def test_bc10_against_alpaca_leptons_photons_and_hadrons():
 
 def test_alp_hadronic_threshold_constant_is_the_eta_pi_pi_threshold():
     assert H.ETAPIPI_THRESHOLD_GEV == pytest.approx(THRESHOLD, rel=1e-12)
+
+
+_THRESHOLDS = {"a -> pi+ pi- pi0": 2 * mass("pi+") + mass("pi0"), "a -> pi0 pi0 pi0": 3 * mass("pi0"),
+               "a -> pi+ pi- gamma": 2 * mass("pi+"), "a -> pi+ pi- eta": THRESHOLD,
+               "a -> pi0 pi0 eta": 2 * mass("pi0") + mass("eta"), "a -> mu+ mu-": 2 * mass("mu-")}
+
+
+@pytest.mark.parametrize("name", ["alp-gluon", "alp-fermion"])
+@pytest.mark.parametrize("key", sorted(_THRESHOLDS))
+def test_every_alp_channel_is_zero_below_threshold_and_continuous_above(name, key):
+    if name == "alp-gluon" and key == "a -> mu+ mu-":
+        pytest.skip("BC11 has no lepton coupling")
+    t = _THRESHOLDS[key]
+    w = get_model(name).partial_widths(np.array([t - 1e-6, t + 1e-6, t + 1e-3, t + 0.01]), 1e-3)[key]
+    # 0 below; no step at threshold: 1 keV above it the width is < 1 % of 10 MeV above (phase space ~ beta or
+    # (m - t)^2, pi+ pi- gamma ~ (m - t)^4)
+    assert w[0] == 0.0 and 0.0 <= w[1] < 0.01 * w[3] and 0 < w[2] <= w[3]

@@ -1,5 +1,5 @@
 """Regenerate alpaca_bc11_3pi_kfactor1.csv: ALPaca 1.2.0's BC11 a -> 3 pi widths with its K-factor set to 1, the
-diagnosis of the 2.0-2.7x between ALPaca and kaonportal at 0.42-0.50 GeV (test_models_alp_etapipi.py).
+diagnosis of the 2.0-2.7x between ALPaca and kaonportal at 0.42-0.50 GeV (test_models_alp_hadronic.py).
 
 ALPaca multiplies its leading-order chiral a -> 3 pi contact amplitude by sqrt(kfact), kfact = 2.7 ("mean value of
 k-factor to reproduce decay rates of eta, eta'", the K-factor of Aloni-Soreq-Williams). This script copies the
