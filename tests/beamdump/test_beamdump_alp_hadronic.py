@@ -57,3 +57,17 @@ def test_bc11_pipieta_goes_through_the_detector_with_eta_to_two_photons():
                         seed=4)
     assert np.all(g.by_channel["pipieta"][0] == 0.0) and np.all(g.by_channel["pipieta"][1] > 0.0)
     assert np.allclose(g.by_channel["pipieta"] + g.by_channel["pipipi0"] + g.by_channel["pipigamma"], g.per_pot)
+
+
+def test_cli_alp_mass_grid_beyond_1_gev_is_refused_before_simulating(tmp_path):
+    # the ALPs' decays end at 1 GeV (4 pi, K K pi0 not modelled): one line naming the option and range, exit 2
+    from typer.testing import CliRunner
+
+    from kaonportal.cli.main import app
+    for model in ("BC11", "BC10"):
+        res = CliRunner().invoke(app, ["beamdump", "--model", model, "--mass-range", "0.5,1.2", "--grid", "3x3",
+                                       "--n-per-mass", "50", "--out", str(tmp_path / model)])
+        assert res.exit_code == 2 and "Traceback" not in res.stderr
+        line = " ".join(res.stderr.split())
+        assert "--mass-range" in line and ", 1] GeV" in line
+        assert not (tmp_path / model).exists()
