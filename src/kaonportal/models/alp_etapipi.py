@@ -28,6 +28,16 @@ include them with a K-factor 2.7 on the chiral contact term), and a -> 4 pi, a -
 m_eta' (0.958 GeV) the first-order a-eta' mixing is resonant (width-regularised only) and not reliable within a few
 eta' widths, like the pi0 and eta poles of the other channels.
 
+**Peer comparison** (ALPaca 1.2.0, the Aloni-Soreq-Williams amplitudes; stored tables in the tests): our a -> pi pi
+eta is 9x (1.0 GeV) to 127x (0.83 GeV) above ALPaca's for BC11 and 8-133x for BC10, both modes alike; a -> gamma
+gamma agrees to 2 % at 0.83-0.95 GeV, so the a-eta' angles agree and the difference is the eta pi pi amplitude. Near
+the eta' pole the mixing picture must reproduce the eta' branching fractions: ours gives Gamma(pi+ pi- pi0)/Gamma(pi+
+pi- eta) = 0.0085 at m_a = m_eta' (the eta''s 3.61e-3/0.425, tested), ALPaca gives ~1.0 at 0.95 GeV and
+Gamma(pi+ pi- eta)/Gamma(gamma gamma) = 0.67 there against the eta''s 18 (ours 14 at the pole, 12 at 0.95 GeV): its
+eta pi pi amplitude does not carry the measured eta' -> eta pi pi strength near m_eta'. Further from the pole the
+growing ratio towards threshold is the constant-amplitude extrapolation of ours against ALPaca's momentum-dependent
+(chiral contact + resonance) amplitude; neither has a measurement there: stated, not tuned.
+
 **Range**: the ALPs' hadronic widths are given up to :data:`VALID_MAX_GEV` = 1 GeV, the limit of chiral
 perturbation theory and below the K Kbar pi threshold (1.12 GeV); in the ALPaca 1.2 model the channels left out
 here (4 pi, omega omega) are < 1e-3 of its total width below 1 GeV at the BC11 point.
