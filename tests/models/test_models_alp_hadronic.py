@@ -174,3 +174,22 @@ def test_the_three_pion_gap_to_alpaca_is_its_k_factor():
         assert np.all((full / no_k > 2.55) & (full / no_k < 2.9))          # the K-factor 2.7, MC integration noise
         ratio = no_k / bc11.partial_widths(m, 1e-3)[key]
         assert np.all((ratio > 0.6) & (ratio < 1.5)), ratio                # 0.72-0.97 (ours/ALPaca 1.03-1.38)
+
+
+def test_k3pi_option_reproduces_the_asw_convention():
+    # k3pi = 2.7 puts ASW's K-factor on our 3 pi widths: ALPaca (K = 2.7) is then 0.72-0.97 x ours at 0.42-0.50 GeV
+    # (the same ratios as with K = 1 on both sides, test above); only the two 3 pi widths change, exactly by 2.7
+    ref = np.genfromtxt(DATA / "alpaca_bc11_hadronic.csv", delimiter=",", names=True, skip_header=1)
+    sel = ref["m_GeV"] <= 0.5
+    m = ref["m_GeV"][sel]
+    asw = get_model("alp-gluon", normalisation="1/4fG", k3pi=2.7).partial_widths(m, 1e-3)
+    ours = get_model("alp-gluon", normalisation="1/4fG").partial_widths(m, 1e-3)
+    for key, col in (("a -> pi+ pi- pi0", "pi0pippim_GeV"), ("a -> pi0 pi0 pi0", "pi0pi0pi0_GeV")):
+        assert np.allclose(asw[key], 2.7 * ours[key], rtol=1e-12)
+        assert np.all((ref[col][sel] / asw[key] > 0.65) & (ref[col][sel] / asw[key] < 1.05))
+    assert np.array_equal(asw["a -> gamma gamma"], ours["a -> gamma gamma"])
+    bc10 = get_model("alp-fermion", k3pi=2.7).partial_widths(0.5, 1.0)
+    assert float(bc10["a -> pi+ pi- pi0"]) == pytest.approx(2.7 * float(
+        get_model("alp-fermion").partial_widths(0.5, 1.0)["a -> pi+ pi- pi0"]), rel=1e-12)
+    with pytest.raises(InputError, match="k3pi"):
+        get_model("alp-gluon", k3pi=0.0)

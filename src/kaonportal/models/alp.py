@@ -194,6 +194,19 @@ def _universal_cq(m, g_y):
 
 class _Alp(PortalModel):
     particle = "a"
+    #: factor on the a -> 3 pi widths: 1 by default (the a -> eta*, eta'* -> 3 pi chain is normalised to the measured
+    #: eta -> 3 pi width); 2.7 is the K-factor [Aloni:2018vki] put on their whole LO amplitude (ALPaca's kfact), i.e.
+    #: the convention of the widths behind EPJC 85 (2025) 571, for comparisons (models.alp_hadronic docstring)
+    k3pi = 1.0
+
+    def _set_k3pi(self, k3pi):
+        check_range("k3pi", k3pi, 0.0, None, low_inclusive=False)
+        self.k3pi = float(k3pi)
+
+    def _scale_three_pion(self, widths: dict) -> dict:
+        for key in ("a -> pi+ pi- pi0", "a -> pi0 pi0 pi0"):
+            widths[key] = self.k3pi * widths[key]
+        return widths
 
     def _photon_width(self, m, c_eff):
         """Gamma(a -> gamma gamma) = 4 pi alpha^2 m^3 |C_gg^eff/Lambda|^2 ([Bauer:2017ris])."""
@@ -247,7 +260,9 @@ class AlpFermion(_Alp):
                 "the flavour-diagonal N_8 term (x 0.84 in rate), RG running between 1 TeV and m_K and the "
                 "27-plet neglected.")
 
-    def __init__(self, lam: float = 1000.0, f0: float = 0.97, g8: float = 5.0, k_to_pi: str = "full"):
+    def __init__(self, lam: float = 1000.0, f0: float = 0.97, g8: float = 5.0, k_to_pi: str = "full",
+                 k3pi: float = 1.0):
+        self._set_k3pi(k3pi)
         check_range("lam", lam, M_TOP_POLE, None, low_inclusive=False)
         check_range("g8", g8, 0.0, None, low_inclusive=False)
         check_choice("k_to_pi", k_to_pi, ("full", "fcnc"))
@@ -287,7 +302,7 @@ class AlpFermion(_Alp):
         # u, d, s through a-eta/eta' mixing (universal couplings: no pi0 term); up to 6x in the width
         c_eff = c_eff + light_qcd_photon_coupling(m, 0.0, (1.0, 1.0, 1.0))
         out["a -> gamma gamma"] = self._photon_width(m, c_eff * c / (V_HIGGS * 16 * np.pi**2))
-        out.update(fermion_hadronic_widths(m, (c / V_HIGGS,) * 3))     # pi+ pi- gamma: alp_hadronic
+        out.update(self._scale_three_pion(fermion_hadronic_widths(m, (c / V_HIGGS,) * 3)))    # .alp_hadronic
         out.update(etapipi_widths(m, kinetic_mixing_angle(m, _universal_cq(m, c), "eta'")))    # .alp_etapipi
         return out
 
@@ -334,7 +349,8 @@ class AlpGluon(_Alp):
                 "eta pi pi amplitude, 9-130x above ALPaca 1.2 at 0.83-1 GeV); the model stops at 1 GeV (4 pi, K K pi "
                 "not implemented); within a few widths of m_pi0, m_eta, m_eta' the first-order mixing is not reliable.")
 
-    def __init__(self, normalisation: str = "alpha_s/8pi", g8: float = 5.0, c0: str = "lo"):
+    def __init__(self, normalisation: str = "alpha_s/8pi", g8: float = 5.0, c0: str = "lo", k3pi: float = 1.0):
+        self._set_k3pi(k3pi)
         check_choice("normalisation", normalisation, ("alpha_s/8pi", "1/4fG"))
         check_range("g8", g8, 0.0, None, low_inclusive=False)
         check_choice("c0", c0, ("lo", "nlo"))
@@ -352,7 +368,7 @@ class AlpGluon(_Alp):
     def _widths(self, m, c):
         c_gg_bnt = self.cgg_over_f(c) / (16.0 * np.pi**2)   # C_GG/Lambda: g_s^2 C_GG = c_GG alpha_s/(4 pi)
         out = {"a -> gamma gamma": self._photon_width(m, gluon_photon_ratio(m, self.c0) * c_gg_bnt)}
-        out.update(gluon_hadronic_widths(m, self.cgg_over_f(c)))    # 3 pi, pi+ pi- gamma: alp_hadronic
+        out.update(self._scale_three_pion(gluon_hadronic_widths(m, self.cgg_over_f(c))))    # 3 pi, pi pi gamma
         out.update(etapipi_widths(m, u3_mixing_angles(m, self.cgg_over_f(c))["eta'"]))     # .alp_etapipi
         return out
 

@@ -60,7 +60,7 @@ so the ratio is 0.1-400 at 0.65-0.8 GeV. The residual 2.0-2.7x is ASW's K-factor
 LO chiral contact amplitude by sqrt(2.7) so that it reproduces the measured eta, eta' -> 3 pi rates; ALPaca re-run with
 the K-factor set to 1 gives 2.6-2.8x smaller widths, 0.72-0.97 of ours at 0.42-0.50 GeV (tested, stored table). Our
 eta*, eta'* -> 3 pi chain is normalised to the measured eta -> 3 pi width, so it already contains what the K-factor
-restores and it is not applied again; whether the isovector (a-pi0) part deserves a pi pi rescattering K-factor of
+restores and it is not applied again (``k3pi=2.7`` of the ALP models applies it, for comparisons); whether the isovector (a-pi0) part deserves a pi pi rescattering K-factor of
 its own is open (its size at m_a != m_eta has no source here; the chiral-rotation dependence of that part is
 discussed in [Ovchynnikov:2025alpgluon]): stated, not tuned. The a -> pi+ pi- gamma
 differs by 0.006-390x (zeros of the eta/eta' interference at different masses, ~0.7 GeV there, ~0.8 GeV here).
