@@ -105,8 +105,8 @@ def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup, meson_
         notes.append("BC11 hadronic widths: a -> 3 pi (leading-order chiral PT, Bauer-Neubert-Thamm JHEP 12 (2017) 044, "
                      "plus the a -> eta*, eta'* -> 3 pi chain with the measured eta -> 3 pi amplitude) is 2.0-2.7x "
                      "below the Aloni-Soreq-Williams data-driven widths (PRL 123 (2019) 031803, used by EPJC 85 (2025) "
-                     "571) at 0.42-0.50 GeV, their K-factor 2.7 on the whole leading-order amplitude (without it they "
-                     "are 0.72-0.97 of ours; model option k3pi=2.7 applies it), and has its interference zero at ~0.74 GeV instead of ~0.70 GeV; "
+                     "571) at 0.42-0.50 GeV, their K-factor 2.7 on the whole LO amplitude (without it they are 0.72-0.97 "
+                     "of ours; model option k3pi=2.7 applies it), with its interference zero at ~0.74 GeV, not ~0.70; "
                      "a -> pi+ pi- gamma (eta/eta' mixing x WZW box) differs from them by 0.006-390x; a -> pi pi eta "
                      "(a-eta' mixing x measured eta' -> eta pi pi, constant amplitude) is 9-130x above theirs at 0.83-1 "
                      "GeV; 4 pi, K K pi0 not modelled: the model stops at 1 GeV (kaonportal.models.alp_etapipi).")
