@@ -344,7 +344,7 @@ class AlpGluon(_Alp):
     validity = ("a -> gamma gamma from LO U(3) chiral perturbation theory with a-pi0/eta/eta' mixing "
                 "(Bauer-Neubert-Thamm JHEP 12 (2017) 044), valid below ~1 GeV; a -> 3 pi at LO chiral PT (BNT) plus "
                 "a -> eta*, eta'* -> 3 pi (measured eta -> 3 pi amplitude; 2.0-2.7x below the Aloni-Soreq-Williams "
-                "data-driven widths at 0.42-0.5 GeV) and "
+                "data-driven widths at 0.42-0.5 GeV: their K-factor 2.7, which k3pi=2.7 applies) and "
                 "a -> pi+ pi- gamma (eta/eta' mixing x WZW box), a -> pi pi eta (a-eta' mixing x the measured eta' -> "
                 "eta pi pi amplitude, 9-130x above ALPaca 1.2 at 0.83-1 GeV); the model stops at 1 GeV (4 pi, K K pi "
                 "not implemented); within a few widths of m_pi0, m_eta, m_eta' the first-order mixing is not reliable.")
