@@ -140,6 +140,13 @@ def test_at_the_eta_prime_pole_the_alp_decays_like_an_eta_prime(name, coupling):
     ref = _ref("alpaca_bc11_etapipi.csv")
     at = ref["m_GeV"] == 0.95
     assert 0.5 < float((ref["pi0pippim_GeV"][at] / ref["etapippim_GeV"][at])[0]) < 2.0
+    # and within 1.3 MeV of the pole: 3 pi/eta pi pi = 0.25-0.82 and eta pi pi/gamma gamma = 0.83 (the eta''s 0.0085
+    # and 18.4 = 0.425/0.0231, [PDG]); ours at the pole: 14 (our LO gamma gamma of the eta' is 1.3x the measured one)
+    pole = _ref("alpaca_bc11_etap_pole.csv")
+    assert np.all(pole["pi0pippim_GeV"] / pole["etapippim_GeV"] > 0.2)
+    assert np.all(pole["etapippim_GeV"] / pole["2photons_GeV"] < 1.0)
+    ours = float(w["a -> pi+ pi- eta"] / w["a -> gamma gamma"])
+    assert 10 < ours < 18.5
     near = float(get_model(name).partial_widths(0.95, coupling)["a -> pi+ pi- pi0"]
                  / get_model(name).partial_widths(0.95, coupling)["a -> pi+ pi- eta"])
     assert near == pytest.approx(BR_ETAP_PIPIPI0 / E.BR_ETAP_ETAPIPI, rel=0.15)

@@ -32,9 +32,10 @@ eta' widths, like the pi0 and eta poles of the other channels.
 eta is 9x (1.0 GeV) to 127x (0.83 GeV) above ALPaca's for BC11 and 8-133x for BC10, both modes alike; a -> gamma
 gamma agrees to 2 % at 0.83-0.95 GeV, so the a-eta' angles agree and the difference is the eta pi pi amplitude. Near
 the eta' pole the mixing picture must reproduce the eta' branching fractions: ours gives Gamma(pi+ pi- pi0)/Gamma(pi+
-pi- eta) = 0.0085 at m_a = m_eta' (the eta''s 3.61e-3/0.425, tested), ALPaca gives ~1.0 at 0.95 GeV and
-Gamma(pi+ pi- eta)/Gamma(gamma gamma) = 0.67 there against the eta''s 18 (ours 14 at the pole, 12 at 0.95 GeV): its
-eta pi pi amplitude does not carry the measured eta' -> eta pi pi strength near m_eta'. Further from the pole the
+pi- eta) = 0.0085 at m_a = m_eta' (the eta''s 3.61e-3/0.425, tested), ALPaca gives 1.0 at 0.95 GeV and 0.25-0.82
+within 1.3 MeV of the pole, and Gamma(pi+ pi- eta)/Gamma(gamma gamma) = 0.67 at 0.95 GeV, 0.83 at the pole, against
+the eta''s 18 (ours 14 at the pole, 12 at 0.95 GeV; stored tables, tested): its eta pi pi amplitude does not carry the
+measured eta' -> eta pi pi strength even at m_eta'. Further from the pole the
 growing ratio towards threshold is the constant-amplitude extrapolation of ours against ALPaca's momentum-dependent
 (chiral contact + resonance) amplitude; neither has a measurement there: stated, not tuned.
 

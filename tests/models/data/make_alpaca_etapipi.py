@@ -5,6 +5,7 @@ see make_alpaca_bc11.py):
 
     /tmp/alpvenv/bin/python tests/models/data/make_alpaca_etapipi.py bc11 > tests/models/data/alpaca_bc11_etapipi.csv
     /tmp/alpvenv/bin/python tests/models/data/make_alpaca_etapipi.py bc10 > tests/models/data/alpaca_bc10_hadronic.csv
+    /tmp/alpvenv/bin/python tests/models/data/make_alpaca_etapipi.py pole > tests/models/data/alpaca_bc11_etap_pole.csv
 
 BC11: ALPaca's BC11 benchmark at f_G = f_a = 1 TeV (its a G Gtilde/(4 f_G) normalisation). BC10: couplings set at
 mu = m_a in the 'VA_below' basis, c_uA = c_dA = c_eA = 1, f_a = 1 TeV (as make_alpaca_bc10.py): kaonportal's BC10
@@ -21,6 +22,16 @@ from alpaca.rge import ALPcouplings
 FA = 1000.0
 KEYS = ("e", "mu", "2photons", "pi0pippim", "pi0pi0pi0", "etapippim", "etapi0pi0", "gammapipi", "DW_tot")
 which = sys.argv[1]
+if which == "pole":      # BC11 within 1.3 MeV of m_eta' = 0.95778 GeV: the three widths only (fast)
+    from alpaca.decays.alp_decays.gaugebosons import decay_width_2gamma
+    from alpaca.decays.alp_decays.hadronic_decays_def import decay_width_3pi0pm, decay_width_etapipipm
+    print(f"# ALPaca {version('alpaca-alps')} BC11 next to the eta' pole, f_G = f_a = {FA:g} GeV; widths in GeV")
+    print("m_GeV,etapippim_GeV,pi0pippim_GeV,2photons_GeV")
+    for m in (0.9565, 0.9575, 0.9578):
+        c = BC11()(FA, FA)
+        print(f"{m:.4f},{decay_width_etapipipm(m, c, FA):.6e},{decay_width_3pi0pm(m, c, FA):.6e},"
+              f"{decay_width_2gamma(m, c, FA):.6e}", flush=True)
+    sys.exit(0)
 if which == "bc11":
     masses = [0.83, 0.85, 0.875, 0.9, 0.925, 0.95, 0.975, 1.0]
     print(f"# ALPaca {version('alpaca-alps')} BC11, f_G = f_a = {FA:g} GeV; widths in GeV (total_decay_width keys)")
