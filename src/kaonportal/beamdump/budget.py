@@ -53,7 +53,7 @@ import numpy as np
 from ..backend import block_rng
 from ..errors import InputError
 from ..kinematics import decay_probability
-from .analysis import stated_disagreements
+from .disagreements import stated_disagreements
 from .budget_sources import FACTORS, STATUS_CODES, row_sources
 from .detection import decay_weights, detect
 from .efficiencies import channel_efficiency, efficiency_factors

@@ -200,7 +200,7 @@ def _dump_grids(model, masses, couplings, chans, cfg: RecastConfig) -> tuple[dic
 
 def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, list, dict]:
     """Per-channel and all-channel beam-dump exclusions (observed at 2021 POT, projection at cfg.pot)."""
-    from ..beamdump.analysis import stated_disagreements
+    from ..beamdump.disagreements import stated_disagreements
     from ..beamdump.contours import exclusion, expected_quantile_counts, observed_per_mass, projection
     from ..beamdump.counts import COUNTING_NOTE, POT_2021, PUBLISHED_2021, observed_background
     from ..beamdump.yields import model_channels
