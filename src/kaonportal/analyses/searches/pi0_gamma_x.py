@@ -194,9 +194,9 @@ def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False)
     total = float(np.cumsum(pb)[-1])      # the cumulative sum, as before (seeded pseudo-data unchanged)
     # the part of each window's background by what made the seen cluster (MECHANISMS)
     b_mech = {mech: _window_sums(np.concatenate([p_[1][p_[3] == code] for p_ in parts]),
-                                 np.concatenate([p_[2][p_[3] == code] for p_ in parts]), wlo, whi)[0]
+                                 np.concatenate([p_[2][p_[3] == code] for p_ in parts]), wlo, whi, False)[0]
               for mech, code in MECHANISMS.items()}
-    b_by_source = {src: _window_sums(xs, ws, wlo, whi)[0] for src, xs, ws, _ in parts}
+    b_by_source = {src: _window_sums(xs, ws, wlo, whi, False)[0] for src, xs, ws, _ in parts}
     rng = np.random.default_rng(derive_seed(seed, "pi0-gamma-x pseudo-data"))
     if user_candidates is not None:
         cand, origin = user_candidates, cfg.candidates_file

@@ -228,12 +228,17 @@ def _cdf_quantiles(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
     return np.interp(np.asarray(q, float) * cw[-1], cw, x[k][o])
 
 
-def _window_sums(x: np.ndarray, w: np.ndarray, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    """Sums of ``w`` and of ``w**2`` over the entries with ``lo <= x < hi``, per window (arrays ``lo``, ``hi``)."""
+def _window_sums(x: np.ndarray, w: np.ndarray, lo, hi, squares: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Sums of ``w`` and of ``w**2`` over the entries with ``lo <= x < hi``, per window (arrays ``lo``, ``hi``);
+    ``squares=False``: the sums of ``w`` only (None for the squares; the breakdowns need no variance)."""
     o = np.argsort(x)
     xs = x[o]
-    c, c2 = (np.concatenate([[0.0], np.cumsum(v)]) for v in (w[o], w[o] ** 2))
+    wo = w[o]
+    c = np.concatenate([[0.0], np.cumsum(wo)])
     i0, i1 = np.searchsorted(xs, lo), np.searchsorted(xs, hi)
+    if not squares:
+        return c[i1] - c[i0], None
+    c2 = np.concatenate([[0.0], np.cumsum(wo ** 2)])
     return c[i1] - c[i0], c2[i1] - c2[i0]
 
 
