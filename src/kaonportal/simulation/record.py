@@ -115,12 +115,17 @@ def _photon_objects(vtx, p4, h, card, ro, rng_d, rng_c, rng_p, geo):
     if ro.conversion is not None:
         c = upstream_conversions(vtx, p4[:, 1:], h, card, ro.conversion, rng_c.random(n), rng_c.random(n))
         pc, u = c["probability"], p4[:, 1:] / e0[:, None]
-        for q, frac in ((1.0, c["fraction"]), (-1.0, 1.0 - c["fraction"])):
-            el = np.maximum(e0 * frac, 1e-9)
-            t = propagate_pair_lepton(c["point"], u, el, q, card, c["chamber"], ro.conversion, geo)
-            ee, xyl = lkr_cluster(el, t["x"], t["y"], card, rng_c, ro.lkr_position_m)
-            objs.append(("conversion", ee, xyl, np.full(n, card.geometry.lkr.z), el, t["detector"]))
-            track |= t["track"]
+        els = [np.maximum(e0 * frac, 1e-9) for frac in (c["fraction"], 1.0 - c["fraction"])]     # e+, e-
+        # both leptons in one call (each row is propagated on its own; no random draw in there, so the cluster
+        # draws below keep their order: e+ then e-)
+        t = propagate_pair_lepton(np.concatenate([c["point"]] * 2), np.concatenate([u, u]), np.concatenate(els),
+                                  np.repeat([1.0, -1.0], n), card, np.concatenate([c["chamber"]] * 2),
+                                  ro.conversion, geo)
+        for k, el in enumerate(els):
+            rows = slice(k * n, (k + 1) * n)
+            ee, xyl = lkr_cluster(el, t["x"][rows], t["y"][rows], card, rng_c, ro.lkr_position_m)
+            objs.append(("conversion", ee, xyl, np.full(n, card.geometry.lkr.z), el, t["detector"][rows]))
+            track |= t["track"][rows]
     if ro.photonuclear is not None:
         # same position, a fraction of the energy (detector.photonuclear); after the photon in the cluster list
         p_pn = np.where(h.detector == _LKR, ro.photonuclear.probability, 0.0)
