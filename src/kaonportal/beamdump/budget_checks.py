@@ -121,9 +121,11 @@ def _compare(name: str, e: dict, mdl, setup: BeamDumpSetup) -> str:
         c = eta_ratio.comparison()
         at = {round(float(x), 2): (float(y), float(r)) for x, y, r in zip(c["pt"], c["na27"], c["pythia"])}
         pts = "; ".join(f"p_T {x:g}: {at[x][0]:.3f} there, Pythia {at[x][1]:.3f}" for x in (0.39, 0.5, 0.97))
-        return (f"Pythia's eta/pi0 DISAGREES (chi2 {c['chi2']:.0f} for {c['n']} points; {pts}): the eta table is "
-                f"reweighted to NA27 per p_T (eta multiplicity x{c['multiplicity_factor']:.2f} in pp; "
-                "kaonportal.beamdump.eta_ratio)")
+        fix = (f"reweighted to NA27 per p_T (eta multiplicity x{c['multiplicity_factor']:.2f} in pp; "
+               "kaonportal.beamdump.eta_ratio)")
+        use = (f"the eta table is {fix}" if getattr(setup, "eta_ratio", "na27") == "na27"
+               else f"NOT corrected here (eta_ratio='pythia': the raw eta table; the default is {fix})")
+        return f"Pythia's eta/pi0 DISAGREES (chi2 {c['chi2']:.0f} for {c['n']} points; {pts}): {use}"
     if name == "pcu_forward_alpha":
         a0, a5 = float(alpha_xf_pt(0.0, 0.0)), float(alpha_xf_pt(0.5, 0.5))
         return (f"the coefficients used; alpha(0, 0) = {a0:.4f}, alpha(0.5, 0.5) = {a5:.4f} "

@@ -37,14 +37,17 @@ True
 
 from __future__ import annotations
 
-__all__ = ["ETA_RATIOS", "PT_STEP", "na27_points", "pythia_ratio", "pt_weight", "bin_weights", "comparison"]
+__all__ = ["ETA_RATIOS", "ETA_SPECTRA", "PT_STEP", "na27_points", "pythia_ratio", "pt_weight", "bin_weights", "comparison"]
 
 import numpy as np
 
 from .nuclear import sub_bin_grid
 
+#: choices of the eta table and what each is, as the budget and summary.json state it
+ETA_SPECTRA = {"na27": "Pythia 8 reweighted per bin to NA27's eta/pi0 versus p_T [AguilarBenitez:1991yy]",
+               "pythia": "raw Pythia 8 table (not reweighted to NA27's measured eta/pi0)"}
 #: choices of the eta table: "na27" (reweighted to NA27's eta/pi0 versus p_T), "pythia" (raw)
-ETA_RATIOS = ("na27", "pythia")
+ETA_RATIOS = tuple(ETA_SPECTRA)
 #: width (GeV/c) of the p_T slices in which the tables' own eta/pi0 ratio is evaluated (3e6 events: the ratio's
 #: MC error is < 1 % per slice below 1.5 GeV/c)
 PT_STEP = 0.05
