@@ -31,7 +31,8 @@ import numpy as np
 from ..backend import block_rng
 from ..distributed import ordered_map
 from ..errors import InputError, check_range
-from .detection import Detection, decay_weights, detect
+from .cell_sums import SampleSums
+from .detection import Detection, detect
 from .efficiencies import channel_efficiency
 # the final-state and production-mechanism helpers live in their own modules; re-exported here (public names)
 from .final_states import (channel_threshold, check_channels, check_channels_open, model_channels,  # noqa: F401
@@ -211,7 +212,7 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
         n_sim += sample.n
         # per-event contributions summed over channels before squaring: the channels share the X
         # sample, so their estimates are correlated and the variance is that of the per-event sum
-        parts = []
+        sums, added = SampleSums(m, ctau), []
         for ch, key in chan.items():
             br_f = np.asarray(brs[key], float)
             det = detect(sample, ch, o.card_obj, setup, rng)
@@ -223,16 +224,16 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
             else:     # too few events to estimate sigma_m: no cut on them, but no resolution to count with
                 unresolved.add(ch)
             w = (sample.weight * det.accept)[sel]
-            d = decay_weights(_subset(det, sel), m, ctau)
             eff = setup.trigger_efficiency * channel_efficiency(ch, setup)
-            contrib = w[:, None] * d * (factor * br_f * eff)[None, :]
-            parts.append((np.flatnonzero(sel), contrib))
-            cell = contrib.sum(axis=0)
-            by_ch[ch] += cell
+            sums.add(np.flatnonzero(sel), det.p[sel], det.flight_to_decay[sel], det.flight_in_volume[sel], w,
+                     factor * br_f * eff)
+            added.append(ch)
             by_mech.setdefault(label, np.zeros(n_c))
+        cells, t, v = sums.finish()
+        for ch, cell in zip(added, cells):
+            by_ch[ch] += cell
             by_mech[label] += cell
-        if parts:
-            t, v = _per_event_sums(parts, n_c)
+        if added:
             total += t
             var += v
     for ch in unresolved:      # no sample of the channel resolved sigma_m: no window (every event counts)
@@ -240,17 +241,6 @@ def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
             halfwidth[ch] = float("inf")
     return {"total": total, "var": var, "by_ch": by_ch, "by_mech": by_mech, "skipped": skipped, "n_sim": n_sim,
             "mass_halfwidth": halfwidth}
-
-
-def _per_event_sums(parts, n_c: int):
-    """Sum over events of the per-event contribution (summed over channels) and of its square, kept only for the
-    events some channel selected: the rows of the other events are zero, and the column sums run over the events
-    in their original order, so the result equals the sums over the full sample bit for bit."""
-    rows = np.unique(np.concatenate([idx for idx, _ in parts]))
-    per_event = np.zeros((rows.size, n_c))
-    for idx, contrib in parts:
-        per_event[np.searchsorted(rows, idx)] += contrib
-    return per_event.sum(axis=0), (per_event ** 2).sum(axis=0)
 
 
 def _subset(det: Detection, sel) -> Detection:
