@@ -98,3 +98,27 @@ def test_meson_mixing_takes_the_meson_momentum():
     assert s.mechanism == "pi0 -> a" and s.weight.sum() == pytest.approx(5.0)
     assert np.allclose(np.linalg.norm(s.p4[:, 1:], axis=1), 40.0)
     assert np.allclose(s.p4[:, 0], np.hypot(40.0, 0.5))
+
+
+def test_boost_rows_to_lab_is_boost_to_lab_of_the_subset_bit_for_bit():
+    """The compiled subset boost of the detection (no copies of the subset) gives boost_to_lab's numbers exactly,
+    including parents at rest (beta = 0) and zero four-vectors (closed channels)."""
+    from kaonportal.beamdump.phasespace import boost_rows_to_lab, boost_to_lab, two_body_at_rest
+    rng = np.random.default_rng(11)
+    n = 4000
+    rest = two_body_at_rest(np.full(n, 0.4), 0.000511, 0.000511, rng)
+    parent = np.zeros((n, 4))
+    parent[:, 1:] = rng.normal(0.0, 1.0, (n, 3)) * [0.5, 0.5, 60.0]
+    parent[:, 0] = np.sqrt(0.16 + np.sum(parent[:, 1:] ** 2, axis=1))
+    parent[:5, 1:] = 0.0                 # at rest
+    parent[:5, 0] = 0.4
+    parent[5:8] = 0.0                    # closed channel: zero four-vector, daughters stay put
+    idx = np.flatnonzero(rng.random(n) < 0.5)
+    idx = np.concatenate([[0, 6], idx[idx > 7]])
+    for k in (0, 1):
+        want = boost_to_lab(rest[idx, k:k + 1], parent[idx])[:, 0]
+        got = boost_rows_to_lab(rest[:, k], idx, parent, idx)
+        assert np.array_equal(got, want)
+    # parent already subset (the photon of a pi0 boosted with the pi0's lab momentum)
+    lab = boost_to_lab(rest[idx, 0:1], parent[idx])[:, 0]
+    assert np.array_equal(boost_rows_to_lab(rest[:, 1], idx, lab), boost_to_lab(rest[idx, 1:2], lab)[:, 0])

@@ -51,7 +51,7 @@ from .. import constants
 from ..detector.propagation import DETECTOR_CODES, photon_hits, propagate_charged
 from ..detector.response import lkr_sigma_e, straw_sigma_angle, straw_sigma_p_rel
 from ..errors import check_choice
-from .phasespace import boost_to_lab, nbody, two_body_at_rest
+from .phasespace import boost_rows_to_lab, nbody, two_body_at_rest
 from .production import XSample
 from .masscut import MIN_EVENTS_FOR_RESOLUTION, mass_window, mass_window_halfwidth
 from .setup import BeamDumpSetup
@@ -226,10 +226,10 @@ def _lab_momentum(final, j, rest, gg_rest, x4, idx):
     """Lab four-momentum (m, 4) of final-state particle ``j`` for the events ``idx`` (boosts are per event
     and per particle, so the subset gives the same numbers as the full sample)."""
     _, k, slot = final[j]
-    lab = boost_to_lab(rest[idx, k:k + 1], x4[idx])
+    lab = boost_rows_to_lab(rest[:, k], idx, x4, idx)
     if slot < 0:
-        return lab[:, 0]
-    return boost_to_lab(gg_rest[k][idx, slot:slot + 1], lab[:, 0])[:, 0]
+        return lab
+    return boost_rows_to_lab(gg_rest[k][:, slot], idx, lab)
 
 
 def _acceptance(final, rest, gg_rest, x4, dec, ok, card, setup) -> _Candidates:

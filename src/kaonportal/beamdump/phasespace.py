@@ -14,10 +14,11 @@ space"), normalised here to a maximum of 1 over the sample's kinematic bound.
 
 from __future__ import annotations
 
-__all__ = ["isotropic_directions", "two_body_at_rest", "nbody", "boost_to_lab"]
+__all__ = ["isotropic_directions", "two_body_at_rest", "nbody", "boost_to_lab", "boost_rows_to_lab"]
 
 import numpy as np
 
+from ..backend import njit
 from ..kinematics import boost, two_body_momentum
 
 
@@ -48,6 +49,40 @@ def boost_to_lab(p4_rest: np.ndarray, p4_parent: np.ndarray) -> np.ndarray:
     e = p4_parent[:, :1]
     beta = p4_parent[:, 1:] / np.where(e > 0, e, 1.0)    # zero four-vectors (closed channels) stay put
     return boost(p4_rest, beta[:, None, :])
+
+
+def boost_rows_to_lab(p4_rest: np.ndarray, rows, p4_parent: np.ndarray, parent_rows=None) -> np.ndarray:
+    """:func:`boost_to_lab` of one daughter per event for a subset of events, without copying the subset first:
+    ``p4_rest[rows]`` (m, 4) boosted by ``p4_parent[parent_rows]`` (all of ``p4_parent``, in order, when
+    ``parent_rows`` is None). The same floating-point operations in the same order as
+    ``boost_to_lab(p4_rest[rows, None], p4_parent[parent_rows])[:, 0]``, so the same numbers bit for bit.
+    """
+    rows = np.asarray(rows, np.intp)
+    prow = np.arange(rows.size) if parent_rows is None else np.asarray(parent_rows, np.intp)
+    out = np.empty((rows.size, 4))
+    _boost_rows(p4_rest, rows, p4_parent, prow, out)
+    return out
+
+
+@njit(error_model="numpy")      # IEEE division like numpy (b2 = 0 is guarded as in kinematics.boost)
+def _boost_rows(rest, rows, parent, prow, out):  # pragma: no cover - numba
+    """Per-event loop of :func:`boost_to_lab` / :func:`kaonportal.kinematics.boost` (their operation order:
+    beta = p/E, b2 and beta.p summed x, y, z in turn, gamma = 1/sqrt(1 - b2))."""
+    for i in range(rows.shape[0]):
+        r, q = rows[i], prow[i]
+        e_par = parent[q, 0]
+        den = e_par if e_par > 0 else 1.0
+        bx, by, bz = parent[q, 1] / den, parent[q, 2] / den, parent[q, 3] / den
+        e0, px, py, pz = rest[r, 0], rest[r, 1], rest[r, 2], rest[r, 3]
+        b2 = bx * bx + by * by + bz * bz
+        gamma = 1.0 / np.sqrt(1.0 - b2)
+        bp = bx * px + by * py + bz * pz
+        g2 = (gamma - 1.0) / b2 if b2 > 0 else 0.0
+        out[i, 0] = gamma * (e0 + bp)
+        f = g2 * bp + gamma * e0
+        out[i, 1] = px + f * bx
+        out[i, 2] = py + f * by
+        out[i, 3] = pz + f * bz
 
 
 def nbody(m_parent, masses, rng: np.random.Generator):
