@@ -88,12 +88,16 @@ class SampleSums:
         n_c = self.ctau.size
         if not self._parts:
             return [], np.zeros(n_c), np.zeros(n_c)
-        rows = np.unique(np.concatenate([part[0] for part in self._parts]))
-        per_event = np.zeros((rows.size, n_c))
+        # the events some channel selected, in sample order, and the row of each sample event among them
+        selected = np.zeros(max(int(part[0][-1]) + 1 if part[0].size else 0 for part in self._parts), bool)
+        for part in self._parts:
+            selected[part[0]] = True
+        row_of = np.cumsum(selected) - 1
+        per_event = np.zeros((int(row_of[-1]) + 1 if row_of.size else 0, n_c))
         cells = []
         for idx, q, flight_in, w, expo, factor in self._parts:
             cell = np.zeros(n_c)
-            _accumulate(q, flight_in, w, self.ctau, expo, factor, np.searchsorted(rows, idx), cell, per_event)
+            _accumulate(q, flight_in, w, self.ctau, expo, factor, row_of[idx], cell, per_event)
             cells.append(cell)
         total, var = np.zeros(n_c), np.zeros(n_c)
         _square_sums(per_event, total, var)
