@@ -170,14 +170,18 @@ def _detector_noise(final, n: int, card, rng) -> dict:
     track (final-state order) the two STRAW slopes, the momentum and the STRAW1 position, then one LKr energy per
     photon. Drawn for all ``n`` events (rejected ones included) so that the random stream does not depend on
     the acceptance."""
+    # one standard-normal draw per particle kind: the generator fills it in order, so the values are those of
+    # the per-quantity normal(0, 1, n) / normal(0, sigma, (n, 3)) calls in this order (normal = 0 + sigma z)
+    tracks = [j for j, (name, _, _) in enumerate(final) if name in _CHARGE]
+    photons = [j for j, (name, _, _) in enumerate(final) if name == "gamma"]
+    z = rng.standard_normal(6 * n * len(tracks))
     noise = {}
-    for j, (name, _, _) in enumerate(final):
-        if name in _CHARGE:
-            noise[j] = (rng.normal(0.0, 1.0, n), rng.normal(0.0, 1.0, n), rng.normal(0.0, 1.0, n),
-                        rng.normal(0.0, card.resolution.straw_position, (n, 3)))
-    for j, (name, _, _) in enumerate(final):
-        if name == "gamma":
-            noise[j] = rng.normal(0.0, 1.0, n)
+    for t, j in enumerate(tracks):
+        zt = z[6 * n * t:6 * n * (t + 1)]
+        noise[j] = (zt[:n], zt[n:2 * n], zt[2 * n:3 * n], zt[3 * n:].reshape(n, 3) * card.resolution.straw_position)
+    z = rng.standard_normal(n * len(photons))
+    for t, j in enumerate(photons):
+        noise[j] = z[n * t:n * (t + 1)]
     return noise
 
 

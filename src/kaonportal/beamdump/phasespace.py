@@ -85,6 +85,23 @@ def _boost_rows(rest, rows, parent, prow, out):  # pragma: no cover - numba
         out[i, 3] = pz + f * bz
 
 
+def _two_body(m_parent, masses, ok, rng):
+    """:func:`nbody` for two daughters: the same draws and the same operations as its general construction with
+    k = 2 (intermediate mass m_0, daughter 0 recoiling along -d), without the weight machinery (w = 1 above
+    threshold)."""
+    m0, m1 = masses
+    n = m_parent.size
+    p = np.nan_to_num(two_body_momentum(np.where(ok, m_parent, np.cumsum(masses)[-1]), m0, m1))
+    d = isotropic_directions(n, rng)
+    p4 = np.empty((n, 2, 4))
+    p4[:, 0, 0] = np.sqrt(p * p + m0 ** 2)
+    p4[:, 0, 1:] = -d * p[:, None]
+    p4[:, 1, 0] = np.sqrt(p * p + m1 ** 2)
+    p4[:, 1, 1:] = d * p[:, None]
+    p4[~ok] = 0.0
+    return p4, ok.astype(float)
+
+
 def nbody(m_parent, masses, rng: np.random.Generator):
     """Weighted n-body phase space for parents at rest: returns (p4 (n, k, 4), weight (n,)).
 
@@ -99,6 +116,8 @@ def nbody(m_parent, masses, rng: np.random.Generator):
         raise ValueError("nbody needs at least two daughters")
     excess = m_parent - sum(masses)
     ok = excess > 0
+    if k == 2:
+        return _two_body(m_parent, masses, ok, rng)
     excess = np.where(ok, excess, 0.0)
     # Sorted uniforms give the intermediate masses M_i = sum_{j<=i} m_j + r_i * excess.
     r = np.sort(rng.random((n, k - 2)), axis=1) if k > 2 else np.zeros((n, 0))
