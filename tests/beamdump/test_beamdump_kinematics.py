@@ -117,8 +117,8 @@ def test_boost_rows_to_lab_is_boost_to_lab_of_the_subset_bit_for_bit():
     idx = np.concatenate([[0, 6], idx[idx > 7]])
     for k in (0, 1):
         want = boost_to_lab(rest[idx, k:k + 1], parent[idx])[:, 0]
-        got = boost_rows_to_lab(rest[:, k], idx, parent, idx)
+        got = boost_rows_to_lab(rest, k, idx, parent, idx)
         assert np.array_equal(got, want)
     # parent already subset (the photon of a pi0 boosted with the pi0's lab momentum)
     lab = boost_to_lab(rest[idx, 0:1], parent[idx])[:, 0]
-    assert np.array_equal(boost_rows_to_lab(rest[:, 1], idx, lab), boost_to_lab(rest[idx, 1:2], lab)[:, 0])
+    assert np.array_equal(boost_rows_to_lab(rest, 1, idx, lab), boost_to_lab(rest[idx, 1:2], lab)[:, 0])

@@ -230,10 +230,10 @@ def _lab_momentum(final, j, rest, gg_rest, x4, idx):
     """Lab four-momentum (m, 4) of final-state particle ``j`` for the events ``idx`` (boosts are per event
     and per particle, so the subset gives the same numbers as the full sample)."""
     _, k, slot = final[j]
-    lab = boost_rows_to_lab(rest[:, k], idx, x4, idx)
+    lab = boost_rows_to_lab(rest, k, idx, x4, idx)
     if slot < 0:
         return lab
-    return boost_rows_to_lab(gg_rest[k][:, slot], idx, lab)
+    return boost_rows_to_lab(gg_rest[k], slot, idx, lab)
 
 
 def _acceptance(final, rest, gg_rest, x4, dec, ok, card, setup) -> _Candidates:

@@ -51,21 +51,23 @@ def boost_to_lab(p4_rest: np.ndarray, p4_parent: np.ndarray) -> np.ndarray:
     return boost(p4_rest, beta[:, None, :])
 
 
-def boost_rows_to_lab(p4_rest: np.ndarray, rows, p4_parent: np.ndarray, parent_rows=None) -> np.ndarray:
-    """:func:`boost_to_lab` of one daughter per event for a subset of events, without copying the subset first:
-    ``p4_rest[rows]`` (m, 4) boosted by ``p4_parent[parent_rows]`` (all of ``p4_parent``, in order, when
-    ``parent_rows`` is None). The same floating-point operations in the same order as
-    ``boost_to_lab(p4_rest[rows, None], p4_parent[parent_rows])[:, 0]``, so the same numbers bit for bit.
+def boost_rows_to_lab(p4_rest: np.ndarray, col: int, rows, p4_parent: np.ndarray, parent_rows=None) -> np.ndarray:
+    """:func:`boost_to_lab` of daughter ``col`` of ``p4_rest`` (n, k, 4) for a subset of events, without copying
+    the subset first: ``p4_rest[rows, col]`` (m, 4) boosted by ``p4_parent[parent_rows]`` (all of ``p4_parent``, in
+    order, when ``parent_rows`` is None). The same floating-point operations in the same order as
+    ``boost_to_lab(p4_rest[rows, col:col + 1], p4_parent[parent_rows])[:, 0]``, so the same numbers bit for bit.
     """
-    rows = np.asarray(rows, np.intp)
-    prow = np.arange(rows.size) if parent_rows is None else np.asarray(parent_rows, np.intp)
+    rows = np.ascontiguousarray(rows, np.intp)
+    prow = np.arange(rows.size) if parent_rows is None else np.ascontiguousarray(parent_rows, np.intp)
     out = np.empty((rows.size, 4))
-    _boost_rows(p4_rest, rows, p4_parent, prow, out)
+    # C-contiguous arguments only: one compiled signature whoever calls (first-run compile time, issue 17)
+    _boost_rows(np.ascontiguousarray(p4_rest, float), int(col), rows, np.ascontiguousarray(p4_parent, float), prow,
+                out)
     return out
 
 
 @njit(error_model="numpy")      # IEEE division like numpy (b2 = 0 is guarded as in kinematics.boost)
-def _boost_rows(rest, rows, parent, prow, out):  # pragma: no cover - numba
+def _boost_rows(rest, col, rows, parent, prow, out):  # pragma: no cover - numba
     """Per-event loop of :func:`boost_to_lab` / :func:`kaonportal.kinematics.boost` (their operation order:
     beta = p/E, b2 and beta.p summed x, y, z in turn, gamma = 1/sqrt(1 - b2))."""
     for i in range(rows.shape[0]):
@@ -73,7 +75,7 @@ def _boost_rows(rest, rows, parent, prow, out):  # pragma: no cover - numba
         e_par = parent[q, 0]
         den = e_par if e_par > 0 else 1.0
         bx, by, bz = parent[q, 1] / den, parent[q, 2] / den, parent[q, 3] / den
-        e0, px, py, pz = rest[r, 0], rest[r, 1], rest[r, 2], rest[r, 3]
+        e0, px, py, pz = rest[r, col, 0], rest[r, col, 1], rest[r, col, 2], rest[r, col, 3]
         b2 = bx * bx + by * by + bz * bz
         gamma = 1.0 / np.sqrt(1.0 - b2)
         bp = bx * px + by * py + bz * pz
