@@ -146,6 +146,7 @@ def nbody(m_parent, masses, rng: np.random.Generator):
     # Build momenta: start with daughter 0 in frame of inv[0] trivially, then add one at a time.
     p4 = np.zeros((n, k, 4))
     p4[:, 0, 0] = masses[0]
+    every = np.arange(n)
     for i in range(1, k):
         d = isotropic_directions(n, rng)
         p = pst[i - 1]
@@ -158,8 +159,12 @@ def nbody(m_parent, masses, rng: np.random.Generator):
         if i == 1:      # the first daughter is the whole old subsystem (also valid when massless)
             p4[:, 0] = sub
         else:           # boost the existing daughters (at rest in the old subsystem) into the new frame
-            beta = sub[:, 1:] / sub[:, :1]
-            p4[:, :i] = boost(p4[:, :i], beta[:, None, :])
+            if np.all(sub[:, 0] > 0):       # beta = p/E as below: the compiled boost, daughter by daughter
+                for j in range(i):
+                    p4[:, j] = boost_rows_to_lab(p4, j, every, sub)
+            else:
+                beta = sub[:, 1:] / sub[:, :1]
+                p4[:, :i] = boost(p4[:, :i], beta[:, None, :])
         p4[:, i] = new
     p4[~ok] = 0.0
     return p4, weight
