@@ -51,6 +51,7 @@ from .. import constants
 from ..detector.propagation import DETECTOR_CODES, photon_hits, propagate_charged
 from ..detector.response import lkr_sigma_e, straw_sigma_angle, straw_sigma_p_rel
 from ..errors import check_choice
+from ..kinematics import norm3
 from .phasespace import boost_rows_to_lab, nbody, two_body_at_rest
 from .production import XSample
 from .masscut import MIN_EVENTS_FOR_RESOLUTION, mass_window, mass_window_halfwidth
@@ -189,7 +190,7 @@ def _smear_track(origin_s1, p3, card, noise):
     """Reconstructed track at STRAW1: smeared position, direction and momentum (``noise`` from
     :func:`_detector_noise`)."""
     n_tx, n_ty, n_p, n_pos = noise
-    p = np.linalg.norm(p3, axis=1)
+    p = norm3(p3)
     pz = np.where(p3[:, 2] > 0, p3[:, 2], 1.0)
     sig_a = straw_sigma_angle(card, p)
     tx = p3[:, 0] / pz + n_tx * sig_a
@@ -197,7 +198,7 @@ def _smear_track(origin_s1, p3, card, noise):
     p_reco = p * (1.0 + n_p * straw_sigma_p_rel(card, p))
     pos = origin_s1 + n_pos * np.array([1, 1, 0])
     d = np.stack([tx, ty, np.ones_like(tx)], axis=1)
-    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    d /= norm3(d)[:, None]
     return pos, d * p_reco[:, None]
 
 
@@ -250,7 +251,7 @@ def _acceptance(final, rest, gg_rest, x4, dec, ok, card, setup) -> _Candidates:
         p3 = p4[:, 1:]
         tr = propagate_charged(dec[cand.idx], p3, _CHARGE[name], card)
         keep = tr.accept["straw"] & tr.accept["chod"] & tr.accept[_PID_DETECTOR[name.rstrip("+-")]]
-        keep &= np.linalg.norm(p3, axis=1) > setup.p_track_min
+        keep &= norm3(p3) > setup.p_track_min
         pos = np.stack([tr.x[s1.name], tr.y[s1.name], np.full(p3.shape[0], s1.z)], axis=1)
         cand.data[j] = (p3, np.nan_to_num(pos), tr.x["LKR"], tr.y["LKR"])
         cand.cut(keep)
@@ -284,7 +285,7 @@ def detect(sample: XSample, channel: str, card, setup: BeamDumpSetup, rng: np.ra
     n = sample.n
     m = sample.mass
     x4 = sample.p4
-    p = np.linalg.norm(x4[:, 1:], axis=1)
+    p = norm3(x4[:, 1:])
     fwd = x4[:, 3] > 0
     pz = np.where(fwd, x4[:, 3], 1.0)
     z1, z2 = setup.decay_volume
@@ -345,7 +346,7 @@ def _reconstruct(tracks_reco, track_masses, photon_reco, dec, m, setup: BeamDump
         ptot += p3r
     for pos, e_reco in photon_reco:
         d = np.nan_to_num(pos - vtx)
-        d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
+        d /= np.maximum(norm3(d)[:, None], 1e-12)
         ptot += d * e_reco[:, None]
     z1, z2 = setup.decay_volume
     with np.errstate(invalid="ignore"):
@@ -381,7 +382,7 @@ def _invariant_mass(tracks_reco, track_masses, photon_reco, vertex_for_photons):
                if vertex_for_photons is None else vertex_for_photons)
         for pos, e_reco in photon_reco:
             d = np.nan_to_num(pos - vtx)
-            d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
+            d /= np.maximum(norm3(d)[:, None], 1e-12)
             e_tot += e_reco
             p_tot += d * e_reco[:, None]
     with np.errstate(invalid="ignore"):

@@ -15,6 +15,7 @@ __all__ = ["boost_events", "norm3", "reconstruct_kernel", "RECO_ROWS", "beam_ker
 import numpy as np
 
 from ..backend import njit
+from ..kinematics import norm3  # noqa: F401  (re-exported: its home is kaonportal.kinematics)
 
 
 @njit
@@ -47,11 +48,6 @@ def boost_events(p4: np.ndarray, beta: np.ndarray) -> np.ndarray:
     out = np.empty_like(p4)
     _boost_kernel(p4, beta, out)
     return out
-
-
-def norm3(v: np.ndarray) -> np.ndarray:
-    """|v| over the last axis of (..., 3) arrays (cheaper than numpy.linalg.norm for small axes)."""
-    return np.sqrt(v[..., 0] * v[..., 0] + v[..., 1] * v[..., 1] + v[..., 2] * v[..., 2])
 
 
 #: rows of the array filled by :func:`reconstruct_kernel`
