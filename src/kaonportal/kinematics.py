@@ -11,7 +11,7 @@ Four-vectors are numpy arrays with the last axis ``(E, px, py, pz)``.
 
 from __future__ import annotations
 
-__all__ = ["kallen", "two_body_momentum", "invariant_mass2", "boost", "norm3", "decay_length_m",
+__all__ = ["kallen", "two_body_momentum", "invariant_mass2", "boost", "dot3", "norm3", "decay_length_m",
            "decay_probability", "reach_probability"]
 
 import numpy as np
@@ -57,10 +57,15 @@ def boost(p4, beta):
     return np.concatenate([e[..., None], p], axis=-1)
 
 
+def dot3(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """u . v over the last axis of (..., 3) arrays: the numbers of ``np.sum(u * v, axis=-1)`` (x, y, z products
+    summed in turn) without numpy's reduction machinery, several times cheaper for such short axes."""
+    return u[..., 0] * v[..., 0] + u[..., 1] * v[..., 1] + u[..., 2] * v[..., 2]
+
+
 def norm3(v: np.ndarray) -> np.ndarray:
-    """|v| over the last axis of (..., 3) arrays: numpy.linalg.norm's numbers (x, y, z squared and summed in turn)
-    without its reduction machinery, ~4x cheaper for such short axes."""
-    return np.sqrt(v[..., 0] * v[..., 0] + v[..., 1] * v[..., 1] + v[..., 2] * v[..., 2])
+    """|v| over the last axis of (..., 3) arrays: numpy.linalg.norm's numbers (sqrt of :func:`dot3`)."""
+    return np.sqrt(dot3(v, v))
 
 
 def decay_length_m(p, m, ctau_m):

@@ -124,8 +124,10 @@ def test_boost_rows_to_lab_is_boost_to_lab_of_the_subset_bit_for_bit():
     assert np.array_equal(boost_rows_to_lab(rest, 1, idx, lab), boost_to_lab(rest[idx, 1:2], lab)[:, 0])
 
 
-def test_norm3_is_numpy_norm_bit_for_bit():
+def test_norm3_and_dot3_are_numpy_norm_and_sum_bit_for_bit():
     """The detection's |p| (kinematics.norm3) keeps numpy.linalg.norm's numbers: the dump contours did not move."""
-    from kaonportal.kinematics import norm3
+    from kaonportal.kinematics import dot3, norm3
     v = np.random.default_rng(3).normal(0.0, 1.0, (20000, 3)) * [0.01, 0.01, 50.0]
+    u = np.random.default_rng(4).normal(0.0, 1.0, (20000, 3))
     assert np.array_equal(norm3(v), np.linalg.norm(v, axis=1))
+    assert np.array_equal(dot3(u, v), np.sum(u * v, axis=1))

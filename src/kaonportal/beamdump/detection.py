@@ -51,7 +51,7 @@ from .. import constants
 from ..detector.propagation import DETECTOR_CODES, photon_hits, propagate_charged
 from ..detector.response import lkr_sigma_e, straw_sigma_angle, straw_sigma_p_rel
 from ..errors import check_choice
-from ..kinematics import norm3
+from ..kinematics import dot3, norm3
 from .phasespace import boost_rows_to_lab, nbody, two_body_at_rest
 from .production import XSample
 from .masscut import MIN_EVENTS_FOR_RESOLUTION, mass_window, mass_window_halfwidth
@@ -133,9 +133,9 @@ def pointing(vertex, p3, y_beam: float):
     vertex = np.asarray(vertex, float)
     u = np.asarray(p3, float)
     w0 = vertex - np.array([0.0, y_beam, 0.0])
-    a = np.sum(u * u, axis=1)
+    a = dot3(u, u)
     b = u[:, 2]
-    d = np.sum(u * w0, axis=1)
+    d = dot3(u, w0)
     e = w0[:, 2]
     den = a - b * b                      # |u|^2 |v|^2 - (u.v)^2 with v = (0, 0, 1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -205,8 +205,8 @@ def _smear_track(origin_s1, p3, card, noise):
 def _two_line_vertex(a, u, b, v):
     """Midpoint of the closest approach of lines a + t u and b + s v."""
     w0 = a - b
-    aa, bb, cc = np.sum(u * u, 1), np.sum(u * v, 1), np.sum(v * v, 1)
-    dd, ee = np.sum(u * w0, 1), np.sum(v * w0, 1)
+    aa, bb, cc = dot3(u, u), dot3(u, v), dot3(v, v)
+    dd, ee = dot3(u, w0), dot3(v, w0)
     den = aa * cc - bb * bb
     with np.errstate(invalid="ignore", divide="ignore"):
         t = (bb * ee - cc * dd) / den
@@ -291,8 +291,6 @@ def detect(sample: XSample, channel: str, card, setup: BeamDumpSetup, rng: np.ra
     z1, z2 = setup.decay_volume
     z0 = sample.vertex[:, 2]
     zdec = z1 + (z2 - z1) * rng.random(n)
-    tx, ty = x4[:, 1] / pz, x4[:, 2] / pz
-    dec = np.stack([sample.vertex[:, 0] + tx * (zdec - z0), sample.vertex[:, 1] + ty * (zdec - z0), zdec], 1)
     scale = p / pz
     flight_to = np.where(fwd, (zdec - z0) * scale, np.inf)
     flight_in = np.where(fwd, (z2 - z1) * scale, 0.0)
@@ -301,6 +299,8 @@ def detect(sample: XSample, channel: str, card, setup: BeamDumpSetup, rng: np.ra
     masses = [constants.mass(d) for d in daughters]
     if m <= sum(masses):      # channel closed at this mass
         return Detection(np.zeros(n), p, flight_to, flight_in, nan, nan.copy())
+    tx, ty = x4[:, 1] / pz, x4[:, 2] / pz
+    dec = np.stack([sample.vertex[:, 0] + tx * (zdec - z0), sample.vertex[:, 1] + ty * (zdec - z0), zdec], 1)
     rest, w = nbody(np.full(n, m), masses, rng)
     if len(daughters) > 2:
         mean = w.mean()
@@ -375,7 +375,7 @@ def _invariant_mass(tracks_reco, track_masses, photon_reco, vertex_for_photons):
     n = (tracks_reco[0][1] if tracks_reco else photon_reco[0][1]).shape[0]
     e_tot, p_tot = np.zeros(n), np.zeros((n, 3))
     for (_, p3), mh in zip(tracks_reco, track_masses):
-        e_tot += np.sqrt(np.sum(p3 * p3, axis=1) + mh * mh)
+        e_tot += np.sqrt(dot3(p3, p3) + mh * mh)
         p_tot += p3
     if photon_reco:
         vtx = (_two_line_vertex(tracks_reco[0][0], tracks_reco[0][1], tracks_reco[1][0], tracks_reco[1][1])
@@ -386,4 +386,4 @@ def _invariant_mass(tracks_reco, track_masses, photon_reco, vertex_for_photons):
             e_tot += e_reco
             p_tot += d * e_reco[:, None]
     with np.errstate(invalid="ignore"):
-        return np.sqrt(np.clip(e_tot**2 - np.sum(p_tot**2, axis=1), 0.0, None))
+        return np.sqrt(np.clip(e_tot**2 - dot3(p_tot, p_tot), 0.0, None))
