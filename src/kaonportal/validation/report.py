@@ -209,7 +209,7 @@ def trust_section(registry, snap: dict) -> str:
         n = tally(rs)
         bad = sorted((r for r in rs if r["status"] in ("disagree", "tension") and r["ratio"]),
                      key=lambda r: (order[r["status"]], -abs(np.log(r["ratio"]))))[:1]
-        worst = "; ".join(f"{r['quantity']}: {r['ratio']:.2g}x published" for r in bad) or "-"
+        worst = "; ".join(f"{r['quantity']}: {r['ratio']:.3g}x published" for r in bad) or "-"
         lines.append(f"| {area} | {_cell(desc)} | {n['agree']} | {n['tension']} | {n['disagree']} | {n['closure']} | "
                      f"{n['missing']} | {_cell(worst)} |")
     n = tally(recs)
