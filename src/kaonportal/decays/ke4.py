@@ -22,8 +22,12 @@ What is kept and what is not (documented approximations):
   lepton-current conventions (here eps_{0123} = +1 and s = +1) and is not validated against data.
 
 Generation: GENBOD four-body phase space with weight (phase-space weight) x |M|^2, accept-reject
-against 1.5 x the maximum seen in a fixed-seed pilot of 200 000 events (efficiency ~ 7%;
-accept-reject raises if the majorant is ever exceeded). Each proposal round runs in one compiled pass
+against a majorant from a fixed-seed pilot of 200 000 events (accept-reject raises if it is ever exceeded).
+The two GENBOD mass uniforms are drawn cell by cell (32 x 32 cells, each in proportion to its majorant:
+1.5 x the largest w |M|^2 of the pilot in the cell and its neighbours), which keeps ~15% of the proposals
+instead of ~7% with one majorant (1.5 x the pilot's maximum) for the whole phase space: w |M|^2 varies
+most with the two masses. The accepted density is w |M|^2 either way; the events for a given stream
+differ from the single-majorant generator's (kaonportal before 2026-12). Each proposal round runs in one compiled pass
 (:mod:`.ke4_kernel`, bit-identical to :func:`~.phasespace._genbod_raw` followed by :func:`ke4_matrix_element`).
 
 >>> import numpy as np
@@ -107,14 +111,29 @@ def ke4_matrix_element(p4: np.ndarray, form_factors: dict | None = None) -> np.n
     return S + 2.0 * _eps(a, b, pn, pe)
 
 
-def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major: float) -> tuple[np.ndarray, np.ndarray]:
+def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major, strata=None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """GENBOD four-body proposals (p4 (size, 4, 4)) and max(w |M|^2, 0) / major (size,).
 
     Same draws as :func:`~kaonportal.decays.phasespace._genbod_raw` (sub-system masses, then three
     isotropic directions: cos theta and azimuth uniforms) and bit-identical numbers to it followed by
     :func:`ke4_matrix_element` (:mod:`.ke4_kernel`); cos and sin of the azimuths stay in numpy.
+    ``strata`` (:func:`_strata`): the two mass uniforms are drawn cell by cell instead (a cell index, then
+    the two uniforms inside it), and ``major`` is ignored: each proposal's ratio is to its cell's majorant.
     """
-    r = rng.random((size, 2))
+    if strata is None:
+        r = rng.random((size, 2))
+    else:
+        prob, alias, cell_major = strata
+        # Walker's alias method (one uniform: its integer part picks a column, its fraction the column's top or
+        # its alias): a few ns per draw where a binary search of the cumulative sum took ~65
+        x = rng.random(size) * prob.size
+        col = np.minimum(x.astype(np.int64), prob.size - 1)
+        cell = np.where(x - col < prob[col], col, alias[col])
+        r = rng.random((size, 2))
+        r[:, 0] += cell // _NB
+        r[:, 1] += cell % _NB
+        r *= 1.0 / _NB
     steps = []
     for _ in range(3):
         u = rng.random((2, size))
@@ -125,29 +144,81 @@ def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major: float)
         steps += [u[0], cs]
     p4 = np.empty((size, 4, 4))
     ratio = np.empty(size)
-    ke4_propose(r, *steps, par, float(major), p4, ratio)
+    ke4_propose(r, *steps, par, float(major) if strata is None else 1.0, p4, ratio)
+    if strata is not None:
+        ratio /= cell_major[cell]
     return p4, ratio
+
+
+#: cells per axis of the two GENBOD mass uniforms for the stratified proposals (:func:`_strata`)
+_NB = 32
+
+
+@lru_cache(maxsize=16)
+def _pilot(ff_items: tuple) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(20240611)   # fixed pilot: the majorant must not depend on the user's stream
+    size = 200_000
+    r = np.random.default_rng(20240611).random((size, 2))   # the pilot's mass uniforms (its first draws)
+    _, wm = _propose(size, rng, ke4_params(_M_K, _M_PI, _MASSES, dict(ff_items)), 1.0)
+    return r, wm
 
 
 @lru_cache(maxsize=16)
 def _majorant(ff_items: tuple) -> float:
-    rng = np.random.default_rng(20240611)   # fixed pilot: the majorant must not depend on the user's stream
-    _, wm = _propose(200_000, rng, ke4_params(_M_K, _M_PI, _MASSES, dict(ff_items)), 1.0)
-    return 1.5 * float(np.max(wm))
+    """1.5 x the largest w |M|^2 of the pilot (one majorant for the whole phase space)."""
+    return 1.5 * float(np.max(_pilot(ff_items)[1]))
+
+
+@lru_cache(maxsize=16)
+def _strata(ff_items: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Alias table (:func:`_alias_table`) of the cells and majorant per cell of the (unsorted) mass uniforms, _NB x _NB cells.
+
+    The majorant of a cell is 1.5 x the largest w |M|^2 of the pilot in the cell and its eight neighbours (the
+    kernel sorts the two uniforms, so a cell and its mirror image are merged first), floored at 1e-3 of the
+    largest: proposals are drawn cell by cell in proportion to it, so the accepted density is still w |M|^2,
+    and accept_reject raises if a ratio ever exceeds 1 (a majorant that is too small cannot bias silently).
+    Efficiency ~ 15 % instead of ~ 7 % with the single majorant (w |M|^2 varies most with the masses).
+    """
+    r, wm = _pilot(ff_items)
+    ij = np.minimum((r * _NB).astype(np.int64), _NB - 1)
+    mx = np.zeros((_NB, _NB))
+    np.maximum.at(mx, (ij.min(axis=1), ij.max(axis=1)), wm)
+    mx = np.maximum(mx, mx.T)
+    pad = np.pad(mx, 1)
+    near = np.max([pad[a:a + _NB, b:b + _NB] for a in range(3) for b in range(3)], axis=0)
+    cell_major = 1.5 * np.maximum(near, 1e-3 * mx.max()).ravel()
+    prob, alias = _alias_table(cell_major / cell_major.sum())
+    return prob, alias, cell_major
+
+
+def _alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias table of the probabilities ``p`` (Vose's construction, M. D. Vose, IEEE TSE 17 (1991) 972):
+    column k is drawn with probability 1/K, then k with probability prob[k], else alias[k]."""
+    k = p.size
+    scaled = p * k
+    prob, alias = np.ones(k), np.arange(k)
+    small = [i for i in range(k) if scaled[i] < 1.0]
+    large = [i for i in range(k) if scaled[i] >= 1.0]
+    while small and large:
+        s_, l_ = small.pop(), large.pop()
+        prob[s_], alias[s_] = scaled[s_], l_
+        scaled[l_] -= 1.0 - scaled[s_]
+        (small if scaled[l_] < 1.0 else large).append(l_)
+    return prob, alias     # the columns left over have probability 1 (up to rounding)
 
 
 def ke4(n: int, rng: np.random.Generator, **form_factors) -> Tree:
     """K+ -> pi+ pi- e+ nu at rest (see module docstring). ``form_factors`` override :data:`KE4_FORM_FACTORS`."""
     ff = dict(KE4_FORM_FACTORS)
     ff.update({k: float(v) for k, v in form_factors.items()})
-    major = _majorant(tuple(sorted(ff.items())))
+    strata = _strata(tuple(sorted(ff.items())))
     par = ke4_params(_M_K, _M_PI, _MASSES, ff)
 
     def propose(size):
-        p4, ratio = _propose(size, rng, par, major)
+        p4, ratio = _propose(size, rng, par, 1.0, strata)
         return {"p4": p4}, ratio
 
-    p4 = accept_reject(n, propose, rng, efficiency=0.03)["p4"]
+    p4 = accept_reject(n, propose, rng, efficiency=0.15)["p4"]
     t = Tree(n)
     for j, name in enumerate(("pi+", "pi-", "e+", "nu")):
         t.add(name, p4[:, j])
