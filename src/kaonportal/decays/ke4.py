@@ -49,6 +49,7 @@ from ..kinematics import kallen
 from .ke4_kernel import ke4_params, ke4_propose
 from .phasespace import accept_reject
 from .products import Tree
+from .strata import Strata
 
 KE4_FORM_FACTORS = {
     # relative to f_s; NA48/2 EPJC 70 (2010) 635 via [GEN:kch2pipienu.F] [NA482:2010ke4] [V]
@@ -124,16 +125,7 @@ def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major, strata
     if strata is None:
         r = rng.random((size, 2))
     else:
-        prob, alias, cell_major = strata
-        # Walker's alias method (one uniform: its integer part picks a column, its fraction the column's top or
-        # its alias): a few ns per draw where a binary search of the cumulative sum took ~65
-        x = rng.random(size) * prob.size
-        col = np.minimum(x.astype(np.int64), prob.size - 1)
-        cell = np.where(x - col < prob[col], col, alias[col])
-        r = rng.random((size, 2))
-        r[:, 0] += cell // _NB
-        r[:, 1] += cell % _NB
-        r *= 1.0 / _NB
+        cell, r = strata.draw(rng, size)
     steps = []
     for _ in range(3):
         u = rng.random((2, size))
@@ -146,7 +138,7 @@ def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major, strata
     ratio = np.empty(size)
     ke4_propose(r, *steps, par, float(major) if strata is None else 1.0, p4, ratio)
     if strata is not None:
-        ratio /= cell_major[cell]
+        ratio /= strata.cell_major[cell]
     return p4, ratio
 
 
@@ -170,41 +162,16 @@ def _majorant(ff_items: tuple) -> float:
 
 
 @lru_cache(maxsize=16)
-def _strata(ff_items: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Alias table (:func:`_alias_table`) of the cells and majorant per cell of the (unsorted) mass uniforms, _NB x _NB cells.
-
-    The majorant of a cell is 1.5 x the largest w |M|^2 of the pilot in the cell and its eight neighbours (the
-    kernel sorts the two uniforms, so a cell and its mirror image are merged first), floored at 1e-3 of the
-    largest: proposals are drawn cell by cell in proportion to it, so the accepted density is still w |M|^2,
-    and accept_reject raises if a ratio ever exceeds 1 (a majorant that is too small cannot bias silently).
-    Efficiency ~ 15 % instead of ~ 7 % with the single majorant (w |M|^2 varies most with the masses).
-    """
+def _strata(ff_items: tuple) -> Strata:
+    """Cells of the (unsorted) mass uniforms, _NB x _NB, with their majorants (:mod:`.strata`): 1.5 x the largest
+    w |M|^2 of the pilot in the cell and its neighbours (the kernel sorts the two uniforms, so a cell and its
+    mirror image are merged first), at least 1e-3 of the largest. Efficiency ~ 15 % instead of ~ 7 % with the
+    single majorant (w |M|^2 varies most with the masses)."""
     r, wm = _pilot(ff_items)
     ij = np.minimum((r * _NB).astype(np.int64), _NB - 1)
     mx = np.zeros((_NB, _NB))
     np.maximum.at(mx, (ij.min(axis=1), ij.max(axis=1)), wm)
-    mx = np.maximum(mx, mx.T)
-    pad = np.pad(mx, 1)
-    near = np.max([pad[a:a + _NB, b:b + _NB] for a in range(3) for b in range(3)], axis=0)
-    cell_major = 1.5 * np.maximum(near, 1e-3 * mx.max()).ravel()
-    prob, alias = _alias_table(cell_major / cell_major.sum())
-    return prob, alias, cell_major
-
-
-def _alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Walker's alias table of the probabilities ``p`` (Vose's construction, M. D. Vose, IEEE TSE 17 (1991) 972):
-    column k is drawn with probability 1/K, then k with probability prob[k], else alias[k]."""
-    k = p.size
-    scaled = p * k
-    prob, alias = np.ones(k), np.arange(k)
-    small = [i for i in range(k) if scaled[i] < 1.0]
-    large = [i for i in range(k) if scaled[i] >= 1.0]
-    while small and large:
-        s_, l_ = small.pop(), large.pop()
-        prob[s_], alias[s_] = scaled[s_], l_
-        scaled[l_] -= 1.0 - scaled[s_]
-        (small if scaled[l_] < 1.0 else large).append(l_)
-    return prob, alias     # the columns left over have probability 1 (up to rounding)
+    return Strata.from_cell_max(np.maximum(mx, mx.T), safety=1.5)
 
 
 def ke4(n: int, rng: np.random.Generator, **form_factors) -> Tree:
