@@ -1,5 +1,5 @@
-"""Stratified proposals for accept-reject on the unit square (two proposal uniforms), shared by the generators
-whose density varies most with two of their variables (Ke4 masses, radiative E_gamma and E_1).
+"""Stratified proposals for accept-reject on the unit square (two proposal uniforms), for generators whose
+density varies most with two of their variables (the Ke4 masses, :mod:`.ke4`).
 
 The square is cut into nb x nb cells; a proposal picks a cell with probability proportional to the cell's
 majorant, then two uniforms inside it, and is accepted with probability density / (cell majorant). The
