@@ -40,7 +40,6 @@ from __future__ import annotations
 
 __all__ = ["KE4_FORM_FACTORS", "ke4_matrix_element", "ke4"]
 
-import threading
 from functools import lru_cache
 
 import numpy as np
@@ -48,7 +47,7 @@ import numpy as np
 from .. import constants
 from ..kinematics import kallen
 from .ke4_kernel import ke4_params, ke4_propose
-from .phasespace import _MAX_ROUND, accept_reject
+from .phasespace import accept_reject
 from .products import Tree
 from .strata import Strata
 
@@ -122,46 +121,25 @@ def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major, strata
     :func:`ke4_matrix_element` (:mod:`.ke4_kernel`); cos and sin of the azimuths stay in numpy.
     ``strata`` (:func:`_strata`): the two mass uniforms are drawn cell by cell instead (a cell index, then
     the two uniforms inside it), and ``major`` is ignored: each proposal's ratio is to its cell's majorant.
-    The arrays returned are this thread's work arrays (:func:`_work`): copy what must outlive the next call.
     """
-    u_all, cs_all, p4, ratio = _work(size)
     if strata is None:
         r = rng.random((size, 2))
     else:
         cell, r = strata.draw(rng, size)
     steps = []
-    for k in range(3):
-        u = rng.random(out=u_all[k])            # the same numbers as rng.random((2, size))
+    for _ in range(3):
+        u = rng.random((2, size))
         phi = np.multiply(2.0 * np.pi, u[1], out=u[1])
-        cs = cs_all[k]
+        cs = np.empty((2, size))
         np.cos(phi, out=cs[0])
         np.sin(phi, out=cs[1])
         steps += [u[0], cs]
+    p4 = np.empty((size, 4, 4))
+    ratio = np.empty(size)
     ke4_propose(r, *steps, par, float(major) if strata is None else 1.0, p4, ratio)
     if strata is not None:
         ratio /= strata.cell_major[cell]
     return p4, ratio
-
-
-_WORK = threading.local()
-
-
-def _work(size: int) -> tuple[np.ndarray, ...]:
-    """This thread's work arrays for a round of ``size`` proposals (uniforms and cos/sin of the three directions,
-    p4, ratio), reused from round to round: a full round's ~30 MB, allocated afresh, cost as much system time
-    (page faults, zeroing) as the kernel's arithmetic. :func:`_propose` returns views of them, valid until this
-    thread's next round of the same size (accept_reject copies the accepted rows)."""
-    if size > _MAX_ROUND:           # not an accept_reject round (e.g. a pilot): not kept
-        return np.empty((3, 2, size)), np.empty((3, 2, size)), np.empty((size, 4, 4)), np.empty(size)
-    store = getattr(_WORK, "arrays", None)
-    if store is None:
-        store = _WORK.arrays = {}
-    work = store.get(size)
-    if work is None:
-        if len(store) >= 4:         # full rounds share one size; the last round of a sample has its own
-            store.clear()
-        work = store[size] = (np.empty((3, 2, size)), np.empty((3, 2, size)), np.empty((size, 4, 4)), np.empty(size))
-    return work
 
 
 #: cells per axis of the two GENBOD mass uniforms for the stratified proposals (:func:`_strata`)
@@ -174,7 +152,7 @@ def _pilot(ff_items: tuple) -> tuple[np.ndarray, np.ndarray]:
     size = 200_000
     r = np.random.default_rng(20240611).random((size, 2))   # the pilot's mass uniforms (its first draws)
     _, wm = _propose(size, rng, ke4_params(_M_K, _M_PI, _MASSES, dict(ff_items)), 1.0)
-    return r, wm.copy()         # _propose's arrays are this thread's work arrays
+    return r, wm
 
 
 @lru_cache(maxsize=16)
