@@ -151,8 +151,8 @@ def test_exponent_without_dot_is_a_float():
 
 
 def test_package_files_parse_with_libyaml_to_the_same_data():
-    """The package's own YAML (trusted) is parsed by libyaml (issue 17: speed), to exactly what the bounded
-    pure-Python loader gives, exponent floats included; any other text still goes through the bounds."""
+    """The package's own YAML (trusted, chosen by its path) is parsed by libyaml (issue 17: speed), to exactly what
+    the bounded pure-Python loader gives, exponent floats included; any other text still goes through the bounds."""
     from pathlib import Path
 
     import yaml
@@ -162,16 +162,38 @@ def test_package_files_parse_with_libyaml_to_the_same_data():
     files = sorted(Path(kaonportal.__file__).parent.rglob("*.yaml"))
     assert len(files) >= 20
     for p in files:
-        text = p.read_text()
-        assert text in yamlio._package_texts()
-        bounded = yamlio._BoundedLoader(text)
+        assert yamlio.is_shipped(p), p
+        bounded = yamlio._BoundedLoader(p.read_text())
         try:
-            assert yamlio.parse_yaml(text, "x", str(p)) == bounded.get_single_data(), p
+            assert yamlio.read_yaml(p, "x", mapping=False) == bounded.get_single_data(), p
         finally:
             bounded.dispose()
     if hasattr(yaml, "CSafeLoader"):
         assert issubclass(yamlio._PackageLoader, yaml.CSafeLoader)
-    assert yamlio.parse_yaml("n: 1e12\n", "x") == {"n": 1e12}          # not a package file: bounded loader
+    assert yamlio.parse_yaml("n: 1e12\n", "x") == {"n": 1e12}          # no path: bounded loader
     bomb = "a0: &a0 [x, x]\n" + "".join(f"a{i}: &a{i} [*a{i-1}, *a{i-1}]\n" for i in range(1, 40))
     with pytest.raises(InputError, match="aliases"):
         yamlio.parse_yaml(bomb, "config")
+
+
+def test_loader_is_chosen_by_path_not_by_content(tmp_path, monkeypatch):
+    # a shipped card parses without the bounds; the same text in a user's file is still bounded: with a node bound
+    # below the card's size, the shipped file reads and the user's copy is one line of bad input
+    import shutil
+    from pathlib import Path
+
+    import kaonportal
+    from kaonportal import yamlio
+    card = Path(kaonportal.__file__).parent / "detector" / "cards" / "na62-2022.yaml"
+    copy = tmp_path / "my-card.yaml"
+    shutil.copy(card, copy)
+    assert yamlio.is_shipped(card) and not yamlio.is_shipped(copy) and not yamlio.is_shipped(str(copy))
+    monkeypatch.setitem(yamlio.LIMITS, "max_nodes", 50)
+    assert yamlio.read_yaml(card, "card")["name"]
+    with pytest.raises(InputError, match="more than 50 YAML nodes") as e:
+        yamlio.read_yaml(copy, "card")
+    assert e.value.field == "card" and "\n" not in str(e.value)
+    # a symlink from a user's directory into the package is the shipped file; one out of it is not
+    link = tmp_path / "link.yaml"
+    link.symlink_to(card)
+    assert yamlio.is_shipped(link)

@@ -36,9 +36,8 @@ kaonportal.errors.InputError: config: input: expands to more than 1000000 YAML n
 
 from __future__ import annotations
 
-__all__ = ["read_text", "parse_yaml", "read_yaml", "LIMITS", "SCIENTIFIC_FLOAT"]
+__all__ = ["read_text", "parse_yaml", "read_yaml", "is_shipped", "LIMITS", "SCIENTIFIC_FLOAT"]
 
-import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -134,16 +133,18 @@ SCIENTIFIC_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[e
 _BoundedLoader.add_implicit_resolver("tag:yaml.org,2002:float", SCIENTIFIC_FLOAT, list("-+0123456789."))
 
 
-def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = False) -> Any:
+def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = False, *, path=None) -> Any:
     """``yaml.safe_load(text)`` within :data:`LIMITS`; a syntax error, an exceeded limit or
     (``mapping=True``) anything but a mapping is an InputError.
 
-    An empty document is ``None``, or ``{}`` when ``mapping`` is asked for.
+    An empty document is ``None``, or ``{}`` when ``mapping`` is asked for. ``path``: the file the text was read
+    from, if any; a file shipped in the package (:func:`is_shipped`) is parsed by the faster libyaml loader
+    without the bounds, anything else (user files, inline text) by the bounded one.
     """
     if len(text) > LIMITS["max_bytes"]:
         raise InputError(field, f"{where} is {len(text)} characters; YAML inputs are limited to "
                                 f"{LIMITS['max_bytes']}")
-    loader = _PackageLoader(text) if text in _package_texts() else _BoundedLoader(text)
+    loader = _PackageLoader(text) if path is not None and is_shipped(path) else _BoundedLoader(text)
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
@@ -165,27 +166,29 @@ def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = Fals
 
 def read_yaml(path: str | Path, field: str, mapping: bool = True) -> Any:
     """:func:`read_text` then :func:`parse_yaml` (a mapping by default)."""
-    return parse_yaml(read_text(path, field), field, str(path), mapping=mapping)
+    return parse_yaml(read_text(path, field), field, str(path), mapping=mapping, path=path)
 
 
 class _PackageLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """libyaml's safe loader (~10x faster than the pure-Python one; issue 17: a run parses ~80 documents of the
-    package's own YAML, the validation registry twice) with the resolvers of :class:`_BoundedLoader`; only for
-    text identical to a file shipped in the package (:func:`_package_texts`), which needs no bound."""
+    package's own YAML) with the resolvers of :class:`_BoundedLoader`; only for files shipped in the package
+    (:func:`is_shipped`), which need no bound."""
 
 
 _PackageLoader.add_implicit_resolver("tag:yaml.org,2002:float", SCIENTIFIC_FLOAT, list("-+0123456789."))
 
+#: the installed package's directory: every YAML file under it (data/, detector/cards/) is shipped, trusted data
+_PACKAGE_DIR = Path(__file__).resolve().parent
 
-@functools.lru_cache(maxsize=1)
-def _package_texts() -> frozenset[str]:
-    """The text of every YAML file shipped in the package (cards, selections, configurations, the validation
-    registry, the bibliography; ~250 kB, read once)."""
-    root = Path(__file__).resolve().parent
-    out = set()
-    for p in root.rglob("*.yaml"):
-        try:
-            out.add(p.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            continue
-    return frozenset(out)
+
+def is_shipped(path) -> bool:
+    """Whether ``path`` (a str, Path or importlib Traversable) names a file inside the installed package: decided
+    by the resolved path alone (symlinks followed), O(1), whatever the file holds.
+
+    >>> is_shipped(_PACKAGE_DIR / "data" / "configs" / "default.yaml"), is_shipped("my-card.yaml")
+    (True, False)
+    """
+    try:
+        return Path(str(path)).resolve().is_relative_to(_PACKAGE_DIR)
+    except (OSError, RuntimeError, ValueError):     # unresolvable (loop, bad characters): treat as a user file
+        return False

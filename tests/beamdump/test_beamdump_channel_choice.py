@@ -17,8 +17,8 @@ runner = CliRunner()
 @pytest.mark.parametrize("model, expected, left", [
     ("BC1", ["ee", "mumu"], {"pipi", "pipipi0", "pipi2pi0", "pipieta", "KK", "KKpi0"}),
     ("BC4", ["ee", "mumu", "pipi", "pipi2pi0", "KK"], set()),
-    ("BC10", ["ee", "mumu", "pipigamma", "pipipi0"], {"gg"}),
-    ("BC11", ["pipigamma", "pipipi0"], {"gg"}),
+    ("BC10", ["ee", "mumu", "pipigamma", "pipipi0", "pipieta"], {"gg"}),
+    ("BC11", ["pipigamma", "pipipi0", "pipieta"], {"gg"}),
 ])
 def test_default_channels_are_the_models_published_ones(model, expected, left):
     chans, left_out = default_channels(model, 2.0)
@@ -65,7 +65,7 @@ def test_cli_bc11_default_channels_follow_the_model(tmp_path):
                               "--out", str(out), "--json"])
     assert res.exit_code == 0, res.stderr
     summary = json.loads(res.stdout)
-    assert summary["channels"] == ["pipigamma", "pipipi0"]
+    assert summary["channels"] == ["pipigamma", "pipipi0", "pipieta"]   # BC11 decays to 1 GeV
     assert "no published" in summary["inputs"]["channels_left_out"]["gg"]
     assert "left out gg: no published" in " ".join(res.stderr.split())
 

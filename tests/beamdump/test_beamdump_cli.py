@@ -139,3 +139,33 @@ def test_cli_errors_name_the_option_in_json_too(tmp_path):
     res = runner.invoke(app, ["beamdump", "--pot", "nan", "--grid", "4x4", "--out", str(tmp_path / "bd"), "--json"])
     assert res.exit_code == 2 and res.stderr.startswith("error: --pot: ")
     assert json.loads(res.stdout)["error"]["field"] == "--pot"
+
+
+def test_cli_eta_ratio_bad_value_exits_2_before_any_simulation(tmp_path):
+    out = tmp_path / "never"
+    res = runner.invoke(app, ARGS + ["--eta-ratio", "raw", "--out", str(out)])
+    assert res.exit_code == 2 and "Traceback" not in res.stderr
+    assert "--eta-ratio: unknown value 'raw'; allowed: na27, pythia" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_cli_eta_ratio_reaches_explain_and_summary(tmp_path):
+    from kaonportal.beamdump.mesons import multiplicity_per_pot
+
+    explain = ["beamdump", "--channels", "mumu", "--explain", "0.3,4e-7", "--n-per-mass", "200", "--json"]
+    rows = {}
+    for choice in ("na27", "pythia"):
+        res = runner.invoke(app, explain + ["--eta-ratio", choice])
+        assert res.exit_code == 0, res.stderr
+        b = json.loads(res.stdout)
+        assert b["eta_ratio"] == choice and b["eta_spectrum"]
+        rows[choice] = next(r for r in b["rows"] if r["mechanism"] == "eta -> gamma A'")
+        # the eta parents per POT are the chosen table's (the reweighting is x0.80 in p-Cu, eta_ratio module)
+        assert rows[choice]["n_parent_per_pot"] == pytest.approx(multiplicity_per_pot("eta", eta_ratio=choice))
+    assert rows["pythia"]["n_parent_per_pot"] > rows["na27"]["n_parent_per_pot"]
+    out = tmp_path / "bd"
+    res = runner.invoke(app, ["beamdump", "--channels", "mumu", "--grid", "3x4", "--n-per-mass", "200",
+                              "--mass-range", "0.2,0.5", "--eta-ratio", "pythia", "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.stderr
+    inputs = json.loads((out / "summary.json").read_text())["inputs"]
+    assert inputs["eta_ratio"] == "pythia" and inputs["eta_spectrum"].startswith("raw Pythia 8")

@@ -46,6 +46,20 @@ def test_out_of_range_field_names_range():
     assert "(0, 5] m" in ei.value.message
 
 
+def test_optional_fields_default_and_keep_their_range_and_unit():
+    # fields later cards added (card_base._f with a default): an older card without them loads with the default,
+    # and a bad value is still refused naming the range and the unit
+    d = _raw()
+    d["resolution"].pop("lav_time_ns", None)
+    d.setdefault("pileup", {}).pop("window_lav_ns", None)
+    card = card_from_dict(d)
+    assert card.resolution.lav_time_ns == 1.0 and card.pileup.window_lav_ns == 3.0
+    d["pileup"]["window_lav_ns"] = 0.0
+    with pytest.raises(InputError) as ei:
+        card_from_dict(d)
+    assert ei.value.field == "card.pileup.window_lav_ns" and "allowed range (0, 100] ns" in ei.value.message
+
+
 def test_unknown_extra_field_refused():
     d = _raw()
     d["beam"]["momentun"] = 74.0

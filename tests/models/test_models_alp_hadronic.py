@@ -55,7 +55,7 @@ def test_bc11_branching_ratios_sum_and_thresholds():
     w1, w2 = bc11.partial_widths(0.6, 1e-3), bc11.partial_widths(0.6, 2e-3)
     assert all(float(w2[k]) == pytest.approx(4 * float(w1[k]), rel=1e-12) for k in w1)   # rates ~ 1/f_G^2
     with pytest.raises(InputError, match="mass"):
-        bc11.partial_widths(H.VALID_MAX_GEV + 0.01, 1e-3)     # a -> pi pi eta is not implemented
+        bc11.partial_widths(1.01, 1e-3)     # 4 pi, K K pi not implemented: the model ends at 1 GeV (alp_etapipi)
 
 
 def test_peer_alpaca_disagreement_is_the_stated_one():
@@ -156,3 +156,40 @@ def test_three_pion_and_pipigamma_use_one_set_of_mixing_angles():
     for p, tol in (("eta", 0.01), ("eta'", 0.04)):
         ratio = th[p] / H.mixing_angle_gluon(m, cgg, p)
         assert np.allclose(ratio.real, -1.0, atol=tol) and np.allclose(ratio.imag, 0.0, atol=1e-6), p
+
+
+def test_the_three_pion_gap_to_alpaca_is_its_k_factor():
+    # ALPaca (Aloni-Soreq-Williams) multiplies its LO chiral a -> 3 pi amplitude by sqrt(2.7), a K-factor meant to
+    # reproduce the eta, eta' -> 3 pi rates. Re-run with the K-factor set to 1 (data/make_alpaca_3pi_kfactor.py) its
+    # widths fall by 2.6-2.8x at 0.42-0.50 GeV and are then 1.0-1.4x ours (measured; 0.6 GeV near the eta pole:
+    # 1.6x, 0.94x): the 2.0-2.7x gap is that K-factor. Our eta*, eta'* -> 3 pi chain is normalised to the measured
+    # eta -> 3 pi width, i.e. it already holds what the K-factor restores, so it is not applied again (stated).
+    k1 = np.genfromtxt(DATA / "alpaca_bc11_3pi_kfactor1.csv", delimiter=",", names=True, skip_header=1)
+    k27 = np.genfromtxt(DATA / "alpaca_bc11_hadronic.csv", delimiter=",", names=True, skip_header=1)
+    bc11 = get_model("alp-gluon", normalisation="1/4fG")
+    for col, key in (("pi0pippim_GeV", "a -> pi+ pi- pi0"), ("pi0pi0pi0_GeV", "a -> pi0 pi0 pi0")):
+        m = k1["m_GeV"][k1["m_GeV"] <= 0.5]
+        full = np.array([k27[col][k27["m_GeV"] == x][0] for x in m])
+        no_k = k1[col][: len(m)]
+        assert np.all((full / no_k > 2.55) & (full / no_k < 2.9))          # the K-factor 2.7, MC integration noise
+        ratio = no_k / bc11.partial_widths(m, 1e-3)[key]
+        assert np.all((ratio > 0.6) & (ratio < 1.5)), ratio                # 0.72-0.97 (ours/ALPaca 1.03-1.38)
+
+
+def test_k3pi_option_reproduces_the_asw_convention():
+    # k3pi = 2.7 puts ASW's K-factor on our 3 pi widths: ALPaca (K = 2.7) is then 0.72-0.97 x ours at 0.42-0.50 GeV
+    # (the same ratios as with K = 1 on both sides, test above); only the two 3 pi widths change, exactly by 2.7
+    ref = np.genfromtxt(DATA / "alpaca_bc11_hadronic.csv", delimiter=",", names=True, skip_header=1)
+    sel = ref["m_GeV"] <= 0.5
+    m = ref["m_GeV"][sel]
+    asw = get_model("alp-gluon", normalisation="1/4fG", k3pi=2.7).partial_widths(m, 1e-3)
+    ours = get_model("alp-gluon", normalisation="1/4fG").partial_widths(m, 1e-3)
+    for key, col in (("a -> pi+ pi- pi0", "pi0pippim_GeV"), ("a -> pi0 pi0 pi0", "pi0pi0pi0_GeV")):
+        assert np.allclose(asw[key], 2.7 * ours[key], rtol=1e-12)
+        assert np.all((ref[col][sel] / asw[key] > 0.65) & (ref[col][sel] / asw[key] < 1.05))
+    assert np.array_equal(asw["a -> gamma gamma"], ours["a -> gamma gamma"])
+    bc10 = get_model("alp-fermion", k3pi=2.7).partial_widths(0.5, 1.0)
+    assert float(bc10["a -> pi+ pi- pi0"]) == pytest.approx(2.7 * float(
+        get_model("alp-fermion").partial_widths(0.5, 1.0)["a -> pi+ pi- pi0"]), rel=1e-12)
+    with pytest.raises(InputError, match="k3pi"):
+        get_model("alp-gluon", k3pi=0.0)

@@ -145,8 +145,8 @@ def test_conversion_errors():
         coupling_limit(dp, [0.1], [1e-9], production="K+ -> pi+ S")
     with pytest.raises(InputError, match="final_state"):
         coupling_limit(dp, [0.1], [1e-9], final_state="gamma gamma gamma")
-    with pytest.raises(InputError, match="valid range"):      # BC11 widths end at the eta pi pi threshold, 0.827 GeV
-        coupling_limit(get_model("BC11"), [0.9], [1e-9])
+    with pytest.raises(InputError, match="valid range"):      # BC11 widths end at 1 GeV (models.alp_etapipi)
+        coupling_limit(get_model("BC11"), [1.05], [1e-9])
 
 
 @needs_curves

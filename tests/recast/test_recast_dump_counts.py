@@ -50,8 +50,9 @@ def test_each_dump_channel_uses_its_own_production_setup(tmp_path):
     by_name = {o.name: o for o in res.outcomes}
     for ch in ("ee", "mumu"):
         o = by_name[f"dump-{ch}"]
+        # the eta spectrum is the default one of `kaonportal beamdump` (NA27-reweighted), and is said
         assert o.info["production_setup"] == {"channels_simulated": [ch], "brems_form_factor": "none",
-                                              "vector_mixing": "off"}
+                                              "vector_mixing": "off", "eta_ratio": "na27"}
         bd = run_beamdump("dark-photon", channels=[ch], grid=(3, 8), n_per_mass=150, **grid)
         assert bd.grid.setup.brems_form_factor == "none" and bd.grid.setup.vector_mixing == "off"
         assert np.allclose(o.r_map, bd.observed.ratio, rtol=1e-12, atol=0)

@@ -163,3 +163,24 @@ def test_model_check_values_agree(entry):
     from kaonportal.validation.evaluate import evaluate_entry
     r = evaluate_entry("models", entry, {}, {})
     assert r["status"] == "agree", (entry.id, r["ratio"])
+
+
+def test_builtin_registry_is_parsed_once_and_each_call_gets_its_own_copy(monkeypatch):
+    # issue: every `kaonportal run` parsed the area files twice (flags + report); now once per process
+    from kaonportal.validation import registry as mod
+    calls = []
+    real = mod.parse_registry_text
+    monkeypatch.setattr(mod, "parse_registry_text", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    mod._builtin_pickle.cache_clear()
+    first = mod.load_registry()
+    n_files = len(calls)
+    assert n_files >= 9            # one parse per shipped area file
+    second = mod.load_registry()
+    assert len(calls) == n_files   # the second call read no file
+    assert [e.id for _, e in second.entries] == [e.id for _, e in first.entries]
+    # a caller editing its copy does not change the next caller's registry
+    first.entries.clear()
+    second.entries[0][1].published.value = -1.0
+    third = mod.load_registry()
+    assert len(third.entries) == len(REG.entries)
+    assert third.entries[0][1].published.value == REG.entries[0][1].published.value != -1.0

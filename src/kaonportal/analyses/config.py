@@ -193,7 +193,7 @@ def _deep_update(base: dict, new: dict) -> dict:
 
 def _read_yaml(path, field: str) -> dict:
     if hasattr(path, "read_text") and not isinstance(path, Path):   # the packaged default (importlib Traversable)
-        return parse_yaml(path.read_text(), field, str(path), mapping=True)
+        return parse_yaml(path.read_text(), field, str(path), mapping=True, path=path)
     return read_yaml(path, field)
 
 

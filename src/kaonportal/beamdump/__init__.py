@@ -67,9 +67,14 @@ papers' figures). Which factor was wrong, and by how much:
   applies known values). Checked and not the cause: the production branching ratios (check values, :mod:`.mesons`
   reference file), the bremsstrahlung rate (quadrature of the Bluemlein-Brunner density; sigma_pp against an
   independent fit), the decay-volume start, the invariant-mass window (1-6%), 2 cm track separation at STRAW1 (<= 6%
-  on the ee edge). Not modelled: the species ratios eta/omega/phi to pi (Pythia's; the NA27 eta, omega, phi cross
-  sections were searched for and not found, nor a measured forward eta/pi0 at SPS energies), a measured alpha(x_F)
-  for eta/omega themselves (the pion one is used).
+  on the ee edge). Not modelled: the species ratios omega/phi/eta' to pi (Pythia's; the NA27 omega, phi cross
+  sections were searched for and not found), a measured alpha(x_F) for eta/omega themselves (the pion one is used).
+* **eta/pi0 against NA27** (fixed, sourced; :mod:`.eta_ratio`): Pythia makes about twice NA27's measured soft
+  eta/pi0 at 400 GeV/c ([AguilarBenitez:1991yy]; 0.13-0.16 against 0.06-0.07 at p_T = 0.4-0.5 GeV/c); the eta table
+  is reweighted by NA27/Pythia per p_T bin (eta multiplicity x0.80 on copper). mu mu lower edge x1.01-1.07:
+  0.67, 0.64, 0.66, 0.74 -> 0.71, 0.68, 0.69, 0.75 of the published one at 0.25, 0.3, 0.4, 0.5 GeV (~4-5x
+  NA62's events at its edge); upper edge and mass reach unchanged. ``--eta-ratio pythia`` (setup field
+  ``eta_ratio``) keeps the raw table; summary.json and ``--explain`` state which eta spectrum was used.
 * **Observed events per mass hypothesis** (fixed, sourced): NA62's one mu mu event (m_mumu ~ 0.411 GeV,
   [Peruzzo:2022discrete]) was counted at every mass (N_UL 3.87 instead of 2.30 events) although kaonportal's own
   signal selection has an invariant-mass window and NA62 counts it only near its mass (the published contour's
@@ -83,10 +88,11 @@ papers' figures). Which factor was wrong, and by how much:
   and x0.86); on a coarser grid it can fall between two masses (stated, summary ``observed_events``).
 
 ALPs (issue 14, BC10/BC11): production by pi0/eta/eta' mixing, B -> X_s a and Primakoff conversion of meson-decay
-photons with the model's own a gamma gamma coupling (:func:`.yields.primakoff_coupling2`); BC11 decays to
-pi+ pi- pi0 and pi+ pi- gamma from :mod:`kaonportal.models.alp_hadronic` up to 0.827 GeV (a -> pi pi eta not
-modelled for ALPs; A' -> pi+ pi- eta is, from BaBar e+e- data; a -> 3 pi is LO chiral PT plus the a -> eta*, eta'* -> 3 pi chain, 2.0-2.7x below the data-driven widths of
-EPJC 85 (2025) 571's model at 0.42-0.5 GeV, stated on every BC11 hadronic result). BC10 has no hadronic channel here (stated).
+photons with the model's own a gamma gamma coupling (:func:`.yields.primakoff_coupling2`); BC10 and BC11 decay to
+pi+ pi- pi0, pi+ pi- gamma (:mod:`kaonportal.models.alp_hadronic`) and pi+ pi- eta (:mod:`kaonportal.models.alp_etapipi`)
+up to 1 GeV (a -> 4 pi, K K pi0 not modelled for ALPs; a -> 3 pi is LO chiral PT plus the a -> eta*, eta'* -> 3 pi
+chain, 2.0-2.7x below the data-driven widths of EPJC 85 (2025) 571's model at 0.42-0.5 GeV, their K-factor 2.7; pi pi eta
+9-130x above theirs; stated on every ALP hadronic result).
 
 >>> from kaonportal.beamdump import BeamDumpSetup
 >>> BeamDumpSetup().decay_volume

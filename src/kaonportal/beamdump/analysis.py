@@ -26,48 +26,12 @@ from .counts import (COUNTING_NOTE, POT_2021, POT_RUN2, PUBLISHED_2021, PUBLISHE
 from .edges import edge_notes, grid_edge_contacts
 from .efficiencies import channel_efficiency
 from .published_contours import band_edge_block, published_counts
+from .disagreements import stated_disagreements
 from .contours import Exclusion, exclusion, expected_quantile_counts, observed_per_mass, projection
 from .setup import BeamDumpSetup
 from .yields import YieldGrid, check_n_per_mass, expected_events, resolve_model
 
 _COUPLING_RANGES = {"epsilon": (1e-8, 1e-3), "U2": (1e-12, 1e-3)}
-
-# Disagreements with the published results that are known and not fixed (issue 14): stated on every result
-# they apply to (summary.json "stated_disagreements", the plot), never tuned away.
-_LEPTONIC_DP_NOTE = (
-    "dark photon ee/mumu vs NA62 2021 (JHEP 09 (2023) 035, PRL 133 (2024) 111802): the lower (long-lifetime) "
-    "edge of the excluded band below ~0.45 GeV lies at ~0.64-0.67 (mumu, against the shipped digitised contour; "
-    "100x100 grid, 1e4 X per mass) and ~0.55-0.65 (ee) of the published one with the defaults (measured meson "
-    "transition form factors, p-Cu forward scaling A^alpha(x_F, p_T)), i.e. ~5-6x (mumu) and ~5.6-11x (ee) more "
-    "events than NA62 at its edge, and at ~0.73 of it (mumu) at 0.5 GeV. NA62's one mu mu event (m_mumu ~ 0.411 GeV) "
-    "counts, as in NA62's analysis, only for the masses whose invariant-mass window holds it: the published "
-    "contour's notch at 0.405-0.42 GeV is reproduced (kaonportal 0.404-0.418 GeV on a 2 MeV grid, lower edge x1.23 "
-    "and upper edge x0.87 there; published x1.30 and x0.86); counting it at every mass instead gave 0.75-0.79 and "
-    "0.95. With bremsstrahlung alone the mumu edge (3.8-4.0e-7 at 0.25-0.4 GeV) is at ~0.89-0.97 of the published "
-    "one: the excess is mostly the meson-decay (eta -> gamma A', omega -> pi0 A') contribution, computed from Pythia "
-    "8 spectra normalised to the NA27 pi+ cross section and suppressed per p-Cu collision by the measured forward "
-    "A-dependence (Bonesini et al., EPJC 20 (2001) 13; f_A ~ 0.53 for the accepted eta; a_scaling='pp' gave "
-    "~0.66-0.68 mumu below 0.45 GeV with the event counted at every mass, ~0.5-0.55 ee); NA62 redid these contours with updated "
-    "light-meson spectra afterwards (EPJC 85 (2025) 571 Fig. 10), the earlier ones are not published. For ee, "
-    "bremsstrahlung alone already exceeds NA62's edge (~0.8 of it): NA62's trigger, electron-identification and "
-    "selection efficiencies are not in the material available (each a gap counted as 1, listed in "
-    "data/beamdump/selection_efficiencies.yaml and by --explain; a known value is applied with "
-    "--channel-efficiency). With the bremsstrahlung form factor of the published analysis (brems_form_factor="
-    "'none', the default for ee/mumu) the upper edge lies at 1.09-1.20 of the published one (mumu, 0.25-0.5 GeV) "
-    "and the mass reach at 1.08 (mumu 0.58 GeV, published 0.538; ee+mumu 0.62 GeV, published ~0.6 combined): the "
-    "larger yield widens the band on both sides.")
-_TFF_NOTES = {
-    "pole": ("meson transition form factors (NA60 eta and omega poles: |F|^2 = 1.47 and 1.56 at 0.3 GeV, 3.7 and 5.1 "
-             "at 0.5 GeV; kaonportal.models.transition_ff) are included; whether NA62's 2021 dilepton contours "
-             "included them is not stated in the material available. With the p-Cu scaling they move the lower edge "
-             "down by 5-8 % at 0.25-0.3 GeV, 11-13 % at 0.4 GeV and 12-15 % at 0.5 GeV (mumu and ee); --meson-tff "
-             "none gives the point-like vertex."),
-    "none": ("meson_tff='none': point-like P -> gamma A' and V -> P A' vertices (no measured transition form factor); "
-             "the lower edge then lies at ~0.82-0.91 (mumu) and ~0.63-0.69 (ee) of the published one below ~0.45 GeV "
-             "and at ~1.12 of it at 0.5 GeV (mumu measured with its event counted at every mass; counted only "
-             "near 0.411 GeV, the mumu lower edge moves by a further x~0.86 below 0.45 GeV)."),
-}
-
 
 def _discovery_table(channels) -> dict:
     """5 sigma N_obs of the hadronic channels asked for (EPJC 85 (2025) 571 backgrounds, :mod:`.significance`)."""
@@ -75,49 +39,6 @@ def _discovery_table(channels) -> dict:
 
     table = nobs_table()
     return {ch: table[ch] for ch in channels if ch in table}
-
-
-def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup, meson_tff: str | None = "pole") -> list[str]:
-    """Known, unresolved disagreements with published NA62 results that apply to this configuration (``meson_tff``:
-    the dark photon's transition-form-factor choice, :mod:`kaonportal.models.transition_ff`)."""
-    notes = []
-    if model_name == "dark-photon" and set(channels) & {"ee", "mumu"}:
-        notes.append(_LEPTONIC_DP_NOTE)
-        if meson_tff in _TFF_NOTES:
-            notes.append(_TFF_NOTES[meson_tff])
-        if setup.brems_form_factor == "timelike" and set(channels) <= {"ee", "mumu"}:
-            notes.append("brems_form_factor='timelike' (EPJC 85 (2025) 571 update): not the production model of "
-                         "the published 2021 dilepton contours; the excluded mass range extends to ~1 GeV "
-                         "(published ~0.54 GeV for mumu).")
-    hadronic = set(channels) - {"ee", "mumu", "gg"}
-    if model_name == "dark-photon" and hadronic & {"pipi2pi0", "KKpi0", "pipieta"}:
-        notes.append("A' -> pi+pi-pi0pi0, K+K-pi0 and pi+pi-eta: R-ratio pieces from the tabulated BaBar e+e- "
-                     "cross-sections (PRD 96 (2017) 092009, PRD 77 (2008) 092002, PRD 97 (2018) 052007; HEPData; "
-                     "pi+pi-eta below 1.2 GeV a linear rise from threshold) carved out of the inclusive "
-                     "'other hadrons' of kaonportal.models.rratio (lifetime unchanged); the total hadronic R that "
-                     "sets the lifetime and the remaining 'other hadrons' are a smooth turn-on good to ~30 % at "
-                     "1-1.7 GeV.")
-    if model_name == "dark-scalar" and "pipi2pi0" in channels:
-        notes.append("S -> pi+pi-pi0pi0 is 4/9 of the model's inclusive S -> 4 pi width (two I = 0 pi pi pairs); "
-                     "through rho rho it would be 2/3, i.e. this channel's rate carries a x1.5 model uncertainty "
-                     "(and the inclusive 4 pi width itself is marked unverified in kaonportal.models.dark_scalar).")
-    if model_name == "alp-gluon" and hadronic:
-        notes.append("BC11 hadronic widths: a -> 3 pi (leading-order chiral PT, Bauer-Neubert-Thamm JHEP 12 (2017) 044, "
-                     "plus the a -> eta*, eta'* -> 3 pi chain with the measured eta -> 3 pi amplitude) is 2.0-2.7x "
-                     "below the Aloni-Soreq-Williams data-driven widths (PRL 123 (2019) 031803, used by EPJC 85 (2025) "
-                     "571) at 0.42-0.50 GeV and has its interference zero at ~0.74 GeV instead of ~0.70 GeV, and a -> pi+ pi- gamma (eta/eta' mixing x WZW box) "
-                     "differs from them by 0.006-390x; a -> pi pi eta is not modelled, so the model stops at 0.827 GeV "
-                     "(kaonportal.models.alp_hadronic).")
-    if model_name == "alp-fermion":
-        notes.append("BC10 hadronic decays: a -> pi+ pi- gamma (eta/eta' kinetic mixing x WZW box) and a -> 3 pi "
-                     "(a -> eta*, eta'* -> 3 pi with the measured eta -> 3 pi amplitude; the isovector part vanishes "
-                     "for universal couplings), BR ~1e-6-1e-4 next to mu mu away from the eta pole; a -> pi pi eta is "
-                     "not implemented (model range ends at 0.8 GeV). The hadronic channels alone give < 1e-3 events "
-                     "at 1.4e17 POT (g_Y up to 10) except within ~10 MeV of m_eta, where resonant a-eta mixing "
-                     "gives up to ~1e4 events and the first-order mixing is not reliable: the BC10 contour of EPJC 85 "
-                     "(2025) 571, leptonic and hadronic final states together, is here the leptonic one plus that "
-                     "narrow eta-pole island.")
-    return notes
 
 
 def parse_grid(text: str) -> tuple[int, int]:
@@ -295,6 +216,7 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
               "brems_form_factor": g.setup.brems_form_factor, "decay_volume_m": list(g.setup.decay_volume),
               "cda_tax_max_m": g.setup.cda_tax_max, "z_tax_window_m": list(g.setup.z_tax_window),
               "mass_window_sigma": g.setup.mass_window_sigma, "vector_mixing": g.setup.vector_mixing,
+              "eta_ratio": g.setup.eta_ratio, "eta_spectrum": g.setup.eta_spectrum,
               "meson_transition_form_factor": getattr(mdl, "transition_form_factor", None),
               "channels_left_out": left_out}
     return BeamDumpResult(g, ex, proj, inputs)

@@ -46,10 +46,9 @@ __all__ = ["BREMS_FORM_FACTORS", "form_factor_sq", "form_factor_f1", "sigma_pp_m
 import numpy as np
 
 from .. import constants
+from .nuclear import P_BEAM_GEV     # the one owner of the SPS proton beam momentum (400 GeV/c)
 from .production import XSample, production_vertices
 from .setup import BeamDumpSetup
-
-P_BEAM = 400.0   # GeV/c, SPS protons
 
 # [Faessler:2009vmd] (arXiv:0910.5589) via [ALPINIST:2022code] (ALPINIST exotic_constants.py L140-146)
 _RHO_F = (0.616, 0.223, -0.339)
@@ -110,7 +109,7 @@ def form_factor_sq(m, form_factor: str = "timelike"):
 def _density(z, pt2, m, form_factor: str = "timelike"):
     """dN/(dz dpT^2) per POT at eps = 1."""
     mp = constants.mass("p")
-    e_p = np.hypot(P_BEAM, mp)
+    e_p = np.hypot(P_BEAM_GEV, mp)
     s = 2.0 * mp * e_p
     s_prime = 2.0 * mp * (e_p - z * e_p)
     ff2 = form_factor_sq(m, form_factor)
@@ -131,7 +130,7 @@ def brems_sample(mass: float, n: int, rng: np.random.Generator, setup: BeamDumpS
     """
     m = float(mass)
     mp = constants.mass("p")
-    e_p = np.hypot(P_BEAM, mp)
+    e_p = np.hypot(P_BEAM_GEV, mp)
     z1, z2 = z_range
     z = z1 + (z2 - z1) * rng.random(n)
     h0 = (1.0 - z) * m * m + z * z * mp * mp

@@ -53,10 +53,11 @@ import numpy as np
 from ..backend import block_rng
 from ..errors import InputError
 from ..kinematics import decay_probability
-from .analysis import stated_disagreements
+from .disagreements import stated_disagreements
 from .budget_sources import FACTORS, STATUS_CODES, row_sources
 from .detection import decay_weights, detect
 from .efficiencies import channel_efficiency, efficiency_factors
+from .eta_ratio import ETA_SPECTRA
 from .mesons import check_a_scaling, multiplicity_per_pot, soft_normalisation_factor
 from .production import _MIXTURES
 from .setup import BeamDumpSetup
@@ -98,6 +99,7 @@ class YieldBudget:
     stated_disagreements: list = field(default_factory=list)
     efficiencies: dict = field(default_factory=dict)      # channel -> eff, where it comes from, gaps (module doc)
     meson_transition_form_factor: str | None = None       # dark photon: "pole" or "none" (models.transition_ff)
+    eta_ratio: str = "na27"       # eta spectrum: "na27" (reweighted to NA27's eta/pi0) or "pythia" (.eta_ratio)
 
     @property
     def n_expected(self) -> float:
@@ -112,6 +114,7 @@ class YieldBudget:
                 "ignored_production_channels": list(self.skipped),
                 "channel_efficiencies": self.efficiencies,
                 "meson_transition_form_factor": self.meson_transition_form_factor,
+                "eta_ratio": self.eta_ratio, "eta_spectrum": ETA_SPECTRA[self.eta_ratio],
                 "stated_disagreements": list(self.stated_disagreements),
                 "source_status_codes": dict(STATUS_CODES)}
 
@@ -124,6 +127,7 @@ class YieldBudget:
                                          if self.a_scaling == "alpha" else ""))
         if self.meson_transition_form_factor:
             head += f"; meson transition form factors: {self.meson_transition_form_factor}"
+        head += f"; eta spectrum: {ETA_SPECTRA[self.eta_ratio]}"
         cols = f"{'mechanism':32s} {'channel':10s} {'n_par/POT':>10s} {'BR':>10s} {'chi':>10s} " \
                f"{'P_decay':>10s} {'BR(X->f)':>10s} {'A_acc':>10s} {'eff':>6s} {'N_exp':>10s} {'f_A(acc)':>9s}  src"
         lines = [head, cols]
@@ -178,13 +182,14 @@ def _source_notes(rows) -> tuple[list[str], list[str]]:
     return labels, lines
 
 
-def _parent_yield(parsed, a_scaling) -> float | None:
+def _parent_yield(parsed, a_scaling, eta_ratio: str) -> float | None:
     if isinstance(parsed, str):
         return None
     parent = parsed[0]
     if parent == "tau+":
         return None
-    return float(sum(multiplicity_per_pot(q, a_scaling) for q in _MIXTURES.get(parent, (parent,))))
+    return float(sum(multiplicity_per_pot(q, a_scaling, eta_ratio=eta_ratio)
+                     for q in _MIXTURES.get(parent, (parent,))))
 
 
 def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *, pot: float = 1.4e17,
@@ -233,7 +238,7 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
         with np.errstate(invalid="ignore", over="ignore"):
             pdec = np.where(fwd, decay_probability(p, m, ctau[0], (z1 - z0) * scale, (z2 - z0) * scale), 0.0)
         decayed = float((w * pdec).sum())
-        n_parent = _parent_yield(parsed, a_scaling)
+        n_parent = _parent_yield(parsed, a_scaling, setup.eta_ratio)
         for ch, key in chan.items():       # every channel, in the grid's order: same random numbers
             det = detect(sample, ch, card_obj, setup, rng)
             sel = det.accept > 0
@@ -259,7 +264,7 @@ def yield_budget(model, mass: float, coupling: float, channels=("ee", "mumu"), *
                        rows, tuple(sorted(skipped)), soft_normalisation_factor(), a_scaling,
                        stated_disagreements(mdl.name, list(chan), setup, getattr(mdl, "transition_form_factor", None)),
                        _efficiency_notes(chan, setup),
-                       getattr(mdl, "transition_form_factor", None))
+                       getattr(mdl, "transition_form_factor", None), setup.eta_ratio)
 
 
 def _efficiency_notes(channels, setup: BeamDumpSetup) -> dict:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from .. import references
 from .brems import form_factor_sq
 from .budget_checks import STATUS_CODES, factor_checks
+from . import eta_ratio
 from .mesons import HEAVY_MESONS, SOFT_MESONS, a_scaling_factor, soft_normalisation_factor
 from .setup import BeamDumpSetup
 
@@ -85,11 +86,18 @@ def _f_a_text(a_scaling) -> tuple[str, str]:
     return f"f_A = {float(a_scaling):g} (constant)", "user choice of a_scaling"
 
 
-def _soft_parent(a_scaling) -> FactorSource:
+def _soft_parent(a_scaling, parent: str | None = None, eta_choice: str = "na27") -> FactorSource:
     fa, fa_src = _f_a_text(a_scaling)
+    weighted = parent == "eta" and eta_choice == "na27"
+    eta = (" x w_eta(p_T) = NA27 eta/pi0 over Pythia's per table bin (the eta multiplicity x"
+           f"{eta_ratio.comparison()['multiplicity_factor']:.2f} in pp)") if weighted else ""
+    if parent == "eta" and not weighted:        # the user's raw table: no weight, and say so
+        eta = " (raw eta table, eta_ratio='pythia': not reweighted to NA27's eta/pi0)"
     return FactorSource(f"n_M/POT = <n_M>_pp (Pythia 8 tables, pp at sqrt(s) = 27.4 GeV) x r_NA27 "
-                        f"({soft_normalisation_factor():.3f}) x f_A; {fa}",
-                        f"{_PYTHIA}; [AguilarBenitez:1991yy] r_NA27 = sigma(pp -> pi+ X) 134.4 mb / Pythia's; {fa_src}")
+                        f"({soft_normalisation_factor():.3f}){eta} x f_A; {fa}",
+                        f"{_PYTHIA}; [AguilarBenitez:1991yy] r_NA27 = sigma(pp -> pi+ X) 134.4 mb / Pythia's"
+                        + (", eta/pi0 versus p_T (kaonportal.beamdump.eta_ratio)" if weighted else "")
+                        + f"; {fa_src}")
 
 
 def _heavy_parent(parent: str) -> FactorSource:
@@ -103,7 +111,7 @@ def _heavy_parent(parent: str) -> FactorSource:
 
 def _parent_source(kind: str, parsed, setup: BeamDumpSetup, a_scaling, mass: float) -> FactorSource:
     if kind == "soft":
-        return _soft_parent(a_scaling)
+        return _soft_parent(a_scaling, parsed[0], setup.eta_ratio)
     if kind == "heavy":
         return _heavy_parent(parsed[0])
     if kind == "tau":

@@ -28,6 +28,9 @@ Normalisation per proton on target (POT) for the copper TAX ([FW HNLFunctions.cc
 
   The spread between "pp" and "wounded" (x1.86) is quoted as the model uncertainty of the normalisation;
   secondary (cascade) production in the thick dump is not included.
+* eta: the table is reweighted per bin to NA27's measured eta/pi0 ratio versus p_T at 400 GeV/c
+  ([AguilarBenitez:1991yy]; :mod:`.eta_ratio`): Pythia makes about twice NA27's eta/pi0 at p_T = 0.4-0.5 GeV/c,
+  and the reweighted eta multiplicity is 0.74 of Pythia's. ``eta_ratio="pythia"`` keeps the raw table.
 * Heavy flavour: n_M/POT = A sigma(QQbar per nucleon) / sigma_inel(p Cu) * <n_M per QQbar event>,
   i.e. linear A-scaling of the hard cross section, with sigma_ccbar = 18.1 ub and sigma_bbbar = 1.7 nb per
   nucleon at 400 GeV (SHiP Collaboration, JHEP 04 (2019) 077, arXiv:1811.00930: chi_cc = 1.7e-3,
@@ -49,7 +52,8 @@ from __future__ import annotations
 __all__ = ["MESONS", "SOFT_MESONS", "HEAVY_MESONS", "TABLE_PATH", "MesonTables", "load_tables",
            "multiplicity_per_pot", "multiplicity_uncertainty", "sample_meson", "a_scaling_factor",
            "SIGMA_QQ_PER_NUCLEON_MB", "SOFT_NORMALISATIONS", "soft_normalisation_factor", "reference_yields",
-           "REFERENCE_PATH", "A_SCALINGS", "DEFAULT_A_SCALING", "check_a_scaling", "scaled_counts", "a_factor_at"]
+           "REFERENCE_PATH", "A_SCALINGS", "DEFAULT_A_SCALING", "check_a_scaling", "scaled_counts", "a_factor_at",
+           "DEFAULT_ETA_RATIO", "meson_table"]
 
 import json
 from dataclasses import dataclass
@@ -61,8 +65,10 @@ import numpy as np
 from .. import constants
 from ..errors import InputError, check_choice
 from ..yamlio import read_yaml
+from .eta_ratio import ETA_RATIOS, bin_weights
 from .nuclear import bin_factors, feynman_x, forward_factor
 from .setup import CU_TARGET
+from .nuclear import SIGMA_PP_TABLES_MB    # the one owner of the tables' sigma_inel(pp) (32.9 mb)
 
 TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "beamdump" / "meson_tables.npz"
 REFERENCE_PATH = TABLE_PATH.with_name("reference_yields.yaml")
@@ -71,6 +77,8 @@ SOFT_NORMALISATIONS = ("na27", "pythia")
 #: p-Cu scalings of the soft-meson yields (module docstring); a number is accepted too
 A_SCALINGS = ("alpha", "pp", "wounded")
 DEFAULT_A_SCALING = "alpha"
+#: eta table: "na27" (reweighted to NA27's eta/pi0 versus p_T, :mod:`.eta_ratio`) or "pythia" (raw)
+DEFAULT_ETA_RATIO = "na27"
 
 SOFT_MESONS = ("pi0", "eta", "eta'", "omega", "phi", "rho0")
 # Table label -> kaonportal.constants name (charge conjugates are merged in the tables).
@@ -131,7 +139,7 @@ def check_a_scaling(a_scaling) -> str | float:
 def _sigma_pp_tables(t: MesonTables) -> float:
     # sigma_inel(pp) of the Pythia run that made the tables (32.88 mb in the shipped ones, written by
     # scripts/make_meson_tables.py); the default only serves tables written without that key
-    return float(t.meta.get("soft_sigma_gen_mb", 32.9))
+    return float(t.meta.get("soft_sigma_gen_mb", SIGMA_PP_TABLES_MB))
 
 
 def a_scaling_factor(a_scaling: str | float = DEFAULT_A_SCALING, tables: MesonTables | None = None, name: str = "pi0") -> float:
@@ -184,6 +192,16 @@ def scaled_counts(name: str, a_scaling: str | float = DEFAULT_A_SCALING, tables:
     return h * a_scaling_factor(a_scaling, t)
 
 
+def meson_table(name: str, a_scaling: str | float = DEFAULT_A_SCALING, tables: MesonTables | None = None,
+                eta_ratio: str = DEFAULT_ETA_RATIO):
+    """The table a meson is sampled from and counted with: :func:`scaled_counts` (p-Cu) and, for the eta with
+    ``eta_ratio="na27"``, the per-bin NA27 eta/pi0 weight (:mod:`.eta_ratio`)."""
+    check_choice("eta_ratio", eta_ratio, ETA_RATIOS)
+    t = tables or load_tables()
+    h = scaled_counts(name, a_scaling, t)
+    return h * bin_weights(t) if (name == "eta" and eta_ratio == "na27") else h
+
+
 def a_factor_at(name: str, p, theta, a_scaling: str | float = DEFAULT_A_SCALING,
                 tables: MesonTables | None = None) -> np.ndarray:
     """f_A of meson ``name`` at lab (p [GeV/c], theta [rad]) per event (1 for heavy flavour), for reporting."""
@@ -226,18 +244,18 @@ def soft_normalisation_factor(normalisation: str = "na27", tables: MesonTables |
 
 
 def multiplicity_per_pot(name: str, a_scaling: str | float = DEFAULT_A_SCALING, tables: MesonTables | None = None,
-                         normalisation: str = "na27") -> float:
+                         normalisation: str = "na27", eta_ratio: str = DEFAULT_ETA_RATIO) -> float:
     """Mean number of meson ``name`` (plus its charge conjugate) produced per proton on target.
 
     ``normalisation`` and ``a_scaling`` apply to the soft mesons only (module docstring): "na27" (default) or
-    "pythia"; "alpha" (default), "pp", "wounded" or a number.
+    "pythia"; "alpha" (default), "pp", "wounded" or a number; ``eta_ratio`` to the eta only ("na27" or "pythia").
     """
     check_choice("meson", name, MESONS)
     t = tables or load_tables()
     run = _run_of(name)
     if run not in t.n_events or name not in t.counts:
         raise InputError("meson", f"{name} not in the tables {TABLE_PATH.name}; regenerate them")
-    per_event = scaled_counts(name, a_scaling, t).sum() / t.n_events[run]
+    per_event = meson_table(name, a_scaling, t, eta_ratio).sum() / t.n_events[run]
     if run == "soft":
         return float(per_event * soft_normalisation_factor(normalisation, t))
     qq_per_pot = CU_TARGET["A"] * SIGMA_QQ_PER_NUCLEON_MB[run] / CU_TARGET["sigma_inel_pA_mb"]
@@ -261,11 +279,12 @@ def multiplicity_uncertainty(name: str, tables: MesonTables | None = None) -> di
 
 
 def sample_meson(name: str, n: int, rng: np.random.Generator, tables: MesonTables | None = None,
-                 bias: float = 0.0, return_weights: bool = False, a_scaling: str | float = DEFAULT_A_SCALING):
+                 bias: float = 0.0, return_weights: bool = False, a_scaling: str | float = DEFAULT_A_SCALING,
+                 eta_ratio: str = DEFAULT_ETA_RATIO):
     """Draw ``n`` lab-frame (p [GeV/c], theta [rad], phi [rad]) for meson ``name`` from its table.
 
     The table is the p-Cu one of ``a_scaling`` (:func:`scaled_counts`: for "alpha" the forward suppression
-    reshapes the spectrum). Bins are chosen with their tabulated probability; inside a bin, log10 p and log10 theta are uniform.
+    reshapes the spectrum), for the eta reweighted to NA27 unless ``eta_ratio="pythia"`` (:func:`meson_table`). Bins are chosen with their tabulated probability; inside a bin, log10 p and log10 theta are uniform.
     With ``bias`` > 0 bins are drawn with probability proportional to counts x p_bin^bias (importance
     sampling of the fast mesons that feed the short-lifetime edge of a contour) and, with
     ``return_weights``, a fourth array of weights (mean 1 over the table distribution) undoes the bias.
@@ -277,7 +296,7 @@ def sample_meson(name: str, n: int, rng: np.random.Generator, tables: MesonTable
     """
     check_choice("meson", name, MESONS)
     t = tables or load_tables()
-    h = scaled_counts(name, a_scaling, t)
+    h = meson_table(name, a_scaling, t, eta_ratio)
     counts = h.ravel()
     if counts.sum() <= 0:
         raise InputError("meson", f"table for {name} is empty")

@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import constants
 from .mesons import DEFAULT_A_SCALING, multiplicity_per_pot, sample_meson
+from .nuclear import P_BEAM_GEV
 from .phasespace import boost_to_lab, two_body_at_rest
 from .production import XSample, meson_momenta, production_vertices
 from .setup import CU_TARGET, BeamDumpSetup
@@ -89,10 +90,10 @@ def primakoff_sample(mass: float, n: int, rng: np.random.Generator, setup: BeamD
         if k == 0:
             continue
         mm = constants.mass(name)
-        p, th, ph = sample_meson(name, k, rng, a_scaling=a_scaling)
+        p, th, ph = sample_meson(name, k, rng, a_scaling=a_scaling, eta_ratio=setup.eta_ratio)
         parent = meson_momenta(p, th, ph, mm)
         lab = boost_to_lab(two_body_at_rest(np.full(k, mm), 0.0, 0.0, rng), parent)
-        w_photon = multiplicity_per_pot(name, a_scaling) * br[name] / k      # per photon pair
+        w_photon = multiplicity_per_pot(name, a_scaling, eta_ratio=setup.eta_ratio) * br[name] / k   # per pair
         for j in (0, 1):
             p4s.append(lab[:, j])
             ws.append(np.full(k, w_photon))
@@ -100,7 +101,7 @@ def primakoff_sample(mass: float, n: int, rng: np.random.Generator, setup: BeamD
     w = np.concatenate(ws)
     e = g4[:, 0]
     # interpolate sigma(E) on a log grid (smooth in log E)
-    grid = np.geomspace(max(e_min, m * 1.0001), 400.0, 80)
+    grid = np.geomspace(max(e_min, m * 1.0001), P_BEAM_GEV, 80)     # no photon above the beam momentum
     sig = primakoff_cross_section_cm2(grid, m, 1.0)
     conv = np.interp(np.log(e), np.log(grid), sig / sigma_abs_cm2(), left=0.0, right=float(sig[-1] / sigma_abs_cm2()))
     conv = np.where((e >= max(e_min, m)), conv, 0.0)

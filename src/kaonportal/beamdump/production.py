@@ -187,8 +187,10 @@ def meson_decay_sample(parent: str, others: tuple[str, ...], mass: float, n: int
         p, th, ph = parent_sampler(n, rng)
         yld = float(parent_yield)
     elif len(parts) == 1:
-        p, th, ph, wb = sample_meson(parent, n, rng, bias=bias, return_weights=True, a_scaling=a_scaling)
-        yld = multiplicity_per_pot(parent, a_scaling) if parent_yield is None else float(parent_yield)
+        p, th, ph, wb = sample_meson(parent, n, rng, bias=bias, return_weights=True, a_scaling=a_scaling,
+                                     eta_ratio=setup.eta_ratio)
+        yld = multiplicity_per_pot(parent, a_scaling, eta_ratio=setup.eta_ratio) if parent_yield is None \
+            else float(parent_yield)
         fa = a_factor_at(parent, p, th, a_scaling)
     else:   # mixture: each event's parent drawn in proportion to the multiplicities
         ylds = np.array([multiplicity_per_pot(q, a_scaling) for q in parts])

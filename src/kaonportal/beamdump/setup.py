@@ -67,6 +67,9 @@ class BeamDumpSetup:
     - ``channel_efficiency``: ((channel, efficiency in [0, 1]), ...) per-channel trigger x identification x
       selection efficiency replacing the shipped one of :mod:`.efficiencies` (whose NA62 values are gaps, i.e. 1,
       where not published in the material available). Empty by default.
+    - ``eta_ratio``: the eta spectrum of every eta-produced X (:mod:`.eta_ratio`, :func:`.mesons.meson_table`):
+      ``"na27"`` (default: the Pythia table reweighted per bin to NA27's measured eta/pi0 versus p_T,
+      [AguilarBenitez:1991yy]) or ``"pythia"`` (the raw Pythia 8 table, about twice NA27's soft etas).
     """
 
     z_dump: float = 23.07
@@ -82,6 +85,7 @@ class BeamDumpSetup:
     brems_form_factor: str = "auto"
     vector_mixing: str = "auto"
     channel_efficiency: tuple = ()
+    eta_ratio: str = "na27"     # = mesons.DEFAULT_ETA_RATIO (tested; mesons imports this module)
 
     def __post_init__(self):
         check_range("z_dump", self.z_dump, 0.0, 100.0, unit="m")
@@ -101,6 +105,9 @@ class BeamDumpSetup:
         check_range("mass_window_sigma", self.mass_window_sigma, 0.0, 100.0)
         check_choice("brems_form_factor", self.brems_form_factor, ("auto", "none", "timelike"))
         check_choice("vector_mixing", self.vector_mixing, ("auto", "on", "off"))
+        from .eta_ratio import ETA_RATIOS     # deferred: eta_ratio imports nuclear, which imports this module
+
+        check_choice("eta_ratio", self.eta_ratio, ETA_RATIOS)
         self._check_channel_efficiency()
 
     def _check_channel_efficiency(self) -> None:
@@ -130,6 +137,13 @@ class BeamDumpSetup:
         if out.vector_mixing == "auto":
             out = replace(out, vector_mixing="off" if leptonic else "on")
         return out
+
+    @property
+    def eta_spectrum(self) -> str:
+        """What the ``eta_ratio`` choice is, in words (for summary.json and the budget)."""
+        from .eta_ratio import ETA_SPECTRA
+
+        return ETA_SPECTRA[self.eta_ratio]
 
     def with_(self, **changes) -> "BeamDumpSetup":
         """Copy with some fields changed (validated)."""

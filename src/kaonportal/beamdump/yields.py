@@ -6,7 +6,7 @@
 selection efficiency of :mod:`.efficiencies`, 1 where NA62's number is a gap).
 
 Method: for each mass, one weighted Monte Carlo sample of X per production mechanism
-(:mod:`.production`, :mod:`.brems`) is decayed into each final state and taken through the detector
+(:mod:`.mechanisms`) is decayed into each final state and taken through the detector
 (:mod:`.detection`). The coupling only changes the lifetime (through ``model.ctau_m``) and the model
 factors (production BR or coupling^2, decay BR), so every coupling of a mass column reuses the same
 sample with the analytic decay-density weights of :func:`.detection.decay_weights`: a 100 x 100 grid costs
@@ -20,7 +20,8 @@ Reproducibility: mass column i, mechanism j draw from ``kaonportal.backend.block
 from __future__ import annotations
 
 __all__ = ["YieldGrid", "expected_events", "resolve_model", "model_channels", "check_channels", "MECHANISM_GROUPS",
-           "mechanism_jobs", "draw_sample", "check_n_per_mass", "N_PER_MASS_MAX"]
+           "mechanism_jobs", "draw_sample", "check_n_per_mass", "N_PER_MASS_MAX", "channel_threshold",
+           "check_channels_open", "primakoff_coupling2"]
 
 import time
 from dataclasses import dataclass, field
@@ -30,96 +31,14 @@ import numpy as np
 from ..backend import block_rng
 from ..distributed import ordered_map
 from ..errors import InputError, check_range
-from .brems import brems_sample
-from .mesons import check_a_scaling
-from .mixing import mixing_jobs
-from .detection import CHANNELS, Detection, decay_weights, detect
+from .detection import Detection, decay_weights, detect
 from .efficiencies import channel_efficiency
-from .primakoff import primakoff_sample
-from .production import meson_decay_sample, parse_production_key
+# the final-state and production-mechanism helpers live in their own modules; re-exported here (public names)
+from .final_states import (channel_threshold, check_channels, check_channels_open, model_channels,  # noqa: F401
+                           resolve_model)
+from .mechanisms import MECHANISM_GROUPS, draw_sample, mechanism_jobs, primakoff_coupling2  # noqa: F401
+from .mesons import check_a_scaling
 from .setup import BeamDumpSetup
-
-MECHANISM_GROUPS = ("meson", "brems", "primakoff")
-
-
-def resolve_model(model):
-    """A model object, or its name / PBC alias through :func:`kaonportal.models.get_model`."""
-    if not isinstance(model, str):
-        return model
-    from ..models import get_model     # deferred: kaonportal.models is only needed when a name is given
-    return get_model(model)
-
-
-def _daughters(key: str) -> tuple[str, ...]:
-    return tuple(sorted(key.split("->", 1)[1].split()))
-
-
-def model_channels(model) -> dict[str, str]:
-    """Channel short names (:data:`.detection.CHANNELS`) the model decays to -> the model's decay key."""
-    m = resolve_model(model)
-    lo, hi = m.mass_range
-    probe = min(max(0.5, lo * 1.01), hi)
-    keys = m.branching_ratios(probe, 1e-6).keys()
-    out = {}
-    for ch, d in CHANNELS.items():
-        for k in keys:
-            if _daughters(k) == tuple(sorted(d)):
-                out[ch] = k
-    return out
-
-
-def check_channels(model, channels) -> dict[str, str]:
-    """Validate channel names (list or "ee,mumu") against the model: {channel: model decay key}.
-
-    A channel is refused when the model has no such decay, or when its branching ratio vanishes over the
-    model's whole mass range (e.g. N -> pi mu for a tau-mixed HNL). A channel that is merely closed at
-    some masses of the grid is accepted and contributes zero there.
-    """
-    if isinstance(channels, str):
-        channels = [c.strip() for c in channels.split(",") if c.strip()]
-    channels = list(channels)
-    if not channels:
-        raise InputError("channels", f"at least one channel is needed; known: {', '.join(CHANNELS)}")
-    avail = model_channels(model)
-    out = {}
-    for ch in channels:
-        if ch not in CHANNELS:
-            raise InputError("channels", f"unknown channel {ch!r}; known: {', '.join(CHANNELS)}")
-        if ch not in avail:
-            mdl = resolve_model(model)
-            lo, hi = mdl.mass_range
-            raise InputError("channels", f"model {mdl.name} cannot decay to {ch!r} within its validity range "
-                                         f"{lo:.3g}-{hi:.3g} GeV; it decays to: "
-                                         f"{', '.join(avail) or 'none of the dump channels'}")
-        out[ch] = avail[ch]
-    mdl = resolve_model(model)
-    lo, hi = mdl.mass_range
-    probe = np.geomspace(max(lo, 1e-4) * 1.001, hi, 200)
-    brs = mdl.branching_ratios(probe, np.full(probe.shape, 1e-6))
-    for ch, key in out.items():
-        if not np.any(np.asarray(brs[key]) > 0):
-            raise InputError("channels", f"model {mdl.name} cannot decay to {ch!r}: its branching ratio is zero "
-                                         f"over the whole mass range {lo:.3g}-{hi:.3g} GeV")
-    return out
-
-
-def channel_threshold(channel: str) -> float:
-    """Sum of the daughter masses of a dump channel (GeV): the channel is closed below it."""
-    from .. import constants
-    return float(sum(constants.mass(d) for d in CHANNELS[channel]))
-
-
-def check_channels_open(channels, mass_max: float, field_name: str = "channels") -> None:
-    """Refuse a channel list that is closed at every mass up to ``mass_max`` (GeV), naming the thresholds.
-
-    Several channels count as one search: a member closed at these masses contributes zero (e.g. mu mu in an
-    ee + mu mu search below 2 m_mu), but a search with no open channel cannot produce a signal.
-    """
-    thr = {ch: channel_threshold(ch) for ch in channels}
-    if thr and all(mass_max <= t for t in thr.values()):
-        opens = ", ".join(f"{ch} at m > {t:.4g} GeV" for ch, t in thr.items())
-        raise InputError(field_name, f"no channel is open at the masses asked (largest {mass_max:.4g} GeV): "
-                                     f"{opens}")
 
 
 #: at most 1e7 X per mechanism and mass (~2 GB of arrays; the default is 1e4-1e5)
@@ -246,69 +165,6 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     return YieldGrid(mdl.name, mdl.coupling_name, masses, couplings, total, var, by_ch, by_mech,
                      tuple(chan), n_sim, int(seed), time.perf_counter() - t0, setup,
                      getattr(card_obj, "name", str(card)), tuple(sorted(skipped)), halfwidth)
-
-
-def mechanism_jobs(mdl, m: float, couplings, mechanisms, setup: BeamDumpSetup | None = None) -> tuple[list, set]:
-    """Production mechanisms of ``mdl`` at mass ``m``: ([(label, parsed, model factor (n_c,))], skipped keys).
-
-    ``parsed`` is ``"brems"``, ``"primakoff"`` or the (parent, others, X) triple of
-    :func:`.production.parse_production_key`; the model factor is BR(parent -> X ...) or coupling^2.
-    The order of the list fixes the random stream of each mechanism (``block_rng(seed, i, stream=j)``).
-    """
-    jobs, skipped = [], set()
-    for key, br in mdl.production_br(m, couplings).items():
-        parsed = parse_production_key(key)
-        if parsed is None:
-            skipped.add(key)
-            continue
-        if ("meson" in mechanisms) or (key in mechanisms):
-            jobs.append((key, parsed, np.asarray(br, float)))
-    couplings = np.asarray(couplings, float)
-    special = getattr(mdl, "dump_special_production", None)
-    if special is not None:
-        # a tabulated model (kaonportal.models.tabulated) names its bremsstrahlung / Primakoff channels itself:
-        # model factor = its table x coupling^power (the key was skipped above: not a meson decay)
-        prod = mdl.production_br(m, couplings)
-        for key, kind in special.items():
-            skipped.discard(key)
-            if kind in mechanisms:
-                jobs.append((key, kind, np.asarray(prod[key], float)))
-        return jobs, skipped
-    dark_photon = getattr(mdl, "particle", "") == "A'" and getattr(mdl, "coupling_name", "") == "epsilon"
-    if dark_photon and "meson" in mechanisms and setup is not None and setup.vector_mixing == "on":
-        jobs += mixing_jobs(m, couplings)
-    if ("brems" in mechanisms) and dark_photon:
-        jobs.append(("p -> p A' (bremsstrahlung)", "brems", couplings ** 2))
-    # ALPs: Primakoff conversion of meson-decay photons, with the model's own a gamma gamma coupling
-    if ("primakoff" in mechanisms) and getattr(mdl, "particle", "") == "a":
-        g2 = primakoff_coupling2(mdl, m, couplings)
-        if np.any(g2 > 0):
-            jobs.append(("gamma Cu -> a Cu (Primakoff)", "primakoff", g2))
-    return jobs, skipped
-
-
-def primakoff_coupling2(mdl, m: float, couplings) -> np.ndarray:
-    """g_a gamma gamma^2 (GeV^-2) of an ALP model at mass ``m``: the coupling itself for BC9 (g_agg), else the
-    effective on-shell coupling of its photon width, g^2 = 64 pi Gamma(a -> gamma gamma)/m^3
-    (Gamma = g^2 m^3/(64 pi), [Bauer:2017ris]; for BC10/BC11 the loop- and mixing-induced C_gg^eff at m_a).
-    """
-    couplings = np.asarray(couplings, float)
-    if getattr(mdl, "name", "") == "alp-photon":
-        return couplings ** 2
-    width = mdl.partial_widths(m, couplings).get("a -> gamma gamma")
-    return np.zeros_like(couplings) if width is None else 64.0 * np.pi * np.asarray(width, float) / m**3
-
-
-def draw_sample(parsed, m: float, n: int, rng, setup: BeamDumpSetup, *, a_scaling="alpha", brems_pt_max=1.0,
-                momentum_bias=1.0):
-    """The X sample of one mechanism (see :func:`mechanism_jobs`); None if kinematically closed."""
-    if parsed == "brems":
-        return brems_sample(m, n, rng, setup, pt_max=brems_pt_max)
-    if parsed == "primakoff":
-        return primakoff_sample(m, n, rng, setup, a_scaling=a_scaling)
-    parent, others, xname = parsed
-    return meson_decay_sample(parent, others, m, n, rng, setup, a_scaling=a_scaling, x_name=xname,
-                              bias=momentum_bias)
 
 
 @dataclass(frozen=True)

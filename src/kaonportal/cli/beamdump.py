@@ -63,6 +63,10 @@ def beamdump_cmd(
                                             help="Dark photon only: meson transition form factors in P -> gamma A' "
                                                  "and V -> P A', pole (measured, the model's default) or none "
                                                  "(point-like vertex, to reproduce a result made without them)."),
+    eta_ratio: str = typer.Option("na27", "--eta-ratio",
+                                  help="Eta spectrum of every eta-produced X: na27 (Pythia 8 reweighted to NA27's "
+                                       "measured eta/pi0 versus p_T, the default) or pythia (the raw table, about "
+                                       "twice NA27's soft etas; to reproduce a result made with it)."),
     explain: Optional[str] = typer.Option(None, "--explain",
                                           help="MASS,COUPLING: print the yield budget N_POT chi P_decay BR A_acc "
                                                "A_trig per mechanism and channel (and add it to summary.json)."),
@@ -124,7 +128,7 @@ def beamdump_cmd(
     from ..beamdump.efficiencies import parse_channel_efficiency
 
     setup = BeamDumpSetup(trigger_efficiency=trigger_efficiency, brems_form_factor=brems_form_factor,
-                          channel_efficiency=parse_channel_efficiency(channel_efficiency),
+                          channel_efficiency=parse_channel_efficiency(channel_efficiency), eta_ratio=eta_ratio,
                           **({"decay_volume": dv} if dv else {}))
     from ..beamdump.analysis import default_ranges
     from ..beamdump.channel_choice import resolve_channels

@@ -38,7 +38,7 @@ def _params(items: list[str] | None) -> dict:
 
 _PARAM_HELP = ("Benchmark parameter key=value, repeatable (e.g. chi_spin=scalar, alpha_d=0.1 for BC2; "
                "br_h_ss=0.05 for BC5; k_to_pi=fcnc, g8=3.61 for BC10; normalisation=1/4fG, g8=3.61, c0=nlo "
-               "for BC11).")
+               "for BC11; k3pi=2.7 for BC10/BC11).")
 
 models_app = typer.Typer(name="models", no_args_is_help=True,
                          help="Portal benchmark models (PBC BC1-BC11): widths, lifetimes, production "

@@ -90,16 +90,16 @@ class Resolution(_Model):
     lkr_e_const: float = _f(ge=0, le=1, doc="LKr sigma_E/E constant term")
     # Time resolutions the first cards did not carry (optional, so older card files stay valid; sources and
     # status in the built-in YAML; :mod:`kaonportal.detector.timing` uses them).
-    newchod_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="NewCHOD hit time (D)")
-    lav_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="LAV hit time (D)")
-    irc_sac_time_ns: float = Field(0.56, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="IRC/SAC time after slewing correction (V)")
-    muv3_time_ns: float = Field(0.5, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="MUV3 hit time (V/R 0.4-0.6)")
-    chanti_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="CHANTI hit time (D)")
-    hasc_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="HASC hit time (not found, D)")
-    muv0_time_ns: float = Field(1.0, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="MUV0 hit time (not found, D)")
-    lkr_time_a_ns: float = Field(0.56, ge=0, le=10, json_schema_extra={"unit": "ns"}, description="LKr sigma_t(E) = a + b/E + c/sqrt(E): a")
-    lkr_time_b_ns: float = Field(1.53, ge=0, le=10, json_schema_extra={"unit": "ns GeV"}, description="LKr sigma_t(E): b")
-    lkr_time_c_ns: float = Field(-0.233, ge=-10, le=10, json_schema_extra={"unit": "ns GeV^0.5"}, description="LKr sigma_t(E): c")
+    newchod_time_ns: float = _f(default=1.0, ge=0, le=10, unit="ns", doc="NewCHOD hit time (D)")
+    lav_time_ns: float = _f(default=1.0, ge=0, le=10, unit="ns", doc="LAV hit time (D)")
+    irc_sac_time_ns: float = _f(default=0.56, ge=0, le=10, unit="ns", doc="IRC/SAC time after slewing correction (V)")
+    muv3_time_ns: float = _f(default=0.5, ge=0, le=10, unit="ns", doc="MUV3 hit time (V/R 0.4-0.6)")
+    chanti_time_ns: float = _f(default=1.0, ge=0, le=10, unit="ns", doc="CHANTI hit time (D)")
+    hasc_time_ns: float = _f(default=1.0, ge=0, le=10, unit="ns", doc="HASC hit time (not found, D)")
+    muv0_time_ns: float = _f(default=1.0, ge=0, le=10, unit="ns", doc="MUV0 hit time (not found, D)")
+    lkr_time_a_ns: float = _f(default=0.56, ge=0, le=10, unit="ns", doc="LKr sigma_t(E) = a + b/E + c/sqrt(E): a")
+    lkr_time_b_ns: float = _f(default=1.53, ge=0, le=10, unit="ns GeV", doc="LKr sigma_t(E): b")
+    lkr_time_c_ns: float = _f(default=-0.233, ge=-10, le=10, unit="ns GeV^0.5", doc="LKr sigma_t(E): c")
 
 
 # -------------------------------------------------------------------------------------- photon veto

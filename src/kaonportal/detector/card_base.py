@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 def _f(*, ge: float | None = None, le: float | None = None, gt: float | None = None,
-       lt: float | None = None, unit: str = "", doc: str = "") -> Any:
-    """A required numeric field with its allowed range and unit."""
-    return Field(..., ge=ge, le=le, gt=gt, lt=lt, description=doc, json_schema_extra={"unit": unit})
+       lt: float | None = None, unit: str = "", doc: str = "", default: Any = ...) -> Any:
+    """A numeric field with its allowed range and unit: required, or optional with ``default`` (fields later
+    cards added, so older card files stay valid). ``unit`` is in the JSON schema (error messages name it)."""
+    return Field(default, ge=ge, le=le, gt=gt, lt=lt, description=doc or None, json_schema_extra={"unit": unit})
 
 
 class _Model(BaseModel):

@@ -71,7 +71,7 @@ class Octagon(_Model):
     z: float = _f(ge=0, le=300, unit="m")
     r_hole: float = _f(ge=0, le=1, unit="m")
     apothem: float = _f(gt=0, le=5, unit="m")
-    r_hole_photon: float | None = Field(None, ge=0, le=1, json_schema_extra={"unit": "m"})
+    r_hole_photon: float | None = _f(default=None, ge=0, le=1, unit="m")
 
 
 class Square(_Model):

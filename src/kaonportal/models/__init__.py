@@ -17,8 +17,8 @@ dark-scalar-quartic    BC5    sin2theta    2 m_e - 4.7                  K+ -> pi
 hnl-e / hnl-mu         BC6/7  U2           0.001 - 5                    K+ -> e+ N / K+ -> mu+ N
 hnl-tau                BC8    U2           0.001 - 5                    tau+ -> pi+ N
 alp-photon             BC9    g_agg GeV^-1 0.001 - 5                    (Primakoff: beamdump)
-alp-fermion            BC10   g_Y          2 m_e - 0.8 (prod. to 4.79)  K+ -> pi+ a
-alp-gluon              BC11   1/f_G GeV^-1 0.001 - 0.827 (prod. to 1)   K+ -> pi+ a
+alp-fermion            BC10   g_Y          2 m_e - 1 (prod. to 4.79)    K+ -> pi+ a
+alp-gluon              BC11   1/f_G GeV^-1 0.001 - 1                    K+ -> pi+ a
 =====================  =====  ===========  ===========================  ========================
 
 Every method broadcasts ``mass`` (GeV) and ``coupling`` (the benchmark's own variable, named by

@@ -17,8 +17,9 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   photon width by up to 6x near 0.5 GeV (ALPaca 1.2 agrees to 4 % at the same low-energy couplings).
   Hadronic decays: with universal couplings the isovector a -> 3 pi vanishes (c_uu = c_dd), a -> 3 pi goes
   through a -> eta*, eta'* -> 3 pi and a -> pi+ pi- gamma through the same eta/eta' kinetic mixing x WZW box
-  (both :mod:`.alp_hadronic`); eta pi pi is not
-  implemented, so the **valid range stops at 0.8 GeV** (below the eta pi pi threshold);
+  (both :mod:`.alp_hadronic`), and a -> pi+ pi- eta, pi0 pi0 eta through the same eta' kinetic mixing x the measured
+  eta' -> eta pi pi amplitude (:mod:`.alp_etapipi`); the **decays are valid up to 1 GeV** (chiral PT; 4 pi, K K pi
+  not modelled);
   the production BRs (FCNC, below) are valid up to m_B - m_K (``production_mass_range``).
   Production: K+ -> pi+ a and B+ -> K+ a from the top-loop FCNC ([Bauer:2021wjo; ALPINIST:2022code]):
   [k_D]_ij = y_t^2/(16 pi^2) V_ti* V_tj (c_R - c_L)[ln(Lambda^2/m_t^2)/2 - 1/4 - 3/2 (1 - x_t + ln x_t)/(1 - x_t)^2]
@@ -45,8 +46,9 @@ Conventions ([Bauer:2017ris; Beacham:2019nyx]). Mass in GeV.
   eta' and pi0-eta isospin breaking; :func:`gluon_photon_ratio`): C_gg^eff/C_GG goes from -2.0 at m_a -> 0
   through a pole at m_pi0 and a zero near 0.15 GeV. Chiral PT holds below ~1 GeV. Hadronic decays (the
   Aloni-Soreq-Williams 1811.03474 widths are data-driven): a -> 3 pi (LO chiral PT, [Bauer:2017ris], plus
-  a -> eta*, eta'* -> 3 pi with the measured eta -> 3 pi amplitude) and a -> pi+ pi- gamma (eta/eta' mixing and the WZW box) from :mod:`.alp_hadronic`; a -> pi pi eta is not
-  implemented, so the **valid range ends at the eta pi pi threshold, 0.827 GeV**; the production BRs are given up to 1 GeV (``production_mass_range``;
+  a -> eta*, eta'* -> 3 pi with the measured eta -> 3 pi amplitude) and a -> pi+ pi- gamma (eta/eta' mixing and the WZW box) from :mod:`.alp_hadronic`,
+  a -> pi pi eta (a-eta' mixing x the measured eta' -> eta pi pi amplitude, :mod:`.alp_etapipi`, 9-130x above ALPaca's
+  at 0.83-1 GeV, stated there); the **decays are valid up to 1 GeV**, as the production BRs (``production_mass_range``;
   the mixing angles are regularised at m_a = m_pi0, m_eta by -i m_P Gamma_P only). Mixing production with pi0/eta/eta' is given as theta_aP^2 (FORESEE
   ALP-g.ipynb cells 8-9, coupling g = 1/(4 pi^2 f_G) in FORESEE's L = -(g_s^2/8) g a G Gtilde) under keys
   ``"pi0 -> a (mixing)"`` etc.: the number of ALPs is theta^2 times the number of mesons ([FORESEE:2021code; Aloni:2018vki]);
@@ -69,8 +71,9 @@ from ..constants import (ALPHA_EM, F_PI, G_F, M_QUARK_MSBAR, M_TOP_POLE, V_HIGGS
                          V_US, mass, width_gev)
 from ..errors import check_choice, check_range
 from ..kinematics import kallen
-from .alp_hadronic import (VALID_MAX_GEV as HADRONIC_VALID_MAX, fermion_hadronic_widths, gluon_hadronic_widths,
-                           kinetic_mixing_angle, mixing_angle_gluon, mixing_numerators)
+from .alp_etapipi import VALID_MAX_GEV as HADRONIC_VALID_MAX, etapipi_widths
+from .alp_hadronic import (fermion_hadronic_widths, gluon_hadronic_widths, kinetic_mixing_angle, mixing_angle_gluon,
+                           mixing_numerators, u3_mixing_angles)
 from .alp_hadronic import _M_UDS, _THETA_ETA, kappa  # noqa: F401  (one definition, see below)
 from .alp_hadronic import _generators as _meson_generators
 from .base import PortalModel
@@ -137,7 +140,7 @@ def light_qcd_photon_coupling(m_a, c_gg: float = 0.0, c_q=(0.0, 0.0, 0.0), c0: f
     ``_CGG_LO``). Derived for kaonportal from the LO chiral Lagrangian: its
     pi0 term is exactly BNT's -m_a^2/(m_pi^2 - m_a^2) [C_GG (m_d - m_u)/(m_u + m_d) + (c_uu - c_dd)/2]
     (isospin limit of kappa; BNT's (c_uu - c_dd)/(32 pi^2) in their loop units), and with a LO-consistent mass matrix the sum does not depend on the choice of kappa.
-    Validity: chiral PT, m_a below ~1 GeV (kaonportal's BC11 stops at the eta pi pi threshold, 0.827 GeV, see AlpGluon). The meson
+    Validity: chiral PT, m_a below ~1 GeV (kaonportal's ALP decays stop at 1 GeV, see AlpGluon). The meson
     widths only regularise the poles: within a few widths of m_pi0, m_eta the first-order mixing is
     not reliable (|theta_aP| ~ 1 there).
     """
@@ -184,8 +187,26 @@ def _p_to_p_a_width(m_a, coupling_over_f, m_p, m_pp, f0):
     return np.where(m_a < m_p - m_pp, val, 0.0)
 
 
+def _universal_cq(m, g_y):
+    """(c_u, c_d, c_s)/f = g_Y/v on a last axis, broadcast with m (BC10's universal axial quark couplings)."""
+    return np.stack(np.broadcast_arrays(*(np.asarray(g_y, float) / V_HIGGS,) * 3, np.asarray(m, float))[:3], axis=-1)
+
+
 class _Alp(PortalModel):
     particle = "a"
+    #: factor on the a -> 3 pi widths: 1 by default (the a -> eta*, eta'* -> 3 pi chain is normalised to the measured
+    #: eta -> 3 pi width); 2.7 is the K-factor [Aloni:2018vki] put on their whole LO amplitude (ALPaca's kfact), i.e.
+    #: the convention of the widths behind EPJC 85 (2025) 571, for comparisons (models.alp_hadronic docstring)
+    k3pi = 1.0
+
+    def _set_k3pi(self, k3pi):
+        check_range("k3pi", k3pi, 0.0, None, low_inclusive=False)
+        self.k3pi = float(k3pi)
+
+    def _scale_three_pion(self, widths: dict) -> dict:
+        for key in ("a -> pi+ pi- pi0", "a -> pi0 pi0 pi0"):
+            widths[key] = self.k3pi * widths[key]
+        return widths
 
     def _photon_width(self, m, c_eff):
         """Gamma(a -> gamma gamma) = 4 pi alpha^2 m^3 |C_gg^eff/Lambda|^2 ([Bauer:2017ris])."""
@@ -226,19 +247,22 @@ class AlpFermion(_Alp):
     name = "alp-fermion"
     label = "BC10"
     coupling_name = "g_Y"
-    mass_range = (2.0 * mass("e-"), 0.8)
+    mass_range = (2.0 * mass("e-"), HADRONIC_VALID_MAX)     # hadronic decays to 1 GeV (alp_etapipi)
     production_mass_range = (2.0 * mass("e-"), mass("B+") - mass("K+"))
     kaon_channel = "K+ -> pi+ a"
     coupling_scan = (1e-12, 10.0)
     reference = ("[Bauer:2017ris] 1708.00443; [Bauer:2020alpeft] 2012.12272; [ALPaca:2025code] BC10; "
                  "PBC report 1901.09966 BC10")
-    validity = ("decays valid up to 0.8 GeV (a -> gamma gamma from lepton and heavy-quark loops plus LO U(3) "
+    validity = ("decays valid up to 1 GeV (a -> gamma gamma from lepton and heavy-quark loops plus LO U(3) "
                 "a-eta/eta' mixing; a -> pi+ pi- gamma by the same mixing x WZW box; a -> 3 pi through a -> eta*, eta'* -> 3 pi "
-                "(the isovector part vanishes for universal couplings), a -> pi pi eta not implemented); K+ -> pi+ a: LO ChPT top-loop FCNC plus "
+                "(the isovector part vanishes for universal couplings), a -> pi pi eta by eta' mixing x the measured eta' -> eta pi pi "
+                "amplitude, 4 pi and K K pi not implemented); K+ -> pi+ a: LO ChPT top-loop FCNC plus "
                 "the flavour-diagonal N_8 term (x 0.84 in rate), RG running between 1 TeV and m_K and the "
                 "27-plet neglected.")
 
-    def __init__(self, lam: float = 1000.0, f0: float = 0.97, g8: float = 5.0, k_to_pi: str = "full"):
+    def __init__(self, lam: float = 1000.0, f0: float = 0.97, g8: float = 5.0, k_to_pi: str = "full",
+                 k3pi: float = 1.0):
+        self._set_k3pi(k3pi)
         check_range("lam", lam, M_TOP_POLE, None, low_inclusive=False)
         check_range("g8", g8, 0.0, None, low_inclusive=False)
         check_choice("k_to_pi", k_to_pi, ("full", "fcnc"))
@@ -278,7 +302,8 @@ class AlpFermion(_Alp):
         # u, d, s through a-eta/eta' mixing (universal couplings: no pi0 term); up to 6x in the width
         c_eff = c_eff + light_qcd_photon_coupling(m, 0.0, (1.0, 1.0, 1.0))
         out["a -> gamma gamma"] = self._photon_width(m, c_eff * c / (V_HIGGS * 16 * np.pi**2))
-        out.update(fermion_hadronic_widths(m, (c / V_HIGGS,) * 3))     # pi+ pi- gamma: alp_hadronic
+        out.update(self._scale_three_pion(fermion_hadronic_widths(m, (c / V_HIGGS,) * 3)))    # .alp_hadronic
+        out.update(etapipi_widths(m, kinetic_mixing_angle(m, _universal_cq(m, c), "eta'")))    # .alp_etapipi
         return out
 
     def _production(self, m, c):
@@ -293,8 +318,7 @@ class AlpFermion(_Alp):
                                           0.33 / (1 - m**2 / 38.0)) / width_gev("B+"),
             # ALP-meson mixing |theta_aP|^2 from the same LO kinetic mixing as the decays (.alp_hadronic); the pi0
             # angle vanishes for universal couplings (isospin limit): EPJC 85 (2025) 571 ALP production list
-            **{f"{p} -> a (mixing)": np.abs(kinetic_mixing_angle(m, np.stack(np.broadcast_arrays(
-                *(np.asarray(c, float) / V_HIGGS,) * 3, np.asarray(m, float))[:3], axis=-1), p)) ** 2
+            **{f"{p} -> a (mixing)": np.abs(kinetic_mixing_angle(m, _universal_cq(m, c), p)) ** 2
                for p in ("eta", "eta'")},
         }
 
@@ -311,7 +335,7 @@ class AlpGluon(_Alp):
     label = "BC11"
     coupling_name = "inv_fG"
     coupling_unit = "GeV^-1"
-    mass_range = (1.0e-3, HADRONIC_VALID_MAX)     # up to the eta pi pi threshold (alp_hadronic)
+    mass_range = (1.0e-3, HADRONIC_VALID_MAX)     # hadronic decays to 1 GeV (alp_etapipi)
     production_mass_range = (1.0e-3, 1.0)
     kaon_channel = "K+ -> pi+ a"
     coupling_scan = (1e-14, 1.0)
@@ -320,12 +344,13 @@ class AlpGluon(_Alp):
     validity = ("a -> gamma gamma from LO U(3) chiral perturbation theory with a-pi0/eta/eta' mixing "
                 "(Bauer-Neubert-Thamm JHEP 12 (2017) 044), valid below ~1 GeV; a -> 3 pi at LO chiral PT (BNT) plus "
                 "a -> eta*, eta'* -> 3 pi (measured eta -> 3 pi amplitude; 2.0-2.7x below the Aloni-Soreq-Williams "
-                "data-driven widths at 0.42-0.5 GeV) and "
-                "a -> pi+ pi- gamma (eta/eta' mixing x WZW box); the model stops at the eta pi pi threshold, "
-                "0.827 GeV (a -> pi pi eta not implemented); within a few widths of m_pi0, m_eta the "
-                "first-order mixing is not reliable.")
+                "data-driven widths at 0.42-0.5 GeV: their K-factor 2.7, which k3pi=2.7 applies) and "
+                "a -> pi+ pi- gamma (eta/eta' mixing x WZW box), a -> pi pi eta (a-eta' mixing x the measured eta' -> "
+                "eta pi pi amplitude, 9-130x above ALPaca 1.2 at 0.83-1 GeV); the model stops at 1 GeV (4 pi, K K pi "
+                "not implemented); within a few widths of m_pi0, m_eta, m_eta' the first-order mixing is not reliable.")
 
-    def __init__(self, normalisation: str = "alpha_s/8pi", g8: float = 5.0, c0: str = "lo"):
+    def __init__(self, normalisation: str = "alpha_s/8pi", g8: float = 5.0, c0: str = "lo", k3pi: float = 1.0):
+        self._set_k3pi(k3pi)
         check_choice("normalisation", normalisation, ("alpha_s/8pi", "1/4fG"))
         check_range("g8", g8, 0.0, None, low_inclusive=False)
         check_choice("c0", c0, ("lo", "nlo"))
@@ -343,7 +368,8 @@ class AlpGluon(_Alp):
     def _widths(self, m, c):
         c_gg_bnt = self.cgg_over_f(c) / (16.0 * np.pi**2)   # C_GG/Lambda: g_s^2 C_GG = c_GG alpha_s/(4 pi)
         out = {"a -> gamma gamma": self._photon_width(m, gluon_photon_ratio(m, self.c0) * c_gg_bnt)}
-        out.update(gluon_hadronic_widths(m, self.cgg_over_f(c)))    # 3 pi, pi+ pi- gamma: alp_hadronic
+        out.update(self._scale_three_pion(gluon_hadronic_widths(m, self.cgg_over_f(c))))    # 3 pi, pi pi gamma
+        out.update(etapipi_widths(m, u3_mixing_angles(m, self.cgg_over_f(c))["eta'"]))     # .alp_etapipi
         return out
 
     def _production(self, m, c):

@@ -1,4 +1,4 @@
-"""Hadronic decays of a gluon-coupled ALP below ~0.83 GeV: a -> 3 pi and a -> pi+ pi- gamma.
+"""Hadronic decays of the ALPs (BC10, BC11): a -> 3 pi and a -> pi+ pi- gamma (a -> pi pi eta: :mod:`.alp_etapipi`).
 
 Units: GeV for masses and widths, GeV^-1 for the couplings c/f. Conventions of
 :mod:`kaonportal.models.alp` (2102.13112 basis): L = c_GG (alpha_s/4 pi)(a/f) G Gtilde
@@ -56,16 +56,21 @@ chain (eta pole at 0.548 GeV; eta' included). The f_G convention (a constant 516
 alpha_s/8 pi vs 1/(4 f_G) normalisation, checked on a -> gamma gamma), the 3 pi0 / pi+ pi- pi0 split (0.9-1.1 of
 ALPaca's) and the BNT normalisation (tested) are not. With it ALPaca is 2.0-2.7x above ours at 0.42-0.50 GeV,
 1.1-1.8x at 0.55-0.60 GeV; both have an interference zero between 0.65 and 0.8 GeV (ALPaca ~0.70, here ~0.74 GeV),
-so the ratio is 0.1-400 at 0.65-0.8 GeV. The residual ~2x is stated, not tuned: ASW's pi0 part has no chiral (Adler)
-suppression, whose dependence on the chiral rotation is discussed in [Ovchynnikov:2025alpgluon]. The a -> pi+ pi- gamma
-differs by 0.006-390x (zeros of the eta/eta' interference at different masses, ~0.7 GeV there, ~0.8 GeV here). Valid
-below the eta pi pi threshold; a -> pi pi eta (and K K pi above 1.13 GeV) are not implemented, so
-:data:`VALID_MAX_GEV` ends the model there.
+so the ratio is 0.1-400 at 0.65-0.8 GeV. The residual 2.0-2.7x is ASW's K-factor: [Aloni:2018vki] multiply the whole
+LO chiral contact amplitude by sqrt(2.7) so that it reproduces the measured eta, eta' -> 3 pi rates; ALPaca re-run with
+the K-factor set to 1 gives 2.6-2.8x smaller widths, 0.72-0.97 of ours at 0.42-0.50 GeV (tested, stored table). Our
+eta*, eta'* -> 3 pi chain is normalised to the measured eta -> 3 pi width, so it already contains what the K-factor
+restores and it is not applied again (``k3pi=2.7`` of the ALP models applies it, for comparisons); whether the isovector (a-pi0) part deserves a pi pi rescattering K-factor of
+its own is open (its size at m_a != m_eta has no source here; the chiral-rotation dependence of that part is
+discussed in [Ovchynnikov:2025alpgluon]): stated, not tuned. The a -> pi+ pi- gamma
+differs by 0.006-390x (zeros of the eta/eta' interference at different masses, ~0.7 GeV there, ~0.8 GeV here).
+Above the eta pi pi threshold (:data:`ETAPIPI_THRESHOLD_GEV`) a -> pi pi eta is :mod:`.alp_etapipi`'s, which also
+ends the ALPs' decay model at 1 GeV (its docstring has the 0.83-1 GeV comparison with ALPaca).
 """
 
 from __future__ import annotations
 
-__all__ = ["VALID_MAX_GEV", "kappa", "isovector_coupling", "three_pion_widths", "phase_space_g",
+__all__ = ["ETAPIPI_THRESHOLD_GEV", "kappa", "isovector_coupling", "three_pion_widths", "phase_space_g",
            "mixing_numerators", "u3_mixing_angles", "eta_three_pion_norm", "three_pion_widths_linear",
            "three_pion_coefficients",
            "box_coefficient", "pipigamma_width", "eta_pipigamma_width", "mixing_angle_gluon",
@@ -77,8 +82,8 @@ import numpy as np
 
 from ..constants import ALPHA_EM, BR_ETA_PIPIPI0, BR_ETAP_PIPIPI0, F_PI, M_QUARK_MSBAR, mass, width_gev
 
-#: eta pi+ pi- threshold (GeV): a -> pi pi eta opens here and is not implemented
-VALID_MAX_GEV = mass("eta") + 2.0 * mass("pi+")
+#: eta pi+ pi- threshold (GeV): a -> pi pi eta opens here (kaonportal.models.alp_etapipi)
+ETAPIPI_THRESHOLD_GEV = mass("eta") + 2.0 * mass("pi+")
 _F = F_PI / np.sqrt(2.0)                           # F = 92 MeV
 #: MS-bar light-quark masses at 2 GeV (GeV), PDG 2024 quark summary [PDG]; only their ratios enter
 _M_UDS = np.array([M_QUARK_MSBAR[q] for q in "uds"])
@@ -275,7 +280,7 @@ def mixing_angle_gluon(m_a, cgg_over_f, meson: str):
 
 
 def gluon_hadronic_widths(m_a, cgg_over_f) -> dict:
-    """Hadronic partial widths (GeV) of the BC11 ALP for c_GG/f = ``cgg_over_f`` (GeV^-1), m_a < VALID_MAX_GEV."""
+    """Hadronic partial widths (GeV) of the BC11 ALP for c_GG/f = ``cgg_over_f`` (GeV^-1); pi pi eta: .alp_etapipi."""
     # one set of mixing angles for both channels: the LO U(3) angles in the generator basis that also fixes
     # sign(N_P) of the 3 pi chain and c_P of the box (they are -1 x the FORESEE/[Aloni:2018vki] fit, to 1 % for the
     # eta and 3-4 % for the eta'; the fit's overall sign drops out of |A|^2, its magnitude does not)

@@ -200,7 +200,7 @@ def _dump_grids(model, masses, couplings, chans, cfg: RecastConfig) -> tuple[dic
 
 def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, list, dict]:
     """Per-channel and all-channel beam-dump exclusions (observed at 2021 POT, projection at cfg.pot)."""
-    from ..beamdump.analysis import stated_disagreements
+    from ..beamdump.disagreements import stated_disagreements
     from ..beamdump.contours import exclusion, expected_quantile_counts, observed_per_mass, projection
     from ..beamdump.counts import COUNTING_NOTE, POT_2021, PUBLISHED_2021, observed_background
     from ..beamdump.yields import model_channels
@@ -251,7 +251,8 @@ def _dump_outcomes(model, masses, couplings, cfg: RecastConfig) -> tuple[list, l
                   # channels of the simulation it comes from (see _dump_grids)
                   "production_setup": {"channels_simulated": simulated,
                                        "brems_form_factor": g.setup.brems_form_factor,
-                                       "vector_mixing": g.setup.vector_mixing},
+                                       "vector_mixing": g.setup.vector_mixing,
+                                       "eta_ratio": g.setup.eta_ratio},
                   # the known disagreements with NA62 of this configuration, the same statements (one definition)
                   # as `kaonportal beamdump`'s summary and plots, so a recast dump exclusion is never read unflagged
                   "stated_disagreements": stated_disagreements(model.name, cs, g.setup,

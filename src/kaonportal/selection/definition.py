@@ -221,13 +221,14 @@ def load_selection(name_or_path: str | Path, field: str = "selection") -> Select
     text = None
     p = Path(str(name_or_path))
     if str(name_or_path) in list_selections():
-        text = (SELECTION_DIR / f"{name_or_path}.yaml").read_text()
+        p = SELECTION_DIR / f"{name_or_path}.yaml"
+        text = p.read_text()
     elif p.suffix in (".yaml", ".yml") and p.is_file():
         text = read_text(p, field)
     else:
         raise InputError(field, f"unknown selection {str(name_or_path)!r}; known: {', '.join(list_selections())} "
                                 "(or a path to a .yaml file)")
-    data = parse_yaml(text, field, str(name_or_path))
+    data = parse_yaml(text, field, str(name_or_path), path=p)
     try:
         return Selection.model_validate(data)
     except ValidationError as exc:

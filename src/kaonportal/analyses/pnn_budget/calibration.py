@@ -107,11 +107,11 @@ def load_calibration(name_or_path: str | Path | None) -> Calibration:
     if p.is_file():
         text = read_text(p, "pnn.calibration")
     elif builtin.is_file():
-        text = builtin.read_text()
+        text, p = builtin.read_text(), builtin
     else:
         raise InputError("pnn.calibration", f"calibration file {str(name_or_path)!r} not found "
                                             "(run scripts/calibrate_pnn_budget.py, or set it to null)")
-    data = parse_yaml(text, "pnn.calibration", str(name_or_path), mapping=True)
+    data = parse_yaml(text, "pnn.calibration", str(name_or_path), mapping=True, path=p)
     try:
         cal = Calibration.model_validate(data)
     except ValidationError as exc:

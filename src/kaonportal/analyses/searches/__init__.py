@@ -98,13 +98,15 @@ def section_configs(name_or_path: str | Path) -> dict:
     from ...yamlio import parse_yaml, read_text
     name = str(name_or_path)
     if name in list_search_configs():
-        text = (_CONFIG_DIR / f"{name}.yaml").read_text()
+        path = _CONFIG_DIR / f"{name}.yaml"
+        text = path.read_text()
     elif Path(name).is_file():
-        text = read_text(name, "config")
+        path = Path(name)
+        text = read_text(path, "config")
     else:
         raise InputError("config", f"unknown search configuration {name!r}; known: "
                                    f"{', '.join(list_search_configs())} (or a path to a YAML file)")
-    data = parse_yaml(text, "config", name, mapping=True)
+    data = parse_yaml(text, "config", name, mapping=True, path=path)
     for key, block in data.items():
         if key not in SECTIONS:
             raise InputError(f"config.{key}", f"unknown search section; known: {', '.join(SECTIONS)}")

@@ -33,7 +33,8 @@ def search_inputs(name: str) -> dict:
     'V'
     """
     where = f"data/searches/inputs/{name}.yaml"
-    return parse_yaml(resources.files("kaonportal").joinpath(where).read_text(), "inputs", where, mapping=True)
+    path = resources.files("kaonportal").joinpath(where)
+    return parse_yaml(path.read_text(), "inputs", where, mapping=True, path=path)
 
 
 def _inputs() -> dict:
