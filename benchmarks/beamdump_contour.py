@@ -30,6 +30,11 @@ BC1 CPU 44.6 s -> 30.2 s (x1.48), BC11 CPU 19.5 s -> 13.2 s (x1.48), before the 
 (x1.7 on that function). Under that load the BC1 wall time went 164 s -> 120 s; 108 s had been measured
 for the old code in a quieter moment, 54 s for the new code above.
 
+Issue 17 (compiled cell sums, subset and n-body boosts, one smearing draw per particle kind, numpy.linalg.norm and
+axis sums written out; every grid and contour bit-identical), same session, alternating new/old, load ~3-5:
+BC1 CPU 22.7, 21.9 s -> 14.8, 14.3 s (x1.5), BC11 CPU 10.2, 9.2 s -> 7.0, 6.7 s (x1.4); excluded cells and MC errors
+unchanged.
+
 The lower edge scales as N ~ coupling^2, so a 4 % event error moves it by ~2 % in coupling; the max is a few
 cells at the tips of the contour. ``--scheduler local:2`` gave the same cells bit for bit but 261 s for BC1
 under that load (dask overhead and the other users' processes): use it on an idle machine.
