@@ -202,10 +202,11 @@ def _png_once(fig, path, below: str | None = None) -> bool:
     fig.set_dpi(_PNG_DPI)       # the text metrics cache is keyed by dpi: measure at the dpi drawn
     w, h = fig.get_size_inches()
     ext = Bbox.from_extents(-_MARGIN_IN, -_MARGIN_IN, w + _MARGIN_IN, h + _MARGIN_IN)
-    fig.savefig(io.BytesIO(), format="rgba", dpi=_PNG_DPI, bbox_inches=ext)   # the one pass; pixels stay on the renderer
-    renderer = canvas.renderer
-    to_px = fig.dpi_scale_trans + Affine2D().translate(_MARGIN_IN * _PNG_DPI, _MARGIN_IN * _PNG_DPI)
-    box = fig.get_tightbbox(renderer).transformed(to_px)
+    with _ticks_laid_out_once(fig):
+        fig.savefig(io.BytesIO(), format="rgba", dpi=_PNG_DPI, bbox_inches=ext)   # the one pass; pixels stay on the renderer
+        renderer = canvas.renderer
+        to_px = fig.dpi_scale_trans + Affine2D().translate(_MARGIN_IN * _PNG_DPI, _MARGIN_IN * _PNG_DPI)
+        box = fig.get_tightbbox(renderer).transformed(to_px)
     if below:
         # where tight_box puts it: centred on the figure, 1 % of its height under the lowest thing drawn
         x, y = to_px.transform((0.5 * w, box.y0 / _PNG_DPI - _MARGIN_IN - 0.01 * h))
@@ -224,6 +225,39 @@ def _png_once(fig, path, below: str | None = None) -> bool:
     # zlib level 3: the files of level 6 (PIL's default) within 0.1 %, a third less time
     imsave(path, img, format="png", dpi=_PNG_DPI, pil_kwargs={"compress_level": 3})
     return True
+
+
+@contextmanager
+def _ticks_laid_out_once(fig):
+    """Inside this block each axis of ``fig`` places, labels and measures its ticks once for a given view, axes box
+    and renderer (issue 17: the tight box after the drawing pass redid all of it, a fifth of the plot time): the
+    drawing pass and :meth:`~matplotlib.figure.Figure.get_tightbbox` then share one result. The results are
+    matplotlib's own (its methods, called once and remembered), so the image is the same; any change of the view,
+    the axes' place on the canvas or the renderer makes them be computed afresh."""
+    patched = []
+    for ax in fig.axes:
+        for axis in ax._axis_map.values():
+            axis._update_ticks = _remembered(axis._update_ticks, axis, with_args=False)
+            axis._get_ticklabel_bboxes = _remembered(axis._get_ticklabel_bboxes, axis, with_args=True)
+            patched.append(axis)
+    try:
+        yield
+    finally:
+        for axis in patched:        # back to the class' methods
+            del axis._update_ticks, axis._get_ticklabel_bboxes
+
+
+def _remembered(method, axis, with_args: bool):
+    """``method`` of ``axis`` computed once per (view, axes box[, ticks, renderer]); see :func:`_ticks_laid_out_once`."""
+    memo = {}
+
+    def call(*args):
+        key = (tuple(axis.get_view_interval()), axis.axes.bbox.bounds,
+               *((tuple(map(id, args[0])), id(args[1])) if with_args else ()))
+        if memo.get("key") != key:
+            memo["key"], memo["value"] = key, method(*args)
+        return memo["value"]
+    return call
 
 
 @functools.lru_cache(maxsize=1)
