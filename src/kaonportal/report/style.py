@@ -202,11 +202,19 @@ def _png_once(fig, path, below: str | None = None) -> bool:
     fig.set_dpi(_PNG_DPI)       # the text metrics cache is keyed by dpi: measure at the dpi drawn
     w, h = fig.get_size_inches()
     ext = Bbox.from_extents(-_MARGIN_IN, -_MARGIN_IN, w + _MARGIN_IN, h + _MARGIN_IN)
-    with _ticks_laid_out_once(fig):
-        fig.savefig(io.BytesIO(), format="rgba", dpi=_PNG_DPI, bbox_inches=ext)   # the one pass; pixels stay on the renderer
-        renderer = canvas.renderer
-        to_px = fig.dpi_scale_trans + Affine2D().translate(_MARGIN_IN * _PNG_DPI, _MARGIN_IN * _PNG_DPI)
-        box = fig.get_tightbbox(renderer).transformed(to_px)
+    measured = {}
+    # the tight box measured right after drawing, on the canvas as drawn (pixels of the margin canvas): each axis'
+    # ticks are then those of the drawing (_ticks_laid_out_once), not laid out again
+    canvas.after_draw = lambda: measured.setdefault(
+        "box", fig.get_tightbbox(canvas.renderer).transformed(fig.dpi_scale_trans))
+    try:
+        with _ticks_laid_out_once(fig):
+            fig.savefig(io.BytesIO(), format="rgba", dpi=_PNG_DPI, bbox_inches=ext)   # the one pass; pixels stay on the renderer
+    finally:
+        canvas.after_draw = None
+    renderer = canvas.renderer
+    to_px = fig.dpi_scale_trans + Affine2D().translate(_MARGIN_IN * _PNG_DPI, _MARGIN_IN * _PNG_DPI)
+    box = measured["box"]
     if below:
         # where tight_box puts it: centred on the figure, 1 % of its height under the lowest thing drawn
         x, y = to_px.transform((0.5 * w, box.y0 / _PNG_DPI - _MARGIN_IN - 0.01 * h))
@@ -263,11 +271,20 @@ def _remembered(method, axis, with_args: bool):
 @functools.lru_cache(maxsize=1)
 def _canvas_class():
     """An Agg canvas whose renderers share one mathtext parser (matplotlib gives each renderer its own, so the
-    parses it caches, e.g. the log-axis tick labels ``10^{-8}`` of every plot, were redone for every figure)."""
+    parses it caches, e.g. the log-axis tick labels ``10^{-8}`` of every plot, were redone for every figure), and
+    which calls its ``after_draw`` (if set) after a raw (``rgba``) drawing pass."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     shared = {}
 
     class SharedMathCanvas(FigureCanvasAgg):
+        after_draw = None       # _png_once: measures the tight box right after the raw drawing pass
+
+        def print_rgba(self, filename_or_obj, *, metadata=None, **_ignored):    # savefig's facecolor etc.: as Agg
+            if self.after_draw is None:
+                return super().print_rgba(filename_or_obj, metadata=metadata)
+            FigureCanvasAgg.draw(self)
+            self.after_draw()       # the pixels stay on the renderer: nothing written to filename_or_obj
+
         def get_renderer(self):
             renderer = super().get_renderer()
             # the first renderer's parser (of the kind Agg uses) for every later one
