@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Sequence
 
 import matplotlib
-import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -37,6 +36,8 @@ import numpy as np  # noqa: E402
 
 from ..atomic import atomic_path  # noqa: E402
 from ..errors import InputError  # noqa: E402
+from .ticks import InViewLocator as _InViewLocator  # noqa: E402,F401 (its historical name)
+from .ticks import ticks_in_view as _ticks_in_view, ticks_laid_out_once as _ticks_laid_out_once  # noqa: E402
 # the labels' helpers live in .labels; imported here, where every plotting module has always found them
 from .labels import PI0_GAP_GEV, decay_label, latex_text, published_label, split_at_gaps  # noqa: E402,F401
 
@@ -136,49 +137,6 @@ def save(fig, path_stem: Path, formats: Sequence[str] | None = None, bbox_inches
     return [str(paths[ext]) for ext in fmts]
 
 
-class _InViewLocator(matplotlib.ticker.Locator):
-    """A log axis' tick locator giving only the ticks in the axis' view (issue 17: matplotlib's LogLocator also
-    places every tick of a decade or two beyond each end, and the axis makes a tick object, with its lines, markers
-    and labels, for each of them at every figure, to draw none: with minor ticks ~2 s CPU of a ``run --quick``).
-
-    The ticks kept are a superset of those matplotlib draws (its test is a 1e-10 relative slack on the view; here
-    1e-4 of the view's width, more than the 1e-5 at which a minor tick is dropped under a major one), and a log
-    axis' formatters label each tick from its value and the view alone, so the image is the same."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    def set_axis(self, axis):
-        self.axis = axis
-        self.inner.set_axis(axis)
-
-    def tick_values(self, vmin, vmax):
-        return self.inner.tick_values(vmin, vmax)
-
-    def __call__(self):
-        locs = np.asarray(self.inner())
-        if self.axis is None or locs.size == 0:
-            return locs
-        transform = self.axis.get_transform()
-        lo, hi = sorted(transform.transform(np.asarray(self.axis.get_view_interval(), dtype=float)))
-        slack = 1e-4 * (hi - lo)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = transform.transform(locs.astype(float))
-        return locs[(t >= lo - slack) & (t <= hi + slack)]
-
-
-def _ticks_in_view(fig) -> None:
-    """Make each log axis of ``fig`` (its LogLocators) place only the ticks in view (:class:`_InViewLocator`)."""
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            if axis.get_scale() != "log":
-                continue
-            for ticker in (axis.major, axis.minor):
-                if type(ticker.locator) is matplotlib.ticker.LogLocator:
-                    wrapped = _InViewLocator(ticker.locator)
-                    wrapped.set_axis(axis)
-                    ticker.locator = wrapped    # not set_*_locator: the axis keeps its default-locator flags
-
 
 #: room (inches) around the figure in which the one PNG drawing pass lays everything out (tick labels and the
 #: stamp line may lie outside the figure; ``bbox_inches="tight"`` saves them): more than any of our plots needs
@@ -234,38 +192,6 @@ def _png_once(fig, path, below: str | None = None) -> bool:
     imsave(path, img, format="png", dpi=_PNG_DPI, pil_kwargs={"compress_level": 3})
     return True
 
-
-@contextmanager
-def _ticks_laid_out_once(fig):
-    """Inside this block each axis of ``fig`` places, labels and measures its ticks once for a given view, axes box
-    and renderer (issue 17: the tight box after the drawing pass redid all of it, a fifth of the plot time): the
-    drawing pass and :meth:`~matplotlib.figure.Figure.get_tightbbox` then share one result. The results are
-    matplotlib's own (its methods, called once and remembered), so the image is the same; any change of the view,
-    the axes' place on the canvas or the renderer makes them be computed afresh."""
-    patched = []
-    for ax in fig.axes:
-        for axis in ax._axis_map.values():
-            axis._update_ticks = _remembered(axis._update_ticks, axis, with_args=False)
-            axis._get_ticklabel_bboxes = _remembered(axis._get_ticklabel_bboxes, axis, with_args=True)
-            patched.append(axis)
-    try:
-        yield
-    finally:
-        for axis in patched:        # back to the class' methods
-            del axis._update_ticks, axis._get_ticklabel_bboxes
-
-
-def _remembered(method, axis, with_args: bool):
-    """``method`` of ``axis`` computed once per (view, axes box[, ticks, renderer]); see :func:`_ticks_laid_out_once`."""
-    memo = {}
-
-    def call(*args):
-        key = (tuple(axis.get_view_interval()), axis.axes.bbox.bounds,
-               *((tuple(map(id, args[0])), id(args[1])) if with_args else ()))
-        if memo.get("key") != key:
-            memo["key"], memo["value"] = key, method(*args)
-        return memo["value"]
-    return call
 
 
 @functools.lru_cache(maxsize=1)
