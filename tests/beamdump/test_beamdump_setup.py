@@ -40,3 +40,15 @@ def test_raw_pythia_eta_table_is_stated_on_the_result():
     default = stated_disagreements("dark-photon", ["mumu"], BeamDumpSetup())
     assert any("eta_ratio='pythia'" in n for n in raw)
     assert not any("eta_ratio='pythia'" in n for n in default)
+
+
+def test_disagreements_match_the_model_family():
+    # audit (issue #14): an exported model ("<name>-tabulated") states its built-in's disagreements
+    from kaonportal.beamdump.disagreements import model_family, stated_disagreements
+
+    setup = BeamDumpSetup().resolved(["mumu"])
+    assert model_family("dark-photon-tabulated") == "dark-photon"
+    assert stated_disagreements("dark-photon-tabulated", ["mumu"], setup) == \
+        stated_disagreements("dark-photon", ["mumu"], setup)
+    assert stated_disagreements("alp-fermion-tabulated", ["mumu"], setup)
+    assert not stated_disagreements("dark-scalar-tabulated", ["mumu"], setup)

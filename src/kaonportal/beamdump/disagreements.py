@@ -7,7 +7,7 @@ never tuned away.
 
 from __future__ import annotations
 
-__all__ = ["stated_disagreements"]
+__all__ = ["stated_disagreements", "model_family", "TABULATED_SUFFIX"]
 
 from .setup import BeamDumpSetup
 
@@ -48,10 +48,30 @@ _TFF_NOTES = {
 }
 
 
-def stated_disagreements(model_name: str, channels, setup: BeamDumpSetup, meson_tff: str | None = "pole") -> list[str]:
-    """Known, unresolved disagreements with published NA62 results that apply to this configuration (``meson_tff``:
-    the dark photon's transition-form-factor choice, :mod:`kaonportal.models.transition_ff`)."""
+#: name suffix of a built-in model exported to a table (:mod:`kaonportal.models.export`)
+TABULATED_SUFFIX = "-tabulated"
+
+
+def model_family(model) -> str:
+    """The built-in model a result's physics comes from: an exported table ("dark-photon-tabulated", or any model
+    with a ``base_model`` attribute) belongs to its built-in's family, whose disagreements it inherits.
+
+    >>> model_family("dark-photon-tabulated"), model_family("alp-gluon")
+    ('dark-photon', 'alp-gluon')
+    """
+    base = getattr(model, "base_model", None)
+    if base:
+        return str(base)
+    name = str(getattr(model, "name", model))
+    return name[: -len(TABULATED_SUFFIX)] if name.endswith(TABULATED_SUFFIX) else name
+
+
+def stated_disagreements(model_name, channels, setup: BeamDumpSetup, meson_tff: str | None = "pole") -> list[str]:
+    """Known, unresolved disagreements with published NA62 results that apply to this configuration (``model_name``:
+    a model or its name, matched by :func:`model_family` so an exported table keeps its built-in's statements;
+    ``meson_tff``: the dark photon's transition-form-factor choice, :mod:`kaonportal.models.transition_ff`)."""
     notes = []
+    model_name = model_family(model_name)
     if model_name == "dark-photon" and set(channels) & {"ee", "mumu"}:
         notes.append(_LEPTONIC_DP_NOTE)
         if meson_tff in _TFF_NOTES:
