@@ -119,7 +119,12 @@ class BeamDumpSetup:
             if len(pair) != 2:
                 raise InputError("channel_efficiency", f"expected (channel, efficiency) pairs, got {pair!r}")
             check_choice("channel_efficiency", str(pair[0]), CHANNELS)
-            check_range("channel_efficiency", pair[1], 0.0, 1.0)
+            try:
+                value = float(pair[1])
+            except (TypeError, ValueError):
+                value = float("nan")
+            if not 0.0 <= value <= 1.0:         # False for NaN: the message names the allowed range
+                raise InputError("channel_efficiency", f"{pair[0]}: must be a finite number in [0, 1], got {pair[1]!r}")
         object.__setattr__(self, "channel_efficiency", tuple((str(c), float(v)) for c, v in pairs))
 
     def resolved(self, channels) -> "BeamDumpSetup":
