@@ -32,6 +32,9 @@ PARTS = {
     "search sections": ("analyses/searches/__init__.py", "run"),
     "pnn section": ("analyses/pnn.py", "pnn_section"),
     "beamdump section": ("cli/run.py", "_beamdump_section"),
+    # where the sections' events come from: the fast-simulation chain and the event record (multi-particle searches)
+    "  simulate() (chain)": ("simulation/run.py", "simulate"),
+    "  event record blocks": ("simulation/record.py", "iter_record_blocks"),
     "plots written (deferred)": ("report/style.py", "flush_deferred"),
     "HEPData written": (("report/hepdata.py", "report/tables.py"), "write_hepdata"),   # tables.py before issue 17
     "validation flags": ("cli/run_steps.py", "validation_flags"),

@@ -150,3 +150,17 @@ def test_bc2_curve_against_published():
     # factor 2 (log-plot digitisation ~10-20 % on eps^2, observed-limit fluctuations ~30 %, acceptance
     # interpolated between 6 simulated masses)
     assert 0.5 < ratio[4] / ratio[3] < 2.0
+
+
+def test_drop_rejected_keeps_exactly_the_positive_weight_entries():
+    # the scan's backgrounds are reconstructed with drop_rejected=True (memory, time): the entries kept block by
+    # block must be those of positive weight of the full arrays, in the same order, and the sums unchanged
+    # (70000 events: two blocks of the record, so the per-block filtering is exercised across a block boundary)
+    from kaonportal.analyses.searches.pi0_gamma_x import reconstruct_source
+    full = reconstruct_source("gamma gamma", 70_000, 4, "na62-2022")
+    kept = reconstruct_source("gamma gamma", 70_000, 4, "na62-2022", drop_rejected=True)
+    k = full["weights"] > 0
+    assert 0 < k.sum() < k.size
+    assert kept["generated"] == full["generated"] and kept["tagged"] == full["tagged"]
+    for key in ("m2", "weights", "mechanism"):
+        assert np.array_equal(kept[key], full[key][k])

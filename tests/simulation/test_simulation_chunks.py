@@ -41,6 +41,8 @@ def test_stale_task_does_not_save_into_a_new_runs_store(tmp_path, monkeypatch):
 
 
 class _Writer:
+    encoded = False         # takes tables (as the ROOT writer)
+
     def __init__(self):
         self.tables = []
 

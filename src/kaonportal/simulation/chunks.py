@@ -18,9 +18,12 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 
+import pyarrow.parquet as pq
+
 from ..backend import BLOCK_SIZE
 from ..distributed import ordered_map
 from .engine import simulate_block
+from .output import encode_chunk
 
 
 _SUM_COLUMNS = ("weight_gen", "in_acceptance", "decay_prob")
@@ -116,29 +119,41 @@ def _narrow(table: pa.Table, fschema: pa.Schema) -> pa.Table:
     return table.select(fschema.names).cast(fschema, safe=False)
 
 
-def _save_chunk(store, first_block: int, narrow: pa.Table, fschema: pa.Schema, sums) -> None:
-    """Chunk ``first_block`` (already in the file's columns) into the chunk store with its run totals (exact float
-    reprs), so that a resumed run adds the same numbers without reading the chunk's columns back."""
-    store.save(first_block, narrow.replace_schema_metadata(
-        {**(fschema.metadata or {}), _SUMS_KEY: json.dumps(list(sums)).encode()}))
+def _encode(narrow: pa.Table, fschema: pa.Schema, sums) -> pa.Buffer:
+    """Chunk (already in the file's columns) encoded as in the file, with its run totals (exact float reprs) in its
+    metadata, so that a resumed run adds the same numbers without reading the chunk's columns back."""
+    return encode_chunk(narrow, {**(fschema.metadata or {}), _SUMS_KEY: json.dumps(list(sums)).encode()})
 
 
-def _emit_chunk(store, writer, first_block: int, table: pa.Table | None, fschema: pa.Schema, sums,
-                saved: bool = False) -> None:
-    """Append chunk ``first_block`` to the output: the stored chunk when ``table`` is None (resume), else the
-    narrowed ``table``, first saved in the chunk store (if any) unless the dask task that made it reports it saved
-    it there (``saved``). A chunk file merely existing is no proof: it may be a stale task's of another run."""
-    if table is None:
-        writer.write(store.load(first_block).replace_schema_metadata(fschema.metadata))
+def _emit_chunk(store, writer, first_block: int, chunk, fschema: pa.Schema, sums, saved: bool = False) -> None:
+    """Append chunk ``first_block`` to the output: the stored chunk when ``chunk`` is None (resume), else ``chunk``,
+    a Table (narrowed to the file's columns here) or its encoded bytes (:func:`_encode`, done by its dask task).
+    A Parquet output gets the encoded chunk, copied (:meth:`~.output.EventWriter.write_encoded`): each chunk is
+    encoded once, for the chunk store (if any) and the output alike. The chunk is first saved in the chunk store
+    unless the dask task that made it reports it saved it there (``saved``). A chunk file merely existing is no
+    proof: it may be a stale task's of another run."""
+    if chunk is None:
+        if writer.encoded:
+            writer.write_encoded(store.load_encoded(first_block))
+        else:
+            writer.write(store.load(first_block).replace_schema_metadata(fschema.metadata))
         return
-    narrow = _narrow(table, fschema)
+    table = data = None
+    if isinstance(chunk, pa.Table):
+        table = _narrow(chunk, fschema)
+    else:
+        data = chunk
+    if data is None and (writer.encoded or (store is not None and not saved)):
+        data = _encode(table, fschema, sums)
     if store is not None and not saved:
-        _save_chunk(store, first_block, narrow, fschema, sums)
-    writer.write(narrow)
+        store.save(first_block, data)
+    if writer.encoded:
+        writer.write_encoded(data)
+    else:
+        writer.write(table if table is not None else pq.read_table(pa.BufferReader(data)))
 
 
 def _stored_sums(store, first_block: int) -> tuple[float, float, float]:
-    import pyarrow.parquet as pq
     raw = (pq.read_schema(store.path(first_block)).metadata or {}).get(_SUMS_KEY)
     if raw is not None:
         return tuple(json.loads(raw))
@@ -170,14 +185,15 @@ class _Pipeline:
 
 
 def _chunk_task(chunk: tuple[int, int, int], ctx, schema: pa.Schema, out_schema: pa.Schema,
-                store=None) -> tuple[pa.Table, tuple[float, float, float], bool]:
+                store=None, encode: bool = False) -> tuple[pa.Table | bytes, tuple[float, float, float], bool]:
     """One chunk as a dask task (runs in a worker process): the whole per-chunk work of a local run
     (:func:`run_chunk`, one thread), the chunk's run totals computed here exactly as a local run computes them
     (three floats travel, not the full-precision columns), and the table in the columns and types the client keeps
-    (``out_schema``: the file's, or the kept columns; ~4x fewer bytes to send). With a chunk store that this
-    worker sees (same filesystem: a LocalCluster, a shared disk) the worker saves the chunk there itself, so that
-    the client encodes each chunk once (the output), not twice, and returns ``saved`` True; the client saves the
-    chunks whose task did not. The worker saves only into a store whose manifest is still this run's
+    (``out_schema``: the file's, or the kept columns; ~4x fewer bytes to send). ``encode`` (a Parquet output): the
+    chunk is encoded here, once, as the file encodes it (:func:`_encode`; ~2x fewer bytes again) and the client
+    only copies the bytes into the output. With a chunk store that this worker sees (same filesystem: a
+    LocalCluster, a shared disk) the worker saves the chunk there itself and returns ``saved`` True; the client
+    saves the chunks whose task did not. The worker saves only into a store whose manifest is still this run's
     (:meth:`~.output.ChunkStore.owns_dir`): a leftover task of an interrupted run on a long-lived cluster must not
     put its chunk into the store of a new run (after ``--force`` or new parameters) at the same path.
 
@@ -190,21 +206,25 @@ def _chunk_task(chunk: tuple[int, int, int], ctx, schema: pa.Schema, out_schema:
     if out_schema is not schema:
         table = _narrow(table, out_schema)
     saved = store is not None and store.owns_dir()
+    if not (encode or saved):
+        return table, sums, False
+    data = _encode(table, out_schema, sums)
     if saved:
-        _save_chunk(store, first_block, table, out_schema, sums)
-    return table, sums, saved
+        store.save(first_block, data)
+    # bytes, not the Arrow buffer: dask sends bytes as they are (it pickles what it does not know)
+    return (data.to_pybytes() if encode else table), sums, saved
 
 
-def _chunk_tables(ctx, schema, chunks, store, pool, client, progress, out_schema=None):
+def _chunk_tables(ctx, schema, chunks, store, pool, client, progress, out_schema=None, encode=False):
     """``(first_block, start, stop, table, sums, saved)`` per chunk, in order: ``table`` None and the totals from
     the chunk store when the chunk is there, else simulated here (threads ``pool``) or as one dask task per chunk
-    (``client``; :func:`_chunk_task`); ``saved``: the chunk is in the chunk store already (stored, or saved by
-    its dask task)."""
+    (``client``; :func:`_chunk_task`; ``encode``: the task returns the chunk encoded, bytes, in place of the
+    table); ``saved``: the chunk is in the chunk store already (stored, or saved by its dask task)."""
     todo = [c for c in chunks if store is None or not store.has(c[0])]
     todo_blocks = {c[0] for c in todo}
     results = None
     if client is not None:
-        results = ordered_map(_chunk_task, todo, ctx, schema, out_schema or schema, store, client=client)
+        results = ordered_map(_chunk_task, todo, ctx, schema, out_schema or schema, store, encode, client=client)
     for first_block, start, stop in chunks:
         if first_block not in todo_blocks:
             yield first_block, start, stop, None, _stored_sums(store, first_block), True

@@ -1,5 +1,7 @@
 """Chunk-by-chunk writers for event tables: Parquet (pyarrow) and ROOT (uproot).
 
+Parquet outputs are made of chunks encoded once, where they are made (a dask worker, the output thread), and
+joined by copying their bytes (:mod:`.parquet_concat`): the resume store keeps the same bytes.
 Files are written under a temporary name in the target directory and renamed into place only when
 complete (``os.replace``), so a failure or an interruption never leaves a half-written output.
 Run metadata (card, seed, package version, decay, z range, mass, ...) goes into the Parquet key-value
@@ -11,7 +13,7 @@ reads; uproot >= 5.5 would otherwise write an RNTuple when handed a mapping of a
 
 from __future__ import annotations
 
-__all__ = ["EventWriter", "ChunkStore", "output_format", "read_metadata", "parquet_options"]
+__all__ = ["EventWriter", "ChunkStore", "output_format", "read_metadata", "parquet_options", "encode_chunk"]
 
 import json
 import os
@@ -23,6 +25,7 @@ import pyarrow.parquet as pq
 
 from ..atomic import atomic_path, remove_stale_temps, write_text_atomic
 from ..errors import InputError
+from .parquet_concat import ParquetConcat, encode_table
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".root": "root"}
 
@@ -37,31 +40,39 @@ def output_format(path: str | Path, field: str = "output") -> str:
 
 
 class EventWriter:
-    """Append pyarrow tables chunk by chunk; :meth:`close` renames into place, :meth:`abort` cleans up."""
+    """Append pyarrow tables (or, Parquet only, encoded chunks: :meth:`write_encoded`) chunk by chunk;
+    :meth:`close` renames into place, :meth:`abort` cleans up."""
 
     def __init__(self, path: str | Path, schema: pa.Schema, metadata: dict[str, str]):
         self.path = Path(path)
         self.fmt = output_format(self.path)
-        # unique per process and writer (kaonportal.atomic): two runs writing one output never share it
-        self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
         self.schema = schema
         self.metadata = metadata
+        self.tmp = None
         self._w = None
         self._tree = None
         try:
             if self.fmt == "parquet":
-                self._w = pq.ParquetWriter(self.tmp, schema, **parquet_options(schema))
+                self._w = ParquetConcat(self.path, schema, parquet_options(schema))
+                self.tmp = self._w.tmp
             else:
                 import uproot
+                # unique per process and writer (kaonportal.atomic): two runs writing one output never share it
+                self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
                 self._w = uproot.recreate(self.tmp)
                 self._w["metadata"] = json.dumps(metadata)
         except OSError as exc:
             self.abort()
             raise InputError("output", f"cannot write {self.path}: {exc.strerror or exc}") from None
 
+    @property
+    def encoded(self) -> bool:
+        """Whether chunks can be appended encoded (:meth:`write_encoded`): Parquet outputs."""
+        return self.fmt == "parquet"
+
     def write(self, table: pa.Table) -> None:
         if self.fmt == "parquet":
-            self._w.write_table(table)
+            self._w.append(encode_table(table, parquet_options(self.schema)))
             return
         data = {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
         if self._tree is None:
@@ -70,7 +81,13 @@ class EventWriter:
                                         title="kaonportal events")
         self._tree.extend(data)
 
+    def write_encoded(self, data) -> None:
+        """Append a chunk already encoded by :func:`encode_chunk` (bytes-like), copied, not re-encoded."""
+        self._w.append(data)
+
     def close(self) -> Path:
+        if self.fmt == "parquet":
+            return self._w.close()
         if self._w is not None:
             self._w.close()
             self._w = None
@@ -78,6 +95,9 @@ class EventWriter:
         return self.path
 
     def abort(self) -> None:
+        if isinstance(self._w, ParquetConcat):
+            self._w.abort()
+            return
         try:
             if self._w is not None:
                 self._w.close()
@@ -85,7 +105,8 @@ class EventWriter:
             pass
         self._w = None
         try:
-            self.tmp.unlink()
+            if self.tmp is not None:
+                self.tmp.unlink()
         except FileNotFoundError:
             pass
 
@@ -98,6 +119,15 @@ def parquet_options(schema: pa.Schema) -> dict:
     floats = [f.name for f in schema if pa.types.is_floating(f.type)]
     others = [f.name for f in schema if not pa.types.is_floating(f.type)]
     return {"compression": "zstd", "use_byte_stream_split": floats or False, "use_dictionary": others or False}
+
+
+def encode_chunk(table: pa.Table, metadata: dict | None = None) -> pa.Buffer:
+    """A chunk of an event file (``table`` in the file's columns and types) encoded as the file encodes it
+    (:func:`parquet_options`), with key-value ``metadata`` (default: the table's), for the resume store and for
+    :meth:`EventWriter.write_encoded`."""
+    if metadata is not None:
+        table = table.replace_schema_metadata(metadata)
+    return encode_table(table, parquet_options(table.schema))
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:
@@ -160,12 +190,20 @@ class ChunkStore:
     def has(self, first_block: int) -> bool:
         return self.path(first_block).exists()
 
-    def save(self, first_block: int, table: pa.Table) -> None:
+    def save(self, first_block: int, data) -> None:
+        """Chunk ``first_block``: a Table (encoded here, :func:`encode_chunk`) or its encoded bytes."""
+        if isinstance(data, pa.Table):
+            data = encode_chunk(data)
         with atomic_path(self.path(first_block)) as tmp:
-            pq.write_table(table, tmp, **parquet_options(table.schema))
+            with open(tmp, "wb") as f:
+                f.write(data)
 
     def load(self, first_block: int) -> pa.Table:
         return pq.read_table(self.path(first_block))
+
+    def load_encoded(self, first_block: int) -> bytes:
+        """The stored chunk's bytes (a Parquet file), for :meth:`EventWriter.write_encoded`."""
+        return self.path(first_block).read_bytes()
 
     def cleanup(self) -> None:
         import shutil

@@ -104,7 +104,7 @@ def _beam_and_vertex(n, rng_b, card, z_range):
     return beam, w, vtx
 
 
-def _photon_objects(vtx, p4, h, card, ro, rng_d, rng_c, rng_p):
+def _photon_objects(vtx, p4, h, card, ro, rng_d, rng_c, rng_p, geo):
     """Cluster hypotheses of one photon (lab four-momenta ``p4`` (n, 4), hits ``h``): list of (mechanism, e, xy, z,
     e_true, detector) and the photon's (p_convert, conversion_track, p_photonuclear)."""
     n = len(vtx)
@@ -115,12 +115,17 @@ def _photon_objects(vtx, p4, h, card, ro, rng_d, rng_c, rng_p):
     if ro.conversion is not None:
         c = upstream_conversions(vtx, p4[:, 1:], h, card, ro.conversion, rng_c.random(n), rng_c.random(n))
         pc, u = c["probability"], p4[:, 1:] / e0[:, None]
-        for q, frac in ((1.0, c["fraction"]), (-1.0, 1.0 - c["fraction"])):
-            el = np.maximum(e0 * frac, 1e-9)
-            t = propagate_pair_lepton(c["point"], u, el, q, card, c["chamber"], ro.conversion)
-            ee, xyl = lkr_cluster(el, t["x"], t["y"], card, rng_c, ro.lkr_position_m)
-            objs.append(("conversion", ee, xyl, np.full(n, card.geometry.lkr.z), el, t["detector"]))
-            track |= t["track"]
+        els = [np.maximum(e0 * frac, 1e-9) for frac in (c["fraction"], 1.0 - c["fraction"])]     # e+, e-
+        # both leptons in one call (each row is propagated on its own; no random draw in there, so the cluster
+        # draws below keep their order: e+ then e-)
+        t = propagate_pair_lepton(np.concatenate([c["point"]] * 2), np.concatenate([u, u]), np.concatenate(els),
+                                  np.repeat([1.0, -1.0], n), card, np.concatenate([c["chamber"]] * 2),
+                                  ro.conversion, geo)
+        for k, el in enumerate(els):
+            rows = slice(k * n, (k + 1) * n)
+            ee, xyl = lkr_cluster(el, t["x"][rows], t["y"][rows], card, rng_c, ro.lkr_position_m)
+            objs.append(("conversion", ee, xyl, np.full(n, card.geometry.lkr.z), el, t["detector"][rows]))
+            track |= t["track"][rows]
     if ro.photonuclear is not None:
         # same position, a fraction of the energy (detector.photonuclear); after the photon in the cluster list
         p_pn = np.where(h.detector == _LKR, ro.photonuclear.probability, 0.0)
@@ -154,17 +159,20 @@ def _block(gen, n, rngs, card: Card, ro: Readout) -> EventRecord:
                           with_cda=True)
     hits = [photon_hits(vtx, lab[:, i, 1:], card) for i in iph]
     objs, per_photon = [], []
+    geo = charged_veto_geometry(card)           # packed once per block (conversion leptons, extra-track veto)
     for k, i in enumerate(iph):
-        o, pp = _photon_objects(vtx, lab[:, i], hits[k], card, ro, rng_d, rng_c, rng_p)
+        o, pp = _photon_objects(vtx, lab[:, i], hits[k], card, ro, rng_d, rng_c, rng_p, geo)
         objs += [(k,) + x for x in o]
         per_photon.append(pp)
     tracks += [smeared_track_p4(lab[:, i, 1:], mass(names[i]), card, rng_d) for i in ich[1:]]
-    return _assemble(ev, w, vtx, pk, (r, cda), ich, prop, tracks, hits, objs, per_photon, lab, card,
+    return _assemble(ev, w, vtx, pk, (r, cda), ich, prop, tracks, hits, objs, per_photon, lab, card, geo,
                      rng_t if ro.timing else None)
 
 
 def _stack(arrays, n, dtype=float):
-    return np.column_stack(arrays).astype(dtype, copy=False) if arrays else np.zeros((n, 0), dtype)
+    """(n, k) of k arrays (n,): stacked as (k, n) and transposed, a Fortran-ordered array whose columns (what the
+    selections read, one object at a time) are contiguous; ~5x faster than a C-ordered column_stack, same values."""
+    return np.stack(arrays).T.astype(dtype, copy=False) if arrays else np.zeros((n, 0), dtype)
 
 
 def _times(n, t_dim, objs, hits, t_in, c_e, c_det, ph_det, card, rng_t) -> dict:
@@ -196,7 +204,7 @@ def _times(n, t_dim, objs, hits, t_in, c_e, c_det, ph_det, card, rng_t) -> dict:
         cluster_time_ns=np.where(c_det == _LKR, tres.lkr(c_e) * gt[slot].T.reshape(n, c_dim), np.nan))
 
 
-def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab, card, rng_t) -> EventRecord:
+def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab, card, geo, rng_t) -> EventRecord:
     n, names = len(w), ev.names
     t_dim = len(ich)
     p_true = np.column_stack([np.linalg.norm(lab[:, i, 1:], axis=1) for i in ich])
@@ -204,7 +212,6 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
                     for j, i in enumerate(ich)], axis=1)
     t_in = np.stack([np.stack([t.accept[d] for d in TRACK_DETECTORS], axis=-1) for t in prop], axis=1)
     # as the engine (simulation.vetoes.particle_vetoes) and pileup: MNP33 bending, MUV0, HASC, STRAW segments
-    geo = charged_veto_geometry(card)
     veto = _stack([charged_veto_hits(vtx, lab[:, i, 1:], charge(names[i]), card, geo, t)
                    for i, t in zip(ich, prop)], n, np.int8)
     c_e = _stack([o[2] for o in objs], n)

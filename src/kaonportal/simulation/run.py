@@ -223,8 +223,9 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         with use_scheduler(scheduler, field="scheduler") as client:
             pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and client is None else None
             out_schema = fschema if out_path is not None else (schema if keep is None else _select(schema, keep))
+            encode = writer is not None and writer.encoded
             for first_block, start, stop, table, sums, saved in _chunk_tables(ctx, schema, chunks, store, pool,
-                                                                              client, progress, out_schema):
+                                                                              client, progress, out_schema, encode):
                 sum_w += sums[0]
                 sum_wacc += sums[1]
                 sum_p += sums[2]

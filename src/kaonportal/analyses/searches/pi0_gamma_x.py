@@ -170,10 +170,11 @@ def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False)
     ses = 1.0 / (n_pi0 * eps_rv * a_x)
     # backgrounds in events: source s contributes N_tag eps_rv (BR_s / BR(K+ -> pi+ pi0)) x (one-photon weight per
     # generated decay) / A_tag, A_tag = tagged / generated K+ -> pi+ pi0 decays (from the gamma gamma sample)
-    rb = {"gamma gamma": reconstruct_source("gamma gamma", n_bkg, seed, card, **kw)}
+    # only the entries of positive weight are kept (the selection below drops the others; same arrays, in order)
+    rb = {"gamma gamma": reconstruct_source("gamma gamma", n_bkg, seed, card, drop_rejected=True, **kw)}
     for src in cfg.extra_backgrounds:
         rb[src] = reconstruct_source(src, max(5000, int(cfg.n_background_extra * f)), seed, card,
-                                     e_gamma_min=cfg.e_gamma_min, **kw)
+                                     e_gamma_min=cfg.e_gamma_min, drop_rejected=True, **kw)
     a_tag = rb["gamma gamma"]["tagged"] / rb["gamma gamma"]["generated"]
     br_rel = {"gamma gamma": BR_PI0_GG, "dalitz": BR_PI0_DALITZ,     # constants (PDG)
               "kpi2g": BR_PI0_GG * radiative_fraction("K+ -> pi+ pi0 gamma", cfg.e_gamma_min)}
@@ -193,9 +194,9 @@ def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False)
     total = float(np.cumsum(pb)[-1])      # the cumulative sum, as before (seeded pseudo-data unchanged)
     # the part of each window's background by what made the seen cluster (MECHANISMS)
     b_mech = {mech: _window_sums(np.concatenate([p_[1][p_[3] == code] for p_ in parts]),
-                                 np.concatenate([p_[2][p_[3] == code] for p_ in parts]), wlo, whi)[0]
+                                 np.concatenate([p_[2][p_[3] == code] for p_ in parts]), wlo, whi, False)[0]
               for mech, code in MECHANISMS.items()}
-    b_by_source = {src: _window_sums(xs, ws, wlo, whi)[0] for src, xs, ws, _ in parts}
+    b_by_source = {src: _window_sums(xs, ws, wlo, whi, False)[0] for src, xs, ws, _ in parts}
     rng = np.random.default_rng(derive_seed(seed, "pi0-gamma-x pseudo-data"))
     if user_candidates is not None:
         cand, origin = user_candidates, cfg.candidates_file

@@ -12,6 +12,7 @@ from __future__ import annotations
 __all__ = ["SOURCES", "MECHANISMS", "nunu_photon_weight", "reconstruct_source", "reconstruct_pi0_gamma",
            "nunu_acceptance"]
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,15 @@ def _generate(source, n, rng, x_mass, nunu_me, e_gamma_min) -> KaonFrameEvents:
     return KaonFrameEvents(kf, prod.names + dec.names, vis, w)
 
 
+@functools.cache
+def _default_tag_window() -> tuple:
+    """The pi+ pi0 tag window in m_miss^2 (GeV^2/c^4) of the pnn-2022 normalisation region (parsed once per
+    process: the scan asks for it once per sample)."""
+    from ...selection import load_selection
+    sel = load_selection("pnn-2022")
+    return tuple(sel.region(sel.normalisation.region).windows["m2miss_pi"])
+
+
 def _extra_tracks_lost(rec: EventRecord, card) -> np.ndarray:
     """P(every track but track 0 goes unseen): one in the STRAW acceptance rejects the event (single-track tag);
     outside, it escapes a veto it hits with the card's ``extra_charged_inefficiency`` (D) and surely if it hits none
@@ -99,11 +109,12 @@ def _select(rec: EventRecord, card, tag_window, conversion: ConversionModel | No
 
     def cluster(j):
         """One-cluster candidate flag, escape probability and m_miss^2 of cluster hypothesis ``j``."""
-        e, xy = rec.cluster_e[:, j], np.column_stack([rec.cluster_x[:, j], rec.cluster_y[:, j]])
+        e, x, y = rec.cluster_e[:, j], rec.cluster_x[:, j], rec.cluster_y[:, j]
         on_lkr = rec.cluster_detector[:, j] == _LKR
-        near = on_lkr & (np.hypot(xy[:, 0] - pi_x, xy[:, 1] - pi_y) <= dmin)
-        d = np.column_stack([xy, rec.cluster_z[:, j]]) - r
-        m2_ = missing_mass2(p_pi0, e, d / np.linalg.norm(d, axis=1)[:, None])
+        near = on_lkr & (np.hypot(x - pi_x, y - pi_y) <= dmin)
+        dx, dy, dz = x - r[:, 0], y - r[:, 1], rec.cluster_z[:, j] - r[:, 2]
+        norm = np.sqrt(dx * dx + dy * dy + dz * dz)        # np.linalg.norm's sum order: the same numbers
+        m2_ = missing_mass2(p_pi0, e, np.stack([dx / norm, dy / norm, dz / norm], axis=1))
         # a cluster merged with the pi+ cluster escapes the veto, as in photon_veto_update
         return on_lkr & (e > LKR_CLUSTER_E_MIN) & ~near, np.where(near, 1.0, rec.cluster_inefficiency[:, j]), m2_
 
@@ -147,7 +158,8 @@ def reconstruct_source(source: str, n: int, seed: int, card, z_range=(105.0, 165
                        lkr_position_m: float = LKR_POSITION_M, tag_window=None, nunu_me: bool = True,
                        e_gamma_min: float = 0.010,
                        conversion: ConversionModel | None = ConversionModel(),
-                       photonuclear: PhotonuclearModel | None = PhotonuclearModel()) -> dict:
+                       photonuclear: PhotonuclearModel | None = PhotonuclearModel(),
+                       drop_rejected: bool = False) -> dict:
     """Simulate ``n`` decays of one ``source`` (:data:`SOURCES`: "gamma A'", "gamma nu nubar", "gamma gamma" and
     "dalitz" are K+ -> pi+ pi0 with that pi0 decay; "kpi2g" is K+ -> pi+ pi0 gamma (inner bremsstrahlung, E_gamma
     > ``e_gamma_min`` GeV in the kaon frame), pi0 -> gamma gamma) and reconstruct the one-photon events.
@@ -161,14 +173,15 @@ def reconstruct_source(source: str, n: int, seed: int, card, z_range=(105.0, 165
     :class:`kaonportal.detector.photonuclear.PhotonuclearModel` (None: mechanism off; the event record draws each
     from its own stream, so switching one off leaves every other draw unchanged). Events come from
     :func:`kaonportal.simulation.record.iter_record_blocks` with streams 20-25, the historical ones of this search.
+    ``drop_rejected``: keep only the entries of positive weight (in order), block by block -- what a caller that
+    drops the others anyway gets without holding the whole (n, k) arrays (1e6 pi0 -> gamma gamma events make 8e6
+    entries, most rejected).
     """
     if source not in SOURCES:
         raise InputError("x_decay", f"{source!r}; allowed: {', '.join(SOURCES)}")
     card = load_card(card) if isinstance(card, (str, Path)) else card
     if tag_window is None:
-        from ...selection import load_selection
-        sel = load_selection("pnn-2022")
-        tag_window = sel.region(sel.normalisation.region).windows["m2miss_pi"]
+        tag_window = _default_tag_window()
     label = {"dalitz": "pi0 -> e+ e- gamma", "kpi2g": f"K+ -> pi+ pi0 gamma|{e_gamma_min!r}"}.get(source, source)
     s = derive_seed(seed, f"pi0-gamma-x|{label}|{mass!r}")
     readout = Readout(tuple(z_range), lkr_position_m, conversion, photonuclear, stream_base=_STREAMS,
@@ -180,9 +193,13 @@ def reconstruct_source(source: str, n: int, seed: int, card, z_range=(105.0, 165
         g0, t, a, b, c = _select(rec, card, tag_window, conversion)
         gen += g0
         tw += t
-        m2.append(a.ravel())
-        wk.append(b.ravel())
-        cv.append(c.ravel())
+        a, b, c = a.ravel(), b.ravel(), c.ravel()
+        if drop_rejected:
+            k = b > 0
+            a, b, c = a[k], b[k], c[k]
+        m2.append(a)
+        wk.append(b)
+        cv.append(c)
     return {"generated": gen, "tagged": tw, "m2": np.concatenate(m2), "weights": np.concatenate(wk),
             "mechanism": np.concatenate(cv)}
 
@@ -211,12 +228,17 @@ def _cdf_quantiles(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
     return np.interp(np.asarray(q, float) * cw[-1], cw, x[k][o])
 
 
-def _window_sums(x: np.ndarray, w: np.ndarray, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    """Sums of ``w`` and of ``w**2`` over the entries with ``lo <= x < hi``, per window (arrays ``lo``, ``hi``)."""
+def _window_sums(x: np.ndarray, w: np.ndarray, lo, hi, squares: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Sums of ``w`` and of ``w**2`` over the entries with ``lo <= x < hi``, per window (arrays ``lo``, ``hi``);
+    ``squares=False``: the sums of ``w`` only (None for the squares; the breakdowns need no variance)."""
     o = np.argsort(x)
     xs = x[o]
-    c, c2 = (np.concatenate([[0.0], np.cumsum(v)]) for v in (w[o], w[o] ** 2))
+    wo = w[o]
+    c = np.concatenate([[0.0], np.cumsum(wo)])
     i0, i1 = np.searchsorted(xs, lo), np.searchsorted(xs, hi)
+    if not squares:
+        return c[i1] - c[i0], None
+    c2 = np.concatenate([[0.0], np.cumsum(wo ** 2)])
     return c[i1] - c[i0], c2[i1] - c2[i0]
 
 
