@@ -79,3 +79,20 @@ def test_stated_lower_edge_ratios_are_remeasured_at_300_mev(key, model_kw, scali
     lower = band_edges(np.array([0.3, 0.30001]), couplings, np.vstack([ratio[0], ratio[0]]), 0.3)["lower"]
     pub = published_band_edges("NA62_2023_Aprime_mumu_eps_90CL_FORESEE_digitized", at_masses=(0.3,))["at"][0]["lower"]
     assert lower / pub == pytest.approx(LOWER_EDGE_RATIOS[key][1], rel=0.03)
+
+
+def test_package_docstring_states_one_current_set_of_lower_edges():
+    # audit (issue #14): the package docstring gave two different current mu mu lower-edge sets and an unmeasured,
+    # misquoted ee ratio; the current set is LOWER_EDGE_RATIOS, stated once, and ee is an estimate
+    import kaonportal.beamdump as bd
+    from kaonportal.beamdump import efficiencies
+    from kaonportal.beamdump.disagreements import LOWER_EDGE_RATIOS
+
+    text = " ".join(bd.__doc__.split())
+    current = ", ".join(f"{r:.2f}" for r in LOWER_EDGE_RATIOS[("default", "notch")])
+    assert f"ratios {current}" in text
+    for stale in ("0.67, 0.64, 0.66, 0.73", "0.71, 0.68, 0.69, 0.75", "~5-6x", "~0.55-0.65", "no hadronic channel"):
+        assert stale not in text, stale
+    assert "no NA62 ee contour ships" in text and "estimate" in text
+    eff = " ".join(efficiencies.__doc__.split())
+    assert "0.68-0.75" not in eff and "0.48-0.58 for ee against 0.60-0.68 for mu mu" in eff
