@@ -138,3 +138,25 @@ def test_footer_text_is_at_least_8_pt_in_the_saved_png(tmp_path):
     assert n_lines >= 3                                           # pointer + the two BC1 disagreements
     height_px = note.get_window_extent(renderer).height
     assert height_px / n_lines >= 8 / 72 * _PNG_DPI
+
+
+@pytest.mark.parametrize("model, channels, present, absent", [
+    # audit (issue #14): the header named "Pythia 8 meson tables + Bluemlein-Brunner bremsstrahlung" for every model
+    ("dark-photon", ["mumu"], ["bremsstrahlung", "eta -> gamma A'", "BR(X -> f)", "eff_f", "mumu"], ["Primakoff"]),
+    ("BC4", ["mumu"], ["B -> Xs S", "charm/beauty"], ["bremsstrahlung", "Primakoff"]),
+    ("BC11", ["gg"], ["(mixing)", "Primakoff"], ["bremsstrahlung"]),
+])
+def test_curve_header_states_the_runs_own_formula_and_mechanisms(model, channels, present, absent, tmp_path):
+    from kaonportal.beamdump.analysis import write_outputs
+
+    mr = {"BC4": (0.3, 0.4), "BC11": (0.1, 0.2)}.get(model, (0.3, 0.4))
+    counts = {"observed": 0, "background": 0.1} if channels == ["gg"] else {}     # gg: no published counts
+    res = run_beamdump(model, channels, 1.4e17, (2, 4), n_per_mass=100, mass_range=mr, **counts)
+    write_outputs(res, tmp_path, plot=False)
+    head = [ln for ln in (tmp_path / "contour.csv").read_text().splitlines() if ln.startswith("#")]
+    formula = next(ln for ln in head if ln.startswith("# N_exp"))
+    production = next(ln for ln in head if ln.startswith("# production:"))
+    text = formula + production
+    assert all(w in text for w in present), (present, text)
+    assert not any(w in production for w in absent), (absent, production)
+    assert set(res.grid.by_mechanism) and all(k in production for k in res.grid.by_mechanism)

@@ -11,7 +11,8 @@ Pieces (one physics concern per module):
 - :mod:`.phasespace`: two-body and n-body decay kinematics;
 - :mod:`.detection`: decay in flight, products through the card geometry, pointing to the TAX;
 - :mod:`.mixing`: dark-photon production by rho/omega/phi mixing (hadronic-analysis production model);
-- :mod:`.yields`: N = N_POT chi P_decay A_acc A_trig on a (mass, coupling) grid, with MC uncertainty;
+- :mod:`.yields`: N = N_POT sum chi P_decay BR(X -> f) A_acc A_trig eff_f on a (mass, coupling) grid, with MC
+  uncertainty; :mod:`.formula` states it, with the run's own mechanisms, in every output header;
 - :mod:`.budget`: the same N for one (mass, coupling), factor by factor (``kaonportal beamdump --explain M,C``);
 - :mod:`.contours`: 90% CL exclusion contours, expected bands, projections;
 - :mod:`.significance`: 5 sigma discovery thresholds of the hadronic search (EPJC 85 (2025) 571 table);

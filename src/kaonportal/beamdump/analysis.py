@@ -27,6 +27,7 @@ from .counts import (COUNTING_NOTE, POT_2021, POT_RUN2, PUBLISHED_2021, PUBLISHE
                      check_observed_masses, observed_background, observed_event_block)
 from .edges import edge_notes, grid_edge_contacts
 from .efficiencies import channel_efficiency
+from .formula import production_line, yield_formula_line
 from .published_contours import band_edge_block, published_counts
 from .disagreements import stated_disagreements
 from .contours import Exclusion, exclusion, expected_quantile_counts, observed_per_mass, projection
@@ -246,8 +247,10 @@ def _header(res: BeamDumpResult, what: str) -> str:
              f"# units: mass in GeV/c^2, coupling = {s['coupling_name']}; CL {res.observed.cl} ({res.observed.method})",
              f"# inputs: {json.dumps(s['inputs'])}",
              f"# seed {s['seed']}, kaonportal {s['kaonportal_version']}, {s['n_simulated']} X events simulated",
-             "# N_exp = N_POT chi P_decay A_acc A_trig (kaonportal.beamdump; production: Pythia 8 meson tables "
-             "+ Bluemlein-Brunner bremsstrahlung)"]
+             # the formula with every factor and the mechanisms this run simulated (BC4: B decays; BC11: mixing,
+             # Primakoff), not a fixed text
+             f"# {yield_formula_line(res.grid.channels)}",
+             f"# {production_line(res.grid.by_mechanism, res.grid.setup)}"]
     # the known disagreements and the comparison with a shipped published contour travel with the curve (issue 14)
     lines += [f"# stated disagreement with the published result: {d}" for d in s["stated_disagreements"]]
     lines += [f"# {c['statement']} ({c['contour']})" for c in s["band_edges"]["published_comparison"]]

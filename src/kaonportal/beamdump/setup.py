@@ -49,8 +49,8 @@ class BeamDumpSetup:
       not found; 0.02 m is about 3x the 99% quantile of this simulation's own signal CDA]
     - ``z_tax_window``: signal region in Z_TAX (z of that closest approach), m. [D, as above: the
       1-99% range of the simulated signal is about 18-29 m]
-    - ``trigger_efficiency``: A_trig of N = N_POT chi P A_acc A_trig. [D: not found in the shared
-      references; 1.0 unless the user sets it]
+    - ``trigger_efficiency``: A_trig of N = N_POT chi P_decay BR(X -> f) A_acc A_trig eff_f (:mod:`.yields`).
+      [D: not found in the shared references; 1.0 unless the user sets it]
     - ``mass_window_sigma``: invariant-mass selection |m_reco - m_X| < n sigma_m, sigma_m the resolution of the
       simulated signal (:func:`.masscut.mass_window`); 0 switches it off. The same window decides at which mass
       hypotheses an observed event of known mass counts (:func:`.contours.observed_per_mass`; off: at every mass).
