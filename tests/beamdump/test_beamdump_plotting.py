@@ -1,5 +1,7 @@
 """Slide-ready beam-dump plot: LaTeX labels, bands and citations in the legend, published-curve overlay."""
 
+import json
+
 import pytest
 
 from kaonportal.beamdump import plotting
@@ -160,3 +162,19 @@ def test_curve_header_states_the_runs_own_formula_and_mechanisms(model, channels
     assert all(w in text for w in present), (present, text)
     assert not any(w in production for w in absent), (absent, production)
     assert set(res.grid.by_mechanism) and all(k in production for k in res.grid.by_mechanism)
+
+
+@pytest.mark.parametrize("model, mass_range", [("BC4", (0.3, 0.4)), ("BC10", (0.3, 0.4)), ("BC11", (0.45, 0.6))])
+def test_unshipped_published_contour_is_stated_not_denied(model, mass_range, tmp_path):
+    # audit (issue #14): the validation said "the published beam-dump numbers are for the dark photon (BC1)",
+    # but NA62 published BC4/BC10/BC11 contours (EPJC 85 (2025) 571); they do not ship, so they are not compared
+    from kaonportal.beamdump.analysis import write_outputs
+    from kaonportal.beamdump.plotting import exclusion_figure
+
+    res = run_beamdump(model, None, 1.4e17, (2, 3), n_per_mass=50, mass_range=mass_range)
+    summary = write_outputs(res, tmp_path, plot=False)
+    statement = "NA62's published contour (EPJC 85 (2025) 571) does not ship with kaonportal: not compared"
+    assert summary["validation"]["applies"] is False and statement in summary["validation"]["reason"]
+    assert "are for the dark photon" not in json.dumps(summary)
+    fig = exclusion_figure(res)
+    assert any(statement in " ".join(t.get_text().split()) for t in fig.texts)

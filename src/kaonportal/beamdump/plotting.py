@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .published_contours import PUBLISHED_CONTOURS  # re-exported: the overlay table
+from .published_contours import published_not_shipped
 
 _MASS_SYMBOL = {"A'": r"m_{A'}", "S": r"m_S", "a": r"m_a", "N": r"m_N"}
 _COUPLING_LABEL = {"epsilon": r"$\varepsilon$", "sin2theta": r"$\sin^2\theta$", "g_Y": r"$g_Y$",
@@ -251,6 +252,7 @@ def exclusion_figure(res, *, particle: str = "X"):
                   framealpha=0.9)
     notes = list(edges.get("notes", [])) + list(summary.get("observed_events", {}).get("notes", []))
     notes += [c["statement"] for c in (summary.get("band_edges") or {}).get("published_comparison", [])]
+    notes += [n for n in [published_not_shipped(g.model)] if n]
     # the known disagreements with NA62 are stated on the plot itself, not only in summary.json (issue 14)
     notes += disagreement_footer(summary.get("stated_disagreements", []))
     _place_notes(fig, notes)
