@@ -192,3 +192,15 @@ def test_cli_eta_ratio_reaches_explain_and_summary(tmp_path):
     assert res.exit_code == 0, res.stderr
     inputs = json.loads((out / "summary.json").read_text())["inputs"]
     assert inputs["eta_ratio"] == "pythia" and inputs["eta_spectrum"].startswith("raw Pythia 8")
+
+
+def test_one_line_summary_says_where_each_limit_applies(tmp_path):
+    # audit (issue #14): the line printed one "N_UL = 3.87" although the limit is 2.30 at every mass but the notch
+    # of the observed mu mu event (0.411 GeV, counted in its +-3 sigma_m window only)
+    res = runner.invoke(app, ["beamdump", "--channels", "mumu", "--grid", "12x6", "--mass-range", "0.38,0.44",
+                              "--n-per-mass", "100", "--out", str(tmp_path / "bd")])
+    assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.stderr.splitlines() if ln.startswith("wrote "))
+    assert "N_UL = 2.3 at most masses, 3.87 at m = 0.4" in line
+    low, high = (float(x) for x in line.split("3.87 at m = ")[1].split(" GeV")[0].split("-"))
+    assert low < 0.411 < high

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 __all__ = ["POT_2021", "POT_RUN2", "PUBLISHED_2021", "PUBLISHED_2021_EVENT_MASSES", "ObservedCounts",
            "observed_background", "check_observed_masses", "observed_event_block", "COUNTING_NOTE",
-           "CHANNEL_NOT_GIVEN"]
+           "CHANNEL_NOT_GIVEN", "limit_statement"]
 
 from dataclasses import dataclass, field
 
@@ -164,3 +164,29 @@ def observed_event_block(grid, event_masses: dict) -> dict:
                              f"mass (neighbours {masses[k - 1]:.4g} and {masses[k]:.4g} GeV): the contour's notch "
                              "there is not resolved; a finer --grid or a narrower --mass-range resolves it")
     return {"events": events, "notes": notes}
+
+
+def limit_statement(signal_limit: float, limits_per_mass, masses) -> str:
+    """N_UL in words for a one-line summary: one value when it is the same at every mass, else the value at most
+    masses and where (GeV) each other value applies (e.g. 2.30 everywhere but 3.87 in the notch of an observed event).
+
+    >>> limit_statement(3.87, [2.3, 3.87, 3.87, 2.3], [0.39, 0.405, 0.411, 0.43])
+    'N_UL = 2.3 at most masses, 3.87 at m = 0.405-0.411 GeV'
+    >>> limit_statement(2.3, None, [0.3, 0.4])
+    'N_UL = 2.3'
+    """
+    if limits_per_mass is None or len(set(float(v) for v in limits_per_mass)) <= 1:
+        return f"N_UL = {float(signal_limit):.3g}"
+    lim = np.asarray(limits_per_mass, float)
+    m = np.asarray(masses, float)
+    values, counts = np.unique(lim, return_counts=True)
+    common = float(values[np.argmax(counts)])
+    parts = []
+    for v in values:
+        if v == common:
+            continue
+        idx = np.flatnonzero(lim == v)
+        runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)     # contiguous mass ranges
+        where = ", ".join(f"{m[r[0]]:.3g}" if r.size == 1 else f"{m[r[0]]:.3g}-{m[r[-1]]:.3g}" for r in runs)
+        parts.append(f"{float(v):.3g} at m = {where} GeV")
+    return f"N_UL = {common:.3g} at most masses, " + ", ".join(parts)

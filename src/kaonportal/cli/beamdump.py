@@ -192,9 +192,13 @@ def beamdump_cmd(
     if json_out:
         emit_json(summary)
     else:
+        from ..beamdump.counts import limit_statement
+
         ex = summary["observed"]
-        stderr.print(f"wrote {out}: {ex['excluded_cells']} excluded cells at {pot:.3g} POT "
-                     f"(N_UL = {ex['signal_events_limit']:.3g}); max N_exp = {summary['max_expected_events']:.3g}")
+        # the limit depends on the mass when an observed event counts only in its mass window (beamdump.counts)
+        limit = limit_statement(ex["signal_events_limit"], ex.get("signal_events_limit_per_mass"), res.grid.masses)
+        _say(f"wrote {out}: {ex['excluded_cells']} excluded cells at {pot:.3g} POT ({limit}); "
+             f"max N_exp = {summary['max_expected_events']:.3g}")
 
 
 def _print_budget_table(table: str, json_out: bool) -> None:
