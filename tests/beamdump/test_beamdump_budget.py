@@ -407,3 +407,13 @@ def test_eta_ratio_reaches_the_yield_and_is_stated():
     assert "eta spectrum: Pythia 8 reweighted per bin to NA27" in b["na27"].table().splitlines()[0]
     assert "eta_ratio='pythia'" in rows["pythia"]["sources"]["n_parent_per_pot"]["formula"]
     assert "w_eta(p_T)" in rows["na27"]["sources"]["n_parent_per_pot"]["formula"]
+
+
+def test_bremsstrahlung_cross_check_says_which_number_it_is():
+    # audit (issue #14): the table's n_par/POT (this run's sample) and the footnote's "0.006339 here" (a separate
+    # integral) are two MC estimates of the same rate; the footnote says which one it is
+    b = yield_budget("dark-photon", 0.3, 4e-7, ["mumu"], pot=POT, n_per_mass=300, seed=5)
+    text = " ".join(b.table().split())
+    assert "brems_per_pot at m = 0.3 GeV" in text
+    foot = text.split("brems_per_pot at m = 0.3 GeV: ")[1]
+    assert "separate 2e+05-event integral" in foot.split(" vs ")[0] and "n_par/POT" in foot.split(" vs ")[0]
