@@ -11,7 +11,8 @@ from kaonportal.report.style import plot_formats
 
 
 def test_labels_and_citations():
-    assert axis_labels("A'", "epsilon") == ("$m_{A'}$ [GeV/$c^2$]", r"$\varepsilon$")
+    # audit (issue #14): a single rotated epsilon read as omega; the label names it
+    assert axis_labels("A'", "epsilon") == ("$m_{A'}$ [GeV/$c^2$]", r"kinetic mixing $\varepsilon$")
     assert axis_labels("S", "sin2theta")[1] == r"$\sin^2\theta$"
     assert input_citations(["ee", "mumu"]) == "NA62, JHEP 09 (2023) 035; PRL 133 (2024) 111802"
     assert "EPJC 85 (2025) 571" in input_citations(["pipi"])
