@@ -150,6 +150,14 @@ class BeamDumpResult:
         return out
 
 
+def check_mass_range(mdl, mass_range) -> None:
+    """InputError (naming ``mass_range``) unless LOW < HIGH lie within the model's validity range (GeV)."""
+    lo, hi = mdl.mass_range
+    if not lo <= mass_range[0] < mass_range[1] <= hi:
+        raise InputError("mass_range", f"must lie within the validity range [{lo:.3g}, {hi:.3g}] GeV of "
+                                       f"{mdl.name}, got {mass_range[0]:g},{mass_range[1]:g}")
+
+
 def check_run_inputs(*, pot, projection_pot, cl, n_per_mass, observed, background, seed, method="cls",
                      a_scaling="alpha", card=None) -> None:
     """The scalar inputs of :func:`run_beamdump`, each an InputError naming it and its allowed range: one check
@@ -196,10 +204,7 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     mr_def, cr_def = default_ranges(mdl)
     mr = mass_range or mr_def
     cr = coupling_range or cr_def
-    lo, hi = mdl.mass_range
-    if not lo <= mr[0] < mr[1] <= hi:
-        raise InputError("mass_range", f"must lie within the validity range [{lo:.3g}, {hi:.3g}] GeV of "
-                                       f"{mdl.name}, got {mr[0]:g},{mr[1]:g}")
+    check_mass_range(mdl, mr)
     masses = np.geomspace(mr[0], mr[1], n_m)
     couplings = np.geomspace(cr[0], cr[1], n_c)
     # channels=None: the model's published-analysis channels; each asked channel must open below the grid's top
