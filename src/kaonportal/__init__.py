@@ -3,7 +3,7 @@
 Pipeline (one subpackage per stage): ``beam -> decays -> detector -> reco -> selection ->
 normalisation -> stats -> models -> analyses -> report``, with ``beamdump`` beside them.
 
-Units everywhere: GeV, GeV/c, GeV/c^2, metres, nanoseconds (see ``../shared/conventions.md``).
+Units everywhere: GeV, GeV/c, GeV/c^2, metres, nanoseconds (natural units inside formulas; each docstring says which).
 """
 
 __all__ = ["__version__"]

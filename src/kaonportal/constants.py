@@ -156,7 +156,7 @@ BR_ETAP_GG = 0.02307                  # PDG [U], eta' -> gamma gamma
 BR_ETA_PIPIPI0 = 0.2292               # PDG 2024, eta -> pi+ pi- pi0 (22.92 +- 0.28) %
 BR_ETAP_PIPIPI0 = 3.61e-3             # PDG 2024 [U: recalled], eta' -> pi+ pi- pi0 (3.61 +- 0.17) x 1e-3
 BR_OMEGA_PI0G = 0.084                 # PDG, omega -> pi0 gamma (ALPINIST exotic_constants L68)
-BR_PHI_ETAG = 0.01303                 # PDG 2022, phi -> eta gamma (not in shared/; recalled PDG value) [U]
+BR_PHI_ETAG = 0.01303                 # PDG 2022, phi -> eta gamma (recalled PDG value, not re-read) [U]
 F0_KPI = 0.96                         # K -> pi scalar form factor f_0(0), scalar_portal form_factors.py L32
 
 # --- MS-bar quark masses in GeV ([PDG] 2024 quark summary tables): u, d, s at mu = 2 GeV; c and b at their own

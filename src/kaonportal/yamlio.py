@@ -2,7 +2,8 @@
 
 Every YAML input of the package (datasets, run and search configurations, selections, calibrations)
 goes through here, so that a missing file, a directory, a non-UTF-8 file or a YAML syntax error gives
-the CLI's "one line naming the field, exit code 2" instead of a traceback (``shared/conventions.md``).
+the CLI's "one line naming the field, exit code 2" instead of a traceback
+(the convention of every command, :mod:`kaonportal.cli._common`).
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.yaml"

@@ -221,3 +221,18 @@ def test_intensity_scale_2_says_so_and_projects_absolute_rows(tmp_path):
         [(1.0, 600.0, False), (2.0, 1200.0, True), (3.0, 1800.0, False)]
     # the 1x row is the run's own numbers moved back once: its eps_RV is the published 0.632
     assert rows[0]["eps_rv"] == pytest.approx(0.632, rel=1e-9)
+
+
+def test_command_turns_numpy_huge_page_hint_off_unless_the_user_set_it():
+    # issue 17: the hint cost system CPU in the per-block temporaries; it must be set before numpy is imported,
+    # and a user's own choice wins
+    import subprocess
+    import sys
+
+    code = "import kaonportal.cli.main; from numpy._core import multiarray as m; print(int(m._get_madvise_hugepage()))"
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+    env["NUMPY_MADVISE_HUGEPAGE"] = "1"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"

@@ -128,3 +128,45 @@ def test_average_is_the_mean_over_orientations_for_each_pi0():
     assert np.array_equal(out[1][0], want) and np.array_equal(out[1][1], want_esc)
     assert np.all(want <= w_others) and np.unique(want).size > n // 2   # photons were vetoed, event by event
     assert not np.array_equal(out[0][0], out[1][0])      # another block, other orientations
+
+
+def test_only_the_chosen_events_are_averaged():
+    """``where`` (the engine passes in_acceptance): the chosen events get, bit for bit, the weights they get when
+    every event is averaged (stream 4 is drawn for all events); the others the veto of the photons actually
+    generated, and an escape part that is 1 exactly where that veto is 1, as without the option."""
+    from kaonportal.backend import block_rng
+    from kaonportal.decays import generate
+    from kaonportal.detector.response import photon_veto_update
+    from kaonportal.simulation import vetoes
+    from kaonportal.simulation.engine import make_context
+
+    card = load_card("na62-2022")
+    ctx = make_context("K+ -> pi+ pi0", 7, card, Z, None, "weights", True, False, generate, {}, veto_average=4)
+    n = 4000
+    prod = generate("K+ -> pi+ pi0", n, np.random.default_rng(3))
+    groups = vetoes.pi0_groups(prod)
+    rng = np.random.default_rng(4)
+    lab = prod.p4 + 0.0
+    lab[:, :, 3] = np.abs(lab[:, :, 3]) + 30.0
+    lab[:, :, 0] = np.sqrt(lab[:, :, 0] ** 2 + (lab[:, :, 3] ** 2 - prod.p4[:, :, 3] ** 2))
+    decay_pt = [np.column_stack([rng.normal(0, 0.01, n), rng.normal(0, 0.01, n), rng.uniform(110, 160, n)])
+                for _ in prod.names]
+    lkr_xy = (rng.normal(0, 0.3, n), rng.normal(0, 0.3, n))
+    w_others = np.where(rng.random(n) < 0.5, 1.0, 0.7)
+    where = rng.random(n) < 0.6
+    (j, pair), = groups
+    back = rng.random(n) < 0.2                    # generated photons going backwards: undetectable, both escape
+    for i in pair:
+        lab[back, i, 3] = -np.abs(lab[back, i, 3])
+    w_all, esc_all = vetoes.average_pi0_vetoes(ctx, ctx.prepared, block_rng(7, 0, 4), groups, lab, decay_pt, lkr_xy,
+                                               w_others)
+    w, esc = vetoes.average_pi0_vetoes(ctx, ctx.prepared, block_rng(7, 0, 4), groups, lab, decay_pt, lkr_xy,
+                                       w_others, where)
+    assert np.array_equal(w[where], w_all[where]) and np.array_equal(esc[where], esc_all[where])
+    plain = w_others.copy()
+    for i in pair:
+        photon_veto_update(plain, decay_pt[j], lab[:, i], *lkr_xy, card)
+    rest = ~where
+    assert np.array_equal(w[rest], plain[rest])
+    assert np.array_equal(esc[rest], (plain[rest] >= 1.0).astype(float))
+    assert 0 < np.count_nonzero(esc[rest]) < rest.sum()        # both cases occur

@@ -33,3 +33,13 @@ def test_section_counts_follow_the_snapshot():
     # agree, tension, disagree, closure (agreeing closure entries only: none produced here), not produced
     assert cells[2:7] == ["0", "0", "1", "0", str(n_area - 1)]
     assert "12x" in cells[7]
+
+
+def test_worst_ratio_is_shown_to_three_significant_figures():
+    # the README prose quotes ratios like 1.05x: two figures would show a 5.6 % excess (1.056) as "1.1x"
+    reg = load_registry()
+    first = reg.entries[0][1].id
+    snap = {"kaonportal_version": "x", "quick": True, "date": "d",
+            "records": {first: {"status": "tension", "ratio": 1.056}}}
+    row = next(ln for ln in trust_section(reg, snap).splitlines() if ln.startswith(f"| {reg.entries[0][0]} |"))
+    assert row.rstrip(" |").endswith(": 1.06x published")

@@ -1,6 +1,6 @@
 """Shared command-line behaviour: error reporting, exit codes, JSON output, progress, overwrite guard.
 
-Conventions (``../shared/conventions.md``):
+Conventions every ``kaonportal`` command follows:
 - ``--json`` prints exactly one JSON object on stdout; progress, logs and warnings go to stderr.
 - exit 0 success; 2 bad input (one line naming the field and allowed values); 1 internal error
   (short message; full traceback only with ``--debug``).

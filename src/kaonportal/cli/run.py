@@ -1,6 +1,6 @@
 """`kaonportal run`: the package's main job (every enabled analysis section, one output directory).
 
-Output layout (``shared/conventions.md`` "Files"): DIR/summary.json (paths relative to DIR),
+Output layout (the user's copy: DIR/README.md, :mod:`kaonportal.report.readme`): DIR/summary.json (paths relative to DIR),
 DIR/plots/*.png (``--plot-formats png,pdf``: each plot once per format), DIR/tables/*.csv, DIR/hepdata/
 (hepdata_lib; valid for ``hepdata-validate -d``) and DIR/hepdata.tar.gz, DIR/README.md; simulated samples are cached in
 DIR/cache/ so that an interrupted run resumes (rerun the same command: a directory holding only

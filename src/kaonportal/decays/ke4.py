@@ -22,8 +22,12 @@ What is kept and what is not (documented approximations):
   lepton-current conventions (here eps_{0123} = +1 and s = +1) and is not validated against data.
 
 Generation: GENBOD four-body phase space with weight (phase-space weight) x |M|^2, accept-reject
-against 1.5 x the maximum seen in a fixed-seed pilot of 200 000 events (efficiency ~ 7%;
-accept-reject raises if the majorant is ever exceeded). Each proposal round runs in one compiled pass
+against a majorant from a fixed-seed pilot of 200 000 events (accept-reject raises if it is ever exceeded).
+The two GENBOD mass uniforms are drawn cell by cell (32 x 32 cells, each in proportion to its majorant:
+1.5 x the largest w |M|^2 of the pilot in the cell and its neighbours), which keeps ~15% of the proposals
+instead of ~7% with one majorant (1.5 x the pilot's maximum) for the whole phase space: w |M|^2 varies
+most with the two masses. The accepted density is w |M|^2 either way; the events for a given stream
+differ from the single-majorant generator's (kaonportal before 2026-12). Each proposal round runs in one compiled pass
 (:mod:`.ke4_kernel`, bit-identical to :func:`~.phasespace._genbod_raw` followed by :func:`ke4_matrix_element`).
 
 >>> import numpy as np
@@ -45,6 +49,7 @@ from ..kinematics import kallen
 from .ke4_kernel import ke4_params, ke4_propose
 from .phasespace import accept_reject
 from .products import Tree
+from .strata import Strata
 
 KE4_FORM_FACTORS = {
     # relative to f_s; NA48/2 EPJC 70 (2010) 635 via [GEN:kch2pipienu.F] [NA482:2010ke4] [V]
@@ -107,14 +112,20 @@ def ke4_matrix_element(p4: np.ndarray, form_factors: dict | None = None) -> np.n
     return S + 2.0 * _eps(a, b, pn, pe)
 
 
-def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major: float) -> tuple[np.ndarray, np.ndarray]:
+def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major, strata=None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """GENBOD four-body proposals (p4 (size, 4, 4)) and max(w |M|^2, 0) / major (size,).
 
     Same draws as :func:`~kaonportal.decays.phasespace._genbod_raw` (sub-system masses, then three
     isotropic directions: cos theta and azimuth uniforms) and bit-identical numbers to it followed by
     :func:`ke4_matrix_element` (:mod:`.ke4_kernel`); cos and sin of the azimuths stay in numpy.
+    ``strata`` (:func:`_strata`): the two mass uniforms are drawn cell by cell instead (a cell index, then
+    the two uniforms inside it), and ``major`` is ignored: each proposal's ratio is to its cell's majorant.
     """
-    r = rng.random((size, 2))
+    if strata is None:
+        r = rng.random((size, 2))
+    else:
+        cell, r = strata.draw(rng, size)
     steps = []
     for _ in range(3):
         u = rng.random((2, size))
@@ -125,29 +136,56 @@ def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major: float)
         steps += [u[0], cs]
     p4 = np.empty((size, 4, 4))
     ratio = np.empty(size)
-    ke4_propose(r, *steps, par, float(major), p4, ratio)
+    ke4_propose(r, *steps, par, float(major) if strata is None else 1.0, p4, ratio)
+    if strata is not None:
+        ratio /= strata.cell_major[cell]
     return p4, ratio
+
+
+#: cells per axis of the two GENBOD mass uniforms for the stratified proposals (:func:`_strata`)
+_NB = 32
+
+
+@lru_cache(maxsize=16)
+def _pilot(ff_items: tuple) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(20240611)   # fixed pilot: the majorant must not depend on the user's stream
+    size = 200_000
+    r = np.random.default_rng(20240611).random((size, 2))   # the pilot's mass uniforms (its first draws)
+    _, wm = _propose(size, rng, ke4_params(_M_K, _M_PI, _MASSES, dict(ff_items)), 1.0)
+    return r, wm
 
 
 @lru_cache(maxsize=16)
 def _majorant(ff_items: tuple) -> float:
-    rng = np.random.default_rng(20240611)   # fixed pilot: the majorant must not depend on the user's stream
-    _, wm = _propose(200_000, rng, ke4_params(_M_K, _M_PI, _MASSES, dict(ff_items)), 1.0)
-    return 1.5 * float(np.max(wm))
+    """1.5 x the largest w |M|^2 of the pilot (one majorant for the whole phase space)."""
+    return 1.5 * float(np.max(_pilot(ff_items)[1]))
+
+
+@lru_cache(maxsize=16)
+def _strata(ff_items: tuple) -> Strata:
+    """Cells of the (unsorted) mass uniforms, _NB x _NB, with their majorants (:mod:`.strata`): 1.5 x the largest
+    w |M|^2 of the pilot in the cell and its neighbours (the kernel sorts the two uniforms, so a cell and its
+    mirror image are merged first), at least 1e-3 of the largest. Efficiency ~ 15 % instead of ~ 7 % with the
+    single majorant (w |M|^2 varies most with the masses)."""
+    r, wm = _pilot(ff_items)
+    ij = np.minimum((r * _NB).astype(np.int64), _NB - 1)
+    mx = np.zeros((_NB, _NB))
+    np.maximum.at(mx, (ij.min(axis=1), ij.max(axis=1)), wm)
+    return Strata.from_cell_max(np.maximum(mx, mx.T), safety=1.5)
 
 
 def ke4(n: int, rng: np.random.Generator, **form_factors) -> Tree:
     """K+ -> pi+ pi- e+ nu at rest (see module docstring). ``form_factors`` override :data:`KE4_FORM_FACTORS`."""
     ff = dict(KE4_FORM_FACTORS)
     ff.update({k: float(v) for k, v in form_factors.items()})
-    major = _majorant(tuple(sorted(ff.items())))
+    strata = _strata(tuple(sorted(ff.items())))
     par = ke4_params(_M_K, _M_PI, _MASSES, ff)
 
     def propose(size):
-        p4, ratio = _propose(size, rng, par, major)
+        p4, ratio = _propose(size, rng, par, 1.0, strata)
         return {"p4": p4}, ratio
 
-    p4 = accept_reject(n, propose, rng, efficiency=0.03)["p4"]
+    p4 = accept_reject(n, propose, rng, efficiency=0.15)["p4"]
     t = Tree(n)
     for j, name in enumerate(("pi+", "pi-", "e+", "nu")):
         t.add(name, p4[:, j])

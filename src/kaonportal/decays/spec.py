@@ -1,7 +1,7 @@
 """Decay strings: parsing, particle names, charges and masses.
 
 A decay string is ``"parent -> daughter daughter ..."`` with particle names as in
-``shared/conventions.md`` (the ``particle`` package spelling: ``pi+``, ``pi0``, ``mu+``, ``e+``,
+the ``particle`` package (its PDG spelling: ``pi+``, ``pi0``, ``mu+``, ``e+``,
 ``gamma``, ``nu``, ``nubar``; ``N`` for a heavy neutral lepton; ``X``, ``S``, ``A'``, ``a`` for
 portal bosons). Extra spaces are ignored, and names may even be run together (``"K+->pi+pi0"``):
 the tokenizer matches the longest known name first.

@@ -137,12 +137,14 @@ def charged_veto_kernel(origin, p3, q, zm, kick, lav_up, skip_up, lav_down, skip
                 break
 
 
-def straw_chambers_crossed(track, card: Card) -> np.ndarray:
+def straw_chambers_crossed(track, card: Card, index: np.ndarray | None = None) -> np.ndarray:
     """Number of STRAW chambers each track of ``track`` (:func:`~.propagation.propagate_charged`) crosses
-    inside the active area (R < r_max, outside the beam hole)."""
-    count = np.zeros(track.forward.shape[0], np.int8)
+    inside the active area (R < r_max, outside the beam hole); ``index``: of those tracks only."""
+    count = np.zeros(track.forward.shape[0] if index is None else index.shape[0], np.int8)
     for s in card.geometry.straw:
         x, y = track.x[s.name], track.y[s.name]
+        if index is not None:
+            x, y = x[index], y[index]
         with np.errstate(invalid="ignore"):      # NaN positions (backward tracks) compare False
             hole = (np.abs(x - s.hole_x) < s.hole_half) & (np.abs(y) < s.hole_half)
             count += (x * x + y * y < s.r_max * s.r_max) & ~hole
@@ -161,6 +163,6 @@ def charged_veto_hits(origin, p3, charge, card: Card, geometry: tuple | None = N
     charged_veto_kernel(origin, p3, q, *(geometry or charged_veto_geometry(card)), det)
     if track is None:
         track = propagate_charged(origin, p3, q, card)
-    segment = (det == 0) & (straw_chambers_crossed(track, card) >= SEGMENT_MIN_CHAMBERS)
-    det[segment] = STRAW_SEGMENT
+    none = np.flatnonzero(det == 0)         # the segment rule applies only where no veto detector is reached
+    det[none[straw_chambers_crossed(track, card, none) >= SEGMENT_MIN_CHAMBERS]] = STRAW_SEGMENT
     return det

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 __all__ = ["export_model", "write_model_yaml", "SPINS"]
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from ..atomic import write_text_atomic
 from ..errors import InputError
 from .base import PortalModel
 from .tabulated import production_is_simulated
@@ -107,13 +106,10 @@ def export_model(model, n_masses: int = DEFAULT_N_MASSES) -> dict:
 
 
 def write_model_yaml(data: dict, path: Path) -> Path:
-    """Write the mapping atomically (temporary file + rename) as YAML."""
+    """Write the mapping atomically (:mod:`kaonportal.atomic`) as YAML."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "# kaonportal tabulated portal model (schema: kaonportal.models.tabulated.ModelFile; units GeV)\n"
     text += yaml.safe_dump(data, sort_keys=False, width=120, default_flow_style=None)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_text_atomic(path, text)       # the umask's mode (not mkstemp's 0600); no temporary left on error
     return path

@@ -22,7 +22,7 @@ Production ([Shrock:1981prd; Bondarenko:2018hnl; HNLCalc:2024code]):
   D0 -> pi- e+ nu). Single-pole form factors with f_+(0) from the HFLAV products f_+^{DK}(0)|V_cs| = 0.7180
   and f_+^{D pi}(0)|V_cd| = 0.1426, effective vector poles 1.93 GeV (D -> K) and 1.91 GeV (D -> pi) from
   the CLEO-c single-pole fits (PRD 80 (2009) 032005), scalar poles D_s0*(2317), D0*(2300)
-  [U: all recalled, not in shared/]. B -> D(*) l N and vector final states are NOT included.
+  [U: all recalled, not re-read]. B -> D(*) l N and vector final states are NOT included.
 
 Decays ([Bondarenko:2018hnl]), per-channel "Dirac-like" widths of Bondarenko et al. 1805.08567 /
 Gorbunov-Shaposhnikov 0705.1729 multiplied by **2 for the Majorana HNL** (pitfall 1; NA62FW GammaTot

@@ -1,7 +1,7 @@
 """Output of ``kaonportal run``: summary.json, plots, CSV tables, HEPData submission, README.md and
 the rich summary table on the terminal.
 
->>> sorted(OUTPUT_LAYOUT)[:3]
+>>> sorted(k for k in OUTPUT_LAYOUT if "/" not in k.rstrip("/"))[:3]    # the top-level entries
 ['README.md', 'beamdump/', 'cache/']
 """
 

@@ -1,7 +1,7 @@
 """README.md of a ``kaonportal run`` output directory (:func:`write_readme`), generated from what the run wrote,
 and the description of every entry of the directory (:data:`OUTPUT_LAYOUT`).
 
->>> sorted(OUTPUT_LAYOUT)[:3]
+>>> sorted(k for k in OUTPUT_LAYOUT if "/" not in k.rstrip("/"))[:3]    # the top-level entries
 ['README.md', 'beamdump/', 'cache/']
 """
 
@@ -30,6 +30,17 @@ OUTPUT_LAYOUT = {
                                 "and their portal-coupling interpretation next to the published curves",
     "curves/*.csv": "every limit curve of the searches, with a '#' header: what, units, CL, inputs",
     "beamdump/": "beam-dump section: contour and projection CSVs, plot, yields and its own summary.json",
+    "beamdump/contour.csv": "90% CL exclusion contour in (mass, coupling) at the dump's N_POT: the observed line and "
+                            "the expected median with its bands (background-only expectation); the '#' header gives "
+                            "the model, channels, inputs and the stated disagreements with NA62",
+    "beamdump/projection.csv": "expected (median) 90% CL exclusion with its bands, projected to a larger N_POT",
+    "beamdump/yields.npz": "signal yield grid (numpy npz): masses, couplings, events per POT with their Monte Carlo "
+                           "error, per channel, and the invariant-mass window half-widths",
+    "beamdump/summary.json": "the beam-dump section's own summary: model, grid, inputs, excluded ranges, the "
+                             "comparison with NA62 (validation) and the stated disagreements",
+    "beamdump/contour.png|pdf|svg": "the beam-dump exclusion in (mass, coupling) with the observed contour, the "
+                                    "expected median and its bands, the projection and the published NA62 contour "
+                                    "where one ships with kaonportal",
     "hepdata/": "HEPData submission (hepdata_lib): submission.yaml and one YAML table per result; passes "
                 "hepdata-validate -d hepdata",
     "hepdata.tar.gz": "the same HEPData submission as one archive, ready to upload",
@@ -152,11 +163,10 @@ def _search_options(name: str, given: dict | None) -> list[str]:
     return lines
 
 
-def _file_rows(files, out: Path, hepdata: dict, listed: set, labels: dict | None = None) -> list[str]:
-    """Table rows for written files that exist (curve CSVs with their HEPData table), each listed once;
-    ``labels``: descriptions by path given by the section (e.g. the keys of its ``files`` mapping)."""
+def _file_rows(files, out: Path, hepdata: dict, listed: set) -> list[str]:
+    """Table rows for written files that exist (curve CSVs with their HEPData table), each listed once; a file is
+    described by :data:`OUTPUT_LAYOUT` (else by its kind), never by the key a section filed it under."""
     rows, plots = [], {}
-    labels = labels or {}
     for f in files:
         rel = _rel(f, out)
         if rel in listed or not (out / rel).is_file():
@@ -172,12 +182,22 @@ def _file_rows(files, out: Path, hepdata: dict, listed: set, labels: dict | None
                 listed.add(hd)
             rows.append(f"| `{rel}` | {_curve_info(path)} | " + (f"`{hd}`" if hd else "-") + " |")
         else:
-            what = labels.get(str(f)) or _layout_description(rel) or _generic_description(rel)
+            what = _layout_description(rel) or _generic_description(rel)
             rows.append(f"| `{rel}` | {what} | - |")
     for stem, rels in plots.items():
         rows.append(f"| {', '.join(f'`{r}`' for r in sorted(rels))} | plot"
                     + (f": {_layout_description(rels[0])}" if _layout_description(rels[0]) else "") + " | - |")
     return rows
+
+
+def _stated_disagreements(sec: dict) -> list[str]:
+    """Markdown lines: the known disagreements with NA62's published results the beam-dump section states on its
+    result (its summary's ``stated_disagreements``), so that a reader of the README sees them next to its files."""
+    notes = [str(d).replace("`", "'") for d in sec.get("stated_disagreements") or ()]   # backticks: paths only
+    if not notes:
+        return ["Stated disagreements with NA62's published results: none for this configuration."]
+    return [f"Stated disagreements with NA62's published results ({len(notes)}; also in beamdump/summary.json and "
+            "the contour CSV header; not tuned away):", "", *(f"{k}. {d}" for k, d in enumerate(notes, 1))]
 
 
 def write_readme(path: Path, summary: dict) -> str:
@@ -257,14 +277,15 @@ def write_readme(path: Path, summary: dict) -> str:
             if origins:
                 lines += ["", "Observed candidates:", "", *origins]
         files = sec.get("files") or []
-        labels = {str(v): f"{name}: {k.replace('_', ' ')}" for k, v in files.items()} if isinstance(files, dict) else {}
         files = list(files.values()) if isinstance(files, dict) else list(files)
         if name == "pnn":
             # paths relative to the output directory (as in summary.json), whatever --out was
             files += [f"tables/{p.name}" for p in sorted((out / "tables").glob("pnn_*.csv"))]
             files += [f"plots/{p.name}" for p in sorted((out / "plots").glob("pnn_*.*"))]
             files += [h for stem, h in hepdata.items() if stem.startswith("pnn_")]
-        rows = _file_rows(files, out, hepdata, listed, labels)
+        if name == "beamdump" and status == "done":
+            lines += ["", *_stated_disagreements(sec)]
+        rows = _file_rows(files, out, hepdata, listed)
         if rows:
             lines += ["", "| file | what it is | HEPData table |", "|---|---|---|", *rows]
     if hepdata:

@@ -317,8 +317,10 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
 
     # --- other visible particles: extra tracks and vetoes ----------------------------------------------
     rng_veto = block_rng(ctx.seed, block, _STREAM_VETO) if ctx.veto_average > 0 else None
+    in_acc = acc["straw"] & acc["rich"] & acc["chod"] & acc["newchod"] & acc["lkr"] & acc["muv3"]
+    # veto averaging where a selection can use the veto: candidate in acceptance (simulation.vetoes)
     n_tracks, n_phot, w_veto, w_escape = particle_vetoes(ctx, prep, prod, lab, origin, decay_pt, cand, invisible,
-                                                         lkr_xy, in_straw.astype(np.int16), rng_veto)
+                                                         lkr_xy, in_straw.astype(np.int16), rng_veto, in_acc)
     cols["n_tracks"] = n_tracks
     cols["n_photons"] = n_phot
 
@@ -326,8 +328,7 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
     for flag, key in (("in_straw", "straw"), ("in_rich", "rich"), ("in_chod", "chod"),
                       ("in_newchod", "newchod"), ("in_lkr", "lkr"), ("in_muv3", "muv3")):
         cols[flag] = acc[key]
-    cols["in_acceptance"] = (acc["straw"] & acc["rich"] & acc["chod"] & acc["newchod"] & acc["lkr"]
-                             & acc["muv3"])
+    cols["in_acceptance"] = in_acc
     pid = np.zeros((3, n))      # C-contiguous, as in pid_weights: the kernel is compiled once
     ids = seen_pdg.astype(np.int64)
     if track is not None:

@@ -12,6 +12,14 @@ expectation of ``w_photon_veto`` is unchanged, and the rare configurations where
 ``w_photon_veto_escape`` is the part of ``w_photon_veto`` where every particle to veto escapes all veto
 detectors (inefficiency 1), averaged the same way; without the option it is 1 for such events, else 0.
 
+Which events: only those whose candidate track is in the acceptance (``in_acceptance``; a cut of every
+shipped selection: pnn, HNL) are averaged; the others keep the veto of the photons actually generated, as
+without the option. Both are unbiased for the same expectation, and ``in_acceptance`` does not depend on
+the pi0 orientation, so the choice does not bias anything; it only leaves the variance of events no
+selection keeps unreduced (a quarter of K+ -> pi+ pi0, half of K+ -> pi0 e+ nu: the averaging cost is
+paid on the events that are used). Stream 4 is drawn for every event of the block, so an averaged event's
+orientations, and its weights, are the same as when every event was averaged.
+
 Optional columns (option ``extra_columns``, none by default; :data:`~.schema.OPTIONAL_COLUMNS`): computed
 after everything else from quantities the chain already has, with their own random stream 5, so the
 default columns are bit-identical with or without them and nothing extra runs when none is asked for.
@@ -65,38 +73,71 @@ def pi0_groups(prod) -> list[tuple[int, tuple[int, int]]]:
 
 
 def average_pi0_vetoes(ctx, prep, rng: np.random.Generator, groups, lab, decay_pt, lkr_xy,
-                       w_others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                       w_others: np.ndarray, where: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``veto_average`` (module docstring): the event veto probability with each pi0's photon pair
     averaged over K isotropic orientations in the pi0 rest frame, and the probability that every
-    particle escapes (product over the pi0s of the escape frequency, times [all other particles escape])."""
+    particle escapes (product over the pi0s of the escape frequency, times [all other particles escape]).
+
+    ``where`` (bool, n): the events to average (module docstring, "Which events"); the others take the veto of
+    the photons actually generated. The draws of stream 4 are made for every event of the block (the
+    orientations of an event do not depend on ``where``), so an averaged event is the same with or without it."""
     n = w_others.shape[0]
     big_k = ctx.veto_average
     w = w_others.copy()
     esc = (w_others >= 1.0).astype(float)      # no other particle, or none of them detectable
+    sel = None if where is None else np.flatnonzero(where)
+    if sel is not None and sel.size < n:
+        _plain_pairs(prep, groups, lab, decay_pt, lkr_xy, np.flatnonzero(~where), w, esc)
+
+    def pick(a):
+        return a if sel is None else np.ascontiguousarray(a[sel])
+
+    m_ev = n if sel is None else sel.size
+    lx, ly = pick(lkr_xy[0]), pick(lkr_xy[1])
+    u = np.empty((2, n))
+    g1, g2 = np.empty((m_ev, 4)), np.empty((m_ev, 4))
+    wr, hit = np.empty(m_ev), np.empty(m_ev, bool)
+    acc, acc_esc = np.empty(m_ev), np.empty(m_ev)
     for j, _ in groups:
-        p4 = np.ascontiguousarray(lab[:, j])
+        p4 = pick(lab[:, j])
         m = np.sqrt(np.maximum(p4[:, 0] ** 2 - np.sum(p4[:, 1:] ** 2, axis=-1), 0.0))
-        beta = p4[:, 1:] / p4[:, :1]
-        o = np.ascontiguousarray(decay_pt[j])
-        acc = np.zeros(n)
-        acc_esc = np.zeros(n)
+        beta = np.ascontiguousarray(p4[:, 1:] / p4[:, :1])
+        o = pick(np.ascontiguousarray(decay_pt[j]))
         h = 0.5 * m
-        beta = np.ascontiguousarray(beta)
-        g1, g2 = np.empty((n, 4)), np.empty((n, 4))
+        acc.fill(0.0)
+        acc_esc.fill(0.0)
         for _ in range(big_k):
-            u = rng.random((2, n))
-            phi = np.multiply(2.0 * math.pi, u[1], out=u[1])
+            rng.random(out=u)                   # the same numbers as rng.random((2, n))
+            u0, phi = pick(u[0]), np.multiply(2.0 * math.pi, pick(u[1]))
             # photons at this orientation (compiled: the numpy expressions of kinematics.boost, same bits);
             # cos and sin stay in numpy, which decides their rounding
-            photon_pair_kernel(h, beta, u[0], np.cos(phi), np.sin(phi), g1, g2)
-            wr = np.ones(n)
+            photon_pair_kernel(h, beta, u0, np.cos(phi), np.sin(phi), g1, g2)
+            wr.fill(1.0)
             for g in (g1, g2):
-                _veto_kernel(wr, o, g, lkr_xy[0], lkr_xy[1], prep.lkr_min_d2, *prep.veto_geo, *prep.veto_tables)
+                _veto_kernel(wr, o, g, lx, ly, prep.lkr_min_d2, *prep.veto_geo, *prep.veto_tables)
             acc += wr
-            acc_esc += wr >= 1.0
-        w *= acc / big_k
-        esc *= acc_esc / big_k
+            acc_esc += np.greater_equal(wr, 1.0, out=hit)
+        if sel is None:
+            w *= acc / big_k
+            esc *= acc_esc / big_k
+        else:
+            w[sel] *= acc / big_k
+            esc[sel] *= acc_esc / big_k
     return w, esc
+
+
+def _plain_pairs(prep, groups, lab, decay_pt, lkr_xy, rest: np.ndarray, w: np.ndarray, esc: np.ndarray) -> None:
+    """Events ``rest`` (not averaged): ``w`` times the veto probability of the pi0 photons actually generated,
+    ``esc`` = [every particle escapes], as without ``veto_average``."""
+    wp = w[rest]
+    lx, ly = np.ascontiguousarray(lkr_xy[0][rest]), np.ascontiguousarray(lkr_xy[1][rest])
+    for j, pair in groups:
+        o = np.ascontiguousarray(decay_pt[j][rest])
+        for i in pair:
+            _veto_kernel(wp, o, np.ascontiguousarray(lab[rest, i]), lx, ly, prep.lkr_min_d2, *prep.veto_geo,
+                         *prep.veto_tables)
+    w[rest] = wp
+    esc[rest] = wp >= 1.0
 
 
 def lkr_photon_columns(ctx, rng: np.random.Generator | None, prod, lab: np.ndarray, origin, vtx: np.ndarray,
@@ -142,13 +183,14 @@ def lkr_photon_columns(ctx, rng: np.random.Generator | None, prod, lab: np.ndarr
 
 
 def particle_vetoes(ctx, prep, prod, lab: np.ndarray, origin, decay_pt, cand: int, invisible, lkr_xy,
-                    n_tracks: np.ndarray, rng_veto: np.random.Generator | None):
+                    n_tracks: np.ndarray, rng_veto: np.random.Generator | None, average_where=None):
     """Vetoes of every visible final-state particle but the candidate: photons and neutral particles with the
     photon-veto tables, charged particles inside the spectrometer add a track, outside it they must be vetoed
     by the detector they reach on their track bent by MNP33, or by their track segment in the STRAW chambers
     (:mod:`kaonportal.detector.charged_veto`), with
     ``photon_veto.extra_charged_inefficiency``. Returns (n_tracks, n_photons, w_photon_veto,
-    w_photon_veto_escape); ``rng_veto`` (stream 4) for ``veto_average`` only."""
+    w_photon_veto_escape); ``rng_veto`` (stream 4) for ``veto_average`` only, ``average_where`` (bool, n; None:
+    every event) the events whose pi0 photons are averaged (:func:`average_pi0_vetoes`)."""
     card, names = ctx.card, prod.names
     n = lab.shape[0]
     n_tracks = n_tracks.copy()
@@ -182,7 +224,8 @@ def particle_vetoes(ctx, prep, prod, lab: np.ndarray, origin, decay_pt, cand: in
         w_veto *= np.where(ins, 1.0, ineff)
         n_phot += (~ins).astype(np.int16)
     if groups:
-        w_veto, w_escape = average_pi0_vetoes(ctx, prep, rng_veto, groups, lab, decay_pt, lkr_xy, w_veto)
+        w_veto, w_escape = average_pi0_vetoes(ctx, prep, rng_veto, groups, lab, decay_pt, lkr_xy, w_veto,
+                                              average_where)
         w_escape = np.where(n_phot > 0, w_escape, 0.0)
     else:
         w_escape = ((n_phot > 0) & (w_veto >= 1.0)).astype(float)

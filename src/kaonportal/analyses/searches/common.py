@@ -226,7 +226,7 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
 
 def write_curve(path: Path, what: str, units: str, cl: float | None, inputs: Sequence[str],
                 columns: dict[str, Sequence]) -> str:
-    """A limit curve as CSV with a ``#`` header: what, units, CL, inputs (conventions.md "Files")."""
+    """A limit curve as CSV with a ``#`` header: what, units, CL, inputs (as every CSV of :mod:`kaonportal.report`)."""
     names = list(columns)
     n = len(next(iter(columns.values())))
     rows = [{k: _fmt(columns[k][i]) for k in names} for i in range(n)]

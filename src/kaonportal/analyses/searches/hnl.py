@@ -30,7 +30,7 @@ Method ([NA62:2020mcv; NA62:2021bji; NA62:2025csa]; [S002]):
   :data:`ACCIDENTAL_SKIP`).
   Not modelled: beam-halo muons and decays upstream of GTK3 (they would need the halo-muon flux and
   momentum/angle spectrum in the decay volume and the upstream-decay rate seen by the single-track trigger,
-  none of which is in shared/ or readable here), non-Gaussian tails of the GTK/STRAW response.
+  none of which is public or readable here), non-Gaussian tails of the GTK/STRAW response.
 * Peak scan (:func:`kaonportal.stats.peak_scan`) over m_N^2 in the m2miss variable, then
   |U_l4|^2 limits through the portal model (:func:`kaonportal.models.convert.coupling_limit`, production
   BR(P -> l N) = BR(P -> l nu) rho_l(m_N) |U|^2, Shrock; N required to survive the detector: published

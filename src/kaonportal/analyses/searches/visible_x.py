@@ -29,7 +29,7 @@ pi+ mu+ mu-, 2.8e4 candidates, negligible background, BR 9.15e-8 (JHEP 11 (2022)
 pi+ mu+ mu-"): N_K eps = (candidates - background) / (BR x A_bkg), SES(m) = 1 / (N_K eps A_X(m)).
 The background in each window is the published candidate count times the simulated fraction in
 that window (ChPT O(p^4) shape for pi gamma gamma -- the 291 other events are given the same shape,
-approximation -- and phase space for pi mu mu). The NA62 selections are not public in shared/, so
+approximation -- and phase space for pi mu mu). The NA62 selections are not public, so
 the candidate region is the whole accepted sample. Prompt X only. Pseudo-data: Poisson count,
 masses resampled from the simulated background (explicit seed); or the user's observed candidates
 (config ``candidates_file: {gg: my.csv}``: a CSV with an ``m_gg`` / ``m_mumu`` column in GeV/c^2, read
