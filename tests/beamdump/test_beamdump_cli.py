@@ -108,11 +108,15 @@ def test_explain_bad_input_one_line_exit_2(extra):
     (["--n-per-mass", "1000000000000"], "--n-per-mass: must be an integer in [1, 1e7]"),   # MemoryError, exit 1
     (["--observed", "1000000000000", "--background", "1"], "--observed: must be in [0, 1e+09] events"),
     (["--observed", "1", "--background", "nan"], "--background: must be a finite number in [0, 1e+09] events"),
-    (["--pot", "inf"], "--pot: must be a finite number > 0"),
-    (["--pot", "nan"], "--pot: must be a finite number > 0"),
+    (["--pot", "inf"], "--pot: must be a finite number in (0, 1e22]"),
+    (["--pot", "nan"], "--pot: must be a finite number in (0, 1e22]"),
+    # audit (issue #14): 1e40 was answered "must be in [0, 1e+22]" although 0 is rejected too
+    (["--pot", "1e40"], "--pot: must be a finite number in (0, 1e22]"),
+    (["--projection-pot", "1e40"], "--projection-pot: must be a finite number in (0, 1e22]"),
+    (["--channel-efficiency", "mumu=nan"], "--channel-efficiency: mumu: must be a finite number in [0, 1], got nan"),
     # issue 14 "Bad input": every numeric option, NaN/inf, POT <= 0, a closed channel, a grid outside the range
-    (["--pot", "0"], "--pot: must be a finite number > 0"),
-    (["--projection-pot", "nan"], "--projection-pot: must be a finite number > 0"),
+    (["--pot", "0"], "--pot: must be a finite number in (0, 1e22]"),
+    (["--projection-pot", "nan"], "--projection-pot: must be a finite number in (0, 1e22]"),
     (["--a-scaling", "inf"], "--a-scaling: must be 'pp', 'wounded' or a number in (0, 10)"),
     (["--trigger-efficiency", "nan"], "--trigger-efficiency: must be a finite number in [0, 1]"),
     (["--decay-volume", "105,nan"], "--decay-volume: need 0 < LOW < HIGH, got '105,nan'; allowed: finite 0 < Z1 < Z2 in m"),
@@ -132,6 +136,25 @@ def test_cli_bad_numbers_exit_2_before_simulating(tmp_path, args, needle):
     assert res.exit_code == 2 and needle in res.stderr, res.output
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
     assert not (tmp_path / "bd").exists()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--mass-range", "5,10"], "--mass-range: must lie within the validity range"),
+    (["--mass-range", "0.3,0.2"], "--mass-range: need 0 < LOW < HIGH"),
+    (["--method", "xx"], "--method: unknown value 'xx'"),
+    (["--seed", "-1"], "--seed: must be a non-negative integer"),
+    (["--n-per-mass", "0"], "--n-per-mass: must be an integer in [1, 1e7]"),
+    (["--card", "nosuch"], "--card: unknown card 'nosuch'"),
+    (["--explain", "0.3,1e-6", "--pot", "1e40"], "--pot: must be a finite number in (0, 1e22]"),
+])
+def test_cli_bad_input_is_reported_before_an_existing_out(tmp_path, args, needle):
+    # audit (issue #14): an existing --out was reported before a bad input; every input is checked first
+    out = tmp_path / "bd"
+    out.mkdir()
+    (out / "summary.json").write_text("{}")
+    res = runner.invoke(app, ["beamdump", *args, "--grid", "4x4", "--out", str(out)])
+    assert res.exit_code == 2 and needle in res.stderr, res.output
+    assert "exists" not in res.stderr
 
 
 def test_cli_errors_name_the_option_in_json_too(tmp_path):
@@ -169,3 +192,15 @@ def test_cli_eta_ratio_reaches_explain_and_summary(tmp_path):
     assert res.exit_code == 0, res.stderr
     inputs = json.loads((out / "summary.json").read_text())["inputs"]
     assert inputs["eta_ratio"] == "pythia" and inputs["eta_spectrum"].startswith("raw Pythia 8")
+
+
+def test_one_line_summary_says_where_each_limit_applies(tmp_path):
+    # audit (issue #14): the line printed one "N_UL = 3.87" although the limit is 2.30 at every mass but the notch
+    # of the observed mu mu event (0.411 GeV, counted in its +-3 sigma_m window only)
+    res = runner.invoke(app, ["beamdump", "--channels", "mumu", "--grid", "12x6", "--mass-range", "0.38,0.44",
+                              "--n-per-mass", "100", "--out", str(tmp_path / "bd")])
+    assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.stderr.splitlines() if ln.startswith("wrote "))
+    assert "N_UL = 2.3 at most masses, 3.87 at m = 0.4" in line
+    low, high = (float(x) for x in line.split("3.87 at m = ")[1].split(" GeV")[0].split("-"))
+    assert low < 0.411 < high

@@ -61,7 +61,7 @@ def test_budget_carries_the_same_efficiency_as_the_grid():
     assert "gaps counted as 1" in b.table()
 
 
-@pytest.mark.parametrize("text, msg", [("ee=1.5", "must be in [0, 1]"), ("tau=0.5", "unknown value"),
+@pytest.mark.parametrize("text, msg", [("ee=1.5", "ee: must be a finite number in [0, 1]"), ("mumu=nan", "mumu: must be a finite number in [0, 1]"), ("tau=0.5", "unknown value"),
                                        ("ee", "CHANNEL=VALUE")])
 def test_bad_efficiency_is_one_line_exit_2(text, msg):
     with pytest.raises(InputError, match="channel_efficiency"):

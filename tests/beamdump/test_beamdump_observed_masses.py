@@ -66,7 +66,18 @@ def test_user_counts_without_masses_count_everywhere_with_masses_like_published(
     assert plain.observed.observed_per_mass is None and plain.observed.signal_limit == pytest.approx(UL1)
     given = run_beamdump("dark-photon", ["mumu"], observed=1, background=0.016, observed_masses=[0.411], **KW)
     assert given.observed.observed_per_mass.tolist() == mumu.observed.observed_per_mass.tolist()
-    assert given.inputs["observed_event_masses_gev"] == {"any": [0.411]}
+    # audit (issue #14): a one-channel run's events are that channel's, not logged under "any"
+    assert given.inputs["observed_event_masses_gev"] == {"mumu": [0.411]}
+
+
+def test_user_events_on_several_channels_say_the_channel_is_not_given():
+    from kaonportal.beamdump.counts import CHANNEL_NOT_GIVEN, observed_background
+
+    one = observed_background(["ee"], observed=1, background=0.1, observed_masses=(0.3,))
+    assert one.event_masses() == {"ee": [0.3]}
+    two = observed_background(["ee", "mumu"], observed=1, background=0.1, observed_masses=(0.3,))
+    assert two.event_masses() == {CHANNEL_NOT_GIVEN: [0.3]} and "channel not given" in CHANNEL_NOT_GIVEN
+    assert "any" not in two.event_masses()
 
 
 def _grid(widths):
@@ -131,5 +142,5 @@ def test_only_untouched_published_counts_are_flagged_published():
     for kw in ({"observed": 0}, {"background": 0.5}, {"observed": 1, "observed_masses": (0.411,)}):
         c = observed_background(["mumu"], **kw)
         assert not c.published and "user-modified" in c.source, kw
-    assert observed_background(["mumu"], observed=1, observed_masses=(0.3,)).events == {None: (0.3,)}
+    assert observed_background(["mumu"], observed=1, observed_masses=(0.3,)).events == {"mumu": (0.3,)}
     assert not observed_background(["mumu"], observed=1, background=0.016).published

@@ -1,5 +1,7 @@
 """Slide-ready beam-dump plot: LaTeX labels, bands and citations in the legend, published-curve overlay."""
 
+import json
+
 import pytest
 
 from kaonportal.beamdump import plotting
@@ -9,7 +11,8 @@ from kaonportal.report.style import plot_formats
 
 
 def test_labels_and_citations():
-    assert axis_labels("A'", "epsilon") == ("$m_{A'}$ [GeV/$c^2$]", r"$\varepsilon$")
+    # audit (issue #14): a single rotated epsilon read as omega; the label names it
+    assert axis_labels("A'", "epsilon") == ("$m_{A'}$ [GeV/$c^2$]", r"kinetic mixing $\varepsilon$")
     assert axis_labels("S", "sin2theta")[1] == r"$\sin^2\theta$"
     assert input_citations(["ee", "mumu"]) == "NA62, JHEP 09 (2023) 035; PRL 133 (2024) 111802"
     assert "EPJC 85 (2025) 571" in input_citations(["pipi"])
@@ -138,3 +141,41 @@ def test_footer_text_is_at_least_8_pt_in_the_saved_png(tmp_path):
     assert n_lines >= 3                                           # pointer + the two BC1 disagreements
     height_px = note.get_window_extent(renderer).height
     assert height_px / n_lines >= 8 / 72 * _PNG_DPI
+
+
+@pytest.mark.parametrize("model, channels, present, absent", [
+    # audit (issue #14): the header named "Pythia 8 meson tables + Bluemlein-Brunner bremsstrahlung" for every model
+    ("dark-photon", ["mumu"], ["bremsstrahlung", "eta -> gamma A'", "BR(X -> f)", "eff_f", "mumu"], ["Primakoff"]),
+    ("BC4", ["mumu"], ["B -> Xs S", "charm/beauty"], ["bremsstrahlung", "Primakoff"]),
+    ("BC11", ["gg"], ["(mixing)", "Primakoff"], ["bremsstrahlung"]),
+])
+def test_curve_header_states_the_runs_own_formula_and_mechanisms(model, channels, present, absent, tmp_path):
+    from kaonportal.beamdump.analysis import write_outputs
+
+    mr = {"BC4": (0.3, 0.4), "BC11": (0.1, 0.2)}.get(model, (0.3, 0.4))
+    counts = {"observed": 0, "background": 0.1} if channels == ["gg"] else {}     # gg: no published counts
+    res = run_beamdump(model, channels, 1.4e17, (2, 4), n_per_mass=100, mass_range=mr, **counts)
+    write_outputs(res, tmp_path, plot=False)
+    head = [ln for ln in (tmp_path / "contour.csv").read_text().splitlines() if ln.startswith("#")]
+    formula = next(ln for ln in head if ln.startswith("# N_exp"))
+    production = next(ln for ln in head if ln.startswith("# production:"))
+    text = formula + production
+    assert all(w in text for w in present), (present, text)
+    assert not any(w in production for w in absent), (absent, production)
+    assert set(res.grid.by_mechanism) and all(k in production for k in res.grid.by_mechanism)
+
+
+@pytest.mark.parametrize("model, mass_range", [("BC4", (0.3, 0.4)), ("BC10", (0.3, 0.4)), ("BC11", (0.45, 0.6))])
+def test_unshipped_published_contour_is_stated_not_denied(model, mass_range, tmp_path):
+    # audit (issue #14): the validation said "the published beam-dump numbers are for the dark photon (BC1)",
+    # but NA62 published BC4/BC10/BC11 contours (EPJC 85 (2025) 571); they do not ship, so they are not compared
+    from kaonportal.beamdump.analysis import write_outputs
+    from kaonportal.beamdump.plotting import exclusion_figure
+
+    res = run_beamdump(model, None, 1.4e17, (2, 3), n_per_mass=50, mass_range=mass_range)
+    summary = write_outputs(res, tmp_path, plot=False)
+    statement = "NA62's published contour (EPJC 85 (2025) 571) does not ship with kaonportal: not compared"
+    assert summary["validation"]["applies"] is False and statement in summary["validation"]["reason"]
+    assert "are for the dark photon" not in json.dumps(summary)
+    fig = exclusion_figure(res)
+    assert any(statement in " ".join(t.get_text().split()) for t in fig.texts)

@@ -4,6 +4,7 @@ observed mu mu event (0.411 GeV) only at the masses whose invariant-mass window 
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from kaonportal.beamdump.analysis import run_beamdump
 from kaonportal.beamdump.contours import exclusion
@@ -77,3 +78,38 @@ def test_dump_searches_carry_the_beamdump_stated_disagreements():
     mumu = next(o for o in outs if o.name == "dump-mumu")
     expected = stated_disagreements("dark-photon", ["mumu"], BeamDumpSetup().resolved(["mumu"]), "pole")
     assert expected and mumu.info["stated_disagreements"] == expected
+
+
+def test_exported_dark_photon_keeps_the_beamdump_stated_disagreements():
+    # audit (issue #14): the notes matched exact model names, so an exported "dark-photon-tabulated" got none
+    from kaonportal.beamdump.disagreements import stated_disagreements
+    from kaonportal.beamdump.setup import BeamDumpSetup
+    from kaonportal.models.export import export_model
+    from kaonportal.models.tabulated import TabulatedModel
+    from kaonportal.recast.core import RecastConfig, _dump_outcomes
+
+    tab = TabulatedModel.from_mapping(export_model("dark-photon", n_masses=60))
+    assert tab.name == "dark-photon-tabulated"
+    outs, _, _ = _dump_outcomes(tab, np.geomspace(0.25, 0.5, 2), np.geomspace(1e-7, 1e-5, 4),
+                                RecastConfig(searches=["dump"], n_per_mass=100, seed=1))
+    mumu = next(o for o in outs if o.name == "dump-mumu")
+    builtin = stated_disagreements("dark-photon", ["mumu"], BeamDumpSetup().resolved(["mumu"]), None)
+    assert builtin and mumu.info["stated_disagreements"] == builtin
+
+
+@pytest.mark.parametrize("tabulated, mixing, stated", [
+    (True, "on", True), (True, "off", False), (False, "on", False)])
+def test_tabulated_mixing_approximation_only_where_it_applies(tabulated, mixing, stated):
+    # audit (issue #14): "no rho/omega/phi mixing" was listed for every recast, also for built-in models and for
+    # dump searches whose production setup has no mixing anyway (ee/mumu only: vector_mixing "off")
+    from types import SimpleNamespace
+
+    from kaonportal.recast.output import _dump_approximations
+
+    model = SimpleNamespace(name="dark-photon-tabulated" if tabulated else "dark-photon", particle="A'",
+                            coupling_name="epsilon", **({"dump_special_production": {}} if tabulated else {}))
+    dump = SimpleNamespace(name="dump", kind="dump", info={"production_setup": {"vector_mixing": mixing}})
+    kaon = SimpleNamespace(name="kpix", kind="kaon", info={})
+    notes = _dump_approximations(SimpleNamespace(model=model, outcomes=[kaon, dump]))
+    assert bool(notes) == stated
+    assert not stated or "mixing" in notes[0] and "dump" in notes[0]

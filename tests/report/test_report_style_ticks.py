@@ -50,3 +50,29 @@ def test_in_view_locator_keeps_every_tick_in_view_and_drops_the_rest():
     kept = loc()
     assert set(kept) == {v for v in every if 0.03 <= v <= 9.0}
     plt.close(fig)
+
+
+def test_ticks_laid_out_once_per_png_and_the_same_bytes(tmp_path, monkeypatch):
+    """The PNG's drawing pass and its tight box share one tick layout per axis (report.style._ticks_laid_out_once,
+    issue 17); the file is byte for byte the one made when each recomputes it, and the axes get their class'
+    methods back afterwards."""
+    from matplotlib.axis import Axis
+    calls = []
+    original = Axis._update_ticks
+
+    def counting(self):
+        calls.append(self)
+        return original(self)
+    monkeypatch.setattr(Axis, "_update_ticks", counting)
+    fig = _log_figure((0.03, 9.0), (2e-9, 7e-6))
+    (ours,) = save(fig, tmp_path / "ours", ("png",), below="stamp")
+    once = len(calls)
+    assert "_update_ticks" not in vars(fig.axes[0].xaxis)       # class method back
+
+    calls.clear()
+    monkeypatch.setattr(style, "_ticks_laid_out_once", lambda fig: __import__("contextlib").nullcontext())
+    fig = _log_figure((0.03, 9.0), (2e-9, 7e-6))
+    (theirs,) = save(fig, tmp_path / "theirs", ("png",), below="stamp")
+    with open(ours, "rb") as a, open(theirs, "rb") as b:
+        assert a.read() == b.read()
+    assert once == 2 and len(calls) > once     # one per axis (x, y) instead of one per pass and sibling query

@@ -19,15 +19,19 @@ import numpy as np
 
 from .. import __version__, references
 from ..atomic import atomic_path, write_text_atomic
-from ..errors import InputError, check_range
+from ..detector import load_card
+from ..errors import InputError, check_choice, check_range
+from ..stats.limits import METHODS
 from .channel_choice import resolve_channels
 from .counts import (COUNTING_NOTE, POT_2021, POT_RUN2, PUBLISHED_2021, PUBLISHED_2021_EVENT_MASSES,
                      check_observed_masses, observed_background, observed_event_block)
 from .edges import edge_notes, grid_edge_contacts
 from .efficiencies import channel_efficiency
+from .formula import production_line, yield_formula_line
 from .published_contours import band_edge_block, published_counts
 from .disagreements import stated_disagreements
 from .contours import Exclusion, exclusion, expected_quantile_counts, observed_per_mass, projection
+from .mesons import check_a_scaling
 from .setup import BeamDumpSetup
 from .yields import YieldGrid, check_n_per_mass, expected_events, resolve_model
 
@@ -146,16 +150,20 @@ class BeamDumpResult:
         return out
 
 
-def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_2021, grid=(100, 100), *,
-                 mass_range=None, coupling_range=None, observed=None, background=None, observed_masses=None,
-                 projection_pot: float = POT_RUN2, cl: float = 0.9, method: str = "cls", seed: int = 1,
-                 n_per_mass: int = 10000, card: str = "na62-2022", setup: BeamDumpSetup | None = None,
-                 a_scaling="alpha", progress=None) -> BeamDumpResult:
-    """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``.
+def check_mass_range(mdl, mass_range) -> None:
+    """InputError (naming ``mass_range``) unless LOW < HIGH lie within the model's validity range (GeV)."""
+    lo, hi = mdl.mass_range
+    if not lo <= mass_range[0] < mass_range[1] <= hi:
+        raise InputError("mass_range", f"must lie within the validity range [{lo:.3g}, {hi:.3g}] GeV of "
+                                       f"{mdl.name}, got {mass_range[0]:g},{mass_range[1]:g}")
 
-    ``channels=None``: the model's default channels (:func:`.channel_choice.default_channels`; those left out are
-    listed with the reason in ``inputs["channels_left_out"]``). ``observed_masses``: reconstructed masses (GeV) of
-    the user's ``observed`` events, one each (:mod:`.counts`; without them they count at every mass)."""
+
+def check_run_inputs(*, pot, projection_pot, cl, n_per_mass, observed, background, seed, method="cls",
+                     a_scaling="alpha", card=None) -> None:
+    """The scalar inputs of :func:`run_beamdump`, each an InputError naming it and its allowed range: one check
+    for the function and the CLI, which runs it before looking at the output directory."""
+    # the API accepts pot = 0 (nothing excluded; the projection still uses the published background rate); the
+    # CLI asks for pot > 0 and says so itself
     check_range("pot", pot, 0.0, 1e22, unit="POT")
     check_range("projection_pot", projection_pot, 0.0, 1e22, unit="POT")
     # before any simulation (a NaN CL used to hang the limit search, 1e12 X per mass to exhaust memory):
@@ -170,6 +178,24 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     # numpy's SeedSequence rejects negative seeds with a bare ValueError; say which option is wrong
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("seed", f"must be a non-negative integer, got {seed!r}")
+    check_choice("method", method, METHODS)
+    check_a_scaling(a_scaling)
+    if card is not None:
+        load_card(card)
+
+
+def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_2021, grid=(100, 100), *,
+                 mass_range=None, coupling_range=None, observed=None, background=None, observed_masses=None,
+                 projection_pot: float = POT_RUN2, cl: float = 0.9, method: str = "cls", seed: int = 1,
+                 n_per_mass: int = 10000, card: str = "na62-2022", setup: BeamDumpSetup | None = None,
+                 a_scaling="alpha", progress=None) -> BeamDumpResult:
+    """Compute the yield grid, the exclusion at ``pot`` and the projection to ``projection_pot``.
+
+    ``channels=None``: the model's default channels (:func:`.channel_choice.default_channels`; those left out are
+    listed with the reason in ``inputs["channels_left_out"]``). ``observed_masses``: reconstructed masses (GeV) of
+    the user's ``observed`` events, one each (:mod:`.counts`; without them they count at every mass)."""
+    check_run_inputs(pot=pot, projection_pot=projection_pot, cl=cl, n_per_mass=n_per_mass, observed=observed,
+                     background=background, seed=seed, method=method, a_scaling=a_scaling, card=card)
     mdl = resolve_model(model)
     observed_masses = check_observed_masses(observed_masses, observed, mdl.mass_range)
     n_m, n_c = (parse_grid(grid) if isinstance(grid, str) else (int(grid[0]), int(grid[1])))
@@ -178,10 +204,7 @@ def run_beamdump(model="dark-photon", channels=("ee", "mumu"), pot: float = POT_
     mr_def, cr_def = default_ranges(mdl)
     mr = mass_range or mr_def
     cr = coupling_range or cr_def
-    lo, hi = mdl.mass_range
-    if not lo <= mr[0] < mr[1] <= hi:
-        raise InputError("mass_range", f"must lie within the validity range [{lo:.3g}, {hi:.3g}] GeV of "
-                                       f"{mdl.name}, got {mr[0]:g},{mr[1]:g}")
+    check_mass_range(mdl, mr)
     masses = np.geomspace(mr[0], mr[1], n_m)
     couplings = np.geomspace(cr[0], cr[1], n_c)
     # channels=None: the model's published-analysis channels; each asked channel must open below the grid's top
@@ -229,8 +252,10 @@ def _header(res: BeamDumpResult, what: str) -> str:
              f"# units: mass in GeV/c^2, coupling = {s['coupling_name']}; CL {res.observed.cl} ({res.observed.method})",
              f"# inputs: {json.dumps(s['inputs'])}",
              f"# seed {s['seed']}, kaonportal {s['kaonportal_version']}, {s['n_simulated']} X events simulated",
-             "# N_exp = N_POT chi P_decay A_acc A_trig (kaonportal.beamdump; production: Pythia 8 meson tables "
-             "+ Bluemlein-Brunner bremsstrahlung)"]
+             # the formula with every factor and the mechanisms this run simulated (BC4: B decays; BC11: mixing,
+             # Primakoff), not a fixed text
+             f"# {yield_formula_line(res.grid.channels)}",
+             f"# {production_line(res.grid.by_mechanism, res.grid.setup)}"]
     # the known disagreements and the comparison with a shipped published contour travel with the curve (issue 14)
     lines += [f"# stated disagreement with the published result: {d}" for d in s["stated_disagreements"]]
     lines += [f"# {c['statement']} ({c['contour']})" for c in s["band_edges"]["published_comparison"]]

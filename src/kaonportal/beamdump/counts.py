@@ -23,7 +23,8 @@ invariant-mass window of the run's channels, any of whose selections could have 
 from __future__ import annotations
 
 __all__ = ["POT_2021", "POT_RUN2", "PUBLISHED_2021", "PUBLISHED_2021_EVENT_MASSES", "ObservedCounts",
-           "observed_background", "check_observed_masses", "observed_event_block", "COUNTING_NOTE"]
+           "observed_background", "check_observed_masses", "observed_event_block", "COUNTING_NOTE",
+           "CHANNEL_NOT_GIVEN", "limit_statement"]
 
 from dataclasses import dataclass, field
 
@@ -50,6 +51,10 @@ COUNTING_NOTE = ("an observed event with a known invariant mass counts only for 
                  "every mass (its mass distribution is not published: conservative)")
 
 
+#: the summary's channel label of observed events whose channel is not known (a user's events on several channels)
+CHANNEL_NOT_GIVEN = "an observed event (channel not given)"
+
+
 @dataclass
 class ObservedCounts:
     """The counts of one run: ``observed`` events in all over ``background``; ``events``: channel (None: any of the
@@ -68,8 +73,19 @@ class ObservedCounts:
         return self.observed - sum(len(v) for v in self.events.values())
 
     def event_masses(self) -> dict:
-        """{channel or "any": [masses, GeV]} for the summary."""
-        return {("any" if k is None else k): [float(x) for x in v] for k, v in self.events.items()}
+        """{channel: [masses, GeV]} for the summary; events whose channel is not known are under
+        :data:`CHANNEL_NOT_GIVEN`."""
+        return {(CHANNEL_NOT_GIVEN if k is None else k): [float(x) for x in v] for k, v in self.events.items()}
+
+
+def _user_events(channels, observed_masses) -> dict:
+    """The user's observed events of known mass by channel: a run on one channel saw them in that channel; with
+    several the channel is not given (key None: counted inside the widest window, :func:`.contours.observed_per_mass`).
+    """
+    if not observed_masses:
+        return {}
+    chans = list(dict.fromkeys(channels or ()))
+    return {(chans[0] if len(chans) == 1 else None): tuple(observed_masses)}
 
 
 def check_observed_masses(observed_masses, observed, mass_range) -> tuple[float, ...] | None:
@@ -109,7 +125,7 @@ def observed_background(channels, observed=None, background=None, observed_masse
     events' masses ``observed_masses`` if known, already checked by :func:`check_observed_masses`), else NA62's 2021
     numbers summed over the channels (either given one replacing its published counterpart)."""
     if observed is not None and background is not None:
-        events = {None: tuple(observed_masses)} if observed_masses else {}
+        events = _user_events(channels, observed_masses)
         return ObservedCounts(int(observed), float(background), "user", events)
     missing = [c for c in channels if c not in PUBLISHED_2021]
     if missing:
@@ -120,7 +136,7 @@ def observed_background(channels, observed=None, background=None, observed_masse
     if observed is None:
         events = {c: PUBLISHED_2021_EVENT_MASSES[c] for c in channels if c in PUBLISHED_2021_EVENT_MASSES}
     else:          # the user's count replaces the published one: its masses (if given) are the user's too
-        events = {None: tuple(observed_masses)} if observed_masses else {}
+        events = _user_events(channels, observed_masses)
     src = "NA62 2021 dump data ([NA62:2023dpmumu; NA62:2024dpll; NA62:2025fiphad])"
     if observed is not None or background is not None:
         src += "; user-modified: " + ", ".join(f"{k} = {v:g}" for k, v in (("observed", observed),
@@ -130,7 +146,7 @@ def observed_background(channels, observed=None, background=None, observed_masse
 
 def observed_event_block(grid, event_masses: dict) -> dict:
     """Where each observed event of known mass counts on ``grid`` (summary ``observed_events``): per event its channel
-    (``"any"``: unknown), mass and the grid masses (GeV) whose invariant-mass window holds it, and a note for an
+    (:data:`CHANNEL_NOT_GIVEN`: unknown), mass and the grid masses (GeV) whose invariant-mass window holds it, and a note for an
     event inside the grid's mass range that no grid mass counts: the window (~+-3 sigma_m, ~+-8 MeV for mu mu at
     0.41 GeV) then falls between two grid masses, and the notch it makes in the contour is not resolved."""
     from .contours import observed_per_mass
@@ -139,11 +155,38 @@ def observed_event_block(grid, event_masses: dict) -> dict:
     masses = np.asarray(grid.masses, float)
     for ch, values in (event_masses or {}).items():
         for m_obs in values:
-            hit = observed_per_mass(grid, {None if ch == "any" else ch: [m_obs]}) > 0
+            hit = observed_per_mass(grid, {None if ch == CHANNEL_NOT_GIVEN else ch: [m_obs]}) > 0
             events.append({"channel": ch, "mass_gev": float(m_obs), "counted_at_masses_gev": masses[hit].tolist()})
             if not hit.any() and masses[0] < m_obs < masses[-1]:
                 k = int(np.searchsorted(masses, m_obs))
-                notes.append(f"the observed {ch} event at {m_obs:g} GeV lies in the invariant-mass window of no grid "
+                what = "observed event (channel not given)" if ch == CHANNEL_NOT_GIVEN else f"observed {ch} event"
+                notes.append(f"the {what} at {m_obs:g} GeV lies in the invariant-mass window of no grid "
                              f"mass (neighbours {masses[k - 1]:.4g} and {masses[k]:.4g} GeV): the contour's notch "
                              "there is not resolved; a finer --grid or a narrower --mass-range resolves it")
     return {"events": events, "notes": notes}
+
+
+def limit_statement(signal_limit: float, limits_per_mass, masses) -> str:
+    """N_UL in words for a one-line summary: one value when it is the same at every mass, else the value at most
+    masses and where (GeV) each other value applies (e.g. 2.30 everywhere but 3.87 in the notch of an observed event).
+
+    >>> limit_statement(3.87, [2.3, 3.87, 3.87, 2.3], [0.39, 0.405, 0.411, 0.43])
+    'N_UL = 2.3 at most masses, 3.87 at m = 0.405-0.411 GeV'
+    >>> limit_statement(2.3, None, [0.3, 0.4])
+    'N_UL = 2.3'
+    """
+    if limits_per_mass is None or len(set(float(v) for v in limits_per_mass)) <= 1:
+        return f"N_UL = {float(signal_limit):.3g}"
+    lim = np.asarray(limits_per_mass, float)
+    m = np.asarray(masses, float)
+    values, counts = np.unique(lim, return_counts=True)
+    common = float(values[np.argmax(counts)])
+    parts = []
+    for v in values:
+        if v == common:
+            continue
+        idx = np.flatnonzero(lim == v)
+        runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)     # contiguous mass ranges
+        where = ", ".join(f"{m[r[0]]:.3g}" if r.size == 1 else f"{m[r[0]]:.3g}-{m[r[-1]]:.3g}" for r in runs)
+        parts.append(f"{float(v):.3g} at m = {where} GeV")
+    return f"N_UL = {common:.3g} at most masses, " + ", ".join(parts)

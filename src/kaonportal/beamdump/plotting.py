@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from .published_contours import PUBLISHED_CONTOURS  # re-exported: the overlay table
+from .published_contours import published_not_shipped
 
 _MASS_SYMBOL = {"A'": r"m_{A'}", "S": r"m_S", "a": r"m_a", "N": r"m_N"}
-_COUPLING_LABEL = {"epsilon": r"$\varepsilon$", "sin2theta": r"$\sin^2\theta$", "g_Y": r"$g_Y$",
+# a lone rotated epsilon reads as omega (audit, issue 14): the dark-photon coupling is named in words too
+_COUPLING_LABEL = {"epsilon": r"kinetic mixing $\varepsilon$", "sin2theta": r"$\sin^2\theta$", "g_Y": r"$g_Y$",
                    "inv_fG": r"$1/f_G$ [GeV$^{-1}$]", "g_agg": r"$g_{a\gamma\gamma}$ [GeV$^{-1}$]",
                    "U2": r"$|U|^2$"}
 _LEPTONIC = {"ee": "PRL 133 (2024) 111802", "mumu": "JHEP 09 (2023) 035"}
@@ -32,7 +34,7 @@ def axis_labels(particle: str, coupling_name: str) -> tuple[str, str]:
     """LaTeX (x, y) labels for the model's particle symbol and coupling variable.
 
     >>> axis_labels("A'", "epsilon")
-    ("$m_{A'}$ [GeV/$c^2$]", '$\\\\varepsilon$')
+    ("$m_{A'}$ [GeV/$c^2$]", 'kinetic mixing $\\\\varepsilon$')
     """
     return (f"${_MASS_SYMBOL.get(particle, 'm_X')}$ [GeV/$c^2$]",
             _COUPLING_LABEL.get(coupling_name, coupling_name.replace("_", r"\_")))
@@ -251,6 +253,7 @@ def exclusion_figure(res, *, particle: str = "X"):
                   framealpha=0.9)
     notes = list(edges.get("notes", [])) + list(summary.get("observed_events", {}).get("notes", []))
     notes += [c["statement"] for c in (summary.get("band_edges") or {}).get("published_comparison", [])]
+    notes += [n for n in [published_not_shipped(g.model)] if n]
     # the known disagreements with NA62 are stated on the plot itself, not only in summary.json (issue 14)
     notes += disagreement_footer(summary.get("stated_disagreements", []))
     _place_notes(fig, notes)

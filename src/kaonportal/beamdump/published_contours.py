@@ -52,6 +52,27 @@ CONTOUR_NOTES = {
 }
 
 
+#: models whose NA62 beam-dump contour is published but not shipped as numbers (model family -> publication): a run
+#: of them is not compared, and says so (summary validation, plot), rather than that nothing was published
+PUBLISHED_NOT_SHIPPED = {"dark-scalar": "EPJC 85 (2025) 571", "alp-fermion": "EPJC 85 (2025) 571",
+                         "alp-gluon": "EPJC 85 (2025) 571"}
+
+
+def published_not_shipped(model) -> str | None:
+    """The statement for a model (object or name; exported tables by family) whose published NA62 contour does not
+    ship with kaonportal, else None.
+
+    >>> published_not_shipped("alp-gluon")
+    "NA62's published contour (EPJC 85 (2025) 571) does not ship with kaonportal: not compared"
+    >>> published_not_shipped("dark-photon") is None
+    True
+    """
+    from .disagreements import model_family
+
+    where = PUBLISHED_NOT_SHIPPED.get(model_family(model))
+    return None if where is None else f"NA62's published contour ({where}) does not ship with kaonportal: not compared"
+
+
 def load_contour(name: str) -> PublishedCurve:
     """A shipped contour by file stem: columns ``m_..._GeV`` and the coupling, the provenance header kept."""
     root = resources.files("kaonportal").joinpath(_DIR)

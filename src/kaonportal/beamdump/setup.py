@@ -49,8 +49,8 @@ class BeamDumpSetup:
       not found; 0.02 m is about 3x the 99% quantile of this simulation's own signal CDA]
     - ``z_tax_window``: signal region in Z_TAX (z of that closest approach), m. [D, as above: the
       1-99% range of the simulated signal is about 18-29 m]
-    - ``trigger_efficiency``: A_trig of N = N_POT chi P A_acc A_trig. [D: not found in the shared
-      references; 1.0 unless the user sets it]
+    - ``trigger_efficiency``: A_trig of N = N_POT chi P_decay BR(X -> f) A_acc A_trig eff_f (:mod:`.yields`).
+      [D: not found in the shared references; 1.0 unless the user sets it]
     - ``mass_window_sigma``: invariant-mass selection |m_reco - m_X| < n sigma_m, sigma_m the resolution of the
       simulated signal (:func:`.masscut.mass_window`); 0 switches it off. The same window decides at which mass
       hypotheses an observed event of known mass counts (:func:`.contours.observed_per_mass`; off: at every mass).
@@ -119,7 +119,12 @@ class BeamDumpSetup:
             if len(pair) != 2:
                 raise InputError("channel_efficiency", f"expected (channel, efficiency) pairs, got {pair!r}")
             check_choice("channel_efficiency", str(pair[0]), CHANNELS)
-            check_range("channel_efficiency", pair[1], 0.0, 1.0)
+            try:
+                value = float(pair[1])
+            except (TypeError, ValueError):
+                value = float("nan")
+            if not 0.0 <= value <= 1.0:         # False for NaN: the message names the allowed range
+                raise InputError("channel_efficiency", f"{pair[0]}: must be a finite number in [0, 1], got {pair[1]!r}")
         object.__setattr__(self, "channel_efficiency", tuple((str(c), float(v)) for c, v in pairs))
 
     def resolved(self, channels) -> "BeamDumpSetup":

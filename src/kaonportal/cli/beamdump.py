@@ -84,7 +84,7 @@ def beamdump_cmd(
     """Beam-dump exclusion contour in the (mass, coupling) plane: N = N_POT chi P_decay BR A_acc A_trig."""
     import math
 
-    from ..beamdump.analysis import parse_grid, run_beamdump, write_outputs
+    from ..beamdump.analysis import check_mass_range, check_run_inputs, parse_grid, run_beamdump, write_outputs
     from ..beamdump.budget import parse_explain, yield_budget
     from ..report.style import parse_plot_formats
     from ..report.style import plot_formats as formats_of_plots
@@ -95,11 +95,13 @@ def beamdump_cmd(
     check_scheduler(scheduler)
 
     # one check per option, NaN and inf included, each message stating the allowed range
-    if not (math.isfinite(pot) and pot > 0):
-        raise InputError("pot", f"must be a finite number > 0 of protons on target (2021 data: 1.4e17), got {pot:g}")
-    if not (math.isfinite(projection_pot) and projection_pot > 0):
-        raise InputError("projection_pot", f"must be a finite number > 0 of protons on target (Run 2 goal: 1e18), "
-                                           f"got {projection_pot:g}")
+    # the lower bound is exclusive: 0 protons give no limit
+    if not (math.isfinite(pot) and 0 < pot <= 1e22):
+        raise InputError("pot", f"must be a finite number in (0, 1e22] protons on target (2021 data: 1.4e17), "
+                                f"got {pot:g}")
+    if not (math.isfinite(projection_pot) and 0 < projection_pot <= 1e22):
+        raise InputError("projection_pot", f"must be a finite number in (0, 1e22] protons on target (Run 2 goal: "
+                                           f"1e18), got {projection_pot:g}")
     if not 0 < cl < 1:          # False for NaN
         raise InputError("cl", f"must be a finite number in (0, 1), got {cl:g}")
     if not 0 <= trigger_efficiency <= 1:
@@ -149,12 +151,19 @@ def beamdump_cmd(
     from ..beamdump.counts import check_observed_masses
 
     obs_masses = check_observed_masses(observed_masses, observed, mdl.mass_range)
+    # every input is checked before the output directory is looked at (and before any simulation)
+    check_run_inputs(pot=pot, projection_pot=projection_pot, cl=cl, n_per_mass=n_per_mass, observed=observed,
+                     background=background, seed=seed, method=method, a_scaling=a_scale, card=card)
+    lo, hi = mdl.mass_range
+    if point is not None and not lo <= point[0] <= hi:
+        raise InputError("explain", f"MASS must lie within the validity range [{lo:.3g}, {hi:.3g}] GeV of "
+                                    f"{mdl.name}, got {point[0]:g}")
+    if mr is not None:
+        check_mass_range(mdl, mr)
+    if out is not None:
+        guard_output(out, force, field="out")
     budget = None
     if point is not None:
-        lo, hi = mdl.mass_range
-        if not lo <= point[0] <= hi:
-            raise InputError("explain", f"MASS must lie within the validity range [{lo:.3g}, {hi:.3g}] GeV of "
-                                        f"{mdl.name}, got {point[0]:g}")
         budget = yield_budget(mdl, point[0], point[1], chans, pot=pot, card=card, setup=setup,
                               n_per_mass=n_per_mass, seed=seed, a_scaling=a_scale)
         if out is None:
@@ -165,7 +174,6 @@ def beamdump_cmd(
             _say(_left_out_line(chans, left_out))
             return
         _print_budget_table(budget.table(), json_out)
-    guard_output(out, force, field="out")
     with use_scheduler(scheduler), progress() as bar:
         task = bar.add_task("beam-dump grid", total=g[0])
         res = run_beamdump(mdl, chans, pot, g, mass_range=mr, coupling_range=cr, observed=observed,
@@ -183,9 +191,13 @@ def beamdump_cmd(
     if json_out:
         emit_json(summary)
     else:
+        from ..beamdump.counts import limit_statement
+
         ex = summary["observed"]
-        stderr.print(f"wrote {out}: {ex['excluded_cells']} excluded cells at {pot:.3g} POT "
-                     f"(N_UL = {ex['signal_events_limit']:.3g}); max N_exp = {summary['max_expected_events']:.3g}")
+        # the limit depends on the mass when an observed event counts only in its mass window (beamdump.counts)
+        limit = limit_statement(ex["signal_events_limit"], ex.get("signal_events_limit_per_mass"), res.grid.masses)
+        _say(f"wrote {out}: {ex['excluded_cells']} excluded cells at {pot:.3g} POT ({limit}); "
+             f"max N_exp = {summary['max_expected_events']:.3g}")
 
 
 def _print_budget_table(table: str, json_out: bool) -> None:

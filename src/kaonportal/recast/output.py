@@ -179,6 +179,22 @@ def _search_rows(res: RecastResult, o) -> list[tuple[float, float, float]]:
             for m, a, b in zip(res.masses, lo, hi) if np.isfinite(a)]
 
 
+def _dump_approximations(res: RecastResult) -> list[str]:
+    """Approximations of the dump searches that apply to this model and these searches only: a model file
+    (:mod:`kaonportal.models.tabulated`) gives its production from its own tables, so the rho/omega/phi mixing that
+    the built-in dark photon gets with hadronic channels (production_setup vector_mixing "on",
+    :mod:`kaonportal.beamdump.mixing`) is missing from it."""
+    model = res.model
+    tabulated = getattr(model, "dump_special_production", None) is not None
+    dark_photon = getattr(model, "particle", "") == "A'" and getattr(model, "coupling_name", "") == "epsilon"
+    mixed = [o.name for o in res.outcomes if o.kind == "dump"
+             and o.info.get("production_setup", {}).get("vector_mixing") == "on"]
+    if not (tabulated and dark_photon and mixed):
+        return []
+    return [f"beam dump of a tabulated dark photon: no rho/omega/phi mixing production in {', '.join(mixed)} (the "
+            "built-in dark photon has it there, vector_mixing 'on'; a model file's production is its own tables)"]
+
+
 def _summary(res: RecastResult, files, out: Path, rows: dict) -> dict:
     model = res.model
     span = partial(_span, res)
@@ -201,7 +217,7 @@ def _summary(res: RecastResult, files, out: Path, rows: dict) -> dict:
             "statistical combination: sum over independent searches of signal/limit > 1 (exact for zero-background "
             "counting experiments), kaon-mode ratios rounded down to 2^(-j/2) levels",
             "prompt visible-x searches: X must decay within 1 m of the K+ vertex (assumption [U])",
-            "beam dump of a tabulated dark photon: no rho/omega/phi mixing production (hadronic channels)"],
+            *_dump_approximations(res)],
         "seed": res.config.seed, "quick": res.config.quick,
         "files": [os.path.relpath(f, out) for f in files],
     }

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Sequence
 
 import matplotlib
-import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -37,6 +36,8 @@ import numpy as np  # noqa: E402
 
 from ..atomic import atomic_path  # noqa: E402
 from ..errors import InputError  # noqa: E402
+from .ticks import InViewLocator as _InViewLocator  # noqa: E402,F401 (its historical name)
+from .ticks import ticks_in_view as _ticks_in_view, ticks_laid_out_once as _ticks_laid_out_once  # noqa: E402
 # the labels' helpers live in .labels; imported here, where every plotting module has always found them
 from .labels import PI0_GAP_GEV, decay_label, latex_text, published_label, split_at_gaps  # noqa: E402,F401
 
@@ -136,49 +137,6 @@ def save(fig, path_stem: Path, formats: Sequence[str] | None = None, bbox_inches
     return [str(paths[ext]) for ext in fmts]
 
 
-class _InViewLocator(matplotlib.ticker.Locator):
-    """A log axis' tick locator giving only the ticks in the axis' view (issue 17: matplotlib's LogLocator also
-    places every tick of a decade or two beyond each end, and the axis makes a tick object, with its lines, markers
-    and labels, for each of them at every figure, to draw none: with minor ticks ~2 s CPU of a ``run --quick``).
-
-    The ticks kept are a superset of those matplotlib draws (its test is a 1e-10 relative slack on the view; here
-    1e-4 of the view's width, more than the 1e-5 at which a minor tick is dropped under a major one), and a log
-    axis' formatters label each tick from its value and the view alone, so the image is the same."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    def set_axis(self, axis):
-        self.axis = axis
-        self.inner.set_axis(axis)
-
-    def tick_values(self, vmin, vmax):
-        return self.inner.tick_values(vmin, vmax)
-
-    def __call__(self):
-        locs = np.asarray(self.inner())
-        if self.axis is None or locs.size == 0:
-            return locs
-        transform = self.axis.get_transform()
-        lo, hi = sorted(transform.transform(np.asarray(self.axis.get_view_interval(), dtype=float)))
-        slack = 1e-4 * (hi - lo)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = transform.transform(locs.astype(float))
-        return locs[(t >= lo - slack) & (t <= hi + slack)]
-
-
-def _ticks_in_view(fig) -> None:
-    """Make each log axis of ``fig`` (its LogLocators) place only the ticks in view (:class:`_InViewLocator`)."""
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            if axis.get_scale() != "log":
-                continue
-            for ticker in (axis.major, axis.minor):
-                if type(ticker.locator) is matplotlib.ticker.LogLocator:
-                    wrapped = _InViewLocator(ticker.locator)
-                    wrapped.set_axis(axis)
-                    ticker.locator = wrapped    # not set_*_locator: the axis keeps its default-locator flags
-
 
 #: room (inches) around the figure in which the one PNG drawing pass lays everything out (tick labels and the
 #: stamp line may lie outside the figure; ``bbox_inches="tight"`` saves them): more than any of our plots needs
@@ -202,10 +160,19 @@ def _png_once(fig, path, below: str | None = None) -> bool:
     fig.set_dpi(_PNG_DPI)       # the text metrics cache is keyed by dpi: measure at the dpi drawn
     w, h = fig.get_size_inches()
     ext = Bbox.from_extents(-_MARGIN_IN, -_MARGIN_IN, w + _MARGIN_IN, h + _MARGIN_IN)
-    fig.savefig(io.BytesIO(), format="rgba", dpi=_PNG_DPI, bbox_inches=ext)   # the one pass; pixels stay on the renderer
+    measured = {}
+    # the tight box measured right after drawing, on the canvas as drawn (pixels of the margin canvas): each axis'
+    # ticks are then those of the drawing (_ticks_laid_out_once), not laid out again
+    canvas.after_draw = lambda: measured.setdefault(
+        "box", fig.get_tightbbox(canvas.renderer).transformed(fig.dpi_scale_trans))
+    try:
+        with _ticks_laid_out_once(fig):
+            fig.savefig(io.BytesIO(), format="rgba", dpi=_PNG_DPI, bbox_inches=ext)   # the one pass; pixels stay on the renderer
+    finally:
+        canvas.after_draw = None
     renderer = canvas.renderer
     to_px = fig.dpi_scale_trans + Affine2D().translate(_MARGIN_IN * _PNG_DPI, _MARGIN_IN * _PNG_DPI)
-    box = fig.get_tightbbox(renderer).transformed(to_px)
+    box = measured["box"]
     if below:
         # where tight_box puts it: centred on the figure, 1 % of its height under the lowest thing drawn
         x, y = to_px.transform((0.5 * w, box.y0 / _PNG_DPI - _MARGIN_IN - 0.01 * h))
@@ -226,14 +193,24 @@ def _png_once(fig, path, below: str | None = None) -> bool:
     return True
 
 
+
 @functools.lru_cache(maxsize=1)
 def _canvas_class():
     """An Agg canvas whose renderers share one mathtext parser (matplotlib gives each renderer its own, so the
-    parses it caches, e.g. the log-axis tick labels ``10^{-8}`` of every plot, were redone for every figure)."""
+    parses it caches, e.g. the log-axis tick labels ``10^{-8}`` of every plot, were redone for every figure), and
+    which calls its ``after_draw`` (if set) after a raw (``rgba``) drawing pass."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     shared = {}
 
     class SharedMathCanvas(FigureCanvasAgg):
+        after_draw = None       # _png_once: measures the tight box right after the raw drawing pass
+
+        def print_rgba(self, filename_or_obj, *, metadata=None, **_ignored):    # savefig's facecolor etc.: as Agg
+            if self.after_draw is None:
+                return super().print_rgba(filename_or_obj, metadata=metadata)
+            FigureCanvasAgg.draw(self)
+            self.after_draw()       # the pixels stay on the renderer: nothing written to filename_or_obj
+
         def get_renderer(self):
             renderer = super().get_renderer()
             # the first renderer's parser (of the kind Agg uses) for every later one

@@ -193,7 +193,11 @@ def beamdump_applies(section: dict, key: str | None = None) -> str | None:
     channel alone with its published counts) applies to any run containing the channel, the others (the abstracts'
     combined ee + mumu numbers) only to the ee + mumu run."""
     if section.get("model") != "dark-photon":
-        return f"model {section.get('model')!r}: the published beam-dump numbers are for the dark photon (BC1)"
+        from ..beamdump.published_contours import published_not_shipped
+
+        # BC4/BC10/BC11 contours are published (EPJC 85 (2025) 571) but not shipped: say that, not "none exists"
+        return (f"model {section.get('model')!r}: " + (published_not_shipped(section.get("model"))
+                or "no published NA62 beam-dump number of this model ships with kaonportal: not compared"))
     chans = sorted(section.get("channels") or [])
     parts = (key or "").split(".")
     if parts[0] == "band_edges" and len(parts) > 1 and parts[1] != "combined":
