@@ -31,7 +31,7 @@ from ..selection import column, cut_flow, float_column, region_mask, signal_regi
 from .config import BACKGROUND_SOURCES
 from .pnn_budget import (SourceAccumulator, forced_multiplier, forced_sample_size, sample_options,
                          undecayed_multiplier, upstream_estimate)
-from .pnn_setup import PnnSetup, needed_columns, resolve_pnn, sample_card  # noqa: F401 (their historical home)
+from .pnn_setup import PnnSetup, needed_columns, resolve_pnn, sample_card, veto_average_windows  # noqa: F401
 from .samples import MissingComponent, SampleCache, card_key, derive_seed, require  # noqa: F401
 from .sm import grossman_nir_bound, sm_prediction, tension_sigma
 
@@ -198,6 +198,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     # ---- 3. background budget --------------------------------------------------------------------
     sources = {}
     needed = dict(cfg.pnn.n_background)
+    veto_windows = veto_average_windows(sel)
     for source, decays in BACKGROUND_SOURCES.items():
         avail = [dcy for dcy in decays if dcy in needed]
         if not avail:
@@ -215,8 +216,11 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             if dcy == NORMALISATION and reuse_norm:
                 ev_blocks = [norm]
             else:   # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
+                opts = sample_options(dcy)
+                if opts.get("veto_average") and veto_windows:   # only inside the windows before the veto (issue 17)
+                    opts["veto_average_where"] = veto_windows
                 ev_blocks = blocks(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
-                                   options=sample_options(dcy))
+                                   options=opts)
             for ev in ev_blocks:
                 kin = acc.add(dcy, ev, br, mult=undecayed_multiplier(ev) if n_forced else None, kinematic=True)
                 h = _hist2d(ev, kin * br)     # the selection without its weight cuts

@@ -7,8 +7,9 @@ Every name is also importable from :mod:`kaonportal.analyses.pnn`.
 
 from __future__ import annotations
 
-__all__ = ["PnnSetup", "resolve_pnn", "needed_columns", "sample_card"]
+__all__ = ["PnnSetup", "resolve_pnn", "needed_columns", "sample_card", "veto_average_windows"]
 
+import math
 from dataclasses import dataclass, field
 
 from ..errors import InputError
@@ -127,6 +128,36 @@ def needed_columns(sel: Selection) -> set[str]:
     for spec in sel.control.values():
         cols |= set(spec.extra_weights)
     return cols
+
+
+def veto_average_windows(sel: Selection) -> dict[str, tuple[float, float]]:
+    """Windows {column: (low, high)} of the simulation option ``veto_average_where`` for the samples with veto
+    averaging (``simulation.vetoes``): the plain cuts on reconstructed columns that every cut flow keeping the
+    photon veto applies before it (the pi+ momentum range, the beam and vertex windows of the pnn selections).
+    Outside them such a cut flow has weight 0 whatever ``w_photon_veto`` is, so averaging only inside them leaves
+    every estimate bit-identical and saves the averaging of the other events (issue 17). A cut skipped by a
+    control sample or the normalisation that keeps the photon veto, or on a derived quantity, is left out
+    (a wider window is always safe: it only averages more events).
+
+    >>> veto_average_windows(load_selection("pnn-2022"))["p_track"]
+    (15.0, 45.0)
+    """
+    from ..simulation.kernels import RECO_ROWS
+    cuts = list(sel.cuts)
+    veto = next((i for i, c in enumerate(cuts) if c.weight == "w_photon_veto"), None)
+    if veto is None:
+        return {}
+    specs = [sel.normalisation] if sel.normalisation is not None else []
+    specs += list(sel.control.values())
+    skipped = {s for spec in specs if cuts[veto].id not in spec.skip for s in spec.skip}
+    out: dict[str, tuple[float, float]] = {}
+    for c in cuts[:veto]:
+        if c.kind != "column" or c.versus is not None or c.column not in RECO_ROWS or c.id in skipped:
+            continue
+        lo, hi = out.get(c.column, (-math.inf, math.inf))
+        out[c.column] = (max(lo, -math.inf if c.low is None else float(c.low)),
+                         min(hi, math.inf if c.high is None else float(c.high)))
+    return dict(sorted(out.items()))
 
 
 def sample_card(setup: PnnSetup):

@@ -51,7 +51,7 @@ from .schema import COLUMNS, check_extra_columns
 from .scratch import release_scratch
 from .scratch import rows as _rows
 from .scratch import scratch as _scratch
-from .vetoes import CHARGE, lkr_photon_columns, particle_vetoes
+from .vetoes import CHARGE, check_veto_average_where, lkr_photon_columns, particle_vetoes
 
 CANDIDATE_RULE = "first final-state charged particle with the charge of the beam particle"
 
@@ -78,6 +78,7 @@ class SimContext:
     decay_options: dict = field(default_factory=dict)
     force_decays: bool = False
     veto_average: int = 0
+    veto_average_where: tuple = ()      # ((column, low, high), ...): simulation.vetoes.check_veto_average_where
     extra_columns: tuple[str, ...] = ()
     lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN
     lkr_position_m: float = LKR_POSITION_M
@@ -87,7 +88,8 @@ class SimContext:
 def make_context(decay: str, seed: int, card: Card, z_range, mass, sampling: str,
                  secondary_decays: bool, muon_decays: bool, generator, decay_options: dict,
                  force_decays: bool = False, veto_average: int = 0, extra_columns=(),
-                 lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN, lkr_position_m: float = LKR_POSITION_M) -> SimContext:
+                 lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN, lkr_position_m: float = LKR_POSITION_M,
+                 veto_average_where=None) -> SimContext:
     check_choice("sampling", sampling, ("weights", "deletion"))
     extra = check_extra_columns(extra_columns)
     for fld, v, hi in (("lkr_cluster_e_min", lkr_cluster_e_min, 100.0), ("lkr_position_m", lkr_position_m, 0.1)):
@@ -97,9 +99,11 @@ def make_context(decay: str, seed: int, card: Card, z_range, mass, sampling: str
         raise InputError("veto_average", f"must be an integer in [0, 4096] (orientations per pi0), got {veto_average!r}")
     if veto_average and sampling == "deletion":
         raise InputError("veto_average", "needs sampling='weights' (an averaged probability is not a 0/1 outcome)")
+    where = check_veto_average_where(veto_average_where, veto_average)
     ctx = SimContext(decay, decay.split("->")[0].strip(), card, int(seed), tuple(z_range), mass,
                      sampling, bool(secondary_decays), bool(muon_decays), generator, dict(decay_options),
-                     bool(force_decays), int(veto_average), extra, float(lkr_cluster_e_min), float(lkr_position_m))
+                     bool(force_decays), int(veto_average), where, extra, float(lkr_cluster_e_min),
+                     float(lkr_position_m))
     ctx.prepared = _prepare(ctx)
     return ctx
 
@@ -318,9 +322,13 @@ def simulate_block(ctx: SimContext, block: int, start: int, stop: int) -> dict[s
     # --- other visible particles: extra tracks and vetoes ----------------------------------------------
     rng_veto = block_rng(ctx.seed, block, _STREAM_VETO) if ctx.veto_average > 0 else None
     in_acc = acc["straw"] & acc["rich"] & acc["chod"] & acc["newchod"] & acc["lkr"] & acc["muv3"]
-    # veto averaging where a selection can use the veto: candidate in acceptance (simulation.vetoes)
+    # veto averaging where a selection can use the veto: candidate in acceptance and inside the windows of
+    # option veto_average_where (simulation.vetoes)
+    avg_where = in_acc
+    for name, lo, hi in ctx.veto_average_where:
+        avg_where = avg_where & (cols[name] >= lo) & (cols[name] <= hi)
     n_tracks, n_phot, w_veto, w_escape = particle_vetoes(ctx, prep, prod, lab, origin, decay_pt, cand, invisible,
-                                                         lkr_xy, in_straw.astype(np.int16), rng_veto, in_acc)
+                                                         lkr_xy, in_straw.astype(np.int16), rng_veto, avg_where)
     cols["n_tracks"] = n_tracks
     cols["n_photons"] = n_phot
 

@@ -89,7 +89,7 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
              generator: Callable[..., Any] | None = None, force_decays: bool = False,
              veto_average: int = 0, extra_columns=(), lkr_cluster_e_min: float = LKR_CLUSTER_E_MIN,
              lkr_position_m: float = LKR_POSITION_M, scheduler: str | None = None, columns="lean",
-             keep_columns=None,
+             keep_columns=None, veto_average_where=None,
              **decay_options) -> SimulationResult:
     """Simulate ``n`` decays ``decay`` of beam particles at GTK3 inside ``z_range`` (metres).
 
@@ -112,6 +112,10 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         ``weight_forced_decay`` (importance sampling; see :mod:`.engine`). Off: output unchanged.
     veto_average: average the veto probability of each pi0's photons over this many isotropic
         orientations (0 = off; see :mod:`.engine`). Off: output unchanged.
+    veto_average_where: with ``veto_average``, average only the events inside these windows, a mapping
+        {column: (low, high)} on reconstructed columns (e.g. ``{"p_track": (15, 45)}``; ``None`` bound: open),
+        besides the acceptance (see :mod:`.vetoes`); the other events keep the veto of their generated photons.
+        ``None``: the acceptance only, output unchanged.
     extra_columns: names of optional columns (:data:`~.schema.OPTIONAL_COLUMNS`, e.g.
         ``("n_photons_lkr", "m_gg_lkr")``) appended to the table; computed only when asked, from their own
         random stream (see :mod:`.engine`). Empty: the default table, unchanged. Unknown name: InputError.
@@ -177,7 +181,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
 
     ctx = make_context(decay, seed, card_obj, zr, mass, sampling, secondary_decays, muon_decays, gen,
                        decay_options, force_decays=bool(force_decays), veto_average=veto_average,
-                       extra_columns=extra, lkr_cluster_e_min=lkr_cluster_e_min, lkr_position_m=lkr_position_m)
+                       veto_average_where=veto_average_where, extra_columns=extra,
+                       lkr_cluster_e_min=lkr_cluster_e_min, lkr_position_m=lkr_position_m)
     metadata = {"decay": decay, "card": card_obj.name, "card_source": str(card_obj.source),
                 "card_json": card_obj.model_dump_json(exclude={"source"}), "seed": str(int(seed)),
                 "n": str(n), "z_range": json.dumps(list(zr)), "mass": json.dumps(mass),
@@ -195,6 +200,8 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
         metadata["force_decays"] = "True"
     if veto_average:
         metadata["veto_average"] = str(int(veto_average))
+    if ctx.veto_average_where:
+        metadata["veto_average_where"] = json.dumps([list(w) for w in ctx.veto_average_where])
     if extra:           # likewise: only with optional columns
         metadata["extra_columns"] = json.dumps(list(extra))
         metadata["lkr_cluster_e_min"] = repr(float(lkr_cluster_e_min))

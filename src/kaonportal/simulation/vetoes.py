@@ -18,7 +18,10 @@ without the option. Both are unbiased for the same expectation, and ``in_accepta
 the pi0 orientation, so the choice does not bias anything; it only leaves the variance of events no
 selection keeps unreduced (a quarter of K+ -> pi+ pi0, half of K+ -> pi0 e+ nu: the averaging cost is
 paid on the events that are used). Stream 4 is drawn for every event of the block, so an averaged event's
-orientations, and its weights, are the same as when every event was averaged.
+orientations, and its weights, are the same as when every event was averaged. Option ``veto_average_where``
+(:func:`check_veto_average_where`) narrows this further to windows low <= x <= high on reconstructed columns
+computed before the vetoes (e.g. the pi+ momentum range of a selection): a selection that cuts on them before
+its photon veto gives an event outside them weight 0 whatever its veto, so its estimates stay bit-identical.
 
 Optional columns (option ``extra_columns``, none by default; :data:`~.schema.OPTIONAL_COLUMNS`): computed
 after everything else from quantities the chain already has, with their own random stream 5, so the
@@ -45,7 +48,8 @@ default columns are bit-identical with or without them and nothing extra runs wh
 
 from __future__ import annotations
 
-__all__ = ["CHARGE", "particle_vetoes", "average_pi0_vetoes", "pi0_groups", "lkr_photon_columns"]
+__all__ = ["CHARGE", "particle_vetoes", "average_pi0_vetoes", "pi0_groups", "lkr_photon_columns",
+           "check_veto_average_where"]
 
 
 import math
@@ -55,11 +59,39 @@ import numpy as np
 from ..detector.charged_veto import charged_veto_hits
 from ..detector.propagation import DETECTOR_CODES, photon_hits, propagate_charged
 from ..detector.response import _veto_kernel
+from ..errors import InputError
 from ..reco.smearing import lkr_cluster
-from .kernels import photon_pair_kernel
+from .kernels import RECO_ROWS, photon_pair_kernel
 
 #: electric charge of the final-state particles the engine tracks (0 for anything else)
 CHARGE = {"pi+": 1, "pi-": -1, "mu+": 1, "mu-": -1, "e+": 1, "e-": -1, "K+": 1, "K-": -1, "p": 1}
+
+
+def check_veto_average_where(spec, veto_average: int) -> tuple[tuple[str, float, float], ...]:
+    """Validated windows of option ``veto_average_where`` (module docstring): a mapping {column: (low, high)}
+    or pairs (column, (low, high)); columns among the reconstructed ones (``kernels.RECO_ROWS``, computed before
+    the vetoes), ``None`` for an open bound. Returns ((column, low, high), ...) sorted by column; () for none.
+
+    >>> check_veto_average_where({"p_track": (15, 45.0)}, 8)
+    (('p_track', 15.0, 45.0),)
+    """
+    if not spec:
+        return ()
+    items = spec.items() if isinstance(spec, dict) else spec
+    out = []
+    try:
+        for name, (lo, hi) in items:
+            lo = -math.inf if lo is None else float(lo)
+            hi = math.inf if hi is None else float(hi)
+            if name not in RECO_ROWS or math.isnan(lo) or math.isnan(hi) or lo > hi:
+                raise ValueError(name)
+            out.append((str(name), lo, hi))
+    except (TypeError, ValueError):
+        raise InputError("veto_average_where", f"must map columns among {', '.join(RECO_ROWS)} to windows "
+                                               f"(low, high) with low <= high, got {spec!r}") from None
+    if not veto_average:
+        raise InputError("veto_average_where", "needs veto_average > 0 (it narrows which events are averaged)")
+    return tuple(sorted(out))
 
 
 def pi0_groups(prod) -> list[tuple[int, tuple[int, int]]]:
