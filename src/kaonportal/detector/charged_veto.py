@@ -158,7 +158,8 @@ def charged_veto_hits(origin, p3, charge, card: Card, geometry: tuple | None = N
     origin = np.ascontiguousarray(origin, float)
     p3 = np.ascontiguousarray(p3, float)
     n = origin.shape[0]
-    q = np.ascontiguousarray(np.broadcast_to(np.asarray(charge, float), (n,)))
+    # always a writeable copy: a read-only q (broadcast view of an (n,) charge) is a second compiled signature
+    q = np.array(np.broadcast_to(np.asarray(charge, float), (n,)), order="C")
     det = np.zeros(n, np.int8)
     charged_veto_kernel(origin, p3, q, *(geometry or charged_veto_geometry(card)), det)
     if track is None:

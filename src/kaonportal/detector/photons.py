@@ -49,8 +49,9 @@ def photon_hits(origin, p3, card: Card) -> PhotonHits:
     det = np.zeros(n, np.int8)
     station = np.full(n, -1, np.int8)
     xh, yh, zh = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    _photon_kernel(origin[:, 0], origin[:, 1], origin[:, 2], p3[:, 0], p3[:, 1], p3[:, 2],
-                   lav, lav_skip, irc, lkr, sac, det, station, xh, yh, zh)
+    # contiguous column copies: one compiled signature (a column view is 'A' layout, or 'C' when n == 1)
+    cols = [np.ascontiguousarray(a[:, k]) for a in (origin, p3) for k in range(3)]
+    _photon_kernel(*cols, lav, lav_skip, irc, lkr, sac, det, station, xh, yh, zh)
     return PhotonHits(det, station, xh, yh, zh)
 
 

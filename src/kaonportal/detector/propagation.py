@@ -94,7 +94,8 @@ def propagate_charged(origin, p3, charge, card: Card) -> ChargedTrack:
     origin = np.ascontiguousarray(origin, dtype=float)
     p3 = np.ascontiguousarray(p3, dtype=float)
     n = origin.shape[0]
-    q = np.ascontiguousarray(np.broadcast_to(np.asarray(charge, float), (n,)))
+    # always a writeable copy: a read-only q (broadcast view of an (n,) charge) is a second compiled signature
+    q = np.array(np.broadcast_to(np.asarray(charge, float), (n,)), order="C")
     geo = _charged_geometry(card)
     names = list(track_planes(card))
     xs = np.empty((n, len(names)))

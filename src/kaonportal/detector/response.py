@@ -89,7 +89,7 @@ def ineff_one(c, e, le, li, nk):  # pragma: no cover - numba
 @njit
 def _ineff_kernel(det, e, le, li, nk, out):  # pragma: no cover - numba
     for i in range(det.shape[0]):
-        out[i] = ineff_one(det[i], e[i], le, li, nk)
+        out[i] = ineff_one(np.int64(det[i]), e[i], le, li, nk)   # int64 as in _veto_kernel: one signature
 
 
 def photon_veto_update(w_veto, origin, p4, track_x, track_y, card: Card) -> None:
