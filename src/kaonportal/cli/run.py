@@ -194,6 +194,10 @@ def register(app: typer.Typer) -> None:
         # Validate everything before touching the output directory.
         setup = resolve_pnn(cfg) if cfg.sections.pnn else None
         resuming = _prepare_out(out, force)
+        from .. import warmup
+        # a new user's cold numba cache: one helper process compiles the kernels ahead of the sections (no-op when warm)
+        helper = warmup.start()
+        ctx.call_on_close(lambda: warmup.stop(helper))
         if scheduler is not None:
             # active until the command returns (every simulate(), beam-dump grid and scan below uses it)
             ctx.with_resource(use_scheduler(scheduler))
