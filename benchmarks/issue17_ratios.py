@@ -14,7 +14,7 @@ Prints
    A local process already overlaps the kernel and the file encoding (two threads), so W workers on W idle
    cores gain less than W: at most min(W, cores) x (CPU of the local main thread) / (CPU of the local run),
    printed as the ceiling (measured in the same run);
-3. with ``--run-quick``: the main job over the kernel: wall time of ``kaonportal run --quick`` over the kernel
+3. with ``--run-quick`` (and ``--run-full`` for the default ``kaonportal run``): the main job over the kernel: wall time of ``kaonportal run --quick`` over the kernel
    time of every event it simulates (counted by wrapping ``simulate`` and the event record's per-block function;
    kernel time from the rate of item 1);
    with ``--baseline SRC_DIR`` (a ``src`` directory of another version) also ``kaonportal run --quick`` of the
@@ -97,7 +97,7 @@ def dask_rates(decay: str, n: int, workers: list[int]) -> dict[int, tuple[float,
     return out
 
 
-def run_quick_ratio(kernel_rate: float, kernel_cpu_rate: float | None = None) -> dict:
+def run_quick_ratio(kernel_rate: float, kernel_cpu_rate: float | None = None, quick: bool = True) -> dict:
     """``kaonportal run --quick`` in this process over the kernel time of every event it simulates: the events of
     ``simulate`` (the fast-simulation chain, counted by wrapping it) and those of the event record
     (:mod:`kaonportal.simulation.record`, counted by wrapping its per-block function: the multi-particle searches
@@ -105,7 +105,8 @@ def run_quick_ratio(kernel_rate: float, kernel_cpu_rate: float | None = None) ->
     denominator, which inflated the ratio). Kernel time of both at the chain's rate (item 1): the record does more
     per event than the chain, so the ratio stays an upper bound of the job's overhead over its event building.
     Returns wall s, CPU s, events of each path and the ratios (wall / kernel wall, CPU / kernel CPU; on a shared
-    machine the CPU ratio is the one that does not move with the other users' load)."""
+    machine the CPU ratio is the one that does not move with the other users' load). ``quick=False``: the default
+    ``kaonportal run`` (the main job itself, ~10x the events)."""
     import kaonportal.simulation as sim
     import kaonportal.simulation.record as record
     import kaonportal.simulation.run as simrun
@@ -128,7 +129,8 @@ def run_quick_ratio(kernel_rate: float, kernel_cpu_rate: float | None = None) ->
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter()
             c = time.process_time()
-            get_command(app).main(["run", "--quick", "--out", str(Path(d) / "r")], standalone_mode=False)
+            get_command(app).main(["run", *(["--quick"] if quick else []), "--out", str(Path(d) / "r")],
+                                 standalone_mode=False)
             wall = time.perf_counter() - t
             cpu = time.process_time() - c
     finally:
@@ -148,6 +150,7 @@ def main() -> None:
     ap.add_argument("--decay", default="K+ -> pi+ pi0")
     ap.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
     ap.add_argument("--run-quick", action="store_true")
+    ap.add_argument("--run-full", action="store_true", help="the same ratio for the default kaonportal run (~1 min)")
     ap.add_argument("--skip-file", action="store_true", help="only the kernel time (for --run-quick)")
     ap.add_argument("--baseline", type=Path, default=None, help="src directory of a baseline version (--run-quick)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each tree with --baseline (alternately)")
@@ -185,13 +188,15 @@ def main() -> None:
         cores = os.cpu_count() or 1
         print(f"ceiling on {cores} idle cores, measured (local main-thread CPU {main_thread:.2f} s of {local_cpu:.2f} s): "
               + ", ".join(f"{w} worker(s) {min(w, cores) * main_thread / local_cpu:.2f}x" for w in rates))
-    if args.run_quick:
-        r = run_quick_ratio(args.n / tk, args.n / KERNEL_CPU[args.decay])
-        print(f"kaonportal run --quick: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU for {r['events']} simulated "
+    for flag, quick, label in ((args.run_quick, True, "run --quick"), (args.run_full, False, "run")):
+        if not flag:
+            continue
+        r = run_quick_ratio(args.n / tk, args.n / KERNEL_CPU[args.decay], quick=quick)
+        print(f"kaonportal {label}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU for {r['events']} simulated "
               f"events ({r['simulate']} by simulate, {r['record']} by the event record); over their kernel time "
               f"{r['wall_ratio']:.1f}x wall, {r['cpu_ratio']:.1f}x CPU (target <= 5; counting the simulate() events "
               f"only, as before: {r['wall_ratio_simulate_only']:.1f}x wall, {r['cpu_ratio_simulate_only']:.1f}x CPU)")
-        if args.baseline:
+        if args.baseline and quick:
             fresh_process_ratios(args.baseline, r["events"], args.repeat)
 
 
