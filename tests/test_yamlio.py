@@ -176,17 +176,23 @@ def test_package_files_parse_with_libyaml_to_the_same_data():
         yamlio.parse_yaml(bomb, "config")
 
 
-def test_loader_is_chosen_by_path_not_by_content(tmp_path, monkeypatch):
-    # a shipped card parses without the bounds; the same text in a user's file is still bounded: with a node bound
-    # below the card's size, the shipped file reads and the user's copy is one line of bad input
+def _card_and_user_copy(tmp_path):
+    """A shipped detector card and a copy of it in a user's directory."""
     import shutil
     from pathlib import Path
 
     import kaonportal
-    from kaonportal import yamlio
     card = Path(kaonportal.__file__).parent / "detector" / "cards" / "na62-2022.yaml"
     copy = tmp_path / "my-card.yaml"
     shutil.copy(card, copy)
+    return card, copy
+
+
+def test_loader_is_chosen_by_path_not_by_content(tmp_path, monkeypatch):
+    # a shipped card parses without the bounds; the same text in a user's file is still bounded: with a node bound
+    # below the card's size, the shipped file reads and the user's copy is one line of bad input
+    from kaonportal import yamlio
+    card, copy = _card_and_user_copy(tmp_path)
     assert yamlio.is_shipped(card) and not yamlio.is_shipped(copy) and not yamlio.is_shipped(str(copy))
     monkeypatch.setitem(yamlio.LIMITS, "max_nodes", 50)
     assert yamlio.read_yaml(card, "card")["name"]
@@ -197,3 +203,30 @@ def test_loader_is_chosen_by_path_not_by_content(tmp_path, monkeypatch):
     link = tmp_path / "link.yaml"
     link.symlink_to(card)
     assert yamlio.is_shipped(link)
+    user_link = tmp_path / "user-link.yaml"
+    user_link.symlink_to(copy)
+    assert not yamlio.is_shipped(user_link) and not yamlio.is_shipped(str(user_link))
+    with pytest.raises(InputError, match="more than 50 YAML nodes"):
+        yamlio.read_yaml(user_link, "card")
+
+
+def test_read_yaml_classifies_the_path_it_read(tmp_path, monkeypatch):
+    # the symlink swap race: a link to a user's file is re-pointed into the package while the user's file is read;
+    # the text read is the user's, so it must stay bounded (classifying the path again would call it shipped)
+    from kaonportal import yamlio
+    card, copy = _card_and_user_copy(tmp_path)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(copy)
+    read_text = yamlio.read_text
+
+    def read_then_swap(path, field):
+        text = read_text(path, field)
+        link.unlink()
+        link.symlink_to(card)
+        return text
+
+    monkeypatch.setattr(yamlio, "read_text", read_then_swap)
+    monkeypatch.setitem(yamlio.LIMITS, "max_nodes", 50)
+    with pytest.raises(InputError, match="more than 50 YAML nodes"):
+        yamlio.read_yaml(link, "card")
+    assert yamlio.is_shipped(link)      # the swap did happen

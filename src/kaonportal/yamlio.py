@@ -134,18 +134,22 @@ SCIENTIFIC_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[e
 _BoundedLoader.add_implicit_resolver("tag:yaml.org,2002:float", SCIENTIFIC_FLOAT, list("-+0123456789."))
 
 
-def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = False, *, path=None) -> Any:
+def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = False, *, path=None,
+               shipped: bool | None = None) -> Any:
     """``yaml.safe_load(text)`` within :data:`LIMITS`; a syntax error, an exceeded limit or
     (``mapping=True``) anything but a mapping is an InputError.
 
     An empty document is ``None``, or ``{}`` when ``mapping`` is asked for. ``path``: the file the text was read
     from, if any; a file shipped in the package (:func:`is_shipped`) is parsed by the faster libyaml loader
-    without the bounds, anything else (user files, inline text) by the bounded one.
+    without the bounds, anything else (user files, inline text) by the bounded one. ``shipped``: that decision
+    made already by the caller on the path it read (:func:`read_yaml`), so that the path is not resolved twice.
     """
     if len(text) > LIMITS["max_bytes"]:
         raise InputError(field, f"{where} is {len(text)} characters; YAML inputs are limited to "
                                 f"{LIMITS['max_bytes']}")
-    loader = _PackageLoader(text) if path is not None and is_shipped(path) else _BoundedLoader(text)
+    if shipped is None:
+        shipped = path is not None and is_shipped(path)
+    loader = _PackageLoader(text) if shipped else _BoundedLoader(text)
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
@@ -166,8 +170,16 @@ def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = Fals
 
 
 def read_yaml(path: str | Path, field: str, mapping: bool = True) -> Any:
-    """:func:`read_text` then :func:`parse_yaml` (a mapping by default)."""
-    return parse_yaml(read_text(path, field), field, str(path), mapping=mapping, path=path)
+    """:func:`read_text` then :func:`parse_yaml` (a mapping by default).
+
+    The path is resolved once, and that resolved path is both read and classified (:func:`is_shipped`): resolving
+    it again after the read would let a symlink swapped in between have a user's file parsed without the bounds.
+    """
+    resolved = _resolved(path)
+    if resolved is None:                # unresolvable: read_text reports it; never shipped
+        return parse_yaml(read_text(path, field), field, str(path), mapping=mapping, shipped=False)
+    return parse_yaml(read_text(resolved, field), field, str(path), mapping=mapping,
+                      shipped=resolved.is_relative_to(_PACKAGE_DIR))
 
 
 class _PackageLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -189,7 +201,13 @@ def is_shipped(path) -> bool:
     >>> is_shipped(_PACKAGE_DIR / "data" / "configs" / "default.yaml"), is_shipped("my-card.yaml")
     (True, False)
     """
+    resolved = _resolved(path)
+    return resolved is not None and resolved.is_relative_to(_PACKAGE_DIR)
+
+
+def _resolved(path) -> Path | None:
+    """``path`` with every symlink followed; None if it cannot be resolved (loop, bad characters)."""
     try:
-        return Path(str(path)).resolve().is_relative_to(_PACKAGE_DIR)
-    except (OSError, RuntimeError, ValueError):     # unresolvable (loop, bad characters): treat as a user file
-        return False
+        return Path(str(path)).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None

@@ -105,3 +105,38 @@ def test_root_output_is_a_ttree(tmp_path):
         tree = f["events"]
         assert tree.num_entries == read_events(out).num_rows > 0
         assert "m2miss_mu" in tree.keys()
+
+
+def test_chunk_store_checks_stored_chunks_cheaply(tmp_path):
+    import pyarrow as pa
+
+    from kaonportal.simulation.output import ChunkStore, encode_chunk
+    schema = pa.schema([("x", pa.float32()), ("n", pa.int8())])
+    table = pa.table({"x": np.linspace(0, 1, 1000, dtype=np.float32), "n": np.arange(1000).astype(np.int8)},
+                     schema=schema)
+    store = ChunkStore(tmp_path / "o.parquet", {"run": "1"})
+    store.save(0, table)
+    assert store.intact(0, schema) and store.intact(0, schema.with_metadata({"a": "b"}))
+    assert not store.intact(1, schema)                                     # missing
+    assert not store.intact(0, pa.schema([("x", pa.float64()), ("n", pa.int8())]))    # another schema
+    data = store.path(0).read_bytes()
+    store.path(0).write_bytes(data[: len(data) // 2])                      # truncated: no footer
+    assert store.has(0) and not store.intact(0, schema)
+    # a footer intact but bytes of the pages missing: its column chunks reach into the footer
+    store.path(0).write_bytes(data[:4] + data[40:])
+    assert not store.intact(0, schema)
+    store.path(0).write_bytes(bytes(encode_chunk(table)))
+    assert store.intact(0, schema)
+
+
+def test_resume_simulates_a_truncated_chunk_again(tmp_path):
+    out = tmp_path / "x.parquet"
+    kw = dict(n=140_000, seed=4, chunk_blocks=1, card="na62-2018", columns="all")
+    with pytest.raises(RuntimeError):   # chunks 0 and 1 done, chunk 2 fails
+        simulate("K+ -> mu+ nu", output=out, generator=_flaky(3), **kw)
+    chunk = tmp_path / "x.parquet.partial" / "chunk-0000000001.parquet"
+    chunk.write_bytes(chunk.read_bytes()[:-100])       # cut short (a full disk): its footer is gone
+    gen = _flaky(10 ** 6)
+    simulate("K+ -> mu+ nu", output=out, generator=gen, **kw)
+    fresh = simulate("K+ -> mu+ nu", **kw)
+    assert read_events(out).equals(fresh.events.replace_schema_metadata(read_events(out).schema.metadata))

@@ -77,3 +77,33 @@ def test_parquet_output_encodes_each_chunk_once(tmp_path, monkeypatch):
     assert len(calls) == 1
     assert store.path(0).read_bytes()[4:200] == (tmp_path / "o.parquet").read_bytes()[4:200]   # the same pages
     assert pq.read_table(tmp_path / "o.parquet").equals(t)
+
+
+def test_chunk_with_a_page_index_is_refused(tmp_path):
+    # OffsetIndex.page_locations hold absolute offsets inside the copied bytes: a joined file would point a page-
+    # pruning reader (DuckDB, Spark) at the wrong pages, so such chunks are refused; the file's options pin it off
+    opts = parquet_options(SCHEMA)
+    assert opts["write_page_index"] is False
+    t = _chunk(np.random.default_rng(3), 50)
+    with_index = encode_table(t, {**opts, "write_page_index": True})
+    assert pq.ParquetFile(pa.BufferReader(with_index)).metadata.row_group(0).column(0).has_offset_index
+    out = ParquetConcat(tmp_path / "o.parquet", SCHEMA, opts)
+    out.append(encode_table(t, opts))
+    with pytest.raises(ValueError, match="page index .*write_page_index=False"):
+        out.append(with_index)
+    out.close()     # the refused chunk wrote nothing: the file is the first chunk alone
+    assert pq.read_table(tmp_path / "o.parquet").equals(t)
+
+
+def test_row_group_ordinal_is_bounded(tmp_path):
+    # RowGroup.ordinal is a Thrift i16 (parquet.thrift): ordinals 0..32767, so at most 32768 row groups
+    schema = pa.schema([("k", pa.int8())])
+    half = encode_table(pa.table({"k": pa.array(np.ones(2**14, np.int8))}),
+                        {"row_group_size": 1, "compression": "none", "write_statistics": False})
+    with ParquetConcat(tmp_path / "o.parquet", schema) as out:
+        out.append(half)
+        out.append(half)
+        with pytest.raises(ValueError, match="at most 32768 row groups"):
+            out.append(encode_table(pa.table({"k": pa.array([1], pa.int8())})))
+    md = pq.read_metadata(tmp_path / "o.parquet")
+    assert md.num_row_groups == 2**15 and md.num_rows == 2**15

@@ -219,8 +219,10 @@ def _chunk_tables(ctx, schema, chunks, store, pool, client, progress, out_schema
     """``(first_block, start, stop, table, sums, saved)`` per chunk, in order: ``table`` None and the totals from
     the chunk store when the chunk is there, else simulated here (threads ``pool``) or as one dask task per chunk
     (``client``; :func:`_chunk_task`; ``encode``: the task returns the chunk encoded, bytes, in place of the
-    table); ``saved``: the chunk is in the chunk store already (stored, or saved by its dask task)."""
-    todo = [c for c in chunks if store is None or not store.has(c[0])]
+    table); ``saved``: the chunk is in the chunk store already (stored, or saved by its dask task). A stored chunk
+    found damaged (:meth:`~.output.ChunkStore.intact`) is simulated again, as a missing one."""
+    stored_schema = out_schema or schema
+    todo = [c for c in chunks if store is None or not store.intact(c[0], stored_schema)]
     todo_blocks = {c[0] for c in todo}
     results = None
     if client is not None:

@@ -12,6 +12,11 @@ File layout and footer fields from the Apache Parquet format specification [Apac
 Thrift compact protocol [Apache:2007thrift], decoded and re-encoded here field by field (unknown fields kept
 as read), so that nothing of the chunks' metadata but the offsets changes.
 
+Refused (ValueError, before anything of the chunk is written): a chunk with a page index (written with
+``write_page_index=True``): its OffsetIndex structs, stored between the pages and the footer and copied as bytes,
+hold absolute PageLocation offsets that a shifted footer would not move, so a reader pruning pages by it (DuckDB,
+Spark) would read the wrong pages; and a file of more than 32768 row groups (RowGroup.ordinal is an i16).
+
 >>> import pyarrow as pa, pyarrow.parquet as pq, tempfile, pathlib
 >>> t = pa.table({"x": pa.array([1.5, 2.5, 3.5], pa.float32())})
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -44,7 +49,11 @@ FMD_SCHEMA, FMD_NUM_ROWS, FMD_ROW_GROUPS = 2, 3, 4
 # absolute file positions, by struct: RowGroup.file_offset; ColumnChunk.file_offset, offset_index_offset,
 # column_index_offset; ColumnMetaData.data_page_offset, index_page_offset, dictionary_page_offset, bloom_filter_offset
 RG_COLUMNS, RG_FILE_OFFSET, RG_ORDINAL = 1, 5, 7
-CC_OFFSETS, CC_META = (2, 4, 6), 3
+CC_FILE_OFFSET, CC_META = 2, 3
+# ColumnChunk.offset_index_offset / column_index_offset: a page index, refused (module docstring)
+CC_PAGE_INDEX = {4: "offset_index_offset", 6: "column_index_offset"}
+#: the largest RowGroup.ordinal (a Thrift i16 [Apache:2013parquet])
+MAX_ORDINAL = 2**15 - 1
 CMD_OFFSETS = (9, 10, 11, 14)
 
 
@@ -214,12 +223,22 @@ def _shift(row_group: list, delta: int, ordinal: int) -> None:
             f[2] = ordinal
     for chunk in _field(row_group, RG_COLUMNS)[2][1]:
         for f in chunk:
-            if f[0] in CC_OFFSETS and f[2]:     # file_offset 0: not set (written so by pyarrow)
+            if f[0] == CC_FILE_OFFSET and f[2]:     # file_offset 0: not set (written so by pyarrow)
                 f[2] += delta
             elif f[0] == CC_META:
                 for g in f[2]:
                     if g[0] in CMD_OFFSETS:
                         g[2] += delta
+
+
+def _check_no_page_index(row_groups: list) -> None:
+    """ValueError if a ColumnChunk of ``row_groups`` (decoded RowGroups) points at a page index."""
+    for rg in row_groups:
+        for chunk in _field(rg, RG_COLUMNS)[2][1]:
+            for f in chunk:
+                if f[0] in CC_PAGE_INDEX:
+                    raise ValueError(f"Parquet chunk with a page index ({CC_PAGE_INDEX[f[0]]}): its absolute page "
+                                     "offsets cannot be moved by copying; encode chunks with write_page_index=False")
 
 
 def encode_table(table: pa.Table, options: dict | None = None) -> pa.Buffer:
@@ -254,7 +273,13 @@ class ParquetConcat:
             raise ValueError("Parquet chunk with another schema than the file's")
         delta = self._pos - len(MAGIC)
         groups = _field(fields, FMD_ROW_GROUPS)
-        for rg in groups[2][1] if groups else []:
+        groups = groups[2][1] if groups else []
+        _check_no_page_index(groups)
+        if len(self._row_groups) + len(groups) > MAX_ORDINAL + 1:
+            raise ValueError(f"a Parquet file holds at most {MAX_ORDINAL + 1} row groups (RowGroup.ordinal is a "
+                             f"16-bit integer); this chunk would make {len(self._row_groups) + len(groups)}: "
+                             "write fewer, larger chunks")
+        for rg in groups:
             _shift(rg, delta, len(self._row_groups))
             self._row_groups.append(rg)
         self._rows += _field(fields, FMD_NUM_ROWS)[2]
