@@ -1,10 +1,14 @@
-"""Regenerate src/kaonportal/data/numba_warmup.txt: the kernels a cold ``kaonportal run`` compiles, in order.
+"""Regenerate src/kaonportal/data/numba_warmup.txt: the kernels a cold ``kaonportal run`` compiles (issue #17).
 
-Usage: python scripts/record_numba_warmup.py [kaonportal run options, default: --out <tmp> --force]
-Runs ``kaonportal run`` in this process with an empty NUMBA_CACHE_DIR and numba's compile events; writes every
-top-level kaonportal kernel signature (kernels compiled inside another one are compiled with it) whose printed
-form parses back (kaonportal.warmup.parse_signature). Kernels compiled with more than one signature are left
-out: two processes saving different signatures of one kernel at once could mix up numba's cache index.
+Usage: python scripts/record_numba_warmup.py [--quick-only]
+
+Runs ``kaonportal run`` (default, then ``--quick`` for any kernel only the quick run compiles) in this process with
+an empty NUMBA_CACHE_DIR and numba's compile events, and writes every top-level kaonportal kernel signature in
+first-use order, tagged with the section that first needs it (``pnn`` or ``later``: the warm-up helper compiles
+the pnn kernels from the last-needed one back while the run compiles them from the first one, then the later
+sections' kernels in order). Kernels compiled inside another one are left out (they are compiled and cached with
+it). ``tests/test_warmup.py`` checks that the shipped list is what a quick run compiles now; rerun this script
+when it fails.
 """
 import os
 import sys
@@ -17,51 +21,57 @@ os.environ["KAONPORTAL_NO_WARMUP"] = "1"
 
 from numba.core import event  # noqa: E402
 
-from kaonportal.warmup import DATA_FILE, parse_signature  # noqa: E402
+from kaonportal.warmup import DATA_FILE, format_line, parse_signature  # noqa: E402
 
-order: list[tuple[str, str, tuple]] = []
-depth = {"n": 0}
+order: list[tuple[str, str, str]] = []
+state = {"depth": 0, "section": "later"}
 
 
 class _Recorder(event.Listener):
     def on_start(self, ev):
         func = ev.data["dispatcher"].py_func
-        if depth["n"] == 0 and func.__module__.startswith("kaonportal."):
+        if state["depth"] == 0 and func.__module__.startswith("kaonportal."):
             args = tuple(ev.data["args"])
-            order.append((f"{func.__module__}:{func.__qualname__}", str(args), args))
-        depth["n"] += 1
+            text = str(args)
+            if parse_signature(text) != args:
+                sys.exit(f"signature does not parse back: {func.__qualname__} {text} (extend warmup.parse_signature)")
+            order.append((state["section"], f"{func.__module__}:{func.__qualname__}", text))
+        state["depth"] += 1
 
     def on_end(self, ev):
-        depth["n"] -= 1
+        state["depth"] -= 1
+
+
+def _tag_pnn() -> None:
+    """Kernels first compiled inside the pnn section are tagged ``pnn`` (run.py imports pnn_section per call)."""
+    from kaonportal.analyses import pnn
+    inner = pnn.pnn_section
+
+    def tagged(*args, **kwargs):
+        state["section"] = "pnn"
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            state["section"] = "later"
+    pnn.pnn_section = tagged
 
 
 def main() -> None:
     event.register("numba:compile", _Recorder())
+    _tag_pnn()
     from kaonportal.cli.main import app
-    args = sys.argv[1:] or ["run", "--out", os.path.join(tmp, "out"), "--force"]
-    try:
-        app(args, standalone_mode=False)
-    except SystemExit:
-        pass
-    count: dict[str, int] = {}
-    for name, _, _ in order:
-        count[name] = count.get(name, 0) + 1
-    lines = ["# kernels a default `kaonportal run` compiles, in first-use order (scripts/record_numba_warmup.py)"]
-    for name, sig, args in order:
-        if count[name] > 1:
-            print(f"skipped (several signatures): {name}", file=sys.stderr)
-            continue
+    modes = [["--quick"]] if "--quick-only" in sys.argv[1:] else [[], ["--quick"]]
+    for extra in modes:
         try:
-            ok = parse_signature(sig) == args
-        except Exception:  # noqa: BLE001
-            ok = False
-        if not ok:
-            print(f"skipped (signature does not parse): {name} {sig}", file=sys.stderr)
-            continue
-        lines.append(f"{name}\t{sig}")
+            app(["run", "--out", os.path.join(tmp, "out" + "".join(extra)), "--force", *extra], standalone_mode=False)
+        except SystemExit:
+            pass
+    lines = ["# kernels a cold `kaonportal run` compiles, in first-use order: section, kernel, argument types",
+             "# (regenerate with scripts/record_numba_warmup.py; read by kaonportal.warmup)"]
+    lines += [format_line(*item) for item in dict.fromkeys(order)]
     dest = Path(__file__).resolve().parents[1] / "src" / "kaonportal" / "data" / DATA_FILE
     dest.write_text("\n".join(lines) + "\n")
-    print(f"{len(lines) - 1} kernels -> {dest}", file=sys.stderr)
+    print(f"{len(lines) - 2} kernel signatures -> {dest}", file=sys.stderr)
 
 
 if __name__ == "__main__":
