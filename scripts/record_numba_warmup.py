@@ -1,16 +1,18 @@
 """Regenerate src/kaonportal/data/numba_warmup.txt: the kernels a cold ``kaonportal run`` compiles (issue #17).
 
-Usage: python scripts/record_numba_warmup.py [--quick-only]
+Usage: python scripts/record_numba_warmup.py [--quick-only] [--to FILE]
 
 Runs ``kaonportal run`` (default, then ``--quick`` for any kernel only the quick run compiles) in this process with
 an empty NUMBA_CACHE_DIR and numba's compile events, and writes every top-level kaonportal kernel signature in
 first-use order, tagged with the section that first needs it (``pnn`` or ``later``: the warm-up helper compiles
 the pnn kernels from the last-needed one back while the run compiles them from the first one, then the later
 sections' kernels in order). Kernels compiled inside another one are left out (they are compiled and cached with
-it). ``tests/test_warmup.py`` checks that the shipped list is what a quick run compiles now; rerun this script
-when it fails.
+it). ``--to FILE`` writes them to FILE instead of the shipped data file: ``tests/test_warmup.py`` runs
+``--quick-only --to ...`` and fails when the shipped list is not what a quick run compiles now; rerun this script
+then.
 """
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -56,22 +58,32 @@ def _tag_pnn() -> None:
     pnn.pnn_section = tagged
 
 
-def main() -> None:
+def record(modes: list[list[str]]) -> list[str]:
+    """The data-file lines of the kernels the runs with these extra options compile, in first-use order."""
     event.register("numba:compile", _Recorder())
     _tag_pnn()
     from kaonportal.cli.main import app
-    modes = [["--quick"]] if "--quick-only" in sys.argv[1:] else [[], ["--quick"]]
     for extra in modes:
         try:
             app(["run", "--out", os.path.join(tmp, "out" + "".join(extra)), "--force", *extra], standalone_mode=False)
         except SystemExit:
             pass
-    lines = ["# kernels a cold `kaonportal run` compiles, in first-use order: section, kernel, argument types",
-             "# (regenerate with scripts/record_numba_warmup.py; read by kaonportal.warmup)"]
-    lines += [format_line(*item) for item in dict.fromkeys(order)]
+    return [format_line(*item) for item in dict.fromkeys(order)]
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    try:
+        lines = record([["--quick"]] if "--quick-only" in argv else [[], ["--quick"]])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    head = ["# kernels a cold `kaonportal run` compiles, in first-use order: section, kernel, argument types",
+            "# (regenerate with scripts/record_numba_warmup.py; read by kaonportal.warmup)"]
     dest = Path(__file__).resolve().parents[1] / "src" / "kaonportal" / "data" / DATA_FILE
-    dest.write_text("\n".join(lines) + "\n")
-    print(f"{len(lines) - 2} kernel signatures -> {dest}", file=sys.stderr)
+    if "--to" in argv:
+        dest = Path(argv[argv.index("--to") + 1])
+    dest.write_text("\n".join(head + lines) + "\n")
+    print(f"{len(lines)} kernel signatures -> {dest}", file=sys.stderr)
 
 
 if __name__ == "__main__":
