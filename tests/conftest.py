@@ -3,6 +3,9 @@
 ``full_quick_run_session``: ONE ``kaonportal run --quick --json`` with every section (the built-in default
 configuration), reused by tests/cli_run (the sections' outputs) and tests/validation (``validate --from-run``), so
 that the suite pays for it once (~45 s on 2 cores).
+
+The numba warm-up helper of ``kaonportal run`` (kaonportal.warmup) is off in the suite: its two workers already
+keep both cores busy, so on a cold cache a helper would only compete with them; tests/test_warmup.py tests it.
 """
 
 import importlib.util
@@ -11,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+
+os.environ.setdefault("KAONPORTAL_NO_WARMUP", "1")
 
 
 @pytest.fixture(scope="session")

@@ -105,6 +105,23 @@ def test_helper_fills_the_cache_a_later_process_loads_and_skips_stale_lines(tmp_
     assert out.split(None, 1) == ["1", "[]\n"]        # loaded from the helper's entry, nothing compiled
 
 
+def test_helper_leaves_the_pnn_kernels_the_run_has_reached(tmp_path):
+    # the run compiles pnn kernels first-needed first: once the helper (going the other way) finds one cached,
+    # the ones before it are the run's; the later sections' kernels are still the helper's
+    cache = tmp_path / "numba"
+    out = _child(f"""
+        from kaonportal import warmup
+        by_name = dict((e.name, e) for e in warmup.entries())
+        first, met = by_name["kaonportal.decays.fast:two_body_iso"], by_name["{SMALL}"]
+        later = by_name["kaonportal.beamdump.cell_sums:_exponent"]
+        warmup.entries = lambda: [first, met, later]
+        warmup.dispatcher(met.name).compile(warmup.parse_signature(met.signature))    # the run got here
+        assert warmup.main([]) == 0
+        print(warmup.cache_is_cold([first.name]), warmup.cache_is_cold([later.name]))
+    """, cache)
+    assert out.split() == ["True", "False"]
+
+
 def test_helper_entries_never_share_a_data_file_with_numba_own(tmp_path):
     # numba's save numbers data files from 1 after reading the index; a process that read the index before the
     # helper wrote it saves its signature there: the helper's data must be elsewhere and stay paired with its key
