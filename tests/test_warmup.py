@@ -73,6 +73,16 @@ def test_started_only_when_cold_and_not_disabled(monkeypatch):
     assert warmup.start() is None and len(started) == 1
 
 
+def test_no_writable_cache_counts_as_warm(monkeypatch):
+    # backend.njit compiles without a cache when no location is writable: a helper could not save anything
+    from numba.core.caching import NullCache
+
+    class Uncached:
+        py_func, compile, _cache = None, None, NullCache()
+    monkeypatch.setattr(warmup, "dispatcher", lambda name: Uncached())
+    assert not warmup.cache_is_cold(["kaonportal.decays.fast:anything"])
+
+
 def test_helper_fills_the_cache_a_later_process_loads_and_skips_stale_lines(tmp_path):
     # the helper with a list of: a kernel that no longer exists, a signature that no longer types, a good line
     cache = tmp_path / "numba"

@@ -114,11 +114,13 @@ def cache_is_cold(names) -> bool:
 
 
 def start() -> subprocess.Popen | None:
-    """Start the helper process when the numba cache is cold; None otherwise (or when it cannot start)."""
+    """Start the helper process when the numba cache is cold (a cheap check: the pnn kernels' index files);
+    None otherwise (or when it cannot start)."""
     if os.environ.get(ENV_OFF, "").strip() not in ("", "0"):
         return None
     try:
-        if not cache_is_cold(e.name for e in entries()):
+        # the later sections' modules take ~2 s to import: checked only when the run has imported them already
+        if not cache_is_cold(e.name for e in entries() if e.section == "pnn" or e.name.split(":")[0] in sys.modules):
             return None
         return subprocess.Popen([sys.executable, "-m", "kaonportal.warmup", str(os.getpid())],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
