@@ -5,7 +5,7 @@ simulation waits, and numba's global compile lock stalls the worker threads too,
 the cache is cold, ``kaonportal run`` starts one helper process (``python -m kaonportal.warmup``) that compiles,
 on the other core, the kernel signatures listed in ``data/numba_warmup.txt`` and saves them in numba's cache. It
 complements the run instead of racing it: the run compiles the pnn section's kernels from the first one it needs
-while the helper compiles them from the last-needed one back (each one already cached is loaded, not compiled),
+while the helper compiles them from the last-needed one back (it stops at the first one the run has cached),
 then the later sections' kernels (beam dump, statistics, searches) in the order the run needs them. A dispatcher
 reads the on-disk cache index when it first meets a signature, so the run loads what the helper has saved.
 
@@ -176,8 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv:
         _exit_with_parent(int(argv[0]))
     from numba.core import caching
-    if not hasattr(caching.IndexDataCacheFile, "_save_data"):   # another numba layout: do not guess
-        return 1
+    if not all(hasattr(caching.IndexDataCacheFile, a) for a in ("_load_index", "_save_index", "_data_name",
+                                                                 "_save_data", "load")):
+        return 1                                 # another numba layout: do not guess how to write its cache
     caching.IndexDataCacheFile.save = _save_entry
     done, met = 0, False
     for entry in helper_order(entries()):
@@ -200,8 +201,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _is_cached(disp, sig: tuple) -> bool:
     """The cache index holds this signature of the kernel (numba's own key: signature, CPU, bytecode hash)."""
-    cache = disp._cache
-    return cache._index_key(sig, disp.targetctx.codegen()) in cache._cache_file._load_index()
+    try:
+        cache = disp._cache
+        return cache._index_key(sig, disp.targetctx.codegen()) in cache._cache_file._load_index()
+    except Exception:  # noqa: BLE001 - cannot tell: compile (numba loads it if it is there)
+        return False
 
 
 if __name__ == "__main__":
