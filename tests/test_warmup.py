@@ -42,7 +42,8 @@ def test_shipped_list_is_what_a_cold_quick_run_compiles(tmp_path):
                           "--to", str(dest)], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-3000:]
     recorded = [line for line in dest.read_text().splitlines() if not line.startswith("#")]
-    assert recorded == [warmup.format_line(*e) for e in warmup.entries()]
+    # the same kernels, signatures and sections (the order only tunes the helper's schedule)
+    assert sorted(recorded) == sorted(warmup.format_line(*e) for e in warmup.entries())
 
 
 def test_helper_meets_the_run_from_the_other_end_of_the_pnn_kernels():
