@@ -175,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv:
         _exit_with_parent(int(argv[0]))
+        try:
+            # an idle core is all it should take: on a busy machine the run's own threads go first (it then
+            # compiles more kernels itself, as without a helper)
+            os.nice(10)
+        except (AttributeError, OSError):
+            pass
     from numba.core import caching
     if not all(hasattr(caching.IndexDataCacheFile, a) for a in ("_load_index", "_save_index", "_data_name",
                                                                  "_save_data", "load")):
