@@ -86,10 +86,9 @@ COMPILE_LOCK = threading.Lock()
 
 def ordered_blocks(func: Callable, jobs: Sequence, workers: int = 1) -> Iterator:
     """``func(job)`` for every job, yielded in the order of ``jobs``: the first in this thread, alone
-    (:data:`COMPILE_LOCK`), the others on ``workers`` threads, at most ``workers`` of them in flight (bounded memory: the caller's result and
-    ``workers`` blocks, the serial build's one and one).
-    With each job's randomness a function of the job alone (:func:`block_rng`), the results do not depend on
-    ``workers``.
+    (:data:`COMPILE_LOCK`), the others on ``workers`` threads, at most ``workers`` of them in flight (bounded
+    memory: the caller's result and ``workers`` jobs' work, where a serial loop has one and one). With each job's
+    randomness a function of the job alone (:func:`block_rng`), the results do not depend on ``workers``.
 
     >>> list(ordered_blocks(lambda j: j * j, range(5), workers=2))
     [0, 1, 4, 9, 16]
