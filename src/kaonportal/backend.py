@@ -80,8 +80,9 @@ def default_workers() -> int:
 
 # numba compiles a kernel at its first call. Two threads compiling at once failed inside numba 0.68 in CI
 # (KeyError in Function.get_impl_key while lowering beam_kernel, a block thread of a sample), so the first block
-# of a threaded run runs alone, under this lock, and compiles every kernel the later blocks call.
-COMPILE_LOCK = threading.Lock()
+# of a threaded run runs alone, under this lock, and compiles every kernel the later blocks call. Re-entrant: a first
+# job may itself start threaded work (its own first job then runs in the same thread, under the same lock).
+COMPILE_LOCK = threading.RLock()
 
 
 def ordered_blocks(func: Callable, jobs: Sequence, workers: int = 1) -> Iterator:

@@ -60,13 +60,27 @@ def test_ordered_blocks_keeps_the_job_order_whatever_finishes_first():
     assert list(ordered_blocks(slow_first, range(12), workers=3)) == [j * j for j in range(12)]
 
 
+def _compile_lock_held_elsewhere() -> bool:
+    """The compile lock (re-entrant: only another thread sees it taken) is held by some thread."""
+    out = []
+
+    def probe():
+        out.append(COMPILE_LOCK.acquire(blocking=False))
+        if out[0]:
+            COMPILE_LOCK.release()
+    t = threading.Thread(target=probe)
+    t.start()
+    t.join()
+    return not out[0]
+
+
 def test_ordered_blocks_runs_the_first_job_alone_and_bounds_the_jobs_in_flight():
     running, seen, lock = set(), [], threading.Lock()
 
     def job(j):
         with lock:
             if j == 0:
-                assert COMPILE_LOCK.locked()        # numba compiles the kernels in the first job, alone
+                assert _compile_lock_held_elsewhere()     # numba compiles the kernels in the first job, alone
             running.add(j)
             seen.append(frozenset(running))
         time.sleep(0.01)
@@ -81,7 +95,14 @@ def test_ordered_blocks_runs_the_first_job_alone_and_bounds_the_jobs_in_flight()
     assert got == list(range(10))
     assert seen[0] == {0} and all(0 not in s for s in seen[1:])
     assert max(len(s) for s in seen) == 2
-    assert not COMPILE_LOCK.locked()
+    assert not _compile_lock_held_elsewhere()
+
+
+def test_ordered_blocks_nested_in_a_first_job_does_not_deadlock():
+    # a first job (under the compile lock) that runs threaded work of its own
+    def outer(i):
+        return sum(ordered_blocks(lambda j: i * 10 + j, range(4), workers=2))
+    assert list(ordered_blocks(outer, range(3), workers=2)) == [sum(i * 10 + j for j in range(4)) for i in range(3)]
 
 
 def test_ordered_blocks_raises_the_failing_jobs_error_in_the_caller():
