@@ -240,11 +240,12 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
 
 def iter_record_blocks(gen: Callable[[int, np.random.Generator], KaonFrameEvents], n: int, seed: int, card: Card,
                        readout: Readout = Readout(), *, workers: int | None = None,
-                       per_block: Callable[[EventRecord], Any] | None = None) -> Iterator:
+                       per_block: Callable[..., Any] | None = None) -> Iterator:
     """Records of ``n`` events of generator ``gen`` (:func:`decay_events`), one per block of
     :data:`~kaonportal.backend.BLOCK_SIZE` events (streams ``block_rng(seed, block, readout.stream_base + 0..5)``),
-    in block order, or what ``per_block`` (e.g. a selection) makes of each: it runs in the block's thread, so that
-    it runs in parallel too and only what it keeps of a block waits for the caller (~50 MB of record per block).
+    in block order, or what ``per_block`` (e.g. a selection; called with the block's record) makes of each: it runs
+    in the block's thread, so that it runs in parallel too and only what it keeps of a block waits for the caller
+    (a record is ~50 MB per block).
     The blocks are built on ``workers`` threads (:func:`~kaonportal.backend.ordered_blocks`; None:
     :func:`~kaonportal.backend.default_workers`); each block's numbers depend on (seed, block) alone, so the
     records are bit-identical whatever ``workers`` (``gen`` and ``per_block`` are called from those threads)."""
