@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -119,8 +120,11 @@ def run_quick_ratio(kernel_rate: float, kernel_cpu_rate: float | None = None, qu
         events["simulate"] += int(n)
         return real(decay, n, *a, **k)
 
+    lock = threading.Lock()
+
     def counting_block(gen, n, *a, **k):
-        events["record"] += int(n)
+        with lock:                  # the record's blocks are built on threads (record.iter_record_blocks)
+            events["record"] += int(n)
         return real_block(gen, n, *a, **k)
 
     sim.simulate = simrun.simulate = counting

@@ -14,10 +14,15 @@ False
 
 from __future__ import annotations
 
-__all__ = ["BLOCK_SIZE", "block_rng", "block_ranges", "derive_seed", "as_generator", "njit"]
+__all__ = ["BLOCK_SIZE", "block_rng", "block_ranges", "derive_seed", "as_generator", "njit", "default_workers",
+           "COMPILE_LOCK", "ordered_blocks"]
 
+import os
+import threading
 import zlib
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -59,6 +64,61 @@ def derive_seed(seed: int, label: str) -> int:
     """
     ss = np.random.SeedSequence([int(seed), zlib.crc32(label.encode())])
     return int(ss.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
+
+
+def default_workers() -> int:
+    """Threads that run the blocks of a simulated sample (``simulate(workers=...)``) or of an event record
+    (:func:`ordered_blocks`): the cores this process may use, at most 4 (a chunk has ``chunk_blocks`` = 4 blocks).
+    The kernels release the GIL and the events do not depend on the number of threads (bit-identical), so this
+    only moves the wall time (issue 17: the run's samples used one core of two)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):       # not Linux
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
+
+
+# numba compiles a kernel at its first call. Two threads compiling at once failed inside numba 0.68 in CI
+# (KeyError in Function.get_impl_key while lowering beam_kernel, a block thread of a sample), so the first block
+# of a threaded run runs alone, under this lock, and compiles every kernel the later blocks call. Re-entrant: a first
+# job may itself start threaded work (its own first job then runs in the same thread, under the same lock).
+COMPILE_LOCK = threading.RLock()
+
+
+def ordered_blocks(func: Callable, jobs: Sequence, workers: int = 1) -> Iterator:
+    """``func(job)`` for every job, yielded in the order of ``jobs``: the first in this thread, alone
+    (:data:`COMPILE_LOCK`), the others on ``workers`` threads, at most ``workers`` of them in flight (bounded
+    memory: the caller's result and ``workers`` jobs' work, where a serial loop has one and one). With each job's
+    randomness a function of the job alone (:func:`block_rng`), the results do not depend on ``workers``.
+
+    >>> list(ordered_blocks(lambda j: j * j, range(5), workers=2))
+    [0, 1, 4, 9, 16]
+    """
+    jobs = list(jobs)
+    if workers <= 1 or len(jobs) <= 1:
+        yield from map(func, jobs)
+        return
+    pool = ThreadPoolExecutor(max_workers=int(workers))
+    pending: deque = deque()
+    rest = iter(jobs[1:])
+
+    def submit_more():
+        for job in rest:
+            pending.append(pool.submit(func, job))
+            if len(pending) >= workers:
+                return
+
+    try:
+        with COMPILE_LOCK:
+            result = func(jobs[0])
+        while True:
+            submit_more()           # before handing a result over: the threads work while the caller does
+            yield result
+            if not pending:
+                return
+            result = pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def as_generator(rng: int | np.random.Generator | None) -> np.random.Generator:

@@ -197,18 +197,19 @@ def active_client():
     return _STATE["client"]
 
 
-def ordered_map(func: Callable, items: Iterable, *args, window: int | None = None, client=None,
+def ordered_map(func: Callable, items: Iterable, *args, window: int | None = None, client=None, threads: int = 1,
                 **kwargs) -> Iterator[Any]:
     """``func(item, *args, **kwargs)`` for every item, yielded in the order of ``items``.
 
     With an active client (or ``client``) the calls are dask tasks (``retries=RETRIES``), at most
     ``window`` in flight (default: 2 per worker thread, so that results do not pile up on the client);
-    the shared ``args``/``kwargs`` are scattered once to every worker. Without one they run here, lazily.
+    the shared ``args``/``kwargs`` are scattered once to every worker. Without one they run here, on ``threads``
+    threads (:func:`kaonportal.backend.ordered_blocks`: the first call alone, then at most ``threads`` ahead).
     """
     client = client or active_client()
     if client is None:
-        for item in items:
-            yield func(item, *args, **kwargs)
+        from .backend import ordered_blocks
+        yield from ordered_blocks(lambda item: func(item, *args, **kwargs), items, threads)
         return
     if window is None:
         threads = sum(client.nthreads().values()) or 1

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import temp_path
-from ..backend import derive_seed  # noqa: F401  (re-export: its historical home; defined in backend)
+from ..backend import default_workers, derive_seed  # noqa: F401  (re-exports: their historical home)
 
 
 # Per-decay simulation options. K+ -> mu+ nu is simulated with muon decays in flight because
@@ -56,18 +56,6 @@ CACHE_MAX_BYTES = 300_000_000
 # Parquet schema metadata key: the columns the file was written for (JSON list, or null = all columns).
 _COLUMNS_KEY = b"kaonportal.columns"
 _MAX_NAME = 200          # file-name length above which the option part is replaced by its hash
-
-
-def default_workers() -> int:
-    """Threads that run the blocks of a simulated sample (``simulate(workers=...)``): the cores this process
-    may use, at most 4 (a chunk has ``chunk_blocks`` = 4 blocks). The kernels release the GIL and the events
-    do not depend on the number of threads (bit-identical), so this only moves the wall time (issue 17: the
-    run's samples used one core of two)."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):       # not Linux
-        n = os.cpu_count() or 1
-    return max(1, min(4, n))
 
 
 class MissingComponent(RuntimeError):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..backend import block_rng
+from ..backend import block_rng, default_workers
 from ..distributed import ordered_map
 from ..errors import InputError, check_range
 from .cell_sums import SampleSums
@@ -149,10 +149,11 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     halfwidth = {ch: np.zeros(n_m) for ch in chan}
     skipped: set[str] = set()
     n_sim = 0
-    # one independent unit per mass column (its own random streams): dask tasks when a scheduler is active
+    # one independent unit per mass column (its own random streams): dask tasks when a scheduler is active, else
+    # on this process's threads (numpy and the kernels release the GIL; same columns whatever the threads)
     opts = _ColumnOptions(mdl, couplings, chan, tuple(mechanisms), setup, card_obj, int(n_per_mass), int(seed),
                           a_scaling, brems_pt_max, momentum_bias)
-    for i, col in enumerate(ordered_map(_mass_column, list(enumerate(masses)), opts)):
+    for i, col in enumerate(ordered_map(_mass_column, list(enumerate(masses)), opts, threads=default_workers())):
         total[i], var[i] = col["total"], col["var"]
         for ch, row in col["by_ch"].items():
             by_ch[ch][i] = row

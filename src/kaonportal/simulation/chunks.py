@@ -11,7 +11,6 @@ from __future__ import annotations
 __all__ = ["run_chunk"]
 
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -20,7 +19,7 @@ import pyarrow as pa
 
 import pyarrow.parquet as pq
 
-from ..backend import BLOCK_SIZE
+from ..backend import BLOCK_SIZE, COMPILE_LOCK
 from ..distributed import ordered_map
 from .engine import simulate_block
 from .output import encode_chunk
@@ -39,10 +38,7 @@ def _block_batch(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.Record
     return pa.RecordBatch.from_arrays([pa.array(cols[c]) for c in schema.names], schema=schema)
 
 
-# numba compiles a kernel at its first call. Two threads compiling at once failed inside numba 0.68 in CI
-# (KeyError in Function.get_impl_key while lowering beam_kernel, a block thread of a sample), so the first block
-# of each kind of run in this process runs alone, under this lock, and compiles every kernel the later blocks call.
-_COMPILE_LOCK = threading.Lock()
+# the first block of each kind of run in this process runs alone (backend.COMPILE_LOCK: numba compiles its kernels)
 _COMPILED: set = set()
 
 
@@ -59,7 +55,7 @@ def _first_block_alone(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.
     key = _compile_key(ctx)
     if key in _COMPILED:
         return None
-    with _COMPILE_LOCK:
+    with COMPILE_LOCK:
         batch = _block_batch(ctx, schema, job)
         _COMPILED.add(key)
     return batch

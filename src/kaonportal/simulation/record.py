@@ -38,10 +38,11 @@ __all__ = ["Readout", "KaonFrameEvents", "decay_events", "iter_record_blocks", "
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from ..backend import block_ranges, block_rng
+from ..backend import block_ranges, block_rng, default_workers, ordered_blocks
 from ..beam import sample_beam, sample_decay_vertex
 from ..constants import mass, pdgid
 from ..decays import generate
@@ -56,6 +57,7 @@ from ..errors import InputError
 from ..kinematics import boost
 from ..reco.smearing import LKR_POSITION_M, lkr_cluster, smeared_track_p4, track_vertex, unit_vector
 from .record_schema import CLUSTER_MECHANISMS, TRACK_DETECTORS, EventRecord, concatenate_records
+from .scratch import trim_heap
 
 _LKR, _VETOES = DETECTOR_CODES["lkr"], (DETECTOR_CODES["lav"], DETECTOR_CODES["irc"], DETECTOR_CODES["sac"])
 
@@ -237,15 +239,30 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
 
 
 def iter_record_blocks(gen: Callable[[int, np.random.Generator], KaonFrameEvents], n: int, seed: int, card: Card,
-                       readout: Readout = Readout()) -> Iterator[EventRecord]:
+                       readout: Readout = Readout(), *, workers: int | None = None,
+                       per_block: Callable[..., Any] | None = None) -> Iterator:
     """Records of ``n`` events of generator ``gen`` (:func:`decay_events`), one per block of
-    :data:`~kaonportal.backend.BLOCK_SIZE` events (streams ``block_rng(seed, block, readout.stream_base + 0..5)``)."""
+    :data:`~kaonportal.backend.BLOCK_SIZE` events (streams ``block_rng(seed, block, readout.stream_base + 0..5)``),
+    in block order, or what ``per_block`` (e.g. a selection; called with the block's record) makes of each: it runs
+    in the block's thread, so that it runs in parallel too and only what it keeps of a block waits for the caller
+    (a record is ~50 MB per block).
+    The blocks are built on ``workers`` threads (:func:`~kaonportal.backend.ordered_blocks`; None:
+    :func:`~kaonportal.backend.default_workers`); each block's numbers depend on (seed, block) alone, so the
+    records are bit-identical whatever ``workers`` (``gen`` and ``per_block`` are called from those threads)."""
     b = int(readout.stream_base)
-    for b0, i0, i1 in block_ranges(n, chunk_blocks=1):
-        yield _block(gen, i1 - i0, tuple(block_rng(seed, b0, b + j) for j in range(6)), card, readout)
+
+    def block(job: tuple[int, int, int]):
+        b0, i0, i1 = job
+        rec = _block(gen, i1 - i0, tuple(block_rng(seed, b0, b + j) for j in range(6)), card, readout)
+        return rec if per_block is None else per_block(rec)
+
+    workers = default_workers() if workers is None else int(workers)
+    yield from ordered_blocks(block, list(block_ranges(n, chunk_blocks=1)), workers)
+    if workers > 1:
+        trim_heap()         # the block threads' malloc arenas keep what they freed (as simulate: scratch.trim_heap)
 
 
 def build_record(gen: Callable[[int, np.random.Generator], KaonFrameEvents], n: int, seed: int, card: Card,
-                 readout: Readout = Readout()) -> EventRecord:
+                 readout: Readout = Readout(), *, workers: int | None = None) -> EventRecord:
     """One record of ``n`` events (the blocks of :func:`iter_record_blocks`, concatenated)."""
-    return concatenate_records(list(iter_record_blocks(gen, n, seed, card, readout)))
+    return concatenate_records(list(iter_record_blocks(gen, n, seed, card, readout, workers=workers)))

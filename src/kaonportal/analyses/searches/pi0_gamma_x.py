@@ -112,7 +112,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...backend import derive_seed
+from ...backend import default_workers, derive_seed, ordered_blocks
 from ...constants import BR_PI0_DALITZ, BR_PI0_GG, mass
 from ...decays import radiative_fraction
 from ...detector import load_card
@@ -154,8 +154,11 @@ def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False)
     sim_m = np.sort(mass("pi0") * np.sqrt(1.0 - u))
     sim_m[[0, -1]] = MASS_RANGE          # exact range ends (no rounding outside the interpolation range)
     acc, sig = np.zeros(len(sim_m)), np.zeros(len(sim_m))
-    for i, mx in enumerate(sim_m):
-        tw, m2, w = reconstruct_pi0_gamma("gamma A'", n_sig, seed, card, mass=float(mx), **kw)
+    # one small sample per mass (a block each: nothing for the record's threads), independent (own seed): the masses
+    # on default_workers() threads, taken in order
+    samples = ordered_blocks(lambda mx: reconstruct_pi0_gamma("gamma A'", n_sig, seed, card, mass=float(mx), **kw),
+                             sim_m, default_workers())
+    for i, (mx, (tw, m2, w)) in enumerate(zip(sim_m, samples)):
         if tw <= 0 or np.count_nonzero(w) < 20:
             raise InputError("n_signal", f"too few tagged pi0 -> gamma A' events with one photon at {mx:.4g} GeV")
         acc[i] = w.sum() / tw

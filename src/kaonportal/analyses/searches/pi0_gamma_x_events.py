@@ -186,17 +186,22 @@ def reconstruct_source(source: str, n: int, seed: int, card, z_range=(105.0, 165
     s = derive_seed(seed, f"pi0-gamma-x|{label}|{mass!r}")
     readout = Readout(tuple(z_range), lkr_position_m, conversion, photonuclear, stream_base=_STREAMS,
                       timing=False)          # the selection reads no time (Readout.timing)
-    gen, tw, m2, wk, cv = 0.0, 0.0, [], [], []
-    # per block, as before the move: the float sums of generated / tagged weight are accumulated block by block
-    for rec in iter_record_blocks(lambda k, rng: _generate(source, k, rng, mass, nunu_me, e_gamma_min), n, s, card,
-                                  readout):
+
+    def selected(rec):
+        """What the caller keeps of a block (in the block's thread: iter_record_blocks)."""
         g0, t, a, b, c = _select(rec, card, tag_window, conversion)
-        gen += g0
-        tw += t
         a, b, c = a.ravel(), b.ravel(), c.ravel()
         if drop_rejected:
             k = b > 0
             a, b, c = a[k], b[k], c[k]
+        return g0, t, a, b, c
+
+    gen, tw, m2, wk, cv = 0.0, 0.0, [], [], []
+    # per block, as before the move: the float sums of generated / tagged weight are accumulated block by block
+    for g0, t, a, b, c in iter_record_blocks(lambda k, rng: _generate(source, k, rng, mass, nunu_me, e_gamma_min),
+                                             n, s, card, readout, per_block=selected):
+        gen += g0
+        tw += t
         m2.append(a)
         wk.append(b)
         cv.append(c)

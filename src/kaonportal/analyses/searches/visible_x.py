@@ -173,9 +173,10 @@ def reconstruct_pairs(decay: str, n: int, seed: int, card, z_range=(105.0, 165.0
     s = derive_seed(seed, f"visible-x|{decay}|{sorted(decay_options.items())!r}")
     readout = Readout(tuple(z_range), lkr_position_m, stream_base=_STREAMS, timing=False)   # no time read
     m, w = [], []
-    for rec in iter_record_blocks(decay_events(decay, **decay_options), n, s, card, readout):
-        m.append(_pair_mass(rec, card))
-        w.append(rec.weight)
+    for mb, wb in iter_record_blocks(decay_events(decay, **decay_options), n, s, card, readout,
+                                     per_block=lambda rec: (_pair_mass(rec, card), rec.weight)):
+        m.append(mb)
+        w.append(wb)
     return np.concatenate(m), np.concatenate(w)
 
 
