@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .ahead import Ahead
 from .pnn_budget.compare import compare_row
 from ..constants import BR_K
 from ..errors import InputError
@@ -138,95 +139,114 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
         if progress is not None and len(samples.loaded_from_cache) > before:
             progress.update(task, advance=n_parts(n), description=f"pnn: {decay} (cached)")
 
-    # ---- 1. signal acceptance ------------------------------------------------------------------
-    sig = get(SIGNAL, cfg.pnn.n_signal)
-    cf_sig = cut_flow(sel, sig)
-    sr_sig = signal_region_mask(sel, sig)
-    a_sig, a_sig_err = cf_sig.yield_in(sr_sig)
-    a_sig_bin, a_sig_bin_err = _per_bin(cf_sig, sig, sr_sig, bins)
-    a_sig = float(a_sig_bin.sum())        # acceptance inside the momentum bins
-    a_sig_err = float(math.sqrt(np.sum(a_sig_bin_err ** 2)))
-    if a_sig <= 0:
-        raise InputError("selection", f"no simulated signal event passes selection {sel.name!r} in R1/R2")
-    acc_regions = {r.id: cf_sig.yield_in(region_mask(sel, sig, r.id))[0] for r in sel.signal_regions()}
-    sig_rows = cf_sig.as_records() + [_region_row(cf_sig, sr_sig & _in_bins(sig, bins), "R1+R2",
-                                                  "m2miss in R1 or R2, p in the momentum bins")]
-    hists = {"signal": _hist2d(sig, cf_sig.weights)}
-    del sig         # memory: only the cut-flow weights of the signal are needed further on
-
-    # ---- 2. normalisation ------------------------------------------------------------------------
-    br_pipi = BR_K[NORMALISATION]
-    norm = get(NORMALISATION, cfg.pnn.n_normalisation)
-    ns = sel.normalisation
-    cf_norm = cut_flow(sel, norm, skip=ns.skip)
-    reg_norm = region_mask(sel, norm, ns.region)
-    a_pipi_bin, a_pipi_bin_err = _per_bin(cf_norm, norm, reg_norm, bins)
-    norm_rows = cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins), ns.region,
-                                                    f"m2miss in the {ns.region} region")]
-    reuse_norm = NORMALISATION in cfg.pnn.n_background and cfg.pnn.n_background[NORMALISATION] == cfg.pnn.n_normalisation
-    if not reuse_norm:
-        del norm    # memory: kept only when it is also the pi+ pi0 background sample
-    a_pipi = float(a_pipi_bin.sum())
-    if a_pipi <= 0:
-        raise InputError("pnn.n_normalisation", "zero normalisation events selected: N_K cannot be measured "
-                                                "(increase n_normalisation)")
-    et, ert = setup.eps_trig
-    erv, erv_err = setup.eps_rv
-    ds = setup.dataset
-    if ds.n_k is not None or setup.card.run_conditions.kaon_decays is not None:
-        n_k_true = float(ds.n_k[0]) if ds.n_k is not None else float(setup.card.run_conditions.kaon_decays)
-        n_k_origin = "dataset N_K" if ds.n_k is not None else "card run_conditions.kaon_decays"
-    else:
-        # No published N_K: the one that reproduces the published SES with the simulated acceptance.
-        n_k_true = 1.0 / (ds.ses[0] * a_sig * et * erv)
-        n_k_origin = "published SES / simulated acceptance"
-    d = ns.downscaling
-    n_pipi_exp = n_k_true * br_pipi * a_pipi_bin / d
-    rng = np.random.default_rng(derive_seed(seed, "normalisation-counts"))
-    n_pipi_obs = rng.poisson(n_pipi_exp)
-    if n_pipi_obs.sum() <= 0:
-        raise InputError("pnn.normalisation", "zero normalisation events observed: N_K cannot be measured")
-    n_k = float(n_pipi_obs.sum() * d / (br_pipi * a_pipi))
-    n_k_err = n_k * math.hypot(1 / math.sqrt(n_pipi_obs.sum()), float(np.sqrt(np.sum(a_pipi_bin_err ** 2))) / a_pipi)
-    ses = single_event_sensitivity(n_k, a_sig_bin, et, erv, n_k_error=n_k_err, acceptance_error=a_sig_bin_err,
-                                   eps_trig_error=ert, eps_rv_error=erv_err)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_k_bin = np.where(a_pipi_bin > 0, n_pipi_obs * d / (br_pipi * np.where(a_pipi_bin > 0, a_pipi_bin, 1)), 0.0)
-        ses_bin = np.where(a_sig_bin > 0, 1.0 / (n_k * a_sig_bin * et * erv), np.inf)
-    n_k_eff = n_k * et * erv
-
-    # ---- 3. background budget --------------------------------------------------------------------
-    sources = {}
     needed = dict(cfg.pnn.n_background)
+    reuse_norm = NORMALISATION in needed and needed[NORMALISATION] == cfg.pnn.n_normalisation
     veto_windows = veto_average_windows(sel)
-    for source, decays in BACKGROUND_SOURCES.items():
-        avail = [dcy for dcy in decays if dcy in needed]
-        if not avail:
-            sources[source] = {"source": source, "simulation": None, "note": "not simulated (no sample size in config)"}
-            continue
-        # block by block (analyses.pnn_budget.SourceAccumulator): no background sample is held whole (memory)
-        acc = SourceAccumulator(source, sel, n_k_eff, cal, bins)
-        for dcy in avail:
-            br = branching_ratio(dcy)
-            n_forced = forced_sample_size(dcy, needed[dcy])
-            if n_forced:
-                acc.forced_decays.add(dcy)
-                for block in blocks(dcy, n_forced, label=dcy + "/forced-decays", options={"force_decays": True}):
-                    acc.add(dcy, block, br, mult=forced_multiplier(block), piece=1)
-            if dcy == NORMALISATION and reuse_norm:
-                ev_blocks = [norm]
-            else:   # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
+
+    def samples_in_order():
+        """The section's samples in the serial order: signal, normalisation, then (source, decay, forced, block)
+        per budget block. Iterated through :class:`.ahead.Ahead`: the next part is simulated (and its cache
+        file written) while this thread post-processes the current one (issue 17)."""
+        yield get(SIGNAL, cfg.pnn.n_signal)
+        norm_t = get(NORMALISATION, cfg.pnn.n_normalisation)
+        yield norm_t
+        if not reuse_norm:
+            norm_t = None   # memory: the caller holds it only while it computes the normalisation
+        for source, decays in BACKGROUND_SOURCES.items():
+            for dcy in (d for d in decays if d in needed):
+                if forced_sample_size(dcy, needed[dcy]):
+                    for block in blocks(dcy, forced_sample_size(dcy, needed[dcy]), label=dcy + "/forced-decays",
+                                        options={"force_decays": True}):
+                        yield source, dcy, True, block
+                if dcy == NORMALISATION and reuse_norm:
+                    yield source, dcy, False, norm_t
+                    norm_t = None
+                    continue
+                # with the budget's simulation options (veto averaging, analyses.pnn_budget.VETO_AVERAGE)
                 opts = sample_options(dcy)
                 if opts.get("veto_average") and veto_windows:   # only inside the windows before the veto (issue 17)
                     opts["veto_average_where"] = veto_windows
-                ev_blocks = blocks(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
-                                   options=opts)
-            for ev in ev_blocks:
+                for block in blocks(dcy, needed[dcy], label=dcy + "/background" if dcy == NORMALISATION else None,
+                                    options=opts):
+                    yield source, dcy, False, block
+
+    items = Ahead(samples_in_order())
+    with items:
+        # ---- 1. signal acceptance ------------------------------------------------------------------
+        sig = next(items)
+        cf_sig = cut_flow(sel, sig)
+        sr_sig = signal_region_mask(sel, sig)
+        a_sig, a_sig_err = cf_sig.yield_in(sr_sig)
+        a_sig_bin, a_sig_bin_err = _per_bin(cf_sig, sig, sr_sig, bins)
+        a_sig = float(a_sig_bin.sum())        # acceptance inside the momentum bins
+        a_sig_err = float(math.sqrt(np.sum(a_sig_bin_err ** 2)))
+        if a_sig <= 0:
+            raise InputError("selection", f"no simulated signal event passes selection {sel.name!r} in R1/R2")
+        acc_regions = {r.id: cf_sig.yield_in(region_mask(sel, sig, r.id))[0] for r in sel.signal_regions()}
+        sig_rows = cf_sig.as_records() + [_region_row(cf_sig, sr_sig & _in_bins(sig, bins), "R1+R2",
+                                                      "m2miss in R1 or R2, p in the momentum bins")]
+        hists = {"signal": _hist2d(sig, cf_sig.weights)}
+        del sig         # memory: only the cut-flow weights of the signal are needed further on
+
+        # ---- 2. normalisation ------------------------------------------------------------------------
+        br_pipi = BR_K[NORMALISATION]
+        norm = next(items)
+        ns = sel.normalisation
+        cf_norm = cut_flow(sel, norm, skip=ns.skip)
+        reg_norm = region_mask(sel, norm, ns.region)
+        a_pipi_bin, a_pipi_bin_err = _per_bin(cf_norm, norm, reg_norm, bins)
+        norm_rows = cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins), ns.region,
+                                                        f"m2miss in the {ns.region} region")]
+        if not reuse_norm:
+            del norm    # memory: kept only when it is also the pi+ pi0 background sample
+        a_pipi = float(a_pipi_bin.sum())
+        if a_pipi <= 0:
+            raise InputError("pnn.n_normalisation", "zero normalisation events selected: N_K cannot be measured "
+                                                    "(increase n_normalisation)")
+        et, ert = setup.eps_trig
+        erv, erv_err = setup.eps_rv
+        ds = setup.dataset
+        if ds.n_k is not None or setup.card.run_conditions.kaon_decays is not None:
+            n_k_true = float(ds.n_k[0]) if ds.n_k is not None else float(setup.card.run_conditions.kaon_decays)
+            n_k_origin = "dataset N_K" if ds.n_k is not None else "card run_conditions.kaon_decays"
+        else:
+            # No published N_K: the one that reproduces the published SES with the simulated acceptance.
+            n_k_true = 1.0 / (ds.ses[0] * a_sig * et * erv)
+            n_k_origin = "published SES / simulated acceptance"
+        d = ns.downscaling
+        n_pipi_exp = n_k_true * br_pipi * a_pipi_bin / d
+        rng = np.random.default_rng(derive_seed(seed, "normalisation-counts"))
+        n_pipi_obs = rng.poisson(n_pipi_exp)
+        if n_pipi_obs.sum() <= 0:
+            raise InputError("pnn.normalisation", "zero normalisation events observed: N_K cannot be measured")
+        n_k = float(n_pipi_obs.sum() * d / (br_pipi * a_pipi))
+        n_k_err = n_k * math.hypot(1 / math.sqrt(n_pipi_obs.sum()), float(np.sqrt(np.sum(a_pipi_bin_err ** 2))) / a_pipi)
+        ses = single_event_sensitivity(n_k, a_sig_bin, et, erv, n_k_error=n_k_err, acceptance_error=a_sig_bin_err,
+                                       eps_trig_error=ert, eps_rv_error=erv_err)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            n_k_bin = np.where(a_pipi_bin > 0, n_pipi_obs * d / (br_pipi * np.where(a_pipi_bin > 0, a_pipi_bin, 1)), 0.0)
+            ses_bin = np.where(a_sig_bin > 0, 1.0 / (n_k * a_sig_bin * et * erv), np.inf)
+        n_k_eff = n_k * et * erv
+
+        # ---- 3. background budget ----------------------------------------------------------------
+        # block by block (analyses.pnn_budget.SourceAccumulator): no background sample is held whole (memory)
+        accs = {}
+        for source, dcy, forced, ev in items:
+            if source not in accs:
+                accs[source] = SourceAccumulator(source, sel, n_k_eff, cal, bins)
+            acc, br = accs[source], branching_ratio(dcy)
+            if forced:
+                acc.forced_decays.add(dcy)
+                acc.add(dcy, ev, br, mult=forced_multiplier(ev), piece=1)
+            else:
+                n_forced = forced_sample_size(dcy, needed[dcy])
                 kin = acc.add(dcy, ev, br, mult=undecayed_multiplier(ev) if n_forced else None, kinematic=True)
                 h = _hist2d(ev, kin * br)     # the selection without its weight cuts
                 hists[dcy] = h if dcy not in hists else hists[dcy] + h
-                del ev      # before the next block is simulated (memory)
-        sources[source] = acc.finish().as_dict()
+            del ev      # before the next block is handed over (memory)
+    sources = {source: accs[source].finish().as_dict() if source in accs else
+               {"source": source, "simulation": None, "note": "not simulated (no sample size in config)"}
+               for source in BACKGROUND_SOURCES}
     sources["upstream"] = _upstream(setup, sel, n_k_eff, cal, seed)
     total = sum(v["simulation"] or 0.0 for v in sources.values())
     total_err = math.sqrt(sum((v.get("simulation_error") or 0.0) ** 2 for v in sources.values()))
