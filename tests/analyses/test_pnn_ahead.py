@@ -1,9 +1,11 @@
-"""The pnn section with its next sample part made in a background thread (analyses.ahead.Ahead, issue 17): the same
+"""The pnn section with its next sample part made in a background thread (analyses.ahead.Ahead, issue 17) and its
+upstream source computed beside the budget: the same
 summary, bit for bit, and the same cache bookkeeping as the serial loop; Ahead itself keeps order, surfaces errors,
 stays one item ahead and closes the iterator."""
 
 import pickle
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -33,12 +35,31 @@ class _Serial:
         self._it.close()
 
 
+class _Inline:
+    """An executor running each call at once, in this thread (the upstream source where the serial loop had it)."""
+
+    def __init__(self, **kw):
+        pass
+
+    def submit(self, func, *args):
+        f = Future()
+        f.set_result(func(*args))
+        return f
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
 def _run(tmp_path, monkeypatch, ahead_class):
     monkeypatch.setattr(pnn_mod, "Ahead", ahead_class)
+    monkeypatch.setattr(pnn_mod, "ThreadPoolExecutor", ThreadPoolExecutor if ahead_class is Ahead else _Inline)
     # several parts per sample (max_part), a forced-decay sample, the normalisation reused as a background
     cfg = load_config(overrides={"seed": 11, "sections": {"pnn": True, "beamdump": False},
                                  "pnn": {"n_signal": 3000, "n_normalisation": 3000, "pseudo_data_br": 1e-10,
-                                         "upstream_model": "scale",
+                                         "n_upstream": 2000,
                                          "n_background": {"K+ -> pi+ pi0": 3000, "K+ -> mu+ nu": 5000,
                                                           "K+ -> pi+ pi+ pi-": 2500}}})
     setup = resolve_pnn(cfg)

@@ -19,6 +19,7 @@ from __future__ import annotations
 __all__ = ["PnnSetup", "resolve_pnn", "pnn_section", "pnn_compute", "needed_columns", "sample_card"]
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -171,7 +172,9 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
                     yield source, dcy, False, block
 
     items = Ahead(samples_in_order())
-    with items:
+    # the upstream source (its own samples and seeds; ~1 s, mostly one core) runs in this other thread from the
+    # moment N_K is known, beside the budget: the section no longer ends with it alone (issue 17)
+    with items, ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaonportal-upstream") as side:
         # ---- 1. signal acceptance ------------------------------------------------------------------
         sig = next(items)
         cf_sig = cut_flow(sel, sig)
@@ -227,6 +230,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             n_k_bin = np.where(a_pipi_bin > 0, n_pipi_obs * d / (br_pipi * np.where(a_pipi_bin > 0, a_pipi_bin, 1)), 0.0)
             ses_bin = np.where(a_sig_bin > 0, 1.0 / (n_k * a_sig_bin * et * erv), np.inf)
         n_k_eff = n_k * et * erv
+        upstream = side.submit(_upstream, setup, sel, n_k_eff, cal, seed)
 
         # ---- 3. background budget ----------------------------------------------------------------
         # block by block (analyses.pnn_budget.SourceAccumulator): no background sample is held whole (memory)
@@ -247,7 +251,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
     sources = {source: accs[source].finish().as_dict() if source in accs else
                {"source": source, "simulation": None, "note": "not simulated (no sample size in config)"}
                for source in BACKGROUND_SOURCES}
-    sources["upstream"] = _upstream(setup, sel, n_k_eff, cal, seed)
+    sources["upstream"] = upstream.result()
     total = sum(v["simulation"] or 0.0 for v in sources.values())
     total_err = math.sqrt(sum((v.get("simulation_error") or 0.0) ** 2 for v in sources.values()))
 
