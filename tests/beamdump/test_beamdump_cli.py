@@ -103,7 +103,7 @@ def test_explain_bad_input_one_line_exit_2(extra):
     assert "Traceback" not in (res.stdout + (res.stderr or ""))
 
 
-@pytest.mark.parametrize("args,needle", [
+BAD_INPUTS = [
     (["--cl", "nan"], "--cl: must be a finite number in (0, 1), got nan"),                        # used to hang the limit search
     (["--n-per-mass", "1000000000000"], "--n-per-mass: must be an integer in [1, 1e7]"),   # MemoryError, exit 1
     (["--observed", "1000000000000", "--background", "1"], "--observed: must be in [0, 1e+09] events"),
@@ -130,31 +130,33 @@ def test_explain_bad_input_one_line_exit_2(extra):
     (["--channels", "mumu", "--mass-range", "0.01,0.2"], "mumu (asked in --channels) opens only at m > 0.2113 GeV"),
     (["--model", "alp-gluon", "--channels", "pipipi0", "--mass-range", "0.05,0.2"], "pipipi0 (asked in --channels) opens only at m > 0.4141"),
     (["--model", "hnl-tau", "--channels", "pimu"], "its branching ratio is zero over the whole mass range"),
-])
-def test_cli_bad_numbers_exit_2_before_simulating(tmp_path, args, needle):
-    res = runner.invoke(app, ["beamdump", *args, "--grid", "4x4", "--out", str(tmp_path / "bd")])
-    assert res.exit_code == 2 and needle in res.stderr, res.output
-    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
-    assert not (tmp_path / "bd").exists()
-
-
-@pytest.mark.parametrize("args, needle", [
-    (["--mass-range", "5,10"], "--mass-range: must lie within the validity range"),
     (["--mass-range", "0.3,0.2"], "--mass-range: need 0 < LOW < HIGH"),
     (["--method", "xx"], "--method: unknown value 'xx'"),
     (["--seed", "-1"], "--seed: must be a non-negative integer"),
     (["--n-per-mass", "0"], "--n-per-mass: must be an integer in [1, 1e7]"),
     (["--card", "nosuch"], "--card: unknown card 'nosuch'"),
     (["--explain", "0.3,1e-6", "--pot", "1e40"], "--pot: must be a finite number in (0, 1e22]"),
-])
-def test_cli_bad_input_is_reported_before_an_existing_out(tmp_path, args, needle):
-    # audit (issue #14): an existing --out was reported before a bad input; every input is checked first
+]
+
+
+# audit (issue #14): an existing --out was reported before a bad input; every input is checked first,
+# so the same one line comes whether --out is new or already holds a run
+@pytest.mark.parametrize("out_exists", [False, True], ids=["new-out", "existing-out"])
+@pytest.mark.parametrize("args,needle", BAD_INPUTS)
+def test_cli_bad_input_exit_2_before_simulating(tmp_path, args, needle, out_exists):
     out = tmp_path / "bd"
-    out.mkdir()
-    (out / "summary.json").write_text("{}")
+    if out_exists:
+        out.mkdir()
+        (out / "summary.json").write_text("{}")
     res = runner.invoke(app, ["beamdump", *args, "--grid", "4x4", "--out", str(out)])
     assert res.exit_code == 2 and needle in res.stderr, res.output
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
     assert "exists" not in res.stderr
+    if out_exists:
+        assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+        assert (out / "summary.json").read_text() == "{}"
+    else:
+        assert not out.exists()
 
 
 def test_cli_errors_name_the_option_in_json_too(tmp_path):
