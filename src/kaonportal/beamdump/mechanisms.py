@@ -29,19 +29,19 @@ def mechanism_jobs(mdl, m: float, couplings, mechanisms, setup: BeamDumpSetup | 
     The order of the list fixes the random stream of each mechanism (``block_rng(seed, i, stream=j)``).
     """
     jobs, skipped = [], set()
-    for key, br in mdl.production_br(m, couplings).items():
+    couplings = np.asarray(couplings, float)
+    prod = mdl.production_br(m, couplings)
+    for key, br in prod.items():
         parsed = parse_production_key(key)
         if parsed is None:
             skipped.add(key)
             continue
         if ("meson" in mechanisms) or (key in mechanisms):
             jobs.append((key, parsed, np.asarray(br, float)))
-    couplings = np.asarray(couplings, float)
     special = getattr(mdl, "dump_special_production", None)
     if special is not None:
         # a tabulated model (kaonportal.models.tabulated) names its bremsstrahlung / Primakoff channels itself:
         # model factor = its table x coupling^power (the key was skipped above: not a meson decay)
-        prod = mdl.production_br(m, couplings)
         for key, kind in special.items():
             skipped.discard(key)
             if kind in mechanisms:
