@@ -145,3 +145,17 @@ def test_eta_sampling_follows_the_reweighted_table():
     assert np.mean(p * np.sin(th)) > np.mean(p0 * np.sin(th0)) + 0.01
     with pytest.raises(InputError, match="eta_ratio"):
         multiplicity_per_pot("eta", eta_ratio="epos")
+
+
+def test_tables_cache_computes_once_per_object_and_stays_bounded():
+    from kaonportal.beamdump.tables_cache import TablesCache
+    cache, calls = TablesCache(2), []
+
+    def make(t):
+        calls.append(t)
+        return len(calls)
+
+    a, b, c = object(), object(), object()
+    assert cache.get("k", a, make) == 1 and cache.get("k", a, make) == 1      # computed once for a
+    assert cache.get("k", b, make) == 2 and cache.get("other", a, make) == 3  # per object and per key
+    assert len(cache._entries) == 1 and cache.get("k", a, make) == 4          # full at 2: cleared, not grown

@@ -66,6 +66,7 @@ import numpy as np
 
 from ..errors import InputError
 from .nuclear import P_BEAM_GEV, SQRT_S_GEV, sub_bin_grid
+from .tables_cache import TablesCache
 
 #: choices of the eta table and what each is, as the budget and summary.json state it
 ETA_SPECTRA = {"na27": "Pythia 8 reweighted per bin to NA27's eta/pi0 versus p_T [AguilarBenitez:1991yy]",
@@ -133,21 +134,11 @@ def _pt_spectrum(tables, name: str, edges, reading: str) -> np.ndarray:
     return np.histogram(pt.ravel(), bins=edges, weights=w.ravel())[0]
 
 
-def _cached(kind, tables, make):
-    # per tables object (kept alive in the cache, so its id cannot be reused); bounded like mesons' alpha cache
-    hit = _CACHE.get((kind, id(tables)))
-    if hit is None or hit[0] is not tables:
-        if len(_CACHE) >= 16:
-            _CACHE.clear()
-        hit = _CACHE[(kind, id(tables))] = (tables, make(tables))
-    return hit[1]
-
-
-_CACHE: dict = {}
+_CACHE = TablesCache(16)      # per tables object and (kind, reading)
 
 
 def _pythia_slices(tables, reading: str) -> tuple:
-    return _cached(("slices", reading), tables, lambda t: _make_slices(t, reading))
+    return _CACHE.get(("slices", reading), tables, lambda t: _make_slices(t, reading))
 
 
 def _make_slices(tables, reading: str) -> tuple:
@@ -181,7 +172,7 @@ def bin_weights(tables=None, reading: str | None = None) -> np.ndarray:
     """w averaged over each (log10 p, log10 theta) bin of the eta table, shape (n_p, n_theta); ``reading``:
     :data:`NA27_READINGS` key, default :data:`NA27_READING` (looked up at call time)."""
     t, r = _tables(tables), _reading(reading)
-    return _cached(("weights", r), t, lambda tt: pt_weight(_table_pt(tt), tt, r).mean(axis=(2, 3)))
+    return _CACHE.get(("weights", r), t, lambda tt: pt_weight(_table_pt(tt), tt, r).mean(axis=(2, 3)))
 
 
 def comparison(tables=None, reading: str | None = None) -> dict:

@@ -68,6 +68,7 @@ from ..yamlio import read_yaml
 from .eta_ratio import ETA_RATIOS, bin_weights
 from .nuclear import bin_factors, feynman_x, forward_factor
 from .setup import CU_TARGET
+from .tables_cache import TablesCache
 from .nuclear import SIGMA_PP_TABLES_MB    # the one owner of the tables' sigma_inel(pp) (32.9 mb)
 
 TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "beamdump" / "meson_tables.npz"
@@ -167,18 +168,11 @@ def a_scaling_factor(a_scaling: str | float = DEFAULT_A_SCALING, tables: MesonTa
 
 
 def _alpha_weights(name: str, t: MesonTables) -> np.ndarray:
-    # cached per tables object (kept alive by the cache, so its id cannot be reused) and meson
-    hit = _ALPHA_CACHE.get((id(t), name))
-    if hit is None or hit[0] is not t:
-        hit = (t, bin_factors(t.logp_edges, t.logtheta_edges, constants.mass(name), sigma_pp_mb=_sigma_pp_tables(t)))
-        if len(_ALPHA_CACHE) >= _ALPHA_CACHE_MAX:      # bounded: user-made tables objects must not pile up
-            _ALPHA_CACHE.clear()
-        _ALPHA_CACHE[(id(t), name)] = hit
-    return hit[1]
+    return _ALPHA_CACHE.get(name, t, lambda tt: bin_factors(tt.logp_edges, tt.logtheta_edges, constants.mass(name),
+                                                             sigma_pp_mb=_sigma_pp_tables(tt)))
 
 
-_ALPHA_CACHE: dict = {}
-_ALPHA_CACHE_MAX = 64          # (tables, meson) pairs: the shipped tables use 6
+_ALPHA_CACHE = TablesCache(64)          # (tables, meson) pairs: the shipped tables use 6
 
 
 def scaled_counts(name: str, a_scaling: str | float = DEFAULT_A_SCALING, tables: MesonTables | None = None):
