@@ -74,10 +74,11 @@ def test_bc11_against_alpaca_above_the_eta_pi_pi_threshold():
     w = get_model("alp-gluon", normalisation="1/4fG").partial_widths(ref["m_GeV"], 1e-3)
     for key, col in (("a -> pi+ pi- eta", "etapippim_GeV"), ("a -> pi0 pi0 eta", "etapi0pi0_GeV")):
         ratio = w[key] / ref[col]
-        assert np.all((ratio > 5) & (ratio < 200)) and np.all(np.diff(ratio[1:]) < 0), ratio
+        # measured 127 and 117 (0.83 GeV), 9.2 and 9.1 (1.0 GeV): the ends within ~10 %
+        assert 110 < ratio[0] < 135 and 8.5 < ratio[-1] < 10 and np.all(np.diff(ratio[1:]) < 0), ratio
     # a -> gamma gamma agrees to 2 % away from the eta' pole (0.83-0.95 GeV)
     near = ref["m_GeV"] <= 0.95
-    assert np.allclose(w["a -> gamma gamma"][near] / ref["2photons_GeV"][near], 1.0, atol=0.03)
+    assert np.allclose(w["a -> gamma gamma"][near] / ref["2photons_GeV"][near], 1.0, atol=0.02)   # 0.982-0.983
     tot = get_model("alp-gluon", normalisation="1/4fG").total_width(ref["m_GeV"], 1e-3) / ref["DW_tot_GeV"]
     assert np.all((tot > 0.25) & (tot < 2.5)), tot     # 0.32-2.03 (pi+ pi- gamma 0.03-0.7x, pi pi eta 9-127x)
 
@@ -95,7 +96,8 @@ def test_bc10_against_alpaca_leptons_photons_and_hadrons():
     # pi pi eta: 8-133x above ALPaca at 0.85-1 GeV, as for BC11 (the same a-eta' chain), stated
     sel = m >= 0.85
     ratio = w["a -> pi+ pi- eta"][sel] / ref["etapippim_GeV"][sel]
-    assert np.all((ratio > 5) & (ratio < 200)) and np.all(np.diff(ratio) < 0), ratio
+    # measured 133 (0.85 GeV) and 7.6 (1.0 GeV): the ends within ~10 %
+    assert 120 < ratio[0] < 145 and 7 < ratio[-1] < 8.5 and np.all(np.diff(ratio) < 0), ratio
     # 3 pi through the eta*, eta'* chain: 0.35-0.47 of ALPaca at 0.42-0.5 GeV, 0.9-1.1 at 0.6 GeV next to the eta
     # pole (both normalised to eta -> 3 pi data there), the same residual as BC11 (alp_hadronic docstring)
     low = (m > 0.4) & (m < 0.55)
