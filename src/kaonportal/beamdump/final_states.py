@@ -53,20 +53,18 @@ def check_channels(model, channels) -> dict[str, str]:
     channels = list(channels)
     if not channels:
         raise InputError("channels", f"at least one channel is needed; known: {', '.join(CHANNELS)}")
-    avail = model_channels(model)
+    mdl = resolve_model(model)
+    lo, hi = mdl.mass_range
+    avail = model_channels(mdl)
     out = {}
     for ch in channels:
         if ch not in CHANNELS:
             raise InputError("channels", f"unknown channel {ch!r}; known: {', '.join(CHANNELS)}")
         if ch not in avail:
-            mdl = resolve_model(model)
-            lo, hi = mdl.mass_range
             raise InputError("channels", f"model {mdl.name} cannot decay to {ch!r} within its validity range "
                                          f"{lo:.3g}-{hi:.3g} GeV; it decays to: "
                                          f"{', '.join(avail) or 'none of the dump channels'}")
         out[ch] = avail[ch]
-    mdl = resolve_model(model)
-    lo, hi = mdl.mass_range
     probe = np.geomspace(max(lo, 1e-4) * 1.001, hi, 200)
     brs = mdl.branching_ratios(probe, np.full(probe.shape, 1e-6))
     for ch, key in out.items():
