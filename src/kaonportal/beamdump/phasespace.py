@@ -122,7 +122,7 @@ def nbody(m_parent, masses, rng: np.random.Generator):
         return _two_body(m_parent, masses, ok, rng)
     excess = np.where(ok, excess, 0.0)
     # Sorted uniforms give the intermediate masses M_i = sum_{j<=i} m_j + r_i * excess.
-    r = np.sort(rng.random((n, k - 2)), axis=1) if k > 2 else np.zeros((n, 0))
+    r = np.sort(rng.random((n, k - 2)), axis=1)
     cum_m = np.cumsum(masses)
     inv = [np.full(n, masses[0])]
     for i in range(1, k - 1):
@@ -141,8 +141,6 @@ def nbody(m_parent, masses, rng: np.random.Generator):
         wtmax = wtmax * np.nan_to_num(two_body_momentum(emmax, emmin, masses[i]))
     with np.errstate(invalid="ignore", divide="ignore"):
         weight = np.where(ok & (wtmax > 0), weight / np.where(wtmax > 0, wtmax, 1.0), 0.0)
-    if k == 2:
-        weight = ok.astype(float)
     # Build momenta: start with daughter 0 in frame of inv[0] trivially, then add one at a time.
     p4 = np.zeros((n, k, 4))
     p4[:, 0, 0] = masses[0]
