@@ -212,8 +212,8 @@ def ordered_map(func: Callable, items: Iterable, *args, window: int | None = Non
         yield from ordered_blocks(lambda item: func(item, *args, **kwargs), items, threads)
         return
     if window is None:
-        threads = sum(client.nthreads().values()) or 1
-        window = max(2, 2 * threads)
+        cluster_threads = sum(client.nthreads().values()) or 1
+        window = max(2, 2 * cluster_threads)
     shared_args = [client.scatter(a, broadcast=True, hash=False) if _heavy(a) else a for a in args]
     shared_kw = {k: client.scatter(v, broadcast=True, hash=False) if _heavy(v) else v for k, v in kwargs.items()}
     pending: deque = deque()

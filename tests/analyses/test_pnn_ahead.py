@@ -79,6 +79,7 @@ def test_pnn_ahead_bit_identical_to_serial(tmp_path, monkeypatch):
     assert f_ahead == f_serial          # the cache files, byte for byte
     assert pickle.dumps(p_ahead) == pickle.dumps(p_serial)     # the plots' histograms, bit for bit
 
+
 def test_ahead_order_and_one_item_ahead():
     made = []
 

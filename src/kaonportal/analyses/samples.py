@@ -28,7 +28,7 @@ True
 from __future__ import annotations
 
 __all__ = ["MissingComponent", "SampleCache", "derive_seed", "require", "card_key", "SIMULATE_OPTIONS",
-           "CACHE_MAX_BYTES", "default_workers"]
+           "CACHE_MAX_BYTES"]
 
 import contextlib
 import hashlib
@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import temp_path
-from ..backend import default_workers, derive_seed  # noqa: F401  (re-exports: their historical home)
+from ..backend import default_workers, derive_seed  # derive_seed also re-exported: its historical home
 
 
 # Per-decay simulation options. K+ -> mu+ nu is simulated with muon decays in flight because
@@ -134,7 +134,7 @@ class SampleCache:
         reading the same events back (issue 17: the kernels run at ~3e6 events/s on 2 cores, the cache files
         hold ~90 bytes/event), so the large samples are cheaper to regenerate than to store.
 
-    workers: threads per simulated part (:func:`default_workers` when ``None``); the events do not depend on it.
+    workers: threads per simulated part (:func:`~kaonportal.backend.default_workers` when ``None``); the events do not depend on it.
 
     ``loaded_from_cache``, ``simulated`` and ``written`` list the decays served from files, simulated,
     and the files written, in call order; ``not_stored`` the decays left out of the cache by ``max_bytes``.

@@ -156,12 +156,6 @@ def _pilot(ff_items: tuple) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=16)
-def _majorant(ff_items: tuple) -> float:
-    """1.5 x the largest w |M|^2 of the pilot (one majorant for the whole phase space)."""
-    return 1.5 * float(np.max(_pilot(ff_items)[1]))
-
-
-@lru_cache(maxsize=16)
 def _strata(ff_items: tuple) -> Strata:
     """Cells of the (unsorted) mass uniforms, _NB x _NB, with their majorants (:mod:`.strata`): 1.5 x the largest
     w |M|^2 of the pilot in the cell and its neighbours (the kernel sorts the two uniforms, so a cell and its

@@ -134,7 +134,7 @@ def average_pi0_vetoes(ctx, prep, rng: np.random.Generator, groups, lab, decay_p
         p4 = pick(lab[:, j])
         m = np.sqrt(np.maximum(p4[:, 0] ** 2 - np.sum(p4[:, 1:] ** 2, axis=-1), 0.0))
         beta = np.ascontiguousarray(p4[:, 1:] / p4[:, :1])
-        o = pick(np.ascontiguousarray(decay_pt[j]))
+        o = np.ascontiguousarray(pick(decay_pt[j]))     # one copy: a picked row set is contiguous already
         h = 0.5 * m
         acc.fill(0.0)
         acc_esc.fill(0.0)

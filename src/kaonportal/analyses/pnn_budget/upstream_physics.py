@@ -64,7 +64,7 @@ from ...reco import m2miss
 from ...reco.vertex import closest_approach
 from ...selection import Selection, signal_region_mask
 from ...simulation import pileup as P
-from ..samples import default_workers, derive_seed
+from ...backend import default_workers, derive_seed
 from .calibration import Calibration, reweighted_columns
 
 #: upstream kaon decays with a pi+ candidate (K+ -> mu+ nu and K_l3 give a lepton candidate that the PID removes)
