@@ -66,8 +66,8 @@ def test_each_dump_channel_uses_its_own_production_setup(tmp_path):
 
 def test_dump_searches_carry_the_beamdump_stated_disagreements():
     # review: recast's dump exclusions were shown without the lower-edge disagreement that `kaonportal beamdump`
-    # states for the same configuration (one definition: beamdump.analysis.stated_disagreements)
-    from kaonportal.beamdump.analysis import stated_disagreements
+    # states for the same configuration (one definition: beamdump.disagreements.stated_disagreements)
+    from kaonportal.beamdump.disagreements import stated_disagreements
     from kaonportal.beamdump.setup import BeamDumpSetup
     from kaonportal.models import get_model
     from kaonportal.recast.core import RecastConfig, _dump_outcomes

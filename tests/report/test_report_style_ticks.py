@@ -1,4 +1,4 @@
-"""Log-axis ticks placed only in view (report.style._InViewLocator, issue 17): the saved image is the very same
+"""Log-axis ticks placed only in view (report.ticks.InViewLocator, issue 17): the saved image is the very same
 (bytes) as with matplotlib's own LogLocator, and far fewer tick objects are made."""
 
 import matplotlib.pyplot as plt
@@ -7,6 +7,7 @@ import pytest
 
 from kaonportal.report import style
 from kaonportal.report.style import save, styled
+from kaonportal.report.ticks import InViewLocator
 
 
 @styled
@@ -28,7 +29,7 @@ def test_log_ticks_in_view_give_the_same_png_with_fewer_ticks(tmp_path, monkeypa
     fig = _log_figure(xlim, ylim)
     (ours,) = save(fig, tmp_path / "ours", ("png",), below="stamp")
     made = len(fig.axes[0].xaxis.minorTicks) + len(fig.axes[0].yaxis.minorTicks)
-    assert isinstance(fig.axes[0].yaxis.minor.locator, style._InViewLocator)
+    assert isinstance(fig.axes[0].yaxis.minor.locator, InViewLocator)
 
     monkeypatch.setattr(style, "_ticks_in_view", lambda fig: None)      # matplotlib's own locators
     fig = _log_figure(xlim, ylim)
@@ -45,7 +46,7 @@ def test_in_view_locator_keeps_every_tick_in_view_and_drops_the_rest():
     axis = fig.axes[0].xaxis
     inner = axis.minor.locator
     every = np.asarray(inner())
-    loc = style._InViewLocator(inner)
+    loc = InViewLocator(inner)
     loc.set_axis(axis)
     kept = loc()
     assert set(kept) == {v for v in every if 0.03 <= v <= 9.0}

@@ -36,7 +36,6 @@ import numpy as np  # noqa: E402
 
 from ..atomic import atomic_path  # noqa: E402
 from ..errors import InputError  # noqa: E402
-from .ticks import InViewLocator as _InViewLocator  # noqa: E402,F401 (its historical name)
 from .ticks import ticks_in_view as _ticks_in_view, ticks_laid_out_once as _ticks_laid_out_once  # noqa: E402
 # the labels' helpers live in .labels; imported here, where every plotting module has always found them
 from .labels import PI0_GAP_GEV, decay_label, latex_text, published_label, split_at_gaps  # noqa: E402,F401
@@ -137,7 +136,6 @@ def save(fig, path_stem: Path, formats: Sequence[str] | None = None, bbox_inches
     return [str(paths[ext]) for ext in fmts]
 
 
-
 #: room (inches) around the figure in which the one PNG drawing pass lays everything out (tick labels and the
 #: stamp line may lie outside the figure; ``bbox_inches="tight"`` saves them): more than any of our plots needs
 _MARGIN_IN = 1.5
@@ -191,7 +189,6 @@ def _png_once(fig, path, below: str | None = None) -> bool:
     # zlib level 3: the files of level 6 (PIL's default) within 0.1 %, a third less time
     imsave(path, img, format="png", dpi=_PNG_DPI, pil_kwargs={"compress_level": 3})
     return True
-
 
 
 @functools.lru_cache(maxsize=1)
