@@ -229,7 +229,7 @@ def test_command_turns_numpy_huge_page_hint_off_unless_the_user_set_it():
     import subprocess
     import sys
 
-    code = "import kaonportal.cli.main; from numpy._core import multiarray as m; print(int(m._get_madvise_hugepage()))"
+    code = "import kaonportal.cli.main; import numpy as np; m = (np._core if hasattr(np, '_core') else np.core).multiarray; print(int(m._get_madvise_hugepage()))"
     env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"

@@ -185,8 +185,8 @@ def _file_rows(files, out: Path, hepdata: dict, listed: set) -> list[str]:
             what = _layout_description(rel) or _generic_description(rel)
             rows.append(f"| `{rel}` | {what} | - |")
     for stem, rels in plots.items():
-        rows.append(f"| {', '.join(f'`{r}`' for r in sorted(rels))} | plot"
-                    + (f": {_layout_description(rels[0])}" if _layout_description(rels[0]) else "") + " | - |")
+        layout = _layout_description(rels[0])
+        rows.append(f"| {', '.join(f'`{r}`' for r in sorted(rels))} | plot" + (f": {layout}" if layout else "") + " | - |")
     return rows
 
 
