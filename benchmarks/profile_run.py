@@ -40,7 +40,7 @@ PARTS = {
     "validation flags": ("cli/run_steps.py", "validation_flags"),
     "summary.json": ("report/__init__.py", "write_summary"),
     "README.md": (("report/readme.py", "report/__init__.py"), "write_readme"),
-    "YAML parsed": ("kaonportal/yamlio.py", "parse_yaml"),
+    "YAML parsed": ("kaonportal/yamlio.py", "_parse"),        # every document, file or text
     "imports": ("<frozen importlib._bootstrap>", "_find_and_load"),
 }
 

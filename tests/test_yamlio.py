@@ -210,23 +210,57 @@ def test_loader_is_chosen_by_path_not_by_content(tmp_path, monkeypatch):
         yamlio.read_yaml(user_link, "card")
 
 
-def test_read_yaml_classifies_the_path_it_read(tmp_path, monkeypatch):
-    # the symlink swap race: a link to a user's file is re-pointed into the package while the user's file is read;
-    # the text read is the user's, so it must stay bounded (classifying the path again would call it shipped)
+def _shipped(rel):
+    from pathlib import Path
+
+    import kaonportal
+    return (Path(kaonportal.__file__).parent / rel).resolve()
+
+
+def _callers():
+    from kaonportal.analyses.config import load_config
+    from kaonportal.analyses.pnn_budget.calibration import load_calibration
+    from kaonportal.analyses.searches import section_configs
+    from kaonportal.selection.definition import load_selection
+    from kaonportal.validation.registry import load_registry
+    from kaonportal.yamlio import read_yaml
+    return [(lambda p: read_yaml(p, "card"), "detector/cards/na62-2022.yaml"),
+            (load_selection, "data/selections/pnn-2017.yaml"),
+            (load_calibration, "data/configs/pnn-calibration.yaml"),
+            (load_config, "data/configs/default.yaml"),
+            (section_configs, "data/searches/projection-4x.yaml"),
+            (load_registry, "data/validation/beamdump.yaml")]
+
+
+@pytest.mark.parametrize("case", range(len(_callers())))
+def test_yaml_readers_classify_the_file_they_read(tmp_path, monkeypatch, case):
+    # the symlink swap race: a link to a user's file is re-pointed into the package right after the user's file is
+    # read; the text read is the user's, so it must stay bounded: a caller that classified the path again after the
+    # read (is_shipped(link)) would call it shipped. The swap is made by the file system read itself, so it happens
+    # after the read whichever way a caller reaches it.
+    import pathlib
+    import shutil
+
     from kaonportal import yamlio
-    card, copy = _card_and_user_copy(tmp_path)
+    load, rel = _callers()[case]
+    shipped = _shipped(rel)
+    copy = tmp_path.resolve() / "user" / "copy.yaml"
+    copy.parent.mkdir()
+    shutil.copy(shipped, copy)
     link = tmp_path / "link.yaml"
     link.symlink_to(copy)
-    read_text = yamlio.read_text
+    real = pathlib.Path.read_text
 
-    def read_then_swap(path, field):
-        text = read_text(path, field)
-        link.unlink()
-        link.symlink_to(card)
+    def read_then_swap(self, *args, **kwargs):
+        text = real(self, *args, **kwargs)
+        if pathlib.Path(self).resolve() == copy and link.resolve() == copy:
+            link.unlink()
+            link.symlink_to(shipped)
         return text
 
-    monkeypatch.setattr(yamlio, "read_text", read_then_swap)
-    monkeypatch.setitem(yamlio.LIMITS, "max_nodes", 50)
-    with pytest.raises(InputError, match="more than 50 YAML nodes"):
-        yamlio.read_yaml(link, "card")
-    assert yamlio.is_shipped(link)      # the swap did happen
+    monkeypatch.setattr(pathlib.Path, "read_text", read_then_swap)
+    monkeypatch.setitem(yamlio.LIMITS, "max_nodes", 10)
+    with pytest.raises(InputError, match="more than 10 YAML nodes"):
+        load(link)
+    assert link.resolve() == shipped and yamlio.is_shipped(link)       # the swap did happen
+    load(link)          # the shipped file, read through the link: unbounded

@@ -70,18 +70,26 @@ def check_finite(field: str, value) -> None:
 
 
 def check_range(field: str, value, low: float | None = None, high: float | None = None,
-                *, low_inclusive: bool = True, high_inclusive: bool = True, unit: str = "") -> None:
-    """Raise :class:`InputError` unless every element of ``value`` lies in the given range.
+                *, low_inclusive: bool = True, high_inclusive: bool = True, unit: str = "",
+                finite: bool = False) -> None:
+    """Raise :class:`InputError` unless every element of ``value`` lies in the given range. ``finite``: one
+    message for every bad value, NaN and infinity included, "must be a finite number in RANGE" (where a NaN would
+    otherwise be told only that it is not finite).
 
     >>> check_range("cl", 0.9, 0, 1, low_inclusive=False, high_inclusive=False)
     >>> check_range("cl", 1.5, 0, 1, low_inclusive=False, high_inclusive=False)
     Traceback (most recent call last):
     ...
     kaonportal.errors.InputError: cl: must be in (0, 1), got 1.5
+    >>> check_range("cl", float("nan"), 0, 1, low_inclusive=False, high_inclusive=False, finite=True)
+    Traceback (most recent call last):
+    ...
+    kaonportal.errors.InputError: cl: must be a finite number in (0, 1), got nan
     """
-    check_finite(field, value)
     arr = np.asarray(value, dtype=float)
-    bad = np.zeros(arr.shape, dtype=bool)
+    if not finite:
+        check_finite(field, value)
+    bad = ~np.isfinite(arr)
     if low is not None:
         bad |= (arr < low) if low_inclusive else (arr <= low)
     if high is not None:
@@ -91,7 +99,7 @@ def check_range(field: str, value, low: float | None = None, high: float | None 
         hi = "inf)" if high is None else f"{high:g}" + ("]" if high_inclusive else ")")
         shown = arr[bad].flat[0] if arr.ndim else float(arr)
         u = f" {unit}" if unit else ""
-        raise InputError(field, f"must be in {lo}, {hi}{u}, got {shown:g}")
+        raise InputError(field, f"must be {'a finite number ' if finite else ''}in {lo}, {hi}{u}, got {shown:g}")
 
 
 def check_choice(field: str, value: str, allowed: Iterable[str]) -> None:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 __all__ = ["read_text", "parse_yaml", "read_yaml", "is_shipped", "LIMITS", "SCIENTIFIC_FLOAT"]
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -56,23 +57,27 @@ LIMITS = {"max_bytes": 10_000_000, "max_depth": 100, "max_nodes": 1_000_000}
 def read_text(path: str | Path, field: str) -> str:
     """The UTF-8 text of ``path``; a missing file, a directory, undecodable bytes or a file larger than
     ``LIMITS["max_bytes"]`` (checked before reading it) is an InputError."""
-    p = Path(path)
+    return _read_text(Path(path), field, Path(path))
+
+
+def _read_text(p: Path, field: str, shown) -> str:
+    """:func:`read_text` of ``p``, its messages naming ``shown`` (the path as the user gave it)."""
     if not p.exists():
-        raise InputError(field, f"file {p} does not exist")
+        raise InputError(field, f"file {shown} does not exist")
     if not p.is_file():
-        raise InputError(field, f"{p} is not a regular file")
+        raise InputError(field, f"{shown} is not a regular file")
     try:
         size = p.stat().st_size
     except OSError as exc:
-        raise InputError(field, f"cannot read {p}: {exc.strerror}") from None
+        raise InputError(field, f"cannot read {shown}: {exc.strerror}") from None
     if size > LIMITS["max_bytes"]:
-        raise InputError(field, f"{p} is {size} bytes; input files are limited to {LIMITS['max_bytes']} bytes")
+        raise InputError(field, f"{shown} is {size} bytes; input files are limited to {LIMITS['max_bytes']} bytes")
     try:
         return p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(field, f"{p} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+        raise InputError(field, f"{shown} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     except OSError as exc:
-        raise InputError(field, f"cannot read {p}: {exc.strerror}") from None
+        raise InputError(field, f"cannot read {shown}: {exc.strerror}") from None
 
 
 def _one_line(exc: yaml.YAMLError) -> str:
@@ -134,21 +139,22 @@ SCIENTIFIC_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[e
 _BoundedLoader.add_implicit_resolver("tag:yaml.org,2002:float", SCIENTIFIC_FLOAT, list("-+0123456789."))
 
 
-def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = False, *, path=None,
-               shipped: bool | None = None) -> Any:
+def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = False) -> Any:
     """``yaml.safe_load(text)`` within :data:`LIMITS`; a syntax error, an exceeded limit or
     (``mapping=True``) anything but a mapping is an InputError.
 
-    An empty document is ``None``, or ``{}`` when ``mapping`` is asked for. ``path``: the file the text was read
-    from, if any; a file shipped in the package (:func:`is_shipped`) is parsed by the faster libyaml loader
-    without the bounds, anything else (user files, inline text) by the bounded one. ``shipped``: that decision
-    made already by the caller on the path it read (:func:`read_yaml`), so that the path is not resolved twice.
+    An empty document is ``None``, or ``{}`` when ``mapping`` is asked for. Text of unknown origin is always
+    parsed by the bounded loader; a file shipped in the package is read by :func:`read_yaml`, which may skip them.
     """
+    return _parse(text, field, where, mapping, shipped=False)
+
+
+def _parse(text: str, field: str, where: str, mapping: bool, shipped: bool) -> Any:
+    """:func:`parse_yaml`; ``shipped``: the text is a file of the package (:func:`is_shipped`), parsed by the faster
+    libyaml loader without the bounds."""
     if len(text) > LIMITS["max_bytes"]:
         raise InputError(field, f"{where} is {len(text)} characters; YAML inputs are limited to "
                                 f"{LIMITS['max_bytes']}")
-    if shipped is None:
-        shipped = path is not None and is_shipped(path)
     loader = _PackageLoader(text) if shipped else _BoundedLoader(text)
     try:
         data = loader.get_single_data()
@@ -169,17 +175,25 @@ def parse_yaml(text: str, field: str, where: str = "input", mapping: bool = Fals
     return data
 
 
-def read_yaml(path: str | Path, field: str, mapping: bool = True) -> Any:
-    """:func:`read_text` then :func:`parse_yaml` (a mapping by default).
+def read_yaml(path, field: str, mapping: bool = True, *, where: str | None = None) -> Any:
+    """The YAML file ``path`` (a str, Path or importlib Traversable) parsed (a mapping by default); a bad file is an
+    InputError naming ``field`` and ``where`` (default: the path as given).
 
-    The path is resolved once, and that resolved path is both read and classified (:func:`is_shipped`): resolving
-    it again after the read would let a symlink swapped in between have a user's file parsed without the bounds.
+    The one reader of YAML files: the path is resolved once, and that resolved file is both read and classified
+    (:func:`is_shipped`: a shipped file is parsed by libyaml without the bounds). A caller that read the text and let
+    the path be classified again would let a symlink swapped in between have a user's file parsed unbounded.
     """
+    where = str(path) if where is None else where
     resolved = _resolved(path)
-    if resolved is None:                # unresolvable: read_text reports it; never shipped
-        return parse_yaml(read_text(path, field), field, str(path), mapping=mapping, shipped=False)
-    return parse_yaml(read_text(resolved, field), field, str(path), mapping=mapping,
-                      shipped=resolved.is_relative_to(_PACKAGE_DIR))
+    shipped = resolved is not None and resolved.is_relative_to(_PACKAGE_DIR)
+    if not isinstance(path, (str, os.PathLike)) and hasattr(path, "read_text"):
+        # a Traversable not on the file system (a zipped install): its members are no symlinks; read through it
+        text = path.read_text(encoding="utf-8")
+    elif resolved is None:              # unresolvable (loop, bad characters): read_text reports it; never shipped
+        text = read_text(path, field)
+    else:
+        text = _read_text(resolved, field, Path(path))
+    return _parse(text, field, where, mapping, shipped)
 
 
 class _PackageLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):

@@ -159,6 +159,20 @@ def test_cli_bad_input_exit_2_before_simulating(tmp_path, args, needle, out_exis
         assert not out.exists()
 
 
+@pytest.mark.parametrize("kw,message", [
+    ({"cl": float("nan")}, "cl: must be a finite number in (0, 1), got nan"),
+    ({"cl": 1.0}, "cl: must be a finite number in (0, 1), got 1"),
+    ({"observed": 1, "background": float("inf")}, "background: must be a finite number in [0, 1e+09] events, got inf"),
+])
+def test_run_beamdump_checks_cl_and_background_in_the_cli_words(kw, message):
+    # one check (analysis.check_run_inputs) serves the function and the CLI: the CLI's messages are its own
+    from kaonportal.beamdump.analysis import run_beamdump
+    from kaonportal.errors import InputError
+    with pytest.raises(InputError) as e:
+        run_beamdump(grid=(4, 4), **kw)
+    assert str(e.value) == message
+
+
 def test_cli_errors_name_the_option_in_json_too(tmp_path):
     # issue 14 "Bad input": the option the user typed, not the parameter behind it, here and in --json
     res = runner.invoke(app, ["beamdump", "--pot", "nan", "--grid", "4x4", "--out", str(tmp_path / "bd"), "--json"])

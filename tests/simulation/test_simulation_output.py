@@ -87,6 +87,24 @@ def test_interrupted_run_resumes_to_identical_output(tmp_path):
     assert (tmp_path / "z.parquet").exists() and not other.exists()
 
 
+def test_resume_reads_each_stored_chunk_footer_once(tmp_path, monkeypatch):
+    # the footer read to check a stored chunk (ChunkStore.footer) also gives its run totals: no second read of it
+    import pyarrow.parquet as pq
+    out = tmp_path / "x.parquet"
+    kw = dict(n=140_000, seed=4, chunk_blocks=1, card="na62-2018")
+    with pytest.raises(RuntimeError):   # chunks 0 and 1 done, chunk 2 fails
+        simulate("K+ -> mu+ nu", output=out, generator=_flaky(3), **kw)
+    partial = tmp_path / "x.parquet.partial"
+    reads = []
+    for name in ("read_metadata", "read_schema"):
+        real = getattr(pq, name)
+        monkeypatch.setattr(pq, name, lambda where, *a, _real=real, **k: reads.append(str(where)) or _real(where, *a, **k))
+    res = simulate("K+ -> mu+ nu", output=out, generator=_flaky(10 ** 6), **kw)
+    for i in (0, 1):    # the stored chunks; the missing ones are looked for too (no file: simulated)
+        assert reads.count(str(partial / f"chunk-000000000{i}.parquet")) == 1, reads
+    assert res.accepted == simulate("K+ -> mu+ nu", **kw).accepted
+
+
 def test_bad_output_paths(tmp_path):
     with pytest.raises(InputError, match="suffix"):
         simulate("K+ -> mu+ nu", n=10, seed=1, output=tmp_path / "x.csv")

@@ -70,6 +70,16 @@ def test_entries_do_not_apply_to_another_search(kw, tmp_path):
     assert "validation" not in run["sections"]["beamdump"]
 
 
+def test_an_exported_dark_photon_table_is_compared_as_the_dark_photon(tmp_path):
+    # a run of the tabulated export ("dark-photon-tabulated") is the built-in dark photon's physics: its entries apply
+    built_in, tab = beamdump_validation(_bd_summary()), beamdump_validation(_bd_summary(model="dark-photon-tabulated"))
+    assert tab["applies"] and tab == built_in
+    run = {"sections": {"beamdump": _bd_summary(model="dark-photon-tabulated")}}
+    annotate_summary(run, tmp_path)
+    assert run["sections"]["beamdump"]["validation"]["counts"]["agree"] == 2
+    assert beamdump_validation(_bd_summary(model="alp-gluon-tabulated"))["applies"] is False
+
+
 def test_beamdump_command_writes_validation_into_summary_json(tmp_path):
     out = tmp_path / "bd"
     res = CliRunner().invoke(app, ["beamdump", "--grid", "6x8", "--n-per-mass", "200", "--out", str(out), "--json"])

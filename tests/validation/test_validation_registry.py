@@ -169,8 +169,8 @@ def test_builtin_registry_is_parsed_once_and_each_call_gets_its_own_copy(monkeyp
     # issue: every `kaonportal run` parsed the area files twice (flags + report); now once per process
     from kaonportal.validation import registry as mod
     calls = []
-    real = mod.parse_registry_text
-    monkeypatch.setattr(mod, "parse_registry_text", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    real = mod._add_area
+    monkeypatch.setattr(mod, "_add_area", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
     mod._builtin_pickle.cache_clear()
     first = mod.load_registry()
     n_files = len(calls)

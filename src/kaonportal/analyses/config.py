@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InputError
 from .bounds import check_config_values
-from ..yamlio import parse_yaml, read_yaml
+from ..yamlio import read_yaml
 
 CONFIG_DIR = resources.files("kaonportal") / "data" / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
@@ -191,17 +191,11 @@ def _deep_update(base: dict, new: dict) -> dict:
     return out
 
 
-def _read_yaml(path, field: str) -> dict:
-    if hasattr(path, "read_text") and not isinstance(path, Path):   # the packaged default (importlib Traversable)
-        return parse_yaml(path.read_text(), field, str(path), mapping=True, path=path)
-    return read_yaml(path, field)
-
-
 def load_config(path: str | Path | None = None, quick: bool = False, overrides: dict | None = None) -> RunConfig:
     """Default config, updated by the YAML file ``path`` and ``overrides``; validated; scaled if ``quick``."""
-    data = _read_yaml(DEFAULT_CONFIG, "config")
+    data = read_yaml(DEFAULT_CONFIG, "config")
     if path is not None:
-        data = _deep_update(data, _read_yaml(path, "config"))
+        data = _deep_update(data, read_yaml(path, "config"))
     if overrides:
         data = _deep_update(data, overrides)
     try:
@@ -224,7 +218,7 @@ def load_datasets() -> dict[str, Dataset]:
     >>> sorted(load_datasets())
     ['pnn-2016-22', 'pnn-2017', 'pnn-2018', 'pnn-2021-22']
     """
-    raw = _read_yaml(CONFIG_DIR / "datasets.yaml", "dataset")
+    raw = read_yaml(CONFIG_DIR / "datasets.yaml", "dataset")
     return {k: Dataset.model_validate({**v, "name": k}) for k, v in raw.items()}
 
 

@@ -169,12 +169,12 @@ def check_run_inputs(*, pot, projection_pot, cl, n_per_mass, observed, backgroun
     # before any simulation (a NaN CL used to hang the limit search, 1e12 X per mass to exhaust memory):
     # CL strictly inside (0, 1); at most 1e7 X per mechanism and mass (~2 GB of arrays; the default is 1e4);
     # counts of a counting experiment (the published 2021 numbers are 0 observed over ~0.02 background)
-    check_range("cl", cl, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+    check_range("cl", cl, 0.0, 1.0, low_inclusive=False, high_inclusive=False, finite=True)
     check_n_per_mass(n_per_mass)
     if observed is not None:
         check_range("observed", observed, 0.0, 1e9, unit="events")
     if background is not None:
-        check_range("background", background, 0.0, 1e9, unit="events")
+        check_range("background", background, 0.0, 1e9, unit="events", finite=True)
     # numpy's SeedSequence rejects negative seeds with a bare ValueError; say which option is wrong
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("seed", f"must be a non-negative integer, got {seed!r}")

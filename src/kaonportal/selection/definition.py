@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .. import references
 from ..errors import InputError
-from ..yamlio import parse_yaml, read_text
+from ..yamlio import read_yaml
 
 SELECTION_DIR = resources.files("kaonportal") / "data" / "selections"
 
@@ -218,17 +218,13 @@ def list_selections() -> list[str]:
 
 def load_selection(name_or_path: str | Path, field: str = "selection") -> Selection:
     """Load a shipped selection by name, or a YAML file by path; :class:`InputError` if unknown/invalid."""
-    text = None
     p = Path(str(name_or_path))
     if str(name_or_path) in list_selections():
         p = SELECTION_DIR / f"{name_or_path}.yaml"
-        text = p.read_text()
-    elif p.suffix in (".yaml", ".yml") and p.is_file():
-        text = read_text(p, field)
-    else:
+    elif not (p.suffix in (".yaml", ".yml") and p.is_file()):
         raise InputError(field, f"unknown selection {str(name_or_path)!r}; known: {', '.join(list_selections())} "
                                 "(or a path to a .yaml file)")
-    data = parse_yaml(text, field, str(name_or_path), path=p)
+    data = read_yaml(p, field, mapping=False, where=str(name_or_path))
     try:
         return Selection.model_validate(data)
     except ValidationError as exc:

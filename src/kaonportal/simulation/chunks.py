@@ -149,8 +149,9 @@ def _emit_chunk(store, writer, first_block: int, chunk, fschema: pa.Schema, sums
         writer.write(table if table is not None else pq.read_table(pa.BufferReader(data)))
 
 
-def _stored_sums(store, first_block: int) -> tuple[float, float, float]:
-    raw = (pq.read_schema(store.path(first_block)).metadata or {}).get(_SUMS_KEY)
+def _stored_sums(store, first_block: int, raw: bytes | None) -> tuple[float, float, float]:
+    """The run totals of stored chunk ``first_block``; ``raw``: as recorded in its footer (:func:`_encode`), None if
+    not recorded."""
     if raw is not None:
         return tuple(json.loads(raw))
     table = store.load(first_block)       # written without the totals: from the columns
@@ -216,16 +217,20 @@ def _chunk_tables(ctx, schema, chunks, store, pool, client, progress, out_schema
     the chunk store when the chunk is there, else simulated here (threads ``pool``) or as one dask task per chunk
     (``client``; :func:`_chunk_task`; ``encode``: the task returns the chunk encoded, bytes, in place of the
     table); ``saved``: the chunk is in the chunk store already (stored, or saved by its dask task). A stored chunk
-    found damaged (:meth:`~.output.ChunkStore.intact`) is simulated again, as a missing one."""
+    found damaged (:meth:`~.output.ChunkStore.footer`) is simulated again, as a missing one."""
     stored_schema = out_schema or schema
-    todo = [c for c in chunks if store is None or not store.intact(c[0], stored_schema)]
-    todo_blocks = {c[0] for c in todo}
+    stored = {}     # first_block of each chunk stored whole -> its totals as its footer records them (or None)
+    for c in chunks if store is not None else ():
+        md = store.footer(c[0], stored_schema)
+        if md is not None:
+            stored[c[0]] = (md.metadata or {}).get(_SUMS_KEY)     # kept: these bytes, not every chunk's footer
+    todo = [c for c in chunks if c[0] not in stored]
     results = None
     if client is not None:
         results = ordered_map(_chunk_task, todo, ctx, schema, out_schema or schema, store, encode, client=client)
     for first_block, start, stop in chunks:
-        if first_block not in todo_blocks:
-            yield first_block, start, stop, None, _stored_sums(store, first_block), True
+        if first_block in stored:
+            yield first_block, start, stop, None, _stored_sums(store, first_block, stored[first_block]), True
             continue
         saved = False
         if results is None:

@@ -194,19 +194,25 @@ class ChunkStore:
         return self.path(first_block).exists()
 
     def intact(self, first_block: int, schema: pa.Schema) -> bool:
-        """Whether chunk ``first_block`` is stored whole, checked cheaply (its footer only, no page decoded): a
-        readable Parquet footer, the columns and types of ``schema`` (key-value metadata aside), and every column
-        chunk inside the bytes before the footer. A chunk file truncated or damaged there (a full disk, a copy cut
-        short) is then treated as missing: the resumed run simulates that chunk again and overwrites it, where
-        copying its bytes unread would make a broken output."""
+        """Whether chunk ``first_block`` is stored whole (:meth:`footer`)."""
+        return self.footer(first_block, schema) is not None
+
+    def footer(self, first_block: int, schema: pa.Schema) -> pq.FileMetaData | None:
+        """The Parquet footer of chunk ``first_block`` if the chunk is stored whole, else None; checked cheaply
+        (the footer only, no page decoded): a readable Parquet footer, the columns and types of ``schema``
+        (key-value metadata aside), and every column chunk inside the bytes before the footer. A chunk file
+        truncated or damaged there (a full disk, a copy cut short) is then treated as missing: the resumed run
+        simulates that chunk again and overwrites it, where copying its bytes unread would make a broken output.
+        The footer is returned so that a resumed run reads what it needs of it (the chunk's totals) from this one
+        read."""
         path = self.path(first_block)
         try:
             md = pq.read_metadata(path)
             size = path.stat().st_size
         except (OSError, pa.ArrowException):
-            return False
+            return None
         if not md.schema.to_arrow_schema().equals(schema, check_metadata=False):
-            return False
+            return None
         footer = size - 8 - md.serialized_size
         for i in range(md.num_row_groups):
             rg = md.row_group(i)
@@ -214,8 +220,8 @@ class ChunkStore:
                 c = rg.column(j)
                 first = c.dictionary_page_offset if c.has_dictionary_page else c.data_page_offset
                 if first < 4 or first + c.total_compressed_size > footer:
-                    return False
-        return True
+                    return None
+        return md
 
     def save(self, first_block: int, data) -> None:
         """Chunk ``first_block``: a Table (encoded here, :func:`encode_chunk`) or its encoded bytes."""

@@ -191,8 +191,11 @@ def beamdump_applies(section: dict, key: str | None = None) -> str | None:
     summary, else why they do not (another model, channels, exposure or counts than the published search).
     ``key``: an entry's summary key; one of a single channel's published contour (``band_edges.mumu...``: that
     channel alone with its published counts) applies to any run containing the channel, the others (the abstracts'
-    combined ee + mumu numbers) only to the ee + mumu run."""
-    if section.get("model") != "dark-photon":
+    combined ee + mumu numbers) only to the ee + mumu run. The model is matched by family
+    (:func:`~kaonportal.beamdump.disagreements.model_family`): an exported dark-photon table is the dark photon."""
+    from ..beamdump.disagreements import model_family
+
+    if model_family(section.get("model")) != "dark-photon":
         from ..beamdump.published_contours import published_not_shipped
 
         # BC4/BC10/BC11 contours are published (EPJC 85 (2025) 571) but not shipped: say that, not "none exists"

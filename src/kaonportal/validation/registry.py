@@ -282,12 +282,16 @@ def _pydantic_line(exc: ValidationError, where: str) -> str:
     return f"{where}{'.' + loc if loc else ''}: {e.get('msg')}{more}"
 
 
-def parse_registry_text(text: str, where: str, reg: Registry | None = None, path=None) -> Registry:
-    """Parse one area file into ``reg`` (a new Registry when None); bad content raises one-line InputError.
-    ``path``: the file the text came from (a shipped one is parsed by the fast loader, :func:`.yamlio.is_shipped`)."""
+def parse_registry_text(text: str, where: str, reg: Registry | None = None) -> Registry:
+    """Parse the text of one area file into ``reg`` (a new Registry when None); bad content raises one-line
+    InputError."""
     from ..yamlio import parse_yaml
-    reg = reg if reg is not None else Registry(source=where)
-    data = parse_yaml(text, "--registry", where=where, mapping=True, path=path)
+    return _add_area(parse_yaml(text, "--registry", where=where, mapping=True), where,
+                     reg if reg is not None else Registry(source=where))
+
+
+def _add_area(data: dict, where: str, reg: Registry) -> Registry:
+    """One parsed area file (``where``: its name in messages) validated and added to ``reg``."""
     entries = data.get("entries") if isinstance(data, dict) else None
     # name the entry (by id) in the message, not only its index
     if isinstance(entries, list):
@@ -322,14 +326,14 @@ def load_registry(path: str | Path | None = None) -> Registry:
     """
     if path is None:
         return pickle.loads(_builtin_pickle())
-    from ..yamlio import read_text
+    from ..yamlio import read_yaml
     path = Path(path)
     files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     if not files:
         raise InputError("--registry", f"{path}: no *.yaml area files")
     reg = Registry(source=str(path))
     for f in files:
-        parse_registry_text(read_text(f, "--registry"), str(f), reg)
+        _add_area(read_yaml(f, "--registry"), str(f), reg)
     if not reg.entries:
         raise InputError("--registry", f"{path}: no entries")
     return reg
@@ -341,6 +345,8 @@ def _builtin_pickle() -> bytes:
     validating the area files again takes ~20-40 ms and a deep copy ~50 ms (CPU, measured with 122 entries)."""
     root = resources.files("kaonportal").joinpath(_DATA_DIR)
     reg = Registry(source="built-in (kaonportal/data/validation)")
+    from ..yamlio import read_yaml
     for p in sorted((q for q in root.iterdir() if q.name.endswith(".yaml")), key=lambda q: q.name):
-        parse_registry_text(p.read_text(), f"kaonportal/data/validation/{p.name}", reg, path=p)
+        where = f"kaonportal/data/validation/{p.name}"
+        _add_area(read_yaml(p, "--registry", where=where), where, reg)
     return pickle.dumps(reg, protocol=pickle.HIGHEST_PROTOCOL)

@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ...errors import InputError
 from ...selection import column
-from ...yamlio import parse_yaml, read_text
+from ...yamlio import read_yaml
 from .escapes import escape_part
 from .upstream import RATE_REF_MHZ
 
@@ -104,14 +104,12 @@ def load_calibration(name_or_path: str | Path | None) -> Calibration:
         return Calibration()
     builtin = resources.files("kaonportal") / "data" / "configs" / str(name_or_path)
     p = Path(str(name_or_path))
-    if p.is_file():
-        text = read_text(p, "pnn.calibration")
-    elif builtin.is_file():
-        text, p = builtin.read_text(), builtin
-    else:
-        raise InputError("pnn.calibration", f"calibration file {str(name_or_path)!r} not found "
-                                            "(run scripts/calibrate_pnn_budget.py, or set it to null)")
-    data = parse_yaml(text, "pnn.calibration", str(name_or_path), mapping=True, path=p)
+    if not p.is_file():
+        if not builtin.is_file():
+            raise InputError("pnn.calibration", f"calibration file {str(name_or_path)!r} not found "
+                                                "(run scripts/calibrate_pnn_budget.py, or set it to null)")
+        p = builtin
+    data = read_yaml(p, "pnn.calibration", where=str(name_or_path))
     try:
         cal = Calibration.model_validate(data)
     except ValidationError as exc:

@@ -95,18 +95,16 @@ def section_configs(name_or_path: str | Path) -> dict:
     Unknown section names or a non-mapping block are an :class:`~kaonportal.errors.InputError`; the
     blocks themselves are validated when the section runs (``config=`` argument).
     """
-    from ...yamlio import parse_yaml, read_text
+    from ...yamlio import read_yaml
     name = str(name_or_path)
     if name in list_search_configs():
         path = _CONFIG_DIR / f"{name}.yaml"
-        text = path.read_text()
     elif Path(name).is_file():
         path = Path(name)
-        text = read_text(path, "config")
     else:
         raise InputError("config", f"unknown search configuration {name!r}; known: "
                                    f"{', '.join(list_search_configs())} (or a path to a YAML file)")
-    data = parse_yaml(text, "config", name, mapping=True, path=path)
+    data = read_yaml(path, "config", where=name)
     for key, block in data.items():
         if key not in SECTIONS:
             raise InputError(f"config.{key}", f"unknown search section; known: {', '.join(SECTIONS)}")

@@ -21,7 +21,7 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import InputError
-from ...yamlio import parse_yaml
+from ...yamlio import read_yaml
 
 
 @lru_cache(maxsize=None)
@@ -33,8 +33,7 @@ def search_inputs(name: str) -> dict:
     'V'
     """
     where = f"data/searches/inputs/{name}.yaml"
-    path = resources.files("kaonportal").joinpath(where)
-    return parse_yaml(path.read_text(), "inputs", where, mapping=True, path=path)
+    return read_yaml(resources.files("kaonportal").joinpath(where), "inputs", where=where)
 
 
 def _inputs() -> dict:
