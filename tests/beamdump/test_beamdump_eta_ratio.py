@@ -90,3 +90,21 @@ def test_the_unestablished_reading_is_stated_on_dilepton_results():
     from kaonportal.beamdump.mesons import reference_yields
     note = " ".join(reference_yields()["meson_multiplicity"]["na27_eta_to_pi0_vs_pt"]["note"].split())
     assert "dsigma/dp_T^2" in note and "x_F" in note
+
+
+def test_lower_edge_ratios_are_stated_in_one_place():
+    # review: eta_ratio's docstring carried its own lower-edge set (another grid, ee+mumu) next to LOWER_EDGE_RATIOS
+    # (the numbers on results); it now refers to them and keeps only relative moves, and the package docstring's
+    # other-reading set is LOWER_EDGE_RATIOS's
+    import re
+
+    import kaonportal.beamdump as bd
+    from kaonportal.beamdump.disagreements import LOWER_EDGE_RATIOS
+    doc = " ".join(eta_ratio.__doc__.split())
+    assert "LOWER_EDGE_RATIOS" in doc
+    for r in LOWER_EDGE_RATIOS.values():
+        assert ", ".join(f"{x:.2f}" for x in r) not in doc
+    # the former set of the 100x100 ee+mumu run and its single-factor variant (three digits)
+    assert not re.search(r"0\.\d{3}, 0\.\d{3}, 0\.\d{3}, 0\.\d{3}", doc)
+    for key in [("default", "notch"), ("NA27 as x_F-integrated invariant", "notch")]:
+        assert ", ".join(f"{r:.2f}" for r in LOWER_EDGE_RATIOS[key]) in " ".join(bd.__doc__.split())

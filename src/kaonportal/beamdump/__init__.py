@@ -75,7 +75,7 @@ papers' figures). Which factor was wrong, and by how much:
 * **eta/pi0 against NA27** (fixed, sourced; :mod:`.eta_ratio`): Pythia makes about twice NA27's measured soft
   eta/pi0 at 400 GeV/c ([AguilarBenitez:1991yy]; 0.13-0.16 against 0.06-0.07 at p_T = 0.4-0.5 GeV/c); the eta table
   is reweighted by NA27/Pythia per p_T bin (eta multiplicity x0.80 on copper). The mu mu lower edge moved up by
-  x1.01-1.07 (to the current values of the previous item); upper edge and mass reach unchanged. ``--eta-ratio
+  x1.01-1.08 (to the current values of the previous item; :mod:`.eta_ratio`); upper edge and mass reach unchanged. ``--eta-ratio
   pythia`` (setup field ``eta_ratio``) keeps the raw table; summary.json and ``--explain`` state which eta spectrum
   was used. Not established (stated on every dilepton result): which cross section NA27's ratio is of. The
   default reads it as dsigma/dp_T^2 (= dN/dp_T, what the comparison uses); read as E d3sigma/dp3 integrated over
