@@ -79,8 +79,12 @@ def test_bc11_against_alpaca_above_the_eta_pi_pi_threshold():
     # a -> gamma gamma agrees to 2 % away from the eta' pole (0.83-0.95 GeV)
     near = ref["m_GeV"] <= 0.95
     assert np.allclose(w["a -> gamma gamma"][near] / ref["2photons_GeV"][near], 1.0, atol=0.02)   # 0.982-0.983
+    # total width / ALPaca's, measured 0.318 (0.83 GeV) to 2.03 (1.0 GeV) (pi+ pi- gamma 0.03-0.7x, pi pi eta 9-127x).
+    # Deterministic (closed forms, fixed 96-point Gauss-Legendre quadrature < 1e-6, a fixed reference table): rel 1e-3
+    # covers the pins' rounding; a 1 % change of the largest partial width (gamma gamma at 0.83 GeV, pi pi eta above)
+    # moves it by 0.4-0.8 %
     tot = get_model("alp-gluon", normalisation="1/4fG").total_width(ref["m_GeV"], 1e-3) / ref["DW_tot_GeV"]
-    assert np.all((tot > 0.25) & (tot < 2.5)), tot     # 0.32-2.03 (pi+ pi- gamma 0.03-0.7x, pi pi eta 9-127x)
+    assert tot == pytest.approx([0.3184, 0.4995, 0.9113, 1.316, 1.603, 1.779, 1.984, 2.029], rel=1e-3)
 
 
 def test_bc10_against_alpaca_leptons_photons_and_hadrons():

@@ -19,8 +19,9 @@ scaled_card`); everything that depends on them moves together:
 Each row is computed once from the run's numbers (a run at X0 = 2 and one at X0 = 1 give the same rows).
 The eps_RV used in the projection is the run's value moved by the predicted ratio eps_pred(X)/eps_pred(X0), so
 that the projection starts from the published SES; the prediction's own absolute value is reported next to it.
-At the nominal rate of the 2021-22 card it is 0.66 against the published (63.2 +- 0.6)% ([NA62:2024pjp]); its
-status (registry area ``pileup``, :func:`random_veto_check`) is stated with every output, nothing tuned.
+At the nominal rate of the 2021-22 card it is 0.66-0.67 (by library seed; README) against the published
+(63.2 +- 0.6)% ([NA62:2024pjp]); its status (registry area ``pileup``, :func:`random_veto_check`) is stated with
+every output, nothing tuned.
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ LOWER_EDGE_RATIOS = {
     # NA27's eta/pi0 read as x_F-integrated E d3sigma/dp3 instead of dsigma/dp_T^2 (eta_ratio.NA27_READINGS)
     ("NA27 as x_F-integrated invariant", "notch"): (0.76, 0.73, 0.72, 0.75),
     ("NA27 as x_F-integrated invariant", "every mass"): (0.88, 0.86, 0.87, 0.99),
+    # the raw Pythia eta table (eta_ratio="pythia", not reweighted to NA27)
+    ("eta_ratio=pythia", "notch"): (0.66, 0.64, 0.66, 0.74),
 }
 
 
@@ -117,8 +119,9 @@ def stated_disagreements(model_name, channels, setup: BeamDumpSetup, meson_tff: 
             notes.append(_TFF_NOTES[meson_tff])
         if setup.eta_ratio == "pythia":
             notes.append("eta_ratio='pythia': the raw Pythia eta table, about twice NA27's measured soft eta/pi0 at 400 "
-                         "GeV/c (kaonportal.beamdump.eta_ratio); the mumu lower edge then lies at 0.67, 0.64, 0.66, "
-                         "0.74 of the published one at 0.25, 0.3, 0.4, 0.5 GeV (x0.93-0.99 of the default).")
+                         "GeV/c (kaonportal.beamdump.eta_ratio); the mumu lower edge then lies at "
+                         + _ratios(("eta_ratio=pythia", "notch")) + " of the published one (at 0.25, 0.3, 0.4, "
+                         "0.5 GeV; " + MEASURED_WITH + "; x0.93-0.99 of the default).")
         if setup.brems_form_factor == "timelike" and set(channels) <= {"ee", "mumu"}:
             notes.append("brems_form_factor='timelike' (EPJC 85 (2025) 571 update): not the production model of "
                          "the published 2021 dilepton contours; the excluded mass range extends to ~1 GeV "

@@ -113,8 +113,9 @@ def ke4_matrix_element(p4: np.ndarray, form_factors: dict | None = None) -> np.n
 
 
 def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major, strata=None
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """GENBOD four-body proposals (p4 (size, 4, 4)) and max(w |M|^2, 0) / major (size,).
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """GENBOD four-body proposals (p4 (size, 4, 4)), max(w |M|^2, 0) / major (size,) and the two mass uniforms
+    they were made from (size, 2), unsorted (:func:`_pilot` bins its ratios by them).
 
     Same draws as :func:`~kaonportal.decays.phasespace._genbod_raw` (sub-system masses, then three
     isotropic directions: cos theta and azimuth uniforms) and bit-identical numbers to it followed by
@@ -139,7 +140,7 @@ def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major, strata
     ke4_propose(r, *steps, par, float(major) if strata is None else 1.0, p4, ratio)
     if strata is not None:
         ratio /= strata.cell_major[cell]
-    return p4, ratio
+    return p4, ratio, r
 
 
 #: cells per axis of the two GENBOD mass uniforms for the stratified proposals (:func:`_strata`)
@@ -148,10 +149,9 @@ _NB = 32
 
 @lru_cache(maxsize=16)
 def _pilot(ff_items: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The pilot's two mass uniforms (200 000, 2) and its w |M|^2 (200 000,), for :func:`_strata`."""
     rng = np.random.default_rng(20240611)   # fixed pilot: the majorant must not depend on the user's stream
-    size = 200_000
-    r = np.random.default_rng(20240611).random((size, 2))   # the pilot's mass uniforms (its first draws)
-    _, wm = _propose(size, rng, ke4_params(_M_K, _M_PI, _MASSES, dict(ff_items)), 1.0)
+    _, wm, r = _propose(200_000, rng, ke4_params(_M_K, _M_PI, _MASSES, dict(ff_items)), 1.0)
     return r, wm
 
 
@@ -176,7 +176,7 @@ def ke4(n: int, rng: np.random.Generator, **form_factors) -> Tree:
     par = ke4_params(_M_K, _M_PI, _MASSES, ff)
 
     def propose(size):
-        p4, ratio = _propose(size, rng, par, 1.0, strata)
+        p4, ratio, _ = _propose(size, rng, par, 1.0, strata)
         return {"p4": p4}, ratio
 
     p4 = accept_reject(n, propose, rng, efficiency=0.15)["p4"]
