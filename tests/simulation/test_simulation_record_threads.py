@@ -115,3 +115,21 @@ def test_ordered_blocks_raises_the_failing_jobs_error_in_the_caller():
         for r in ordered_blocks(job, range(8), workers=2):
             out.append(r)
     assert out == [0, 1, 2]
+
+
+def test_a_record_call_with_a_compiled_key_builds_its_first_block_on_the_threads(serial):
+    # the first call of a key builds block 0 alone in the caller (numba compiles there); a second call with the same
+    # key builds both blocks on the threads, the same records bit for bit
+    key = ("test record", object())
+    calls = []
+    for _ in range(2):
+        where = []
+        recs = list(iter_record_blocks(DALITZ, 2 * BLOCK_SIZE, 11, CARD, READOUT, workers=2, compile_key=key,
+                                       per_block=lambda rec: where.append(threading.get_ident()) or rec))
+        calls.append((where, recs))
+    assert calls[0][0][0] == threading.get_ident()
+    assert threading.get_ident() not in calls[1][0]
+    for recs in (calls[0][1], calls[1][1]):
+        assert np.array_equal(np.concatenate([r.vertex_true for r in recs]), serial.vertex_true[:2 * BLOCK_SIZE])
+        want = np.ascontiguousarray(serial.cluster_e[BLOCK_SIZE:2 * BLOCK_SIZE])
+        assert recs[1].cluster_e.tobytes() == want.tobytes()
