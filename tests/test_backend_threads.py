@@ -194,3 +194,16 @@ def test_ordered_results_keeps_a_window_and_cancels_what_is_left():
     it.close()
     assert [f.cancelled for f in submitted] == [False, False, True, True, True]
     assert list(ordered_results(submit, range(4), window=2)) == [0, 2, 4, 6]
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_after_the_first_job_the_others_run_on_the_threads(keyed):
+    # two jobs: the second on a pool thread (a keyed call's lone job too, once its kind has run: a chunk of one block)
+    key = _fresh_key() if keyed else None
+    where = []
+    list(ordered_blocks(lambda j: where.append(threading.get_ident()), range(2), workers=2, compile_key=key))
+    assert where[0] == threading.get_ident() != where[1]
+    if keyed:
+        where.clear()
+        list(ordered_blocks(lambda j: where.append(threading.get_ident()), range(1), workers=2, compile_key=key))
+        assert where[0] != threading.get_ident()

@@ -144,7 +144,8 @@ class BlockThreads:
 
         ``compile_key``: a hashable that is the same for two calls only when their jobs call the same compiled
         kernels with the same argument types (numba compiles one specialisation per type signature): the kind of
-        work and every option that selects code, never numeric values. None: the caller cannot say; the first job
+        work and every option that selects code, not the numbers that only enter arithmetic (a mass, a window's
+        bounds: the kernels take them as values of a fixed type). None: the caller cannot say; the first job
         of every threaded call runs alone (a wrong key could let two threads compile at once).
 
         Called from a thread of a pool (a job starting threaded work of its own), the jobs run serially in that
@@ -166,8 +167,8 @@ class BlockThreads:
             if compile_key is not None:
                 _COMPILED.add(compile_key)
             jobs = jobs[1:]
-        if self._pool is None or len(head) + len(jobs) <= 1:
-            rest = map(func, jobs)
+        if self._pool is None or (compile_key is None and not head and len(jobs) == 1):
+            rest = map(func, jobs)      # no threads, or the one job of a call that names no kind: a plain loop
         else:
             rest = ordered_results(functools.partial(self._pool.submit, func), jobs, self.workers)
         yield from head
