@@ -22,6 +22,7 @@ TIMEOUT_S = 20.0       # a barrier that the old behaviour never reaches fails af
 
 
 def _lock_held_elsewhere() -> bool:
+    """The compile lock (re-entrant: only another thread sees it taken) is held by some thread."""
     out = []
 
     def probe():
@@ -32,6 +33,56 @@ def _lock_held_elsewhere() -> bool:
     t.start()
     t.join()
     return not out[0]
+
+
+def test_ordered_blocks_keeps_the_job_order_whatever_finishes_first():
+    def slow_first(j):
+        time.sleep(0.02 * (5 - j % 5))          # later jobs finish first
+        return j * j
+    assert list(ordered_blocks(slow_first, range(12), workers=3)) == [j * j for j in range(12)]
+
+
+def test_ordered_blocks_runs_the_first_job_alone_and_bounds_the_jobs_in_flight():
+    running, seen, lock = set(), [], threading.Lock()
+
+    def job(j):
+        with lock:
+            if j == 0:
+                assert _lock_held_elsewhere()     # numba compiles the kernels in the first job, alone
+            running.add(j)
+            seen.append(frozenset(running))
+        time.sleep(0.01)
+        with lock:
+            running.discard(j)
+        return j
+
+    got = []
+    for r in ordered_blocks(job, range(10), workers=2):
+        got.append(r)
+        time.sleep(0.03)           # a slow consumer: the threads run ahead at most workers + 1 jobs
+    assert got == list(range(10))
+    assert seen[0] == {0} and all(0 not in s for s in seen[1:])
+    assert max(len(s) for s in seen) == 2
+    assert not _lock_held_elsewhere()
+
+
+def test_ordered_blocks_nested_in_a_first_job_does_not_deadlock():
+    # a first job (under the compile lock) that runs threaded work of its own
+    def outer(i):
+        return sum(ordered_blocks(lambda j: i * 10 + j, range(4), workers=2))
+    assert list(ordered_blocks(outer, range(3), workers=2)) == [sum(i * 10 + j for j in range(4)) for i in range(3)]
+
+
+def test_ordered_blocks_raises_the_failing_jobs_error_in_the_caller():
+    def job(j):
+        if j == 3:
+            raise ValueError("block 3")
+        return j
+    out = []
+    with pytest.raises(ValueError, match="block 3"):
+        for r in ordered_blocks(job, range(8), workers=2):
+            out.append(r)
+    assert out == [0, 1, 2]
 
 
 def _fresh_key() -> tuple:
