@@ -30,10 +30,9 @@ import os
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kaonportal.backend import BLOCK_SIZE
+from kaonportal.backend import BLOCK_SIZE, BlockThreads
 from kaonportal.decays import generate
 from kaonportal.detector import load_card
 import kaonportal.simulation.engine as engine
@@ -48,14 +47,17 @@ def kernel_time(decay: str, n: int, threads: int) -> float:
     ctx = engine.make_context(decay, 1, card, card.beam.z_range_default, None, "weights", True, False, generate, {})
     schema = arrow_schema({})
     step = 16 * BLOCK_SIZE
-    with ThreadPoolExecutor(max_workers=threads) as pool:
+    pool = BlockThreads(threads)
+    try:
         t = time.perf_counter()
         c = time.process_time()
         for i, start in enumerate(range(0, n, step)):
-            run_chunk(ctx, schema, i * 16, start, min(start + step, n), pool if threads > 1 else None)
+            run_chunk(ctx, schema, i * 16, start, min(start + step, n), pool)
         KERNEL_CPU[decay] = min(KERNEL_CPU.get(decay, float("inf")), time.process_time() - c)
         KERNEL_CPU_PER_EVENT[0] = KERNEL_CPU[decay] / n
         return time.perf_counter() - t
+    finally:
+        pool.close()
 
 
 #: decay -> process CPU seconds of the last kernel_time (the load-robust twin of its wall time)

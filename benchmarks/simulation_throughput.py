@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import kaonportal.simulation.engine as engine
-from kaonportal.backend import BLOCK_SIZE, block_rng
+from kaonportal.backend import BLOCK_SIZE, BlockThreads, block_rng
 from kaonportal.decays import generate
 from kaonportal.detector import load_card
 from kaonportal.simulation import simulate
@@ -104,10 +104,13 @@ def chain_rate(decay: str, card, blocks: int, workers: int) -> float:
     ctx = engine.make_context(decay, 1, card, card.beam.z_range_default, None, "weights", True, False,
                               generate, {})
     schema = arrow_schema({})
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    threads = BlockThreads(workers)
+    try:
         t = time.perf_counter()
-        table, _ = run_chunk(ctx, schema, 0, 0, blocks * BLOCK_SIZE, pool if workers > 1 else None)
+        table, _ = run_chunk(ctx, schema, 0, 0, blocks * BLOCK_SIZE, threads)
         dt = time.perf_counter() - t
+    finally:
+        threads.close()
     assert table.num_rows == blocks * BLOCK_SIZE
     return blocks * BLOCK_SIZE / dt
 

@@ -15,13 +15,14 @@ False
 from __future__ import annotations
 
 __all__ = ["BLOCK_SIZE", "block_rng", "block_ranges", "derive_seed", "as_generator", "njit", "default_workers",
-           "COMPILE_LOCK", "ordered_blocks"]
+           "COMPILE_LOCK", "BlockThreads", "ordered_blocks", "ordered_results"]
 
+import functools
 import os
 import threading
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -79,46 +80,121 @@ def default_workers() -> int:
 
 
 # numba compiles a kernel at its first call. Two threads compiling at once failed inside numba 0.68 in CI
-# (KeyError in Function.get_impl_key while lowering beam_kernel, a block thread of a sample), so the first block
-# of a threaded run runs alone, under this lock, and compiles every kernel the later blocks call. Re-entrant: a first
+# (KeyError in Function.get_impl_key while lowering beam_kernel, a block thread of a sample), so the first job of a
+# threaded call runs alone, under this lock, and compiles every kernel the later jobs call. Re-entrant: a first
 # job may itself start threaded work (its own first job then runs in the same thread, under the same lock).
 COMPILE_LOCK = threading.RLock()
 
+# The compile keys (:func:`ordered_blocks`) whose first job has run in this process: their kernels are compiled (or
+# loaded from the numba cache), so a later call with the same key runs every job on the threads at once.
+_COMPILED: set = set()
 
-def ordered_blocks(func: Callable, jobs: Sequence, workers: int = 1) -> Iterator:
-    """``func(job)`` for every job, yielded in the order of ``jobs``: the first in this thread, alone
-    (:data:`COMPILE_LOCK`), the others on ``workers`` threads, at most ``workers`` of them in flight (bounded
-    memory: the caller's result and ``workers`` jobs' work, where a serial loop has one and one). With each job's
-    randomness a function of the job alone (:func:`block_rng`), the results do not depend on ``workers``.
+# ``in_pool``: this thread is a worker of a :class:`BlockThreads` pool (set by the pool's initializer)
+_THREAD = threading.local()
+
+
+def _mark_pool_thread() -> None:
+    _THREAD.in_pool = True
+
+
+def ordered_results(submit: Callable, items: Iterable, window: int) -> Iterator:
+    """The results of ``submit(item)`` (a future: ``.result()``, ``.cancel()``) for every item, in the order of
+    ``items``, at most ``window`` submitted and not yet handed over. The first ``window`` are submitted now, the
+    next ones as each result is handed over (before: the workers go on while the caller works). The pending futures
+    are cancelled when the caller stops early. Threads (:class:`BlockThreads`) and dask tasks
+    (:func:`kaonportal.distributed.ordered_map`) alike."""
+    pending: deque = deque()
+    it = iter(items)
+
+    def refill():
+        for item in it:
+            pending.append(submit(item))
+            if len(pending) >= window:
+                return
+
+    refill()
+    return _handed_over(pending, refill)
+
+
+def _handed_over(pending: deque, refill: Callable) -> Iterator:
+    try:
+        while pending:
+            result = pending.popleft().result()
+            refill()
+            yield result
+    finally:
+        for fut in pending:
+            fut.cancel()
+
+
+class BlockThreads:
+    """``workers`` threads (none for 1) running the jobs of :meth:`ordered` calls. A caller making many calls keeps
+    one (``simulate``, a call per chunk): a thread's work arrays (:mod:`kaonportal.simulation.scratch`) live as long
+    as the thread. :meth:`close` when done."""
+
+    def __init__(self, workers: int = 1):
+        self.workers = max(1, int(workers))
+        self._pool = (ThreadPoolExecutor(self.workers, thread_name_prefix="kaonportal-block",
+                                         initializer=_mark_pool_thread) if self.workers > 1 else None)
+
+    def ordered(self, func: Callable, jobs: Sequence, compile_key: Hashable | None = None) -> Iterator:
+        """``func(job)`` for every job, yielded in the order of ``jobs``, at most ``workers`` jobs run ahead of the
+        caller. The first runs alone, in this thread, under :data:`COMPILE_LOCK` (numba compiles the kernels of the
+        call in it) unless ``compile_key`` names a kind of call whose first job has already run in this process.
+
+        ``compile_key``: a hashable that is the same for two calls only when their jobs call the same compiled
+        kernels with the same argument types (numba compiles one specialisation per type signature): the kind of
+        work and every option that selects code, not the numbers that only enter arithmetic (a mass, a window's
+        bounds: the kernels take them as values of a fixed type). None: the caller cannot say; the first job
+        of every threaded call runs alone (a wrong key could let two threads compile at once).
+
+        Called from a thread of a pool (a job starting threaded work of its own), the jobs run serially in that
+        thread, without the lock: that job is not a first one (its call's first job, or an earlier call with its
+        key, ran alone and compiled what the jobs call), and waiting for the lock there could wait for a first job
+        that waits for this thread's result (deadlock), or serialise the pool's threads."""
+        jobs = list(jobs)
+        if getattr(_THREAD, "in_pool", False) or not jobs:
+            yield from map(func, jobs)
+            return
+        if compile_key is not None:
+            alone = compile_key not in _COMPILED
+        else:
+            alone = self._pool is not None and len(jobs) > 1
+        head = []
+        if alone:
+            with COMPILE_LOCK:
+                head.append(func(jobs[0]))
+            if compile_key is not None:
+                _COMPILED.add(compile_key)
+            jobs = jobs[1:]
+        if self._pool is None or (compile_key is None and not head and len(jobs) == 1):
+            rest = map(func, jobs)      # no threads, or the one job of a call that names no kind: a plain loop
+        else:
+            rest = ordered_results(functools.partial(self._pool.submit, func), jobs, self.workers)
+        yield from head
+        yield from rest
+
+    def close(self) -> None:
+        """Stop the threads (jobs not started are dropped; the running ones finish)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def ordered_blocks(func: Callable, jobs: Sequence, workers: int = 1, compile_key: Hashable | None = None) -> Iterator:
+    """``func(job)`` for every job, yielded in the order of ``jobs``, on ``workers`` threads made for this call
+    (:meth:`BlockThreads.ordered`: the first job alone unless ``compile_key`` has run; at most ``workers`` jobs in
+    flight, bounded memory: the caller's result and ``workers`` jobs' work, where a serial loop has one and one).
+    With each job's randomness a function of the job alone (:func:`block_rng`), the results do not depend on
+    ``workers``.
 
     >>> list(ordered_blocks(lambda j: j * j, range(5), workers=2))
     [0, 1, 4, 9, 16]
     """
-    jobs = list(jobs)
-    if workers <= 1 or len(jobs) <= 1:
-        yield from map(func, jobs)
-        return
-    pool = ThreadPoolExecutor(max_workers=int(workers))
-    pending: deque = deque()
-    rest = iter(jobs[1:])
-
-    def submit_more():
-        for job in rest:
-            pending.append(pool.submit(func, job))
-            if len(pending) >= workers:
-                return
-
+    threads = BlockThreads(workers)         # no thread starts before a job is submitted (none when nested)
     try:
-        with COMPILE_LOCK:
-            result = func(jobs[0])
-        while True:
-            submit_more()           # before handing a result over: the threads work while the caller does
-            yield result
-            if not pending:
-                return
-            result = pending.popleft().result()
+        yield from threads.ordered(func, jobs, compile_key)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        threads.close()
 
 
 def as_generator(rng: int | np.random.Generator | None) -> np.random.Generator:

@@ -32,7 +32,6 @@ __all__ = ["parse_scheduler", "use_scheduler", "active_client", "ordered_map", "
 
 import contextlib
 import socket
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -206,9 +205,9 @@ def ordered_map(func: Callable, items: Iterable, *args, window: int | None = Non
     the shared ``args``/``kwargs`` are scattered once to every worker. Without one they run here, on ``threads``
     threads (:func:`kaonportal.backend.ordered_blocks`: the first call alone, then at most ``threads`` ahead).
     """
+    from .backend import ordered_blocks, ordered_results   # here: numba's import is no part of parsing --scheduler
     client = client or active_client()
     if client is None:
-        from .backend import ordered_blocks
         yield from ordered_blocks(lambda item: func(item, *args, **kwargs), items, threads)
         return
     if window is None:
@@ -216,18 +215,11 @@ def ordered_map(func: Callable, items: Iterable, *args, window: int | None = Non
         window = max(2, 2 * cluster_threads)
     shared_args = [client.scatter(a, broadcast=True, hash=False) if _heavy(a) else a for a in args]
     shared_kw = {k: client.scatter(v, broadcast=True, hash=False) if _heavy(v) else v for k, v in kwargs.items()}
-    pending: deque = deque()
-    it = iter(items)
-    try:
-        for item in it:
-            pending.append(client.submit(func, item, *shared_args, pure=False, retries=RETRIES, **shared_kw))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        for fut in pending:
-            fut.cancel()
+    # the same ordered window as the threads of a local run (backend.ordered_results); what differs is left here:
+    # no first task alone (each worker process compiles its own kernels; a worker's threads take its COMPILE_LOCK in
+    # run_chunk), the shared arguments scattered once, and retries
+    yield from ordered_results(lambda item: client.submit(func, item, *shared_args, pure=False, retries=RETRIES,
+                                                          **shared_kw), items, window)
 
 
 def _heavy(obj) -> bool:

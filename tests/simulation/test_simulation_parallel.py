@@ -31,6 +31,7 @@ def test_first_block_of_a_kind_runs_alone_in_the_calling_thread(monkeypatch):
     # the first block of a kind not run before in this process runs in the caller, before any thread starts
     import threading
 
+    from kaonportal import backend
     from kaonportal.simulation import chunks
 
     seen = []
@@ -41,7 +42,7 @@ def test_first_block_of_a_kind_runs_alone_in_the_calling_thread(monkeypatch):
         return real(ctx, schema, job)
 
     monkeypatch.setattr(chunks, "_block_batch", spy)
-    monkeypatch.setattr(chunks, "_COMPILED", set())
+    monkeypatch.setattr(backend, "_COMPILED", set())
     n = 3 * BLOCK_SIZE
     first = simulate("K+ -> pi+ pi0", n=n, seed=3, card=CARD, chunk_blocks=3, workers=2).events
     assert seen[0] == (0, threading.get_ident())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = ["run_chunk"]
 
+import functools
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
@@ -19,13 +20,14 @@ import pyarrow as pa
 
 import pyarrow.parquet as pq
 
-from ..backend import BLOCK_SIZE, COMPILE_LOCK
+from ..backend import BLOCK_SIZE, BlockThreads
 from ..distributed import ordered_map
 from .engine import simulate_block
 from .output import encode_chunk
 
 
 _SUM_COLUMNS = ("weight_gen", "in_acceptance", "decay_prob")
+_SERIAL = BlockThreads(1)       # no threads: the blocks in the caller's thread, the first of a kind alone
 
 
 def _block_jobs(first_block: int, start: int, stop: int) -> list[tuple[int, int, int]]:
@@ -38,27 +40,24 @@ def _block_batch(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.Record
     return pa.RecordBatch.from_arrays([pa.array(cols[c]) for c in schema.names], schema=schema)
 
 
-# the first block of each kind of run in this process runs alone (backend.COMPILE_LOCK: numba compiles its kernels)
-_COMPILED: set = set()
+def _compile_key(ctx) -> tuple:
+    """The kind of run, for :meth:`~kaonportal.backend.BlockThreads.ordered`: what decides which compiled kernels a
+    block calls and with which argument types (numba compiles one specialisation per type signature).
 
-
-def _compile_key(ctx) -> str:
-    """What decides which kernels (and signatures) a block calls: the decay, the options, the columns."""
-    return repr((ctx.decay, ctx.parent, ctx.sampling, ctx.secondary_decays, ctx.muon_decays, ctx.force_decays,
-                 ctx.veto_average > 0, tuple(ctx.extra_columns), ctx.mass is None,
-                 sorted((str(k), repr(v)) for k, v in (ctx.decay_options or {}).items())))
-
-
-def _first_block_alone(ctx, schema: pa.Schema, job: tuple[int, int, int]) -> pa.RecordBatch | None:
-    """Block ``job`` run in this thread with no other first block running, if no block of its kind has run in
-    this process yet (its kernels compile now); None (not run) otherwise."""
-    key = _compile_key(ctx)
-    if key in _COMPILED:
-        return None
-    with COMPILE_LOCK:
-        batch = _block_batch(ctx, schema, job)
-        _COMPILED.add(key)
-    return batch
+    In it: the generator function (``simulate(generator=...)``); the decay and parent (the particles: array shapes,
+    which kernels run); the options that choose code paths (sampling, secondary and muon decays, forced decays,
+    veto averaging on or off, the optional columns); the mass by its type (None: no new particle; an int and a float
+    are two signatures of the generator's kernels); the generator's options by value (a string option chooses a
+    decay mode, a number may choose a branch); the columns of ``veto_average_where``: the windows only narrow a
+    numpy mask today, but which columns they read is a choice of code, where a kernel would compile per choice.
+    Left out: the numbers of the run (card, seed, ``z_range``, the window bounds, the LKr parameters,
+    ``veto_average``'s K), which reach the kernels as float64 / int64 values of a fixed type."""
+    gen = ctx.generator
+    return ("simulate_block", f"{getattr(gen, '__module__', '')}.{getattr(gen, '__qualname__', repr(gen))}",
+            ctx.decay, ctx.parent, ctx.sampling, ctx.secondary_decays, ctx.muon_decays, ctx.force_decays,
+            ctx.veto_average > 0, tuple(ctx.extra_columns), type(ctx.mass).__name__,
+            repr(sorted((str(k), repr(v)) for k, v in (ctx.decay_options or {}).items())),
+            tuple(name for name, _, _ in ctx.veto_average_where))
 
 
 def _assemble(batches: list[pa.RecordBatch], schema: pa.Schema) -> tuple[pa.Table, dict[str, np.ndarray]]:
@@ -69,26 +68,21 @@ def _assemble(batches: list[pa.RecordBatch], schema: pa.Schema) -> tuple[pa.Tabl
 
 
 def run_chunk(ctx, schema: pa.Schema, first_block: int, start: int, stop: int,
-              pool: ThreadPoolExecutor | None = None,
+              threads: BlockThreads | None = None,
               on_block: Callable[[int], None] | None = None) -> tuple[pa.Table, dict[str, np.ndarray]]:
     """Events ``start..stop-1`` (blocks from ``first_block``) as a Table of one record batch per block,
-    built in the worker threads (no concatenation copy), and the columns needed for the run totals.
-    ``on_block(stop_event)`` is called (in this thread) as each block, in order, is done.
+    built on ``threads`` (None: in this thread; no concatenation copy), and the columns needed for the run totals.
+    ``on_block(stop_event)`` is called (in this thread) as each block, in order, is done. The first block of each
+    kind of run in this process runs alone (:func:`_compile_key`: numba compiles its kernels), threads or not: the
+    chunks of a dask worker with several threads are run_chunk calls in those threads.
 
     This is the whole per-chunk work of :func:`simulate` (generate, propagate, respond, reconstruct,
     table); ``benchmarks/simulation_throughput.py`` times it.
     """
     jobs = _block_jobs(first_block, start, stop)
-    first = _first_block_alone(ctx, schema, jobs[0]) if jobs else None
-    batches = [] if first is None else [first]
-    if first is not None and on_block is not None:
-        on_block(jobs[0][2])
-    rest = jobs[len(batches):]
-    if pool is None:
-        results = (_block_batch(ctx, schema, job) for job in rest)
-    else:
-        results = (fut.result() for fut in [pool.submit(_block_batch, ctx, schema, job) for job in rest])
-    for job, batch in zip(rest, results):
+    batches = []
+    results = (threads or _SERIAL).ordered(functools.partial(_block_batch, ctx, schema), jobs, _compile_key(ctx))
+    for job, batch in zip(jobs, results):
         batches.append(batch)
         if on_block is not None:
             on_block(job[2])
@@ -212,9 +206,9 @@ def _chunk_task(chunk: tuple[int, int, int], ctx, schema: pa.Schema, out_schema:
     return (data.to_pybytes() if encode else table), sums, saved
 
 
-def _chunk_tables(ctx, schema, chunks, store, pool, client, progress, out_schema=None, encode=False):
+def _chunk_tables(ctx, schema, chunks, store, threads, client, progress, out_schema=None, encode=False):
     """``(first_block, start, stop, table, sums, saved)`` per chunk, in order: ``table`` None and the totals from
-    the chunk store when the chunk is there, else simulated here (threads ``pool``) or as one dask task per chunk
+    the chunk store when the chunk is there, else simulated here (:class:`~kaonportal.backend.BlockThreads` ``threads``) or as one dask task per chunk
     (``client``; :func:`_chunk_task`; ``encode``: the task returns the chunk encoded, bytes, in place of the
     table); ``saved``: the chunk is in the chunk store already (stored, or saved by its dask task). A stored chunk
     found damaged (:meth:`~.output.ChunkStore.footer`) is simulated again, as a missing one."""
@@ -234,7 +228,7 @@ def _chunk_tables(ctx, schema, chunks, store, pool, client, progress, out_schema
             continue
         saved = False
         if results is None:
-            table, cols = run_chunk(ctx, schema, first_block, start, stop, pool, on_block=progress)
+            table, cols = run_chunk(ctx, schema, first_block, start, stop, threads, on_block=progress)
             sums = _sums(cols)
         else:
             table, sums, saved = next(results)

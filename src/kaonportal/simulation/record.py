@@ -36,7 +36,7 @@ from __future__ import annotations
 
 __all__ = ["Readout", "KaonFrameEvents", "decay_events", "iter_record_blocks", "build_record"]
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -240,7 +240,7 @@ def _assemble(ev, w, vtx, pk, r, ich, prop, tracks, hits, objs, per_photon, lab,
 
 def iter_record_blocks(gen: Callable[[int, np.random.Generator], KaonFrameEvents], n: int, seed: int, card: Card,
                        readout: Readout = Readout(), *, workers: int | None = None,
-                       per_block: Callable[..., Any] | None = None) -> Iterator:
+                       per_block: Callable[..., Any] | None = None, compile_key: Hashable | None = None) -> Iterator:
     """Records of ``n`` events of generator ``gen`` (:func:`decay_events`), one per block of
     :data:`~kaonportal.backend.BLOCK_SIZE` events (streams ``block_rng(seed, block, readout.stream_base + 0..5)``),
     in block order, or what ``per_block`` (e.g. a selection; called with the block's record) makes of each: it runs
@@ -248,8 +248,14 @@ def iter_record_blocks(gen: Callable[[int, np.random.Generator], KaonFrameEvents
     (a record is ~50 MB per block).
     The blocks are built on ``workers`` threads (:func:`~kaonportal.backend.ordered_blocks`; None:
     :func:`~kaonportal.backend.default_workers`); each block's numbers depend on (seed, block) alone, so the
-    records are bit-identical whatever ``workers`` (``gen`` and ``per_block`` are called from those threads)."""
+    records are bit-identical whatever ``workers`` (``gen`` and ``per_block`` are called from those threads).
+    ``compile_key``: the caller's name for the kernels ``gen`` and ``per_block`` call, and with which argument types
+    (:meth:`~kaonportal.backend.BlockThreads.ordered`; the readout's mechanisms are added here): the first block of a
+    call whose key has run in this process does not run alone. None: the first block of every call runs alone."""
     b = int(readout.stream_base)
+    if compile_key is not None:
+        compile_key = ("event record", compile_key, readout.conversion is not None, readout.photonuclear is not None,
+                       bool(readout.timing))
 
     def block(job: tuple[int, int, int]):
         b0, i0, i1 = job
@@ -257,7 +263,7 @@ def iter_record_blocks(gen: Callable[[int, np.random.Generator], KaonFrameEvents
         return rec if per_block is None else per_block(rec)
 
     workers = default_workers() if workers is None else int(workers)
-    yield from ordered_blocks(block, list(block_ranges(n, chunk_blocks=1)), workers)
+    yield from ordered_blocks(block, list(block_ranges(n, chunk_blocks=1)), workers, compile_key)
     if workers > 1:
         trim_heap()         # the block threads' malloc arenas keep what they freed (as simulate: scratch.trim_heap)
 

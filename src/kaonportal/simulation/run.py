@@ -14,7 +14,6 @@ __all__ = ["simulate", "SimulationResult", "read_events", "run_chunk"]
 import json
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -23,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import __version__
-from ..backend import BLOCK_SIZE, block_ranges
+from ..backend import BLOCK_SIZE, BlockThreads, block_ranges
 from ..distributed import check_scheduler, use_scheduler
 from ..beam.profile import check_z_range, decay_fraction as beam_decay_fraction
 from ..detector.card import Card, load_card
@@ -222,16 +221,16 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
     kept = _KeptColumns(_select(schema, keep), n) if keep is not None and out_path is None else None
     sum_w = sum_wacc = sum_p = 0.0
     chunks = list(block_ranges(n, chunk_blocks))
-    pool = None
+    threads = None
     # each chunk is narrowed, encoded, stored (resume) and appended to the output in this background thread,
     # in chunk order, while the next chunk is simulated: no merge pass at the end, nothing read back
     io = _Pipeline() if out_path is not None else None
     try:
         with use_scheduler(scheduler, field="scheduler") as client:
-            pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and client is None else None
+            threads = BlockThreads(workers) if workers > 1 and client is None else None
             out_schema = fschema if out_path is not None else (schema if keep is None else _select(schema, keep))
             encode = writer is not None and writer.encoded
-            for first_block, start, stop, table, sums, saved in _chunk_tables(ctx, schema, chunks, store, pool,
+            for first_block, start, stop, table, sums, saved in _chunk_tables(ctx, schema, chunks, store, threads,
                                                                               client, progress, out_schema, encode):
                 sum_w += sums[0]
                 sum_wacc += sums[1]
@@ -258,10 +257,10 @@ def simulate(decay: str, n: int, seed: int, card: str | Path | Card = "na62-2022
             writer.abort()
         raise
     finally:
-        if pool is not None:
-            pool.shutdown()
+        if threads is not None:
+            threads.close()
         release_scratch()
-        if pool is not None:
+        if threads is not None:
             trim_heap()     # the worker threads' arenas (scratch.trim_heap)
     if kept is not None:
         events = kept.table()

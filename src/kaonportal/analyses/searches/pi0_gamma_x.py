@@ -155,9 +155,11 @@ def pi0_gamma_x_scan(cfg: Pi0GammaXConfig, card, seed: int, quick: bool = False)
     sim_m[[0, -1]] = MASS_RANGE          # exact range ends (no rounding outside the interpolation range)
     acc, sig = np.zeros(len(sim_m)), np.zeros(len(sim_m))
     # one small sample per mass (a block each: nothing for the record's threads), independent (own seed): the masses
-    # on default_workers() threads, taken in order
+    # on default_workers() threads, taken in order; the first mass alone once per process and mechanisms (the masses
+    # are numbers: the same kernels for every mass)
+    key = ("pi0-gamma-x A' masses", kw["conversion"] is not None, kw["photonuclear"] is not None)
     samples = ordered_blocks(lambda mx: reconstruct_pi0_gamma("gamma A'", n_sig, seed, card, mass=float(mx), **kw),
-                             sim_m, default_workers())
+                             sim_m, default_workers(), compile_key=key)
     for i, (mx, (tw, m2, w)) in enumerate(zip(sim_m, samples)):
         if tw <= 0 or np.count_nonzero(w) < 20:
             raise InputError("n_signal", f"too few tagged pi0 -> gamma A' events with one photon at {mx:.4g} GeV")

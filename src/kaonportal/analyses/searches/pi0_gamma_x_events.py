@@ -198,8 +198,11 @@ def reconstruct_source(source: str, n: int, seed: int, card, z_range=(105.0, 165
 
     gen, tw, m2, wk, cv = 0.0, 0.0, [], [], []
     # per block, as before the move: the float sums of generated / tagged weight are accumulated block by block
+    # what selects code: the source and the flags, X's mass by its type (None or a number); e_gamma_min and the tag
+    # window are numbers
+    key = ("pi0-gamma-x source", source, type(mass).__name__, bool(nunu_me), bool(drop_rejected))
     for g0, t, a, b, c in iter_record_blocks(lambda k, rng: _generate(source, k, rng, mass, nunu_me, e_gamma_min),
-                                             n, s, card, readout, per_block=selected):
+                                             n, s, card, readout, per_block=selected, compile_key=key):
         gen += g0
         tw += t
         m2.append(a)

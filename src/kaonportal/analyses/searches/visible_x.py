@@ -173,8 +173,11 @@ def reconstruct_pairs(decay: str, n: int, seed: int, card, z_range=(105.0, 165.0
     s = derive_seed(seed, f"visible-x|{decay}|{sorted(decay_options.items())!r}")
     readout = Readout(tuple(z_range), lkr_position_m, stream_base=_STREAMS, timing=False)   # no time read
     m, w = [], []
+    # what selects code: the decay and its string options (x_decay); a number (the mass) only by its type
+    kinds = tuple(sorted((k, v if isinstance(v, str) else type(v).__name__) for k, v in decay_options.items()))
     for mb, wb in iter_record_blocks(decay_events(decay, **decay_options), n, s, card, readout,
-                                     per_block=lambda rec: (_pair_mass(rec, card), rec.weight)):
+                                     per_block=lambda rec: (_pair_mass(rec, card), rec.weight),
+                                     compile_key=("visible-x pairs", decay, kinds)):
         m.append(mb)
         w.append(wb)
     return np.concatenate(m), np.concatenate(w)
