@@ -47,17 +47,17 @@ def kernel_time(decay: str, n: int, threads: int) -> float:
     ctx = engine.make_context(decay, 1, card, card.beam.z_range_default, None, "weights", True, False, generate, {})
     schema = arrow_schema({})
     step = 16 * BLOCK_SIZE
-    pool = BlockThreads(threads)
+    block_threads = BlockThreads(threads)
     try:
         t = time.perf_counter()
         c = time.process_time()
         for i, start in enumerate(range(0, n, step)):
-            run_chunk(ctx, schema, i * 16, start, min(start + step, n), pool)
+            run_chunk(ctx, schema, i * 16, start, min(start + step, n), block_threads)
         KERNEL_CPU[decay] = min(KERNEL_CPU.get(decay, float("inf")), time.process_time() - c)
         KERNEL_CPU_PER_EVENT[0] = KERNEL_CPU[decay] / n
         return time.perf_counter() - t
     finally:
-        pool.close()
+        block_threads.close()
 
 
 #: decay -> process CPU seconds of the last kernel_time (the load-robust twin of its wall time)

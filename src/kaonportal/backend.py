@@ -81,8 +81,10 @@ def default_workers() -> int:
 
 # numba compiles a kernel at its first call. Two threads compiling at once failed inside numba 0.68 in CI
 # (KeyError in Function.get_impl_key while lowering beam_kernel, a block thread of a sample), so the first job of a
-# threaded call runs alone, under this lock, and compiles every kernel the later jobs call. Re-entrant: a first
-# job may itself start threaded work (its own first job then runs in the same thread, under the same lock).
+# threaded call without a compile key, and of the first call of each key in this process (threaded or not: a dask
+# worker's task threads; :meth:`BlockThreads.ordered`), runs alone, under this lock, and compiles every kernel the
+# later jobs call. Re-entrant: a first job may itself start threaded work (its own first job then runs in the same
+# thread, under the same lock).
 COMPILE_LOCK = threading.RLock()
 
 # The compile keys (:func:`ordered_blocks`) whose first job has run in this process: their kernels are compiled (or

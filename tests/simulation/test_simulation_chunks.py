@@ -16,7 +16,7 @@ def _table(value: float) -> pa.Table:
 
 
 def _fake_run_chunk(value):
-    def run_chunk(ctx, schema, first_block, start, stop, pool=None, on_block=None):
+    def run_chunk(ctx, schema, first_block, start, stop, threads=None, on_block=None):
         t = _table(value)
         return t, {c: t.column(c).to_numpy() for c in chunks._SUM_COLUMNS}
     return run_chunk

@@ -80,6 +80,18 @@ def test_an_exported_dark_photon_table_is_compared_as_the_dark_photon(tmp_path):
     assert beamdump_validation(_bd_summary(model="alp-gluon-tabulated"))["applies"] is False
 
 
+@pytest.mark.parametrize("model", ["dark-photon", "dark-photon-tabulated", "alp-gluon", "alp-gluon-tabulated",
+                                   "dark-scalar"])
+def test_published_contours_are_drawn_for_the_models_the_registry_compares(model):
+    # one decision, by model family: NA62's contour is compared and overlaid (band_edges.published_comparison, the
+    # plot) for exactly the models whose runs the registry's beam-dump entries validate
+    from kaonportal.beamdump.published_contours import contours_for
+    from kaonportal.validation.evaluate import beamdump_applies
+    applies = beamdump_applies(_bd_summary(model=model), "band_edges.mumu.at[mass_gev=0.3].lower") is None
+    assert bool(contours_for(model, ["ee", "mumu"])) == applies
+    assert contours_for(model, ["mumu"]) == (contours_for("dark-photon", ["mumu"]) if applies else [])
+
+
 def test_beamdump_command_writes_validation_into_summary_json(tmp_path):
     out = tmp_path / "bd"
     res = CliRunner().invoke(app, ["beamdump", "--grid", "6x8", "--n-per-mass", "200", "--out", str(out), "--json"])

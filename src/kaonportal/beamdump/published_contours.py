@@ -84,13 +84,18 @@ def load_contour(name: str) -> PublishedCurve:
 
 def contours_for(model: str, channels) -> list[tuple[str, str]]:
     """(file stem, legend label) of the shipped contours to compare with a run of ``model`` on ``channels``:
-    the contour of the same channel set, and for a run combining several channels the contours of each.
+    the contour of the same channel set, and for a run combining several channels the contours of each. The model
+    is matched by family (:func:`~.disagreements.model_family`), as the registry's entries do
+    (:func:`kaonportal.validation.evaluate.beamdump_applies`): an exported dark-photon table is the dark photon.
 
     >>> [n for n, _ in contours_for("dark-photon", ["ee", "mumu"])]
     ['NA62_2023_Aprime_mumu_eps_90CL_FORESEE_digitized']
     >>> contours_for("dark-scalar", ["mumu"])
     []
     """
+    from .disagreements import model_family
+
+    model = model_family(model)
     chans = tuple(sorted(channels))
     keys = [(model, chans)] + ([(model, (c,)) for c in chans] if len(chans) > 1 else [])
     return [PUBLISHED_CONTOURS[k] for k in keys if k in PUBLISHED_CONTOURS]

@@ -193,10 +193,6 @@ class ChunkStore:
     def has(self, first_block: int) -> bool:
         return self.path(first_block).exists()
 
-    def intact(self, first_block: int, schema: pa.Schema) -> bool:
-        """Whether chunk ``first_block`` is stored whole (:meth:`footer`)."""
-        return self.footer(first_block, schema) is not None
-
     def footer(self, first_block: int, schema: pa.Schema) -> pq.FileMetaData | None:
         """The Parquet footer of chunk ``first_block`` if the chunk is stored whole, else None; checked cheaply
         (the footer only, no page decoded): a readable Parquet footer, the columns and types of ``schema``
