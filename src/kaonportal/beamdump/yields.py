@@ -39,6 +39,7 @@ from .final_states import (channel_threshold, check_channels, check_channels_ope
                            resolve_model)
 from .mechanisms import MECHANISM_GROUPS, draw_sample, mechanism_jobs, primakoff_coupling2  # noqa: F401
 from .mesons import check_a_scaling
+from .production import XSample
 from .setup import BeamDumpSetup
 
 
@@ -153,7 +154,11 @@ def expected_events(model, masses, couplings, channels=("ee", "mumu"), *, card="
     # on this process's threads (numpy and the kernels release the GIL; same columns whatever the threads)
     opts = _ColumnOptions(mdl, couplings, chan, tuple(mechanisms), setup, card_obj, int(n_per_mass), int(seed),
                           a_scaling, brems_pt_max, momentum_bias)
-    for i, col in enumerate(ordered_map(_mass_column, list(enumerate(masses)), opts, threads=default_workers())):
+    # job 0 compiles the kernels (_compile_kernels), so it is the one that runs alone under the compile lock, not a
+    # whole column: the columns all run on the threads, in the first call of a process as in the next ones
+    columns = ordered_map(_column_job, [None, *enumerate(masses)], opts, threads=default_workers())
+    next(columns)
+    for i, col in enumerate(columns):
         total[i], var[i] = col["total"], col["var"]
         for ch, row in col["by_ch"].items():
             by_ch[ch][i] = row
@@ -183,6 +188,37 @@ class _ColumnOptions:
     a_scaling: object
     brems_pt_max: float
     momentum_bias: float
+
+
+def _column_job(item: tuple[int, float] | None, o: _ColumnOptions) -> dict | None:
+    """Mass column ``item`` = (i, m) (:func:`_mass_column`), or for None :func:`_compile_kernels` (returns None)."""
+    return _compile_kernels(o) if item is None else _mass_column(item, o)
+
+
+def _compile_kernels(o: _ColumnOptions) -> None:
+    """Call every compiled kernel a mass column of ``o`` can reach, on four synthetic X per channel (results
+    dropped), so that numba compiles (or loads) them all in the job that runs alone (:func:`expected_events`).
+
+    The first column alone would not do: which kernels a column calls depends on its mass and its events (a
+    channel closed below its threshold runs no detection: the dark photon's photon kernels first ran at the mass
+    where pi+ pi- pi0 opens, two columns at once; the cell sums run only when a channel selected an event). Here
+    each channel is detected at a mass 1.5 x its threshold + 50 MeV, where it is open. Kernels reached: the
+    detection's (:func:`.detection.detect`: boosts, charged propagation for tracks, photon hits for photons, the
+    n-body boosts of three or more daughters, which the meson-decay production calls too) and the cell sums; the
+    model's widths and the samplers compile none. ``tests/beamdump/test_beamdump_column_threads.py`` checks in a
+    fresh process that no column compiles a kernel after this. The kernels take C-contiguous float64 / intp
+    arrays whoever calls (one signature each), so synthetic arrays compile the columns' signatures."""
+    rng = block_rng(0, 0)       # its own stream: the columns' numbers do not depend on this job
+    p4 = np.zeros((4, 4))
+    p4[:, 3] = 50.0             # along the beam (GeV)
+    for ch in o.chan:
+        m = 1.5 * channel_threshold(ch) + 0.05
+        p4[:, 0] = np.hypot(p4[:, 3], m)
+        detect(XSample("compile", m, p4.copy(), np.zeros((4, 3)), np.ones(4)), ch, o.card_obj, o.setup, rng)
+    sums = SampleSums(1.0, np.ones(2))
+    sums.add(np.flatnonzero([True]), np.ones(1), np.ones(1), np.ones(1), np.ones(1), np.ones(2))
+    sums.finish()
+    return None
 
 
 def _mass_column(item: tuple[int, float], o: _ColumnOptions) -> dict:
