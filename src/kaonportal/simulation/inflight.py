@@ -95,9 +95,12 @@ def candidate_decay(ctx, cname: str, ct: float, cp4: np.ndarray, p_c: np.ndarray
     if ctx.force_decays:
         n_sel = forced_flight(p_c, cp4[:, 3], seen_origin[:, 2], m_c, ct, z_straw1, rng, dist, sel, w_forced)
     else:
-        # flight length to the decay; the full decay point only for the few that decay before STRAW1
+        # flight length to the decay; the full decay point only for the few that decay before STRAW1. Contiguous
+        # copies of the columns: a column of one event is contiguous, of more is not, and numba compiles one
+        # specialisation per layout (a second one in a later block of another size, on the threads)
         expo = rng.standard_exponential(out=scratch("expo", (n,)))
-        n_sel = flight_kernel(p_c, cp4[:, 3], seen_origin[:, 2], expo, np.array([m_c, ct]), z_straw1, dist, sel)
+        n_sel = flight_kernel(p_c, np.ascontiguousarray(cp4[:, 3]), np.ascontiguousarray(seen_origin[:, 2]), expo,
+                              np.array([m_c, ct]), z_straw1, dist, sel)
     if n_sel:
         dpt = seen_origin[sel] + unit(cp4[sel, 1:]) * dist[sel, None]
         if do_pi:
