@@ -151,6 +151,27 @@ def test_a_serial_call_with_a_new_key_runs_its_first_job_under_the_lock():
     assert out == [0, 1, 2] and held == [True, False, False] and key in backend._COMPILED
 
 
+def test_the_compile_job_runs_under_the_lock_just_before_the_first_job_of_a_key_only():
+    key = _fresh_key()
+    events = []
+
+    def compile_job():
+        events.append(("compile", _lock_held_elsewhere()))
+
+    def job(j):
+        events.append(j)
+        return j
+
+    threads = BlockThreads(2)
+    try:
+        for _call in range(2):
+            assert list(threads.ordered(job, range(3), key, compile_job)) == [0, 1, 2]
+    finally:
+        threads.close()
+    # first call: the compile job, then job 0 alone, then 1 and 2 in either order; second call: no compile job
+    assert events[:2] == [("compile", True), 0] and sorted(events[2:4]) == [1, 2] and sorted(events[4:]) == [0, 1, 2]
+
+
 def _draws(job):
     time.sleep(0.003 * ((7 - job) % 4))          # later jobs often finish first
     return block_rng(5, job, 1).standard_normal(2000)

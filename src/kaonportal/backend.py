@@ -139,7 +139,8 @@ class BlockThreads:
         self._pool = (ThreadPoolExecutor(self.workers, thread_name_prefix="kaonportal-block",
                                          initializer=_mark_pool_thread) if self.workers > 1 else None)
 
-    def ordered(self, func: Callable, jobs: Sequence, compile_key: Hashable | None = None) -> Iterator:
+    def ordered(self, func: Callable, jobs: Sequence, compile_key: Hashable | None = None,
+                compile_job: Callable[[], object] | None = None) -> Iterator:
         """``func(job)`` for every job, yielded in the order of ``jobs``, at most ``workers`` jobs run ahead of the
         caller. The first runs alone, in this thread, under :data:`COMPILE_LOCK` (numba compiles the kernels of the
         call in it) unless ``compile_key`` names a kind of call whose first job has already run in this process.
@@ -149,6 +150,10 @@ class BlockThreads:
         work and every option that selects code, not the numbers that only enter arithmetic (a mass, a window's
         bounds: the kernels take them as values of a fixed type). None: the caller cannot say; the first job
         of every threaded call runs alone (a wrong key could let two threads compile at once).
+
+        ``compile_job``: called (result dropped) just before the first job when that one runs alone, under the same
+        lock: it compiles the kernels that a job reaches only for some events (a branch the first job's events may
+        all miss), so that no later job compiles one on the threads. It must draw no number of the jobs' streams.
 
         Called from a thread of a pool (a job starting threaded work of its own), the jobs run serially in that
         thread, without the lock: that job is not a first one (its call's first job, or an earlier call with its
@@ -165,6 +170,8 @@ class BlockThreads:
         head = []
         if alone:
             with COMPILE_LOCK:
+                if compile_job is not None:
+                    compile_job()
                 head.append(func(jobs[0]))
             if compile_key is not None:
                 _COMPILED.add(compile_key)

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from ..backend import BLOCK_SIZE, BlockThreads
 from ..distributed import ordered_map
 from .engine import simulate_block
+from .inflight import compile_in_flight
 from .output import encode_chunk
 
 
@@ -74,14 +75,16 @@ def run_chunk(ctx, schema: pa.Schema, first_block: int, start: int, stop: int,
     built on ``threads`` (None: in this thread; no concatenation copy), and the columns needed for the run totals.
     ``on_block(stop_event)`` is called (in this thread) as each block, in order, is done. The first block of each
     kind of run in this process runs alone (:func:`_compile_key`: numba compiles its kernels), threads or not: the
-    chunks of a dask worker with several threads are run_chunk calls in those threads.
+    chunks of a dask worker with several threads are run_chunk calls in those threads. Just before it, also alone,
+    :func:`~.inflight.compile_in_flight` compiles the in-flight decay branch, which that block's events may miss.
 
     This is the whole per-chunk work of :func:`simulate` (generate, propagate, respond, reconstruct,
     table); ``benchmarks/simulation_throughput.py`` times it.
     """
     jobs = _block_jobs(first_block, start, stop)
     batches = []
-    results = (threads or _SERIAL).ordered(functools.partial(_block_batch, ctx, schema), jobs, _compile_key(ctx))
+    results = (threads or _SERIAL).ordered(functools.partial(_block_batch, ctx, schema), jobs, _compile_key(ctx),
+                                           functools.partial(compile_in_flight, ctx))
     for job, batch in zip(jobs, results):
         batches.append(batch)
         if on_block is not None:

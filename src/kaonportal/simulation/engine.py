@@ -215,7 +215,10 @@ def _propagate(prep: _Prepared, origin: np.ndarray, p3: np.ndarray, charge: floa
     yk = _rows(2, n)
     acc = _rows(len(_ACCEPT_KEYS), n, np.bool_)
     fwd = np.empty(n, np.bool_)
-    charged_summary_kernel(origin, p3, float(charge), *prep.charged_geo, prep.keep_planes, xk, yk, acc, fwd)
+    # p3 as a contiguous copy: a slice of one event's row is contiguous, of more is not, and numba compiles one
+    # specialisation per layout (a second one in a later block of another size, on the threads)
+    charged_summary_kernel(origin, np.ascontiguousarray(p3), float(charge), *prep.charged_geo, prep.keep_planes,
+                           xk, yk, acc, fwd)
     return xk[0], yk[0], xk[1], yk[1], {key: acc[i] for i, key in enumerate(_ACCEPT_KEYS)}, fwd
 
 

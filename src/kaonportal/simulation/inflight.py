@@ -24,7 +24,7 @@ a fraction ~ L/lambda (~1e-4 for muons): ``analyses.pnn_budget`` combines the tw
 
 from __future__ import annotations
 
-__all__ = ["candidate_decay", "forced_flight", "two_body_in_flight", "unit"]
+__all__ = ["candidate_decay", "compile_in_flight", "forced_flight", "two_body_in_flight", "unit"]
 
 import math
 
@@ -95,9 +95,12 @@ def candidate_decay(ctx, cname: str, ct: float, cp4: np.ndarray, p_c: np.ndarray
     if ctx.force_decays:
         n_sel = forced_flight(p_c, cp4[:, 3], seen_origin[:, 2], m_c, ct, z_straw1, rng, dist, sel, w_forced)
     else:
-        # flight length to the decay; the full decay point only for the few that decay before STRAW1
+        # flight length to the decay; the full decay point only for the few that decay before STRAW1. Contiguous
+        # copies of the columns: a column of one event is contiguous, of more is not, and numba compiles one
+        # specialisation per layout (a second one in a later block of another size, on the threads)
         expo = rng.standard_exponential(out=scratch("expo", (n,)))
-        n_sel = flight_kernel(p_c, cp4[:, 3], seen_origin[:, 2], expo, np.array([m_c, ct]), z_straw1, dist, sel)
+        n_sel = flight_kernel(p_c, np.ascontiguousarray(cp4[:, 3]), np.ascontiguousarray(seen_origin[:, 2]), expo,
+                              np.array([m_c, ct]), z_straw1, dist, sel)
     if n_sel:
         dpt = seen_origin[sel] + unit(cp4[sel, 1:]) * dist[sel, None]
         if do_pi:
@@ -113,3 +116,30 @@ def candidate_decay(ctx, cname: str, ct: float, cp4: np.ndarray, p_c: np.ndarray
         seen_p4[sel] = mu4
         seen_origin[sel] = dpt
     return sel
+
+
+def compile_in_flight(ctx) -> None:
+    """Run the decay branch of :func:`candidate_decay` (``if n_sel:``) on two made-up tracks that surely decay
+    before STRAW1, for each candidate the options of ``ctx`` let decay (results dropped), so that numba compiles
+    (or loads) the kernels it calls in the job that runs alone (:meth:`~kaonportal.backend.BlockThreads.ordered`,
+    ``compile_job``).
+
+    Why: a block reaches the branch only when one of its candidates decays before STRAW1: the muon decays'
+    sub-generator (``mu+ -> e+ nu nubar``, :func:`kaonportal.decays.generate`) first compiled in a later block,
+    on two threads at once, when the first block of a run had no such decay (card na62-2022, measured: 17 decays
+    per block of 65 536 K+ -> mu+ nu, 9 of pi+ -> mu+ nu; none in a full first block: about 1 in 6e7 and 1 in
+    1.2e4; none in a first sample of 1000 K+ -> mu+ nu: 0.76). Its own generator: no stream of the run moves. The tracks: 1 MeV/c along the beam from 100 m before STRAW1 (a decay length
+    (p/m) c tau of 1 cm with the made-up c tau = 1 m)."""
+    sign = ctx.parent[-1]
+    if sign not in "+-":
+        return          # a neutral parent: no candidate track
+    rng = np.random.default_rng(0)
+    z_straw1 = ctx.card.geometry.straw[0].z
+    for cname in ("pi" + sign, "mu" + sign):
+        lab = np.zeros((2, 2, 4))           # the engine's candidate is a column of the (n, k, 4) lab array
+        lab[:, 0, 3] = 1e-3
+        lab[:, 0, 0] = math.hypot(1e-3, constants.mass(cname))
+        origin = np.zeros((2, 3))
+        origin[:, 2] = z_straw1 - 100.0
+        candidate_decay(ctx, cname, 1.0, lab[:, 0], np.full(2, 1e-3), origin, lab[:, 0].copy(),
+                        np.zeros(2, np.int32), z_straw1, rng, np.ones(2))
