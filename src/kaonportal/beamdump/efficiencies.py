@@ -24,6 +24,13 @@ of the ee-specific factors NA62 applies and kaonportal does not model, the gaps 
 identification (LKr E/p) of both tracks, the separation of the two electron showers in the LKr, electron
 bremsstrahlung in the spectrometer material (momentum tails out of the mass window) and the e+e- trigger
 conditions. None has a published number in the material available, so each stays 1 (stated, not tuned).
+The bremsstrahlung one is small, estimated here (not applied): an electron that radiates a fraction y > y0 of its
+momentum in STRAW1-2 (t = 2 x 0.0045 X0, upstream of MNP33, :class:`kaonportal.detector.conversions.ConversionModel`)
+is measured low; with the 3 sigma_m windows of kaonportal's ee sample (half-widths 8.3, 9.3, 11.2 MeV at 0.25, 0.35,
+0.5 GeV, i.e. 2.2-3.3 % of m) and m ~ sqrt(p1 p2), y0 = 2 x that = 4.4-6.7 %. The thin-target photon spectrum
+dN/dy = (t/y)(4/3 - 4/3 y + y^2) (complete screening; [PDG] RPP "Passage of particles through matter") gives
+t [4/3 ln(1/y0) - 4/3 (1 - y0) + (1 - y0^2)/2] = 0.026-0.031 per electron, 5-6 % of the pairs: the ee lower edge
+would move by x1.013-1.015 (N ~ eps^4), far from the ~x1.2 (0.83^-1) the ee/mumu comparison above asks for.
 
 >>> channel_efficiency("ee", BeamDumpSetup())                      # every shipped ee factor is a gap
 1.0
