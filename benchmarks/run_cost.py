@@ -68,8 +68,8 @@ def alternate(trees: list[tuple[str, Path]], run_args: list[str], tmp: Path, rep
               warmup: bool = False, cold: bool = False) -> dict[str, list[dict]]:
     """:func:`measure` each ``(name, src)`` tree ``repeat`` times, the trees alternately (baseline, current,
     baseline, ...) so that both see the same load; ``warmup``: one untimed run per tree first; ``cold``: each run
-with its own empty numba cache directory. Each run writes
-    into a fresh directory under ``tmp``, removed afterwards. Returns name -> list of results (with ``load``)."""
+    with its own empty numba cache directory. Each run writes into a fresh directory under ``tmp``, removed
+    afterwards. Returns name -> list of results (with ``load``)."""
     results: dict[str, list[dict]] = {name: [] for name, _ in trees}
     if warmup:
         for name, src in trees:

@@ -1,4 +1,6 @@
-"""The one place for the numerical backend: random streams and (optional) JIT compilation.
+"""The one place for the numerical backend: random streams, (optional) JIT compilation, and the threads that run
+blocks in order (:class:`BlockThreads`, :func:`ordered_blocks`; the first job of a kind alone, under
+:data:`COMPILE_LOCK`, while numba compiles).
 
 Reproducibility rule: every random number drawn by kaonportal comes from a stream that is a pure
 function of ``(seed, block index)``. Work is done in blocks of :data:`BLOCK_SIZE` events; a

@@ -69,3 +69,15 @@ def test_a_record_call_with_a_compiled_key_builds_its_first_block_on_the_threads
         assert np.array_equal(np.concatenate([r.vertex_true for r in recs]), serial.vertex_true[:2 * BLOCK_SIZE])
         want = np.ascontiguousarray(serial.cluster_e[BLOCK_SIZE:2 * BLOCK_SIZE])
         assert recs[1].cluster_e.tobytes() == want.tobytes()
+
+
+def test_heap_trimmed_when_the_caller_stops_early(monkeypatch):
+    # the block threads' freed memory goes back to the system however the iteration ends (as simulate's finally)
+    from kaonportal.simulation import record
+    trims = []
+    monkeypatch.setattr(record, "trim_heap", lambda: trims.append(1))
+    blocks = iter_record_blocks(DALITZ, BLOCK_SIZE + 1, 11, CARD, READOUT, workers=2)
+    next(blocks)
+    assert trims == []
+    blocks.close()
+    assert trims == [1]

@@ -211,10 +211,11 @@ def _chunk_task(chunk: tuple[int, int, int], ctx, schema: pa.Schema, out_schema:
 
 def _chunk_tables(ctx, schema, chunks, store, threads, client, progress, out_schema=None, encode=False):
     """``(first_block, start, stop, table, sums, saved)`` per chunk, in order: ``table`` None and the totals from
-    the chunk store when the chunk is there, else simulated here (:class:`~kaonportal.backend.BlockThreads` ``threads``) or as one dask task per chunk
-    (``client``; :func:`_chunk_task`; ``encode``: the task returns the chunk encoded, bytes, in place of the
-    table); ``saved``: the chunk is in the chunk store already (stored, or saved by its dask task). A stored chunk
-    found damaged (:meth:`~.output.ChunkStore.footer`) is simulated again, as a missing one."""
+    the chunk store when the chunk is there, else simulated here (:class:`~kaonportal.backend.BlockThreads`
+    ``threads``) or as one dask task per chunk (``client``; :func:`_chunk_task`; ``encode``: the task returns the
+    chunk encoded, bytes, in place of the table); ``saved``: the chunk is in the chunk store already (stored, or
+    saved by its dask task). A stored chunk found damaged (:meth:`~.output.ChunkStore.footer`) is simulated again,
+    as a missing one."""
     stored_schema = out_schema or schema
     stored = {}     # first_block of each chunk stored whole -> its totals as its footer records them (or None)
     for c in chunks if store is not None else ():

@@ -128,8 +128,9 @@ def compile_in_flight(ctx) -> None:
     sub-generator (``mu+ -> e+ nu nubar``, :func:`kaonportal.decays.generate`) first compiled in a later block,
     on two threads at once, when the first block of a run had no such decay (card na62-2022, measured: 17 decays
     per block of 65 536 K+ -> mu+ nu, 9 of pi+ -> mu+ nu; none in a full first block: about 1 in 6e7 and 1 in
-    1.2e4; none in a first sample of 1000 K+ -> mu+ nu: 0.76). Its own generator: no stream of the run moves. The tracks: 1 MeV/c along the beam from 100 m before STRAW1 (a decay length
-    (p/m) c tau of 1 cm with the made-up c tau = 1 m)."""
+    1.2e4; none in a first sample of 1000 K+ -> mu+ nu: 0.76). Its own generator: no stream of the run moves.
+    The tracks: 1 MeV/c along the beam from 100 m before STRAW1 (decay lengths (p/m) c tau of 7 mm for a pion,
+    9.5 mm for a muon, with the made-up c tau = 1 m)."""
     sign = ctx.parent[-1]
     if sign not in "+-":
         return          # a neutral parent: no candidate track

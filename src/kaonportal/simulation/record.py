@@ -263,9 +263,13 @@ def iter_record_blocks(gen: Callable[[int, np.random.Generator], KaonFrameEvents
         return rec if per_block is None else per_block(rec)
 
     workers = default_workers() if workers is None else int(workers)
-    yield from ordered_blocks(block, list(block_ranges(n, chunk_blocks=1)), workers, compile_key)
-    if workers > 1:
-        trim_heap()         # the block threads' malloc arenas keep what they freed (as simulate: scratch.trim_heap)
+    try:
+        yield from ordered_blocks(block, list(block_ranges(n, chunk_blocks=1)), workers, compile_key)
+    finally:
+        # also when the caller stops early or a block fails (as simulate does): the block threads' malloc arenas
+        # keep what they freed (scratch.trim_heap)
+        if workers > 1:
+            trim_heap()
 
 
 def build_record(gen: Callable[[int, np.random.Generator], KaonFrameEvents], n: int, seed: int, card: Card,
