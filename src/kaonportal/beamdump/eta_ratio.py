@@ -66,7 +66,7 @@ __all__ = ["ETA_RATIOS", "ETA_SPECTRA", "NA27_READINGS", "NA27_READING", "PT_STE
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import check_choice
 from .nuclear import P_BEAM_GEV, SQRT_S_GEV, sub_bin_grid
 from .tables_cache import TablesCache
 
@@ -102,8 +102,7 @@ def na27_points() -> np.ndarray:
 
 def _reading(reading) -> str:
     reading = NA27_READING if reading is None else reading
-    if reading not in NA27_READINGS:
-        raise InputError("reading", f"must be one of {', '.join(NA27_READINGS)}, got {reading!r}")
+    check_choice("reading", reading, NA27_READINGS)
     return reading
 
 
