@@ -21,7 +21,8 @@ def _grid(**kw):
 
 
 def _arrays(g) -> dict:
-    out = {"per_pot": g.per_pot, "var": g.mc_var_per_pot2, "n": np.array(g.n_simulated)}
+    out = {"per_pot": g.per_pot, "var": g.mc_var_per_pot2, "n": np.array(g.n_simulated),
+           "skipped": np.array(sorted(g.skipped_mechanisms))}
     out |= {f"ch {k}": v for k, v in g.by_channel.items()}
     out |= {f"mech {k}": v for k, v in g.by_mechanism.items()}
     out |= {f"window {k}": np.asarray(v) for k, v in g.mass_window_halfwidth.items()}

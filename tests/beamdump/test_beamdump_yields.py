@@ -44,21 +44,6 @@ def test_same_seed_same_grid(grid):
     assert np.array_equal(again.per_pot, grid.per_pot)
 
 
-@pytest.mark.parametrize("threads", [1, 3])
-def test_grid_is_bit_identical_whatever_the_threads(monkeypatch, threads):
-    # the mass columns run on default_workers() threads (issue 17); each is a pure function of (seed, column)
-    import kaonportal.beamdump.yields as yields
-    masses = [0.05, 0.1, 0.2, 0.3, 0.45]
-    ref = expected_events("dark-photon", masses, COUPLINGS, ["ee", "mumu"], n_per_mass=800, seed=9)
-    monkeypatch.setattr(yields, "default_workers", lambda: threads)
-    g = expected_events("dark-photon", masses, COUPLINGS, ["ee", "mumu"], n_per_mass=800, seed=9)
-    assert g.per_pot.tobytes() == ref.per_pot.tobytes() and g.mc_var_per_pot2.tobytes() == ref.mc_var_per_pot2.tobytes()
-    for a, b in ((g.by_channel, ref.by_channel), (g.by_mechanism, ref.by_mechanism),
-                 (g.mass_window_halfwidth, ref.mass_window_halfwidth)):
-        assert list(a) == list(b) and all(a[k].tobytes() == b[k].tobytes() for k in a)
-    assert g.n_simulated == ref.n_simulated and g.skipped_mechanisms == ref.skipped_mechanisms
-
-
 def test_trigger_efficiency_and_decay_volume_are_parameters():
     base = expected_events("dark-photon", [0.3], [1e-6], ["ee"], n_per_mass=800, seed=2, mechanisms=["brems"])
     half = expected_events("dark-photon", [0.3], [1e-6], ["ee"], n_per_mass=800, seed=2, mechanisms=["brems"],

@@ -77,7 +77,8 @@ papers' figures). Which factor was wrong, and by how much:
   is reweighted by NA27/Pythia per p_T bin (eta multiplicity x0.80 on copper). The mu mu lower edge moved up by
   x1.01-1.08 (to the current values of the previous item; :mod:`.eta_ratio`); upper edge and mass reach unchanged.
   ``--eta-ratio pythia`` (setup field ``eta_ratio``) keeps the raw table; summary.json and ``--explain`` state which
-  eta spectrum was used. Not established (stated on every dilepton result): which cross section NA27's ratio is of.
+  eta spectrum was used. Not established (stated on every dark-photon ee/mumu result, and in ``--explain``'s NA27
+  check for every model the eta table feeds, the ALPs' eta mixing too): which cross section NA27's ratio is of.
   The default reads it as dsigma/dp_T^2 (= dN/dp_T, what the comparison uses); read as E d3sigma/dp3 integrated over
   x_F, Pythia's soft eta/pi0 is 1.3-1.9x higher still (chi2 206 instead of 41 for 13 points), the eta multiplicity
   x0.60 instead of x0.80 on copper and the mu mu lower edge ratios 0.76, 0.73, 0.72, 0.75 instead of 0.70, 0.69,

@@ -150,8 +150,8 @@ def stated_disagreements(model_name, channels, setup: BeamDumpSetup, meson_tff: 
     if model_name == "alp-fermion":
         notes.append("BC10 hadronic decays: a -> pi+ pi- gamma (eta/eta' kinetic mixing x WZW box), a -> 3 pi (a -> eta*, "
                      "eta'* -> 3 pi, measured eta -> 3 pi amplitude; 0.35-0.47 of ALPaca 1.2 at 0.42-0.5 GeV) and a -> "
-                     "pi pi eta (a-eta' mixing x measured eta' -> eta pi pi; 8-133x above ALPaca at 0.85-1 GeV, its BC10 "
-                     "table's masses; BC11's from 0.83 GeV); 4 pi, "
+                     "pi pi eta (a-eta' mixing x measured eta' -> eta pi pi; 8-133x above ALPaca at 0.85-1 GeV, the "
+                     "masses of ALPaca's stored BC10 table; kaonportal.models.alp_etapipi); 4 pi, "
                      "K K pi0 not implemented (range ends at 1 GeV). Below 0.85 GeV they give < 1e-3 events at 1.4e17 "
                      "POT (g_Y up to 10) except within ~10 MeV of m_eta (up to ~1e4 events; first-order mixing not "
                      "reliable there); at 0.9-0.97 GeV pi+ pi- gamma and pi+ pi- eta reach 0.1-3 events through the "

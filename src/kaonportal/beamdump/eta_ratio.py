@@ -35,7 +35,8 @@ x1.01 at 0.25, 0.3, 0.4, 0.5 GeV; the upper edge moves < 0.3 % and the mass reac
 0.2-0.7 GeV) not at all. A single p_T-independent factor (0.744, the pp multiplicity ratio) instead of w(p_T)
 gives lower edges x0.99, 0.98, 0.99, 1.00 of the default's: the p_T shape matters at the 1-2 % level. With the
 other reading the eta multiplicity is x0.53 (pp) and x0.60 (p-Cu) and the lower edge x1.08, x1.06, x1.05, x1.01
-of the default's (upper edge < 0.3 %): stated on every dilepton result (:mod:`.disagreements`), not chosen.
+of the default's (upper edge < 0.3 %): stated on every dark-photon ee/mumu result (:mod:`.disagreements`) and in
+``--explain``'s NA27 check (:mod:`.budget_checks`), not chosen.
 
 The default eta table (``eta_ratio="na27"`` in :mod:`.mesons`) is therefore reweighted per bin by
 
@@ -65,7 +66,7 @@ __all__ = ["ETA_RATIOS", "ETA_SPECTRA", "NA27_READINGS", "NA27_READING", "PT_STE
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import check_choice
 from .nuclear import P_BEAM_GEV, SQRT_S_GEV, sub_bin_grid
 from .tables_cache import TablesCache
 
@@ -101,8 +102,7 @@ def na27_points() -> np.ndarray:
 
 def _reading(reading) -> str:
     reading = NA27_READING if reading is None else reading
-    if reading not in NA27_READINGS:
-        raise InputError("reading", f"must be one of {', '.join(NA27_READINGS)}, got {reading!r}")
+    check_choice("reading", reading, NA27_READINGS)
     return reading
 
 
