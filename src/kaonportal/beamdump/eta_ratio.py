@@ -13,7 +13,7 @@ dx_F/dy = 2 E*/sqrt(s) (E* its centre-of-mass energy), which favours the heavier
 * ``"dsigma_dpt2"`` (default, :data:`NA27_READING`): a ratio of dsigma/dp_T^2 integrated over x_F, i.e. of dN/dp_T,
   which the tables give directly (p_T = p sin theta of each bin); Pythia's mid-rapidity (|y*| < 0.5) invariant-yield
   ratio agrees with it within ~5 %. Chosen because it is how the LEBC/RCBC-EHS experiments present inclusive p_T
-  spectra (e.g. NA22's pi0/eta dsigma/dp_T^2 at 250 GeV/c) and because the compilations that carry NA27's ratio
+  spectra (a convention recalled, not re-read in a paper here) and because the compilations that carry NA27's ratio
   draw it with mid-rapidity ratios (PHENIX PRC 75 (2007) 024909, ALICE EPJC 78 (2018) 263) -- conventions, not a
   reading of the paper, and not chosen by how well either reading reproduces NA62's contour.
 * ``"xf_integrated_invariant"``: a ratio of E d3sigma/dp3 integrated over x_F; Pythia's ratio in that variable is
