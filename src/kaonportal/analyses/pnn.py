@@ -155,9 +155,9 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             norm_t = None   # memory: the caller holds it only while it computes the normalisation
         for source, decays in BACKGROUND_SOURCES.items():
             for dcy in (d for d in decays if d in needed):
-                if forced_sample_size(dcy, needed[dcy]):
-                    for block in blocks(dcy, forced_sample_size(dcy, needed[dcy]), label=dcy + "/forced-decays",
-                                        options={"force_decays": True}):
+                n_forced = forced_sample_size(dcy, needed[dcy])
+                if n_forced:
+                    for block in blocks(dcy, n_forced, label=dcy + "/forced-decays", options={"force_decays": True}):
                         yield source, dcy, True, block
                 if dcy == NORMALISATION and reuse_norm:
                     yield source, dcy, False, norm_t
