@@ -200,8 +200,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
         a_pipi_bin, a_pipi_bin_err = _per_bin(cf_norm, norm, reg_norm, bins)
         norm_rows = cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins), ns.region,
                                                         f"m2miss in the {ns.region} region")]
-        if not reuse_norm:
-            del norm    # memory: kept only when it is also the pi+ pi0 background sample
+        del norm        # memory: samples_in_order hands it over again when it is also the pi+ pi0 background
         a_pipi = float(a_pipi_bin.sum())
         if a_pipi <= 0:
             raise InputError("pnn.n_normalisation", "zero normalisation events selected: N_K cannot be measured "
