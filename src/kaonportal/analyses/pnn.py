@@ -179,7 +179,6 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
         sig = next(items)
         cf_sig = cut_flow(sel, sig)
         sr_sig = signal_region_mask(sel, sig)
-        a_sig, a_sig_err = cf_sig.yield_in(sr_sig)
         a_sig_bin, a_sig_bin_err = _per_bin(cf_sig, sig, sr_sig, bins)
         a_sig = float(a_sig_bin.sum())        # acceptance inside the momentum bins
         a_sig_err = float(math.sqrt(np.sum(a_sig_bin_err ** 2)))
