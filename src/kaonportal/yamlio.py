@@ -185,7 +185,7 @@ def read_yaml(path, field: str, mapping: bool = True, *, where: str | None = Non
     """
     where = str(path) if where is None else where
     resolved = _resolved(path)
-    shipped = resolved is not None and resolved.is_relative_to(_PACKAGE_DIR)
+    shipped = _in_package(resolved)
     if not isinstance(path, (str, os.PathLike)) and hasattr(path, "read_text"):
         # a Traversable not on the file system (a zipped install): its members are no symlinks; read through it
         text = path.read_text(encoding="utf-8")
@@ -215,7 +215,11 @@ def is_shipped(path) -> bool:
     >>> is_shipped(_PACKAGE_DIR / "data" / "configs" / "default.yaml"), is_shipped("my-card.yaml")
     (True, False)
     """
-    resolved = _resolved(path)
+    return _in_package(_resolved(path))
+
+
+def _in_package(resolved: Path | None) -> bool:
+    """Whether a path already resolved by :func:`_resolved` lies inside the installed package (None: never)."""
     return resolved is not None and resolved.is_relative_to(_PACKAGE_DIR)
 
 

@@ -155,9 +155,9 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
             norm_t = None   # memory: the caller holds it only while it computes the normalisation
         for source, decays in BACKGROUND_SOURCES.items():
             for dcy in (d for d in decays if d in needed):
-                if forced_sample_size(dcy, needed[dcy]):
-                    for block in blocks(dcy, forced_sample_size(dcy, needed[dcy]), label=dcy + "/forced-decays",
-                                        options={"force_decays": True}):
+                n_forced = forced_sample_size(dcy, needed[dcy])
+                if n_forced:
+                    for block in blocks(dcy, n_forced, label=dcy + "/forced-decays", options={"force_decays": True}):
                         yield source, dcy, True, block
                 if dcy == NORMALISATION and reuse_norm:
                     yield source, dcy, False, norm_t
@@ -179,7 +179,6 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
         sig = next(items)
         cf_sig = cut_flow(sel, sig)
         sr_sig = signal_region_mask(sel, sig)
-        a_sig, a_sig_err = cf_sig.yield_in(sr_sig)
         a_sig_bin, a_sig_bin_err = _per_bin(cf_sig, sig, sr_sig, bins)
         a_sig = float(a_sig_bin.sum())        # acceptance inside the momentum bins
         a_sig_err = float(math.sqrt(np.sum(a_sig_bin_err ** 2)))
@@ -200,8 +199,7 @@ def pnn_compute(setup: PnnSetup, samples: SampleCache, progress=None) -> dict:
         a_pipi_bin, a_pipi_bin_err = _per_bin(cf_norm, norm, reg_norm, bins)
         norm_rows = cf_norm.as_records() + [_region_row(cf_norm, reg_norm & _in_bins(norm, bins), ns.region,
                                                         f"m2miss in the {ns.region} region")]
-        if not reuse_norm:
-            del norm    # memory: kept only when it is also the pi+ pi0 background sample
+        del norm        # memory: samples_in_order hands it over again when it is also the pi+ pi0 background
         a_pipi = float(a_pipi_bin.sum())
         if a_pipi <= 0:
             raise InputError("pnn.n_normalisation", "zero normalisation events selected: N_K cannot be measured "

@@ -115,7 +115,7 @@ def ke4_matrix_element(p4: np.ndarray, form_factors: dict | None = None) -> np.n
 def _propose(size: int, rng: np.random.Generator, par: np.ndarray, major, strata=None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """GENBOD four-body proposals (p4 (size, 4, 4)), max(w |M|^2, 0) / major (size,) and the two mass uniforms
-    they were made from (size, 2), unsorted (:func:`_pilot` bins its ratios by them).
+    they were made from (size, 2), unsorted (:func:`_strata` bins the pilot's ratios by them).
 
     Same draws as :func:`~kaonportal.decays.phasespace._genbod_raw` (sub-system masses, then three
     isotropic directions: cos theta and azimuth uniforms) and bit-identical numbers to it followed by
