@@ -188,3 +188,13 @@ def test_helper_exits_when_the_run_is_gone(tmp_path):
     else:
         os.kill(child, 9)
         pytest.fail("the helper outlived its run")
+
+
+def test_run_starts_the_helper_only_with_the_pnn_section(monkeypatch):
+    # the helper's kernel list is ordered for a run that starts with pnn: without pnn it would compile unused kernels
+    from kaonportal.analyses.config import load_config
+    from kaonportal.cli.run import _start_warmup
+    calls = []
+    monkeypatch.setattr(warmup, "start", lambda: calls.append(1) or "proc")
+    assert _start_warmup(load_config(quick=True)) == "proc" and calls == [1]
+    assert _start_warmup(load_config(quick=True, overrides={"sections": {"pnn": False}})) is None and calls == [1]

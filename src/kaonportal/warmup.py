@@ -10,7 +10,8 @@ then the later sections' kernels (beam dump, statistics, searches) in the order 
 reads the on-disk cache index when it first meets a signature, so the run loads what the helper has saved.
 
 A kernel loaded from the cache is the code the run would have compiled: no number changes. If the helper fails,
-is slow or is stopped, the run compiles the kernel itself. Nothing is started when the cache is warm, when numba
+is slow or is stopped, the run compiles the kernel itself. Nothing is started when the cache is warm, when the run's
+pnn section is off (``kaonportal.cli.run``: the list is ordered for a run that starts with pnn), when numba
 has no writable cache, or with ``KAONPORTAL_NO_WARMUP=1``. The helper saves a cache entry under a data-file name
 of its own, written before the index (see :func:`_save_entry`): two processes adding signatures to one kernel's
 index at once can then at worst lose an index entry (a recompile later), never pair a key with another

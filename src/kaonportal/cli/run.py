@@ -81,6 +81,15 @@ def _prepare_out(out: Path, force: bool) -> bool:
     return (out / "cache").is_dir()
 
 
+def _start_warmup(cfg):
+    """The numba warm-up helper for a new user's cold cache (:func:`kaonportal.warmup.start`, a no-op when warm), only
+    when the pnn section runs: its kernel list is ordered for a run that starts with pnn (it compiles the pnn kernels
+    from the last one needed backwards, to meet the run), so without pnn it would spend the spare core on kernels the
+    run never calls."""
+    from .. import warmup
+    return warmup.start() if cfg.sections.pnn else None
+
+
 def _check_search_options(cfg) -> None:
     """Typos in section names and bad search options are bad input (exit 2): find them before the
     first simulation, not when the section runs after the K+ -> pi+ nu nubar one. Besides the options
@@ -195,8 +204,7 @@ def register(app: typer.Typer) -> None:
         setup = resolve_pnn(cfg) if cfg.sections.pnn else None
         resuming = _prepare_out(out, force)
         from .. import warmup
-        # a new user's cold numba cache: one helper process compiles the kernels ahead of the sections (no-op when warm)
-        helper = warmup.start()
+        helper = _start_warmup(cfg)
         ctx.call_on_close(lambda: warmup.stop(helper))
         if scheduler is not None:
             # active until the command returns (every simulate(), beam-dump grid and scan below uses it)
