@@ -178,7 +178,7 @@ class BlockThreads:
             if compile_key is not None:
                 _COMPILED.add(compile_key)
             jobs = jobs[1:]
-        if self._pool is None or (compile_key is None and not head and len(jobs) == 1):
+        if self._pool is None or (compile_key is None and not alone):
             rest = map(func, jobs)      # no threads, or the one job of a call that names no kind: a plain loop
         else:
             rest = ordered_results(functools.partial(self._pool.submit, func), jobs, self.workers)
